@@ -1,0 +1,365 @@
+"""Blocking-socket GIOP connections, one per server endpoint, shared by every proxy.
+
+Why one multiplexed connection per endpoint: a Tango server process serves all
+its devices (and its admin device) on one port, and GIOP request ids let many
+calls be in flight on one TCP connection.  So every DeviceProxy/Database of that
+endpoint shares one :class:`GIOPConnection`; a reader thread matches replies to
+waiting callers by request id, which lets 50 threads share one proxy.
+
+Behaviour a caller can rely on:
+
+* ``invoke`` never blocks longer than its ``timeout`` (connect + send + wait);
+  when it runs out it raises :class:`CallTimeout` and the connection stays usable
+  (a late reply is dropped by id).
+* A refused/unreachable endpoint raises :class:`ConnectFailed` at once; the connect
+  itself is bounded by ``connect_timeout`` (env ``TANGOconnectTimeout`` in ms,
+  default 2 s) and by what is left of the call's timeout.
+* GIOP 1.2 requests carry the CodeSets service context on the first 1.2 request
+  of each TCP connection, as omniORB does; 1.0 requests carry none.
+* When the peer sends CloseConnection (omniORB does after ~180 s idle) or just
+  closes the socket, the connection is dropped, and every request that had no
+  reply yet is re-sent once on a fresh connection.  If the re-send cannot be done
+  the caller gets :class:`ConnectionLost`.
+* Garbage, a message over the size limit or a MessageError from the peer drop
+  the connection and fail the waiting calls with :class:`ConnectionLost`.
+
+The transport raises only ``transport.errors`` (plus ``wire`` codec errors from a
+caller's ``read_result``); it knows nothing of Tango.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import select
+import socket
+import threading
+import time
+from typing import Callable
+
+from ..wire.cdr import CDRReader, CDRWriter
+from ..wire.errors import CodecError, MessageTooLarge
+from ..wire.giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, CloseConnection, MessageError,
+                         MessageReader, Reply, ReplyStatus, build_close_connection, build_request)
+from .errors import (CallTimeout, ConnectFailed, ConnectionLost, LocationForward, SystemExceptionReply,
+                     UserExceptionReply)
+
+__all__ = ["GIOPConnection", "get_connection", "drop_connection", "close_all_connections",
+           "default_connect_timeout"]
+
+DEFAULT_CONNECT_TIMEOUT = 2.0  # seconds, when TANGOconnectTimeout is not set
+_RECV_SIZE = 256 * 1024
+_READER_POLL = 5.0  # socket timeout; the reader loops on it, close() wakes it at once
+
+WriteArgs = Callable[[CDRWriter], None]
+ReadResult = Callable[[CDRReader], object]
+
+
+def default_connect_timeout() -> float:
+    """Connect timeout in seconds: ``TANGOconnectTimeout`` (ms) or 2 s."""
+    value = os.environ.get("TANGOconnectTimeout")
+    if value:
+        try:
+            ms = int(value)
+            if ms > 0:
+                return ms / 1000.0
+        except ValueError:
+            pass
+    return DEFAULT_CONNECT_TIMEOUT
+
+
+class _Pending:
+    """A caller waiting for the reply to one request."""
+
+    __slots__ = ("event", "reply", "error", "retryable")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.reply: Reply | None = None
+        self.error: Exception | None = None
+        self.retryable = False
+
+
+class _Link:
+    """One TCP connection of a GIOPConnection (a new one after each reconnect)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.pending: dict[int, _Pending] = {}
+        self.codesets_sent = False
+        self.used_12 = False
+        self.dead = False
+
+
+class GIOPConnection:
+    """One endpoint (host, port): a TCP connection, re-opened on demand, shared and thread-safe."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float | None = None,
+                 max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
+        self.host = host
+        self.port = int(port)
+        self.connect_timeout = default_connect_timeout() if connect_timeout is None else connect_timeout
+        self.max_message_size = max_message_size
+        self._send_lock = threading.Lock()   # serialises connect + writing one whole message
+        self._state_lock = threading.Lock()  # guards _link and the pending tables
+        self._link: _Link | None = None
+        self._ids = itertools.count(2, 2)    # omniORB's numbering; any unique scheme is legal
+        self.connects = 0                    # number of TCP connections opened (for tests/diagnostics)
+
+    def __repr__(self) -> str:
+        return f"GIOPConnection({self.host}:{self.port})"
+
+    # -- public API -------------------------------------------------------------------------
+
+    def invoke(self, object_key: bytes, operation: str, write_args: WriteArgs | None,
+               read_result: ReadResult | None, timeout: float, version: tuple[int, int] = (1, 2)):
+        """Send one request and wait for its reply; return ``read_result(body)`` (or None).
+
+        Raises ConnectFailed, CallTimeout, ConnectionLost, SystemExceptionReply,
+        UserExceptionReply or LocationForward.
+        """
+        deadline = time.monotonic() + timeout
+        resent = False
+        while True:
+            try:
+                link, rid, pending = self._send(object_key, operation, write_args, version, deadline, timeout)
+            except ConnectFailed:
+                if resent:  # the peer went away in the middle of our call
+                    raise ConnectionLost(self.host, self.port, "peer closed the connection and cannot be reached again")
+                raise
+            if not pending.event.wait(max(0.0, deadline - time.monotonic())):
+                with self._state_lock:
+                    link.pending.pop(rid, None)
+                if not pending.event.is_set():
+                    raise CallTimeout(self.host, self.port, operation, timeout)
+            if pending.error is not None:
+                if pending.retryable and not resent:
+                    resent = True
+                    continue
+                raise pending.error
+            return self._result(pending.reply, read_result)
+
+    def close(self) -> None:
+        """Drop the TCP connection (politely, with CloseConnection); the next call reconnects."""
+        with self._state_lock:
+            link = self._link
+        if link is not None:
+            try:
+                version = (1, 2) if link.used_12 else (1, 0)
+                link.sock.sendall(build_close_connection(version=version))
+            except OSError:
+                pass
+            self._kill(link, "connection closed by the client", retryable=False)
+
+    @property
+    def connected(self) -> bool:
+        link = self._link
+        return link is not None and not link.dead
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _send(self, object_key: bytes, operation: str, write_args: WriteArgs | None,
+              version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, int, _Pending]:
+        with self._send_lock:
+            for attempt in (1, 2):
+                link = self._live_link(deadline)
+                rid = next(self._ids)
+                contexts = ()
+                if version >= (1, 2):
+                    link.used_12 = True
+                    if not link.codesets_sent:
+                        contexts = (CODESETS_CONTEXT,)
+                msg = build_request(rid, object_key, operation, write_args, version=version,
+                                    service_contexts=contexts)
+                pending = _Pending()
+                with self._state_lock:
+                    if link.dead:
+                        continue
+                    link.pending[rid] = pending
+                sent = 0
+                try:
+                    sent = self._send_all(link.sock, msg, deadline)
+                except socket.timeout:
+                    # A half-written message corrupts the stream: this link is finished.
+                    self._kill(link, "send timed out", retryable=True)
+                    with self._state_lock:
+                        link.pending.pop(rid, None)
+                    raise CallTimeout(self.host, self.port, operation, timeout) from None
+                except OSError as exc:
+                    # The peer closed/reset the socket before taking our request: nothing was
+                    # processed, so one more try on a fresh connection is safe.
+                    self._kill(link, f"send failed: {exc}", retryable=True)
+                    with self._state_lock:
+                        link.pending.pop(rid, None)
+                    if attempt == 1:
+                        continue
+                    raise ConnectionLost(self.host, self.port, f"send failed: {exc}") from None
+                if contexts:
+                    link.codesets_sent = True
+                return link, rid, pending
+            raise ConnectionLost(self.host, self.port, "connection dropped while sending")
+
+    @staticmethod
+    def _send_all(sock: socket.socket, msg: bytes, deadline: float) -> int:
+        view = memoryview(msg)
+        total = 0
+        while total < len(msg):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("send deadline")
+            _, writable, _ = select.select([], [sock], [], remaining)
+            if not writable:
+                raise socket.timeout("send deadline")
+            total += sock.send(view[total:total + 1024 * 1024])
+        return total
+
+    def _live_link(self, deadline: float) -> _Link:
+        """The current link, connecting first if there is none (caller holds _send_lock)."""
+        with self._state_lock:
+            link = self._link
+            if link is not None and not link.dead:
+                return link
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
+        sock = self._connect(min(self.connect_timeout, remaining))
+        link = _Link(sock)
+        with self._state_lock:
+            self._link = link
+        self.connects += 1
+        threading.Thread(target=self._reader, args=(link,), daemon=True,
+                         name=f"giop-reader-{self.host}:{self.port}").start()
+        return link
+
+    def _connect(self, timeout: float) -> socket.socket:
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        except socket.timeout:
+            raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
+                                timed_out=True) from None
+        except socket.gaierror as exc:
+            raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
+        except ConnectionRefusedError:
+            raise ConnectFailed(self.host, self.port, "connection refused") from None
+        except OSError as exc:
+            raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(_READER_POLL)
+        return sock
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def _reader(self, link: _Link) -> None:
+        reader = MessageReader(self.max_message_size)
+        reason, retryable = "connection closed", True
+        try:
+            while not link.dead:
+                try:
+                    data = link.sock.recv(_RECV_SIZE)
+                except socket.timeout:
+                    continue
+                except OSError as exc:
+                    reason = f"receive failed: {exc.strerror or exc}"
+                    break
+                if not data:
+                    reason = "connection closed by the peer"
+                    break
+                reader.feed(data)
+                msg = reader.next_message()
+                stop = False
+                while msg is not None:
+                    if isinstance(msg, Reply):
+                        with self._state_lock:
+                            pending = link.pending.pop(msg.request_id, None)
+                        if pending is not None:
+                            pending.reply = msg
+                            pending.event.set()
+                    elif isinstance(msg, CloseConnection):
+                        reason, stop = "peer sent CloseConnection", True
+                        break
+                    elif isinstance(msg, MessageError):
+                        reason, retryable, stop = "peer sent MessageError", False, True
+                        break
+                    # LocateReply, Request, CancelRequest: nothing a client needs to act on.
+                    msg = reader.next_message()
+                if stop:
+                    break
+        except MessageTooLarge as exc:
+            reason, retryable = str(exc), False
+        except CodecError as exc:
+            reason, retryable = f"undecodable data from the peer: {exc}", False
+        except Exception as exc:  # never let a reader die silently with callers waiting
+            reason, retryable = f"internal error in the reader: {exc!r}", False
+        self._kill(link, reason, retryable)
+
+    def _kill(self, link: _Link, reason: str, retryable: bool) -> None:
+        """Mark ``link`` dead, close its socket and fail (or release for re-send) its waiters."""
+        with self._state_lock:
+            if self._link is link:
+                self._link = None
+            if link.dead:
+                return
+            link.dead = True
+            waiters = link.pending
+            link.pending = {}
+        try:
+            link.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            link.sock.close()
+        except OSError:
+            pass
+        for pending in waiters.values():
+            pending.error = ConnectionLost(self.host, self.port, reason)
+            pending.retryable = retryable
+            pending.event.set()
+
+    # -- reply interpretation ---------------------------------------------------------------
+
+    def _result(self, reply: Reply, read_result: ReadResult | None):
+        status = reply.status
+        if status == ReplyStatus.NO_EXCEPTION:
+            return read_result(reply.body) if read_result is not None else None
+        if status == ReplyStatus.USER_EXCEPTION:
+            raise UserExceptionReply(reply.exception_id or "", reply.body)
+        if status == ReplyStatus.SYSTEM_EXCEPTION:
+            se = reply.system_exception
+            raise SystemExceptionReply(se.repo_id, se.minor, int(se.completed))
+        if status in (ReplyStatus.LOCATION_FORWARD, ReplyStatus.LOCATION_FORWARD_PERM):
+            raise LocationForward(reply.forward_ior, status == ReplyStatus.LOCATION_FORWARD_PERM)
+        # NEEDS_ADDRESSING_MODE: we only ever use KeyAddr, which omniORB always accepts.
+        raise SystemExceptionReply("IDL:omg.org/CORBA/NO_IMPLEMENT:1.0", 0, 1)
+
+
+# -- process-wide pool --------------------------------------------------------------------------
+
+_pool: dict[tuple[str, int], GIOPConnection] = {}
+_pool_lock = threading.Lock()
+
+
+def get_connection(host: str, port: int) -> GIOPConnection:
+    """The shared connection to ``host:port`` (created on first use, connected lazily)."""
+    key = (host.lower(), int(port))
+    with _pool_lock:
+        conn = _pool.get(key)
+        if conn is None:
+            conn = _pool[key] = GIOPConnection(host, int(port))
+        return conn
+
+
+def drop_connection(host: str, port: int) -> None:
+    """Close and forget the pooled connection to ``host:port`` (if any)."""
+    with _pool_lock:
+        conn = _pool.pop((host.lower(), int(port)), None)
+    if conn is not None:
+        conn.close()
+
+
+def close_all_connections() -> None:
+    """Close every pooled connection (tests, interpreter shutdown)."""
+    with _pool_lock:
+        conns = list(_pool.values())
+        _pool.clear()
+    for conn in conns:
+        conn.close()
