@@ -1,0 +1,200 @@
+"""Sans-IO decoding of the ZeroMQ messages a Tango server publishes.
+
+A server publishes on two PUB sockets (protocol brief §5.4):
+
+* heartbeat socket, 3 frames: ``topic``, one byte-order octet, ``ZmqCallInfo``;
+* event socket, 4 frames: the same three, then a data frame that starts with
+  the marker ``0xDEC0DEC0`` (4 octets; 8 for pipe events) followed by the
+  payload CDR, aligned as if it began at offset 0 *after* the marker.
+
+Nothing here touches sockets or threads: the consumer hands the frames of one
+multipart message to :func:`decode_heartbeat` / :func:`decode_event` and gets
+plain objects back.  The payload itself is only decoded on demand
+(:func:`decode_payload`), on the dispatcher thread, so the receiving thread
+stays cheap.  Malformed input raises :class:`~tango_core.wire.errors.MarshalError`.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Sequence
+
+from ..wire.cdr import CDRReader
+from ..wire.errors import MarshalError
+
+__all__ = [
+    "CallInfo", "Heartbeat", "EventMessage", "split_topic", "decode_call_info",
+    "decode_heartbeat", "decode_event", "payload_reader", "decode_payload",
+    "HEARTBEAT_SUFFIX", "EVENT_MARKER_LE", "EVENT_MARKER_BE", "IDL5_PREFIX",
+]
+
+HEARTBEAT_SUFFIX = ".heartbeat"
+IDL5_PREFIX = "idl5_"
+EVENT_MARKER_LE = b"\xc0\xde\xc0\xde"
+EVENT_MARKER_BE = b"\xde\xc0\xde\xc0"
+
+# The canonical 21-octet ZmqCallInfo every Tango server sends: version, ctr,
+# method_name "" (length 1 + NUL + 3 pad), oid [] (length 0), call_is_except.
+_CALLINFO_LE = struct.Struct("<IIIB3xI?")
+_CALLINFO_BE = struct.Struct(">IIIB3xI?")
+
+
+class CallInfo:
+    """The decoded ``ZmqCallInfo`` (IDL: version, ctr, method_name, oid, call_is_except)."""
+
+    __slots__ = ("version", "ctr", "method_name", "oid", "call_is_except")
+
+    def __init__(self, version: int, ctr: int, method_name: str = "", oid: bytes = b"",
+                 call_is_except: bool = False) -> None:
+        self.version = version
+        self.ctr = ctr
+        self.method_name = method_name
+        self.oid = oid
+        self.call_is_except = call_is_except
+
+    def __repr__(self) -> str:
+        return (f"CallInfo(version={self.version}, ctr={self.ctr}, method_name={self.method_name!r}, "
+                f"oid={self.oid!r}, call_is_except={self.call_is_except})")
+
+
+class Heartbeat:
+    """A heartbeat: ``channel`` is the topic without ``.heartbeat`` (and without ``#dbase=no``)."""
+
+    __slots__ = ("topic", "channel")
+
+    def __init__(self, topic: str, channel: str) -> None:
+        self.topic = topic
+        self.channel = channel
+
+    def __repr__(self) -> str:
+        return f"Heartbeat(topic={self.topic!r})"
+
+
+class EventMessage:
+    """One event envelope: topic, byte order, call info and the raw data frame.
+
+    ``payload_offset`` is where the payload CDR starts inside ``data`` (after the marker).
+    """
+
+    __slots__ = ("topic", "little_endian", "ctr", "call_is_except", "data", "payload_offset")
+
+    def __init__(self, topic: str, little_endian: bool, ctr: int, call_is_except: bool,
+                 data: bytes, payload_offset: int) -> None:
+        self.topic = topic
+        self.little_endian = little_endian
+        self.ctr = ctr
+        self.call_is_except = call_is_except
+        self.data = data
+        self.payload_offset = payload_offset
+
+    @property
+    def event_name(self) -> str:
+        """The wire event name without ``idl5_`` (``change``, ``attr_conf``, ``alarm`` ...)."""
+        return split_topic(self.topic)[1]
+
+    def __repr__(self) -> str:
+        return (f"EventMessage(topic={self.topic!r}, ctr={self.ctr}, call_is_except={self.call_is_except}, "
+                f"payload={len(self.data) - self.payload_offset} octets)")
+
+
+def split_topic(topic: str) -> tuple[str, str]:
+    """Split ``tango://h:p/dev/attr.idl5_change`` into (``tango://h:p/dev/attr``, ``change``).
+
+    Host names may contain dots, event names never do, so the split is on the last dot.
+    """
+    base, sep, name = topic.rpartition(".")
+    if not sep:
+        raise MarshalError(f"event topic without an event name: {topic!r}")
+    if name.startswith(IDL5_PREFIX):
+        name = name[len(IDL5_PREFIX):]
+    return base, name
+
+
+def _byte_order(frame: bytes) -> bool:
+    if len(frame) != 1 or frame[0] > 1:
+        raise MarshalError(f"bad ZMQ byte-order frame {bytes(frame)!r} (expected one octet 0 or 1)")
+    return frame[0] == 1
+
+
+def decode_call_info(frame: bytes, little_endian: bool) -> CallInfo:
+    """Decode the ``ZmqCallInfo`` frame (CDR aligned from the frame's first octet)."""
+    if len(frame) == 21:
+        st = _CALLINFO_LE if little_endian else _CALLINFO_BE
+        version, ctr, name_len, nul, oid_len, is_except = st.unpack(frame)
+        if name_len == 1 and nul == 0 and oid_len == 0:
+            return CallInfo(version, ctr, "", b"", is_except)
+    r = CDRReader(frame, little_endian)
+    version = r.read_long()
+    ctr = r.read_ulong()
+    method_name = r.read_string()
+    oid = r.read_octet_seq()
+    is_except = r.read_boolean()
+    return CallInfo(version, ctr, method_name, oid, is_except)
+
+
+def _topic(frame: bytes) -> str:
+    try:
+        return bytes(frame).decode("latin-1")
+    except Exception as exc:  # pragma: no cover - latin-1 decodes every byte
+        raise MarshalError(f"undecodable topic: {exc}") from None
+
+
+def decode_heartbeat(frames: Sequence[bytes]) -> Heartbeat:
+    """Decode a 3-frame heartbeat message."""
+    if len(frames) != 3:
+        raise MarshalError(f"heartbeat message has {len(frames)} frames, expected 3")
+    topic = _topic(frames[0])
+    if not topic.endswith(HEARTBEAT_SUFFIX):
+        raise MarshalError(f"heartbeat topic does not end with {HEARTBEAT_SUFFIX!r}: {topic!r}")
+    le = _byte_order(frames[1])
+    decode_call_info(frames[2], le)  # validated, content unused (ctr is garbage on heartbeats)
+    channel = topic[: -len(HEARTBEAT_SUFFIX)]
+    if channel.endswith("#dbase=no"):
+        channel = channel[: -len("#dbase=no")]
+    return Heartbeat(topic, channel)
+
+
+def decode_event(frames: Sequence[bytes]) -> EventMessage:
+    """Decode the envelope of a 4-frame event message; the payload stays raw."""
+    if len(frames) != 4:
+        raise MarshalError(f"event message has {len(frames)} frames, expected 4")
+    topic = _topic(frames[0])
+    le = _byte_order(frames[1])
+    info = decode_call_info(frames[2], le)
+    data = frames[3] if isinstance(frames[3], bytes) else bytes(frames[3])
+    marker = EVENT_MARKER_LE if le else EVENT_MARKER_BE
+    if data[:4] != marker:
+        raise MarshalError(f"event data frame does not start with the 0xDEC0DEC0 marker: {data[:4].hex()}")
+    offset = 8 if data[4:8] == marker else 4  # pipe events carry the marker twice
+    return EventMessage(topic, le, info.ctr, info.call_is_except, data, offset)
+
+
+def payload_reader(msg: EventMessage) -> CDRReader:
+    """A CDR reader over the payload, aligned from the first octet after the marker."""
+    off = msg.payload_offset
+    return CDRReader(msg.data, msg.little_endian, origin=off, pos=off)
+
+
+def decode_payload(msg: EventMessage):
+    """Decode the payload by event kind.
+
+    Returns a tuple ``(kind, value)`` with kind ``"error"`` (a tuple of DevError,
+    when ``call_is_except``), ``"value"`` (AttributeValue_5), ``"attr_conf"``
+    (AttributeConfig_5), ``"data_ready"`` (AttDataReady) or ``"intr_change"``
+    (DevIntrChange).
+    """
+    r = payload_reader(msg)
+    if msg.call_is_except:
+        from ..idl.errors import read_dev_error_list
+        return "error", tuple(read_dev_error_list(r))
+    from ..idl import types as idl_types
+    name = msg.event_name
+    if name in ("change", "periodic", "archive", "user_event", "alarm"):
+        return "value", idl_types.AttributeValue_5.read(r)
+    if name == "attr_conf":
+        return "attr_conf", idl_types.AttributeConfig_5.read(r)
+    if name == "data_ready":
+        return "data_ready", idl_types.AttDataReady.read(r)
+    if name == "intr_change":
+        return "intr_change", idl_types.DevIntrChange.read(r)
+    raise MarshalError(f"unsupported event type {name!r} in topic {msg.topic!r}")
