@@ -1,0 +1,368 @@
+"""Tango names: TANGO_HOST, full device/attribute names, ``#dbase=no``, aliases.
+
+Syntax accepted (case-insensitive; the spelling typed is kept for display):
+
+    device    := [prefix] domain/family/member [#dbase=yes|#dbase=no]
+               | [prefix] alias                          (needs a database: no '/', ':' or '->')
+    attribute := device/attr  |  device_alias/attr  |  attribute_alias
+    prefix    := "tango://" host[:port] "/" | "//" host:port "/" | host:port "/"
+
+``tango://host:port/a/b/c`` means "the device a/b/c known to the database at
+host:port"; with ``#dbase=no`` host:port is the device server itself and the device
+is reached without any database.  A name without a prefix uses the *default*
+database, which comes from TANGO_HOST (environment, then ``~/.tangorc``, then
+``/etc/tangorc``) and can be changed at run time with :func:`set_default_tango_host`
+(ITango's ``%switchdb``): short names resolved afterwards go to the new database.
+
+TANGO_HOST is ``host:port`` or a comma list of replicated databases
+``h1:p1,h2:p2`` (tried in turn).  A missing port means 10000, as a convenience
+(cppTango itself rejects it).
+
+Errors are ``WrongNameSyntax`` with cppTango's reasons (API_WrongDeviceNameSyntax,
+API_WrongAttributeNameSyntax, API_UnsupportedProtocol, API_UnsupportedDBaseModifier)
+and ``ConnectionFailed`` API_TangoHostNotSet for a missing/bad TANGO_HOST.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..idl.errors import ConnectionFailed, DevError, WrongNameSyntax
+from ..idl.enums import ErrSeverity
+
+__all__ = [
+    "DEFAULT_DB_PORT", "TangoHost", "DeviceName", "AttributeName",
+    "parse_tango_host", "read_tango_host_setting", "get_default_tango_host", "set_default_tango_host",
+    "parse_device_name", "parse_attribute_name",
+]
+
+DEFAULT_DB_PORT = 10000
+_ORIGIN_DEV = "DeviceProxy::parse_name()"
+_ORIGIN_ATTR = "AttributeProxy::parse_name()"
+
+
+def _wrong(reason: str, desc: str, origin: str = _ORIGIN_DEV) -> WrongNameSyntax:
+    return WrongNameSyntax(DevError(reason, desc, origin, ErrSeverity.ERR))
+
+
+# -- TANGO_HOST ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TangoHost:
+    """One database, possibly replicated: ``replicas`` = ((host, port), ...), tried in order."""
+
+    replicas: tuple[tuple[str, int], ...]
+
+    @property
+    def host(self) -> str:
+        return self.replicas[0][0]
+
+    @property
+    def port(self) -> int:
+        return self.replicas[0][1]
+
+    def __str__(self) -> str:
+        return ",".join(f"{h}:{p}" for h, p in self.replicas)
+
+    @property
+    def key(self) -> tuple[tuple[str, int], ...]:
+        """Case-insensitive identity (for caches of Database objects)."""
+        return tuple((h.lower(), p) for h, p in self.replicas)
+
+
+def _parse_port(text: str, whole: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise ConnectionFailed(DevError("API_TangoHostNotSet",
+                                        f"TANGO_HOST env. variable syntax incorrect ({whole!r}: bad port {text!r})",
+                                        "Database::Database", ErrSeverity.ERR))
+    return port
+
+
+def parse_tango_host(text: str) -> TangoHost:
+    """Parse ``host[:port][,host[:port]...]``; a missing port means 10000."""
+    text = (text or "").strip()
+    replicas = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if part.startswith("["):  # [ipv6]:port
+            host, _, rest = part[1:].partition("]")
+            port = _parse_port(rest.lstrip(":"), text) if rest.lstrip(":") else DEFAULT_DB_PORT
+        elif part.count(":") == 1:
+            host, port_s = part.split(":")
+            port = _parse_port(port_s, text)
+        else:
+            host, port = part, DEFAULT_DB_PORT
+        if not host:
+            raise ConnectionFailed(DevError("API_TangoHostNotSet",
+                                            f"TANGO_HOST env. variable syntax incorrect ({text!r})",
+                                            "Database::Database", ErrSeverity.ERR))
+        replicas.append((host, port))
+    if not replicas:
+        raise ConnectionFailed(DevError("API_TangoHostNotSet",
+                                        "TANGO_HOST env. variable not set, set it and retry "
+                                        "(e.g. TANGO_HOST=<host>:<port>)",
+                                        "Database::Database", ErrSeverity.ERR))
+    return TangoHost(tuple(replicas))
+
+
+def _from_rc_file(path: Path) -> str | None:
+    try:
+        lines = path.read_text(encoding="latin-1").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        key, sep, value = line.partition("=")
+        if sep and key.strip().upper() == "TANGO_HOST" and value.strip():
+            return value.strip()
+    return None
+
+
+def read_tango_host_setting() -> str | None:
+    """The configured TANGO_HOST text: env var, else ``~/.tangorc``, else ``/etc/tangorc``."""
+    value = os.environ.get("TANGO_HOST")
+    if value and value.strip():
+        return value.strip()
+    for path in (Path.home() / ".tangorc", Path("/etc/tangorc")):
+        value = _from_rc_file(path)
+        if value:
+            return value
+    return None
+
+
+_override_lock = threading.Lock()
+_override: TangoHost | None = None
+
+
+def get_default_tango_host() -> TangoHost:
+    """The database short names resolve against: the run-time override, else TANGO_HOST.
+
+    TANGO_HOST is re-read on each call (cheap), so a changed environment is honoured.
+    """
+    with _override_lock:
+        if _override is not None:
+            return _override
+    text = read_tango_host_setting()
+    if text is None:
+        raise ConnectionFailed(DevError("API_TangoHostNotSet",
+                                        "TANGO_HOST env. variable not set, set it and retry "
+                                        "(e.g. TANGO_HOST=<host>:<port>)",
+                                        "Database::Database", ErrSeverity.ERR))
+    return parse_tango_host(text)
+
+
+def set_default_tango_host(value: str | TangoHost | None) -> TangoHost | None:
+    """Make ``value`` (``host:port[,...]``) the default database; None goes back to TANGO_HOST.
+
+    Returns the previous override (None if there was none).  Existing proxies keep
+    the database they were made with; names parsed afterwards use the new one.
+    """
+    global _override
+    new = parse_tango_host(value) if isinstance(value, str) else value
+    with _override_lock:
+        old, _override = _override, new
+    return old
+
+
+# -- device names -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceName:
+    """A parsed device name.
+
+    ``name`` is the device name (``a/b/c``) or alias as typed (case kept, no prefix
+    or modifier).  ``host``/``port`` are the database's (``dbase``) or the device
+    server's (not ``dbase``); None for both means "the default database", which is
+    looked up when :meth:`tango_host` is called, not when the name was parsed.
+    """
+
+    name: str
+    host: str | None = None
+    port: int | None = None
+    dbase: bool = True
+    is_alias: bool = False
+
+    @property
+    def key(self) -> str:
+        """Lower-cased name: what lookups and no-DB object keys use."""
+        return self.name.lower()
+
+    @property
+    def explicit_host(self) -> bool:
+        return self.host is not None
+
+    def tango_host(self) -> TangoHost:
+        """The database this name lives in (explicit host:port, else the current default)."""
+        if self.host is not None:
+            return TangoHost(((self.host, self.port),))
+        return get_default_tango_host()
+
+    def full_name(self, tango_host: TangoHost | None = None) -> str:
+        """``tango://host:port/name`` (``#dbase=no`` appended for database-less devices)."""
+        if self.host is not None:
+            prefix = f"tango://{self.host}:{self.port}/"
+        else:
+            th = tango_host or self.tango_host()
+            prefix = f"tango://{th.host}:{th.port}/"
+        return prefix + self.name + ("" if self.dbase else "#dbase=no")
+
+    def with_name(self, name: str) -> "DeviceName":
+        """Same location, another device name (e.g. the real name behind an alias)."""
+        return DeviceName(name, self.host, self.port, self.dbase, "/" not in name)
+
+
+def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, bool]:
+    """Strip protocol, host:port and #dbase modifier.  Returns (host, port, rest, dbase)."""
+    low = text.lower()
+    scheme = False
+    if "://" in low:
+        protocol = low.split("://", 1)[0]
+        if protocol != "tango":
+            raise _wrong("API_UnsupportedProtocol", f"{protocol} protocol is an unsupported protocol", origin)
+        rest = text[len(protocol) + 3:]
+        scheme = True
+    elif low.startswith("//") and len(low) > 2:
+        rest = text[2:]
+        scheme = True
+    else:
+        rest = text
+    dbase = True
+    if "#" in rest:
+        rest, modifier = rest.split("#", 1)
+        mod = modifier.lower()
+        if mod == "dbase=no":
+            dbase = False
+        elif mod != "dbase=yes":
+            raise _wrong("API_UnsupportedDBaseModifier", f"{modifier} modifier is an unsupported db modifier",
+                         origin)
+    host = port = None
+    first, sep, after = rest.partition("/")
+    if sep and (":" in first or scheme):
+        if ":" in first:
+            host, port_s = first.rsplit(":", 1)
+            try:
+                port = int(port_s)
+            except ValueError:
+                port = -1
+            if not host or not 0 < port < 65536:
+                raise _wrong("API_WrongDeviceNameSyntax",
+                             f"Host and port not correctly defined in device name {text}", origin)
+        else:  # tango://host/a/b/c: convenience, default database port
+            host, port = first, DEFAULT_DB_PORT
+            if not host:
+                raise _wrong("API_WrongDeviceNameSyntax",
+                             f"Host and port not correctly defined in device name {text}", origin)
+        rest = after
+    elif scheme and not sep:
+        raise _wrong("API_WrongDeviceNameSyntax", f"Host and port not correctly defined in device name {text}",
+                     origin)
+    if not dbase and host is None:
+        raise _wrong("API_WrongDeviceNameSyntax", f"Host and port not correctly defined in device name {text}",
+                     origin)
+    return host, port, rest, dbase
+
+
+def _check_alias(alias: str, text: str, origin: str, reason: str = "API_WrongDeviceNameSyntax") -> None:
+    if ":" in alias:
+        raise _wrong(reason, f"Wrong alias name syntax in {text} (: is not allowed in alias name)", origin)
+    if "->" in alias:
+        raise _wrong(reason, f"Wrong alias name syntax in {text} (-> is not allowed in alias name)", origin)
+
+
+def _check_device_fields(fields: list[str], text: str, dbase: bool, origin: str,
+                         reason: str = "API_WrongDeviceNameSyntax") -> None:
+    if len(fields) != 3 or not all(fields) or any(":" in f for f in fields):
+        desc = f"Wrong device name syntax (domain/family/member) in {text}"
+        if not dbase:
+            desc += "\nRem: Alias are forbidden when not using a database"
+        raise _wrong(reason, desc, origin)
+
+
+def parse_device_name(text: str) -> DeviceName:
+    """Parse a device name or alias (see the module docstring); raises WrongNameSyntax."""
+    if not isinstance(text, str):
+        raise TypeError(f"device name must be a str, not {type(text).__name__}")
+    text = text.strip()
+    if not text:
+        raise _wrong("API_WrongDeviceNameSyntax",
+                     "The given name is an empty string!!! \nDevice name syntax is domain/family/member")
+    host, port, rest, dbase = _split_prefix(text, _ORIGIN_DEV)
+    if "/" not in rest:
+        if not dbase:
+            raise _wrong("API_WrongDeviceNameSyntax",
+                         f"Wrong device name syntax (domain/family/member) in {text}\n"
+                         "Rem: Alias are forbidden when not using a database")
+        if not rest:
+            raise _wrong("API_WrongDeviceNameSyntax", f"Wrong device name syntax (domain/family/member) in {text}")
+        _check_alias(rest, text, _ORIGIN_DEV)
+        return DeviceName(rest, host, port, True, True)
+    _check_device_fields(rest.split("/"), text, dbase, _ORIGIN_DEV)
+    return DeviceName(rest, host, port, dbase, False)
+
+
+# -- attribute names ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttributeName:
+    """A parsed attribute name: ``device`` + ``attribute``, or an attribute ``alias``.
+
+    For an attribute alias, ``device`` carries only the location (its ``name`` is
+    empty) and ``attribute`` is empty: the database resolves the alias
+    (``DbGetAttributeAlias``) into ``dev/attr``.
+    """
+
+    device: DeviceName
+    attribute: str
+    alias: str | None = None
+
+    @property
+    def is_alias(self) -> bool:
+        return self.alias is not None
+
+    def full_name(self) -> str:
+        dev = self.device
+        if self.alias is not None:
+            th = dev.tango_host()
+            return f"tango://{th.host}:{th.port}/{self.alias}"
+        base = dev.full_name()
+        if not dev.dbase:
+            base = base[: -len("#dbase=no")]
+            return f"{base}/{self.attribute}#dbase=no"
+        return f"{base}/{self.attribute}"
+
+
+def parse_attribute_name(text: str) -> AttributeName:
+    """Parse ``[prefix]a/b/c/attr``, ``[prefix]dev_alias/attr`` or an attribute alias."""
+    if not isinstance(text, str):
+        raise TypeError(f"attribute name must be a str, not {type(text).__name__}")
+    text = text.strip()
+    if not text:
+        raise _wrong("API_WrongAttributeNameSyntax", "The given name is an empty string!!!", _ORIGIN_ATTR)
+    host, port, rest, dbase = _split_prefix(text, _ORIGIN_ATTR)
+    fields = rest.split("/")
+    if len(fields) == 1:
+        if not dbase or not rest:
+            raise _wrong("API_WrongAttributeNameSyntax",
+                         f"Wrong attribute name syntax (domain/family/member/attr_name) in {text}", _ORIGIN_ATTR)
+        _check_alias(rest, text, _ORIGIN_ATTR, "API_WrongAttributeNameSyntax")
+        return AttributeName(DeviceName("", host, port, True, True), "", rest)
+    if len(fields) == 2:
+        if not dbase or not all(fields):
+            raise _wrong("API_WrongAttributeNameSyntax",
+                         f"Wrong attribute name syntax (domain/family/member/attr_name) in {text}", _ORIGIN_ATTR)
+        _check_alias(fields[0], text, _ORIGIN_ATTR, "API_WrongAttributeNameSyntax")
+        return AttributeName(DeviceName(fields[0], host, port, True, True), fields[1])
+    if len(fields) != 4 or not all(fields):
+        raise _wrong("API_WrongAttributeNameSyntax",
+                     f"Wrong attribute name syntax (domain/family/member/attr_name) in {text}", _ORIGIN_ATTR)
+    _check_device_fields(fields[:3], text, dbase, _ORIGIN_ATTR, "API_WrongAttributeNameSyntax")
+    return AttributeName(DeviceName("/".join(fields[:3]), host, port, dbase, False), fields[3])

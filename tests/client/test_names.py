@@ -1,0 +1,145 @@
+"""Name parsing: TANGO_HOST, full names, #dbase=no, aliases, run-time default database."""
+
+import pytest
+
+from tango_core.client import names
+from tango_core.client.names import (DeviceName, parse_attribute_name, parse_device_name, parse_tango_host,
+                                     set_default_tango_host, get_default_tango_host)
+from tango_core.idl.errors import ConnectionFailed, WrongNameSyntax
+
+
+@pytest.fixture(autouse=True)
+def _isolated_tango_host(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TANGO_HOST", "dbhost:10001")
+    set_default_tango_host(None)
+    yield
+    set_default_tango_host(None)
+
+
+def reason(exc_info):
+    return exc_info.value.args[0].reason
+
+
+@pytest.mark.parametrize("text, replicas", [
+    ("h:1234", (("h", 1234),)),
+    ("h1:1,h2:2", (("h1", 1), ("h2", 2))),
+    ("h", (("h", 10000),)),
+    (" 127.0.0.1:20000 ", (("127.0.0.1", 20000),)),
+])
+def test_tango_host_syntax(text, replicas):
+    assert parse_tango_host(text).replicas == replicas
+
+
+@pytest.mark.parametrize("text", ["h:abc", "h:0", "h:70000", ":1000", ""])
+def test_bad_tango_host_is_api_tango_host_not_set(text):
+    with pytest.raises(ConnectionFailed) as ei:
+        parse_tango_host(text)
+    assert reason(ei) == "API_TangoHostNotSet"
+
+
+def test_tango_host_from_rc_files(monkeypatch, tmp_path):
+    monkeypatch.delenv("TANGO_HOST")
+    (tmp_path / ".tangorc").write_text("# comment\nTANGO_HOST=rchost:12345 # trailing\n")
+    assert get_default_tango_host().replicas == (("rchost", 12345),)
+
+
+def test_missing_tango_host(monkeypatch, tmp_path):
+    monkeypatch.delenv("TANGO_HOST")
+    monkeypatch.setattr(names, "Path", _NoEtc(tmp_path))
+    with pytest.raises(ConnectionFailed) as ei:
+        parse_device_name("a/b/c").tango_host()
+    assert reason(ei) == "API_TangoHostNotSet"
+
+
+class _NoEtc:
+    """Path stand-in so /etc/tangorc of the test machine cannot leak in."""
+    def __init__(self, home):
+        from pathlib import Path
+        self._home = Path(home)
+        self._Path = Path
+
+    def home(self):
+        return self._home
+
+    def __call__(self, p):
+        return self._home / "no-such-etc-tangorc"
+
+
+def test_default_database_switch_changes_short_name_resolution():
+    dev = parse_device_name("sys/tg_test/1")
+    assert dev.tango_host().replicas == (("dbhost", 10001),)
+    set_default_tango_host("otherdb:20000")
+    assert dev.tango_host().replicas == (("otherdb", 20000),)
+    assert parse_device_name("sys/tg_test/1").full_name() == "tango://otherdb:20000/sys/tg_test/1"
+    set_default_tango_host(None)
+    assert dev.tango_host().replicas == (("dbhost", 10001),)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sys/tg_test/1", DeviceName("sys/tg_test/1")),
+    ("Sys/TG_Test/1", DeviceName("Sys/TG_Test/1")),
+    ("tango://h:123/a/b/c", DeviceName("a/b/c", "h", 123)),
+    ("TANGO://h:123/a/b/c", DeviceName("a/b/c", "h", 123)),
+    ("//h:123/a/b/c", DeviceName("a/b/c", "h", 123)),
+    ("h:123/a/b/c", DeviceName("a/b/c", "h", 123)),
+    ("tango://h/a/b/c", DeviceName("a/b/c", "h", 10000)),
+    ("tango://h:123/a/b/c#dbase=no", DeviceName("a/b/c", "h", 123, dbase=False)),
+    ("tango://h:123/a/b/c#DBASE=yes", DeviceName("a/b/c", "h", 123)),
+    ("myalias", DeviceName("myalias", is_alias=True)),
+    ("tango://h:123/myalias", DeviceName("myalias", "h", 123, is_alias=True)),
+])
+def test_device_names(text, expected):
+    assert parse_device_name(text) == expected
+
+
+def test_case_kept_for_display_and_lowered_for_keys():
+    d = parse_device_name("tango://h:1/Sys/TG_Test/1#dbase=no")
+    assert d.name == "Sys/TG_Test/1" and d.key == "sys/tg_test/1"
+    assert d.full_name() == "tango://h:1/Sys/TG_Test/1#dbase=no"
+
+
+@pytest.mark.parametrize("text, why", [
+    ("", "API_WrongDeviceNameSyntax"),
+    ("a/b", "API_WrongDeviceNameSyntax"),
+    ("a//c", "API_WrongDeviceNameSyntax"),
+    ("a/b/c/d", "API_WrongDeviceNameSyntax"),
+    ("/b/c", "API_WrongDeviceNameSyntax"),
+    ("http://h:1/a/b/c", "API_UnsupportedProtocol"),
+    ("a/b/c#dbase=maybe", "API_UnsupportedDBaseModifier"),
+    ("a/b/c#dbase=no", "API_WrongDeviceNameSyntax"),       # no-DB needs host:port
+    ("tango://h:1/alias#dbase=no", "API_WrongDeviceNameSyntax"),  # no aliases without a DB
+    ("tango://h:xx/a/b/c", "API_WrongDeviceNameSyntax"),
+    ("ali->as", "API_WrongDeviceNameSyntax"),
+    ("tango://h:1", "API_WrongDeviceNameSyntax"),
+])
+def test_bad_device_names(text, why):
+    with pytest.raises(WrongNameSyntax) as ei:
+        parse_device_name(text)
+    assert reason(ei) == why
+    assert ei.value.args[0].origin == "DeviceProxy::parse_name()"
+
+
+def test_unsupported_protocol_desc_is_cpptango_text():
+    with pytest.raises(WrongNameSyntax) as ei:
+        parse_device_name("http://h:1/a/b/c")
+    assert ei.value.args[0].desc == "http protocol is an unsupported protocol"
+
+
+def test_attribute_names():
+    a = parse_attribute_name("tango://h:1/a/b/c/Double_Scalar#dbase=no")
+    assert a.device == DeviceName("a/b/c", "h", 1, dbase=False) and a.attribute == "Double_Scalar"
+    assert a.full_name() == "tango://h:1/a/b/c/Double_Scalar#dbase=no"
+    a = parse_attribute_name("sys/tg_test/1/double_scalar")
+    assert a.device.name == "sys/tg_test/1" and not a.is_alias
+    a = parse_attribute_name("devalias/double_scalar")
+    assert a.device.is_alias and a.device.name == "devalias" and a.attribute == "double_scalar"
+    a = parse_attribute_name("attralias")
+    assert a.is_alias and a.alias == "attralias"
+
+
+@pytest.mark.parametrize("text", ["a/b/c", "a/b/c/d/e", "a//c/d", "tango://h:1/attralias#dbase=no", ""])
+def test_bad_attribute_names(text):
+    with pytest.raises(WrongNameSyntax) as ei:
+        parse_attribute_name(text)
+    assert reason(ei) == "API_WrongAttributeNameSyntax"
