@@ -1,0 +1,278 @@
+"""Command argument conversion (Python value -> typed argin) and DeviceData.
+
+PyTango checks and converts a command's argument *before* anything is sent, from the command's
+``in_type``; we do the same, with PyTango's errors (checked against PyTango 10.3.1):
+
+* wrong Python type -> ``TypeError("Invalid input argument for command X: 'abc' cannot be
+  converted to type DevDouble")``;
+* integer out of range -> ``OverflowError("Value is too large." / "Value is too small.")``;
+* text that Latin-1 cannot encode -> ``UnicodeError``;
+* a scalar where an array is expected -> ``DevFailed(PyDs_WrongParameters, "Expecting a
+  sequence (SPECTRUM attribute).")``.
+
+The converted values are what ``tango_core.idl.command_any`` encodes: Python scalars, numpy
+arrays of the exact element dtype, lists of str, ``(ndarray, list[str])`` pairs and
+``(format, bytes)`` for DevEncoded. Results are converted back to PyTango's user types by
+:func:`command_result`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from tango_core.idl.enums import (
+    ARRAY_ELEMENT_TYPE,
+    SCALAR_DTYPE,
+    CmdArgType,
+    DevState,
+    ExtractAs,
+)
+from tango_core.idl.errors import DevError, DevFailed
+
+__all__ = ["convert_argin", "command_result", "DeviceData", "seq_expected"]
+
+T = CmdArgType
+
+_INT_RANGES = {
+    T.DevShort: (-(1 << 15), (1 << 15) - 1),
+    T.DevUShort: (0, (1 << 16) - 1),
+    T.DevLong: (-(1 << 31), (1 << 31) - 1),
+    T.DevULong: (0, (1 << 32) - 1),
+    T.DevLong64: (-(1 << 63), (1 << 63) - 1),
+    T.DevULong64: (0, (1 << 64) - 1),
+    T.DevUChar: (0, 255),
+    T.DevEnum: (-(1 << 15), (1 << 15) - 1),
+}
+_FLOATS = (T.DevFloat, T.DevDouble)
+_STRINGS = (T.DevString, T.ConstDevString)
+
+
+class _BadArg(Exception):
+    """Internal: the argument cannot be converted (turned into PyTango's TypeError)."""
+
+
+def seq_expected() -> DevFailed:
+    return DevFailed(DevError("PyDs_WrongParameters", "Expecting a sequence (SPECTRUM attribute).",
+                              "array_python_data_to_cpp()"))
+
+
+def _latin1(s: str) -> str:
+    try:
+        s.encode("latin-1")
+    except UnicodeEncodeError:
+        raise UnicodeError("Can't encode '?' Unicode string as Latin-1 (bad chars replaced with ?)") from None
+    return s
+
+
+def _to_str(v: Any) -> str:
+    if isinstance(v, str):
+        return _latin1(v)
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).decode("latin-1")
+    if isinstance(v, np.str_):
+        return _latin1(str(v))
+    raise _BadArg
+
+
+def _to_int(t: CmdArgType, v: Any) -> int:
+    if isinstance(v, (bool, np.bool_)):
+        v = int(v)
+    elif isinstance(v, (int, np.integer)):
+        v = int(v)
+    else:
+        raise _BadArg
+    lo, hi = _INT_RANGES[t]
+    if v < lo:
+        if lo == 0:
+            raise _BadArg  # PyTango: negative for an unsigned type is a type error
+        raise OverflowError("Value is too small.")
+    if v > hi:
+        raise OverflowError("Value is too large.")
+    return v
+
+
+def _to_scalar(t: CmdArgType, v: Any) -> Any:
+    if t in _INT_RANGES:
+        return _to_int(t, v)
+    if t in _FLOATS:
+        if isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Real, np.number, np.bool_)):
+            raise _BadArg
+        return float(v)
+    if t == T.DevBoolean:
+        if isinstance(v, (bool, np.bool_)):
+            return bool(v)
+        if isinstance(v, (int, np.integer)):
+            return bool(v)
+        raise _BadArg
+    if t in _STRINGS:
+        return _to_str(v)
+    if t == T.DevState:
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return DevState(int(v))
+        raise _BadArg
+    raise _BadArg
+
+
+def _is_sequence(v: Any) -> bool:
+    return isinstance(v, (list, tuple, np.ndarray, range)) or (
+        hasattr(v, "__len__") and hasattr(v, "__getitem__") and not isinstance(v, (str, bytes, dict)))
+
+
+def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:
+    dtype = SCALAR_DTYPE[elem]
+    if elem == T.DevUChar and isinstance(v, (bytes, bytearray, memoryview)):
+        return np.frombuffer(bytes(v), dtype=np.uint8).copy()
+    if not _is_sequence(v):
+        raise seq_expected()
+    arr = v if isinstance(v, np.ndarray) else np.asarray(list(v))
+    if arr.ndim > 1:
+        arr = arr.reshape(-1)
+    if arr.size == 0:
+        return np.empty(0, dtype=dtype)
+    kind = arr.dtype.kind
+    if kind not in "biuf":
+        raise _BadArg
+    if kind == "f" and dtype.kind in "iu":
+        arr = arr.astype(np.int64)
+    if dtype.kind == "u" and elem != T.DevUChar and arr.dtype.kind in "i" and (arr < 0).any():
+        raise _BadArg
+    if dtype.kind == "b":
+        return arr.astype(bool)
+    return arr.astype(dtype, copy=False) if arr.dtype == dtype else arr.astype(dtype)
+
+
+def _to_string_list(v: Any) -> list[str]:
+    if not _is_sequence(v):
+        raise seq_expected()
+    return [_to_str(x) for x in v]
+
+
+def _to_encoded(v: Any) -> tuple[str, bytes]:
+    if not _is_sequence(v) or len(v) != 2:
+        raise _BadArg
+    fmt, data = v[0], v[1]
+    fmt = _to_str(fmt)
+    if isinstance(data, str):
+        data = data.encode("latin-1")
+    elif isinstance(data, np.ndarray):
+        data = data.tobytes()
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data)
+    elif _is_sequence(data):
+        data = bytes(bytearray(data))
+    else:
+        raise _BadArg
+    return fmt, data
+
+
+def _convert(t: CmdArgType, v: Any) -> Any:
+    if t == T.DevVoid:
+        if v is not None:
+            raise _BadArg
+        return None
+    if v is None:
+        raise _BadArg
+    elem = ARRAY_ELEMENT_TYPE.get(t)
+    if elem is not None:
+        if elem in SCALAR_DTYPE:
+            return _to_numeric_array(elem, v)
+        if elem == T.DevString:
+            return _to_string_list(v)
+        if elem == T.DevState:
+            if not _is_sequence(v):
+                raise seq_expected()
+            return [_to_scalar(T.DevState, x) for x in v]
+        if elem == T.DevEncoded:
+            if not _is_sequence(v):
+                raise seq_expected()
+            return [_to_encoded(x) for x in v]
+    if t == T.DevVarLongStringArray or t == T.DevVarDoubleStringArray:
+        if not _is_sequence(v) or len(v) != 2:
+            raise seq_expected()
+        nums = _to_numeric_array(T.DevLong if t == T.DevVarLongStringArray else T.DevDouble, v[0])
+        return nums, _to_string_list(v[1])
+    if t == T.DevEncoded:
+        return _to_encoded(v)
+    return _to_scalar(t, v)
+
+
+def convert_argin(cmd_name: str, in_type: int, value: Any) -> Any:
+    """Check and convert a command argument for ``in_type``; raises as PyTango does."""
+    t = CmdArgType.values.get(in_type, in_type)
+    try:
+        return _convert(t, value)
+    except _BadArg:
+        raise TypeError(f"Invalid input argument for command {cmd_name}: {value!r} cannot be converted "
+                        f"to type {getattr(t, 'name', t)}") from None
+
+
+def command_result(out_type: int, value: Any, extract_as: int = ExtractAs.Numpy) -> Any:
+    """Convert a decoded command result to PyTango's user type for ``out_type``."""
+    if value is None:
+        return None
+    t = out_type
+    if t == T.DevState:
+        return DevState.values.get(int(value), value)
+    if t == T.DevVarLongStringArray or t == T.DevVarDoubleStringArray:
+        nums, strs = value
+        return [_array_out(nums, extract_as), list(strs)]
+    if t == T.DevVarStringArray:
+        return list(value)
+    if t == T.DevVarStateArray:
+        return [DevState.values.get(int(x), x) for x in value]
+    if isinstance(value, np.ndarray):
+        return _array_out(value, extract_as)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _array_out(arr, extract_as: int):
+    if not isinstance(arr, np.ndarray):
+        return arr
+    if extract_as == ExtractAs.List:
+        return arr.tolist()
+    if extract_as == ExtractAs.Tuple:
+        return tuple(arr.tolist())
+    if extract_as == ExtractAs.Bytes:
+        return arr.tobytes()
+    if extract_as == ExtractAs.ByteArray:
+        return bytearray(arr.tobytes())
+    if extract_as == ExtractAs.String:
+        return arr.tobytes().decode("latin-1")
+    return arr
+
+
+class DeviceData:
+    """A typed command argument or result (PyTango ``DeviceData``)."""
+
+    def __init__(self, other: "DeviceData | None" = None) -> None:
+        self._type = other._type if other is not None else T.DevVoid
+        self._value = other._value if other is not None else None
+
+    def insert(self, data_type: int, value: Any) -> None:
+        """Store ``value`` converted for ``data_type`` (raises like command_inout would)."""
+        self._value = convert_argin("DeviceData", data_type, value)
+        self._type = CmdArgType.values.get(data_type, data_type)
+
+    def extract(self, extract_as: int = ExtractAs.Numpy) -> Any:
+        return command_result(self._type, self._value, extract_as)
+
+    def get_type(self) -> CmdArgType:
+        return self._type
+
+    def is_empty(self) -> bool:
+        return self._value is None
+
+    def __repr__(self) -> str:
+        return f"DeviceData(type={self._type!r}, value={self._value!r})"
+
+    @classmethod
+    def _wrap(cls, data_type: int, value: Any) -> "DeviceData":
+        dd = cls.__new__(cls)
+        dd._type = CmdArgType.values.get(data_type, data_type)
+        dd._value = value
+        return dd
