@@ -1,0 +1,1054 @@
+"""Tango IDL structs and unions with their CDR encodings.
+
+One style for every type here:
+
+* a class (a ``@dataclass(slots=True)`` unless it needs a custom constructor or
+  equality) whose **fields are the IDL members in wire order**, with the IDL
+  member names;
+* ``Cls.read(r: CDRReader) -> Cls`` (classmethod) decodes one value at the
+  reader's position; ``obj.write(w: CDRWriter)`` encodes it;
+* sequences of structs use the CDR helpers: ``r.read_seq(Cls.read, min_size)``
+  and :func:`write_list` (``w.write_seq`` with each item's ``write``);
+* IDL enums decode to the :mod:`.enums` members (an out-of-range value is a
+  :class:`MarshalError`, like CORBA's MARSHAL); ``long data_type`` fields
+  decode to a :class:`CmdArgType` when the code is known, else the int;
+* numeric sequences are numpy arrays (decoded with ``CDRReader.read_array``
+  in one call, never per element), string sequences are ``list[str]``,
+  ``sequence<octet>`` is ``bytes``.
+
+All decoding errors are :class:`tango_core.wire.errors.MarshalError`.
+:class:`DevError` and :class:`NamedDevError` live in :mod:`.errors` and are
+re-exported here.  Types that carry a CORBA ``any`` (AttributeValue_3, the
+history structs) are not decoded here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import numbers
+import time as _time
+from dataclasses import dataclass, field
+from typing import Any, Sequence, TypeVar
+
+import numpy as np
+
+from ..wire.cdr import CDRReader, CDRWriter
+from ..wire.errors import MarshalError
+from .enums import (
+    ARM_KIND, AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType,
+    DevState, DispLevel, LockerLanguage, PipeWriteType, TraceContextFormat,
+)
+from .errors import DevError, NamedDevError, read_dev_error_list, write_dev_error_list
+
+__all__ = [
+    "write_list", "DevError", "NamedDevError",
+    "DevVarLongStringArray", "DevVarDoubleStringArray", "DevEncoded", "TimeVal",
+    "DevCmdInfo", "DevCmdInfo_2", "DevInfo", "DevInfo_3", "DevInfoVersion", "DevInfo_6",
+    "AttributeDim", "AttrValUnion", "AttributeValue_4", "AttributeValue_5",
+    "AttributeConfig", "AttributeConfig_2", "AttributeAlarm", "ChangeEventProp",
+    "PeriodicEventProp", "ArchiveEventProp", "EventProperties", "AttributeConfig_3",
+    "AttributeConfig_5", "PipeConfig", "AttDataReady", "DevIntrChange", "EltInArray",
+    "ZmqCallInfo", "JavaClntIdent", "W3CTraceContextV0", "TraceContext", "CppClntIdent_6",
+    "JavaClntIdent_6", "ClntIdent",
+]
+
+E = TypeVar("E")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+def write_list(w: CDRWriter, items: Sequence[Any]) -> None:
+    """Write an IDL sequence of structs: count, then each item's ``write``."""
+    w.write_seq(items, _write_item)
+
+
+def _write_item(w: CDRWriter, item: Any) -> None:
+    item.write(w)
+
+
+def _enum(cls: type[E], value: int) -> E:
+    try:
+        return cls(value)
+    except ValueError:
+        raise MarshalError(f"invalid {cls.__name__} value {value}") from None
+
+
+_CMD_ARG_TYPES = CmdArgType.values
+
+
+def _data_type(value: int) -> CmdArgType | int:
+    return _CMD_ARG_TYPES.get(value, value)
+
+
+def _arrays_equal(a: Any, b: Any) -> bool:
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+# Conservative lower bounds of encoded sizes, to reject hostile sequence counts early.
+_MIN_STRING = 5
+_MIN_CMD_INFO = 24
+_MIN_ATTR_CONFIG = 64
+_MIN_ATTR_VALUE = 48
+
+
+# ---------------------------------------------------------------------------
+# command data structs
+
+class DevVarLongStringArray:
+    """IDL ``DevVarLongStringArray``: ``lvalue`` (int32 array) and ``svalue`` (list of str)."""
+
+    __slots__ = ("lvalue", "svalue")
+
+    def __init__(self, lvalue: Any = (), svalue: Sequence[str] = ()) -> None:
+        self.lvalue = np.asarray(lvalue, dtype=np.int32)
+        self.svalue = list(svalue)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevVarLongStringArray":
+        obj = cls.__new__(cls)
+        obj.lvalue = r.read_array("long")
+        obj.svalue = r.read_string_seq()
+        return obj
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_array("long", self.lvalue)
+        w.write_string_seq(self.svalue)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DevVarLongStringArray):
+            return NotImplemented
+        return _arrays_equal(self.lvalue, other.lvalue) and self.svalue == other.svalue
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"DevVarLongStringArray(lvalue={self.lvalue!r}, svalue={self.svalue!r})"
+
+
+class DevVarDoubleStringArray:
+    """IDL ``DevVarDoubleStringArray``: ``dvalue`` (float64 array) and ``svalue`` (list of str)."""
+
+    __slots__ = ("dvalue", "svalue")
+
+    def __init__(self, dvalue: Any = (), svalue: Sequence[str] = ()) -> None:
+        self.dvalue = np.asarray(dvalue, dtype=np.float64)
+        self.svalue = list(svalue)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevVarDoubleStringArray":
+        obj = cls.__new__(cls)
+        obj.dvalue = r.read_array("double")
+        obj.svalue = r.read_string_seq()
+        return obj
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_array("double", self.dvalue)
+        w.write_string_seq(self.svalue)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DevVarDoubleStringArray):
+            return NotImplemented
+        return _arrays_equal(self.dvalue, other.dvalue) and self.svalue == other.svalue
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"DevVarDoubleStringArray(dvalue={self.dvalue!r}, svalue={self.svalue!r})"
+
+
+@dataclass(slots=True)
+class DevEncoded:
+    """IDL ``DevEncoded``: a format name and raw octets."""
+    encoded_format: str = ""
+    encoded_data: bytes = b""
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevEncoded":
+        return cls(r.read_string(), r.read_octet_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.encoded_format)
+        w.write_octet_seq(self.encoded_data)
+
+
+# ---------------------------------------------------------------------------
+# time
+
+class TimeVal:
+    """IDL ``TimeVal`` (three 32-bit signed longs), with PyTango's ``TimeVal`` API.
+
+    Constructors as in PyTango: ``TimeVal()``, ``TimeVal(float_seconds)``,
+    ``TimeVal(datetime)`` (naive = local time), ``TimeVal(sec, usec, nsec)``.
+    ``str()`` is the local-time ``datetime`` string; ``repr()`` is PyTango's
+    struct form ``TimeVal(tv_nsec = 0, tv_sec = 1, tv_usec = 2)``.
+    """
+
+    __slots__ = ("tv_sec", "tv_usec", "tv_nsec")
+
+    def __init__(self, a: Any = None, b: int | None = None, c: int | None = None) -> None:
+        self.tv_sec = self.tv_usec = self.tv_nsec = 0
+        if a is None:
+            return
+        if isinstance(a, datetime.datetime):
+            a = _time.mktime(a.timetuple()) + a.microsecond * 1e-6
+        if b is None:
+            if not isinstance(a, numbers.Real):
+                raise TypeError(f"TimeVal() expects a number, a datetime or (sec, usec, nsec), not {a!r}")
+            self.tv_sec = int(a)
+            usec = (a - self.tv_sec) * 1e6
+            self.tv_usec = int(usec)
+            self.tv_nsec = int((usec - self.tv_usec) * 1e3)
+        else:
+            self.tv_sec, self.tv_usec, self.tv_nsec = int(a), int(b), int(c or 0)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "TimeVal":
+        obj = cls.__new__(cls)
+        obj.tv_sec = r.read_long()
+        obj.tv_usec = r.read_long()
+        obj.tv_nsec = r.read_long()
+        return obj
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_long(self.tv_sec)
+        w.write_long(self.tv_usec)
+        w.write_long(self.tv_nsec)
+
+    # -- PyTango API --------------------------------------------------------
+    def totime(self) -> float:
+        """Seconds since the epoch as a float."""
+        return self.tv_sec + 1e-6 * self.tv_usec + 1e-9 * self.tv_nsec
+
+    def todatetime(self) -> datetime.datetime:
+        """Naive local-time ``datetime``."""
+        return datetime.datetime.fromtimestamp(self.totime())
+
+    def strftime(self, format: str) -> str:  # noqa: A002 - PyTango's parameter name
+        return self.todatetime().strftime(format)
+
+    def isoformat(self, sep: str = "T") -> str:
+        return self.todatetime().isoformat(sep)
+
+    @staticmethod
+    def fromtimestamp(ts: float) -> "TimeVal":
+        return TimeVal(ts)
+
+    @staticmethod
+    def fromdatetime(dt: datetime.datetime) -> "TimeVal":
+        return TimeVal(dt)
+
+    @staticmethod
+    def now() -> "TimeVal":
+        return TimeVal(_time.time())
+
+    # -- Python protocol --------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TimeVal):
+            return NotImplemented
+        return (self.tv_sec, self.tv_usec, self.tv_nsec) == (other.tv_sec, other.tv_usec, other.tv_nsec)
+
+    __hash__ = None
+
+    def __reduce__(self):
+        return (TimeVal, (self.tv_sec, self.tv_usec, self.tv_nsec))
+
+    def __repr__(self) -> str:
+        return f"TimeVal(tv_nsec = {self.tv_nsec!r}, tv_sec = {self.tv_sec!r}, tv_usec = {self.tv_usec!r})"
+
+    def __str__(self) -> str:
+        return str(self.todatetime())
+
+
+# ---------------------------------------------------------------------------
+# commands and device info
+
+@dataclass(slots=True)
+class DevCmdInfo:
+    cmd_name: str = ""
+    cmd_tag: int = 0
+    in_type: CmdArgType | int = CmdArgType.DevVoid
+    out_type: CmdArgType | int = CmdArgType.DevVoid
+    in_type_desc: str = ""
+    out_type_desc: str = ""
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevCmdInfo":
+        return cls(r.read_string(), r.read_long(), _data_type(r.read_long()), _data_type(r.read_long()),
+                   r.read_string(), r.read_string())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.cmd_name)
+        w.write_long(self.cmd_tag)
+        w.write_long(self.in_type)
+        w.write_long(self.out_type)
+        w.write_string(self.in_type_desc)
+        w.write_string(self.out_type_desc)
+
+
+@dataclass(slots=True)
+class DevCmdInfo_2:  # noqa: N801 - IDL name
+    cmd_name: str = ""
+    level: DispLevel = DispLevel.OPERATOR
+    cmd_tag: int = 0
+    in_type: CmdArgType | int = CmdArgType.DevVoid
+    out_type: CmdArgType | int = CmdArgType.DevVoid
+    in_type_desc: str = ""
+    out_type_desc: str = ""
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevCmdInfo_2":
+        return cls(r.read_string(), _enum(DispLevel, r.read_enum()), r.read_long(),
+                   _data_type(r.read_long()), _data_type(r.read_long()), r.read_string(), r.read_string())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.cmd_name)
+        w.write_enum(self.level)
+        w.write_long(self.cmd_tag)
+        w.write_long(self.in_type)
+        w.write_long(self.out_type)
+        w.write_string(self.in_type_desc)
+        w.write_string(self.out_type_desc)
+
+
+@dataclass(slots=True)
+class DevInfo:
+    dev_class: str = ""
+    server_id: str = ""
+    server_host: str = ""
+    server_version: int = 0
+    doc_url: str = ""
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevInfo":
+        return cls(r.read_string(), r.read_string(), r.read_string(), r.read_long(), r.read_string())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.dev_class)
+        w.write_string(self.server_id)
+        w.write_string(self.server_host)
+        w.write_long(self.server_version)
+        w.write_string(self.doc_url)
+
+
+@dataclass(slots=True)
+class DevInfo_3:  # noqa: N801 - IDL name
+    dev_class: str = ""
+    server_id: str = ""
+    server_host: str = ""
+    server_version: int = 0
+    doc_url: str = ""
+    dev_type: str = ""
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevInfo_3":
+        return cls(r.read_string(), r.read_string(), r.read_string(), r.read_long(), r.read_string(),
+                   r.read_string())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.dev_class)
+        w.write_string(self.server_id)
+        w.write_string(self.server_host)
+        w.write_long(self.server_version)
+        w.write_string(self.doc_url)
+        w.write_string(self.dev_type)
+
+
+@dataclass(slots=True)
+class DevInfoVersion:
+    key: str = ""
+    value: str = ""
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevInfoVersion":
+        return cls(r.read_string(), r.read_string())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.key)
+        w.write_string(self.value)
+
+
+@dataclass(slots=True)
+class DevInfo_6:  # noqa: N801 - IDL name
+    dev_class: str = ""
+    server_id: str = ""
+    server_host: str = ""
+    server_version: int = 0
+    doc_url: str = ""
+    dev_type: str = ""
+    version_info: list[DevInfoVersion] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevInfo_6":
+        return cls(r.read_string(), r.read_string(), r.read_string(), r.read_long(), r.read_string(),
+                   r.read_string(), r.read_seq(DevInfoVersion.read, 2 * _MIN_STRING))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.dev_class)
+        w.write_string(self.server_id)
+        w.write_string(self.server_host)
+        w.write_long(self.server_version)
+        w.write_string(self.doc_url)
+        w.write_string(self.dev_type)
+        write_list(w, self.version_info)
+
+
+# ---------------------------------------------------------------------------
+# attribute values
+
+@dataclass(slots=True)
+class AttributeDim:
+    dim_x: int = 0
+    dim_y: int = 0
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeDim":
+        return cls(r.read_long(), r.read_long())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_long(self.dim_x)
+        w.write_long(self.dim_y)
+
+
+_A = AttributeDataType
+_STATES = DevState.values
+
+
+def _read_state(r: CDRReader) -> DevState:
+    v = r.read_enum()
+    try:
+        return _STATES[v]
+    except KeyError:
+        raise MarshalError(f"invalid DevState value {v}") from None
+
+
+class AttrValUnion:
+    """IDL ``AttrValUnion``: ``arm`` (an :class:`AttributeDataType`) and ``value``.
+
+    ``value`` by arm: numeric and ATT_BOOL arms -> 1-D numpy array (native
+    dtype; ATT_UCHAR uint8); ATT_STRING -> ``list[str]``; ATT_STATE ->
+    ``list[DevState]``; DEVICE_STATE -> one :class:`DevState`; ATT_ENCODED ->
+    ``list[DevEncoded]``; ATT_NO_DATA -> the ``bool`` union_no_data.
+    """
+
+    __slots__ = ("arm", "value")
+
+    def __init__(self, arm: AttributeDataType | int, value: Any) -> None:
+        self.arm = AttributeDataType(arm)
+        self.value = value
+
+    @classmethod
+    def no_data(cls) -> "AttrValUnion":
+        return cls(_A.ATT_NO_DATA, True)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttrValUnion":
+        arm = _enum(AttributeDataType, r.read_enum())
+        if arm is _A.ATT_STRING:
+            value: Any = r.read_string_seq()
+        elif arm is _A.DEVICE_STATE:
+            value = _read_state(r)
+        elif arm is _A.ATT_STATE:
+            value = [_read_state(r) for _ in range(r.read_count(4))]
+        elif arm is _A.ATT_ENCODED:
+            value = r.read_seq(DevEncoded.read, 2 * 4 + 1)
+        elif arm is _A.ATT_NO_DATA:
+            value = r.read_boolean()
+        else:
+            value = r.read_array(ARM_KIND[arm])
+        obj = cls.__new__(cls)
+        obj.arm = arm
+        obj.value = value
+        return obj
+
+    def write(self, w: CDRWriter) -> None:
+        arm = self.arm
+        w.write_enum(arm)
+        if arm is _A.ATT_STRING:
+            w.write_string_seq(self.value)
+        elif arm is _A.DEVICE_STATE:
+            w.write_enum(self.value)
+        elif arm is _A.ATT_STATE:
+            w.write_array("ulong", np.fromiter((int(s) for s in self.value), dtype=np.uint32))
+        elif arm is _A.ATT_ENCODED:
+            write_list(w, self.value)
+        elif arm is _A.ATT_NO_DATA:
+            w.write_boolean(self.value)
+        else:
+            w.write_array(ARM_KIND[arm], self.value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AttrValUnion):
+            return NotImplemented
+        if self.arm is not other.arm:
+            return False
+        if isinstance(self.value, np.ndarray) or isinstance(other.value, np.ndarray):
+            return _arrays_equal(self.value, other.value)
+        return self.value == other.value
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"AttrValUnion({self.arm.name}, {self.value!r})"
+
+
+@dataclass(slots=True)
+class AttributeValue_4:  # noqa: N801 - IDL name
+    value: AttrValUnion = field(default_factory=AttrValUnion.no_data)
+    quality: AttrQuality = AttrQuality.ATTR_VALID
+    data_format: AttrDataFormat = AttrDataFormat.FMT_UNKNOWN
+    time: TimeVal = field(default_factory=TimeVal)
+    name: str = ""
+    r_dim: AttributeDim = field(default_factory=AttributeDim)
+    w_dim: AttributeDim = field(default_factory=AttributeDim)
+    err_list: list[DevError] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeValue_4":
+        return cls(AttrValUnion.read(r), _enum(AttrQuality, r.read_enum()),
+                   _enum(AttrDataFormat, r.read_enum()), TimeVal.read(r), r.read_string(),
+                   AttributeDim.read(r), AttributeDim.read(r), read_dev_error_list(r))
+
+    def write(self, w: CDRWriter) -> None:
+        self.value.write(w)
+        w.write_enum(self.quality)
+        w.write_enum(self.data_format)
+        self.time.write(w)
+        w.write_string(self.name)
+        self.r_dim.write(w)
+        self.w_dim.write(w)
+        write_dev_error_list(w, self.err_list)
+
+
+@dataclass(slots=True)
+class AttributeValue_5:  # noqa: N801 - IDL name
+    value: AttrValUnion = field(default_factory=AttrValUnion.no_data)
+    quality: AttrQuality = AttrQuality.ATTR_VALID
+    data_format: AttrDataFormat = AttrDataFormat.FMT_UNKNOWN
+    data_type: CmdArgType | int = CmdArgType.DevVoid
+    time: TimeVal = field(default_factory=TimeVal)
+    name: str = ""
+    r_dim: AttributeDim = field(default_factory=AttributeDim)
+    w_dim: AttributeDim = field(default_factory=AttributeDim)
+    err_list: list[DevError] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeValue_5":
+        return cls(AttrValUnion.read(r), _enum(AttrQuality, r.read_enum()),
+                   _enum(AttrDataFormat, r.read_enum()), _data_type(r.read_long()), TimeVal.read(r),
+                   r.read_string(), AttributeDim.read(r), AttributeDim.read(r), read_dev_error_list(r))
+
+    @staticmethod
+    def read_list(r: CDRReader) -> list["AttributeValue_5"]:
+        """Read an ``AttributeValueList_5``."""
+        return r.read_seq(AttributeValue_5.read, _MIN_ATTR_VALUE)
+
+    def write(self, w: CDRWriter) -> None:
+        self.value.write(w)
+        w.write_enum(self.quality)
+        w.write_enum(self.data_format)
+        w.write_long(self.data_type)
+        self.time.write(w)
+        w.write_string(self.name)
+        self.r_dim.write(w)
+        self.w_dim.write(w)
+        write_dev_error_list(w, self.err_list)
+
+
+# ---------------------------------------------------------------------------
+# attribute configuration
+
+def _read_strings(r: CDRReader, n: int) -> list[str]:
+    return [r.read_string() for _ in range(n)]
+
+
+@dataclass(slots=True)
+class AttributeConfig:
+    name: str = ""
+    writable: AttrWriteType = AttrWriteType.READ
+    data_format: AttrDataFormat = AttrDataFormat.SCALAR
+    data_type: CmdArgType | int = CmdArgType.DevVoid
+    max_dim_x: int = 0
+    max_dim_y: int = 0
+    description: str = ""
+    label: str = ""
+    unit: str = ""
+    standard_unit: str = ""
+    display_unit: str = ""
+    format: str = ""
+    min_value: str = ""
+    max_value: str = ""
+    min_alarm: str = ""
+    max_alarm: str = ""
+    writable_attr_name: str = ""
+    extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeConfig":
+        head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
+                _data_type(r.read_long()), r.read_long(), r.read_long())
+        return cls(*head, *_read_strings(r, 11), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        w.write_enum(self.writable)
+        w.write_enum(self.data_format)
+        w.write_long(self.data_type)
+        w.write_long(self.max_dim_x)
+        w.write_long(self.max_dim_y)
+        for s in (self.description, self.label, self.unit, self.standard_unit, self.display_unit,
+                  self.format, self.min_value, self.max_value, self.min_alarm, self.max_alarm,
+                  self.writable_attr_name):
+            w.write_string(s)
+        w.write_string_seq(self.extensions)
+
+
+@dataclass(slots=True)
+class AttributeConfig_2:  # noqa: N801 - IDL name
+    name: str = ""
+    writable: AttrWriteType = AttrWriteType.READ
+    data_format: AttrDataFormat = AttrDataFormat.SCALAR
+    data_type: CmdArgType | int = CmdArgType.DevVoid
+    max_dim_x: int = 0
+    max_dim_y: int = 0
+    description: str = ""
+    label: str = ""
+    unit: str = ""
+    standard_unit: str = ""
+    display_unit: str = ""
+    format: str = ""
+    min_value: str = ""
+    max_value: str = ""
+    min_alarm: str = ""
+    max_alarm: str = ""
+    writable_attr_name: str = ""
+    level: DispLevel = DispLevel.OPERATOR
+    extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeConfig_2":
+        head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
+                _data_type(r.read_long()), r.read_long(), r.read_long())
+        return cls(*head, *_read_strings(r, 11), _enum(DispLevel, r.read_enum()), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        w.write_enum(self.writable)
+        w.write_enum(self.data_format)
+        w.write_long(self.data_type)
+        w.write_long(self.max_dim_x)
+        w.write_long(self.max_dim_y)
+        for s in (self.description, self.label, self.unit, self.standard_unit, self.display_unit,
+                  self.format, self.min_value, self.max_value, self.min_alarm, self.max_alarm,
+                  self.writable_attr_name):
+            w.write_string(s)
+        w.write_enum(self.level)
+        w.write_string_seq(self.extensions)
+
+
+@dataclass(slots=True)
+class AttributeAlarm:
+    min_alarm: str = ""
+    max_alarm: str = ""
+    min_warning: str = ""
+    max_warning: str = ""
+    delta_t: str = ""
+    delta_val: str = ""
+    extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeAlarm":
+        return cls(*_read_strings(r, 6), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        for s in (self.min_alarm, self.max_alarm, self.min_warning, self.max_warning, self.delta_t,
+                  self.delta_val):
+            w.write_string(s)
+        w.write_string_seq(self.extensions)
+
+
+@dataclass(slots=True)
+class ChangeEventProp:
+    rel_change: str = ""
+    abs_change: str = ""
+    extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "ChangeEventProp":
+        return cls(r.read_string(), r.read_string(), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.rel_change)
+        w.write_string(self.abs_change)
+        w.write_string_seq(self.extensions)
+
+
+@dataclass(slots=True)
+class PeriodicEventProp:
+    period: str = ""
+    extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "PeriodicEventProp":
+        return cls(r.read_string(), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.period)
+        w.write_string_seq(self.extensions)
+
+
+@dataclass(slots=True)
+class ArchiveEventProp:
+    rel_change: str = ""
+    abs_change: str = ""
+    period: str = ""
+    extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "ArchiveEventProp":
+        return cls(r.read_string(), r.read_string(), r.read_string(), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.rel_change)
+        w.write_string(self.abs_change)
+        w.write_string(self.period)
+        w.write_string_seq(self.extensions)
+
+
+@dataclass(slots=True)
+class EventProperties:
+    ch_event: ChangeEventProp = field(default_factory=ChangeEventProp)
+    per_event: PeriodicEventProp = field(default_factory=PeriodicEventProp)
+    arch_event: ArchiveEventProp = field(default_factory=ArchiveEventProp)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "EventProperties":
+        return cls(ChangeEventProp.read(r), PeriodicEventProp.read(r), ArchiveEventProp.read(r))
+
+    def write(self, w: CDRWriter) -> None:
+        self.ch_event.write(w)
+        self.per_event.write(w)
+        self.arch_event.write(w)
+
+
+@dataclass(slots=True)
+class AttributeConfig_3:  # noqa: N801 - IDL name
+    name: str = ""
+    writable: AttrWriteType = AttrWriteType.READ
+    data_format: AttrDataFormat = AttrDataFormat.SCALAR
+    data_type: CmdArgType | int = CmdArgType.DevVoid
+    max_dim_x: int = 0
+    max_dim_y: int = 0
+    description: str = ""
+    label: str = ""
+    unit: str = ""
+    standard_unit: str = ""
+    display_unit: str = ""
+    format: str = ""
+    min_value: str = ""
+    max_value: str = ""
+    writable_attr_name: str = ""
+    level: DispLevel = DispLevel.OPERATOR
+    att_alarm: AttributeAlarm = field(default_factory=AttributeAlarm)
+    event_prop: EventProperties = field(default_factory=EventProperties)
+    extensions: list[str] = field(default_factory=list)
+    sys_extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeConfig_3":
+        head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
+                _data_type(r.read_long()), r.read_long(), r.read_long())
+        return cls(*head, *_read_strings(r, 9), _enum(DispLevel, r.read_enum()), AttributeAlarm.read(r),
+                   EventProperties.read(r), r.read_string_seq(), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        w.write_enum(self.writable)
+        w.write_enum(self.data_format)
+        w.write_long(self.data_type)
+        w.write_long(self.max_dim_x)
+        w.write_long(self.max_dim_y)
+        for s in (self.description, self.label, self.unit, self.standard_unit, self.display_unit,
+                  self.format, self.min_value, self.max_value, self.writable_attr_name):
+            w.write_string(s)
+        w.write_enum(self.level)
+        self.att_alarm.write(w)
+        self.event_prop.write(w)
+        w.write_string_seq(self.extensions)
+        w.write_string_seq(self.sys_extensions)
+
+
+@dataclass(slots=True)
+class AttributeConfig_5:  # noqa: N801 - IDL name
+    name: str = ""
+    writable: AttrWriteType = AttrWriteType.READ
+    data_format: AttrDataFormat = AttrDataFormat.SCALAR
+    data_type: CmdArgType | int = CmdArgType.DevVoid
+    memorized: bool = False
+    mem_init: bool = False
+    max_dim_x: int = 0
+    max_dim_y: int = 0
+    description: str = ""
+    label: str = ""
+    unit: str = ""
+    standard_unit: str = ""
+    display_unit: str = ""
+    format: str = ""
+    min_value: str = ""
+    max_value: str = ""
+    writable_attr_name: str = ""
+    level: DispLevel = DispLevel.OPERATOR
+    root_attr_name: str = ""
+    enum_labels: list[str] = field(default_factory=list)
+    att_alarm: AttributeAlarm = field(default_factory=AttributeAlarm)
+    event_prop: EventProperties = field(default_factory=EventProperties)
+    extensions: list[str] = field(default_factory=list)
+    sys_extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeConfig_5":
+        head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
+                _data_type(r.read_long()), r.read_boolean(), r.read_boolean(), r.read_long(), r.read_long())
+        return cls(*head, *_read_strings(r, 9), _enum(DispLevel, r.read_enum()), r.read_string(),
+                   r.read_string_seq(), AttributeAlarm.read(r), EventProperties.read(r),
+                   r.read_string_seq(), r.read_string_seq())
+
+    @staticmethod
+    def read_list(r: CDRReader) -> list["AttributeConfig_5"]:
+        """Read an ``AttributeConfigList_5``."""
+        return r.read_seq(AttributeConfig_5.read, _MIN_ATTR_CONFIG)
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        w.write_enum(self.writable)
+        w.write_enum(self.data_format)
+        w.write_long(self.data_type)
+        w.write_boolean(self.memorized)
+        w.write_boolean(self.mem_init)
+        w.write_long(self.max_dim_x)
+        w.write_long(self.max_dim_y)
+        for s in (self.description, self.label, self.unit, self.standard_unit, self.display_unit,
+                  self.format, self.min_value, self.max_value, self.writable_attr_name):
+            w.write_string(s)
+        w.write_enum(self.level)
+        w.write_string(self.root_attr_name)
+        w.write_string_seq(self.enum_labels)
+        self.att_alarm.write(w)
+        self.event_prop.write(w)
+        w.write_string_seq(self.extensions)
+        w.write_string_seq(self.sys_extensions)
+
+
+@dataclass(slots=True)
+class PipeConfig:
+    name: str = ""
+    description: str = ""
+    label: str = ""
+    level: DispLevel = DispLevel.OPERATOR
+    writable: PipeWriteType = PipeWriteType.PIPE_READ
+    extensions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "PipeConfig":
+        return cls(r.read_string(), r.read_string(), r.read_string(), _enum(DispLevel, r.read_enum()),
+                   _enum(PipeWriteType, r.read_enum()), r.read_string_seq())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        w.write_string(self.description)
+        w.write_string(self.label)
+        w.write_enum(self.level)
+        w.write_enum(self.writable)
+        w.write_string_seq(self.extensions)
+
+
+# ---------------------------------------------------------------------------
+# events
+
+@dataclass(slots=True)
+class AttDataReady:
+    name: str = ""
+    data_type: CmdArgType | int = CmdArgType.DevVoid
+    ctr: int = 0
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttDataReady":
+        return cls(r.read_string(), _data_type(r.read_long()), r.read_long())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        w.write_long(self.data_type)
+        w.write_long(self.ctr)
+
+
+@dataclass(slots=True)
+class DevIntrChange:
+    dev_started: bool = False
+    cmds: list[DevCmdInfo_2] = field(default_factory=list)
+    atts: list[AttributeConfig_5] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevIntrChange":
+        return cls(r.read_boolean(), r.read_seq(DevCmdInfo_2.read, _MIN_CMD_INFO),
+                   r.read_seq(AttributeConfig_5.read, _MIN_ATTR_CONFIG))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_boolean(self.dev_started)
+        write_list(w, self.cmds)
+        write_list(w, self.atts)
+
+
+@dataclass(slots=True)
+class EltInArray:
+    start: int = 0
+    nb_elt: int = 0
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "EltInArray":
+        return cls(r.read_long(), r.read_long())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_long(self.start)
+        w.write_long(self.nb_elt)
+
+
+@dataclass(slots=True)
+class ZmqCallInfo:
+    """Frame 3 of a ZMQ event/heartbeat message (``ctr`` is the per-event counter)."""
+    version: int = 1
+    ctr: int = 0
+    method_name: str = ""
+    oid: bytes = b""
+    call_is_except: bool = False
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "ZmqCallInfo":
+        return cls(r.read_long(), r.read_ulong(), r.read_string(), r.read_octet_seq(), r.read_boolean())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_long(self.version)
+        w.write_ulong(self.ctr)
+        w.write_string(self.method_name)
+        w.write_octet_seq(self.oid)
+        w.write_boolean(self.call_is_except)
+
+
+# ---------------------------------------------------------------------------
+# client identification (IDL 4+; the *_6 arms carry a W3C trace context)
+
+@dataclass(slots=True)
+class JavaClntIdent:
+    MainClass: str = ""  # noqa: N815 - IDL name
+    uuid: tuple[int, int] = (0, 0)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "JavaClntIdent":
+        return cls(r.read_string(), (r.read_ulonglong(), r.read_ulonglong()))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.MainClass)
+        w.write_ulonglong(self.uuid[0])
+        w.write_ulonglong(self.uuid[1])
+
+
+@dataclass(slots=True)
+class W3CTraceContextV0:
+    trace_parent: str = ""
+    trace_state: str = ""
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "W3CTraceContextV0":
+        return cls(r.read_string(), r.read_string())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.trace_parent)
+        w.write_string(self.trace_state)
+
+
+@dataclass(slots=True)
+class TraceContext:
+    """IDL union ``TraceContext`` (its only arm is W3C_TC_V0)."""
+    format: TraceContextFormat = TraceContextFormat.W3C_TC_V0
+    data: W3CTraceContextV0 = field(default_factory=W3CTraceContextV0)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "TraceContext":
+        fmt = _enum(TraceContextFormat, r.read_enum())
+        return cls(fmt, W3CTraceContextV0.read(r))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_enum(self.format)
+        self.data.write(w)
+
+
+@dataclass(slots=True)
+class CppClntIdent_6:  # noqa: N801 - IDL name
+    cpp_clnt: int = 0
+    trace_context: TraceContext = field(default_factory=TraceContext)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "CppClntIdent_6":
+        return cls(r.read_ulong(), TraceContext.read(r))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_ulong(self.cpp_clnt)
+        self.trace_context.write(w)
+
+
+@dataclass(slots=True)
+class JavaClntIdent_6:  # noqa: N801 - IDL name
+    java_clnt: JavaClntIdent = field(default_factory=JavaClntIdent)
+    trace_context: TraceContext = field(default_factory=TraceContext)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "JavaClntIdent_6":
+        return cls(JavaClntIdent.read(r), TraceContext.read(r))
+
+    def write(self, w: CDRWriter) -> None:
+        self.java_clnt.write(w)
+        self.trace_context.write(w)
+
+
+@dataclass(slots=True)
+class ClntIdent:
+    """IDL union ``ClntIdent``: ``kind`` (LockerLanguage) selects ``value``.
+
+    CPP -> ``int`` (PID); JAVA -> :class:`JavaClntIdent`; CPP_6 ->
+    :class:`CppClntIdent_6`; JAVA_6 -> :class:`JavaClntIdent_6`.
+    A Tango 10 client sends CPP_6 to IDL-6 devices and CPP to older ones.
+    """
+    kind: LockerLanguage = LockerLanguage.CPP
+    value: Any = 0
+
+    @classmethod
+    def cpp(cls, pid: int) -> "ClntIdent":
+        return cls(LockerLanguage.CPP, pid)
+
+    @classmethod
+    def cpp_6(cls, pid: int, trace_parent: str = "", trace_state: str = "") -> "ClntIdent":
+        return cls(LockerLanguage.CPP_6,
+                   CppClntIdent_6(pid, TraceContext(data=W3CTraceContextV0(trace_parent, trace_state))))
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "ClntIdent":
+        kind = _enum(LockerLanguage, r.read_enum())
+        if kind is LockerLanguage.CPP:
+            value: Any = r.read_ulong()
+        elif kind is LockerLanguage.JAVA:
+            value = JavaClntIdent.read(r)
+        elif kind is LockerLanguage.CPP_6:
+            value = CppClntIdent_6.read(r)
+        else:
+            value = JavaClntIdent_6.read(r)
+        return cls(kind, value)
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_enum(self.kind)
+        if self.kind == LockerLanguage.CPP:
+            w.write_ulong(self.value)
+        else:
+            self.value.write(w)
