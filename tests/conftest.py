@@ -1,0 +1,253 @@
+"""Shared pytest fixtures: real Tango peers (see tests/peers.py) and suite-wide settings.
+
+Peer fixtures (session scope unless noted; each peer is started once, on demand):
+
+* ``tango_host``      "127.0.0.1:PORT" of PyTango's DB server + Debian TangoTest; also sets
+                      os.environ["TANGO_HOST"] for the rest of the session.
+* ``tango_db``        the PyTango database Peer itself (``.port``, ``.tango_host``, ``.restart()``).
+* ``tangotest``       the TangoTest Peer of that system (``.restart()`` works mid-test).
+* ``cpp_tango_host``  "127.0.0.1:PORT" of Debian's C++ DataBaseds on MariaDB + its own TangoTest
+                      (does NOT touch os.environ); ``cpp_database`` / ``cpp_tangotest`` are the Peers.
+* ``nodb_server``     TestServer (tests/servers/TestServer.py, class TestDevice) in no-DB mode;
+                      ``.devices == ["tango://127.0.0.1:P/test/nodb/1#dbase=no", ".../test/nodb/2#dbase=no"]``,
+                      ``.device`` is the first, ``.admin_device`` its dserver.
+* ``db_server``       the same class registered in ``tango_host`` as TestServer/test, devices
+                      test/dev/1 and test/dev/2 (``.devices`` full names, ``.short_names``).
+* ``peer_factory``    (function scope) private peers, stopped when the test ends.
+
+Session peers found dead after a test (a test stopped or killed one) are restarted before the
+next test.  If a peer cannot start the test is skipped with the reason, but under CI=true it fails.
+When a test fails, what each peer logged during it is attached to the report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import peers as _peers
+from peers import Peer, PeerStartError
+
+collect_ignore = ["servers"]  # device-server modules, not tests
+
+IN_CI = os.environ.get("CI") == "true"
+
+#: fixtures that start real peers; tests using them get the ``peers`` marker automatically
+PEER_FIXTURES = {"tango_host", "tango_db", "tangotest", "cpp_tango_host", "cpp_database",
+                 "cpp_tangotest", "nodb_server", "db_server", "peer_factory"}
+
+try:  # a 2-core CI machine is noisy: no per-example deadlines, keep the rest of Hypothesis strict
+    from hypothesis import settings as _hyp_settings
+
+    _hyp_settings.register_profile("itango", deadline=None, print_blob=True)
+    _hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "itango"))
+except ImportError:  # pragma: no cover
+    pass
+
+
+def peer_unavailable(reason: str) -> None:
+    """Skip locally, fail loudly in CI: a missing peer must never silently shrink the CI suite."""
+    if IN_CI:
+        pytest.fail(f"peer unavailable under CI: {reason}", pytrace=False)
+    pytest.skip(f"peer unavailable: {reason}")
+
+
+def _start(start: Callable[..., Peer], *args: Any, **kwargs: Any) -> Peer:
+    try:
+        return start(*args, **kwargs)
+    except PeerStartError as exc:
+        peer_unavailable(str(exc))
+        raise  # unreachable: peer_unavailable always raises
+
+
+_SESSION_PEERS: list[Peer] = []
+
+
+def _session_peer(peer: Peer) -> Peer:
+    _SESSION_PEERS.append(peer)
+    return peer
+
+
+@pytest.fixture(scope="session")
+def peer_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where every peer of this session writes its log (kept after the run by pytest)."""
+    return tmp_path_factory.mktemp("peer-logs")
+
+
+# ---- PyTango database + TangoTest ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tango_db(peer_log_dir: Path) -> Iterator[Peer]:
+    db = _session_peer(_start(_peers.start_pytango_database, log_dir=peer_log_dir))
+    yield db
+    db.stop()
+
+
+@pytest.fixture(scope="session")
+def tangotest(tango_db: Peer, peer_log_dir: Path) -> Iterator[Peer]:
+    assert tango_db.tango_host
+    peer = _session_peer(_start(_peers.start_tangotest, tango_db.tango_host, log_dir=peer_log_dir))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def tango_host(tango_db: Peer, tangotest: Peer) -> Iterator[str]:
+    host = tango_db.tango_host
+    assert host
+    saved = os.environ.get("TANGO_HOST")
+    os.environ["TANGO_HOST"] = host
+    yield host
+    if saved is None:
+        os.environ.pop("TANGO_HOST", None)
+    else:
+        os.environ["TANGO_HOST"] = saved
+
+
+# ---- C++ database on MariaDB + its TangoTest ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cpp_database(peer_log_dir: Path) -> Iterator[Peer]:
+    db = _session_peer(_start(_peers.start_cpp_database, log_dir=peer_log_dir / "cpp"))
+    yield db
+    db.stop()
+
+
+@pytest.fixture(scope="session")
+def cpp_tangotest(cpp_database: Peer, peer_log_dir: Path) -> Iterator[Peer]:
+    assert cpp_database.tango_host
+    peer = _session_peer(_start(_peers.start_tangotest, cpp_database.tango_host,
+                                log_dir=peer_log_dir / "cpp"))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def cpp_tango_host(cpp_database: Peer, cpp_tangotest: Peer) -> str:
+    assert cpp_database.tango_host
+    return cpp_database.tango_host
+
+
+# ---- PyTango device servers --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def nodb_server(peer_log_dir: Path) -> Iterator[Peer]:
+    peer = _session_peer(_start(_peers.start_pytango_server, "TestServer", "nodb", nodb=True,
+                                device_names=["test/nodb/1", "test/nodb/2"], log_dir=peer_log_dir))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def db_server(tango_host: str, peer_log_dir: Path) -> Iterator[Peer]:
+    peer = _session_peer(_start(_peers.start_pytango_server, "TestServer", "test",
+                                tango_host=tango_host, device_names=["test/dev/1", "test/dev/2"],
+                                log_dir=peer_log_dir))
+    yield peer
+    peer.stop()
+
+
+class PeerFactory:
+    """Starts private peers for one test (same functions as tests/peers.py, minus ``log_dir``);
+    every peer it started is stopped when the test ends."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.started: list[Peer] = []
+
+    def _run(self, start: Callable[..., Peer], *args: Any, **kwargs: Any) -> Peer:
+        kwargs.setdefault("log_dir", self.log_dir)
+        peer = _start(start, *args, **kwargs)
+        self.started.append(peer)
+        return peer
+
+    def pytango_database(self, port: int | None = None) -> Peer:
+        return self._run(_peers.start_pytango_database, port)
+
+    def tangotest(self, tango_host: str, instance: str = "test", **kwargs: Any) -> Peer:
+        return self._run(_peers.start_tangotest, tango_host, instance, **kwargs)
+
+    def cpp_database(self, port: int | None = None) -> Peer:
+        return self._run(_peers.start_cpp_database, port)
+
+    def pytango_server(self, module_or_path: str | Path, instance: str, **kwargs: Any) -> Peer:
+        return self._run(_peers.start_pytango_server, module_or_path, instance, **kwargs)
+
+    def tango_system(self) -> tuple[Peer, Peer]:
+        """A private PyTango database with its own TangoTest: (database, tangotest)."""
+        db = self.pytango_database()
+        assert db.tango_host
+        return db, self.tangotest(db.tango_host)
+
+    def stop_all(self) -> None:
+        for peer in reversed(self.started):
+            peer.stop()
+
+
+@pytest.fixture
+def peer_factory(tmp_path: Path) -> Iterator[PeerFactory]:
+    factory = PeerFactory(tmp_path / "peer-logs")
+    yield factory
+    factory.stop_all()
+
+
+# ---- suite-wide hooks --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _revive_session_peers() -> Iterator[None]:
+    """After each test, restart any session peer the test stopped or crashed (databases first)."""
+    yield
+    for peer in _SESSION_PEERS:
+        if not peer.is_running():
+            try:
+                peer.restart()
+            except PeerStartError as exc:
+                pytest.fail(f"could not restart {peer.name} after the test: {exc}", pytrace=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PEER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.peers)
+
+
+_LOG_OFFSETS_KEY = pytest.StashKey[dict]()
+_LOG_EXCERPT_CHARS = 6000
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_LOG_OFFSETS_KEY] = {id(p): _log_size(p) for p in _peers.all_peers()}
+
+
+def _log_size(peer: Peer) -> int:
+    try:
+        return peer.log_path.stat().st_size
+    except OSError:
+        return 0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    if report.failed:
+        offsets = item.stash.get(_LOG_OFFSETS_KEY, {})
+        for peer in _peers.all_peers():
+            start = offsets.get(id(peer), 0)
+            if _log_size(peer) <= start:
+                continue
+            with open(peer.log_path, "rb") as f:
+                f.seek(start)
+                text = f.read().decode(errors="replace")
+            if len(text) > _LOG_EXCERPT_CHARS:
+                text = "...\n" + text[-_LOG_EXCERPT_CHARS:]
+            report.sections.append((f"peer log {peer.name} ({peer.log_path}), during {report.when}", text))
+    return report
