@@ -36,6 +36,9 @@ collect_ignore = ["servers"]  # device-server modules, not tests
 
 IN_CI = os.environ.get("CI") == "true"
 
+# Qt front-end tests run headless; a developer's own setting wins.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 #: fixtures that start real peers; tests using them get the ``peers`` marker automatically
 PEER_FIXTURES = {"tango_host", "tango_db", "tangotest", "cpp_tango_host", "cpp_database",
                  "cpp_tangotest", "nodb_server", "db_server", "peer_factory"}
