@@ -1,0 +1,731 @@
+"""Rich representations of Tango objects in the shell (terminal text and HTML).
+
+Why this module exists: tango_core's objects keep PyTango's exact ``str``/``repr`` (scripts and
+doctests rely on them), so the shell's nicer views are *not* added to tango_core.  Instead they
+are registered with IPython's display formatters when the extension loads and removed when it
+unloads::
+
+    ip.display_formatter.formatters["text/plain"].for_type(DeviceProxy, pretty_printer)
+    ip.display_formatter.formatters["text/html"].for_type(DeviceProxy, html_function)
+
+The terminal uses ``text/plain`` (with ANSI colours unless ``%colors nocolor``), qtconsole and
+Jupyter use ``text/html``.  ``print(obj)`` is untouched and still shows PyTango's format.
+
+Rules every renderer here follows:
+
+* never slow: a device is asked with a short timeout, and after its first communication
+  failure nothing more is asked of it (the card shows what was learnt and the error);
+* never fail: a renderer that cannot get a field shows ``?`` instead of raising (a broken repr
+  would hide the very object the user wants to look at);
+* HTML is self-contained (inline CSS, no scripts, no file paths or external resources) and every
+  piece of text that comes from a device is escaped.
+
+Quality and state colours follow the Tango tools users know (Jive, Taurus): VALID green,
+ALARM red-orange, WARNING orange, CHANGING blue, INVALID grey.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html as _html
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+__all__ = [
+    "register", "unregister", "registered_types",
+    "QUALITY_COLORS", "STATE_COLORS",
+    "format_value", "short_error", "devfailed_text", "devfailed_html",
+    "device_summary", "DeviceSummary", "device_text", "device_html",
+    "database_text", "database_html", "device_attribute_text", "device_attribute_html",
+    "command_info_text", "command_info_html", "attribute_info_text", "attribute_info_html",
+    "event_data_text", "event_data_html", "table_text", "table_html", "quality_badge_html",
+]
+
+# --------------------------------------------------------------------------------------------
+# colours
+# --------------------------------------------------------------------------------------------
+
+#: quality name -> (HTML background, HTML foreground, ANSI SGR code for the terminal)
+QUALITY_COLORS: dict[str, tuple[str, str, str]] = {
+    "ATTR_VALID": ("#3ddc3d", "#000000", "32"),
+    "ATTR_ALARM": ("#ff4500", "#ffffff", "1;31"),
+    "ATTR_WARNING": ("#ff8c00", "#000000", "33"),
+    "ATTR_CHANGING": ("#80a0ff", "#000000", "34"),
+    "ATTR_INVALID": ("#808080", "#ffffff", "90"),
+}
+_UNKNOWN_COLOR = ("#808080", "#000000", "90")
+
+#: DevState name -> (HTML background, HTML foreground, ANSI SGR code), Jive's state palette.
+STATE_COLORS: dict[str, tuple[str, str, str]] = {
+    "ON": ("#00ff00", "#000000", "32"),
+    "OFF": ("#ffffff", "#000000", "37"),
+    "CLOSE": ("#ffffff", "#000000", "37"),
+    "OPEN": ("#00ff00", "#000000", "32"),
+    "INSERT": ("#ffffff", "#000000", "37"),
+    "EXTRACT": ("#00ff00", "#000000", "32"),
+    "MOVING": ("#80a0ff", "#000000", "34"),
+    "STANDBY": ("#ffff00", "#000000", "33"),
+    "FAULT": ("#ff0000", "#ffffff", "1;31"),
+    "INIT": ("#cccc7a", "#000000", "33"),
+    "RUNNING": ("#00b000", "#ffffff", "32"),
+    "ALARM": ("#ff8c00", "#000000", "1;33"),
+    "DISABLE": ("#ff00ff", "#000000", "35"),
+    "UNKNOWN": ("#808080", "#ffffff", "90"),
+}
+
+#: how long a renderer may wait for one answer from a device (ms); see ``_short_timeout``.
+RENDER_TIMEOUT_MS = 800
+
+_CSS_TABLE = "border-collapse:collapse;font-family:monospace;font-size:0.95em;margin:2px 0"
+_CSS_TH = "text-align:left;padding:2px 8px;background:#e8e8e8;color:#000;border:1px solid #ccc"
+_CSS_TD = "text-align:left;padding:2px 8px;border:1px solid #ddd;vertical-align:top"
+_CSS_KEY = _CSS_TD + ";font-weight:bold;background:#f6f6f6;color:#333;white-space:nowrap"
+_CSS_TITLE = "font-family:sans-serif;font-weight:bold;padding:3px 8px;background:#34495e;color:#fff"
+
+
+def _name(value: Any) -> str:
+    """Enum member name (PyTango enums print as bare names), else ``str``."""
+    name = getattr(value, "name", None)
+    return name if isinstance(name, str) else str(value)
+
+
+def _quality_colors(quality: Any) -> tuple[str, str, str]:
+    return QUALITY_COLORS.get(_name(quality), _UNKNOWN_COLOR)
+
+
+def _state_colors(state: Any) -> tuple[str, str, str]:
+    return STATE_COLORS.get(_name(state), _UNKNOWN_COLOR)
+
+
+def _ansi(text: str, sgr: str, color: bool) -> str:
+    return f"\x1b[{sgr}m{text}\x1b[0m" if color and sgr else text
+
+
+def _esc(value: Any) -> str:
+    return _html.escape(str(value), quote=True)
+
+
+def _badge_html(text: str, colors: tuple[str, str, str]) -> str:
+    bg, fg, _ = colors
+    return (f'<span style="background:{bg};color:{fg};padding:0 6px;border-radius:3px;'
+            f'font-family:monospace;font-weight:bold">{_esc(text)}</span>')
+
+
+def quality_badge_html(quality: Any) -> str:
+    """An inline coloured label for an attribute quality (used in tables and cards)."""
+    return _badge_html(_name(quality), _quality_colors(quality))
+
+
+def _state_badge_html(state: Any) -> str:
+    return _badge_html(_name(state), _state_colors(state))
+
+
+# --------------------------------------------------------------------------------------------
+# small building blocks: values, times, errors, tables
+# --------------------------------------------------------------------------------------------
+
+_MAX_ITEMS = 8
+_MAX_STR = 200
+
+
+def _clip(text: str, limit: int = _MAX_STR) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_value(value: Any, max_items: int = _MAX_ITEMS) -> str:
+    """One-line summary of an attribute/command value.
+
+    Arrays longer than ``max_items`` are summarised (dtype, shape, first items and, for numbers,
+    min/max) so that reading a 1 M-point spectrum never floods the terminal.
+    """
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a runtime dependency
+        np = None  # type: ignore[assignment]
+    if value is None:
+        return "None"
+    if np is not None and isinstance(value, np.ndarray):
+        return _format_array(value, max_items, np)
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes> {_clip(repr(bytes(value[:32])), 80)}"
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) \
+            and isinstance(value[1], (bytes, bytearray)):  # DevEncoded
+        return f"DevEncoded(format={value[0]!r}, {len(value[1])} bytes)"
+    if isinstance(value, (list, tuple)):
+        items = [format_value(v, max_items) if isinstance(v, (list, tuple)) else _scalar(v)
+                 for v in value[:max_items]]
+        more = f", … ({len(value)} items)" if len(value) > max_items else ""
+        open_, close = ("[", "]") if isinstance(value, list) else ("(", ")")
+        return _clip(open_ + ", ".join(items) + more + close, 400)
+    return _clip(_scalar(value))
+
+
+def _scalar(value: Any) -> str:
+    if hasattr(value, "name") and isinstance(getattr(value, "name"), str) and isinstance(value, int):
+        return value.name  # DevState / enum members
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _format_array(arr: Any, max_items: int, np: Any) -> str:
+    shape = "×".join(str(n) for n in arr.shape)
+    head = f"{arr.dtype}[{shape}]"
+    if arr.size == 0:
+        return f"{head} (empty)"
+    flat = arr.reshape(-1)
+    if arr.size <= max_items and arr.ndim == 1:
+        return f"{head} [{', '.join(_scalar(v.item()) for v in flat)}]"
+    first = ", ".join(_scalar(v.item()) for v in flat[: min(max_items, flat.size)])
+    stats = ""
+    if np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.complexfloating):
+        try:
+            stats = f"  min={flat.min().item():.6g} max={flat.max().item():.6g}"
+        except (TypeError, ValueError):
+            stats = ""
+    return f"{head} [{first}, …]{stats}"
+
+
+def _format_time(tv: Any) -> str:
+    """A TimeVal (or datetime) as local ``YYYY-mm-dd HH:MM:SS.ffffff``; ``?`` if unusable."""
+    try:
+        when = tv.todatetime() if hasattr(tv, "todatetime") else tv
+        if isinstance(when, _dt.datetime):
+            return when.strftime("%Y-%m-%d %H:%M:%S.%f")
+    except Exception:
+        pass
+    return "?"
+
+
+def _error_stack(exc_or_errors: Any) -> list[Any]:
+    """The DevError list of a DevFailed (``args``) or of a plain sequence of DevErrors."""
+    if isinstance(exc_or_errors, BaseException):
+        return [e for e in exc_or_errors.args if hasattr(e, "reason")]
+    try:
+        return [e for e in exc_or_errors if hasattr(e, "reason")]
+    except TypeError:
+        return []
+
+
+def short_error(exc_or_errors: Any) -> str:
+    """``reason: desc`` of the first (innermost) DevError, as ITango users know it.
+
+    Falls back to ``Type: message`` for anything that is not a Tango error stack.
+    """
+    errors = _error_stack(exc_or_errors)
+    if errors:
+        first = errors[0]
+        return f"{first.reason}: {str(first.desc).strip()}"
+    if isinstance(exc_or_errors, BaseException):
+        return f"{type(exc_or_errors).__name__}: {exc_or_errors}"
+    return str(exc_or_errors)
+
+
+def table_text(headers: Sequence[str], rows: Iterable[Sequence[str]],
+               colors: Sequence[Sequence[str]] | None = None, color: bool = False,
+               max_width: int = 60) -> str:
+    """A plain column-aligned table (cells clipped to ``max_width``).
+
+    ``colors`` is an optional per-cell ANSI SGR code matrix, applied after padding so that
+    alignment counts only visible characters.
+    """
+    rows = [[_clip(str(c).replace("\n", " "), max_width) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for r, row in enumerate(rows):
+        cells = []
+        for i, cell in enumerate(row):
+            padded = cell.ljust(widths[i]) if i < len(row) - 1 else cell
+            sgr = colors[r][i] if colors is not None else ""
+            cells.append(_ansi(padded, sgr, color) if sgr else padded)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]], *, escape: bool = True,
+               title: str | None = None) -> str:
+    """An HTML table; cells are escaped unless the caller built safe HTML itself."""
+    out = [f'<table style="{_CSS_TABLE}">']
+    if title:
+        out.append(f'<tr><td colspan="{len(headers)}" style="{_CSS_TITLE}">{_esc(title)}</td></tr>')
+    out.append("<tr>" + "".join(f'<th style="{_CSS_TH}">{_esc(h)}</th>' for h in headers) + "</tr>")
+    for row in rows:
+        cells = (_esc(c) if escape else str(c) for c in row)
+        out.append("<tr>" + "".join(f'<td style="{_CSS_TD}">{c}</td>' for c in cells) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _card_html(title: str, rows: Sequence[tuple[str, str]], badge: str = "") -> str:
+    """A two-column key/value card; ``rows`` values are already-safe HTML."""
+    out = [f'<table style="{_CSS_TABLE}">',
+           f'<tr><td colspan="2" style="{_CSS_TITLE}">{_esc(title)} {badge}</td></tr>']
+    for key, value in rows:
+        out.append(f'<tr><td style="{_CSS_KEY}">{_esc(key)}</td><td style="{_CSS_TD}">{value}</td></tr>')
+    out.append("</table>")
+    return "".join(out)
+
+
+def _card_text(title: str, rows: Sequence[tuple[str, str]]) -> str:
+    width = max((len(k) for k, _ in rows), default=0)
+    lines = [title]
+    for key, value in rows:
+        value_lines = str(value).split("\n")
+        lines.append(f"  {key.ljust(width)}  {value_lines[0]}")
+        lines.extend(f"  {' ' * width}  {more}" for more in value_lines[1:])
+    return "\n".join(lines)
+
+
+def _pre(text: str) -> str:
+    return f'<pre style="margin:0;white-space:pre-wrap;font-family:monospace">{_esc(text)}</pre>'
+
+
+# --------------------------------------------------------------------------------------------
+# DevFailed
+# --------------------------------------------------------------------------------------------
+
+def devfailed_text(exc: Any, color: bool = False) -> str:
+    """The whole error stack, innermost error (the cause) first, one block per error.
+
+    Blocks rather than a table: descriptions and origins are often long or multi-line and must
+    be readable in full in an 80-column terminal.
+    """
+    errors = _error_stack(exc)
+    name = type(exc).__name__ if isinstance(exc, BaseException) else "DevFailed"
+    if not errors:
+        return f"{name} (empty error stack)"
+    lines = [_ansi(f"{name}: {len(errors)} error(s), innermost first", "1;31", color)]
+    for i, err in enumerate(errors):
+        sev = _name(err.severity)
+        sgr = "1;31" if sev == "PANIC" else "31" if sev == "ERR" else "33"
+        lines.append(f"{i:>2} {_ansi(sev.ljust(5), sgr, color)} {_ansi(err.reason, '1', color)}")
+        for text in str(err.desc).strip().splitlines() or [""]:
+            lines.append(f"         {text}")
+        origin = str(err.origin).strip().splitlines()
+        if origin:
+            lines.append("         " + _ansi("origin: " + origin[0], "90", color))
+            lines.extend("         " + _ansi("        " + more, "90", color) for more in origin[1:])
+    return "\n".join(lines)
+
+
+def devfailed_html(exc: Any) -> str:
+    errors = _error_stack(exc)
+    rows = []
+    for i, err in enumerate(errors):
+        sev = _name(err.severity)
+        sev_colors = ("#c00000", "#ffffff", "") if sev in ("ERR", "PANIC") else ("#ff8c00", "#000", "")
+        rows.append([str(i), _badge_html(sev, sev_colors), f"<b>{_esc(err.reason)}</b>",
+                     _pre(str(err.desc).strip()), _pre(str(err.origin).strip())])
+    name = type(exc).__name__ if isinstance(exc, BaseException) else "DevFailed"
+    return table_html(["#", "Severity", "Reason", "Description", "Origin"], rows, escape=False,
+                      title=f"{name}: {len(errors)} error(s), innermost first")
+
+
+# --------------------------------------------------------------------------------------------
+# DeviceProxy
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class DeviceSummary:
+    """What a device card shows; gathered once, rendered as text or HTML."""
+
+    name: str = "?"
+    dev_class: str = "?"
+    alias: str = ""
+    server: str = "?"
+    host: str = "?"
+    database: str = "?"
+    state: Any = None
+    status: str = ""
+    attributes: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    error: str = ""          # first communication error: the device was not asked further
+
+    @property
+    def reachable(self) -> bool:
+        return not self.error
+
+
+@contextmanager
+def _short_timeout(proxy: Any, millis: int) -> Iterator[None]:
+    """Lower the proxy's client timeout for the duration of a render, then restore it."""
+    old = None
+    try:
+        old = proxy.get_timeout_millis()
+        if old is not None and old > millis:
+            proxy.set_timeout_millis(millis)
+        else:
+            old = None
+    except Exception:
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            try:
+                proxy.set_timeout_millis(old)
+            except Exception:
+                pass
+
+
+def _try(fn: Callable[[], Any], default: Any = None) -> Any:
+    try:
+        return fn()
+    except Exception:
+        return default
+
+
+def device_summary(proxy: Any, timeout_ms: int = RENDER_TIMEOUT_MS) -> DeviceSummary:
+    """Ask a device (quickly) for what its card shows.
+
+    Order matters: DB-side facts first (they work for a device that is down), then ``state()``;
+    if that fails the device is not asked anything else.
+    """
+    s = DeviceSummary()
+    s.name = _try(proxy.dev_name, "?")
+    with _short_timeout(proxy, timeout_ms):
+        uses_db = _try(proxy.is_dbase_used, True)
+        if uses_db:
+            host, port = _try(proxy.get_db_host), _try(proxy.get_db_port)
+            s.database = f"{host}:{port}" if host else "?"
+            s.alias = _try(proxy.alias, "") or ""
+        else:
+            s.database = "none (#dbase=no)"
+        try:
+            info = proxy.info()
+            s.dev_class, s.server, s.host = info.dev_class, info.server_id, info.server_host
+        except Exception as exc:
+            s.error = short_error(exc)
+            db = _try(proxy.get_device_db)
+            if db is not None:
+                s.dev_class = _try(lambda: db.get_class_for_device(s.name), "?") or "?"
+            return s
+        try:
+            s.state = proxy.state()
+        except Exception as exc:
+            s.error = short_error(exc)
+            return s
+        s.attributes = list(_try(proxy.get_attribute_list, []) or [])
+        s.commands = list(_try(proxy.get_command_list, []) or [])
+    return s
+
+
+def _names_preview(names: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", … (+{len(names) - limit})" if len(names) > limit else "")
+
+
+def _device_rows(s: DeviceSummary) -> list[tuple[str, str]]:
+    rows = [("class", s.dev_class)]
+    if s.alias:
+        rows.append(("alias", s.alias))
+    rows += [("server", s.server), ("host", s.host), ("database", s.database)]
+    return rows
+
+
+def device_text(proxy: Any, color: bool = False, summary: DeviceSummary | None = None) -> str:
+    s = summary or device_summary(proxy)
+    rows = _device_rows(s)
+    if s.reachable:
+        rows.insert(0, ("state", _ansi(_name(s.state), _state_colors(s.state)[2], color)))
+        rows.append((f"attributes ({len(s.attributes)})", _names_preview(s.attributes)))
+        rows.append((f"commands ({len(s.commands)})", _names_preview(s.commands)))
+    else:
+        rows.insert(0, ("state", _ansi("unreachable", "90", color)))
+        rows.append(("error", _ansi(s.error, "31", color)))
+    return _card_text(f"{s.dev_class}({s.name})", rows)
+
+
+def device_html(proxy: Any, summary: DeviceSummary | None = None) -> str:
+    s = summary or device_summary(proxy)
+    rows = [(k, _esc(v)) for k, v in _device_rows(s)]
+    if s.reachable:
+        badge = _state_badge_html(s.state)
+        rows.append((f"attributes ({len(s.attributes)})", _esc(_names_preview(s.attributes))))
+        rows.append((f"commands ({len(s.commands)})", _esc(_names_preview(s.commands))))
+    else:
+        badge = _badge_html("unreachable", _UNKNOWN_COLOR)
+        rows.append(("error", f'<span style="color:#c00000">{_esc(s.error)}</span>'))
+    return _card_html(f"{s.dev_class}({s.name})", rows, badge)
+
+
+# --------------------------------------------------------------------------------------------
+# Database
+# --------------------------------------------------------------------------------------------
+
+def _database_facts(db: Any) -> tuple[str, list[tuple[str, str]]]:
+    host, port = _try(db.get_db_host, "?"), _try(db.get_db_port, "?")
+    with _short_timeout(db, RENDER_TIMEOUT_MS):
+        try:
+            info = db.get_info()
+        except Exception as exc:
+            return f"{host}:{port}", [("error", short_error(exc))]
+    rows = []
+    for line in str(info).splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            rows.append((" ".join(key.split()), value.strip()))
+        elif line.strip():
+            rows.append(("info", line.strip().lstrip(".")))
+    return f"{host}:{port}", rows
+
+
+def database_text(db: Any, color: bool = False) -> str:
+    where, rows = _database_facts(db)
+    return _card_text(f"Database({where})", rows)
+
+
+def database_html(db: Any) -> str:
+    where, rows = _database_facts(db)
+    return _card_html(f"Database {where}", [(k, _esc(v)) for k, v in rows])
+
+
+# --------------------------------------------------------------------------------------------
+# DeviceAttribute
+# --------------------------------------------------------------------------------------------
+
+def _dims(dim: Any) -> str:
+    try:
+        x, y = dim.dim_x, dim.dim_y
+    except AttributeError:
+        return ""
+    return f"{x}" if not y else f"{y}×{x}"
+
+
+def _attribute_facts(da: Any) -> tuple[str, list[tuple[str, str]], Any]:
+    """(title, rows of plain text, quality) of a DeviceAttribute; failed reads list the errors."""
+    name = getattr(da, "name", "?")
+    dtype, fmt = _name(getattr(da, "type", "?")), _name(getattr(da, "data_format", "?"))
+    title = f"{name}  ({dtype}, {fmt})"
+    if getattr(da, "has_failed", False):
+        return title, [("error", short_error(_try(da.get_err_stack, [])))], None
+    rows = [("time", _format_time(getattr(da, "time", None)))]
+    is_scalar = fmt == "SCALAR"
+    r_dims = "" if is_scalar else f" [{_dims(getattr(da, 'r_dimension', None))}]"
+    rows.append((f"value{r_dims}", format_value(getattr(da, "value", None))))
+    w_value = getattr(da, "w_value", None)
+    w_dim = getattr(da, "w_dimension", None)
+    has_w_dim = bool(getattr(w_dim, "dim_x", 0) or getattr(w_dim, "dim_y", 0))
+    empty_w = w_value is None or (not isinstance(w_value, (str, bytes)) and _try(lambda: len(w_value) == 0, False))
+    if has_w_dim or not empty_w:  # read-only attributes carry an empty set point: not shown
+        w_dims = "" if is_scalar else f" [{_dims(w_dim)}]"
+        rows.append((f"w_value{w_dims}", format_value(w_value)))
+    return title, rows, getattr(da, "quality", None)
+
+
+def device_attribute_text(da: Any, color: bool = False) -> str:
+    title, rows, quality = _attribute_facts(da)
+    if quality is None and getattr(da, "has_failed", False):
+        stack = _try(da.get_err_stack, [])
+        return _ansi(title + "  read FAILED", "1;31", color) + "\n" + devfailed_text(stack, color)
+    label = _ansi(_name(quality), _quality_colors(quality)[2], color)
+    return _card_text(f"{title}  {label}", rows)
+
+
+def device_attribute_html(da: Any) -> str:
+    title, rows, quality = _attribute_facts(da)
+    if quality is None and getattr(da, "has_failed", False):
+        stack = _try(da.get_err_stack, [])
+        return _card_html(title, [("error", devfailed_html(stack))],
+                          _badge_html("FAILED", ("#c00000", "#ffffff", "")))
+    return _card_html(title, [(k, _esc(v)) for k, v in rows], quality_badge_html(quality))
+
+
+# --------------------------------------------------------------------------------------------
+# CommandInfo / AttributeInfoEx
+# --------------------------------------------------------------------------------------------
+
+def _command_facts(ci: Any) -> tuple[str, list[tuple[str, str]]]:
+    title = f"{ci.cmd_name}({_name(ci.in_type)}) -> {_name(ci.out_type)}"
+    rows = [("in", f"{_name(ci.in_type)}: {ci.in_type_desc}"),
+            ("out", f"{_name(ci.out_type)}: {ci.out_type_desc}"),
+            ("level", _name(getattr(ci, "disp_level", "?")))]
+    return title, rows
+
+
+def command_info_text(ci: Any, color: bool = False) -> str:
+    title, rows = _command_facts(ci)
+    return _card_text(_ansi(title, "1", color), rows)
+
+
+def command_info_html(ci: Any) -> str:
+    title, rows = _command_facts(ci)
+    return _card_html(title, [(k, _esc(v)) for k, v in rows])
+
+
+def _type_name(data_type: Any) -> str:
+    """``AttributeInfoEx.data_type`` is a plain int in PyTango; show the CmdArgType name."""
+    if isinstance(data_type, int) and not hasattr(data_type, "name"):
+        try:
+            import tango_core
+            return tango_core.CmdArgType(data_type).name
+        except Exception:
+            return str(data_type)
+    return _name(data_type)
+
+
+def _not_specified(value: Any) -> bool:
+    return value in (None, "", "Not specified", "No unit", "No standard unit", "No display unit")
+
+
+def _attribute_info_facts(ai: Any) -> tuple[str, list[tuple[str, str]]]:
+    fmt = _name(getattr(ai, "data_format", "?"))
+    dims = {"SCALAR": "", "SPECTRUM": f" [{ai.max_dim_x}]", "IMAGE": f" [{ai.max_dim_y}×{ai.max_dim_x}]"}
+    title = f"{ai.name}  ({_type_name(ai.data_type)}, {fmt}{dims.get(fmt, '')}, {_name(ai.writable)})"
+    rows = [("label", ai.label), ("description", ai.description)]
+    if not _not_specified(ai.unit):
+        rows.append(("unit", ai.unit))
+    rows.append(("format", ai.format))
+    limits = [("min_value", ai.min_value), ("max_value", ai.max_value)]
+    alarms = getattr(ai, "alarms", None)
+    if alarms is not None:
+        limits += [(k, getattr(alarms, k, None)) for k in ("min_alarm", "max_alarm", "min_warning", "max_warning")]
+    shown = [f"{k}={v}" for k, v in limits if not _not_specified(v)]
+    rows.append(("limits", ", ".join(shown) if shown else "none"))
+    events = getattr(ai, "events", None)
+    if events is not None:
+        ch, per, arch = (getattr(events, n, None) for n in ("ch_event", "per_event", "arch_event"))
+        parts = []
+        for label, obj, keys in (("change", ch, ("abs_change", "rel_change")),
+                                 ("periodic", per, ("period",)),
+                                 ("archive", arch, ("archive_abs_change", "archive_rel_change", "archive_period"))):
+            vals = [f"{k}={getattr(obj, k)}" for k in keys if obj is not None and not _not_specified(getattr(obj, k, None))]
+            if vals:
+                parts.append(f"{label}: {', '.join(vals)}")
+        rows.append(("events", "; ".join(parts) if parts else "none configured"))
+    enum_labels = list(getattr(ai, "enum_labels", []) or [])
+    if enum_labels:
+        rows.append(("enum labels", ", ".join(map(str, enum_labels))))
+    rows.append(("level", _name(getattr(ai, "disp_level", "?"))))
+    return title, rows
+
+
+def attribute_info_text(ai: Any, color: bool = False) -> str:
+    title, rows = _attribute_info_facts(ai)
+    return _card_text(_ansi(title, "1", color), [(k, str(v)) for k, v in rows])
+
+
+def attribute_info_html(ai: Any) -> str:
+    title, rows = _attribute_info_facts(ai)
+    return _card_html(title, [(k, _esc(v)) for k, v in rows])
+
+
+# --------------------------------------------------------------------------------------------
+# EventData (what %mon -i shows)
+# --------------------------------------------------------------------------------------------
+
+def _event_facts(ev: Any) -> tuple[str, list[tuple[str, str]]]:
+    title = f"{getattr(ev, 'event', '?')} event  {getattr(ev, 'attr_name', '?')}"
+    rows = [("received", _format_time(getattr(ev, "reception_date", None)))]
+    reason = getattr(ev, "event_reason", None)
+    if reason is not None:
+        rows.append(("reason", _name(reason)))
+    return title, rows
+
+
+def event_data_text(ev: Any, color: bool = False) -> str:
+    title, rows = _event_facts(ev)
+    head = _card_text(_ansi(title, "1", color), rows)
+    if getattr(ev, "err", False):
+        return head + "\n" + devfailed_text(list(getattr(ev, "errors", ())), color)
+    value = getattr(ev, "attr_value", None)
+    return head + ("\n" + device_attribute_text(value, color) if value is not None else "")
+
+
+def event_data_html(ev: Any) -> str:
+    title, rows = _event_facts(ev)
+    rows = [(k, _esc(v)) for k, v in rows]
+    if getattr(ev, "err", False):
+        rows.append(("errors", devfailed_html(list(getattr(ev, "errors", ())))))
+    elif getattr(ev, "attr_value", None) is not None:
+        rows.append(("value", device_attribute_html(ev.attr_value)))
+    return _card_html(title, rows)
+
+
+# --------------------------------------------------------------------------------------------
+# registration with IPython
+# --------------------------------------------------------------------------------------------
+
+# (tango_core public name, text renderer, html renderer)
+_RENDERERS: list[tuple[str, Callable[..., str], Callable[[Any], str]]] = [
+    ("DeviceProxy", device_text, device_html),
+    ("Database", database_text, database_html),
+    ("DeviceAttribute", device_attribute_text, device_attribute_html),
+    ("DevFailed", devfailed_text, devfailed_html),
+    ("CommandInfo", command_info_text, command_info_html),
+    ("AttributeInfoEx", attribute_info_text, attribute_info_html),
+    ("EventData", event_data_text, event_data_html),
+]
+
+# id(shell) -> list of (formatter, type, previous printer or None) to undo on unregister
+_INSTALLED: dict[int, list[tuple[Any, type, Any]]] = {}
+
+
+def _wants_color(ip: Any) -> bool:
+    return str(getattr(ip, "colors", "nocolor")).lower() != "nocolor"
+
+
+def _pretty_printer(ip: Any, render: Callable[..., str]) -> Callable[[Any, Any, bool], None]:
+    def printer(obj: Any, p: Any, cycle: bool) -> None:
+        if cycle:
+            p.text(repr(obj))
+            return
+        try:
+            p.text(render(obj, color=_wants_color(ip)))
+        except Exception:  # never hide the object behind a renderer bug
+            p.text(repr(obj))
+    return printer
+
+
+def _html_function(render: Callable[[Any], str]) -> Callable[[Any], str | None]:
+    def to_html(obj: Any) -> str | None:
+        try:
+            return render(obj)
+        except Exception:
+            return None  # IPython then falls back to text/plain
+    return to_html
+
+
+def registered_types() -> dict[str, type]:
+    """The tango_core classes that have a representation here (missing names are skipped)."""
+    import tango_core
+    found = {}
+    for name, _, _ in _RENDERERS:
+        cls = getattr(tango_core, name, None)
+        if isinstance(cls, type):
+            found[name] = cls
+    return found
+
+
+def register(ip: Any) -> None:
+    """Install the text/plain and text/html representations on shell ``ip`` (idempotent)."""
+    if id(ip) in _INSTALLED:
+        return
+    formatters = ip.display_formatter.formatters
+    plain, html = formatters["text/plain"], formatters["text/html"]
+    types = registered_types()
+    undo = []
+    for name, text_render, html_render in _RENDERERS:
+        cls = types.get(name)
+        if cls is None:
+            continue
+        undo.append((plain, cls, plain.for_type(cls, _pretty_printer(ip, text_render))))
+        undo.append((html, cls, html.for_type(cls, _html_function(html_render))))
+    _INSTALLED[id(ip)] = undo
+
+
+def unregister(ip: Any) -> None:
+    """Remove what :func:`register` installed, restoring any printer that was there before."""
+    for formatter, cls, previous in reversed(_INSTALLED.pop(id(ip), [])):
+        if previous is None:
+            try:
+                formatter.pop(cls)
+            except KeyError:
+                pass
+        else:
+            formatter.for_type(cls, previous)

@@ -1,0 +1,855 @@
+"""The ``%mon`` machinery: subscribe to attribute events and keep a bounded, browsable log.
+
+Usage (also in :data:`USAGE`)::
+
+    %mon                                  the subscription table (one row per monitored attribute)
+    %mon -a dev/attr [-t change|periodic|archive|user]   subscribe (default: change events,
+                                          falling back to periodic if the attribute has no
+                                          change criteria configured)
+    %mon -d dev/attr                      unsubscribe
+    %mon -r                               unsubscribe everything
+    %mon -l [dev filter] [attr filter]    the event log (filters: case-insensitive regex or glob)
+    %mon -i ID                            one event in detail
+    %mon -w [dev filter] [attr filter]    live view, refreshed in place until a key is pressed
+
+Why it is built this way (ITango 0.3.0 defects it avoids):
+
+* event ids are monotonic and never reused, so ``%mon -i 17`` means the same event after the
+  bounded log has rolled over (ITango used list indices that shifted);
+* names are case-insensitive and TRL-insensitive (RFC-16): ``SYS/TG_TEST/1/Double_Scalar``,
+  ``tango://host:port/sys/tg_test/1/double_scalar`` and a device alias all name the same
+  subscription, compared on the device's canonical name and its database's host and port;
+* wrong usage raises IPython's ``UsageError`` with a "did you mean" hint;
+* event callbacks only append to the log under a lock: nothing is printed from Tango's event
+  thread (that would garble the prompt), and the live view redraws in place with prompt_toolkit
+  and restores the terminal when it ends.
+
+The shell-core ``Magics`` class calls :func:`mon_magic`; :func:`close_monitor` runs on unload.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import fnmatch
+import re
+import shlex
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Sequence
+
+from IPython.core.error import UsageError
+
+from . import display as _display
+
+__all__ = [
+    "USAGE", "EVENT_TYPES", "EventRecord", "EventLog", "Subscription", "Monitor",
+    "SubscriptionTable", "EventTable", "EventDetail", "mon_magic", "get_monitor",
+    "close_monitor", "live_view", "live_text",
+]
+
+USAGE = """\
+%mon                                   show monitored attributes
+%mon -a <dev>/<attr> [-t TYPE]         monitor an attribute (TYPE: change, periodic, archive, user)
+%mon -d <dev>/<attr>                   stop monitoring an attribute
+%mon -r                                stop monitoring every attribute
+%mon -l [dev filter] [attr filter]     show the event log (regex or glob filters)
+%mon -i <id>                           show one event in detail
+%mon -w [dev filter] [attr filter]     live view; press any key to leave"""
+
+#: ``-t`` word -> tango_core EventType member name
+EVENT_TYPES: dict[str, str] = {
+    "change": "CHANGE_EVENT",
+    "periodic": "PERIODIC_EVENT",
+    "archive": "ARCHIVE_EVENT",
+    "user": "USER_EVENT",
+}
+
+#: an attribute without change criteria answers a change subscription with this reason
+_NO_CHANGE_CRITERIA = "API_EventPropertiesNotSet"
+#: how many of the newest events keep their full EventData (values, w_value ...) for ``-i``;
+#: older ones keep only a one-line value summary, so a log of images stays small in memory
+DETAIL_DEPTH = 256
+DEFAULT_CAPACITY = 10_000
+
+
+# --------------------------------------------------------------------------------------------
+# the event log
+# --------------------------------------------------------------------------------------------
+
+class EventRecord:
+    """One received event, as the log keeps it."""
+
+    __slots__ = ("id", "received", "key", "device", "attribute", "event_type", "value_text",
+                 "quality", "source_time", "errors", "data")
+
+    def __init__(self, id: int, received: _dt.datetime, key: str, device: str, attribute: str,
+                 event_type: str, value_text: str, quality: Any, source_time: _dt.datetime | None,
+                 errors: tuple, data: Any) -> None:
+        self.id = id
+        self.received = received
+        self.key = key
+        self.device = device
+        self.attribute = attribute
+        self.event_type = event_type
+        self.value_text = value_text
+        self.quality = quality
+        self.source_time = source_time
+        self.errors = errors
+        self.data = data
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+    def __repr__(self) -> str:
+        return (f"EventRecord(id={self.id}, {self.device}/{self.attribute}, {self.event_type}, "
+                f"{'error' if self.failed else self.value_text})")
+
+
+class EventLog:
+    """A bounded, thread-safe log of events with monotonic ids (1, 2, 3 ... never reused)."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, detail_depth: int = DETAIL_DEPTH) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.detail_depth = detail_depth
+        self._records: deque[EventRecord] = deque(maxlen=capacity)
+        self._next_id = 1
+        self._lock = threading.Lock()
+
+    def append(self, make: Callable[[int], EventRecord]) -> EventRecord:
+        """Add the record built by ``make(new_id)``; drops the oldest when full."""
+        with self._lock:
+            record = make(self._next_id)
+            self._next_id += 1
+            self._records.append(record)
+            if len(self._records) > self.detail_depth:
+                self._records[-self.detail_depth - 1].data = None
+            return record
+
+    @property
+    def last_id(self) -> int:
+        """Id of the newest event ever logged (0 if none)."""
+        return self._next_id - 1
+
+    @property
+    def first_id(self) -> int:
+        """Id of the oldest event still kept (``last_id + 1`` when empty)."""
+        with self._lock:
+            return self._records[0].id if self._records else self._next_id
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def get(self, event_id: int) -> EventRecord:
+        """The event with that id; ``KeyError`` with an explanation if there is none."""
+        with self._lock:
+            if self._records and self._records[0].id <= event_id <= self._records[-1].id:
+                # ids are consecutive inside the deque: direct index
+                return self._records[event_id - self._records[0].id]
+            first = self._records[0].id if self._records else self._next_id
+        if event_id < 1 or event_id >= self._next_id:
+            raise KeyError(f"no event {event_id} (ids so far: 1..{self._next_id - 1})"
+                           if self._next_id > 1 else f"no event {event_id}: the log is empty")
+        raise KeyError(f"event {event_id} has rolled out of the log "
+                       f"(it keeps the last {self.capacity}: ids {first}..{self._next_id - 1})")
+
+    def records(self, device_filter: str | None = None, attr_filter: str | None = None,
+                last: int | None = None) -> list[EventRecord]:
+        """Kept records, oldest first, optionally filtered and limited to the ``last`` ones."""
+        dev_re, attr_re = _filter_regex(device_filter), _filter_regex(attr_filter)
+        with self._lock:
+            snapshot = list(self._records)
+        out = [r for r in snapshot
+               if (dev_re is None or dev_re.search(r.device))
+               and (attr_re is None or attr_re.search(r.attribute))]
+        return out[-last:] if last else out
+
+    def clear(self) -> None:
+        """Forget every record (ids keep counting up)."""
+        with self._lock:
+            self._records.clear()
+
+
+def _filter_regex(pattern: str | None) -> re.Pattern | None:
+    """Case-insensitive regex; a glob such as ``*`` or ``double*`` also works."""
+    if pattern in (None, "", "*", ".*"):
+        return None
+    if any(c in pattern for c in "*?") and not re.search(r"[.\\\[\]()|+^$]", pattern):
+        return re.compile(fnmatch.translate(pattern), re.IGNORECASE)  # plain glob
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error:
+        return re.compile(fnmatch.translate(pattern), re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------
+# names
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _ParsedName:
+    """``[tango://][host:port/]device/attr[#dbase=no]`` split up; ``device`` may be an alias."""
+
+    authority: str          # "host:port" lower-case, or "" when the default TANGO_HOST applies
+    device: str             # as typed (alias or a/b/c)
+    attribute: str
+    nodb: bool
+
+    def device_trl(self) -> str:
+        """The device name to give DeviceProxy (keeps the authority and #dbase=no)."""
+        name = f"tango://{self.authority}/{self.device}" if self.authority else self.device
+        return name + ("#dbase=no" if self.nodb else "")
+
+
+_AUTH_RE = re.compile(r"^(?:tango://)?([^/:]+:\d+)/(.*)$", re.IGNORECASE)
+
+
+def _parse_name(name: str) -> _ParsedName:
+    text = name.strip()
+    nodb = False
+    if "#" in text:
+        text, _, fragment = text.partition("#")
+        if fragment.lower().replace(" ", "") != "dbase=no":
+            raise UsageError(f"%mon: unsupported '#{fragment}' in {name!r} (only #dbase=no)")
+        nodb = True
+    authority = ""
+    match = _AUTH_RE.match(text)
+    if match:
+        authority, text = match.group(1).lower(), match.group(2)
+    elif text.lower().startswith("tango://"):
+        raise UsageError(f"%mon: {name!r} is not a valid attribute name: expected "
+                         "tango://host:port/domain/family/member/attribute")
+    device, sep, attribute = text.rpartition("/")
+    if not sep or not device or not attribute:
+        raise UsageError(f"%mon: {name!r} is not an attribute name: expected <device>/<attribute>, "
+                         "e.g. sys/tg_test/1/double_scalar (or <alias>/<attribute>)")
+    if device.count("/") not in (0, 2):
+        raise UsageError(f"%mon: {name!r}: a device name has three parts (domain/family/member) "
+                         "or is an alias")
+    return _ParsedName(authority, device, attribute, nodb)
+
+
+@lru_cache(maxsize=64)
+def _canonical_host(host: str) -> str:
+    """Resolve a host name to an address so that ``localhost`` and ``127.0.0.1`` compare equal."""
+    try:
+        return socket.gethostbyname(host)
+    except OSError:
+        return host.lower()
+
+
+def _authority_key(host: str, port: Any) -> str:
+    return f"{_canonical_host(str(host))}:{port}".lower()
+
+
+def _device_key(proxy: Any) -> tuple[str, str, str]:
+    """(canonical device key, device display name, TRL suffix) of a proxy, without asking the
+    device: the key is ``host:port/domain/family/member`` of its database (or of the device
+    itself for ``#dbase=no``), lower-case, with the host resolved to an address."""
+    dev_name = str(proxy.dev_name())
+    try:
+        uses_db = proxy.is_dbase_used()
+    except Exception:
+        uses_db = True
+    if uses_db:
+        authority = _authority_key(proxy.get_db_host(), proxy.get_db_port())
+        return f"{authority}/{dev_name}".lower(), dev_name, ""
+    authority = _authority_key(proxy.get_dev_host(), proxy.get_dev_port())
+    return f"{authority}/{dev_name}".lower(), f"tango://{authority}/{dev_name}", "#dbase=no"
+
+
+def _did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.5)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(lowered[c]) for c in close) + "?"
+
+
+# --------------------------------------------------------------------------------------------
+# subscriptions
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Subscription:
+    """One monitored attribute."""
+
+    number: int                     # the monitor's own short id (shown in the table)
+    key: str                        # canonical "host:port/dev/attr" (lower-case)
+    name: str                       # display name: "sys/tg_test/1/double_scalar"
+    device: str                     # display device name
+    attribute: str                  # the attribute's own spelling
+    event_type: str                 # "change", "periodic", ...
+    proxy: Any
+    event_id: int | None = None
+    count: int = 0
+    errors: int = 0
+    last: EventRecord | None = None
+    aliases: set[str] = field(default_factory=set)   # lower-case names that also mean this one
+    since: _dt.datetime = field(default_factory=_dt.datetime.now)
+
+
+class Monitor:
+    """Subscriptions of one shell plus their shared event log."""
+
+    def __init__(self, proxy_factory: Callable[[str], Any] | None = None,
+                 capacity: int = DEFAULT_CAPACITY) -> None:
+        self.log = EventLog(capacity)
+        self._subs: dict[str, Subscription] = {}
+        self._lock = threading.Lock()
+        self._numbers = 0
+        self._proxy_factory = proxy_factory
+        self._proxies: dict[str, Any] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _proxy(self, device_trl: str) -> Any:
+        if device_trl.lower() not in self._proxies:
+            factory = self._proxy_factory
+            if factory is None:
+                from tango_core import DeviceProxy
+                factory = DeviceProxy
+            self._proxies[device_trl.lower()] = factory(device_trl)
+        return self._proxies[device_trl.lower()]
+
+    def subscriptions(self) -> list[Subscription]:
+        with self._lock:
+            return sorted(self._subs.values(), key=lambda s: s.number)
+
+    def _find_typed(self, name: str) -> Subscription | None:
+        """Match a name against known spellings without any network call."""
+        wanted = name.strip().lower()
+        if wanted.startswith("tango://"):
+            wanted = wanted[len("tango://"):]
+        subs = self.subscriptions()
+        for sub in subs:
+            if wanted in sub.aliases or wanted == sub.key:
+                return sub
+        short = [s for s in subs if s.name.lower() == wanted or s.key.split("/", 1)[1] == wanted]
+        if len(short) > 1:
+            raise UsageError(f"%mon: {name!r} matches several subscriptions on different hosts: "
+                             + ", ".join(s.key for s in short) + "; give the full tango:// name")
+        return short[0] if short else None
+
+    def find(self, name: str) -> Subscription | None:
+        """The subscription a name refers to (case/TRL/alias-insensitive), or None."""
+        sub = self._find_typed(name)
+        if sub is not None or not self._subs:
+            return sub
+        parsed = _parse_name(name)
+        try:
+            proxy = self._proxy(parsed.device_trl())
+            dev_key, _, suffix = _device_key(proxy)
+        except Exception:
+            return None
+        with self._lock:
+            return self._subs.get(f"{dev_key}/{parsed.attribute.lower()}{suffix}")
+
+    # -- subscribe / unsubscribe -------------------------------------------------------------
+
+    def subscribe(self, name: str, event_type: str | None = None) -> tuple[Subscription, str]:
+        """Subscribe to ``name``; returns the subscription and a note for the user (may be "").
+
+        With no ``event_type``, change events are asked for and periodic ones are used when
+        the attribute has no change criteria configured.
+        """
+        import tango_core
+
+        if event_type is not None and event_type not in EVENT_TYPES:
+            raise UsageError(f"%mon -t: unknown event type {event_type!r}"
+                             + _did_you_mean(event_type, EVENT_TYPES)
+                             + f" (one of: {', '.join(EVENT_TYPES)})")
+        parsed = _parse_name(name)
+        existing = self._find_typed(name)
+        if existing is not None:
+            raise UsageError(f"%mon -a: already monitoring {existing.name} ({existing.event_type} "
+                             "events); use %mon -d first to change the event type")
+        proxy = self._proxy(parsed.device_trl())
+        dev_key, dev_display, suffix = _device_key(proxy)
+        attributes = list(proxy.get_attribute_list())
+        spelled = {a.lower(): a for a in attributes}
+        attr = spelled.get(parsed.attribute.lower())
+        if attr is None:
+            raise UsageError(f"%mon -a: device {dev_display} has no attribute {parsed.attribute!r}"
+                             + _did_you_mean(parsed.attribute, attributes))
+        key = f"{dev_key}/{attr.lower()}{suffix}"
+        with self._lock:
+            if key in self._subs:
+                sub = self._subs[key]
+                sub.aliases.add(name.strip().lower())
+                raise UsageError(f"%mon -a: already monitoring {sub.name} ({sub.event_type} events)")
+            self._numbers += 1
+            sub = Subscription(self._numbers, key, f"{dev_display}/{attr}{suffix}", dev_display, attr,
+                               event_type or "change", proxy)
+            sub.aliases.update({name.strip().lower(), sub.name.lower()})
+            self._subs[key] = sub
+        note = ""
+        try:
+            try:
+                sub.event_id = self._subscribe_one(proxy, sub, tango_core)
+            except tango_core.DevFailed as exc:
+                reasons = {getattr(e, "reason", "") for e in exc.args}
+                if event_type is not None or _NO_CHANGE_CRITERIA not in reasons:
+                    raise
+                sub.event_type = "periodic"
+                sub.event_id = self._subscribe_one(proxy, sub, tango_core)
+                note = (f"{sub.name} has no change criteria (abs_change/rel_change): "
+                        "monitoring periodic events instead")
+        except BaseException:
+            with self._lock:
+                self._subs.pop(key, None)
+            raise
+        return sub, note
+
+    def _subscribe_one(self, proxy: Any, sub: Subscription, tango_core: Any) -> int:
+        event_type = getattr(tango_core.EventType, EVENT_TYPES[sub.event_type])
+        return proxy.subscribe_event(sub.attribute, event_type, self._callback(sub))
+
+    def _callback(self, sub: Subscription) -> Callable[[Any], None]:
+        """The function Tango's event thread calls: record, count, nothing else."""
+        def push_event(event: Any) -> None:
+            try:
+                self._record(sub, event)
+            except Exception:  # never let a formatting problem kill the event thread
+                pass
+        return push_event
+
+    def _record(self, sub: Subscription, event: Any) -> EventRecord:
+        errors = tuple(getattr(event, "errors", ()) or ()) if getattr(event, "err", False) else ()
+        value_text, quality, source_time = "", None, None
+        attr_value = getattr(event, "attr_value", None)
+        if errors:
+            value_text = _display.short_error(errors)
+        elif attr_value is not None:
+            if getattr(attr_value, "has_failed", False):
+                errors = tuple(attr_value.get_err_stack())
+                value_text = _display.short_error(errors)
+            else:
+                value_text = _display.format_value(getattr(attr_value, "value", None))
+                quality = getattr(attr_value, "quality", None)
+                try:
+                    source_time = attr_value.time.todatetime()
+                except Exception:
+                    source_time = None
+
+        def make(new_id: int) -> EventRecord:
+            return EventRecord(new_id, _dt.datetime.now(), sub.key, sub.device, sub.attribute,
+                               sub.event_type, value_text, quality, source_time, errors, event)
+        record = self.log.append(make)
+        with self._lock:
+            sub.count += 1
+            sub.errors += bool(errors)
+            sub.last = record
+        return record
+
+    def unsubscribe(self, name: str) -> Subscription:
+        sub = self.find(name)
+        if sub is None:
+            known = [s.name for s in self.subscriptions()]
+            hint = _did_you_mean(name, known) if known else " (nothing is monitored)"
+            raise UsageError(f"%mon -d: not monitoring {name!r}{hint}")
+        with self._lock:
+            self._subs.pop(sub.key, None)
+        if sub.event_id is not None:
+            try:
+                sub.proxy.unsubscribe_event(sub.event_id)
+            except KeyError:
+                pass
+        return sub
+
+    def unsubscribe_all(self) -> list[Subscription]:
+        """Unsubscribe everything; errors from unreachable devices do not stop the others."""
+        with self._lock:
+            subs = list(self._subs.values())
+            self._subs.clear()
+        for sub in subs:
+            if sub.event_id is not None:
+                try:
+                    sub.proxy.unsubscribe_event(sub.event_id)
+                except Exception:
+                    pass
+        return subs
+
+    def close(self) -> None:
+        self.unsubscribe_all()
+        self._proxies.clear()
+
+
+# --------------------------------------------------------------------------------------------
+# what the magic shows (text for the terminal, HTML for qtconsole/Jupyter)
+# --------------------------------------------------------------------------------------------
+
+def _shell_color() -> bool:
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+    except Exception:
+        ip = None
+    if ip is None:
+        return False
+    return str(getattr(ip, "colors", "nocolor")).lower() != "nocolor"
+
+
+def _hms(when: _dt.datetime | None) -> str:
+    return when.strftime("%H:%M:%S.%f")[:-3] if when else "-"
+
+
+class SubscriptionTable:
+    """Bare ``%mon``: one row per monitored attribute with its latest event."""
+
+    HEADERS = ("#", "Attribute", "Event", "Count", "Last value", "Quality", "Last event")
+
+    def __init__(self, subs: Sequence[Subscription], log: EventLog) -> None:
+        self.subs = list(subs)
+        self.total = log.last_id
+
+    def rows(self) -> list[list[str]]:
+        out = []
+        for s in self.subs:
+            last = s.last
+            if last is None:
+                value, quality, when = "(no event yet)", "-", "-"
+            elif last.failed:
+                value, quality, when = "ERROR " + last.value_text, "-", _hms(last.received)
+            else:
+                value, quality, when = last.value_text, _display._name(last.quality), _hms(last.received)
+            count = str(s.count) + (f" ({s.errors} err)" if s.errors else "")
+            out.append([str(s.number), s.name, s.event_type, count, value, quality, when])
+        return out
+
+    def text(self, color: bool = False) -> str:
+        if not self.subs:
+            return "No attribute is monitored. Start with: %mon -a <device>/<attribute>"
+        rows = self.rows()
+        colors = [["", "1", "", "", "31" if s.last and s.last.failed else "",
+                   _quality_sgr(s.last), ""] for s in self.subs]
+        return _display.table_text(self.HEADERS, rows, colors, color) + \
+            f"\n{len(self.subs)} monitored, {self.total} event(s) received. %mon -l shows the log."
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text(_shell_color()))
+
+    def _repr_html_(self) -> str:
+        if not self.subs:
+            return "<p>No attribute is monitored. Start with <code>%mon -a &lt;device&gt;/&lt;attribute&gt;</code></p>"
+        rows = []
+        for s, row in zip(self.subs, self.rows()):
+            cells = [_display._esc(c) for c in row]
+            if s.last is not None and not s.last.failed:
+                cells[5] = _display.quality_badge_html(s.last.quality)
+            elif s.last is not None:
+                cells[4] = f'<span style="color:#c00000">{cells[4]}</span>'
+            rows.append(cells)
+        return _display.table_html(self.HEADERS, rows, escape=False,
+                                   title=f"%mon: {len(self.subs)} monitored, {self.total} event(s)")
+
+
+def _quality_sgr(record: EventRecord | None) -> str:
+    if record is None or record.failed:
+        return ""
+    return _display._quality_colors(record.quality)[2]
+
+
+class EventTable:
+    """``%mon -l``: the event log, oldest first."""
+
+    HEADERS = ("ID", "Received", "Device", "Attribute", "Event", "Value", "Quality")
+
+    def __init__(self, records: Sequence[EventRecord], log: EventLog, filters: str = "") -> None:
+        self.records = list(records)
+        self.kept, self.first, self.last = len(log), log.first_id, log.last_id
+        self.filters = filters
+
+    def rows(self) -> list[list[str]]:
+        return [[str(r.id), _hms(r.received), r.device, r.attribute, r.event_type,
+                 ("ERROR " if r.failed else "") + r.value_text,
+                 "-" if r.failed else _display._name(r.quality)] for r in self.records]
+
+    def footer(self) -> str:
+        shown = f"{len(self.records)} event(s) shown" + (f" ({self.filters})" if self.filters else "")
+        if not self.kept:
+            return shown + "; the log is empty"
+        return f"{shown}; the log keeps ids {self.first}..{self.last}. %mon -i ID for details."
+
+    def text(self, color: bool = False) -> str:
+        if not self.records:
+            return self.footer()
+        colors = [["1", "", "", "", "", "31" if r.failed else "", _quality_sgr(r)] for r in self.records]
+        return _display.table_text(self.HEADERS, self.rows(), colors, color) + "\n" + self.footer()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text(_shell_color()))
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for r, row in zip(self.records, self.rows()):
+            cells = [_display._esc(c) for c in row]
+            cells[6] = "-" if r.failed else _display.quality_badge_html(r.quality)
+            if r.failed:
+                cells[5] = f'<span style="color:#c00000">{cells[5]}</span>'
+            rows.append(cells)
+        return _display.table_html(self.HEADERS, rows, escape=False, title="%mon event log") + \
+            f"<p>{_display._esc(self.footer())}</p>"
+
+
+class EventDetail:
+    """``%mon -i ID``: one event with its value card or its error stack."""
+
+    def __init__(self, record: EventRecord) -> None:
+        self.record = record
+
+    def _facts(self) -> list[tuple[str, str]]:
+        r = self.record
+        rows = [("attribute", f"{r.device}/{r.attribute}"), ("event", r.event_type),
+                ("received", r.received.strftime("%Y-%m-%d %H:%M:%S.%f"))]
+        if r.source_time is not None:
+            rows.append(("value time", r.source_time.strftime("%Y-%m-%d %H:%M:%S.%f")))
+        if not r.failed:
+            rows += [("quality", _display._name(r.quality)), ("value", r.value_text)]
+        return rows
+
+    def text(self, color: bool = False) -> str:
+        r = self.record
+        lines = [f"Event {r.id}"] + [f"  {k:<11} {v}" for k, v in self._facts()]
+        if r.failed:
+            lines.append(_display.devfailed_text(list(r.errors), color))
+        elif r.data is not None and getattr(r.data, "attr_value", None) is not None:
+            lines.append(_display.device_attribute_text(r.data.attr_value, color))
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text(_shell_color()))
+
+    def _repr_html_(self) -> str:
+        r = self.record
+        rows = [(k, _display._esc(v)) for k, v in self._facts()]
+        if not r.failed:
+            rows[-2] = ("quality", _display.quality_badge_html(r.quality))
+        html = _display._card_html(f"Event {r.id}", rows)
+        if r.failed:
+            html += _display.devfailed_html(list(r.errors))
+        elif r.data is not None and getattr(r.data, "attr_value", None) is not None:
+            html += _display.device_attribute_html(r.data.attr_value)
+        return html
+
+
+# --------------------------------------------------------------------------------------------
+# live view
+# --------------------------------------------------------------------------------------------
+
+def live_text(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
+              color: bool = True, rows: int = 24) -> str:
+    """One frame of the live view: the subscription table then the newest events."""
+    dev_re, attr_re = _filter_regex(device_filter), _filter_regex(attr_filter)
+    subs = [s for s in monitor.subscriptions()
+            if (dev_re is None or dev_re.search(s.device)) and (attr_re is None or attr_re.search(s.attribute))]
+    head = (f"%mon live view  {_dt.datetime.now():%H:%M:%S}  "
+            f"{len(subs)} attribute(s), {monitor.log.last_id} event(s) — press any key to leave")
+    table = SubscriptionTable(subs, monitor.log).text(color).splitlines()
+    room = max(rows - len(table) - 4, 0)
+    recent = monitor.log.records(device_filter, attr_filter, last=room) if room else []
+    parts = [_display._ansi(head, "1;7", color), *table]
+    if recent:
+        parts.append("")
+        parts.extend(EventTable(recent, monitor.log).text(color).splitlines()[:-1])
+    return "\n".join(parts)
+
+
+def live_view(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
+              refresh: float = 0.5, color: bool = True) -> None:
+    """Redraw :func:`live_text` in place until a key is pressed (needs a terminal).
+
+    prompt_toolkit draws it (non-full-screen, below the prompt) and restores the terminal
+    however the view ends; running the application in its own thread keeps it independent of
+    whatever asyncio loop IPython may have.
+    """
+    from prompt_toolkit.application import Application
+    from prompt_toolkit.formatted_text import ANSI
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.layout import Layout
+    from prompt_toolkit.layout.containers import Window
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    bindings = KeyBindings()
+
+    @bindings.add("<any>")
+    def _leave(event: Any) -> None:
+        event.app.exit()
+
+    def frame() -> Any:
+        try:
+            rows = app.output.get_size().rows
+        except Exception:
+            rows = 24
+        return ANSI(live_text(monitor, device_filter, attr_filter, color, rows=rows - 1))
+
+    app: Application = Application(
+        layout=Layout(Window(FormattedTextControl(frame, show_cursor=False), wrap_lines=False)),
+        key_bindings=bindings, full_screen=False, refresh_interval=refresh,
+        erase_when_done=False, mouse_support=False)
+    app.run(in_thread=True)
+
+
+def _in_kernel(shell: Any) -> bool:
+    return getattr(shell, "kernel", None) is not None
+
+
+def _kernel_live_view(shell: Any, monitor: Monitor, device_filter: str | None,
+                      attr_filter: str | None, seconds: float) -> None:
+    """qtconsole/Jupyter: no keyboard to poll, so update one display for ``seconds``
+    (interrupt the kernel to stop earlier)."""
+    from IPython.display import display
+
+    handle = display(SubscriptionTable(monitor.subscriptions(), monitor.log), display_id=True)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            dev_re, attr_re = _filter_regex(device_filter), _filter_regex(attr_filter)
+            subs = [s for s in monitor.subscriptions()
+                    if (dev_re is None or dev_re.search(s.device))
+                    and (attr_re is None or attr_re.search(s.attribute))]
+            handle.update(SubscriptionTable(subs, monitor.log))
+    except KeyboardInterrupt:
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# the magic
+# --------------------------------------------------------------------------------------------
+
+_MONITORS: dict[int, Monitor] = {}
+
+_OPTIONS = {"-a": "add", "--add": "add", "-d": "delete", "--delete": "delete",
+            "-r": "remove-all", "--remove-all": "remove-all", "-l": "list", "--list": "list",
+            "-i": "info", "--info": "info", "-w": "watch", "--watch": "watch",
+            "-t": "type", "--type": "type", "-h": "help", "--help": "help"}
+
+
+def get_monitor(shell: Any) -> Monitor:
+    """The shell's monitor, created on first use."""
+    monitor = _MONITORS.get(id(shell))
+    if monitor is None:
+        monitor = _MONITORS[id(shell)] = Monitor()
+    return monitor
+
+
+def close_monitor(shell: Any) -> None:
+    """Unsubscribe everything of this shell (extension unload / shell exit)."""
+    monitor = _MONITORS.pop(id(shell), None)
+    if monitor is not None:
+        monitor.close()
+
+
+@dataclass
+class _Request:
+    action: str = "table"
+    event_type: str | None = None
+    args: list[str] = field(default_factory=list)
+
+
+def _parse(line: str) -> _Request:
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"%mon: {exc}\n{USAGE}") from None
+    req = _Request()
+    actions = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("-") and not _looks_like_number(word):
+            opt = _OPTIONS.get(word)
+            if opt is None:
+                raise UsageError(f"%mon: unknown option {word!r}"
+                                 + _did_you_mean(word, [o for o in _OPTIONS if o.startswith("-")])
+                                 + f"\n{USAGE}")
+            if opt == "type":
+                if i + 1 >= len(words):
+                    raise UsageError("%mon -t: needs an event type: " + ", ".join(EVENT_TYPES))
+                req.event_type = words[i + 1].lower()
+                i += 2
+                continue
+            actions.append(opt)
+        else:
+            req.args.append(word)
+        i += 1
+    if len(set(actions)) > 1:
+        raise UsageError(f"%mon: choose one of {', '.join('-' + a[0] for a in actions)}\n{USAGE}")
+    if actions:
+        req.action = actions[0]
+    if req.event_type is not None and req.action != "add":
+        raise UsageError("%mon -t: only goes with -a (e.g. %mon -a sys/tg_test/1/double_scalar -t periodic)")
+    limits = {"table": 0, "add": 1, "delete": 1, "remove-all": 0, "list": 2, "info": 1, "watch": 2, "help": 0}
+    if len(req.args) > limits[req.action]:
+        raise UsageError(f"%mon: too many arguments: {' '.join(req.args)}\n{USAGE}")
+    if req.action in ("add", "delete", "info") and not req.args:
+        what = "an event id" if req.action == "info" else "an attribute (<device>/<attribute>)"
+        raise UsageError(f"%mon -{req.action[0]}: needs {what}")
+    return req
+
+
+def _looks_like_number(word: str) -> bool:
+    try:
+        float(word)
+        return True
+    except ValueError:
+        return False
+
+
+def mon_magic(shell: Any, line: str) -> None:
+    """Run ``%mon <line>`` for ``shell`` (the core Magics class delegates here)."""
+    from IPython.display import display
+
+    req = _parse(line)
+    monitor = get_monitor(shell)
+    if req.action == "help":
+        print(USAGE)
+    elif req.action == "table":
+        display(SubscriptionTable(monitor.subscriptions(), monitor.log))
+    elif req.action == "add":
+        sub, note = monitor.subscribe(req.args[0], req.event_type)
+        if note:
+            print(note)
+        print(f"Monitoring {sub.name} ({sub.event_type} events). "
+              "%mon shows the latest values, %mon -w a live view.")
+    elif req.action == "delete":
+        sub = monitor.unsubscribe(req.args[0])
+        print(f"Stopped monitoring {sub.name} ({sub.count} event(s) received).")
+    elif req.action == "remove-all":
+        subs = monitor.unsubscribe_all()
+        print(f"Stopped monitoring {len(subs)} attribute(s).")
+    elif req.action == "list":
+        dev_f = req.args[0] if req.args else None
+        attr_f = req.args[1] if len(req.args) > 1 else None
+        filters = " ".join(f"{k}~{v}" for k, v in (("device", dev_f), ("attribute", attr_f)) if v)
+        display(EventTable(monitor.log.records(dev_f, attr_f), monitor.log, filters))
+    elif req.action == "info":
+        try:
+            event_id = int(req.args[0])
+        except ValueError:
+            raise UsageError(f"%mon -i: {req.args[0]!r} is not an event id (a number from %mon -l)") from None
+        try:
+            record = monitor.log.get(event_id)
+        except KeyError as exc:
+            raise UsageError(f"%mon -i: {exc.args[0]}") from None
+        display(EventDetail(record))
+    elif req.action == "watch":
+        dev_f = req.args[0] if req.args else None
+        attr_f = req.args[1] if len(req.args) > 1 else None
+        if _in_kernel(shell):
+            _kernel_live_view(shell, monitor, dev_f, attr_f, seconds=30)
+        elif sys.stdin.isatty() and sys.stdout.isatty():
+            live_view(monitor, dev_f, attr_f, color=_shell_color())
+        else:
+            print(live_text(monitor, dev_f, attr_f, color=False))
+            print("(not a terminal: one snapshot shown instead of the live view)")
