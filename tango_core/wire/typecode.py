@@ -981,7 +981,7 @@ def write_any(writer: CDRWriter, tc: TypeCode, value: Any) -> None:
     The value is checked by encoding it into a scratch writer with the same
     alignment first, so a bad value leaves ``writer`` untouched.
     """
-    scratch = CDRWriter(writer.little_endian, origin=writer.origin - len(writer.buf))
+    scratch = type(writer)(writer.little_endian, origin=writer.origin - len(writer.buf))
     write_typecode(scratch, tc)
     write_value(scratch, tc, value)
     writer.write_raw(scratch.buf)
