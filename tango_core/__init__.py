@@ -1,0 +1,88 @@
+"""tango_core: a pure-Python Tango Controls client with PyTango's public names and semantics.
+
+``from tango_core import DeviceProxy`` works like ``from tango import DeviceProxy``.
+
+Names are resolved lazily (PEP 562 module ``__getattr__``): ``import tango_core`` itself costs
+next to nothing, the client modules (and numpy) load on first use of a name, and the ZeroMQ event
+machinery only when an event is subscribed. The shell's start-up time depends on this.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_ENUMS = "tango_core.idl.enums"
+_ERRORS = "tango_core.idl.errors"
+_TYPES = "tango_core.idl.types"
+_INFO = "tango_core.client.info"
+_DB = "tango_core.client.database"
+_EVENTS = "tango_core.events.data"
+
+#: public name -> (module, attribute in that module)
+_EXPORTS: dict[str, tuple[str, str]] = {}
+
+
+def _export(module: str, *names: str) -> None:
+    for name in names:
+        _EXPORTS[name] = (module, name)
+
+
+_export("tango_core.client.device_proxy", "DeviceProxy", "get_device_proxy")
+_export("tango_core.client.attribute_proxy", "AttributeProxy", "get_attribute_proxy")
+_export("tango_core.client.device_attribute", "DeviceAttribute")
+_export("tango_core.client.device_data", "DeviceData")
+_export("tango_core.client.connection", "Connection")
+_export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
+        "DbServerInfo", "DbData", "DbDevInfos", "DbDevExportInfos", "DbDevImportInfos")
+_export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
+        "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",
+        "AttributeDimension")
+_export(_ERRORS, "DevError", "DevFailed", "ConnectionFailed", "CommunicationFailed", "WrongNameSyntax",
+        "NonDbDevice", "WrongData", "NonSupportedFeature", "AsynCall", "AsynReplyNotArrived",
+        "EventSystemFailed", "DeviceUnlocked", "NotAllowed", "NamedDevFailed", "NamedDevFailedList",
+        "MultiDevFailed", "Except")
+_export(_ENUMS, "DevState", "AttrQuality", "AttrWriteType", "AttrDataFormat", "CmdArgType", "ArgType",
+        "DispLevel", "ErrSeverity", "EventType", "EventSubMode", "EventReason", "ExtractAs", "GreenMode",
+        "SerialModel", "AttrMemorizedType", "DevSource", "LockerLanguage", "PipeWriteType", "cb_sub_model",
+        "asyn_req_type")
+_export(_TYPES, "TimeVal", "DevEncoded", "AttributeAlarm", "AttributeConfig", "AttributeConfig_2",
+        "AttributeConfig_3", "AttributeConfig_5", "ChangeEventProp", "PeriodicEventProp", "ArchiveEventProp",
+        "EventProperties")
+_export(_EVENTS, "EventData", "AttrConfEventData", "DataReadyEventData", "DevIntrChangeEventData")
+
+# PyTango also exports the CmdArgType members (tango.DevDouble ...), the data formats
+# (tango.SCALAR ...) and the write types (tango.READ ...) at top level.
+_CMD_ARG_TYPE_MEMBERS = (
+    "DevVoid", "DevBoolean", "DevShort", "DevLong", "DevFloat", "DevDouble", "DevUShort", "DevULong",
+    "DevString", "DevVarCharArray", "DevVarShortArray", "DevVarLongArray", "DevVarFloatArray",
+    "DevVarDoubleArray", "DevVarUShortArray", "DevVarULongArray", "DevVarStringArray",
+    "DevVarLongStringArray", "DevVarDoubleStringArray", "ConstDevString", "DevVarBooleanArray", "DevUChar",
+    "DevLong64", "DevULong64", "DevVarLong64Array", "DevVarULong64Array", "DevEnum",
+)
+_MEMBERS: dict[str, tuple[str, str]] = {n: ("CmdArgType", n) for n in _CMD_ARG_TYPE_MEMBERS}
+_MEMBERS.update({n: ("AttrDataFormat", n) for n in ("SCALAR", "SPECTRUM", "IMAGE", "FMT_UNKNOWN")})
+_MEMBERS.update({n: ("AttrWriteType", n) for n in ("READ", "READ_WITH_WRITE", "WRITE", "READ_WRITE")})
+
+_ALIASES = {"Device": "DeviceProxy", "Attribute": "AttributeProxy"}
+
+__all__ = sorted([*_EXPORTS, *_MEMBERS, *_ALIASES])
+
+
+def __getattr__(name: str):
+    target = _ALIASES.get(name, name)
+    if target in _EXPORTS:
+        module, attr = _EXPORTS[target]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _MEMBERS:
+        enum_name, member = _MEMBERS[name]
+        value = getattr(getattr(importlib.import_module(_ENUMS), enum_name), member)
+    else:
+        raise AttributeError(f"module 'tango_core' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups are plain module attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

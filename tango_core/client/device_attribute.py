@@ -27,6 +27,7 @@ from tango_core.idl.enums import (
     AttrQuality,
     CmdArgType,
     DevState,
+    ErrSeverity,
     ExtractAs,
 )
 from tango_core.idl.errors import DevError, DevFailed
@@ -220,7 +221,7 @@ def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribu
              w_dim_x=wx, w_dim_y=wy, nb_read=rx * max(ry, 1) if rx else 0,
              nb_written=wx * max(wy, 1) if wx else 0, has_failed=False, _errors=(),
              type=_DATA_TYPES.get(data_type, data_type))
-    data = union.data
+    data = union.value
     d["is_empty"] = arm == _NO_DATA_ARM or (arm != _DEVICE_STATE_ARM and len(data) == 0)
     if arm == _NO_DATA_ARM and fmt != _FMT_UNKNOWN:
         d["value"] = None
@@ -249,4 +250,144 @@ def raise_if_failed(da: DeviceAttribute, dev_name: str, operation: str = "read_a
         raise DevFailed(*da._errors, DevError(
             "API_AttributeFailed",
             f"Failed to {operation} on device {dev_name}, attribute {da.name}",
-            f"DeviceProxy::{operation}()"))
+            f"DeviceProxy::{operation}()", ErrSeverity.ERR))
+
+
+# --- write values -------------------------------------------------------------------------------
+
+_NUMERIC_MSG = ("Expecting a {} type, but it is not. If you use a numpy type instead of python core types, "
+                "then it must exactly match (ex: numpy.int32 for PyTango.DevLong)")
+_INT_LIMITS = {
+    CmdArgType.DevShort: (-(1 << 15), (1 << 15) - 1), CmdArgType.DevUShort: (0, (1 << 16) - 1),
+    CmdArgType.DevLong: (-(1 << 31), (1 << 31) - 1), CmdArgType.DevULong: (0, (1 << 32) - 1),
+    CmdArgType.DevLong64: (-(1 << 63), (1 << 63) - 1), CmdArgType.DevULong64: (0, (1 << 64) - 1),
+    CmdArgType.DevUChar: (0, 255), CmdArgType.DevEnum: (-(1 << 15), (1 << 15) - 1),
+}
+
+
+def _wrong_params(desc: str) -> DevFailed:
+    return DevFailed(DevError("PyDs_WrongParameters", desc, "Tango::DeviceAttribute::reset()", ErrSeverity.ERR))
+
+
+def _is_seq(v) -> bool:
+    return isinstance(v, (list, tuple, np.ndarray, range)) or (
+        hasattr(v, "__len__") and hasattr(v, "__getitem__") and not isinstance(v, (str, bytes, dict)))
+
+
+def _scalar_check(dt: int, v):
+    """One scalar element checked/converted as PyTango's write path does."""
+    if dt in _INT_LIMITS:
+        if isinstance(v, (bool, np.bool_, int, np.integer)):
+            v = int(v)
+        else:
+            raise TypeError(_NUMERIC_MSG.format("integer"))
+        lo, hi = _INT_LIMITS[dt]
+        if v > hi:
+            raise OverflowError("Value is too large.")
+        if v < lo:
+            if lo == 0:
+                raise TypeError(_NUMERIC_MSG.format("integer"))
+            raise OverflowError("Value is too small.")
+        return v
+    if dt in (CmdArgType.DevDouble, CmdArgType.DevFloat):
+        if isinstance(v, (str, bytes)) or not isinstance(v, (int, float, np.number, np.bool_)):
+            raise TypeError(_NUMERIC_MSG.format("numeric"))
+        return float(v)
+    if dt == CmdArgType.DevBoolean:
+        if isinstance(v, (bool, np.bool_, int, np.integer, float, np.floating)):
+            return bool(v)
+        raise TypeError(_NUMERIC_MSG.format("boolean"))
+    raise TypeError(f"cannot write a value of type {type(v).__name__}")
+
+
+def _to_text(v) -> str:
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).decode("latin-1")
+    if not isinstance(v, str):
+        v = str(v)
+    try:
+        v.encode("latin-1")
+    except UnicodeEncodeError:
+        raise UnicodeError("Can't encode '?' Unicode string as Latin-1 (bad chars replaced with ?)") from None
+    return v
+
+
+def _enum_value(v, labels) -> int:
+    if isinstance(v, str):
+        try:
+            return list(labels).index(v)
+        except ValueError:
+            raise ValueError(f"Invalid enum label {v!r}; valid labels: {list(labels)}") from None
+    return _scalar_check(CmdArgType.DevEnum, v)
+
+
+def encode_write_value(cfg, value):
+    """(AttrValUnion, w_dim_x, w_dim_y) for writing ``value`` to the attribute configured by ``cfg``.
+
+    ``cfg`` is an AttributeInfo(Ex) (data_type, data_format, name, enum_labels).
+    """
+    from tango_core.idl.enums import SCALAR_DTYPE, arm_for_data_type
+    from tango_core.idl.types import AttrValUnion, DevEncoded
+
+    dt = CmdArgType.values.get(cfg.data_type, cfg.data_type)
+    fmt = cfg.data_format
+    if dt == CmdArgType.DevEnum and fmt == _SCALAR and isinstance(value, str):
+        value = _enum_value(value, getattr(cfg, "enum_labels", ()))
+    arm = arm_for_data_type(dt)
+    if fmt == _SCALAR:
+        if dt in (CmdArgType.DevString, CmdArgType.ConstDevString):
+            return AttrValUnion(arm, [_to_text(value)]), 1, 0
+        if dt == CmdArgType.DevState:
+            return AttrValUnion(arm, [DevState(int(value))]), 1, 0
+        if dt == CmdArgType.DevEncoded:
+            if not _is_seq(value) or len(value) != 2:
+                raise TypeError("DevEncoded values are (format, data) pairs")
+            data = value[1]
+            data = data.encode("latin-1") if isinstance(data, str) else bytes(
+                data.tobytes() if isinstance(data, np.ndarray) else data)
+            return AttrValUnion(arm, [DevEncoded(_to_text(value[0]), data)]), 1, 0
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(-1)[0]
+        v = _scalar_check(dt, value)
+        return AttrValUnion(arm, np.array([v], dtype=SCALAR_DTYPE[dt])), 1, 0
+    # SPECTRUM / IMAGE
+    if not _is_seq(value):
+        raise _wrong_params("Expecting a sequence (SPECTRUM attribute)." if fmt == _SPECTRUM
+                            else "Expecting a sequence of sequences (IMAGE attribute).")
+    if dt in (CmdArgType.DevString, CmdArgType.ConstDevString, CmdArgType.DevState, CmdArgType.DevEncoded):
+        if fmt == _IMAGE:
+            rows = [list(r) for r in value]
+            x = len(rows[0]) if rows else 0
+            if any(len(r) != x for r in rows):
+                raise _wrong_params("All rows of an IMAGE must have the same length.")
+            flat = [e for r in rows for e in r]
+            dims = (x, len(rows))
+        else:
+            flat = list(value)
+            dims = (len(flat), 0)
+        if dt == CmdArgType.DevState:
+            return AttrValUnion(arm, [DevState(int(s)) for s in flat]), *dims
+        if dt == CmdArgType.DevEncoded:
+            return AttrValUnion(arm, [DevEncoded(_to_text(f), bytes(d)) for f, d in flat]), *dims
+        return AttrValUnion(arm, [_to_text(s) for s in flat]), *dims
+    dtype = SCALAR_DTYPE[dt]
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+    if fmt == _IMAGE:
+        if arr.ndim != 2:
+            if arr.size == 0:
+                arr = arr.reshape(0, 0)
+            else:
+                raise _wrong_params("Expecting a sequence of sequences (IMAGE attribute).")
+        dims = (arr.shape[1], arr.shape[0])
+    else:
+        arr = arr.reshape(-1)
+        dims = (arr.shape[0], 0)
+    if arr.dtype != dtype:
+        if arr.size and arr.dtype.kind not in "biuf":
+            raise TypeError(_NUMERIC_MSG.format("numeric"))
+        if dtype.kind in "iu" and arr.size:
+            lo, hi = _INT_LIMITS[dt]
+            if arr.min() < lo or arr.max() > hi:
+                raise OverflowError("Value is too large." if arr.max() > hi else "Value is too small.")
+        arr = arr.astype(dtype)
+    return AttrValUnion(arm, np.ascontiguousarray(arr).reshape(-1)), *dims

@@ -28,6 +28,7 @@ from tango_core.idl.enums import (
     SCALAR_DTYPE,
     CmdArgType,
     DevState,
+    ErrSeverity,
     ExtractAs,
 )
 from tango_core.idl.errors import DevError, DevFailed
@@ -56,7 +57,7 @@ class _BadArg(Exception):
 
 def seq_expected() -> DevFailed:
     return DevFailed(DevError("PyDs_WrongParameters", "Expecting a sequence (SPECTRUM attribute).",
-                              "array_python_data_to_cpp()"))
+                              "array_python_data_to_cpp()", ErrSeverity.ERR))
 
 
 def _latin1(s: str) -> str:

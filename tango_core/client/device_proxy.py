@@ -1,0 +1,859 @@
+"""DeviceProxy: the PyTango-compatible client of one Tango device.
+
+Built on :class:`tango_core.client.connection.Connection`, which owns name resolution, the IOR,
+the IDL version, timeouts, reconnection and the mapping of transport failures to DevFailed.
+This module adds the Tango operations and PyTango's user-level semantics:
+
+* which IDL operation to call for the device's IDL version (``read_attributes_5`` for IDL >= 5,
+  ``command_inout_4`` for IDL >= 4 ...), as a cppTango 10 client does;
+* argument checking *before* sending (commands from their ``in_type``, writes from the attribute
+  configuration), both cached per proxy;
+* PyTango's error stacks (``API_AttributeFailed``/``API_CommandFailed`` appended client-side);
+* the dynamic interface: ``dev.attr``, ``dev.attr = v``, ``dev.Command(arg)``, ``dev["attr"]``,
+  ``dir(dev)`` for TAB completion;
+* polling through the admin device and properties through the Database, as cppTango does;
+* events as thin delegations into ``tango_core.events`` (imported lazily: no zmq at import).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any, Iterable, Sequence
+
+from tango_core.client.connection import Connection
+from tango_core.client.device_attribute import (
+    DeviceAttribute,
+    encode_write_value,
+    failed_attribute,
+    from_attribute_value,
+)
+from tango_core.client.device_data import DeviceData, command_result, convert_argin
+from tango_core.client.info import (
+    AttributeInfo,
+    AttributeInfoEx,
+    CommandInfo,
+    DeviceInfo,
+    attribute_config_5_from_info,
+    attribute_info_ex_from_idl,
+    attribute_info_from_ex,
+    command_info_from_idl,
+    device_info_from_idl,
+)
+from tango_core.idl.enums import (
+    AttrDataFormat,
+    AttrQuality,
+    CmdArgType,
+    DevSource,
+    DevState,
+    ErrSeverity,
+    ExtractAs,
+)
+from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, NonDbDevice
+from tango_core.idl import types as T
+
+__all__ = ["DeviceProxy", "get_device_proxy"]
+
+_ERR = ErrSeverity.ERR
+_STATES = DevState.values
+_CMD_TYPES = CmdArgType.values
+_ALL_ATTRIBUTES_3 = "All attributes_3"
+
+
+def _check_green(kwargs: dict) -> None:
+    """Accept PyTango's green-mode keywords; only synchronous calls exist here."""
+    if not kwargs:
+        return
+    wait = kwargs.pop("wait", True)
+    timeout = kwargs.pop("timeout", None)
+    kwargs.pop("green_mode", None)
+    if kwargs:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(kwargs)}")
+    if not wait or timeout is not None:
+        raise ValueError("Not supported in synchronous mode")
+
+
+def _err(reason: str, desc: str, origin: str) -> DevError:
+    return DevError(reason, desc, origin, _ERR)
+
+
+def _named_errors(exc: MultiDevFailed) -> list:
+    errors = []
+    for named in exc.args:
+        errors.extend(getattr(named, "err_list", ()) or ())
+    return errors
+
+
+# --- CDR argument writers shared by many calls ---------------------------------------------------
+
+def _w_string(s: str):
+    def write(w):
+        w.write_string(s)
+    return write
+
+
+def _r_string(r):
+    return r.read_string()
+
+
+def _r_string_seq(r):
+    return r.read_string_seq()
+
+
+class _CommandFunction:
+    """``dev.Command`` as a callable with PyTango's docstring."""
+
+    __slots__ = ("_proxy", "_name", "__doc__")
+
+    def __init__(self, proxy: "DeviceProxy", info: CommandInfo) -> None:
+        self._proxy = proxy
+        self._name = info.cmd_name
+        self.__doc__ = (f"{info.cmd_name}({info.in_type.name if hasattr(info.in_type, 'name') else info.in_type})"
+                        f" -> {getattr(info.out_type, 'name', info.out_type)}\n\n"
+                        f" -  in ({getattr(info.in_type, 'name', info.in_type)}): {info.in_type_desc}\n"
+                        f" - out ({getattr(info.out_type, 'name', info.out_type)}): {info.out_type_desc}\n")
+
+    def __call__(self, *args, **kwargs):
+        return self._proxy.command_inout(self._name, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<command {self._name} of {self._proxy.dev_name()}>"
+
+
+class DeviceProxy(Connection):
+    """Proxy to one Tango device (PyTango ``DeviceProxy``)."""
+
+    # ------------------------------------------------------------------ construction / identity
+    def __init__(self, *args, **kwargs) -> None:
+        green_mode = kwargs.pop("green_mode", None)
+        for k in ("executor", "threadpool", "asyncio_executor"):
+            kwargs.pop(k, None)
+        d = self.__dict__
+        d["_green_mode"] = green_mode
+        d["_cmd_info"] = {}        # lower name -> CommandInfo
+        d["_attr_cfg"] = {}        # lower name -> AttributeInfoEx
+        d["_cmd_names"] = None     # lower -> name, from command_list_query
+        d["_attr_names"] = None    # lower -> name, from attribute_list_query_ex
+        d["_info_cache"] = None
+        d["_adm_proxy"] = None
+        d["_cache_lock"] = threading.Lock()
+        d["_dynamic_frozen"] = True
+        Connection.__init__(self, *args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __repr__(self) -> str:
+        d = self.__dict__
+        if "_cmd_info" not in d:
+            return "DeviceProxy<Unknown Device>(<object was not fully initialized>)"
+        info = d.get("_info_cache")
+        if info is None:
+            try:
+                info = self.info()
+            except Exception:
+                return f"Device({self.dev_name()})"
+        return f"{info.dev_class}({self.dev_name()})"
+
+    def get_green_mode(self):
+        return self._green_mode
+
+    def set_green_mode(self, green_mode=None) -> None:
+        self.__dict__["_green_mode"] = green_mode
+
+    def freeze_dynamic_interface(self) -> None:
+        self.__dict__["_dynamic_frozen"] = True
+
+    def unfreeze_dynamic_interface(self) -> None:
+        self.__dict__["_dynamic_frozen"] = False
+
+    def is_dynamic_interface_frozen(self) -> bool:
+        return self._dynamic_frozen
+
+    # ------------------------------------------------------------------ CORBA attributes / misc
+    def state(self, **kw) -> DevState:
+        """The device state (``_get_state``)."""
+        if kw:
+            _check_green(kw)
+        return self._invoke("_get_state", None, _read_state)
+
+    def status(self, **kw) -> str:
+        if kw:
+            _check_green(kw)
+        return self._invoke("_get_status", None, _r_string)
+
+    def name(self) -> str:
+        """The device name as the device itself reports it."""
+        return self._invoke("_get_name", None, _r_string)
+
+    def description(self) -> str:
+        return self._invoke("_get_description", None, _r_string)
+
+    def adm_name(self) -> str:
+        """Name of the admin device; a full TRL (``tango://h:p/...#dbase=no``) for no-DB devices."""
+        adm = self._invoke("_get_adm_name", None, _r_string)
+        return self._qualified_name(adm)
+
+    def ping(self, **kw) -> int:
+        """Round-trip time of the IDL ``ping`` in microseconds."""
+        if kw:
+            _check_green(kw)
+        t0 = time.perf_counter()
+        self._invoke("ping", None, None)
+        return int((time.perf_counter() - t0) * 1e6)
+
+    def black_box(self, n: int) -> list[str]:
+        def write(w):
+            w.write_long(n)
+        return self._invoke("black_box", write, _r_string_seq)
+
+    def info(self) -> DeviceInfo:
+        idl = self.get_idl_version()
+        if idl >= 6:
+            raw = self._invoke("info_6", None, T.DevInfo_6.read)
+        elif idl >= 3:
+            raw = self._invoke("info_3", None, T.DevInfo_3.read)
+        else:
+            raw = self._invoke("info", None, T.DevInfo.read)
+        info = device_info_from_idl(raw)
+        self.__dict__["_info_cache"] = info
+        return info
+
+    def import_info(self):
+        return self._import_info() if hasattr(self, "_import_info") else None
+
+    def get_source(self) -> DevSource:
+        return self.__dict__.get("_source", DevSource.CACHE_DEV)
+
+    def set_source(self, source) -> None:
+        self.__dict__["_source"] = DevSource(int(source))
+
+    def alias(self) -> str:
+        """The device alias from the Database (DevFailed DB_AliasNotDefined-like if none)."""
+        db = self._database_or_raise()
+        return db.get_alias(self.dev_name())
+
+    def get_device_db(self):
+        return self._database_or_raise() if self.is_dbase_used() else None
+
+    def get_tango_lib_version(self) -> int:
+        try:
+            lines = self.get_admin_proxy().command_inout("QueryWizardClassProperty", "DServer")
+        except DevFailed:
+            pass
+        return {6: 1000, 5: 902, 4: 800}.get(self.get_idl_version(), 0)
+
+    # ------------------------------------------------------------------ commands
+    def command_query(self, command: str) -> CommandInfo:
+        """CommandInfo of one command (cached; ``command_query_2``)."""
+        key = command.lower()
+        info = self._cmd_info.get(key)
+        if info is None:
+            if self.get_idl_version() >= 2:
+                raw = self._invoke("command_query_2", _w_string(command), T.DevCmdInfo_2.read)
+            else:
+                raw = self._invoke("command_query", _w_string(command), T.DevCmdInfo.read)
+            info = command_info_from_idl(raw)
+            self._cmd_info[key] = info
+        return info
+
+    def command_list_query(self) -> list[CommandInfo]:
+        if self.get_idl_version() >= 2:
+            raws = self._invoke("command_list_query_2", None, lambda r: r.read_seq(T.DevCmdInfo_2.read, 24))
+        else:
+            raws = self._invoke("command_list_query", None, lambda r: r.read_seq(T.DevCmdInfo.read, 24))
+        infos = [command_info_from_idl(x) for x in raws]
+        cache = self._cmd_info
+        for i in infos:
+            cache[i.cmd_name.lower()] = i
+        self.__dict__["_cmd_names"] = {i.cmd_name.lower(): i.cmd_name for i in infos}
+        return infos
+
+    def get_command_list(self) -> list[str]:
+        return [i.cmd_name for i in self.command_list_query()]
+
+    def get_command_config(self, commands=None, **kw):
+        if kw:
+            _check_green(kw)
+        if commands is None:
+            return self.command_list_query()
+        if isinstance(commands, str):
+            return self.command_query(commands)
+        return [self.command_query(c) for c in commands]
+
+    def _command_raw(self, command: str, argin_type: int, argin: Any):
+        """Send one command; returns the decoded (type, value) of the result."""
+        from tango_core.idl import command_any
+
+        idl = self.get_idl_version()
+
+        if idl >= 4:
+            ident = self._clnt_ident()
+            source = int(self.get_source())
+
+            def write(w):
+                w.write_string(command)
+                command_any.encode_command_any(w, argin_type, argin)
+                w.write_enum(source)
+                ident(w)
+            op = "command_inout_4"
+        elif idl >= 2:
+            source = int(self.get_source())
+
+            def write(w):
+                w.write_string(command)
+                command_any.encode_command_any(w, argin_type, argin)
+                w.write_enum(source)
+            op = "command_inout_2"
+        else:
+            def write(w):
+                w.write_string(command)
+                command_any.encode_command_any(w, argin_type, argin)
+            op = "command_inout"
+        try:
+            return self._invoke(op, write, command_any.decode_command_any)
+        except DevFailed as exc:
+            raise type(exc)(*exc.args, _err(
+                "API_CommandFailed",
+                f"Failed to execute command_inout on device {self.dev_name()}, command {command}",
+                "Connection::command_inout()")) from None
+
+    def command_inout(self, name: str, *args, **kwargs) -> Any:
+        """Run a command: the argument is checked/converted from its ``in_type`` first."""
+        if kwargs:
+            _check_green(kwargs)
+        if len(args) > 1:
+            raise TypeError(f"command_inout() takes at most 2 positional arguments ({len(args) + 1} given)")
+        arg = args[0] if args else None
+        if isinstance(arg, DeviceData):
+            info = self.command_query(name)
+            _t, value = self._command_raw(info.cmd_name, arg.get_type(), arg._value)
+            return command_result(info.out_type, value)
+        info = self.command_query(name)
+        argin = convert_argin(info.cmd_name, info.in_type, arg)
+        _t, value = self._command_raw(info.cmd_name, info.in_type, argin)
+        return command_result(info.out_type, value)
+
+    def command_inout_raw(self, name: str, arg=None) -> DeviceData:
+        info = self.command_query(name)
+        argin = arg._value if isinstance(arg, DeviceData) else convert_argin(info.cmd_name, info.in_type, arg)
+        t, value = self._command_raw(info.cmd_name, info.in_type, argin)
+        return DeviceData._wrap(info.out_type if t is None else t, value)
+
+    # ------------------------------------------------------------------ attribute configuration
+    def _read_configs(self, names: Sequence[str]) -> list[AttributeInfoEx]:
+        def write(w):
+            w.write_string_seq(names)
+        idl = self.get_idl_version()
+        if idl >= 5:
+            raws = self._invoke("get_attribute_config_5", write, T.AttributeConfig_5.read_list)
+        elif idl >= 3:
+            raws = self._invoke("get_attribute_config_3", write, lambda r: r.read_seq(T.AttributeConfig_3.read, 64))
+        else:
+            raws = self._invoke("get_attribute_config_2", write, lambda r: r.read_seq(T.AttributeConfig_2.read, 64))
+        infos = [attribute_info_ex_from_idl(x) for x in raws]
+        cache = self._attr_cfg
+        for i in infos:
+            cache[i.name.lower()] = i
+        return infos
+
+    def _attribute_config(self, name: str) -> AttributeInfoEx:
+        """Cached configuration of one attribute (needed for writes)."""
+        cfg = self._attr_cfg.get(name.lower())
+        if cfg is None:
+            cfg = self._read_configs([name])[0]
+        return cfg
+
+    def attribute_query(self, name: str) -> AttributeInfoEx:
+        return self._read_configs([name])[0]
+
+    def attribute_list_query_ex(self) -> list[AttributeInfoEx]:
+        infos = self._read_configs([_ALL_ATTRIBUTES_3])
+        self.__dict__["_attr_names"] = {i.name.lower(): i.name for i in infos}
+        return infos
+
+    def attribute_list_query(self) -> list[AttributeInfo]:
+        return [attribute_info_from_ex(i) for i in self.attribute_list_query_ex()]
+
+    def get_attribute_list(self) -> list[str]:
+        return [i.name for i in self.attribute_list_query_ex()]
+
+    def get_attribute_config(self, value, **kw):
+        """One name -> AttributeInfoEx; a list of names -> list of AttributeInfo (PyTango)."""
+        if kw:
+            _check_green(kw)
+        if isinstance(value, str):
+            return self._read_configs([value])[0]
+        return [attribute_info_from_ex(i) for i in self._read_configs(list(value))]
+
+    def get_attribute_config_ex(self, value, **kw):
+        if kw:
+            _check_green(kw)
+        if isinstance(value, str):
+            value = [value]
+        return self._read_configs(list(value))
+
+    def set_attribute_config(self, value, **kw) -> None:
+        """Change attribute configuration(s) from AttributeInfoEx/AttributeInfo object(s)."""
+        if kw:
+            _check_green(kw)
+        infos = [value] if isinstance(value, AttributeInfo) else list(value)
+        confs = [attribute_config_5_from_info(i) for i in infos]
+        idl = self.get_idl_version()
+        if idl >= 5:
+            ident = self._clnt_ident()
+
+            def write(w):
+                T.write_list(w, confs)
+                ident(w)
+            self._invoke("set_attribute_config_5", write, None)
+        else:
+            confs3 = [_config_3_from_5(c) for c in confs]
+            if idl >= 4:
+                ident = self._clnt_ident()
+
+                def write(w):
+                    T.write_list(w, confs3)
+                    ident(w)
+                self._invoke("set_attribute_config_4", write, None)
+            else:
+                self._invoke("set_attribute_config_3", lambda w: T.write_list(w, confs3), None)
+        for i in infos:
+            self._attr_cfg.pop(i.name.lower(), None)
+
+    # ------------------------------------------------------------------ reading attributes
+    def _read_values(self, names: Sequence[str]) -> list:
+        idl = self.get_idl_version()
+        source = int(self.get_source())
+        if idl >= 5:
+            ident = self._clnt_ident()
+
+            def write(w):
+                w.write_string_seq(names)
+                w.write_enum(source)
+                ident(w)
+            return self._invoke("read_attributes_5", write, T.AttributeValue_5.read_list)
+        if idl >= 4:
+            ident = self._clnt_ident()
+
+            def write(w):
+                w.write_string_seq(names)
+                w.write_enum(source)
+                ident(w)
+            return self._invoke("read_attributes_4", write, lambda r: r.read_seq(T.AttributeValue_4.read, 48))
+        raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                             "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
+
+    def read_attribute(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy, **kw) -> DeviceAttribute:
+        """Read one attribute; raises DevFailed if its read failed."""
+        if kw:
+            _check_green(kw)
+        try:
+            avs = self._read_values((attr_name,))
+        except DevFailed as exc:
+            raise type(exc)(*exc.args, _err(
+                "API_AttributeFailed", f"Failed to read_attribute on device {self.dev_name()}, attribute {attr_name}",
+                "DeviceProxy::read_attribute()")) from None
+        da = from_attribute_value(avs[0], extract_as)
+        if da.has_failed:
+            raise DevFailed(*da._errors, _err(
+                "API_AttributeFailed", f"Failed to read_attribute on device {self.dev_name()}, attribute {da.name}",
+                "DeviceProxy::read_attribute()"))
+        return da
+
+    def read_attributes(self, attr_names: Sequence[str], extract_as: ExtractAs = ExtractAs.Numpy,
+                        **kw) -> list[DeviceAttribute]:
+        """Read several attributes in one call; failures are flagged per entry (``has_failed``)."""
+        if kw:
+            _check_green(kw)
+        if isinstance(attr_names, str):
+            attr_names = [attr_names]
+        names = list(attr_names)
+        return [from_attribute_value(av, extract_as) for av in self._read_values(names)]
+
+    # ------------------------------------------------------------------ writing attributes
+    def _write_entry(self, attr, value):
+        cfg = attr if isinstance(attr, AttributeInfo) else self._attribute_config(attr)
+        union, wx, wy = encode_write_value(cfg, value)
+        av = T.AttributeValue_4(value=union, quality=AttrQuality.ATTR_VALID,
+                                data_format=AttrDataFormat.FMT_UNKNOWN, time=T.TimeVal(0, 0, 0),
+                                name=cfg.name, r_dim=T.AttributeDim(wx, wy), w_dim=T.AttributeDim(wx, wy),
+                                err_list=[])
+        return av
+
+    def _write_values(self, avs: list) -> None:
+        idl = self.get_idl_version()
+        if idl >= 4:
+            ident = self._clnt_ident()
+
+            def write(w):
+                T.write_list(w, avs)
+                ident(w)
+            self._invoke("write_attributes_4", write, None)
+        else:
+            raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                                 "attribute writes need IDL >= 4", "DeviceProxy::write_attributes()"))
+
+    def _attr_cfg_or_fail(self, attr, operation: str):
+        try:
+            return attr if isinstance(attr, AttributeInfo) else self._attribute_config(attr)
+        except DevFailed as exc:
+            raise type(exc)(*exc.args, _err(
+                "API_AttributeFailed", f"Failed to {operation} on device {self.dev_name()}, attribute {attr}",
+                f"DeviceProxy::{operation}()")) from None
+
+    def write_attribute(self, attr_name, value, **kw) -> None:
+        """Write one attribute (name or AttributeInfo(Ex)); the value is checked against its type first."""
+        if kw:
+            _check_green(kw)
+        if isinstance(attr_name, DeviceAttribute):
+            attr_name, value = attr_name.name, attr_name.value
+        cfg = self._attr_cfg_or_fail(attr_name, "write_attribute")
+        av = self._write_entry(cfg, value)
+        try:
+            self._write_values([av])
+        except MultiDevFailed as exc:
+            raise DevFailed(*_named_errors(exc), _err(
+                "API_AttributeFailed", f"Failed to write_attribute on device {self.dev_name()}, attribute {cfg.name}",
+                "DeviceProxy::write_attribute()")) from None
+        except DevFailed as exc:
+            raise type(exc)(*exc.args, _err(
+                "API_AttributeFailed", f"Failed to write_attribute on device {self.dev_name()}, attribute {cfg.name}",
+                "DeviceProxy::write_attribute()")) from None
+
+    def write_attributes(self, name_val: Iterable, **kw) -> None:
+        """Write several attributes in one call: ``[(name, value), ...]``."""
+        if kw:
+            _check_green(kw)
+        pairs = [(x.name, x.value) if isinstance(x, DeviceAttribute) else x for x in name_val]
+        avs = [self._write_entry(self._attr_cfg_or_fail(n, "write_attributes"), v) for n, v in pairs]
+        try:
+            self._write_values(avs)
+        except MultiDevFailed as exc:
+            names = ", ".join(getattr(e, "name", "") for e in exc.args)
+            raise DevFailed(_err(
+                "API_AttributeFailed",
+                f"Failed to execute DeviceProxy::write_attributes on device {self.dev_name()}, object(s) {names}",
+                "DeviceProxy::write_attributes")) from None
+
+    def _write_read(self, avs: list, read_names: list[str]) -> list:
+        idl = self.get_idl_version()
+        ident = self._clnt_ident()
+        if idl >= 5:
+            def write(w):
+                T.write_list(w, avs)
+                w.write_string_seq(read_names)
+                ident(w)
+            return self._invoke("write_read_attributes_5", write, T.AttributeValue_5.read_list)
+        if idl >= 4:
+            def write(w):
+                T.write_list(w, avs)
+                ident(w)
+            return self._invoke("write_read_attributes_4", write, lambda r: r.read_seq(T.AttributeValue_4.read, 48))
+        raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                             "write_read needs IDL >= 4", "DeviceProxy::write_read_attribute()"))
+
+    def write_read_attribute(self, attr_name, value, extract_as: ExtractAs = ExtractAs.Numpy,
+                             **kw) -> DeviceAttribute:
+        """Write then read back one attribute in a single network call."""
+        if kw:
+            _check_green(kw)
+        cfg = self._attr_cfg_or_fail(attr_name, "write_read_attribute")
+        av = self._write_entry(cfg, value)
+        try:
+            res = self._write_read([av], [cfg.name])
+        except MultiDevFailed as exc:
+            raise DevFailed(*_named_errors(exc), _err(
+                "API_AttributeFailed",
+                f"Failed to write_read_attribute on device {self.dev_name()}, attribute {cfg.name}",
+                "DeviceProxy::write_read_attribute()")) from None
+        except DevFailed as exc:
+            raise type(exc)(*exc.args, _err(
+                "API_AttributeFailed",
+                f"Failed to write_read_attribute on device {self.dev_name()}, attribute {cfg.name}",
+                "DeviceProxy::write_read_attribute()")) from None
+        da = from_attribute_value(res[0], extract_as)
+        if da.has_failed:
+            raise DevFailed(*da._errors, _err(
+                "API_AttributeFailed",
+                f"Failed to write_read_attribute on device {self.dev_name()}, attribute {da.name}",
+                "DeviceProxy::write_read_attribute()"))
+        return da
+
+    def write_read_attributes(self, name_val: Iterable, attr_read_names: Sequence[str],
+                              extract_as: ExtractAs = ExtractAs.Numpy, **kw) -> list[DeviceAttribute]:
+        if kw:
+            _check_green(kw)
+        avs = [self._write_entry(self._attr_cfg_or_fail(n, "write_read_attributes"), v) for n, v in name_val]
+        try:
+            res = self._write_read(avs, list(attr_read_names))
+        except MultiDevFailed as exc:
+            raise DevFailed(*_named_errors(exc), _err(
+                "API_AttributeFailed",
+                f"Failed to write_read_attributes on device {self.dev_name()}",
+                "DeviceProxy::write_read_attributes()")) from None
+        return [from_attribute_value(av, extract_as) for av in res]
+
+    # ------------------------------------------------------------------ polling (through the admin device)
+    def get_admin_proxy(self) -> "DeviceProxy":
+        adm = self.__dict__.get("_adm_proxy")
+        if adm is None:
+            adm = DeviceProxy(self.adm_name())
+            self.__dict__["_adm_proxy"] = adm
+        return adm
+
+    def polling_status(self) -> list[str]:
+        return list(self.get_admin_proxy().command_inout("DevPollStatus", self.dev_name()))
+
+    def _poll_period(self, kind: str, name: str) -> int:
+        prefix = f"Polled {kind} name = "
+        lname = name.lower()
+        for block in self.polling_status():
+            lines = block.split("\n")
+            if lines[0].startswith(prefix) and lines[0][len(prefix):].strip().lower() == lname:
+                for line in lines[1:]:
+                    if line.startswith("Polling period (mS) = "):
+                        return int(line.split("=", 1)[1])
+                    if line.startswith("Polling externally triggered"):
+                        return 0
+        return 0
+
+    def _is_polled(self, kind: str, name: str) -> bool:
+        prefix = f"Polled {kind} name = "
+        lname = name.lower()
+        return any(b.split("\n")[0].startswith(prefix) and b.split("\n")[0][len(prefix):].strip().lower() == lname
+                   for b in self.polling_status())
+
+    def _poll(self, kind: str, name: str, period: int) -> None:
+        adm = self.get_admin_proxy()
+        arg = [[int(period)], [self.dev_name(), kind, name]]
+        cmd = "UpdObjPollingPeriod" if self._is_polled(kind, name) else "AddObjPolling"
+        adm.command_inout(cmd, arg)
+
+    def _stop_poll(self, kind: str, name: str) -> None:
+        self.get_admin_proxy().command_inout("RemObjPolling", [self.dev_name(), kind, name])
+
+    def poll_attribute(self, attr_name: str, period: int) -> None:
+        self._poll("attribute", attr_name, period)
+
+    def stop_poll_attribute(self, attr_name: str) -> None:
+        self._stop_poll("attribute", attr_name)
+
+    def is_attribute_polled(self, attr_name: str) -> bool:
+        return self._is_polled("attribute", attr_name)
+
+    def get_attribute_poll_period(self, attr_name: str) -> int:
+        return self._poll_period("attribute", attr_name)
+
+    def poll_command(self, cmd_name: str, period: int) -> None:
+        self._poll("command", cmd_name, period)
+
+    def stop_poll_command(self, cmd_name: str) -> None:
+        self._stop_poll("command", cmd_name)
+
+    def is_command_polled(self, cmd_name: str) -> bool:
+        return self._is_polled("command", cmd_name)
+
+    def get_command_poll_period(self, cmd_name: str) -> int:
+        return self._poll_period("command", cmd_name)
+
+    # ------------------------------------------------------------------ properties (through the Database)
+    def _database_or_raise(self):
+        if not self.is_dbase_used():
+            raise NonDbDevice(_err("API_NonDatabaseDevice",
+                                   f"Method not available for device {self.dev_name()} which is a non database device",
+                                   "DeviceProxy::get_property()"))
+        return self._database()
+
+    def get_property(self, propname, value=None, **kw) -> dict:
+        if kw:
+            _check_green(kw)
+        return self._database_or_raise().get_device_property(self.dev_name(), propname)
+
+    def put_property(self, value, **kw) -> None:
+        if kw:
+            _check_green(kw)
+        self._database_or_raise().put_device_property(self.dev_name(), value)
+
+    def delete_property(self, value, **kw) -> None:
+        if kw:
+            _check_green(kw)
+        self._database_or_raise().delete_device_property(self.dev_name(), value)
+
+    def get_property_list(self, filter: str = "*", array=None, **kw):  # noqa: A002 - PyTango name
+        if kw:
+            _check_green(kw)
+        return self._database_or_raise().get_device_property_list(self.dev_name(), filter)
+
+    # ------------------------------------------------------------------ events (tango_core.events)
+    def subscribe_event(self, *args, **kwargs) -> int:
+        from tango_core.events import api
+        return api.subscribe_event(self, *args, **kwargs)
+
+    def unsubscribe_event(self, event_id: int, **kw) -> None:
+        from tango_core.events import api
+        if kw:
+            _check_green(kw)
+        api.unsubscribe_event(self, event_id)
+
+    def get_events(self, event_id: int, callback=None, extract_as=ExtractAs.Numpy):
+        from tango_core.events import api
+        return api.get_events(self, event_id, callback, extract_as)
+
+    def event_queue_size(self, event_id: int) -> int:
+        from tango_core.events import api
+        return api.event_queue_size(self, event_id)
+
+    def get_last_event_date(self, event_id: int):
+        from tango_core.events import api
+        return api.get_last_event_date(self, event_id)
+
+    def is_event_queue_empty(self, event_id: int) -> bool:
+        from tango_core.events import api
+        return api.is_event_queue_empty(self, event_id)
+
+    # ------------------------------------------------------------------ dynamic interface
+    def _command_names(self, refresh: bool = False) -> dict:
+        names = self.__dict__.get("_cmd_names")
+        if names is None or refresh:
+            self.command_list_query()
+            names = self.__dict__["_cmd_names"]
+        return names
+
+    def _attribute_names(self, refresh: bool = False) -> dict:
+        names = self.__dict__.get("_attr_names")
+        if names is None or refresh:
+            self.attribute_list_query_ex()
+            names = self.__dict__["_attr_names"]
+        return names
+
+    def _lookup(self, name: str):
+        """('cmd'|'attr', real name) for a dynamic name, refreshing the caches once on a miss."""
+        key = name.lower()
+        last_exc = None
+        for refresh in (False, True):
+            try:
+                cmds = self._command_names(refresh)
+                if key in cmds:
+                    return "cmd", cmds[key]
+            except DevFailed as exc:
+                last_exc = exc
+            try:
+                attrs = self._attribute_names(refresh)
+                if key in attrs:
+                    return "attr", attrs[key]
+            except DevFailed as exc:
+                last_exc = exc
+                if refresh:
+                    break
+        return None, last_exc
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name == "trait_names" or "_cmd_info" not in self.__dict__:
+            raise AttributeError(name)
+        kind, real = self._lookup(name)
+        if kind == "cmd":
+            return _CommandFunction(self, self.command_query(real))
+        if kind == "attr":
+            return self._read_dynamic(real)
+        raise AttributeError(name) from real
+
+    def _read_dynamic(self, name: str):
+        da = self.read_attribute(name)
+        if da.type == CmdArgType.DevEnum and da.data_format == AttrDataFormat.SCALAR and da.value is not None:
+            cfg = self._attribute_config(name)
+            if cfg.enum_labels:
+                import enum
+                labels = [lbl if lbl.isidentifier() else f"_{lbl}" for lbl in cfg.enum_labels]
+                try:
+                    cls = enum.IntEnum(name, [(lbl, i) for i, lbl in enumerate(labels)])
+                    return cls(da.value)
+                except (ValueError, TypeError):
+                    return da.value
+        return da.value
+
+    def __setattr__(self, name: str, value) -> None:
+        d = self.__dict__
+        if name.startswith("_") or name in d or "_cmd_info" not in d or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        kind, real = self._lookup(name)
+        if kind == "attr":
+            self.write_attribute(real, value)
+            return
+        if kind == "cmd":
+            raise TypeError("Cannot set the value of a command")
+        if not d.get("_dynamic_frozen", True):
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(
+            f"Tried to set non-existent attr {name!r} to {value!r}.\nThe DeviceProxy object interface is frozen "
+            "and cannot be modified - see tango.DeviceProxy.freeze_dynamic_interface for details.")
+
+    def __getitem__(self, key: str) -> DeviceAttribute:
+        return self.read_attribute(key)
+
+    def __setitem__(self, key: str, value) -> None:
+        self.write_attribute(key, value)
+
+    def __contains__(self, key: str) -> bool:
+        return key.lower() in self._attribute_names()
+
+    def __dir__(self):
+        names = set(super().__dir__())
+        for getter in (self.get_command_list, self.get_attribute_list):
+            try:
+                found = getter()
+            except Exception:
+                continue
+            names.update(found)
+            names.update(n.lower() for n in found)
+        return sorted(names)
+
+    def _ipython_key_completions_(self) -> list[str]:
+        try:
+            return self.get_attribute_list()
+        except Exception:
+            return []
+
+    def __reduce__(self):
+        return (DeviceProxy, (self.dev_name(),))
+
+    # ------------------------------------------------------------------ helpers
+    def _clnt_ident(self):
+        """A writer for the ClntIdent argument this device's IDL expects (cached per proxy)."""
+        ident = self.__dict__.get("_ident_writer")
+        if ident is None:
+            from tango_core.wire.cdr import CDRWriter
+            value = T.ClntIdent.cpp_6(os.getpid()) if self.get_idl_version() >= 6 else T.ClntIdent.cpp(os.getpid())
+            w = CDRWriter()
+            value.write(w)
+            raw = w.getvalue()  # only 4-byte aligned members: valid at any 4-aligned position
+
+            def ident(wr, _raw=raw):
+                wr.align(4)
+                wr.write_raw(_raw)
+            self.__dict__["_ident_writer"] = ident
+        return ident
+
+
+def _read_state(r) -> DevState:
+    v = r.read_enum()
+    return _STATES.get(v, v)
+
+
+def _config_3_from_5(c):
+    return T.AttributeConfig_3(
+        name=c.name, writable=c.writable, data_format=c.data_format, data_type=c.data_type,
+        max_dim_x=c.max_dim_x, max_dim_y=c.max_dim_y, description=c.description, label=c.label, unit=c.unit,
+        standard_unit=c.standard_unit, display_unit=c.display_unit, format=c.format, min_value=c.min_value,
+        max_value=c.max_value, writable_attr_name=c.writable_attr_name, level=c.level, att_alarm=c.att_alarm,
+        event_prop=c.event_prop, extensions=c.extensions, sys_extensions=c.sys_extensions)
+
+
+def get_device_proxy(*args, **kwargs) -> DeviceProxy:
+    """PyTango's factory: ``get_device_proxy(name, green_mode=None, wait=True, timeout=None)``."""
+    kwargs.pop("wait", None)
+    kwargs.pop("timeout", None)
+    return DeviceProxy(*args, **kwargs)
