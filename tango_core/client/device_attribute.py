@@ -152,7 +152,7 @@ def _scalar(seq, i: int, arm: int, data_type: int):
     if arm == _STATE_ARM:
         return _STATES.get(int(v), v)
     if arm == _ENCODED_ARM:
-        return v
+        return (v.encoded_format, v.encoded_data)
     return v.item() if hasattr(v, "item") else v
 
 

@@ -104,7 +104,6 @@ def _r_string_seq(r):
 class _CommandFunction:
     """``dev.Command`` as a callable with PyTango's docstring."""
 
-    __slots__ = ("_proxy", "_name", "__doc__")
 
     def __init__(self, proxy: "DeviceProxy", info: CommandInfo) -> None:
         self._proxy = proxy
@@ -131,7 +130,7 @@ class DeviceProxy(Connection):
             kwargs.pop(k, None)
         d = self.__dict__
         d["_green_mode"] = green_mode
-        d["_cmd_info"] = {}        # lower name -> CommandInfo
+        d["_cmd_query_cache"] = {}  # lower name -> CommandInfo
         d["_attr_cfg"] = {}        # lower name -> AttributeInfoEx
         d["_cmd_names"] = None     # lower -> name, from command_list_query
         d["_attr_names"] = None    # lower -> name, from attribute_list_query_ex
@@ -146,7 +145,7 @@ class DeviceProxy(Connection):
 
     def __repr__(self) -> str:
         d = self.__dict__
-        if "_cmd_info" not in d:
+        if "_attr_cfg" not in d or "_name" not in d:
             return "DeviceProxy<Unknown Device>(<object was not fully initialized>)"
         info = d.get("_info_cache")
         if info is None:
@@ -221,13 +220,22 @@ class DeviceProxy(Connection):
         return info
 
     def import_info(self):
-        return self._import_info() if hasattr(self, "_import_info") else None
+        """DbDevImportInfo of the last DbImportDevice (None for a no-DB device)."""
+        self.get_idl_version()
+        return self._import_info
 
-    def get_source(self) -> DevSource:
-        return self.__dict__.get("_source", DevSource.CACHE_DEV)
+    def _qualified_name(self, name: str) -> str:
+        """A device name as this proxy's users must write it to reach it (admin device names)."""
+        dn = self._name
+        if not dn.dbase:
+            return f"tango://{dn.host}:{dn.port}/{name}#dbase=no"
+        if dn.explicit_host:
+            return f"tango://{dn.host}:{dn.port}/{name}"
+        return name
 
-    def set_source(self, source) -> None:
-        self.__dict__["_source"] = DevSource(int(source))
+    def _database(self):
+        from tango_core.client.database import get_database
+        return get_database(self._tango_host)
 
     def alias(self) -> str:
         """The device alias from the Database (DevFailed DB_AliasNotDefined-like if none)."""
@@ -238,24 +246,21 @@ class DeviceProxy(Connection):
         return self._database_or_raise() if self.is_dbase_used() else None
 
     def get_tango_lib_version(self) -> int:
-        try:
-            lines = self.get_admin_proxy().command_inout("QueryWizardClassProperty", "DServer")
-        except DevFailed:
-            pass
-        return {6: 1000, 5: 902, 4: 800}.get(self.get_idl_version(), 0)
+        """An estimate from the IDL version (cppTango asks the admin device; not needed here)."""
+        return {6: 1000, 5: 902, 4: 800, 3: 600}.get(self.get_idl_version(), 0)
 
     # ------------------------------------------------------------------ commands
     def command_query(self, command: str) -> CommandInfo:
         """CommandInfo of one command (cached; ``command_query_2``)."""
         key = command.lower()
-        info = self._cmd_info.get(key)
+        info = self._cmd_query_cache.get(key)
         if info is None:
             if self.get_idl_version() >= 2:
                 raw = self._invoke("command_query_2", _w_string(command), T.DevCmdInfo_2.read)
             else:
                 raw = self._invoke("command_query", _w_string(command), T.DevCmdInfo.read)
             info = command_info_from_idl(raw)
-            self._cmd_info[key] = info
+            self._cmd_query_cache[key] = info
         return info
 
     def command_list_query(self) -> list[CommandInfo]:
@@ -264,7 +269,7 @@ class DeviceProxy(Connection):
         else:
             raws = self._invoke("command_list_query", None, lambda r: r.read_seq(T.DevCmdInfo.read, 24))
         infos = [command_info_from_idl(x) for x in raws]
-        cache = self._cmd_info
+        cache = self._cmd_query_cache
         for i in infos:
             cache[i.cmd_name.lower()] = i
         self.__dict__["_cmd_names"] = {i.cmd_name.lower(): i.cmd_name for i in infos}
@@ -750,7 +755,7 @@ class DeviceProxy(Connection):
         return None, last_exc
 
     def __getattr__(self, name: str):
-        if name.startswith("_") or name == "trait_names" or "_cmd_info" not in self.__dict__:
+        if name.startswith("_") or name == "trait_names" or "_name" not in self.__dict__:
             raise AttributeError(name)
         kind, real = self._lookup(name)
         if kind == "cmd":
@@ -775,7 +780,7 @@ class DeviceProxy(Connection):
 
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
-        if name.startswith("_") or name in d or "_cmd_info" not in d or hasattr(type(self), name):
+        if name.startswith("_") or name in d or "_name" not in d or hasattr(type(self), name):
             object.__setattr__(self, name, value)
             return
         kind, real = self._lookup(name)

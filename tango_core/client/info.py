@@ -47,7 +47,7 @@ def _field_names(obj: object) -> list[str]:
             value = getattr(obj, name)
         except Exception:  # a property that cannot be computed is not shown (as in PyTango)
             continue
-        if callable(value) and not isinstance(value, type):
+        if callable(value):
             continue
         names.append(name)
     return names
