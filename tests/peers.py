@@ -590,3 +590,27 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
         return peer
 
     return _start_with_port_retry(make, port)
+
+
+# ---------------------------------------------------------------------------------------------
+# peer configuration helpers (done with PyTango, so a test of our client starts from a known state)
+# ---------------------------------------------------------------------------------------------
+
+
+def enable_polling_and_change_events(device: str, attribute: str, *, period_ms: int = 100,
+                                     abs_change: str | None = "1") -> None:
+    """Poll ``attribute`` of ``device`` (full name) every ``period_ms`` and set its change threshold.
+
+    Debian's TangoTest polls nothing by default, and change events also need an ``abs_change``
+    (else API_EventPropertiesNotSet).  Both are stored in that device's database, so they
+    persist across TangoTest restarts for the rest of the session.
+    """
+    tango = _tango()
+    proxy = tango.DeviceProxy(device)
+    proxy.set_timeout_millis(PROBE_TIMEOUT_MS)
+    if abs_change is not None:
+        config = proxy.get_attribute_config_ex(attribute)[0]
+        config.events.ch_event.abs_change = abs_change
+        proxy.set_attribute_config(config)
+    if not proxy.is_attribute_polled(attribute) or proxy.get_attribute_poll_period(attribute) != period_ms:
+        proxy.poll_attribute(attribute, period_ms)

@@ -133,3 +133,31 @@ def _poll(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
+
+
+def test_testdevice_ramp_is_polled_and_pushes_change_events(nodb_server) -> None:
+    dev = tango.DeviceProxy(nodb_server.device)
+    assert dev.get_attribute_poll_period("ramp") == 100
+    received: list[float] = []
+    event_id = dev.subscribe_event("ramp", tango.EventType.CHANGE_EVENT,
+                                   lambda ev: ev.err or received.append(ev.attr_value.value))
+    try:
+        _poll(lambda: len(received) >= 3)
+    finally:
+        dev.unsubscribe_event(event_id)
+    assert received == sorted(received)
+
+
+def test_enable_polling_and_change_events_on_tangotest(tangotest) -> None:
+    from peers import enable_polling_and_change_events
+
+    enable_polling_and_change_events(tangotest.device, "long_scalar", period_ms=200, abs_change="1")
+    dev = tango.DeviceProxy(tangotest.device)
+    assert dev.get_attribute_poll_period("long_scalar") == 200
+    received: list[int] = []
+    event_id = dev.subscribe_event("long_scalar", tango.EventType.CHANGE_EVENT,
+                                   lambda ev: ev.err or received.append(ev.attr_value.value))
+    try:
+        _poll(lambda: len(received) >= 1)  # the first event arrives at subscription
+    finally:
+        dev.unsubscribe_event(event_id)

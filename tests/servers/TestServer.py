@@ -4,7 +4,8 @@ One general-purpose device class, ``TestDevice``, exposing the data types and be
 client must handle that Debian's TangoTest does not cover well: DevEncoded, DevEnum,
 write-only attributes, attributes whose read fails, INVALID/ALARM quality, string images,
 commands with struct-like argument types, commands that fail or are not allowed, slow
-commands (for client timeouts) and events pushed on demand (change, archive, user, data ready).
+commands (for client timeouts), events pushed on demand (change, archive, user, data ready) and
+one attribute (``ramp``) polled by the server itself, so events flow without any configuration.
 
 Run it as ``python TestServer.py INSTANCE [-nodb -ORBendPoint giop:tcp:127.0.0.1:PORT -dlist a/b/c]``;
 tests start it through ``tests/peers.py``, which also registers it in a database when needed.
@@ -58,6 +59,7 @@ class TestDevice(Device):
         self._write_only = 0.0
         self._last_written = ""
         self._counter = 0
+        self._ramp = 0.0
         self.set_change_event("counter", True, False)
         self.set_archive_event("counter", True, False)
         self.set_data_ready_event("counter", True)
@@ -238,6 +240,12 @@ class TestDevice(Device):
     @attribute(dtype=float, display_level=DispLevel.EXPERT, doc="expert-level attribute")
     def expert_double(self) -> float:
         return 3.0
+
+    @attribute(dtype=float, polling_period=100, abs_change="0.5", rel_change="10", archive_abs_change="0.5",
+               period="500", doc="polled every 100 ms; +1.0 per read: change events without any set-up")
+    def ramp(self) -> float:
+        self._ramp += 1.0
+        return self._ramp
 
     @attribute(dtype="DevLong", doc="incremented by PushCounterEvent; pushes change/archive/data-ready events")
     def counter(self) -> int:
