@@ -355,10 +355,10 @@ class Except:
 
     @staticmethod
     def print_error_stack(error_stack: Sequence[DevError]) -> None:
-        """Print every DevError of a stack to stdout, in cppTango's layout."""
+        """Print every DevError of a stack to stderr, in cppTango's layout."""
         for e in error_stack:
             print(f"Tango error stack\nSeverity = {_SEVERITY_WORDS.get(int(e.severity), e.severity)}\n"
-                  f"Error reason = {e.reason}\nDesc : {e.desc}\nOrigin : {e.origin}\n")
+                  f"Error reason = {e.reason}\nDesc : {e.desc}\nOrigin : {e.origin}\n", file=sys.stderr)
 
 
 _SEVERITY_WORDS = {0: "WARNING", 1: "ERROR", 2: "PANIC"}
