@@ -508,6 +508,8 @@ class SubscriptionTable:
 
     HEADERS = ("#", "Attribute", "Event", "Count", "Last value", "Quality", "Last event")
 
+    color: bool | None = None   # None: follow the current shell's %colors
+
     def __init__(self, subs: Sequence[Subscription], log: EventLog) -> None:
         self.subs = list(subs)
         self.total = log.last_id
@@ -536,7 +538,7 @@ class SubscriptionTable:
             f"\n{len(self.subs)} monitored, {self.total} event(s) received. %mon -l shows the log."
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text(_shell_color()))
+        p.text(self.text(_shell_color() if self.color is None else self.color))
 
     def _repr_html_(self) -> str:
         if not self.subs:
@@ -564,6 +566,8 @@ class EventTable:
 
     HEADERS = ("ID", "Received", "Device", "Attribute", "Event", "Value", "Quality")
 
+    color: bool | None = None
+
     def __init__(self, records: Sequence[EventRecord], log: EventLog, filters: str = "") -> None:
         self.records = list(records)
         self.kept, self.first, self.last = len(log), log.first_id, log.last_id
@@ -587,7 +591,7 @@ class EventTable:
         return _display.table_text(self.HEADERS, self.rows(), colors, color) + "\n" + self.footer()
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text(_shell_color()))
+        p.text(self.text(_shell_color() if self.color is None else self.color))
 
     def _repr_html_(self) -> str:
         rows = []
@@ -603,6 +607,8 @@ class EventTable:
 
 class EventDetail:
     """``%mon -i ID``: one event with its value card or its error stack."""
+
+    color: bool | None = None
 
     def __init__(self, record: EventRecord) -> None:
         self.record = record
@@ -627,7 +633,7 @@ class EventDetail:
         return "\n".join(lines)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.text(_shell_color()))
+        p.text(self.text(_shell_color() if self.color is None else self.color))
 
     def _repr_html_(self) -> str:
         r = self.record
@@ -806,9 +812,21 @@ def _looks_like_number(word: str) -> bool:
         return False
 
 
+def _shell_wants_color(shell: Any) -> bool:
+    return str(getattr(shell, "colors", "nocolor")).lower() != "nocolor"
+
+
+def _show(shell: Any, view: Any) -> None:
+    """Publish a view through *this* shell's formatters (text in a terminal, HTML in a kernel),
+    without an ``Out[n]`` entry."""
+    view.color = _shell_wants_color(shell)
+    data, metadata = shell.display_formatter.format(view)
+    shell.display_pub.publish(data=data, metadata=metadata)
+
+
 def mon_magic(shell: Any, line: str) -> None:
     """Run ``%mon <line>`` for ``shell`` (the core Magics class delegates here)."""
-    from IPython.display import display
+    display = lambda view: _show(shell, view)  # noqa: E731
 
     req = _parse(line)
     monitor = get_monitor(shell)
@@ -849,7 +867,7 @@ def mon_magic(shell: Any, line: str) -> None:
         if _in_kernel(shell):
             _kernel_live_view(shell, monitor, dev_f, attr_f, seconds=30)
         elif sys.stdin.isatty() and sys.stdout.isatty():
-            live_view(monitor, dev_f, attr_f, color=_shell_color())
+            live_view(monitor, dev_f, attr_f, color=_shell_wants_color(shell))
         else:
             print(live_text(monitor, dev_f, attr_f, color=False))
             print("(not a terminal: one snapshot shown instead of the live view)")

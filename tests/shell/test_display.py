@@ -1,0 +1,214 @@
+"""itango.display: the terminal (text/plain) and qtconsole/Jupyter (text/html) views of Tango
+objects, rendered from real tango_core objects talking to real peers (PyTango DB + Debian
+TangoTest, and the PyTango TestServer without database)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from extras_helpers import ANSI, check_html
+from itango import display
+
+
+@pytest.fixture
+def shell():
+    """A fresh IPython shell with only itango's representations registered."""
+    ip = InteractiveShell()
+    ip.colors = "nocolor"
+    display.register(ip)
+    yield ip
+    display.unregister(ip)
+
+
+def formats(ip, obj) -> tuple[str, str | None]:
+    data, _ = ip.display_formatter.format(obj)
+    return data["text/plain"], data.get("text/html")
+
+
+@pytest.fixture(scope="module")
+def tg(tango_host):
+    import tango_core
+
+    return tango_core.DeviceProxy("sys/tg_test/1")
+
+
+# -- DeviceProxy ------------------------------------------------------------------------------
+
+def test_device_card_shows_class_server_state_and_interface(shell, tg, tango_host):
+    text, page = formats(shell, tg)
+    lines = text.splitlines()
+    assert lines[0] == "TangoTest(sys/tg_test/1)"
+    assert re.search(r"^\s+state\s+RUNNING$", text, re.M)
+    assert re.search(r"^\s+server\s+TangoTest/test$", text, re.M)
+    assert re.search(rf"^\s+database\s+{re.escape(tango_host)}$", text, re.M)
+    n_attrs = len(tg.get_attribute_list())
+    assert re.search(rf"^\s+attributes \({n_attrs}\)\s+ampli, ", text, re.M)
+    assert "commands (" in text and "DevString" in text
+    assert not ANSI.search(text)
+    visible = check_html(page)
+    assert "TangoTest(sys/tg_test/1)" in visible and "RUNNING" in visible
+    # RUNNING's colour (Jive palette) on the state label
+    assert re.search(r"background:#00b000[^>]*>RUNNING<", page)
+
+
+def test_device_card_colours_state_in_terminal(shell, tg):
+    shell.colors = "linux"
+    text, _ = formats(shell, tg)
+    assert "\x1b[32mRUNNING\x1b[0m" in text
+
+
+def test_unreachable_device_card_is_quick_and_says_why(shell, tango_host):
+    import tango_core
+
+    dead = tango_core.DeviceProxy("sys/access_control/1")  # defined, never started
+    start = time.monotonic()
+    text, page = formats(shell, dead)
+    assert time.monotonic() - start < 3.0
+    assert re.search(r"^\s+state\s+unreachable$", text, re.M)
+    assert re.search(r"^\s+class\s+TangoAccessControl$", text, re.M)
+    assert re.search(r"^\s+error\s+API_\w+: ", text, re.M)
+    assert "unreachable" in check_html(page)
+
+
+def test_nodb_device_card(shell, nodb_server):
+    import tango_core
+
+    dev = tango_core.DeviceProxy(nodb_server.device)
+    text, page = formats(shell, dev)
+    assert text.splitlines()[0] == "TestDevice(test/nodb/1)"
+    assert re.search(r"^\s+database\s+none \(#dbase=no\)$", text, re.M)
+    check_html(page)
+
+
+# -- Database ---------------------------------------------------------------------------------
+
+def test_database_card_shows_host_port_and_counts(shell, tango_host):
+    import tango_core
+
+    db = tango_core.Database()
+    text, page = formats(shell, db)
+    assert text.splitlines()[0] == f"Database({tango_host})"
+    assert re.search(r"^\s+Devices defined\s+\d+$", text, re.M)
+    assert re.search(r"^\s+Device servers exported\s+\d+$", text, re.M)
+    assert "Devices defined" in check_html(page)
+
+
+# -- DeviceAttribute --------------------------------------------------------------------------
+
+def test_scalar_attribute_valid_quality(shell, tg):
+    da = tg.read_attribute("double_scalar")
+    text, page = formats(shell, da)
+    assert text.splitlines()[0] == "double_scalar  (DevDouble, SCALAR)  ATTR_VALID"
+    assert re.search(rf"^\s+value\s+{re.escape(str(da.value))}$", text, re.M)
+    assert re.search(r"^\s+w_value\s+", text, re.M)  # writable: set point shown
+    assert re.search(r"background:#3ddc3d[^>]*>ATTR_VALID<", page)
+    check_html(page)
+    shell.colors = "linux"
+    assert "\x1b[32mATTR_VALID\x1b[0m" in formats(shell, da)[0]
+
+
+def test_invalid_quality_is_grey(shell, nodb_server):
+    import tango_core
+
+    da = tango_core.DeviceProxy(nodb_server.device).read_attribute("invalid_quality")
+    text, page = formats(shell, da)
+    assert text.splitlines()[0].endswith("ATTR_INVALID")
+    assert re.search(r"background:#808080[^>]*>ATTR_INVALID<", page)
+    shell.colors = "linux"
+    assert "\x1b[90mATTR_INVALID\x1b[0m" in formats(shell, da)[0]
+
+
+def test_large_image_is_summarised(shell, tg):
+    da = tg.read_attribute("double_image_ro")
+    text, page = formats(shell, da)
+    assert re.search(r"^\s+value \[251×251\]\s+float64\[251×251\] \[.*, …\]  min=\S+ max=\S+$", text, re.M)
+    assert len(text) < 600
+    assert len(page) < 3000
+    check_html(page)
+
+
+def test_read_only_spectrum_has_no_set_point_row(shell, tg):
+    text, _ = formats(shell, tg.read_attribute("double_spectrum_ro"))
+    assert re.search(r"^\s+value \[256\]\s+float64\[256\] ", text, re.M)
+    assert "w_value" not in text
+
+
+def test_string_spectrum_summarised(shell, tg):
+    text, _ = formats(shell, tg.read_attribute("string_spectrum_ro"))
+    assert "… (256 items))" in text
+
+
+def test_failed_attribute_read_shows_error_stack(shell, nodb_server):
+    import tango_core
+
+    (da,) = tango_core.DeviceProxy(nodb_server.device).read_attributes(["failing_read"])
+    assert da.has_failed
+    text, page = formats(shell, da)
+    assert "read FAILED" in text.splitlines()[0]
+    first_reason = da.get_err_stack()[0].reason
+    assert first_reason in text and first_reason in check_html(page)
+
+
+# -- DevFailed, CommandInfo, AttributeInfoEx --------------------------------------------------
+
+def test_devfailed_stack_table_innermost_first(shell, tango_host):
+    import tango_core
+
+    with pytest.raises(tango_core.DevFailed) as info:
+        tango_core.DeviceProxy("sys/tg_test/2")
+    exc = info.value
+    text, page = formats(shell, exc)
+    reasons = [e.reason for e in exc.args]
+    assert reasons[0] == "DB_DeviceNotDefined"
+    positions = [text.index(r) for r in reasons]
+    assert positions == sorted(positions)
+    assert f"{len(reasons)} error(s), innermost first" in text.splitlines()[0]
+    visible = check_html(page)
+    for err in exc.args:
+        assert err.reason in visible
+    assert display.short_error(exc) == "DB_DeviceNotDefined: device sys/tg_test/2 not defined in the database !"
+
+
+def test_devfailed_html_escapes_device_text(shell):
+    import tango_core
+
+    err = tango_core.DevError()
+    err.reason, err.desc, err.origin = "R<1>", "a <b>bold</b> & 'q'", "<script>alert(1)</script>"
+    exc = tango_core.DevFailed(err)
+    _, page = formats(shell, exc)
+    assert "<script>" not in page and "<b>bold" not in page
+    visible = check_html(page)
+    assert "a <b>bold</b> & 'q'" in visible and "<script>alert(1)</script>" in visible
+
+
+def test_command_info(shell, tg):
+    text, page = formats(shell, tg.command_query("DevString"))
+    assert text.splitlines()[0] == "DevString(DevString) -> DevString"
+    assert re.search(r"^\s+level\s+OPERATOR$", text, re.M)
+    assert "DevString(DevString) -&gt; DevString" in page
+    check_html(page)
+
+
+def test_attribute_info(shell, tg):
+    text, page = formats(shell, tg.attribute_query("double_scalar"))
+    assert text.splitlines()[0] == "double_scalar  (DevDouble, SCALAR, READ_WRITE)"
+    assert re.search(r"^\s+format\s+%6.2f$", text, re.M)
+    assert re.search(r"^\s+events\s+", text, re.M)
+    check_html(page)
+
+
+# -- registration lifecycle -------------------------------------------------------------------
+
+def test_unregister_restores_plain_repr(tg):
+    ip = InteractiveShell()
+    display.register(ip)
+    display.register(ip)  # idempotent
+    assert "state" in formats(ip, tg)[0]
+    display.unregister(ip)
+    text, page = formats(ip, tg)
+    assert text == repr(tg)
+    assert page is None

@@ -1,0 +1,269 @@
+"""%mon (itango.monitor): the bounded event log, the command line, and real subscriptions to
+TangoTest (periodic events after configuring polling through tango_core) and to the PyTango
+TestServer's self-polled ``ramp`` attribute (change events, no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from extras_helpers import ANSI, check_html
+from itango import monitor as mon
+from itango.monitor import EventLog, EventRecord
+
+
+def _record(log: EventLog, device: str = "sys/tg_test/1", attribute: str = "double_scalar",
+            value: str = "1.0") -> EventRecord:
+    return log.append(lambda i: EventRecord(i, dt.datetime.now(), f"h:1/{device}/{attribute}",
+                                            device, attribute, "change", value, None, None, (),
+                                            object()))
+
+
+# -- the event log (no peer needed) -----------------------------------------------------------
+
+def test_event_ids_stay_stable_when_the_log_rolls_over():
+    log = EventLog(capacity=5)
+    records = [_record(log, value=str(n)) for n in range(12)]
+    assert [r.id for r in records] == list(range(1, 13))
+    assert len(log) == 5 and log.first_id == 8 and log.last_id == 12
+    assert log.get(10).value_text == "9"           # id 10 is still the 10th event
+    with pytest.raises(KeyError, match=r"event 3 has rolled out of the log .*ids 8\.\.12"):
+        log.get(3)
+    with pytest.raises(KeyError, match=r"no event 13"):
+        log.get(13)
+    log.clear()
+    assert _record(log).id == 13                   # ids are never reused
+
+
+def test_only_the_newest_events_keep_their_full_data():
+    log = EventLog(capacity=100, detail_depth=3)
+    records = [_record(log) for _ in range(6)]
+    assert [r.data is not None for r in records] == [False, False, False, True, True, True]
+
+
+def test_log_filters_are_case_insensitive_regex_or_glob():
+    log = EventLog()
+    _record(log, "sys/tg_test/1", "double_scalar")
+    _record(log, "sys/tg_test/1", "long_scalar")
+    _record(log, "test/nodb/1", "Ramp")
+    assert len(log.records("TG_TEST")) == 2
+    assert [r.attribute for r in log.records(None, "^d")] == ["double_scalar"]
+    assert [r.attribute for r in log.records("*", "ra*")] == ["Ramp"]
+    assert [r.attribute for r in log.records("sys/*", "*scalar")] == ["double_scalar", "long_scalar"]
+    assert [r.id for r in log.records(last=2)] == [2, 3]
+
+
+# -- the command line (no peer needed) --------------------------------------------------------
+
+@pytest.fixture
+def shell():
+    ip = InteractiveShell()
+    ip.colors = "nocolor"
+    yield ip
+    mon.close_monitor(ip)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("-x", r"unknown option '-x'; did you mean"),
+    ("--ad sys/tg_test/1/x", r"unknown option '--ad'; did you mean '--add'"),
+    ("-a", r"-a: needs an attribute"),
+    ("-i", r"-i: needs an event id"),
+    ("-i abc", r"'abc' is not an event id"),
+    ("-i 7", r"no event 7"),
+    ("-a sys/tg_test/1/x -t chnage", r"unknown event type 'chnage'; did you mean 'change'"),
+    ("-l a b c", r"too many arguments"),
+    ("-t periodic", r"-t: only goes with -a"),
+    ("-a -d x/y/z/w", r"choose one of"),
+    ("-a double_scalar", r"not an attribute name: expected <device>/<attribute>"),
+    ("-a a/b/attr", r"a device name has three parts"),
+    ("-d sys/tg_test/1/double_scalar", r"not monitoring 'sys/tg_test/1/double_scalar' \(nothing is monitored\)"),
+])
+def test_wrong_usage_raises_usage_error_with_hint(shell, line, message):
+    with pytest.raises(UsageError, match=message):
+        mon.mon_magic(shell, line)
+
+
+def test_bare_mon_without_subscriptions_explains_how_to_start(shell):
+    with capture_output() as out:
+        mon.mon_magic(shell, "")
+    assert out.stdout.strip() == "No attribute is monitored. Start with: %mon -a <device>/<attribute>"
+
+
+# -- real subscriptions -----------------------------------------------------------------------
+
+def _wait_for(predicate, timeout: float = 8.0, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def _run(shell, line: str) -> str:
+    with capture_output() as out:
+        mon.mon_magic(shell, line)
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def polled_double_scalar(tango_host):
+    """TangoTest/double_scalar polled at 200 ms, configured through tango_core itself."""
+    import tango_core
+
+    dev = tango_core.DeviceProxy("sys/tg_test/1")
+    was = dev.get_attribute_poll_period("double_scalar")
+    dev.poll_attribute("double_scalar", 200)
+    yield dev
+    if was:
+        dev.poll_attribute("double_scalar", was)
+    else:
+        dev.stop_poll_attribute("double_scalar")
+
+
+def test_periodic_events_fill_the_log(shell, polled_double_scalar, tango_host):
+    out = _run(shell, "-a sys/tg_test/1/double_scalar -t periodic")
+    assert out.strip().startswith("Monitoring sys/tg_test/1/double_scalar (periodic events).")
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 3), "fewer than 3 periodic events in 8 s"
+
+    table = _run(shell, "")
+    row = re.search(r"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(\d+)\s+(\S+)\s+ATTR_VALID\s+[\d:.]+$",
+                    table, re.M)
+    assert row, table
+    assert int(row.group(1)) >= 3
+    float(row.group(2))  # the last value is a number
+
+    log_text = _run(shell, "-l")
+    ids = [int(m) for m in re.findall(r"^(\d+)\s+\d\d:\d\d:\d\d\.\d{3}\s+sys/tg_test/1\s+double_scalar\s+periodic",
+                                      log_text, re.M)]
+    assert ids[:3] == [1, 2, 3]
+    filtered = _run(shell, "-l tg_TEST DOUBLE*")
+    assert len(re.findall(r"double_scalar\s+periodic", filtered)) >= len(ids)
+    assert "0 event(s) shown" in _run(shell, "-l no_such_device")
+
+    record = monitor.log.get(2)
+    detail = _run(shell, "-i 2")
+    assert detail.startswith("Event 2\n")
+    assert re.search(rf"^\s+value\s+{re.escape(record.value_text)}$", detail, re.M)
+    assert re.search(r"^double_scalar  \(DevDouble, SCALAR\)  ATTR_VALID$", detail, re.M)
+
+    # HTML forms of the three views are self-contained and show the quality badge
+    sub_html = mon.SubscriptionTable(monitor.subscriptions(), monitor.log)._repr_html_()
+    assert ">ATTR_VALID<" in sub_html and "sys/tg_test/1/double_scalar" in check_html(sub_html)
+    check_html(mon.EventTable(monitor.log.records(), monitor.log)._repr_html_())
+    check_html(mon.EventDetail(record)._repr_html_())
+
+
+def test_names_are_case_and_trl_insensitive(shell, polled_double_scalar, tango_host):
+    port = tango_host.split(":")[1]
+    _run(shell, "-a SYS/TG_TEST/1/Double_Scalar -t periodic")
+    sub = mon.get_monitor(shell).subscriptions()[0]
+    assert sub.name == "sys/tg_test/1/double_scalar"  # the device's own spelling
+    for other in ("sys/tg_test/1/DOUBLE_SCALAR", f"tango://127.0.0.1:{port}/sys/tg_test/1/double_scalar",
+                  f"tango://localhost:{port}/Sys/Tg_Test/1/double_scalar", f"localhost:{port}/sys/tg_test/1/double_scalar"):
+        with pytest.raises(UsageError, match="already monitoring sys/tg_test/1/double_scalar"):
+            mon.mon_magic(shell, f"-a {other}")
+    out = _run(shell, f"-d tango://LOCALHOST:{port}/SYS/TG_TEST/1/double_SCALAR")
+    assert out.startswith("Stopped monitoring sys/tg_test/1/double_scalar")
+    assert mon.get_monitor(shell).subscriptions() == []
+
+
+def test_unsubscribe_stops_the_events(shell, polled_double_scalar):
+    _run(shell, "-a sys/tg_test/1/double_scalar -t periodic")
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 1)
+    _run(shell, "-r")
+    time.sleep(0.3)  # an event already in flight may still land
+    count = monitor.log.last_id
+    time.sleep(2.5)  # periodic events come every second: none may arrive now
+    assert monitor.log.last_id == count
+    assert "No attribute is monitored" in _run(shell, "")
+
+
+def test_unknown_attribute_suggests_close_names(shell, tango_host):
+    with pytest.raises(UsageError, match=r"has no attribute 'double_scalr'; did you mean 'double_scalar'"):
+        mon.mon_magic(shell, "-a sys/tg_test/1/double_scalr")
+
+
+def test_unknown_device_raises_devfailed(shell, tango_host):
+    import tango_core
+
+    with pytest.raises(tango_core.DevFailed) as info:
+        mon.mon_magic(shell, "-a sys/tg_test/99/double_scalar")
+    assert info.value.args[0].reason == "DB_DeviceNotDefined"
+    assert mon.get_monitor(shell).subscriptions() == []
+
+
+def test_unpolled_attribute_reports_polling_not_started(shell, tango_host):
+    import tango_core
+
+    dev = tango_core.DeviceProxy("sys/tg_test/1")
+    if dev.is_attribute_polled("uchar_scalar"):
+        dev.stop_poll_attribute("uchar_scalar")
+    with pytest.raises(tango_core.DevFailed) as info:
+        mon.mon_magic(shell, "-a sys/tg_test/1/uchar_scalar -t periodic")
+    assert "API_AttributePollingNotStarted" in [e.reason for e in info.value.args]
+    assert mon.get_monitor(shell).subscriptions() == []  # nothing half-registered
+
+
+def test_default_type_falls_back_to_periodic_without_change_criteria(shell, tango_host):
+    import tango_core
+
+    dev = tango_core.DeviceProxy("sys/tg_test/1")
+    cfg = dev.get_attribute_config("short_scalar_ro")
+    assert cfg.events.ch_event.abs_change == "Not specified" and cfg.events.ch_event.rel_change == "Not specified"
+    dev.poll_attribute("short_scalar_ro", 500)
+    try:
+        out = _run(shell, "-a sys/tg_test/1/short_scalar_ro")
+        assert "has no change criteria (abs_change/rel_change): monitoring periodic events instead" in out
+        assert mon.get_monitor(shell).subscriptions()[0].event_type == "periodic"
+        assert _wait_for(lambda: len(mon.get_monitor(shell).log) >= 1)
+    finally:
+        mon.close_monitor(shell)
+        dev.stop_poll_attribute("short_scalar_ro")
+
+
+def test_change_events_on_a_device_without_database(shell, nodb_server):
+    """``ramp`` is polled by the server itself every 100 ms with abs_change 0.5."""
+    trl = nodb_server.device                       # tango://127.0.0.1:P/test/nodb/1#dbase=no
+    base, _, _ = trl.partition("#")
+    out = _run(shell, f"-a {base}/RAMP#dbase=no -t change")
+    assert re.match(r"Monitoring tango://[\d.]+:\d+/test/nodb/1/ramp#dbase=no \(change events\)", out), out
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 3)
+    assert {r.event_type for r in monitor.log.records()} == {"change"}
+    out = _run(shell, f"-d {base}/ramp#DBASE=NO")
+    assert out.startswith("Stopped monitoring")
+
+
+def test_rollover_with_real_events_keeps_ids(nodb_server):
+    monitor = mon.Monitor(capacity=5)
+    try:
+        monitor.subscribe(nodb_server.device.replace("#dbase=no", "/ramp#dbase=no"), "change")
+        assert _wait_for(lambda: monitor.log.last_id >= 8)
+        last = monitor.log.last_id
+        kept = [r.id for r in monitor.log.records()]
+        assert len(kept) == 5 and kept == list(range(kept[0], kept[0] + 5))
+        assert monitor.log.get(kept[0]).id == kept[0]
+        with pytest.raises(KeyError, match="rolled out"):
+            monitor.log.get(1)
+        assert last >= 8
+    finally:
+        monitor.close()
+
+
+def test_live_view_without_terminal_prints_one_snapshot(shell, polled_double_scalar):
+    _run(shell, "-a sys/tg_test/1/double_scalar -t periodic")
+    assert _wait_for(lambda: len(mon.get_monitor(shell).log) >= 1)
+    out = _run(shell, "-w")
+    assert out.startswith("%mon live view")
+    assert "sys/tg_test/1/double_scalar" in out
+    assert "(not a terminal: one snapshot shown instead of the live view)" in out
+    assert not ANSI.search(out)
