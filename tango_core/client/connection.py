@@ -1,0 +1,485 @@
+"""Connection: what DeviceProxy and Database share (cppTango's ``Tango::Connection``).
+
+A Connection owns the way to one remote Tango object: its name, its object
+reference, the IDL version it speaks, the call timeout, and the (re)connection
+logic.  Every remote call goes through :meth:`Connection._invoke`, which turns
+transport failures into the ``DevFailed`` a PyTango user expects and hides
+server restarts.
+
+API for subclasses (DeviceProxy is built on this; keep to these names)
+======================================================================
+
+Construction
+    ``Connection.__init__(self, name, *, connect=True)`` -- ``name`` is a str or a
+    :class:`~.names.DeviceName`.  For a database device it binds the database
+    (the *current* default one for short names), imports the device
+    (``DbImportDevice``; an undefined name raises ``ConnectionFailed`` whose
+    ``args[0].reason == "DB_DeviceNotDefined"``) and, if it is exported, connects.
+    A failed connect does NOT raise here (like cppTango): the first call reports it.
+    Subclasses may set attributes before/after calling it; there are no ``__slots__``.
+
+State (read freely; change only through the methods)
+    ``self._name``            DeviceName: location (host/port/dbase) and the name as typed
+    ``self._dev_name``        display name, initially the typed name (no prefix); a subclass
+                              may replace it with the server's spelling (``_get_name``)
+    ``self._tango_host``      TangoHost of the database (None for ``#dbase=no``)
+    ``self._ref``             ObjectRef or None (not connected)
+    ``self._idl_version``     int, 0 until the first successful connect
+    ``self._import_info``     DbDevImportInfo of the last DbImportDevice (DB devices) or None
+    ``self._dev_info_1``      idl.types.DevInfo from the IDL-1 ``info`` call made at connect
+
+Calls
+    ``self._invoke(operation, write_args=None, read_result=None, *, what=None, command=None,
+    origin=None, timeout_ms=None)`` -- one CORBA call on the device.  ``write_args(w: CDRWriter)``
+    writes the in-parameters, ``read_result(r: CDRReader)`` decodes the result.  It connects
+    first if needed (re-importing the IOR from the database for DB devices, at most one
+    failed reconnection attempt per second), retries once after a server restart, and raises:
+
+    * the server's ``DevFailed`` (or ``MultiDevFailed``) with its error stack untouched;
+    * ``ConnectionFailed`` [API_CorbaException, API_CantConnectToDevice "Failed to connect to
+      device <name>"] (API_CantConnectToDatabase / API_DeviceNotExported / API_ServerNotRunning
+      where cppTango uses them);
+    * ``CommunicationFailed`` [API_CorbaException, API_DeviceTimedOut "Timeout (3000 mS)
+      exceeded on device <name>[, command <cmd>]"] on timeout;
+    * ``CommunicationFailed`` [API_CorbaException, API_CommunicationFailed "Failed to execute
+      <what> on device <name>[, command <cmd>]"] for a dropped connection, an undecodable reply
+      or a CORBA system exception (whose repository id is in the first error's desc).
+
+    ``what`` names the operation in messages (default: ``operation``), ``command`` adds
+    ", command X", ``origin`` is the origin of the added errors (default
+    ``"Connection::<what>()"``).
+
+    ``self._client_ident()``   idl.types.ClntIdent for IDL-4+ operations (CPP_6 for IDL 6).
+    ``self._connect_if_needed()`` force a connection now (raises ConnectionFailed).
+    ``self._command_info(name)``   DevCmdInfo(_2) from ``command_query(_2)``, cached per name.
+    ``self._command_inout_raw(name, argin, in_type)`` -> (CmdArgType, value): command_inout_4 /
+    _2 / IDL-1 with ``idl.command_any``; wraps server errors like cppTango (API_CommandFailed).
+
+Public PyTango methods here: ``command_inout``, ``get/set_timeout_millis``, ``get_idl_version``,
+``get/set_source``, ``get/set_transparency_reconnection``, ``dev_name``, ``get_db_host``,
+``get_db_port``, ``get_db_port_num``, ``get_dev_host``, ``get_dev_port``, ``is_dbase_used``,
+``get_from_env_var``, ``connect``, ``reconnect``, ``is_connected``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any, Callable
+from urllib.parse import quote
+
+from ..idl.command_any import decode_command_any, encode_command_any
+from ..idl.enums import CmdArgType, DevSource, ErrSeverity
+from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked,
+                          decode_user_exception)
+from ..idl.types import ClntIdent, DevCmdInfo, DevCmdInfo_2, DevInfo
+from ..transport.errors import (CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply,
+                                TransportError, UserExceptionReply)
+from ..wire.cdr import CDRReader, CDRWriter
+from ..wire.errors import CodecError
+from .names import DeviceName, TangoHost, parse_device_name
+from .orb import ObjectRef
+
+__all__ = ["Connection", "CLNT_TIMEOUT_MS", "DB_TIMEOUT_MS", "RECONNECTION_DELAY",
+           "system_exception_text"]
+
+CLNT_TIMEOUT_MS = 3000       # cppTango CLNT_TIMEOUT
+DB_TIMEOUT_MS = 13000        # cppTango DB_TIMEOUT (Database objects)
+RECONNECTION_DELAY = 1.0     # s; cppTango RECONNECTION_DELAY: one failed reconnection per second
+_HIGHEST_IDL = 6
+
+# omniORB minor codes we produce ourselves for transport failures
+_TRANSIENT_CONNECT = "TRANSIENT CORBA system exception: TRANSIENT_ConnectFailed"
+_TRANSIENT_TIMEOUT = "TRANSIENT CORBA system exception: TRANSIENT_CallTimedout"
+_COMM_FAILURE = "COMM_FAILURE CORBA system exception: COMM_FAILURE_WaitingForReply"
+
+# cppTango's IMP_LIMIT minors for attribute-style operations (_get_name, _get_state ...)
+_IMP_LIMIT_MEANING = {
+    10: "the device is blocked: its monitor could not be taken in time",
+    11: "the device raised a DevFailed while executing it",
+    12: "the device raised an unexpected (non Tango) exception while executing it",
+}
+
+
+def _err(reason: str, desc: str, origin: str) -> DevError:
+    return DevError(reason, desc, origin, ErrSeverity.ERR)
+
+
+def system_exception_text(exc: SystemExceptionReply) -> str:
+    """cppTango's ``print_CORBA_SystemException`` wording, plus the repository id and minor."""
+    name = exc.name
+    if name == "UNKNOWN":
+        head = "UNKNOWN CORBA system exception"
+    else:
+        head = f"{name} CORBA system exception: Unknown minor code: {exc.minor:x}"
+    completed = {0: "COMPLETED_YES", 1: "COMPLETED_NO", 2: "COMPLETED_MAYBE"}.get(exc.completed, str(exc.completed))
+    return f"{head} ({exc.repo_id}, minor 0x{exc.minor:08x}, {completed})"
+
+
+class Connection:
+    """Base class of DeviceProxy and Database; see the module docstring for the contract."""
+
+    _default_timeout_ms = CLNT_TIMEOUT_MS
+    _is_database = False
+
+    def __init__(self, name: str | DeviceName, *, connect: bool = True) -> None:
+        self._name = parse_device_name(name) if isinstance(name, str) else name
+        self._dev_name = self._name.name
+        self._tango_host: TangoHost | None = self._name.tango_host() if self._name.dbase else None
+        self._from_env_var = self._name.dbase and not self._name.explicit_host
+        self._ref: ObjectRef | None = None
+        self._idl_version = 0
+        self._import_info = None
+        self._dev_info_1: DevInfo | None = None
+        self._timeout_ms = self._default_timeout_ms
+        self._source = DevSource.CACHE_DEV
+        self._transparent_reconnection = True
+        self._conn_lock = threading.RLock()
+        self._prev_failed_at: float | None = None
+        self._cmd_info: dict[str, DevCmdInfo | DevCmdInfo_2] = {}
+        if connect:
+            self._initial_connect()
+
+    # -- construction-time connect (overridable) -------------------------------------------------
+
+    def _initial_connect(self) -> None:
+        """cppTango's "stateless" construction: name errors, database errors and an undefined
+        device raise; a device that is not exported or does not answer waits for the first call."""
+        corba_name = None
+        if self._name.dbase:
+            try:
+                corba_name = self._import_ior()
+            except ConnectionFailed as exc:
+                if exc.args and exc.args[0].reason == "API_DeviceNotExported":
+                    return
+                raise
+        with self._conn_lock:
+            try:
+                self._do_connect(corba_name)
+            except DevFailed:
+                pass  # the first call tries again at once
+
+    # -- how to find the object: overridden by Database ------------------------------------------
+
+    def _corba_name(self) -> str:
+        """The IOR/corbaloc to connect to: corbaloc for ``#dbase=no``, else DbImportDevice."""
+        if not self._name.dbase:
+            key = quote(self._name.key, safe="/-_.~")
+            return f"corbaloc:iiop:{self._name.host}:{self._name.port}/{key}"
+        return self._import_ior()
+
+    def _import_ior(self) -> str:
+        """DbImportDevice through the device's database; the IOR, or ConnectionFailed."""
+        from .database import get_database  # same layer; imported late to avoid a cycle
+        db = get_database(self._tango_host)
+        try:
+            info = db.import_device(self._dev_name)
+        except DevFailed as exc:
+            if exc.args and exc.args[0].reason == "DB_DeviceNotDefined":
+                raise ConnectionFailed(*exc.args, _err("API_DeviceNotDefined",
+                                                       f"Can't connect to device {self._dev_name}",
+                                                       "DeviceProxy::DeviceProxy()")) from None
+            raise
+        self._import_info = info
+        if not info.exported:
+            raise ConnectionFailed(_err("API_DeviceNotExported",
+                                        f"Device {self._dev_name} is not exported "
+                                        "(hint: try starting the device server)",
+                                        "DeviceProxy::get_corba_name()"))
+        return info.ior
+
+    def _connect_error(self, corba_name: str, exc: Exception) -> ConnectionFailed:
+        """Map a failure while connecting to cppTango's Connection::connect errors."""
+        first = self._corba_error(exc)
+        reason = "API_CantConnectToDevice"
+        desc = f"Failed to connect to device {self._dev_name}"
+        if corba_name.lower().startswith("corbaloc:"):
+            if isinstance(exc, SystemExceptionReply) and exc.name == "OBJECT_NOT_EXIST":
+                reason = "API_DeviceNotDefined"
+            elif isinstance(exc, ConnectFailed):
+                reason = "API_ServerNotRunning"
+        return ConnectionFailed(first, _err(reason, desc, "Connection::connect()"))
+
+    # -- connecting ------------------------------------------------------------------------------
+
+    def connect(self, corba_name: str | None = None) -> None:
+        """(Re)connect now, to ``corba_name`` if given (PyTango ``Connection.connect``)."""
+        with self._conn_lock:
+            self._ref = None
+            self._do_connect(corba_name)
+
+    def reconnect(self, db_used: bool = True) -> None:
+        """Drop the object reference and connect again (honours the 1 s reconnection delay)."""
+        with self._conn_lock:
+            self._ref = None
+        self._connect_if_needed()
+
+    def is_connected(self) -> bool:
+        return self._ref is not None
+
+    def _connect_if_needed(self) -> ObjectRef:
+        ref = self._ref
+        if ref is not None:
+            return ref
+        with self._conn_lock:
+            if self._ref is not None:
+                return self._ref
+            now = time.monotonic()
+            if self._prev_failed_at is not None and now - self._prev_failed_at < RECONNECTION_DELAY:
+                raise ConnectionFailed(_err(
+                    "API_CantConnectToDevice",
+                    f"Failed to connect to device {self._dev_name}\nThe connection request was delayed.\n"
+                    f"The last connection request was done less than {int(RECONNECTION_DELAY * 1000)} ms ago",
+                    "Connection::reconnect()"))
+            try:
+                self._do_connect(None)
+            except DevFailed:
+                self._prev_failed_at = time.monotonic()
+                raise
+            self._prev_failed_at = None
+            return self._ref
+
+    def _do_connect(self, corba_name: str | None) -> None:
+        """Resolve, build the reference, learn the IDL version (caller holds _conn_lock)."""
+        corba_name = corba_name or self._corba_name()
+        try:
+            ref = ObjectRef.from_string(corba_name)
+        except CodecError as exc:
+            raise ConnectionFailed(_err("API_CorbaException", f"Bad object reference: {exc}",
+                                        "Connection::connect()"),
+                                   _err("API_CantConnectToDevice", f"Failed to connect to device {self._dev_name}",
+                                        "Connection::connect()")) from None
+        timeout = self._timeout_ms / 1000.0
+        try:
+            version = ref.idl_version_from_type_id()
+            if version is None or ref.is_corbaloc:
+                version = self._probe_idl_version(ref, timeout)
+            if ref.invoke("_non_existent", None, CDRReader.read_boolean, timeout):
+                raise SystemExceptionReply("IDL:omg.org/CORBA/OBJECT_NOT_EXIST:1.0", 0, 1)
+            info = ref.invoke("info", None, DevInfo.read, timeout)
+        except (TransportError, CodecError) as exc:
+            raise self._connect_error(corba_name, exc) from None
+        self._ref = ref
+        self._idl_version = version
+        self._dev_info_1 = info
+        self._after_connect()
+
+    def _probe_idl_version(self, ref: ObjectRef, timeout: float) -> int:
+        """corbaloc references carry no type: ask ``_is_a`` Device_6, 5, ... like cppTango's narrow."""
+        for version in range(_HIGHEST_IDL, 0, -1):
+            repo = "IDL:Tango/Device:1.0" if version == 1 else f"IDL:Tango/Device_{version}:1.0"
+            if ref.invoke("_is_a", lambda w, repo=repo: w.write_string(repo), CDRReader.read_boolean, timeout):
+                return version
+        raise SystemExceptionReply("IDL:omg.org/CORBA/INV_OBJREF:1.0", 0, 1)
+
+    def _after_connect(self) -> None:
+        """Hook for subclasses (e.g. the Database checks its server release); default: nothing."""
+
+    def _mark_broken(self) -> None:
+        with self._conn_lock:
+            self._ref = None
+
+    # -- the one way to call the device ----------------------------------------------------------
+
+    def _invoke(self, operation: str, write_args: Callable[[CDRWriter], None] | None = None,
+                read_result: Callable[[CDRReader], Any] | None = None, *, what: str | None = None,
+                command: str | None = None, origin: str | None = None, timeout_ms: int | None = None):
+        what = what or operation
+        origin = origin or f"Connection::{what}()"
+        timeout_ms = self._timeout_ms if timeout_ms is None else timeout_ms
+        for attempt in (1, 2):
+            ref = self._connect_if_needed()
+            try:
+                return ref.invoke(operation, write_args, read_result, timeout_ms / 1000.0)
+            except UserExceptionReply as exc:
+                raise self._user_exception(exc, what, command, origin) from None
+            except ConnectFailed as exc:
+                # the server went away since we connected (restart, maybe on a new port)
+                self._mark_broken()
+                if attempt == 1 and self._transparent_reconnection:
+                    continue
+                raise ConnectionFailed(self._corba_error(exc),
+                                       _err("API_CantConnectToDevice",
+                                            f"Failed to connect to device {self._dev_name}", origin)) from None
+            except SystemExceptionReply as exc:
+                if exc.name == "OBJECT_NOT_EXIST":
+                    # a restarted DB-mode server has new object keys: re-import and try again
+                    self._mark_broken()
+                    if attempt == 1 and self._transparent_reconnection:
+                        continue
+                raise self._system_exception(exc, what, command, origin) from None
+            except CallTimeout as exc:
+                desc = f"Timeout ({timeout_ms} mS) exceeded on device {self._dev_name}"
+                if command:
+                    desc += f", command {command}"
+                raise CommunicationFailed(_err("API_CorbaException", _TRANSIENT_TIMEOUT, origin),
+                                          _err("API_DeviceTimedOut", desc, origin)) from None
+            except ConnectionLost as exc:
+                self._mark_broken()
+                raise CommunicationFailed(
+                    _err("API_CorbaException", f"{_COMM_FAILURE} ({exc.reason})", origin),
+                    _err("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
+            except CodecError as exc:
+                raise CommunicationFailed(
+                    _err("API_CorbaException", f"MARSHAL CORBA system exception: {exc}", origin),
+                    _err("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
+        raise AssertionError("unreachable")
+
+    def _failed_desc(self, what: str, command: str | None) -> str:
+        desc = f"Failed to execute {what} on device {self._dev_name}"
+        return desc + (f", command {command}" if command else "")
+
+    def _corba_error(self, exc: Exception) -> DevError:
+        if isinstance(exc, ConnectFailed):
+            text = _TRANSIENT_CONNECT + f" ({exc.reason})"
+        elif isinstance(exc, CallTimeout):
+            text = _TRANSIENT_TIMEOUT
+        elif isinstance(exc, ConnectionLost):
+            text = f"{_COMM_FAILURE} ({exc.reason})"
+        elif isinstance(exc, SystemExceptionReply):
+            text = system_exception_text(exc)
+        else:
+            text = f"MARSHAL CORBA system exception: {exc}"
+        return _err("API_CorbaException", text, "Connection::connect()")
+
+    def _user_exception(self, exc: UserExceptionReply, what: str, command: str | None, origin: str) -> DevFailed:
+        try:
+            return decode_user_exception(exc.repo_id, exc.body)
+        except CodecError as err:
+            return CommunicationFailed(
+                _err("API_CorbaException", f"Undecodable user exception {exc.repo_id}: {err}", origin),
+                _err("API_CommunicationFailed", self._failed_desc(what, command), origin))
+
+    def _system_exception(self, exc: SystemExceptionReply, what: str, command: str | None,
+                          origin: str) -> DevFailed:
+        first = _err("API_CorbaException", system_exception_text(exc), origin)
+        if exc.name == "IMP_LIMIT" and exc.minor in _IMP_LIMIT_MEANING:
+            reason = "API_DeviceTimedOut" if exc.minor == 10 else "API_CommunicationFailed"
+            desc = (f"Failed to execute {what} on device {self._dev_name}: "
+                    f"{_IMP_LIMIT_MEANING[exc.minor]} (IMP_LIMIT minor {exc.minor})")
+            return CommunicationFailed(first, _err(reason, desc, origin))
+        if exc.name == "OBJECT_NOT_EXIST":
+            return ConnectionFailed(first, _err("API_CantConnectToDevice",
+                                                f"Failed to connect to device {self._dev_name}", origin))
+        return CommunicationFailed(first, _err("API_CommunicationFailed", self._failed_desc(what, command), origin))
+
+    # -- client identity ---------------------------------------------------------------------------
+
+    def _client_ident(self) -> ClntIdent:
+        pid = os.getpid()
+        return ClntIdent.cpp_6(pid) if self._idl_version >= 6 else ClntIdent.cpp(pid)
+
+    # -- commands ------------------------------------------------------------------------------------
+
+    def _command_info(self, name: str) -> DevCmdInfo | DevCmdInfo_2:
+        key = name.lower()
+        info = self._cmd_info.get(key)
+        if info is not None:
+            return info
+        self._connect_if_needed()
+        if self._idl_version >= 2:
+            info = self._invoke("command_query_2", lambda w: w.write_string(name), DevCmdInfo_2.read,
+                                what="command_query", origin="Connection::command_query()")
+        else:
+            info = self._invoke("command_query", lambda w: w.write_string(name), DevCmdInfo.read,
+                                what="command_query", origin="Connection::command_query()")
+        self._cmd_info[key] = info
+        return info
+
+    def _command_inout_raw(self, name: str, argin: Any = None,
+                           in_type: CmdArgType | int | None = None) -> tuple[CmdArgType, Any]:
+        """Run a command; return (out type, value as PyTango returns it)."""
+        if in_type is None:
+            in_type = self._command_info(name).in_type
+        in_type = CmdArgType(in_type)
+        probe = CDRWriter()
+        try:
+            encode_command_any(probe, in_type, argin)  # validate before touching the network
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"Invalid input argument for command {name}: {argin!r} cannot be converted "
+                            f"to type {in_type.name} ({exc})") from None
+        origin = "Connection::command_inout()"
+        try:
+            self._connect_if_needed()
+            version = self._idl_version
+            source = self._source
+            ident = self._client_ident()
+
+            def write(w: CDRWriter) -> None:
+                w.write_string(name)
+                encode_command_any(w, in_type, argin)
+                if version >= 2:
+                    w.write_enum(int(source))
+                if version >= 4:
+                    ident.write(w)
+
+            operation = "command_inout_4" if version >= 4 else "command_inout_2" if version >= 2 else "command_inout"
+            return self._invoke(operation, write, decode_command_any, what="command_inout", command=name,
+                                origin=origin)
+        except CommunicationFailed:
+            raise
+        except DevFailed as exc:
+            desc = f"Failed to execute command_inout on device {self._dev_name}, command {name}"
+            first = exc.args[0].reason if exc.args else ""
+            cls = DeviceUnlocked if first == "API_DeviceUnlocked" else type(exc)
+            raise cls(*exc.args, _err("API_CommandFailed", desc, origin)) from None
+
+    def command_inout(self, name: str, argin: Any = None) -> Any:
+        """Run command ``name`` with ``argin`` (its type learned from ``command_query``, cached)."""
+        return self._command_inout_raw(name, argin)[1]
+
+    # -- simple PyTango accessors ---------------------------------------------------------------
+
+    def dev_name(self) -> str:
+        return self._dev_name
+
+    def get_timeout_millis(self) -> int:
+        return self._timeout_ms
+
+    def set_timeout_millis(self, millis: int) -> None:
+        millis = int(millis)
+        if millis <= 0:
+            raise ValueError("timeout must be a positive number of milliseconds")
+        self._timeout_ms = millis
+
+    def get_idl_version(self) -> int:
+        if not self._idl_version:
+            try:
+                self._connect_if_needed()
+            except DevFailed:
+                pass
+        return self._idl_version
+
+    def get_source(self) -> DevSource:
+        return self._source
+
+    def set_source(self, source: DevSource | int) -> None:
+        self._source = DevSource(source)
+
+    def get_transparency_reconnection(self) -> bool:
+        return self._transparent_reconnection
+
+    def set_transparency_reconnection(self, value: bool) -> None:
+        self._transparent_reconnection = bool(value)
+
+    def is_dbase_used(self) -> bool:
+        return self._name.dbase
+
+    def get_from_env_var(self) -> bool:
+        return self._from_env_var
+
+    def get_db_host(self) -> str:
+        return self._tango_host.host if self._tango_host is not None else "Unused"
+
+    def get_db_port(self) -> str:
+        return str(self._tango_host.port) if self._tango_host is not None else "Unused"
+
+    def get_db_port_num(self) -> int:
+        return self._tango_host.port if self._tango_host is not None else 0
+
+    def get_dev_host(self) -> str:
+        return self._name.host if not self._name.dbase else "IOR"
+
+    def get_dev_port(self) -> str:
+        return str(self._name.port) if not self._name.dbase else "IOR"

@@ -1,0 +1,575 @@
+"""Database: the client of the Tango Database device (``sys/database/N``), PyTango's API.
+
+Reached through a corbaloc (``corbaloc:iiop:host:port/database``, GIOP 1.0 as cppTango
+does; ``iiop:1.2@h1:p1,iiop:1.2@h2:p2`` for replicated databases), so it works with
+both database servers in use: PyTango's Python DataBaseds (sqlite) and the C++
+DataBaseds (MariaDB).  Method names, arguments and return types follow PyTango 10.3.1
+(``DbDatum`` for lists, ``dict[str, list[str]]`` for properties, ``DbDevImportInfo`` ...).
+Server errors keep the database's error stack (e.g. ``DB_DeviceNotDefined``) with
+cppTango's ``API_CommandFailed`` entry on top.
+
+:func:`get_database` returns the process-wide Database of a TANGO_HOST (what device
+proxies use to import their IOR); ``Database(...)`` always makes a new object that
+shares the same TCP connection.
+
+:meth:`Database.get_device_inventory` is the one call the shell's completion cache
+needs: every device with alias, server, class and exported flag, in one round trip
+(``DbMySqlSelect``) where the server supports it, else from standard commands.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..idl.enums import CmdArgType, ErrSeverity
+from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
+from .connection import Connection
+from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevFullInfo, DbDevImportInfo, DbDevInfo,
+                       DbServerInfo, DeviceInventoryEntry, to_value_strings)
+from .names import DeviceName, TangoHost, get_default_tango_host, parse_tango_host
+
+__all__ = ["Database", "get_database"]
+
+T = CmdArgType
+_VOID, _STR, _STRS = T.DevVoid, T.DevString, T.DevVarStringArray
+
+_db_cache: dict[tuple, "Database"] = {}
+_db_cache_lock = threading.Lock()
+
+
+def get_database(tango_host: TangoHost | str | None = None) -> "Database":
+    """The shared Database object of ``tango_host`` (default: the current default database)."""
+    if tango_host is None:
+        th = get_default_tango_host()
+    elif isinstance(tango_host, str):
+        th = parse_tango_host(tango_host)
+    else:
+        th = tango_host
+    with _db_cache_lock:
+        db = _db_cache.get(th.key)
+    if db is None:
+        new = Database._for_tango_host(th)
+        with _db_cache_lock:
+            db = _db_cache.setdefault(th.key, new)
+    return db
+
+
+def _tango_host_from_args(args: tuple) -> TangoHost:
+    if not args:
+        return get_default_tango_host()
+    if len(args) == 2:
+        host, port = args
+        return parse_tango_host(f"{host}:{int(port)}")
+    if len(args) == 1:
+        arg = args[0]
+        if isinstance(arg, Database):
+            return arg._tango_host
+        if isinstance(arg, TangoHost):
+            return arg
+        if isinstance(arg, str):
+            text = arg.strip()
+            low = text.lower()
+            if low.startswith("tango://"):
+                text = text[len("tango://"):]
+            elif low.startswith("//"):
+                text = text[2:]
+            text = text.split("/", 1)[0].split("#", 1)[0]
+            if ":" in text or "://" in arg:
+                return parse_tango_host(text)
+            raise NonSupportedFeature(DevError(
+                "API_NotSupportedFeature",
+                f"File databases are not supported by tango_core ({arg!r}); give host and port",
+                "Database::Database()", ErrSeverity.ERR))
+    raise TypeError("Database() takes (), (host, port), ('tango://host:port') or (Database)")
+
+
+class Database(Connection):
+    """PyTango's ``tango.Database`` (see the module docstring)."""
+
+    def __init__(self, *args) -> None:
+        th = _tango_host_from_args(args)
+        self._init_for(th)
+        self._connect_if_needed()
+
+    @classmethod
+    def _for_tango_host(cls, th: TangoHost) -> "Database":
+        db = cls.__new__(cls)
+        db._init_for(th)
+        return db  # connects on first call
+
+    def _init_for(self, th: TangoHost) -> None:
+        Connection.__init__(self, DeviceName("sys/database/2", th.host, th.port), connect=False)
+        self._tango_host = th
+        self._from_env_var = False
+        self._db_name_known = False
+
+    # -- Connection hooks ----------------------------------------------------------------------
+
+    def _corba_name(self) -> str:
+        replicas = self._tango_host.replicas
+        if len(replicas) == 1:
+            host, port = replicas[0]
+            return f"corbaloc:iiop:{host}:{port}/database"
+        return "corbaloc:" + ",".join(f"iiop:1.2@{h}:{p}" for h, p in replicas) + "/database"
+
+    def _connect_error(self, corba_name: str, exc: Exception) -> ConnectionFailed:
+        th = self._tango_host
+        return ConnectionFailed(self._corba_error(exc),
+                                DevError("API_CantConnectToDatabase",
+                                         f"Failed to connect to database on host {th.host} with port {th.port}",
+                                         "Connection::connect()", ErrSeverity.ERR))
+
+    def _after_connect(self) -> None:
+        if not self._db_name_known:
+            try:
+                self._dev_name = self._ref.invoke("_get_name", None, lambda r: r.read_string(),
+                                                  self._timeout_ms / 1000.0)
+                self._db_name_known = True
+            except Exception:  # the name is cosmetic; the connection itself is fine
+                pass
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _call(self, command: str, argin: Any = None, in_type: CmdArgType = _VOID) -> Any:
+        return self._command_inout_raw(command, argin, in_type)[1]
+
+    def command_inout(self, name: str, argin: Any = None) -> Any:
+        """Raw Database command.  Like PyTango, the argin type is guessed: None -> DevVoid,
+        str -> DevString, a sequence of str -> DevVarStringArray; other types go through
+        ``command_query``."""
+        if argin is None:
+            in_type = _VOID
+        elif isinstance(argin, str):
+            in_type = _STR
+        elif isinstance(argin, (list, tuple)) and all(isinstance(a, str) for a in argin):
+            in_type = _STRS
+        else:
+            in_type = None
+        return self._command_inout_raw(name, argin, in_type)[1]
+
+    def __repr__(self) -> str:
+        return f"Database({self._tango_host.host}, {self._tango_host.port})"
+
+    __str__ = __repr__
+
+    def get_db_host(self) -> str:
+        return self._tango_host.host
+
+    def get_db_port(self) -> str:
+        return str(self._tango_host.port)
+
+    def get_db_port_num(self) -> int:
+        return self._tango_host.port
+
+    def get_tango_host(self) -> TangoHost:
+        return self._tango_host
+
+    def is_multi_tango_host(self) -> bool:
+        return len(self._tango_host.replicas) > 1
+
+    def get_file_name(self) -> str:
+        raise NonSupportedFeature(DevError("API_NotSupportedFeature",
+                                           "The database is not a file database", "Database::get_file_name()",
+                                           ErrSeverity.ERR))
+
+    # -- general -------------------------------------------------------------------------------
+
+    def get_info(self) -> str:
+        """Human-readable database summary (``DbInfo`` lines joined with newlines)."""
+        return "\n".join(self._call("DbInfo")) + "\n"
+
+    def get_server_release(self) -> int:
+        return 400
+
+    # -- devices -------------------------------------------------------------------------------
+
+    def import_device(self, dev_name: str) -> DbDevImportInfo:
+        lv, sv = self._call("DbImportDevice", dev_name, _STR)
+        return DbDevImportInfo(sv[0], int(lv[0]), sv[1], sv[2])
+
+    def get_device_info(self, dev_name: str) -> DbDevFullInfo:
+        lv, sv = self._call("DbGetDeviceInfo", dev_name, _STR)
+        sv = list(sv) + [""] * (8 - len(sv))
+        stopped = "" if sv[6] == "?" else sv[6]
+        return DbDevFullInfo(sv[0], int(lv[0]), sv[1], sv[2], class_name=sv[7], ds_full_name=sv[3],
+                             host=sv[4], pid=int(lv[1]) if len(lv) > 1 else 0, started_date=sv[5],
+                             stopped_date=stopped)
+
+    def export_device(self, dev_export: DbDevExportInfo) -> None:
+        self._call("DbExportDevice", [dev_export.name, dev_export.ior, dev_export.host, str(dev_export.pid),
+                                      str(dev_export.version)], _STRS)
+
+    def unexport_device(self, dev_name: str) -> None:
+        self._call("DbUnExportDevice", dev_name, _STR)
+
+    def add_device(self, dev_info: DbDevInfo) -> None:
+        self._call("DbAddDevice", [dev_info.server, dev_info.name, dev_info.klass], _STRS)
+
+    def delete_device(self, dev_name: str) -> None:
+        self._call("DbDeleteDevice", dev_name, _STR)
+
+    def get_device_name(self, serv_name: str, class_name: str) -> DbDatum:
+        return DbDatum(serv_name, self._call("DbGetDeviceList", [serv_name, class_name], _STRS))
+
+    def get_device_exported(self, filter: str = "*") -> DbDatum:
+        return DbDatum(filter, self._call("DbGetDeviceExportedList", filter, _STR))
+
+    def get_device_exported_for_class(self, class_name: str) -> DbDatum:
+        return DbDatum("device", self._call("DbGetExportdDeviceListForClass", class_name, _STR))
+
+    def get_device_domain(self, wildcard: str = "*") -> DbDatum:
+        return DbDatum(wildcard, self._call("DbGetDeviceDomainList", wildcard, _STR))
+
+    def get_device_family(self, wildcard: str = "*") -> DbDatum:
+        return DbDatum(wildcard, self._call("DbGetDeviceFamilyList", wildcard, _STR))
+
+    def get_device_member(self, wildcard: str = "*") -> DbDatum:
+        return DbDatum(wildcard, self._call("DbGetDeviceMemberList", wildcard, _STR))
+
+    def get_device_wide_list(self, filter: str = "*") -> DbDatum:
+        return DbDatum(filter, self._call("DbGetDeviceWideList", filter, _STR))
+
+    def get_class_for_device(self, dev_name: str) -> str:
+        return self._call("DbGetClassForDevice", dev_name, _STR)
+
+    def get_class_inheritance_for_device(self, dev_name: str) -> DbDatum:
+        return DbDatum("class", self._call("DbGetClassInheritanceForDevice", dev_name, _STR))
+
+    # -- servers / classes / hosts ---------------------------------------------------------------
+
+    def get_server_list(self, filter: str = "*") -> DbDatum:
+        return DbDatum("server", self._call("DbGetServerList", filter, _STR))
+
+    def get_server_name_list(self) -> DbDatum:
+        return DbDatum("server", self._call("DbGetServerNameList", "*", _STR))
+
+    def get_instance_name_list(self, serv_name: str) -> DbDatum:
+        return DbDatum(serv_name, self._call("DbGetInstanceNameList", serv_name, _STR))
+
+    def get_server_class_list(self, server: str) -> DbDatum:
+        return DbDatum(server, self._call("DbGetDeviceServerClassList", server, _STR))
+
+    def get_device_class_list(self, server: str) -> DbDatum:
+        return DbDatum("server", self._call("DbGetDeviceClassList", server, _STR))
+
+    def get_class_list(self, filter: str = "*") -> DbDatum:
+        return DbDatum("class", self._call("DbGetClassList", filter, _STR))
+
+    def get_host_list(self, filter: str = "*") -> DbDatum:
+        return DbDatum("host", self._call("DbGetHostList", filter, _STR))
+
+    def get_host_server_list(self, host_name: str) -> DbDatum:
+        return DbDatum("server", self._call("DbGetHostServerList", host_name, _STR))
+
+    def get_server_info(self, server: str) -> DbServerInfo:
+        sv = list(self._call("DbGetServerInfo", server, _STR)) + ["", "", "0", "0"]
+        return DbServerInfo(sv[0], sv[1], int(sv[2] or 0), int(sv[3] or 0))
+
+    def add_server(self, serv_name: str, dev_info: DbDevInfo | Sequence[DbDevInfo], with_dserver: bool = False) -> None:
+        infos = [dev_info] if isinstance(dev_info, DbDevInfo) else list(dev_info)
+        argin = [serv_name]
+        for info in infos:
+            argin += [info.name, info.klass]
+        self._call("DbAddServer", argin, _STRS)
+
+    def delete_server(self, server: str) -> None:
+        self._call("DbDeleteServer", server, _STR)
+
+    def unexport_server(self, server: str) -> None:
+        self._call("DbUnExportServer", server, _STR)
+
+    def rename_server(self, old_ds_name: str, new_ds_name: str) -> None:
+        self._call("DbRenameServer", [old_ds_name, new_ds_name], _STRS)
+
+    # -- aliases -------------------------------------------------------------------------------
+
+    def get_device_alias_list(self, filter: str = "*") -> DbDatum:
+        return DbDatum(filter, self._call("DbGetDeviceAliasList", filter, _STR))
+
+    def get_device_from_alias(self, alias: str) -> str:
+        return self._call("DbGetAliasDevice", alias, _STR)
+
+    def get_alias_from_device(self, dev_name: str) -> str:
+        return self._call("DbGetDeviceAlias", dev_name, _STR)
+
+    get_device_alias = get_device_from_alias   # PyTango's older (confusing) names
+    get_alias = get_alias_from_device
+
+    def put_device_alias(self, dev_name: str, alias: str) -> None:
+        self._call("DbPutDeviceAlias", [dev_name, alias], _STRS)
+
+    def delete_device_alias(self, alias: str) -> None:
+        self._call("DbDeleteDeviceAlias", alias, _STR)
+
+    def get_attribute_alias_list(self, filter: str = "*") -> DbDatum:
+        return DbDatum(filter, self._call("DbGetAttributeAliasList", filter, _STR))
+
+    def get_attribute_from_alias(self, alias: str) -> str:
+        return self._call("DbGetAttributeAlias", alias, _STR)
+
+    get_attribute_alias = get_attribute_from_alias
+
+    def get_alias_from_attribute(self, attr_name: str) -> str:
+        return self._call("DbGetAttributeAlias2", attr_name, _STR)
+
+    def put_attribute_alias(self, attr_name: str, alias: str) -> None:
+        self._call("DbPutAttributeAlias", [attr_name, alias], _STRS)
+
+    def delete_attribute_alias(self, alias: str) -> None:
+        self._call("DbDeleteAttributeAlias", alias, _STR)
+
+    # -- properties ----------------------------------------------------------------------------
+
+    def get_device_property(self, dev_name: str, value) -> dict[str, list[str]]:
+        return self._get_props("DbGetDeviceProperty", dev_name, value)
+
+    def put_device_property(self, dev_name: str, value) -> None:
+        self._put_props("DbPutDeviceProperty", dev_name, value)
+
+    def delete_device_property(self, dev_name: str, value) -> None:
+        self._call("DbDeleteDeviceProperty", [dev_name] + _names_of(value), _STRS)
+
+    def get_device_property_list(self, dev_name: str, wildcard: str = "*", array=None) -> DbDatum:
+        names = self._call("DbGetDevicePropertyList", [dev_name, wildcard], _STRS)
+        if array is not None:
+            array.extend(names)
+            return array
+        return DbDatum(dev_name, names)
+
+    def get_class_property(self, class_name: str, value) -> dict[str, list[str]]:
+        return self._get_props("DbGetClassProperty", class_name, value)
+
+    def put_class_property(self, class_name: str, value) -> None:
+        self._put_props("DbPutClassProperty", class_name, value)
+
+    def delete_class_property(self, class_name: str, value) -> None:
+        self._call("DbDeleteClassProperty", [class_name] + _names_of(value), _STRS)
+
+    def get_class_property_list(self, class_name: str) -> DbDatum:
+        return DbDatum("class", self._call("DbGetClassPropertyList", class_name, _STR))
+
+    def get_property(self, obj_name: str, value) -> dict[str, list[str]]:
+        return self._get_props("DbGetProperty", obj_name, value)
+
+    def put_property(self, obj_name: str, value) -> None:
+        self._put_props("DbPutProperty", obj_name, value)
+
+    def delete_property(self, obj_name: str, value) -> None:
+        self._call("DbDeleteProperty", [obj_name] + _names_of(value), _STRS)
+
+    def get_object_list(self, wildcard: str = "*") -> DbDatum:
+        return DbDatum("object", self._call("DbGetObjectList", wildcard, _STR))
+
+    def get_object_property_list(self, obj_name: str, wildcard: str = "*") -> DbDatum:
+        return DbDatum("object", self._call("DbGetPropertyList", [obj_name, wildcard], _STRS))
+
+    def get_device_attribute_property(self, dev_name: str, value) -> dict[str, dict[str, list[str]]]:
+        return self._get_attr_props("DbGetDeviceAttributeProperty2", dev_name, value)
+
+    def put_device_attribute_property(self, dev_name: str, value) -> None:
+        self._put_attr_props("DbPutDeviceAttributeProperty2", dev_name, value)
+
+    def delete_device_attribute_property(self, dev_name: str, value) -> None:
+        for attr, props in _attr_prop_names(value):
+            self._call("DbDeleteDeviceAttributeProperty", [dev_name, attr] + props, _STRS)
+
+    def get_class_attribute_property(self, class_name: str, value) -> dict[str, dict[str, list[str]]]:
+        return self._get_attr_props("DbGetClassAttributeProperty2", class_name, value)
+
+    def put_class_attribute_property(self, class_name: str, value) -> None:
+        self._put_attr_props("DbPutClassAttributeProperty2", class_name, value)
+
+    def delete_class_attribute_property(self, class_name: str, value) -> None:
+        for attr, props in _attr_prop_names(value):
+            self._call("DbDeleteClassAttributeProperty", [class_name, attr] + props, _STRS)
+
+    def get_device_attribute_list(self, dev_name: str, wildcard: str = "*") -> DbDatum:
+        return DbDatum(dev_name, self._call("DbGetDeviceAttributeList", [dev_name, wildcard], _STRS))
+
+    def get_class_attribute_list(self, class_name: str, wildcard: str = "*") -> DbDatum:
+        return DbDatum(class_name, self._call("DbGetClassAttributeList", [class_name, wildcard], _STRS))
+
+    def get_services(self, serv_name: str, inst_name: str = "*") -> DbDatum:
+        services = self.get_property("CtrlSystem", "Services")["Services"]
+        want = f"{serv_name}/{inst_name}".lower()
+        out = []
+        for line in services:
+            key, _, dev = line.partition(":")
+            if _wildcard_match(want, key.lower()):
+                out.append(dev)
+        return DbDatum(serv_name, out)
+
+    # property plumbing: argins [obj, n, {name, n_values, values...}]; replies the same, where a
+    # missing property is (name, "0") possibly followed by a " " placeholder (PyTango DataBaseds)
+
+    def _get_props(self, command: str, obj: str, value) -> dict[str, list[str]]:
+        names = _names_of(value)
+        reply = list(self._call(command, [obj] + names, _STRS))
+        result = _parse_props(reply, 2, int(reply[1]) if len(reply) > 1 else 0)[0]
+        out: dict[str, list[str]] = {}
+        for n in names:  # keep the caller's order and spelling; wildcard replies added after
+            out[n] = result.pop(n, None) or result.pop(_find_caseless(result, n), [])
+        for n, v in result.items():
+            if "*" not in n:
+                out[n] = v
+        return out
+
+    def _put_props(self, command: str, obj: str, value) -> None:
+        props = _props_of(value)
+        argin = [obj, str(len(props))]
+        for name, values in props.items():
+            argin += [name, str(len(values))] + values
+        self._call(command, argin, _STRS)
+
+    def _get_attr_props(self, command: str, obj: str, value) -> dict[str, dict[str, list[str]]]:
+        attrs = _names_of(value)
+        reply = list(self._call(command, [obj] + attrs, _STRS))
+        out: dict[str, dict[str, list[str]]] = {}
+        i, n_attrs = 2, int(reply[1]) if len(reply) > 1 else 0
+        for _ in range(n_attrs):
+            attr = reply[i]
+            n_props = int(reply[i + 1])
+            props, i = _parse_props(reply, i + 2, n_props)
+            out[attr] = props
+        for a in attrs:
+            out.setdefault(a, {})
+        return out
+
+    def _put_attr_props(self, command: str, obj: str, value) -> None:
+        if not isinstance(value, Mapping):
+            raise TypeError("value must be a dict {attr_name: {prop_name: value}}")
+        argin = [obj, str(len(value))]
+        for attr, props in value.items():
+            props = _props_of(props)
+            argin += [attr, str(len(props))]
+            for name, values in props.items():
+                argin += [name, str(len(values))] + values
+        self._call(command, argin, _STRS)
+
+    # -- the shell's completion cache --------------------------------------------------------------
+
+    def get_device_inventory(self) -> list[DeviceInventoryEntry]:
+        """Every device defined in the database, sorted by name, with its alias ("" if none),
+        server (``Exec/instance``), class and exported flag.
+
+        One ``DbMySqlSelect`` round trip on servers that implement it (C++ DataBaseds on
+        MariaDB, PyTango's sqlite DataBaseds); otherwise standard commands:
+        ``DbGetServerList`` + ``DbGetDeviceClassList`` per server, ``DbGetDeviceExportedList``
+        and ``DbGetDeviceAliasList`` + ``DbGetAliasDevice`` per alias.
+        """
+        try:
+            return self._inventory_by_sql()
+        except (DevFailed, ValueError, IndexError):
+            return self._inventory_by_commands()
+
+    def _inventory_by_sql(self) -> list[DeviceInventoryEntry]:
+        lv, sv = self._call("DbMySqlSelect", "SELECT name, alias, server, class, exported FROM device "
+                                              "ORDER BY name", _STR)
+        rows, cols = int(lv[-2]), int(lv[-1])
+        if cols != 5 or len(sv) != rows * cols:
+            raise ValueError("unexpected DbMySqlSelect reply shape")
+        out = []
+        for r in range(rows):
+            name, alias, server, klass, exported = sv[r * 5:(r + 1) * 5]
+            out.append(DeviceInventoryEntry(name, alias or "", server or "", klass or "",
+                                            str(exported).strip() not in ("", "0", "None")))
+        return out
+
+    def _inventory_by_commands(self) -> list[DeviceInventoryEntry]:
+        entries: dict[str, DeviceInventoryEntry] = {}
+        for server in self._call("DbGetServerList", "*", _STR):
+            pairs = list(self._call("DbGetDeviceClassList", server, _STR))
+            for dev, klass in zip(pairs[0::2], pairs[1::2]):
+                entries[dev.lower()] = DeviceInventoryEntry(dev, "", server, klass, False)
+        for dev in self._call("DbGetDeviceExportedList", "*", _STR):
+            entry = entries.get(dev.lower())
+            if entry is not None:
+                entry.exported = True
+        for alias in self._call("DbGetDeviceAliasList", "*", _STR):
+            try:
+                dev = self._call("DbGetAliasDevice", alias, _STR)
+            except DevFailed:
+                continue
+            entry = entries.get(dev.lower())
+            if entry is not None:
+                entry.alias = alias
+        return sorted(entries.values(), key=lambda e: e.name.lower())
+
+    def get_attribute_alias_inventory(self) -> dict[str, str]:
+        """``{alias: "dev/name/attr"}`` for every attribute alias (one round trip where possible)."""
+        try:
+            lv, sv = self._call("DbMySqlSelect", "SELECT alias, name FROM attribute_alias ORDER BY alias", _STR)
+            rows, cols = int(lv[-2]), int(lv[-1])
+            if cols == 2 and len(sv) == rows * 2:
+                return dict(zip(sv[0::2], sv[1::2]))
+        except (DevFailed, ValueError, IndexError):
+            pass
+        out = {}
+        for alias in self._call("DbGetAttributeAliasList", "*", _STR):
+            try:
+                out[alias] = self._call("DbGetAttributeAlias", alias, _STR)
+            except DevFailed:
+                continue
+        return out
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+def _names_of(value) -> list[str]:
+    """Property/attribute names from PyTango's accepted forms: str, DbDatum, sequence, dict."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, DbDatum):
+        return [value.name]
+    if isinstance(value, Mapping):
+        return [str(k) for k in value]
+    out = []
+    for item in value:
+        out.append(item.name if isinstance(item, DbDatum) else str(item))
+    return out
+
+
+def _props_of(value) -> dict[str, list[str]]:
+    """``{name: [str, ...]}`` from a dict, a DbDatum or a DbData."""
+    if isinstance(value, DbDatum):
+        return {value.name: list(value.value_string)}
+    if isinstance(value, Mapping):
+        return {str(k): to_value_strings(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, DbData)) and all(isinstance(d, DbDatum) for d in value):
+        return {d.name: list(d.value_string) for d in value}
+    raise TypeError("value must be a dict {prop_name: value}, a DbDatum or a DbData")
+
+
+def _attr_prop_names(value) -> list[tuple[str, list[str]]]:
+    if isinstance(value, Mapping):
+        return [(str(a), _names_of(p)) for a, p in value.items()]
+    raise TypeError("value must be a dict {attr_name: [prop_name, ...]}")
+
+
+def _parse_props(reply: list[str], i: int, n_props: int) -> tuple[dict[str, list[str]], int]:
+    props: dict[str, list[str]] = {}
+    for _ in range(n_props):
+        name = reply[i]
+        count = int(reply[i + 1])
+        i += 2
+        props[name] = list(reply[i:i + count])
+        i += count
+        if count == 0 and i < len(reply) and reply[i] == " ":
+            i += 1  # PyTango DataBaseds' placeholder after an empty property
+    return props, i
+
+
+def _find_caseless(d: Mapping[str, Any], name: str) -> str:
+    low = name.lower()
+    for k in d:
+        if k.lower() == low:
+            return k
+    return name
+
+
+def _wildcard_match(pattern: str, text: str) -> bool:
+    import fnmatch
+    return fnmatch.fnmatchcase(text, pattern)

@@ -1,0 +1,159 @@
+"""Small records the Database API returns, with PyTango's names, fields and str/repr.
+
+``DbDatum`` (a named list of strings), ``DbData`` (a list of DbDatum), ``DbDevInfo``
+(what ``add_device`` takes), ``DbDevImportInfo`` (``import_device``), ``DbDevFullInfo``
+(``get_device_info``), ``DbDevExportInfo``, ``DbServerInfo`` and ``DeviceInventoryEntry``
+(one row of :meth:`Database.get_device_inventory`).  They print like PyTango's
+(``DbDatum(name = '*', value_string = [...])`` and the multi-line ``str``) because
+users see them at the shell prompt.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .info import PrintableStruct
+
+__all__ = ["DbDatum", "DbData", "DbDevInfo", "DbDevImportInfo", "DbDevFullInfo", "DbDevExportInfo",
+           "DbServerInfo", "DeviceInventoryEntry", "StdStringVector", "to_value_strings"]
+
+
+class StdStringVector(list):
+    """PyTango's list-of-str sequence type (a plain list here)."""
+
+
+def to_value_strings(value: Any) -> list[str]:
+    """Property value(s) as the database stores them: a str is one value, other
+    iterables give one string per element, anything else is ``str(value)``."""
+    if value is None:
+        return []
+    if isinstance(value, DbDatum):
+        return list(value.value_string)
+    if isinstance(value, (str, bytes)):
+        return [value.decode("latin-1") if isinstance(value, bytes) else value]
+    try:
+        import numpy as np
+        if isinstance(value, np.ndarray):
+            return [str(v) for v in value.ravel().tolist()]
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, Iterable) and not isinstance(value, dict):
+        return [v if isinstance(v, str) else str(v) for v in value]
+    return [str(value)]
+
+
+class DbDatum(PrintableStruct):
+    """A property: ``name`` and ``value_string`` (list of str); behaves like that list."""
+
+    def __init__(self, name: str = "", value_string: Iterable[str] | None = None) -> None:
+        self.name = name
+        self.value_string = StdStringVector(value_string or [])
+
+    def size(self) -> int:
+        return len(self.value_string)
+
+    def is_empty(self) -> bool:
+        return not self.value_string
+
+    def __len__(self) -> int:
+        return len(self.value_string)
+
+    def __iter__(self):
+        return iter(self.value_string)
+
+    def __getitem__(self, index):
+        return self.value_string[index]
+
+    def __setitem__(self, index, value) -> None:
+        self.value_string[index] = value
+
+    def __contains__(self, item) -> bool:
+        return item in self.value_string
+
+    def append(self, value: str) -> None:
+        self.value_string.append(value)
+
+    def extend(self, values: Iterable[str]) -> None:
+        self.value_string.extend(values)
+
+
+class DbData(list):
+    """A list of :class:`DbDatum` (PyTango's ``DbData``)."""
+
+
+class DbDevInfo(PrintableStruct):
+    """What ``Database.add_device`` takes: ``name``, ``_class`` (alias ``klass``), ``server``."""
+
+    def __init__(self, name: str = "", _class: str = "", server: str = "", klass: str | None = None) -> None:
+        self.name = name
+        self.klass = klass if klass is not None else _class
+        self.server = server
+
+    @property
+    def _class(self) -> str:
+        return self.klass
+
+    @_class.setter
+    def _class(self, value: str) -> None:
+        self.klass = value
+
+
+class DbDevImportInfo(PrintableStruct):
+    """Result of ``Database.import_device``: ``name``, ``exported`` (0/1), ``ior``, ``version``."""
+
+    def __init__(self, name: str = "", exported: int = 0, ior: str = "", version: str = "") -> None:
+        self.name = name
+        self.exported = exported
+        self.ior = ior
+        self.version = version
+
+
+class DbDevFullInfo(DbDevImportInfo):
+    """Result of ``Database.get_device_info``."""
+
+    def __init__(self, name: str = "", exported: int = 0, ior: str = "", version: str = "",
+                 class_name: str = "", ds_full_name: str = "", host: str = "", pid: int = 0,
+                 started_date: str = "", stopped_date: str = "") -> None:
+        super().__init__(name, exported, ior, version)
+        self.class_name = class_name
+        self.ds_full_name = ds_full_name
+        self.host = host
+        self.pid = pid
+        self.started_date = started_date
+        self.stopped_date = stopped_date
+
+
+class DbDevExportInfo(PrintableStruct):
+    """What ``Database.export_device`` takes."""
+
+    def __init__(self, name: str = "", ior: str = "", host: str = "", version: str = "", pid: int = 0) -> None:
+        self.name = name
+        self.ior = ior
+        self.host = host
+        self.version = version
+        self.pid = pid
+
+
+class DbServerInfo(PrintableStruct):
+    """Result of ``Database.get_server_info``: starter settings of a server."""
+
+    def __init__(self, name: str = "", host: str = "", mode: int = 0, level: int = 0) -> None:
+        self.name = name
+        self.host = host
+        self.mode = mode
+        self.level = level
+
+
+class DeviceInventoryEntry(PrintableStruct):
+    """One device of :meth:`Database.get_device_inventory` (the shell's completion cache)."""
+
+    def __init__(self, name: str, alias: str = "", server: str = "", class_name: str = "",
+                 exported: bool = False) -> None:
+        self.name = name
+        self.alias = alias
+        self.server = server
+        self.class_name = class_name
+        self.exported = exported
+
+    def as_tuple(self) -> tuple[str, str, str, str, bool]:
+        return (self.name, self.alias, self.server, self.class_name, self.exported)
