@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 import peers as _peers
-from peers import Peer, PeerStartError
+from peers import Peer, PeerStartError, peer_unavailable
 
 collect_ignore = ["servers"]  # device-server modules, not tests
 
@@ -50,13 +50,6 @@ try:  # a 2-core CI machine is noisy: no per-example deadlines, keep the rest of
     _hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "itango"))
 except ImportError:  # pragma: no cover
     pass
-
-
-def peer_unavailable(reason: str) -> None:
-    """Skip locally, fail loudly in CI: a missing peer must never silently shrink the CI suite."""
-    if IN_CI:
-        pytest.fail(f"peer unavailable under CI: {reason}", pytrace=False)
-    pytest.skip(f"peer unavailable: {reason}")
 
 
 def _start(start: Callable[..., Peer], *args: Any, **kwargs: Any) -> Peer:
