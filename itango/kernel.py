@@ -28,7 +28,7 @@ import tempfile
 from typing import Sequence
 
 __all__ = ["KERNEL_NAME", "DISPLAY_NAME", "MissingDependency", "kernel_argv", "kernelspec",
-           "install_kernelspec", "start_kernel", "run_qtconsole", "main"]
+           "install_kernelspec", "start_kernel", "run_qtconsole", "main", "kernel_main", "qtconsole_main"]
 
 KERNEL_NAME = "itango"
 DISPLAY_NAME = "ITango"
@@ -153,6 +153,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingDependency as exc:
         print(f"itango: {exc}", file=sys.stderr)
         return 1
+
+
+def kernel_main(argv: Sequence[str]) -> int:
+    """``itango kernel ...`` as routed by the itango command line (argv after ``kernel``)."""
+    return main(list(argv))
+
+
+def qtconsole_main(argv: Sequence[str]) -> int:
+    """``itango qtconsole ...`` as routed by the itango command line (argv after ``qtconsole``)."""
+    return main(["qtconsole", *argv])
 
 
 if __name__ == "__main__":  # python -m itango.kernel ...

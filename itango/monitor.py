@@ -50,7 +50,7 @@ from . import display as _display
 __all__ = [
     "USAGE", "EVENT_TYPES", "EventRecord", "EventLog", "Subscription", "Monitor",
     "SubscriptionTable", "EventTable", "EventDetail", "mon_magic", "get_monitor",
-    "close_monitor", "live_view", "live_text",
+    "close_monitor", "unload", "live_view", "live_text",
 ]
 
 USAGE = """\
@@ -754,6 +754,10 @@ def close_monitor(shell: Any) -> None:
     monitor = _MONITORS.pop(id(shell), None)
     if monitor is not None:
         monitor.close()
+
+
+#: the name the extension's unload hook calls
+unload = close_monitor
 
 
 @dataclass
