@@ -79,10 +79,7 @@ def _err(reason: str, desc: str, origin: str) -> DevError:
 
 
 def _named_errors(exc: MultiDevFailed) -> list:
-    errors = []
-    for named in exc.args:
-        errors.extend(getattr(named, "err_list", ()) or ())
-    return errors
+    return list(exc.args)
 
 
 # --- CDR argument writers shared by many calls ---------------------------------------------------
@@ -475,7 +472,14 @@ class DeviceProxy(Connection):
         if isinstance(attr_names, str):
             attr_names = [attr_names]
         names = list(attr_names)
-        return [from_attribute_value(av, extract_as) for av in self._read_values(names)]
+        result = [from_attribute_value(av, extract_as) for av in self._read_values(names)]
+        for da in result:
+            if da.has_failed:
+                da._errors = (*da._errors, _err(
+                    "API_AttributeFailed",
+                    f"Failed to read_attributes on device {self.dev_name()}, attribute {da.name}",
+                    "DeviceProxy::read_attributes()"))
+        return result
 
     # ------------------------------------------------------------------ writing attributes
     def _write_entry(self, attr, value):
@@ -536,7 +540,7 @@ class DeviceProxy(Connection):
         try:
             self._write_values(avs)
         except MultiDevFailed as exc:
-            names = ", ".join(getattr(e, "name", "") for e in exc.args)
+            names = ", ".join(e.name for e in exc.errors)
             raise DevFailed(_err(
                 "API_AttributeFailed",
                 f"Failed to execute DeviceProxy::write_attributes on device {self.dev_name()}, object(s) {names}",
