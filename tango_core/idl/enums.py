@@ -16,14 +16,18 @@ which is the member value for every enum here that appears on the wire.
 
 The module ends with the lookup tables the codec and client layers share:
 CmdArgType <-> CDR primitive kind / numpy dtype, and the ``AttrValUnion`` arm
-(:class:`AttributeDataType`) <-> attribute ``data_type`` code.
+(:class:`AttributeDataType`) <-> attribute ``data_type`` code.  numpy is
+imported only when a dtype table is first used, so that importing the enums
+(and :mod:`.errors`) stays cheap for the shell's start-up.
 """
 
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "TangoEnum",
@@ -356,20 +360,37 @@ ARRAY_ELEMENT_TYPE: dict[CmdArgType, CmdArgType] = {
 #: Scalar CmdArgType -> the array CmdArgType holding it (inverse of ARRAY_ELEMENT_TYPE).
 ARRAY_TYPE_OF: dict[CmdArgType, CmdArgType] = {v: k for k, v in ARRAY_ELEMENT_TYPE.items()}
 
-#: Numeric scalar CmdArgType -> native numpy dtype.
-SCALAR_DTYPE: dict[CmdArgType, np.dtype] = {
-    _T.DevBoolean: np.dtype(np.bool_),
-    _T.DevShort: np.dtype(np.int16),
-    _T.DevLong: np.dtype(np.int32),
-    _T.DevFloat: np.dtype(np.float32),
-    _T.DevDouble: np.dtype(np.float64),
-    _T.DevUShort: np.dtype(np.uint16),
-    _T.DevULong: np.dtype(np.uint32),
-    _T.DevUChar: np.dtype(np.uint8),
-    _T.DevLong64: np.dtype(np.int64),
-    _T.DevULong64: np.dtype(np.uint64),
-    _T.DevEnum: np.dtype(np.int16),
+_SCALAR_DTYPE_NAMES: dict[CmdArgType, str] = {
+    _T.DevBoolean: "bool",
+    _T.DevShort: "int16",
+    _T.DevLong: "int32",
+    _T.DevFloat: "float32",
+    _T.DevDouble: "float64",
+    _T.DevUShort: "uint16",
+    _T.DevULong: "uint32",
+    _T.DevUChar: "uint8",
+    _T.DevLong64: "int64",
+    _T.DevULong64: "uint64",
+    _T.DevEnum: "int16",
 }
+_scalar_dtype: dict[CmdArgType, "np.dtype"] | None = None
+
+
+def _scalar_dtype_table() -> dict[CmdArgType, "np.dtype"]:
+    global _scalar_dtype
+    if _scalar_dtype is None:
+        import numpy
+
+        _scalar_dtype = {t: numpy.dtype(name) for t, name in _SCALAR_DTYPE_NAMES.items()}
+    return _scalar_dtype
+
+
+def __getattr__(name: str):
+    # ``SCALAR_DTYPE``: numeric scalar CmdArgType -> native numpy dtype (built on first use).
+    if name == "SCALAR_DTYPE":
+        return _scalar_dtype_table()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: AttrValUnion arm -> CDR kind of its sequence elements (DEVICE_STATE: one enum; ATT_NO_DATA: one boolean).
 ARM_KIND: dict[AttributeDataType, str] = {
@@ -456,4 +477,4 @@ def numpy_dtype_of(t: int) -> np.dtype | None:
 
     DevState has none here (clients build DevState members, not integers).
     """
-    return SCALAR_DTYPE.get(element_type_of(t))
+    return _scalar_dtype_table().get(element_type_of(t))

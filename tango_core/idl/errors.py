@@ -22,11 +22,13 @@ from __future__ import annotations
 import sys
 import textwrap
 import traceback as _traceback
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import MarshalError
 from .enums import ErrSeverity
+
+if TYPE_CHECKING:  # not at run time: keeps numpy (via wire.cdr) out of a bare ``import`` of the errors
+    from ..wire.cdr import CDRReader, CDRWriter
 
 __all__ = [
     "DevError", "DevFailed", "ConnectionFailed", "CommunicationFailed", "WrongNameSyntax",
