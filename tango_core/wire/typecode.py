@@ -26,6 +26,13 @@ Reading (:func:`read_typecode`)
     (otherwise the type would be infinitely large); nesting depth is bounded.
     Every violation raises :class:`MarshalError`.
 
+Hostile counts
+    Before a sequence or array is read, its count times the smallest possible
+    element size (at least one octet, see :func:`min_encoded_size`) must fit in
+    the octets left, so a forged count can neither allocate nor loop.  As a
+    consequence a sequence of zero-octet values (``tk_null``, empty structs) is
+    accepted only if that many octets follow -- Tango never sends one.
+
 Writing (:func:`write_typecode`)
     omniORB's canonical layout: complex parameters in an encapsulation in the
     writer's byte order, zero padding.  Indirection is emitted only for a
@@ -837,7 +844,8 @@ def _read_sequence(reader: CDRReader, tc: TypeCode, depth: int):
     ekind = _CDR_KIND.get(elem.kind)
     if tc.kind == K.tk_array:
         count = tc.length
-        need = count * max(min_encoded_size(elem), 0)
+        # at least one octet per element, so an array of empty values cannot make us loop 2**32 times
+        need = count * max(min_encoded_size(elem), 1)
         if need > reader.remaining():
             raise MarshalError(f"array of {count} elements exceeds the {reader.remaining()} octets left")
     else:
@@ -846,8 +854,6 @@ def _read_sequence(reader: CDRReader, tc: TypeCode, depth: int):
             raise MarshalError(f"sequence of {count} elements exceeds its bound {tc.bound}")
     if ekind is not None:
         return reader.read_array(ekind, count)
-    if elem.kind in (K.tk_null, K.tk_void) and count > reader.remaining():
-        raise MarshalError("sequence of empty values with an implausible count")
     return [read_value(reader, elem, depth + 1) for _ in range(count)]
 
 

@@ -18,7 +18,7 @@ from tango_core.wire.cdr import PRIMITIVE_DTYPES, CDRReader, CDRWriter
 from tango_core.wire.typecode import (
     TC_BOOLEAN, TC_CHAR, TC_DOUBLE, TC_FLOAT, TC_LONG, TC_LONGLONG, TC_NULL, TC_OCTET, TC_SHORT, TC_ULONG,
     TC_ULONGLONG, TC_USHORT, AliasTC, ArrayTC, EnumTC, ObjrefTC, SequenceTC, StringTC, StructTC, TCKind,
-    TypeCode, UnionTC, cdr_kind, read_any, read_typecode, write_any, write_typecode,
+    TypeCode, UnionTC, cdr_kind, min_encoded_size, read_any, read_typecode, write_any, write_typecode,
 )
 
 T = CmdArgType
@@ -250,10 +250,23 @@ def assert_same(a, b):
         assert a == b and type(a) is type(b), (a, b)
 
 
+def _has_sequence_of_empty_values(tc: TypeCode) -> bool:
+    """Sequences/arrays of zero-octet values are refused on input (hostile-count guard, see typecode.py)."""
+    u = tc.unalias()
+    if u.kind in (K.tk_sequence, K.tk_array):
+        return min_encoded_size(u.content_type) == 0 or _has_sequence_of_empty_values(u.content_type)
+    if u.kind in (K.tk_struct, K.tk_except):
+        return any(_has_sequence_of_empty_values(m) for _n, m in u.members)
+    if u.kind == K.tk_union:
+        return any(_has_sequence_of_empty_values(m) for _l, _n, m in u.members)
+    return False
+
+
 @settings(max_examples=200)
 @given(typecodes.flatmap(lambda tc: st.tuples(st.just(tc), values_for(tc))), byte_orders, origins)
 def test_any_roundtrip(tc_value, le, k):
     tc, value = tc_value
+    assume(not _has_sequence_of_empty_values(tc))
     got_tc, got = roundtrip(lambda w: write_any(w, tc, value), read_any, le, k)
     assert got_tc == tc
     assert_same(got, value)

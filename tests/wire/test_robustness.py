@@ -1,0 +1,382 @@
+"""Robustness: truncated, random and hostile bytes raise CodecError subclasses -- nothing else --, never
+hang and never allocate much more than the input.
+
+Inputs are random bytes and mutations of real captured messages (tests/wire/data).  Each example has
+a Hypothesis deadline and each test a pytest timeout; memory is watched with tracemalloc.
+"""
+
+from __future__ import annotations
+
+import struct
+import tracemalloc
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tango_core.idl.command_any import decode_command_any, encode_command_any
+from tango_core.idl.enums import CmdArgType
+from tango_core.wire import giop
+from tango_core.wire.cdr import CDRReader, CDRWriter
+from tango_core.wire.errors import CodecError, MarshalError, MessageTooLarge
+from tango_core.wire.typecode import (
+    MAX_TYPECODE_DEPTH, TC_DOUBLE, TC_LONG, AliasTC, SequenceTC, StringTC, StructTC, TCKind, read_any,
+    read_typecode, write_typecode,
+)
+
+from wire_vectors import giop_lines, typecode_lines
+
+pytestmark = pytest.mark.timeout(120)
+
+T = CmdArgType
+K = TCKind
+FUZZ = settings(max_examples=300, deadline=timedelta(seconds=2),
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+#: decoding a hostile input of a few KiB may not allocate more than this (a real leak would be GBs)
+MEMORY_LIMIT = 4 * 1024 * 1024
+
+
+def decodes_or_codec_error(fn, *args):
+    """Run a decoder; only success or a CodecError is acceptable, within MEMORY_LIMIT."""
+    tracemalloc.start()
+    try:
+        fn(*args)
+    except CodecError:
+        pass
+    finally:
+        _cur, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < MEMORY_LIMIT, f"decoder allocated {peak} octets"
+
+
+# ---------------------------------------------------------------------------
+# corpora
+
+def _command_messages() -> list[bytes]:
+    out = []
+    for name in ("giopat.log", "giop1.log", "giopdev.log"):
+        out += [line.data for line in giop_lines(name)]
+    return out
+
+
+MESSAGES = _command_messages()
+ANYS = [b for _n, _s, b in typecode_lines()]
+
+
+def _encoded_anys() -> list[bytes]:
+    samples = [(T.DevVarDoubleArray, [1.5, 2.5]), (T.DevVarLongStringArray, [[1, 2], ["a", "bc"]]),
+               (T.DevEncoded, ("fmt", b"\x00\x01")), (T.DevVarStringArray, ["x", "yz"]), (T.DevState, 3),
+               (T.DevVarDoubleStringArray, [[0.5], ["q"]]), (T.DevString, "str"), (T.DevLong64, -5)]
+    out = []
+    for t, v in samples:
+        w = CDRWriter()
+        encode_command_any(w, t, v)
+        out.append(w.getvalue())
+    return out
+
+
+ANYS += _encoded_anys()
+
+
+@st.composite
+def mutated(draw, corpus):
+    """A real input with a few random edits: flips, 32-bit overwrites with nasty values, cuts, inserts."""
+    data = bytearray(draw(st.sampled_from(corpus)))
+    for _ in range(draw(st.integers(1, 4))):
+        if not data:
+            break
+        op = draw(st.sampled_from(["flip", "word", "truncate", "insert", "delete"]))
+        i = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[i] ^= 1 << draw(st.integers(0, 7))
+        elif op == "word":
+            word = draw(st.sampled_from([0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFF0, 0x10000, 0, 1, 64]))
+            data[i:i + 4] = struct.pack(draw(st.sampled_from(["<I", ">I"])), word)
+        elif op == "truncate":
+            del data[i:]
+        elif op == "insert":
+            data[i:i] = draw(st.binary(min_size=1, max_size=8))
+        else:
+            del data[i:i + draw(st.integers(1, 8))]
+    return bytes(data)
+
+
+random_or_mutated_anys = st.one_of(st.binary(max_size=300), mutated(ANYS))
+random_or_mutated_messages = st.one_of(
+    st.binary(max_size=300),
+    st.binary(max_size=300).map(lambda b: b"GIOP\x01" + b),
+    mutated(MESSAGES),
+)
+
+
+# ---------------------------------------------------------------------------
+# fuzzing
+
+@FUZZ
+@given(random_or_mutated_anys, st.booleans())
+def test_hostile_anys_raise_only_codec_errors(data, le):
+    decodes_or_codec_error(lambda: read_any(CDRReader(data, le)))
+    decodes_or_codec_error(lambda: decode_command_any(CDRReader(data, le)))
+    decodes_or_codec_error(lambda: read_typecode(CDRReader(data, le)))
+
+
+def _parse_and_decode(data: bytes) -> None:
+    msg = giop.parse_message(data)
+    if isinstance(msg, giop.Request) and msg.operation.startswith("command_inout"):
+        msg.body.read_string()
+        decode_command_any(msg.body)
+    elif isinstance(msg, giop.Reply) and msg.status == giop.ReplyStatus.NO_EXCEPTION and msg.body.remaining():
+        decode_command_any(msg.body)
+
+
+@FUZZ
+@given(random_or_mutated_messages)
+def test_hostile_giop_messages_raise_only_codec_errors(data):
+    decodes_or_codec_error(_parse_and_decode, data)
+
+
+@FUZZ
+@given(st.lists(random_or_mutated_messages, min_size=1, max_size=4), st.integers(1, 64))
+def test_message_reader_on_hostile_stream(messages, chunk):
+    stream = b"".join(messages)
+    reader = giop.MessageReader(max_size=1 << 20)
+
+    def run():
+        for i in range(0, len(stream), chunk):
+            reader.feed(stream[i:i + chunk])
+            assert reader.bytes_needed() >= 1
+            while reader.next_message() is not None:
+                pass
+    decodes_or_codec_error(run)
+
+
+# ---------------------------------------------------------------------------
+# hand-made hostile inputs
+
+def _le(fmt: str, *v) -> bytes:
+    return struct.pack("<" + fmt, *v)
+
+
+def _encap(body: bytes) -> bytes:
+    """ulong length + LE encapsulation whose fields follow the flag octet and 3 pad octets."""
+    content = b"\x01\x00\x00\x00" + body
+    return _le("I", len(content)) + content
+
+
+def _string(s: str) -> bytes:
+    raw = s.encode() + b"\x00"
+    return _le("I", len(raw)) + raw + b"\x00" * (-len(raw) % 4)
+
+
+HOSTILE_ANYS = {
+    # DevVarDoubleArray value with a count of 2**32-1 and 8 octets of data
+    "huge sequence count": _le("I", K.tk_sequence) + _encap(_le("II", K.tk_double, 0)) + _le("I", 0xFFFFFFFF)
+    + b"\x00" * 12,
+    "huge string length": _le("II", K.tk_string, 0) + _le("I", 0xFFFFFFF0) + b"abc",
+    "string without NUL": _le("II", K.tk_string, 0) + _le("I", 3) + b"abc",
+    "huge array length": _le("I", K.tk_array) + _encap(_le("II", K.tk_long, 0xFFFFFFFF)) + b"\x00" * 8,
+    "huge array of empty values": _le("I", K.tk_array) + _encap(_le("II", K.tk_null, 0xFFFFFFFF)),
+    "huge array of empty structs": _le("I", K.tk_array) + _encap(
+        _le("I", K.tk_struct) + _encap(_string("") + _string("") + _le("I", 0)) + _le("I", 0xFFFFFFFF)),
+    "huge struct member count": _le("I", K.tk_struct) + _encap(_string("a") + _string("b") + _le("I", 0xFFFFFF)),
+    "huge enum member count": _le("I", K.tk_enum) + _encap(_string("a") + _string("b") + _le("I", 0x7FFFFFFF)),
+    "enum value out of range": _le("I", K.tk_enum) + _encap(_string("") + _string("") + _le("I", 1) + _string("A"))
+    + _le("I", 1),
+    "encapsulation past end": _le("I", K.tk_sequence) + _le("I", 1000) + b"\x01\x00\x00\x00" + _le("II", 7, 0),
+    "empty encapsulation": _le("II", K.tk_alias, 0),
+    "bad encapsulation byte order": _le("I", K.tk_sequence) + _le("I", 12) + b"\x07\x00\x00\x00" + _le("II", 7, 0),
+    "unknown TCKind": _le("I", 99),
+    "tk_value (unsupported)": _le("I", K.tk_value) + _encap(b""),
+    "value of unsupported kind": _le("I", K.tk_longdouble) + b"\x00" * 16,
+    "union default index out of range": _le("I", K.tk_union) + _encap(
+        _string("") + _string("") + _le("IiI", K.tk_long, 5, 1) + _le("i", 0) + _string("a") + _le("I", K.tk_long)),
+    "union with string discriminator": _le("I", K.tk_union) + _encap(
+        _string("") + _string("") + _le("IIiI", K.tk_string, 0, -1, 0)),
+    "union value with unknown discriminator": _le("I", K.tk_union) + _encap(
+        _string("") + _string("") + _le("IiI", K.tk_long, -1, 1) + _le("i", 7) + _string("a") + _le("I", K.tk_long))
+    + _le("ii", 8, 0),
+    "indirection to itself": _le("Ii", 0xFFFFFFFF, -4),
+    "indirection forwards": _le("Ii", 0xFFFFFFFF, 8) + _le("I", 0),
+    # sequence<indirection into the middle of the encapsulation>
+    "indirection into a parameter": _le("I", K.tk_sequence) + _encap(_le("Ii", 0xFFFFFFFF, -8) + _le("I", 0)),
+    # struct S { S s; } -- recursion that does not pass through a sequence
+    "recursion without sequence": _le("I", K.tk_struct) + _encap(
+        _string("") + _string("S") + _le("I", 1) + _string("s") + _le("Ii", 0xFFFFFFFF, -44)),
+    # alias A = A
+    "alias of itself": _le("I", K.tk_alias) + _encap(_string("") + _string("A") + _le("Ii", 0xFFFFFFFF, -32)),
+}
+
+
+#: why each hostile input must be refused (a regex on the MarshalError message)
+HOSTILE_REASONS = {
+    "alias of itself": "recursive", "bad encapsulation byte order": "byte-order", "empty encapsulation": "empty",
+    "encapsulation past end": "exceeds", "enum value out of range": "out of range", "huge array length": "exceeds",
+    "huge array of empty structs": "exceeds", "huge array of empty values": "exceeds",
+    "huge enum member count": "exceeds", "huge sequence count": "exceeds", "huge string length": "exceeds",
+    "huge struct member count": "exceeds", "indirection forwards": "indirection",
+    "indirection into a parameter": "indirection", "indirection to itself": "indirection",
+    "recursion without sequence": "recursive", "string without NUL": "NUL", "tk_value (unsupported)": "tk_value",
+    "union default index out of range": "default index", "union value with unknown discriminator": "discriminator",
+    "union with string discriminator": "discriminator", "unknown TCKind": "TCKind",
+    "value of unsupported kind": "tk_longdouble",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_ANYS))
+def test_hand_made_hostile_anys(name):
+    data = HOSTILE_ANYS[name]
+    tracemalloc.start()
+    try:
+        with pytest.raises(MarshalError, match=HOSTILE_REASONS[name]):
+            read_any(CDRReader(data))
+    finally:
+        _c, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < MEMORY_LIMIT
+
+
+def _nested_sequences(depth: int) -> bytes:
+    tc = _le("I", K.tk_long)
+    for _ in range(depth):
+        tc = _le("I", K.tk_sequence) + _encap(tc + _le("I", 0))
+    return tc
+
+
+def test_typecode_nesting_limit():
+    ok = _nested_sequences(MAX_TYPECODE_DEPTH - 1)
+    tc = read_typecode(CDRReader(ok))
+    assert tc.kind == K.tk_sequence
+    for depth in (MAX_TYPECODE_DEPTH, 5000):
+        with pytest.raises(MarshalError, match="deeper"):
+            read_typecode(CDRReader(_nested_sequences(depth)))
+
+
+def test_deeply_nested_recursive_value_is_refused():
+    """struct E { sequence<E> inner; } with data nesting 10000 levels deep: MarshalError, not RecursionError."""
+    elt = StructTC("", "E")
+    elt.members = (("inner", SequenceTC(elt)),)
+    w = CDRWriter()
+    write_typecode(w, elt)
+    data = w.getvalue() + _le("I", 1) * 10000 + _le("I", 0)
+    with pytest.raises(MarshalError, match="deeper"):
+        read_any(CDRReader(data))
+
+
+def test_legal_indirection_to_an_earlier_typecode():
+    """omniORB may repeat a TypeCode as an indirection to its first occurrence (not only for recursion)."""
+    alias = _le("I", K.tk_alias) + _encap(_string("IDL:X:1.0") + _string("X") + _le("I", K.tk_double))
+    members_head = _string("") + _string("P") + _le("I", 2) + _string("a")
+    enc = b"\x01\x00\x00\x00" + members_head + alias + _string("b")
+    a_pos = 8 + 4 + len(members_head)       # absolute index of member a's TCKind
+    offset_pos = 8 + len(enc) + 4           # absolute index of the indirection's offset field
+    enc += _le("Ii", 0xFFFFFFFF, a_pos - offset_pos)
+    data = _le("II", K.tk_struct, len(enc)) + enc
+    r = CDRReader(data)
+    tc = read_typecode(r)
+    assert r.at_end()
+    assert tc.members[0][1] is tc.members[1][1]
+    assert tc.members[1][1] == AliasTC("IDL:X:1.0", "X", TC_DOUBLE)
+
+
+def test_indirection_cannot_reach_into_a_previous_any():
+    """Indirection is scoped to one top-level TypeCode: the second any may not point at the first."""
+    data = _le("Ii", K.tk_long, 7) + _le("Ii", 0xFFFFFFFF, -12)
+    r = CDRReader(data)
+    assert read_any(r)[1] == 7
+    with pytest.raises(MarshalError, match="indirection"):
+        read_any(r)
+
+
+# ---------------------------------------------------------------------------
+# GIOP framing: size limit and fragments
+
+def test_message_size_limit_is_checked_on_the_header():
+    reader = giop.MessageReader()
+    header = b"GIOP\x01\x02\x01\x01" + _le("I", 0xFFFFFFF0)
+    tracemalloc.start()
+    try:
+        with pytest.raises(MessageTooLarge):
+            reader.feed(header)  # refused before a single body octet arrives
+    finally:
+        tracemalloc.stop()
+    small = giop.MessageReader(max_size=100)
+    with pytest.raises(MessageTooLarge):
+        small.feed(b"GIOP\x01\x00\x01\x01" + _le("I", 101))
+    ok = giop.MessageReader(max_size=100)
+    ok.feed(b"GIOP\x01\x00\x01\x01" + _le("I", 100))
+    assert ok.next_message() is None and ok.bytes_needed() == 100
+
+
+def test_default_message_size_limit_accepts_cppTango_256MiB():
+    reader = giop.MessageReader()
+    reader.feed(b"GIOP\x01\x02\x01\x01" + _le("I", 256 * 1024 * 1024 - 12))
+    assert reader.bytes_needed() == 256 * 1024 * 1024 - 12
+
+
+def test_parse_message_size_mismatch():
+    msg = giop.build_reply(5, write_body=lambda w: w.write_long(1))
+    with pytest.raises(MarshalError):
+        giop.parse_message(msg[:-1])
+    with pytest.raises(MarshalError):
+        giop.parse_message(msg + b"\x00")
+
+
+def _fragment(msg: bytes, first_size: int, step: int) -> list[bytes]:
+    """Split a GIOP 1.2 Reply/Request the way omniORB does: the first part keeps the header (flag 0x02),
+    each Fragment = header + request_id + next chunk; every part but the last a multiple of 8 octets."""
+    le = bool(msg[6] & 1)
+    fmt = "<I" if le else ">I"
+    rid = msg[12:16]
+    first = bytearray(msg[:first_size])
+    first[6] |= 2
+    first[8:12] = struct.pack(fmt, first_size - 12)
+    parts = [bytes(first)]
+    rest = msg[first_size:]
+    while rest:
+        chunk, rest = rest[:step], rest[step:]
+        flags = (1 if le else 0) | (2 if rest else 0)
+        parts.append(b"GIOP\x01\x02" + bytes([flags, 7]) + struct.pack(fmt, 4 + len(chunk)) + rid + chunk)
+    return parts
+
+
+@pytest.mark.parametrize("le", [True, False])
+@pytest.mark.parametrize("feed_size", [1, 7, 1000, 10**6])
+def test_fragment_reassembly(le, feed_size):
+    values = np.arange(5000, dtype=np.float64)
+    msg = giop.build_reply(42, write_body=lambda w: encode_command_any(w, T.DevVarDoubleArray, values),
+                           little_endian=le)
+    other = giop.build_reply(43, write_body=lambda w: encode_command_any(w, T.DevString, "between"),
+                             little_endian=le)
+    parts = _fragment(msg, 4096, 8192)
+    assert len(parts) > 3
+    # an unrelated whole message arrives between two fragments of the first one
+    stream = parts[0] + parts[1] + other + b"".join(parts[2:])
+    reader = giop.MessageReader()
+    got = []
+    for i in range(0, len(stream), feed_size):
+        reader.feed(stream[i:i + feed_size])
+        while (m := reader.next_message()) is not None:
+            got.append(m)
+    assert [m.request_id for m in got] == [43, 42]
+    assert decode_command_any(got[0].body) == (T.DevString, "between")
+    t, v = decode_command_any(got[1].body)
+    assert t is T.DevVarDoubleArray
+    np.testing.assert_array_equal(v, values)
+    assert got[1].body.at_end()
+
+
+def test_reassembled_message_size_limit():
+    msg = giop.build_reply(1, write_body=lambda w: w.write_array("double", np.zeros(1000)))
+    parts = _fragment(msg, 1024, 1024)
+    reader = giop.MessageReader(max_size=4096)
+    with pytest.raises(MessageTooLarge):
+        for p in parts:
+            reader.feed(p)
+
+
+def test_fragment_for_unknown_request_is_refused():
+    frag = b"GIOP\x01\x02\x01\x07" + _le("II", 8, 99) + b"\x00" * 4
+    with pytest.raises(MarshalError):
+        giop.MessageReader().feed(frag)
