@@ -286,6 +286,13 @@ class EventConsumer:
         for s in (self._hb_sock, self._ev_sock):
             s.setsockopt(zmq.LINGER, 0)
             s.setsockopt(zmq.RCVHWM, max(int(config.receive_hwm), 1000))
+        # Monitors tell when a connection is really up (ZMTP handshake done, subscriptions sent):
+        # a subscribe_event() returning earlier would miss events pushed right after it.
+        mon_events = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
+        self._monitors = {"hb": self._hb_sock.get_monitor_socket(mon_events),
+                          "ev": self._ev_sock.get_monitor_socket(mon_events)}
+        self._up: dict[str, set[str]] = {"hb": set(), "ev": set()}
+        self._up_cond = threading.Condition()
         self._recv_thread.start()
         self._disp_thread.start()
         self._ka_thread.start()
@@ -325,13 +332,34 @@ class EventConsumer:
     def _sock(self, kind: str) -> zmq.Socket:
         return self._hb_sock if kind == "hb" else self._ev_sock
 
-    def _connect(self, kind: str, endpoint: str) -> None:
+    def _connect(self, kind: str, endpoint: str, wait: float = 2.0) -> None:
         def op():
             cnt = self._endpoints[kind]
             if cnt[endpoint] == 0:
                 self._sock(kind).connect(endpoint)
             cnt[endpoint] += 1
         self._in_receiver(op)
+        deadline = time.monotonic() + wait
+        with self._up_cond:      # not fatal if it does not come up: ZMQ keeps reconnecting
+            while endpoint not in self._up[kind] and time.monotonic() < deadline:
+                self._up_cond.wait(max(0.0, deadline - time.monotonic()))
+
+    def _on_monitor(self, kind: str) -> None:
+        from zmq.utils.monitor import recv_monitor_message
+        mon = self._monitors[kind]
+        while True:
+            try:
+                m = recv_monitor_message(mon, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            endpoint = m.get("endpoint", b"")
+            endpoint = endpoint.decode() if isinstance(endpoint, bytes) else str(endpoint)
+            with self._up_cond:
+                if m["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                    self._up[kind].add(endpoint)
+                else:
+                    self._up[kind].discard(endpoint)
+                self._up_cond.notify_all()
 
     def _disconnect(self, kind: str, endpoint: str | None) -> None:
         if endpoint is None:
@@ -381,7 +409,10 @@ class EventConsumer:
         poller.register(self._hb_sock, zmq.POLLIN)
         poller.register(self._ev_sock, zmq.POLLIN)
         poller.register(self._wake_r.fileno(), zmq.POLLIN)
+        for mon in self._monitors.values():
+            poller.register(mon, zmq.POLLIN)
         hb, ev = self._hb_sock, self._ev_sock
+        hb_mon, ev_mon = self._monitors["hb"], self._monitors["ev"]
         try:
             while not self._stop.is_set():
                 ready = dict(poller.poll(500))
@@ -400,10 +431,19 @@ class EventConsumer:
                     self._drain(hb, self._on_heartbeat)
                 if ready.get(ev):
                     self._drain(ev, self._on_event)
+                if ready.get(hb_mon):
+                    self._on_monitor("hb")
+                if ready.get(ev_mon):
+                    self._on_monitor("ev")
         except Exception:  # noqa: BLE001 - never die silently
             log.exception("tango event receiver thread failed")
         finally:
-            for s in (self._hb_sock, self._ev_sock):
+            for kind in ("hb", "ev"):
+                try:
+                    self._sock(kind).disable_monitor()
+                except Exception:  # noqa: BLE001
+                    pass
+            for s in (*self._monitors.values(), self._hb_sock, self._ev_sock):
                 try:
                     s.close(linger=0)
                 except Exception:  # noqa: BLE001

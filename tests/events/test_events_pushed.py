@@ -1,0 +1,378 @@
+"""Events pushed from device code by a real PyTango 10.3.1 server (tests/servers/event_server.py),
+received through tango_core's DeviceProxy.subscribe_event: every event type, error events, the
+pull model, ordering under a burst, slow callbacks, unsubscription and the str/repr users see.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from tango_core.client.attribute_proxy import AttributeProxy
+from tango_core.client.device_proxy import DeviceProxy
+from tango_core.events import AttrConfEventData, DataReadyEventData, DevIntrChangeEventData, EventData
+from tango_core.idl.enums import EventReason, EventSubMode, EventType, ExtractAs
+from tango_core.idl.errors import DevFailed
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture
+def dev(event_nodb):
+    d = DeviceProxy(event_nodb.device)
+    yield d
+    for eid in list(d.__dict__.get("_tango_core_events", {})):
+        d.unsubscribe_event(eid)
+
+
+def _attr_full(peer, attr: str) -> str:
+    base = peer.device[: -len("#dbase=no")]
+    return f"{base}/{attr}#dbase=no"
+
+
+def test_change_event_first_value_then_pushed_values(dev, event_nodb, collector):
+    dev.PushChange(1.0)
+    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    assert isinstance(eid, int)
+    first = collector.wait_count(1)[0]
+    assert isinstance(first, EventData)
+    assert first.event_reason == EventReason.SubSuccess and not first.err
+    assert first.attr_value.value == 1.0
+    for v in (2.0, 3.0, 4.0):
+        dev.PushChange(v)
+    evs = collector.wait_count(4)
+    assert [e.attr_value.value for e in evs] == [1.0, 2.0, 3.0, 4.0]
+    assert all(e.event_reason == EventReason.Update for e in evs[1:])
+    e = evs[-1]
+    assert e.event == "change"
+    assert e.attr_name == _attr_full(event_nodb, "value")
+    assert e.device is dev
+    assert e.attr_value.name == "value"
+    assert e.errors == () and e.err is False
+
+
+def test_callbacks_run_on_the_dispatcher_thread_not_the_callers(dev, collector):
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    dev.PushChange(5.5)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 5.5 for e in evs[1:]))
+    assert threading.current_thread().name not in collector.threads
+    assert collector.threads == {"tango-events-dispatch"}
+
+
+def test_plain_function_callback_and_event_str_repr(dev, event_nodb):
+    got = []
+    done = threading.Event()
+
+    def cb(ev):
+        got.append(ev)
+        if len(got) >= 2:
+            done.set()
+
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    dev.PushChange(7.25)
+    assert done.wait(10)
+    ev = got[1]
+    text = str(ev)
+    assert text.startswith("EventData[\n    attr_name = \"")
+    for line in ('    err = False', '    errors = ()', '    event = "change"',
+                 '    event_reason = <EventReason.Update: 3>', '    attr_value = DeviceAttribute['):
+        assert line in text
+    r = repr(ev)
+    assert r.startswith(f"EventData(attr_name = '{_attr_full(event_nodb, 'value')}', attr_value = DeviceAttribute(")
+    # ITango's event logger writes its own fields onto the event; they show in str()
+    ev.host = "h"
+    assert '    host = "h"' in str(ev)
+
+
+def test_burst_of_1000_events_none_lost_order_kept(dev, collector):
+    dev.subscribe_event("counter", EventType.CHANGE_EVENT, collector)
+    collector.wait_count(1)
+    dev.Burst(1000)
+    evs = collector.wait_count(1001, timeout=30)
+    assert not any(e.err for e in evs), [e.errors for e in evs if e.err][:1]
+    assert [e.attr_value.value for e in evs[1:]] == list(range(1000))
+
+
+def test_slow_callback_loses_nothing(dev):
+    got = []
+
+    def slow(ev):
+        time.sleep(0.002)
+        got.append(ev)
+
+    dev.subscribe_event("counter", EventType.CHANGE_EVENT, slow)
+    dev.Burst(500)
+    deadline = time.monotonic() + 30
+    while len(got) < 501 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e.attr_value.value for e in got[1:]] == list(range(500))
+
+
+def test_dispatch_queue_overflow_is_reported_not_buffered_forever(dev):
+    from tango_core.events import configure, settings
+    saved = settings.config.dispatch_max_events
+    configure(dispatch_max_events=20)
+    release = threading.Event()
+    got = []
+
+    def blocked(ev):
+        release.wait(10)
+        got.append(ev)
+
+    try:
+        dev.subscribe_event("counter", EventType.CHANGE_EVENT, blocked)
+        dev.Burst(300)
+        time.sleep(1.0)
+        release.set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(e.err for e in got):
+            time.sleep(0.05)
+        errs = [e for e in got if e.err]
+        assert errs, "overflow must be reported as an error event"
+        assert errs[0].errors[0].reason == "API_MissedEvents"
+        assert "dropped" in errs[0].errors[0].desc
+        values = [e.attr_value.value for e in got[1:] if not e.err]
+        assert len(values) < 300 and values == sorted(values)
+    finally:
+        release.set()
+        configure(dispatch_max_events=saved)
+
+
+def test_pull_model_queue(dev):
+    eid = dev.subscribe_event("counter", EventType.CHANGE_EVENT, 5)
+    dev.Burst(20)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if dev.event_queue_size(eid) == 5 and dev.get_events(eid) and False:
+            break
+        time.sleep(0.3)
+        if dev.event_queue_size(eid) == 5:
+            break
+    time.sleep(0.5)
+    assert dev.event_queue_size(eid) == 5
+    assert not dev.is_event_queue_empty(eid)
+    assert dev.get_last_event_date(eid).totime() > time.time() - 60
+    evs = dev.get_events(eid)
+    assert [e.attr_value.value for e in evs] == [15, 16, 17, 18, 19]   # the 5 newest
+    assert dev.is_event_queue_empty(eid)
+    dev.Burst(3)
+    seen = []
+    deadline = time.monotonic() + 10
+    while dev.event_queue_size(eid) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    dev.get_events(eid, seen.append)
+    assert [e.attr_value.value for e in seen] == [0, 1, 2]
+
+
+def test_pull_model_unbounded_queue_and_errors_for_push_subscriptions(dev, collector):
+    eid = dev.subscribe_event("counter", EventType.CHANGE_EVENT, 0)
+    dev.Burst(50)
+    deadline = time.monotonic() + 10
+    while dev.event_queue_size(eid) < 51 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e.attr_value.value for e in dev.get_events(eid)][1:] == list(range(50))
+    push_id = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    with pytest.raises(DevFailed) as info:
+        dev.get_events(push_id)
+    assert info.value.args[0].reason == "API_EventQueues"
+
+
+def test_user_archive_alarm_and_data_ready_events(dev, event_nodb, collector):
+    dev.subscribe_event("counter", EventType.USER_EVENT, collector)
+    dev.subscribe_event("value", EventType.ARCHIVE_EVENT, collector)
+    dev.subscribe_event("alarm_value", EventType.ALARM_EVENT, collector)
+    dev.subscribe_event("ready", EventType.DATA_READY_EVENT, collector)
+    dev.PushUser(77)
+    dev.PushChange(12.5)
+    dev.PushAlarm(3.5)
+    dev.PushDataReady(9)
+    evs = collector.wait_for(lambda evs: {e.event for e in evs if e.event_reason == EventReason.Update}
+                             >= {"user_event", "archive", "alarm", "data_ready"})
+    upd = {e.event: e for e in evs if e.event_reason == EventReason.Update}
+    assert upd["user_event"].attr_value.value == 77
+    assert upd["archive"].attr_value.value == 12.5
+    assert upd["alarm"].attr_value.value == 3.5
+    dr = upd["data_ready"]
+    assert isinstance(dr, DataReadyEventData)
+    assert dr.ctr == 9 and int(dr.attr_data_type) == 5     # DevDouble
+    assert dr.attr_name == _attr_full(event_nodb, "ready")
+    # data-ready has no synchronous first value (nothing to read); the others do
+    firsts = [e.event for e in evs if e.event_reason == EventReason.SubSuccess]
+    assert sorted(firsts) == ["alarm", "archive", "user_event"]
+
+
+def test_error_pushed_by_the_device_arrives_as_error_event(dev, collector):
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    dev.PushError("broken sensor")
+    evs = collector.wait_for(lambda evs: any(e.err for e in evs))
+    err = next(e for e in evs if e.err)
+    assert err.attr_value is None
+    assert err.errors[0].reason == "Test_PushedError"
+    assert err.errors[0].desc == "broken sensor"
+
+
+def test_attr_conf_event_after_set_attribute_config(dev, event_nodb, collector):
+    dev.subscribe_event("value", EventType.ATTR_CONF_EVENT, collector)
+    first = collector.wait_count(1)[0]
+    assert isinstance(first, AttrConfEventData) and first.event_reason == EventReason.SubSuccess
+    assert first.attr_conf.name == "value"
+    cfg = dev.get_attribute_config("value")
+    new_unit = "mm" if cfg.unit != "mm" else "um"
+    cfg.unit = new_unit
+    dev.set_attribute_config(cfg)
+    evs = collector.wait_for(lambda evs: any(e.attr_conf is not None and e.attr_conf.unit == new_unit
+                                             for e in evs[1:]))
+    ev = evs[-1]
+    assert ev.event == "attr_conf" and ev.attr_name == _attr_full(event_nodb, "value")
+    assert str(ev).startswith("AttrConfEventData[\n    attr_conf = AttributeInfoEx[")
+
+
+def test_interface_change_event(dev, event_nodb, collector):
+    dev.subscribe_event(EventType.INTERFACE_CHANGE_EVENT, collector)
+    first = collector.wait_count(1)[0]
+    assert isinstance(first, DevIntrChangeEventData)
+    assert first.event_reason == EventReason.SubSuccess and first.dev_started is True
+    assert "PushChange" in [c.cmd_name for c in first.cmd_list]
+    assert "value" in [a.name for a in first.att_list]
+    assert first.device_name == event_nodb.device
+    name = f"dyn{int(time.time() * 1000) % 100000}"
+    dev.AddDynamic(name)
+    evs = collector.wait_for(lambda evs: any(name in [a.name for a in e.att_list] for e in evs[1:]), 15)
+    assert evs[-1].event == "intr_change" and evs[-1].dev_started is False
+
+
+def test_spectrum_change_events_and_extract_as_list(dev, collector):
+    dev.subscribe_event("spectrum", EventType.CHANGE_EVENT, collector, extract_as=ExtractAs.List)
+    dev.PushSpectrum(4)
+    evs = collector.wait_for(lambda evs: any(not e.err and len(e.attr_value.value) == 4 for e in evs[1:]))
+    assert evs[-1].attr_value.value == [0.0, 1.0, 2.0, 3.0]
+    dev.PushSpectrum(10000)
+    evs = collector.wait_for(lambda evs: len(evs[-1].attr_value.value) == 10000)
+    assert evs[-1].attr_value.value[-1] == 9999.0
+
+
+def test_attribute_proxy_subscription(event_nodb, collector):
+    ap = AttributeProxy(event_nodb.device[: -len("#dbase=no")] + "/value#dbase=no")
+    eid = ap.subscribe_event(EventType.CHANGE_EVENT, collector)
+    dev = DeviceProxy(event_nodb.device)
+    dev.PushChange(42.0)
+    evs = collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 42.0 for e in evs))
+    assert evs[0].event_reason == EventReason.SubSuccess
+    ap.unsubscribe_event(eid)
+
+
+def test_several_subscriptions_share_one_topic(dev, event_nodb):
+    a, b = [], []
+    ida = dev.subscribe_event("value", EventType.CHANGE_EVENT, a.append)
+    dev2 = DeviceProxy(event_nodb.device)
+    idb = dev2.subscribe_event("value", EventType.CHANGE_EVENT, b.append)
+    assert ida != idb
+    dev.PushChange(100.0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (len(a) >= 2 and len(b) >= 2):
+        time.sleep(0.05)
+    assert a[-1].attr_value.value == b[-1].attr_value.value == 100.0
+    assert a[-1].device is dev and b[-1].device is dev2
+    dev2.unsubscribe_event(idb)
+    dev.PushChange(101.0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and a[-1].attr_value.value != 101.0:
+        time.sleep(0.05)
+    assert a[-1].attr_value.value == 101.0 and b[-1].attr_value.value == 100.0
+
+
+def test_unsubscribe_stops_callbacks_and_unknown_ids_raise_key_error(dev, event_nodb):
+    got = []
+    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, got.append)
+    with pytest.raises(KeyError, match="does not own this subscription"):
+        DeviceProxy(event_nodb.device).unsubscribe_event(eid)
+    dev.unsubscribe_event(eid)
+    n = len(got)
+    dev.PushChange(55.0)
+    time.sleep(0.5)
+    assert len(got) == n
+    with pytest.raises(KeyError):
+        dev.unsubscribe_event(eid)
+
+
+def test_last_unsubscribe_leaves_no_thread_or_socket(event_nodb):
+    from tango_core.events import consumer
+    dev = DeviceProxy(event_nodb.device)
+    ids = [dev.subscribe_event("value", EventType.CHANGE_EVENT, lambda e: None) for _ in range(2)]
+    c = consumer._consumer
+    assert c is not None and all(t.is_alive() for t in c.threads)
+    for i in ids:
+        dev.unsubscribe_event(i)
+    assert consumer._consumer is None
+    assert not any(t.is_alive() for t in c.threads)
+    assert c.ctx.closed
+    assert not [t for t in threading.enumerate() if t.name.startswith("tango-events")]
+
+
+def test_subscription_errors_are_raised_to_the_caller(dev):
+    with pytest.raises(DevFailed) as info:
+        dev.subscribe_event("nope", EventType.CHANGE_EVENT, lambda e: None)
+    reasons = [e.reason for e in info.value.args]
+    assert reasons[0] == "API_AttrNotFound" and reasons[-1] == "API_DSFailedRegisteringEvent"
+    with pytest.raises(DevFailed) as info:       # polled attribute without archive criteria
+        dev.subscribe_event("polled", EventType.ARCHIVE_EVENT, lambda e: None)
+    assert info.value.args[0].reason == "API_EventPropertiesNotSet"
+    with pytest.raises(DevFailed) as info:       # not data-ready enabled
+        dev.subscribe_event("value", EventType.DATA_READY_EVENT, lambda e: None)
+    assert info.value.args[0].reason == "API_AttributeNotDataReadyEnabled"
+
+
+def test_bad_arguments_raise_type_errors(dev):
+    with pytest.raises(TypeError):
+        dev.subscribe_event("value", EventType.CHANGE_EVENT, "not a callback")
+    with pytest.raises(TypeError):
+        dev.subscribe_event(EventType.CHANGE_EVENT, lambda e: None)   # only INTERFACE_CHANGE is device-level
+    with pytest.raises(TypeError):
+        dev.subscribe_event("value", EventType.CHANGE_EVENT, lambda e: None, bogus=1)
+
+
+def test_deprecated_filters_signature_as_itango_uses_it(dev, collector):
+    with pytest.warns(DeprecationWarning):
+        eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector, [])
+    dev.PushChange(8.0)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 8.0 for e in evs))
+    dev.unsubscribe_event(eid)
+
+
+def test_sync_mode_has_no_first_read(dev, collector):
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, collector, EventSubMode.Sync)
+    dev.PushChange(9.0)
+    evs = collector.wait_count(1)
+    time.sleep(0.3)
+    assert [e.attr_value.value for e in collector.events] == [9.0]
+    assert evs[0].event_reason == EventReason.Update
+
+
+def test_polled_attribute_periodic_events(dev, collector):
+    dev.subscribe_event("polled", EventType.PERIODIC_EVENT, collector)
+    evs = collector.wait_count(4, timeout=10)
+    vals = [e.attr_value.value for e in evs]
+    assert vals == sorted(vals) and evs[1].event == "periodic"
+    # default event_period 1000 ms: 3 periodic events need >= ~2 s
+    gaps = [evs[i + 1].reception_date.totime() - evs[i].reception_date.totime() for i in range(1, 3)]
+    assert all(0.5 < g < 2.0 for g in gaps), gaps
+
+
+def test_confirmation_is_sent_and_accepted(dev, collector):
+    from tango_core.events import configure, consumer, settings
+    saved = dict(vars(settings.config))
+    configure(keepalive_period=0.2, confirm_period=0.5)
+    try:
+        dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+        deadline = time.monotonic() + 10
+        while consumer._consumer.stats["confirmations"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert consumer._consumer.stats["confirmations"] >= 2
+        dev.PushChange(21.0)
+        collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 21.0 for e in evs))
+        assert not any(e.err for e in collector.events)
+    finally:
+        configure(**saved)
