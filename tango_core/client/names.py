@@ -30,8 +30,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..idl.errors import ConnectionFailed, DevError, WrongNameSyntax
-from ..idl.enums import ErrSeverity
+# idl.errors (and through it numpy) is imported only when an error is raised, so that the shell
+# can read TANGO_HOST for its banner before paying for numpy.
 
 __all__ = [
     "DEFAULT_DB_PORT", "TangoHost", "DeviceName", "AttributeName",
@@ -44,8 +44,16 @@ _ORIGIN_DEV = "DeviceProxy::parse_name()"
 _ORIGIN_ATTR = "AttributeProxy::parse_name()"
 
 
-def _wrong(reason: str, desc: str, origin: str = _ORIGIN_DEV) -> WrongNameSyntax:
+def _wrong(reason: str, desc: str, origin: str = _ORIGIN_DEV) -> Exception:
+    from ..idl.enums import ErrSeverity
+    from ..idl.errors import DevError, WrongNameSyntax
     return WrongNameSyntax(DevError(reason, desc, origin, ErrSeverity.ERR))
+
+
+def _host_not_set(desc: str) -> Exception:
+    from ..idl.enums import ErrSeverity
+    from ..idl.errors import ConnectionFailed, DevError
+    return ConnectionFailed(DevError("API_TangoHostNotSet", desc, "Database::Database", ErrSeverity.ERR))
 
 
 # -- TANGO_HOST ---------------------------------------------------------------------------------
@@ -79,9 +87,7 @@ def _parse_port(text: str, whole: str) -> int:
     except ValueError:
         port = -1
     if not 0 < port < 65536:
-        raise ConnectionFailed(DevError("API_TangoHostNotSet",
-                                        f"TANGO_HOST env. variable syntax incorrect ({whole!r}: bad port {text!r})",
-                                        "Database::Database", ErrSeverity.ERR))
+        raise _host_not_set(f"TANGO_HOST env. variable syntax incorrect ({whole!r}: bad port {text!r})")
     return port
 
 
@@ -102,15 +108,11 @@ def parse_tango_host(text: str) -> TangoHost:
         else:
             host, port = part, DEFAULT_DB_PORT
         if not host:
-            raise ConnectionFailed(DevError("API_TangoHostNotSet",
-                                            f"TANGO_HOST env. variable syntax incorrect ({text!r})",
-                                            "Database::Database", ErrSeverity.ERR))
+            raise _host_not_set(f"TANGO_HOST env. variable syntax incorrect ({text!r})")
         replicas.append((host, port))
     if not replicas:
-        raise ConnectionFailed(DevError("API_TangoHostNotSet",
-                                        "TANGO_HOST env. variable not set, set it and retry "
-                                        "(e.g. TANGO_HOST=<host>:<port>)",
-                                        "Database::Database", ErrSeverity.ERR))
+        raise _host_not_set("TANGO_HOST env. variable not set, set it and retry "
+                                        "(e.g. TANGO_HOST=<host>:<port>)")
     return TangoHost(tuple(replicas))
 
 
@@ -153,10 +155,8 @@ def get_default_tango_host() -> TangoHost:
             return _override
     text = read_tango_host_setting()
     if text is None:
-        raise ConnectionFailed(DevError("API_TangoHostNotSet",
-                                        "TANGO_HOST env. variable not set, set it and retry "
-                                        "(e.g. TANGO_HOST=<host>:<port>)",
-                                        "Database::Database", ErrSeverity.ERR))
+        raise _host_not_set("TANGO_HOST env. variable not set, set it and retry "
+                                        "(e.g. TANGO_HOST=<host>:<port>)")
     return parse_tango_host(text)
 
 

@@ -1,0 +1,304 @@
+"""Transport and Connection behaviour against real peers and hostile sockets.
+
+What a user sees when the network misbehaves: refused ports fail at once, a silent server
+times out within the timeout, 50 threads share one connection, a server that closes idle
+connections or restarts is reconnected to silently.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from tango_core.client.connection import Connection
+from tango_core.client.database import Database
+from tango_core.client.names import parse_tango_host
+from tango_core.idl.errors import CommunicationFailed, ConnectionFailed, DevFailed
+from tango_core.transport.errors import CallTimeout, ConnectFailed, SystemExceptionReply
+from tango_core.transport.sync import GIOPConnection, get_connection
+from tango_core.wire.cdr import CDRReader
+
+
+def _read_bool(r: CDRReader) -> bool:
+    return r.read_boolean()
+
+
+def _host_port(tango_host: str) -> tuple[str, int]:
+    host, port = tango_host.rsplit(":", 1)
+    return host, int(port)
+
+
+def _refused_port() -> int:
+    """A loopback port with nobody listening (bound then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SilentServer:
+    """Accepts TCP connections, reads and discards everything, never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.received = 0
+        self.conns: list[socket.socket] = []
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            threading.Thread(target=self._drain, args=(conn,), daemon=True).start()
+
+    def _drain(self, conn: socket.socket) -> None:
+        while True:
+            try:
+                data = conn.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.received += len(data)
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+# -- transport level ------------------------------------------------------------------------------
+
+
+def test_refused_port_fails_at_once():
+    conn = GIOPConnection("127.0.0.1", _refused_port(), connect_timeout=5.0)
+    t0 = time.monotonic()
+    with pytest.raises(ConnectFailed) as ei:
+        conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=5.0, version=(1, 0))
+    assert time.monotonic() - t0 < 0.5
+    assert "refused" in ei.value.reason
+
+
+def test_silent_server_times_out_within_the_timeout(silent_server):
+    conn = GIOPConnection("127.0.0.1", silent_server.port)
+    t0 = time.monotonic()
+    with pytest.raises(CallTimeout):
+        conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=0.4, version=(1, 0))
+    elapsed = time.monotonic() - t0
+    assert 0.35 <= elapsed < 1.0
+    # the request really went out, and the connection is still there for the next call
+    assert silent_server.received > 0
+    assert conn.connected
+    with pytest.raises(CallTimeout):
+        conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=0.2, version=(1, 0))
+    assert conn.connects == 1
+    conn.close()
+
+
+def test_unknown_object_key_is_a_system_exception(tango_host):
+    conn = get_connection(*_host_port(tango_host))
+    with pytest.raises(SystemExceptionReply) as ei:
+        conn.invoke(b"no-such-object", "_non_existent", None, _read_bool, timeout=3.0)
+    assert ei.value.name == "OBJECT_NOT_EXIST"
+
+
+def test_giop_10_and_12_share_one_connection(tango_host):
+    conn = GIOPConnection(*_host_port(tango_host))
+    read_name = CDRReader.read_string
+    assert conn.invoke(b"database", "_get_name", None, read_name, 3.0, version=(1, 0)) == "sys/database/2"
+    assert conn.invoke(b"database", "_get_name", None, read_name, 3.0, version=(1, 2)) == "sys/database/2"
+    assert conn.connects == 1
+    conn.close()
+
+
+def test_fifty_threads_share_one_connection(tango_host):
+    db = Database(*_host_port(tango_host))
+    results: list[object] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(50)
+
+    def work(i: int) -> None:
+        try:
+            barrier.wait()
+            for _ in range(5):
+                results.append(db.get_device_exported("sys/tg_test/*").value_string)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    assert len(results) == 250
+    assert all(r == ["sys/tg_test/1"] for r in results)
+    conn = get_connection(db.get_db_host(), db.get_db_port_num())
+    assert conn.connects == 1
+
+
+# -- Connection (DevFailed) level ---------------------------------------------------------------------
+
+
+def test_database_on_refused_port_raises_connection_failed_quickly():
+    port = _refused_port()
+    t0 = time.monotonic()
+    with pytest.raises(ConnectionFailed) as ei:
+        Database("127.0.0.1", port)
+    assert time.monotonic() - t0 < 0.5
+    reasons = [e.reason for e in ei.value.args]
+    assert reasons == ["API_CorbaException", "API_CantConnectToDatabase"]
+    assert "TRANSIENT" in ei.value.args[0].desc
+    assert ei.value.args[1].desc == f"Failed to connect to database on host 127.0.0.1 with port {port}"
+
+
+def test_database_on_silent_server_fails_within_its_timeout(silent_server):
+    db = Database._for_tango_host(parse_tango_host(f"127.0.0.1:{silent_server.port}"))
+    db.set_timeout_millis(300)
+    t0 = time.monotonic()
+    with pytest.raises(ConnectionFailed) as ei:
+        db.get_info()
+    assert time.monotonic() - t0 < 1.0
+    assert ei.value.args[0].reason == "API_CorbaException"
+    assert "CallTimedout" in ei.value.args[0].desc
+    assert any(e.reason == "API_CantConnectToDatabase" for e in ei.value.args)
+
+
+def test_command_timeout_is_api_device_timed_out_and_connection_recovers(nodb_server):
+    dev = Connection(nodb_server.device)
+    dev.set_timeout_millis(300)
+    t0 = time.monotonic()
+    with pytest.raises(CommunicationFailed) as ei:
+        dev.command_inout("Sleep", 1.0)
+    assert time.monotonic() - t0 < 0.9
+    assert [e.reason for e in ei.value.args] == ["API_CorbaException", "API_DeviceTimedOut"]
+    assert ei.value.args[1].desc == "Timeout (300 mS) exceeded on device test/nodb/1, command Sleep"
+    dev.set_timeout_millis(3000)
+    assert dev.command_inout("EchoDouble", 2.5) == 2.5
+
+
+def test_server_dev_failed_keeps_its_stack(nodb_server):
+    dev = Connection(nodb_server.device)
+    with pytest.raises(DevFailed) as ei:
+        dev.command_inout("Fail")
+    reasons = [e.reason for e in ei.value.args]
+    assert reasons[0] == "TestDevice_CommandFailed"
+    assert reasons[-1] == "API_CommandFailed"
+    assert ei.value.args[-1].desc == "Failed to execute command_inout on device test/nodb/1, command Fail"
+
+
+def test_nodb_device_speaks_idl_from_is_a_probe(nodb_server):
+    dev = Connection(nodb_server.device)
+    assert dev.get_idl_version() == 6
+    assert dev._ref.is_corbaloc and dev._ref.primary.version == (1, 0)
+    assert dev.get_db_host() == "Unused"
+
+
+def test_db_device_uses_giop_12_from_its_ior(tango_host):
+    dev = Connection("sys/tg_test/1")
+    assert not dev._ref.is_corbaloc and dev._ref.primary.version == (1, 2)
+    assert dev.get_idl_version() == 5  # Debian's TangoTest 9.3.4
+    assert dev.command_inout("DevDouble", 1.25) == 1.25
+
+
+def test_undefined_device_fails_at_construction(tango_host):
+    with pytest.raises(ConnectionFailed) as ei:
+        Connection("sys/tg_test/99")
+    assert ei.value.args[0].reason == "DB_DeviceNotDefined"
+    assert ei.value.args[0].desc == "device sys/tg_test/99 not defined in the database !"
+
+
+def test_unexported_device_constructs_and_fails_on_first_call(tango_host):
+    dev = Connection("sys/access_control/1")
+    with pytest.raises(ConnectionFailed) as ei:
+        dev.command_inout("State", None)
+    assert ei.value.args[0].reason == "API_DeviceNotExported"
+    assert ei.value.args[0].desc == ("Device sys/access_control/1 is not exported "
+                                     "(hint: try starting the device server)")
+    # cppTango throttles reconnection attempts: one per second
+    with pytest.raises(ConnectionFailed) as ei:
+        dev.command_inout("State", None)
+    assert "delayed" in ei.value.args[0].desc
+
+
+def test_stopped_device_server_gives_cant_connect_quickly(peer_factory):
+    db, tt = peer_factory.tango_system()
+    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    assert dev.command_inout("DevLong", 7) == 7
+    tt.stop()
+    t0 = time.monotonic()
+    with pytest.raises(DevFailed) as ei:
+        dev.command_inout("DevLong", 7)
+    assert time.monotonic() - t0 < 2.0
+    assert isinstance(ei.value, (ConnectionFailed, CommunicationFailed))
+    # TangoTest unexports itself on a clean stop, so the re-import tells the user exactly that
+    assert [e.reason for e in ei.value.args] == ["API_DeviceNotExported", "API_CommandFailed"], ei.value
+
+
+def test_restarted_server_on_a_new_port_is_reimported(peer_factory):
+    db, tt = peer_factory.tango_system()
+    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    assert dev.command_inout("DevLong", 1) == 1
+    old = dev._ref.primary
+    tt.restart(new_port=True)
+    assert dev.command_inout("DevLong", 2) == 2  # first call after the restart succeeds
+    new = dev._ref.primary
+    assert (new.port, new.object_key) != (old.port, old.object_key)
+
+
+def test_restarted_server_on_the_same_port_is_reconnected(peer_factory):
+    db, tt = peer_factory.tango_system()
+    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    assert dev.command_inout("DevLong", 1) == 1
+    tt.restart()
+    assert dev.command_inout("DevLong", 3) == 3
+
+
+def test_peer_close_connection_is_handled_silently(peer_factory):
+    """omniORB closes idle connections with CloseConnection (after 180 s by default; 1-2 s here)."""
+    db, tt = peer_factory.tango_system()
+    tt.env.update(ORBinConScanPeriod="1", ORBscanGranularity="1")
+    tt.restart()
+    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    assert dev.command_inout("DevLong", 1) == 1
+    target = dev._ref.primary
+    conn = get_connection(target.host, target.port)
+    before = conn.connects
+    deadline = time.monotonic() + 10
+    while conn.connected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not conn.connected, "the server never closed the idle connection"
+    assert dev.command_inout("DevLong", 5) == 5
+    assert conn.connects == before + 1
+
+
+def test_crashed_device_server_gives_cant_connect_at_once(peer_factory):
+    db, tt = peer_factory.tango_system()
+    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    assert dev.command_inout("DevLong", 7) == 7
+    tt.kill()  # no clean shutdown: the database still holds the old IOR
+    t0 = time.monotonic()
+    with pytest.raises(ConnectionFailed) as ei:
+        dev.command_inout("DevLong", 7)
+    assert time.monotonic() - t0 < 1.0
+    reasons = [e.reason for e in ei.value.args]
+    assert reasons == ["API_CorbaException", "API_CantConnectToDevice", "API_CommandFailed"]
+    assert ei.value.args[1].desc == "Failed to connect to device sys/tg_test/1"
+    assert "TRANSIENT" in ei.value.args[0].desc
