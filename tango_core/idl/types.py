@@ -18,8 +18,10 @@ One style for every type here:
 
 All decoding errors are :class:`tango_core.wire.errors.MarshalError`.
 :class:`DevError` and :class:`NamedDevError` live in :mod:`.errors` and are
-re-exported here.  Types that carry a CORBA ``any`` (AttributeValue_3, the
-history structs) are not decoded here.
+re-exported here.  Members of IDL type ``any`` (the pre-IDL-4 attribute
+values, the history structs) are :class:`CorbaAny` objects; use
+:meth:`CorbaAny.to_union` to get the same :class:`AttrValUnion` an IDL-4+
+device would have sent.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import numpy as np
 
 from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import MarshalError
+from ..wire.typecode import TC_NULL, TCKind, TypeCode, cdr_kind, read_any, write_any
 from .enums import (
     ARM_KIND, AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType,
     DevState, DispLevel, LockerLanguage, PipeWriteType, TraceContextFormat,
@@ -49,7 +52,9 @@ __all__ = [
     "PeriodicEventProp", "ArchiveEventProp", "EventProperties", "AttributeConfig_3",
     "AttributeConfig_5", "PipeConfig", "AttDataReady", "DevIntrChange", "EltInArray",
     "ZmqCallInfo", "JavaClntIdent", "W3CTraceContextV0", "TraceContext", "CppClntIdent_6",
-    "JavaClntIdent_6", "ClntIdent",
+    "JavaClntIdent_6", "ClntIdent", "CorbaAny", "AttributeValue", "AttributeValue_3",
+    "DevCmdHistory", "DevAttrHistory", "DevAttrHistory_3", "DevAttrHistory_4", "DevAttrHistory_5",
+    "DevCmdHistory_4",
 ]
 
 E = TypeVar("E")
@@ -1052,3 +1057,318 @@ class ClntIdent:
             w.write_ulong(self.value)
         else:
             self.value.write(w)
+
+
+# ---------------------------------------------------------------------------
+# values carried in a CORBA ``any`` (IDL 1-3 attribute values, polling history)
+
+#: CDR kind of a sequence element -> the AttrValUnion arm carrying such a sequence.
+_ARM_BY_ELEMENT_KIND = {kind: arm for arm, kind in ARM_KIND.items()
+                        if arm not in (_A.ATT_STATE, _A.DEVICE_STATE, _A.ATT_NO_DATA)}
+#: AttrValUnion arm -> the CmdArgType whose canonical TypeCode carries it in an ``any``.
+_ANY_TYPE_BY_ARM = {
+    _A.ATT_BOOL: CmdArgType.DevVarBooleanArray, _A.ATT_SHORT: CmdArgType.DevVarShortArray,
+    _A.ATT_LONG: CmdArgType.DevVarLongArray, _A.ATT_LONG64: CmdArgType.DevVarLong64Array,
+    _A.ATT_FLOAT: CmdArgType.DevVarFloatArray, _A.ATT_DOUBLE: CmdArgType.DevVarDoubleArray,
+    _A.ATT_UCHAR: CmdArgType.DevVarCharArray, _A.ATT_USHORT: CmdArgType.DevVarUShortArray,
+    _A.ATT_ULONG: CmdArgType.DevVarULongArray, _A.ATT_ULONG64: CmdArgType.DevVarULong64Array,
+    _A.ATT_STRING: CmdArgType.DevVarStringArray, _A.ATT_STATE: CmdArgType.DevVarStateArray,
+    _A.DEVICE_STATE: CmdArgType.DevState, _A.ATT_ENCODED: CmdArgType.DevVarEncodedArray,
+}
+
+
+class CorbaAny:
+    """An IDL ``any``: a TypeCode ``tc`` and ``value`` in :mod:`tango_core.wire.typecode`'s
+    representation (numeric sequences as numpy arrays, structs as tuples, enums as ints).
+
+    Equality compares the encodings, which is exact and copes with nested arrays.
+    """
+
+    __slots__ = ("tc", "value")
+
+    def __init__(self, tc: TypeCode = TC_NULL, value: Any = None) -> None:
+        self.tc = tc
+        self.value = value
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "CorbaAny":
+        tc, value = read_any(r)
+        return cls(tc, value)
+
+    def write(self, w: CDRWriter) -> None:
+        write_any(w, self.tc, self.value)
+
+    @classmethod
+    def from_union(cls, u: AttrValUnion) -> "CorbaAny":
+        """The ``any`` a cppTango IDL-1..3 peer uses for the same attribute value."""
+        if u.arm is _A.ATT_NO_DATA:
+            return cls()
+        from .command_any import command_typecode  # same layer; imported late to avoid a cycle
+
+        arm = u.arm
+        if arm is _A.DEVICE_STATE:
+            value: Any = int(u.value)
+        elif arm is _A.ATT_STATE:
+            value = np.fromiter((int(s) for s in u.value), dtype=np.uint32)
+        elif arm is _A.ATT_ENCODED:
+            value = [(e.encoded_format, e.encoded_data) for e in u.value]
+        else:
+            value = u.value
+        return cls(command_typecode(_ANY_TYPE_BY_ARM[arm]), value)
+
+    def to_union(self) -> AttrValUnion:
+        """This attribute value as the AttrValUnion arm an IDL-4+ device sends for it."""
+        tc = self.tc.unalias()
+        kind = tc.kind
+        if kind in (TCKind.tk_null, TCKind.tk_void):
+            return AttrValUnion.no_data()
+        if kind == TCKind.tk_enum:
+            return AttrValUnion(_A.DEVICE_STATE, _state_of(self.value))
+        if kind == TCKind.tk_sequence:
+            elem = tc.content_type.unalias()
+            ekind = cdr_kind(elem)
+            if ekind is not None and ekind in _ARM_BY_ELEMENT_KIND:
+                return AttrValUnion(_ARM_BY_ELEMENT_KIND[ekind], self.value)
+            if elem.kind == TCKind.tk_string:
+                return AttrValUnion(_A.ATT_STRING, list(self.value))
+            if elem.kind == TCKind.tk_enum:
+                return AttrValUnion(_A.ATT_STATE, [_state_of(v) for v in self.value])
+            if elem.kind == TCKind.tk_struct and len(elem.members) == 2:
+                return AttrValUnion(_A.ATT_ENCODED, [DevEncoded(f, bytes(np.asarray(d, dtype=np.uint8)))
+                                                     for f, d in self.value])
+        raise MarshalError(f"an attribute value cannot have TypeCode {self.tc!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CorbaAny):
+            return NotImplemented
+        return _encoded(self) == _encoded(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"CorbaAny({self.tc!r}, {self.value!r})"
+
+
+def _encoded(obj: Any) -> bytes:
+    w = CDRWriter()
+    obj.write(w)
+    return w.getvalue()
+
+
+def _state_of(v: int) -> DevState:
+    try:
+        return _STATES[int(v)]
+    except KeyError:
+        raise MarshalError(f"invalid DevState value {v}") from None
+
+
+@dataclass(slots=True)
+class AttributeValue:
+    """IDL-1/2 attribute value (read_attributes, read_attributes_2, write_attributes*)."""
+    value: CorbaAny = field(default_factory=CorbaAny)
+    quality: AttrQuality = AttrQuality.ATTR_VALID
+    time: TimeVal = field(default_factory=TimeVal)
+    name: str = ""
+    dim_x: int = 0
+    dim_y: int = 0
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeValue":
+        return cls(CorbaAny.read(r), _enum(AttrQuality, r.read_enum()), TimeVal.read(r), r.read_string(),
+                   r.read_long(), r.read_long())
+
+    def write(self, w: CDRWriter) -> None:
+        self.value.write(w)
+        w.write_enum(self.quality)
+        self.time.write(w)
+        w.write_string(self.name)
+        w.write_long(self.dim_x)
+        w.write_long(self.dim_y)
+
+
+@dataclass(slots=True)
+class AttributeValue_3:  # noqa: N801 - IDL name
+    """IDL-3 attribute value (read_attributes_3)."""
+    value: CorbaAny = field(default_factory=CorbaAny)
+    quality: AttrQuality = AttrQuality.ATTR_VALID
+    time: TimeVal = field(default_factory=TimeVal)
+    name: str = ""
+    r_dim: AttributeDim = field(default_factory=AttributeDim)
+    w_dim: AttributeDim = field(default_factory=AttributeDim)
+    err_list: list[DevError] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "AttributeValue_3":
+        return cls(CorbaAny.read(r), _enum(AttrQuality, r.read_enum()), TimeVal.read(r), r.read_string(),
+                   AttributeDim.read(r), AttributeDim.read(r), read_dev_error_list(r))
+
+    def write(self, w: CDRWriter) -> None:
+        self.value.write(w)
+        w.write_enum(self.quality)
+        self.time.write(w)
+        w.write_string(self.name)
+        self.r_dim.write(w)
+        self.w_dim.write(w)
+        write_dev_error_list(w, self.err_list)
+
+
+@dataclass(slots=True)
+class DevCmdHistory:
+    time: TimeVal = field(default_factory=TimeVal)
+    cmd_failed: bool = False
+    value: CorbaAny = field(default_factory=CorbaAny)
+    errors: list[DevError] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevCmdHistory":
+        return cls(TimeVal.read(r), r.read_boolean(), CorbaAny.read(r), read_dev_error_list(r))
+
+    def write(self, w: CDRWriter) -> None:
+        self.time.write(w)
+        w.write_boolean(self.cmd_failed)
+        self.value.write(w)
+        write_dev_error_list(w, self.errors)
+
+
+@dataclass(slots=True)
+class DevAttrHistory:
+    attr_failed: bool = False
+    value: AttributeValue = field(default_factory=AttributeValue)
+    errors: list[DevError] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevAttrHistory":
+        return cls(r.read_boolean(), AttributeValue.read(r), read_dev_error_list(r))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_boolean(self.attr_failed)
+        self.value.write(w)
+        write_dev_error_list(w, self.errors)
+
+
+@dataclass(slots=True)
+class DevAttrHistory_3:  # noqa: N801 - IDL name
+    attr_failed: bool = False
+    value: AttributeValue_3 = field(default_factory=AttributeValue_3)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevAttrHistory_3":
+        return cls(r.read_boolean(), AttributeValue_3.read(r))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_boolean(self.attr_failed)
+        self.value.write(w)
+
+
+def _read_quality_list(r: CDRReader) -> list[AttrQuality]:
+    return [_enum(AttrQuality, q) for q in r.read_array("ulong").tolist()]
+
+
+def _read_error_list_list(r: CDRReader) -> list[list[DevError]]:
+    return r.read_seq(read_dev_error_list, 4)
+
+
+def _write_error_list_list(w: CDRWriter, lists: Sequence[Sequence[DevError]]) -> None:
+    w.write_seq(lists, write_dev_error_list)
+
+
+@dataclass(slots=True)
+class DevAttrHistory_4:  # noqa: N801 - IDL name
+    """Polling history of an attribute (IDL 4), values of all records concatenated in ``value``;
+    the ``*_array`` lists say which records the preceding list's entries apply to."""
+    name: str = ""
+    dates: list[TimeVal] = field(default_factory=list)
+    value: CorbaAny = field(default_factory=CorbaAny)
+    quals: list[AttrQuality] = field(default_factory=list)
+    quals_array: list[EltInArray] = field(default_factory=list)
+    r_dims: list[AttributeDim] = field(default_factory=list)
+    r_dims_array: list[EltInArray] = field(default_factory=list)
+    w_dims: list[AttributeDim] = field(default_factory=list)
+    w_dims_array: list[EltInArray] = field(default_factory=list)
+    errors: list[list[DevError]] = field(default_factory=list)
+    errors_array: list[EltInArray] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevAttrHistory_4":
+        return cls(r.read_string(), *_read_history_tail(r))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        _write_history_tail(w, self)
+
+
+@dataclass(slots=True)
+class DevAttrHistory_5:  # noqa: N801 - IDL name
+    """As :class:`DevAttrHistory_4`, plus the attribute's format and data type."""
+    name: str = ""
+    data_format: AttrDataFormat = AttrDataFormat.SCALAR
+    data_type: CmdArgType | int = CmdArgType.DevVoid
+    dates: list[TimeVal] = field(default_factory=list)
+    value: CorbaAny = field(default_factory=CorbaAny)
+    quals: list[AttrQuality] = field(default_factory=list)
+    quals_array: list[EltInArray] = field(default_factory=list)
+    r_dims: list[AttributeDim] = field(default_factory=list)
+    r_dims_array: list[EltInArray] = field(default_factory=list)
+    w_dims: list[AttributeDim] = field(default_factory=list)
+    w_dims_array: list[EltInArray] = field(default_factory=list)
+    errors: list[list[DevError]] = field(default_factory=list)
+    errors_array: list[EltInArray] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevAttrHistory_5":
+        return cls(r.read_string(), _enum(AttrDataFormat, r.read_enum()), _data_type(r.read_long()),
+                   *_read_history_tail(r))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        w.write_enum(self.data_format)
+        w.write_long(self.data_type)
+        _write_history_tail(w, self)
+
+
+def _read_history_tail(r: CDRReader) -> tuple:
+    """The members shared by DevAttrHistory_4/_5, from ``dates`` on."""
+    return (r.read_seq(TimeVal.read, 12), CorbaAny.read(r), _read_quality_list(r),
+            r.read_seq(EltInArray.read, 8), r.read_seq(AttributeDim.read, 8), r.read_seq(EltInArray.read, 8),
+            r.read_seq(AttributeDim.read, 8), r.read_seq(EltInArray.read, 8), _read_error_list_list(r),
+            r.read_seq(EltInArray.read, 8))
+
+
+def _write_history_tail(w: CDRWriter, h: Any) -> None:
+    write_list(w, h.dates)
+    h.value.write(w)
+    w.write_array("ulong", [int(q) for q in h.quals])
+    write_list(w, h.quals_array)
+    write_list(w, h.r_dims)
+    write_list(w, h.r_dims_array)
+    write_list(w, h.w_dims)
+    write_list(w, h.w_dims_array)
+    _write_error_list_list(w, h.errors)
+    write_list(w, h.errors_array)
+
+
+@dataclass(slots=True)
+class DevCmdHistory_4:  # noqa: N801 - IDL name
+    """Polling history of a command (IDL 4): results of all records concatenated in ``value``."""
+    dates: list[TimeVal] = field(default_factory=list)
+    value: CorbaAny = field(default_factory=CorbaAny)
+    dims: list[AttributeDim] = field(default_factory=list)
+    dims_array: list[EltInArray] = field(default_factory=list)
+    errors: list[list[DevError]] = field(default_factory=list)
+    errors_array: list[EltInArray] = field(default_factory=list)
+    cmd_type: CmdArgType | int = CmdArgType.DevVoid
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevCmdHistory_4":
+        return cls(r.read_seq(TimeVal.read, 12), CorbaAny.read(r), r.read_seq(AttributeDim.read, 8),
+                   r.read_seq(EltInArray.read, 8), _read_error_list_list(r), r.read_seq(EltInArray.read, 8),
+                   _data_type(r.read_long()))
+
+    def write(self, w: CDRWriter) -> None:
+        write_list(w, self.dates)
+        self.value.write(w)
+        write_list(w, self.dims)
+        write_list(w, self.dims_array)
+        _write_error_list_list(w, self.errors)
+        write_list(w, self.errors_array)
+        w.write_long(self.cmd_type)
