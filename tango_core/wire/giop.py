@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import struct
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, Union
 
@@ -463,7 +464,7 @@ class MessageReader:
         self.max_size = max_size
         self._buf = bytearray()
         self._partial: dict[int | None, bytearray] = {}  # request id -> message being reassembled
-        self._ready: list[Message] = []
+        self._ready: deque[Message] = deque()
 
     def feed(self, data: bytes) -> None:
         self._buf += data
@@ -477,7 +478,7 @@ class MessageReader:
         return max(1, HEADER_SIZE + hdr.size - len(self._buf))
 
     def next_message(self) -> Message | None:
-        return self._ready.pop(0) if self._ready else None
+        return self._ready.popleft() if self._ready else None
 
     def _split(self) -> None:
         while len(self._buf) >= HEADER_SIZE:
@@ -506,6 +507,7 @@ class MessageReader:
                 raise MarshalError(f"Fragment for unknown request {rid}")
             if len(head) + len(payload) - HEADER_SIZE > self.max_size:
                 raise MessageTooLarge("reassembled GIOP message exceeds the size limit")
+            self._check_pending(len(payload))
             head += payload
             if not hdr.more_fragments:
                 del self._partial[rid]
@@ -519,9 +521,15 @@ class MessageReader:
                 if hdr.size < 4:
                     raise MarshalError("fragmented message too short")
                 rid = (_SIZE_LE if hdr.little_endian else _SIZE_BE).unpack_from(frame, HEADER_SIZE)[0]
+            self._check_pending(len(frame))
             self._partial[rid] = bytearray(frame)
             return
         self._ready.append(parse_message(frame))
+
+    def _check_pending(self, extra: int) -> None:
+        # Messages under reassembly share the limit, or a peer could open many request ids at once.
+        if sum(len(h) for h in self._partial.values()) + extra > self.max_size:
+            raise MessageTooLarge("GIOP messages being reassembled exceed the size limit together")
 
     def _complete(self, head: bytearray) -> None:
         little = bool(head[6] & 1)

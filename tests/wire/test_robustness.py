@@ -380,3 +380,22 @@ def test_fragment_for_unknown_request_is_refused():
     frag = b"GIOP\x01\x02\x01\x07" + _le("II", 8, 99) + b"\x00" * 4
     with pytest.raises(MarshalError):
         giop.MessageReader().feed(frag)
+
+
+def test_concurrent_partial_messages_share_the_size_limit():
+    """Many half-sent fragmented messages (distinct request ids) cannot together exceed the limit."""
+    reader = giop.MessageReader(max_size=10_000)
+    with pytest.raises(MessageTooLarge):
+        for rid in range(100):
+            start = b"GIOP\x01\x02\x03\x01" + _le("II", 1020, rid) + b"\x00" * 1016
+            reader.feed(start)
+
+
+def test_many_ready_messages_are_returned_in_order():
+    stream = b"".join(giop.build_reply(i, write_body=lambda w, i=i: w.write_ulong(i)) for i in range(3000))
+    reader = giop.MessageReader()
+    reader.feed(stream)
+    ids = []
+    while (m := reader.next_message()) is not None:
+        ids.append(m.request_id)
+    assert ids == list(range(3000))
