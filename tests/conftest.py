@@ -15,6 +15,10 @@ Peer fixtures (session scope unless noted; each peer is started once, on demand)
                       test/dev/1 and test/dev/2 (``.devices`` full names, ``.short_names``).
 * ``peer_factory``    (function scope) private peers, stopped when the test ends.
 
+Session servers are shared by all tests: do not rely on the initial value of a writable attribute
+(TestDevice's ``Init`` command restores them all), and leave polling/event set-up as you found it
+when another test could mind.
+
 Session peers found dead after a test (a test stopped or killed one) are restarted before the
 next test.  If a peer cannot start the test is skipped with the reason, but under CI=true it fails.
 When a test fails, what each peer logged during it is attached to the report.

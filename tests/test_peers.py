@@ -59,8 +59,11 @@ def test_nodb_server_serves_testdevice_without_database(nodb_server) -> None:
     assert nodb_server.device.endswith("/test/nodb/1#dbase=no")
     dev = tango.DeviceProxy(nodb_server.device)
     assert dev.state() == tango.DevState.ON
+    dev.command_inout("Init")  # session servers are shared: Init restores TestDevice's initial values
     assert dev.read_attribute("encoded_rw").value == ("json", b'{"answer": 42}')
     assert dev.read_attribute("mode").value == 1
+    dev.write_attribute("encoded_rw", ("raw", b"\x00\xff"))
+    assert dev.read_attribute("encoded_rw").value == ("raw", b"\x00\xff")
     np.testing.assert_array_equal(dev.read_attribute("double_image_ro").value,
                                   np.arange(12).reshape(3, 4) / 2.0)
     with pytest.raises(tango.DevFailed) as info:
