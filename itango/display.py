@@ -46,32 +46,33 @@ __all__ = [
 # colours
 # --------------------------------------------------------------------------------------------
 
-#: quality name -> (HTML background, HTML foreground, ANSI SGR code for the terminal)
-QUALITY_COLORS: dict[str, tuple[str, str, str]] = {
-    "ATTR_VALID": ("#3ddc3d", "#000000", "32"),
-    "ATTR_ALARM": ("#ff4500", "#ffffff", "1;31"),
-    "ATTR_WARNING": ("#ff8c00", "#000000", "33"),
-    "ATTR_CHANGING": ("#80a0ff", "#000000", "34"),
-    "ATTR_INVALID": ("#808080", "#ffffff", "90"),
+#: quality name -> (HTML background, HTML foreground, ANSI SGR for text, ANSI SGR for a badge).
+#: Badges use 256-colour backgrounds (orange has no 16-colour code); qtconsole renders them too.
+QUALITY_COLORS: dict[str, tuple[str, str, str, str]] = {
+    "ATTR_VALID": ("#3ddc3d", "#000000", "32", "42;30"),
+    "ATTR_ALARM": ("#ff4500", "#ffffff", "1;31", "48;5;202;97;1"),
+    "ATTR_WARNING": ("#ff8c00", "#000000", "33", "48;5;208;30"),
+    "ATTR_CHANGING": ("#80a0ff", "#000000", "34", "48;5;111;30"),
+    "ATTR_INVALID": ("#808080", "#ffffff", "90", "100;97"),
 }
-_UNKNOWN_COLOR = ("#808080", "#000000", "90")
+_UNKNOWN_COLOR = ("#808080", "#000000", "90", "100;97")
 
-#: DevState name -> (HTML background, HTML foreground, ANSI SGR code), Jive's state palette.
-STATE_COLORS: dict[str, tuple[str, str, str]] = {
-    "ON": ("#00ff00", "#000000", "32"),
-    "OFF": ("#ffffff", "#000000", "37"),
-    "CLOSE": ("#ffffff", "#000000", "37"),
-    "OPEN": ("#00ff00", "#000000", "32"),
-    "INSERT": ("#ffffff", "#000000", "37"),
-    "EXTRACT": ("#00ff00", "#000000", "32"),
-    "MOVING": ("#80a0ff", "#000000", "34"),
-    "STANDBY": ("#ffff00", "#000000", "33"),
-    "FAULT": ("#ff0000", "#ffffff", "1;31"),
-    "INIT": ("#cccc7a", "#000000", "33"),
-    "RUNNING": ("#00b000", "#ffffff", "32"),
-    "ALARM": ("#ff8c00", "#000000", "1;33"),
-    "DISABLE": ("#ff00ff", "#000000", "35"),
-    "UNKNOWN": ("#808080", "#ffffff", "90"),
+#: DevState name -> (HTML background, HTML foreground, ANSI text SGR, ANSI badge SGR), Jive's palette.
+STATE_COLORS: dict[str, tuple[str, str, str, str]] = {
+    "ON": ("#00ff00", "#000000", "32", "42;30"),
+    "OFF": ("#ffffff", "#000000", "37", "47;30"),
+    "CLOSE": ("#ffffff", "#000000", "37", "47;30"),
+    "OPEN": ("#00ff00", "#000000", "32", "42;30"),
+    "INSERT": ("#ffffff", "#000000", "37", "47;30"),
+    "EXTRACT": ("#00ff00", "#000000", "32", "42;30"),
+    "MOVING": ("#80a0ff", "#000000", "34", "48;5;111;30"),
+    "STANDBY": ("#ffff00", "#000000", "33", "43;30"),
+    "FAULT": ("#ff0000", "#ffffff", "1;31", "41;97;1"),
+    "INIT": ("#cccc7a", "#000000", "33", "48;5;186;30"),
+    "RUNNING": ("#00b000", "#ffffff", "32", "48;5;28;97"),
+    "ALARM": ("#ff8c00", "#000000", "1;33", "48;5;208;30"),
+    "DISABLE": ("#ff00ff", "#000000", "35", "45;30"),
+    "UNKNOWN": ("#808080", "#ffffff", "90", "100;97"),
 }
 
 #: how long a renderer may wait for one answer from a device (ms); see ``_short_timeout``.
@@ -90,11 +91,11 @@ def _name(value: Any) -> str:
     return name if isinstance(name, str) else str(value)
 
 
-def _quality_colors(quality: Any) -> tuple[str, str, str]:
+def _quality_colors(quality: Any) -> tuple[str, str, str, str]:
     return QUALITY_COLORS.get(_name(quality), _UNKNOWN_COLOR)
 
 
-def _state_colors(state: Any) -> tuple[str, str, str]:
+def _state_colors(state: Any) -> tuple[str, str, str, str]:
     return STATE_COLORS.get(_name(state), _UNKNOWN_COLOR)
 
 
@@ -106,8 +107,13 @@ def _esc(value: Any) -> str:
     return _html.escape(str(value), quote=True)
 
 
-def _badge_html(text: str, colors: tuple[str, str, str]) -> str:
-    bg, fg, _ = colors
+def _badge_ansi(text: str, colors: tuple[str, str, str, str], color: bool) -> str:
+    """A label on a coloured background in the terminal (like Jive's state/quality fields)."""
+    return _ansi(f" {text} ", colors[3], color) if color else text
+
+
+def _badge_html(text: str, colors: tuple[str, ...]) -> str:
+    bg, fg = colors[0], colors[1]
     return (f'<span style="background:{bg};color:{fg};padding:0 6px;border-radius:3px;'
             f'font-family:monospace;font-weight:bold">{_esc(text)}</span>')
 
@@ -318,7 +324,7 @@ def devfailed_html(exc: Any) -> str:
     rows = []
     for i, err in enumerate(errors):
         sev = _name(err.severity)
-        sev_colors = ("#c00000", "#ffffff", "") if sev in ("ERR", "PANIC") else ("#ff8c00", "#000", "")
+        sev_colors = ("#c00000", "#ffffff") if sev in ("ERR", "PANIC") else ("#ff8c00", "#000")
         rows.append([str(i), _badge_html(sev, sev_colors), f"<b>{_esc(err.reason)}</b>",
                      _pre(str(err.desc).strip()), _pre(str(err.origin).strip())])
     name = type(exc).__name__ if isinstance(exc, BaseException) else "DevFailed"
@@ -432,7 +438,7 @@ def device_text(proxy: Any, color: bool = False, summary: DeviceSummary | None =
     s = summary or device_summary(proxy)
     rows = _device_rows(s)
     if s.reachable:
-        rows.insert(0, ("state", _ansi(_name(s.state), _state_colors(s.state)[2], color)))
+        rows.insert(0, ("state", _badge_ansi(_name(s.state), _state_colors(s.state), color)))
         rows.append((f"attributes ({len(s.attributes)})", _names_preview(s.attributes)))
         rows.append((f"commands ({len(s.commands)})", _names_preview(s.commands)))
     else:
@@ -523,7 +529,7 @@ def device_attribute_text(da: Any, color: bool = False) -> str:
     if quality is None and getattr(da, "has_failed", False):
         stack = _try(da.get_err_stack, [])
         return _ansi(title + "  read FAILED", "1;31", color) + "\n" + devfailed_text(stack, color)
-    label = _ansi(_name(quality), _quality_colors(quality)[2], color)
+    label = _badge_ansi(_name(quality), _quality_colors(quality), color)
     return _card_text(f"{title}  {label}", rows)
 
 
@@ -532,7 +538,7 @@ def device_attribute_html(da: Any) -> str:
     if quality is None and getattr(da, "has_failed", False):
         stack = _try(da.get_err_stack, [])
         return _card_html(title, [("error", devfailed_html(stack))],
-                          _badge_html("FAILED", ("#c00000", "#ffffff", "")))
+                          _badge_html("FAILED", ("#c00000", "#ffffff")))
     return _card_html(title, [(k, _esc(v)) for k, v in rows], quality_badge_html(quality))
 
 

@@ -25,10 +25,11 @@ import json
 import os
 import sys
 import tempfile
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 __all__ = ["KERNEL_NAME", "DISPLAY_NAME", "MissingDependency", "kernel_argv", "kernelspec",
-           "install_kernelspec", "start_kernel", "run_qtconsole", "main", "kernel_main", "qtconsole_main"]
+           "install_kernelspec", "temporary_kernelspec", "start_kernel", "run_qtconsole", "main", "kernel_main", "qtconsole_main"]
 
 KERNEL_NAME = "itango"
 DISPLAY_NAME = "ITango"
@@ -81,6 +82,25 @@ def install_kernelspec(name: str = KERNEL_NAME, display_name: str = DISPLAY_NAME
         return KernelSpecManager().install_kernel_spec(tmp, name, user=user, prefix=prefix)
 
 
+@contextmanager
+def temporary_kernelspec(name: str = KERNEL_NAME) -> Iterator[str]:
+    """Put a throw-away itango kernelspec first on ``JUPYTER_PATH`` (for this process and the
+    kernels it starts) and remove it afterwards; yields the spec's name."""
+    old = os.environ.get("JUPYTER_PATH")
+    with tempfile.TemporaryDirectory(prefix="itango-jupyter-") as tmp:
+        spec_dir = os.path.join(tmp, "kernels", name)
+        os.makedirs(spec_dir)
+        _write_spec_dir(spec_dir, kernelspec())
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([tmp] + ([old] if old else []))
+        try:
+            yield name
+        finally:
+            if old is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = old
+
+
 def start_kernel(argv: Sequence[str]) -> int:
     """Run an IPython kernel with the itango extension (blocks until the kernel exits)."""
     _require("ipykernel", "itango kernel")
@@ -105,15 +125,11 @@ def run_qtconsole(argv: Sequence[str]) -> int:
     from qtconsole.qtconsoleapp import JupyterQtConsoleApp
 
     args = list(argv)
-    with tempfile.TemporaryDirectory(prefix="itango-jupyter-") as tmp:
-        if not any(a == "--kernel" or a.startswith("--kernel=") for a in args):
-            spec_dir = os.path.join(tmp, "kernels", KERNEL_NAME)
-            os.makedirs(spec_dir)
-            _write_spec_dir(spec_dir, kernelspec())
-            os.environ["JUPYTER_PATH"] = os.pathsep.join(
-                [tmp] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
-            args = ["--kernel", KERNEL_NAME] + args
-        JupyterQtConsoleApp.launch_instance(argv=args)
+    if any(a == "--kernel" or a.startswith("--kernel=") for a in args):
+        JupyterQtConsoleApp.launch_instance(argv=args)   # the user picked a kernelspec
+        return 0
+    with temporary_kernelspec() as name:
+        JupyterQtConsoleApp.launch_instance(argv=["--kernel", name, *args])
     return 0
 
 

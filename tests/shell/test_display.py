@@ -58,7 +58,7 @@ def test_device_card_shows_class_server_state_and_interface(shell, tg, tango_hos
 def test_device_card_colours_state_in_terminal(shell, tg):
     shell.colors = "linux"
     text, _ = formats(shell, tg)
-    assert "\x1b[32mRUNNING\x1b[0m" in text
+    assert "\x1b[48;5;28;97m RUNNING \x1b[0m" in text  # dark-green badge
 
 
 def test_unreachable_device_card_is_quick_and_says_why(shell, tango_host):
@@ -108,7 +108,7 @@ def test_scalar_attribute_valid_quality(shell, tg):
     assert re.search(r"background:#3ddc3d[^>]*>ATTR_VALID<", page)
     check_html(page)
     shell.colors = "linux"
-    assert "\x1b[32mATTR_VALID\x1b[0m" in formats(shell, da)[0]
+    assert "\x1b[42;30m ATTR_VALID \x1b[0m" in formats(shell, da)[0]  # green badge
 
 
 def test_invalid_quality_is_grey(shell, nodb_server):
@@ -119,7 +119,7 @@ def test_invalid_quality_is_grey(shell, nodb_server):
     assert text.splitlines()[0].endswith("ATTR_INVALID")
     assert re.search(r"background:#808080[^>]*>ATTR_INVALID<", page)
     shell.colors = "linux"
-    assert "\x1b[90mATTR_INVALID\x1b[0m" in formats(shell, da)[0]
+    assert "\x1b[100;97m ATTR_INVALID \x1b[0m" in formats(shell, da)[0]  # grey badge
 
 
 def test_large_image_is_summarised(shell, tg):
