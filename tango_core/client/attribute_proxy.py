@@ -42,7 +42,7 @@ class AttributeProxy:
 
             th = parsed.device.tango_host()
             db = Database(th.host, th.port)
-            full = db.get_attribute_alias(parsed.alias)
+            full = db.get_attribute_from_alias(parsed.alias)
             dev_name, _, attr = full.rpartition("/")
             if parsed.device.host is not None:
                 dev_name = f"tango://{parsed.device.host}:{parsed.device.port}/{dev_name}"

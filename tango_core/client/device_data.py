@@ -128,21 +128,31 @@ def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:
         return np.frombuffer(bytes(v), dtype=np.uint8).copy()
     if not _is_sequence(v):
         raise seq_expected()
-    arr = v if isinstance(v, np.ndarray) else np.asarray(list(v))
-    if arr.ndim > 1:
-        arr = arr.reshape(-1)
+    seq = v
+    arr = v.reshape(-1) if isinstance(v, np.ndarray) else np.asarray(seq if isinstance(seq, list) else list(seq))
     if arr.size == 0:
         return np.empty(0, dtype=dtype)
     kind = arr.dtype.kind
-    if kind not in "biuf":
+    if kind == "O":
+        if not all(isinstance(x, (numbers.Real, np.number, np.bool_)) for x in arr.reshape(-1)):
+            raise _BadArg
+    elif kind not in "biuf":
         raise _BadArg
-    if kind == "f" and dtype.kind in "iu":
-        arr = arr.astype(np.int64)
-    if dtype.kind == "u" and elem != T.DevUChar and arr.dtype.kind in "i" and (arr < 0).any():
+    if dtype.kind in "iu" and kind in "fO" and not isinstance(v, np.ndarray):
+        # Python ints beyond int64 were widened to float/object by numpy: convert exactly
+        try:
+            return np.array(list(seq), dtype=dtype)
+        except (OverflowError, ValueError, TypeError):
+            if elem == T.DevUChar:
+                return np.array(list(seq), dtype=np.int64).astype(np.uint8)
+            raise _BadArg from None
+    if kind == "O":
+        arr = arr.astype(np.float64 if dtype.kind == "f" else np.int64)
+    if dtype.kind == "u" and elem != T.DevUChar and arr.dtype.kind == "i" and (arr < 0).any():
         raise _BadArg
     if dtype.kind == "b":
         return arr.astype(bool)
-    return arr.astype(dtype, copy=False) if arr.dtype == dtype else arr.astype(dtype)
+    return arr if arr.dtype == dtype else arr.astype(dtype)
 
 
 def _to_string_list(v: Any) -> list[str]:

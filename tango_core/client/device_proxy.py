@@ -136,6 +136,17 @@ class DeviceProxy(Connection):
         d["_cache_lock"] = threading.Lock()
         d["_dynamic_frozen"] = True
         Connection.__init__(self, *args, **kwargs)
+        self._canonical_name()
+
+    def _canonical_name(self) -> None:
+        """PyTango shows device names lower-cased, and the real name behind an alias."""
+        if self._name.is_alias and self._name.dbase:
+            try:
+                self._dev_name = self._database().get_device_from_alias(self._name.name)
+            except DevFailed:
+                pass
+        else:
+            self._dev_name = self._dev_name.lower()
 
     def __str__(self) -> str:
         return self.__repr__()
@@ -237,7 +248,7 @@ class DeviceProxy(Connection):
     def alias(self) -> str:
         """The device alias from the Database (DevFailed DB_AliasNotDefined-like if none)."""
         db = self._database_or_raise()
-        return db.get_alias(self.dev_name())
+        return db.get_alias_from_device(self.dev_name())
 
     def get_device_db(self):
         return self._database_or_raise() if self.is_dbase_used() else None
