@@ -250,7 +250,8 @@ class Database(Connection):
         return DbDatum(serv_name, self._call("DbGetInstanceNameList", serv_name, _STR))
 
     def get_server_class_list(self, server: str) -> DbDatum:
-        return DbDatum(server, self._call("DbGetDeviceServerClassList", server, _STR))
+        classes = self._call("DbGetDeviceServerClassList", server, _STR)
+        return DbDatum(server, [c for c in classes if c != "DServer"])  # as cppTango does
 
     def get_device_class_list(self, server: str) -> DbDatum:
         return DbDatum("server", self._call("DbGetDeviceClassList", server, _STR))

@@ -1,0 +1,239 @@
+"""Database API against both real database servers: PyTango's DataBaseds (sqlite) and the C++
+DataBaseds on MariaDB.  Return types and printed forms follow PyTango; results are compared with
+what PyTango itself (the test peer) reads from the same database where that is meaningful."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pytest
+
+from tango_core.client.database import Database, get_database
+from tango_core.client.db_types import DbDatum, DbDevFullInfo, DbDevImportInfo, DbDevInfo, DeviceInventoryEntry
+from tango_core.client.names import set_default_tango_host
+from tango_core.idl.errors import DevFailed
+
+
+@pytest.fixture(params=["pytango-db", "cpp-db"])
+def db_host(request) -> str:
+    fixture = "tango_host" if request.param == "pytango-db" else "cpp_tango_host"
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def db(db_host) -> Database:
+    host, port = db_host.rsplit(":", 1)
+    return Database(host, port)
+
+
+@pytest.fixture
+def pytango_db(db_host):
+    import tango  # the test peer, as an oracle
+    host, port = db_host.rsplit(":", 1)
+    return tango.Database(host, int(port))
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def test_constructors_and_location(db_host):
+    host, port = db_host.rsplit(":", 1)
+    for db in (Database(host, port), Database(host, int(port)), Database(f"tango://{db_host}"),
+               Database(db_host)):
+        assert db.get_db_host() == host and db.get_db_port() == port and db.get_db_port_num() == int(port)
+        assert repr(db) == str(db) == f"Database({host}, {port})"
+        assert db.dev_name() == "sys/database/2"
+        assert db.get_timeout_millis() == 3000
+
+
+def test_default_database_follows_tango_host_and_switch(tango_host, cpp_tango_host):
+    assert Database().get_db_port() == tango_host.rsplit(":", 1)[1]
+    set_default_tango_host(cpp_tango_host)
+    try:
+        assert Database().get_db_port() == cpp_tango_host.rsplit(":", 1)[1]
+        assert get_database().get_db_port() == cpp_tango_host.rsplit(":", 1)[1]
+    finally:
+        set_default_tango_host(None)
+    assert Database().get_db_port() == tango_host.rsplit(":", 1)[1]
+
+
+def test_dynamic_attributes_allowed(db):
+    db._db_cache = {"x": 1}  # ITango stores its cache on the Database object
+    assert db._db_cache == {"x": 1}
+
+
+def test_get_info(db):
+    info = db.get_info()
+    assert isinstance(info, str)
+    assert info.startswith("TANGO Database")
+    assert "Running since" in info and "Devices defined" in info
+
+
+def test_device_lists(db, pytango_db):
+    exported = db.get_device_exported("*")
+    assert isinstance(exported, DbDatum) and exported.name == "*"
+    assert "sys/tg_test/1" in exported.value_string and "sys/database/2" in exported.value_string
+    assert list(exported) == list(pytango_db.get_device_exported("*"))
+    assert list(db.get_device_name("TangoTest/test", "TangoTest")) == ["sys/tg_test/1"]
+    assert "sys" in db.get_device_domain("*")
+    assert "tg_test" in db.get_device_family("sys/*")
+    assert list(db.get_device_member("sys/tg_test/*")) == ["1"]
+    servers = db.get_server_list()
+    assert servers.name == "server" and "TangoTest/test" in servers
+    assert list(servers) == list(pytango_db.get_server_list())
+    classes = db.get_class_list("*")
+    assert "TangoTest" in classes and "DServer" in classes
+    pairs = list(db.get_device_class_list("TangoTest/test"))
+    assert dict(zip(pairs[0::2], pairs[1::2]))["sys/tg_test/1"] == "TangoTest"
+    assert list(db.get_server_class_list("TangoTest/test")) == ["TangoTest"]
+    assert db.get_class_for_device("sys/tg_test/1") == "TangoTest"
+    assert "TangoTest" in db.get_server_name_list()
+    assert list(db.get_instance_name_list("TangoTest")) == ["test"]
+
+
+def test_import_device_and_device_info(db, pytango_db):
+    info = db.import_device("sys/tg_test/1")
+    assert isinstance(info, DbDevImportInfo)
+    assert info.exported == 1 and info.ior.startswith("IOR:") and info.name == "sys/tg_test/1"
+    ref = pytango_db.import_device("sys/tg_test/1")
+    assert (info.ior, info.version) == (ref.ior, ref.version)
+    assert repr(info).startswith("DbDevImportInfo(exported = 1, ior = 'IOR:")
+    full = db.get_device_info("sys/tg_test/1")
+    assert isinstance(full, DbDevFullInfo)
+    assert (full.class_name, full.ds_full_name, full.exported) == ("TangoTest", "TangoTest/test", 1)
+    assert full.pid > 0 and full.ior == info.ior
+    assert str(full).startswith("DbDevFullInfo[\n    class_name = \"TangoTest\"")
+
+
+def test_unknown_device_keeps_the_database_error_stack(db):
+    with pytest.raises(DevFailed) as ei:
+        db.import_device("no/such/device")
+    first = ei.value.args[0]
+    assert first.reason == "DB_DeviceNotDefined"
+    assert "no/such/device" in first.desc and "not defined in the database" in first.desc
+    last = ei.value.args[-1]
+    assert last.reason == "API_CommandFailed"
+    assert last.desc == "Failed to execute command_inout on device sys/database/2, command DbImportDevice"
+
+
+def test_add_and_delete_device(db, pytango_db):
+    name = f"test/clienta/{unique('d')}"
+    db.add_device(DbDevInfo(name, _class="TangoTest", server="TangoTest/clienta"))
+    try:
+        assert pytango_db.get_device_info(name).class_name == "TangoTest"
+        assert name in db.get_device_name("TangoTest/clienta", "TangoTest")
+        full = db.get_device_info(name)
+        assert full.exported == 0 and full.ds_full_name == "TangoTest/clienta"
+        assert db.import_device(name).exported == 0
+    finally:
+        db.delete_device(name)
+    with pytest.raises(DevFailed) as ei:
+        db.import_device(name)
+    assert ei.value.args[0].reason == "DB_DeviceNotDefined"
+
+
+def test_db_dev_info_struct():
+    info = DbDevInfo()
+    info.name, info._class, info.server = "a/b/c", "K", "S/i"
+    assert info.klass == "K"
+    assert repr(info) == "DbDevInfo(klass = 'K', name = 'a/b/c', server = 'S/i')"
+    assert str(info) == 'DbDevInfo[\n    klass = "K"\n    name = "a/b/c"\n    server = "S/i"\n]'
+    d = DbDatum("x")
+    assert repr(d) == "DbDatum(name = 'x', value_string = [])"
+
+
+def test_device_properties_round_trip(db, pytango_db):
+    dev = "sys/tg_test/1"
+    p1, p2 = unique("p"), unique("q")
+    db.put_device_property(dev, {p1: 3.5, p2: ["x", "y z"]})
+    try:
+        assert db.get_device_property(dev, [p1, p2, "nope_never"]) == {p1: ["3.5"], p2: ["x", "y z"],
+                                                                       "nope_never": []}
+        assert db.get_device_property(dev, p1) == {p1: ["3.5"]}
+        assert db.get_device_property(dev, DbDatum(p2)) == {p2: ["x", "y z"]}
+        assert pytango_db.get_device_property(dev, [p1, p2]) == {p1: ["3.5"], p2: ["x", "y z"]}
+        assert p1 in db.get_device_property_list(dev, "*")
+        db.put_device_property(dev, {p1: np.array([1, 2, 3])})
+        assert db.get_device_property(dev, p1) == {p1: ["1", "2", "3"]}
+    finally:
+        db.delete_device_property(dev, [p1, p2])
+    assert db.get_device_property(dev, [p1, p2]) == {p1: [], p2: []}
+
+
+def test_class_and_free_properties_round_trip(db, pytango_db):
+    cp, op, obj = unique("cp"), unique("op"), unique("Obj")
+    db.put_class_property("TangoTest", {cp: ["a", "b"]})
+    db.put_property(obj, {op: "hello"})
+    try:
+        assert db.get_class_property("TangoTest", cp) == {cp: ["a", "b"]}
+        assert pytango_db.get_class_property("TangoTest", cp) == {cp: ["a", "b"]}
+        assert db.get_property(obj, [op, "missing"]) == {op: ["hello"], "missing": []}
+        assert pytango_db.get_property(obj, op) == {op: ["hello"]}
+        assert obj in db.get_object_list("*")
+        assert op in db.get_object_property_list(obj, "*")
+        assert cp in db.get_class_property_list("TangoTest")
+    finally:
+        db.delete_class_property("TangoTest", cp)
+        db.delete_property(obj, op)
+    assert db.get_class_property("TangoTest", cp) == {cp: []}
+    assert db.get_property(obj, op) == {op: []}
+
+
+def test_device_attribute_properties_round_trip(db, pytango_db):
+    dev, prop = "sys/tg_test/1", unique("__p")
+    db.put_device_attribute_property(dev, {"double_scalar": {prop: ["1", "2"], "description": "dd"}})
+    try:
+        got = db.get_device_attribute_property(dev, ["double_scalar", "long_scalar"])
+        assert got["double_scalar"][prop] == ["1", "2"]
+        assert got["double_scalar"]["description"] == ["dd"]
+        assert got["long_scalar"] == {}
+        assert pytango_db.get_device_attribute_property(dev, "double_scalar")["double_scalar"][prop] == ["1", "2"]
+    finally:
+        db.delete_device_attribute_property(dev, {"double_scalar": [prop, "description"]})
+    assert prop not in db.get_device_attribute_property(dev, "double_scalar")["double_scalar"]
+
+
+def test_device_and_attribute_aliases(db, pytango_db):
+    alias, attr_alias = unique("tgalias"), unique("dsalias")
+    db.put_device_alias("sys/tg_test/1", alias)
+    db.put_attribute_alias("sys/tg_test/1/double_scalar", attr_alias)
+    try:
+        assert alias in db.get_device_alias_list("*")
+        assert db.get_device_from_alias(alias) == "sys/tg_test/1"
+        assert db.get_device_alias(alias) == "sys/tg_test/1"  # PyTango's older name
+        assert db.get_alias_from_device("sys/tg_test/1") == alias
+        assert pytango_db.get_device_from_alias(alias) == "sys/tg_test/1"
+        assert attr_alias in db.get_attribute_alias_list("*")
+        assert db.get_attribute_from_alias(attr_alias).lower() == "sys/tg_test/1/double_scalar"
+        assert db.get_attribute_alias_inventory()[attr_alias].lower() == "sys/tg_test/1/double_scalar"
+        inventory = {e.name: e for e in db.get_device_inventory()}
+        assert inventory["sys/tg_test/1"].alias == alias
+    finally:
+        db.delete_device_alias(alias)
+        db.delete_attribute_alias(attr_alias)
+    with pytest.raises(DevFailed) as ei:
+        db.get_device_from_alias(alias)
+    assert ei.value.args[0].reason == "DB_DeviceNotDefined"
+
+
+def test_device_inventory_fast_path_and_fallback_agree(db):
+    fast = db.get_device_inventory()
+    assert fast == db._inventory_by_sql()  # both servers implement DbMySqlSelect: one round trip
+    slow = db._inventory_by_commands()
+    assert all(isinstance(e, DeviceInventoryEntry) for e in fast)
+    by_name = {e.name.lower(): e.as_tuple()[1:] for e in fast}
+    assert by_name == {e.name.lower(): e.as_tuple()[1:] for e in slow}
+    tg = by_name["sys/tg_test/1"]
+    assert tg[1:] == ("TangoTest/test", "TangoTest", True)
+    assert by_name["sys/database/2"][2] == "DataBase"
+    assert by_name["sys/access_control/1"][3] is False
+
+
+def test_raw_command_inout_guesses_argin_types(db):
+    assert "sys/tg_test/1" in db.command_inout("DbGetDeviceExportedList", "*")
+    lvalue, svalue = db.command_inout("DbImportDevice", "sys/tg_test/1")
+    assert lvalue.dtype == np.int32 and svalue[0] == "sys/tg_test/1"
+    reply = db.command_inout("DbGetDeviceProperty", ["sys/tg_test/1", "nothing_here"])
+    assert reply[:3] == ["sys/tg_test/1", "1", "nothing_here"]
