@@ -213,6 +213,22 @@ def _revive_session_peers() -> Iterator[None]:
                 pytest.fail(f"could not restart {peer.name} after the test: {exc}", pytrace=False)
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say up front which real peers this machine can run (a CI log then explains its skips/fails)."""
+    def have(path: Path) -> str:
+        return "yes" if path.exists() else "MISSING"
+
+    try:
+        from importlib.metadata import version
+
+        pytango = version("pytango")
+    except Exception:  # noqa: BLE001 - any failure means "not installed"
+        pytango = "MISSING"
+    return [f"tango peers: TangoTest {have(_peers.TANGOTEST_BIN)}, DataBaseds {have(_peers.CPP_DATABASEDS_BIN)}, "
+            f"mariadbd {have(_peers.MARIADBD_BIN)}, pytango {pytango}; CI={'true' if IN_CI else 'no'} "
+            f"(missing peers {'FAIL' if IN_CI else 'skip'} their tests)"]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if PEER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
