@@ -378,8 +378,11 @@ def _check_numeric_array(argtype: CmdArgType, value: Any, context: str | None = 
             lo, hi = int(arr.min()), int(arr.max())
             if lo < info.min or hi > info.max:
                 raise ValueError(f"{name}: values {lo}..{hi} out of range for {dtype} ({info.min}..{info.max})")
-    elif dtype.kind == "b" and arr.dtype.kind == "f":
-        raise TypeError(f"{name} needs bools, got floating-point values")
+    elif dtype.kind == "b":
+        if arr.dtype.kind == "f":
+            raise TypeError(f"{name} needs bools, got floating-point values")
+        if arr.dtype.kind in "iu" and (int(arr.min()) < 0 or int(arr.max()) > 1):
+            raise ValueError(f"{name}: integers other than 0 and 1 are not booleans")
     return arr.astype(dtype, copy=False)
 
 

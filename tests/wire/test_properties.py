@@ -416,6 +416,8 @@ def test_received_equivalent_typecodes_are_accepted():
     (T.DevVarShortArray, [70000], ValueError),
     (T.DevVarUShortArray, [-1], ValueError),
     (T.DevVarDoubleArray, [[1.0, 2.0]], ValueError),
+    (T.DevVarBooleanArray, [1, 2], ValueError),  # PyTango: OverflowError
+    (T.DevVarBooleanArray, [1.0], TypeError),
     (T.DevVarStringArray, "abc", TypeError),
     (T.DevVarStringArray, ["a", 1], TypeError),
     (T.DevVarLongStringArray, [[1]], TypeError),
