@@ -1,0 +1,158 @@
+"""The ``itango`` command (and ``python -m itango``).
+
+    itango [IPython options] [script.py | -c CODE]   the shell
+    itango qtconsole [qtconsole options]             Jupyter Qt console on an itango kernel
+    itango kernel install [--user] [--name NAME]     install a Jupyter kernelspec
+    itango kernel -f CONNECTION_FILE                 run a kernel (what a frontend starts)
+    itango --version | --help
+
+Start-up speed matters (it is the first thing a user sees): this module imports only the
+standard library until IPython starts, the banner's database line costs one TCP connect
+bounded to a fraction of a second, and tango_core is imported after the first prompt is
+drawn (see itango.startup).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import sys
+from collections.abc import Sequence
+from importlib.util import find_spec
+
+from . import __version__
+
+__all__ = ["main", "banner", "versions", "HELP"]
+
+PROBE_TIMEOUT = 0.25  # seconds for the banner's "is the database there" check
+
+HELP = f"""\
+itango {__version__} -- an interactive IPython shell for Tango Controls (on tango_core)
+
+Usage:
+  itango [IPython options] [script.py | -c CODE]   start the shell
+  itango qtconsole [qtconsole options]             Jupyter Qt console with the itango kernel
+  itango kernel install [--user] [--name NAME]     install the itango Jupyter kernelspec
+  itango kernel -f CONNECTION_FILE                 run an itango kernel (frontends do this)
+  itango --version                                 versions of itango and what it runs on
+  itango --help                                    this text (IPython's options: --help-all)
+
+The database comes from TANGO_HOST (environment, then ~/.tangorc, then /etc/tangorc) and
+can be changed inside the shell with %switchdb host:port.
+
+In the shell:
+  dev = Device("sys/<TAB>        device names (also TangoTest("...), AttributeProxy("dev/<TAB>)
+  dev.read_attribute("<TAB>      attribute names; dev.command_inout("<TAB> commands
+  %lsdev [filter]  %lsdevclass  %lsserv  %refreshdb  %switchdb host:port
+  %mon -a dev/attr  %tango_error  %python_error
+"""
+
+
+def _file_version(package: str) -> str | None:
+    """``__version__`` of a package read from its source, without importing it (importing
+    tango_core pulls numpy: ~0.1 s that the first prompt should not wait for)."""
+    spec = find_spec(package)
+    if spec is None or not spec.origin:
+        return None
+    try:
+        with open(spec.origin, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("__version__"):
+                    return line.split("=", 1)[1].strip().strip("\"'")
+    except OSError:
+        return None
+    return None
+
+
+def versions() -> dict[str, str]:
+    """Versions shown by ``--version`` and the banner."""
+    import IPython
+    return {
+        "itango": __version__,
+        "tango_core": _file_version("tango_core") or __version__,
+        "IPython": IPython.__version__,
+        "Python": platform.python_version(),
+    }
+
+
+def _tango_host_text() -> str | None:
+    value = os.environ.get("TANGO_HOST", "").strip()
+    return value or None
+
+
+def probe_database(tango_host: str, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """None if some replica of ``tango_host`` accepts a TCP connection, else why not."""
+    reason = "no address"
+    for part in tango_host.split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host:
+            host, port = part.strip(), "10000"
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+                return None
+        except socket.timeout:
+            reason = f"no answer within {timeout:g} s"
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+    return reason.lower() if reason else "unreachable"
+
+
+def banner(tango_host: str | None, problem: str | None) -> str:
+    """The text above the first prompt."""
+    v = versions()
+    lines = [f"ITango {v['itango']} -- interactive Tango shell on tango_core {v['tango_core']} "
+             f"(IPython {v['IPython']}, Python {v['Python']})"]
+    if tango_host is None:
+        lines.append("Database: TANGO_HOST is not in the environment; looking in ~/.tangorc "
+                     "and /etc/tangorc")
+    elif problem is None:
+        lines.append(f"Database: {tango_host}")
+    else:
+        lines.append(f"no database reachable at {tango_host} ({problem}); full names "
+                     f"(tango://host:port/domain/family/member) still work, "
+                     f"%switchdb host:port changes database")
+    lines.append('Try: dev = Device("<TAB>   %lsdev   %mon?   %tango_error   itango --help')
+    return "\n".join(lines) + "\n"
+
+
+def _kernel_command(function: str, argv: Sequence[str]) -> int:
+    try:
+        from . import kernel
+        command = getattr(kernel, function)
+    except (ImportError, AttributeError) as exc:
+        print(f"itango: the Jupyter commands are not available ({exc})", file=sys.stderr)
+        return 1
+    return int(command(list(argv)) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``itango`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = args[0] if args else ""
+    if first in ("-h", "--help", "help"):
+        print(HELP, end="")
+        return 0
+    if first in ("-V", "--version"):
+        print("  ".join(f"{k} {v}" for k, v in versions().items()))
+        return 0
+    if first == "qtconsole":
+        return _kernel_command("run_qtconsole", args[1:])
+    if first == "kernel":
+        return _kernel_command("main", args[1:])
+
+    import IPython
+
+    from .shell_config import make_config
+    from .startup import request_fast_start
+
+    tango_host = _tango_host_text()
+    problem = probe_database(tango_host) if tango_host else None
+    request_fast_start(unreachable_announced=problem is not None)
+    IPython.start_ipython(argv=args, config=make_config(terminal=True,
+                                                        banner=banner(tango_host, problem)))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

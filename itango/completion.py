@@ -1,0 +1,381 @@
+"""TAB completion of Tango names, as one IPython Matcher (API v2).
+
+The matcher looks at the text before the cursor, decides whether the cursor is inside a
+Tango name, and if so answers from the session's caches:
+
+====================================================  ==========================================
+context                                               completes
+====================================================  ==========================================
+``Device("``, ``DeviceProxy("``, any name bound to     device names and aliases
+DeviceProxy, ``db.import_device("``,
+``Database().get_device_info("`` ...
+``TangoTest("`` (a class constructor)                 that class's devices only
+``AttributeProxy("``, ``Attribute("``, ``%mon -a``     ``device/attribute`` (and attribute aliases)
+``dev.read_attribute("``, ``dev.write_attribute("``,  attribute names of ``dev``
+``dev.subscribe_event("``, ``dev["`` ...
+``dev.command_inout("`` ...                           command names of ``dev``
+``%lsdev``, ``%lsdevclass``, ``%lsserv``,             devices, classes, servers, databases
+``%switchdb``
+====================================================  ==========================================
+
+Names complete segment by segment (``sys/`` -> ``sys/tg_test/`` -> ``sys/tg_test/1``),
+case-insensitively, across ``tango://host:port/`` prefixes and ``#dbase=`` modifiers (IPython's
+own token splitter cuts at ``:`` and ``#``, so the matcher computes its own fragment and
+returns it as ``matched_fragment``).  Results are typed (device, alias, attribute, command
+...) and devices that are not exported say so.
+
+The matcher never touches the network itself: device names come from the inventory,
+attribute and command lists from :class:`~itango.member_catalog.MemberCatalog`, which
+waits at most a fraction of a second for a device.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from IPython.core.completer import (CompletionContext, SimpleCompletion, SimpleMatcherResult,
+                                    context_matcher)
+
+from .inventory import DeviceTree, Inventory
+from .session import ShellSession, split_authority
+
+__all__ = ["make_matcher", "complete_text", "MATCHER_ID", "ATTRIBUTE_METHODS", "COMMAND_METHODS",
+           "DATABASE_DEVICE_METHODS"]
+
+MATCHER_ID = "itango.tango_names"
+
+#: DeviceProxy methods whose first argument is an attribute name
+ATTRIBUTE_METHODS = frozenset({
+    "read_attribute", "read_attribute_asynch", "write_attribute", "write_attribute_asynch",
+    "write_read_attribute", "subscribe_event", "get_attribute_config", "get_attribute_config_ex",
+    "set_attribute_config", "poll_attribute", "stop_poll_attribute", "is_attribute_polled",
+    "get_attribute_poll_period", "attribute_query", "attribute_history", "get_attribute_property",
+    "read_attributes", "write_attributes", "get_attribute_config", "read_attribute_reply",
+})
+#: DeviceProxy methods whose first argument is a command name
+COMMAND_METHODS = frozenset({
+    "command_inout", "command_inout_asynch", "command_inout_raw", "command_query",
+    "poll_command", "stop_poll_command", "is_command_polled", "get_command_poll_period",
+    "command_history", "get_command_config",
+})
+#: Database methods whose first argument is a device name
+DATABASE_DEVICE_METHODS = frozenset({
+    "import_device", "get_device_info", "get_class_for_device", "delete_device",
+    "get_device_property", "put_device_property", "delete_device_property",
+    "get_device_attribute_property", "put_device_attribute_property", "export_device",
+    "unexport_device", "get_device_alias", "put_device_alias", "get_device_property_list",
+})
+
+#: an opening quote right after ``(`` or ``[`` (optionally ``keyword=``), up to the cursor
+_QUOTED = re.compile(r"""(?P<open>[(\[])\s*(?:\w+\s*=\s*)?(?P<q>['"])(?P<frag>[^'"]*)$""")
+_FUNC = re.compile(r"(?<![\w.])(?P<func>[A-Za-z_]\w*)\s*$")
+_METHOD = re.compile(r"(?<![\w.])(?P<obj>[A-Za-z_]\w*)\s*\.\s*(?P<meth>[A-Za-z_]\w*)\s*$")
+_CHAIN = re.compile(r"""(?<![\w.])(?P<func>[A-Za-z_]\w*)\s*\(\s*(?:(?P<q>['"])(?P<arg>[^'"]*)(?P=q))?\s*\)"""
+                    r"""\s*\.\s*(?P<meth>[A-Za-z_]\w*)\s*$""")
+_MAGIC = re.compile(r"^\s*(?P<pct>%?)(?P<magic>lsdev|lsdevclass|lsserv|switchdb|mon)"
+                    r"(?P<args>\s.*)$")
+
+
+class _Target:
+    """What the cursor is in: ``kind`` plus what is needed to complete it."""
+
+    __slots__ = ("kind", "frag", "klass", "device", "proxy")
+
+    def __init__(self, kind: str, frag: str, *, klass: str | None = None,
+                 device: str | None = None, proxy: Any = None):
+        self.kind = kind          # device | attribute | attr_of | cmd_of | class | server | database
+        self.frag = frag
+        self.klass = klass
+        self.device = device
+        self.proxy = proxy
+
+
+def _is_device_proxy_class(session: ShellSession, obj: Any) -> bool:
+    core = session.core
+    dp = getattr(core, "DeviceProxy", None)
+    return isinstance(obj, type) and dp is not None and issubclass(obj, dp)
+
+
+def _is_instance_of(session: ShellSession, obj: Any, name: str) -> bool:
+    cls = getattr(session.core, name, None)
+    return isinstance(cls, type) and isinstance(obj, cls)
+
+
+def _callee_kind(session: ShellSession, obj: Any) -> tuple[str, str | None] | None:
+    """What a called name makes: ("device", class or None) / ("attribute", None) / None."""
+    if obj is None:
+        return None
+    klass = session.constructor_class(obj)
+    if klass is not None:
+        return "device", klass
+    if _is_device_proxy_class(session, obj):
+        return "device", None
+    ap = getattr(session.core, "AttributeProxy", None)
+    if isinstance(obj, type) and ap is not None and issubclass(obj, ap):
+        return "attribute", None
+    return None
+
+
+def find_target(session: ShellSession, line: str) -> _Target | None:
+    """Decide from the text before the cursor whether a Tango name is being typed."""
+    ns = session.shell.user_ns
+    m = _MAGIC.match(line)
+    if m and (m.group("pct") or (session.shell.automagic and m.group("magic") not in ns)):
+        magic, args = m.group("magic"), m.group("args")
+        words = args.split()
+        frag = "" if args[-1:].isspace() else (words[-1] if words else "")
+        before = words[:-1] if frag else words
+        if magic == "mon":
+            if before and before[-1] in ("-a", "-d"):
+                return _Target("attribute", frag)
+            return None
+        if frag.startswith("-"):
+            return None
+        kind = {"lsdev": "device", "lsdevclass": "class", "lsserv": "server",
+                "switchdb": "database"}[magic]
+        return _Target(kind, frag)
+    q = _QUOTED.search(line)
+    if q is None:
+        return None
+    frag = q.group("frag")
+    head = line[:q.start("open")]
+    if q.group("open") == "[":
+        mm = _FUNC.search(head)
+        if mm:
+            obj = ns.get(mm.group("func"))
+            if _is_instance_of(session, obj, "DeviceProxy"):
+                return _Target("attr_of", frag, proxy=obj)
+        return None
+    mm = _CHAIN.search(head)
+    if mm:
+        meth = mm.group("meth")
+        callee = ns.get(mm.group("func"))
+        arg = mm.group("arg")
+        kind = _callee_kind(session, callee)
+        if kind and kind[0] == "device" and arg:
+            if meth in ATTRIBUTE_METHODS:
+                return _Target("attr_of", frag, device=arg)
+            if meth in COMMAND_METHODS:
+                return _Target("cmd_of", frag, device=arg)
+        db_cls = getattr(session.core, "Database", None)
+        if callee is not None and callee is db_cls and meth in DATABASE_DEVICE_METHODS:
+            return _Target("device", frag)
+        return None
+    mm = _METHOD.search(head)
+    if mm:
+        obj, meth = ns.get(mm.group("obj")), mm.group("meth")
+        if obj is None:
+            return None
+        if _is_instance_of(session, obj, "DeviceProxy"):
+            if meth in ATTRIBUTE_METHODS:
+                return _Target("attr_of", frag, proxy=obj)
+            if meth in COMMAND_METHODS:
+                return _Target("cmd_of", frag, proxy=obj)
+            return None
+        if meth in DATABASE_DEVICE_METHODS and (obj is session.db or
+                                                 _is_instance_of(session, obj, "Database")):
+            return _Target("device", frag)
+        return None
+    mm = _FUNC.search(head)
+    if mm:
+        kind = _callee_kind(session, ns.get(mm.group("func")))
+        if kind:
+            return _Target(kind[0], frag, klass=kind[1])
+    return None
+
+
+# -- producing candidates ------------------------------------------------------------------
+
+def _device_type(record: Any) -> str:
+    return "device" if record is None or record.exported else "device (not exported)"
+
+
+def _authority_candidates(session: ShellSession, frag: str) -> Iterator[tuple[str, str]]:
+    """``tango://host:port/`` for the databases the session knows."""
+    lower = frag.lower()
+    scheme = "tango://" if lower.startswith("tango:") or "tango://".startswith(lower) else (
+        "//" if lower.startswith("//") else "")
+    hosts = []
+    if session.tango_host:
+        hosts.extend(h.strip() for h in session.tango_host.split(","))
+    for text in (f"{scheme}{h}/" for h in dict.fromkeys(hosts)):
+        if text.lower().startswith(lower):
+            yield text, "database"
+
+
+def _members_of(session: ShellSession, key: str, make_proxy: Any, attributes: bool) -> tuple[str, ...]:
+    members = session.catalog.get(key, make_proxy)
+    if members is None or members.error:
+        return ()
+    return members.attributes if attributes else members.commands
+
+
+def _proxy_key(proxy: Any) -> str:
+    try:
+        name = proxy.dev_name()
+    except Exception:
+        name = repr(proxy)
+    try:
+        return f"tango://{proxy.get_db_host()}:{proxy.get_db_port()}/{name}"
+    except Exception:
+        return str(name)
+
+
+def _device_members(session: ShellSession, device: str, attributes: bool) -> tuple[str, ...]:
+    """Attribute/command names of a device given by name (alias, short or full name)."""
+    prefix, host_port, rest = split_authority(device)
+    inventory = session.inventory_for(host_port)
+    record = inventory.lookup(rest.partition("#")[0]) if inventory is not None else None
+    canonical = prefix + (record.name if record else rest)
+    host = host_port or session.tango_host or ""
+    key = f"tango://{host}/{record.name if record else rest}"
+    core = session.ensure_core()
+    return _members_of(session, key, lambda: core.DeviceProxy(canonical), attributes)
+
+
+def _names_with_prefix(names: tuple[str, ...] | list[str], prefix: str) -> Iterator[str]:
+    lower = prefix.lower()
+    return (n for n in names if n.lower().startswith(lower))
+
+
+def _complete_device(session: ShellSession, frag: str, klass: str | None,
+                     limit: int) -> Iterator[tuple[str, str]]:
+    prefix, host_port, rest = split_authority(frag)
+    if not prefix and (":" in frag.partition("/")[0] or frag.lower().startswith(("tan", "//"))):
+        yield from _authority_candidates(session, frag)
+        if ":" in frag.partition("/")[0]:
+            return
+    inventory = session.inventory_for(host_port)
+    if inventory is None:
+        return
+    base, hash_, modifier = rest.partition("#")
+    if hash_:
+        record = inventory.lookup(base)
+        if record is not None or base.count("/") == 2:
+            for option in ("dbase=no", "dbase=yes"):
+                if option.startswith(modifier.lower()):
+                    yield f"{prefix}{base}#{option}", "modifier"
+        return
+    tree: DeviceTree = inventory.class_tree(klass) if klass else inventory.tree
+    n = 0
+    for text, kind, record in tree.complete(rest):
+        yield prefix + text, (_device_type(record) if kind == "device" else kind)
+        n += 1
+        if n >= limit:
+            return
+    if "/" not in rest:
+        for alias, record in inventory.aliases.items(rest):
+            if klass is None or record.klass.lower() == klass.lower():
+                yield prefix + alias, "alias"
+
+
+def _complete_attribute(session: ShellSession, frag: str, limit: int) -> Iterator[tuple[str, str]]:
+    prefix, host_port, rest = split_authority(frag)
+    if not prefix and (":" in frag.partition("/")[0] or frag.lower().startswith(("tan", "//"))):
+        yield from _authority_candidates(session, frag)
+        if ":" in frag.partition("/")[0]:
+            return
+    inventory = session.inventory_for(host_port)
+    if inventory is None:
+        return
+    parts = rest.split("/")
+    if len(parts) == 1:
+        for alias, _ in inventory.attribute_aliases.items(rest):
+            yield prefix + alias, "attribute alias"
+        for alias, record in inventory.aliases.items(rest):
+            yield prefix + alias + "/", "alias"
+        for text, kind, _ in inventory.tree.complete(rest):
+            yield prefix + text, kind
+    elif len(parts) == 2:
+        record = inventory.aliases.get(parts[0])
+        if record is not None:
+            alias = inventory.aliases.canonical(parts[0])
+            for attr in _names_with_prefix(_device_members(
+                    session, prefix + record.name, attributes=True), parts[1]):
+                yield f"{prefix}{alias}/{attr}", "attribute"
+        for text, kind, _ in inventory.tree.complete(rest):
+            yield prefix + text, kind
+    elif len(parts) == 3:
+        n = 0
+        for text, kind, record in inventory.tree.complete(rest):
+            yield prefix + text + "/", _device_type(record)
+            n += 1
+            if n >= limit:
+                return
+    elif len(parts) == 4:
+        device = "/".join(parts[:3])
+        record = inventory.lookup(device)
+        name = record.name if record is not None else device
+        for attr in _names_with_prefix(_device_members(
+                session, prefix + name, attributes=True), parts[3]):
+            yield f"{prefix}{name}/{attr}", "attribute"
+
+
+def _complete_members(session: ShellSession, target: _Target) -> Iterator[tuple[str, str]]:
+    attributes = target.kind == "attr_of"
+    if target.proxy is not None:
+        proxy = target.proxy
+        names = _members_of(session, _proxy_key(proxy), lambda: proxy, attributes)
+    else:
+        names = _device_members(session, target.device, attributes)
+    kind = "attribute" if attributes else "command"
+    for name in _names_with_prefix(names, target.frag):
+        yield name, kind
+
+
+def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iterator[tuple[str, str]]:
+    """``(text, type)`` pairs completing ``target.frag``."""
+    if target.kind == "device":
+        yield from _complete_device(session, target.frag, target.klass, limit)
+    elif target.kind == "attribute":
+        yield from _complete_attribute(session, target.frag, limit)
+    elif target.kind in ("attr_of", "cmd_of"):
+        yield from _complete_members(session, target)
+    else:
+        inventory = session.inventory
+        if target.kind == "database":
+            for text, kind in _authority_candidates(session, target.frag):
+                yield text.rstrip("/"), kind
+            return
+        if inventory is None:
+            return
+        index = inventory.classes if target.kind == "class" else inventory.servers
+        for name, _ in index.items(target.frag):
+            yield name, target.kind
+
+
+def complete_text(session: ShellSession, line: str, limit: int = 500) -> tuple[str, list[tuple[str, str]]] | None:
+    """Completions for the text before the cursor: ``(fragment, [(text, type), ...])`` or None
+    when the cursor is not in a Tango name.  (The matcher and the benchmarks use this.)"""
+    if session.core is None:
+        return None  # tango_core not imported yet: no proxies to recognise
+    target = find_target(session, line)
+    if target is None:
+        return None
+    seen: dict[str, str] = {}
+    for text, kind in candidates(session, target, limit):
+        if text not in seen:
+            seen[text] = kind
+            if len(seen) >= limit:
+                break
+    return target.frag, list(seen.items())
+
+
+def make_matcher(session: ShellSession) -> Any:
+    """The v2 matcher bound to ``session`` (append it to ``shell.Completer.custom_matchers``)."""
+
+    @context_matcher(identifier=MATCHER_ID, priority=1.0)
+    def tango_names_matcher(context: CompletionContext) -> SimpleMatcherResult:
+        found = complete_text(session, context.text_until_cursor, context.limit or 500)
+        if found is None:
+            return {"completions": [], "suppress": False}
+        fragment, pairs = found
+        return {
+            "completions": [SimpleCompletion(text, type=kind) for text, kind in pairs],
+            "matched_fragment": fragment,
+            "suppress": True,
+        }
+
+    return tango_names_matcher

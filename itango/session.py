@@ -1,0 +1,485 @@
+"""The per-shell state of the itango extension and its background loading.
+
+One :class:`ShellSession` lives on each shell that loaded the extension.  It
+
+* imports tango_core and binds the Tango names in the user namespace (once, possibly after
+  the first prompt is drawn: importing it pulls numpy, which would slow the start-up);
+* loads the current database's device inventory in a background thread, and again on
+  ``%refreshdb`` / ``%switchdb``; completion reads whatever inventory is current and never
+  waits for the network;
+* keeps the inventories of other databases named in full TRLs (loaded on first use);
+* remembers the last Tango and the last Python error for ``%tango_error``/``%python_error``.
+
+Threading rule: background threads only compute and swap references; everything that
+changes the user namespace is queued and applied on the main thread (before the next cell,
+or from prompt_toolkit's event loop while the prompt waits), because IPython and Jedi
+iterate that dict while completing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from .constructors import DeviceClassConstructor, usable_class_name
+from .inventory import Inventory
+from .member_catalog import MemberCatalog
+from .suggest import did_you_mean
+
+__all__ = ["ShellSession", "get_session", "CORE_NAMES", "authority_key", "split_authority"]
+
+SESSION_ATTR = "_itango_session"
+
+#: tango_core names bound in the user namespace (those tango_core does not define are skipped)
+CORE_NAMES = (
+    "DeviceProxy", "AttributeProxy", "Database", "Group", "DeviceAttribute", "DeviceData",
+    "DevFailed", "DevError", "ConnectionFailed", "CommunicationFailed", "WrongNameSyntax",
+    "NonDbDevice", "WrongData", "NonSupportedFeature", "EventSystemFailed", "DeviceUnlocked",
+    "NotAllowed", "AsynCall", "AsynReplyNotArrived", "DevState", "AttrQuality", "AttrWriteType",
+    "AttrDataFormat", "CmdArgType", "DispLevel", "ErrSeverity", "EventType", "EventData",
+    "AttrConfEventData", "DataReadyEventData", "DevIntrChangeEventData", "ExtractAs",
+    "DeviceInfo", "CommandInfo", "AttributeInfoEx", "DbDevInfo", "DbDatum", "DbData",
+    "DevSource", "GreenMode", "TimeVal",
+)
+
+#: seconds a cell waits for the first load to finish (the load itself is bounded by timeouts)
+FIRST_LOAD_WAIT = 5.0
+#: how long a failed load of another database (full TRL) is remembered
+OTHER_DB_RETRY = 10.0
+
+
+def get_session(shell: Any) -> "ShellSession | None":
+    """The itango session of ``shell`` (None when the extension is not loaded)."""
+    return getattr(shell, SESSION_ATTR, None)
+
+
+def split_authority(name: str) -> tuple[str, str | None, str]:
+    """Split ``tango://host:port/rest`` (or ``//host:port/rest``, ``host:port/rest``).
+
+    Returns ``(prefix_as_typed, "host:port" or None, rest)``.
+    """
+    lower = name.lower()
+    for scheme in ("tango://", "//"):
+        if lower.startswith(scheme):
+            host_port, slash, rest = name[len(scheme):].partition("/")
+            if slash:
+                return name[:len(scheme) + len(host_port) + 1], host_port, rest
+            return "", None, name
+    first, slash, rest = name.partition("/")
+    if slash and ":" in first and first.rsplit(":", 1)[1].isdigit():
+        return first + "/", first, rest
+    return "", None, name
+
+
+def authority_key(host_port: str) -> str:
+    """Case-insensitive identity of a database ``host:port`` (first replica)."""
+    first = host_port.split(",")[0].strip().lower()
+    return first if ":" in first else f"{first}:10000"
+
+
+class UnreachableDatabase:
+    """Stands for ``db`` while no database answers: any use raises the original error."""
+
+    def __init__(self, tango_host: str, error: BaseException):
+        self._tango_host = tango_host
+        self._error = error
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self._error
+
+    def __repr__(self) -> str:
+        return (f"<no database reachable at {self._tango_host}: use %refreshdb to retry, "
+                f"%switchdb host:port for another>")
+
+
+class ShellSession:
+    """All itango state attached to one IPython shell."""
+
+    def __init__(self, shell: Any, *, defer_core_import: bool = False):
+        self.shell = shell
+        self.core: ModuleType | None = None
+        self.db: Any = None
+        self.inventory: Inventory | None = None
+        self.load_error: BaseException | None = None
+        self.tango_host: str | None = os.environ.get("TANGO_HOST") or None
+        self.catalog = MemberCatalog()
+        self.last_tango_error: BaseException | None = None
+        self.last_python_error: BaseException | None = None
+        self.announce_unreachable = True
+        self._defer = defer_core_import
+        self._core_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._first_load = threading.Event()
+        self._loader: threading.Thread | None = None
+        self._pending: list[Callable[[], None]] = []
+        self._pending_lock = threading.Lock()
+        self._pushed: dict[str, Any] = {}
+        self._constructors: dict[str, DeviceClassConstructor] = {}
+        self._others: dict[str, tuple[float, Inventory | None]] = {}
+        self._others_lock = threading.Lock()
+        self._closed = False
+        self._on_core: list[Callable[[ModuleType], None]] = []
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin loading: now, or once the first prompt is on screen (fast start)."""
+        app = getattr(getattr(self.shell, "pt_app", None), "app", None)
+        if self._defer and app is not None:
+            def first_render(_: Any) -> None:
+                app.after_render.remove_handler(first_render)
+                self._spawn_loader(warm_up=True)
+            app.after_render.add_handler(first_render)
+            self._unhook_render = lambda: (first_render in app.after_render._handlers
+                                           and app.after_render.remove_handler(first_render))
+        else:
+            self.ensure_core()
+            self.apply_pending()
+            self._spawn_loader(warm_up=False)
+
+    def _spawn_loader(self, warm_up: bool) -> None:
+        if self._loader is not None or self._closed:
+            return
+        self._loader = threading.Thread(target=self._initial_load, args=(warm_up,),
+                                        name="itango-load", daemon=True)
+        self._loader.start()
+
+    def _initial_load(self, warm_up: bool) -> None:
+        try:
+            if warm_up:
+                from .startup import warm_up_lexer
+                warm_up_lexer()
+            self.ensure_core()
+            self._load_current()
+        except BaseException as exc:  # never let a loader thread die silently
+            self.load_error = exc
+        finally:
+            self._first_load.set()
+            self._wake_prompt()
+        if self.load_error is not None and self.announce_unreachable and not self._closed:
+            print(f"itango: {self.unreachable_message()}", flush=True)
+
+    def unreachable_message(self) -> str:
+        err = self.load_error
+        reason = _one_line(err) if err is not None else "unknown error"
+        return (f"no database reachable at {self.tango_host or '(TANGO_HOST not set)'} ({reason}); "
+                f"full names (tango://host:port/domain/family/member) still work; "
+                f"%refreshdb retries, %switchdb host:port changes database")
+
+    def ensure_core(self) -> ModuleType:
+        """Import tango_core (once) and queue its names for the user namespace."""
+        if self.core is not None:
+            return self.core
+        with self._core_lock:
+            if self.core is None:
+                import tango_core
+                self.core = tango_core
+                try:
+                    self.tango_host = str(self._names_api()[0]())
+                except Exception:
+                    pass  # TANGO_HOST not set: the load reports it
+                names = {n: getattr(tango_core, n) for n in CORE_NAMES if hasattr(tango_core, n)}
+                names["tango_core"] = tango_core
+                names["Device"] = getattr(tango_core, "Device", names.get("DeviceProxy"))
+                names["Attribute"] = getattr(tango_core, "Attribute", names.get("AttributeProxy"))
+                self._queue(lambda: self._push(names))
+                for callback in self._on_core:
+                    callback(tango_core)
+        return self.core
+
+    def on_core(self, callback: Callable[[ModuleType], None]) -> None:
+        """Run ``callback(tango_core)`` once tango_core is imported (at once if it is)."""
+        if self.core is not None:
+            callback(self.core)
+        else:
+            self._on_core.append(callback)
+
+    def _names_api(self) -> tuple[Callable[[], Any], Callable[[Any], Any]]:
+        core = self.ensure_core() if self.core is None else self.core
+        get = getattr(core, "get_default_tango_host", None)
+        put = getattr(core, "set_default_tango_host", None)
+        if get is None or put is None:  # until tango_core re-exports them at top level
+            from tango_core.client import names
+            get, put = names.get_default_tango_host, names.set_default_tango_host
+        return get, put
+
+    # -- main-thread application of namespace changes ---------------------------------------
+
+    def _queue(self, change: Callable[[], None]) -> None:
+        with self._pending_lock:
+            self._pending.append(change)
+        self._wake_prompt(apply=True)
+
+    def apply_pending(self) -> None:
+        """Apply queued namespace changes (call on the main thread)."""
+        while True:
+            with self._pending_lock:
+                if not self._pending or self._closed:
+                    return
+                change = self._pending.pop(0)
+            change()
+
+    def _wake_prompt(self, apply: bool = False) -> None:
+        app = getattr(getattr(self.shell, "pt_app", None), "app", None)
+        if app is None or not getattr(app, "is_running", False):
+            return
+        loop = getattr(app, "loop", None)
+        try:
+            if apply and loop is not None:
+                loop.call_soon_threadsafe(self.apply_pending)
+            app.invalidate()
+        except Exception:  # the prompt just ended: the next cell applies the changes
+            pass
+
+    def _push(self, names: dict[str, Any]) -> None:
+        """Bind ``names`` unless the user already bound one of them to something else."""
+        ns = self.shell.user_ns
+        fresh = {}
+        for name, value in names.items():
+            if name in ns and ns[name] is not value and self._pushed.get(name) is not ns[name]:
+                continue
+            fresh[name] = value
+        self.shell.push(fresh, interactive=True)
+        self._pushed.update(fresh)
+
+    def _drop(self, names: dict[str, Any]) -> None:
+        self.shell.drop_by_id(names)
+        for name in names:
+            self._pushed.pop(name, None)
+
+    # -- loading the current database -------------------------------------------------------
+
+    def _load_current(self) -> Inventory:
+        """Connect to the default database and read its inventory (any thread)."""
+        from .inventory_loader import fetch_inventory
+        core = self.ensure_core()
+        with self._load_lock:
+            try:
+                self.tango_host = str(self._names_api()[0]())
+            except Exception as exc:
+                self.load_error = exc
+                self._queue(lambda: self._set_db(UnreachableDatabase("(TANGO_HOST not set)", exc)))
+                raise
+            host = self.tango_host
+            try:
+                db = core.Database()
+                inventory = fetch_inventory(db, host)
+            except Exception as exc:
+                self.load_error = exc
+                self._queue(lambda: self._set_db(UnreachableDatabase(host, exc)))
+                raise
+            self.load_error = None
+            self.inventory = inventory
+            self.catalog.forget()
+            self._queue(lambda: (self._set_db(db), self._bind_classes(inventory)))
+            return inventory
+
+    def _set_db(self, db: Any) -> None:
+        old = self._pushed.get("db")
+        if old is not None and self.shell.user_ns.get("db") is old:
+            self._drop({"db": old})
+        self.db = db
+        self._push({"db": db})
+
+    def _bind_classes(self, inventory: Inventory) -> None:
+        """One constructor per device class; constructors of vanished classes go away."""
+        core = self.core
+        wanted = {k for k in inventory.user_classes() if usable_class_name(k)}
+        stale = {k: c for k, c in self._constructors.items() if k not in wanted}
+        if stale:
+            self._drop({k: c for k, c in stale.items() if self.shell.user_ns.get(k) is c})
+            for k in stale:
+                del self._constructors[k]
+        new = {}
+        for klass in sorted(wanted - set(self._constructors)):
+            ctor = DeviceClassConstructor(
+                klass, core.DeviceProxy,
+                lambda klass=klass: [r.name for r in (self.inventory.class_devices(klass)
+                                                      if self.inventory else [])
+                                     if not r.key.startswith("dserver/")])
+            new[klass] = ctor
+        for klass, ctor in new.items():
+            self._constructors[klass] = ctor
+        self._push(new)
+
+    def constructor_class(self, obj: Any) -> str | None:
+        """The Tango class of one of our class constructors, else None."""
+        if isinstance(obj, DeviceClassConstructor) and self._constructors.get(obj.klass) is obj:
+            return obj.klass
+        return None
+
+    def before_cell(self, *_: Any) -> None:
+        """pre_run_cell: names must exist before user code runs."""
+        if self._closed:
+            return
+        if self.core is None:
+            self.ensure_core()
+            self._spawn_loader(warm_up=False)
+        if self._loader is not None and not self._first_load.is_set():
+            self._first_load.wait(FIRST_LOAD_WAIT)
+        self.apply_pending()
+
+    def after_cell(self, result: Any) -> None:
+        """post_run_cell: remember the last non-Tango exception for ``%python_error``."""
+        err = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+        if err is None:
+            return
+        devfailed = getattr(self.core, "DevFailed", None)
+        if devfailed is not None and isinstance(err, devfailed):
+            return
+        self.last_python_error = err
+
+    def wait_ready(self, timeout: float = 10.0) -> bool:
+        """Wait for the first load (True if it is over, loaded or failed); applies pending
+        namespace changes when called on the main thread."""
+        if self._loader is None and self.core is None:
+            self.ensure_core()
+            self._spawn_loader(warm_up=False)
+        done = self._first_load.wait(timeout)
+        if threading.current_thread() is threading.main_thread():
+            self.apply_pending()
+        return done
+
+    def require_inventory(self, timeout: float = FIRST_LOAD_WAIT) -> Inventory:
+        """The current inventory, or a UsageError saying why there is none."""
+        self.wait_ready(timeout)
+        if self.inventory is None:
+            if self.load_error is not None:
+                raise UsageError(self.unreachable_message())
+            raise UsageError(f"the device list of {self.tango_host} is still loading; try again")
+        return self.inventory
+
+    def refresh(self) -> Inventory:
+        """Reload the current database's inventory now (``%refreshdb``)."""
+        if self._loader is not None:
+            self._first_load.wait(FIRST_LOAD_WAIT)
+        try:
+            inventory = self._load_current()
+        finally:
+            self._first_load.set()
+            self.apply_pending()
+        with self._others_lock:
+            self._others.clear()
+        return inventory
+
+    def switch(self, tango_host: str) -> Inventory:
+        """Make ``tango_host`` the default database for short names and load its inventory.
+
+        The old database stays the default if the new one does not answer.
+        """
+        from .inventory_loader import fetch_inventory
+        core = self.ensure_core()
+        get, put = self._names_api()
+        previous = put(tango_host)
+        try:
+            db = core.Database()
+            inventory = fetch_inventory(db, str(get()))
+        except Exception:
+            put(previous)
+            raise
+        with self._load_lock:
+            self.tango_host = str(get())
+            os.environ["TANGO_HOST"] = self.tango_host  # for child processes (!commands)
+            self.inventory = inventory
+            self.load_error = None
+            self.catalog.forget()
+        self._first_load.set()
+        self._set_db(db)
+        self._bind_classes(inventory)
+        self._wake_prompt()
+        return inventory
+
+    # -- other databases (full TRLs) --------------------------------------------------------
+
+    def inventory_for(self, host_port: str | None) -> Inventory | None:
+        """The inventory for a database named in a TRL; loads it in the background on first
+        use and answers None meanwhile (and for a database that does not answer)."""
+        if host_port is None or (self.tango_host and authority_key(host_port) ==
+                                 authority_key(self.tango_host)):
+            return self.inventory
+        key = authority_key(host_port)
+        now = time.monotonic()
+        with self._others_lock:
+            entry = self._others.get(key)
+            if entry is not None and (entry[1] is not None or now - entry[0] < OTHER_DB_RETRY):
+                return entry[1]
+            self._others[key] = (now, None)
+        threading.Thread(target=self._load_other, args=(key,), daemon=True,
+                         name=f"itango-load-{key}").start()
+        return None
+
+    def _load_other(self, key: str) -> None:
+        from .inventory_loader import fetch_inventory
+        try:
+            core = self.ensure_core()
+            host, _, port = key.rpartition(":")
+            inventory = fetch_inventory(core.Database(host, port), key)
+        except Exception:
+            inventory = None
+        with self._others_lock:
+            self._others[key] = (time.monotonic(), inventory)
+
+    # -- names ------------------------------------------------------------------------------
+
+    def resolve_device(self, text: str) -> str:
+        """Canonical device name for ``text`` (any case, alias, or full TRL).
+
+        Raises UsageError with a "did you mean" suggestion when the current database does not
+        know the device.
+        """
+        prefix, host_port, rest = split_authority(text.strip())
+        inventory = self.inventory_for(host_port) if host_port else self.require_inventory()
+        if inventory is None:
+            return text.strip()  # another database we cannot check: trust the user
+        base, hash_, modifier = rest.partition("#")
+        record = inventory.lookup(base)
+        if record is None:
+            raise UsageError(f"no device {base!r} in the database at {inventory.tango_host}."
+                             + did_you_mean(base, inventory.all_names()))
+        return prefix + record.name + hash_ + modifier
+
+    def prompt_label(self) -> str:
+        """The database part of the prompt."""
+        host = self.tango_host or "no TANGO_HOST"
+        if self.load_error is not None and self.inventory is None:
+            return f"{host} (offline)"
+        return host
+
+    # -- unload -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Forget everything this session put in the shell (``%unload_ext``)."""
+        self._closed = True
+        unhook = getattr(self, "_unhook_render", None)
+        if unhook is not None:
+            try:
+                unhook()
+            except Exception:
+                pass
+        with self._pending_lock:
+            self._pending.clear()
+        ns = self.shell.user_ns
+        self.shell.drop_by_id({k: v for k, v in self._pushed.items() if ns.get(k) is v})
+        self._pushed.clear()
+        self._constructors.clear()
+        self.catalog.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    """``reason: desc`` for a DevFailed, ``Type: message`` otherwise, on one line."""
+    errors = getattr(exc, "args", ())
+    first = errors[0] if errors else None
+    if first is not None and hasattr(first, "reason") and hasattr(first, "desc"):
+        text = f"{first.reason}: {first.desc}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(str(text).split())
+

@@ -1,0 +1,83 @@
+"""What makes ``itango`` reach its first prompt quickly.
+
+Measured on IPython 9: most of the time to the first prompt is importing IPython and
+prompt_toolkit (unavoidable), then ~45 ms compiling pygments' Python lexer to colour an
+*empty* input line, and ~100 ms importing tango_core (numpy).  So ``itango``:
+
+* draws the first prompt with a lexer that leaves empty input alone (nothing to colour) and
+  compiles the real lexer in the background right after (:func:`warm_up_lexer`);
+* imports tango_core after the first prompt is drawn (see ``ShellSession.start``); the
+  first cell waits for it if the user is faster than ~0.1 s.
+
+Only the ``itango`` command asks for this (:func:`request_fast_start`); ``%load_ext
+itango`` in a running shell loads everything at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.terminal.interactiveshell import TerminalInteractiveShell
+from prompt_toolkit.lexers import Lexer
+
+__all__ = ["request_fast_start", "take_fast_start", "FastStartLexer", "ItangoTerminalShell",
+           "warm_up_lexer"]
+
+_fast_start: dict | None = None
+
+
+def request_fast_start(*, unreachable_announced: bool = False) -> None:
+    """Called by the ``itango`` command before IPython starts.
+
+    ``unreachable_announced``: the banner already said that no database answers, so the
+    background load should not say it again.
+    """
+    global _fast_start
+    _fast_start = {"unreachable_announced": unreachable_announced}
+
+
+def take_fast_start() -> dict | None:
+    """The request of :func:`request_fast_start`, once (for the extension load that follows)."""
+    global _fast_start
+    wanted, _fast_start = _fast_start, None
+    return wanted
+
+
+def _no_tokens(lineno: int) -> list:
+    return []
+
+
+class FastStartLexer(Lexer):
+    """IPython's lexer, except that blank input is not lexed at all."""
+
+    def __init__(self, lexer: Lexer):
+        self.lexer = lexer
+
+    def lex_document(self, document: Any) -> Any:
+        if not document.text.strip():
+            return _no_tokens
+        return self.lexer.lex_document(document)
+
+    def invalidation_hash(self) -> Any:
+        return self.lexer.invalidation_hash()
+
+
+def warm_up_lexer() -> None:
+    """Compile the Python lexer now (a background thread), not at the first keystroke."""
+    try:
+        from prompt_toolkit.document import Document
+        from IPython.terminal.ptutils import IPythonPTLexer
+        IPythonPTLexer().lex_document(Document("x = 1"))(0)
+    except Exception:
+        pass
+
+
+class ItangoTerminalShell(TerminalInteractiveShell):
+    """The terminal shell of the ``itango`` command (IPython's, with the fast-start lexer)."""
+
+    def _extra_prompt_options(self) -> dict:
+        options = super()._extra_prompt_options()
+        lexer = options.get("lexer")
+        if lexer is not None and not isinstance(lexer, FastStartLexer):
+            options["lexer"] = FastStartLexer(lexer)
+        return options
