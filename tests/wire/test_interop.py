@@ -208,3 +208,24 @@ def test_cpptango9_tangotest_echoes_every_type(tango_host):
         assert conn.command_inout(key, "DevVoid", T.DevVoid, None) == (T.DevVoid, None)
     finally:
         conn.close()
+
+
+def test_strings_travel_as_utf8_like_pytango(tango_host):
+    """PyTango 10.3.1 sends and reads str as UTF-8: a property written by one side reads back on the other."""
+    import tango  # the test peer
+
+    host, port = tango_host.rsplit(":", 1)
+    text = "caf\u00e9 \u20ac"
+    db = tango.Database(host, int(port))
+    conn = RawGIOP(host, int(port), (1, 0))
+    try:
+        db.put_device_property("sys/tg_test/1", {"wire_utf8_a": [text]})
+        _t, got = conn.command_inout(b"database", "DbGetDeviceProperty", T.DevVarStringArray,
+                                     ["sys/tg_test/1", "wire_utf8_a"])
+        assert got == ["sys/tg_test/1", "1", "wire_utf8_a", "1", text]
+        conn.command_inout(b"database", "DbPutDeviceProperty", T.DevVarStringArray,
+                           ["sys/tg_test/1", "1", "wire_utf8_b", "1", text])
+        assert list(db.get_device_property("sys/tg_test/1", "wire_utf8_b")["wire_utf8_b"]) == [text]
+    finally:
+        conn.close()
+        db.delete_device_property("sys/tg_test/1", ["wire_utf8_a", "wire_utf8_b"])
