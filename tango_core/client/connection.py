@@ -69,7 +69,7 @@ import time
 from typing import Any, Callable
 from urllib.parse import quote
 
-from ..idl.command_any import decode_command_any, encode_command_any
+from ..idl.command_any import check_command_value, command_typecode, decode_command_any
 from ..idl.enums import CmdArgType, DevSource, ErrSeverity
 from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked,
                           decode_user_exception)
@@ -78,6 +78,7 @@ from ..transport.errors import (CallTimeout, ConnectFailed, ConnectionLost, Syst
                                 TransportError, UserExceptionReply)
 from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import CodecError
+from ..wire.typecode import write_any
 from .names import DeviceName, TangoHost, parse_device_name
 from .orb import ObjectRef
 
@@ -393,9 +394,8 @@ class Connection:
         if in_type is None:
             in_type = self._command_info(name).in_type
         in_type = CmdArgType(in_type)
-        probe = CDRWriter()
         try:
-            encode_command_any(probe, in_type, argin)  # validate before touching the network
+            checked = check_command_value(in_type, argin)  # validate before touching the network
         except (TypeError, ValueError) as exc:
             raise TypeError(f"Invalid input argument for command {name}: {argin!r} cannot be converted "
                             f"to type {in_type.name} ({exc})") from None
@@ -404,11 +404,12 @@ class Connection:
             self._connect_if_needed()
             version = self._idl_version
             source = self._source
+            typecode = command_typecode(in_type)
             ident = self._client_ident()
 
             def write(w: CDRWriter) -> None:
                 w.write_string(name)
-                encode_command_any(w, in_type, argin)
+                write_any(w, typecode, checked)
                 if version >= 2:
                     w.write_enum(int(source))
                 if version >= 4:
