@@ -58,6 +58,7 @@ log = logging.getLogger("tango_core.events")
 _U32 = 1 << 32
 CLIENT_IDL_VERSION = "6"
 MIN_LIB_WITH_TOPICS = 930
+SUBSCRIPTION_SETTLE = 0.02   # s, see EventConsumer._subscribe_filter
 
 
 def _err(reason: str, desc: str, origin: str) -> DevError:
@@ -381,10 +382,16 @@ class EventConsumer:
     def _subscribe_filter(self, kind: str, flt: str) -> None:
         def op():
             cnt = self._filters[kind]
-            if cnt[flt] == 0:
+            new = cnt[flt] == 0
+            if new:
                 self._sock(kind).setsockopt(zmq.SUBSCRIBE, flt.encode("latin-1"))
             cnt[flt] += 1
-        self._in_receiver(op)
+            return new
+        if self._in_receiver(op) and kind == "ev":
+            # ZMQ has no subscription acknowledgement: the filter travels to the publisher
+            # asynchronously and libzmq applies it on the publisher's next send after ~1 ms of
+            # command throttling.  A short pause makes "subscribe, then trigger a push" reliable.
+            time.sleep(SUBSCRIPTION_SETTLE)
 
     def _unsubscribe_filter(self, kind: str, flt: str | None) -> None:
         if flt is None:
