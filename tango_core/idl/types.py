@@ -1274,8 +1274,15 @@ def _write_error_list_list(w: CDRWriter, lists: Sequence[Sequence[DevError]]) ->
 
 @dataclass(slots=True)
 class DevAttrHistory_4:  # noqa: N801 - IDL name
-    """Polling history of an attribute (IDL 4), values of all records concatenated in ``value``;
-    the ``*_array`` lists say which records the preceding list's entries apply to."""
+    """Polling history of an attribute (IDL 4): all records packed into parallel lists.
+
+    As cppTango 9.3/10.3 send it: ``dates`` oldest record first, but ``value``
+    (every record's data concatenated) newest record first -- PyTango pairs
+    ``dates[i]`` with the values read backwards.  Repeated qualities, dims and
+    error lists are run-length packed: entry ``k`` of ``quals`` applies to the
+    records described by ``quals_array[k]`` (``EltInArray(start, nb_elt)``; one
+    run over all ``n`` records reads ``(n - 1, n)``), likewise for the others.
+    """
     name: str = ""
     dates: list[TimeVal] = field(default_factory=list)
     value: CorbaAny = field(default_factory=CorbaAny)
