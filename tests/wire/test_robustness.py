@@ -22,7 +22,7 @@ from tango_core.wire import giop
 from tango_core.wire.cdr import CDRReader, CDRWriter
 from tango_core.wire.errors import CodecError, MarshalError, MessageTooLarge
 from tango_core.wire.typecode import (
-    MAX_TYPECODE_DEPTH, TC_DOUBLE, TC_LONG, AliasTC, SequenceTC, StringTC, StructTC, TCKind, read_any,
+    MAX_TYPECODE_DEPTH, TC_DOUBLE, TC_LONG, AliasTC, SequenceTC, StringTC, StructTC, TCKind, primitive_tc, read_any,
     read_typecode, write_typecode,
 )
 
@@ -399,3 +399,22 @@ def test_many_ready_messages_are_returned_in_order():
     while (m := reader.next_message()) is not None:
         ids.append(m.request_id)
     assert ids == list(range(3000))
+
+
+@pytest.mark.parametrize("tc,value", [
+    (StringTC(0), "ok"),  # control: a real Tango type
+    (SequenceTC(SequenceTC(TC_LONG)), [[1]]),
+    (StructTC("", "", [("a", TC_LONG)]), (1,)),
+    (StructTC("", "", [("a", SequenceTC(TC_LONG)), ("b", SequenceTC(TC_LONG))]), ([1], [2])),
+    (AliasTC("", "", primitive_tc(K.tk_char)), "c"),
+])
+def test_anys_that_are_no_tango_type_are_refused(tc, value):
+    from tango_core.wire.typecode import write_any
+    w = CDRWriter()
+    write_any(w, tc, value)
+    r = CDRReader(w.getvalue())
+    if tc.kind == K.tk_string:
+        assert decode_command_any(r) == (T.DevString, "ok")
+    else:
+        with pytest.raises(MarshalError, match="not a Tango command data type"):
+            decode_command_any(r)
