@@ -381,6 +381,6 @@ def test_padding_mask_only_hides_padding():
     write = lambda w: write_list(w, avs)  # noqa: E731
     assert_same_encoding(write, captured, start)
     tampered = bytearray(captured)
-    tampered[-1] ^= 0x01  # last octet of the last origin string's NUL... part of the data
+    tampered[-2] ^= 0x01  # the last character of the last error's origin string: data, not padding
     with pytest.raises(AssertionError):
         assert_same_encoding(write, bytes(tampered), start)
