@@ -199,7 +199,7 @@ class TypeCode:
         """This TypeCode with every outer ``tk_alias`` layer removed."""
         tc: TypeCode = self
         seen = 0
-        while isinstance(tc, AliasTC):
+        while tc.kind == TCKind.tk_alias:  # not tk_value_box: a boxed value is encoded differently
             tc = tc.content_type
             seen += 1
             if seen > MAX_TYPECODE_DEPTH:
