@@ -391,3 +391,6 @@ def encode_write_value(cfg, value):
                 raise OverflowError("Value is too large." if arr.max() > hi else "Value is too small.")
         arr = arr.astype(dtype)
     return AttrValUnion(arm, np.ascontiguousarray(arr).reshape(-1)), *dims
+
+
+DeviceAttribute.from_attribute_value = staticmethod(from_attribute_value)

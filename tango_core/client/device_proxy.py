@@ -29,7 +29,7 @@ from tango_core.client.device_attribute import (
     failed_attribute,
     from_attribute_value,
 )
-from tango_core.client.device_data import DeviceData, command_result, convert_argin
+from tango_core.client.device_data import DeviceData, command_result, convert_argin, latin1_for_wire
 from tango_core.client.info import (
     AttributeInfo,
     AttributeInfoEx,
@@ -300,6 +300,7 @@ class DeviceProxy(Connection):
         from tango_core.idl import command_any
 
         idl = self.get_idl_version()
+        argin = latin1_for_wire(argin_type, argin)
 
         if idl >= 4:
             ident = self._clnt_ident()

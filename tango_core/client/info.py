@@ -382,3 +382,9 @@ def attribute_config_5_from_info(info: AttributeInfo):
         extensions=[_s(x) for x in info.extensions],
         sys_extensions=[_s(x) for x in (ex.sys_extensions if ex else ())],
     )
+
+
+# Constructor aliases for other layers (the events consumer builds these from decoded payloads).
+AttributeInfoEx.from_config_5 = staticmethod(attribute_info_ex_from_idl)
+CommandInfo.from_dev_cmd_info = staticmethod(command_info_from_idl)
+DeviceInfo.from_dev_info = staticmethod(device_info_from_idl)
