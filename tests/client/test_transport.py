@@ -17,7 +17,7 @@ from tango_core.client.connection import Connection
 from tango_core.client.database import Database
 from tango_core.client.names import parse_tango_host
 from tango_core.idl.errors import CommunicationFailed, ConnectionFailed, DevFailed
-from tango_core.transport.errors import CallTimeout, ConnectFailed, SystemExceptionReply
+from tango_core.transport.errors import CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply
 from tango_core.transport.sync import GIOPConnection, get_connection
 from tango_core.wire.cdr import CDRReader
 
@@ -302,3 +302,118 @@ def test_crashed_device_server_gives_cant_connect_at_once(peer_factory):
     assert reasons == ["API_CorbaException", "API_CantConnectToDevice", "API_CommandFailed"]
     assert ei.value.args[1].desc == "Failed to connect to device sys/tg_test/1"
     assert "TRANSIENT" in ei.value.args[0].desc
+
+
+def test_connect_timeout_from_tango_connect_timeout_env(monkeypatch):
+    """A listener whose backlog is full never completes the handshake: the connect timeout applies."""
+    monkeypatch.setenv("TANGOconnectTimeout", "300")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(c)
+    try:
+        time.sleep(0.1)
+        conn = GIOPConnection("127.0.0.1", port)
+        t0 = time.monotonic()
+        with pytest.raises(ConnectFailed) as ei:
+            conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=5.0)
+        assert 0.25 <= time.monotonic() - t0 < 1.0
+        assert ei.value.timed_out
+    finally:
+        for c in fillers:
+            c.close()
+        listener.close()
+
+
+class ScriptedServer:
+    """Answers the first request of each connection with fixed bytes (a hostile or broken peer)."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                conn.recv(65536)
+                conn.sendall(self.answer)
+                time.sleep(0.5)
+            finally:
+                conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("answer, why", [
+    (b"GIOP\x01\x02\x01\x01\xff\xff\xff\x7f", "exceeds"),      # announces a 2 GiB reply
+    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "undecodable"),      # not GIOP at all
+    (b"GIOP\x01\x02\x01\x06\x00\x00\x00\x00", "MessageError"),  # the peer rejects our request
+])
+def test_broken_peer_drops_the_connection_with_a_clear_error(answer, why):
+    server = ScriptedServer(answer)
+    try:
+        conn = GIOPConnection("127.0.0.1", server.port)
+        t0 = time.monotonic()
+        with pytest.raises(ConnectionLost) as ei:
+            conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=3.0)
+        assert time.monotonic() - t0 < 1.0
+        assert why in ei.value.reason
+        assert not conn.connected
+    finally:
+        server.close()
+
+
+def test_server_killed_during_a_call_is_communication_failed(peer_factory):
+    server = peer_factory.pytango_server("TestServer", "killme", nodb=True, device_names=["test/kill/1"])
+    dev = Connection(server.device)
+    assert dev.command_inout("EchoDouble", 1.5) == 1.5
+    threading.Timer(0.3, server.kill).start()
+    t0 = time.monotonic()
+    with pytest.raises(CommunicationFailed) as ei:
+        dev.command_inout("Sleep", 5.0)
+    assert time.monotonic() - t0 < 2.0
+    assert [e.reason for e in ei.value.args] == ["API_CorbaException", "API_CommunicationFailed"]
+    assert ei.value.args[1].desc == "Failed to execute command_inout on device test/kill/1, command Sleep"
+
+
+def test_stopped_database_gives_clear_error_then_recovers(peer_factory):
+    dbpeer = peer_factory.pytango_database()
+    db = Database(*_host_port(dbpeer.tango_host))
+    assert "sys/tg_test/1" in db.get_device_name("TangoTest/test", "TangoTest")
+    dbpeer.stop()
+    t0 = time.monotonic()
+    with pytest.raises(ConnectionFailed) as ei:
+        db.get_info()
+    assert time.monotonic() - t0 < 1.0
+    assert "API_CantConnectToDatabase" in [e.reason for e in ei.value.args]
+    dbpeer.start()
+    time.sleep(1.1)  # cppTango's reconnection delay after a failed attempt
+    assert db.get_info().startswith("TANGO Database")
+
+
+def test_replicated_tango_host_fails_over(tango_host):
+    host, port = _host_port(tango_host)
+    dead = _refused_port()
+    db = Database(parse_tango_host(f"127.0.0.1:{dead},{host}:{port}"))
+    assert db.is_multi_tango_host()
+    assert db.dev_name() == "sys/database/2"
+    assert [t.version for t in db._ref.targets] == [(1, 2), (1, 2)]
+    assert "sys/tg_test/1" in db.get_device_exported("sys/*")
