@@ -19,8 +19,8 @@ Session servers are shared by all tests: do not rely on the initial value of a w
 (TestDevice's ``Init`` command restores them all), and leave polling/event set-up as you found it
 when another test could mind.
 
-Session peers found dead after a test (a test stopped or killed one) are restarted before the
-next test.  If a peer cannot start the test is skipped with the reason, but under CI=true it fails.
+After each test, session peers are restored: restarted if the test stopped or killed one, and
+moved back to their port if it restarted one elsewhere.  If a peer cannot start the test is skipped with the reason, but under CI=true it fails.
 When a test fails, what each peer logged during it is attached to the report.
 """
 
@@ -64,11 +64,12 @@ def _start(start: Callable[..., Peer], *args: Any, **kwargs: Any) -> Peer:
         raise  # unreachable: peer_unavailable always raises
 
 
-_SESSION_PEERS: list[Peer] = []
+#: session peers with the port they must keep for the whole session
+_SESSION_PEERS: list[tuple[Peer, int | None]] = []
 
 
 def _session_peer(peer: Peer) -> Peer:
-    _SESSION_PEERS.append(peer)
+    _SESSION_PEERS.append((peer, peer.port))
     return peer
 
 
@@ -203,14 +204,18 @@ def peer_factory(tmp_path: Path) -> Iterator[PeerFactory]:
 
 @pytest.fixture(autouse=True)
 def _revive_session_peers() -> Iterator[None]:
-    """After each test, restart any session peer the test stopped or crashed (databases first)."""
+    """After each test, put session peers back as the session started them: restart any the test
+    stopped or crashed, and move back any it restarted on another port (databases first).
+    Other tests may hold proxies to them; prefer ``peer_factory`` for peers a test mutates."""
     yield
-    for peer in _SESSION_PEERS:
-        if not peer.is_running():
-            try:
+    for peer, port in _SESSION_PEERS:
+        try:
+            if peer.port != port:
+                peer.restart(port=port)
+            elif not peer.is_running():
                 peer.restart()
-            except PeerStartError as exc:
-                pytest.fail(f"could not restart {peer.name} after the test: {exc}", pytrace=False)
+        except PeerStartError as exc:
+            pytest.fail(f"could not restore {peer.name} after the test: {exc}", pytrace=False)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -226,13 +226,14 @@ class Peer:
         for companion in reversed(self.companions):
             companion.stop()
 
-    def restart(self, *, new_port: bool = False) -> "Peer":
-        """Stop and start again with the same arguments (same port unless ``new_port``)."""
+    def restart(self, *, new_port: bool = False, port: int | None = None) -> "Peer":
+        """Stop and start again with the same arguments: same port, unless ``new_port`` (a fresh
+        free port, as after a real server move) or ``port`` (that one) is given."""
         self._stop_process()
-        if new_port:
+        if new_port or port is not None:
             if self._argv_for_port is None:
                 raise ValueError(f"{self.name} cannot change its port")
-            self.port = free_port()
+            self.port = port if port is not None else free_port()
             self.argv = self._argv_for_port(self.port)
         return self.start()
 

@@ -9,6 +9,8 @@ import pytest
 
 tango = pytest.importorskip("tango")
 
+_SEEN: dict[str, int | None] = {}  # carries a value from one test to the next (pairs below)
+
 
 def test_tango_host_is_pytango_database_with_preregistered_devices(tango_host: str) -> None:
     assert os.environ["TANGO_HOST"] == tango_host
@@ -27,8 +29,9 @@ def test_tangotest_answers_with_debian_cpptango(tangotest, tango_host: str) -> N
     assert dev.get_idl_version() == 5  # cppTango 9.3
 
 
-def test_tangotest_restart_keeps_port_and_clients_reconnect(tangotest, tango_host: str) -> None:
-    dev = tango.DeviceProxy(f"tango://{tango_host}/sys/tg_test/1")
+def test_tangotest_restart_keeps_port_and_clients_reconnect(peer_factory) -> None:
+    db, tangotest = peer_factory.tango_system()  # private: restarts must not disturb other tests
+    dev = tango.DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     dev.ping()
     old_pid, old_port = tangotest.pid, tangotest.port
     tangotest.restart()
@@ -37,12 +40,27 @@ def test_tangotest_restart_keeps_port_and_clients_reconnect(tangotest, tango_hos
     assert "start #2" in tangotest.log_text()
 
 
-def test_tangotest_restart_on_new_port_is_reexported(tangotest, tango_host: str) -> None:
+def test_tangotest_restart_on_new_port_is_reexported(peer_factory) -> None:
+    db, tangotest = peer_factory.tango_system()
     old_port = tangotest.port
     tangotest.restart(new_port=True)
     assert tangotest.port != old_port
-    dev = tango.DeviceProxy(f"tango://{tango_host}/sys/tg_test/1")
+    dev = tango.DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     assert dev.state() == tango.DevState.RUNNING
+    exported = tango.Database(*db.tango_host.split(":")).get_device_info("sys/tg_test/1")
+    assert exported.pid == tangotest.pid
+
+
+def test_session_peer_moved_to_new_port_is_moved_back(tangotest) -> None:
+    """Half of a pair: the next test checks the autouse restore moved it back."""
+    _SEEN["tangotest_port"] = tangotest.port
+    tangotest.restart(new_port=True)
+    assert tangotest.port != _SEEN["tangotest_port"]
+
+
+def test_session_peer_is_back_on_its_port(tangotest) -> None:
+    assert tangotest.port == _SEEN["tangotest_port"]
+    assert tango.DeviceProxy(tangotest.device).state() == tango.DevState.RUNNING
 
 
 def test_stopped_session_peer_is_revived_for_the_next_test(tangotest) -> None:
