@@ -20,9 +20,7 @@ needs: every device with alias, server, class and exported flag, in one round tr
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable, Mapping, Sequence
-
-import numpy as np
+from typing import Any, Mapping, Sequence
 
 from ..idl.enums import CmdArgType, ErrSeverity
 from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
@@ -149,6 +147,30 @@ class Database(Connection):
         else:
             in_type = None
         return self._command_inout_raw(name, argin, in_type)[1]
+
+    def command_query(self, name: str):
+        """CommandInfo of one Database command (not in PyTango's Database; handy to probe
+        whether the server has e.g. ``DbMySqlSelect``)."""
+        from .info import command_info_from_idl
+        return command_info_from_idl(self._command_info(name))
+
+    def command_list_query(self) -> list:
+        """CommandInfo of every Database command."""
+        from ..idl.types import DevCmdInfo, DevCmdInfo_2
+        from .info import command_info_from_idl
+        self._connect_if_needed()
+        if self._idl_version >= 2:
+            raws = self._invoke("command_list_query_2", None, lambda r: r.read_seq(DevCmdInfo_2.read, 24),
+                                what="command_list_query")
+        else:
+            raws = self._invoke("command_list_query", None, lambda r: r.read_seq(DevCmdInfo.read, 24),
+                                what="command_list_query")
+        for raw in raws:
+            self._cmd_info[raw.cmd_name.lower()] = raw
+        return [command_info_from_idl(raw) for raw in raws]
+
+    def get_command_list(self) -> list[str]:
+        return [info.cmd_name for info in self.command_list_query()]
 
     def __repr__(self) -> str:
         return f"Database({self._tango_host.host}, {self._tango_host.port})"

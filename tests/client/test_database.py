@@ -237,3 +237,11 @@ def test_raw_command_inout_guesses_argin_types(db):
     assert lvalue.dtype == np.int32 and svalue[0] == "sys/tg_test/1"
     reply = db.command_inout("DbGetDeviceProperty", ["sys/tg_test/1", "nothing_here"])
     assert reply[:3] == ["sys/tg_test/1", "1", "nothing_here"]
+
+
+def test_command_list_and_query(db):
+    names = db.get_command_list()
+    assert "DbImportDevice" in names and "DbMySqlSelect" in names
+    info = db.command_query("DbImportDevice")
+    assert info.cmd_name == "DbImportDevice"
+    assert int(info.in_type) == 8 and int(info.out_type) == 17
