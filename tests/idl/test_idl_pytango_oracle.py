@@ -191,3 +191,10 @@ def test_timeval_now_is_now():
     before = datetime.datetime.now().timestamp()
     now = TimeVal.now().totime()
     assert before - 1 <= now <= datetime.datetime.now().timestamp() + 1
+
+
+@pytest.mark.parametrize("args", [("a", "b"), ("one line",), ("x\ny",), (1, None)])
+def test_dev_failed_with_other_args_matches_pytango(args):
+    """DevFailed accepts any arguments, like every Exception; the format copes."""
+    assert str(X.DevFailed(*args)) == str(tango.DevFailed(*args))
+    assert repr(X.DevFailed(*args)) == repr(tango.DevFailed(*args))
