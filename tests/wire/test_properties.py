@@ -436,3 +436,106 @@ def test_command_any_rejects_wrong_values_and_writes_nothing(argtype, value, exc
         encode_command_any(w, argtype, value)
     assert str(info.value)  # a message the client can show in DevFailed
     assert w.getvalue() == b"\x09"
+
+
+# ---------------------------------------------------------------------------
+# GIOP messages and IORs (tango_core.wire.giop / .ior) carrying command anys
+
+from tango_core.wire import giop  # noqa: E402
+from tango_core.wire.ior import IOR, IIOPProfile, TaggedComponent, TaggedProfile, parse_corbaloc, parse_ior  # noqa: E402
+
+versions = st.sampled_from([(1, 0), (1, 1), (1, 2)])
+ulongs = st.integers(0, 2**32 - 1)
+contexts = st.lists(st.builds(giop.ServiceContext, ulongs, st.binary(max_size=12)), max_size=3)
+command_values = st.sampled_from(sorted(COMMAND_VALUES)).flatmap(lambda t: st.tuples(st.just(t), COMMAND_VALUES[t]))
+
+
+def _assert_command_value(argtype, got, value):
+    if argtype in (T.DevVarLongStringArray, T.DevVarDoubleStringArray):
+        assert_same(got[0], value[0])
+        assert got[1] == value[1]
+    elif argtype == T.DevState:
+        assert got is value
+    else:
+        assert_same(got, value)
+
+
+@given(versions, byte_orders, ulongs, st.binary(max_size=20), st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True),
+       st.booleans(), contexts, command_values)
+def test_giop_request_roundtrip(version, le, rid, key, op, expected, ctxs, type_value):
+    argtype, value = type_value
+
+    def body(w):
+        w.write_string("Cmd")
+        encode_command_any(w, argtype, value)
+    msg = giop.parse_message(giop.build_request(rid, key, op, body, version=version, response_expected=expected,
+                                                service_contexts=ctxs, little_endian=le))
+    assert isinstance(msg, giop.Request)
+    assert (msg.version, msg.request_id, msg.object_key, msg.operation, msg.response_expected) == \
+        (version, rid, key, op, expected)
+    assert msg.service_contexts == ctxs and msg.little_endian == le
+    assert msg.body.read_string() == "Cmd"
+    got_type, got = decode_command_any(msg.body)
+    assert got_type is argtype and msg.body.at_end()
+    _assert_command_value(argtype, got, value)
+
+
+@given(versions, byte_orders, ulongs, contexts, command_values)
+def test_giop_reply_roundtrip(version, le, rid, ctxs, type_value):
+    argtype, value = type_value
+    raw = giop.build_reply(rid, giop.ReplyStatus.NO_EXCEPTION, lambda w: encode_command_any(w, argtype, value),
+                           version=version, little_endian=le, service_contexts=ctxs)
+    hdr = giop.parse_header(raw[:12])
+    assert hdr.size == len(raw) - 12 and hdr.little_endian == le and hdr.msg_type == giop.MsgType.Reply
+    msg = giop.parse_message(raw)
+    assert (msg.version, msg.request_id, msg.status, msg.service_contexts) == \
+        (version, rid, giop.ReplyStatus.NO_EXCEPTION, ctxs)
+    got_type, got = decode_command_any(msg.body)
+    assert got_type is argtype and msg.body.at_end()
+    _assert_command_value(argtype, got, value)
+
+
+@given(versions, byte_orders, ulongs, st.from_regex(r"[A-Z_]{1,20}", fullmatch=True), ulongs,
+       st.sampled_from(list(giop.CompletionStatus)))
+def test_giop_system_exception_roundtrip(version, le, rid, name, minor, completed):
+    repo = f"IDL:omg.org/CORBA/{name}:1.0"
+    msg = giop.parse_message(giop.build_reply(rid, giop.ReplyStatus.SYSTEM_EXCEPTION,
+                                              giop.system_exception_body(repo, minor, completed),
+                                              version=version, little_endian=le))
+    assert msg.status == giop.ReplyStatus.SYSTEM_EXCEPTION and msg.exception_id == repo
+    assert msg.system_exception == giop.SystemException(repo, minor, completed)
+
+
+hosts = st.one_of(st.ip_addresses().map(str), st.from_regex(r"[a-z][a-z0-9.-]{0,20}", fullmatch=True))
+
+
+@st.composite
+def iiop_iors(draw):
+    alt = draw(st.lists(st.tuples(hosts, st.integers(1, 65535)), max_size=2))
+    comps = [TaggedComponent(3, CDRWriter.encapsulate(lambda w, h=h, p=p: (w.write_string(h), w.write_ushort(p)),
+                                                      draw(st.booleans())))
+             for h, p in alt]
+    profile = IIOPProfile((1, 2), draw(hosts), draw(st.integers(1, 65535)), draw(st.binary(max_size=20)),
+                          tuple(comps))
+    other = [TaggedProfile(draw(st.integers(1, 10)), draw(st.binary(max_size=8)))] if draw(st.booleans()) else []
+    ior = IOR(draw(names), (TaggedProfile(0, profile.encode(draw(st.booleans()))), *other))
+    return ior, profile, alt
+
+
+@given(iiop_iors(), byte_orders)
+def test_ior_roundtrip(ior_profile_alt, le):
+    ior, profile, alt = ior_profile_alt
+    text = ior.to_string(le)
+    got = parse_ior(text)
+    assert got == ior and parse_ior("IOR:" + text[4:].upper()) == ior
+    (p,) = got.iiop_profiles()
+    assert (p.host, p.port, p.object_key) == (profile.host, profile.port, profile.object_key)
+    assert p.addresses() == [(profile.host, profile.port), *alt]
+
+
+@given(st.lists(st.tuples(st.sampled_from([(1, 0), (1, 1), (1, 2)]), hosts, st.integers(1, 65535)), min_size=1,
+                max_size=3), st.binary(min_size=1, max_size=20))
+def test_corbaloc_roundtrip(addresses, key):
+    from tango_core.wire.ior import Corbaloc
+    loc = Corbaloc(tuple(addresses), key)
+    assert parse_corbaloc(loc.to_string()) == loc
