@@ -129,6 +129,7 @@ class DeviceProxy(Connection):
         d["_green_mode"] = green_mode
         d["_cmd_query_cache"] = {}  # lower name -> CommandInfo
         d["_attr_cfg"] = {}        # lower name -> AttributeInfoEx
+        d["_read_requests"] = {}   # (names, source, idl) -> encoded read_attributes arguments
         d["_cmd_names"] = None     # lower -> name, from command_list_query
         d["_attr_names"] = None    # lower -> name, from attribute_list_query_ex
         d["_info_cache"] = None
@@ -438,26 +439,35 @@ class DeviceProxy(Connection):
 
     # ------------------------------------------------------------------ reading attributes
     def _read_values(self, names: Sequence[str]) -> list:
-        idl = self.get_idl_version()
-        source = int(self.get_source())
-        if idl >= 5:
-            ident = self._clnt_ident()
+        """read_attributes_5 (IDL >= 5) or _4; the encoded request is cached per name list.
 
-            def write(w):
-                w.write_string_seq(names)
-                w.write_enum(source)
-                ident(w)
-            return self._invoke("read_attributes_5", write, T.AttributeValue_5.read_list)
-        if idl >= 4:
-            ident = self._clnt_ident()
+        The arguments (names, source, client identity) only contain 4-byte aligned CDR items, so
+        bytes encoded once at a 4-aligned offset are valid at any 4-aligned offset of a request.
+        """
+        key = (tuple(names), self._source, self._idl_version)
+        raw = self._read_requests.get(key)
+        if raw is None:
+            idl = self.get_idl_version()
+            if idl < 4:
+                raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                                     "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
+            from tango_core.wire.cdr import CDRWriter
+            w = CDRWriter()
+            w.write_string_seq(list(names))
+            w.write_enum(int(self._source))
+            self._clnt_ident()(w)
+            raw = w.getvalue()
+            key = (tuple(names), self._source, idl)
+            if len(self._read_requests) > 256:
+                self._read_requests.clear()
+            self._read_requests[key] = raw
 
-            def write(w):
-                w.write_string_seq(names)
-                w.write_enum(source)
-                ident(w)
-            return self._invoke("read_attributes_4", write, lambda r: r.read_seq(T.AttributeValue_4.read, 48))
-        raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
-                             "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
+        def write(wr, _raw=raw):
+            wr.align(4)
+            wr.write_raw(_raw)
+        if key[2] >= 5:
+            return self._invoke("read_attributes_5", write, _read_values_5)
+        return self._invoke("read_attributes_4", write, _read_values_4)
 
     def read_attribute(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy, **kw) -> DeviceAttribute:
         """Read one attribute; raises DevFailed if its read failed."""
@@ -857,6 +867,13 @@ class DeviceProxy(Connection):
                 wr.write_raw(_raw)
             self.__dict__["_ident_writer"] = ident
         return ident
+
+
+_read_values_5 = T.AttributeValue_5.read_list
+
+
+def _read_values_4(r) -> list:
+    return r.read_seq(T.AttributeValue_4.read, 48)
 
 
 def _read_state(r) -> DevState:
