@@ -1,0 +1,181 @@
+"""Events through a database: Debian's cppTango 9.3.4 TangoTest with polling and event criteria
+configured through tango_core itself, a PyTango server killed and restarted on new ports during a
+subscription, stateless subscriptions to a server that is not running yet, and the errors a
+user gets for an unpolled attribute.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import peers as _peers
+from conftest import EVENT_SERVER  # tests/events/conftest.py
+from tango_core.client.device_proxy import DeviceProxy
+from tango_core.idl.enums import EventReason, EventSubMode, EventType
+from tango_core.idl.errors import DevFailed
+
+pytestmark = pytest.mark.timeout(120)
+
+TT = "sys/tg_test/1"
+
+
+@pytest.fixture
+def tt(tango_host):
+    d = DeviceProxy(TT)
+    yield d
+    for eid in list(d.__dict__.get("_tango_core_events", {})):
+        d.unsubscribe_event(eid)
+
+
+def _configure_change(d: DeviceProxy, attr: str, abs_change: str, period_ms: int) -> None:
+    """Polling + change/archive criteria, set through tango_core's own client API."""
+    d.poll_attribute(attr, period_ms)
+    cfg = d.get_attribute_config(attr)
+    cfg.events.ch_event.abs_change = abs_change
+    cfg.events.arch_event.archive_abs_change = abs_change
+    cfg.events.per_event.period = "300"
+    d.set_attribute_config(cfg)
+
+
+def test_unpolled_attribute_gives_a_clear_error(tt):
+    if tt.is_attribute_polled("short_scalar_ro"):
+        tt.stop_poll_attribute("short_scalar_ro")
+    with pytest.raises(DevFailed) as info:
+        tt.subscribe_event("short_scalar_ro", EventType.CHANGE_EVENT, lambda e: None)
+    errs = info.value.args
+    assert errs[0].reason == "API_AttributePollingNotStarted"
+    assert "polling" in errs[0].desc.lower() and "short_scalar_ro" in errs[0].desc
+    assert errs[-1].reason == "API_DSFailedRegisteringEvent"
+
+
+def test_change_without_criteria_gives_event_properties_not_set(tt):
+    tt.poll_attribute("ulong_scalar", 500)
+    cfg = tt.get_attribute_config("ulong_scalar")
+    cfg.events.ch_event.abs_change = "Not specified"
+    cfg.events.ch_event.rel_change = "Not specified"
+    tt.set_attribute_config(cfg)
+    with pytest.raises(DevFailed) as info:
+        tt.subscribe_event("ulong_scalar", EventType.CHANGE_EVENT, lambda e: None)
+    assert info.value.args[0].reason == "API_EventPropertiesNotSet"
+
+
+def test_tangotest_periodic_change_and_archive_on_scalar(tt, tango_host, collector):
+    _configure_change(tt, "double_scalar", "0.001", 100)
+    assert tt.get_attribute_poll_period("double_scalar") == 100
+    tt.subscribe_event("double_scalar", EventType.PERIODIC_EVENT, collector)
+    tt.subscribe_event("double_scalar", EventType.CHANGE_EVENT, collector)
+    tt.subscribe_event("double_scalar", EventType.ARCHIVE_EVENT, collector)
+    evs = collector.wait_for(lambda evs: sum(e.event == "periodic" for e in evs) >= 5, timeout=15)
+    kinds = {e.event for e in evs}
+    assert kinds >= {"periodic", "change", "archive"}
+    assert not any(e.err for e in evs), [e.errors for e in evs if e.err][:1]
+    e = next(e for e in evs if e.event == "periodic" and e.event_reason == EventReason.Update)
+    assert e.attr_name == f"tango://{tango_host}/{TT}/double_scalar"
+    assert isinstance(e.attr_value.value, float)
+    # periodic cadence follows event_period (300 ms) configured above
+    per = [x.reception_date.totime() for x in evs if x.event == "periodic"
+           and x.event_reason == EventReason.Update]
+    gaps = np.diff(per)
+    assert 0.15 < float(np.median(gaps)) < 0.6, gaps
+
+
+def test_tangotest_events_on_spectra(tt, collector):
+    _configure_change(tt, "double_spectrum_ro", "0.001", 200)
+    _configure_change(tt, "long_spectrum_ro", "1", 200)
+    tt.subscribe_event("double_spectrum_ro", EventType.PERIODIC_EVENT, collector)
+    tt.subscribe_event("long_spectrum_ro", EventType.CHANGE_EVENT, collector)
+    evs = collector.wait_for(lambda evs: {e.event for e in evs if e.event_reason == EventReason.Update}
+                             >= {"periodic", "change"}, timeout=15)
+    per = next(e for e in evs if e.event == "periodic")
+    assert isinstance(per.attr_value.value, np.ndarray) and per.attr_value.value.dtype == np.float64
+    assert per.attr_value.value.size == per.attr_value.dim_x > 0
+    ch = next(e for e in evs if e.event == "change")
+    assert ch.attr_value.value.dtype == np.int32
+
+
+def test_server_killed_and_restarted_on_new_ports_events_resume(tango_host, peer_factory, collector,
+                                                               fast_keepalive):
+    peer = peer_factory.pytango_server(EVENT_SERVER, "evr", tango_host=tango_host, device_class="EventDevice",
+                                       device_names=["test/evr/1"])
+    dev = DeviceProxy(peer.short_names[0])
+    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    dev.PushChange(1.0)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 1.0 for e in evs[1:]))
+    old_port = peer.port
+    peer.kill()
+    # no heartbeat for 10 s -> API_EventTimeout delivered to the subscriber
+    evs = collector.wait_for(lambda evs: any(e.err for e in evs), timeout=25)
+    err = next(e for e in evs if e.err)
+    assert err.errors[0].reason == "API_EventTimeout"
+    assert err.attr_value is None and err.event == "change"
+    peer.restart(new_port=True)
+    assert peer.port != old_port
+    n = len(collector.events)
+    # re-subscribed through the database (new IOR, new ZMQ ports): a fresh synchronous value...
+    collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
+                                       for e in evs[n:]), timeout=30)
+    # ...and pushed events flow again
+    for attempt in range(20):
+        try:
+            dev.PushChange(2.0)
+            break
+        except DevFailed:
+            time.sleep(0.5)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 2.0 for e in evs[n:]), timeout=15)
+    dev.unsubscribe_event(eid)
+
+
+def test_stateless_subscription_waits_for_the_server(tango_host, peer_factory, collector, fast_keepalive):
+    _peers.register_server(tango_host, "event_server/evs", "EventDevice", ["test/evs/1"])
+    dev = DeviceProxy("test/evs/1")            # not exported yet: construction still works
+    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector, EventSubMode.Stateless)
+    evs = collector.wait_count(2, timeout=10)  # an error event now and at every retry
+    assert all(e.err and e.event_reason == EventReason.SubFail for e in evs)
+    assert evs[0].errors[0].reason in ("API_DeviceNotExported", "API_CantConnectToDevice",
+                                       "DB_DeviceNotDefined", "API_ServerNotRunning")
+    peer_factory.pytango_server(EVENT_SERVER, "evs", tango_host=tango_host, device_class="EventDevice",
+                                device_names=["test/evs/1"], register=False)
+    n = len(collector.events)
+    collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
+                                       for e in evs[n:]), timeout=20)
+    DeviceProxy("test/evs/1").PushChange(3.0)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 3.0 for e in evs[n:]))
+    dev.unsubscribe_event(eid)
+
+
+def test_stateless_false_raises_for_a_server_that_is_down(tango_host):
+    _peers.register_server(tango_host, "event_server/evdown", "EventDevice", ["test/evdown/1"])
+    dev = DeviceProxy("test/evdown/1")
+    with pytest.raises(DevFailed):
+        dev.subscribe_event("value", EventType.CHANGE_EVENT, lambda e: None)
+
+
+def test_interpreter_exit_with_live_subscription_does_not_hang(event_db, tango_host):
+    code = textwrap.dedent(f"""
+        from tango_core.client.device_proxy import DeviceProxy
+        from tango_core.idl.enums import EventType
+        d = DeviceProxy({event_db.short_names[0]!r})
+        d.subscribe_event("value", EventType.CHANGE_EVENT, lambda e: None)
+        d.PushChange(4.0)
+        print("subscribed")
+    """)
+    env = dict(__import__("os").environ, TANGO_HOST=tango_host, PYTHONPATH=str(EVENT_SERVER.parents[2]))
+    t0 = time.monotonic()
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert "subscribed" in res.stdout
+    assert time.monotonic() - t0 < 15
+
+
+def test_importing_tango_core_does_not_import_zmq():
+    code = "import sys, tango_core, tango_core.events; print('zmq' in sys.modules)"
+    env = dict(__import__("os").environ, PYTHONPATH=str(EVENT_SERVER.parents[2]))
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "False"
