@@ -179,8 +179,9 @@ class TangoMagics(Magics):
             inventory = self.session.switch(target)
         except Exception as exc:
             from .session import _one_line
+            others = [h for h in self.session.known_hosts if h != old]
             raise UsageError(f"cannot switch to {target}: {_one_line(exc)}; still on {old}."
-                             + did_you_mean(target, [old] if old else [])) from None
+                             + did_you_mean(target, others)) from None
         print(f"Switched to {inventory.tango_host}: {len(inventory)} devices, "
               f"{len(inventory.classes)} classes, {len(inventory.servers)} servers")
 

@@ -114,6 +114,8 @@ class ShellSession:
         self.last_tango_error: BaseException | None = None
         self.last_python_error: BaseException | None = None
         self.announce_unreachable = True
+        #: every database this session has loaded, for "did you mean" in %switchdb
+        self.known_hosts: list[str] = []
         self._defer = defer_core_import
         self._core_lock = threading.Lock()
         self._load_lock = threading.Lock()
@@ -278,9 +280,14 @@ class ShellSession:
                 raise
             self.load_error = None
             self.inventory = inventory
+            self._remember_host(host)
             self.catalog.forget()
             self._queue(lambda: (self._set_db(db), self._bind_classes(inventory)))
             return inventory
+
+    def _remember_host(self, host: str) -> None:
+        if host not in self.known_hosts:
+            self.known_hosts.append(host)
 
     def _set_db(self, db: Any) -> None:
         old = self._pushed.get("db")
@@ -390,6 +397,7 @@ class ShellSession:
             os.environ["TANGO_HOST"] = self.tango_host  # for child processes (!commands)
             self.inventory = inventory
             self.load_error = None
+            self._remember_host(self.tango_host)
             self.catalog.forget()
         self._first_load.set()
         self._set_db(db)

@@ -21,6 +21,7 @@ def make_config(terminal: bool = False, banner: str | None = None) -> Config:
     if banner is not None:
         c.InteractiveShell.banner1 = banner
         c.InteractiveShell.banner2 = ""
+        c.InteractiveShell.enable_tip = False  # the banner has its own "Try:" line
     if terminal:
         c.TerminalIPythonApp.interactive_shell_class = "itango.startup.ItangoTerminalShell"
         c.TerminalIPythonApp.display_banner = True

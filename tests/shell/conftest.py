@@ -1,0 +1,63 @@
+"""Fixtures for in-process shell tests: an IPython shell with itango loaded on the real peers.
+
+* ``itango_shell``  an ``InteractiveShell`` (no terminal) with the extension loaded against
+  ``tango_host`` (PyTango DB + TangoTest), its first database load finished.
+* ``run``           ``run(shell, code) -> (result, stdout)``: one cell, output captured.
+* ``complete``      ``complete(shell, text) -> [(text, type, start)]`` through IPython's own
+  completion API (``Completer.completions``), i.e. what a front end receives.
+
+Each shell gets its own in-memory history, so nothing is written to the user's home.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from shell_core_helpers import make_shell, reset_default_database
+
+# IPython creates its profile directory on first use: keep it out of the user's home.
+os.environ.setdefault("IPYTHONDIR", tempfile.mkdtemp(prefix="itango-tests-ipython-"))
+
+
+@pytest.fixture
+def itango_shell(tango_host: str) -> Iterator[Any]:
+    shell = make_shell()
+    shell.extension_manager.load_extension("itango")
+    from itango.session import get_session
+
+    session = get_session(shell)
+    assert session is not None and session.wait_ready(30), "first database load did not finish"
+    assert session.inventory is not None, f"load failed: {session.load_error!r}"
+    yield shell
+    shell.extension_manager.unload_extension("itango")
+    reset_default_database(tango_host)
+
+
+def _run(shell: Any, code: str) -> tuple[Any, str]:
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        result = shell.run_cell(code)
+    return result, captured.stdout + captured.stderr
+
+
+@pytest.fixture
+def run() -> Callable[[Any, str], tuple[Any, str]]:
+    return _run
+
+
+def _complete(shell: Any, text: str) -> list[tuple[str, str, int]]:
+    from IPython.core.completer import provisionalcompleter
+
+    with provisionalcompleter():
+        return [(c.text, c.type, c.start) for c in shell.Completer.completions(text, len(text))]
+
+
+@pytest.fixture
+def complete() -> Callable[[Any, str], list[tuple[str, str, int]]]:
+    return _complete

@@ -1,0 +1,26 @@
+"""Helpers shared by the shell-core tests (imported by tests/shell/conftest.py and tests)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+
+def make_shell() -> Any:
+    """A fresh non-terminal IPython shell with in-memory history and no colours."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell(config=config)
+    shell.colors = "nocolor"
+    return shell
+
+
+def reset_default_database(host: str) -> None:
+    """Undo a %switchdb: default database back to ``host`` (process-wide state)."""
+    from tango_core.client import names
+
+    names.set_default_tango_host(None)
+    os.environ["TANGO_HOST"] = host

@@ -1,0 +1,145 @@
+"""TAB completion of Tango names through IPython's completion API, on the real peers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import tango_core
+
+
+def texts(found):
+    return [t for t, _, _ in found]
+
+
+def by_text(found):
+    return {t: kind for t, kind, _ in found}
+
+
+def test_device_names_complete_segment_by_segment(itango_shell, complete):
+    assert by_text(complete(itango_shell, 'Device("')) == {"sys/": "domain"}
+    assert set(texts(complete(itango_shell, 'DeviceProxy("sys/'))) == {
+        "sys/tg_test/", "sys/database/", "sys/access_control/"}
+    found = complete(itango_shell, 'dev = DeviceProxy("sys/tg_test/')
+    assert by_text(found) == {"sys/tg_test/1": "device"}
+
+
+def test_completion_is_case_insensitive_and_keeps_the_database_spelling(itango_shell, complete):
+    assert texts(complete(itango_shell, 'Device("SYS/TG')) == ["sys/tg_test/"]
+    assert texts(complete(itango_shell, "Device('Sys/Tg_Test/")) == ["sys/tg_test/1"]
+
+
+def test_non_exported_devices_are_shown_but_marked(itango_shell, complete):
+    found = by_text(complete(itango_shell, 'Device("sys/access_control/'))
+    assert found == {"sys/access_control/1": "device (not exported)"}
+
+
+def test_the_fragment_spans_the_whole_full_name(itango_shell, complete, tango_host):
+    text = f'Device("tango://{tango_host}/sys/tg'
+    found = complete(itango_shell, text)
+    assert texts(found) == [f"tango://{tango_host}/sys/tg_test/"]
+    assert found[0][2] == len('Device("')  # replaces from the quote, across ':' and '//'
+    found = complete(itango_shell, f'Device("{tango_host}/sys/tg_test/')
+    assert texts(found) == [f"{tango_host}/sys/tg_test/1"]
+    assert texts(complete(itango_shell, 'Device("tan')) == [f"tango://{tango_host}/"]
+    found = complete(itango_shell, f'Device("tango://{tango_host}/sys/tg_test/1#db')
+    assert set(texts(found)) == {f"tango://{tango_host}/sys/tg_test/1#dbase=no",
+                                 f"tango://{tango_host}/sys/tg_test/1#dbase=yes"}
+
+
+def test_class_constructors_complete_only_their_devices(itango_shell, complete):
+    assert texts(complete(itango_shell, 'TangoTest("sys/')) == ["sys/tg_test/"]
+    assert texts(complete(itango_shell, 'DataBase("sys/')) == ["sys/database/"]
+    assert texts(complete(itango_shell, 'TangoTest("sys/database/')) == []
+
+
+def test_aliases_complete_with_their_type(itango_shell, complete, run):
+    db = tango_core.Database()
+    db.put_device_alias("sys/tg_test/1", "shellcore_tg")
+    try:
+        run(itango_shell, "%refreshdb")
+        assert by_text(complete(itango_shell, 'Device("shellcore')) == {"shellcore_tg": "alias"}
+        assert by_text(complete(itango_shell, 'DataBase("shellcore')) == {}
+        found = by_text(complete(itango_shell, 'AttributeProxy("shellcore_tg/double_scalar_'))
+        assert found == {"shellcore_tg/double_scalar_rww": "attribute",
+                         "shellcore_tg/double_scalar_w": "attribute"}
+    finally:
+        db.delete_device_alias("shellcore_tg")
+
+
+def test_attribute_names(itango_shell, complete):
+    found = by_text(complete(itango_shell, 'AttributeProxy("sys/tg_test/'))
+    assert found == {"sys/tg_test/1/": "device"}
+    found = by_text(complete(itango_shell, 'Attribute("sys/tg_test/1/double_scalar_'))
+    assert found == {"sys/tg_test/1/double_scalar_rww": "attribute",
+                     "sys/tg_test/1/double_scalar_w": "attribute"}
+    found = by_text(complete(itango_shell, '%mon -a SYS/TG_TEST/1/ampl'))
+    assert found == {"sys/tg_test/1/ampli": "attribute"}
+    assert by_text(complete(itango_shell, '%mon -d sys/tg_test/1/ampl')) == {
+        "sys/tg_test/1/ampli": "attribute"}
+
+
+def test_attribute_and_command_names_of_a_proxy(itango_shell, complete, run):
+    run(itango_shell, "dev = Device('sys/tg_test/1')")
+    for method in ("read_attribute", "write_attribute", "subscribe_event"):
+        found = by_text(complete(itango_shell, f'dev.{method}("long_sc'))
+        assert found == {"long_scalar": "attribute", "long_scalar_rww": "attribute",
+                         "long_scalar_w": "attribute"}, method
+    found = by_text(complete(itango_shell, 'dev.command_inout("DevVarLongS'))
+    assert found == {"DevVarLongStringArray": "command"}
+    assert "double_scalar" in texts(complete(itango_shell, 'dev["double_s'))
+    found = texts(complete(itango_shell, 'TangoTest("sys/tg_test/1").read_attribute("boolean_sc'))
+    assert found == ["boolean_scalar"]
+
+
+def test_database_methods_complete_device_names(itango_shell, complete):
+    assert texts(complete(itango_shell, 'db.import_device("sys/tg')) == ["sys/tg_test/"]
+    assert texts(complete(itango_shell, 'Database().import_device("sys/da')) == ["sys/database/"]
+
+
+def test_magic_arguments(itango_shell, complete, tango_host):
+    assert texts(complete(itango_shell, "%lsdev sys/tg")) == ["sys/tg_test/"]
+    assert "TangoTest" in texts(complete(itango_shell, "%lsdevclass Tango"))
+    assert texts(complete(itango_shell, "%lsserv TangoT")) == ["TangoTest/test"]
+    assert texts(complete(itango_shell, "%switchdb 127")) == [tango_host]
+
+
+def test_other_code_is_left_to_ipython(itango_shell, complete):
+    itango_shell.user_ns["common_value"] = 1
+    assert "common_value" in texts(complete(itango_shell, "x = common_val"))
+    # a string argument of an unrelated function is not a Tango name
+    assert all("sys/" not in t for t in texts(complete(itango_shell, 'print("sy')))
+
+
+def test_a_dead_device_never_blocks_completion(itango_shell, complete):
+    """sys/access_control/1 is defined but its server is not running."""
+    start = time.perf_counter()
+    found = complete(itango_shell, 'Attribute("sys/access_control/1/')
+    first = time.perf_counter() - start
+    assert texts(found) == []
+    assert first < 1.0
+    start = time.perf_counter()
+    complete(itango_shell, 'Attribute("sys/access_control/1/')
+    assert time.perf_counter() - start < 0.1  # the failure is cached
+
+
+def test_matcher_answers_from_the_cache_quickly(itango_shell):
+    from itango.completion import complete_text
+    from itango.session import get_session
+
+    session = get_session(itango_shell)
+    complete_text(session, 'Device("sys/tg_test/')
+    start = time.perf_counter()
+    for _ in range(100):
+        complete_text(session, 'Device("sys/tg_test/')
+    assert (time.perf_counter() - start) / 100 < 0.01
+
+
+@pytest.mark.parametrize("text", ['Device("', 'TangoTest("sys/', 'AttributeProxy("sys/tg_test/1/'])
+def test_completions_carry_types_for_front_ends(itango_shell, complete, text):
+    found = complete(itango_shell, text)
+    assert found
+    assert all(kind in {"domain", "family", "device", "device (not exported)", "alias",
+                        "attribute", "attribute alias", "command", "database"}
+               for _, kind, _ in found)

@@ -1,0 +1,119 @@
+"""The Tango magics in a shell on the real peers (PyTango DB + TangoTest, and the C++ DB)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import tango_core
+from shell_core_helpers import reset_default_database
+
+
+def test_lsdev_lists_devices_with_server_class_and_export_state(itango_shell, run):
+    result, out = run(itango_shell, "%lsdev")
+    assert result.success and result.result is None, out
+    assert re.search(r"sys/database/2\s+DataBaseds/2\s+DataBase\s+yes", out), out
+    assert re.search(r"sys/tg_test/1\s+TangoTest/test\s+TangoTest\s+yes", out), out
+    assert re.search(r"sys/access_control/1\s+TangoAccessControl/1\s+TangoAccessControl\s+no", out), out
+    assert "dserver/" not in out
+    _, everything = run(itango_shell, "%lsdev -a")
+    assert "dserver/TangoTest/test" in everything
+
+
+def test_lsdev_filters_case_insensitively_by_regex_or_glob(itango_shell, run):
+    _, out = run(itango_shell, "%lsdev SYS/TG")
+    assert "sys/tg_test/1" in out and "sys/database/2" not in out
+    _, out = run(itango_shell, "%lsdev *access*")
+    assert "sys/access_control/1" in out and "sys/tg_test/1" not in out
+
+
+def test_lsdev_misspelt_filter_is_a_usage_error_with_suggestion(itango_shell, run):
+    result, out = run(itango_shell, "%lsdev sys/tg_tst/1")
+    assert not result.success
+    assert "UsageError" in out
+    assert "Did you mean 'sys/tg_test/1'?" in out
+
+
+def test_lsdevclass_and_lsserv(itango_shell, run):
+    _, out = run(itango_shell, "%lsdevclass")
+    assert "DataBase" in out and "TangoTest" in out and "sys/database/2" not in out
+    _, out = run(itango_shell, "%lsserv")
+    assert "DataBaseds/2" in out and "TangoTest/test" in out and "sys/database/2" not in out
+    result, out = run(itango_shell, "%lsdevclass TangoTset")
+    assert not result.success and "Did you mean 'TangoTest'?" in out
+    result, out = run(itango_shell, "%lsserv TangoTest/tset")
+    assert not result.success and "Did you mean 'TangoTest/test'?" in out
+
+
+def test_refreshdb_reports_what_it_loaded(itango_shell, run, tango_host):
+    result, out = run(itango_shell, "%refreshdb")
+    assert result.success, out
+    assert re.search(rf"{re.escape(tango_host)}: \d+ devices, \d+ classes, \d+ servers \(\d+ ms\)", out)
+    result, out = run(itango_shell, "%refreshdb now")
+    assert not result.success and "UsageError" in out
+
+
+def test_switchdb_without_argument_and_to_a_dead_database(itango_shell, run, tango_host):
+    result, out = run(itango_shell, "%switchdb")
+    assert not result.success and "needs HOST:PORT" in out and tango_host in out
+    from peers import free_port
+
+    dead = f"127.0.0.1:{free_port()}"
+    result, out = run(itango_shell, f"%switchdb {dead}")
+    assert not result.success
+    assert f"cannot switch to {dead}" in out and f"still on {tango_host}" in out
+    # short names still resolve in the old database
+    result, out = run(itango_shell, "Device('sys/tg_test/1').get_db_port()")
+    assert result.success and f"127.0.0.1:{result.result}" == tango_host
+
+
+def test_switchdb_really_switches_where_short_names_resolve(itango_shell, run, tango_host,
+                                                           cpp_tango_host):
+    try:
+        host, port = cpp_tango_host.split(":")
+        result, out = run(itango_shell, f"%switchdb {host} {port}")
+        assert result.success, out
+        assert f"Switched to {cpp_tango_host}" in out
+        result, out = run(itango_shell, "d = Device('sys/tg_test/1'); d.get_db_port(), d.state()")
+        assert result.success, out
+        assert result.result == (port, tango_core.DevState.RUNNING)
+        assert f"{itango_shell.user_ns['db'].get_db_port()}" == port
+        _, out = run(itango_shell, "%lsdev")
+        assert "sys/tg_test/1" in out
+        result, out = run(itango_shell, f"%switchdb {tango_host}")
+        assert result.success, out
+        result, _ = run(itango_shell, "Device('sys/tg_test/1').get_db_port()")
+        assert f"127.0.0.1:{result.result}" == tango_host
+    finally:
+        reset_default_database(tango_host)
+
+
+def test_tango_error_shows_the_last_devfailed_in_full(itango_shell, run):
+    _, out = run(itango_shell, "%tango_error")
+    assert "No Tango error so far." in out
+    run(itango_shell, "Device('sys/tg_test/99')")
+    _, out = run(itango_shell, "%tango_error")
+    assert "reason   = DB_DeviceNotDefined" in out
+    assert "desc     = device sys/tg_test/99 not defined in the database !" in out
+    assert "origin   =" in out and "severity =" in out
+
+
+def test_python_error_shows_the_last_python_traceback(itango_shell, run):
+    _, out = run(itango_shell, "%python_error")
+    assert "No Python error so far." in out
+    run(itango_shell, "def f():\n    return 1 / 0\nf()")
+    run(itango_shell, "Device('sys/tg_test/99')")  # a Tango error does not replace it
+    _, out = run(itango_shell, "%python_error")
+    assert "ZeroDivisionError" in out and "return 1 / 0" in out
+
+
+def test_mon_is_registered_and_delegates_to_the_monitor(itango_shell, run):
+    magic = itango_shell.find_line_magic("mon")
+    assert magic is not None
+    pytest.importorskip("itango.monitor")
+    from itango import monitor
+
+    assert magic.__doc__ == monitor.mon_magic.__doc__
+    result, out = run(itango_shell, "%mon -a sys/tg_tst/1/double_scalar")
+    assert not result.success and "sys/tg_tst/1" in out
