@@ -114,7 +114,16 @@ def start_kernel(argv: Sequence[str]) -> int:
 
 
 def run_qtconsole(argv: Sequence[str]) -> int:
-    """``itango qtconsole``: Jupyter's Qt console on an itango kernel."""
+    """``itango qtconsole``: Jupyter's Qt console on an itango kernel; returns the exit status
+    (1 with a one-line message when the Jupyter/Qt extras are missing)."""
+    try:
+        return _qtconsole(argv)
+    except MissingDependency as exc:
+        print(f"itango: {exc}", file=sys.stderr)
+        return 1
+
+
+def _qtconsole(argv: Sequence[str]) -> int:
     _require("qtconsole", "itango qtconsole")
     try:
         import qtpy  # noqa: F401  (raises if no Qt binding is installed)
@@ -161,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args[:1] == ["install"]:
             return _install_main(args[1:])
         if args[:1] == ["qtconsole"]:
-            return run_qtconsole(args[1:])
+            return _qtconsole(args[1:])
         if args[:1] in (["-h"], ["--help"]):
             print(__doc__)
             return 0

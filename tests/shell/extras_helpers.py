@@ -48,3 +48,96 @@ def check_html(fragment: str) -> str:
     assert not checker.problems, checker.problems
     assert not checker.stack, f"unclosed tags: {checker.stack}"
     return "".join(checker.text)
+
+
+class TmuxTerminal:
+    """A real terminal: a program in a private tmux server, read back as the screen a user sees.
+
+    Screen-level assertions (what is drawn where, after prompt_toolkit's redraws) are far more
+    robust than matching a raw pty stream full of cursor movements.  The tmux server uses its own
+    socket, so it never touches a user's tmux; :meth:`close` stops the program and that server.
+    """
+
+    def __init__(self, argv: list[str], env: dict[str, str], width: int = 120, height: int = 40) -> None:
+        import os
+        import shlex
+        import shutil
+        import subprocess
+        import uuid
+
+        tmux = shutil.which("tmux")
+        if tmux is None:
+            raise FileNotFoundError("tmux is not installed (Debian package tmux)")
+        self._tmux = [tmux, "-L", f"itango-test-{os.getpid()}-{uuid.uuid4().hex[:8]}", "-f", "/dev/null"]
+        command = "exec env " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items()) + " " + \
+            " ".join(shlex.quote(a) for a in argv)
+        # remain-on-exit before the program starts, so that its exit status can be read back
+        subprocess.run(self._tmux + ["start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                                     "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
+                                     command], check=True, env={**os.environ, **env}, timeout=20)
+        self.pid = int(self._run("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
+
+    def _run(self, *args: str) -> str:
+        import subprocess
+
+        return subprocess.run(self._tmux + list(args), check=True, capture_output=True, text=True,
+                              timeout=20).stdout
+
+    def send(self, *keys: str) -> None:
+        """tmux key names (``Enter``, ``Tab``, ``C-c``) or literal text."""
+        for key in keys:
+            if key in ("Enter", "Tab", "Escape", "BSpace", "Up", "Down") or key.startswith("C-"):
+                self._run("send-keys", "-t", "t", key)
+            else:
+                self._run("send-keys", "-t", "t", "-l", key)
+
+    def screen(self, escapes: bool = False) -> str:
+        args = ["capture-pane", "-p", "-t", "t"] + (["-e"] if escapes else [])
+        return self._run(*args)
+
+    def wait_for(self, pattern: str, timeout: float = 20.0, flags: int = re.M) -> re.Match:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            match = re.search(pattern, screen, flags)
+            if match:
+                return match
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} not on screen after {timeout} s:\n{screen}")
+            time.sleep(0.1)
+
+    def dead(self) -> bool:
+        return self._run("display-message", "-p", "-t", "t", "#{pane_dead}").strip() == "1"
+
+    def exit_status(self, timeout: float = 5.0) -> int | str | None:
+        """Exit code of the dead program, ``"signal N"`` if a signal ended it, None if alive."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            status, signal = self._run("display-message", "-p", "-t", "t",
+                                       "#{pane_dead_status}|#{pane_dead_signal}").strip().split("|")
+            if status:
+                return int(status)
+            if signal:
+                return f"signal {signal}"
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        import os
+        import signal
+        import subprocess
+
+        try:
+            if not self.dead():
+                os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, subprocess.SubprocessError):
+            pass
+        try:
+            self._run("kill-server")
+        except subprocess.SubprocessError:
+            pass

@@ -1,0 +1,150 @@
+"""The ``itango`` console in a real terminal (tmux), as a user sees it: start-up banner and prompt,
+TAB completion of device names, a DevFailed shown short, the ``%mon`` live view redrawn in place
+(and the terminal usable afterwards), and a clean exit.
+
+The console is started as ``python -m itango`` (the same entry point as the ``itango`` script)
+with a private IPYTHONDIR, against the PyTango DB + Debian TangoTest of ``tango_host``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+
+import pytest
+
+from extras_helpers import TmuxTerminal
+
+PROMPT = r"\[(\d+)\]: ?$"   # "In [n]: " or itango's own prompt word before "[n]: "
+
+
+@pytest.fixture
+def console(tango_host, tmp_path):
+    env = {
+        "TANGO_HOST": tango_host,
+        "IPYTHONDIR": str(tmp_path / "ipython"),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "HOME": str(tmp_path),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    try:
+        term = TmuxTerminal([sys.executable, "-m", "itango"], env, width=120, height=40)
+    except FileNotFoundError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        term.wait_for(PROMPT, timeout=40)
+        yield term
+    finally:
+        term.close()
+
+
+def _last_prompt_number(term: TmuxTerminal) -> int:
+    numbers = re.findall(r"\[(\d+)\]:", term.screen())
+    return int(numbers[-1]) if numbers else 0
+
+
+def _run(term: TmuxTerminal, line: str, timeout: float = 20.0) -> str:
+    """Type a line, check it is on a prompt line, press Enter, wait for the next prompt, and
+    return the screen."""
+    term.send(line)
+    typed = term.wait_for(rf"\[(\d+)\]: {re.escape(line)}$", timeout=timeout)
+    n = int(typed.group(1))
+    term.send("Enter")
+    term.wait_for(rf"\[{n + 1}\]: ?$", timeout=timeout)
+    return term.screen()
+
+
+def test_banner_and_prompt(console, tango_host):
+    screen = console.screen()
+    assert re.search(r"itango", screen, re.I), screen
+    assert tango_host in screen, "the banner should say which database the shell uses"
+    assert "Traceback" not in screen
+
+
+def _tab_until(term: TmuxTerminal, pattern: str, tries: int = 20) -> str:
+    """Press TAB until ``pattern`` is on screen (names load in the background at start-up,
+    so the very first TAB may come before they are there; a user would press TAB again)."""
+    for _ in range(tries):
+        term.send("Tab")
+        try:
+            term.wait_for(pattern, timeout=1.0)
+            return term.screen()
+        except AssertionError:
+            continue
+    return term.wait_for(pattern, timeout=1.0).string
+
+
+def test_tab_completes_device_names(console):
+    # several candidates: a menu of the next name segments
+    console.send('Device("sys/')
+    screen = _tab_until(console, r"^\s+sys/tg_test/\s*$")
+    assert re.search(r"^\s+sys/database/\s*$", screen, re.M)
+    console.send("Escape", "C-u")
+    # a class name completes only devices of that class, one segment per TAB
+    console.send('dev = TangoTest("sys/')
+    _tab_until(console, r'dev = TangoTest\("sys/tg_test/$')
+    _tab_until(console, r'dev = TangoTest\("sys/tg_test/1')
+    line = [ln for ln in console.screen().splitlines() if "dev = TangoTest(" in ln][-1]
+    if not line.rstrip().endswith('"'):
+        console.send('"')
+    console.send(")", "Enter")
+    console.wait_for(r"\[2\]: ?$")
+    screen = _run(console, "dev.state()")
+    assert "RUNNING" in screen
+
+
+def test_devfailed_is_shown_short(console):
+    screen = _run(console, 'Device("sys/tg_test/2")')
+    assert "DB_DeviceNotDefined: device sys/tg_test/2 not defined in the database" in screen
+    assert "Traceback" not in screen
+
+
+@pytest.fixture
+def polled_double_scalar(tango_host):
+    import tango_core
+
+    dev = tango_core.DeviceProxy("sys/tg_test/1")
+    was = dev.get_attribute_poll_period("double_scalar")
+    dev.poll_attribute("double_scalar", 200)
+    yield
+    if was:
+        dev.poll_attribute("double_scalar", was)
+    else:
+        dev.stop_poll_attribute("double_scalar")
+
+
+def test_mon_live_view_redraws_in_place_then_gives_the_prompt_back(console, polled_double_scalar):
+    screen = _run(console, "%mon -a sys/tg_test/1/double_scalar -t periodic")
+    assert "Monitoring sys/tg_test/1/double_scalar (periodic events)." in screen
+    time.sleep(1.5)
+    console.send("%mon -w", "Enter")
+    first = console.wait_for(r"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(\d+)\s", timeout=10)
+    count = int(first.group(1))
+    later = console.wait_for(rf"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(?!{count}\s)(\d+)\s", timeout=10)
+    assert int(later.group(1)) > count
+    # redrawn in place: one header on screen, not one per refresh
+    assert console.screen().count("%mon live view") == 1
+    n = _last_prompt_number(console)
+    console.send("q")
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=10)
+    # the terminal works normally again: the key that ended the view was not typed into the line
+    screen = _run(console, "6*7")
+    assert re.search(r"\[\d+\]: 42$", screen, re.M), screen
+    assert "q6*7" not in screen
+    _run(console, "%mon -r")
+
+
+def test_exit_ends_the_console(console):
+    console.send("exit", "Enter")
+    deadline = time.monotonic() + 15
+    while not console.dead() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert console.dead()
+    assert console.exit_status() == 0
