@@ -607,8 +607,43 @@ def _read_discriminator(r: CDRReader, plain: TypeCode):
     return r.read_primitive(_CDR_KIND[plain.kind])
 
 
+#: Decoded complex top-level TypeCodes by (kind, encapsulation octets).  A peer sends the same few
+#: TypeCodes over and over (a DevVarLongStringArray's is 292 octets and costs ~30 us to decode), and
+#: indirection offsets are relative, so equal octets always decode to an equal TypeCode.
+_CACHE: dict[tuple[int, bytes], TypeCode] = {}
+_CACHE_ENTRIES = 256
+_CACHE_MAX_OCTETS = 8192
+_COMPLEX_KINDS = frozenset(int(k) for k in TCKind) - {int(k) for k in _EMPTY_KINDS} - {
+    int(K.tk_string), int(K.tk_wstring), int(K.tk_fixed)}
+
+
 def read_typecode(reader: CDRReader) -> TypeCode:
-    """Read one top-level TypeCode (indirections resolve within it)."""
+    """Read one top-level TypeCode (indirections resolve within it).
+
+    The result may be shared with other decodes (see ``_CACHE``): treat TypeCodes as immutable.
+    """
+    reader.align(4)
+    start = reader.pos
+    if reader.end - start >= 8:
+        kind = reader.read_ulong()
+        if kind in _COMPLEX_KINDS:
+            n = reader.read_ulong()
+            if 0 < n <= _CACHE_MAX_OCTETS and n <= reader.end - reader.pos:
+                key = (kind, reader.data[reader.pos:reader.pos + n])
+                tc = _CACHE.get(key)
+                if tc is not None:
+                    reader.pos += n
+                    return tc
+                reader.pos = start
+                tc = _TypeCodeDecoder().read(reader)
+                if len(_CACHE) >= _CACHE_ENTRIES:
+                    try:
+                        del _CACHE[next(iter(_CACHE))]
+                    except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+                        pass
+                _CACHE[key] = tc
+                return tc
+        reader.pos = start
     return _TypeCodeDecoder().read(reader)
 
 

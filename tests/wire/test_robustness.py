@@ -418,3 +418,23 @@ def test_anys_that_are_no_tango_type_are_refused(tc, value):
     else:
         with pytest.raises(MarshalError, match="not a Tango command data type"):
             decode_command_any(r)
+
+
+def test_typecode_cache_is_bounded_and_position_independent():
+    from tango_core.wire import typecode as tcmod
+    for i in range(1000):  # a peer sending ever new TypeCodes cannot grow the cache
+        w = CDRWriter()
+        tcmod.write_typecode(w, AliasTC(f"IDL:T{i}:1.0", f"T{i}", TC_LONG))
+        tcmod.read_typecode(CDRReader(w.getvalue()))
+    assert len(tcmod._CACHE) <= tcmod._CACHE_ENTRIES
+    elt = StructTC("IDL:E:1.0", "E")
+    elt.members = (("inner", SequenceTC(elt)),)
+    w = CDRWriter()
+    tcmod.write_typecode(w, elt)
+    raw = w.getvalue()
+    first = tcmod.read_typecode(CDRReader(raw))
+    for pad in (4, 8, 12):  # same octets elsewhere in a message: same (recursive) TypeCode
+        r = CDRReader(b"\x00" * pad + raw, pos=pad)
+        again = tcmod.read_typecode(r)
+        assert r.at_end() and again == first == elt
+        assert again.members[0][1].content_type is again
