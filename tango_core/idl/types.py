@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime
 import numbers
+import struct
 import time as _time
 from dataclasses import dataclass, field
 from typing import Any, Sequence, TypeVar
@@ -84,6 +85,29 @@ _CMD_ARG_TYPES = CmdArgType.values
 
 def _data_type(value: int) -> CmdArgType | int:
     return _CMD_ARG_TYPES.get(value, value)
+
+
+def _enum_lookup(table: dict, cls_name: str, value: int):
+    """``table`` is an enum's ``values`` dict: a dict hit is much cheaper than calling the class."""
+    try:
+        return table[value]
+    except KeyError:
+        raise MarshalError(f"invalid {cls_name} value {value}") from None
+
+
+def _fixed(r: CDRReader, le: struct.Struct, be: struct.Struct) -> tuple:
+    """Read a run of 4-octet fields in one unpack (they share one alignment, so no padding inside)."""
+    r.align(4)
+    pos = r.pos
+    end = pos + le.size
+    if end > r.end:
+        raise MarshalError(f"truncated CDR data at offset {pos}")
+    r.pos = end
+    return (le if r.little_endian else be).unpack_from(r.data, pos)
+
+
+def _structs(fmt: str) -> tuple[struct.Struct, struct.Struct]:
+    return struct.Struct("<" + fmt), struct.Struct(">" + fmt)
 
 
 def _arrays_equal(a: Any, b: Any) -> bool:
@@ -420,7 +444,25 @@ class AttributeDim:
 
 
 _A = AttributeDataType
+_ARMS = AttributeDataType.values
 _STATES = DevState.values
+_QUALITIES = AttrQuality.values
+_FORMATS = AttrDataFormat.values
+#: arms whose value is one numeric sequence read with CDRReader.read_array
+_NUMERIC_ARM_KIND = {arm: kind for arm, kind in ARM_KIND.items()
+                     if arm not in (_A.ATT_STATE, _A.DEVICE_STATE, _A.ATT_NO_DATA)}
+# AttributeValue_4/_5 hot path: the fixed-size runs after the union and after the name
+_QF_TIME = _structs("IIiii")     # quality, data_format, tv_sec, tv_usec, tv_nsec
+_QFT_TIME = _structs("IIiiii")   # quality, data_format, data_type, tv_sec, tv_usec, tv_nsec
+_DIMS = _structs("iiii")         # r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y
+
+
+def _timeval(sec: int, usec: int, nsec: int) -> "TimeVal":
+    tv = TimeVal.__new__(TimeVal)
+    tv.tv_sec = sec
+    tv.tv_usec = usec
+    tv.tv_nsec = nsec
+    return tv
 
 
 def _read_state(r: CDRReader) -> DevState:
@@ -452,19 +494,20 @@ class AttrValUnion:
 
     @classmethod
     def read(cls, r: CDRReader) -> "AttrValUnion":
-        arm = _enum(AttributeDataType, r.read_enum())
-        if arm is _A.ATT_STRING:
-            value: Any = r.read_string_seq()
+        arm = _enum_lookup(_ARMS, "AttributeDataType", r.read_enum())
+        kind = _NUMERIC_ARM_KIND.get(arm)
+        if kind is not None:
+            value: Any = r.read_array(kind)
+        elif arm is _A.ATT_STRING:
+            value = r.read_string_seq()
         elif arm is _A.DEVICE_STATE:
             value = _read_state(r)
         elif arm is _A.ATT_STATE:
             value = [_read_state(r) for _ in range(r.read_count(4))]
         elif arm is _A.ATT_ENCODED:
             value = r.read_seq(DevEncoded.read, 2 * 4 + 1)
-        elif arm is _A.ATT_NO_DATA:
+        else:  # ATT_NO_DATA
             value = r.read_boolean()
-        else:
-            value = r.read_array(ARM_KIND[arm])
         obj = cls.__new__(cls)
         obj.arm = arm
         obj.value = value
@@ -514,9 +557,13 @@ class AttributeValue_4:  # noqa: N801 - IDL name
 
     @classmethod
     def read(cls, r: CDRReader) -> "AttributeValue_4":
-        return cls(AttrValUnion.read(r), _enum(AttrQuality, r.read_enum()),
-                   _enum(AttrDataFormat, r.read_enum()), TimeVal.read(r), r.read_string(),
-                   AttributeDim.read(r), AttributeDim.read(r), read_dev_error_list(r))
+        value = AttrValUnion.read(r)
+        q, f, sec, usec, nsec = _fixed(r, *_QF_TIME)
+        name = r.read_string()
+        rx, ry, wx, wy = _fixed(r, *_DIMS)
+        return cls(value, _enum_lookup(_QUALITIES, "AttrQuality", q), _enum_lookup(_FORMATS, "AttrDataFormat", f),
+                   _timeval(sec, usec, nsec), name, AttributeDim(rx, ry), AttributeDim(wx, wy),
+                   read_dev_error_list(r))
 
     def write(self, w: CDRWriter) -> None:
         self.value.write(w)
@@ -543,9 +590,13 @@ class AttributeValue_5:  # noqa: N801 - IDL name
 
     @classmethod
     def read(cls, r: CDRReader) -> "AttributeValue_5":
-        return cls(AttrValUnion.read(r), _enum(AttrQuality, r.read_enum()),
-                   _enum(AttrDataFormat, r.read_enum()), _data_type(r.read_long()), TimeVal.read(r),
-                   r.read_string(), AttributeDim.read(r), AttributeDim.read(r), read_dev_error_list(r))
+        value = AttrValUnion.read(r)
+        q, f, dt, sec, usec, nsec = _fixed(r, *_QFT_TIME)
+        name = r.read_string()
+        rx, ry, wx, wy = _fixed(r, *_DIMS)
+        return cls(value, _enum_lookup(_QUALITIES, "AttrQuality", q), _enum_lookup(_FORMATS, "AttrDataFormat", f),
+                   _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), name, AttributeDim(rx, ry),
+                   AttributeDim(wx, wy), read_dev_error_list(r))
 
     @staticmethod
     def read_list(r: CDRReader) -> list["AttributeValue_5"]:
