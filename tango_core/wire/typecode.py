@@ -889,6 +889,9 @@ def _read_sequence(reader: CDRReader, tc: TypeCode, depth: int):
             raise MarshalError(f"sequence of {count} elements exceeds its bound {tc.bound}")
     if ekind is not None:
         return reader.read_array(ekind, count)
+    if elem.kind == K.tk_string and not elem.bound:  # DevVarStringArray: the common case, kept tight
+        read_string = reader.read_string
+        return [read_string() for _ in range(count)]
     return [read_value(reader, elem, depth + 1) for _ in range(count)]
 
 
