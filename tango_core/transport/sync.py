@@ -47,8 +47,9 @@ from typing import Callable
 
 from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import CodecError, MessageTooLarge
-from ..wire.giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, CloseConnection, MessageError,
-                         MessageReader, Reply, ReplyStatus, build_close_connection, build_request)
+from ..wire.giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, CloseConnection, MessageError,
+                         MessageReader, MsgType, Reply, ReplyStatus, build_close_connection, build_request,
+                         parse_header, parse_message)
 from .errors import (CallTimeout, ConnectFailed, ConnectionLost, LocationForward, SystemExceptionReply,
                      UserExceptionReply)
 
@@ -57,6 +58,7 @@ __all__ = ["GIOPConnection", "get_connection", "drop_connection", "close_all_con
 
 DEFAULT_CONNECT_TIMEOUT = 2.0  # seconds, when TANGOconnectTimeout is not set
 _RECV_SIZE = 256 * 1024
+_BIG_FRAME = 64 * 1024  # frames larger than this are received with recv_into into one exact-size buffer
 _SOCKET_TIMEOUT = 5.0  # puts the fd in non-blocking mode; every wait is a select() with the deadline
 
 WriteArgs = Callable[[CDRWriter], None]
@@ -93,7 +95,11 @@ class _Link:
 
     def __init__(self, sock: socket.socket, max_message_size: int) -> None:
         self.sock = sock
-        self.reader = MessageReader(max_message_size)  # used only by the current leader
+        # receive state, used only by the current leader (or an idle check under the send lock)
+        self.buf = bytearray()          # bytes read but not yet framed
+        self.big: bytearray | None = None  # a large frame being received straight into its own buffer
+        self.big_got = 0
+        self.fragments = MessageReader(max_message_size)  # reassembles GIOP 1.2 fragment chains
         self.pending: dict[int, _Pending] = {}
         self.codesets_sent = False
         self.used_12 = False
@@ -292,39 +298,112 @@ class GIOPConnection:
 
     def _read_until(self, link: _Link, pending: _Pending, deadline: float) -> None:
         """Leader: read and dispatch messages until ``pending`` is answered or time is up."""
-        while not pending.done:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+        while not pending.done and not link.dead:
+            frame = self._next_frame(link, deadline)
+            if frame is None:
                 return
-            try:
-                readable, _, _ = select.select([link.sock], [], [], remaining)
-                if not readable:
-                    return
-                data = link.sock.recv(_RECV_SIZE)
-            except (OSError, ValueError) as exc:  # ValueError: socket closed under us by close()
-                self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
-                return
-            if not data:
-                self._kill(link, "connection closed by the peer", retryable=True)
-                return
-            self._feed(link, data)
+            self._dispatch(link, frame)
 
-    def _feed(self, link: _Link, data: bytes) -> None:
-        """Decode what arrived and hand replies to their callers (leader only)."""
+    def _next_frame(self, link: _Link, deadline: float | None) -> bytes | bytearray | None:
+        """One whole GIOP frame from the socket; None on timeout or when the link died.
+        ``deadline`` None: use only what is already buffered (no recv)."""
+        while True:
+            if link.big is not None:
+                if link.big_got == len(link.big):
+                    frame, link.big = link.big, None
+                    return frame
+                if deadline is None:
+                    return None
+                n = self._recv_into(link, memoryview(link.big)[link.big_got:], deadline)
+                if n is None:
+                    return None
+                link.big_got += n
+                continue
+            buf = link.buf
+            if len(buf) >= HEADER_SIZE:
+                try:
+                    hdr = parse_header(buf)
+                except CodecError as exc:
+                    self._kill(link, f"undecodable data from the peer: {exc}", retryable=False)
+                    return None
+                if hdr.size > self.max_message_size:
+                    self._kill(link, f"GIOP message of {hdr.size} octets exceeds the {self.max_message_size} "
+                               "octets limit", retryable=False)
+                    return None
+                total = HEADER_SIZE + hdr.size
+                if len(buf) >= total:
+                    frame = bytes(buf[:total])
+                    del buf[:total]
+                    return frame
+                if total > _BIG_FRAME:
+                    big = bytearray(total)
+                    big[:len(buf)] = buf
+                    link.big, link.big_got = big, len(buf)
+                    buf.clear()
+                    continue
+            if deadline is None:
+                return None
+            data = self._recv(link, deadline)
+            if data is None:
+                return None
+            buf += data
+
+    def _wait_readable(self, link: _Link, deadline: float) -> bool:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
         try:
-            link.reader.feed(data)
-            messages = []
-            msg = link.reader.next_message()
-            while msg is not None:
-                messages.append(msg)
-                msg = link.reader.next_message()
+            readable, _, _ = select.select([link.sock], [], [], remaining)
+        except (OSError, ValueError) as exc:  # ValueError: socket closed under us by close()
+            self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
+            return False
+        return bool(readable)
+
+    def _recv(self, link: _Link, deadline: float) -> bytes | None:
+        if not self._wait_readable(link, deadline):
+            return None
+        try:
+            data = link.sock.recv(_RECV_SIZE)
+        except (OSError, ValueError) as exc:
+            self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
+            return None
+        if not data:
+            self._kill(link, "connection closed by the peer", retryable=True)
+            return None
+        return data
+
+    def _recv_into(self, link: _Link, view: memoryview, deadline: float) -> int | None:
+        if not self._wait_readable(link, deadline):
+            return None
+        try:
+            n = link.sock.recv_into(view)
+        except (OSError, ValueError) as exc:
+            self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
+            return None
+        if not n:
+            self._kill(link, "connection closed by the peer", retryable=True)
+            return None
+        return n
+
+    def _dispatch(self, link: _Link, frame: bytes | bytearray) -> None:
+        """Decode one frame and hand a reply to its caller (leader only)."""
+        try:
+            if frame[7] == MsgType.Fragment or frame[6] & 2:  # part of a GIOP 1.2 fragment chain
+                feed = getattr(link.fragments, "feed_frame", None) or link.fragments.feed
+                feed(frame)
+                messages = []
+                msg = link.fragments.next_message()
+                while msg is not None:
+                    messages.append(msg)
+                    msg = link.fragments.next_message()
+            else:
+                messages = [parse_message(frame)]
         except MessageTooLarge as exc:
             self._kill(link, str(exc), retryable=False)
             return
         except CodecError as exc:
             self._kill(link, f"undecodable data from the peer: {exc}", retryable=False)
             return
-        woke = False
         for msg in messages:
             if isinstance(msg, Reply):
                 with self._cv:
@@ -332,7 +411,7 @@ class GIOPConnection:
                     if pending is not None:
                         pending.reply = msg
                         pending.done = True
-                        woke = True
+                        self._cv.notify_all()
             elif isinstance(msg, CloseConnection):
                 # the peer processed nothing after the replies it sent before this
                 self._kill(link, "peer sent CloseConnection", retryable=True)
@@ -341,12 +420,9 @@ class GIOPConnection:
                 self._kill(link, "peer sent MessageError", retryable=False)
                 return
             # LocateReply, Request, CancelRequest: nothing a client needs to act on.
-        if woke:
-            with self._cv:
-                self._cv.notify_all()
 
     def _check_idle(self, link: _Link) -> None:
-        """Before sending on an idle connection: did the peer close it meanwhile?"""
+        """Before sending on an idle connection: did the peer close it (or send anything) meanwhile?"""
         try:
             readable, _, _ = select.select([link.sock], [], [], 0)
             if not readable:
@@ -358,7 +434,12 @@ class GIOPConnection:
         if not data:
             self._kill(link, "connection closed by the peer while idle", retryable=True)
             return
-        self._feed(link, data)
+        link.buf += data
+        while not link.dead:
+            frame = self._next_frame(link, None)
+            if frame is None:
+                return
+            self._dispatch(link, frame)
 
     def _kill(self, link: _Link, reason: str, retryable: bool) -> None:
         """Mark ``link`` dead, close its socket and fail (or release for re-send) its waiters."""
