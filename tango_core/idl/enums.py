@@ -34,7 +34,9 @@ __all__ = [
     "DevState", "AttrQuality", "AttrWriteType", "AttrDataFormat", "DispLevel", "ErrSeverity",
     "DevSource", "CmdArgType", "ArgType", "AttributeDataType", "LockerLanguage", "PipeWriteType",
     "TraceContextFormat", "EventType", "EventSubMode", "EventReason", "ExtractAs", "GreenMode",
-    "SerialModel", "AttrMemorizedType", "cb_sub_model", "asyn_req_type",
+    "SerialModel", "AttrMemorizedType", "cb_sub_model", "asyn_req_type", "AccessControlType", "AttReqType",
+    "AttrSerialModel", "KeepAliveCmdCode", "LockCmdCode", "LogLevel", "LogTarget", "MessBoxType",
+    "PollCmdCode", "PollObjType", "alarm_flags",
     "EVENT_WIRE_NAMES", "EVENT_TYPE_BY_WIRE_NAME", "IDL5_PREFIXED_EVENTS",
     "SCALAR_KIND", "SCALAR_DTYPE", "ARRAY_ELEMENT_TYPE", "ARRAY_TYPE_OF",
     "ARM_KIND", "ARM_DATA_TYPE", "cdr_kind_of", "numpy_dtype_of", "element_type_of",
@@ -292,6 +294,96 @@ class asyn_req_type(TangoEnum):  # noqa: N801 - PyTango's name
     POLLING = 0
     CALLBACK = 1
     ALL_ASYNCH = 2
+
+
+# The remaining PyTango enums: server-side and administrative codes, kept so that every
+# ``tango.<Enum>`` name a user may type exists with the same members.
+
+@_pytango_lookups
+class AccessControlType(TangoEnum):
+    ACCESS_READ = 0
+    ACCESS_WRITE = 1
+
+
+@_pytango_lookups
+class AttReqType(TangoEnum):
+    READ_REQ = 0
+    WRITE_REQ = 1
+
+
+@_pytango_lookups
+class AttrSerialModel(TangoEnum):
+    ATTR_NO_SYNC = 0
+    ATTR_BY_KERNEL = 1
+    ATTR_BY_USER = 2
+
+
+@_pytango_lookups
+class KeepAliveCmdCode(TangoEnum):
+    EXIT_TH = 0
+
+
+@_pytango_lookups
+class LockCmdCode(TangoEnum):
+    LOCK_ADD_DEV = 0
+    LOCK_REM_DEV = 1
+    LOCK_UNLOCK_ALL_EXIT = 2
+    LOCK_EXIT = 3
+
+
+@_pytango_lookups
+class LogLevel(TangoEnum):
+    LOG_OFF = 0
+    LOG_FATAL = 1
+    LOG_ERROR = 2
+    LOG_WARN = 3
+    LOG_INFO = 4
+    LOG_DEBUG = 5
+
+
+@_pytango_lookups
+class LogTarget(TangoEnum):
+    LOG_CONSOLE = 0
+    LOG_FILE = 1
+    LOG_DEVICE = 2
+
+
+@_pytango_lookups
+class MessBoxType(TangoEnum):
+    STOP = 0
+    INFO = 1
+
+
+@_pytango_lookups
+class PollCmdCode(TangoEnum):
+    POLL_ADD_OBJ = 0
+    POLL_REM_OBJ = 1
+    POLL_START = 2
+    POLL_STOP = 3
+    POLL_UPD_PERIOD = 4
+    POLL_REM_DEV = 5
+    POLL_EXIT = 6
+    POLL_REM_EXT_TRIG_OBJ = 7
+    POLL_ADD_HEARTBEAT = 8
+    POLL_REM_HEARTBEAT = 9
+
+
+@_pytango_lookups
+class PollObjType(TangoEnum):
+    POLL_CMD = 0
+    POLL_ATTR = 1
+    EVENT_HEARTBEAT = 2
+    STORE_SUBDEV = 3
+
+
+@_pytango_lookups
+class alarm_flags(TangoEnum):  # noqa: N801 - PyTango's name
+    min_level = 0
+    max_level = 1
+    rds = 2
+    min_warn = 3
+    max_warn = 4
+    numFlags = 5  # noqa: N815
 
 
 # ---------------------------------------------------------------------------
