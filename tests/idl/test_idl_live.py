@@ -22,7 +22,7 @@ from tango_core.idl.types import (
     AttributeConfig, AttributeConfig_2, AttributeConfig_3, AttributeConfig_5, AttributeValue,
     AttributeDim, AttributeValue_3, AttributeValue_5, ClntIdent, DevAttrHistory_4, DevAttrHistory_5, DevCmdHistory_4, DevCmdInfo, DevCmdInfo_2, DevInfo, DevInfo_3, DevInfo_6, EltInArray,
 )
-from tango_core.idl.errors import DevFailed, decode_user_exception
+from tango_core.idl.errors import decode_user_exception
 from tango_core.transport.errors import UserExceptionReply
 from tango_core.transport.sync import GIOPConnection
 from tango_core.wire.ior import parse_ior
