@@ -20,12 +20,14 @@ from tango_core.idl.errors import (
     DEV_FAILED_ID, MULTI_DEV_FAILED_ID, DevFailed, MultiDevFailed, decode_user_exception,
     write_user_exception,
 )
+from tango_core.idl import types as T
 from tango_core.idl.types import (
     AttributeConfig_5, AttributeValue_4, AttributeValue_5, ClntIdent, DevCmdInfo, DevCmdInfo_2,
     DevEncoded, DevInfo, TimeVal, ZmqCallInfo, write_list,
 )
 from tango_core.wire.cdr import CDRReader, CDRWriter
 from tango_core.wire.giop import ReplyStatus, parse_message
+from tango_core.wire.typecode import read_typecode
 
 A = AttributeDataType
 
@@ -384,3 +386,45 @@ def test_padding_mask_only_hides_padding():
     tampered[-2] ^= 0x01  # the last character of the last error's origin string: data, not padding
     with pytest.raises(AssertionError):
         assert_same_encoding(write, bytes(tampered), start)
+
+
+# ---------------------------------------------------------------------------
+# command results whose value is one of the IDL structs
+
+def _command_result(log, command):
+    """(reply body reader positioned at the value after the any's TypeCode, aligned start of the value)."""
+    for req_c, rep_c in exchanges(log, "command_inout_4"):
+        if parse_message(req_c.raw).body.read_string() == command:
+            reply = parse_message(rep_c.raw)
+            read_typecode(reply.body)
+            return reply.body, reply.body.pos
+    raise AssertionError(f"no {command} reply in {log}")
+
+
+def test_long_string_array_result_of_zmq_event_subscription_change():
+    r, start = _command_result("giop1", "ZmqEventSubscriptionChange")
+    value = T.DevVarLongStringArray.read(r)
+    assert r.at_end()
+    lib, idl, hwm = value.lvalue[:3].tolist()
+    assert (lib, idl, hwm) == (1033, 6, 1000) and value.lvalue.dtype == np.int32
+    assert value.svalue[0].startswith("tcp://") and value.svalue[1].startswith("tcp://")
+    assert value.svalue[-2] == "tango://vm:12345/test/demo/1/dscalar#dbase=no.idl5_change"
+    assert value.svalue[-1] == "tango://vm:12345/dserver/demodev/demo"
+    assert_same_encoding(value.write, r.data[start:r.pos], start)
+
+
+@pytest.mark.parametrize("command, read, expected", [
+    ("Get_DevVarLongStringArray", "DevVarLongStringArray", ([1], ["a"])),
+    ("Get_DevVarDoubleStringArray", "DevVarDoubleStringArray", ([1.5], ["a"])),
+    ("Get_DevEncoded", "DevEncoded", ("fmt", b"\x00\x01")),
+])
+def test_struct_command_results(command, read, expected):
+    r, start = _command_result("giopat", command)
+    value = getattr(T, read).read(r)
+    assert r.at_end()
+    if read == "DevEncoded":
+        assert (value.encoded_format, value.encoded_data) == expected
+    else:
+        assert (list(value.lvalue if hasattr(value, "lvalue") else value.dvalue), value.svalue) == \
+            (expected[0], expected[1])
+    assert_same_encoding(value.write, r.data[start:r.pos], start)
