@@ -438,3 +438,48 @@ def test_typecode_cache_is_bounded_and_position_independent():
         again = tcmod.read_typecode(r)
         assert r.at_end() and again == first == elt
         assert again.members[0][1].content_type is again
+
+
+def _iors() -> list[str]:
+    from tango_core.idl.command_any import decode_command_any as dca
+    out = []
+    for line in giop_lines("giopdb.log"):
+        msg = giop.parse_message(line.data)
+        if isinstance(msg, giop.Reply) and msg.status == 0 and msg.body.remaining() > 200:
+            try:
+                t, v = dca(msg.body)
+            except MarshalError:
+                continue
+            if t is T.DevVarLongStringArray and len(v[1]) > 1 and v[1][1].startswith("IOR:"):
+                out.append(v[1][1])
+    return sorted(set(out))
+
+
+IORS = _iors()
+
+
+def test_ior_corpus_is_real():
+    assert len(IORS) >= 3 and all(s.startswith("IOR:01") for s in IORS)
+
+
+@FUZZ
+@given(st.one_of(mutated([s.encode() for s in IORS]).map(lambda b: b.decode("latin-1")),
+                 st.text(max_size=60).map(lambda t: "IOR:" + t),
+                 mutated([bytes.fromhex(s[4:]) for s in IORS]).map(lambda b: "IOR:" + b.hex())))
+def test_hostile_iors_raise_only_codec_errors(text):
+    from tango_core.wire.ior import parse_ior
+
+    def run():
+        ior = parse_ior(text)
+        for p in ior.iiop_profiles():
+            p.addresses()
+    decodes_or_codec_error(run)
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=60).map(lambda t: "corbaloc:" + t),
+                 st.from_regex(r"corbaloc:(iiop|):([0-9.]{0,4}@)?\[?[a-z0-9:.]{0,12}\]?(:[0-9]{0,7})?/.{0,8}",
+                               fullmatch=True)))
+def test_hostile_corbalocs_raise_only_codec_errors(text):
+    from tango_core.wire.ior import parse_corbaloc
+    decodes_or_codec_error(parse_corbaloc, text)
