@@ -79,16 +79,21 @@ def _to_str(v: Any) -> str:
 
 
 def _to_int(t: CmdArgType, v: Any) -> int:
-    if isinstance(v, (bool, np.bool_)):
+    """PyTango's integer rules: bool ok, numpy bool not; beyond 64 bits a type error, else overflow."""
+    orig = v
+    if isinstance(v, bool):
         v = int(v)
-    elif isinstance(v, (int, np.integer)):
+    elif isinstance(v, (int, np.integer)) and not isinstance(v, np.bool_):
         v = int(v)
     else:
         raise _BadArg
     lo, hi = _INT_RANGES[t]
+    if lo == 0:
+        if v < 0 or v >= 1 << 64 or isinstance(orig, np.signedinteger):
+            raise _BadArg
+    elif v < -(1 << 63) or v >= 1 << 63:
+        raise _BadArg
     if v < lo:
-        if lo == 0:
-            raise _BadArg  # PyTango: negative for an unsigned type is a type error
         raise OverflowError("Value is too small.")
     if v > hi:
         raise OverflowError("Value is too large.")
@@ -106,7 +111,11 @@ def _to_scalar(t: CmdArgType, v: Any) -> Any:
         if isinstance(v, (bool, np.bool_)):
             return bool(v)
         if isinstance(v, (int, np.integer)):
-            return bool(v)
+            v = int(v)
+            if v in (0, 1):
+                return bool(v)
+            if -(1 << 63) <= v < 1 << 63:
+                raise OverflowError("Value is too large." if v > 0 else "Value is too small.")
         raise _BadArg
     if t in _STRINGS:
         return _to_str(v)
@@ -123,42 +132,56 @@ def _is_sequence(v: Any) -> bool:
 
 
 def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:
+    """PyTango's rules for numeric array argins (checked value by value against PyTango 10.3.1):
+
+    bytes are octets; numpy arrays are cast like C does (truncate/wrap, never an error); lists and
+    tuples must hold numbers (ints only for integer types, no negatives for unsigned ones except
+    DevVarCharArray, which wraps); anything that is not a sequence is PyDs_WrongParameters.
+    """
     dtype = SCALAR_DTYPE[elem]
-    if elem == T.DevUChar and isinstance(v, (bytes, bytearray, memoryview)):
-        return np.frombuffer(bytes(v), dtype=np.uint8).copy()
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return np.frombuffer(bytes(v), dtype=np.uint8).astype(dtype)
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind not in "biuf":
+            raise _BadArg
+        arr = v.reshape(-1)
+        return arr if arr.dtype == dtype else arr.astype(dtype)
     if not _is_sequence(v):
         raise seq_expected()
-    seq = v
-    arr = v.reshape(-1) if isinstance(v, np.ndarray) else np.asarray(seq if isinstance(seq, list) else list(seq))
-    if arr.size == 0:
+    seq = v if isinstance(v, list) else list(v)
+    if not seq:
         return np.empty(0, dtype=dtype)
-    kind = arr.dtype.kind
-    if kind == "O":
-        if not all(isinstance(x, (numbers.Real, np.number, np.bool_)) for x in arr.reshape(-1)):
+    if dtype.kind == "f":
+        if not all(isinstance(x, (numbers.Real, np.number, np.bool_)) and not isinstance(x, str) for x in seq):
             raise _BadArg
-    elif kind not in "biuf":
-        raise _BadArg
-    if dtype.kind in "iu" and kind in "fO" and not isinstance(v, np.ndarray):
-        # Python ints beyond int64 were widened to float/object by numpy: convert exactly
-        try:
-            return np.array(list(seq), dtype=dtype)
-        except (OverflowError, ValueError, TypeError):
-            if elem == T.DevUChar:
-                return np.array(list(seq), dtype=np.int64).astype(np.uint8)
-            raise _BadArg from None
-    if kind == "O":
-        arr = arr.astype(np.float64 if dtype.kind == "f" else np.int64)
-    if dtype.kind == "u" and elem != T.DevUChar and arr.dtype.kind == "i" and (arr < 0).any():
+        return np.array(seq, dtype=dtype)
+    if not all(isinstance(x, (int, np.integer, np.bool_)) for x in seq):
         raise _BadArg
     if dtype.kind == "b":
-        return arr.astype(bool)
-    return arr if arr.dtype == dtype else arr.astype(dtype)
+        return np.array([bool(x) for x in seq], dtype=dtype)
+    try:
+        return np.array(seq, dtype=dtype)
+    except OverflowError:
+        if elem == T.DevUChar or dtype.kind == "i":
+            try:
+                return np.array(seq, dtype=np.int64).astype(dtype)  # C-style wrap, as PyTango
+            except OverflowError:
+                raise _BadArg from None
+        raise _BadArg from None
 
 
 def _to_string_list(v: Any) -> list[str]:
+    if isinstance(v, (bytes, bytearray, np.ndarray)):
+        raise _BadArg
     if not _is_sequence(v):
         raise seq_expected()
-    return [_to_str(x) for x in v]
+    return [_to_str_strict(x) for x in v]
+
+
+def _to_str_strict(x: Any) -> str:
+    if isinstance(x, str):
+        return _latin1(x)
+    raise _BadArg
 
 
 def _to_encoded(v: Any) -> tuple[str, bytes]:
@@ -201,8 +224,11 @@ def _convert(t: CmdArgType, v: Any) -> Any:
                 raise seq_expected()
             return [_to_encoded(x) for x in v]
     if t == T.DevVarLongStringArray or t == T.DevVarDoubleStringArray:
-        if not _is_sequence(v) or len(v) != 2:
-            raise seq_expected()
+        if not (_is_sequence(v) or isinstance(v, (bytes, bytearray))) or len(v) != 2:
+            raise DevFailed(DevError(
+                "PyDs_WrongPythonDataTypeForLongStringArray",
+                f"Converting {type(v).__name__} to {t.name} needs a sequence of two sequences "
+                "(numbers, strings)", "insert_array()", ErrSeverity.ERR))
         nums = _to_numeric_array(T.DevLong if t == T.DevVarLongStringArray else T.DevDouble, v[0])
         return nums, _to_string_list(v[1])
     if t == T.DevEncoded:
