@@ -56,7 +56,7 @@ def decodes_or_codec_error(fn, *args):
 
 def _command_messages() -> list[bytes]:
     out = []
-    for name in ("giopat.log", "giop1.log", "giopdev.log"):
+    for name in ("giopat.log", "giop1.log", "giopdev.log", "giopdb.log"):
         out += [line.data for line in giop_lines(name)]
     return out
 
