@@ -59,7 +59,6 @@ __all__ = ["GIOPConnection", "get_connection", "drop_connection", "close_all_con
 DEFAULT_CONNECT_TIMEOUT = 2.0  # seconds, when TANGOconnectTimeout is not set
 _RECV_SIZE = 256 * 1024
 _BIG_FRAME = 64 * 1024  # frames larger than this are received with recv_into into one exact-size buffer
-_SOCKET_TIMEOUT = 5.0  # puts the fd in non-blocking mode; every wait is a select() with the deadline
 
 WriteArgs = Callable[[CDRWriter], None]
 ReadResult = Callable[[CDRReader], object]
@@ -222,16 +221,21 @@ class GIOPConnection:
 
     @staticmethod
     def _send_all(sock: socket.socket, msg: bytes, deadline: float) -> int:
+        """Write all of ``msg`` on the non-blocking socket before ``deadline`` (socket.timeout if not)."""
         view = memoryview(msg)
         total = 0
         while total < len(msg):
+            try:
+                total += sock.send(view[total:total + 4 * 1024 * 1024])
+                continue
+            except BlockingIOError:
+                pass
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise socket.timeout("send deadline")
             _, writable, _ = select.select([], [sock], [], remaining)
             if not writable:
                 raise socket.timeout("send deadline")
-            total += sock.send(view[total:total + 1024 * 1024])
         return total
 
     def _live_link(self, deadline: float) -> _Link:
@@ -268,7 +272,7 @@ class GIOPConnection:
         except OSError as exc:
             raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.settimeout(_SOCKET_TIMEOUT)
+        sock.setblocking(False)  # every wait is our own select() with the call's deadline
         return sock
 
     # -- receiving --------------------------------------------------------------------------
@@ -364,6 +368,8 @@ class GIOPConnection:
             return None
         try:
             data = link.sock.recv(_RECV_SIZE)
+        except BlockingIOError:
+            return b""  # spurious wake-up: nothing yet
         except (OSError, ValueError) as exc:
             self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
             return None
@@ -377,6 +383,8 @@ class GIOPConnection:
             return None
         try:
             n = link.sock.recv_into(view)
+        except BlockingIOError:
+            return 0
         except (OSError, ValueError) as exc:
             self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
             return None
@@ -428,6 +436,8 @@ class GIOPConnection:
             if not readable:
                 return
             data = link.sock.recv(_RECV_SIZE)
+        except BlockingIOError:
+            return
         except (OSError, ValueError):
             self._kill(link, "connection broken while idle", retryable=True)
             return
