@@ -455,6 +455,11 @@ _NUMERIC_ARM_KIND = {arm: kind for arm, kind in ARM_KIND.items()
 _QF_TIME = _structs("IIiii")     # quality, data_format, tv_sec, tv_usec, tv_nsec
 _QFT_TIME = _structs("IIiiii")   # quality, data_format, data_type, tv_sec, tv_usec, tv_nsec
 _DIMS = _structs("iiii")         # r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y
+# AttributeConfig_5 (read at every proxy's first use and before writes)
+_WFT = _structs("IIi")           # writable, data_format, data_type
+_DIM = _structs("ii")            # max_dim_x, max_dim_y
+_WRITE_TYPES = AttrWriteType.values
+_DISP_LEVELS = DispLevel.values
 
 
 def _timeval(sec: int, usec: int, nsec: int) -> "TimeVal":
@@ -867,9 +872,15 @@ class AttributeConfig_5:  # noqa: N801 - IDL name
 
     @classmethod
     def read(cls, r: CDRReader) -> "AttributeConfig_5":
-        head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
-                _data_type(r.read_long()), r.read_boolean(), r.read_boolean(), r.read_long(), r.read_long())
-        return cls(*head, *_read_strings(r, 9), _enum(DispLevel, r.read_enum()), r.read_string(),
+        name = r.read_string()
+        writable, fmt, dt = _fixed(r, *_WFT)
+        memorized = r.read_boolean()
+        mem_init = r.read_boolean()
+        max_x, max_y = _fixed(r, *_DIM)
+        strings = _read_strings(r, 9)
+        return cls(name, _enum_lookup(_WRITE_TYPES, "AttrWriteType", writable),
+                   _enum_lookup(_FORMATS, "AttrDataFormat", fmt), _CMD_ARG_TYPES.get(dt, dt), memorized, mem_init,
+                   max_x, max_y, *strings, _enum_lookup(_DISP_LEVELS, "DispLevel", r.read_enum()), r.read_string(),
                    r.read_string_seq(), AttributeAlarm.read(r), EventProperties.read(r),
                    r.read_string_seq(), r.read_string_seq())
 
