@@ -295,3 +295,13 @@ def test_million_double_attribute_value_decodes_in_bulk():
         # a per-element Python loop takes ~1 s for 10**6 doubles; one numpy copy takes milliseconds
         assert elapsed < 0.25, f"decoding 10**6 doubles took {elapsed:.3f} s"
         assert back.value.value.flags.writeable
+
+
+@pytest.mark.parametrize("repo_id", ["IDL:Tango/DevFailed:1.0", "IDL:Tango/MultiDevFailed:1.0"])
+@given(junk=st.binary(max_size=120), little_endian=st.booleans())
+@settings(max_examples=60)
+def test_garbage_user_exception_body_only_raises_marshal_error(repo_id, junk, little_endian):
+    try:
+        decode_user_exception(repo_id, CDRReader(junk, little_endian))
+    except MarshalError:
+        pass
