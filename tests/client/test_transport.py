@@ -417,3 +417,94 @@ def test_replicated_tango_host_fails_over(tango_host):
     assert db.dev_name() == "sys/database/2"
     assert [t.version for t in db._ref.targets] == [(1, 2), (1, 2)]
     assert "sys/tg_test/1" in db.get_device_exported("sys/*")
+
+
+class ForwardingServer:
+    """A locator in front of a real database: answers every request with LOCATION_FORWARD to it
+    (what an implementation repository or a moved object does)."""
+
+    def __init__(self, target_host: str, target_port: int, permanent: bool = False) -> None:
+        from tango_core.wire.giop import MessageReader, ReplyStatus, build_reply
+        from tango_core.wire.ior import IOR, write_ior
+        self._status = ReplyStatus.LOCATION_FORWARD_PERM if permanent else ReplyStatus.LOCATION_FORWARD
+        self._ior = IOR.for_iiop("IDL:Tango/Device_5:1.0", target_host, target_port, b"database")
+        self._build_reply, self._write_ior, self._reader_cls = build_reply, write_ior, MessageReader
+        self.forwarded = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        reader = self._reader_cls()
+        with conn:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                reader.feed(data)
+                msg = reader.next_message()
+                while msg is not None:
+                    self.forwarded += 1
+                    conn.sendall(self._build_reply(msg.request_id, self._status,
+                                                   lambda w: self._write_ior(w, self._ior), version=msg.version))
+                    msg = reader.next_message()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("permanent", [False, True])
+def test_location_forward_is_followed(tango_host, permanent):
+    host, port = _host_port(tango_host)
+    locator = ForwardingServer(host, port, permanent)
+    try:
+        db = Database("127.0.0.1", locator.port)
+        assert db.dev_name() == "sys/database/2"
+        assert "sys/tg_test/1" in db.get_device_exported("sys/*")
+        first = locator.forwarded
+        assert first >= 1
+        db.get_info()
+        # the forwarded location is kept for the next calls
+        assert locator.forwarded == first
+        assert db._ref.primary.port == port
+    finally:
+        locator.close()
+
+
+def test_fifty_threads_each_get_their_own_replies(nodb_server):
+    """Replies are matched to callers by request id: every thread sees exactly its own values."""
+    dev = Connection(nodb_server.device)
+    dev.set_timeout_millis(10000)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(50)
+
+    def work(i: int) -> None:
+        try:
+            barrier.wait()
+            for k in range(10):
+                value = i * 1000.0 + k
+                got = dev.command_inout("EchoDouble", value)
+                assert got == value, (i, k, got)
+                text = f"t{i}-{k}"
+                assert dev.command_inout("EchoString", text) == text
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:3]
+    target = dev._ref.primary
+    assert get_connection(target.host, target.port).connects == 1
