@@ -46,6 +46,8 @@ from ..idl.enums import (
 )
 from ..idl.errors import DevError, DevFailed, ErrSeverity, EventSystemFailed
 from ..wire.errors import MarshalError
+from ..client import device_attribute as _device_attribute
+from ..client import info as _info
 from . import frames
 from .settings import EventConfig, config, configure
 from .data import AttrConfEventData, DataReadyEventData, DevIntrChangeEventData, EventData
@@ -276,6 +278,7 @@ class EventConsumer:
         self._dq: collections.deque = collections.deque()
         self._dq_cond = threading.Condition()
         self._dq_bytes = 0
+        self._rx_batch: list | None = None                # receiver-thread staging list
         self.stats = collections.Counter()                # received, duplicates, missed, overflow ...
         self._recv_thread = threading.Thread(target=self._receiver_main, name="tango-events-rx", daemon=True)
         self._disp_thread = threading.Thread(target=self._dispatcher_main, name="tango-events-dispatch",
@@ -437,7 +440,12 @@ class EventConsumer:
                 if ready.get(hb):
                     self._drain(hb, self._on_heartbeat)
                 if ready.get(ev):
-                    self._drain(ev, self._on_event)
+                    self._rx_batch = []
+                    try:
+                        self._drain(ev, self._on_event)
+                    finally:
+                        self._flush_rx_batch()
+                        self._rx_batch = None
                 if ready.get(hb_mon):
                     self._on_monitor("hb")
                 if ready.get(ev_mon):
@@ -508,18 +516,34 @@ class EventConsumer:
         self._enqueue_msg(st.subs, ev)
 
     # -- dispatcher queue -----------------------------------------------------------------
-    def _push(self, item: tuple, nbytes: int = 0, subs=()) -> bool:
+    def _push(self, item: tuple, nbytes: int = 0, subs=()) -> None:
+        batch = self._rx_batch
+        if batch is not None and threading.current_thread() is self._recv_thread:
+            batch.append((item, nbytes, subs))   # flushed once per drained burst
+            return
         with self._dq_cond:
-            if nbytes and (len(self._dq) >= config.dispatch_max_events
-                           or self._dq_bytes + nbytes > config.dispatch_max_bytes):
-                for s in subs:
-                    s.overflow += 1
-                self.stats["overflow"] += 1
-                return False
-            self._dq.append((item, nbytes))
-            self._dq_bytes += nbytes
+            self._append_locked(item, nbytes, subs)
             self._dq_cond.notify()
-            return True
+
+    def _append_locked(self, item: tuple, nbytes: int, subs) -> None:
+        if nbytes and (len(self._dq) >= config.dispatch_max_events
+                       or self._dq_bytes + nbytes > config.dispatch_max_bytes):
+            for s in subs:
+                s.overflow += 1
+            self.stats["overflow"] += 1
+            return
+        self._dq.append((item, nbytes))
+        self._dq_bytes += nbytes
+
+    def _flush_rx_batch(self) -> None:
+        batch = self._rx_batch
+        if not batch:
+            return
+        self._rx_batch = []
+        with self._dq_cond:
+            for item, nbytes, subs in batch:
+                self._append_locked(item, nbytes, subs)
+            self._dq_cond.notify()
 
     def _enqueue_msg(self, subs, ev: frames.EventMessage) -> None:
         ready = []
@@ -558,6 +582,7 @@ class EventConsumer:
 
     def _dispatcher_main(self) -> None:
         dq, cond = self._dq, self._dq_cond
+        pop = dq.popleft
         while True:
             with cond:
                 while not dq and not self._stop.is_set():
@@ -566,12 +591,13 @@ class EventConsumer:
                     if self._stop.is_set():
                         return
                     continue
-                item, nbytes = dq.popleft()
-                self._dq_bytes -= nbytes
-            try:
-                self._dispatch(item)
-            except Exception:  # noqa: BLE001
-                log.exception("tango event dispatch failed")
+                chunk = [pop() for _ in range(min(len(dq), 64))]
+                self._dq_bytes -= sum(n for _, n in chunk)
+            for item, _ in chunk:
+                try:
+                    self._dispatch(item)
+                except Exception:  # noqa: BLE001
+                    log.exception("tango event dispatch failed")
 
     def _dispatch(self, item: tuple) -> None:
         kind, subs, payload = item
@@ -887,26 +913,24 @@ def _full_attr_name(sub: Subscription) -> str:
 
 def build_event(sub: Subscription, kind: str, value, name: str, cache: dict):
     """Turn a decoded payload into the event object for one subscriber."""
-    from ..client import device_attribute, info
-
     if kind == "error":
         return make_error_event(sub, value)
     ev_name = sub.event_name
     if kind == "value":
         da = cache.get(sub.extract_as)
         if da is None:
-            da = cache[sub.extract_as] = device_attribute.from_attribute_value(value, sub.extract_as)
+            da = cache[sub.extract_as] = _device_attribute.from_attribute_value(value, sub.extract_as)
         if da.has_failed:
             return EventData(sub.proxy, name, ev_name, None, EventReason.Update, da.get_err_stack())
         return EventData(sub.proxy, name, ev_name, da, EventReason.Update)
     if kind == "attr_conf":
-        return AttrConfEventData(sub.proxy, name, ev_name, info.attribute_info_ex_from_idl(value),
+        return AttrConfEventData(sub.proxy, name, ev_name, _info.attribute_info_ex_from_idl(value),
                                  EventReason.Update)
     if kind == "data_ready":
         return DataReadyEventData(sub.proxy, name, ev_name, value.data_type, value.ctr, EventReason.Update)
     if kind == "intr_change":
-        cmds = [info.command_info_from_idl(c) for c in value.cmds]
-        atts = [info.attribute_info_ex_from_idl(a) for a in value.atts]
+        cmds = [_info.command_info_from_idl(c) for c in value.cmds]
+        atts = [_info.attribute_info_ex_from_idl(a) for a in value.atts]
         return DevIntrChangeEventData(sub.proxy, ev_name, name, cmds, atts, value.dev_started,
                                       EventReason.Update)
     raise ValueError(f"unknown payload kind {kind!r}")

@@ -30,9 +30,13 @@ class _EventBase(PrintableStruct):
     def _init_common(self, device_proxy, event_name, event_reason, errors) -> None:
         self.device = device_proxy
         self.event = "" if event_name is None else event_name
-        self.event_reason = EventReason.Update if event_reason is None else EventReason(event_reason)
+        if event_reason is None:
+            event_reason = EventReason.Update
+        elif type(event_reason) is not EventReason:
+            event_reason = EventReason(event_reason)
+        self.event_reason = event_reason
         self.errors = tuple(errors) if errors else ()
-        self.err = bool(self.errors)
+        self.err = bool(errors)
         self.reception_date = TimeVal.now()
 
     def get_date(self) -> TimeVal:

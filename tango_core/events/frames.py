@@ -175,6 +175,36 @@ def payload_reader(msg: EventMessage) -> CDRReader:
     return CDRReader(msg.data, msg.little_endian, origin=off, pos=off)
 
 
+def _payload_decoders() -> dict:
+    from ..idl import types as T
+    value = T.AttributeValue_5.read
+    return {"change": ("value", value), "periodic": ("value", value), "archive": ("value", value),
+            "user_event": ("value", value), "alarm": ("value", value),
+            "attr_conf": ("attr_conf", T.AttributeConfig_5.read),
+            "data_ready": ("data_ready", T.AttDataReady.read),
+            "intr_change": ("intr_change", T.DevIntrChange.read)}
+
+
+_DECODERS: dict | None = None
+_TOPIC_DECODER: dict[str, tuple] = {}   # topic -> (kind, reader fn); topics are few and long-lived
+
+
+def _decoder_for(topic: str) -> tuple:
+    global _DECODERS
+    d = _TOPIC_DECODER.get(topic)
+    if d is None:
+        if _DECODERS is None:
+            _DECODERS = _payload_decoders()
+        name = split_topic(topic)[1]
+        d = _DECODERS.get(name)
+        if d is None:
+            raise MarshalError(f"unsupported event type {name!r} in topic {topic!r}")
+        if len(_TOPIC_DECODER) > 10_000:
+            _TOPIC_DECODER.clear()
+        _TOPIC_DECODER[topic] = d
+    return d
+
+
 def decode_payload(msg: EventMessage):
     """Decode the payload by event kind.
 
@@ -183,18 +213,10 @@ def decode_payload(msg: EventMessage):
     (AttributeConfig_5), ``"data_ready"`` (AttDataReady) or ``"intr_change"``
     (DevIntrChange).
     """
-    r = payload_reader(msg)
+    off = msg.payload_offset
+    r = CDRReader(msg.data, msg.little_endian, origin=off, pos=off)
     if msg.call_is_except:
         from ..idl.errors import read_dev_error_list
         return "error", tuple(read_dev_error_list(r))
-    from ..idl import types as idl_types
-    name = msg.event_name
-    if name in ("change", "periodic", "archive", "user_event", "alarm"):
-        return "value", idl_types.AttributeValue_5.read(r)
-    if name == "attr_conf":
-        return "attr_conf", idl_types.AttributeConfig_5.read(r)
-    if name == "data_ready":
-        return "data_ready", idl_types.AttDataReady.read(r)
-    if name == "intr_change":
-        return "intr_change", idl_types.DevIntrChange.read(r)
-    raise MarshalError(f"unsupported event type {name!r} in topic {msg.topic!r}")
+    kind, read = _decoder_for(msg.topic)
+    return kind, read(r)

@@ -7,6 +7,8 @@ exactly what is published and when:
 * ``PushSpectrum(long n)`` pushes a change event of ``spectrum`` with n doubles (0.0, 1.0, ...);
 * ``Burst(long n)``        pushes n change events of ``counter`` (values 0..n-1) back to back;
 * ``BurstSpectrum(long n)``pushes n change events of ``spectrum`` (10,000 doubles, first = index);
+* ``BurstTimed(long n)`` / ``BurstSpectrumTimed(long n)`` the same with the push time as value
+  (benchmarks: push-to-callback latency), returning the push duration;
 * ``PushUser(long)``       pushes a user event of ``counter``;
 * ``PushAlarm(double)``    sets ``alarm_value`` and pushes its alarm event (Tango 10);
 * ``PushDataReady(long)``  pushes a data-ready event of ``ready`` with that user counter;
@@ -106,11 +108,22 @@ class EventDevice(Device):
 
     @command(dtype_in=int, dtype_out=float)
     def BurstTimed(self, n: int) -> float:
-        """Burst of scalar change events whose values are the push time (time.time()); returns it."""
+        """n scalar change events of ``value`` whose values are their push time (time.time());
+        returns how long pushing took (s), so a benchmark knows the server's own rate."""
         t0 = time.time()
         for _ in range(n):
             self.push_change_event("value", time.time())
-        return t0
+        return time.time() - t0
+
+    @command(dtype_in=int, dtype_out=float)
+    def BurstSpectrumTimed(self, n: int) -> float:
+        """n change events of a 10,000-double ``spectrum`` (element 0 = push time); returns the push duration."""
+        data = np.zeros(10_000)
+        t0 = time.time()
+        for _ in range(n):
+            data[0] = time.time()
+            self.push_change_event("spectrum", data)
+        return time.time() - t0
 
     @command(dtype_in=int)
     def PushUser(self, v: int) -> None:

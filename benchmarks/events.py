@@ -1,0 +1,240 @@
+"""Event throughput and latency: tango_core's consumer vs PyTango's, on the same PyTango server, in one run.
+
+    python benchmarks/events.py [--scalars N] [--spectra M] [--latency K] [--decode R]
+
+A PyTango 10.3.1 server (tests/servers/event_server.py, no-DB, started with tests/peers.py)
+pushes change events as fast as it can: N scalar doubles, then M spectra of 10,000 doubles.
+Each event's value is its push time, so the callback also measures push-to-callback latency.
+The two clients are run one after the other against the same server (PyTango's in a child
+process, so its threads do not compete with ours for the GIL):
+
+* events/s  = events received / (last reception - first reception), with how many arrived;
+* latency   = median (p90) of reception time - push time, over K events pushed one at a time;
+* decode    = tango_core's decode path alone on one core (frames -> EventData), over frames
+              captured from the same server with a raw SUB socket.
+
+Targets (brief): at least PyTango's rate, and >= 20,000 scalar events/s decoded on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+SERVER = ROOT / "tests" / "servers" / "event_server.py"
+
+
+class _Sink:
+    """Callback recording (reception time, push time) without doing anything else."""
+
+    def __init__(self, spectrum: bool) -> None:
+        self.rx: list[tuple[float, float]] = []
+        self.spectrum = spectrum
+        self.errors = 0
+        self.first = threading.Event()
+
+    def __call__(self, ev) -> None:
+        now = time.time()
+        if ev.err:
+            self.errors += 1
+            return
+        v = ev.attr_value.value
+        self.rx.append((now, float(v[0]) if self.spectrum else float(v)))
+        self.first.set()
+
+
+def _wait_quiet(sink, expected: int, idle: float = 2.0, limit: float = 120.0) -> None:
+    t_end = time.monotonic() + limit
+    last_n, last_change = -1, time.monotonic()
+    while time.monotonic() < t_end:
+        n = len(sink.rx)
+        if n >= expected:
+            return
+        if n != last_n:
+            last_n, last_change = n, time.monotonic()
+        elif time.monotonic() - last_change > idle:
+            return
+        time.sleep(0.02)
+
+
+def _summarise(rx: list[tuple[float, float]], expected: int, push_s: float) -> dict:
+    n = len(rx)
+    span = rx[-1][0] - rx[0][0] if n > 1 else float("nan")
+    return {"received": n, "expected": expected, "rate": (n - 1) / span if n > 1 and span > 0 else float("nan"),
+            "server_push_rate": expected / push_s if push_s > 0 else float("nan")}
+
+
+def _latency(rx: list[tuple[float, float]]) -> dict:
+    lat = sorted((r - p) * 1e3 for r, p in rx)
+    if not lat:
+        return {"median_ms": float("nan"), "p90_ms": float("nan")}
+    return {"median_ms": statistics.median(lat), "p90_ms": lat[int(0.9 * (len(lat) - 1))]}
+
+
+def run_ours(device: str, n_scalar: int, n_spec: int, n_lat: int) -> dict:
+    from tango_core.client.device_proxy import DeviceProxy
+    from tango_core.idl.enums import EventType
+
+    dev = DeviceProxy(device)
+    dev.set_timeout_millis(120_000)
+    out = {}
+    for label, attr, cmd, n, spectrum in (("scalar", "value", "BurstTimed", n_scalar, False),
+                                          ("spectrum", "spectrum", "BurstSpectrumTimed", n_spec, True)):
+        sink = _Sink(spectrum)
+        eid = dev.subscribe_event(attr, EventType.CHANGE_EVENT, sink)
+        sink.first.wait(5)
+        sink.rx.clear()
+        push_s = dev.command_inout(cmd, n)
+        _wait_quiet(sink, n)
+        out[label] = _summarise(sink.rx, n, push_s)
+        dev.unsubscribe_event(eid)
+    sink = _Sink(False)
+    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, sink)
+    sink.first.wait(5)
+    sink.rx.clear()
+    for _ in range(n_lat):
+        dev.command_inout("BurstTimed", 1)
+        time.sleep(0.002)
+    _wait_quiet(sink, n_lat)
+    out["latency"] = _latency(sink.rx)
+    dev.unsubscribe_event(eid)
+    return out
+
+
+PYTANGO_CLIENT = textwrap.dedent("""
+    import json, sys, time, threading
+    sys.path.insert(0, sys.argv[1])
+    import tango
+    from events import _Sink, _wait_quiet, _summarise, _latency
+    device, n_scalar, n_spec, n_lat = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    dev = tango.DeviceProxy(device)
+    dev.set_timeout_millis(120000)
+    out = {}
+    for label, attr, cmd, n, spectrum in (("scalar", "value", "BurstTimed", n_scalar, False),
+                                          ("spectrum", "spectrum", "BurstSpectrumTimed", n_spec, True)):
+        sink = _Sink(spectrum)
+        eid = dev.subscribe_event(attr, tango.EventType.CHANGE_EVENT, sink)
+        sink.first.wait(5); sink.rx.clear()
+        push_s = dev.command_inout(cmd, n)
+        _wait_quiet(sink, n)
+        out[label] = _summarise(sink.rx, n, push_s)
+        dev.unsubscribe_event(eid)
+    sink = _Sink(False)
+    eid = dev.subscribe_event("value", tango.EventType.CHANGE_EVENT, sink)
+    sink.first.wait(5); sink.rx.clear()
+    for _ in range(n_lat):
+        dev.command_inout("BurstTimed", 1)
+        time.sleep(0.002)
+    _wait_quiet(sink, n_lat)
+    out["latency"] = _latency(sink.rx)
+    dev.unsubscribe_event(eid)
+    print("RESULT " + json.dumps(out))
+""")
+
+
+def run_pytango(device: str, n_scalar: int, n_spec: int, n_lat: int) -> dict:
+    res = subprocess.run([sys.executable, "-c", PYTANGO_CLIENT, str(Path(__file__).parent), device,
+                          str(n_scalar), str(n_spec), str(n_lat)], capture_output=True, text=True, timeout=600)
+    for line in res.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"PyTango client failed:\n{res.stdout}\n{res.stderr}")
+
+
+def capture_frames(device: str) -> dict[str, list[bytes]]:
+    """One real scalar and one real 10k-spectrum event message, caught with a raw SUB socket."""
+    import zmq
+
+    from tango_core.client.device_proxy import DeviceProxy
+
+    dev = DeviceProxy(device)
+    admin = DeviceProxy(dev.adm_name())
+    ctx = zmq.Context()
+    frames = {}
+    try:
+        for label, attr, cmd in (("scalar", "value", "BurstTimed"), ("spectrum", "spectrum", "BurstSpectrumTimed")):
+            lv, sv = admin.command_inout("ZmqEventSubscriptionChange",
+                                         [dev.dev_name(), attr, "subscribe", "change", "6"])
+            s = ctx.socket(zmq.SUB)
+            s.setsockopt(zmq.LINGER, 0)
+            s.setsockopt(zmq.SUBSCRIBE, sv[-2].encode())
+            s.connect(sv[1].replace("0.0.0.0", "127.0.0.1"))
+            time.sleep(0.3)
+            dev.command_inout(cmd, 3)
+            if not s.poll(5000):
+                raise RuntimeError(f"no {label} event captured")
+            frames[label] = s.recv_multipart()
+            s.close()
+    finally:
+        ctx.term()
+    return frames
+
+
+def bench_decode(frames: list[bytes], rounds: int) -> float:
+    """Events/s through tango_core's whole decode path on this thread: envelope, payload,
+    DeviceAttribute, EventData (what the receiver + dispatcher do per event, minus the callback)."""
+    from tango_core.events import frames as F
+    from tango_core.events.consumer import Subscription, build_event
+    from tango_core.idl.enums import EventSubMode, EventType, ExtractAs
+
+    sub = Subscription(0, None, "value", EventType.CHANGE_EVENT, None, None, EventSubMode.SyncRead, ExtractAs.Numpy)
+    sub.full_name = "bench"
+    best = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(rounds):
+            ev = F.decode_event(frames)
+            kind, value = F.decode_payload(ev)
+            build_event(sub, kind, value, sub.full_name, {})
+        best = max(best, rounds / (time.perf_counter() - t0))
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scalars", type=int, default=20000)
+    ap.add_argument("--spectra", type=int, default=500)
+    ap.add_argument("--latency", type=int, default=300)
+    ap.add_argument("--decode", type=int, default=20000)
+    args = ap.parse_args()
+
+    import peers
+
+    server = peers.start_pytango_server(SERVER, "bench", nodb=True, device_names=["test/bench/1"],
+                                        device_class="EventDevice")
+    try:
+        device = server.device
+        ours = run_ours(device, args.scalars, args.spectra, args.latency)
+        theirs = run_pytango(device, args.scalars, args.spectra, args.latency)
+        frames = capture_frames(device)
+        dec_scalar = bench_decode(frames["scalar"], args.decode)
+        dec_spec = bench_decode(frames["spectrum"], max(args.decode // 20, 50))
+    finally:
+        server.stop()
+
+    print(f"{'':34}{'tango_core':>14}{'PyTango':>14}{'ratio':>8}")
+    for label in ("scalar", "spectrum"):
+        o, t = ours[label], theirs[label]
+        print(f"{label + ' events/s received':34}{o['rate']:>14,.0f}{t['rate']:>14,.0f}{o['rate'] / t['rate']:>8.2f}")
+        print(f"{'  received / pushed':34}{o['received']:>8}/{o['expected']:<5}{t['received']:>8}/{t['expected']:<5}")
+        print(f"{'  server push rate (events/s)':34}{o['server_push_rate']:>14,.0f}{t['server_push_rate']:>14,.0f}")
+    ol, tl = ours["latency"], theirs["latency"]
+    print(f"{'push-to-callback latency median ms':34}{ol['median_ms']:>14.3f}{tl['median_ms']:>14.3f}")
+    print(f"{'push-to-callback latency p90 ms':34}{ol['p90_ms']:>14.3f}{tl['p90_ms']:>14.3f}")
+    print(f"{'decode only, scalar events/s':34}{dec_scalar:>14,.0f}{'(target 20,000)':>22}")
+    print(f"{'decode only, 10k-spectrum events/s':34}{dec_spec:>14,.0f}")
+
+
+if __name__ == "__main__":
+    main()
