@@ -29,12 +29,12 @@ DevVarStateArray           ``list[DevState]`` (UNVERIFIED TypeCode, see protocol
 DevVarEncodedArray         ``list[(str, bytes)]`` (UNVERIFIED TypeCode)
 =========================  ================================================
 
-Strings: PyTango 10.3.1 puts a Python ``str`` on the wire as UTF-8 and reads
-strings back as UTF-8 (checked against its Database: a property written as
-``"é€"`` travels as ``c3a9 e282ac``).  The CDR layer is 8-bit clean (latin-1), so
-this module encodes ``str`` arguments in UTF-8 (``bytes`` are sent as they are)
-and decodes received strings as UTF-8, keeping them as latin-1 when the octets
-are not valid UTF-8 (where PyTango would raise).
+Strings: PyTango 10.3.1's ``command_inout`` sends a ``str`` as latin-1 (``"é"`` is
+the single octet e9; ``"€"`` is refused) and returns received octets decoded as
+latin-1 (checked against TangoTest and PyTango's Database), which is what the
+CDR layer does.  ``bytes`` arguments are sent unchanged.  (PyTango's *property*
+API is different: DbDatum values travel as UTF-8.  That conversion belongs to
+the Database client, which can pass ``bytes`` here.)
 
 Wrong argument values raise ``TypeError`` (wrong kind of object) or
 ``ValueError`` (right kind, unusable value, e.g. out of range); the client
@@ -220,38 +220,17 @@ def _state(v: int) -> DevState:
         raise MarshalError(f"DevState value {v} out of range") from None
 
 
-def _text(s: str) -> str:
-    """PyTango's reading of a CDR string: the octets (latin-1 from the CDR layer) as UTF-8.
-
-    Octets that are not valid UTF-8 (a latin-1 peer) are kept as latin-1 instead of failing.
-    """
-    if s.isascii():
-        return s
-    try:
-        return s.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return s
-
-
-def _texts(items: list) -> list[str]:
-    return [_text(s) for s in items]
-
-
 def _to_pytango(argtype: CmdArgType, value: Any) -> Any:
-    if argtype in (T.DevString, T.ConstDevString):
-        return _text(value)
-    if argtype == T.DevVarStringArray:
-        return _texts(value)
     if argtype == T.DevState:
         return _state(value)
     if argtype in (T.DevVarLongStringArray, T.DevVarDoubleStringArray):
-        return [value[0], _texts(value[1])]
+        return [value[0], list(value[1])]
     if argtype == T.DevEncoded:
-        return (_text(value[0]), _octets(value[1]))
+        return (value[0], _octets(value[1]))
     if argtype == T.DevVarStateArray:
         return [_state(v) for v in value]
     if argtype == T.DevVarEncodedArray:
-        return [(_text(f), _octets(d)) for f, d in value]
+        return [(f, _octets(d)) for f, d in value]
     return value
 
 
@@ -355,14 +334,15 @@ def _check_int(name: str, bounds: tuple[int, int], value: Any) -> int:
 
 
 def _check_str(name: str, value: Any) -> bytes:
-    """A user string as the octets PyTango would send: str in UTF-8, bytes as they are."""
+    """A user string as the octets PyTango's command_inout sends: str in latin-1, bytes as they are."""
     if isinstance(value, bytes):
         s = value
     elif isinstance(value, str):
         try:
-            s = value.encode("utf-8")
+            s = value.encode("latin-1")
         except UnicodeEncodeError:
-            raise ValueError(f"{name}: {_short(value)} cannot be encoded in UTF-8") from None
+            raise ValueError(f"{name}: {_short(value)} cannot be encoded as Latin-1 "
+                             f"(PyTango refuses it too)") from None
     else:
         raise TypeError(f"{name} needs a str, got {type(value).__name__} {_short(value)}")
     if b"\x00" in s:

@@ -210,22 +210,29 @@ def test_cpptango9_tangotest_echoes_every_type(tango_host):
         conn.close()
 
 
-def test_strings_travel_as_utf8_like_pytango(tango_host):
-    """PyTango 10.3.1 sends and reads str as UTF-8: a property written by one side reads back on the other."""
+def test_command_strings_are_latin1_like_pytango(tango_host):
+    """PyTango 10.3.1's command_inout sends and reads str as Latin-1 (its property API, unlike this, uses
+    UTF-8): what we send with command_inout reads back the same through PyTango, and vice versa."""
     import tango  # the test peer
 
     host, port = tango_host.rsplit(":", 1)
-    text = "caf\u00e9 \u20ac"
+    text = "caf\u00e9 \u00b5"
     db = tango.Database(host, int(port))
     conn = RawGIOP(host, int(port), (1, 0))
     try:
-        db.put_device_property("sys/tg_test/1", {"wire_utf8_a": [text]})
+        db.command_inout("DbPutDeviceProperty", ["sys/tg_test/1", "1", "wire_l1_a", "1", text])
         _t, got = conn.command_inout(b"database", "DbGetDeviceProperty", T.DevVarStringArray,
-                                     ["sys/tg_test/1", "wire_utf8_a"])
-        assert got == ["sys/tg_test/1", "1", "wire_utf8_a", "1", text]
+                                     ["sys/tg_test/1", "wire_l1_a"])
+        assert got == ["sys/tg_test/1", "1", "wire_l1_a", "1", text]
         conn.command_inout(b"database", "DbPutDeviceProperty", T.DevVarStringArray,
-                           ["sys/tg_test/1", "1", "wire_utf8_b", "1", text])
-        assert list(db.get_device_property("sys/tg_test/1", "wire_utf8_b")["wire_utf8_b"]) == [text]
+                           ["sys/tg_test/1", "1", "wire_l1_b", "1", text])
+        assert db.command_inout("DbGetDeviceProperty", ["sys/tg_test/1", "wire_l1_b"])[-1] == text
+        # PyTango's DbDatum layer writes UTF-8 octets: through command_inout they read as Latin-1 text
+        db.put_device_property("sys/tg_test/1", {"wire_utf8": ["\u00e9"]})
+        _t, got = conn.command_inout(b"database", "DbGetDeviceProperty", T.DevVarStringArray,
+                                     ["sys/tg_test/1", "wire_utf8"])
+        pytango_view = db.command_inout("DbGetDeviceProperty", ["sys/tg_test/1", "wire_utf8"])[-1]
+        assert got[-1] == "\u00c3\u00a9" == pytango_view
     finally:
         conn.close()
-        db.delete_device_property("sys/tg_test/1", ["wire_utf8_a", "wire_utf8_b"])
+        db.delete_device_property("sys/tg_test/1", ["wire_l1_a", "wire_l1_b", "wire_utf8"])
