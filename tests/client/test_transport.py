@@ -510,3 +510,75 @@ def test_fifty_threads_each_get_their_own_replies(nodb_server):
         t.join(60)
     assert not errors, errors[:3]
     assert get_connection(target.host, target.port).connects == before
+
+
+class RecordingRelay:
+    """A TCP relay in front of a real server that records what the client sends."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.sent = bytearray()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, record: bool) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if record:
+                    self.sent += data
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def requests(self) -> list:
+        from tango_core.wire.giop import MessageReader
+        reader = MessageReader()
+        reader.feed(bytes(self.sent))
+        out = []
+        msg = reader.next_message()
+        while msg is not None:
+            out.append(msg)
+            msg = reader.next_message()
+        return out
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_codesets_context_only_on_the_first_giop_12_request(tango_host):
+    relay = RecordingRelay(*_host_port(tango_host))
+    try:
+        conn = GIOPConnection("127.0.0.1", relay.port)
+        for version in ((1, 0), (1, 2), (1, 2), (1, 0)):
+            assert conn.invoke(b"database", "_get_name", None, CDRReader.read_string, 3.0, version) == \
+                "sys/database/2"
+        conn.close()
+        time.sleep(0.1)
+        reqs = [m for m in relay.requests() if hasattr(m, "operation")]
+        assert [r.version for r in reqs] == [(1, 0), (1, 2), (1, 2), (1, 0)]
+        assert [[c.context_id for c in r.service_contexts] for r in reqs] == [[], [1], [], []]
+        assert len({r.request_id for r in reqs}) == 4
+    finally:
+        relay.close()
