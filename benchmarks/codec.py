@@ -107,7 +107,8 @@ def main() -> None:
     t_enc = best_of(args.repeat, big_reply)
     print(f"1) read_attributes_5 Reply, AttributeValue_5 with {N_DOUBLES:,} doubles ({mb:.1f} MB on the wire)")
     print(f"   decode: {t_dec * 1e3:8.2f} ms  = {mb / t_dec:8.0f} MB/s")
-    print(f"   decode from 64 KiB socket reads via MessageReader: {t_stream * 1e3:8.2f} ms  = {mb / t_stream:8.0f} MB/s")
+    print(f"   decode from 64 KiB socket reads (MessageReader): "
+          f"{t_stream * 1e3:8.2f} ms  = {mb / t_stream:8.0f} MB/s")
     print(f"   encode: {t_enc * 1e3:8.2f} ms  = {mb / t_enc:8.0f} MB/s  (incl. generating the values)")
     print()
 

@@ -293,7 +293,8 @@ def test_zmq_call_info_frames_decode():
     assert not math.isnan(change[0][1])
 
 
-@pytest.mark.parametrize("name,at_least", [("giopat.log", 50), ("giop1.log", 3), ("giopdb.log", 100), ("giopdev.log", 5)])
+@pytest.mark.parametrize("name,at_least", [("giopat.log", 50), ("giop1.log", 3), ("giopdb.log", 100),
+                                           ("giopdev.log", 5)])
 def test_whole_command_replies_rebuild_like_omniorb(name, at_least):
     """giop.build_reply + encode_command_any rebuild each captured GIOP 1.0 and 1.2 command reply octet for octet
     (modulo padding inside the any: the reply header itself has none)."""
