@@ -254,9 +254,93 @@ def raise_if_failed(da: DeviceAttribute, dev_name: str, operation: str = "read_a
 
 
 # --- write values -------------------------------------------------------------------------------
+#
+# PyTango's rules, checked value by value against PyTango 10.3.1 writing TangoTest's attributes
+# (tests/client/test_device_write_matrix.py): scalars follow the command rules (bool ok, numpy
+# bool not; beyond 64 bits a TypeError, else OverflowError); list elements must be numbers of the
+# right kind (ints for integer types, 0/1 for booleans); numpy arrays are cast like C does; the
+# number of dimensions must match the format (PyDs_WrongNumpyArrayDimensions).
 
 _NUMERIC_MSG = ("Expecting a {} type, but it is not. If you use a numpy type instead of python core types, "
                 "then it must exactly match (ex: numpy.int32 for PyTango.DevLong)")
+_TEXT_TYPES = (CmdArgType.DevString, CmdArgType.ConstDevString)
+
+
+def _wrong(reason: str, desc: str) -> DevFailed:
+    return DevFailed(DevError(reason, desc, "Tango::DeviceAttribute::reset()", ErrSeverity.ERR))
+
+
+def _is_seq(v) -> bool:
+    return isinstance(v, (list, tuple, np.ndarray, range)) or (
+        hasattr(v, "__len__") and hasattr(v, "__getitem__") and not isinstance(v, (str, bytes, dict)))
+
+
+def _kind_name(dt: int) -> str:
+    if dt == CmdArgType.DevBoolean:
+        return "boolean"
+    return "numeric" if dt in (CmdArgType.DevFloat, CmdArgType.DevDouble) else "integer"
+
+
+def _scalar_value(dt: int, v):
+    """One scalar checked/converted as PyTango's write path does (raises TypeError/OverflowError)."""
+    from tango_core.client.device_data import _BadArg, _to_scalar
+
+    if dt in _TEXT_TYPES:
+        return _text(v)
+    if isinstance(v, np.ndarray) or (dt in (CmdArgType.DevFloat, CmdArgType.DevDouble) and isinstance(v, bytes)):
+        raise TypeError(_NUMERIC_MSG.format(_kind_name(dt)))
+    try:
+        return _to_scalar(CmdArgType.DevShort if dt == CmdArgType.DevEnum else dt, v)
+    except _BadArg:
+        raise TypeError(_NUMERIC_MSG.format(_kind_name(dt))) from None
+
+
+def _text(v) -> str:
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).decode("latin-1")
+    if not isinstance(v, str):
+        raise TypeError(f"Expecting a string, not {type(v).__name__}")
+    try:
+        v.encode("latin-1")
+    except UnicodeEncodeError:
+        raise UnicodeError("Can't encode '?' Unicode string as Latin-1 (bad chars replaced with ?)") from None
+    return v
+
+
+def _list_elements(dt: int, items: list) -> np.ndarray:
+    """Elements of a Python list/tuple for a numeric attribute (PyTango's element rules)."""
+    from tango_core.idl.enums import SCALAR_DTYPE
+
+    dtype = SCALAR_DTYPE[dt]
+    if dt == CmdArgType.DevBoolean:
+        out = []
+        for x in items:
+            if isinstance(x, (bool, np.bool_)):
+                out.append(bool(x))
+            elif isinstance(x, (int, np.integer)):
+                if int(x) not in (0, 1):
+                    raise OverflowError("Value is too large." if x > 0 else "Value is too small.")
+                out.append(bool(x))
+            else:
+                raise TypeError(_NUMERIC_MSG.format("boolean"))
+        return np.array(out, dtype=dtype)
+    if dtype.kind == "f":
+        if not all(isinstance(x, (int, float, np.number, np.bool_)) for x in items):
+            raise TypeError(_NUMERIC_MSG.format("numeric"))
+        return np.array(items, dtype=dtype)
+    if not all(isinstance(x, (int, np.integer, np.bool_)) for x in items):
+        raise TypeError(_NUMERIC_MSG.format("integer"))
+    lo, hi = _INT_LIMITS[dt]
+    for x in items:
+        if x < lo:
+            if lo == 0:
+                raise TypeError(_NUMERIC_MSG.format("integer"))
+            raise OverflowError("Value is too small.")
+        if x > hi:
+            raise OverflowError("Value is too large.")
+    return np.array(items, dtype=dtype)
+
+
 _INT_LIMITS = {
     CmdArgType.DevShort: (-(1 << 15), (1 << 15) - 1), CmdArgType.DevUShort: (0, (1 << 16) - 1),
     CmdArgType.DevLong: (-(1 << 31), (1 << 31) - 1), CmdArgType.DevULong: (0, (1 << 32) - 1),
@@ -265,60 +349,28 @@ _INT_LIMITS = {
 }
 
 
-def _wrong_params(desc: str) -> DevFailed:
-    return DevFailed(DevError("PyDs_WrongParameters", desc, "Tango::DeviceAttribute::reset()", ErrSeverity.ERR))
-
-
-def _is_seq(v) -> bool:
-    return isinstance(v, (list, tuple, np.ndarray, range)) or (
-        hasattr(v, "__len__") and hasattr(v, "__getitem__") and not isinstance(v, (str, bytes, dict)))
-
-
-def _scalar_check(dt: int, v):
-    """One scalar element checked/converted as PyTango's write path does."""
-    if dt in _INT_LIMITS:
-        if isinstance(v, (bool, np.bool_, int, np.integer)):
-            v = int(v)
-        else:
-            raise TypeError(_NUMERIC_MSG.format("integer"))
-        lo, hi = _INT_LIMITS[dt]
-        if v > hi:
-            raise OverflowError("Value is too large.")
-        if v < lo:
-            if lo == 0:
-                raise TypeError(_NUMERIC_MSG.format("integer"))
-            raise OverflowError("Value is too small.")
-        return v
-    if dt in (CmdArgType.DevDouble, CmdArgType.DevFloat):
-        if isinstance(v, (str, bytes)) or not isinstance(v, (int, float, np.number, np.bool_)):
-            raise TypeError(_NUMERIC_MSG.format("numeric"))
-        return float(v)
-    if dt == CmdArgType.DevBoolean:
-        if isinstance(v, (bool, np.bool_, int, np.integer, float, np.floating)):
-            return bool(v)
-        raise TypeError(_NUMERIC_MSG.format("boolean"))
-    raise TypeError(f"cannot write a value of type {type(v).__name__}")
-
-
-def _to_text(v) -> str:
-    if isinstance(v, (bytes, bytearray)):
-        return bytes(v).decode("latin-1")
-    if not isinstance(v, str):
-        v = str(v)
-    try:
-        v.encode("latin-1")
-    except UnicodeEncodeError:
-        raise UnicodeError("Can't encode '?' Unicode string as Latin-1 (bad chars replaced with ?)") from None
-    return v
-
-
 def _enum_value(v, labels) -> int:
     if isinstance(v, str):
         try:
             return list(labels).index(v)
         except ValueError:
             raise ValueError(f"Invalid enum label {v!r}; valid labels: {list(labels)}") from None
-    return _scalar_check(CmdArgType.DevEnum, v)
+    return _scalar_value(CmdArgType.DevEnum, v)
+
+
+def _special_scalar(dt: int, v):
+    from tango_core.idl.types import DevEncoded
+
+    if dt == CmdArgType.DevState:
+        return DevState(int(v))
+    if dt == CmdArgType.DevEncoded:
+        if not _is_seq(v) or len(v) != 2:
+            raise TypeError("DevEncoded values are (format, data) pairs")
+        data = v[1]
+        data = data.encode("latin-1") if isinstance(data, str) else bytes(
+            data.tobytes() if isinstance(data, np.ndarray) else data)
+        return DevEncoded(_text(v[0]), data)
+    return _text(v)
 
 
 def encode_write_value(cfg, value):
@@ -327,70 +379,60 @@ def encode_write_value(cfg, value):
     ``cfg`` is an AttributeInfo(Ex) (data_type, data_format, name, enum_labels).
     """
     from tango_core.idl.enums import SCALAR_DTYPE, arm_for_data_type
-    from tango_core.idl.types import AttrValUnion, DevEncoded
+    from tango_core.idl.types import AttrValUnion
 
     dt = CmdArgType.values.get(cfg.data_type, cfg.data_type)
     fmt = cfg.data_format
-    if dt == CmdArgType.DevEnum and fmt == _SCALAR and isinstance(value, str):
-        value = _enum_value(value, getattr(cfg, "enum_labels", ()))
     arm = arm_for_data_type(dt)
+    special = dt in _TEXT_TYPES or dt in (CmdArgType.DevState, CmdArgType.DevEncoded)
     if fmt == _SCALAR:
-        if dt in (CmdArgType.DevString, CmdArgType.ConstDevString):
-            return AttrValUnion(arm, [_to_text(value)]), 1, 0
-        if dt == CmdArgType.DevState:
-            return AttrValUnion(arm, [DevState(int(value))]), 1, 0
-        if dt == CmdArgType.DevEncoded:
-            if not _is_seq(value) or len(value) != 2:
-                raise TypeError("DevEncoded values are (format, data) pairs")
-            data = value[1]
-            data = data.encode("latin-1") if isinstance(data, str) else bytes(
-                data.tobytes() if isinstance(data, np.ndarray) else data)
-            return AttrValUnion(arm, [DevEncoded(_to_text(value[0]), data)]), 1, 0
-        if isinstance(value, np.ndarray) and value.size == 1:
-            value = value.reshape(-1)[0]
-        v = _scalar_check(dt, value)
+        if special:
+            return AttrValUnion(arm, [_special_scalar(dt, value)]), 1, 0
+        if dt == CmdArgType.DevEnum:
+            v = _enum_value(value, getattr(cfg, "enum_labels", ()))
+        else:
+            v = _scalar_value(dt, value)
         return AttrValUnion(arm, np.array([v], dtype=SCALAR_DTYPE[dt])), 1, 0
     # SPECTRUM / IMAGE
-    if not _is_seq(value):
-        raise _wrong_params("Expecting a sequence (SPECTRUM attribute)." if fmt == _SPECTRUM
-                            else "Expecting a sequence of sequences (IMAGE attribute).")
-    if dt in (CmdArgType.DevString, CmdArgType.ConstDevString, CmdArgType.DevState, CmdArgType.DevEncoded):
-        if fmt == _IMAGE:
-            rows = [list(r) for r in value]
-            x = len(rows[0]) if rows else 0
-            if any(len(r) != x for r in rows):
-                raise _wrong_params("All rows of an IMAGE must have the same length.")
-            flat = [e for r in rows for e in r]
-            dims = (x, len(rows))
+    if isinstance(value, np.ndarray):
+        want = 2 if fmt == _IMAGE else 1
+        if special:  # text/state/encoded: a numpy array is just another sequence
+            value = value.tolist()
+        elif value.ndim != want:
+            raise _wrong("PyDs_WrongNumpyArrayDimensions",
+                         f"Expecting a {want}-dimensional numpy array for a "
+                         f"{'IMAGE' if fmt == _IMAGE else 'SPECTRUM'} attribute, got {value.ndim}")
         else:
-            flat = list(value)
-            dims = (len(flat), 0)
-        if dt == CmdArgType.DevState:
-            return AttrValUnion(arm, [DevState(int(s)) for s in flat]), *dims
-        if dt == CmdArgType.DevEncoded:
-            return AttrValUnion(arm, [DevEncoded(_to_text(f), bytes(d)) for f, d in flat]), *dims
-        return AttrValUnion(arm, [_to_text(s) for s in flat]), *dims
-    dtype = SCALAR_DTYPE[dt]
-    arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                raise TypeError(_NUMERIC_MSG.format(_kind_name(dt)))
+            dims = (value.shape[1], value.shape[0]) if fmt == _IMAGE else (value.shape[0], 0)
+            arr = value.astype(SCALAR_DTYPE[dt]) if value.dtype != SCALAR_DTYPE[dt] else value
+            return AttrValUnion(arm, np.ascontiguousarray(arr).reshape(-1)), *dims
+    if not _is_seq(value):
+        raise _wrong("PyDs_WrongParameters", "Expecting a sequence (SPECTRUM attribute)." if fmt == _SPECTRUM
+                     else "Expecting a sequence of sequences (IMAGE attribute).")
+    items = list(value)
     if fmt == _IMAGE:
-        if arr.ndim != 2:
-            if arr.size == 0:
-                arr = arr.reshape(0, 0)
-            else:
-                raise _wrong_params("Expecting a sequence of sequences (IMAGE attribute).")
-        dims = (arr.shape[1], arr.shape[0])
+        if items and not all(_is_seq(r) or isinstance(r, str) for r in items):
+            raise _wrong("PyDs_WrongParameters", "Expecting a sequence of sequences (IMAGE attribute).")
+        x = len(items[0]) if items else 0
+        flat = []
+        for row in items:
+            row = list(row)
+            if len(row) < x:
+                raise TypeError("All rows of an IMAGE attribute must have the same length")
+            flat.extend(row[:x])  # PyTango reads dim_x from the first row
+        dims = (x, len(items))
     else:
-        arr = arr.reshape(-1)
-        dims = (arr.shape[0], 0)
-    if arr.dtype != dtype:
-        if arr.size and arr.dtype.kind not in "biuf":
-            raise TypeError(_NUMERIC_MSG.format("numeric"))
-        if dtype.kind in "iu" and arr.size:
-            lo, hi = _INT_LIMITS[dt]
-            if arr.min() < lo or arr.max() > hi:
-                raise OverflowError("Value is too large." if arr.max() > hi else "Value is too small.")
-        arr = arr.astype(dtype)
-    return AttrValUnion(arm, np.ascontiguousarray(arr).reshape(-1)), *dims
+        flat = items
+        dims = (len(flat), 0)
+    if special:
+        if dt == CmdArgType.DevState or dt == CmdArgType.DevEncoded:
+            return AttrValUnion(arm, [_special_scalar(dt, e) for e in flat]), *dims
+        if not all(isinstance(e, str) for e in flat):
+            raise TypeError("Expecting a sequence of strings")
+        return AttrValUnion(arm, [_text(e) for e in flat]), *dims
+    return AttrValUnion(arm, _list_elements(dt, flat)), *dims
 
 
 DeviceAttribute.from_attribute_value = staticmethod(from_attribute_value)
