@@ -180,44 +180,53 @@ class GIOPConnection:
 
     def _send(self, object_key: bytes, operation: str, write_args: WriteArgs | None,
               version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, int, _Pending]:
-        with self._send_lock:
-            for attempt in (1, 2):
-                link = self._live_link(deadline)
-                rid = next(self._ids)
-                contexts = ()
-                if version >= (1, 2):
-                    link.used_12 = True
-                    if not link.codesets_sent:
-                        contexts = (CODESETS_CONTEXT,)
-                msg = build_request(rid, object_key, operation, write_args, version=version,
-                                    service_contexts=contexts)
-                pending = _Pending()
+        # another thread may be connecting (up to connect_timeout) or writing a big message:
+        # wait for it no longer than this call may take
+        if not self._send_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise CallTimeout(self.host, self.port, operation, timeout)
+        try:
+            return self._send_locked(object_key, operation, write_args, version, deadline, timeout)
+        finally:
+            self._send_lock.release()
+
+    def _send_locked(self, object_key: bytes, operation: str, write_args: WriteArgs | None,
+                     version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, int, _Pending]:
+        for attempt in (1, 2):
+            link = self._live_link(deadline)
+            rid = next(self._ids)
+            contexts = ()
+            if version >= (1, 2):
+                link.used_12 = True
+                if not link.codesets_sent:
+                    contexts = (CODESETS_CONTEXT,)
+            msg = build_request(rid, object_key, operation, write_args, version=version,
+                                service_contexts=contexts)
+            pending = _Pending()
+            with self._state_lock:
+                if link.dead:
+                    continue
+                link.pending[rid] = pending
+            try:
+                self._send_all(link.sock, msg, deadline)
+            except socket.timeout:
+                # A half-written message corrupts the stream: this link is finished.
+                self._kill(link, "send timed out", retryable=True)
                 with self._state_lock:
-                    if link.dead:
-                        continue
-                    link.pending[rid] = pending
-                sent = 0
-                try:
-                    sent = self._send_all(link.sock, msg, deadline)
-                except socket.timeout:
-                    # A half-written message corrupts the stream: this link is finished.
-                    self._kill(link, "send timed out", retryable=True)
-                    with self._state_lock:
-                        link.pending.pop(rid, None)
-                    raise CallTimeout(self.host, self.port, operation, timeout) from None
-                except OSError as exc:
-                    # The peer closed/reset the socket before taking our request: nothing was
-                    # processed, so one more try on a fresh connection is safe.
-                    self._kill(link, f"send failed: {exc}", retryable=True)
-                    with self._state_lock:
-                        link.pending.pop(rid, None)
-                    if attempt == 1:
-                        continue
-                    raise ConnectionLost(self.host, self.port, f"send failed: {exc}") from None
-                if contexts:
-                    link.codesets_sent = True
-                return link, rid, pending
-            raise ConnectionLost(self.host, self.port, "connection dropped while sending")
+                    link.pending.pop(rid, None)
+                raise CallTimeout(self.host, self.port, operation, timeout) from None
+            except OSError as exc:
+                # The peer closed/reset the socket before taking our request: nothing was
+                # processed, so one more try on a fresh connection is safe.
+                self._kill(link, f"send failed: {exc}", retryable=True)
+                with self._state_lock:
+                    link.pending.pop(rid, None)
+                if attempt == 1:
+                    continue
+                raise ConnectionLost(self.host, self.port, f"send failed: {exc}") from None
+            if contexts:
+                link.codesets_sent = True
+            return link, rid, pending
+        raise ConnectionLost(self.host, self.port, "connection dropped while sending")
 
     @staticmethod
     def _send_all(sock: socket.socket, msg: bytes, deadline: float) -> int:
