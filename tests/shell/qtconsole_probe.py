@@ -1,6 +1,6 @@
 """Drive qtconsole's RichJupyterWidget against an itango kernel, headless, and report what it shows.
 
-Usage: python qtconsole_probe.py CODE [CODE ...] OUTPUT.png
+Usage: python qtconsole_probe.py [--size WIDTHxHEIGHT] CODE [CODE ...] OUTPUT.png
 
 Each CODE cell is executed in turn (waiting for its reply); then the widget's visible text is
 printed on stdout and the window is grabbed to OUTPUT.png.  Used by test_qtconsole.py and by
@@ -27,6 +27,10 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
+    width, height = 1000, 700
+    if argv[0] == "--size":
+        width, height = (int(n) for n in argv[1].split("x"))
+        argv = argv[2:]
     *cells, png = argv
     from qtconsole.manager import QtKernelManager
     from qtconsole.rich_jupyter_widget import RichJupyterWidget
@@ -43,7 +47,7 @@ def main(argv: list[str]) -> int:
     try:
         widget = RichJupyterWidget()
         widget.kernel_manager, widget.kernel_client = km, kc
-        widget.resize(1000, 700)
+        widget.resize(width, height)
         widget.show()
         done: list[object] = []
         widget.executed.connect(done.append)

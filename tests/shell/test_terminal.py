@@ -54,8 +54,9 @@ def _run(term: TmuxTerminal, line: str, timeout: float = 20.0) -> str:
     """Type a line, check it is on a prompt line, press Enter, wait for the next prompt, and
     return the screen."""
     term.send(line)
-    typed = term.wait_for(rf"\[(\d+)\]: {re.escape(line)}$", timeout=timeout)
-    n = int(typed.group(1))
+    # no "$": prompt_toolkit may show a greyed history suggestion after what was typed
+    term.wait_for(rf"\[(\d+)\]: {re.escape(line)}", timeout=timeout)
+    n = int(re.findall(rf"\[(\d+)\]: {re.escape(line)}", term.screen())[-1])
     term.send("Enter")
     term.wait_for(rf"\[{n + 1}\]: ?$", timeout=timeout)
     return term.screen()
