@@ -236,3 +236,25 @@ def test_command_strings_are_latin1_like_pytango(tango_host):
     finally:
         conn.close()
         db.delete_device_property("sys/tg_test/1", ["wire_l1_a", "wire_l1_b", "wire_utf8"])
+
+
+def test_decoded_values_have_pytango_types(tango_host):
+    """Oracle: for every TangoTest command, decode_command_any gives what PyTango's command_inout returns
+    (same Python types, numpy dtypes and values)."""
+    import tango  # the test peer
+
+    proxy = tango.DeviceProxy(f"tango://{tango_host}/sys/tg_test/1")
+    host, port, key = _db_import(tango_host, "sys/tg_test/1")
+    conn = RawGIOP(host, port, (1, 2))
+    try:
+        for argtype, value in TANGOTEST_ECHOES + [(T.DevVoid, None)]:
+            ours_type, ours = conn.command_inout(key, argtype.name, argtype, value)
+            theirs = proxy.command_inout(argtype.name, value) if value is not None else \
+                proxy.command_inout(argtype.name)
+            assert ours_type is argtype
+            assert_same(ours, theirs)
+        _t, state = conn.command_inout(key, "State", T.DevVoid, None)
+        theirs = proxy.command_inout("State")
+        assert type(state).__name__ == type(theirs).__name__ == "DevState" and state.name == theirs.name
+    finally:
+        conn.close()
