@@ -483,3 +483,24 @@ def test_hostile_iors_raise_only_codec_errors(text):
 def test_hostile_corbalocs_raise_only_codec_errors(text):
     from tango_core.wire.ior import parse_corbaloc
     decodes_or_codec_error(parse_corbaloc, text)
+
+
+def test_giop_1_1_fragment_reassembly():
+    """GIOP 1.1 Fragments carry no request id: the payload follows the 12-octet header."""
+    values = np.arange(300, dtype=np.int32)
+    msg = giop.build_reply(9, write_body=lambda w: encode_command_any(w, T.DevVarLongArray, values), version=(1, 1))
+    first = bytearray(msg[:512])
+    first[6] |= 2
+    first[8:12] = _le("I", 512 - 12)
+    rest = msg[512:]
+    middle, last = rest[:400], rest[400:]
+    stream = (bytes(first) + b"GIOP\x01\x01\x03\x07" + _le("I", len(middle)) + middle
+              + b"GIOP\x01\x01\x01\x07" + _le("I", len(last)) + last)
+    reader = giop.MessageReader()
+    reader.feed(stream)
+    reply = reader.next_message()
+    assert reply.version == (1, 1) and reply.request_id == 9
+    t, v = decode_command_any(reply.body)
+    assert t is T.DevVarLongArray
+    np.testing.assert_array_equal(v, values)
+    assert reader.next_message() is None
