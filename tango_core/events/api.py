@@ -187,7 +187,7 @@ def subscribe_event(proxy, *args, **kwargs) -> int:
             consumer.connect_subscription(sub)
         except DevFailed as exc:
             if sub_mode != EventSubMode.Stateless:
-                raise _registering_failed(exc) from None
+                raise _registering_failed(exc, event_type) from None
             consumer.add_pending(sub)
             consumer.release(sub, _c.make_error_event(sub, exc.args, EventReason.SubFail))
             owned[sub.id] = sub
@@ -205,11 +205,17 @@ def subscribe_event(proxy, *args, **kwargs) -> int:
         raise
 
 
-def _registering_failed(exc: DevFailed) -> DevFailed:
+def _registering_failed(exc: DevFailed, event_type: EventType) -> DevFailed:
     errors = tuple(exc.args) + (DevError(
         "API_DSFailedRegisteringEvent", "Device server send exception while trying to register event",
         "EventConsumer::connect_event_system()", ErrSeverity.ERR),)
-    return type(exc)(*errors) if type(exc) is not DevFailed else DevFailed(*errors)
+    if (event_type == EventType.ALARM_EVENT and exc.args
+            and exc.args[0].reason == "API_WrongNumberOfArgs" and "alarm" in exc.args[0].desc):
+        from ..idl.errors import NonSupportedFeature
+        return NonSupportedFeature(*errors, DevError(
+            "API_NotSupportedFeature", "ALARM_EVENT needs a Tango 10 device server; this one predates it",
+            "EventConsumer::subscribe_event()", ErrSeverity.ERR))
+    return type(exc)(*errors)
 
 
 def _lookup(proxy, event_id: int):

@@ -18,7 +18,7 @@ import peers as _peers
 from conftest import EVENT_SERVER  # tests/events/conftest.py
 from tango_core.client.device_proxy import DeviceProxy
 from tango_core.idl.enums import EventReason, EventSubMode, EventType
-from tango_core.idl.errors import DevFailed
+from tango_core.idl.errors import DevFailed, NonSupportedFeature
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -179,3 +179,12 @@ def test_importing_tango_core_does_not_import_zmq():
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "False"
+
+
+def test_alarm_event_on_a_tango9_server_is_refused_clearly(tt):
+    _configure_change(tt, "long_scalar", "1", 500)
+    with pytest.raises(NonSupportedFeature) as info:
+        tt.subscribe_event("long_scalar", EventType.ALARM_EVENT, lambda e: None)
+    errs = info.value.args
+    assert errs[0].reason == "API_WrongNumberOfArgs" and "alarm" in errs[0].desc
+    assert errs[-1].reason == "API_NotSupportedFeature" and "Tango 10" in errs[-1].desc
