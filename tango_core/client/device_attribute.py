@@ -174,6 +174,11 @@ def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
     if fmt == _SCALAR:
         if extract_as == ExtractAs.Nothing:
             return
+        if type(seq) is np.ndarray and arm != _STATE_ARM:  # numeric: one C call for both values
+            values = seq.tolist()
+            da.value = values[0] if nr and total else None
+            da.w_value = values[w_start] if wx and total > w_start else None
+            return
         da.value = _scalar(seq, 0, arm, da.type) if nr and total else None
         da.w_value = _scalar(seq, w_start, arm, da.type) if wx and total > w_start else None
         return

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tango  # test peer only: the oracle
-from tango_core import (AttrDataFormat, AttributeProxy, CmdArgType, DevFailed, DeviceProxy, DevState,
+from tango_core import (AttrDataFormat, CmdArgType, DevFailed, DeviceProxy, DevState,
                         ExtractAs)
 
 DEV = "sys/tg_test/1"
@@ -362,50 +362,6 @@ def test_restart_of_tangotest_mid_session(dev, tangotest):
     tangotest.restart()
     assert dev.state() == DevState.RUNNING  # the next call succeeds
     assert dev.read_attribute("long_scalar").name == "long_scalar"
-
-
-def test_attribute_proxy_on_tangotest(tango_host, tangotest):
-    ap = AttributeProxy(f"{DEV}/double_scalar")
-    ref = tango.AttributeProxy(f"{DEV}/double_scalar")
-    assert repr(ap) == str(ap) == repr(ref) == "AttributeProxy(double_scalar)"
-    assert ap.name() == ref.name()
-    assert repr(ap.get_device_proxy()) == "TangoTest(sys/tg_test/1)"
-    assert isinstance(ap.read().value, float)
-    ap.write(4.5)
-    assert ref.read().w_value == 4.5
-    assert ap.write_read(5.5).w_value == 5.5
-    assert ap.state() == DevState.RUNNING and ap.status() == ref.status()
-    assert str(ap.get_config()) == str(ref.get_config())
-    assert not ap.is_polled() and ap.get_poll_period() == 0
-    ap.poll(400)
-    try:
-        assert ref.is_polled() and ref.get_poll_period() == 400
-    finally:
-        ap.stop_poll()
-    ap.put_property({"tc_attr_prop": "7"})
-    try:
-        assert ap.get_property("tc_attr_prop") == ref.get_property("tc_attr_prop") == {"tc_attr_prop": ["7"]}
-    finally:
-        ap.delete_property("tc_attr_prop")
-    assert ref.get_property("tc_attr_prop") == {"tc_attr_prop": []}
-    other = AttributeProxy(ap.get_device_proxy(), "long_scalar")
-    assert other.name() == "long_scalar" and isinstance(other.read().value, int)
-
-
-def test_aliases(tango_host, tangotest):
-    db = tango.Database()
-    db.put_device_alias(DEV, "tc_tg_alias")
-    db.put_attribute_alias(f"{DEV}/double_scalar", "tc_ds_alias")
-    try:
-        d = DeviceProxy("tc_tg_alias")
-        assert d.dev_name() == DEV and repr(d) == "TangoTest(sys/tg_test/1)"
-        assert d.alias() == "tc_tg_alias"
-        ap = AttributeProxy("tc_ds_alias")
-        assert ap.name() == "double_scalar" and ap.get_device_proxy().dev_name() == DEV
-        assert AttributeProxy("tc_tg_alias/long_scalar").name() == "long_scalar"
-    finally:
-        db.delete_device_alias("tc_tg_alias")
-        db.delete_attribute_alias("tc_ds_alias")
 
 
 def test_device_not_defined_and_not_exported(tango_host, tangotest):
