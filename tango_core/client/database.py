@@ -132,7 +132,9 @@ class Database(Connection):
     # -- plumbing ------------------------------------------------------------------------------
 
     def _call(self, command: str, argin: Any = None, in_type: CmdArgType = _VOID) -> Any:
-        return self._command_inout_raw(command, argin, in_type)[1]
+        """One Database command with UTF-8 strings both ways, as PyTango's Database API does
+        (its C++ std::string conversions are UTF-8; only raw ``command_inout`` is Latin-1)."""
+        return _from_utf8(self._command_inout_raw(command, _to_utf8(argin), in_type)[1])
 
     def command_inout(self, name: str, argin: Any = None) -> Any:
         """Raw Database command.  Like PyTango, the argin type is guessed: None -> DevVoid,
@@ -540,6 +542,35 @@ class Database(Connection):
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+def _to_utf8(argin: Any) -> Any:
+    """str -> UTF-8 octets (command_any sends bytes unchanged); lists element-wise."""
+    if isinstance(argin, str):
+        return argin if argin.isascii() else argin.encode("utf-8")
+    if isinstance(argin, list):
+        return [a if not isinstance(a, str) or a.isascii() else a.encode("utf-8") for a in argin]
+    return argin
+
+
+def _fix(s: str) -> str:
+    if s.isascii():
+        return s
+    try:
+        return s.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not UTF-8 (written by a Latin-1 client): keep the octets as Latin-1
+        return s
+
+
+def _from_utf8(value: Any) -> Any:
+    """The CDR layer decodes strings as Latin-1; re-decode them as UTF-8 where they are."""
+    if isinstance(value, str):
+        return _fix(value)
+    if isinstance(value, list):
+        if len(value) == 2 and not isinstance(value[0], str) and isinstance(value[1], list):
+            return [value[0], [_fix(v) for v in value[1]]]  # DevVarLongStringArray
+        return [_fix(v) if isinstance(v, str) else v for v in value]
+    return value
+
 
 def _names_of(value) -> list[str]:
     """Property/attribute names from PyTango's accepted forms: str, DbDatum, sequence, dict."""

@@ -245,3 +245,17 @@ def test_command_list_and_query(db):
     info = db.command_query("DbImportDevice")
     assert info.cmd_name == "DbImportDevice"
     assert int(info.in_type) == 8 and int(info.out_type) == 17
+
+
+def test_non_ascii_property_values_are_utf8_like_pytango(db, pytango_db, request):
+    prop = unique("utf")
+    db.put_device_property("sys/tg_test/1", {prop: ["é€", "plain"]})
+    try:
+        assert pytango_db.get_device_property("sys/tg_test/1", prop) == {prop: ["é€", "plain"]}
+        assert db.get_device_property("sys/tg_test/1", prop) == {prop: ["é€", "plain"]}
+        if request.node.callspec.params["db_host"] == "pytango-db":
+            # (the C++ DataBaseds on its latin1 MariaDB tables rejects this write from PyTango itself)
+            pytango_db.put_device_property("sys/tg_test/1", {prop: "ñandú"})
+            assert db.get_device_property("sys/tg_test/1", prop) == {prop: ["ñandú"]}
+    finally:
+        db.delete_device_property("sys/tg_test/1", prop)
