@@ -44,6 +44,7 @@ that do not decode raise :class:`~tango_core.wire.errors.MarshalError`.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from typing import Any
@@ -141,6 +142,8 @@ _ARRAY_BY_ELEMENT_KIND: dict[TCKind, CmdArgType] = {
     K.tk_ulong: T.DevVarULongArray, K.tk_string: T.DevVarStringArray, K.tk_boolean: T.DevVarBooleanArray,
     K.tk_longlong: T.DevVarLong64Array, K.tk_ulonglong: T.DevVarULong64Array, K.tk_enum: T.DevVarStateArray,
 }
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _INT_RANGES: dict[CmdArgType, tuple[int, int]] = {
     T.DevShort: (-2**15, 2**15 - 1), T.DevEnum: (-2**15, 2**15 - 1), T.DevUShort: (0, 2**16 - 1),
@@ -259,16 +262,20 @@ def check_command_value(argtype: CmdArgType, value: Any) -> Any:
             raise TypeError(f"DevVoid takes no argument, got {type(value).__name__} {_short(value)}")
         return None
     if argtype == T.DevBoolean:
-        if isinstance(value, (bool, np.bool_)) or _is_int(value):
+        if isinstance(value, (bool, np.bool_)):
             return bool(value)
+        if _is_int(value):
+            if value in (0, 1):
+                return bool(value)
+            raise ValueError(f"DevBoolean: {value!r} is neither 0 nor 1")  # PyTango: OverflowError
         raise TypeError(f"DevBoolean needs a bool, got {type(value).__name__} {_short(value)}")
     if argtype in _INT_RANGES:
         return _check_int(name, _INT_RANGES[argtype], value)
     if argtype in (T.DevFloat, T.DevDouble):
-        if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        if isinstance(value, (numbers.Real, np.bool_)):
             v = float(value)
-            if argtype == T.DevFloat and np.isfinite(v) and abs(v) > float(np.finfo(np.float32).max):
-                raise ValueError(f"{v!r} is out of range for DevFloat")
+            if argtype == T.DevFloat and math.isfinite(v) and abs(v) > _FLOAT32_MAX:
+                v = math.copysign(math.inf, v)  # what a float32 cast (and PyTango) makes of it
             return v
         raise TypeError(f"{name} needs a number, got {type(value).__name__} {_short(value)}")
     if argtype in (T.DevString, T.ConstDevString):

@@ -355,6 +355,10 @@ def test_command_any_roundtrip(type_value, le, k):
     (T.DevVarLongArray, (1, 2), (T.DevVarLongArray, np.array([1, 2], np.int32))),
     (T.DevVarCharArray, b"\x01\xff", (T.DevVarCharArray, np.array([1, 255], np.uint8))),
     (T.DevBoolean, 1, (T.DevBoolean, True)),
+    (T.DevDouble, True, (T.DevDouble, 1.0)),  # as PyTango
+    (T.DevLong, True, (T.DevLong, 1)),
+    (T.DevFloat, 1e40, (T.DevFloat, float("inf"))),  # as PyTango: the float32 cast overflows
+    (T.DevDouble, np.float32(1.5), (T.DevDouble, 1.5)),
     (T.DevState, 11, (T.DevState, DevState.ALARM)),
     (T.DevEncoded, ("fmt", "text"), (T.DevEncoded, ("fmt", b"text"))),
     (T.DevVarLongStringArray, {"lvalue": [1], "svalue": ["a"]},
@@ -405,6 +409,8 @@ def test_received_equivalent_typecodes_are_accepted():
     (T.DevUShort, -1, ValueError),
     (T.DevDouble, "1.0", TypeError),
     (T.DevBoolean, "yes", TypeError),
+    (T.DevBoolean, 2, ValueError),  # PyTango: OverflowError
+    (T.DevBoolean, 0.5, TypeError),
     (T.DevString, 5, TypeError),
     (T.DevString, "a\x00b", ValueError),
     (T.DevString, "\u20ac", ValueError),  # not Latin-1: PyTango refuses it too
