@@ -8,7 +8,9 @@ What is checked, per the vectors README:
 * typecodes_clean.txt: each TypeCode decodes completely and our canonical TypeCode for that Tango
   type re-encodes to the same octets modulo padding;
 * the IORs returned by DbImportDevice in giopdb.log parse;
-* the ZmqCallInfo frames of zmq1.log decode at the CDR level.
+* the ZmqCallInfo frames of zmq1.log decode at the CDR level;
+* anys_pytango_server.txt (captured from a PyTango 10.3.1 server for types the shared captures lack):
+  DevVarStateArray is alias -> sequence<DevState enum>, a DevEnum command any is a bare short.
 """
 
 from __future__ import annotations
@@ -312,3 +314,37 @@ def test_whole_command_replies_rebuild_like_omniorb(name, at_least):
         assert_equal_modulo_padding(ours, [False] * start + any_mask, golden, f"reply to {req.operation}")
         count += 1
     assert count >= at_least
+
+
+# ---------------------------------------------------------------------------
+# Types protocol.md §2.5 lists as UNVERIFIED, captured later from a PyTango 10.3.1 server
+
+def _extra_anys() -> dict[str, tuple[str, bytes]]:
+    from wire_vectors import DATA
+    out = {}
+    for line in (DATA / "anys_pytango_server.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            cmd, tname, hx = line.split()
+            out[cmd] = (tname, bytes.fromhex(hx))
+    return out
+
+
+EXTRA = _extra_anys()
+
+
+def test_devvarstatearray_any_is_alias_of_sequence_of_devstate():
+    tname, golden = EXTRA["States"]
+    r = CDRReader(golden)
+    argtype, value = decode_command_any(r)
+    assert r.at_end() and argtype is T.DevVarStateArray is T[tname]
+    assert value == [DevState.ON, DevState.ALARM] and all(type(v) is DevState for v in value)
+    ours, mask = encode_with_padding_mask(lambda w: encode_command_any(w, argtype, value))
+    assert_equal_modulo_padding(ours, mask, golden, "DevVarStateArray any")
+
+
+def test_devenum_command_any_is_a_short():
+    tname, golden = EXTRA["En"]
+    assert tname == "DevEnum"
+    assert decode_command_any(CDRReader(golden)) == (T.DevShort, 2)  # indistinguishable from DevShort
+    ours, mask = encode_with_padding_mask(lambda w: encode_command_any(w, T.DevEnum, 2))
+    assert_equal_modulo_padding(ours, mask, golden, "DevEnum any")
