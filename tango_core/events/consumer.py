@@ -163,14 +163,23 @@ def _full_device_name(proxy) -> str:
         return dev
 
 
-def _device_host(proxy) -> str:
-    for getter in ("get_dev_host",):
+def _device_host(proxy, admin=None) -> str:
+    """Host to use for ``tcp://0.0.0.0:port`` endpoints: where the admin device was reached."""
+    for obj in (admin, proxy):
+        ref = getattr(obj, "_ref", None) if obj is not None else None
         try:
-            host = getattr(proxy, getter)()
-            if host and host not in ("Unknown", "Unused", "IOR"):
-                return host
-        except Exception:  # noqa: BLE001
+            targets = ref.targets if ref is not None else None
+            targets = targets() if callable(targets) else targets
+            if targets:
+                return targets[0].host
+        except Exception:  # noqa: BLE001 - best effort
             pass
+    try:
+        host = proxy.get_dev_host()
+        if host and host not in ("Unknown", "Unused", "IOR"):
+            return host
+    except Exception:  # noqa: BLE001
+        pass
     return "127.0.0.1"
 
 
@@ -206,10 +215,11 @@ class _Reply:
     channel: str | None
 
 
-def _subscription_command(admin, sub: Subscription, host: str) -> _Reply:
+def _subscription_command(admin, sub: Subscription) -> _Reply:
     """Send ZmqEventSubscriptionChange to the admin device and parse the reply (brief §5.2)."""
     args = [sub.device_name, sub.wire_attr(), "subscribe", sub.event_name, CLIENT_IDL_VERSION]
     lvalue, svalue = admin.command_inout("ZmqEventSubscriptionChange", args)
+    host = _device_host(sub.proxy, admin)
     lvalue = [int(x) for x in lvalue]
     svalue = list(svalue)
     if len(lvalue) < 2 or len(svalue) < 2:
@@ -670,7 +680,7 @@ class EventConsumer:
             sub.idl_version = int(proxy.get_idl_version())
         except Exception:  # noqa: BLE001
             sub.idl_version = 6
-        reply = _subscription_command(admin, sub, _device_host(proxy))
+        reply = _subscription_command(admin, sub)
         self._attach(sub, reply, adm_name)
 
     def _attach(self, sub: Subscription, reply: _Reply, adm_name: str) -> None:
@@ -803,7 +813,7 @@ class EventConsumer:
             if exc.args and exc.args[0].reason == "API_CommandNotFound":   # Tango 8: re-subscribe
                 for s in list(ch.subs):
                     try:
-                        _subscription_command(_new_proxy(ch.adm_name), s, _device_host(s.proxy))
+                        _subscription_command(_new_proxy(ch.adm_name), s)
                     except Exception:  # noqa: BLE001
                         pass
             else:
@@ -817,7 +827,7 @@ class EventConsumer:
             return
         try:
             admin = _new_proxy(ch.adm_name)          # re-imports from the database: new IOR/ports
-            replies = [(s, _subscription_command(admin, s, _device_host(s.proxy))) for s in subs]
+            replies = [(s, _subscription_command(admin, s)) for s in subs]
         except Exception as exc:  # noqa: BLE001 - still down; retried at the next period
             log.debug("re-subscription to %s failed: %s", ch.name, exc)
             return

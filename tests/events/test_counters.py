@@ -99,3 +99,11 @@ def test_garbage_payload_becomes_an_error_event(wired):
     assert c.flush()
     assert len(got) == 1 and got[0].err
     assert got[0].errors[0].reason == "API_ZmqFailed"
+
+
+def test_wildcard_endpoints_get_the_device_host_and_multicast_is_refused():
+    from tango_core.idl.errors import EventSystemFailed
+    assert C._fix_endpoint("tcp://0.0.0.0:45963", "127.0.0.1") == "tcp://127.0.0.1:45963"
+    assert C._fix_endpoint("tcp://10.1.2.3:45963", "127.0.0.1") == "tcp://10.1.2.3:45963"
+    with pytest.raises(EventSystemFailed, match="Multicast"):
+        C._fix_endpoint("epgm://eth0;239.192.1.1:5556", "127.0.0.1")

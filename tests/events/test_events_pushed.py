@@ -373,3 +373,35 @@ def test_confirmation_is_sent_and_accepted(dev, collector):
         assert not any(e.err for e in collector.events)
     finally:
         configure(**saved)
+
+
+@pytest.mark.slow
+def test_quiet_subscription_is_kept_alive_by_heartbeats(dev, collector, fast_keepalive):
+    """No event for 12 s: the no-DB server's heartbeats (``...#dbase=no.heartbeat``) must be
+    matched to the channel, or the consumer would report API_EventTimeout after 10 s."""
+    from tango_core.events import consumer
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    time.sleep(12.5)
+    assert consumer._consumer.stats["heartbeats"] >= 1
+    assert not any(e.err for e in collector.events), [e.errors for e in collector.events if e.err]
+    dev.PushChange(31.0)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 31.0 for e in evs))
+
+
+def test_callback_may_unsubscribe_itself(dev):
+    from tango_core.events import consumer
+    done = threading.Event()
+    box = {}
+
+    def cb(ev):
+        if ev.event_reason == EventReason.Update:
+            dev.unsubscribe_event(box["id"])
+            done.set()
+
+    box["id"] = dev.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    dev.PushChange(61.0)
+    assert done.wait(10)
+    deadline = time.monotonic() + 5
+    while consumer._consumer is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert consumer._consumer is None
