@@ -13,9 +13,10 @@ Construction
     ``Connection.__init__(self, name, *, connect=True)`` -- ``name`` is a str or a
     :class:`~.names.DeviceName`.  For a database device it binds the database
     (the *current* default one for short names), imports the device
-    (``DbImportDevice``; an undefined name raises ``ConnectionFailed`` whose
+    (``DbImportDevice``; an undefined name raises ``DevFailed`` whose
     ``args[0].reason == "DB_DeviceNotDefined"``) and, if it is exported, connects.
-    A failed connect does NOT raise here (like cppTango): the first call reports it.
+    A failed connect does NOT raise here (like cppTango): the first call reports it (within 1 s of
+    the failed attempt as "The connection request was delayed", exactly like PyTango).
     Subclasses may set attributes before/after calling it; there are no ``__slots__``.
 
 State (read freely; change only through the methods)
@@ -146,7 +147,8 @@ class Connection:
 
     def _initial_connect(self) -> None:
         """cppTango's "stateless" construction: name errors, database errors and an undefined
-        device raise; a device that is not exported or does not answer waits for the first call."""
+        device (DevFailed [DB_DeviceNotDefined, ..., API_DeviceNotDefined]) raise; a device that
+        is not exported or does not answer waits for the first call."""
         corba_name = None
         if self._name.dbase:
             try:
@@ -159,7 +161,8 @@ class Connection:
             try:
                 self._do_connect(corba_name)
             except DevFailed:
-                pass  # the first call tries again at once
+                # like cppTango this counts as a failed attempt: a call within 1 s is "delayed"
+                self._prev_failed_at = time.monotonic()
 
     # -- how to find the object: overridden by Database ------------------------------------------
 
@@ -178,7 +181,7 @@ class Connection:
             info = db.import_device(self._dev_name)
         except DevFailed as exc:
             if exc.args and exc.args[0].reason == "DB_DeviceNotDefined":
-                raise ConnectionFailed(*exc.args, _err("API_DeviceNotDefined",
+                raise DevFailed(*exc.args, _err("API_DeviceNotDefined",
                                                        f"Can't connect to device {self._dev_name}",
                                                        "DeviceProxy::DeviceProxy()")) from None
             raise
@@ -228,7 +231,7 @@ class Connection:
                 return self._ref
             now = time.monotonic()
             if self._prev_failed_at is not None and now - self._prev_failed_at < RECONNECTION_DELAY:
-                raise ConnectionFailed(_err(
+                raise DevFailed(_err(  # a plain DevFailed, as cppTango's Except::throw_exception
                     "API_CantConnectToDevice",
                     f"Failed to connect to device {self._dev_name}\nThe connection request was delayed.\n"
                     f"The last connection request was done less than {int(RECONNECTION_DELAY * 1000)} ms ago",
@@ -391,15 +394,20 @@ class Connection:
     def _command_inout_raw(self, name: str, argin: Any = None,
                            in_type: CmdArgType | int | None = None) -> tuple[CmdArgType, Any]:
         """Run a command; return (out type, value as PyTango returns it)."""
-        if in_type is None:
-            in_type = self._command_info(name).in_type
+        origin = "Connection::command_inout()"
+        try:
+            if in_type is None:
+                in_type = self._command_info(name).in_type
+        except CommunicationFailed:
+            raise
+        except DevFailed as exc:
+            raise self._command_failed(exc, name, origin) from None
         in_type = CmdArgType(in_type)
         try:
             checked = check_command_value(in_type, argin)  # validate before touching the network
         except (TypeError, ValueError) as exc:
             raise TypeError(f"Invalid input argument for command {name}: {argin!r} cannot be converted "
-                            f"to type {in_type.name} ({exc})") from None
-        origin = "Connection::command_inout()"
+                            f"to type {in_type.name}") from exc
         try:
             self._connect_if_needed()
             version = self._idl_version
@@ -421,10 +429,14 @@ class Connection:
         except CommunicationFailed:
             raise
         except DevFailed as exc:
-            desc = f"Failed to execute command_inout on device {self._dev_name}, command {name}"
-            first = exc.args[0].reason if exc.args else ""
-            cls = DeviceUnlocked if first == "API_DeviceUnlocked" else type(exc)
-            raise cls(*exc.args, _err("API_CommandFailed", desc, origin)) from None
+            raise self._command_failed(exc, name, origin) from None
+
+    def _command_failed(self, exc: DevFailed, name: str, origin: str) -> DevFailed:
+        """cppTango's command_inout wrapping: the same class, plus API_CommandFailed."""
+        desc = f"Failed to execute command_inout on device {self._dev_name}, command {name}"
+        first = exc.args[0].reason if exc.args else ""
+        cls = DeviceUnlocked if first == "API_DeviceUnlocked" else type(exc)
+        return cls(*exc.args, _err("API_CommandFailed", desc, origin))
 
     def command_inout(self, name: str, argin: Any = None) -> Any:
         """Run command ``name`` with ``argin`` (its type learned from ``command_query``, cached)."""

@@ -220,9 +220,12 @@ def test_db_device_uses_giop_12_from_its_ior(tango_host):
 
 
 def test_undefined_device_fails_at_construction(tango_host):
-    with pytest.raises(ConnectionFailed) as ei:
+    with pytest.raises(DevFailed) as ei:
         Connection("sys/tg_test/99")
+    assert type(ei.value) is DevFailed  # as PyTango
     assert ei.value.args[0].reason == "DB_DeviceNotDefined"
+    assert ei.value.args[-1].reason == "API_DeviceNotDefined"
+    assert ei.value.args[-1].desc == "Can't connect to device sys/tg_test/99"
     assert ei.value.args[0].desc == "device sys/tg_test/99 not defined in the database !"
 
 
@@ -233,10 +236,17 @@ def test_unexported_device_constructs_and_fails_on_first_call(tango_host):
     assert ei.value.args[0].reason == "API_DeviceNotExported"
     assert ei.value.args[0].desc == ("Device sys/access_control/1 is not exported "
                                      "(hint: try starting the device server)")
+    assert [e.reason for e in ei.value.args] == ["API_DeviceNotExported", "API_CommandFailed"]
     # cppTango throttles reconnection attempts: one per second
+    with pytest.raises(DevFailed) as ei:
+        dev.command_inout("State", None)
+    assert type(ei.value) is DevFailed
+    assert [e.reason for e in ei.value.args] == ["API_CantConnectToDevice", "API_CommandFailed"]
+    assert "The connection request was delayed" in ei.value.args[0].desc
+    time.sleep(1.05)
     with pytest.raises(ConnectionFailed) as ei:
         dev.command_inout("State", None)
-    assert "delayed" in ei.value.args[0].desc
+    assert ei.value.args[0].reason == "API_DeviceNotExported"
 
 
 def test_stopped_device_server_gives_cant_connect_quickly(peer_factory):
@@ -582,3 +592,26 @@ def test_codesets_context_only_on_the_first_giop_12_request(tango_host):
         assert len({r.request_id for r in reqs}) == 4
     finally:
         relay.close()
+
+
+def test_nodb_device_on_a_dead_port_behaves_like_pytango():
+    dev = Connection(f"tango://127.0.0.1:{_refused_port()}/a/b/c#dbase=no")  # construction succeeds
+    with pytest.raises(DevFailed) as ei:
+        dev.command_inout("State", None, )
+    assert "delayed" in ei.value.args[0].desc  # the constructor's attempt counts, as in cppTango
+    time.sleep(1.05)
+    with pytest.raises(ConnectionFailed) as ei:
+        dev.command_inout("State", None)
+    assert [e.reason for e in ei.value.args] == ["API_CorbaException", "API_ServerNotRunning", "API_CommandFailed"]
+
+
+def test_command_errors_read_like_pytango(tango_host):
+    dev = Connection("sys/tg_test/1")
+    with pytest.raises(DevFailed) as ei:
+        dev.command_inout("NoSuch")
+    assert [(e.reason, e.desc) for e in ei.value.args] == [
+        ("API_CommandNotFound", "Command NoSuch not found"),
+        ("API_CommandFailed", "Failed to execute command_inout on device sys/tg_test/1, command NoSuch")]
+    with pytest.raises(TypeError) as ti:
+        dev.command_inout("DevDouble", "abc")
+    assert str(ti.value) == "Invalid input argument for command DevDouble: 'abc' cannot be converted to type DevDouble"
