@@ -190,7 +190,12 @@ def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
         da.value = _strings(seq[:nr], fmt, rx, ry, extract_as)
         da.w_value = _strings(seq[w_start:w_start + nw], fmt, wx, wy, extract_as)
         return
-    if arm == _ENCODED_ARM or arm == _STATE_ARM:
+    if arm == _STATE_ARM:  # PyTango gives DevState spectra/images as uint32 arrays
+        seq = np.fromiter((int(x) for x in seq), dtype=np.uint32, count=total)
+        da.value = _numeric(seq[:nr], fmt, rx, ry, extract_as)
+        da.w_value = _numeric(seq[w_start:w_start + nw], fmt, wx, wy, extract_as)
+        return
+    if arm == _ENCODED_ARM:
         conv = [_scalar(seq, i, arm, da.type) for i in range(total)]
         da.value = _strings(conv[:nr], fmt, rx, ry, ExtractAs.Tuple if extract_as != ExtractAs.List
                             else extract_as)
