@@ -10,12 +10,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import peers as _peers
-from conftest import EVENT_SERVER  # tests/events/conftest.py
 from tango_core.client.device_proxy import DeviceProxy
 from tango_core.idl.enums import EventReason, EventSubMode, EventType
 from tango_core.idl.errors import DevFailed, NonSupportedFeature
@@ -23,6 +23,7 @@ from tango_core.idl.errors import DevFailed, NonSupportedFeature
 pytestmark = pytest.mark.timeout(120)
 
 TT = "sys/tg_test/1"
+EVENT_SERVER = Path(__file__).resolve().parents[1] / "servers" / "event_server.py"
 
 
 @pytest.fixture
