@@ -295,6 +295,8 @@ class Database(Connection):
 
     def add_server(self, serv_name: str, dev_info: DbDevInfo | Sequence[DbDevInfo], with_dserver: bool = False) -> None:
         infos = [dev_info] if isinstance(dev_info, DbDevInfo) else list(dev_info)
+        if with_dserver:  # PyTango also registers the admin device
+            infos = [DbDevInfo(f"dserver/{serv_name}", "DServer", serv_name)] + infos
         argin = [serv_name]
         for info in infos:
             argin += [info.name, info.klass]

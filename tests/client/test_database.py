@@ -259,3 +259,19 @@ def test_non_ascii_property_values_are_utf8_like_pytango(db, pytango_db, request
             assert db.get_device_property("sys/tg_test/1", prop) == {prop: ["ñandú"]}
     finally:
         db.delete_device_property("sys/tg_test/1", prop)
+
+
+def test_add_and_delete_server(db):
+    server = f"ClientAServer/{unique('i')}"
+    infos = [DbDevInfo(f"test/{unique('s')}/{i}", "ClientAClass", server) for i in range(3)]
+    db.add_server(server, infos, with_dserver=True)
+    try:
+        assert server in db.get_server_list("ClientAServer/*")
+        pairs = list(db.get_device_class_list(server))
+        devices = dict(zip(pairs[0::2], pairs[1::2]))
+        assert devices[f"dserver/{server}"] == "DServer"
+        assert all(devices[i.name] == "ClientAClass" for i in infos)
+        assert list(db.get_server_class_list(server)) == ["ClientAClass"]
+    finally:
+        db.delete_server(server)
+    assert server not in db.get_server_list("ClientAServer/*")
