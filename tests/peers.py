@@ -625,3 +625,61 @@ def enable_polling_and_change_events(device: str, attribute: str, *, period_ms: 
         proxy.set_attribute_config(config)
     if not proxy.is_attribute_polled(attribute) or proxy.get_attribute_poll_period(attribute) != period_ms:
         proxy.poll_attribute(attribute, period_ms)
+
+
+# ---------------------------------------------------------------------------------------------
+# command line: a supervisor for scripts (scripts/demo.sh) -- same code as the fixtures
+# ---------------------------------------------------------------------------------------------
+
+
+def _serve_system(ready_file: Path | None, log_dir: Path | None) -> int:
+    """Start PyTango's DB + TangoTest, announce TANGO_HOST, then hold them until SIGTERM/SIGINT/SIGHUP.
+
+    The announcement (``TANGO_HOST=127.0.0.1:PORT`` or ``FAILED: reason``) goes to stdout and, if
+    given, to ``ready_file`` (written atomically, so a shell script may poll for it).
+    """
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def announce(text: str) -> None:
+        print(text, flush=True)
+        if ready_file is not None:
+            tmp = ready_file.with_name(ready_file.name + ".tmp")
+            tmp.write_text(text + "\n")
+            tmp.replace(ready_file)
+
+    try:
+        db = start_pytango_database(log_dir=log_dir)
+        assert db.tango_host
+        start_tangotest(db.tango_host, log_dir=log_dir)
+    except PeerStartError as exc:
+        stop_all()
+        announce("FAILED: " + str(exc).replace("\n", "\n  "))
+        return 1
+    announce(f"TANGO_HOST={db.tango_host}")
+    try:
+        while not stop.wait(1.0):  # a timeout keeps the main thread responsive to signals
+            pass
+    finally:
+        stop_all()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python tests/peers.py",
+        description="Run real Tango peers on loopback (PyTango's DB on a fresh sqlite + Debian's "
+                    "TangoTest) until SIGTERM/SIGINT. Needs PyTango (a test peer) and tango-test.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    system = sub.add_parser("system", help="database + TangoTest (sys/tg_test/1)")
+    system.add_argument("--ready-file", type=Path, help="also write TANGO_HOST=... (or FAILED: ...) here")
+    system.add_argument("--log-dir", type=Path, help="peer logs (default: a new temporary directory)")
+    args = parser.parse_args(argv)
+    return _serve_system(args.ready_file, args.log_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
