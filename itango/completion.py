@@ -45,6 +45,8 @@ __all__ = ["make_matcher", "complete_text", "MATCHER_ID", "ATTRIBUTE_METHODS", "
            "DATABASE_DEVICE_METHODS"]
 
 MATCHER_ID = "itango.tango_names"
+#: longest a TAB waits for the start-up load (only while that load is still running)
+FIRST_TAB_WAIT = 0.5
 
 #: DeviceProxy methods whose first argument is an attribute name
 ATTRIBUTE_METHODS = frozenset({
@@ -118,9 +120,22 @@ def _callee_kind(session: ShellSession, obj: Any) -> tuple[str, str | None] | No
     return None
 
 
+class _Names:
+    """The user namespace as the matcher sees it (see ShellSession.lookup_name)."""
+
+    def __init__(self, session: ShellSession):
+        self.session = session
+
+    def get(self, name: str) -> Any:
+        return self.session.lookup_name(name)
+
+    def __contains__(self, name: str) -> bool:
+        return self.session.lookup_name(name) is not None
+
+
 def find_target(session: ShellSession, line: str) -> _Target | None:
     """Decide from the text before the cursor whether a Tango name is being typed."""
-    ns = session.shell.user_ns
+    ns = _Names(session)
     m = _MAGIC.match(line)
     if m and (m.group("pct") or (session.shell.automagic and m.group("magic") not in ns)):
         magic, args = m.group("magic"), m.group("args")
@@ -349,6 +364,9 @@ def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iter
 def complete_text(session: ShellSession, line: str, limit: int = 500) -> tuple[str, list[tuple[str, str]]] | None:
     """Completions for the text before the cursor: ``(fragment, [(text, type), ...])`` or None
     when the cursor is not in a Tango name.  (The matcher and the benchmarks use this.)"""
+    if session.first_load_pending():
+        # TAB right after start-up: the device list is a few tenths of a second away
+        session.wait_first_load(FIRST_TAB_WAIT)
     if session.core is None:
         return None  # tango_core not imported yet: no proxies to recognise
     target = find_target(session, line)

@@ -268,7 +268,7 @@ class ShellSession:
                 self.tango_host = str(self._names_api()[0]())
             except Exception as exc:
                 self.load_error = exc
-                self._queue(lambda: self._set_db(UnreachableDatabase("(TANGO_HOST not set)", exc)))
+                self._queue(lambda e=exc: self._set_db(UnreachableDatabase("(TANGO_HOST not set)", e)))
                 raise
             host = self.tango_host
             try:
@@ -276,7 +276,7 @@ class ShellSession:
                 inventory = fetch_inventory(db, host)
             except Exception as exc:
                 self.load_error = exc
-                self._queue(lambda: self._set_db(UnreachableDatabase(host, exc)))
+                self._queue(lambda e=exc: self._set_db(UnreachableDatabase(host, e)))
                 raise
             self.load_error = None
             self.inventory = inventory
@@ -316,6 +316,26 @@ class ShellSession:
         for klass, ctor in new.items():
             self._constructors[klass] = ctor
         self._push(new)
+
+    def lookup_name(self, name: str) -> Any:
+        """What ``name`` means in the user namespace, counting names about to be bound (the
+        background load may not have handed them to the main thread yet)."""
+        ns = self.shell.user_ns
+        if name in ns:
+            return ns[name]
+        if name in self._constructors:
+            return self._constructors[name]
+        if self.core is not None and name in CORE_NAMES + ("Device", "Attribute"):
+            return getattr(self.core, name, None)
+        return None
+
+    def first_load_pending(self) -> bool:
+        return self._loader is not None and not self._first_load.is_set()
+
+    def wait_first_load(self, timeout: float) -> None:
+        """Wait (bounded) for the first load, without touching the namespace (any thread)."""
+        if self._loader is not None:
+            self._first_load.wait(timeout)
 
     def constructor_class(self, obj: Any) -> str | None:
         """The Tango class of one of our class constructors, else None."""

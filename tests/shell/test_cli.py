@@ -1,0 +1,142 @@
+"""The ``itango`` command in a real pseudo-terminal (pexpect), and its non-interactive options."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+REPO = Path(__file__).resolve().parents[2]
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+
+
+def _env(tmp_path: Path, tango_host: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env["HOME"] = str(tmp_path / "home")
+    env["IPYTHONDIR"] = str(tmp_path / "ipython")
+    env.pop("TANGO_HOST", None)
+    if tango_host:
+        env["TANGO_HOST"] = tango_host
+    (tmp_path / "home").mkdir(exist_ok=True)
+    return env
+
+
+def _itango(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "itango", *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+class Terminal:
+    """``itango`` under a pty; ``text()`` is the output so far without escape sequences."""
+
+    def __init__(self, env: dict[str, str]):
+        self.child = pexpect.spawn(sys.executable, ["-m", "itango", "--colors=nocolor"], env=env,
+                                   encoding="utf-8", timeout=30, dimensions=(50, 220))
+        self.out = ""
+
+    def expect(self, pattern: str) -> str:
+        """Wait for ``pattern`` in the escape-free output; returns all output so far."""
+        wanted = re.compile(pattern)
+        while not wanted.search(ANSI.sub("", self.out)):
+            try:
+                self.out += self.child.read_nonblocking(65536, timeout=30)
+            except (pexpect.TIMEOUT, pexpect.EOF) as exc:
+                raise AssertionError(f"{pattern!r} not seen ({type(exc).__name__}); screen:\n"
+                                     + ANSI.sub("", self.out)[-3000:]) from None
+        return ANSI.sub("", self.out)
+
+    def run(self, line: str, until: str) -> str:
+        self.child.send(line + "\r")
+        return self.expect(until)
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.sendline("exit")
+            try:
+                self.child.expect(pexpect.EOF, timeout=10)
+            except pexpect.TIMEOUT:
+                self.child.terminate(force=True)
+
+
+def test_version_and_help_say_our_own_things(tmp_path):
+    env = _env(tmp_path, None)
+    out = _itango("--version", env=env)
+    assert out.returncode == 0
+    assert re.fullmatch(r"itango \S+  tango_core \S+  IPython \S+  Python \S+\n", out.stdout)
+    out = _itango("--help", env=env)
+    assert out.returncode == 0
+    assert "itango qtconsole" in out.stdout and "itango kernel install" in out.stdout
+    assert "%switchdb" in out.stdout
+
+
+def test_kernel_subcommand_is_dispatched(tmp_path):
+    out = _itango("kernel", "--help", env=_env(tmp_path, None))
+    assert out.returncode == 0, out.stderr
+    assert "kernelspec" in out.stdout
+
+
+def test_terminal_banner_prompt_completion_and_switchdb(tmp_path, tango_host, cpp_tango_host):
+    term = Terminal(_env(tmp_path, tango_host))
+    try:
+        screen = term.expect(rf"{re.escape(tango_host)} In \[1\]:")
+        assert re.search(r"ITango \S+ -- interactive Tango shell on tango_core \S+ "
+                         r"\(IPython \S+, Python \S+\)", screen)
+        assert f"Database: {tango_host}" in screen
+        # the first cell waits for the background load: completion is then from the cache
+        term.run("1 + 1", rf"Out\[1\]: 2(.|\n)*{re.escape(tango_host)} In \[2\]:")
+        term.child.send('dev = TangoTest("sys/tg_test/\t')
+        term.expect(r'TangoTest\("sys/tg_test/1')
+        screen = term.run('")', rf"{re.escape(tango_host)} In \[3\]:")
+        screen = term.run("dev.state()", r"Out\[3\]: .*RUNNING")
+        term.child.send('dev.read_attribute("double_scalar_r\t')
+        term.expect(r'read_attribute\("double_scalar_rww')
+        screen = term.run('").value', r"Out\[4\]: ")
+        screen = term.run(f"%switchdb {cpp_tango_host}", rf"{re.escape(cpp_tango_host)} In \[6\]:")
+        assert f"Switched to {cpp_tango_host}" in screen
+        screen = term.run("Device('sys/tg_test/1').get_db_port()",
+                          r"Out\[6\]: '" + cpp_tango_host.split(":")[1] + "'")
+    finally:
+        term.close()
+
+
+def test_terminal_without_a_database_says_so_once_and_works(tmp_path, tango_host):
+    from peers import free_port
+
+    dead = f"127.0.0.1:{free_port()}"
+    term = Terminal(_env(tmp_path, dead))
+    try:
+        screen = term.expect(r"In \[1\]:")
+        assert f"no database reachable at {dead}" in screen
+        screen = term.run(f"Device('tango://{tango_host}/sys/tg_test/1').state()",
+                          rf"Out\[1\]: .*RUNNING(.|\n)*{re.escape(dead)} \(offline\) In \[2\]:")
+        assert screen.count("no database reachable") == 1
+    finally:
+        term.close()
+
+
+def test_no_files_are_written_outside_ipython_own_profile(tmp_path, tango_host):
+    env = _env(tmp_path, tango_host)
+    env.pop("IPYTHONDIR")
+    out = _itango("-c", "print(type(db).__name__, TangoTest.devices())", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "Database ['sys/tg_test/1']" in out.stdout
+    home = tmp_path / "home"
+    created = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_dir())
+    assert not any("profile_tango" in p or "jupyter" in p or "kernels" in p for p in created), created
+
+
+def test_the_tango_profile_loads_the_extension(tmp_path, tango_host):
+    env = _env(tmp_path, tango_host)
+    out = subprocess.run([sys.executable, "-m", "IPython", "--profile-dir",
+                          str(REPO / "profiles" / "profile_tango"), "-c",
+                          "print(DeviceProxy.__module__, TangoTest('sys/tg_test/1').state())"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "tango_core" in out.stdout and "RUNNING" in out.stdout
