@@ -615,3 +615,22 @@ def test_command_errors_read_like_pytango(tango_host):
     with pytest.raises(TypeError) as ti:
         dev.command_inout("DevDouble", "abc")
     assert str(ti.value) == "Invalid input argument for command DevDouble: 'abc' cannot be converted to type DevDouble"
+
+
+def test_alternate_iiop_address_is_tried_after_the_profile_address(tango_host):
+    from tango_core.client.orb import ObjectRef
+    from tango_core.wire.cdr import CDRWriter
+    from tango_core.wire.ior import IOR, TAG_ALTERNATE_IIOP_ADDRESS, TaggedComponent
+
+    host, port = _host_port(tango_host)
+
+    def alt(w: CDRWriter) -> None:
+        w.write_string(host)
+        w.write_ushort(port)
+
+    component = TaggedComponent(TAG_ALTERNATE_IIOP_ADDRESS, CDRWriter.encapsulate(alt))
+    ior = IOR.for_iiop("IDL:Tango/Device_5:1.0", "127.0.0.1", _refused_port(), b"database", (component,))
+    ref = ObjectRef.from_string(ior.to_string())
+    assert [(t.port, t.version) for t in ref.targets][1] == (port, (1, 2))
+    assert ref.invoke("_get_name", None, CDRReader.read_string, 3.0) == "sys/database/2"
+    assert ref.primary.port == port  # the address that answered is remembered
