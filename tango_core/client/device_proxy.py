@@ -345,7 +345,15 @@ class DeviceProxy(Connection):
             info = self.command_query(name)
             _t, value = self._command_raw(info.cmd_name, arg.get_type(), arg._value)
             return command_result(info.out_type, value)
-        info = self.command_query(name)
+        try:
+            info = self.command_query(name)
+        except DevFailed as exc:
+            if args:  # PyTango: with an argument, the command_query error as it is
+                raise
+            # without one PyTango sends the command at once: the server's error + API_CommandFailed
+            raise type(exc)(*exc.args, _err(
+                "API_CommandFailed", f"Failed to execute command_inout on device {self.dev_name()}, command {name}",
+                "Connection::command_inout()")) from None
         argin = convert_argin(info.cmd_name, info.in_type, arg)
         _t, value = self._command_raw(info.cmd_name, info.in_type, argin)
         return command_result(info.out_type, value)

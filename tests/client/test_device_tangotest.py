@@ -170,6 +170,12 @@ def test_write_errors(dev):
     assert reasons(info.value) == ["API_AttrNotFound", "API_AttributeFailed"]
     with pytest.raises(DevFailed) as info:
         dev.command_inout("NoSuchCommand")
+    assert reasons(info.value) == ["API_CommandNotFound", "API_CommandFailed"]
+    with pytest.raises(DevFailed) as info:
+        dev.command_inout("NoSuchCommand", 1)
+    assert reasons(info.value) == ["API_CommandNotFound"]
+    with pytest.raises(DevFailed) as info:
+        dev.command_query("NoSuchCommand")
     assert reasons(info.value) == ["API_CommandNotFound"]
     with pytest.raises(AttributeError):
         dev.no_such_thing
