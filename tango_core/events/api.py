@@ -174,9 +174,8 @@ def subscribe_event(proxy, *args, **kwargs) -> int:
     attr_name, event_type, cb, queue_size, sub_mode, extract_as = _parse(args, kwargs)
     from . import consumer as _c
 
-    consumer = _c.get_consumer()
     sub = _c.Subscription(_c.next_id(), proxy, attr_name, event_type, cb, queue_size, sub_mode, extract_as)
-    consumer.add(sub)
+    consumer = _c.register(sub)
     owned = _owned(proxy)
     try:
         if sub_mode in (EventSubMode.Async, EventSubMode.AsyncRead):

@@ -857,6 +857,8 @@ class EventConsumer:
                     self.enqueue_event(s, ev)
 
     def _retry_pending(self, sub: Subscription) -> None:
+        with sub.lock:
+            sub.holding = True           # what arrives before the first value waits for it
         try:
             self.connect_subscription(sub)
         except Exception as exc:  # noqa: BLE001
@@ -864,8 +866,10 @@ class EventConsumer:
                 _err("API_EventSystemFailed", str(exc), "EventConsumer.subscribe"),)
             self.release(sub, make_error_event(sub, errors, EventReason.SubFail))
             return
-        self.release(sub, first_event(sub, EventReason.SubSuccess)
-                     if sub.sub_mode != EventSubMode.Sync else None)
+        if sub.sub_mode == EventSubMode.Async:     # success notice without a value
+            self.release(sub, make_error_event(sub, (), EventReason.SubSuccess))
+        else:
+            self.release(sub, first_event(sub, EventReason.SubSuccess))
 
     # -- shutdown -------------------------------------------------------------------------
     def close(self, timeout: float = 2.0) -> None:
@@ -987,6 +991,17 @@ def get_consumer() -> EventConsumer:
     with _consumer_lock:
         if _consumer is None:
             _consumer = EventConsumer()
+        return _consumer
+
+
+def register(sub: Subscription) -> EventConsumer:
+    """Get (or start) the consumer and add ``sub`` atomically, so a concurrent last
+    unsubscribe cannot close the consumer under a new subscription."""
+    global _consumer
+    with _consumer_lock:
+        if _consumer is None:
+            _consumer = EventConsumer()
+        _consumer.add(sub)
         return _consumer
 
 

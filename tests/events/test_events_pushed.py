@@ -405,3 +405,15 @@ def test_callback_may_unsubscribe_itself(dev):
     while consumer._consumer is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert consumer._consumer is None
+
+
+@pytest.mark.parametrize("mode, has_value", [(EventSubMode.Async, False), (EventSubMode.AsyncRead, True)])
+def test_async_subscription_modes(dev, collector, mode, has_value):
+    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector, mode)
+    first = collector.wait_count(1)[0]
+    assert first.event_reason == EventReason.SubSuccess and not first.err
+    assert (first.attr_value is not None) == has_value
+    dev.PushChange(71.0)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value is not None and e.attr_value.value == 71.0
+                                       for e in evs[1:]))
+    dev.unsubscribe_event(eid)
