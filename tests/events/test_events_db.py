@@ -189,3 +189,46 @@ def test_alarm_event_on_a_tango9_server_is_refused_clearly(tt):
     errs = info.value.args
     assert errs[0].reason == "API_WrongNumberOfArgs" and "alarm" in errs[0].desc
     assert errs[-1].reason == "API_NotSupportedFeature" and "Tango 10" in errs[-1].desc
+
+
+def test_two_servers_share_one_receiving_thread(tt, event_db, collector):
+    _configure_change(tt, "long_scalar", "1", 200)
+    tt.subscribe_event("long_scalar", EventType.PERIODIC_EVENT, collector)
+    dev = DeviceProxy(event_db.short_names[0])
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    dev.PushChange(17.0)
+    collector.wait_for(lambda evs: any(e.event == "periodic" and e.event_reason == EventReason.Update
+                                       for e in evs)
+                       and any(e.event == "change" and not e.err and e.attr_value.value == 17.0 for e in evs))
+    import threading
+    names = sorted(t.name for t in threading.enumerate() if t.name.startswith("tango-events"))
+    assert names == ["tango-events-dispatch", "tango-events-keepalive", "tango-events-rx"]
+    for eid in list(dev.__dict__["_tango_core_events"]):
+        dev.unsubscribe_event(eid)
+
+
+def test_concurrent_subscribe_and_unsubscribe(event_db):
+    import threading
+    errors = []
+
+    def worker(i):
+        try:
+            d = DeviceProxy(event_db.short_names[0])
+            for _ in range(5):
+                eid = d.subscribe_event("value", EventType.CHANGE_EVENT, lambda e: None)
+                d.unsubscribe_event(eid)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    from tango_core.events import consumer
+    deadline = time.monotonic() + 5
+    while consumer._consumer is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert consumer._consumer is None
