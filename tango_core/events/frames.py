@@ -176,13 +176,21 @@ def payload_reader(msg: EventMessage) -> CDRReader:
 
 
 def _payload_decoders() -> dict:
+    """Readers by wire event name (with ``idl5_`` when present): IDL >= 5 devices publish
+    ``idl5_`` topics carrying AttributeValue_5 / AttributeConfig_5; IDL-4 devices (Tango 8)
+    publish bare names carrying AttributeValue_4 / AttributeConfig_3."""
     from ..idl import types as T
-    value = T.AttributeValue_5.read
-    return {"change": ("value", value), "periodic": ("value", value), "archive": ("value", value),
-            "user_event": ("value", value), "alarm": ("value", value),
-            "attr_conf": ("attr_conf", T.AttributeConfig_5.read),
-            "data_ready": ("data_ready", T.AttDataReady.read),
-            "intr_change": ("intr_change", T.DevIntrChange.read)}
+    v5, v4 = ("value", T.AttributeValue_5.read), ("value", T.AttributeValue_4.read)
+    out = {}
+    for name in ("change", "periodic", "archive", "user_event"):
+        out[IDL5_PREFIX + name] = v5
+        out[name] = v4
+    out.update({"alarm": v5,
+                IDL5_PREFIX + "attr_conf": ("attr_conf", T.AttributeConfig_5.read),
+                "attr_conf": ("attr_conf", T.AttributeConfig_3.read),
+                "data_ready": ("data_ready", T.AttDataReady.read),
+                "intr_change": ("intr_change", T.DevIntrChange.read)})
+    return out
 
 
 _DECODERS: dict | None = None
@@ -195,7 +203,7 @@ def _decoder_for(topic: str) -> tuple:
     if d is None:
         if _DECODERS is None:
             _DECODERS = _payload_decoders()
-        name = split_topic(topic)[1]
+        name = topic.rpartition(".")[2]
         d = _DECODERS.get(name)
         if d is None:
             raise MarshalError(f"unsupported event type {name!r} in topic {topic!r}")
