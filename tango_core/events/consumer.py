@@ -941,7 +941,7 @@ def build_event(sub: Subscription, kind: str, value, name: str, cache: dict):
         return AttrConfEventData(sub.proxy, name, ev_name, _info.attribute_info_ex_from_idl(value),
                                  EventReason.Update)
     if kind == "data_ready":
-        return DataReadyEventData(sub.proxy, name, ev_name, value.data_type, value.ctr, EventReason.Update)
+        return DataReadyEventData(sub.proxy, name, ev_name, int(value.data_type), value.ctr, EventReason.Update)
     if kind == "intr_change":
         cmds = [_info.command_info_from_idl(c) for c in value.cmds]
         atts = [_info.attribute_info_ex_from_idl(a) for a in value.atts]

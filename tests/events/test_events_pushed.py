@@ -417,3 +417,14 @@ def test_async_subscription_modes(dev, collector, mode, has_value):
     collector.wait_for(lambda evs: any(not e.err and e.attr_value is not None and e.attr_value.value == 71.0
                                        for e in evs[1:]))
     dev.unsubscribe_event(eid)
+
+
+def test_data_ready_event_prints_like_pytango(dev, event_nodb, collector):
+    dev.subscribe_event("ready", EventType.DATA_READY_EVENT, collector)
+    dev.PushDataReady(4)
+    ev = collector.wait_count(1)[0]
+    r = repr(ev)
+    assert r.startswith(f"DataReadyEventData(attr_data_type = 5, attr_name = '{_attr_full(event_nodb, 'ready')}', "
+                        "ctr = 4, device = ")
+    assert ", err = False, errors = (), event = 'data_ready', event_reason = <EventReason.Update: 3>, " \
+           "reception_date = TimeVal(" in r
