@@ -33,7 +33,7 @@ class Members:
 class MemberCatalog:
     """Cache of :class:`Members` keyed by a case-insensitive device key."""
 
-    def __init__(self, *, ttl: float = 60.0, error_ttl: float = 5.0, wait: float = 0.15,
+    def __init__(self, *, ttl: float = 60.0, error_ttl: float = 5.0, wait: float = 0.3,
                  timeout_ms: int = 500):
         self.ttl = ttl
         self.error_ttl = error_ttl
