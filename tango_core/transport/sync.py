@@ -46,9 +46,9 @@ import time
 from typing import Callable
 
 from ..wire.cdr import CDRReader, CDRWriter
-from ..wire.errors import CodecError, MessageTooLarge
+from ..wire.errors import CodecError, MarshalError, MessageTooLarge
 from ..wire.giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, CloseConnection, MessageError,
-                         MessageReader, MsgType, Reply, ReplyStatus, build_close_connection, build_request,
+                         MsgType, Reply, ReplyStatus, build_close_connection, build_request,
                          parse_header, parse_message)
 from .errors import (CallTimeout, ConnectFailed, ConnectionLost, LocationForward, SystemExceptionReply,
                      UserExceptionReply)
@@ -98,7 +98,7 @@ class _Link:
         self.buf = bytearray()          # bytes read but not yet framed
         self.big: bytearray | None = None  # a large frame being received straight into its own buffer
         self.big_got = 0
-        self.fragments = MessageReader(max_message_size)  # reassembles GIOP 1.2 fragment chains
+        self.chains: dict[int | None, bytearray] = {}  # fragment chains being reassembled, by request id
         self.pending: dict[int, _Pending] = {}
         self.codesets_sent = False
         self.used_12 = False
@@ -405,16 +405,12 @@ class GIOPConnection:
     def _dispatch(self, link: _Link, frame: bytes | bytearray) -> None:
         """Decode one frame and hand a reply to its caller (leader only)."""
         try:
-            if frame[7] == MsgType.Fragment or frame[6] & 2:  # part of a GIOP 1.2 fragment chain
-                feed = getattr(link.fragments, "feed_frame", None) or link.fragments.feed
-                feed(frame)
-                messages = []
-                msg = link.fragments.next_message()
-                while msg is not None:
-                    messages.append(msg)
-                    msg = link.fragments.next_message()
-            else:
-                messages = [parse_message(frame)]
+            if frame[7] == MsgType.Fragment or frame[6] & 2:  # part of a GIOP 1.1/1.2 fragment chain
+                whole = self._reassemble(link, frame)
+                if whole is None:
+                    return
+                frame = whole
+            messages = [parse_message(frame)]
         except MessageTooLarge as exc:
             self._kill(link, str(exc), retryable=False)
             return
@@ -437,6 +433,45 @@ class GIOPConnection:
                 self._kill(link, "peer sent MessageError", retryable=False)
                 return
             # LocateReply, Request, CancelRequest: nothing a client needs to act on.
+
+    def _reassemble(self, link: _Link, frame: bytes | bytearray) -> bytearray | None:
+        """Fragment chains (omniORB fragments big 1.2 messages): the head frame's buffer is
+        extended in place with each Fragment's payload, so a chain costs no extra copy of the
+        (big) head; returns the whole message once the last fragment is in, else None.
+        Same rules as giop.MessageReader, which copies (it is a general sans-IO splitter)."""
+        little = bool(frame[6] & 1)
+        order = "little" if little else "big"
+        v12 = frame[5] >= 2
+        if frame[7] == MsgType.Fragment:
+            if v12:
+                if len(frame) < HEADER_SIZE + 4:
+                    raise MarshalError("GIOP 1.2 Fragment without request id")
+                rid = int.from_bytes(frame[HEADER_SIZE:HEADER_SIZE + 4], order)
+                payload = memoryview(frame)[HEADER_SIZE + 4:]
+            else:
+                rid, payload = None, memoryview(frame)[HEADER_SIZE:]
+            head = link.chains.get(rid)
+            if head is None:
+                raise MarshalError(f"Fragment for unknown request {rid}")
+            head += payload
+        else:
+            if frame[7] not in (MsgType.Request, MsgType.Reply, MsgType.LocateRequest, MsgType.LocateReply):
+                raise MarshalError("fragmented GIOP message of a type that cannot be fragmented")
+            rid = None
+            if v12:
+                if len(frame) < HEADER_SIZE + 4:
+                    raise MarshalError("fragmented message too short")
+                rid = int.from_bytes(frame[HEADER_SIZE:HEADER_SIZE + 4], order)
+            head = frame if isinstance(frame, bytearray) else bytearray(frame)
+            link.chains[rid] = head
+        if sum(len(h) for h in link.chains.values()) > self.max_message_size + HEADER_SIZE:
+            raise MessageTooLarge("reassembled GIOP messages exceed the size limit")
+        if frame[6] & 2:
+            return None  # more fragments follow
+        del link.chains[rid]
+        head[6] &= 0xFD
+        head[8:12] = (len(head) - HEADER_SIZE).to_bytes(4, "little" if head[6] & 1 else "big")
+        return head
 
     def _check_idle(self, link: _Link) -> None:
         """Before sending on an idle connection: did the peer close it (or send anything) meanwhile?"""
