@@ -29,6 +29,7 @@ import logging
 import os
 import queue
 import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -132,6 +133,30 @@ class Channel:
         self.last_confirm = time.monotonic()
         self.alive = True
         self.subs: list[Subscription] = []
+
+
+class _TopicMap(dict):
+    """``{topic: _TopicState}`` that also keeps ``by_bytes`` (the receiver looks up raw frames)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_bytes: dict[bytes, _TopicState] = {}
+
+    def __setitem__(self, topic: str, st) -> None:
+        super().__setitem__(topic, st)
+        self.by_bytes[topic.encode("latin-1")] = st
+
+    def __delitem__(self, topic: str) -> None:
+        super().__delitem__(topic)
+        self.by_bytes.pop(topic.encode("latin-1"), None)
+
+    def pop(self, topic: str, *default):
+        self.by_bytes.pop(topic.encode("latin-1"), None)
+        return super().pop(topic, *default)
+
+
+_CTR_LE = struct.Struct("<I")
+_CTR_BE = struct.Struct(">I")
 
 
 class _TopicState:
@@ -277,7 +302,7 @@ class EventConsumer:
         self._ctl: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.RLock()                    # channels, topics, subscriptions
         self.channels: dict[str, Channel] = {}
-        self.topics: dict[str, _TopicState] = {}
+        self.topics = _TopicMap()
         self.subs: dict[int, Subscription] = {}
         self.pending: list[Subscription] = []             # stateless subs not yet connected
         self._endpoints = {"hb": collections.Counter(), "ev": collections.Counter()}
@@ -496,21 +521,26 @@ class EventConsumer:
         self.stats["heartbeats"] += 1
 
     def _on_event(self, msg: list) -> None:
+        """Receiver hot path: full-topic match, counter check, hand the raw frames on."""
         if len(msg) != 4:          # "I like beer" flush frames and anything else
             return
-        topic = msg[0].decode("latin-1")
-        st = self.topics.get(topic)   # full topic compare: ZMQ filters are only prefixes
+        st = self.topics.by_bytes.get(msg[0])   # full topic compare: ZMQ filters are only prefixes
         if st is None:
             return
         self.stats["received"] += 1
-        try:
-            ev = frames.decode_event(msg)
-        except MarshalError as exc:
-            self.stats["bad_events"] += 1
-            self._enqueue_error(st.subs, [_err("API_ZmqFailed", f"Undecodable event message: {exc}",
-                                               "EventConsumer.push_zmq_event")])
-            return
-        ctr = ev.ctr
+        info, order = msg[2], msg[1]
+        if len(info) == 21 and order == b"\x01":
+            ctr = _CTR_LE.unpack_from(info, 4)[0]
+        elif len(info) == 21 and order == b"\x00":
+            ctr = _CTR_BE.unpack_from(info, 4)[0]
+        else:
+            try:
+                ctr = frames.decode_call_info(info, order == b"\x01").ctr
+            except MarshalError as exc:
+                self.stats["bad_events"] += 1
+                self._enqueue_error(st.subs, [_err("API_ZmqFailed", f"Undecodable event message: {exc}",
+                                                   "EventConsumer.push_zmq_event")])
+                return
         last = st.last_ctr
         if last is not None:
             diff = (ctr - last) % _U32
@@ -523,7 +553,7 @@ class EventConsumer:
                     "API_MissedEvents", "Missed some events! Zmq queue has reached HWM?",
                     "ZmqEventConsumer::push_zmq_event()")])
         st.last_ctr = ctr
-        self._enqueue_msg(st.subs, ev)
+        self._enqueue_msg(st.subs, msg)
 
     # -- dispatcher queue -----------------------------------------------------------------
     def _push(self, item: tuple, nbytes: int = 0, subs=()) -> None:
@@ -555,17 +585,17 @@ class EventConsumer:
                 self._append_locked(item, nbytes, subs)
             self._dq_cond.notify()
 
-    def _enqueue_msg(self, subs, ev: frames.EventMessage) -> None:
+    def _enqueue_msg(self, subs, msg: list) -> None:
         ready = []
         for s in subs:
             if s.holding:
                 with s.lock:
                     if s.holding:
-                        s.held.append(("msg", (s,), ev))
+                        s.held.append(("msg", (s,), msg))
                         continue
             ready.append(s)
         if ready:
-            self._push(("msg", tuple(ready), ev), len(ev.data) or 1, ready)
+            self._push(("msg", tuple(ready), msg), len(msg[3]) or 1, ready)
 
     def _enqueue_error(self, subs, errors, reason=EventReason.Update) -> None:
         for s in subs:
@@ -622,9 +652,8 @@ class EventConsumer:
             for s in subs:
                 self._deliver(s, make_error_event(s, errors, reason))
             return
-        ev: frames.EventMessage = payload
         try:
-            pkind, value = frames.decode_payload(ev)
+            pkind, value = frames.decode_payload(frames.decode_event(payload))
         except Exception as exc:  # noqa: BLE001 - a bad payload becomes an error event
             pkind, value = "error", (_err("API_ZmqFailed", f"Cannot decode event payload: {exc}",
                                           "EventConsumer.push_zmq_event"),)
