@@ -15,7 +15,6 @@ drawn (see itango.startup).
 from __future__ import annotations
 
 import os
-import platform
 import socket
 import sys
 from collections.abc import Sequence
@@ -72,7 +71,7 @@ def versions() -> dict[str, str]:
         "itango": __version__,
         "tango_core": _file_version("tango_core") or __version__,
         "IPython": IPython.__version__,
-        "Python": platform.python_version(),
+        "Python": ".".join(map(str, sys.version_info[:3])),
     }
 
 

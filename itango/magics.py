@@ -74,13 +74,17 @@ class TangoMagics(Magics):
     def __init__(self, shell: Any, session: ShellSession):
         super().__init__(shell)
         self.session = session
+
+    @classmethod
+    def adopt_monitor_doc(cls) -> None:
+        """Make ``%mon?`` show itango.monitor's help (called off the start-up path: importing
+        the monitor costs a few milliseconds the first prompt need not wait for)."""
         try:
-            from . import monitor
-            doc = getattr(monitor, "mon_magic", None).__doc__
-        except Exception:
-            doc = None
-        if doc:
-            self.mon.__func__.__doc__ = doc
+            from .monitor import mon_magic
+        except ImportError:
+            return
+        if mon_magic.__doc__:
+            cls.mon.__doc__ = mon_magic.__doc__
 
     # -- listings ---------------------------------------------------------------------------
 

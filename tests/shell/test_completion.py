@@ -144,3 +144,12 @@ def test_completions_carry_types_for_front_ends(itango_shell, complete, text):
     assert all(kind in {"domain", "family", "device", "device (not exported)", "alias",
                         "attribute", "attribute alias", "command", "database"}
                for _, kind, _ in found)
+
+
+def test_proxy_members_complete_after_a_dot(itango_shell, complete, run):
+    """``dev.<TAB>`` is IPython's attribute completion over DeviceProxy.__dir__."""
+    run(itango_shell, "dev = Device('sys/tg_test/1')")
+    found = texts(complete(itango_shell, "dev.double_scalar_"))
+    assert {"double_scalar_rww", "double_scalar_w"} <= {t.rpartition(".")[2] for t in found}, found
+    found = texts(complete(itango_shell, "dev.DevVarLongS"))
+    assert "DevVarLongStringArray" in {t.rpartition(".")[2] for t in found}, found
