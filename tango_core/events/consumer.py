@@ -301,6 +301,7 @@ class EventConsumer:
         self._wake_lock = threading.Lock()
         self._ctl: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.RLock()                    # channels, topics, subscriptions
+        self._wiring = threading.RLock()                  # serialises socket (dis)connections/filters
         self.channels: dict[str, Channel] = {}
         self.topics = _TopicMap()
         self.subs: dict[int, Subscription] = {}
@@ -713,6 +714,10 @@ class EventConsumer:
         self._attach(sub, reply, adm_name)
 
     def _attach(self, sub: Subscription, reply: _Reply, adm_name: str) -> None:
+        with self._wiring:     # a concurrent detach must not drop the channel we are joining
+            self._attach_locked(sub, reply, adm_name)
+
+    def _attach_locked(self, sub: Subscription, reply: _Reply, adm_name: str) -> None:
         topic, chname = reply.topic, reply.channel
         if topic is None or chname is None:
             topic, chname = _legacy_names(sub, reply, adm_name)
@@ -743,6 +748,10 @@ class EventConsumer:
 
     def detach(self, sub: Subscription) -> None:
         """Undo :meth:`_attach` (unsubscribe or before a re-subscription)."""
+        with self._wiring:
+            self._detach_locked(sub)
+
+    def _detach_locked(self, sub: Subscription) -> None:
         with self._lock:
             ch, topic = sub.channel, sub.topic
             sub.connected = False
@@ -860,6 +869,24 @@ class EventConsumer:
         except Exception as exc:  # noqa: BLE001 - still down; retried at the next period
             log.debug("re-subscription to %s failed: %s", ch.name, exc)
             return
+        for s in subs:                               # new events wait for the fresh value
+            with s.lock:
+                s.holding = True
+        try:
+            with self._wiring:
+                if self.channels.get(ch.name) is not ch:      # unsubscribed meanwhile
+                    return
+                self._rewire_channel(ch, replies)
+            self.stats["reconnections"] += 1
+        finally:
+            for s in subs:
+                first = None
+                if s.active and s.connected and s.sub_mode != EventSubMode.Sync:
+                    first = first_event(s, EventReason.SubSuccess)
+                self.release(s, first)
+
+    def _rewire_channel(self, ch: Channel, replies: list) -> None:
+        """Point a re-subscribed channel at what the (restarted) server answered."""
         first = replies[0][1]
         if (first.hb_endpoint, first.ev_endpoint) != (ch.hb_endpoint, ch.ev_endpoint):
             old = (ch.hb_endpoint, ch.ev_endpoint)
@@ -868,22 +895,43 @@ class EventConsumer:
             ch.hb_endpoint, ch.ev_endpoint = first.hb_endpoint, first.ev_endpoint
             self._disconnect("hb", old[0])
             self._disconnect("ev", old[1])
+        if first.channel and first.channel != ch.name:      # server now spells its channel differently
+            self._subscribe_filter("hb", first.channel)
+            with self._lock:
+                self.channels.pop(ch.name, None)
+                old_name, ch.name = ch.name, first.channel
+                self.channels[ch.name] = ch
+            self._unsubscribe_filter("hb", old_name)
+        for s, r in replies:
+            if r.topic and r.topic != s.topic:
+                self._move_topic(s, r.topic)
         with self._lock:
-            for s, r in replies:
-                if r.topic and r.topic != s.topic:   # a changed topic spelling: move the subscription
-                    pass
+            for s, _ in replies:
                 st = self.topics.get(s.topic)
                 if st is not None:
                     st.last_ctr = None               # the restarted server counts from 1 again
         ch.last_heartbeat = time.monotonic()
         ch.last_confirm = time.monotonic()
         ch.alive = True
-        self.stats["reconnections"] += 1
-        for s, _ in replies:
-            if s.active and s.sub_mode != EventSubMode.Sync:
-                ev = first_event(s, EventReason.SubSuccess)
-                if ev is not None:
-                    self.enqueue_event(s, ev)
+
+    def _move_topic(self, sub: Subscription, topic: str) -> None:
+        self._subscribe_filter("ev", topic)
+        old = sub.topic
+        drop = False
+        with self._lock:
+            st = self.topics.get(old) if old else None
+            if st is not None:
+                st.subs = tuple(x for x in st.subs if x is not sub)
+                if not st.subs:
+                    del self.topics[old]
+                    drop = True
+            new = self.topics.get(topic)
+            if new is None:
+                new = self.topics[topic] = _TopicState()
+            new.subs = new.subs + (sub,)
+            sub.topic = topic
+        if drop:
+            self._unsubscribe_filter("ev", old)
 
     def _retry_pending(self, sub: Subscription) -> None:
         with sub.lock:

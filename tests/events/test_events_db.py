@@ -100,6 +100,7 @@ def test_tangotest_events_on_spectra(tt, collector):
     assert ch.attr_value.value.dtype == np.int32
 
 
+@pytest.mark.slow
 def test_server_killed_and_restarted_on_new_ports_events_resume(tango_host, peer_factory, collector,
                                                                fast_keepalive):
     peer = peer_factory.pytango_server(EVENT_SERVER, "evr", tango_host=tango_host, device_class="EventDevice",
