@@ -119,19 +119,23 @@ def test_unknown_device_keeps_the_database_error_stack(db):
 
 
 def test_add_and_delete_device(db, pytango_db):
-    name = f"test/clienta/{unique('d')}"
-    db.add_device(DbDevInfo(name, _class="TangoTest", server="TangoTest/clienta"))
+    # leaves the shared session database as it found it (other suites list its servers/domains)
+    name, server = f"clienta/{unique('f')}/1", f"ClientAServer/{unique('i')}"
+    db.add_device(DbDevInfo(name, _class="TangoTest", server=server))
     try:
         assert pytango_db.get_device_info(name).class_name == "TangoTest"
-        assert name in db.get_device_name("TangoTest/clienta", "TangoTest")
+        assert name in db.get_device_name(server, "TangoTest")
         full = db.get_device_info(name)
-        assert full.exported == 0 and full.ds_full_name == "TangoTest/clienta"
+        assert full.exported == 0 and full.ds_full_name == server
         assert db.import_device(name).exported == 0
     finally:
         db.delete_device(name)
     with pytest.raises(DevFailed) as ei:
         db.import_device(name)
     assert ei.value.args[0].reason == "DB_DeviceNotDefined"
+    db.delete_server(server)
+    assert server not in db.get_server_list("ClientAServer/*")
+    assert "clienta" not in db.get_device_domain("*")
 
 
 def test_db_dev_info_struct():
@@ -263,7 +267,7 @@ def test_non_ascii_property_values_are_utf8_like_pytango(db, pytango_db, request
 
 def test_add_and_delete_server(db):
     server = f"ClientAServer/{unique('i')}"
-    infos = [DbDevInfo(f"test/{unique('s')}/{i}", "ClientAClass", server) for i in range(3)]
+    infos = [DbDevInfo(f"clienta/{unique('s')}/{i}", "ClientAClass", server) for i in range(3)]
     db.add_server(server, infos, with_dserver=True)
     try:
         assert server in db.get_server_list("ClientAServer/*")
@@ -275,3 +279,4 @@ def test_add_and_delete_server(db):
     finally:
         db.delete_server(server)
     assert server not in db.get_server_list("ClientAServer/*")
+    assert "clienta" not in db.get_device_domain("*")
