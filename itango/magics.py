@@ -20,7 +20,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from .errors import full_devfailed_text
 from .inventory import Inventory
-from .session import ShellSession
+from .session import ShellSession, authority_key, split_authority
 from .suggest import did_you_mean
 
 __all__ = ["TangoMagics", "MAGIC_NAMES"]
@@ -107,6 +107,8 @@ class TangoMagics(Magics):
         if len(words) > 1:
             raise UsageError("%lsdev takes at most one filter, e.g. %lsdev sys/tg")
         inventory = self._inventory()
+        if words:
+            words[0] = self._same_database(words[0], inventory)
         rx = name_filter(words[0] if words else "")
         records = inventory.all_devices if show_all else inventory.devices
         rows = [(r.name, r.alias, r.server, r.klass, "yes" if r.exported else "no")
@@ -118,6 +120,17 @@ class TangoMagics(Magics):
             raise UsageError(f"no device matches {words[0]!r} in the database at "
                              f"{inventory.tango_host}." + did_you_mean(words[0], inventory.all_names()))
         print(format_table(("Device", "Alias", "Server", "Class", "Exported"), rows))
+
+    def _same_database(self, pattern: str, inventory: Inventory) -> str:
+        """Strip a ``tango://host:port/`` prefix naming the current database (TRLs are
+        accepted wherever a name is); another database is a UsageError."""
+        prefix, host_port, rest = split_authority(pattern)
+        if not prefix:
+            return pattern
+        if authority_key(host_port) != authority_key(inventory.tango_host):
+            raise UsageError(f"{host_port} is not the current database ({inventory.tango_host}); "
+                             f"use %switchdb {host_port} first")
+        return rest
 
     @line_magic
     def lsdevclass(self, line: str = "") -> None:

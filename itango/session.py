@@ -136,12 +136,14 @@ class ShellSession:
         """Begin loading: now, or once the first prompt is on screen (fast start)."""
         app = getattr(getattr(self.shell, "pt_app", None), "app", None)
         if self._defer and app is not None:
+            # start when the first prompt is on screen; the handler stays registered (a no-op
+            # afterwards) because removing it while prompt_toolkit fires the event would
+            # skip the next handler
             def first_render(_: Any) -> None:
-                app.after_render.remove_handler(first_render)
-                self._spawn_loader(warm_up=True)
+                if self._loader is None:
+                    self._spawn_loader(warm_up=True)
             app.after_render.add_handler(first_render)
-            self._unhook_render = lambda: (first_render in app.after_render._handlers
-                                           and app.after_render.remove_handler(first_render))
+            self._unhook_render = lambda: app.after_render.remove_handler(first_render)
         else:
             self.ensure_core()
             self.apply_pending()

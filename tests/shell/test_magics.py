@@ -117,3 +117,23 @@ def test_mon_is_registered_and_delegates_to_the_monitor(itango_shell, run):
     assert magic.__doc__ == monitor.mon_magic.__doc__
     result, out = run(itango_shell, "%mon -a sys/tg_tst/1/double_scalar")
     assert not result.success and "sys/tg_tst/1" in out
+
+
+def test_lsdev_accepts_a_full_name_of_the_current_database(itango_shell, run, tango_host):
+    _, out = run(itango_shell, f"%lsdev tango://{tango_host}/SYS/TG_TEST/1")
+    assert "sys/tg_test/1" in out and "sys/database/2" not in out
+    result, out = run(itango_shell, "%lsdev tango://127.0.0.1:1/sys/tg_test/1")
+    assert not result.success and "is not the current database" in out
+
+
+def test_resolve_device_is_case_alias_and_trl_insensitive(itango_shell, tango_host):
+    from IPython.core.error import UsageError
+
+    from itango.session import get_session
+
+    session = get_session(itango_shell)
+    assert session.resolve_device("SYS/TG_TEST/1") == "sys/tg_test/1"
+    assert session.resolve_device(f"tango://{tango_host}/Sys/Tg_Test/1") == \
+        f"tango://{tango_host}/sys/tg_test/1"
+    with pytest.raises(UsageError, match="Did you mean 'sys/tg_test/1'"):
+        session.resolve_device("sys/tg_tset/1")
