@@ -17,6 +17,8 @@ This module does not import zmq at import time; the consumer is loaded on the fi
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import threading
 import warnings
 from typing import Any, Callable
@@ -50,7 +52,26 @@ def _is_callback(obj) -> bool:
 
 def _as_callable(obj) -> Callable:
     push = getattr(obj, "push_event", None)
-    return push if callable(push) else obj
+    fn = push if callable(push) else obj
+    if inspect.iscoroutinefunction(fn):
+        return _coroutine_callback(fn)
+    return fn
+
+
+def _coroutine_callback(fn: Callable) -> Callable:
+    """``async def`` callbacks (asyncio green mode) run on the event loop that subscribed,
+    or, without a running loop, to completion on the dispatcher thread."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+
+    def run(event) -> None:
+        if loop is not None and not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(fn(event), loop)
+        else:
+            asyncio.run(fn(event))
+    return run
 
 
 def _parse(args: tuple, kwargs: dict):

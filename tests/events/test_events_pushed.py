@@ -428,3 +428,29 @@ def test_data_ready_event_prints_like_pytango(dev, event_nodb, collector):
                         "ctr = 4, device = ")
     assert ", err = False, errors = (), event = 'data_ready', event_reason = <EventReason.Update: 3>, " \
            "reception_date = TimeVal(" in r
+
+
+def test_async_def_callback_runs_on_the_subscribing_event_loop(event_nodb):
+    import asyncio
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        got = asyncio.Queue()
+
+        async def cb(ev):
+            assert asyncio.get_running_loop() is loop
+            await got.put(ev)
+
+        dev = DeviceProxy(event_nodb.device)
+        eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, cb, green_mode=None)
+        first = await asyncio.wait_for(got.get(), 10)
+        await loop.run_in_executor(None, dev.PushChange, 81.0)
+        while True:
+            ev = await asyncio.wait_for(got.get(), 10)
+            if not ev.err and ev.attr_value.value == 81.0:
+                break
+        dev.unsubscribe_event(eid)
+        return first
+
+    first = asyncio.run(main())
+    assert first.event_reason == EventReason.SubSuccess
