@@ -83,11 +83,10 @@ from ..wire.typecode import write_any
 from .names import DeviceName, TangoHost, parse_device_name
 from .orb import ObjectRef
 
-__all__ = ["Connection", "CLNT_TIMEOUT_MS", "DB_TIMEOUT_MS", "RECONNECTION_DELAY",
-           "system_exception_text"]
+__all__ = ["Connection", "CLNT_TIMEOUT_MS", "RECONNECTION_DELAY", "system_exception_text"]
 
-CLNT_TIMEOUT_MS = 3000       # cppTango CLNT_TIMEOUT
-DB_TIMEOUT_MS = 13000        # cppTango DB_TIMEOUT (Database objects)
+# cppTango CLNT_TIMEOUT; PyTango 10.3.1 reports it for Database objects too (get_timeout_millis() == 3000)
+CLNT_TIMEOUT_MS = 3000
 RECONNECTION_DELAY = 1.0     # s; cppTango RECONNECTION_DELAY: one failed reconnection per second
 _HIGHEST_IDL = 6
 
@@ -123,7 +122,6 @@ class Connection:
     """Base class of DeviceProxy and Database; see the module docstring for the contract."""
 
     _default_timeout_ms = CLNT_TIMEOUT_MS
-    _is_database = False
 
     def __init__(self, name: str | DeviceName, *, connect: bool = True) -> None:
         self._name = parse_device_name(name) if isinstance(name, str) else name
