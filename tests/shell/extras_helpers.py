@@ -69,9 +69,17 @@ class TmuxTerminal:
         if tmux is None:
             raise FileNotFoundError("tmux is not installed (Debian package tmux)")
         self._tmux = [tmux, "-L", f"itango-test-{os.getpid()}-{uuid.uuid4().hex[:8]}", "-f", "/dev/null"]
-        command = "exec env " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items()) + " " + \
+        import tempfile
+
+        # The exit status goes to a file: tmux may not reap the program (a server started from a
+        # busy test process sometimes never sees SIGCHLD), but the shell that ran it always
+        # writes the file.
+        self._status_file = tempfile.NamedTemporaryFile(prefix="itango-tmux-status-", delete=False).name
+        os.unlink(self._status_file)
+        program = "env " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items()) + " " + \
             " ".join(shlex.quote(a) for a in argv)
-        # remain-on-exit before the program starts, so that its exit status can be read back
+        command = f"{program}; echo $? > {shlex.quote(self._status_file)}"
+        # remain-on-exit before the program starts: its last screen stays readable after it ends
         subprocess.run(self._tmux + ["start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
                                      "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
                                      command], check=True, env={**os.environ, **env}, timeout=20)
@@ -109,23 +117,29 @@ class TmuxTerminal:
             time.sleep(0.1)
 
     def dead(self) -> bool:
-        return self._run("display-message", "-p", "-t", "t", "#{pane_dead}").strip() == "1"
+        import os
 
-    def exit_status(self, timeout: float = 5.0) -> int | str | None:
-        """Exit code of the dead program, ``"signal N"`` if a signal ended it, None if alive."""
+        return os.path.exists(self._status_file) and os.path.getsize(self._status_file) > 0
+
+    def process_state(self) -> str:
+        """``/proc`` state of the shell running the program, for failure messages."""
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                return next((ln.strip() for ln in f if ln.startswith("State:")), "?")
+        except OSError:
+            return "gone"
+
+    def exit_status(self, timeout: float = 15.0) -> int | None:
+        """Exit code of the program (None if it has not ended within ``timeout``)."""
         import time
 
         deadline = time.monotonic() + timeout
-        while True:
-            status, signal = self._run("display-message", "-p", "-t", "t",
-                                       "#{pane_dead_status}|#{pane_dead_signal}").strip().split("|")
-            if status:
-                return int(status)
-            if signal:
-                return f"signal {signal}"
+        while not self.dead():
             if time.monotonic() > deadline:
                 return None
             time.sleep(0.1)
+        with open(self._status_file) as f:
+            return int(f.read().strip())
 
     def close(self) -> None:
         import os
@@ -133,11 +147,33 @@ class TmuxTerminal:
         import subprocess
 
         try:
-            if not self.dead():
+            if not self.dead():  # the program still runs: end it and the shell waiting for it
+                for child in _children(self.pid):
+                    os.kill(child, signal.SIGKILL)
                 os.kill(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, subprocess.SubprocessError):
+        except ProcessLookupError:
             pass
         try:
             self._run("kill-server")
         except subprocess.SubprocessError:
             pass
+        try:
+            os.unlink(self._status_file)
+        except OSError:
+            pass
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (from /proc), so that only our own processes are ended."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found

@@ -147,5 +147,6 @@ def test_exit_ends_the_console(console):
     deadline = time.monotonic() + 15
     while not console.dead() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert console.dead()
-    assert console.exit_status() == 0
+    assert console.dead(), console.screen()
+    status = console.exit_status()
+    assert status == 0, f"exit status {status!r}, process {console.process_state()}:\n{console.screen()}"
