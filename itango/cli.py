@@ -7,9 +7,10 @@
     itango --version | --help
 
 Start-up speed matters (it is the first thing a user sees): this module imports only the
-standard library until IPython starts, the banner's database line costs one TCP connect
-bounded to a fraction of a second, and tango_core is imported after the first prompt is
-drawn (see itango.startup).
+standard library until IPython starts; the banner's database line comes from one TCP connect
+made in a thread while IPython is imported (so it costs nothing unless the host is slow to
+answer, and then at most a quarter of a second); tango_core is imported after the first
+prompt is drawn (see itango.startup).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from importlib.util import find_spec
 
@@ -83,7 +85,7 @@ def _tango_host_text() -> str | None:
 def probe_database(tango_host: str, timeout: float = PROBE_TIMEOUT) -> str | None:
     """None if some replica of ``tango_host`` accepts a TCP connection, else why not."""
     reason = "no address"
-    for part in tango_host.split(","):
+    for part in tango_host.split(",")[:3]:
         host, _, port = part.strip().rpartition(":")
         if not host:
             host, port = part.strip(), "10000"
@@ -97,6 +99,35 @@ def probe_database(tango_host: str, timeout: float = PROBE_TIMEOUT) -> str | Non
     return reason.lower() if reason else "unreachable"
 
 
+class DatabaseProbe:
+    """:func:`probe_database` in a thread started at once, so that the TCP connect overlaps
+    with importing IPython (~0.15 s): the banner then rarely waits for it, and never long."""
+
+    PENDING = "pending"
+
+    def __init__(self, tango_host: str, timeout: float = PROBE_TIMEOUT):
+        import threading
+
+        self.tango_host = tango_host
+        self._problem: str | None = self.PENDING
+        self._deadline = time.monotonic() + timeout + 0.05
+        self._thread = threading.Thread(target=self._run, args=(timeout,), daemon=True,
+                                        name="itango-probe")
+        self._thread.start()
+
+    def _run(self, timeout: float) -> None:
+        self._problem = probe_database(self.tango_host, timeout)
+
+    def result(self) -> str | None:
+        """None (reachable), why not, or :attr:`PENDING` if still unknown at the deadline."""
+        self._thread.join(max(0.0, self._deadline - time.monotonic()))
+        return self._problem
+
+    def reported_unreachable(self) -> bool:
+        problem = self._problem
+        return problem is not None and problem != self.PENDING
+
+
 def banner(tango_host: str | None, problem: str | None) -> str:
     """The text above the first prompt."""
     v = versions()
@@ -107,6 +138,8 @@ def banner(tango_host: str | None, problem: str | None) -> str:
                      "and /etc/tangorc")
     elif problem is None:
         lines.append(f"Database: {tango_host}")
+    elif problem == DatabaseProbe.PENDING:
+        lines.append(f"Database: {tango_host} (not answering yet: loading in the background)")
     else:
         lines.append(f"no database reachable at {tango_host} ({problem}); full names "
                      f"(tango://host:port/domain/family/member) still work, "
@@ -140,16 +173,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first == "kernel":
         return _kernel_command("main", args[1:])
 
+    tango_host = _tango_host_text()
+    probe = DatabaseProbe(tango_host) if tango_host else None  # overlaps with the imports
+
     import IPython
 
     from .shell_config import make_config
     from .startup import request_fast_start
 
-    tango_host = _tango_host_text()
-    problem = probe_database(tango_host) if tango_host else None
-    request_fast_start(unreachable_announced=problem is not None)
-    IPython.start_ipython(argv=args, config=make_config(terminal=True,
-                                                        banner=banner(tango_host, problem)))
+    request_fast_start(
+        banner=lambda: banner(tango_host, probe.result() if probe else None),
+        unreachable_announced=probe.reported_unreachable if probe else (lambda: False))
+    IPython.start_ipython(argv=args, config=make_config(terminal=True))
     return 0
 
 

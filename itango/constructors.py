@@ -7,6 +7,7 @@ class's devices to offer inside ``TangoTest("<TAB>`` and ``TangoTest?`` says wha
 
 from __future__ import annotations
 
+import builtins
 import keyword
 from collections.abc import Callable
 from typing import Any
@@ -15,8 +16,9 @@ __all__ = ["DeviceClassConstructor", "usable_class_name"]
 
 
 def usable_class_name(name: str) -> bool:
-    """Whether ``name`` can be bound in the user namespace (identifier, not a keyword)."""
-    return name.isidentifier() and not keyword.iskeyword(name)
+    """Whether ``name`` can be bound in the user namespace: an identifier that is neither a
+    keyword nor a builtin (a Tango class called ``Exception`` must not hide Python's)."""
+    return name.isidentifier() and not keyword.iskeyword(name) and not hasattr(builtins, name)
 
 
 class DeviceClassConstructor:

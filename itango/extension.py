@@ -37,8 +37,8 @@ def load(shell: Any) -> ShellSession:
 
     fast = take_fast_start()
     session = ShellSession(shell, defer_core_import=fast is not None)
-    if fast and fast.get("unreachable_announced"):
-        session.announce_unreachable = False
+    if fast is not None:
+        session.unreachable_announced = fast["unreachable_announced"]
     setattr(shell, SESSION_ATTR, session)
     undo: list[Any] = []
     session._undo = undo  # type: ignore[attr-defined]

@@ -113,7 +113,9 @@ class ShellSession:
         self.catalog = MemberCatalog()
         self.last_tango_error: BaseException | None = None
         self.last_python_error: BaseException | None = None
-        self.announce_unreachable = True
+        #: says whether the banner already reported the database unreachable (then the
+        #: background load does not print it a second time)
+        self.unreachable_announced: Callable[[], bool] = lambda: False
         #: every database this session has loaded, for "did you mean" in %switchdb
         self.known_hosts: list[str] = []
         self._defer = defer_core_import
@@ -168,7 +170,7 @@ class ShellSession:
         finally:
             self._first_load.set()
             self._wake_prompt()
-        if self.load_error is not None and self.announce_unreachable and not self._closed:
+        if self.load_error is not None and not self._closed and not self.unreachable_announced():
             print(f"itango: {self.unreachable_message()}", flush=True)
 
     def unreachable_message(self) -> str:

@@ -15,14 +15,15 @@ __all__ = ["make_config"]
 
 def make_config(terminal: bool = False, banner: str | None = None) -> Config:
     """Config loading the itango extension; ``terminal`` adds the fast-start terminal shell
-    and ``banner`` replaces IPython's banner."""
+    (whose banner the ``itango`` command supplies when it is shown) and ``banner``
+    replaces IPython's banner text."""
     c = Config()
     c.InteractiveShellApp.extensions = ["itango"]
     if banner is not None:
         c.InteractiveShell.banner1 = banner
         c.InteractiveShell.banner2 = ""
-        c.InteractiveShell.enable_tip = False  # the banner has its own "Try:" line
     if terminal:
         c.TerminalIPythonApp.interactive_shell_class = "itango.startup.ItangoTerminalShell"
         c.TerminalIPythonApp.display_banner = True
+        c.InteractiveShell.enable_tip = False  # our banner has its own "Try:" line
     return c

@@ -15,6 +15,7 @@ itango`` in a running shell loads everything at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from IPython.terminal.interactiveshell import TerminalInteractiveShell
@@ -24,16 +25,21 @@ __all__ = ["request_fast_start", "take_fast_start", "FastStartLexer", "ItangoTer
            "warm_up_lexer"]
 
 _fast_start: dict | None = None
+_banner_factory: Callable[[], str] | None = None
 
 
-def request_fast_start(*, unreachable_announced: bool = False) -> None:
+def request_fast_start(*, banner: Callable[[], str] | None = None,
+                       unreachable_announced: Callable[[], bool] = lambda: False) -> None:
     """Called by the ``itango`` command before IPython starts.
 
-    ``unreachable_announced``: the banner already said that no database answers, so the
-    background load should not say it again.
+    ``banner`` makes the banner text when it is shown (not when IPython is configured), so
+    the command can check the database while IPython is being imported.
+    ``unreachable_announced()``: whether the banner said that no database answers, so that
+    the background load does not say it again.
     """
-    global _fast_start
+    global _fast_start, _banner_factory
     _fast_start = {"unreachable_announced": unreachable_announced}
+    _banner_factory = banner
 
 
 def take_fast_start() -> dict | None:
@@ -74,6 +80,11 @@ def warm_up_lexer() -> None:
 
 class ItangoTerminalShell(TerminalInteractiveShell):
     """The terminal shell of the ``itango`` command (IPython's, with the fast-start lexer)."""
+
+    def show_banner(self, banner: Any = None) -> None:
+        if banner is None and _banner_factory is not None:
+            banner = _banner_factory()
+        super().show_banner(banner)
 
     def _extra_prompt_options(self) -> dict:
         options = super()._extra_prompt_options()
