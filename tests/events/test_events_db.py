@@ -26,16 +26,27 @@ TT = "sys/tg_test/1"
 EVENT_SERVER = Path(__file__).resolve().parents[1] / "servers" / "event_server.py"
 
 
+_POLLED_HERE: set[str] = set()
+
+
 @pytest.fixture
 def tt(tango_host):
+    """TangoTest of the session; polling started by a test is stopped after it (shared peer)."""
     d = DeviceProxy(TT)
     yield d
     for eid in list(d.__dict__.get("_tango_core_events", {})):
         d.unsubscribe_event(eid)
+    while _POLLED_HERE:
+        attr = _POLLED_HERE.pop()
+        try:
+            d.stop_poll_attribute(attr)
+        except DevFailed:
+            pass
 
 
 def _configure_change(d: DeviceProxy, attr: str, abs_change: str, period_ms: int) -> None:
     """Polling + change/archive criteria, set through tango_core's own client API."""
+    _POLLED_HERE.add(attr)
     d.poll_attribute(attr, period_ms)
     cfg = d.get_attribute_config(attr)
     cfg.events.ch_event.abs_change = abs_change
@@ -56,6 +67,7 @@ def test_unpolled_attribute_gives_a_clear_error(tt):
 
 
 def test_change_without_criteria_gives_event_properties_not_set(tt):
+    _POLLED_HERE.add("ulong_scalar")
     tt.poll_attribute("ulong_scalar", 500)
     cfg = tt.get_attribute_config("ulong_scalar")
     cfg.events.ch_event.abs_change = "Not specified"
