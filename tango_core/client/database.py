@@ -291,7 +291,7 @@ class Database(Connection):
 
     def get_server_info(self, server: str) -> DbServerInfo:
         sv = list(self._call("DbGetServerInfo", server, _STR)) + ["", "", "0", "0"]
-        return DbServerInfo(sv[0], sv[1], int(sv[2] or 0), int(sv[3] or 0))
+        return DbServerInfo(sv[0], sv[1], _int_or_zero(sv[2]), _int_or_zero(sv[3]))
 
     def add_server(self, serv_name: str, dev_info: DbDevInfo | Sequence[DbDevInfo], with_dserver: bool = False) -> None:
         infos = [dev_info] if isinstance(dev_info, DbDevInfo) else list(dev_info)
@@ -552,6 +552,14 @@ def _to_utf8(argin: Any) -> Any:
     if isinstance(argin, list):
         return [a if not isinstance(a, str) or a.isascii() else a.encode("utf-8") for a in argin]
     return argin
+
+
+def _int_or_zero(text: str) -> int:
+    """Starter mode/level fields: the C++ DataBaseds answers " " for a server never configured."""
+    try:
+        return int(text)
+    except ValueError:
+        return 0
 
 
 def _fix(s: str) -> str:

@@ -64,8 +64,9 @@ def test_dynamic_attributes_allowed(db):
     assert db._db_cache == {"x": 1}
 
 
-def test_get_info(db):
+def test_get_info(db, pytango_db):
     info = db.get_info()
+    assert info == pytango_db.get_info()
     assert isinstance(info, str)
     assert info.startswith("TANGO Database")
     assert "Running since" in info and "Devices defined" in info
@@ -104,6 +105,13 @@ def test_import_device_and_device_info(db, pytango_db):
     assert isinstance(full, DbDevFullInfo)
     assert (full.class_name, full.ds_full_name, full.exported) == ("TangoTest", "TangoTest/test", 1)
     assert full.pid > 0 and full.ior == info.ior
+    assert repr(full) == repr(pytango_db.get_device_info("sys/tg_test/1"))
+    assert repr(info) == repr(pytango_db.import_device("sys/tg_test/1"))
+    ours = db.get_server_info("TangoTest/test")
+    try:
+        assert repr(ours) == repr(pytango_db.get_server_info("TangoTest/test"))
+    except DevFailed:  # PyTango cannot parse the C++ DataBaseds' " " mode/level; we read 0 there
+        assert (ours.name, ours.mode, ours.level) == ("TangoTest/test", 0, 0)
     assert str(full).startswith("DbDevFullInfo[\n    class_name = \"TangoTest\"")
 
 
