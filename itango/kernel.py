@@ -1,8 +1,9 @@
 """Jupyter side of itango: an IPython kernel with the extension loaded, its kernelspec, and
 ``itango qtconsole``.
 
-* ``itango kernel -f CONNECTION_FILE``: run the kernel (ipykernel's ``IPKernelApp`` with
-  ``--ext itango``); this is what a frontend starts.
+* ``itango kernel -f CONNECTION_FILE``: run the kernel (ipykernel's ``IPKernelApp`` with the
+  itango shell configuration: extension loaded, itango's banner); this is what a frontend
+  starts (the kernelspec's argv is ``python -m itango kernel -f {connection_file}``).
 * ``itango kernel install [--user | --sys-prefix | --prefix DIR] [--name NAME]
   [--display-name TEXT] [--tango-host HOST:PORT]``: install a Jupyter kernelspec so that
   ``jupyter qtconsole --kernel itango``, JupyterLab or ``jupyter console`` can pick it.
@@ -51,8 +52,7 @@ def _require(module: str, purpose: str) -> None:
 def kernel_argv(python: str | None = None) -> list[str]:
     """The command line a frontend runs to start an itango kernel (``{connection_file}`` is
     substituted by jupyter_client)."""
-    return [python or sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-            "--ext", "itango"]
+    return [python or sys.executable, "-m", "itango", "kernel", "-f", "{connection_file}"]
 
 
 def kernelspec(display_name: str = DISPLAY_NAME, tango_host: str | None = None) -> dict:
@@ -101,15 +101,32 @@ def temporary_kernelspec(name: str = KERNEL_NAME) -> Iterator[str]:
                 os.environ["JUPYTER_PATH"] = old
 
 
+def _kernel_config() -> object | None:
+    """The itango shell configuration with its banner (which database, versions, what to try);
+    None if it cannot be built, and the kernel then just loads the extension."""
+    try:
+        from . import cli
+        from .shell_config import make_config
+
+        host = os.environ.get("TANGO_HOST", "").strip() or None
+        problem = cli.probe_database(host, timeout=0.5) if host else None
+        config = make_config(banner=cli.banner(host, problem))
+        config.InteractiveShell.enable_tip = False  # the banner has its own "Try:" line
+        return config
+    except Exception:
+        return None
+
+
 def start_kernel(argv: Sequence[str]) -> int:
     """Run an IPython kernel with the itango extension (blocks until the kernel exits)."""
     _require("ipykernel", "itango kernel")
     from ipykernel.kernelapp import IPKernelApp
 
     args = list(argv)
-    if "--ext" not in args and not any(a.startswith("--ext=") for a in args):
+    config = _kernel_config()
+    if config is None and "--ext" not in args and not any(a.startswith("--ext=") for a in args):
         args += ["--ext", "itango"]
-    IPKernelApp.launch_instance(argv=args)
+    IPKernelApp.launch_instance(argv=args, **({"config": config} if config is not None else {}))
     return 0
 
 

@@ -63,8 +63,7 @@ def test_kernelspec_install(jupyter_dirs, capsys):
     _need("jupyter_client")
     _need("ipykernel")
     spec = _install(jupyter_dirs / "prefix", "--tango-host", "127.0.0.1:10000")
-    assert spec["argv"] == [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                            "--ext", "itango"]
+    assert spec["argv"] == [sys.executable, "-m", "itango", "kernel", "-f", "{connection_file}"]
     assert spec["display_name"] == "ITango" and spec["language"] == "python"
     assert spec["env"] == {"TANGO_HOST": "127.0.0.1:10000"}
     assert "Installed kernelspec itango in " in capsys.readouterr().out
@@ -77,6 +76,36 @@ def test_kernelspec_install(jupyter_dirs, capsys):
     finally:
         del os.environ["JUPYTER_PATH"]
     assert found.display_name == "ITango"
+
+
+def test_itango_kernel_install_command(jupyter_dirs):
+    """The command a user types, through the itango command line."""
+    _need("jupyter_client")
+    _need("ipykernel")
+    prefix = jupyter_dirs / "cli-prefix"
+    out = subprocess.run([sys.executable, "-m", "itango", "kernel", "install", "--prefix", str(prefix),
+                          "--name", "itango-lab", "--display-name", "ITango (lab)"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    spec = json.loads((prefix / "share" / "jupyter" / "kernels" / "itango-lab" / "kernel.json").read_text())
+    assert spec["display_name"] == "ITango (lab)"
+    assert "env" not in spec
+
+
+def test_missing_qt_extra_gives_a_clear_error(tmp_path):
+    """Without qtconsole installed, ``itango qtconsole`` says what to install; no traceback.
+    (qtconsole is hidden from the child interpreter by a module that fails to import, as an
+    uninstalled package does.)"""
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "qtconsole.py").write_text("raise ImportError(\"No module named 'qtconsole'\")\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hide), os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-m", "itango", "qtconsole"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert "itango qtconsole needs the Python package 'qtconsole'" in out.stderr
+    assert "pip install 'itango[qt]'" in out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
 
 
 def _collect(kc, msg_id: str, timeout: float = 30.0) -> tuple[dict, list[dict]]:
@@ -134,6 +163,9 @@ def test_kernel_has_itango_loaded_and_renders_html(itango_kernel):
     assert "TangoTest(sys/tg_test/1)" in bundle["text/html"]
     assert ">RUNNING<" in bundle["text/html"]
     assert bundle["text/plain"].splitlines()[0] == "TangoTest(sys/tg_test/1)"
+
+    reply = kc.kernel_info(reply=True, timeout=30)
+    assert reply["content"]["banner"].startswith("ITango ")
 
     reply, outputs = _execute(kc, "dev.read_attribute('double_scalar')")
     (bundle,) = _bundles(outputs)
