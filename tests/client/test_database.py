@@ -109,9 +109,10 @@ def test_import_device_and_device_info(db, pytango_db):
     assert repr(info) == repr(pytango_db.import_device("sys/tg_test/1"))
     ours = db.get_server_info("TangoTest/test")
     try:
-        assert repr(ours) == repr(pytango_db.get_server_info("TangoTest/test"))
-    except DevFailed:  # PyTango cannot parse the C++ DataBaseds' " " mode/level; we read 0 there
-        assert (ours.name, ours.mode, ours.level) == ("TangoTest/test", 0, 0)
+        reference = repr(pytango_db.get_server_info("TangoTest/test"))
+    except Exception:  # PyTango cannot parse the C++ DataBaseds' " " mode/level; we read 0 there
+        reference = "DbServerInfo(host = ' ', level = 0, mode = 0, name = 'TangoTest/test')"
+    assert repr(ours) == reference
     assert str(full).startswith("DbDevFullInfo[\n    class_name = \"TangoTest\"")
 
 
