@@ -143,3 +143,38 @@ def test_bad_attribute_names(text):
     with pytest.raises(WrongNameSyntax) as ei:
         parse_attribute_name(text)
     assert reason(ei) == "API_WrongAttributeNameSyntax"
+
+
+# -- properties -------------------------------------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_field = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", min_size=1,
+                 max_size=12)
+_host = st.sampled_from(["127.0.0.1", "localhost", "db.example.org", "CtrlHost"])
+_port = st.integers(min_value=1, max_value=65535)
+
+
+@given(_field, _field, _field, _host, _port, st.booleans())
+def test_full_names_round_trip(domain, family, member, host, port, dbase):
+    dev = DeviceName(f"{domain}/{family}/{member}", host, port, dbase)
+    parsed = parse_device_name(dev.full_name())
+    assert parsed == dev
+    assert parse_device_name(dev.full_name().upper()).key == dev.key
+
+
+@given(_field, _field, _field, _field, _host, _port, st.booleans())
+def test_attribute_full_names_round_trip(domain, family, member, attr, host, port, dbase):
+    text = f"tango://{host}:{port}/{domain}/{family}/{member}/{attr}" + ("" if dbase else "#dbase=no")
+    parsed = parse_attribute_name(text)
+    assert parsed.attribute == attr and parsed.device.name == f"{domain}/{family}/{member}"
+    assert parsed.full_name() == text
+
+
+@given(st.text(max_size=40))
+def test_parsing_never_fails_with_anything_but_wrong_name_syntax(text):
+    for parse in (parse_device_name, parse_attribute_name):
+        try:
+            parse(text)
+        except WrongNameSyntax:
+            pass
