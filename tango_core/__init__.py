@@ -38,7 +38,7 @@ _export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExport
         "DbServerInfo", "DbData", "DbDevInfos", "DbDevExportInfos", "DbDevImportInfos")
 _export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
         "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",
-        "AttributeDimension")
+        "AttributeDimension", "LockerInfo")
 _export(_ERRORS, "DevError", "DevFailed", "ConnectionFailed", "CommunicationFailed", "WrongNameSyntax",
         "NonDbDevice", "WrongData", "NonSupportedFeature", "AsynCall", "AsynReplyNotArrived",
         "EventSystemFailed", "DeviceUnlocked", "NotAllowed", "NamedDevFailed", "NamedDevFailedList",

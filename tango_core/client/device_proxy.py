@@ -697,6 +697,59 @@ class DeviceProxy(Connection):
     def get_command_poll_period(self, cmd_name: str) -> int:
         return self._poll_period("command", cmd_name)
 
+    # ------------------------------------------------------------------ locking (through the admin device)
+    def lock(self, lock_validity: int = 10) -> None:
+        """Lock the device for this process (cppTango: LockDevice, then ReLockDevices in the background)."""
+        validity = max(int(lock_validity), 2)  # cppTango's MIN_LOCK_VALIDITY
+        adm = self.get_admin_proxy()
+        adm.command_inout("LockDevice", [[validity], [self.dev_name()]])
+        _relocker.add(adm, self.dev_name(), validity)
+
+    def unlock(self, force: bool = False) -> None:
+        adm = self.get_admin_proxy()
+        counter = adm.command_inout("UnLockDevice", [[1 if force else 0], [self.dev_name()]])
+        if force or not counter:
+            _relocker.remove(adm, self.dev_name())
+
+    def _lock_status(self):
+        return self.get_admin_proxy().command_inout("DevLockStatus", self.dev_name())
+
+    def locking_status(self) -> str:
+        return self._lock_status()[1][0]
+
+    def is_locked(self) -> bool:
+        return bool(self._lock_status()[0][0])
+
+    def is_locked_by_me(self) -> bool:
+        longs = self._lock_status()[0]
+        return bool(longs[0]) and int(longs[1]) == os.getpid()
+
+    def get_locker(self, lockinfo) -> bool:
+        """Fill ``lockinfo`` (a LockerInfo) with the lock holder; False if the device is not locked."""
+        from tango_core.idl.enums import LockerLanguage
+
+        longs, strings = self._lock_status()
+        if not longs[0]:
+            return False
+        java = any(int(x) for x in longs[2:6])
+        lockinfo.ll = LockerLanguage.JAVA if java else LockerLanguage.CPP
+        lockinfo.li = tuple(int(x) for x in longs[2:6]) if java else int(longs[1])
+        import socket
+
+        host = strings[1]  # the caller's ORB address as the server saw it
+        if host.startswith("giop:tcp:"):
+            host = host[len("giop:tcp:"):].rsplit(":", 1)[0].strip("[]")
+        if host.startswith("giop:unix:") or host.startswith("127.") or host in ("localhost", "::1"):
+            host = socket.gethostname()
+        else:
+            try:
+                host = socket.gethostbyaddr(host)[0]
+            except OSError:
+                pass
+        lockinfo.locker_host = host
+        lockinfo.locker_class = strings[2]
+        return True
+
     # ------------------------------------------------------------------ properties (through the Database)
     def _database_or_raise(self):
         if not self.is_dbase_used():
@@ -896,6 +949,44 @@ def _config_3_from_5(c):
         standard_unit=c.standard_unit, display_unit=c.display_unit, format=c.format, min_value=c.min_value,
         max_value=c.max_value, writable_attr_name=c.writable_attr_name, level=c.level, att_alarm=c.att_alarm,
         event_prop=c.event_prop, extensions=c.extensions, sys_extensions=c.sys_extensions)
+
+
+class _Relocker:
+    """One daemon thread re-locking this process's locked devices (cppTango's lock thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._devices: dict[tuple[int, str], tuple["DeviceProxy", float]] = {}
+        self._thread: threading.Thread | None = None
+
+    def add(self, adm: "DeviceProxy", dev: str, validity: int) -> None:
+        with self._lock:
+            self._devices[(id(adm), dev)] = (adm, validity)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="tango-relock", daemon=True)
+                self._thread.start()
+
+    def remove(self, adm: "DeviceProxy", dev: str) -> None:
+        with self._lock:
+            self._devices.pop((id(adm), dev), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                items = list(self._devices.items())
+            period = min((v for _, (_, v) in items), default=10) / 2.0
+            time.sleep(max(period, 1.0))
+            by_adm: dict[int, tuple] = {}
+            for (adm_id, dev), (adm, _v) in items:
+                by_adm.setdefault(adm_id, (adm, []))[1].append(dev)
+            for adm, devs in by_adm.values():
+                try:
+                    adm.command_inout("ReLockDevices", devs)
+                except DevFailed:
+                    pass
+
+
+_relocker = _Relocker()
 
 
 def get_device_proxy(*args, **kwargs) -> DeviceProxy:

@@ -388,3 +388,15 @@ def attribute_config_5_from_info(info: AttributeInfo):
 AttributeInfoEx.from_config_5 = staticmethod(attribute_info_ex_from_idl)
 CommandInfo.from_dev_cmd_info = staticmethod(command_info_from_idl)
 DeviceInfo.from_dev_info = staticmethod(device_info_from_idl)
+
+
+class LockerInfo(PrintableStruct):
+    """Who holds a device lock (filled by ``DeviceProxy.get_locker``)."""
+
+    def __init__(self) -> None:
+        from tango_core.idl.enums import LockerLanguage
+
+        self.li = 0
+        self.ll = LockerLanguage.CPP
+        self.locker_class = "Not defined"
+        self.locker_host = ""

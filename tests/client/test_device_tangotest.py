@@ -6,8 +6,10 @@ TangoTest's readable values are mostly random, so reads compare everything but t
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -368,6 +370,26 @@ def test_restart_of_tangotest_mid_session(dev, tangotest):
     tangotest.restart()
     assert dev.state() == DevState.RUNNING  # the next call succeeds
     assert dev.read_attribute("long_scalar").name == "long_scalar"
+
+
+def test_lock_keeps_other_clients_out(dev, ref):
+    from tango_core.client.info import LockerInfo
+
+    assert not dev.is_locked() and dev.locking_status() == ref.locking_status()
+    dev.lock(2)
+    try:
+        assert dev.is_locked() and dev.is_locked_by_me() and ref.is_locked()
+        info = LockerInfo()
+        assert dev.get_locker(info) and info.li == os.getpid()
+        time.sleep(3)  # longer than the validity: our background re-lock keeps it
+        with pytest.raises(tango.DevFailed) as exc:
+            ref.write_attribute("double_scalar", 3.0)  # another client (PyTango's ORB)
+        assert exc.value.args[0].reason == "API_DeviceLocked"
+        dev.write_attribute("double_scalar", 3.0)
+    finally:
+        dev.unlock()
+    assert not ref.is_locked()
+    ref.write_attribute("double_scalar", 3.0)
 
 
 def test_device_not_defined_and_not_exported(tango_host, tangotest):
