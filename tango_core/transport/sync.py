@@ -223,6 +223,13 @@ class GIOPConnection:
                 if attempt == 1:
                     continue
                 raise ConnectionLost(self.host, self.port, f"send failed: {exc}") from None
+            except BaseException:
+                # e.g. Ctrl-C in the shell in the middle of a big write: the stream may hold half a
+                # message, so this connection cannot be used any more
+                self._kill(link, "interrupted while sending", retryable=True)
+                with self._state_lock:
+                    link.pending.pop(rid, None)
+                raise
             if contexts:
                 link.codesets_sent = True
             return link, rid, pending

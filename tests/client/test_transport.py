@@ -647,3 +647,27 @@ def test_big_fragmented_replies_are_reassembled(tango_host):
     assert np.array_equal(echoed, data)
     # and the connection is still in step afterwards
     assert dev.command_inout("DevLong", 42) == 42
+
+
+def test_interrupted_call_leaves_the_connection_usable(tango_host):
+    """Ctrl-C (KeyboardInterrupt) while waiting for a reply must not break later calls."""
+    import signal
+    dev = Connection("sys/tg_test/1")
+    dev.set_timeout_millis(5000)
+    assert dev.command_inout("DevLong", 1) == 1
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        import numpy as np
+        signal.setitimer(signal.ITIMER_REAL, 0.002)
+        with pytest.raises(KeyboardInterrupt):
+            for _ in range(200):  # big calls, so the interrupt lands inside one of them
+                dev.command_inout("DevVarDoubleArray", np.zeros(200_000))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    for k in range(5):
+        assert dev.command_inout("DevLong", k) == k
