@@ -15,8 +15,6 @@ and back (for ``set_attribute_config``).
 
 from __future__ import annotations
 
-import json
-import textwrap
 from typing import Any
 
 from tango_core.idl.enums import (
@@ -68,6 +66,8 @@ def _nested_str(value: Any) -> str:
     if isinstance(value, PrintableStruct):
         return str(value)
     if isinstance(value, dict):
+        import json  # only when printing: keeps importing the client cheap
+
         try:
             return json.dumps(value, indent=4, sort_keys=True)
         except TypeError:
@@ -84,7 +84,8 @@ def struct_repr(obj: object) -> str:
 def struct_str(obj: object) -> str:
     """Multi-line ``Name[ ... ]`` form, PyTango's struct str."""
     lines = "\n".join(f"{n} = {_nested_str(_display_value(n, getattr(obj, n)))}" for n in _field_names(obj))
-    return f"{type(obj).__name__}[\n{textwrap.indent(lines.strip(), _INDENT)}\n]"
+    body = "\n".join(_INDENT + line if line.strip() else line for line in lines.strip().split("\n"))
+    return f"{type(obj).__name__}[\n{body}\n]"
 
 
 class PrintableStruct:
