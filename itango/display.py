@@ -421,6 +421,26 @@ def device_summary(proxy: Any, timeout_ms: int = RENDER_TIMEOUT_MS) -> DeviceSum
     return s
 
 
+# A kernel asks for text/plain and text/html of the same object one right after the other:
+# the device is asked once for both (entries live for a second, keyed by object identity).
+_RECENT: dict[int, tuple[float, Any, Any]] = {}
+_RECENT_TTL = 0.5
+
+
+def _recent(obj: Any, compute: Callable[[Any], Any]) -> Any:
+    import time
+
+    now = time.monotonic()
+    for key in [k for k, (t, _, _) in _RECENT.items() if now - t > _RECENT_TTL]:
+        _RECENT.pop(key, None)
+    hit = _RECENT.get(id(obj))
+    if hit is not None and hit[1] is obj:
+        return hit[2]
+    value = compute(obj)
+    _RECENT[id(obj)] = (now, obj, value)
+    return value
+
+
 def _names_preview(names: Sequence[str], limit: int = 12) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f", … (+{len(names) - limit})" if len(names) > limit else "")
@@ -435,7 +455,7 @@ def _device_rows(s: DeviceSummary) -> list[tuple[str, str]]:
 
 
 def device_text(proxy: Any, color: bool = False, summary: DeviceSummary | None = None) -> str:
-    s = summary or device_summary(proxy)
+    s = summary or _recent(proxy, device_summary)
     rows = _device_rows(s)
     if s.reachable:
         rows.insert(0, ("state", _badge_ansi(_name(s.state), _state_colors(s.state), color)))
@@ -448,7 +468,7 @@ def device_text(proxy: Any, color: bool = False, summary: DeviceSummary | None =
 
 
 def device_html(proxy: Any, summary: DeviceSummary | None = None) -> str:
-    s = summary or device_summary(proxy)
+    s = summary or _recent(proxy, device_summary)
     rows = [(k, _esc(v)) for k, v in _device_rows(s)]
     if s.reachable:
         badge = _state_badge_html(s.state)
@@ -482,12 +502,12 @@ def _database_facts(db: Any) -> tuple[str, list[tuple[str, str]]]:
 
 
 def database_text(db: Any, color: bool = False) -> str:
-    where, rows = _database_facts(db)
+    where, rows = _recent(db, _database_facts)
     return _card_text(f"Database({where})", rows)
 
 
 def database_html(db: Any) -> str:
-    where, rows = _database_facts(db)
+    where, rows = _recent(db, _database_facts)
     return _card_html(f"Database {where}", [(k, _esc(v)) for k, v in rows])
 
 

@@ -55,6 +55,23 @@ def test_device_card_shows_class_server_state_and_interface(shell, tg, tango_hos
     assert re.search(r"background:#00b000[^>]*>RUNNING<", page)
 
 
+def test_device_is_asked_once_for_both_text_and_html(shell, tango_host):
+    """A kernel formats text/plain and text/html of one result: the device sees one state()
+    (counted in TangoTest's own black box, newest entry first)."""
+    import itertools
+
+    import tango_core
+
+    observer = tango_core.DeviceProxy("sys/tg_test/1")
+    fresh = tango_core.DeviceProxy("sys/tg_test/1")
+    fresh.ping()
+    observer.black_box(1)                       # marker: "Operation blackbox requested"
+    text, page = formats(shell, fresh)
+    assert "RUNNING" in text and "RUNNING" in page
+    since = list(itertools.takewhile(lambda e: "Operation blackbox" not in e, observer.black_box(50)))
+    assert sum("Attribute state requested" in e for e in since) == 1, since
+
+
 def test_device_card_colours_state_in_terminal(shell, tg):
     shell.colors = "linux"
     text, _ = formats(shell, tg)
