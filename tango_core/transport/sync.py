@@ -575,3 +575,23 @@ def close_all_connections() -> None:
         _pool.clear()
     for conn in conns:
         conn.close()
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked child must not share the parent's TCP connections (replies would interleave):
+    it starts with an empty pool; its copies of the parent's sockets are simply closed."""
+    global _pool_lock
+    _pool_lock = threading.Lock()
+    old = list(_pool.values())
+    _pool.clear()
+    for conn in old:
+        link = conn._link
+        if link is not None:
+            try:
+                link.sock.close()
+            except OSError:
+                pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)

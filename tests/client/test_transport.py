@@ -671,3 +671,20 @@ def test_interrupted_call_leaves_the_connection_usable(tango_host):
         signal.signal(signal.SIGALRM, old)
     for k in range(5):
         assert dev.command_inout("DevLong", k) == k
+
+
+def test_forked_child_gets_its_own_connections(tango_host):
+    import multiprocessing
+    db = Database(*_host_port(tango_host))
+    assert "sys/tg_test/1" in db.get_device_exported("sys/*")
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        results = pool.map(_child_lists_devices, [tango_host] * 4)
+    assert all(r == (["sys/tg_test/1"], 1) for r in results)
+    assert "sys/tg_test/1" in db.get_device_exported("sys/*")  # the parent's connection is intact
+
+
+def _child_lists_devices(tango_host: str):
+    db = Database(*_host_port(tango_host))
+    devices = list(db.get_device_exported("sys/tg_test/*"))
+    return devices, get_connection(*_host_port(tango_host)).connects
