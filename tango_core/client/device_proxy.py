@@ -50,7 +50,8 @@ from tango_core.idl.enums import (
     ErrSeverity,
     ExtractAs,
 )
-from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, NonDbDevice
+from tango_core.idl.errors import (CommunicationFailed, DevError, DevFailed, DeviceUnlocked, MultiDevFailed,
+                                   NonDbDevice)
 from tango_core.idl import types as T
 
 __all__ = ["DeviceProxy", "get_device_proxy"]
@@ -327,9 +328,13 @@ class DeviceProxy(Connection):
                 command_any.encode_command_any(w, argin_type, argin)
             op = "command_inout"
         try:
-            return self._invoke(op, write, command_any.decode_command_any)
+            return self._invoke(op, write, command_any.decode_command_any, what="command_inout", command=command,
+                                origin="Connection::command_inout()")
+        except CommunicationFailed:
+            raise  # timeouts/lost connections: PyTango adds nothing (", command X" is in the desc)
         except DevFailed as exc:
-            raise type(exc)(*exc.args, _err(
+            cls = DeviceUnlocked if exc.args and exc.args[0].reason == "API_DeviceUnlocked" else type(exc)
+            raise cls(*exc.args, _err(
                 "API_CommandFailed",
                 f"Failed to execute command_inout on device {self.dev_name()}, command {command}",
                 "Connection::command_inout()")) from None

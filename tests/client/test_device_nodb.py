@@ -8,6 +8,7 @@ error reasons, printed forms) must be the same.
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -354,3 +355,20 @@ def test_green_keywords(dev):
     assert dev.state(wait=True) == DevState.ON
     with pytest.raises(ValueError, match="Not supported in synchronous mode"):
         dev.state(wait=False)
+
+
+def test_timeout_like_pytango(names):
+    dev = DeviceProxy(names)
+    ref = tango.DeviceProxy(names)
+    dev.set_timeout_millis(300)
+    ref.set_timeout_millis(300)
+    with pytest.raises(tango.DevFailed) as theirs:
+        ref.Sleep(0.8)
+    t0 = time.monotonic()
+    with pytest.raises(tango_core.CommunicationFailed) as ours:
+        dev.Sleep(0.8)
+    assert time.monotonic() - t0 < 0.7
+    assert [(e.reason, e.desc) for e in ours.value.args] == [(e.reason, e.desc) for e in theirs.value.args]
+    assert dev.get_timeout_millis() == 300
+    time.sleep(1.0)  # let the server finish the sleeps
+    assert dev.state() == DevState.ON  # the proxy is still usable
