@@ -10,7 +10,10 @@ Usage (also in :data:`USAGE`)::
     %mon -r                               unsubscribe everything
     %mon -l [dev filter] [attr filter]    the event log (filters: case-insensitive regex or glob)
     %mon -i ID                            one event in detail
-    %mon -w [dev filter] [attr filter]    live view, refreshed in place until a key is pressed
+    %mon -w [dev filter] [attr filter] [--for SECONDS]
+                                          live view, refreshed in place until a key is pressed
+                                          (or SECONDS have passed; in a Jupyter kernel, where
+                                          there are no keys, it runs for SECONDS, default 30)
 
 Why it is built this way (ITango 0.3.0 defects it avoids):
 
@@ -60,7 +63,8 @@ USAGE = """\
 %mon -r                                stop monitoring every attribute
 %mon -l [dev filter] [attr filter]     show the event log (regex or glob filters)
 %mon -i <id>                           show one event in detail
-%mon -w [dev filter] [attr filter]     live view; press any key to leave"""
+%mon -w [dev filter] [attr filter]     live view; press any key to leave
+        [--for SECONDS]                (or stop after SECONDS; Jupyter: default 30 s)"""
 
 #: ``-t`` word -> tango_core EventType member name
 EVENT_TYPES: dict[str, str] = {
@@ -652,12 +656,17 @@ class EventDetail:
 # live view
 # --------------------------------------------------------------------------------------------
 
+def _filtered_subscriptions(monitor: Monitor, device_filter: str | None,
+                            attr_filter: str | None) -> list[Subscription]:
+    dev_re, attr_re = _filter_regex(device_filter), _filter_regex(attr_filter)
+    return [s for s in monitor.subscriptions()
+            if (dev_re is None or dev_re.search(s.device)) and (attr_re is None or attr_re.search(s.attribute))]
+
+
 def live_text(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
               color: bool = True, rows: int = 24) -> str:
     """One frame of the live view: the subscription table then the newest events."""
-    dev_re, attr_re = _filter_regex(device_filter), _filter_regex(attr_filter)
-    subs = [s for s in monitor.subscriptions()
-            if (dev_re is None or dev_re.search(s.device)) and (attr_re is None or attr_re.search(s.attribute))]
+    subs = _filtered_subscriptions(monitor, device_filter, attr_filter)
     head = (f"%mon live view  {_dt.datetime.now():%H:%M:%S}  "
             f"{len(subs)} attribute(s), {monitor.log.last_id} event(s) — press any key to leave")
     table = SubscriptionTable(subs, monitor.log).text(color).splitlines()
@@ -671,7 +680,7 @@ def live_text(monitor: Monitor, device_filter: str | None = None, attr_filter: s
 
 
 def live_view(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
-              refresh: float = 0.5, color: bool = True) -> None:
+              refresh: float = 0.5, color: bool = True, seconds: float | None = None) -> None:
     """Redraw :func:`live_text` in place until a key is pressed (needs a terminal).
 
     prompt_toolkit draws it (non-full-screen, below the prompt) and restores the terminal
@@ -702,7 +711,20 @@ def live_view(monitor: Monitor, device_filter: str | None = None, attr_filter: s
         layout=Layout(Window(FormattedTextControl(frame, show_cursor=False), wrap_lines=False)),
         key_bindings=bindings, full_screen=False, refresh_interval=refresh,
         erase_when_done=False, mouse_support=False)
-    app.run(in_thread=True)
+    timer = None
+    if seconds is not None:
+        def stop() -> None:
+            loop = getattr(app, "loop", None)
+            if loop is not None and app.is_running:
+                loop.call_soon_threadsafe(app.exit)
+        timer = threading.Timer(seconds, stop)
+        timer.daemon = True
+        timer.start()
+    try:
+        app.run(in_thread=True)
+    finally:
+        if timer is not None:
+            timer.cancel()
 
 
 def _in_kernel(shell: Any) -> bool:
@@ -715,16 +737,15 @@ def _kernel_live_view(shell: Any, monitor: Monitor, device_filter: str | None,
     (interrupt the kernel to stop earlier)."""
     from IPython.display import display
 
-    handle = display(SubscriptionTable(monitor.subscriptions(), monitor.log), display_id=True)
+    def view() -> SubscriptionTable:
+        return SubscriptionTable(_filtered_subscriptions(monitor, device_filter, attr_filter), monitor.log)
+
+    handle = display(view(), display_id=True)
     deadline = time.monotonic() + seconds
     try:
         while time.monotonic() < deadline:
-            time.sleep(0.5)
-            dev_re, attr_re = _filter_regex(device_filter), _filter_regex(attr_filter)
-            subs = [s for s in monitor.subscriptions()
-                    if (dev_re is None or dev_re.search(s.device))
-                    and (attr_re is None or attr_re.search(s.attribute))]
-            handle.update(SubscriptionTable(subs, monitor.log))
+            time.sleep(min(0.5, max(deadline - time.monotonic(), 0.0)))
+            handle.update(view())
     except KeyboardInterrupt:
         pass
 
@@ -738,7 +759,7 @@ _MONITORS: dict[int, Monitor] = {}
 _OPTIONS = {"-a": "add", "--add": "add", "-d": "delete", "--delete": "delete",
             "-r": "remove-all", "--remove-all": "remove-all", "-l": "list", "--list": "list",
             "-i": "info", "--info": "info", "-w": "watch", "--watch": "watch",
-            "-t": "type", "--type": "type", "-h": "help", "--help": "help"}
+            "-t": "type", "--type": "type", "--for": "for", "-h": "help", "--help": "help"}
 
 
 def get_monitor(shell: Any) -> Monitor:
@@ -764,6 +785,7 @@ unload = close_monitor
 class _Request:
     action: str = "table"
     event_type: str | None = None
+    seconds: float | None = None
     args: list[str] = field(default_factory=list)
 
 
@@ -789,6 +811,15 @@ def _parse(line: str) -> _Request:
                 req.event_type = words[i + 1].lower()
                 i += 2
                 continue
+            if opt == "for":
+                try:
+                    req.seconds = float(words[i + 1])
+                    if not req.seconds > 0:
+                        raise ValueError
+                except (IndexError, ValueError):
+                    raise UsageError("%mon --for: needs a number of seconds > 0 (with -w)") from None
+                i += 2
+                continue
             actions.append(opt)
         else:
             req.args.append(word)
@@ -799,6 +830,8 @@ def _parse(line: str) -> _Request:
         req.action = actions[0]
     if req.event_type is not None and req.action != "add":
         raise UsageError("%mon -t: only goes with -a (e.g. %mon -a sys/tg_test/1/double_scalar -t periodic)")
+    if req.seconds is not None and req.action != "watch":
+        raise UsageError("%mon --for: only goes with -w (e.g. %mon -w --for 10)")
     limits = {"table": 0, "add": 1, "delete": 1, "remove-all": 0, "list": 2, "info": 1, "watch": 2, "help": 0}
     if len(req.args) > limits[req.action]:
         raise UsageError(f"%mon: too many arguments: {' '.join(req.args)}\n{USAGE}")
@@ -869,9 +902,9 @@ def mon_magic(shell: Any, line: str) -> None:
         dev_f = req.args[0] if req.args else None
         attr_f = req.args[1] if len(req.args) > 1 else None
         if _in_kernel(shell):
-            _kernel_live_view(shell, monitor, dev_f, attr_f, seconds=30)
+            _kernel_live_view(shell, monitor, dev_f, attr_f, seconds=req.seconds or 30)
         elif sys.stdin.isatty() and sys.stdout.isatty():
-            live_view(monitor, dev_f, attr_f, color=_shell_wants_color(shell))
+            live_view(monitor, dev_f, attr_f, color=_shell_wants_color(shell), seconds=req.seconds)
         else:
             print(live_text(monitor, dev_f, attr_f, color=False))
             print("(not a terminal: one snapshot shown instead of the live view)")

@@ -81,6 +81,9 @@ def shell():
     ("-t periodic", r"-t: only goes with -a"),
     ("-a -d x/y/z/w", r"choose one of"),
     ("-a double_scalar", r"not an attribute name: expected <device>/<attribute>"),
+    ("--for 3", r"--for: only goes with -w"),
+    ("-w --for soon", r"--for: needs a number of seconds > 0"),
+    ("-w --for -1", r"--for: needs a number of seconds > 0"),
     ("-a a/b/attr", r"a device name has three parts"),
     ("-d sys/tg_test/1/double_scalar", r"not monitoring 'sys/tg_test/1/double_scalar' \(nothing is monitored\)"),
 ])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -175,6 +176,35 @@ def test_kernel_has_itango_loaded_and_renders_html(itango_kernel):
     assert reply["content"]["status"] == "ok", reply["content"]
     (bundle,) = _bundles(outputs)
     assert "No attribute is monitored" in bundle["text/html"]
+
+
+def test_kernel_live_view_updates_one_display(itango_kernel, tango_host):
+    """In a kernel there are no keys to press: ``%mon -w --for N`` updates one display in place
+    (display_data, then update_display_data with the same display_id) for N seconds."""
+    import tango_core
+
+    dev = tango_core.DeviceProxy("sys/tg_test/1")
+    was = dev.get_attribute_poll_period("double_scalar")
+    dev.poll_attribute("double_scalar", 200)
+    try:
+        reply, _ = _execute(itango_kernel, "%mon -a sys/tg_test/1/double_scalar -t periodic")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        reply, outputs = _execute(itango_kernel, "%mon -w --for 2.5")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        shown = [m for m in outputs if m["msg_type"] == "display_data"]
+        updates = [m for m in outputs if m["msg_type"] == "update_display_data"]
+        assert len(shown) == 1 and len(updates) >= 3
+        display_id = shown[0]["content"]["transient"]["display_id"]
+        assert {u["content"]["transient"]["display_id"] for u in updates} == {display_id}
+        counts = [int(re.search(r"periodic</td><td[^>]*>(\d+)<", u["content"]["data"]["text/html"]).group(1))
+                  for u in updates]
+        assert counts[-1] > counts[0]            # the table followed the events
+    finally:
+        _execute(itango_kernel, "%mon -r")
+        if was:
+            dev.poll_attribute("double_scalar", was)
+        else:
+            dev.stop_poll_attribute("double_scalar")
 
 
 def test_kernel_reports_devfailed_as_an_error(itango_kernel):

@@ -139,6 +139,10 @@ def test_mon_live_view_redraws_in_place_then_gives_the_prompt_back(console, poll
     screen = _run(console, "6*7")
     assert re.search(r"\[\d+\]: 42$", screen, re.M), screen
     assert "q6*7" not in screen
+    # with --for the view ends by itself
+    n = _last_prompt_number(console)
+    console.send("%mon -w --for 1.5", "Enter")
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=10)
     _run(console, "%mon -r")
 
 
