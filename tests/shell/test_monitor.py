@@ -270,3 +270,46 @@ def test_live_view_without_terminal_prints_one_snapshot(shell, polled_double_sca
     assert "sys/tg_test/1/double_scalar" in out
     assert "(not a terminal: one snapshot shown instead of the live view)" in out
     assert not ANSI.search(out)
+
+
+def test_error_events_are_logged_with_their_stack(shell, nodb_server):
+    """``failing_read`` raises on every read: polled, each periodic event carries the error."""
+    import tango_core
+
+    dev = tango_core.DeviceProxy(nodb_server.device)
+    dev.poll_attribute("failing_read", 300)
+    try:
+        base = nodb_server.device.partition("#")[0]
+        _run(shell, f"-a {base}/failing_read#dbase=no -t periodic")
+        monitor = mon.get_monitor(shell)
+        assert _wait_for(lambda: len(monitor.log) >= 2)
+        record = monitor.log.records()[-1]
+        assert record.failed
+        table = _run(shell, "")
+        assert re.search(r"failing_read#dbase=no\s+periodic\s+\d+ \(\d+ err\)\s+ERROR \w+: ", table), table
+        log_text = _run(shell, "-l * failing")
+        assert re.search(rf"^{record.id}\s+.*failing_read\s+periodic\s+ERROR ", log_text, re.M)
+        detail = _run(shell, f"-i {record.id}")
+        assert re.search(r"error\(s\), innermost first", detail)
+        assert record.errors[0].reason in detail
+    finally:
+        mon.close_monitor(shell)
+        dev.stop_poll_attribute("failing_read")
+
+
+def test_unloading_the_extension_stops_monitoring(polled_double_scalar):
+    """%unload_ext itango ends every subscription of that shell (events stop arriving)."""
+    ip = InteractiveShell()
+    ip.extension_manager.load_extension("itango")
+    try:
+        with capture_output():
+            ip.run_line_magic("mon", "-a sys/tg_test/1/double_scalar -t periodic")
+        monitor = mon.get_monitor(ip)
+        assert _wait_for(lambda: len(monitor.log) >= 1)
+    finally:
+        ip.extension_manager.unload_extension("itango")
+    time.sleep(0.3)
+    count = monitor.log.last_id
+    time.sleep(2.5)
+    assert monitor.log.last_id == count
+    assert monitor.subscriptions() == []
