@@ -26,7 +26,6 @@ from tango_core.client.connection import Connection
 from tango_core.client.device_attribute import (
     DeviceAttribute,
     encode_write_value,
-    failed_attribute,
     from_attribute_value,
 )
 from tango_core.client.device_data import DeviceData, command_result, convert_argin, latin1_for_wire
@@ -45,7 +44,6 @@ from tango_core.idl.enums import (
     AttrDataFormat,
     AttrQuality,
     CmdArgType,
-    DevSource,
     DevState,
     ErrSeverity,
     ExtractAs,
