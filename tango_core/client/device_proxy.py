@@ -100,14 +100,14 @@ def _r_string_seq(r):
 class _CommandFunction:
     """``dev.Command`` as a callable with PyTango's docstring."""
 
-
     def __init__(self, proxy: "DeviceProxy", info: CommandInfo) -> None:
         self._proxy = proxy
         self._name = info.cmd_name
-        self.__doc__ = (f"{info.cmd_name}({info.in_type.name if hasattr(info.in_type, 'name') else info.in_type})"
-                        f" -> {getattr(info.out_type, 'name', info.out_type)}\n\n"
-                        f" -  in ({getattr(info.in_type, 'name', info.in_type)}): {info.in_type_desc}\n"
-                        f" - out ({getattr(info.out_type, 'name', info.out_type)}): {info.out_type_desc}\n")
+        tin = getattr(info.in_type, "name", info.in_type)
+        tout = getattr(info.out_type, "name", info.out_type)
+        self.__doc__ = (f"{info.cmd_name}({tin}) -> {tout}\n\n"
+                        f" -  in ({tin}): {info.in_type_desc}\n"
+                        f" - out ({tout}): {info.out_type_desc}\n")
 
     def __call__(self, *args, **kwargs):
         return self._proxy.command_inout(self._name, *args, **kwargs)
@@ -133,7 +133,6 @@ class DeviceProxy(Connection):
         d["_attr_names"] = None    # lower -> name, from attribute_list_query_ex
         d["_info_cache"] = None
         d["_adm_proxy"] = None
-        d["_cache_lock"] = threading.Lock()
         d["_dynamic_frozen"] = True
         Connection.__init__(self, *args, **kwargs)
         self._canonical_name()
@@ -164,7 +163,9 @@ class DeviceProxy(Connection):
         return f"{info.dev_class}({self.dev_name()})"
 
     def get_green_mode(self):
-        return self._green_mode
+        """This proxy's green mode; only synchronous calls exist here, so None means Synchronous."""
+        from tango_core.idl.enums import GreenMode
+        return self._green_mode if self._green_mode is not None else GreenMode.Synchronous
 
     def set_green_mode(self, green_mode=None) -> None:
         self.__dict__["_green_mode"] = green_mode
