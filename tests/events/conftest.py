@@ -46,6 +46,25 @@ def event_nodb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
     peer.stop()
 
 
+def unregister_server(tango_host: str, server: str) -> None:
+    """Remove a server and its devices from the session database (it is shared with other tests)."""
+    import tango  # test peer tooling, like peers.register_server
+    host, port = tango_host.rsplit(":", 1)
+    try:
+        tango.Database(host, int(port)).delete_server(server)
+    except tango.DevFailed:
+        pass
+
+
+@pytest.fixture
+def db_cleanup(tango_host: str) -> Iterator[Callable[[str], None]]:
+    """``db_cleanup("exec/instance")``: unregister that server when the test ends."""
+    servers: list[str] = []
+    yield servers.append
+    for server in servers:
+        unregister_server(tango_host, server)
+
+
 @pytest.fixture(scope="module")
 def event_db(tango_host: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
     """EventServer registered in the session database as event_server/ev, device ``test/evdb/1``."""
@@ -53,6 +72,7 @@ def event_db(tango_host: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
                                device_names=["test/evdb/1"])
     yield peer
     peer.stop()
+    unregister_server(tango_host, "event_server/ev")
 
 
 @pytest.fixture

@@ -114,7 +114,8 @@ def test_tangotest_events_on_spectra(tt, collector):
 
 @pytest.mark.slow
 def test_server_killed_and_restarted_on_new_ports_events_resume(tango_host, peer_factory, collector,
-                                                               fast_keepalive):
+                                                               fast_keepalive, db_cleanup):
+    db_cleanup("event_server/evr")
     peer = peer_factory.pytango_server(EVENT_SERVER, "evr", tango_host=tango_host, device_class="EventDevice",
                                        device_names=["test/evr/1"])
     dev = DeviceProxy(peer.short_names[0])
@@ -145,7 +146,9 @@ def test_server_killed_and_restarted_on_new_ports_events_resume(tango_host, peer
     dev.unsubscribe_event(eid)
 
 
-def test_stateless_subscription_waits_for_the_server(tango_host, peer_factory, collector, fast_keepalive):
+def test_stateless_subscription_waits_for_the_server(tango_host, peer_factory, collector, fast_keepalive,
+                                                     db_cleanup):
+    db_cleanup("event_server/evs")
     _peers.register_server(tango_host, "event_server/evs", "EventDevice", ["test/evs/1"])
     dev = DeviceProxy("test/evs/1")            # not exported yet: construction still works
     eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector, EventSubMode.Stateless)
@@ -163,7 +166,8 @@ def test_stateless_subscription_waits_for_the_server(tango_host, peer_factory, c
     dev.unsubscribe_event(eid)
 
 
-def test_stateless_false_raises_for_a_server_that_is_down(tango_host):
+def test_stateless_false_raises_for_a_server_that_is_down(tango_host, db_cleanup):
+    db_cleanup("event_server/evdown")
     _peers.register_server(tango_host, "event_server/evdown", "EventDevice", ["test/evdown/1"])
     dev = DeviceProxy("test/evdown/1")
     with pytest.raises(DevFailed):
