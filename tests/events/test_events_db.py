@@ -103,8 +103,10 @@ def test_tangotest_events_on_spectra(tt, collector):
     _configure_change(tt, "long_spectrum_ro", "1", 200)
     tt.subscribe_event("double_spectrum_ro", EventType.PERIODIC_EVENT, collector)
     tt.subscribe_event("long_spectrum_ro", EventType.CHANGE_EVENT, collector)
+    tt.subscribe_event("long_spectrum_ro", EventType.ARCHIVE_EVENT, collector)
     evs = collector.wait_for(lambda evs: {e.event for e in evs if e.event_reason == EventReason.Update}
-                             >= {"periodic", "change"}, timeout=15)
+                             >= {"periodic", "change", "archive"}, timeout=15)
+    assert not any(e.err for e in evs), [e.errors for e in evs if e.err][:1]
     per = next(e for e in evs if e.event == "periodic")
     assert isinstance(per.attr_value.value, np.ndarray) and per.attr_value.value.dtype == np.float64
     assert per.attr_value.value.size == per.attr_value.dim_x > 0
