@@ -90,7 +90,24 @@ class Database(Connection):
     def __init__(self, *args) -> None:
         th = _tango_host_from_args(args)
         self._init_for(th)
+        with _db_cache_lock:
+            shared = _db_cache.get(th.key)
+        if shared is not None and shared._ref is not None:
+            # same database already connected in this process: reuse what connecting learned
+            # (references are immutable and thread-safe; the TCP connection is pooled anyway)
+            self._adopt(shared)
+            return
         self._connect_if_needed()
+        if shared is None:  # give proxies a shared Database of their own (not this object, whose
+            shared = Database._for_tango_host(th)  # timeout the user may change)
+            shared._adopt(self)
+            with _db_cache_lock:
+                _db_cache.setdefault(th.key, shared)
+
+    def _adopt(self, other: "Database") -> None:
+        self._ref, self._idl_version = other._ref, other._idl_version
+        self._dev_info_1, self._dev_name = other._dev_info_1, other._dev_name
+        self._db_name_known = other._db_name_known
 
     @classmethod
     def _for_tango_host(cls, th: TangoHost) -> "Database":
