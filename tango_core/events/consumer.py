@@ -133,6 +133,7 @@ class Channel:
         self.last_confirm = time.monotonic()
         self.alive = True
         self.subs: list[Subscription] = []
+        self.admin = None            # DeviceProxy of the admin device, reused for confirmations
 
 
 class _TopicMap(dict):
@@ -845,9 +846,12 @@ class EventConsumer:
         if not args:
             return
         try:
-            _new_proxy(ch.adm_name).command_inout("EventConfirmSubscription", args)
+            if ch.admin is None:
+                ch.admin = _new_proxy(ch.adm_name)
+            ch.admin.command_inout("EventConfirmSubscription", args)
             self.stats["confirmations"] += 1
         except DevFailed as exc:
+            ch.admin = None
             if exc.args and exc.args[0].reason == "API_CommandNotFound":   # Tango 8: re-subscribe
                 for s in list(ch.subs):
                     try:
@@ -857,6 +861,7 @@ class EventConsumer:
             else:
                 log.debug("EventConfirmSubscription to %s failed: %s", ch.adm_name, exc)
         except Exception as exc:  # noqa: BLE001
+            ch.admin = None
             log.debug("EventConfirmSubscription to %s failed: %s", ch.adm_name, exc)
 
     def _reconnect_channel(self, ch: Channel) -> None:
@@ -866,6 +871,7 @@ class EventConsumer:
         try:
             admin = _new_proxy(ch.adm_name)          # re-imports from the database: new IOR/ports
             replies = [(s, _subscription_command(admin, s)) for s in subs]
+            ch.admin = admin
         except Exception as exc:  # noqa: BLE001 - still down; retried at the next period
             log.debug("re-subscription to %s failed: %s", ch.name, exc)
             return
