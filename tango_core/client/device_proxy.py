@@ -426,6 +426,14 @@ class DeviceProxy(Connection):
         if kw:
             _check_green(kw)
         infos = [value] if isinstance(value, AttributeInfo) else list(value)
+        if not any(isinstance(i, AttributeInfoEx) for i in infos):
+            # plain AttributeInfo carries no alarm/event part: the IDL-1 operation leaves those as
+            # they are on the server (as PyTango does), where _5 would reset them
+            confs1 = [_config_1_from_info(i) for i in infos]
+            self._invoke("set_attribute_config", lambda w: T.write_list(w, confs1), None)
+            for i in infos:
+                self._attr_cfg.pop(i.name.lower(), None)
+            return
         confs = [attribute_config_5_from_info(i) for i in infos]
         idl = self.get_idl_version()
         if idl >= 5:
@@ -944,6 +952,16 @@ def _read_values_4(r) -> list:
 def _read_state(r) -> DevState:
     v = r.read_enum()
     return _STATES.get(v, v)
+
+
+def _config_1_from_info(i: AttributeInfo):
+    return T.AttributeConfig(
+        name=i.name, writable=int(i.writable), data_format=int(i.data_format), data_type=int(i.data_type),
+        max_dim_x=int(i.max_dim_x), max_dim_y=int(i.max_dim_y), description=str(i.description), label=str(i.label),
+        unit=str(i.unit), standard_unit=str(i.standard_unit), display_unit=str(i.display_unit), format=str(i.format),
+        min_value=str(i.min_value), max_value=str(i.max_value), min_alarm=str(i.min_alarm),
+        max_alarm=str(i.max_alarm), writable_attr_name=str(i.writable_attr_name),
+        extensions=[str(x) for x in i.extensions])
 
 
 def _config_3_from_5(c):

@@ -289,6 +289,24 @@ def test_set_attribute_config_event_properties(dev, ref):
     assert ref.get_attribute_config("double_scalar").events.ch_event.abs_change == old
 
 
+def test_set_plain_attribute_info_keeps_event_properties(dev, ref):
+    cfg = dev.get_attribute_config("short_scalar")
+    cfg.events.ch_event.abs_change = "3"
+    dev.set_attribute_config(cfg)
+    try:
+        plain = dev.get_attribute_config(["short_scalar"])[0]  # an AttributeInfo, as in PyTango
+        plain.label = "tc label"
+        dev.set_attribute_config(plain)
+        theirs = ref.get_attribute_config("short_scalar")
+        assert (theirs.label, theirs.events.ch_event.abs_change) == ("tc label", "3")
+    finally:
+        cfg.events.ch_event.abs_change = "Not specified"
+        cfg.label = "short_scalar"
+        dev.set_attribute_config(cfg)
+    theirs = ref.get_attribute_config("short_scalar")
+    assert (theirs.label, theirs.events.ch_event.abs_change) == ("short_scalar", "Not specified")
+
+
 def test_polling_like_pytango(dev, ref):
     dev.poll_attribute("short_scalar", 300)
     try:
