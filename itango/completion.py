@@ -47,6 +47,15 @@ __all__ = ["make_matcher", "complete_text", "MATCHER_ID", "ATTRIBUTE_METHODS", "
 MATCHER_ID = "itango.tango_names"
 #: longest a TAB waits for the start-up load (only while that load is still running)
 FIRST_TAB_WAIT = 0.5
+#: most completions one TAB returns (a menu longer than this is not read, and IPython's own
+#: processing grows with it); names come in sorted order, so typing one more character
+#: brings the rest
+MAX_COMPLETIONS = 200
+#: when at most this many devices match, TAB offers their whole names rather than the next
+#: name segment (segments are for big databases: sys/ -> sys/tg_test/ -> sys/tg_test/1)
+WHOLE_NAMES_UP_TO = 20
+#: aliases are offered for an empty fragment only when there are at most this many
+MAX_ALIASES_UNFILTERED = 50
 
 #: DeviceProxy methods whose first argument is an attribute name
 ATTRIBUTE_METHODS = frozenset({
@@ -275,12 +284,12 @@ def _complete_device(session: ShellSession, frag: str, klass: str | None,
         return
     tree: DeviceTree = inventory.class_tree(klass) if klass else inventory.tree
     n = 0
-    for text, kind, record in tree.complete(rest):
+    for text, kind, record in tree.complete(rest, WHOLE_NAMES_UP_TO):
         yield prefix + text, (_device_type(record) if kind == "device" else kind)
         n += 1
         if n >= limit:
             return
-    if "/" not in rest:
+    if "/" not in rest and (rest or len(inventory.aliases) <= MAX_ALIASES_UNFILTERED):
         for alias, record in inventory.aliases.items(rest):
             if klass is None or record.klass.lower() == klass.lower():
                 yield prefix + alias, "alias"
@@ -296,13 +305,16 @@ def _complete_attribute(session: ShellSession, frag: str, limit: int) -> Iterato
     if inventory is None:
         return
     parts = rest.split("/")
+    if len(parts) < 3:
+        for text, kind, record in inventory.tree.complete(rest, WHOLE_NAMES_UP_TO):
+            yield prefix + text + ("/" if kind == "device" else ""), (
+                _device_type(record) if kind == "device" else kind)
     if len(parts) == 1:
-        for alias, _ in inventory.attribute_aliases.items(rest):
-            yield prefix + alias, "attribute alias"
-        for alias, record in inventory.aliases.items(rest):
-            yield prefix + alias + "/", "alias"
-        for text, kind, _ in inventory.tree.complete(rest):
-            yield prefix + text, kind
+        if rest or len(inventory.aliases) + len(inventory.attribute_aliases) <= MAX_ALIASES_UNFILTERED:
+            for alias, _ in inventory.attribute_aliases.items(rest):
+                yield prefix + alias, "attribute alias"
+            for alias, record in inventory.aliases.items(rest):
+                yield prefix + alias + "/", "alias"
     elif len(parts) == 2:
         record = inventory.aliases.get(parts[0])
         if record is not None:
@@ -310,8 +322,6 @@ def _complete_attribute(session: ShellSession, frag: str, limit: int) -> Iterato
             for attr in _names_with_prefix(_device_members(
                     session, prefix + record.name, attributes=True), parts[1]):
                 yield f"{prefix}{alias}/{attr}", "attribute"
-        for text, kind, _ in inventory.tree.complete(rest):
-            yield prefix + text, kind
     elif len(parts) == 3:
         n = 0
         for text, kind, record in inventory.tree.complete(rest):
@@ -361,7 +371,7 @@ def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iter
             yield name, target.kind
 
 
-def complete_text(session: ShellSession, line: str, limit: int = 500) -> tuple[str, list[tuple[str, str]]] | None:
+def complete_text(session: ShellSession, line: str, limit: int = MAX_COMPLETIONS) -> tuple[str, list[tuple[str, str]]] | None:
     """Completions for the text before the cursor: ``(fragment, [(text, type), ...])`` or None
     when the cursor is not in a Tango name.  (The matcher and the benchmarks use this.)"""
     if session.first_load_pending():
@@ -386,7 +396,8 @@ def make_matcher(session: ShellSession) -> Any:
 
     @context_matcher(identifier=MATCHER_ID, priority=1.0)
     def tango_names_matcher(context: CompletionContext) -> SimpleMatcherResult:
-        found = complete_text(session, context.text_until_cursor, context.limit or 500)
+        found = complete_text(session, context.text_until_cursor,
+                              min(context.limit or MAX_COMPLETIONS, MAX_COMPLETIONS))
         if found is None:
             return {"completions": [], "suppress": False}
         fragment, pairs = found

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html as _html
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -688,8 +689,9 @@ _RENDERERS: list[tuple[str, Callable[..., str], Callable[[Any], str]]] = [
     ("EventData", event_data_text, event_data_html),
 ]
 
-# id(shell) -> list of (formatter, type, previous printer or None) to undo on unregister
-_INSTALLED: dict[int, list[tuple[Any, type, Any]]] = {}
+# shell -> list of (formatter, type, previous printer or None) to undo on unregister.  Weak keys:
+# a shell that is gone must not make a new shell (maybe at the same address) look registered.
+_INSTALLED: "weakref.WeakKeyDictionary[Any, list[tuple[Any, type, Any]]]" = weakref.WeakKeyDictionary()
 
 
 def _wants_color(ip: Any) -> bool:
@@ -730,7 +732,7 @@ def registered_types() -> dict[str, type]:
 
 def register(ip: Any) -> None:
     """Install the text/plain and text/html representations on shell ``ip`` (idempotent)."""
-    if id(ip) in _INSTALLED:
+    if ip in _INSTALLED:
         return
     formatters = ip.display_formatter.formatters
     plain, html = formatters["text/plain"], formatters["text/html"]
@@ -742,12 +744,12 @@ def register(ip: Any) -> None:
             continue
         undo.append((plain, cls, plain.for_type(cls, _pretty_printer(ip, text_render))))
         undo.append((html, cls, html.for_type(cls, _html_function(html_render))))
-    _INSTALLED[id(ip)] = undo
+    _INSTALLED[ip] = undo
 
 
 def unregister(ip: Any) -> None:
     """Remove what :func:`register` installed, restoring any printer that was there before."""
-    for formatter, cls, previous in reversed(_INSTALLED.pop(id(ip), [])):
+    for formatter, cls, previous in reversed(_INSTALLED.pop(ip, [])):
         if previous is None:
             try:
                 formatter.pop(cls)

@@ -48,6 +48,11 @@ def _matches(rx: re.Pattern[str] | None, *names: str) -> bool:
     return rx is None or any(n and rx.match(n) for n in names)
 
 
+def _shown_alias(alias: str) -> str:
+    """Aliases starting with "_" are private by convention (ITango hid them too)."""
+    return "" if alias.startswith("_") else alias
+
+
 def format_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces, with a dashed rule under the headers."""
     rows = [list(r) for r in rows]
@@ -111,8 +116,8 @@ class TangoMagics(Magics):
             words[0] = self._same_database(words[0], inventory)
         rx = name_filter(words[0] if words else "")
         records = inventory.all_devices if show_all else inventory.devices
-        rows = [(r.name, r.alias, r.server, r.klass, "yes" if r.exported else "no")
-                for r in records if _matches(rx, r.name, r.alias)]
+        rows = [(r.name, _shown_alias(r.alias), r.server, r.klass, "yes" if r.exported else "no")
+                for r in records if _matches(rx, r.name, _shown_alias(r.alias))]
         if not rows:
             if rx is None:
                 print(f"No devices in the database at {inventory.tango_host}.")

@@ -41,6 +41,7 @@ import socket
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -754,7 +755,8 @@ def _kernel_live_view(shell: Any, monitor: Monitor, device_filter: str | None,
 # the magic
 # --------------------------------------------------------------------------------------------
 
-_MONITORS: dict[int, Monitor] = {}
+# shell -> its Monitor (weak keys: a new shell never inherits a dead one's subscriptions)
+_MONITORS: "weakref.WeakKeyDictionary[Any, Monitor]" = weakref.WeakKeyDictionary()
 
 _OPTIONS = {"-a": "add", "--add": "add", "-d": "delete", "--delete": "delete",
             "-r": "remove-all", "--remove-all": "remove-all", "-l": "list", "--list": "list",
@@ -764,15 +766,15 @@ _OPTIONS = {"-a": "add", "--add": "add", "-d": "delete", "--delete": "delete",
 
 def get_monitor(shell: Any) -> Monitor:
     """The shell's monitor, created on first use."""
-    monitor = _MONITORS.get(id(shell))
+    monitor = _MONITORS.get(shell)
     if monitor is None:
-        monitor = _MONITORS[id(shell)] = Monitor()
+        monitor = _MONITORS[shell] = Monitor()
     return monitor
 
 
 def close_monitor(shell: Any) -> None:
     """Unsubscribe everything of this shell (extension unload / shell exit)."""
-    monitor = _MONITORS.pop(id(shell), None)
+    monitor = _MONITORS.pop(shell, None)
     if monitor is not None:
         monitor.close()
 

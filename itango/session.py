@@ -50,6 +50,8 @@ CORE_NAMES = (
 
 #: seconds a cell waits for the first load to finish (the load itself is bounded by timeouts)
 FIRST_LOAD_WAIT = 5.0
+#: seconds ``%load_ext itango`` waits for the device list before returning
+LOAD_EXT_WAIT = 3.0
 #: how long a failed load of another database (full TRL) is remembered
 OTHER_DB_RETRY = 10.0
 
@@ -147,9 +149,12 @@ class ShellSession:
             app.after_render.add_handler(first_render)
             self._unhook_render = lambda: app.after_render.remove_handler(first_render)
         else:
+            # %load_ext in a running shell: like ITango, names should be there when it returns,
+            # but a slow database may delay it only so long; the load then goes on behind
             self.ensure_core()
-            self.apply_pending()
             self._spawn_loader(warm_up=False)
+            self._first_load.wait(LOAD_EXT_WAIT)
+            self.apply_pending()
 
     def _spawn_loader(self, warm_up: bool) -> None:
         if self._loader is not None or self._closed:
@@ -194,6 +199,9 @@ class ShellSession:
                     pass  # TANGO_HOST not set: the load reports it
                 names = {n: getattr(tango_core, n) for n in CORE_NAMES if hasattr(tango_core, n)}
                 names["tango_core"] = tango_core
+                names["tango"] = tango_core  # ITango users type tango.DevState.ON ...
+                from .cache_functions import make_cache_functions
+                names.update(make_cache_functions(lambda: self.inventory))
                 names["Device"] = getattr(tango_core, "Device", names.get("DeviceProxy"))
                 names["Attribute"] = getattr(tango_core, "Attribute", names.get("AttributeProxy"))
                 self._queue(lambda: self._push(names))
@@ -294,11 +302,14 @@ class ShellSession:
             self.known_hosts.append(host)
 
     def _set_db(self, db: Any) -> None:
-        old = self._pushed.get("db")
-        if old is not None and self.shell.user_ns.get("db") is old:
-            self._drop({"db": old})
+        """Bind ``db`` and ``DB_NAME`` ("host:port", or "OFFLINE" as ITango said)."""
+        label = "OFFLINE" if isinstance(db, UnreachableDatabase) else (self.tango_host or "")
+        for name in ("db", "DB_NAME"):
+            old = self._pushed.get(name)
+            if old is not None and self.shell.user_ns.get(name) is old:
+                self._drop({name: old})
         self.db = db
-        self._push({"db": db})
+        self._push({"db": db, "DB_NAME": label})
 
     def _bind_classes(self, inventory: Inventory) -> None:
         """One constructor per device class; constructors of vanished classes go away."""
@@ -309,16 +320,17 @@ class ShellSession:
             self._drop({k: c for k, c in stale.items() if self.shell.user_ns.get(k) is c})
             for k in stale:
                 del self._constructors[k]
+        ns = self.shell.user_ns
         new = {}
-        for klass in sorted(wanted - set(self._constructors)):
-            ctor = DeviceClassConstructor(
-                klass, core.DeviceProxy,
-                lambda klass=klass: [r.name for r in (self.inventory.class_devices(klass)
-                                                      if self.inventory else [])
-                                     if not r.key.startswith("dserver/")])
-            new[klass] = ctor
-        for klass, ctor in new.items():
-            self._constructors[klass] = ctor
+        for klass in sorted(wanted):
+            ctor = self._constructors.get(klass)
+            if ctor is None:
+                ctor = self._constructors[klass] = DeviceClassConstructor(
+                    klass, core.DeviceProxy,
+                    lambda klass=klass: [r.name for r in (self.inventory.class_devices(klass)
+                                                          if self.inventory else [])])
+            if ns.get(klass) is not ctor:  # new, or deleted by the user since: (re)bind
+                new[klass] = ctor
         self._push(new)
 
     def lookup_name(self, name: str) -> Any:
