@@ -642,6 +642,173 @@ def test_mon_output_reaches_stdout_like_itangos_pager(ipython_shell):
             proxy.stop_poll_attribute("double_scalar")
 
 
+def test_empty_devfailed_is_shown_as_itango_does(ipython_shell):
+    # itango.py __exc_handler: a DevFailed without errors prints "Empty DevFailed".
+    result, out = run_stdout(ipython_shell, "raise DevFailed()")
+    assert not result.success
+    assert "Empty DevFailed" in out, out
+
+
+def test_html_of_a_device_that_is_not_exported(ipython_shell):
+    # display_deviceproxy_html falls back to the class from the database (__TangoDeviceInfo)
+    # when info() fails: the card still renders, with the device and its class.
+    result, out = run(ipython_shell, "compat_nx = Device('sys/access_control/1')")
+    assert result.success, out
+    text = _html(ipython_shell, ipython_shell.user_ns["compat_nx"])
+    assert "sys/access_control/1" in text and "TangoAccessControl" in text
+
+
+def test_switchdb_host_alone_means_port_10000(tango_host):
+    # itango.py __get_db: "switchdb homer" -> homer:10000 (nothing listens there on this machine).
+    with itango_shell_on(tango_host) as shell:
+        run(shell, "pass")
+        result, out = run(shell, "switchdb 127.0.0.1")
+        assert "127.0.0.1:10000" in out, out
+        result, out = run(shell, "db.get_db_port()")
+        assert result.result == tango_host.rpartition(":")[2], out
+
+
+# ---- the client API ITango itself calls (pytango-api.md §1), side by side with PyTango ----------------
+
+
+@pytest.fixture
+def on_pytango_db(tango_host: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """TANGO_HOST = the PyTango database for this test (a module fixture may have pointed it at
+    the C++ one); PyTango is always given full names, since it caches its default host."""
+    from tango_core.client import names
+
+    monkeypatch.setenv("TANGO_HOST", tango_host)
+    names.set_default_tango_host(None)
+    return tango_host
+
+
+def test_database_calls_itango_makes_answer_like_pytango(on_pytango_db):
+    # itango.py: Database(), Database(host, port as str), get_db_host/get_db_port (str, joined
+    # with "+"), command_inout("DbMySqlSelect", ...) -> [int32 array, list[str]] read as
+    # r[0][-2], r[0][-1], r[1]; get_class_for_device; get_class_property(k, n)[n]; get_info();
+    # arbitrary attributes (db._db_cache = ...).
+    pt = _pytango()
+    host, port = on_pytango_db.split(":")
+    ours, theirs = tango.Database(host, port), pt.Database(host, port)
+    assert (tango.Database().get_db_host(), tango.Database().get_db_port()) == (host, port)
+    assert ours.get_db_host() + ":" + ours.get_db_port() == theirs.get_db_host() + ":" + theirs.get_db_port()
+    for query in ("SELECT name, alias, server, class FROM device order by name",
+                  "SELECT name, alias FROM attribute_alias order by alias"):
+        r_ours, r_theirs = ours.command_inout("DbMySqlSelect", query), theirs.command_inout("DbMySqlSelect", query)
+        assert list(r_ours[0]) == list(r_theirs[0]) and list(r_ours[1]) == list(r_theirs[1])
+        assert (int(r_ours[0][-2]) * int(r_ours[0][-1])) == len(r_ours[1])
+    assert ours.get_class_for_device("sys/tg_test/1") == theirs.get_class_for_device("sys/tg_test/1")
+    for klass, name in (("TangoTest", "Description"), ("TangoTest", "__icon"), ("DataBase", "doc_url")):
+        assert list(ours.get_class_property(klass, name)[name]) == list(theirs.get_class_property(klass, name)[name])
+    assert ours.get_info() == theirs.get_info()
+    ours._db_cache = {"itango": "cache"}
+    assert ours._db_cache == {"itango": "cache"}
+
+
+def test_device_calls_itango_makes_answer_like_pytango(on_pytango_db):
+    # itango.py: info() -> dev_class/server_id/server_host/doc_url, dev_name(), alias() (may
+    # raise), get_device_db(), get_property(name)[name], get_attribute_list(), State(), Status().
+    pt = _pytango()
+    ours = tango.DeviceProxy("sys/tg_test/1")
+    theirs = pt.DeviceProxy(f"tango://{on_pytango_db}/sys/tg_test/1")
+    oi, ti = ours.info(), theirs.info()
+    for field in ("dev_class", "server_id", "server_host", "doc_url"):
+        assert getattr(oi, field) == getattr(ti, field), field
+    assert ours.dev_name() == theirs.dev_name()
+
+    def alias(proxy: Any, failure: type) -> Any:
+        try:
+            return proxy.alias()
+        except failure as exc:
+            return ("raised", exc.args[0].reason)
+
+    assert alias(ours, tango.DevFailed) == alias(theirs, pt.DevFailed)
+    assert ours.get_device_db().get_db_port() == theirs.get_device_db().get_db_port()
+    assert list(ours.get_property("__icon")["__icon"]) == list(theirs.get_property("__icon")["__icon"])
+    assert sorted(ours.get_attribute_list()) == sorted(theirs.get_attribute_list())
+    assert ours.State() == theirs.State() == tango.DevState.RUNNING
+    assert ours.Status() == theirs.Status()
+
+
+def test_devfailed_from_an_error_sequence_prints_like_pytango(on_pytango_db):
+    # itango.py %mon -i: print(str(tango.DevFailed(*e.errors))) for an error event.  Compared
+    # with PyTango's text except origins written by the client library itself (cppTango puts its
+    # C++ signature and source line there: "virtual ... DeviceProxy.cpp:4654").
+    pt = _pytango()
+    with pytest.raises(tango.DevFailed) as ours:
+        tango.DeviceProxy("sys/tg_test/1").read_attribute("no_such_attr")
+    with pytest.raises(pt.DevFailed) as theirs:
+        pt.DeviceProxy(f"tango://{on_pytango_db}/sys/tg_test/1").read_attribute("no_such_attr")
+    rebuilt_ours = tango.DevFailed(*ours.value.args)
+    rebuilt_theirs = pt.DevFailed(*theirs.value.args)
+    client_origin = re.compile(r"origin = (virtual .*DeviceProxy\.cpp:\d+\)|DeviceProxy::read_attribute\(\))")
+    assert client_origin.sub("origin = <client>", str(rebuilt_ours)) == \
+        client_origin.sub("origin = <client>", str(rebuilt_theirs))
+    assert [(e.reason, e.desc) for e in rebuilt_ours.args] == [(e.reason, e.desc) for e in rebuilt_theirs.args]
+
+
+def test_device_attribute_fields_itangos_html_reads(on_pytango_db):
+    # display_deviceattribute_html: name type data_format has_failed get_err_stack()
+    # r_dimension/w_dimension .dim_x/.dim_y w_value quality value time.todatetime(); quality is a
+    # hashable key of the AttrQuality table and data_format compares to AttrDataFormat.SCALAR.
+    import datetime
+
+    da = tango.DeviceProxy("sys/tg_test/1").read_attribute("double_scalar")
+    table = {tango.AttrQuality.ATTR_VALID: "green", tango.AttrQuality.ATTR_INVALID: "grey", None: "?"}
+    assert table[da.quality] == "green" and str(da.quality) == "ATTR_VALID"
+    assert da.data_format == tango.AttrDataFormat.SCALAR
+    assert (da.name, str(da.type), da.has_failed, list(da.get_err_stack())) == \
+        ("double_scalar", "DevDouble", False, [])
+    assert (da.r_dimension.dim_x, da.r_dimension.dim_y, da.w_dimension.dim_x, da.w_dimension.dim_y) == (1, 0, 1, 0)
+    assert isinstance(da.value, float) and isinstance(da.w_value, float)
+    assert isinstance(da.time.todatetime(), datetime.datetime)
+
+
+def test_event_logger_contract_itango_relies_on(private_host):
+    # itango.py mon -a: d.subscribe_event(attr, EventType.CHANGE_EVENT, model, []) -- the old
+    # "filters" signature, with an object that has push_event() and no __call__ -- and
+    # eventlogger.py's use of the EventData: attr_name "tango://host:port/dev/attr", new
+    # attributes written on it (host, dev_name, s_attr_name), err, attr_value.value,
+    # str(attr_value.quality), attr_value.time.strftime(), reception_date.strftime().
+    import threading
+    import warnings
+
+    ensure_polled(f"tango://{private_host}/sys/tg_test/1", "double_scalar")
+
+    class Logger:
+        def __init__(self) -> None:
+            self.rows: list[tuple] = []
+            self.got = threading.Event()
+
+        def push_event(self, evt: Any) -> None:
+            dev, _, attr = evt.attr_name.rpartition("/")
+            evt.host, _, evt.dev_name = dev[len("tango://"):].partition("/")
+            evt.s_attr_name = attr
+            if evt.err:
+                self.rows.append(("error", evt.errors[0].reason, evt.reception_date.strftime("%H:%M:%S.%f")))
+            else:
+                self.rows.append((evt.host, evt.dev_name, evt.s_attr_name, str(evt.attr_value.value),
+                                  str(evt.attr_value.quality), evt.attr_value.time.strftime("%H:%M:%S.%f")))
+            self.got.set()
+
+    logger = Logger()
+    proxy = tango.DeviceProxy(f"tango://{private_host}/sys/tg_test/1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        event_id = proxy.subscribe_event("double_scalar", tango.EventType.CHANGE_EVENT, logger, [])
+    try:
+        assert isinstance(event_id, int)
+        assert logger.got.wait(10), "no event pushed"
+        host, dev, attr, value, quality, stamp = logger.rows[0]
+        assert (host, dev, attr, quality) == (private_host, "sys/tg_test/1", "double_scalar", "ATTR_VALID")
+        float(value)
+        assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{6}", stamp)
+    finally:
+        proxy.unsubscribe_event(event_id)
+    with pytest.raises(KeyError):
+        proxy.unsubscribe_event(event_id)
+
+
 # ==================================================================================================
 # Part 3: the 13 ITango 0.3.0 defects of itango-ecosystem.md §1b must not be ours
 # ==================================================================================================
