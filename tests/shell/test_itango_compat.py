@@ -668,6 +668,49 @@ def test_switchdb_host_alone_means_port_10000(tango_host):
         assert result.result == tango_host.rpartition(":")[2], out
 
 
+def test_shell_without_a_reachable_database(tango_host):
+    # itango.py __get_db: no database -> "Could not access any Database ..." once, DB_NAME =
+    # "OFFLINE", and the listings say there is no database instead of failing obscurely.  Full
+    # names keep working, and %switchdb reaches a live database.
+    from IPython.utils.capture import capture_output
+
+    from peers import free_port
+
+    dead = f"127.0.0.1:{free_port()}"
+    with capture_output() as captured:
+        context = itango_shell_on(dead, restore_host=tango_host)
+        shell = context.__enter__()
+    try:
+        assert dead in captured.stdout + captured.stderr
+        result, out = run(shell, "DB_NAME")
+        assert result.result == "OFFLINE", out
+        result, out = run(shell, "lsdev")
+        assert not result.success and dead in out and "Traceback" not in out, out
+        result, out = run(shell, f"Device('tango://{tango_host}/sys/tg_test/1').State()")
+        assert result.result == tango.DevState.RUNNING, out
+        result, out = run(shell, f"switchdb {tango_host}")
+        assert result.success, out
+        result, out = run_stdout(shell, "lsdev")
+        assert result.success and "sys/tg_test/1" in out, out
+    finally:
+        context.__exit__(None, None, None)
+
+
+def test_attribute_completion_of_a_device_that_is_down_is_quick_and_quiet(ipython_shell):
+    # itango.py __AttributeProxy_completer swallows "device is not online": TAB must neither
+    # raise, print, nor hang on a device whose server is not running.
+    import time
+
+    from IPython.utils.capture import capture_output
+
+    start = time.monotonic()
+    with capture_output() as captured:
+        matches = legacy_matches(ipython_shell, 'AttributeProxy("sys/access_control/1/')
+    assert time.monotonic() - start < 3.0
+    assert captured.stdout == "" and captured.stderr == ""
+    assert all(m.lower().startswith("sys/access_control/1/") for m in matches), matches
+
+
 # ---- the client API ITango itself calls (pytango-api.md §1), side by side with PyTango ----------------
 
 
