@@ -34,6 +34,7 @@ _export("tango_core.client.attribute_proxy", "AttributeProxy", "get_attribute_pr
 _export("tango_core.client.device_attribute", "DeviceAttribute")
 _export("tango_core.client.device_data", "DeviceData")
 _export("tango_core.client.connection", "Connection")
+_export("tango_core.client.asynch", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent")
 _export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
         "DbServerInfo", "DbData", "DbDevInfos", "DbDevExportInfos", "DbDevImportInfos")
 _export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",

@@ -90,6 +90,18 @@ class AttributeProxy:
     def stop_poll(self) -> None:
         self._dev.stop_poll_attribute(self._name)
 
+    def read_asynch(self, cb=None, extract_as: ExtractAs = ExtractAs.Numpy):
+        return self._dev.read_attribute_asynch(self._name, cb, extract_as)
+
+    def read_reply(self, idx: int, timeout: int | None = None, extract_as: ExtractAs = ExtractAs.Numpy):
+        return self._dev.read_attribute_reply(idx, timeout, extract_as)
+
+    def write_asynch(self, value: Any, cb=None):
+        return self._dev.write_attribute_asynch(self._name, value, cb)
+
+    def write_reply(self, idx: int, timeout: int | None = None) -> None:
+        self._dev.write_attribute_reply(idx, timeout)
+
     # -- delegations without the name -----------------------------------------------------------
     def state(self, **kw):
         return self._dev.state(**kw)

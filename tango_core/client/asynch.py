@@ -1,0 +1,169 @@
+"""Asynchronous calls of a DeviceProxy: PyTango's polling and callback models.
+
+``dev.command_inout_asynch("Cmd", arg)`` returns a request id at once; the call runs on a small
+shared thread pool and ``dev.command_inout_reply(id, timeout_ms)`` collects its result (or
+raises its DevFailed). With a callback instead, the callback receives a ``CmdDoneEvent`` /
+``AttrReadEvent`` / ``AttrWrittenEvent`` when the reply is in (objects with ``cmd_ended`` /
+``attr_read`` / ``attr_written`` methods are accepted too, like PyTango).
+
+Errors follow PyTango: ``AsynReplyNotArrived`` (API_AsynReplyNotArrived) while a reply is not in,
+``AsynCall`` (API_BadAsynPollId) for an unknown id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, Callable
+
+from tango_core.client.info import PrintableStruct
+from tango_core.idl.enums import ErrSeverity, asyn_req_type
+from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed
+
+__all__ = ["AsynchCalls", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tango-asynch")
+        return _pool
+
+
+class _DoneEvent(PrintableStruct):
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __init__(self, device, errors) -> None:
+        self.device = device
+        self.err = bool(errors)
+        self.errors = tuple(errors)
+        self.ext = None
+
+
+class CmdDoneEvent(_DoneEvent):
+    """What a command_inout_asynch callback receives."""
+
+    def __init__(self, device, cmd_name: str, argout: Any, errors=()) -> None:
+        super().__init__(device, errors)
+        self.cmd_name = cmd_name
+        self.argout = argout
+        self.argout_raw = None
+
+
+class AttrReadEvent(_DoneEvent):
+    """What a read_attribute(s)_asynch callback receives (``argout``: list of DeviceAttribute)."""
+
+    def __init__(self, device, attr_names: list[str], argout: Any, errors=()) -> None:
+        super().__init__(device, errors)
+        self.attr_names = list(attr_names)
+        self.argout = argout
+
+
+class AttrWrittenEvent(_DoneEvent):
+    """What a write_attribute(s)_asynch callback receives."""
+
+    def __init__(self, device, attr_names: list[str], errors=()) -> None:
+        super().__init__(device, errors)
+        self.attr_names = list(attr_names)
+
+
+def _deliver(callback, method: str, event) -> None:
+    target = getattr(callback, method, None)
+    (target if callable(target) else callback)(event)
+
+
+class AsynchCalls:
+    """The asynchronous requests of one proxy."""
+
+    def __init__(self, proxy) -> None:
+        self._proxy = proxy
+        self._ids = itertools.count(1)
+        self._polled: dict[int, Future | None] = {}  # None: cancelled
+        self._callbacks: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, call: Callable[[], Any], callback=None, make_event=None, method: str = "") -> int | None:
+        """Run ``call`` in the pool; polling model (id returned) or callback model (None)."""
+        if callback is None:
+            future = _executor().submit(call)
+            with self._lock:
+                req_id = next(self._ids)
+                self._polled[req_id] = future
+            return req_id
+
+        def run() -> None:  # the call, then the callback, both in the worker
+            try:
+                result, errors = call(), ()
+            except DevFailed as exc:
+                result, errors = None, exc.args
+            except Exception as exc:  # noqa: BLE001 - reported to the callback, as PyTango does
+                result = None
+                errors = (DevError("API_AsynchCallFailed", repr(exc), "DeviceProxy::asynch", ErrSeverity.ERR),)
+            _deliver(callback, method, make_event(result, errors))
+
+        with self._lock:
+            future = _executor().submit(run)
+            self._callbacks.add(future)
+        future.add_done_callback(self._forget_callback)
+        return None
+
+    def _forget_callback(self, future: Future) -> None:
+        with self._lock:
+            self._callbacks.discard(future)
+
+    def reply(self, req_id: int, timeout_ms: int | None = None):
+        """Result of a polled request; ``timeout_ms`` None: don't wait, 0: wait for it, else wait that long."""
+        with self._lock:
+            if req_id not in self._polled:
+                raise AsynCall(DevError("API_BadAsynPollId",
+                                        f"Failed to find a asynchronous polling request with id = {req_id}",
+                                        "DeviceProxy::asynch_reply()", ErrSeverity.ERR))
+            future = self._polled[req_id]
+        if future is not None and timeout_ms is not None:
+            wait([future], timeout=None if timeout_ms == 0 else timeout_ms / 1000.0)
+        if future is None or not future.done():
+            if future is None:
+                with self._lock:
+                    self._polled.pop(req_id, None)
+            raise AsynReplyNotArrived(DevError(
+                "API_AsynReplyNotArrived",
+                f"Device {self._proxy.dev_name()}: Reply for asynchronous call (id = {req_id}) is not yet arrived",
+                "DeviceProxy::asynch_reply()", ErrSeverity.ERR))
+        with self._lock:
+            self._polled.pop(req_id, None)
+        return future.result()  # raises the call's DevFailed
+
+    def cancel(self, req_id: int) -> None:
+        with self._lock:
+            if req_id not in self._polled:
+                raise AsynCall(DevError("API_BadAsynPollId",
+                                        f"Failed to find a asynchronous polling request with id = {req_id}",
+                                        "DeviceProxy::cancel_asynch_request()", ErrSeverity.ERR))
+            self._polled[req_id] = None
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            self._polled.clear()
+
+    def pending(self, req_type: int = asyn_req_type.ALL_ASYNCH) -> int:
+        with self._lock:
+            polled = sum(1 for f in self._polled.values() if f is not None and not f.done())
+            callbacks = len(self._callbacks)
+        if req_type == asyn_req_type.POLLING:
+            return polled
+        if req_type == asyn_req_type.CALLBACK:
+            return callbacks
+        return polled + callbacks
+
+    def wait_callbacks(self, timeout_ms: int | None = None) -> None:
+        """``get_asynch_replies``: wait until pending callbacks have run (0/None: as long as needed)."""
+        with self._lock:
+            pending = list(self._callbacks)
+        if pending:
+            wait(pending, timeout=None if not timeout_ms else timeout_ms / 1000.0)
