@@ -13,8 +13,9 @@ Errors follow PyTango: ``AsynReplyNotArrived`` (API_AsynReplyNotArrived) while a
 from __future__ import annotations
 
 import itertools
+import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from typing import Any, Callable
 
 from tango_core.client.info import PrintableStruct
@@ -23,16 +24,43 @@ from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFa
 
 __all__ = ["AsynchCalls", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+class _DaemonPool:
+    """A few daemon worker threads (a ThreadPoolExecutor's workers are not daemons: a call left
+    running at exit would keep the interpreter -- and the user's shell -- from quitting)."""
+
+    def __init__(self, workers: int = 8) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers = workers
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        future: Future = Future()
+        with self._lock:
+            if self._started < self._workers:
+                self._started += 1
+                threading.Thread(target=self._work, name=f"tango-asynch-{self._started}", daemon=True).start()
+        self._queue.put((future, fn))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, fn = self._queue.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn()
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever collects the reply
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tango-asynch")
-        return _pool
+_pool = _DaemonPool()
+
+
+def _executor() -> _DaemonPool:
+    return _pool
 
 
 class _DoneEvent(PrintableStruct):
