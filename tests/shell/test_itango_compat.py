@@ -852,6 +852,51 @@ def test_event_logger_contract_itango_relies_on(private_host):
         proxy.unsubscribe_event(event_id)
 
 
+# ---- upgrading from ITango 0.3.0: what it left on users' disks and their muscle memory ---------------
+
+
+def test_an_itango_0_3_profile_keeps_working(tango_host, tmp_path):
+    # ITango's install.py wrote ~/.ipython/profile_tango/ipython_config.py whose "protected block"
+    # imports itango and calls itango.load_config(get_config()); its "tango" kernelspec starts
+    # ipykernel with --profile tango.  Both keep working after the upgrade (same distribution
+    # name), so `ipython --profile=tango` is an itango shell.
+    import subprocess
+    import sys
+
+    profile = tmp_path / "ipython" / "profile_tango"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text(
+        "# the block ITango 0.3.0's install.py writes (semantics, not its text)\n"
+        "import itango\n"
+        "itango.load_config(get_config())\n", encoding="utf-8")
+    env = dict(os.environ, HOME=str(tmp_path), IPYTHONDIR=str(tmp_path / "ipython"),
+               TANGO_HOST=tango_host)
+    proc = subprocess.run([sys.executable, "-m", "IPython", "--profile=tango", "--simple-prompt",
+                           "-c", "print('itango-ok', type(db).__name__, Device('sys/tg_test/1').state())"],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert "itango-ok Database RUNNING" in proc.stdout, proc.stdout + proc.stderr
+    assert "Error" not in proc.stderr, proc.stderr
+
+
+def test_itango_module_keeps_itangos_entry_points():
+    # ITango's console/GUI scripts are itango:run and itango:run_qt; its __all__ also has
+    # load_config, load_ipython_extension and unload_ipython_extension.
+    import itango
+
+    for name in ("run", "run_qt", "load_config", "load_ipython_extension", "unload_ipython_extension"):
+        assert callable(getattr(itango, name, None)), name
+
+
+def test_itango_console_scripts_keep_their_names():
+    # ITango 0.3.0 installs itango and itango3 (console) and itango-qt and itango3-qt (GUI).
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    scripts = {**project.get("scripts", {}), **project.get("gui-scripts", {})}
+    assert {"itango", "itango3", "itango-qt", "itango3-qt"} <= set(scripts), sorted(scripts)
+
+
 # ==================================================================================================
 # Part 3: the 13 ITango 0.3.0 defects of itango-ecosystem.md §1b must not be ours
 # ==================================================================================================
