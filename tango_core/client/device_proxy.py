@@ -813,6 +813,31 @@ class DeviceProxy(Connection):
     def get_command_poll_period(self, cmd_name: str) -> int:
         return self._poll_period("command", cmd_name)
 
+    # ------------------------------------------------------------------ logging (through the admin device)
+    def get_logging_level(self) -> int:
+        return int(self.get_admin_proxy().command_inout("GetLoggingLevel", [self.dev_name()])[0][0])
+
+    def set_logging_level(self, level: int) -> None:
+        self.get_admin_proxy().command_inout("SetLoggingLevel", [[int(level)], [self.dev_name()]])
+
+    def get_logging_target(self) -> list[str]:
+        return list(self.get_admin_proxy().command_inout("GetLoggingTarget", self.dev_name()))
+
+    def add_logging_target(self, target_type_target_name: str) -> None:
+        """Add a target such as ``"file::/tmp/dev.log"`` or ``"device::tmp/log/1"``."""
+        self.get_admin_proxy().command_inout("AddLoggingTarget", [self.dev_name(), target_type_target_name])
+
+    def remove_logging_target(self, target_type_target_name: str) -> None:
+        self.get_admin_proxy().command_inout("RemoveLoggingTarget", [self.dev_name(), target_type_target_name])
+
+    # ------------------------------------------------------------------ attribute configuration cache
+    def invalidate_attribute_config_cache(self, attr_name: str | None = None) -> None:
+        """Forget cached attribute configurations (all, or one), e.g. after another client changed them."""
+        if attr_name is None:
+            self._attr_cfg.clear()
+        else:
+            self._attr_cfg.pop(attr_name.lower(), None)
+
     # ------------------------------------------------------------------ locking (through the admin device)
     def lock(self, lock_validity: int = 10) -> None:
         """Lock the device for this process (cppTango: LockDevice, then ReLockDevices in the background)."""

@@ -390,6 +390,20 @@ def test_restart_of_tangotest_mid_session(dev, tangotest):
     assert dev.read_attribute("long_scalar").name == "long_scalar"
 
 
+def test_logging_level_and_targets(dev, ref, tmp_path):
+    assert dev.get_logging_level() == ref.get_logging_level()
+    dev.set_logging_level(4)
+    try:
+        assert ref.get_logging_level() == 4 == dev.get_logging_level()
+        target = f"file::{tmp_path}/tangotest.log"
+        dev.add_logging_target(target)
+        assert target in ref.get_logging_target() and dev.get_logging_target() == list(ref.get_logging_target())
+        dev.remove_logging_target(target)
+        assert target not in ref.get_logging_target()
+    finally:
+        dev.set_logging_level(0)
+
+
 def test_lock_keeps_other_clients_out(dev, ref):
     from tango_core.client.info import LockerInfo
 
