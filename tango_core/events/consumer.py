@@ -376,14 +376,21 @@ class EventConsumer:
     def _connect(self, kind: str, endpoint: str, wait: float = 2.0) -> None:
         def op():
             cnt = self._endpoints[kind]
-            if cnt[endpoint] == 0:
+            new = cnt[endpoint] == 0
+            if new:
                 self._sock(kind).connect(endpoint)
             cnt[endpoint] += 1
-        self._in_receiver(op)
+            return new
+        if not self._in_receiver(op):
+            return
         deadline = time.monotonic() + wait
         with self._up_cond:      # not fatal if it does not come up: ZMQ keeps reconnecting
             while endpoint not in self._up[kind] and time.monotonic() < deadline:
                 self._up_cond.wait(max(0.0, deadline - time.monotonic()))
+        if kind == "ev":
+            # the socket's filters are sent right after the handshake: let the publisher apply
+            # them (see _subscribe_filter) before a caller triggers a push
+            time.sleep(SUBSCRIPTION_SETTLE)
 
     def _on_monitor(self, kind: str) -> None:
         from zmq.utils.monitor import recv_monitor_message

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -454,3 +455,23 @@ def test_async_def_callback_runs_on_the_subscribing_event_loop(event_nodb):
 
     first = asyncio.run(main())
     assert first.event_reason == EventReason.SubSuccess
+
+
+@pytest.mark.slow
+def test_no_db_server_restarted_on_the_same_port_events_resume(peer_factory, collector, fast_keepalive):
+    server = Path(__file__).resolve().parents[1] / "servers" / "event_server.py"
+    peer = peer_factory.pytango_server(server, "evn", nodb=True, device_class="EventDevice",
+                                       device_names=["test/evn/1"])
+    dev = DeviceProxy(peer.device)
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    dev.PushChange(1.5)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 1.5 for e in evs[1:]))
+    peer.kill()
+    evs = collector.wait_for(lambda evs: any(e.err for e in evs), timeout=25)
+    assert next(e for e in evs if e.err).errors[0].reason == "API_EventTimeout"
+    peer.restart()
+    n = len(collector.events)
+    collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
+                                       for e in evs[n:]), timeout=30)
+    dev.PushChange(2.5)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 2.5 for e in evs[n:]), timeout=15)
