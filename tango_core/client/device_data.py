@@ -299,13 +299,20 @@ class DeviceData:
         return command_result(self._type, self._value, extract_as)
 
     def get_type(self) -> CmdArgType:
+        if self._value is None and self._type == T.DevVoid:
+            from tango_core.idl.errors import WrongData
+            raise WrongData(DevError("API_EmptyDeviceData", "Cannot extract, no data in DeviceData object",
+                                     "DeviceData::get_type()", ErrSeverity.ERR))
         return self._type
 
     def is_empty(self) -> bool:
         return self._value is None
 
-    def __repr__(self) -> str:
-        return f"DeviceData(type={self._type!r}, value={self._value!r})"
+    def __repr__(self) -> str:  # PyTango's forms
+        return "DeviceData()"
+
+    def __str__(self) -> str:
+        return "DeviceData[\n\n]"
 
     @classmethod
     def _wrap(cls, data_type: int, value: Any) -> "DeviceData":
