@@ -433,3 +433,19 @@ def test_device_not_defined_and_not_exported(tango_host, tangotest):
         d.state()
     assert "API_DeviceNotExported" in reasons(info.value)
     assert re.search("is not exported", info.value.args[0].desc)
+
+
+def test_device_data_like_pytango(dev, ref):
+    from tango_core import DeviceData, WrongData
+
+    dd = DeviceData()
+    assert dd.is_empty() and repr(dd) == repr(tango.DeviceData()) and str(dd) == str(tango.DeviceData())
+    with pytest.raises(WrongData):
+        dd.get_type()
+    dd.insert(CmdArgType.DevLong, 5)
+    assert dev.command_inout("DevLong", dd) == 5
+    raw = dev.command_inout_raw("DevVarDoubleArray", [1.5, 2.5])
+    theirs = ref.command_inout_raw("DevVarDoubleArray", [1.5, 2.5])
+    assert raw.get_type() == theirs.get_type() == CmdArgType.DevVarDoubleArray
+    assert raw.extract().tolist() == theirs.extract().tolist() == [1.5, 2.5]
+    assert raw.extract(tango.ExtractAs.List) == [1.5, 2.5]
