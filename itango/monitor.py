@@ -856,11 +856,15 @@ def _shell_wants_color(shell: Any) -> bool:
 
 
 def _show(shell: Any, view: Any) -> None:
-    """Publish a view through *this* shell's formatters (text in a terminal, HTML in a kernel),
-    without an ``Out[n]`` entry."""
+    """Show a view without an ``Out[n]`` entry: in a kernel, published with its HTML form for
+    the frontend; in a terminal, printed on stdout (where ITango's pager put it too, so that
+    ``capture_output().stdout`` sees it as with ITango)."""
     view.color = _shell_wants_color(shell)
-    data, metadata = shell.display_formatter.format(view)
-    shell.display_pub.publish(data=data, metadata=metadata)
+    if _in_kernel(shell):
+        data, metadata = shell.display_formatter.format(view)
+        shell.display_pub.publish(data=data, metadata=metadata)
+    else:
+        print(view.text(view.color))
 
 
 def mon_magic(shell: Any, line: str) -> None:
