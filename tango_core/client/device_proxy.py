@@ -58,6 +58,8 @@ _ERR = ErrSeverity.ERR
 _STATES = DevState.values
 _CMD_TYPES = CmdArgType.values
 _ALL_ATTRIBUTES_3 = "All attributes_3"
+_COMPLETION_TIMEOUT_MS = 500  # TAB completion must not hang on a dead or blocked device
+_COMPLETION_CACHE_S = 5.0     # how long completion reuses the lists it fetched
 
 
 def _check_green(kwargs: dict) -> None:
@@ -272,16 +274,19 @@ class DeviceProxy(Connection):
             self._cmd_query_cache[key] = info
         return info
 
-    def command_list_query(self) -> list[CommandInfo]:
+    def command_list_query(self, _timeout_ms: int | None = None) -> list[CommandInfo]:
         if self.get_idl_version() >= 2:
-            raws = self._invoke("command_list_query_2", None, lambda r: r.read_seq(T.DevCmdInfo_2.read, 24))
+            raws = self._invoke("command_list_query_2", None, lambda r: r.read_seq(T.DevCmdInfo_2.read, 24),
+                                timeout_ms=_timeout_ms)
         else:
-            raws = self._invoke("command_list_query", None, lambda r: r.read_seq(T.DevCmdInfo.read, 24))
+            raws = self._invoke("command_list_query", None, lambda r: r.read_seq(T.DevCmdInfo.read, 24),
+                                timeout_ms=_timeout_ms)
         infos = [command_info_from_idl(x) for x in raws]
         cache = self._cmd_query_cache
         for i in infos:
             cache[i.cmd_name.lower()] = i
         self.__dict__["_cmd_names"] = {i.cmd_name.lower(): i.cmd_name for i in infos}
+        self.__dict__["_cmd_names_at"] = time.monotonic()
         return infos
 
     def get_command_list(self) -> list[str]:
@@ -369,16 +374,19 @@ class DeviceProxy(Connection):
         return DeviceData._wrap(info.out_type if t is None else t, value)
 
     # ------------------------------------------------------------------ attribute configuration
-    def _read_configs(self, names: Sequence[str]) -> list[AttributeInfoEx]:
+    def _read_configs(self, names: Sequence[str], timeout_ms: int | None = None) -> list[AttributeInfoEx]:
         def write(w):
             w.write_string_seq(names)
         idl = self.get_idl_version()
         if idl >= 5:
-            raws = self._invoke("get_attribute_config_5", write, T.AttributeConfig_5.read_list)
+            raws = self._invoke("get_attribute_config_5", write, T.AttributeConfig_5.read_list,
+                                timeout_ms=timeout_ms)
         elif idl >= 3:
-            raws = self._invoke("get_attribute_config_3", write, lambda r: r.read_seq(T.AttributeConfig_3.read, 64))
+            raws = self._invoke("get_attribute_config_3", write, lambda r: r.read_seq(T.AttributeConfig_3.read, 64),
+                                timeout_ms=timeout_ms)
         else:
-            raws = self._invoke("get_attribute_config_2", write, lambda r: r.read_seq(T.AttributeConfig_2.read, 64))
+            raws = self._invoke("get_attribute_config_2", write, lambda r: r.read_seq(T.AttributeConfig_2.read, 64),
+                                timeout_ms=timeout_ms)
         infos = [attribute_info_ex_from_idl(x) for x in raws]
         cache = self._attr_cfg
         for i in infos:
@@ -395,9 +403,10 @@ class DeviceProxy(Connection):
     def attribute_query(self, name: str) -> AttributeInfoEx:
         return self._read_configs([name])[0]
 
-    def attribute_list_query_ex(self) -> list[AttributeInfoEx]:
-        infos = self._read_configs([_ALL_ATTRIBUTES_3])
+    def attribute_list_query_ex(self, _timeout_ms: int | None = None) -> list[AttributeInfoEx]:
+        infos = self._read_configs([_ALL_ATTRIBUTES_3], _timeout_ms)
         self.__dict__["_attr_names"] = {i.name.lower(): i.name for i in infos}
+        self.__dict__["_attr_names_at"] = time.monotonic()
         return infos
 
     def attribute_list_query(self) -> list[AttributeInfo]:
@@ -1033,22 +1042,32 @@ class DeviceProxy(Connection):
     def __contains__(self, key: str) -> bool:
         return key.lower() in self._attribute_names()
 
+    def _completion_names(self, kind: str) -> list[str]:
+        """Command or attribute names for TAB completion: fresh enough from the cache, else fetched
+        with a short timeout; never an error (a dead device completes to nothing)."""
+        d = self.__dict__
+        names, at = d.get(f"_{kind}_names"), d.get(f"_{kind}_names_at", 0.0)
+        if names is None or time.monotonic() - at > _COMPLETION_CACHE_S:
+            try:
+                if kind == "cmd":
+                    self.command_list_query(_COMPLETION_TIMEOUT_MS)
+                else:
+                    self.attribute_list_query_ex(_COMPLETION_TIMEOUT_MS)
+                names = d.get(f"_{kind}_names")
+            except Exception:  # noqa: BLE001 - completion must never fail
+                pass
+        return list(names.values()) if names else []
+
     def __dir__(self):
         names = set(super().__dir__())
-        for getter in (self.get_command_list, self.get_attribute_list):
-            try:
-                found = getter()
-            except Exception:
-                continue
+        for kind in ("cmd", "attr"):
+            found = self._completion_names(kind)
             names.update(found)
             names.update(n.lower() for n in found)
         return sorted(names)
 
     def _ipython_key_completions_(self) -> list[str]:
-        try:
-            return self.get_attribute_list()
-        except Exception:
-            return []
+        return self._completion_names("attr")
 
     def __reduce__(self):
         return (DeviceProxy, (self.dev_name(),))

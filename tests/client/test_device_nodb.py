@@ -372,3 +372,24 @@ def test_timeout_like_pytango(names):
     assert dev.get_timeout_millis() == 300
     time.sleep(1.0)  # let the server finish the sleeps
     assert dev.state() == DevState.ON  # the proxy is still usable
+
+
+def test_completion_does_not_hang_on_a_blocked_device(names):
+    """dir()/key completion on a device busy in a long command: answer quickly, maybe without names."""
+    import threading
+
+    busy = DeviceProxy(names)
+    busy.set_timeout_millis(5000)
+    worker = threading.Thread(target=lambda: busy.Sleep(2.0))
+    worker.start()
+    try:
+        time.sleep(0.2)
+        fresh = DeviceProxy(names)  # no cached lists
+        t0 = time.monotonic()
+        listing = dir(fresh)
+        keys = fresh._ipython_key_completions_()
+        assert time.monotonic() - t0 < 1.8
+        assert "read_attribute" in listing and isinstance(keys, list)
+    finally:
+        worker.join()
+    assert "double_rw" in dir(fresh) and "double_rw" in fresh._ipython_key_completions_()
