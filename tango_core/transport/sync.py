@@ -156,13 +156,18 @@ class GIOPConnection:
         """Drop the TCP connection (politely, with CloseConnection); the next call reconnects."""
         with self._state_lock:
             link = self._link
-        if link is not None:
+        if link is None:
+            return
+        # never in the middle of another thread's message: take the send lock (briefly)
+        if self._send_lock.acquire(timeout=1.0):
             try:
                 version = (1, 2) if link.used_12 else (1, 0)
-                link.sock.sendall(build_close_connection(version=version))
+                link.sock.send(build_close_connection(version=version))
             except OSError:
                 pass
-            self._kill(link, "connection closed by the client", retryable=False)
+            finally:
+                self._send_lock.release()
+        self._kill(link, "connection closed by the client", retryable=False)
 
     @property
     def connected(self) -> bool:
