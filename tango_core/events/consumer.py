@@ -346,6 +346,9 @@ class EventConsumer:
     def _in_receiver(self, fn: Callable[[], Any]) -> Any:
         if threading.current_thread() is self._recv_thread:
             return fn()
+        if self._stop.is_set():
+            raise EventSystemFailed(_err("API_EventSystemFailed", "The event consumer is closed",
+                                         "EventConsumer"))
         done = threading.Event()
         box: list = [None, None]
 
@@ -792,11 +795,15 @@ class EventConsumer:
     def remove(self, sub: Subscription) -> None:
         sub.active = False
         with self._lock:
-            self.subs.pop(sub.id, None)
             if sub in self.pending:
                 self.pending.remove(sub)
-        if sub.connected:
-            self.detach(sub)
+        try:
+            if sub.connected:
+                self.detach(sub)
+        finally:
+            # only now may a concurrent release_if_idle() see the consumer idle and close it
+            with self._lock:
+                self.subs.pop(sub.id, None)
 
     def add_pending(self, sub: Subscription) -> None:
         with self._lock:
