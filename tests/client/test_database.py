@@ -289,3 +289,53 @@ def test_add_and_delete_server(db):
         db.delete_server(server)
     assert server not in db.get_server_list("ClientAServer/*")
     assert "clienta" not in db.get_device_domain("*")
+
+
+def test_remaining_listing_methods_match_pytango(db, pytango_db):
+    assert list(db.get_device_exported_for_class("TangoTest")) == \
+        list(pytango_db.get_device_exported_for_class("TangoTest"))
+    assert list(db.get_host_list("*")) == list(pytango_db.get_host_list("*"))
+    host = db.get_device_info("sys/tg_test/1").host
+    assert "TangoTest/test" in db.get_host_server_list(host)
+    assert list(db.get_host_server_list(host)) == list(pytango_db.get_host_server_list(host))
+    assert "sys/tg_test/1" in db.get_device_wide_list("*")
+    assert list(db.get_class_inheritance_for_device("sys/tg_test/1")) == \
+        list(pytango_db.get_class_inheritance_for_device("sys/tg_test/1"))
+    assert list(db.get_class_list("Tango*")) == list(pytango_db.get_class_list("Tango*"))
+    assert list(db.get_device_alias_list("*")) == list(pytango_db.get_device_alias_list("*"))
+
+
+def test_class_attribute_properties_round_trip(db, pytango_db):
+    prop = unique("cap")
+    db.put_class_attribute_property("TangoTest", {"double_scalar": {prop: ["3", "4"]}})
+    try:
+        assert db.get_class_attribute_property("TangoTest", "double_scalar")["double_scalar"][prop] == ["3", "4"]
+        ref = pytango_db.get_class_attribute_property("TangoTest", "double_scalar")
+        assert ref["double_scalar"][prop] == ["3", "4"]
+        assert "double_scalar" in db.get_class_attribute_list("TangoTest", "*")
+    finally:
+        db.delete_class_attribute_property("TangoTest", {"double_scalar": [prop]})
+    assert prop not in db.get_class_attribute_property("TangoTest", "double_scalar")["double_scalar"]
+
+
+def test_export_and_unexport_device(db, pytango_db):
+    from tango_core.client.db_types import DbDevExportInfo
+    name, server = f"clienta/{unique('e')}/1", f"ClientAServer/{unique('x')}"
+    db.add_device(DbDevInfo(name, "ClientAClass", server))
+    try:
+        ior = db.import_device("sys/tg_test/1").ior
+        db.export_device(DbDevExportInfo(name, ior, "somehost", "6", 4242))
+        info = db.import_device(name)
+        assert (info.exported, info.ior, info.version) == (1, ior, "6")
+        ref = pytango_db.get_device_info(name)
+        assert (ref.exported, ref.pid, ref.host) == (1, 4242, "somehost")
+        assert name in db.get_device_exported("clienta/*")
+        db.unexport_device(name)
+        # (PyTango's sqlite DataBaseds leaves the flag set on DbUnExportDevice; we report what it says)
+        assert db.import_device(name).exported == pytango_db.import_device(name).exported
+        db.export_device(DbDevExportInfo(name, ior, "somehost", "6", 4242))
+        db.unexport_server(server)
+        assert db.import_device(name).exported == pytango_db.import_device(name).exported == 0
+    finally:
+        db.delete_server(server)
+    assert "clienta" not in db.get_device_domain("*")
