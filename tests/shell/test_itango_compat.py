@@ -531,6 +531,19 @@ def test_mon_completes_attribute_names(ipython_shell):
     assert "sys/tg_test/1/double_scalar" in matches
 
 
+def test_device_members_complete_after_a_dot(ipython_shell):
+    # pytango#82 (ITango's "attribute completion on DeviceProxy"): dev.<TAB> lists the device's
+    # attributes and commands through DeviceProxy.__dir__.
+    run(ipython_shell, "compat_dot = Device('sys/tg_test/1')")
+    try:
+        names = [t for t, _ in completions(ipython_shell, "compat_dot.double_sc")]
+        assert {"double_scalar", "double_scalar_w"} <= set(names), names
+        names = [t for t, _ in completions(ipython_shell, "compat_dot.Sta")]
+        assert {"State", "Status"} <= set(names), names
+    finally:
+        run(ipython_shell, "del compat_dot")
+
+
 # ---- HTML display: init_display() --------------------------------------------------------------------
 
 
