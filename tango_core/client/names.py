@@ -262,9 +262,6 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
                 raise _wrong("API_WrongDeviceNameSyntax",
                              f"Host and port not correctly defined in device name {text}", origin)
         rest = after
-    elif scheme and not sep:
-        raise _wrong("API_WrongDeviceNameSyntax", f"Host and port not correctly defined in device name {text}",
-                     origin)
     if not dbase and host is None:
         raise _wrong("API_WrongDeviceNameSyntax", f"Host and port not correctly defined in device name {text}",
                      origin)

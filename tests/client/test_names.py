@@ -178,3 +178,18 @@ def test_parsing_never_fails_with_anything_but_wrong_name_syntax(text):
             parse(text)
         except WrongNameSyntax:
             pass
+
+
+@pytest.mark.parametrize("text", ["", "a/b", "a//c", "a/b/c/d", "/b/c", "http://h:1/a/b/c", "a/b/c#dbase=maybe",
+                                  "a/b/c#dbase=no", "tango://h:1/alias#dbase=no", "ali->as", "tango://h:1",
+                                  "ali:as"])
+def test_name_errors_are_pytangos(text, monkeypatch):
+    """Same exception class, reason and description as PyTango 10.3.1 (the test peer, as oracle)."""
+    tango = pytest.importorskip("tango")
+    monkeypatch.setenv("TANGO_HOST", "127.0.0.1:1")
+    with pytest.raises(tango.DevFailed) as ref:
+        tango.DeviceProxy(text)
+    with pytest.raises(WrongNameSyntax) as ours:
+        parse_device_name(text)
+    assert type(ref.value).__name__ == "WrongNameSyntax"
+    assert (ours.value.args[0].reason, ours.value.args[0].desc) == (ref.value.args[0].reason, ref.value.args[0].desc)
