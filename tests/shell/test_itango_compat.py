@@ -865,6 +865,43 @@ def test_event_logger_contract_itango_relies_on(private_host):
         proxy.unsubscribe_event(event_id)
 
 
+# ---- doc/index.rst of ITango 0.3.0: the documented session ------------------------------------------
+
+
+def test_documented_error_session_no_value(ipython_shell):
+    # "test.no_value" -> "API_AttrValueNotSet : Read value for attribute no_value has not been
+    # updated", then tango_error shows both errors (API_AttrValueNotSet, API_AttributeFailed).
+    result, out = run_stdout(ipython_shell, "Device('sys/tg_test/1').no_value")
+    assert not result.success
+    assert re.search(r"API_AttrValueNotSet ?: Read value for attribute no_value has not been updated", out), out
+    result, out = run_stdout(ipython_shell, "tango_error")
+    assert "API_AttrValueNotSet" in out and "API_AttributeFailed" in out, out
+
+
+def test_documented_member_access_session(ipython_shell):
+    # "test.short_scalar" reads the attribute, "test.DevDouble(56.433)" runs the command.
+    result, out = run(ipython_shell, "compat_t = Device('sys/tg_test/1'); "
+                                     "(compat_t.DevDouble(56.433), type(compat_t.short_scalar).__name__)")
+    assert result.success, out
+    assert result.result == (56.433, "int")
+
+
+def test_documented_store_of_tango_objects(ipython_shell):
+    # "Storing your favorite tango objects": DeviceProxy, AttributeProxy and Database pickle, so
+    # %store keeps them across sessions (PyTango 10.3.1 itself fails this: a DeviceProxy comes
+    # back "not fully initialized" and Database raises "Invalid state!"; sardana#447).
+    import pickle
+
+    result, out = run(ipython_shell, "compat_objs = (Device('sys/tg_test/1'), "
+                                     "Attribute('sys/tg_test/1/double_scalar'), db)")
+    assert result.success, out
+    dev, attr, db = pickle.loads(pickle.dumps(ipython_shell.user_ns["compat_objs"]))
+    assert dev.dev_name() == "sys/tg_test/1" and dev.State() == tango.DevState.RUNNING
+    assert attr.name() == "double_scalar" and isinstance(attr.read().value, float)
+    assert db.get_db_port() == os.environ["TANGO_HOST"].rpartition(":")[2]
+    assert "Running since" in db.get_info()
+
+
 # ---- upgrading from ITango 0.3.0: what it left on users' disks and their muscle memory ---------------
 
 
