@@ -51,8 +51,8 @@ FIRST_TAB_WAIT = 0.5
 #: processing grows with it); names come in sorted order, so typing one more character
 #: brings the rest
 MAX_COMPLETIONS = 200
-#: when at most this many devices match, TAB offers their whole names rather than the next
-#: name segment (segments are for big databases: sys/ -> sys/tg_test/ -> sys/tg_test/1)
+#: when at most this many devices match, TAB offers their whole names as well as the next
+#: name segments (segments alone are for big databases: sys/ -> sys/tg_test/ -> sys/tg_test/1)
 WHOLE_NAMES_UP_TO = 20
 #: aliases are offered for an empty fragment only when there are at most this many
 MAX_ALIASES_UNFILTERED = 50

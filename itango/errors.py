@@ -32,7 +32,7 @@ def short_devfailed_lines(exc: BaseException) -> list[str]:
     errors = _errors(exc)
     name = type(exc).__name__
     if not errors:
-        return [f"{name}: {exc}", f"({HINT})"]
+        return [f"{name}: Empty DevFailed (no error in its stack)"]
     first = errors[0]
     desc = " ".join(str(first.desc).split())
     lines = [f"{name}: {first.reason}: {desc}"]

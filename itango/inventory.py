@@ -123,16 +123,19 @@ class DeviceTree:
 
         Yields ``(text, kind, record)``: ``kind`` is "domain" (``"sys/"``), "family"
         (``"sys/tg_test/"``) or "device" (``"sys/tg_test/1"``, with its record).  When at
-        most ``whole_names_up_to`` devices match, they are offered whole at once (a small
-        database, or a fragment precise enough, needs no segment-by-segment walk).  A
-        fragment with more than two slashes yields nothing.
+        most ``whole_names_up_to`` devices match, their whole names come too, after the
+        segments (a small database, or a precise fragment, needs no walk down the levels).
+        A fragment with more than two slashes yields nothing.
         """
         frag = fragment.lower()
         level = frag.count("/")
         if level > 2:
             return
-        if whole_names_up_to and level < 2 and self.count(frag) <= whole_names_up_to:
-            level = 2
+        yield from self._scan(frag, level)
+        if level < 2 and whole_names_up_to and self.count(frag) <= whole_names_up_to:
+            yield from self._scan(frag, 2)
+
+    def _scan(self, frag: str, level: int) -> Iterator[tuple[str, str, DeviceRecord | None]]:
         keys, records = self._keys, self._records
         n = len(keys)
         i = bisect.bisect_left(keys, frag)
