@@ -4,9 +4,11 @@ Threads (all daemons, all created on the first subscription and stopped when the
 
 * **receiver** -- owns the two SUB sockets (heartbeat, event) and is the only thread touching
   them; other threads ask it to connect/subscribe through a control queue plus a wake-up
-  socketpair.  It decodes only the envelope (topic, counter), checks counters (duplicates
-  dropped, gaps reported as ``API_MissedEvents``) and hands raw payloads to the dispatcher, so a
-  slow callback never delays heartbeats or the draining of ZMQ queues.
+  socketpair.  Per event it only matches the full topic and reads the counter (duplicates
+  dropped, gaps reported as ``API_MissedEvents``), then hands the raw frames to the dispatcher,
+  so a slow callback never delays heartbeats or the draining of ZMQ queues.  New filters and
+  connections are given a moment to reach the publisher before subscribe_event returns (ZMQ
+  has no subscription acknowledgement).
 * **dispatcher** -- decodes payloads and runs the user callbacks (or fills pull-model queues).
   Its queue is bounded (count and bytes); on overflow the dropped events are counted and the
   subscriber gets an ``API_MissedEvents`` error event before its next event.
@@ -26,7 +28,6 @@ import atexit
 import collections
 import itertools
 import logging
-import os
 import queue
 import socket
 import struct
