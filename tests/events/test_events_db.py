@@ -251,3 +251,21 @@ def test_concurrent_subscribe_and_unsubscribe(event_db):
     while consumer._consumer is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert consumer._consumer is None
+
+
+def test_periodic_events_through_the_cpp_database(cpp_tango_host, collector):
+    """The production-style system (C++ DataBaseds on MariaDB + its TangoTest), named with an
+    explicit TANGO_HOST in the device name."""
+    d = DeviceProxy(f"tango://{cpp_tango_host}/{TT}")
+    d.poll_attribute("long_scalar", 200)
+    try:
+        cfg = d.get_attribute_config("long_scalar")
+        cfg.events.per_event.period = "250"
+        d.set_attribute_config(cfg)
+        eid = d.subscribe_event("long_scalar", EventType.PERIODIC_EVENT, collector)
+        evs = collector.wait_for(lambda evs: sum(e.event_reason == EventReason.Update for e in evs) >= 3)
+        assert not any(e.err for e in evs)
+        assert evs[-1].attr_name == f"tango://{cpp_tango_host}/{TT}/long_scalar"
+        d.unsubscribe_event(eid)
+    finally:
+        d.stop_poll_attribute("long_scalar")
