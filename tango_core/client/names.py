@@ -337,29 +337,33 @@ class AttributeName:
         return f"{base}/{self.attribute}"
 
 
+_ATTR_FIELDS = ("Attribute name must have four fields separated by /'s or no /'s at all if it is an alias "
+                "(e.g. my/device/name/an_attr or myalias)")
+
+
 def parse_attribute_name(text: str) -> AttributeName:
     """Parse ``[prefix]a/b/c/attr``, ``[prefix]dev_alias/attr`` or an attribute alias."""
     if not isinstance(text, str):
         raise TypeError(f"attribute name must be a str, not {type(text).__name__}")
     text = text.strip()
     if not text:
-        raise _wrong("API_WrongAttributeNameSyntax", "The given name is an empty string!!!", _ORIGIN_ATTR)
+        raise _wrong("API_WrongAttributeNameSyntax", _ATTR_FIELDS, _ORIGIN_ATTR)
     host, port, rest, dbase = _split_prefix(text, _ORIGIN_ATTR)
     fields = rest.split("/")
     if len(fields) == 1:
-        if not dbase or not rest:
-            raise _wrong("API_WrongAttributeNameSyntax",
-                         f"Wrong attribute name syntax (domain/family/member/attr_name) in {text}", _ORIGIN_ATTR)
+        if not rest:
+            raise _wrong("API_WrongAttributeNameSyntax", _ATTR_FIELDS, _ORIGIN_ATTR)
+        if not dbase:
+            raise _wrong("API_WrongAttributeNameSyntax", "Attribute alias is not supported when not using database",
+                         _ORIGIN_ATTR)
         _check_alias(rest, text, _ORIGIN_ATTR, "API_WrongAttributeNameSyntax")
         return AttributeName(DeviceName("", host, port, True, True), "", rest)
-    if len(fields) == 2:
+    if len(fields) == 2:  # device_alias/attr (PyTango accepts it when the alias exists)
         if not dbase or not all(fields):
-            raise _wrong("API_WrongAttributeNameSyntax",
-                         f"Wrong attribute name syntax (domain/family/member/attr_name) in {text}", _ORIGIN_ATTR)
+            raise _wrong("API_WrongAttributeNameSyntax", _ATTR_FIELDS, _ORIGIN_ATTR)
         _check_alias(fields[0], text, _ORIGIN_ATTR, "API_WrongAttributeNameSyntax")
         return AttributeName(DeviceName(fields[0], host, port, True, True), fields[1])
     if len(fields) != 4 or not all(fields):
-        raise _wrong("API_WrongAttributeNameSyntax",
-                     f"Wrong attribute name syntax (domain/family/member/attr_name) in {text}", _ORIGIN_ATTR)
+        raise _wrong("API_WrongAttributeNameSyntax", _ATTR_FIELDS, _ORIGIN_ATTR)
     _check_device_fields(fields[:3], text, dbase, _ORIGIN_ATTR, "API_WrongAttributeNameSyntax")
     return AttributeName(DeviceName("/".join(fields[:3]), host, port, dbase, False), fields[3])

@@ -193,3 +193,16 @@ def test_name_errors_are_pytangos(text, monkeypatch):
         parse_device_name(text)
     assert type(ref.value).__name__ == "WrongNameSyntax"
     assert (ours.value.args[0].reason, ours.value.args[0].desc) == (ref.value.args[0].reason, ref.value.args[0].desc)
+
+
+@pytest.mark.parametrize("text", ["a/b/c", "a/b/c/d/e", "a//c/d", "tango://h:1/attralias#dbase=no",
+                                  "http://h:1/a/b/c/d", "a/b/c/d#dbase=maybe"])
+def test_attribute_name_errors_are_pytangos(text, monkeypatch):
+    tango = pytest.importorskip("tango")
+    monkeypatch.setenv("TANGO_HOST", "127.0.0.1:1")
+    with pytest.raises(tango.DevFailed) as ref:
+        tango.AttributeProxy(text)
+    with pytest.raises(WrongNameSyntax) as ours:
+        parse_attribute_name(text)
+    assert type(ref.value).__name__ == "WrongNameSyntax"
+    assert (ours.value.args[0].reason, ours.value.args[0].desc) == (ref.value.args[0].reason, ref.value.args[0].desc)
