@@ -93,9 +93,9 @@ class UnreachableDatabase:
         self._error = error
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise self._error
+        if name.startswith("__") or name.startswith("_repr_") or name.startswith("_ipython"):
+            raise AttributeError(name)  # IPython's display machinery probes these
+        raise self._error.with_traceback(None)
 
     def __repr__(self) -> str:
         return (f"<no database reachable at {self._tango_host}: use %refreshdb to retry, "
@@ -491,11 +491,10 @@ class ShellSession:
         return prefix + record.name + hash_ + modifier
 
     def prompt_label(self) -> str:
-        """The database part of the prompt."""
-        host = self.tango_host or "no TANGO_HOST"
+        """The database part of the prompt ("" while TANGO_HOST is still being looked up)."""
         if self.load_error is not None and self.inventory is None:
-            return f"{host} (offline)"
-        return host
+            return f"{self.tango_host or 'no TANGO_HOST'} (offline)"
+        return self.tango_host or ""
 
     # -- unload -----------------------------------------------------------------------------
 
