@@ -229,22 +229,24 @@ def _authority_candidates(session: ShellSession, frag: str) -> Iterator[tuple[st
             yield text, "database"
 
 
-def _members_of(session: ShellSession, key: str, make_proxy: Any, attributes: bool) -> tuple[str, ...]:
-    members = session.catalog.get(key, make_proxy)
+def _members_of(session: ShellSession, key: str, make_proxy: Any, attributes: bool,
+                owned: bool = True) -> tuple[str, ...]:
+    members = session.catalog.get(key, make_proxy, owned=owned)
     if members is None or members.error:
         return ()
     return members.attributes if attributes else members.commands
 
 
-def _proxy_key(proxy: Any) -> str:
+def _proxy_full_name(proxy: Any) -> str | None:
+    """``tango://host:port/domain/family/member[#dbase=no]`` of a user's proxy (local calls
+    only), or None when it cannot be told."""
     try:
         name = proxy.dev_name()
+        if proxy.is_dbase_used():
+            return f"tango://{proxy.get_db_host()}:{proxy.get_db_port()}/{name}"
+        return f"tango://{proxy.get_dev_host()}:{proxy.get_dev_port()}/{name}#dbase=no"
     except Exception:
-        name = repr(proxy)
-    try:
-        return f"tango://{proxy.get_db_host()}:{proxy.get_db_port()}/{name}"
-    except Exception:
-        return str(name)
+        return None
 
 
 def _device_members(session: ShellSession, device: str, attributes: bool) -> tuple[str, ...]:
@@ -342,7 +344,12 @@ def _complete_members(session: ShellSession, target: _Target) -> Iterator[tuple[
     attributes = target.kind == "attr_of"
     if target.proxy is not None:
         proxy = target.proxy
-        names = _members_of(session, _proxy_key(proxy), lambda: proxy, attributes)
+        full_name = _proxy_full_name(proxy)
+        if full_name is not None:  # a private proxy: the user's keeps its timeout
+            core = session.ensure_core()
+            names = _members_of(session, full_name, lambda: core.DeviceProxy(full_name), attributes)
+        else:
+            names = _members_of(session, f"id:{id(proxy)}", lambda: proxy, attributes, owned=False)
     else:
         names = _device_members(session, target.device, attributes)
     kind = "attribute" if attributes else "command"

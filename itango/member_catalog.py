@@ -49,8 +49,14 @@ class MemberCatalog:
             self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="itango-members")
         return self._pool
 
-    def get(self, key: str, make_proxy: Callable[[], Any], *, wait: float | None = None) -> Members | None:
-        """The members of the device ``key``, or None when not known within ``wait`` seconds."""
+    def get(self, key: str, make_proxy: Callable[[], Any], *, wait: float | None = None,
+            owned: bool = True) -> Members | None:
+        """The members of the device ``key``, or None when not known within ``wait`` seconds.
+
+        ``make_proxy()`` gives the DeviceProxy to ask; ``owned=False`` means it is the user's
+        own object, whose timeout must not be changed (its own timeout then bounds the fetch,
+        which runs in a worker thread anyway).
+        """
         key = key.lower()
         now = time.monotonic()
         with self._lock:
@@ -61,20 +67,21 @@ class MemberCatalog:
                     return cached
             future = self._inflight.get(key)
             if future is None:
-                future = self._executor().submit(self._fetch, key, make_proxy)
+                future = self._executor().submit(self._fetch, key, make_proxy, owned)
                 self._inflight[key] = future
         try:
             return future.result(timeout=self.wait if wait is None else wait)
         except Exception:  # still running (TimeoutError) or the fetch itself broke
             return cached if cached is not None and not cached.error else None
 
-    def _fetch(self, key: str, make_proxy: Callable[[], Any]) -> Members:
+    def _fetch(self, key: str, make_proxy: Callable[[], Any], owned: bool = True) -> Members:
         try:
             proxy = make_proxy()
-            try:
-                proxy.set_timeout_millis(self.timeout_ms)
-            except Exception:
-                pass
+            if owned:
+                try:
+                    proxy.set_timeout_millis(self.timeout_ms)
+                except Exception:
+                    pass
             attributes = tuple(str(a) for a in proxy.get_attribute_list())
             try:
                 commands = tuple(str(c) for c in proxy.get_command_list())

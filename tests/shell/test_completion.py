@@ -184,3 +184,11 @@ def test_proxy_members_complete_after_a_dot(itango_shell, complete, run):
     assert {"double_scalar_rww", "double_scalar_w"} <= {t.rpartition(".")[2] for t in found}, found
     found = texts(complete(itango_shell, "dev.DevVarLongS"))
     assert "DevVarLongStringArray" in {t.rpartition(".")[2] for t in found}, found
+
+
+def test_completing_on_a_proxy_leaves_its_timeout_alone(itango_shell, complete, run):
+    run(itango_shell, "tdev = Device('sys/tg_test/1'); tdev.set_timeout_millis(4321)")
+    complete(itango_shell, 'tdev.read_attribute("double_s')
+    complete(itango_shell, 'tdev.command_inout("DevS')
+    result, _ = run(itango_shell, "tdev.get_timeout_millis()")
+    assert result.result == 4321
