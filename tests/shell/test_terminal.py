@@ -69,31 +69,41 @@ def test_banner_and_prompt(console, tango_host):
     assert "Traceback" not in screen
 
 
-def _tab_until(term: TmuxTerminal, pattern: str, tries: int = 20) -> str:
-    """Press TAB until ``pattern`` is on screen (names load in the background at start-up,
-    so the very first TAB may come before they are there; a user would press TAB again)."""
+def _input_line(term: TmuxTerminal) -> str:
+    """The line being edited (the last prompt line on the screen)."""
+    lines = [ln for ln in term.screen().splitlines() if re.search(r"\[\d+\]:", ln)]
+    return lines[-1] if lines else ""   # "" while prompt_toolkit is redrawing
+
+
+def _tab_until(term: TmuxTerminal, pattern: str, where=None, tries: int = 20) -> None:
+    """Press TAB (then wait a little) until ``pattern`` shows, on the screen or in ``where(term)``.
+
+    Names load in the background at start-up, so a very early TAB may find none; a user would
+    press TAB again.  Each TAB after the menu is shown moves its selection, as in any terminal.
+    """
+    look = where or (lambda t: t.screen())
     for _ in range(tries):
         term.send("Tab")
-        try:
-            term.wait_for(pattern, timeout=1.0)
-            return term.screen()
-        except AssertionError:
-            continue
-    return term.wait_for(pattern, timeout=1.0).string
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            if re.search(pattern, look(term), re.M):
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"{pattern!r} never showed after {tries} TABs:\n{term.screen()}")
 
 
 def test_tab_completes_device_names(console):
-    # several candidates: a menu of the next name segments
+    # several candidates: a completion menu under the line
     console.send('Device("sys/')
-    screen = _tab_until(console, r"^\s+sys/tg_test/\s*$")
-    assert re.search(r"^\s+sys/database/\s*$", screen, re.M)
+    _tab_until(console, r"sys/database/")
+    menu = console.screen().split('Device("sys/', 1)[1]
+    assert "sys/tg_test/" in menu and "sys/access_control/" in menu
     console.send("Escape", "C-u")
-    # a class name completes only devices of that class, one segment per TAB
+    # a class name completes only devices of that class
     console.send('dev = TangoTest("sys/')
-    _tab_until(console, r'dev = TangoTest\("sys/tg_test/$')
-    _tab_until(console, r'dev = TangoTest\("sys/tg_test/1')
-    line = [ln for ln in console.screen().splitlines() if "dev = TangoTest(" in ln][-1]
-    if not line.rstrip().endswith('"'):
+    _tab_until(console, r'dev = TangoTest\("sys/tg_test/1', where=_input_line)
+    assert "sys/database" not in console.screen()
+    if not _input_line(console).rstrip().endswith('"'):
         console.send('"')
     console.send(")", "Enter")
     console.wait_for(r"\[2\]: ?$")
