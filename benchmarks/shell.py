@@ -8,7 +8,7 @@ at 10,000 devices.
   appears.  Runs alternate (ours, theirs, ours, ...) so machine noise hits both alike, and
   the result is the ratio of the medians (target <= 0.6).  ITango 0.3.0 lives in a venv of
   its own (both packages are called ``itango``): ``--ref-venv`` or ``$ITANGO_REF_VENV``, else
-  one is created in ``benchmarks/.venv-itango-0.3.0`` with pip (itango==0.3.0,
+  one is created in ``$TMPDIR/itango-bench-itango-0.3.0-venv`` with pip (itango==0.3.0,
   pytango==10.3.1 and the IPython version we run on, so that both use the same IPython).
 * **10,000 devices**: registered in that database (100 servers x 100 devices, 25 classes,
   1,000 aliases) with tango_core's ``Database.add_server``; then, in an in-process shell with
@@ -46,7 +46,7 @@ def reference_venv(explicit: str | None) -> Path:
     """A venv with ITango 0.3.0 (created with pip if needed)."""
     if explicit:
         return Path(explicit)
-    venv = REPO / "benchmarks" / ".venv-itango-0.3.0"
+    venv = Path(tempfile.gettempdir()) / "itango-bench-itango-0.3.0-venv"  # outside the repo
     if not (venv / "bin" / "itango").exists():
         import IPython
 
