@@ -199,10 +199,11 @@ def _run(term: TmuxTerminal, line: str, timeout: float = 20) -> None:
 
 
 def _tab_until(term: TmuxTerminal, pattern: str) -> None:
+    """TAB until the completion shows ``pattern`` (names load in the background at start)."""
     for _ in range(30):
         term.send("Tab")
         try:
-            term.wait_for(pattern, timeout=1.0)
+            term.wait_for(pattern, timeout=1.5)
             return
         except AssertionError:
             pass
@@ -224,7 +225,7 @@ def console_shots(env: dict[str, str], out: Path, work: Path, tango_host: str) -
     term = session()
     try:  # completion menu
         term.send('dev = Device("sys/')
-        _tab_until(term, r"^\s+sys/tg_test/\s*$")
+        _tab_until(term, r"sys/database/")
         snap(term, "console-completion.png")
         term.send("Escape", "C-u")
         _run(term, "%lsdev")
