@@ -866,15 +866,21 @@ class EventConsumer:
             ch.admin.command_inout("EventConfirmSubscription", args)
             self.stats["confirmations"] += 1
         except DevFailed as exc:
+            # Tango 8 has no EventConfirmSubscription (API_CommandNotFound); a server that lost
+            # our subscriptions (restarted between two heartbeat checks) refuses it: in both
+            # cases renewing with ZmqEventSubscriptionChange is what keeps events flowing.
             ch.admin = None
-            if exc.args and exc.args[0].reason == "API_CommandNotFound":   # Tango 8: re-subscribe
-                for s in list(ch.subs):
-                    try:
-                        _subscription_command(_new_proxy(ch.adm_name), s)
-                    except Exception:  # noqa: BLE001
-                        pass
-            else:
-                log.debug("EventConfirmSubscription to %s failed: %s", ch.adm_name, exc)
+            log.debug("EventConfirmSubscription to %s failed (%s); re-subscribing", ch.adm_name,
+                      exc.args[0].reason if exc.args else exc)
+            try:
+                admin = _new_proxy(ch.adm_name)
+            except Exception:  # noqa: BLE001
+                return
+            for s in list(ch.subs):
+                try:
+                    _subscription_command(admin, s)
+                except Exception:  # noqa: BLE001 - a dead server is the heartbeat check's business
+                    pass
         except Exception as exc:  # noqa: BLE001
             ch.admin = None
             log.debug("EventConfirmSubscription to %s failed: %s", ch.adm_name, exc)

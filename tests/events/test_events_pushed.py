@@ -365,6 +365,10 @@ def test_confirmation_is_sent_and_accepted(dev, collector):
     configure(keepalive_period=0.2, confirm_period=0.5)
     try:
         dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+        dev.subscribe_event(EventType.INTERFACE_CHANGE_EVENT, lambda e: None)
+        dev.subscribe_event("alarm_value", EventType.ALARM_EVENT, lambda e: None)
+        dev.subscribe_event("ready", EventType.DATA_READY_EVENT, lambda e: None)
+        dev.subscribe_event("value", EventType.ATTR_CONF_EVENT, lambda e: None)
         deadline = time.monotonic() + 10
         while consumer._consumer.stats["confirmations"] < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
