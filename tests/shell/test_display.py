@@ -229,3 +229,28 @@ def test_unregister_restores_plain_repr(tg):
     text, page = formats(ip, tg)
     assert text == repr(tg)
     assert page is None
+
+
+def test_busy_device_card_is_bounded_by_the_render_timeout(shell, peer_factory):
+    """A device stuck in a long command (its own TestServer, so no other test waits) must not
+    freeze the shell: the card gives up after the short render timeout and says why."""
+    import threading
+
+    import tango_core
+
+    server = peer_factory.pytango_server("TestServer", "busy", nodb=True)
+    busy = tango_core.DeviceProxy(server.device)
+    busy.ping()
+    sleeper = tango_core.DeviceProxy(server.device)
+    sleeper.set_timeout_millis(10_000)
+    worker = threading.Thread(target=lambda: sleeper.command_inout("Sleep", 4.0), daemon=True)
+    worker.start()
+    time.sleep(0.3)                              # the server is now inside Sleep
+    start = time.monotonic()
+    text, _ = formats(shell, busy)
+    elapsed = time.monotonic() - start
+    worker.join(10)
+    assert elapsed < 2.5, f"the card took {elapsed:.1f} s"
+    assert re.search(r"^\s+state\s+unreachable$", text, re.M), text
+    assert re.search(r"^\s+error\s+API_\w+", text, re.M), text
+    assert busy.get_timeout_millis() == 3000     # the proxy's own timeout is put back
