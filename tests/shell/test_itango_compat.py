@@ -481,6 +481,18 @@ def test_tango_error_subclasses_are_shown_the_same_way(ipython_shell):
     assert "Traceback" not in out
 
 
+def test_attribute_proxy_to_a_missing_attribute_fails_at_construction(ipython_shell):
+    # Observed with ITango 0.3.0 on PyTango 10.3.1: Attribute("sys/tg_test/1/no_such_attr") on a
+    # running device fails at once (cppTango AttributeProxy::real_constructor) with
+    # WrongNameSyntax [API_UnsupportedAttribute "Attribute no_such_attr is not supported by device
+    # sys/tg_test/1"], shown as "reason: desc".
+    result, out = run_stdout(ipython_shell, "compat_ap = Attribute('sys/tg_test/1/no_such_attr')")
+    assert not result.success
+    assert isinstance(result.error_in_exec, tango.WrongNameSyntax)
+    assert ("API_UnsupportedAttribute: Attribute no_such_attr is not supported by device "
+            "sys/tg_test/1") in out, out
+
+
 # ---- completion: the complete_command hooks ----------------------------------------------------------
 
 
