@@ -328,6 +328,9 @@ class EventConsumer:
         for s in (self._hb_sock, self._ev_sock):
             s.setsockopt(zmq.LINGER, 0)
             s.setsockopt(zmq.RCVHWM, max(int(config.receive_hwm), 1000))
+        # a peer cannot make us buffer more than a Tango message may hold (GIOP's limit)
+        self._hb_sock.setsockopt(zmq.MAXMSGSIZE, 64 << 10)
+        self._ev_sock.setsockopt(zmq.MAXMSGSIZE, 256 << 20)
         # Monitors tell when a connection is really up (ZMTP handshake done, subscriptions sent):
         # a subscribe_event() returning earlier would miss events pushed right after it.
         mon_events = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
