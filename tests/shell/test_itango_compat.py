@@ -510,6 +510,11 @@ def test_device_completion_offers_whole_names_like_itango(private_host):
         run(shell, "pass")
         assert "sys/tg_test/1" in legacy_matches(shell, 'Device("sys/tg')
         assert {"sys/tg_test/1", "sys/database/2"} <= set(legacy_matches(shell, 'Device("'))
+        # doc/index.rst: test = Device("sys<tab> lists sys/access_control/1 ... sys/tg_test/1
+        everything = {"sys/access_control/1", "sys/database/2", "sys/tg_test/1"}
+        assert everything <= set(legacy_matches(shell, 'Device("sys'))
+        # DeviceClassCompleter: TangoTest("<TAB> gives that class's devices by name
+        assert "sys/tg_test/1" in legacy_matches(shell, 'TangoTest("')
 
 
 def test_class_constructor_completes_its_own_devices(ipython_shell):
