@@ -121,6 +121,7 @@ class GIOPConnection:
         self._link: _Link | None = None
         self._ids = itertools.count(2, 2)    # omniORB's numbering; any unique scheme is legal
         self.connects = 0                    # number of TCP connections opened (for tests/diagnostics)
+        self.last_drop_reason = ""           # why the last TCP connection was dropped (diagnostics)
 
     def __repr__(self) -> str:
         return f"GIOPConnection({self.host}:{self.port})"
@@ -517,6 +518,7 @@ class GIOPConnection:
             link.dead = True
             waiters = link.pending
             link.pending = {}
+            self.last_drop_reason = reason
         try:
             link.sock.shutdown(socket.SHUT_RDWR)
         except OSError:

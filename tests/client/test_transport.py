@@ -296,6 +296,7 @@ def test_peer_close_connection_is_handled_silently(peer_factory):
     while conn.connected and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not conn.connected, "the server never closed the idle connection"
+    assert conn.last_drop_reason == "peer sent CloseConnection"
     assert dev.command_inout("DevLong", 5) == 5
     assert conn.connects == before + 1
 
@@ -688,3 +689,45 @@ def _child_lists_devices(tango_host: str):
     db = Database(*_host_port(tango_host))
     devices = list(db.get_device_exported("sys/tg_test/*"))
     return devices, get_connection(*_host_port(tango_host)).connects
+
+
+class ClosingFirstRelay(RecordingRelay):
+    """Relay whose first connection answers the first request with CloseConnection (what omniORB
+    does when its idle scan and our request cross), then closes; later connections are relayed."""
+
+    CLOSE_CONNECTION = bytes.fromhex("47494f50 01020105 00000000")  # GIOP 1.2 LE CloseConnection
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.closed_one = False
+        super().__init__(target_host, target_port)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            if not self.closed_one:
+                self.closed_one = True
+                client.recv(65536)
+                client.sendall(self.CLOSE_CONNECTION)
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+
+def test_request_crossing_a_close_connection_is_resent(tango_host):
+    relay = ClosingFirstRelay(*_host_port(tango_host))
+    try:
+        conn = GIOPConnection("127.0.0.1", relay.port)
+        assert conn.invoke(b"database", "_get_name", None, CDRReader.read_string, 3.0) == "sys/database/2"
+        assert relay.closed_one and conn.connects == 2
+        assert conn.last_drop_reason == "peer sent CloseConnection"
+        # the re-sent request opened the new connection, so it carries the CodeSets context again
+        reqs = [m for m in relay.requests() if hasattr(m, "operation")]
+        assert [[c.context_id for c in r.service_contexts] for r in reqs] == [[1]]
+        conn.close()
+    finally:
+        relay.close()
