@@ -313,3 +313,22 @@ def test_unloading_the_extension_stops_monitoring(polled_double_scalar):
     time.sleep(2.5)
     assert monitor.log.last_id == count
     assert monitor.subscriptions() == []
+
+
+def test_a_device_alias_names_the_same_subscription(shell, polled_double_scalar, tango_host):
+    import tango_core
+
+    db = tango_core.Database()
+    db.put_device_alias("sys/tg_test/1", "extras_mon_tg")
+    try:
+        out = _run(shell, "-a EXTRAS_MON_TG/double_scalar -t periodic")
+        assert out.startswith("Monitoring sys/tg_test/1/double_scalar (periodic events).")
+        with pytest.raises(UsageError, match="already monitoring sys/tg_test/1/double_scalar"):
+            mon.mon_magic(shell, "-a sys/tg_test/1/Double_Scalar")
+        assert _run(shell, "-d extras_mon_tg/DOUBLE_SCALAR").startswith("Stopped monitoring sys/tg_test/1/double_scalar")
+        # subscribed by name, removed by alias: resolved through the database
+        _run(shell, "-a sys/tg_test/1/double_scalar -t periodic")
+        assert _run(shell, "-d Extras_Mon_Tg/double_scalar").startswith("Stopped monitoring sys/tg_test/1/double_scalar")
+    finally:
+        mon.close_monitor(shell)
+        db.delete_device_alias("extras_mon_tg")
