@@ -192,6 +192,41 @@ def test_refreshdb_magic(ipython_shell):
         db.delete_device(device_name)
 
 
+def test_itango_0_3_suite_unmodified(tmp_path):
+    """ITango 0.3.0's own tests/ run as they are (PyTango in the test module, its own database
+    and TangoTest fixtures) against our itango, when the sdist is on this machine: set
+    ITANGO_SDIST to the unpacked itango-0.3.0 directory (`pip download --no-deps --no-binary
+    :all: itango==0.3.0`).  Not vendored: it is third-party code."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sdist = Path(os.environ.get("ITANGO_SDIST", "/tmp/itango-sdist/itango-0.3.0"))
+    if not (sdist / "tests" / "test_itango.py").is_file():
+        pytest.skip(f"ITango 0.3.0 sdist not found at {sdist} (set ITANGO_SDIST)")
+    pytest.importorskip("tango")
+    import peers
+
+    if not peers.TANGOTEST_BIN.exists():
+        peers.peer_unavailable(f"{peers.TANGOTEST_BIN} missing (Debian package tango-test)")
+    suite = tmp_path / "itango-tests"
+    shutil.copytree(sdist / "tests", suite)
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PATH=f"{peers.TANGOTEST_BIN.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               PYTHONPATH=str(repo), IPYTHONDIR=str(tmp_path / "ipython"), HOME=str(tmp_path))
+    env.pop("TANGO_HOST", None)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "--rootdir", str(suite), str(suite)],
+                          env=env, cwd=str(suite), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert re.search(r"\b10 passed\b", proc.stdout), proc.stdout[-2000:]
+    # it must have been our itango on the shell, not an installed ITango
+    probe = subprocess.run([sys.executable, "-c", "import itango; print(itango.__file__)"],
+                           env=env, cwd=str(suite), capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip().startswith(str(repo)), probe.stdout
+
+
 # ==================================================================================================
 # Part 2: what ITango 0.3.0's source (itango/itango.py, eventlogger.py) promises beyond its tests
 # ==================================================================================================
