@@ -13,9 +13,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported when the first fetch starts, not at start-up
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["Members", "MemberCatalog"]
 
@@ -40,12 +42,14 @@ class MemberCatalog:
         self.wait = wait
         self.timeout_ms = timeout_ms
         self._cache: dict[str, Members] = {}
-        self._inflight: dict[str, Future] = {}
+        self._inflight: dict[str, "Future"] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: "ThreadPoolExecutor | None" = None
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _executor(self) -> "ThreadPoolExecutor":
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="itango-members")
         return self._pool
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = ["close_matches", "did_you_mean"]
@@ -11,6 +10,8 @@ __all__ = ["close_matches", "did_you_mean"]
 def close_matches(word: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     """Names from ``choices`` that look like ``word``, compared case-insensitively (Tango names
     are), returned in their stored spelling, best first."""
+    import difflib  # only when a name was misspelt
+
     by_lower: dict[str, str] = {}
     for choice in choices:
         by_lower.setdefault(choice.lower(), choice)
