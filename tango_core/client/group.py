@@ -357,8 +357,8 @@ class Group(_Element):
             return
         if isinstance(patterns_or_group, str):
             patterns = [patterns_or_group]
-        elif isinstance(patterns_or_group, Sequence) and all(isinstance(p, str) for p in patterns_or_group):
-            patterns = list(patterns_or_group)
+        elif isinstance(patterns_or_group, Sequence) and not isinstance(patterns_or_group, (bytes, bytearray)):
+            patterns = [str(p) for p in patterns_or_group]  # PyTango's seq -> StdStringVector
         else:
             raise TypeError("Parameter patterns_or_group: Should be Group, str or a sequence of strings.")
         names: list[str] = []
@@ -399,7 +399,9 @@ class Group(_Element):
         also removes them from sub-groups.  A group never removes itself."""
         if isinstance(patterns, str):
             patterns = [patterns]
-        elif not (isinstance(patterns, Sequence) and all(isinstance(p, str) for p in patterns)):
+        elif isinstance(patterns, Sequence) and not isinstance(patterns, (bytes, bytearray)):
+            patterns = [str(p) for p in patterns]
+        else:
             raise TypeError("Parameter patterns: Should be a str or a sequence of str.")
         for pattern in patterns:
             self._remove_one(pattern, forward)
