@@ -660,16 +660,17 @@ def test_interrupted_call_leaves_the_connection_usable(tango_host):
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGALRM, interrupt)
+    # SIGUSR1 from a timer thread (SIGALRM belongs to pytest-timeout)
+    old = signal.signal(signal.SIGUSR1, interrupt)
+    main = threading.main_thread().ident
     try:
         import numpy as np
-        signal.setitimer(signal.ITIMER_REAL, 0.002)
+        threading.Timer(0.005, signal.pthread_kill, args=(main, signal.SIGUSR1)).start()
         with pytest.raises(KeyboardInterrupt):
-            for _ in range(200):  # big calls, so the interrupt lands inside one of them
+            for _ in range(500):  # big calls, so the interrupt lands inside one of them
                 dev.command_inout("DevVarDoubleArray", np.zeros(200_000))
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGUSR1, old)
     for k in range(5):
         assert dev.command_inout("DevLong", k) == k
 
