@@ -21,6 +21,14 @@ def _callbacks(shell, event):
             if getattr(cb, "__self__", None).__class__.__name__ == "ShellSession"]
 
 
+def _has_printer(formatter, cls) -> bool:
+    try:
+        formatter.lookup_by_type(cls)
+        return True
+    except KeyError:
+        return False
+
+
 def test_unload_removes_everything_and_reload_brings_it_back(tango_host, run):
     shell = make_shell()
     before_exc = (shell.custom_exceptions, shell.CustomTB)
@@ -32,8 +40,11 @@ def test_unload_removes_everything_and_reload_brings_it_back(tango_host, run):
     assert all(shell.find_line_magic(m) for m in MAGIC_NAMES)
     assert len(_our_matchers(shell)) == 1
     assert len(_callbacks(shell, "pre_run_cell")) == 1
+    plain = shell.display_formatter.formatters["text/plain"]
+    assert _has_printer(plain, tango_core.DeviceProxy)  # itango.display's representation
 
     shell.extension_manager.unload_extension("itango")
+    assert not _has_printer(plain, tango_core.DeviceProxy)
     for name in ("DeviceProxy", "Device", "db", "TangoTest", "DevState"):
         assert name not in shell.user_ns, name
     assert not any(shell.find_line_magic(m) for m in MAGIC_NAMES)
