@@ -27,6 +27,9 @@ When a test fails, what each peer logged during it is attached to the report.
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -272,3 +275,51 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
                 text = "...\n" + text[-_LOG_EXCERPT_CHARS:]
             report.sections.append((f"peer log {peer.name} ({peer.log_path}), during {report.when}", text))
     return report
+
+
+# ---- a finished run exits at once ---------------------------------------------------------------
+
+_LEAKED_THREAD_GRACE = 5.0
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Once the summary is written, leave with pytest's exit status without interpreter teardown.
+
+    Teardown is where whole runs used to stall after "N passed": every IPython shell a test
+    created runs ``gc.collect()`` from its atexit hook (a minute for the shell tests), and Python
+    waits forever for any leaked non-daemon thread (a server blocked in accept()).  Leaked
+    threads get a few seconds to end, then are reported with their stacks and fail the run.
+    Set ITANGO_TESTS_SLOW_EXIT=1 to keep the normal interpreter teardown.
+    """
+    import time
+
+    if not _EXIT_STATUS or os.environ.get("ITANGO_TESTS_SLOW_EXIT") == "1":
+        return
+    status = _EXIT_STATUS[-1]
+    deadline = time.monotonic() + _LEAKED_THREAD_GRACE
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    leaked = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if leaked:
+        frames = sys._current_frames()
+        lines = [f"\nERROR: {len(leaked)} non-daemon thread(s) still running after the tests; they "
+                 "would hang the interpreter at exit (make them daemon threads or stop them):"]
+        for thread in leaked:
+            lines.append(f"--- thread {thread.name!r} (ident {thread.ident})")
+            frame = frames.get(thread.ident or -1)
+            if frame is not None:
+                lines.extend(line.rstrip() for line in traceback.format_stack(frame))
+        sys.stderr.write("\n".join(lines) + "\n")
+        status = status or 1
+    _peers.stop_all()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
