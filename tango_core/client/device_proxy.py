@@ -52,7 +52,7 @@ from tango_core.idl.errors import (CommunicationFailed, DevError, DevFailed, Dev
                                    NonDbDevice)
 from tango_core.idl import types as T
 
-__all__ = ["DeviceProxy", "get_device_proxy"]
+__all__ = ["DeviceProxy", "get_device_proxy", "get_green_mode", "set_green_mode"]
 
 _ERR = ErrSeverity.ERR
 _STATES = DevState.values
@@ -1157,6 +1157,19 @@ class _Relocker:
 
 
 _relocker = _Relocker()
+
+
+def get_green_mode():
+    """The process-wide green mode: tango_core's calls are synchronous (GreenMode.Synchronous)."""
+    from tango_core.idl.enums import GreenMode
+    return GreenMode.Synchronous
+
+
+def set_green_mode(green_mode=None) -> None:
+    """Only the synchronous mode exists here; asking for another one is an error, not a silent no-op."""
+    from tango_core.idl.enums import GreenMode
+    if green_mode is not None and green_mode != GreenMode.Synchronous:
+        raise ValueError(f"tango_core only supports GreenMode.Synchronous, not {green_mode!r}")
 
 
 def get_device_proxy(*args, **kwargs) -> DeviceProxy:
