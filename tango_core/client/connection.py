@@ -224,7 +224,13 @@ class Connection:
         ref = self._ref
         if ref is not None:
             return ref
-        with self._conn_lock:
+        # another thread may be connecting: wait for it no longer than one call may take
+        if not self._conn_lock.acquire(timeout=self._timeout_ms / 1000.0):
+            raise ConnectionFailed(_err("API_CantConnectToDevice",
+                                        f"Failed to connect to device {self._dev_name}: another connection "
+                                        f"attempt did not finish within {self._timeout_ms} mS",
+                                        "Connection::connect()"))
+        try:
             if self._ref is not None:
                 return self._ref
             now = time.monotonic()
@@ -241,6 +247,8 @@ class Connection:
                 raise
             self._prev_failed_at = None
             return self._ref
+        finally:
+            self._conn_lock.release()
 
     def _do_connect(self, corba_name: str | None) -> None:
         """Resolve, build the reference, learn the IDL version (caller holds _conn_lock)."""
