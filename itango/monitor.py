@@ -271,6 +271,12 @@ def _device_key(proxy: Any) -> tuple[str, str, str]:
     return f"{authority}/{dev_name}".lower(), f"tango://{authority}/{dev_name}", "#dbase=no"
 
 
+def _spelling(name: str) -> str:
+    """A typed name in the form kept for quick matching: lower-case, no ``tango://``."""
+    text = name.strip().lower()
+    return text[len("tango://"):] if text.startswith("tango://") else text
+
+
 def _did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
@@ -332,9 +338,7 @@ class Monitor:
 
     def _find_typed(self, name: str) -> Subscription | None:
         """Match a name against known spellings without any network call."""
-        wanted = name.strip().lower()
-        if wanted.startswith("tango://"):
-            wanted = wanted[len("tango://"):]
+        wanted = _spelling(name)
         subs = self.subscriptions()
         for sub in subs:
             if wanted in sub.aliases or wanted == sub.key:
@@ -390,12 +394,12 @@ class Monitor:
         with self._lock:
             if key in self._subs:
                 sub = self._subs[key]
-                sub.aliases.add(name.strip().lower())
+                sub.aliases.add(_spelling(name))
                 raise UsageError(f"%mon -a: already monitoring {sub.name} ({sub.event_type} events)")
             self._numbers += 1
             sub = Subscription(self._numbers, key, f"{dev_display}/{attr}{suffix}", dev_display, attr,
                                event_type or "change", proxy)
-            sub.aliases.update({name.strip().lower(), sub.name.lower()})
+            sub.aliases.update({_spelling(name), _spelling(sub.name)})
             self._subs[key] = sub
         note = ""
         try:
@@ -412,6 +416,8 @@ class Monitor:
         except BaseException:
             with self._lock:
                 self._subs.pop(key, None)
+                if self._numbers == sub.number:  # keep the table's numbers without gaps
+                    self._numbers -= 1
             raise
         return sub, note
 
