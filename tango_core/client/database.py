@@ -205,6 +205,11 @@ class Database(Connection):
     def get_db_port_num(self) -> int:
         return self._tango_host.port
 
+    @staticmethod
+    def check_tango_host(tango_host: str) -> None:
+        """Raise (ConnectionFailed API_TangoHostNotSet) unless ``tango_host`` is ``host:port[,...]``."""
+        parse_tango_host(tango_host)
+
     def get_tango_host(self) -> TangoHost:
         return self._tango_host
 
@@ -309,6 +314,12 @@ class Database(Connection):
     def get_server_info(self, server: str) -> DbServerInfo:
         sv = list(self._call("DbGetServerInfo", server, _STR)) + ["", "", "0", "0"]
         return DbServerInfo(sv[0], sv[1], _int_or_zero(sv[2]), _int_or_zero(sv[3]))
+
+    def put_server_info(self, info: DbServerInfo) -> None:
+        self._call("DbPutServerInfo", [info.name, info.host, str(info.mode), str(info.level)], _STRS)
+
+    def delete_server_info(self, server: str) -> None:
+        self._call("DbDeleteServerInfo", server, _STR)
 
     def add_server(self, serv_name: str, dev_info: DbDevInfo | Sequence[DbDevInfo], with_dserver: bool = False) -> None:
         infos = [dev_info] if isinstance(dev_info, DbDevInfo) else list(dev_info)

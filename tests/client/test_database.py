@@ -339,3 +339,18 @@ def test_export_and_unexport_device(db, pytango_db):
     finally:
         db.delete_server(server)
     assert "clienta" not in db.get_device_domain("*")
+
+
+def test_server_info_round_trip(db, pytango_db):
+    from tango_core.client.db_types import DbServerInfo
+    server = f"ClientAServer/{unique('si')}"
+    db.add_server(server, [DbDevInfo(f"clienta/{unique('si')}/1", "ClientAClass", server)])
+    try:
+        db.put_server_info(DbServerInfo(server, "somehost", 1, 3))
+        info = db.get_server_info(server)
+        assert (info.name, info.host, info.mode, info.level) == (server, "somehost", 1, 3)
+        ref = pytango_db.get_server_info(server)
+        assert (ref.host, ref.mode, ref.level) == ("somehost", 1, 3)
+        db.delete_server_info(server)
+    finally:
+        db.delete_server(server)
