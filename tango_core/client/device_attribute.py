@@ -223,7 +223,7 @@ def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribu
     if errors:
         d.update(quality=_INVALID, data_format=_FMT_UNKNOWN, dim_x=0, dim_y=0, w_dim_x=0, w_dim_y=0,
                  nb_read=0, nb_written=0, has_failed=True, is_empty=True, type=CmdArgType.DevVoid,
-                 value=None, w_value=None, _errors=tuple(errors), time=TimeVal(0, 0, 0))  # PyTango: zero time
+                 value=None, w_value=None, _errors=tuple(errors))  # time: as sent (PyTango keeps it too)
         return da
     fmt = _FORMATS.get(av.data_format, av.data_format)
     rx, ry, wx, wy = r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y

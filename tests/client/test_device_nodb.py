@@ -110,7 +110,6 @@ def test_read_attributes_reports_failures_per_entry(dev, ref):
     for o, t in zip(ours, theirs):
         assert [e.reason for e in o.get_err_stack()] == [e.reason for e in t.get_err_stack()]
         assert _no_time(repr(o)) == _no_time(repr(t))
-    assert repr(ours[1]) == repr(theirs[1])  # failed entries: zero time, exactly PyTango's form
 
 
 def test_failed_read_raises_like_pytango(dev):
