@@ -1046,11 +1046,15 @@ def test_defect_02_full_trls_complete(ipython_shell):
 
 def test_defect_03_mon_is_case_and_trl_insensitive(private_host):
     # 1b-3: ITango's %mon looked names up case-sensitively, without TRL prefix (AttributeError).
+    # ITango did resolve device aliases (__get_device_subscriptions): so do we.
     ensure_polled(f"tango://{private_host}/sys/tg_test/1", "double_scalar")
+    _pytango().Database(*private_host.split(":")).put_device_alias("sys/tg_test/1", "compat_tg")
     with itango_shell_on(private_host) as shell:
         result, out = run(shell, "mon -a SYS/TG_TEST/1/Double_Scalar")
         assert result.success, out
         result, out = run(shell, f"mon -a tango://{private_host}/sys/tg_test/1/double_scalar")
+        assert not result.success and re.search(r"already monitoring", out, re.IGNORECASE), out
+        result, out = run(shell, "mon -a compat_tg/double_scalar")
         assert not result.success and re.search(r"already monitoring", out, re.IGNORECASE), out
         result, out = run(shell, f"mon -d tango://{private_host}/Sys/Tg_Test/1/DOUBLE_SCALAR")
         assert result.success, out
