@@ -186,15 +186,16 @@ class ShellSession:
                 f"%refreshdb retries, %switchdb host:port changes database")
 
     def ensure_core(self) -> ModuleType:
-        """Import tango_core (once) and queue its names for the user namespace."""
+        """Import tango_core (once), queue its names for the user namespace and run the
+        ``on_core`` callbacks; ``self.core`` is published last, so whoever sees it set also
+        finds the names queued and the DevFailed handler installed."""
         if self.core is not None:
             return self.core
         with self._core_lock:
             if self.core is None:
                 import tango_core
-                self.core = tango_core
                 try:
-                    self.tango_host = str(self._names_api()[0]())
+                    self.tango_host = str(names_api(tango_core)[0]())
                 except Exception:
                     pass  # TANGO_HOST not set: the load reports it
                 names = {n: getattr(tango_core, n) for n in CORE_NAMES if hasattr(tango_core, n)}
@@ -207,23 +208,19 @@ class ShellSession:
                 self._queue(lambda: self._push(names))
                 for callback in self._on_core:
                     callback(tango_core)
+                self.core = tango_core
         return self.core
 
     def on_core(self, callback: Callable[[ModuleType], None]) -> None:
-        """Run ``callback(tango_core)`` once tango_core is imported (at once if it is)."""
+        """Run ``callback(tango_core)`` once tango_core is imported (at once if it is).
+        Register before :meth:`start`."""
         if self.core is not None:
             callback(self.core)
         else:
             self._on_core.append(callback)
 
     def _names_api(self) -> tuple[Callable[[], Any], Callable[[Any], Any]]:
-        core = self.ensure_core() if self.core is None else self.core
-        get = getattr(core, "get_default_tango_host", None)
-        put = getattr(core, "set_default_tango_host", None)
-        if get is None or put is None:  # until tango_core re-exports them at top level
-            from tango_core.client import names
-            get, put = names.get_default_tango_host, names.set_default_tango_host
-        return get, put
+        return names_api(self.ensure_core())
 
     # -- main-thread application of namespace changes ---------------------------------------
 
@@ -514,6 +511,16 @@ class ShellSession:
         self._pushed.clear()
         self._constructors.clear()
         self.catalog.close()
+
+
+def names_api(core: ModuleType) -> tuple[Callable[[], Any], Callable[[Any], Any]]:
+    """tango_core's (get, set) of the default TANGO_HOST."""
+    get = getattr(core, "get_default_tango_host", None)
+    put = getattr(core, "set_default_tango_host", None)
+    if get is None or put is None:  # client A: tango_core.client.names is their public home
+        from tango_core.client import names
+        get, put = names.get_default_tango_host, names.set_default_tango_host
+    return get, put
 
 
 def _one_line(exc: BaseException) -> str:
