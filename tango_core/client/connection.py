@@ -286,9 +286,12 @@ class Connection:
     def _after_connect(self) -> None:
         """Hook for subclasses (e.g. the Database checks its server release); default: nothing."""
 
-    def _mark_broken(self) -> None:
+    def _mark_broken(self, ref: ObjectRef | None = None) -> None:
+        """Forget the reference (``ref``: only if it is still the current one, so a late failure
+        of the old reference does not undo another thread's reconnection)."""
         with self._conn_lock:
-            self._ref = None
+            if ref is None or self._ref is ref:
+                self._ref = None
 
     # -- the one way to call the device ----------------------------------------------------------
 
@@ -306,7 +309,7 @@ class Connection:
                 raise self._user_exception(exc, what, command, origin) from None
             except ConnectFailed as exc:
                 # the server went away since we connected (restart, maybe on a new port)
-                self._mark_broken()
+                self._mark_broken(ref)
                 if attempt == 1 and self._transparent_reconnection:
                     continue
                 raise ConnectionFailed(self._corba_error(exc),
@@ -315,7 +318,7 @@ class Connection:
             except SystemExceptionReply as exc:
                 if exc.name == "OBJECT_NOT_EXIST":
                     # a restarted DB-mode server has new object keys: re-import and try again
-                    self._mark_broken()
+                    self._mark_broken(ref)
                     if attempt == 1 and self._transparent_reconnection:
                         continue
                 raise self._system_exception(exc, what, command, origin) from None
@@ -326,7 +329,7 @@ class Connection:
                 raise CommunicationFailed(_err("API_CorbaException", _TRANSIENT_TIMEOUT, origin),
                                           _err("API_DeviceTimedOut", desc, origin)) from None
             except ConnectionLost as exc:
-                self._mark_broken()
+                self._mark_broken(ref)
                 raise CommunicationFailed(
                     _err("API_CorbaException", f"{_COMM_FAILURE} ({exc.reason})", origin),
                     _err("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None

@@ -732,3 +732,29 @@ def test_request_crossing_a_close_connection_is_resent(tango_host):
         conn.close()
     finally:
         relay.close()
+
+
+def test_fifty_threads_through_a_server_restart(peer_factory):
+    """Every thread's calls succeed across a restart on a new port (one re-import, no errors)."""
+    db, tt = peer_factory.tango_system()
+    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    dev.set_timeout_millis(10000)
+    assert dev.command_inout("DevLong", 0) == 0
+    tt.restart(new_port=True)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(50)
+
+    def work(i: int) -> None:
+        try:
+            barrier.wait()
+            for k in range(3):
+                assert dev.command_inout("DevLong", i * 10 + k) == i * 10 + k
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:3]
