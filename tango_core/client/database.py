@@ -191,6 +191,13 @@ class Database(Connection):
     def get_command_list(self) -> list[str]:
         return [info.cmd_name for info in self.command_list_query()]
 
+    def __reduce__(self):
+        """Pickles as its location (ITango's ``%store`` of favourite objects), not its sockets/locks."""
+        th = self._tango_host
+        if len(th.replicas) == 1:
+            return (Database, (th.host, str(th.port)))
+        return (Database, (str(th),))
+
     def __repr__(self) -> str:
         return f"Database({self._tango_host.host}, {self._tango_host.port})"
 

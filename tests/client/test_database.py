@@ -354,3 +354,11 @@ def test_server_info_round_trip(db, pytango_db):
         db.delete_server_info(server)
     finally:
         db.delete_server(server)
+
+
+def test_database_pickles_as_its_location(db):
+    import pickle
+    clone = pickle.loads(pickle.dumps(db))
+    assert isinstance(clone, Database) and repr(clone) == repr(db)
+    assert clone.get_db_port() == db.get_db_port()
+    assert "sys/tg_test/1" in clone.get_device_exported("sys/*")
