@@ -57,6 +57,8 @@ WHOLE_NAMES_UP_TO = 20
 #: aliases are offered for an empty fragment only when there are at most this many
 MAX_ALIASES_UNFILTERED = 50
 
+#: what ``%mon -t`` takes (itango.monitor)
+MON_EVENT_TYPES = ("change", "periodic", "archive", "user")
 #: DeviceProxy methods whose first argument is an attribute name
 ATTRIBUTE_METHODS = frozenset({
     "read_attribute", "read_attribute_asynch", "write_attribute", "write_attribute_asynch",
@@ -154,6 +156,10 @@ def find_target(session: ShellSession, line: str) -> _Target | None:
         if magic == "mon":
             if before and before[-1] in ("-a", "-d"):
                 return _Target("attribute", frag)
+            if before and before[-1] == "-t":
+                return _Target("event_type", frag)
+            if before and before[-1] in ("-l", "-w"):  # the device filter comes first
+                return _Target("device", frag)
             return None
         if frag.startswith("-"):
             return None
@@ -224,6 +230,7 @@ def _authority_candidates(session: ShellSession, frag: str) -> Iterator[tuple[st
     hosts = []
     if session.tango_host:
         hosts.extend(h.strip() for h in session.tango_host.split(","))
+    hosts.extend(session.known_hosts)
     for text in (f"{scheme}{h}/" for h in dict.fromkeys(hosts)):
         if text.lower().startswith(lower):
             yield text, "database"
@@ -370,6 +377,11 @@ def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iter
         if target.kind == "database":
             for text, kind in _authority_candidates(session, target.frag):
                 yield text.rstrip("/"), kind
+            return
+        if target.kind == "event_type":
+            for name in MON_EVENT_TYPES:
+                if name.startswith(target.frag.lower()):
+                    yield name, "event type"
             return
         if inventory is None:
             return

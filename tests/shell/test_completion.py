@@ -192,3 +192,10 @@ def test_completing_on_a_proxy_leaves_its_timeout_alone(itango_shell, complete, 
     complete(itango_shell, 'tdev.command_inout("DevS')
     result, _ = run(itango_shell, "tdev.get_timeout_millis()")
     assert result.result == 4321
+
+
+def test_mon_options(itango_shell, complete):
+    assert texts(complete(itango_shell, "%mon -a sys/tg_test/1/double_scalar -t per")) == ["periodic"]
+    assert "sys/tg_test/1" in texts(complete(itango_shell, "%mon -l sys/tg"))
+    kinds = {kind for _, kind, _ in complete(itango_shell, "%mon -i ")}  # an event id: not ours
+    assert not kinds & {"device", "attribute", "domain", "family", "event type"}
