@@ -1,0 +1,897 @@
+"""tango_core against PyTango 10.3.1, side by side: the same calls, the same real devices, equal results.
+
+A PyTango user's habits and scripts must carry over, so for what a user sees -- return types (class
+names, numpy dtypes and shapes, list vs tuple), ``str()``/``repr()`` of every struct, enum and error,
+exception classes and reasons for the common mistakes, public names -- PyTango (installed in the dev
+venv as a TEST PEER, the oracle) and tango_core are called with the same arguments against the same
+peers (PyTango's database + Debian TangoTest ``sys/tg_test/1``, the PyTango TestServer ``test/dev/1``
+registered there, and the same TestServer without database) and must agree.
+
+What is compared is made stable first, never loosened: timestamps (``TimeVal(...)``) and error
+``origin`` fields (cppTango writes C++ source locations there) are masked; nothing else is.
+Where tango_core deliberately differs, the test asserts our behaviour and says why.  Gaps that are
+another engineer's to fix are ``xfail(strict=True)`` with the reason, so the suite stays green and
+the gap stays visible (and the xfail turns into a failure the day it is fixed, to be removed).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import time
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import tango  # the oracle (test peer only)
+import tango_core
+
+BOTH = (tango, tango_core)
+TEST_DEVICE = "test/dev/1"
+TANGOTEST = "sys/tg_test/1"
+
+
+def _xfail(reason: str):
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+
+_TIME = re.compile(r"TimeVal\(tv_nsec = -?\d+, tv_sec = -?\d+, tv_usec = -?\d+\)")
+_TIME_STR = re.compile(r"time = TimeVal\[[^\]]*\]")
+_ORIGIN = re.compile(r"origin = .*(\n {8,}.*)*")
+_ORIGIN_REPR = re.compile(r"origin = '(?:[^'\\]|\\.)*'|origin = \"(?:[^\"\\]|\\.)*\"")
+
+
+def stable(text: str) -> str:
+    """Mask what differs from call to call (times) or by implementation (error origins)."""
+    text = _TIME.sub("TimeVal(...)", text)
+    text = _TIME_STR.sub("time = TimeVal[...]", text)
+    text = _ORIGIN_REPR.sub("origin = ...", text)
+    return _ORIGIN.sub("origin = ...", text)
+
+
+def describe(value: Any) -> Any:
+    """A value as a user meets it: its class name, numpy dtype/shape, nested containers, content."""
+    if isinstance(value, np.ndarray):
+        return ("ndarray", str(value.dtype), value.shape, value.tolist())
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [describe(v) for v in value])
+    if isinstance(value, enum.Enum):
+        return (type(value).__name__, value.name, int(value))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return (type(value).__name__, bytes(value))
+    if isinstance(value, np.generic):
+        return (type(value).__name__, value.item())
+    return (type(value).__name__, value)
+
+
+def errors_of(exc: BaseException) -> list[tuple[str, str]]:
+    return [(e.reason, e.desc) for e in exc.args]
+
+
+def outcome(module, fn: Callable) -> tuple:
+    """('ok', result) or ('raise', class name, [(reason, desc)...] or message)."""
+    try:
+        return ("ok", fn(module))
+    except Exception as exc:  # noqa: BLE001 - the outcome is what we compare
+        if isinstance(exc, module.DevFailed):
+            return ("raise", type(exc).__name__, errors_of(exc))
+        return ("raise", type(exc).__name__, str(exc).replace("tango._tango.", ""))
+
+
+def same(fn: Callable) -> tuple:
+    """Run ``fn(module)`` with PyTango and with tango_core; both outcomes must be equal."""
+    theirs = outcome(tango, fn)
+    ours = outcome(tango_core, fn)
+    assert ours == theirs
+    return ours
+
+
+_PROXIES: dict = {}
+
+
+def proxy(module, name: str):
+    """One proxy per (library, device) for the whole session (as a user's shell keeps them)."""
+    key = (module.__name__, name)
+    if key not in _PROXIES:
+        _PROXIES[key] = module.DeviceProxy(name)
+    return _PROXIES[key]
+
+
+@pytest.fixture
+def peers(tango_host: str, db_server, nodb_server) -> dict:
+    """Names of the session devices; TestDevice attributes restored afterwards."""
+    yield {"tango_host": tango_host, "nodb": nodb_server.device}
+    for name in db_server.devices:
+        tango.DeviceProxy(name).command_inout("Init")
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. enums
+# ---------------------------------------------------------------------------------------------
+
+ENUMS = ["DevState", "AttrQuality", "CmdArgType", "EventType", "AttrDataFormat", "GreenMode", "ErrSeverity",
+         "AttrWriteType", "DispLevel", "DevSource", "EventSubMode", "EventReason", "ExtractAs", "AttrMemorizedType",
+         "cb_sub_model", "asyn_req_type", "SerialModel", "LockerLanguage"]
+# PipeWriteType: PyTango 10.3.1 raises AttributeError on access (pipes removed); tango_core keeps the
+# plain enum, harmless.
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=_xfail("CmdArgType has DevInt=27 and DevPipeBlob=30, which PyTango 10.3.1 no longer has "
+                                 "(idl engineer, enums.py)")) if n == "CmdArgType" else n
+    for n in ENUMS])
+def test_enum_members_values_and_text(name):
+    theirs, ours = getattr(tango, name), getattr(tango_core, name)
+    assert issubclass(ours, enum.IntEnum)
+    assert {m.name: int(m) for m in ours} == {m.name: int(m) for m in theirs}
+    for member in theirs:
+        mine = ours[member.name]
+        assert (str(mine), repr(mine), f"{mine}", "%s" % mine, "%d" % mine, format(mine, ">4")) == \
+            (str(member), repr(member), f"{member}", "%s" % member, "%d" % member, format(member, ">4"))
+        assert mine == int(member) and hash(mine) == hash(int(member))
+    assert {k: v.name for k, v in ours.values.items()} == {k: v.name for k, v in theirs.values.items()}
+    assert list(ours.names) == list(theirs.names)
+
+
+def test_enum_aliases_and_top_level_members():
+    assert tango_core.ArgType is tango_core.CmdArgType
+    for name in ("DevDouble", "DevVarStringArray", "DevState", "DevEnum", "SCALAR", "SPECTRUM", "IMAGE", "READ",
+                 "READ_WRITE", "WRITE", "READ_WITH_WRITE"):
+        if name == "DevState":  # tango.DevState is the enum, not CmdArgType.DevState
+            assert tango_core.DevState.ON == tango.DevState.ON
+            continue
+        assert repr(getattr(tango_core, name)) == repr(getattr(tango, name))
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. public names
+# ---------------------------------------------------------------------------------------------
+
+#: client-side names a PyTango user imports from ``tango`` (server-side classes are out of scope)
+PRESENT_NAMES = [
+    "DeviceProxy", "AttributeProxy", "Database", "Group", "DeviceAttribute", "DeviceData", "Connection",
+    "DevFailed", "DevError", "ConnectionFailed", "CommunicationFailed", "WrongNameSyntax", "NonDbDevice", "WrongData",
+    "NonSupportedFeature", "AsynCall", "AsynReplyNotArrived", "EventSystemFailed", "DeviceUnlocked", "NotAllowed",
+    "NamedDevFailed", "NamedDevFailedList", "Except", "TimeVal", "DevEncoded", "DbDatum", "DbData", "DbDevInfo",
+    "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo", "DbServerInfo", "DeviceInfo", "CommandInfo",
+    "DevCommandInfo", "AttributeInfo", "AttributeInfoEx", "AttributeAlarmInfo", "ChangeEventInfo",
+    "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo", "AttributeDimension", "LockerInfo", "EventData",
+    "AttrConfEventData", "DataReadyEventData", "DevIntrChangeEventData", "GroupReply", "GroupCmdReply",
+    "GroupAttrReply", "GroupReplyList", "GroupCmdReplyList", "GroupAttrReplyList", "CmdDoneEvent", "AttrReadEvent",
+    "AttrWrittenEvent", "get_device_proxy", "get_attribute_proxy", "ChangeEventProp", "PeriodicEventProp",
+    "ArchiveEventProp", "EventProperties", "AttributeAlarm", "AttributeConfig", "AttributeConfig_2",
+    "AttributeConfig_3", "AttributeConfig_5", "get_green_mode", "set_green_mode",
+]
+
+#: names PyTango users reach for that tango_core lacks: each a defect report for client B
+MISSING_NAMES = {
+    "DeviceDataList": "Group.command_inout's per-device arguments (defined in tango_core.client.group)",
+    "Release": "tango.Release.version (ITango's profile installer reads it)",
+    "utils": "tango.utils: CaselessList/CaselessDict/EventCallback/is_*_type",
+    "StdStringVector": "get_attribute_list()'s type; users build them for DB calls",
+    "AttributeInfoList": "attribute_list_query()'s type",
+    "AttributeInfoListEx": "attribute_list_query_ex()'s type",
+    "CommandInfoList": "command_list_query()'s type",
+    "DbDevInfos": "Database.add_server(..., DbDevInfos) argument type (exported name breaks import)",
+    "DbDevImportInfos": "exported in tango_core/__init__.py but absent from database.py (AttributeError)",
+    "DbDevExportInfos": "exported in tango_core/__init__.py but absent from database.py (AttributeError)",
+    "DeviceAttributeHistory": "DeviceProxy.attribute_history() results",
+    "DeviceDataHistory": "DeviceProxy.command_history() results",
+    "PyTangoUserWarning": "warning class users filter (unfreeze_dynamic_interface warns with it)",
+    "EnsureOmniThread": "context manager user threads wrap PyTango calls in (a no-op would do)",
+    "ApiUtil": "ApiUtil.get_env_var / cleanup used by scripts",
+    "is_array_type": "type predicates", "is_scalar_type": "type predicates", "is_numerical_type": "type predicates",
+    "is_int_type": "type predicates", "is_float_type": "type predicates", "is_bool_type": "type predicates",
+    "is_str_type": "type predicates", "obj_2_str": "conversion helpers", "str_2_obj": "conversion helpers",
+    "seqStr_2_obj": "conversion helpers", "requires_pytango": "version guards", "requires_tango": "version guards",
+    "AccessControlType": "enum", "LockCmdCode": "enum", "LogLevel": "enum", "LogTarget": "enum",
+    "PollObjType": "enum", "PollCmdCode": "enum", "KeepAliveCmdCode": "enum", "AttReqType": "enum",
+    "MessBoxType": "enum", "AttrSerialModel": "enum",
+}
+
+
+@pytest.mark.parametrize("name", PRESENT_NAMES)
+def test_public_name_exists(name):
+    assert hasattr(tango, name)
+    assert hasattr(tango_core, name), f"tango_core.{name} missing"
+    if isinstance(getattr(tango, name), type):
+        assert getattr(tango_core, name).__name__ == getattr(tango, name).__name__
+
+
+@pytest.mark.parametrize("name", sorted(MISSING_NAMES))
+def test_missing_public_name(name, request):
+    request.applymarker(_xfail(f"tango_core.{name} missing: {MISSING_NAMES[name]} (client B)"))
+    assert hasattr(tango_core, name)
+
+
+def _public(obj) -> set[str]:
+    return {n for n in dir(obj) if not n.startswith("_")}
+
+
+#: PyTango methods tango_core deliberately leaves out (with why)
+NOT_PLANNED = {
+    # OpenTelemetry support is a cppTango build option, not part of the Tango protocol
+    "add_telemetry_logging_endpoint", "add_telemetry_tracing_endpoint", "get_telemetry_logging",
+    "get_telemetry_logging_endpoints", "get_telemetry_topics", "get_telemetry_tracing",
+    "get_telemetry_tracing_endpoints", "is_telemetry_enabled", "remove_telemetry_logging_endpoint",
+    "remove_telemetry_tracing_endpoint", "set_telemetry_logging", "set_telemetry_logging_endpoints",
+    "set_telemetry_topics", "set_telemetry_tracing", "set_telemetry_tracing_endpoints", "start_telemetry",
+    "stop_telemetry",
+    # the FileDatabase (Database("file.db")) is a server-side test-context feature
+    "reread_filedatabase", "write_filedatabase",
+}
+
+#: PyTango methods a user may call that tango_core lacks: defect reports (owner in the reason)
+MISSING_METHODS = {
+    "DeviceProxy": {"attribute_history", "command_history", "command_inout_reply_raw", "defaultCommandExtractAs",
+                    "get_access_control", "get_access_right", "get_fqdn", "is_attribute_config_cache_enabled",
+                    "set_access_control", "set_attribute_config_cache"},
+    "AttributeProxy": {"history"},
+    "Database": {"build_connection", "cancel_all_polling_asynch_request", "cancel_asynch_request",
+                 "check_access_control", "command_inout_asynch", "command_inout_raw",
+                 "command_inout_reply", "command_inout_reply_raw", "defaultCommandExtractAs",
+                 "export_event", "export_server", "get_access_control", "get_access_except_errors",
+                 "get_access_right", "get_asynch_replies", "get_class_attribute_property_history",
+                 "get_class_property_history", "get_device_attribute_property_history",
+                 "get_device_property_history", "get_device_service_list", "get_fqdn", "get_property_forced",
+                 "get_property_history", "get_service_list", "is_control_access_checked",
+                 "register_service", "set_access_checked", "set_access_control", "unexport_event",
+                 "unregister_service"},
+    "DeviceData": {"except_flags"},
+}
+
+
+@pytest.mark.parametrize("cls", ["DeviceProxy", "AttributeProxy", "Database", "DeviceData", "DeviceAttribute",
+                                 "DevFailed", "DevError", "TimeVal", "Group", "EventData"])
+def test_public_methods_not_missing_beyond_known_gaps(cls):
+    missing = _public(getattr(tango, cls)) - _public(getattr(tango_core, cls)) - NOT_PLANNED
+    missing -= MISSING_METHODS.get(cls, set())
+    # instance fields (set in __init__ by tango_core, class-level descriptors in pybind11)
+    instance = {"DeviceAttribute": tango_core.DeviceAttribute, "EventData": tango_core.EventData,
+                "TimeVal": tango_core.TimeVal, "DevError": tango_core.DevError}.get(cls)
+    if instance is not None:
+        missing -= _public(instance())
+    assert not missing, f"{cls} lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize("cls, method", sorted((c, m) for c, ms in MISSING_METHODS.items() for m in ms))
+def test_missing_method(cls, method, request):
+    owner = "client A" if cls == "Database" else "client B"
+    request.applymarker(_xfail(f"{cls}.{method} missing ({owner})"))
+    assert hasattr(getattr(tango_core, cls), method)
+
+
+@pytest.mark.parametrize("make", [
+    "DevError()", "DevFailed()", "DbDevInfo()", "DbDatum()", "DbDatum('x')", "TimeVal(1.5)", "TimeVal(0, 0, 0)",
+    "DeviceInfo()", "CommandInfo()", "AttributeInfoEx()", "AttributeDimension()", "DbDevImportInfo()",
+    "DbDevExportInfo()", "DbDevFullInfo()", "DbServerInfo()", "EventData()", "DeviceData()", "LockerInfo()",
+    "AttributeAlarmInfo()", "ChangeEventInfo()", "PeriodicEventInfo()", "ArchiveEventInfo()",
+    "AttributeEventInfo()",
+])
+def test_fresh_struct_fields_and_text(make):
+    def build(m):
+        obj = eval("m." + make)  # noqa: S307 - fixed expressions above
+        return sorted(_public(obj) - {n for n in _public(obj) if callable(getattr(obj, n, None))}), \
+            stable(repr(obj)), stable(str(obj)) if not make.startswith(("TimeVal", "EventData")) else None
+    theirs, ours = outcome(tango, build), outcome(tango_core, build)
+    if theirs[0] == "raise" and "No constructor defined" in theirs[2]:
+        assert ours[0] == "ok"  # deliberate: PyTango cannot build a DbDevFullInfo; we can, harmlessly
+        return
+    assert ours == theirs
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. structs and values from live devices
+# ---------------------------------------------------------------------------------------------
+
+DEVICE_NAMES = [TEST_DEVICE, TANGOTEST]
+
+
+@pytest.mark.parametrize("dev", DEVICE_NAMES)
+def test_device_proxy_identity(peers, dev):
+    same(lambda m: (repr(proxy(m, dev)), str(proxy(m, dev)), proxy(m, dev).dev_name(), proxy(m, dev).name(),
+                    proxy(m, dev).adm_name(), proxy(m, dev).description(), proxy(m, dev).get_idl_version(),
+                    proxy(m, dev).get_timeout_millis(), repr(proxy(m, dev).get_source()),
+                    proxy(m, dev).is_dbase_used(), proxy(m, dev).get_db_host(), proxy(m, dev).get_db_port(),
+                    proxy(m, dev).get_db_port_num(), type(proxy(m, dev).ping()).__name__))
+
+
+def test_nodb_device_identity(peers):
+    dev = peers["nodb"]
+    same(lambda m: (repr(proxy(m, dev)), proxy(m, dev).dev_name(), proxy(m, dev).adm_name(),
+                    proxy(m, dev).is_dbase_used(), proxy(m, dev).get_db_host(), proxy(m, dev).get_db_port(),
+                    proxy(m, dev).get_dev_host(), proxy(m, dev).get_dev_port()))
+
+
+@pytest.mark.parametrize("dev", DEVICE_NAMES + ["nodb"])
+def test_device_info_text(peers, dev):
+    dev = peers["nodb"] if dev == "nodb" else dev
+    same(lambda m: (type(proxy(m, dev).info()).__name__, repr(proxy(m, dev).info()), str(proxy(m, dev).info())))
+
+
+TEST_DEVICE_COMMANDS = ["Init", "State", "Status", "EchoDouble", "EchoString", "EchoBoolean", "EchoLong64",
+                        "EchoULong64", "EchoStringArray", "EchoDoubleArray", "EchoLongString", "EchoDoubleString",
+                        "EchoEncoded", "EchoState", "ChangeState", "Fail", "Sleep", "On", "Off", "PushCounterEvent",
+                        "PushUserEvent"]
+TANGOTEST_COMMANDS = ["DevBoolean", "DevDouble", "DevFloat", "DevLong", "DevLong64", "DevShort", "DevString",
+                      "DevULong", "DevULong64", "DevUShort", "DevVarCharArray", "DevVarDoubleArray",
+                      "DevVarDoubleStringArray", "DevVarLongStringArray", "DevVarStringArray", "DevVoid",
+                      "SwitchStates", "CrashFromDevelopperThread"]
+
+
+@pytest.mark.parametrize("dev, cmd", [(TEST_DEVICE, c) for c in TEST_DEVICE_COMMANDS]
+                         + [(TANGOTEST, c) for c in TANGOTEST_COMMANDS])
+def test_command_query_text(peers, dev, cmd):
+    same(lambda m: (type(proxy(m, dev).command_query(cmd)).__name__, repr(proxy(m, dev).command_query(cmd)),
+                    str(proxy(m, dev).command_query(cmd))))
+
+
+@pytest.mark.parametrize("dev", DEVICE_NAMES)
+def test_command_and_attribute_lists(peers, dev):
+    same(lambda m: (list(proxy(m, dev).get_command_list()), list(proxy(m, dev).get_attribute_list()),
+                    [repr(c) for c in proxy(m, dev).command_list_query()],
+                    [c.name for c in proxy(m, dev).attribute_list_query_ex()],
+                    repr(proxy(m, dev).get_command_config(["State", "Status"]))))
+
+
+@pytest.mark.parametrize("dev", DEVICE_NAMES)
+def test_sequence_result_types(peers, dev, request):
+    request.applymarker(_xfail("StdStringVector/CommandInfoList/AttributeInfoListEx types missing: tango_core "
+                               "returns plain lists (client B)"))
+    same(lambda m: (type(proxy(m, dev).get_attribute_list()).__name__,
+                    type(proxy(m, dev).command_list_query()).__name__,
+                    type(proxy(m, dev).attribute_list_query_ex()).__name__))
+
+
+TEST_DEVICE_ATTRIBUTES = ["double_rw", "long_rw", "long64_rw", "ulong64_rw", "short_rw", "ushort_rw", "uchar_rw",
+                          "float_rw", "bool_rw", "string_rw", "mode", "encoded_rw", "state_attr", "greeting_attr",
+                          "double_spectrum_rw", "long_spectrum_ro", "bool_spectrum_ro", "string_spectrum_rw",
+                          "double_image_ro", "ushort_image_rw", "string_image_ro", "write_only_double",
+                          "last_written", "failing_read", "invalid_quality", "expert_double", "ramp", "counter",
+                          "State", "Status"]
+TANGOTEST_ATTRIBUTES = ["ampli", "boolean_scalar", "double_scalar", "double_spectrum", "double_image",
+                        "float_scalar", "long64_scalar", "long_scalar", "short_scalar", "string_scalar",
+                        "string_spectrum", "uchar_scalar", "ulong64_scalar", "ulong_scalar", "ushort_scalar",
+                        "boolean_spectrum_ro", "long_spectrum_ro", "enum_scalar", "no_value", "throw_exception",
+                        "State", "Status"]
+
+
+@pytest.mark.parametrize("dev, attr", [(TEST_DEVICE, a) for a in TEST_DEVICE_ATTRIBUTES]
+                         + [(TANGOTEST, a) for a in TANGOTEST_ATTRIBUTES])
+def test_attribute_config_text(peers, dev, attr):
+    same(lambda m: (type(proxy(m, dev).attribute_query(attr)).__name__, stable(repr(proxy(m, dev).attribute_query(attr))),
+                    str(proxy(m, dev).attribute_query(attr)), str(proxy(m, dev).get_attribute_config(attr)),
+                    stable(repr(proxy(m, dev).get_attribute_config([attr]))),
+                    str(proxy(m, dev).get_attribute_config_ex(attr)[0])))
+
+
+@pytest.mark.parametrize("attr", ["double_rw", "mode", "string_spectrum_rw", "double_image_ro"])
+def test_attribute_info_text(peers, attr):
+    """attribute_list_query() gives the older AttributeInfo struct."""
+    def build(m):
+        infos = {i.name: i for i in proxy(m, TEST_DEVICE).attribute_list_query()}
+        return type(infos[attr]).__name__, repr(infos[attr]), str(infos[attr])
+    same(build)
+
+
+#: attributes whose value changes between the two reads (compared by type, dtype and shape only)
+VOLATILE = {"ramp", "ampli", "double_scalar", "double_spectrum", "double_image", "float_scalar", "long64_scalar",
+            "long_scalar", "short_scalar", "uchar_scalar", "ulong64_scalar", "ulong_scalar", "ushort_scalar",
+            "boolean_spectrum_ro", "long_spectrum_ro", "boolean_scalar", "State", "Status", "invalid_quality"}
+
+
+def _value_shape(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return ("ndarray", str(value.dtype), value.ndim)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, len(value) > 0)
+    return type(value).__name__
+
+
+def _read_view(da, volatile: bool) -> tuple:
+    fields = ("name", "type", "data_format", "quality", "dim_x", "dim_y", "w_dim_x", "w_dim_y", "nb_read",
+              "nb_written", "has_failed", "is_empty")
+    head = tuple(repr(getattr(da, f)) for f in fields if not volatile or f not in ("dim_x", "dim_y", "nb_read",
+                                                                                    "quality"))
+    if volatile:
+        return head, _value_shape(da.value), _value_shape(da.w_value), type(da.time).__name__
+    return head, describe(da.value), describe(da.w_value), stable(repr(da)), stable(str(da)), \
+        type(da.r_dimension).__name__, repr(da.w_dimension)
+
+
+@pytest.mark.parametrize("dev, attr", [(TEST_DEVICE, a) for a in TEST_DEVICE_ATTRIBUTES if a != "failing_read"]
+                         + [(TANGOTEST, a) for a in TANGOTEST_ATTRIBUTES if a not in ("no_value", "throw_exception")])
+def test_read_attribute_result(peers, dev, attr):
+    same(lambda m: _read_view(proxy(m, dev).read_attribute(attr), attr in VOLATILE))
+
+
+EXTRACT_GAPS = {
+    ("encoded_rw", "String"): "DevEncoded with ExtractAs.String: PyTango gives ('fmt', str), tango_core bytes (client B)",
+    ("encoded_rw", "ByteArray"): "DevEncoded with ExtractAs.ByteArray: PyTango gives ('fmt', bytearray), tango_core "
+                                 "bytes (client B)",
+    ("ushort_image_rw", "String"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty (B)",
+    ("ushort_image_rw", "Bytes"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty (B)",
+    ("ushort_image_rw", "ByteArray"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty (B)",
+}
+
+
+@pytest.mark.parametrize("extract_as", ["Numpy", "List", "Tuple", "String", "Bytes", "ByteArray", "Nothing"])
+@pytest.mark.parametrize("attr", ["long_rw", "double_spectrum_rw", "ushort_image_rw", "string_spectrum_rw",
+                                  "string_image_ro", "bool_spectrum_ro", "encoded_rw", "mode", "state_attr"])
+def test_read_attribute_extract_as(peers, attr, extract_as, request):
+    if (attr, extract_as) in EXTRACT_GAPS:
+        request.applymarker(_xfail(EXTRACT_GAPS[attr, extract_as]))
+    if (attr, extract_as) == ("double_spectrum_rw", "String"):
+        # deliberate: PyTango decodes the raw doubles as UTF-8 and raises UnicodeDecodeError; we
+        # hand back a str of the raw bytes (Latin-1), as ExtractAs.String asks
+        assert isinstance(proxy(tango_core, TEST_DEVICE).read_attribute(attr, extract_as=tango_core.ExtractAs.String).value, str)
+        return
+
+    def build(m):
+        da = proxy(m, TEST_DEVICE).read_attribute(attr, extract_as=getattr(m.ExtractAs, extract_as))
+        return describe(da.value), describe(da.w_value)
+    same(build)
+
+
+def test_read_attributes_list(peers):
+    def build(m):
+        das = proxy(m, TEST_DEVICE).read_attributes(["long_rw", "failing_read", "nope", "string_rw"])
+        return (type(das).__name__, [(d.name, d.has_failed, describe(d.value), [e.reason for e in d.get_err_stack()],
+                                      [e.desc for e in d.get_err_stack()]) for d in das])
+    same(build)
+
+
+def test_failed_entry_text(peers):
+    def build(m):
+        da = proxy(m, TEST_DEVICE).read_attributes(["failing_read"])[0]
+        return stable(repr(da)), stable(str(da)), type(da.get_err_stack()).__name__
+    same(build)
+
+
+@pytest.mark.parametrize("dev, cmd, arg", [
+    (TEST_DEVICE, "EchoDouble", 2.5), (TEST_DEVICE, "EchoString", "héllo"), (TEST_DEVICE, "EchoBoolean", True),
+    (TEST_DEVICE, "EchoLong64", -(2 ** 40)), (TEST_DEVICE, "EchoULong64", 2 ** 63 + 1),
+    (TEST_DEVICE, "EchoStringArray", ["a", "b"]), (TEST_DEVICE, "EchoStringArray", ("a",)),
+    (TEST_DEVICE, "EchoDoubleArray", [1.0, 2.5]), (TEST_DEVICE, "EchoDoubleArray", np.arange(3.0)),
+    (TEST_DEVICE, "EchoLongString", [[1, 2], ["x"]]), (TEST_DEVICE, "EchoDoubleString", [[1.5], ["y", "z"]]),
+    (TEST_DEVICE, "EchoEncoded", ("fmt", b"\x01\x02")), (TEST_DEVICE, "EchoState", tango_core.DevState.MOVING),
+    (TEST_DEVICE, "EchoState", 3), (TEST_DEVICE, "State", None), (TEST_DEVICE, "Status", None),
+    (TEST_DEVICE, "On", None), (TANGOTEST, "DevVarCharArray", [1, 2, 255]), (TANGOTEST, "DevShort", -3),
+    (TANGOTEST, "DevUShort", 7), (TANGOTEST, "DevULong", 2 ** 32 - 1), (TANGOTEST, "DevFloat", 0.5),
+    (TANGOTEST, "DevVarLongStringArray", ([1, 2], ["a"])), (TANGOTEST, "DevVoid", None),
+    (TANGOTEST, "DevBoolean", 0), (TANGOTEST, "DevString", ""), (TANGOTEST, "DevVarStringArray", []),
+    (TANGOTEST, "DevVarDoubleArray", []), (TANGOTEST, "DevLong", np.int32(5)), (TANGOTEST, "DevDouble", 1),
+])
+def test_command_result(peers, dev, cmd, arg):
+    def build(m):
+        argin = arg
+        if isinstance(arg, tango_core.DevState):
+            argin = getattr(m.DevState, arg.name)
+        d = proxy(m, dev)
+        return describe(d.command_inout(cmd) if argin is None else d.command_inout(cmd, argin)), \
+            describe(getattr(d, cmd)() if argin is None else getattr(d, cmd)(argin))
+    same(build)
+
+
+def test_high_level_attribute_access(peers):
+    same(lambda m: (describe(proxy(m, TEST_DEVICE).long_rw), describe(proxy(m, TEST_DEVICE).mode),
+                    describe(proxy(m, TEST_DEVICE).string_spectrum_rw), describe(proxy(m, TEST_DEVICE).state_attr),
+                    describe(proxy(m, TEST_DEVICE)["long_rw"].value), "long_rw" in proxy(m, TEST_DEVICE),
+                    "LONG_RW" in proxy(m, TEST_DEVICE), "nope" in proxy(m, TEST_DEVICE),
+                    type(proxy(m, TEST_DEVICE).mode).__name__, repr(proxy(m, TEST_DEVICE).mode)))
+
+
+def test_command_function_doc(peers):
+    same(lambda m: (proxy(m, TEST_DEVICE).EchoDouble.__doc__, proxy(m, TANGOTEST).Status.__doc__))
+
+
+@pytest.mark.parametrize("attr, value", [
+    ("long_rw", 7), ("long_rw", np.int32(8)), ("long_rw", 9.0), ("double_rw", 3), ("double_rw", np.float32(0.5)),
+    ("bool_rw", 1), ("bool_rw", False), ("string_rw", "abc"), ("string_rw", "é"), ("mode", 2),
+    ("uchar_rw", 255), ("ulong64_rw", 2 ** 64 - 1), ("long64_rw", -(2 ** 63)), ("short_rw", -(2 ** 15)),
+    ("double_spectrum_rw", [1, 2]), ("double_spectrum_rw", np.array([1.5], dtype=np.float32)),
+    ("double_spectrum_rw", []), ("string_spectrum_rw", ["x", "y"]), ("string_spectrum_rw", ("z",)),
+    ("ushort_image_rw", [[1, 2, 3], [4, 5, 6]]), ("ushort_image_rw", np.ones((2, 2), dtype=np.uint16)),
+    ("encoded_rw", ("f", b"\x00")), ("encoded_rw", ("f", bytearray(b"ab"))), ("write_only_double", 4.5),
+])
+def test_write_then_read_back(peers, attr, value):
+    def build(m):
+        d = proxy(m, TEST_DEVICE)
+        d.write_attribute(attr, value)
+        if attr == "write_only_double":
+            return describe(d.read_attribute("last_written").value)
+        da = d.read_attribute(attr)
+        return describe(da.value), describe(da.w_value), da.w_dim_x, da.w_dim_y
+    same(build)
+
+
+def test_write_enum_label_with_write_attribute(peers):
+    # deliberate: PyTango converts labels only for `dev.mode = "ON"` and raises TypeError("an integer
+    # is required") for write_attribute("mode", "ON"); tango_core accepts the label in both
+    theirs = outcome(tango, lambda m: proxy(m, TEST_DEVICE).write_attribute("mode", "ON"))
+    assert theirs == ("raise", "TypeError", "an integer is required")
+    proxy(tango_core, TEST_DEVICE).write_attribute("mode", "ON")
+    assert proxy(tango_core, TEST_DEVICE).read_attribute("mode").value == 2
+
+
+def test_high_level_write(peers):
+    def build(m):
+        d = proxy(m, TEST_DEVICE)
+        d.long_rw = 11
+        d.mode = "OFF"
+        d["string_rw"] = "set"
+        return d.long_rw, describe(d.mode), d.string_rw
+    same(build)
+
+
+def test_attribute_proxy(peers):
+    name = f"{TEST_DEVICE}/long_rw"
+    same(lambda m: (repr(m.AttributeProxy(name)), str(m.AttributeProxy(name)), m.AttributeProxy(name).name(),
+                    repr(m.AttributeProxy(name).get_device_proxy()), _read_view(m.AttributeProxy(name).read(), False),
+                    str(m.AttributeProxy(name).get_config()), m.AttributeProxy(name).is_polled(),
+                    m.AttributeProxy(name).get_poll_period()))
+
+
+def test_attribute_proxy_write_read(peers):
+    def build(m):
+        ap = m.AttributeProxy(f"{TEST_DEVICE}/double_rw")
+        ap.write(4.25)
+        return _read_view(ap.read(), False), _read_view(ap.write_read(1.5), False)
+    same(build)
+
+
+def test_write_read_attribute(peers):
+    same(lambda m: (_read_view(proxy(m, TEST_DEVICE).write_read_attribute("long_rw", 5), False),
+                    [_read_view(d, False) for d in
+                     proxy(m, TEST_DEVICE).write_read_attributes([("long_rw", 6)], ["long_rw", "string_rw"])]))
+
+
+def test_polling_text(peers):
+    same(lambda m: (proxy(m, TEST_DEVICE).is_attribute_polled("ramp"), proxy(m, TEST_DEVICE).get_attribute_poll_period("ramp"),
+                    proxy(m, TEST_DEVICE).is_attribute_polled("long_rw"), [stable(s).split("\n")[:3] for s in
+                                                                          proxy(m, TEST_DEVICE).polling_status()]))
+
+
+def test_device_properties(peers):
+    def build(m):
+        d = proxy(m, TEST_DEVICE)
+        # (no non-ASCII text: PyTango's DeviceProxy.put_property writes Latin-1, its get decodes UTF-8)
+        d.put_property({"conf_a": 3.5, "conf_b": ["x", "y"], "conf_c": "e"})
+        try:
+            got = d.get_property(["conf_a", "conf_b", "conf_c", "conf_missing"])
+            lst = sorted(d.get_property_list("conf_*"))
+            one = d.get_property("conf_a")
+        finally:
+            d.delete_property(["conf_a", "conf_b", "conf_c"])
+        return got, lst, one, d.get_property("conf_a"), type(got).__name__
+    same(build)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Database
+# ---------------------------------------------------------------------------------------------
+
+DB_CALLS = [
+    "repr(db)", "str(db)", "db.get_db_host()", "db.get_db_port()", "db.get_db_port_num()", "db.dev_name()",
+    "repr(db.get_device_exported('test/*'))", "str(db.get_device_exported('test/*'))",
+    "list(db.get_device_exported('*'))", "repr(db.get_server_list())", "repr(db.get_server_list('Test*'))",
+    "repr(db.get_class_list('*'))", "repr(db.get_device_name('TestServer/test', 'TestDevice'))",
+    "repr(db.get_device_class_list('TestServer/test'))", "db.get_class_for_device('test/dev/1')",
+    "repr(db.get_server_class_list('TestServer/test'))", "repr(db.get_device_domain('*'))",
+    "repr(db.get_device_family('test/*'))", "repr(db.get_device_member('test/dev/*'))",
+    "repr(db.get_instance_name_list('TestServer'))", "repr(db.get_server_name_list())",
+    "repr(db.get_host_list())", "repr(db.get_device_alias_list('*'))",
+    "repr(db.get_device_property_list('test/dev/1', '*'))", "db.get_device_property('test/dev/1', 'greeting')",
+    "db.get_device_property('test/dev/1', ['nope'])", "db.get_class_property('TestDevice', 'nope')",
+    "repr(db.import_device('test/dev/1'))", "str(db.import_device('test/dev/1'))",
+    "repr(db.get_device_info('test/dev/1'))", "str(db.get_device_info('test/dev/1'))",
+    "repr(db.get_device_info('sys/tg_test/1'))", "db.get_info().split(chr(10))[:3]",
+    "repr(db.get_server_info('TestServer/test'))", "repr(db.get_device_exported_for_class('TestDevice'))",
+    "repr(db.get_object_list('*'))", "repr(db.get_class_attribute_list('TestDevice', '*'))",
+    "db.is_dbase_used()", "repr(db.get_attribute_alias_list('*'))",
+    "repr(db.command_inout('DbGetDeviceList', ['TestServer/test', 'TestDevice']))",
+    "db.command_inout('DbMySqlSelect', 'SELECT name FROM device WHERE name LIKE \"test/dev/%\" ORDER BY name')[1]",
+]
+
+
+DB_GAPS = {
+    "repr(db.get_class_attribute_list('TestDevice', '*'))":
+        "DbDatum name: PyTango 'class', tango_core the class name (client A, database.py)",
+}
+
+
+@pytest.mark.parametrize("call", DB_CALLS)
+def test_database_call(peers, call, request):
+    if call in DB_GAPS:
+        request.applymarker(_xfail(DB_GAPS[call]))
+    if "get_server_info" in call:
+        # deliberate: PyTango raises API_InvalidArgs ('" " cannot be entirely parsed into int') on the
+        # blank mode/level its own DB server returns; tango_core reads them as 0
+        assert outcome(tango, lambda m: eval(call, {"db": m.Database()}))[0] == "raise"  # noqa: S307
+        assert "DbServerInfo(" in eval(call, {"db": tango_core.Database()})  # noqa: S307
+        return
+    same(lambda m: stable(str(eval(call, {"db": m.Database(), "chr": chr}))))  # noqa: S307 - fixed calls
+
+
+def test_database_constructors(peers):
+    host, port = peers["tango_host"].split(":")
+    same(lambda m: (repr(m.Database()), repr(m.Database(host, port)), repr(m.Database(host, int(port))),
+                    repr(m.Database(m.Database()))))
+
+
+def test_database_datum_protocol(peers):
+    def build(m):
+        d = m.Database().get_device_exported("test/*")
+        return (len(d), d[0], list(d), "test/dev/1" in d, d.name, list(d.value_string), type(d).__name__,
+                d.is_empty(), d.size())
+    same(build)
+
+
+def test_dbdatum_and_devinfo_objects():
+    def build(m):
+        dd = m.DbDatum("p")
+        dd.value_string = ["1", "2"]
+        info = m.DbDevInfo()
+        info.name, info._class, info.server = "a/b/c", "K", "S/i"
+        return repr(dd), str(dd), repr(info), str(info), info.klass, info._class
+    same(build)
+
+
+def test_add_and_delete_device(peers):
+    def build(m):
+        db = m.Database()
+        info = m.DbDevInfo()
+        info.name, info._class, info.server = f"conf/{m.__name__}/1", "TestDevice", "ConfServer/x"
+        db.add_device(info)
+        try:
+            return (list(db.get_device_name("ConfServer/x", "TestDevice")),
+                    stable(repr(db.get_device_info(info.name))).replace(m.__name__, "M"))
+        finally:
+            db.delete_device(info.name)
+            db.delete_server("ConfServer/x")
+    theirs, ours = outcome(tango, build), outcome(tango_core, build)
+    assert ours[0] == theirs[0] == "ok"
+    if "started_date = '?'" in ours[1][1]:
+        pytest.xfail("never-started device: DbDevFullInfo.started_date PyTango '' vs tango_core '?' (client A)")
+    assert ours[1][0] == [f"conf/tango_core/1"] and theirs[1][0] == ["conf/tango/1"]
+    # started/stopped dates and pid of a never-started device
+    assert re.sub(r"'\d\d.*?'", "'D'", ours[1][1]) == re.sub(r"'\d\d.*?'", "'D'", theirs[1][1])
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. errors: the common mistakes
+# ---------------------------------------------------------------------------------------------
+
+MISTAKES = {
+    "unknown attribute": lambda m, p: p.read_attribute("nope"),
+    "failing attribute": lambda m, p: p.read_attribute("failing_read"),
+    "unknown attribute (high level)": lambda m, p: p.nope,
+    "unknown command": lambda m, p: p.command_inout("Nope"),
+    "unknown command with argument": lambda m, p: p.command_inout("Nope", 1),
+    "command fails": lambda m, p: p.command_inout("Fail"),
+    "command not allowed": lambda m, p: (p.command_inout("Off"), p.command_inout("Off")),
+    "missing argument": lambda m, p: p.command_inout("EchoDouble"),
+    "wrong argument type": lambda m, p: p.command_inout("EchoDouble", "abc"),
+    "wrong argument type (array)": lambda m, p: p.command_inout("EchoDoubleArray", "abc"),
+    "scalar for an array": lambda m, p: p.command_inout("EchoDoubleArray", 1.0),
+    "array for a scalar": lambda m, p: p.command_inout("EchoDouble", [1.0]),
+    "argument overflow": lambda m, p: p.command_inout("EchoLong64", 2 ** 63),
+    "negative unsigned": lambda m, p: p.command_inout("EchoULong64", -1),
+    "bad DevState": lambda m, p: p.command_inout("EchoState", "ON"),
+    "bad DevEncoded": lambda m, p: p.command_inout("EchoEncoded", "x"),
+    "bad string array": lambda m, p: p.command_inout("EchoStringArray", [1, 2]),
+    "write read-only": lambda m, p: p.write_attribute("long_spectrum_ro", [1]),
+    "write unknown attribute": lambda m, p: p.write_attributes([("nope", 1)]),
+    "write wrong type": lambda m, p: p.write_attribute("long_rw", "abc"),
+    "write float to int": lambda m, p: p.write_attribute("long_rw", 1.5),
+    "write overflow": lambda m, p: p.write_attribute("uchar_rw", 256),
+    "write scalar to spectrum": lambda m, p: p.write_attribute("double_spectrum_rw", 1.0),
+    "write bad enum label": lambda m, p: setattr(p, "mode", "NOPE"),
+    "write bad enum index": lambda m, p: p.write_attribute("mode", 7),
+    "write image wrong shape": lambda m, p: p.write_attribute("ushort_image_rw", [[1, 2], [3]]),
+    "write_attributes one bad": lambda m, p: p.write_attributes([("long_rw", 1), ("long_spectrum_ro", [1])]),
+    "set a command": lambda m, p: setattr(p, "EchoDouble", 1),
+    "set unknown name": lambda m, p: setattr(p, "nope_nope", 1),
+    "private name": lambda m, p: p._nope,
+    "unknown item": lambda m, p: p["nope"],
+    "green wait=False": lambda m, p: p.state(wait=False),
+    "read_attribute_reply bad id": lambda m, p: p.read_attribute_reply(12345),
+    "command_inout_reply bad id": lambda m, p: p.command_inout_reply(12345),
+    "unsubscribe unknown": lambda m, p: p.unsubscribe_event(12345),
+    "nodb property": None,  # below, on the no-DB device
+    "attribute config unknown": lambda m, p: p.get_attribute_config("nope"),
+    "command config unknown": lambda m, p: p.command_query("nope"),
+    "poll unknown attribute": lambda m, p: p.poll_attribute("nope", 100),
+    "event without criteria": lambda m, p: p.subscribe_event("long_rw", m.EventType.CHANGE_EVENT, 10),
+}
+
+
+MISTAKE_GAPS = {
+    "missing argument": "no argument for a DevDouble command: PyTango sends it and gets DevFailed "
+                        "[API_IncompatibleCmdArgumentType 'Incompatible argument type, expected type is : "
+                        "Tango::DevDouble', API_CommandFailed]; tango_core raises TypeError (client B)",
+    "write unknown attribute": "write_attributes([('nope', 1)]): PyTango DevFailed [API_AttrNotFound] only; "
+                               "tango_core appends API_AttributeFailed (client B)",
+    "write bad enum label": "dev.mode = 'NOPE': PyTango AttributeError(\"Invalid enum value NOPE for attribute mode. "
+                            "Valid values: ['OFF', 'STANDBY', 'ON']\"); tango_core ValueError with other text (B)",
+    "write image wrong shape": "ragged image: PyTango IndexError, tango_core TypeError (client B)",
+}
+
+
+@pytest.mark.parametrize("mistake", [pytest.param(k, marks=_xfail(MISTAKE_GAPS[k])) if k in MISTAKE_GAPS else k
+                                     for k, v in MISTAKES.items() if v is not None])
+def test_common_mistake(peers, mistake):
+    call = MISTAKES[mistake]
+    same(lambda m: call(m, m.DeviceProxy(TEST_DEVICE)))
+
+
+@pytest.mark.parametrize("name", [
+    "a/b", "a/b/c/d/e", "tango://127.0.0.1:1/a/b/c#dbase=no", "", "a//c", "bad name!/x/y", "sys/tg_test/2",
+    "http://127.0.0.1:10000/a/b/c", "nonexistentalias",
+    pytest.param("tango://nohost/a/b/c", marks=_xfail(
+        "no port in a TRL: PyTango WrongNameSyntax [API_WrongDeviceNameSyntax], tango_core ConnectionFailed "
+        "(client A, names.py)")),
+])
+def test_device_name_errors(peers, name):
+    def build(m):
+        d = m.DeviceProxy(name)
+        return d.state()
+    same(build)
+
+
+def test_device_name_with_bad_port():
+    # deliberate: PyTango reads "notaport" as port 0 and fails to connect (ConnectionFailed
+    # '...with port 0'); tango_core reports the name itself as wrong
+    name = "tango://127.0.0.1:notaport/a/b/c"
+    assert outcome(tango, lambda m: m.DeviceProxy(name).state())[1] == "ConnectionFailed"
+    assert outcome(tango_core, lambda m: m.DeviceProxy(name).state())[1] == "WrongNameSyntax"
+
+
+@pytest.mark.parametrize("name", [
+    "a/b/c", "sys/tg_test/2/x",
+    pytest.param("sys/tg_test/1/nope", marks=_xfail(
+        "AttributeProxy of an unknown attribute: PyTango's constructor raises WrongNameSyntax "
+        "[API_UnsupportedAttribute 'Attribute nope is not supported by device sys/tg_test/1']; tango_core only "
+        "fails at read() (client B)")),
+    pytest.param("tango://127.0.0.1:1/a/b/c/d", marks=_xfail(
+        "database down: tango_core's desc 'TRANSIENT_ConnectFailed (connection refused)' (PyTango: no suffix) and "
+        "an extra API_CommandFailed 'command DbImportDevice' (client A)")),
+    pytest.param("x", marks=_xfail(
+        "unknown attribute alias: PyTango appends API_AliasNotDefined \"Can't connect to attribute with alias x\" "
+        "(client B)")),
+])
+def test_attribute_proxy_name_errors(peers, name):
+    same(lambda m: m.AttributeProxy(name).read())
+
+
+def test_unexported_device_errors(peers):
+    """sys/access_control/1 is defined in PyTango's DB but never started."""
+    for call in ("state()", "ping()", "read_attribute('State')", "read_attributes(['State'])",
+                 "command_inout('State')", "command_inout('DevDouble', 1.0)"):
+        theirs, ours = (outcome(m, lambda m: eval("m.DeviceProxy('sys/access_control/1')." + call))  # noqa: S307
+                        for m in BOTH)
+        if call.startswith(("read_attribute", "command_inout")):
+            pytest.xfail(f"unexported device, {call}: tango_core {ours} vs PyTango {theirs} "
+                         "(client A/B, requests-clientB.md 08:55)")
+        assert ours == theirs, call
+        time.sleep(1.05)  # cppTango throttles reconnections to one per second per device
+
+
+def test_undefined_device_error_text(peers):
+    def build(m):
+        try:
+            m.DeviceProxy("sys/tg_test/2")
+        except m.DevFailed as exc:
+            return type(exc).__name__, str(exc.args[0].reason), exc.args[0].desc, [e.reason for e in exc.args]
+    same(build)
+
+
+def test_nodb_device_property_error(peers):
+    same(lambda m: m.DeviceProxy(peers["nodb"]).get_property("x"))
+
+
+@_xfail("desc 'TRANSIENT CORBA system exception: TRANSIENT_ConnectFailed (connection refused)': PyTango has no "
+        "' (connection refused)' suffix (client A)")
+def test_database_unreachable(peers):
+    same(lambda m: m.Database("127.0.0.1", 1).get_info())
+
+
+def test_timeout_error(peers):
+    def build(m):
+        d = m.DeviceProxy(TEST_DEVICE)
+        d.set_timeout_millis(200)
+        try:
+            d.command_inout("Sleep", 0.6)
+        finally:
+            time.sleep(0.6)
+    same(build)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. DevFailed / DevError / TimeVal objects
+# ---------------------------------------------------------------------------------------------
+
+
+def test_dev_failed_text_from_a_device(peers):
+    def build(m):
+        try:
+            m.DeviceProxy(TEST_DEVICE).command_inout("Fail")
+        except m.DevFailed as exc:
+            return stable(str(exc)), stable(repr(exc)), [stable(str(e)) for e in exc.args], \
+                [stable(repr(e)) for e in exc.args], type(exc.args).__name__, type(exc).__mro__[1].__name__
+    same(build)
+
+
+@pytest.mark.parametrize("make", [
+    "m.DevFailed()", "m.DevFailed(m.DevError())",
+    "m.DevFailed(*[m.DevError(), m.DevError()])",
+])
+def test_dev_failed_construction_text(make):
+    same(lambda m: (str(eval(make)), repr(eval(make)), len(eval(make).args)))  # noqa: S307
+
+
+def test_except_helpers():
+    def build(m):
+        try:
+            m.Except.throw_exception("R", "multi\nline desc", "O")
+        except m.DevFailed as exc:
+            first = (str(exc), repr(exc), repr(exc.args[0].severity))
+            try:
+                m.Except.re_throw_exception(exc, "R2", "D2", "O2")
+            except m.DevFailed as exc2:
+                return first, str(exc2), [e.reason for e in exc2.args]
+    same(build)
+
+
+def test_dev_error_fields():
+    def build(m):
+        e = m.DevError()
+        e.reason, e.desc, e.origin, e.severity = "r", "d", "o", m.ErrSeverity.PANIC
+        return repr(e), str(e), e.severity == 2, repr(m.DevError().severity)
+    same(build)
+
+
+def test_dev_failed_pickles():
+    import pickle
+
+    def build(m):
+        try:
+            m.Except.throw_exception("R", "D", "O")
+        except m.DevFailed as exc:
+            back = pickle.loads(pickle.dumps(exc))
+            return type(back).__name__, repr(back)
+    same(build)
+
+
+@pytest.mark.parametrize("make", ["TimeVal(1.5)", "TimeVal(100, 250000, 0)", "TimeVal()", "TimeVal(-1.25)"])
+def test_time_val(make):
+    same(lambda m: (repr(eval("m." + make)), str(eval("m." + make)), eval("m." + make).totime(),  # noqa: S307
+                    str(eval("m." + make).todatetime()), eval("m." + make).isoformat(),  # noqa: S307
+                    eval("m." + make).strftime("%Y-%m-%d %H:%M:%S")))  # noqa: S307
+
+
+def test_time_val_helpers():
+    import datetime
+    moment = datetime.datetime(2024, 2, 3, 4, 5, 6, 700000)
+    same(lambda m: (repr(m.TimeVal.fromtimestamp(1.75)), repr(m.TimeVal.fromdatetime(moment)),
+                    repr(m.TimeVal(moment)), type(m.TimeVal.now()).__name__))
+
+
+@_xfail("empty DeviceData.extract(): PyTango's desc ends with a space ('...no data in DeviceData object ') (B)")
+def test_device_data_object():
+    def build(m):
+        d = m.DeviceData()
+        empty = (d.is_empty(), repr(d.get_type()))
+        d.insert(m.CmdArgType.DevDouble, 2.5)
+        return empty, d.is_empty(), repr(d.get_type()), d.extract()
+    same(build)
+
+
+def test_event_data_object():
+    same(lambda m: (stable(repr(m.EventData())), stable(str(m.EventData())), m.EventData().attr_name,
+                    repr(m.EventData().event_reason)))
