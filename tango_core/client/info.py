@@ -140,33 +140,33 @@ class DevCommandInfo(CommandInfo):
 
 class AttributeAlarmInfo(PrintableStruct):
     def __init__(self) -> None:
-        self.delta_t = NOT_SPECIFIED
-        self.delta_val = NOT_SPECIFIED
+        self.delta_t = ""
+        self.delta_val = ""
         self.extensions: list[str] = []
-        self.max_alarm = NOT_SPECIFIED
-        self.max_warning = NOT_SPECIFIED
-        self.min_alarm = NOT_SPECIFIED
-        self.min_warning = NOT_SPECIFIED
+        self.max_alarm = ""
+        self.max_warning = ""
+        self.min_alarm = ""
+        self.min_warning = ""
 
 
 class ChangeEventInfo(PrintableStruct):
     def __init__(self) -> None:
-        self.abs_change = NOT_SPECIFIED
+        self.abs_change = ""
         self.extensions: list[str] = []
-        self.rel_change = NOT_SPECIFIED
+        self.rel_change = ""
 
 
 class PeriodicEventInfo(PrintableStruct):
     def __init__(self) -> None:
         self.extensions: list[str] = []
-        self.period = NOT_SPECIFIED
+        self.period = ""
 
 
 class ArchiveEventInfo(PrintableStruct):
     def __init__(self) -> None:
-        self.archive_abs_change = NOT_SPECIFIED
-        self.archive_period = NOT_SPECIFIED
-        self.archive_rel_change = NOT_SPECIFIED
+        self.archive_abs_change = ""
+        self.archive_period = ""
+        self.archive_rel_change = ""
         self.extensions: list[str] = []
 
 
@@ -399,5 +399,5 @@ class LockerInfo(PrintableStruct):
 
         self.li = 0
         self.ll = LockerLanguage.CPP
-        self.locker_class = "Not defined"
+        self.locker_class = ""
         self.locker_host = ""
