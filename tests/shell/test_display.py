@@ -254,3 +254,24 @@ def test_busy_device_card_is_bounded_by_the_render_timeout(shell, peer_factory):
     assert re.search(r"^\s+state\s+unreachable$", text, re.M), text
     assert re.search(r"^\s+error\s+API_\w+", text, re.M), text
     assert busy.get_timeout_millis() == 3000     # the proxy's own timeout is put back
+
+
+def test_warning_and_alarm_qualities_have_their_colours(shell, peer_factory):
+    """Real WARNING/ALARM values: alarm limits set through tango_core on a private TestServer."""
+    import tango_core
+
+    server = peer_factory.pytango_server("TestServer", "alarms", nodb=True)
+    dev = tango_core.DeviceProxy(server.device)
+    cfg = dev.get_attribute_config("double_rw")
+    cfg.alarms.max_warning, cfg.alarms.max_alarm = "5", "10"
+    dev.set_attribute_config(cfg)
+    shell.colors = "linux"
+    expected = {7.0: ("ATTR_WARNING", "#ff8c00", "48;5;208;30"), 20.0: ("ATTR_ALARM", "#ff4500", "48;5;202;97;1")}
+    for value, (quality, html_bg, sgr) in expected.items():
+        dev.write_attribute("double_rw", value)
+        da = dev.read_attribute("double_rw")
+        assert str(da.quality) == quality
+        text, page = formats(shell, da)
+        assert f"\x1b[{sgr}m {quality} \x1b[0m" in text
+        assert re.search(rf"background:{html_bg}[^>]*>{quality}<", page)
+        check_html(page)
