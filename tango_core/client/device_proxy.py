@@ -761,9 +761,15 @@ class DeviceProxy(Connection):
 
     # ------------------------------------------------------------------ polling (through the admin device)
     def get_admin_proxy(self) -> "DeviceProxy":
+        """The admin device's proxy (cached), in this device's database even if the default one
+        changed since (ITango's %switchdb)."""
         adm = self.__dict__.get("_adm_proxy")
         if adm is None:
-            adm = DeviceProxy(self.adm_name())
+            name = self.adm_name()
+            th = self._tango_host
+            if th is not None and len(th.replicas) == 1 and not name.startswith("tango://"):
+                name = f"tango://{th.host}:{th.port}/{name}"
+            adm = DeviceProxy(name)
             self.__dict__["_adm_proxy"] = adm
         return adm
 
