@@ -275,3 +275,30 @@ def test_warning_and_alarm_qualities_have_their_colours(shell, peer_factory):
         assert f"\x1b[{sgr}m {quality} \x1b[0m" in text
         assert re.search(rf"background:{html_bg}[^>]*>{quality}<", page)
         check_html(page)
+
+
+def test_event_data_card(shell, nodb_server):
+    """An EventData as a callback receives it (the self-polled ``ramp`` sends change events)."""
+    import threading
+
+    import tango_core
+
+    dev = tango_core.DeviceProxy(nodb_server.device)
+    got: list = []
+    arrived = threading.Event()
+
+    def callback(event):
+        if not event.err:
+            got.append(event)
+            arrived.set()
+
+    event_id = dev.subscribe_event("ramp", tango_core.EventType.CHANGE_EVENT, callback)
+    try:
+        assert arrived.wait(10), "no change event from ramp within 10 s"
+    finally:
+        dev.unsubscribe_event(event_id)
+    text, page = formats(shell, got[-1])
+    first = text.splitlines()[0]
+    assert first.startswith("change event  ") and first.lower().endswith("/test/nodb/1/ramp#dbase=no")
+    assert re.search(r"^ramp  \(DevDouble, SCALAR\)  ATTR_VALID$", text, re.M)
+    assert "ramp" in check_html(page)
