@@ -466,11 +466,15 @@ class Connection:
         self._timeout_ms = millis
 
     def get_idl_version(self) -> int:
+        """The device's IDL version (connecting first if needed; 0 if it cannot be reached).
+        A failure here is not a reconnection attempt: the next call still tries at once and
+        reports the real error (as PyTango does for a not-exported device)."""
         if not self._idl_version:
+            before = self._prev_failed_at
             try:
                 self._connect_if_needed()
             except DevFailed:
-                pass
+                self._prev_failed_at = before
         return self._idl_version
 
     def get_source(self) -> DevSource:
