@@ -50,3 +50,25 @@ def test_attribute_proxy_through_cpp_database(names):
     assert ap.name() == "double_scalar"
     assert isinstance(ap.read().value, float)
     assert ap.get_device_proxy().state() == DevState.RUNNING
+
+
+def test_proxy_stays_in_its_database_after_a_default_switch(tango_host, tangotest, cpp_tango_host):
+    """ITango's %switchdb changes the default database; existing proxies keep theirs."""
+    from tango_core.client.names import set_default_tango_host
+
+    dev = DeviceProxy("sys/tg_test/1")  # in tango_host (the default now)
+    ref = tango.DeviceProxy(f"tango://{tango_host}/sys/tg_test/1")
+    set_default_tango_host(cpp_tango_host)
+    try:
+        assert DeviceProxy("sys/tg_test/1").get_db_port() == cpp_tango_host.split(":")[1]
+        assert dev.get_db_port() == tango_host.split(":")[1]
+        dev.put_property({"tc_switch": "1"})
+        assert ref.get_property("tc_switch") == {"tc_switch": ["1"]}
+        dev.delete_property("tc_switch")
+        dev.poll_attribute("short_scalar", 700)
+        try:
+            assert ref.get_attribute_poll_period("short_scalar") == 700
+        finally:
+            dev.stop_poll_attribute("short_scalar")
+    finally:
+        set_default_tango_host(None)
