@@ -38,7 +38,7 @@ _export("tango_core.client.asynch", "CmdDoneEvent", "AttrReadEvent", "AttrWritte
 _export("tango_core.client.group", "Group", "GroupReply", "GroupCmdReply", "GroupAttrReply", "GroupReplyList",
         "GroupCmdReplyList", "GroupAttrReplyList")
 _export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
-        "DbServerInfo", "DbData", "DbDevInfos", "DbDevExportInfos", "DbDevImportInfos")
+        "DbServerInfo", "DbData")
 _export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
         "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",
         "AttributeDimension", "LockerInfo")

@@ -75,3 +75,25 @@ def test_nested_struct_changes_print_like_pytango():
     other.alarms.max_alarm = "9"
     other.name = "x"
     assert ours == other and ours != tango_core.AttributeInfoEx()
+
+
+def test_public_api_names_resolve_without_zmq():
+    """Every exported name imports (``from tango_core import *`` works) and none pulls in zmq."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom tango_core import *\nimport tango_core\n"
+            "missing = [n for n in tango_core.__all__ if not hasattr(tango_core, n)]\n"
+            "assert not missing, missing\n"
+            "assert Device is DeviceProxy and Attribute is AttributeProxy\n"
+            "assert 'zmq' not in sys.modules, 'zmq imported'\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    names = set(tango_core.__all__)
+    for n in ("DeviceProxy", "AttributeProxy", "Database", "DeviceAttribute", "DeviceData", "DevFailed",
+              "DevError", "ConnectionFailed", "CommunicationFailed", "WrongNameSyntax", "NonDbDevice", "WrongData",
+              "NonSupportedFeature", "EventSystemFailed", "DevState", "AttrQuality", "AttrWriteType",
+              "AttrDataFormat", "CmdArgType", "DispLevel", "ErrSeverity", "EventType", "EventData",
+              "AttrConfEventData", "DataReadyEventData", "DevIntrChangeEventData", "ExtractAs", "DeviceInfo",
+              "CommandInfo", "AttributeInfoEx", "DbDevInfo", "DbDatum", "Device", "Attribute", "TimeVal"):
+        assert n in names
