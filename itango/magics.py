@@ -64,7 +64,12 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def _parse_host(line: str) -> str:
-    """``host:port``, ``host port`` or ``host`` (port 10000) -> ``host:port[,...]``."""
+    """``host:port``, ``host port``, ``host`` (port 10000) or ``tango://host:port/``
+    -> ``host:port[,...]``."""
+    line = line.strip()
+    if line.lower().startswith("tango://"):
+        line = line[len("tango://"):]
+    line = line.rstrip("/")
     words = line.replace(",", " , ").split()
     if len(words) == 2 and words[1].isdigit():
         return f"{words[0]}:{words[1]}"
