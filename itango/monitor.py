@@ -873,6 +873,31 @@ def _show(shell: Any, view: Any) -> None:
         print(view.text(view.color))
 
 
+def _first_reason(exc: BaseException) -> str:
+    args = getattr(exc, "args", ())
+    return getattr(args[0], "reason", "") if args else ""
+
+
+def _suggest_device(shell: Any, name: str, cause: BaseException) -> None:
+    """Turn "no such device" into a UsageError with "did you mean", from the shell session's
+    device list (shell-core's ``session.resolve_device``); silent without a session."""
+    try:
+        from .session import get_session
+        session = get_session(shell)
+    except Exception:
+        return
+    if session is None:
+        return
+    parsed = _parse_name(name)
+    device = f"tango://{parsed.authority}/{parsed.device}" if parsed.authority else parsed.device
+    try:
+        session.resolve_device(device)
+    except UsageError as exc:
+        raise UsageError(f"%mon -a: {exc}") from cause
+    except Exception:
+        return
+
+
 def mon_magic(shell: Any, line: str) -> None:
     """Run ``%mon <line>`` for ``shell`` (the core Magics class delegates here)."""
     display = lambda view: _show(shell, view)  # noqa: E731
@@ -884,7 +909,12 @@ def mon_magic(shell: Any, line: str) -> None:
     elif req.action == "table":
         display(SubscriptionTable(monitor.subscriptions(), monitor.log))
     elif req.action == "add":
-        sub, note = monitor.subscribe(req.args[0], req.event_type)
+        try:
+            sub, note = monitor.subscribe(req.args[0], req.event_type)
+        except Exception as exc:
+            if _first_reason(exc) == "DB_DeviceNotDefined":
+                _suggest_device(shell, req.args[0], exc)
+            raise
         if note:
             print(note)
         print(f"Monitoring {sub.name} ({sub.event_type} events). "

@@ -332,3 +332,15 @@ def test_a_device_alias_names_the_same_subscription(shell, polled_double_scalar,
     finally:
         mon.close_monitor(shell)
         db.delete_device_alias("extras_mon_tg")
+
+
+def test_device_typo_gets_did_you_mean_from_the_shell_session(tango_host):
+    """With the extension loaded, an unknown device is a usage error naming the close match."""
+    ip = InteractiveShell()
+    ip.extension_manager.load_extension("itango")
+    try:
+        with pytest.raises(UsageError, match=r"no device 'sys/tg_tst/1'.*[Dd]id you mean 'sys/tg_test/1'"):
+            mon.mon_magic(ip, "-a sys/tg_tst/1/double_scalar")
+        assert mon.get_monitor(ip).subscriptions() == []
+    finally:
+        ip.extension_manager.unload_extension("itango")
