@@ -13,7 +13,9 @@ Usage (also in :data:`USAGE`)::
     %mon -w [dev filter] [attr filter] [--for SECONDS]
                                           live view, refreshed in place until a key is pressed
                                           (or SECONDS have passed; in a Jupyter kernel, where
-                                          there are no keys, it runs for SECONDS, default 30)
+                                          there are no keys, it runs for SECONDS, default 10;
+                                          qtconsole 5 cannot update an output in place, so
+                                          there it shows the table once)
 
 Why it is built this way (ITango 0.3.0 defects it avoids):
 
@@ -65,7 +67,7 @@ USAGE = """\
 %mon -l [dev filter] [attr filter]     show the event log (regex or glob filters)
 %mon -i <id>                           show one event in detail
 %mon -w [dev filter] [attr filter]     live view; press any key to leave
-        [--for SECONDS]                (or stop after SECONDS; Jupyter: default 30 s)"""
+        [--for SECONDS]                (or stop after SECONDS; Jupyter: default 10 s)"""
 
 #: ``-t`` word -> tango_core EventType member name
 EVENT_TYPES: dict[str, str] = {
@@ -81,6 +83,8 @@ _NO_CHANGE_CRITERIA = "API_EventPropertiesNotSet"
 #: older ones keep only a one-line value summary, so a log of images stays small in memory
 DETAIL_DEPTH = 256
 DEFAULT_CAPACITY = 10_000
+#: how long ``%mon -w`` refreshes in a Jupyter kernel (no key can end it there)
+KERNEL_WATCH_SECONDS = 10.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -944,7 +948,7 @@ def mon_magic(shell: Any, line: str) -> None:
         dev_f = req.args[0] if req.args else None
         attr_f = req.args[1] if len(req.args) > 1 else None
         if _in_kernel(shell):
-            _kernel_live_view(shell, monitor, dev_f, attr_f, seconds=req.seconds or 30)
+            _kernel_live_view(shell, monitor, dev_f, attr_f, seconds=req.seconds or KERNEL_WATCH_SECONDS)
         elif sys.stdin.isatty() and sys.stdout.isatty():
             live_view(monitor, dev_f, attr_f, color=_shell_wants_color(shell), seconds=req.seconds)
         else:
