@@ -182,8 +182,8 @@ def _format_array(arr: Any, max_items: int, np: Any) -> str:
     if arr.size == 0:
         return f"{head} (empty)"
     flat = arr.reshape(-1)
-    if arr.size <= max_items and arr.ndim == 1:
-        return f"{head} [{', '.join(_scalar(v.item()) for v in flat)}]"
+    if arr.size <= max_items:
+        return _clip(f"{head} {arr.tolist()}", 400)
     first = ", ".join(_scalar(v.item()) for v in flat[: min(max_items, flat.size)])
     stats = ""
     if np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.complexfloating):

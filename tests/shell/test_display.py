@@ -302,3 +302,14 @@ def test_event_data_card(shell, nodb_server):
     assert first.startswith("change event  ") and first.lower().endswith("/test/nodb/1/ramp#dbase=no")
     assert re.search(r"^ramp  \(DevDouble, SCALAR\)  ATTR_VALID$", text, re.M)
     assert "ramp" in check_html(page)
+
+
+def test_value_summaries():
+    import numpy as np
+
+    assert display.format_value(np.arange(6.0).reshape(2, 3)) == "float64[2×3] [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]"
+    assert display.format_value(np.arange(1000)) == "int64[1000] [0, 1, 2, 3, 4, 5, 6, 7, …]  min=0 max=999"
+    assert display.format_value(np.array([], dtype=np.float32)) == "float32[0] (empty)"
+    assert display.format_value(("json", b"{}")) == "DevEncoded(format='json', 2 bytes)"
+    assert display.format_value(["a"] * 20).endswith(", … (20 items)]")
+    assert len(display.format_value("x" * 10_000)) <= 200
