@@ -35,6 +35,7 @@ _export("tango_core.client.device_attribute", "DeviceAttribute")
 _export("tango_core.client.device_data", "DeviceData")
 _export("tango_core.client.connection", "Connection")
 _export("tango_core.client.asynch", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent")
+_export("tango_core.client.history", "DeviceAttributeHistory", "DeviceDataHistory")
 _export("tango_core.client.group", "Group", "GroupReply", "GroupCmdReply", "GroupAttrReply", "GroupReplyList",
         "GroupCmdReplyList", "GroupAttrReplyList")
 _export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",

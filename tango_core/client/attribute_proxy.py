@@ -78,6 +78,9 @@ class AttributeProxy:
     def set_config(self, value, **kw) -> None:
         self._dev.set_attribute_config(value, **kw)
 
+    def history(self, depth: int, extract_as: ExtractAs = ExtractAs.Numpy):
+        return self._dev.attribute_history(self._name, depth, extract_as)
+
     def poll(self, period: int) -> None:
         self._dev.poll_attribute(self._name, period)
 

@@ -655,6 +655,21 @@ class DeviceProxy(Connection):
                 "DeviceProxy::write_read_attributes()")) from None
         return [from_attribute_value(av, extract_as) for av in res]
 
+    # ------------------------------------------------------------------ polling history (client.history)
+    def attribute_history(self, attr_name: str, depth: int, extract_as: ExtractAs = ExtractAs.Numpy, **kw):
+        """The last ``depth`` polled readings (DeviceAttributeHistory, oldest first)."""
+        if kw:
+            _check_green(kw)
+        from tango_core.client.history import attribute_history
+        return attribute_history(self, attr_name, depth, extract_as)
+
+    def command_history(self, cmd_name: str, depth: int, **kw):
+        """The last ``depth`` polled results (DeviceDataHistory, oldest first)."""
+        if kw:
+            _check_green(kw)
+        from tango_core.client.history import command_history
+        return command_history(self, cmd_name, depth)
+
     # ------------------------------------------------------------------ asynchronous calls (client.asynch)
     def _asynch(self):
         calls = self.__dict__.get("_asynch_calls")

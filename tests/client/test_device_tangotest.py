@@ -449,3 +449,38 @@ def test_device_data_like_pytango(dev, ref):
     assert raw.get_type() == theirs.get_type() == CmdArgType.DevVarDoubleArray
     assert raw.extract().tolist() == theirs.extract().tolist() == [1.5, 2.5]
     assert raw.extract(tango.ExtractAs.List) == [1.5, 2.5]
+
+
+def test_polling_history_like_pytango(dev, ref):
+    from tango_core import DeviceAttributeHistory
+
+    attrs = ["short_spectrum_ro", "throw_exception", "double_scalar", "string_spectrum_ro", "double_image_ro",
+             "boolean_scalar", "long_scalar"]
+    for a in attrs:
+        dev.poll_attribute(a, 100)
+    dev.poll_command("Status", 100)
+    time.sleep(0.8)
+    try:
+        for a in attrs:
+            ours, theirs = dev.attribute_history(a, 4), ref.attribute_history(a, 4)
+            assert len(ours) == len(theirs) == 4
+            for o, t in zip(ours, theirs):
+                assert isinstance(o, DeviceAttributeHistory)
+                for f in ("name", "quality", "data_format", "type", "dim_x", "dim_y", "w_dim_x", "w_dim_y",
+                          "has_failed"):
+                    assert getattr(o, f) == getattr(t, f), (a, f)
+                assert o.time.totime() == t.time.totime()
+                if t.has_failed:
+                    assert [e.reason for e in o.get_err_stack()] == [e.reason for e in t.get_err_stack()]
+                    continue
+                for ov, tv in ((o.value, t.value), (o.w_value, t.w_value)):
+                    assert (np.array_equal(ov, tv) and ov.dtype == tv.dtype) if isinstance(tv, np.ndarray) \
+                        else ov == tv, a
+        ours, theirs = dev.command_history("Status", 3), ref.command_history("Status", 3)
+        assert [(o.extract(), o.get_date().totime(), o.has_failed()) for o in ours] == \
+               [(t.extract(), t.get_date().totime(), t.has_failed()) for t in theirs]
+        assert len(ours) == 3 and ours[0].extract() == "The device is in RUNNING state."
+    finally:
+        for a in attrs:
+            dev.stop_poll_attribute(a)
+        dev.stop_poll_command("Status")
