@@ -1103,3 +1103,78 @@ def test_black_box_and_admin(peers):
         return (repr(adm), len(d.black_box(3)), adm.dev_name(),
                 sorted(adm.command_inout("QueryDevice")), d.get_tango_lib_version() > 900)
     same(build)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10. more user paths: qualities, raw commands, aliases, TangoTest's failing attributes
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [150.0, -150.0, 50.0])
+def test_alarm_quality_after_write(peers, value):
+    def build(m):
+        d = proxy(m, TEST_DEVICE)
+        d.write_attribute("double_rw", value)
+        da = d.read_attribute("double_rw")
+        return repr(da.quality), str(da.quality), da.value, da.w_value
+    same(build)
+
+
+@pytest.mark.parametrize("cmd, arg", [("EchoDouble", 1.5), ("EchoStringArray", ["a"]), ("State", None),
+                                      ("EchoLongString", [[1], ["b"]]), ("EchoEncoded", ("f", b"\x01"))])
+def test_command_inout_raw(peers, cmd, arg):
+    def build(m):
+        dd = proxy(m, TEST_DEVICE).command_inout_raw(cmd, arg)
+        return type(dd).__name__, repr(dd.get_type()), describe(dd.extract()), dd.is_empty()
+    same(build)
+
+
+@pytest.mark.parametrize("dev, attr", [(TANGOTEST, "no_value"), (TANGOTEST, "throw_exception"),
+                                       (TEST_DEVICE, "failing_read")])
+def test_failing_attribute_reads(peers, dev, attr):
+    same(lambda m: proxy(m, dev).read_attribute(attr))
+    same(lambda m: [(d.has_failed, describe(d.value), [e.reason for e in d.get_err_stack()])
+                    for d in proxy(m, dev).read_attributes([attr])])
+
+
+def test_device_alias_round_trip(peers):
+    def build(m):
+        db = m.Database()
+        db.put_device_alias(TEST_DEVICE, "conf_alias")
+        try:
+            d = m.DeviceProxy("conf_alias")
+            return (repr(d), d.dev_name(), d.name(), d.alias(), db.get_device_alias("conf_alias"),
+                    db.get_alias(TEST_DEVICE), d.read_attribute("long_rw").name)
+        finally:
+            db.delete_device_alias("conf_alias")
+    same(build)
+
+
+def test_no_alias_error(peers):
+    same(lambda m: proxy(m, TEST_DEVICE).alias())
+
+
+def test_read_attributes_extract_as_list(peers):
+    same(lambda m: [describe(d.value) for d in proxy(m, TEST_DEVICE).read_attributes(
+        ["double_spectrum_rw", "ushort_image_rw", "string_image_ro"], extract_as=m.ExtractAs.List)])
+
+
+def test_command_config_all(peers):
+    same(lambda m: sorted(c.cmd_name for c in proxy(m, TEST_DEVICE).get_command_config()))
+
+
+def test_attribute_config_lists(peers):
+    same(lambda m: ([c.name for c in proxy(m, TEST_DEVICE).get_attribute_config(["long_rw", "mode"])],
+                    len(proxy(m, TEST_DEVICE).get_attribute_config_ex(["long_rw"])),
+                    str(proxy(m, TEST_DEVICE).get_attribute_config("mode").enum_labels)))
+
+
+@pytest.mark.parametrize("call", ["state()", "status()", "info().server_id", "get_attribute_list()[:3]",
+                                  "read_attribute('long_rw').value", "command_inout('EchoDouble', 1.0)",
+                                  "adm_name()", "get_db_host()", "is_dbase_used()", "get_property('x')",
+                                  pytest.param("import_info().name", marks=_xfail(
+                                      "import_info() of a no-DB device: PyTango NonDbDevice [API_NonDatabaseDevice], "
+                                      "tango_core returns an object without .name (client B)")),
+                                  "get_device_db()"])
+def test_nodb_device_calls(peers, call):
+    same(lambda m: stable(str(eval("proxy(m, peers['nodb'])." + call, {"proxy": proxy, "m": m, "peers": peers}))))  # noqa: S307
