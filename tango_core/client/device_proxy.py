@@ -50,6 +50,7 @@ from tango_core.idl.enums import (
 )
 from tango_core.idl.errors import (CommunicationFailed, DevError, DevFailed, DeviceUnlocked, MultiDevFailed,
                                    NonDbDevice)
+from tango_core.idl import command_any
 from tango_core.idl import types as T
 
 __all__ = ["DeviceProxy", "get_device_proxy", "get_green_mode", "set_green_mode"]
@@ -303,8 +304,6 @@ class DeviceProxy(Connection):
 
     def _command_raw(self, command: str, argin_type: int, argin: Any):
         """Send one command; returns the decoded (type, value) of the result."""
-        from tango_core.idl import command_any
-
         idl = self.get_idl_version()
         argin = latin1_for_wire(argin_type, argin)
 
