@@ -38,7 +38,7 @@ from typing import Any
 from IPython.core.completer import (CompletionContext, SimpleCompletion, SimpleMatcherResult,
                                     context_matcher)
 
-from .inventory import DeviceTree, Inventory
+from .inventory import DeviceTree
 from .session import ShellSession, split_authority
 
 __all__ = ["make_matcher", "complete_text", "MATCHER_ID", "ATTRIBUTE_METHODS", "COMMAND_METHODS",
