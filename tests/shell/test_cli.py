@@ -140,3 +140,21 @@ def test_the_tango_profile_loads_the_extension(tmp_path, tango_host):
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "tango_core" in out.stdout and "RUNNING" in out.stdout
+
+
+def test_a_hung_database_never_delays_the_prompt(tmp_path):
+    """A database that accepts connections but never answers: the prompt comes at once, the
+    "no database reachable" line later, from the background load (after the call timeout)."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as server:  # listens, never accepts or answers
+        hung = f"127.0.0.1:{server.getsockname()[1]}"
+        term = Terminal(_env(tmp_path, hung))
+        try:
+            term.expect(rf"{re.escape(hung)} In \[1\]:")
+            screen = term.expect(rf"no database reachable at {re.escape(hung)}")
+            assert screen.index(f"{hung} In [1]:") < screen.index("no database reachable")
+            assert f"Database: {hung}" in screen  # the TCP connect itself succeeded
+            screen = term.run("1 + 1", rf"Out\[1\]: 2")
+        finally:
+            term.close()
