@@ -472,3 +472,39 @@ def test_pattern_on_an_explicit_database(devices, tango_host):
     # looked up in the default TANGO_HOST)
     assert _group(tango_core, add=(f"tango://{tango_host}/test/dev/*",)).get_device_list() == \
         [f"tango://{tango_host}/test/dev/1", f"tango://{tango_host}/test/dev/2"]
+
+
+def test_timeouts_reach_the_proxies_like_pytango(devices):
+    def build(m):
+        g = _group(m, name="tmo", add=())
+        g.add("test/dev/1", 700)
+        g.add(["test/dev/2"])
+        first = [g.get_device(i).get_timeout_millis() for i in (1, 2)]
+        g.add("TEST/DEV/2", 900)  # already there: only its timeout changes
+        second = [g.get_device(i).get_timeout_millis() for i in (1, 2)]
+        g.set_timeout_millis(1100)
+        return first, second, [g.get_device(i).get_timeout_millis() for i in (1, 2)], g.get_size()
+    assert _same(build)[1] == ([700, 3000], [700, 900], [1100, 1100], 2)
+
+
+def test_one_group_used_from_many_threads(devices):
+    import threading
+
+    g = _group(tango_core)
+    results: list = []
+    errors: list = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                replies = g.command_inout("State")
+                results.append([r.dev_name() for r in replies if not r.has_failed()])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    assert results == [DEVICES] * 30
