@@ -133,9 +133,12 @@ def test_no_files_are_written_outside_ipython_own_profile(tmp_path, tango_host):
 
 
 def test_the_tango_profile_loads_the_extension(tmp_path, tango_host):
+    import shutil
+
     env = _env(tmp_path, tango_host)
-    out = subprocess.run([sys.executable, "-m", "IPython", "--profile-dir",
-                          str(REPO / "profiles" / "profile_tango"), "-c",
+    profile = tmp_path / "profile_tango"  # a copy: IPython writes its history into the profile
+    shutil.copytree(REPO / "profiles" / "profile_tango", profile)
+    out = subprocess.run([sys.executable, "-m", "IPython", "--profile-dir", str(profile), "-c",
                           "print(DeviceProxy.__module__, TangoTest('sys/tg_test/1').state())"],
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
