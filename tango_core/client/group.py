@@ -22,8 +22,10 @@ side in tests/client/test_group.py):
 Deliberate differences (improvements): the reply lists are ``list`` subclasses (negative indices
 and slices work), ``group[i]`` accepts an index, a device that does not exist becomes a failed
 reply instead of making the whole call raise, ``get_data()`` of a failed command reply raises the
-reply's ``DevFailed`` (PyTango raises an unhelpful ``TypeError``), devices matched by a pattern
-on another database (``tango://host:port/a/*/c``) keep that database in their names.
+reply's ``DevFailed`` (PyTango raises an unhelpful ``TypeError``; for a void command it is None),
+``get_device(name)`` of a member that cannot be reached raises its DevFailed (PyTango: KeyError),
+devices matched by a pattern on another database (``tango://host:port/a/*/c``) keep that database
+in their names.
 """
 
 from __future__ import annotations
@@ -779,3 +781,5 @@ def _outcome(future: Future, timeout_ms: int, device: _DeviceElement, req_id: in
             "DeviceProxy::asynch_reply()", _ERR))
     except DevFailed as exc:
         return exc
+    except Exception as exc:  # noqa: BLE001 - one device's unexpected failure is its reply, not the caller's
+        return DevFailed(DevError("API_GroupCallFailed", f"{type(exc).__name__}: {exc}", "Group", _ERR))
