@@ -98,7 +98,7 @@ class _Target:
 
     def __init__(self, kind: str, frag: str, *, klass: str | None = None,
                  device: str | None = None, proxy: Any = None):
-        self.kind = kind          # device | attribute | attr_of | cmd_of | class | server | database
+        self.kind = kind  # device|attribute|attr_of|cmd_of|class|server|database|event_type
         self.frag = frag
         self.klass = klass
         self.device = device
