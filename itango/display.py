@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 __all__ = [
     "register", "unregister", "registered_types",
     "QUALITY_COLORS", "STATE_COLORS",
-    "format_value", "short_error", "devfailed_text", "devfailed_html",
+    "format_value", "sparkline", "short_error", "devfailed_text", "devfailed_html",
     "device_summary", "DeviceSummary", "device_text", "device_html",
     "database_text", "database_html", "device_attribute_text", "device_attribute_html",
     "command_info_text", "command_info_html", "attribute_info_text", "attribute_info_html",
@@ -192,6 +192,29 @@ def _format_array(arr: Any, max_items: int, np: Any) -> str:
         except (TypeError, ValueError):
             stats = ""
     return f"{head} [{first}, …]{stats}"
+
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """Values as a row of block characters scaled between their min and max (a trend at a
+    glance in a terminal table); non-finite values are blanks."""
+    import math
+
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return " " * len(values)
+    lo, hi = min(finite), max(finite)
+    out = []
+    for v in values:
+        if not math.isfinite(v):
+            out.append(" ")
+        elif hi == lo:
+            out.append(_SPARK[3])
+        else:
+            out.append(_SPARK[min(int((v - lo) / (hi - lo) * len(_SPARK)), len(_SPARK) - 1)])
+    return "".join(out)
 
 
 def _format_time(tv: Any) -> str:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import fnmatch
+import numbers
 import re
 import shlex
 import socket
@@ -83,6 +84,8 @@ _NO_CHANGE_CRITERIA = "API_EventPropertiesNotSet"
 #: older ones keep only a one-line value summary, so a log of images stays small in memory
 DETAIL_DEPTH = 256
 DEFAULT_CAPACITY = 10_000
+#: how many recent numeric values a subscription keeps for its trend column
+TREND_POINTS = 20
 #: how long ``%mon -w`` refreshes in a Jupyter kernel (no key can end it there)
 KERNEL_WATCH_SECONDS = 10.0
 
@@ -281,6 +284,14 @@ def _spelling(name: str) -> str:
     return text[len("tango://"):] if text.startswith("tango://") else text
 
 
+@lru_cache(maxsize=1)
+def numpy_bool() -> type:
+    """numpy's bool scalar type (not a Python bool, but not a trend value either)."""
+    import numpy
+
+    return numpy.bool_
+
+
 def _did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
@@ -311,6 +322,8 @@ class Subscription:
     last: EventRecord | None = None
     aliases: set[str] = field(default_factory=set)   # lower-case names that also mean this one
     since: _dt.datetime = field(default_factory=_dt.datetime.now)
+    # recent numeric scalar values, oldest first; replaced (never mutated) so readers need no lock
+    history: tuple[float, ...] = ()
 
 
 class Monitor:
@@ -440,7 +453,7 @@ class Monitor:
 
     def _record(self, sub: Subscription, event: Any) -> EventRecord:
         errors = tuple(getattr(event, "errors", ()) or ()) if getattr(event, "err", False) else ()
-        value_text, quality, source_time = "", None, None
+        value_text, quality, source_time, number = "", None, None, None
         attr_value = getattr(event, "attr_value", None)
         if errors:
             value_text = _display.short_error(errors)
@@ -449,8 +462,11 @@ class Monitor:
                 errors = tuple(attr_value.get_err_stack())
                 value_text = _display.short_error(errors)
             else:
-                value_text = _display.format_value(getattr(attr_value, "value", None))
+                value = getattr(attr_value, "value", None)
+                value_text = _display.format_value(value)
                 quality = getattr(attr_value, "quality", None)
+                if isinstance(value, numbers.Real) and not isinstance(value, (bool, numpy_bool())):
+                    number = float(value)
                 try:
                     source_time = attr_value.time.todatetime()
                 except Exception:
@@ -464,6 +480,8 @@ class Monitor:
             sub.count += 1
             sub.errors += bool(errors)
             sub.last = record
+            if number is not None:
+                sub.history = (sub.history + (number,))[-TREND_POINTS:]
         return record
 
     def unsubscribe(self, name: str) -> Subscription:
@@ -521,7 +539,7 @@ def _hms(when: _dt.datetime | None) -> str:
 class SubscriptionTable:
     """Bare ``%mon``: one row per monitored attribute with its latest event."""
 
-    HEADERS = ("#", "Attribute", "Event", "Count", "Last value", "Quality", "Last event")
+    HEADERS = ("#", "Attribute", "Event", "Count", "Last value", "Quality", "Last event", "Trend")
 
     color: bool | None = None   # None: follow the current shell's %colors
 
@@ -540,7 +558,8 @@ class SubscriptionTable:
             else:
                 value, quality, when = last.value_text, _display._name(last.quality), _hms(last.received)
             count = str(s.count) + (f" ({s.errors} err)" if s.errors else "")
-            out.append([str(s.number), s.name, s.event_type, count, value, quality, when])
+            out.append([str(s.number), s.name, s.event_type, count, value, quality, when,
+                        _display.sparkline(s.history)])
         return out
 
     def text(self, color: bool = False) -> str:
@@ -548,7 +567,7 @@ class SubscriptionTable:
             return "No attribute is monitored. Start with: %mon -a <device>/<attribute>"
         rows = self.rows()
         colors = [["", "1", "", "", "31" if s.last and s.last.failed else "",
-                   _quality_sgr(s.last), ""] for s in self.subs]
+                   _quality_sgr(s.last), "", "36"] for s in self.subs]
         return _display.table_text(self.HEADERS, rows, colors, color) + \
             f"\n{len(self.subs)} monitored, {self.total} event(s) received. %mon -l shows the log."
 

@@ -41,6 +41,14 @@ def test_event_ids_stay_stable_when_the_log_rolls_over():
     assert _record(log).id == 13                   # ids are never reused
 
 
+def test_sparkline_scales_between_min_and_max():
+    from itango.display import sparkline
+
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert sparkline([5, 5]) == "▄▄"
+    assert sparkline([1.0, float("nan"), 2.0]) == "▁ █"
+
+
 def test_only_the_newest_events_keep_their_full_data():
     log = EventLog(capacity=100, detail_depth=3)
     records = [_record(log) for _ in range(6)]
@@ -137,11 +145,12 @@ def test_periodic_events_fill_the_log(shell, polled_double_scalar, tango_host):
     assert _wait_for(lambda: len(monitor.log) >= 3), "fewer than 3 periodic events in 8 s"
 
     table = _run(shell, "")
-    row = re.search(r"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(\d+)\s+(\S+)\s+ATTR_VALID\s+[\d:.]+$",
+    row = re.search(r"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(\d+)\s+(\S+)\s+ATTR_VALID\s+[\d:.]+\s+([▁▂▃▄▅▆▇█]+)$",
                     table, re.M)
     assert row, table
     assert int(row.group(1)) >= 3
     float(row.group(2))  # the last value is a number
+    assert len(row.group(3)) == min(int(row.group(1)), mon.TREND_POINTS)  # one mark per value
 
     log_text = _run(shell, "-l")
     ids = [int(m) for m in re.findall(r"^(\d+)\s+\d\d:\d\d:\d\d\.\d{3}\s+sys/tg_test/1\s+double_scalar\s+periodic",
