@@ -18,11 +18,13 @@ import threading
 from concurrent.futures import Future, wait
 from typing import Any, Callable
 
+from tango_core.client.device_attribute import encode_write_value, from_attribute_value
+from tango_core.client.device_data import convert_argin
 from tango_core.client.info import PrintableStruct
-from tango_core.idl.enums import ErrSeverity, asyn_req_type
+from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type
 from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed
 
-__all__ = ["AsynchCalls", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
+__all__ = ["AsynchCalls", "AsynchMethods", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
 
 class _DaemonPool:
     """A few daemon worker threads (a ThreadPoolExecutor's workers are not daemons: a call left
@@ -195,3 +197,107 @@ class AsynchCalls:
             pending = list(self._callbacks)
         if pending:
             wait(pending, timeout=None if not timeout_ms else timeout_ms / 1000.0)
+
+
+def _err(reason: str, desc: str, origin: str) -> DevError:
+    return DevError(reason, desc, origin, ErrSeverity.ERR)
+
+
+class AsynchMethods:
+    """DeviceProxy's asynchronous methods (a mixin: needs the proxy's synchronous ones)."""
+
+    def _asynch(self):
+        calls = self.__dict__.get("_asynch_calls")
+        if calls is None:
+            calls = self.__dict__.setdefault("_asynch_calls", AsynchCalls(self))
+        return calls
+
+    @staticmethod
+    def _is_callback(obj) -> bool:
+        return callable(obj) or any(hasattr(obj, m) for m in ("cmd_ended", "attr_read", "attr_written"))
+
+    def command_inout_asynch(self, cmd_name: str, *args, forget: bool = False):
+        """Start a command: ``(name[, arg][, forget])`` -> request id; ``(name[, arg], callback)`` -> None."""
+        args = list(args)
+        callback = args.pop() if args and self._is_callback(args[-1]) and not isinstance(args[-1], type) else None
+        if len(args) == 2 and isinstance(args[1], bool):
+            forget = args.pop()
+        arg = args[0] if args else None
+        info = self.command_query(cmd_name)
+        convert_argin(info.cmd_name, info.in_type, arg)  # bad arguments raise here, not in the reply
+        call_args = (cmd_name, arg) if args else (cmd_name,)
+        if callback is not None:
+            return self._asynch().submit(lambda: self.command_inout(*call_args), callback,
+                                         lambda out, errs: CmdDoneEvent(self, info.cmd_name, out, errs), "cmd_ended")
+        req_id = self._asynch().submit(lambda: self.command_inout(*call_args))
+        return 0 if forget else req_id
+
+    def command_inout_reply(self, idx: int, timeout: int | None = None):
+        return self._asynch().reply(idx, timeout)
+
+    def read_attribute_asynch(self, attr_name: str, cb=None, extract_as: ExtractAs = ExtractAs.Numpy):
+        return self.read_attributes_asynch([attr_name], cb, extract_as, _single=True)
+
+    def read_attributes_asynch(self, attr_names, cb=None, extract_as: ExtractAs = ExtractAs.Numpy, _single=False):
+        names = [attr_names] if isinstance(attr_names, str) else list(attr_names)
+        if cb is not None:
+            read = (lambda: [self.read_attribute(names[0], extract_as)]) if _single else (
+                lambda: self.read_attributes(names, extract_as))
+            return self._asynch().submit(read, cb, lambda out, errs: AttrReadEvent(self, names, out, errs),
+                                         "attr_read")
+        return self._asynch().submit(lambda: (_single, self._read_values(names)))
+
+    def _read_reply(self, idx: int, timeout, extract_as):
+        single, avs = self._asynch().reply(idx, timeout)
+        if single:
+            da = from_attribute_value(avs[0], extract_as)
+            if da.has_failed:
+                raise DevFailed(*da._errors, _err(
+                    "API_AttributeFailed",
+                    f"Failed to read_attribute on device {self.dev_name()}, attribute {da.name}",
+                    "DeviceProxy::read_attribute_reply()"))
+            return da
+        return [from_attribute_value(av, extract_as) for av in avs]
+
+    def read_attribute_reply(self, idx: int, timeout: int | None = None, extract_as: ExtractAs = ExtractAs.Numpy):
+        return self._read_reply(idx, timeout, extract_as)
+
+    def read_attributes_reply(self, idx: int, timeout: int | None = None,
+                              extract_as: ExtractAs = ExtractAs.Numpy):
+        return self._read_reply(idx, timeout, extract_as)
+
+    def write_attribute_asynch(self, attr_name, value, cb=None):
+        return self.write_attributes_asynch([(attr_name, value)], cb, _single=True)
+
+    def write_attributes_asynch(self, name_val, cb=None, _single=False):
+        pairs = list(name_val)
+        for n, v in pairs:  # bad values raise here, not in the reply
+            encode_write_value(self._attr_cfg_or_fail(n, "write_attributes_asynch"), v)
+        if _single:
+            call = lambda: self.write_attribute(*pairs[0])  # noqa: E731
+        else:
+            call = lambda: self.write_attributes(pairs)  # noqa: E731
+        if cb is not None:
+            names = [getattr(n, "name", n) for n, _ in pairs]
+            return self._asynch().submit(call, cb, lambda out, errs: AttrWrittenEvent(self, names, errs),
+                                         "attr_written")
+        return self._asynch().submit(call)
+
+    def write_attribute_reply(self, idx: int, timeout: int | None = None) -> None:
+        self._asynch().reply(idx, timeout)
+
+    def write_attributes_reply(self, idx: int, timeout: int | None = None) -> None:
+        self._asynch().reply(idx, timeout)
+
+    def pending_asynch_call(self, req_type) -> int:
+        return self._asynch().pending(req_type)
+
+    def get_asynch_replies(self, call_timeout: int | None = None) -> None:
+        """Wait until the replies of callback-model requests have been delivered."""
+        self._asynch().wait_callbacks(call_timeout)
+
+    def cancel_asynch_request(self, idx: int) -> None:
+        self._asynch().cancel(idx)
+
+    def cancel_all_polling_asynch_request(self) -> None:
+        self._asynch().cancel_all()

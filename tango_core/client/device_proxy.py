@@ -11,18 +11,22 @@ This module adds the Tango operations and PyTango's user-level semantics:
 * PyTango's error stacks (``API_AttributeFailed``/``API_CommandFailed`` appended client-side);
 * the dynamic interface: ``dev.attr``, ``dev.attr = v``, ``dev.Command(arg)``, ``dev["attr"]``,
   ``dir(dev)`` for TAB completion;
-* polling through the admin device and properties through the Database, as cppTango does;
+* properties through the Database, as cppTango does;
 * events as thin delegations into ``tango_core.events`` (imported lazily: no zmq at import).
+
+Polling, locking and logging (through the admin device) come from ``device_admin.AdminServices``,
+the asynchronous calls from ``asynch.AsynchMethods``, the polling history from ``history``.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from typing import Any, Iterable, Sequence
 
+from tango_core.client.asynch import AsynchMethods
 from tango_core.client.connection import Connection
+from tango_core.client.device_admin import AdminServices
 from tango_core.client.device_attribute import (
     DeviceAttribute,
     encode_write_value,
@@ -119,7 +123,7 @@ class _CommandFunction:
         return f"<command {self._name} of {self._proxy.dev_name()}>"
 
 
-class DeviceProxy(Connection):
+class DeviceProxy(AdminServices, AsynchMethods, Connection):
     """Proxy to one Tango device (PyTango ``DeviceProxy``)."""
 
     # ------------------------------------------------------------------ construction / identity
@@ -669,196 +673,6 @@ class DeviceProxy(Connection):
         from tango_core.client.history import command_history
         return command_history(self, cmd_name, depth)
 
-    # ------------------------------------------------------------------ asynchronous calls (client.asynch)
-    def _asynch(self):
-        calls = self.__dict__.get("_asynch_calls")
-        if calls is None:
-            from tango_core.client.asynch import AsynchCalls
-            calls = self.__dict__.setdefault("_asynch_calls", AsynchCalls(self))
-        return calls
-
-    @staticmethod
-    def _is_callback(obj) -> bool:
-        return callable(obj) or any(hasattr(obj, m) for m in ("cmd_ended", "attr_read", "attr_written"))
-
-    def command_inout_asynch(self, cmd_name: str, *args, forget: bool = False):
-        """Start a command: ``(name[, arg][, forget])`` -> request id; ``(name[, arg], callback)`` -> None."""
-        from tango_core.client.asynch import CmdDoneEvent
-
-        args = list(args)
-        callback = args.pop() if args and self._is_callback(args[-1]) and not isinstance(args[-1], type) else None
-        if len(args) == 2 and isinstance(args[1], bool):
-            forget = args.pop()
-        arg = args[0] if args else None
-        info = self.command_query(cmd_name)
-        convert_argin(info.cmd_name, info.in_type, arg)  # bad arguments raise here, not in the reply
-        call_args = (cmd_name, arg) if args else (cmd_name,)
-        if callback is not None:
-            return self._asynch().submit(lambda: self.command_inout(*call_args), callback,
-                                         lambda out, errs: CmdDoneEvent(self, info.cmd_name, out, errs), "cmd_ended")
-        req_id = self._asynch().submit(lambda: self.command_inout(*call_args))
-        return 0 if forget else req_id
-
-    def command_inout_reply(self, idx: int, timeout: int | None = None):
-        return self._asynch().reply(idx, timeout)
-
-    def read_attribute_asynch(self, attr_name: str, cb=None, extract_as: ExtractAs = ExtractAs.Numpy):
-        return self.read_attributes_asynch([attr_name], cb, extract_as, _single=True)
-
-    def read_attributes_asynch(self, attr_names, cb=None, extract_as: ExtractAs = ExtractAs.Numpy, _single=False):
-        from tango_core.client.asynch import AttrReadEvent
-
-        names = [attr_names] if isinstance(attr_names, str) else list(attr_names)
-        if cb is not None:
-            read = (lambda: [self.read_attribute(names[0], extract_as)]) if _single else (
-                lambda: self.read_attributes(names, extract_as))
-            return self._asynch().submit(read, cb, lambda out, errs: AttrReadEvent(self, names, out, errs),
-                                         "attr_read")
-        return self._asynch().submit(lambda: (_single, self._read_values(names)))
-
-    def _read_reply(self, idx: int, timeout, extract_as):
-        single, avs = self._asynch().reply(idx, timeout)
-        if single:
-            da = from_attribute_value(avs[0], extract_as)
-            if da.has_failed:
-                raise DevFailed(*da._errors, _err(
-                    "API_AttributeFailed",
-                    f"Failed to read_attribute on device {self.dev_name()}, attribute {da.name}",
-                    "DeviceProxy::read_attribute_reply()"))
-            return da
-        return [from_attribute_value(av, extract_as) for av in avs]
-
-    def read_attribute_reply(self, idx: int, timeout: int | None = None, extract_as: ExtractAs = ExtractAs.Numpy):
-        return self._read_reply(idx, timeout, extract_as)
-
-    def read_attributes_reply(self, idx: int, timeout: int | None = None,
-                              extract_as: ExtractAs = ExtractAs.Numpy):
-        return self._read_reply(idx, timeout, extract_as)
-
-    def write_attribute_asynch(self, attr_name, value, cb=None):
-        return self.write_attributes_asynch([(attr_name, value)], cb, _single=True)
-
-    def write_attributes_asynch(self, name_val, cb=None, _single=False):
-        from tango_core.client.asynch import AttrWrittenEvent
-
-        pairs = list(name_val)
-        for n, v in pairs:  # bad values raise here, not in the reply
-            encode_write_value(self._attr_cfg_or_fail(n, "write_attributes_asynch"), v)
-        if _single:
-            call = lambda: self.write_attribute(*pairs[0])  # noqa: E731
-        else:
-            call = lambda: self.write_attributes(pairs)  # noqa: E731
-        if cb is not None:
-            names = [getattr(n, "name", n) for n, _ in pairs]
-            return self._asynch().submit(call, cb, lambda out, errs: AttrWrittenEvent(self, names, errs),
-                                         "attr_written")
-        return self._asynch().submit(call)
-
-    def write_attribute_reply(self, idx: int, timeout: int | None = None) -> None:
-        self._asynch().reply(idx, timeout)
-
-    def write_attributes_reply(self, idx: int, timeout: int | None = None) -> None:
-        self._asynch().reply(idx, timeout)
-
-    def pending_asynch_call(self, req_type) -> int:
-        return self._asynch().pending(req_type)
-
-    def get_asynch_replies(self, call_timeout: int | None = None) -> None:
-        """Wait until the replies of callback-model requests have been delivered."""
-        self._asynch().wait_callbacks(call_timeout)
-
-    def cancel_asynch_request(self, idx: int) -> None:
-        self._asynch().cancel(idx)
-
-    def cancel_all_polling_asynch_request(self) -> None:
-        self._asynch().cancel_all()
-
-    # ------------------------------------------------------------------ polling (through the admin device)
-    def get_admin_proxy(self) -> "DeviceProxy":
-        """The admin device's proxy (cached), in this device's database even if the default one
-        changed since (ITango's %switchdb)."""
-        adm = self.__dict__.get("_adm_proxy")
-        if adm is None:
-            name = self.adm_name()
-            th = self._tango_host
-            if th is not None and len(th.replicas) == 1 and not name.startswith("tango://"):
-                name = f"tango://{th.host}:{th.port}/{name}"
-            adm = DeviceProxy(name)
-            self.__dict__["_adm_proxy"] = adm
-        return adm
-
-    def polling_status(self) -> list[str]:
-        return list(self.get_admin_proxy().command_inout("DevPollStatus", self.dev_name()))
-
-    def _poll_period(self, kind: str, name: str) -> int:
-        prefix = f"Polled {kind} name = "
-        lname = name.lower()
-        for block in self.polling_status():
-            lines = block.split("\n")
-            if lines[0].startswith(prefix) and lines[0][len(prefix):].strip().lower() == lname:
-                for line in lines[1:]:
-                    if line.startswith("Polling period (mS) = "):
-                        return int(line.split("=", 1)[1])
-                    if line.startswith("Polling externally triggered"):
-                        return 0
-        return 0
-
-    def _is_polled(self, kind: str, name: str) -> bool:
-        prefix = f"Polled {kind} name = "
-        lname = name.lower()
-        return any(b.split("\n")[0].startswith(prefix) and b.split("\n")[0][len(prefix):].strip().lower() == lname
-                   for b in self.polling_status())
-
-    def _poll(self, kind: str, name: str, period: int) -> None:
-        adm = self.get_admin_proxy()
-        arg = [[int(period)], [self.dev_name(), kind, name]]
-        cmd = "UpdObjPollingPeriod" if self._is_polled(kind, name) else "AddObjPolling"
-        adm.command_inout(cmd, arg)
-
-    def _stop_poll(self, kind: str, name: str) -> None:
-        self.get_admin_proxy().command_inout("RemObjPolling", [self.dev_name(), kind, name])
-
-    def poll_attribute(self, attr_name: str, period: int) -> None:
-        self._poll("attribute", attr_name, period)
-
-    def stop_poll_attribute(self, attr_name: str) -> None:
-        self._stop_poll("attribute", attr_name)
-
-    def is_attribute_polled(self, attr_name: str) -> bool:
-        return self._is_polled("attribute", attr_name)
-
-    def get_attribute_poll_period(self, attr_name: str) -> int:
-        return self._poll_period("attribute", attr_name)
-
-    def poll_command(self, cmd_name: str, period: int) -> None:
-        self._poll("command", cmd_name, period)
-
-    def stop_poll_command(self, cmd_name: str) -> None:
-        self._stop_poll("command", cmd_name)
-
-    def is_command_polled(self, cmd_name: str) -> bool:
-        return self._is_polled("command", cmd_name)
-
-    def get_command_poll_period(self, cmd_name: str) -> int:
-        return self._poll_period("command", cmd_name)
-
-    # ------------------------------------------------------------------ logging (through the admin device)
-    def get_logging_level(self) -> int:
-        return int(self.get_admin_proxy().command_inout("GetLoggingLevel", [self.dev_name()])[0][0])
-
-    def set_logging_level(self, level: int) -> None:
-        self.get_admin_proxy().command_inout("SetLoggingLevel", [[int(level)], [self.dev_name()]])
-
-    def get_logging_target(self) -> list[str]:
-        return list(self.get_admin_proxy().command_inout("GetLoggingTarget", self.dev_name()))
-
-    def add_logging_target(self, target_type_target_name: str) -> None:
-        """Add a target such as ``"file::/tmp/dev.log"`` or ``"device::tmp/log/1"``."""
-        self.get_admin_proxy().command_inout("AddLoggingTarget", [self.dev_name(), target_type_target_name])
-
-    def remove_logging_target(self, target_type_target_name: str) -> None:
-        self.get_admin_proxy().command_inout("RemoveLoggingTarget", [self.dev_name(), target_type_target_name])
-
     # ------------------------------------------------------------------ attribute configuration cache
     def invalidate_attribute_config_cache(self, attr_name: str | None = None) -> None:
         """Forget cached attribute configurations (all, or one), e.g. after another client changed them."""
@@ -866,59 +680,6 @@ class DeviceProxy(Connection):
             self._attr_cfg.clear()
         else:
             self._attr_cfg.pop(attr_name.lower(), None)
-
-    # ------------------------------------------------------------------ locking (through the admin device)
-    def lock(self, lock_validity: int = 10) -> None:
-        """Lock the device for this process (cppTango: LockDevice, then ReLockDevices in the background)."""
-        validity = max(int(lock_validity), 2)  # cppTango's MIN_LOCK_VALIDITY
-        adm = self.get_admin_proxy()
-        adm.command_inout("LockDevice", [[validity], [self.dev_name()]])
-        _relocker.add(adm, self.dev_name(), validity)
-
-    def unlock(self, force: bool = False) -> None:
-        adm = self.get_admin_proxy()
-        counter = adm.command_inout("UnLockDevice", [[1 if force else 0], [self.dev_name()]])
-        if force or not counter:
-            _relocker.remove(adm, self.dev_name())
-
-    def _lock_status(self):
-        return self.get_admin_proxy().command_inout("DevLockStatus", self.dev_name())
-
-    def locking_status(self) -> str:
-        return self._lock_status()[1][0]
-
-    def is_locked(self) -> bool:
-        return bool(self._lock_status()[0][0])
-
-    def is_locked_by_me(self) -> bool:
-        longs = self._lock_status()[0]
-        return bool(longs[0]) and int(longs[1]) == os.getpid()
-
-    def get_locker(self, lockinfo) -> bool:
-        """Fill ``lockinfo`` (a LockerInfo) with the lock holder; False if the device is not locked."""
-        from tango_core.idl.enums import LockerLanguage
-
-        longs, strings = self._lock_status()
-        if not longs[0]:
-            return False
-        java = any(int(x) for x in longs[2:6])
-        lockinfo.ll = LockerLanguage.JAVA if java else LockerLanguage.CPP
-        lockinfo.li = tuple(int(x) for x in longs[2:6]) if java else int(longs[1])
-        import socket
-
-        host = strings[1]  # the caller's ORB address as the server saw it
-        if host.startswith("giop:tcp:"):
-            host = host[len("giop:tcp:"):].rsplit(":", 1)[0].strip("[]")
-        if host.startswith("giop:unix:") or host.startswith("127.") or host in ("localhost", "::1"):
-            host = socket.gethostname()
-        else:
-            try:
-                host = socket.gethostbyaddr(host)[0]
-            except OSError:
-                pass
-        lockinfo.locker_host = host
-        lockinfo.locker_class = strings[2]
-        return True
 
     # ------------------------------------------------------------------ properties (through the Database)
     def _database_or_raise(self):
@@ -1141,42 +902,6 @@ def _config_3_from_5(c):
         event_prop=c.event_prop, extensions=c.extensions, sys_extensions=c.sys_extensions)
 
 
-class _Relocker:
-    """One daemon thread re-locking this process's locked devices (cppTango's lock thread)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._devices: dict[tuple[int, str], tuple["DeviceProxy", float]] = {}
-        self._thread: threading.Thread | None = None
-
-    def add(self, adm: "DeviceProxy", dev: str, validity: int) -> None:
-        with self._lock:
-            self._devices[(id(adm), dev)] = (adm, validity)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="tango-relock", daemon=True)
-                self._thread.start()
-
-    def remove(self, adm: "DeviceProxy", dev: str) -> None:
-        with self._lock:
-            self._devices.pop((id(adm), dev), None)
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                items = list(self._devices.items())
-            period = min((v for _, (_, v) in items), default=10) / 2.0
-            time.sleep(max(period, 1.0))
-            by_adm: dict[int, tuple] = {}
-            for (adm_id, dev), (adm, _v) in items:
-                by_adm.setdefault(adm_id, (adm, []))[1].append(dev)
-            for adm, devs in by_adm.values():
-                try:
-                    adm.command_inout("ReLockDevices", devs)
-                except DevFailed:
-                    pass
-
-
-_relocker = _Relocker()
 
 
 def get_green_mode():
