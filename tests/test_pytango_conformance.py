@@ -1203,3 +1203,28 @@ def test_attribute_config_lists(peers):
                                   "get_device_db()"])
 def test_nodb_device_calls(peers, call):
     same(lambda m: stable(str(eval("proxy(m, peers['nodb'])." + call, {"proxy": proxy, "m": m, "peers": peers}))))  # noqa: S307
+
+
+def test_except_to_dev_failed():
+    import sys
+
+    def build(m):
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            df = m.Except.to_dev_failed(*sys.exc_info())
+        return type(df).__name__, [(e.reason, e.desc, e.origin.splitlines()[0], repr(e.severity)) for e in df.args]
+    same(build)
+
+
+def test_print_error_stack(capfd):
+    printed = []
+    for m in BOTH:
+        try:
+            m.Except.throw_exception("R", "D", "O")
+        except m.DevFailed as exc:
+            m.Except.print_error_stack(exc.args)
+        out, err = capfd.readouterr()
+        printed.append(out + err)
+    assert printed[1] == printed[0]
+    assert "Error reason = R" in printed[0]
