@@ -247,7 +247,7 @@ def console_shots(env: dict[str, str], out: Path, work: Path, tango_host: str) -
     try:  # %mon live view
         _run(term, "%mon -a sys/tg_test/1/double_scalar -t periodic")
         _run(term, "%mon -a sys/tg_test/1/long_scalar")
-        time.sleep(4)
+        time.sleep(8)  # a few events, so that the trend column has something to show
         term.send("%mon -w", "Enter")
         term.wait_for(r"^%mon live view")
         time.sleep(1.5)
