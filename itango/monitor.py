@@ -467,6 +467,8 @@ class Monitor:
                 quality = getattr(attr_value, "quality", None)
                 if isinstance(value, numbers.Real) and not isinstance(value, (bool, numpy_bool())):
                     number = float(value)
+                    if not isinstance(value, numbers.Integral):
+                        value_text = f"{number:.10g}"   # tables stay narrow; -i shows the full value
                 try:
                     source_time = attr_value.time.todatetime()
                 except Exception:

@@ -265,7 +265,7 @@ def qtconsole_shot(env: dict[str, str], out: Path) -> None:
     probe = ROOT / "tests" / "shell" / "qtconsole_probe.py"
     cells = ['dev = Device("sys/tg_test/1"); dev', 'dev.read_attribute("double_spectrum_ro")',
              "%mon -a sys/tg_test/1/double_scalar -t periodic", "import time; time.sleep(2.5)", "%mon"]
-    result = subprocess.run([sys.executable, str(probe), "--size", "1000x900", *cells, str(out / "qtconsole.png")],
+    result = subprocess.run([sys.executable, str(probe), "--size", "1100x900", *cells, str(out / "qtconsole.png")],
                             env={**env, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True,
                             timeout=180)
     if result.returncode != 0:
