@@ -165,7 +165,8 @@ PRESENT_NAMES = [
     "GroupAttrReply", "GroupReplyList", "GroupCmdReplyList", "GroupAttrReplyList", "CmdDoneEvent", "AttrReadEvent",
     "AttrWrittenEvent", "get_device_proxy", "get_attribute_proxy", "ChangeEventProp", "PeriodicEventProp",
     "ArchiveEventProp", "EventProperties", "AttributeAlarm", "AttributeConfig", "AttributeConfig_2",
-    "AttributeConfig_3", "AttributeConfig_5", "get_green_mode", "set_green_mode",
+    "AttributeConfig_3", "AttributeConfig_5", "get_green_mode", "set_green_mode", "DeviceAttributeHistory",
+    "DeviceDataHistory",
 ]
 
 #: names PyTango users reach for that tango_core lacks: each a defect report for client B
@@ -180,8 +181,6 @@ MISSING_NAMES = {
     "DbDevInfos": "Database.add_server(..., DbDevInfos) argument type (exported name breaks import)",
     "DbDevImportInfos": "exported in tango_core/__init__.py but absent from database.py (AttributeError)",
     "DbDevExportInfos": "exported in tango_core/__init__.py but absent from database.py (AttributeError)",
-    "DeviceAttributeHistory": "DeviceProxy.attribute_history() results",
-    "DeviceDataHistory": "DeviceProxy.command_history() results",
     "PyTangoUserWarning": "warning class users filter (unfreeze_dynamic_interface warns with it)",
     "EnsureOmniThread": "context manager user threads wrap PyTango calls in (a no-op would do)",
     "ApiUtil": "ApiUtil.get_env_var / cleanup used by scripts",
@@ -228,10 +227,9 @@ NOT_PLANNED = {
 
 #: PyTango methods a user may call that tango_core lacks: defect reports (owner in the reason)
 MISSING_METHODS = {
-    "DeviceProxy": {"attribute_history", "command_history", "command_inout_reply_raw", "defaultCommandExtractAs",
+    "DeviceProxy": {"command_inout_reply_raw", "defaultCommandExtractAs",
                     "get_access_control", "get_access_right", "get_fqdn", "is_attribute_config_cache_enabled",
                     "set_access_control", "set_attribute_config_cache"},
-    "AttributeProxy": {"history"},
     "Database": {"build_connection", "cancel_all_polling_asynch_request", "cancel_asynch_request",
                  "check_access_control", "command_inout_asynch", "command_inout_raw",
                  "command_inout_reply", "command_inout_reply_raw", "defaultCommandExtractAs",
@@ -978,22 +976,8 @@ def test_green_mode_modules(module, request):
 def test_change_event_data_text(peers):
     """The first event of a subscription (a synchronous read, SubSuccess) printed as PyTango prints it."""
     def build(m):
-        received: list = []
-        d = m.DeviceProxy(TEST_DEVICE)
-        eid = d.subscribe_event("ramp", m.EventType.CHANGE_EVENT, received.append)
-        try:
-            deadline = time.monotonic() + 5
-            while not received and time.monotonic() < deadline:
-                time.sleep(0.02)
-        finally:
-            d.unsubscribe_event(eid)
-        ev = received[0]
-        text = re.sub(r"value = [\d.]+", "value = V", stable(str(ev)))
-        text = re.sub(r"reception_date = .*", "reception_date = D", text)
-        text = re.sub(r"tango://[^/]+/", "tango://HOST/", text)
-        return (type(ev).__name__, ev.event, repr(ev.event_reason), ev.err, type(ev.attr_value).__name__,
-                type(ev.reception_date).__name__, re.sub(r"tango://[^/]+/", "tango://HOST/", ev.attr_name),
-                re.sub(r"\n.*device = .*", "", text))
+        kind, event, err, errors, text = _first_events(m, "ramp", "CHANGE_EVENT")[0]
+        return kind, event, err, errors, re.sub(r"value = [\d.]+", "value = V", text)
     same(build)
 
 
@@ -1228,3 +1212,81 @@ def test_print_error_stack(capfd):
         printed.append(out + err)
     assert printed[1] == printed[0]
     assert "Error reason = R" in printed[0]
+
+
+def _event_text(ev) -> str:
+    text = stable(str(ev))
+    text = re.sub(r"reception_date = .*", "reception_date = D", text)
+    text = re.sub(r"tango://[^/]+/", "tango://HOST/", text)
+    text = re.sub(r"\n *device = .*", "", text)
+    return re.sub(r"ctr = \d+", "ctr = N", text)
+
+
+def _first_events(m, attr: str, event_type: str, trigger=None, count: int = 1) -> list:
+    """What the callback saw, taken IN the callback: PyTango's event objects must not be used
+    after the subscription ends (printing one then crashes the process)."""
+    received: list = []
+
+    def callback(ev) -> None:
+        received.append((type(ev).__name__, ev.event, ev.err, [e.reason for e in ev.errors], _event_text(ev)))
+    d = m.DeviceProxy(TEST_DEVICE)
+    eid = d.subscribe_event(attr, getattr(m.EventType, event_type), callback)
+    try:
+        if trigger is not None:
+            trigger(d)
+        deadline = time.monotonic() + 5
+        while len(received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        d.unsubscribe_event(eid)
+    return received
+
+
+def test_attr_conf_event_data_text(peers):
+    same(lambda m: _first_events(m, "long_rw", "ATTR_CONF_EVENT")[0])
+
+
+def test_data_ready_event_data_text(peers):
+    same(lambda m: _first_events(m, "counter", "DATA_READY_EVENT", lambda d: d.command_inout("PushCounterEvent"))[0])
+
+
+def test_error_event_data_text(peers):
+    """A change event on an attribute whose read fails: the callback gets err=True and the errors."""
+    def build(m):
+        d = m.DeviceProxy(TEST_DEVICE)
+        d.poll_attribute("failing_read", 200)
+        try:
+            return _first_events(m, "failing_read", "CHANGE_EVENT")[0]
+        finally:
+            d.stop_poll_attribute("failing_read")
+    same(build)
+
+
+def _history(m, kind: str, name: str, depth: int):
+    d = proxy(m, TEST_DEVICE)
+    getattr(d, f"poll_{kind}")(name, 100)
+    try:
+        time.sleep(0.5)
+        return getattr(d, f"{kind}_history")(name, depth)
+    finally:
+        getattr(d, f"stop_poll_{kind}")(name)
+
+
+def test_attribute_history(peers):
+    def build(m):
+        attr = _history(m, "attribute", "long_rw", 2)
+        ap = m.AttributeProxy(f"{TEST_DEVICE}/long_rw").history(1)
+        return (type(attr).__name__, [type(a).__name__ for a in attr], [stable(str(a)) for a in attr],
+                [stable(repr(a)) for a in attr], [stable(repr(a)) for a in ap])
+    same(build)
+
+
+@_xfail("command_history(): PyTango returns a DeviceDataHistoryList whose items print 'DeviceDataHistory()' / "
+        "'DeviceDataHistory[\\n\\n]'; tango_core a list of items printing 'DeviceData()' (client B)")
+def test_command_history(peers):
+    def build(m):
+        cmd = _history(m, "command", "Status", 2)
+        return (type(cmd).__name__, [type(c).__name__ for c in cmd], [c.extract() for c in cmd],
+                [c.has_failed() for c in cmd], type(cmd[0].get_date()).__name__, [repr(c) for c in cmd],
+                [str(c) for c in cmd])
+    same(build)
