@@ -8,7 +8,9 @@ Usage (also in :data:`USAGE`)::
                                           change criteria configured)
     %mon -d dev/attr                      unsubscribe
     %mon -r                               unsubscribe everything
-    %mon -l [dev filter] [attr filter]    the event log (filters: case-insensitive regex or glob)
+    %mon -l [dev filter] [attr filter] [--all]
+                                          the newest 200 events of the log (--all: all kept;
+                                          filters: case-insensitive regex or glob)
     %mon -i ID                            one event in detail
     %mon -w [dev filter] [attr filter] [--for SECONDS]
                                           live view, refreshed in place until a key is pressed
@@ -65,7 +67,8 @@ USAGE = """\
 %mon -a <dev>/<attr> [-t TYPE]         monitor an attribute (TYPE: change, periodic, archive, user)
 %mon -d <dev>/<attr>                   stop monitoring an attribute
 %mon -r                                stop monitoring every attribute
-%mon -l [dev filter] [attr filter]     show the event log (regex or glob filters)
+%mon -l [dev filter] [attr filter]     show the last 200 events of the log (regex or glob
+        [--all]                        filters; --all: every event kept)
 %mon -i <id>                           show one event in detail
 %mon -w [dev filter] [attr filter]     live view; press any key to leave
         [--for SECONDS]                (or stop after SECONDS; Jupyter: default 10 s)"""
@@ -84,6 +87,8 @@ _NO_CHANGE_CRITERIA = "API_EventPropertiesNotSet"
 #: older ones keep only a one-line value summary, so a log of images stays small in memory
 DETAIL_DEPTH = 256
 DEFAULT_CAPACITY = 10_000
+#: how many events ``%mon -l`` shows unless ``--all`` is given (the newest ones)
+LIST_LIMIT = 200
 #: how many recent numeric values a subscription keeps for its trend column
 TREND_POINTS = 20
 #: how long ``%mon -w`` refreshes in a Jupyter kernel (no key can end it there)
@@ -604,8 +609,11 @@ class EventTable:
 
     color: bool | None = None
 
-    def __init__(self, records: Sequence[EventRecord], log: EventLog, filters: str = "") -> None:
-        self.records = list(records)
+    def __init__(self, records: Sequence[EventRecord], log: EventLog, filters: str = "",
+                 limit: int | None = None) -> None:
+        records = list(records)
+        self.matching = len(records)
+        self.records = records[-limit:] if limit and len(records) > limit else records
         self.kept, self.first, self.last = len(log), log.first_id, log.last_id
         self.filters = filters
 
@@ -616,6 +624,8 @@ class EventTable:
 
     def footer(self) -> str:
         shown = f"{len(self.records)} event(s) shown" + (f" ({self.filters})" if self.filters else "")
+        if self.matching > len(self.records):
+            shown += f": the last {len(self.records)} of {self.matching} (--all shows them all)"
         if not self.kept:
             return shown + "; the log is empty"
         return f"{shown}; the log keeps ids {self.first}..{self.last}. %mon -i ID for details."
@@ -792,7 +802,7 @@ _MONITORS: "weakref.WeakKeyDictionary[Any, Monitor]" = weakref.WeakKeyDictionary
 _OPTIONS = {"-a": "add", "--add": "add", "-d": "delete", "--delete": "delete",
             "-r": "remove-all", "--remove-all": "remove-all", "-l": "list", "--list": "list",
             "-i": "info", "--info": "info", "-w": "watch", "--watch": "watch",
-            "-t": "type", "--type": "type", "--for": "for", "-h": "help", "--help": "help"}
+            "-t": "type", "--type": "type", "--for": "for", "--all": "all", "-h": "help", "--help": "help"}
 
 
 def get_monitor(shell: Any) -> Monitor:
@@ -819,6 +829,7 @@ class _Request:
     action: str = "table"
     event_type: str | None = None
     seconds: float | None = None
+    all: bool = False
     args: list[str] = field(default_factory=list)
 
 
@@ -853,6 +864,10 @@ def _parse(line: str) -> _Request:
                     raise UsageError("%mon --for: needs a number of seconds > 0 (with -w)") from None
                 i += 2
                 continue
+            if opt == "all":
+                req.all = True
+                i += 1
+                continue
             actions.append(opt)
         else:
             req.args.append(word)
@@ -863,6 +878,8 @@ def _parse(line: str) -> _Request:
         req.action = actions[0]
     if req.event_type is not None and req.action != "add":
         raise UsageError("%mon -t: only goes with -a (e.g. %mon -a sys/tg_test/1/double_scalar -t periodic)")
+    if req.all and req.action != "list":
+        raise UsageError("%mon --all: only goes with -l (e.g. %mon -l --all)")
     if req.seconds is not None and req.action != "watch":
         raise UsageError("%mon --for: only goes with -w (e.g. %mon -w --for 10)")
     limits = {"table": 0, "add": 1, "delete": 1, "remove-all": 0, "list": 2, "info": 1, "watch": 2, "help": 0}
@@ -954,7 +971,8 @@ def mon_magic(shell: Any, line: str) -> None:
         dev_f = req.args[0] if req.args else None
         attr_f = req.args[1] if len(req.args) > 1 else None
         filters = " ".join(f"{k}~{v}" for k, v in (("device", dev_f), ("attribute", attr_f)) if v)
-        display(EventTable(monitor.log.records(dev_f, attr_f), monitor.log, filters))
+        display(EventTable(monitor.log.records(dev_f, attr_f), monitor.log, filters,
+                           limit=None if req.all else LIST_LIMIT))
     elif req.action == "info":
         try:
             event_id = int(req.args[0])

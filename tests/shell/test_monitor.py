@@ -353,3 +353,17 @@ def test_device_typo_gets_did_you_mean_from_the_shell_session(tango_host):
         assert mon.get_monitor(ip).subscriptions() == []
     finally:
         ip.extension_manager.unload_extension("itango")
+
+
+def test_list_shows_the_newest_events_unless_all(shell):
+    monitor = mon.get_monitor(shell)
+    for n in range(mon.LIST_LIMIT + 50):
+        _record(monitor.log, value=str(n))
+    out = _run(shell, "-l")
+    ids = [int(m) for m in re.findall(r"^(\d+)\s+\d\d:", out, re.M)]
+    assert ids == list(range(51, mon.LIST_LIMIT + 51))
+    assert f"the last {mon.LIST_LIMIT} of {mon.LIST_LIMIT + 50} (--all shows them all)" in out
+    out = _run(shell, "-l --all")
+    assert len(re.findall(r"^(\d+)\s+\d\d:", out, re.M)) == mon.LIST_LIMIT + 50
+    with pytest.raises(UsageError, match="--all: only goes with -l"):
+        mon.mon_magic(shell, "--all")
