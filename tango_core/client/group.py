@@ -24,6 +24,7 @@ and slices work), ``group[i]`` accepts an index, a device that does not exist be
 reply instead of making the whole call raise, ``get_data()`` of a failed command reply raises the
 reply's ``DevFailed`` (PyTango raises an unhelpful ``TypeError``; for a void command it is None),
 ``get_device(name)`` of a member that cannot be reached raises its DevFailed (PyTango: KeyError),
+disabling a sub-group disables its devices (in PyTango it only flips ``is_enabled``),
 devices matched by a pattern on another database (``tango://host:port/a/*/c``) keep that database
 in their names.
 """
@@ -509,13 +510,12 @@ class Group(_Element):
         return element is not None and element._enabled
 
     def _is_active(self, device: _DeviceElement) -> bool:
-        """A device takes part in calls if it and every group above it (up to this one) are enabled."""
+        """A device takes part in calls if it and every group between it and this one are enabled
+        (this group's own flag is about its place in its parent's calls)."""
         element: _Element | None = device
-        while element is not None:
+        while element is not None and element is not self:
             if not element._enabled:
                 return False
-            if element is self:
-                break
             element = element._parent
         return True
 

@@ -508,3 +508,17 @@ def test_one_group_used_from_many_threads(devices):
         t.join(30)
     assert not errors
     assert results == [DEVICES] * 30
+
+
+def test_disabling_a_sub_group_disables_its_devices(devices):
+    # deliberate: in PyTango, disable("b") of a sub-group only makes is_enabled("b") False; its
+    # devices are still called.  Here the whole sub-group sits out, as a user disabling it means.
+    root, _a, b = _tree(tango_core)
+    root.disable("b")
+    assert not root.is_enabled("b")
+    replies = root.command_inout("State")
+    assert [(r.dev_name(), r.group_element_enabled()) for r in replies] == [
+        ("test/dev/1", True), ("test/dev/2", False), ("sys/tg_test/1", False)]
+    assert [r.group_element_enabled() for r in b.command_inout("State")] == [True, True]  # b itself still works
+    root.enable("b")
+    assert all(r.group_element_enabled() for r in root.command_inout("State"))
