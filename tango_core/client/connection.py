@@ -345,7 +345,7 @@ class Connection:
 
     def _corba_error(self, exc: Exception) -> DevError:
         if isinstance(exc, ConnectFailed):
-            text = _TRANSIENT_CONNECT + f" ({exc.reason})"
+            text = _TRANSIENT_CONNECT  # exactly cppTango's text (the cause is in exc.reason only)
         elif isinstance(exc, CallTimeout):
             text = _TRANSIENT_TIMEOUT
         elif isinstance(exc, ConnectionLost):

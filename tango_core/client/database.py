@@ -151,21 +151,21 @@ class Database(Connection):
     def _call(self, command: str, argin: Any = None, in_type: CmdArgType = _VOID) -> Any:
         """One Database command with UTF-8 strings both ways, as PyTango's Database API does
         (its C++ std::string conversions are UTF-8; only raw ``command_inout`` is Latin-1)."""
+        self._connect_if_needed()  # like cppTango: a database that cannot be reached is reported
+        # as such ([API_CorbaException, API_CantConnectToDatabase]), without API_CommandFailed
         return _from_utf8(self._command_inout_raw(command, _to_utf8(argin), in_type)[1])
+
+    def command_inout_raw(self, name: str, argin: Any = None):
+        """Raw command returning a DeviceData (argin type guessed as in :meth:`command_inout`)."""
+        from .device_data import DeviceData
+        out_type, value = self._command_inout_raw(name, argin, _guess_argin_type(argin))
+        return DeviceData._wrap(out_type, value)
 
     def command_inout(self, name: str, argin: Any = None) -> Any:
         """Raw Database command.  Like PyTango, the argin type is guessed: None -> DevVoid,
         str -> DevString, a sequence of str -> DevVarStringArray; other types go through
         ``command_query``."""
-        if argin is None:
-            in_type = _VOID
-        elif isinstance(argin, str):
-            in_type = _STR
-        elif isinstance(argin, (list, tuple)) and all(isinstance(a, str) for a in argin):
-            in_type = _STRS
-        else:
-            in_type = None
-        return self._command_inout_raw(name, argin, in_type)[1]
+        return self._command_inout_raw(name, argin, _guess_argin_type(argin))[1]
 
     def command_query(self, name: str):
         """CommandInfo of one Database command (not in PyTango's Database; handy to probe
@@ -246,9 +246,9 @@ class Database(Connection):
     def get_device_info(self, dev_name: str) -> DbDevFullInfo:
         lv, sv = self._call("DbGetDeviceInfo", dev_name, _STR)
         sv = list(sv) + [""] * (8 - len(sv))
-        stopped = "" if sv[6] == "?" else sv[6]
+        started, stopped = ("" if d == "?" else d for d in (sv[5], sv[6]))  # "?" = never (as PyTango)
         return DbDevFullInfo(sv[0], int(lv[0]), sv[1], sv[2], class_name=sv[7], ds_full_name=sv[3],
-                             host=sv[4], pid=int(lv[1]) if len(lv) > 1 else 0, started_date=sv[5],
+                             host=sv[4], pid=int(lv[1]) if len(lv) > 1 else 0, started_date=started,
                              stopped_date=stopped)
 
     def export_device(self, dev_export: DbDevExportInfo) -> None:
@@ -452,7 +452,7 @@ class Database(Connection):
         return DbDatum(dev_name, self._call("DbGetDeviceAttributeList", [dev_name, wildcard], _STRS))
 
     def get_class_attribute_list(self, class_name: str, wildcard: str = "*") -> DbDatum:
-        return DbDatum(class_name, self._call("DbGetClassAttributeList", [class_name, wildcard], _STRS))
+        return DbDatum("class", self._call("DbGetClassAttributeList", [class_name, wildcard], _STRS))
 
     def get_services(self, serv_name: str, inst_name: str = "*") -> DbDatum:
         services = self.get_property("CtrlSystem", "Services")["Services"]
@@ -463,6 +463,63 @@ class Database(Connection):
             if _wildcard_match(want, key.lower()):
                 out.append(dev)
         return DbDatum(serv_name, out)
+
+    def get_service_list(self, filter: str = ".*") -> dict[str, str]:
+        """``{"service/instance": device}`` of the services registered in ``CtrlSystem/Services``
+        whose name matches the regular expression ``filter`` (PyTango's semantics)."""
+        import re
+        pattern = re.compile(filter, re.IGNORECASE)
+        out = {}
+        for line in self.get_property("CtrlSystem", "Services")["Services"]:
+            key, sep, dev = line.partition(":")
+            if sep and pattern.match(key):
+                out[key] = dev
+        return out
+
+    def get_device_service_list(self, dev_name: str) -> DbDatum:
+        """Flat ``[service, instance, ...]`` of the services ``dev_name`` provides."""
+        out = []
+        for key, dev in self.get_service_list().items():
+            if dev.lower() == dev_name.lower():
+                out.extend(key.split("/", 1) if "/" in key else [key, ""])
+        return DbDatum(dev_name, out)
+
+    def register_service(self, serv_name: str, inst_name: str, dev_name: str) -> None:
+        key = f"{serv_name}/{inst_name}"
+        services = [line for line in self.get_property("CtrlSystem", "Services")["Services"]
+                    if line.partition(":")[0].lower() != key.lower()]
+        self.put_property("CtrlSystem", {"Services": services + [f"{key}:{dev_name}"]})
+
+    def unregister_service(self, serv_name: str, inst_name: str) -> None:
+        key = f"{serv_name}/{inst_name}".lower()
+        services = self.get_property("CtrlSystem", "Services")["Services"]
+        kept = [line for line in services if line.partition(":")[0].lower() != key]
+        if len(kept) != len(services):
+            if kept:
+                self.put_property("CtrlSystem", {"Services": kept})
+            else:
+                self.delete_property("CtrlSystem", "Services")
+
+    def get_property_forced(self, obj_name: str, value) -> dict[str, list[str]]:
+        """Same as :meth:`get_property` (there is no client-side property cache to bypass)."""
+        return self.get_property(obj_name, value)
+
+    def export_server(self, dev_export: Sequence[DbDevExportInfo]) -> None:
+        argin: list[str] = []
+        for e in dev_export:
+            argin += [e.name, e.ior, e.host, str(e.pid), str(e.version)]
+        self._call("DbExportServer", argin, _STRS)
+
+    def export_event(self, event_data: Sequence[str]) -> None:
+        self._call("DbExportEvent", list(event_data), _STRS)
+
+    def unexport_event(self, event: str) -> None:
+        self._call("DbUnExportEvent", event, _STR)
+
+    @staticmethod
+    def get_fqdn() -> str:
+        import socket
+        return socket.getfqdn()
 
     # property plumbing: argins [obj, n, {name, n_values, values...}]; replies the same, where a
     # missing property is (name, "0") possibly followed by a " " placeholder (PyTango DataBaseds)
@@ -579,6 +636,18 @@ class Database(Connection):
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+def _guess_argin_type(argin: Any) -> CmdArgType | None:
+    """PyTango's Database argin guess: None -> DevVoid, str -> DevString, sequence of str ->
+    DevVarStringArray; None (ask command_query) otherwise."""
+    if argin is None:
+        return _VOID
+    if isinstance(argin, str):
+        return _STR
+    if isinstance(argin, (list, tuple)) and all(isinstance(a, str) for a in argin):
+        return _STRS
+    return None
+
 
 def _to_utf8(argin: Any) -> Any:
     """str -> UTF-8 octets (command_any sends bytes unchanged); lists element-wise."""

@@ -5,7 +5,7 @@ Syntax accepted (case-insensitive; the spelling typed is kept for display):
     device    := [prefix] domain/family/member [#dbase=yes|#dbase=no]
                | [prefix] alias                          (needs a database: no '/', ':' or '->')
     attribute := device/attr  |  device_alias/attr  |  attribute_alias
-    prefix    := "tango://" host[:port] "/" | "//" host:port "/" | host:port "/"
+    prefix    := "tango://" [host:port "/"] | "//" [host:port "/"] | host:port "/"
 
 ``tango://host:port/a/b/c`` means "the device a/b/c known to the database at
 host:port"; with ``#dbase=no`` host:port is the device server itself and the device
@@ -223,16 +223,13 @@ class DeviceName:
 def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, bool]:
     """Strip protocol, host:port and #dbase modifier.  Returns (host, port, rest, dbase)."""
     low = text.lower()
-    scheme = False
     if "://" in low:
         protocol = low.split("://", 1)[0]
         if protocol != "tango":
             raise _wrong("API_UnsupportedProtocol", f"{protocol} protocol is an unsupported protocol", origin)
         rest = text[len(protocol) + 3:]
-        scheme = True
     elif low.startswith("//") and len(low) > 2:
         rest = text[2:]
-        scheme = True
     else:
         rest = text
     dbase = True
@@ -246,21 +243,15 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
                          origin)
     host = port = None
     first, sep, after = rest.partition("/")
-    if sep and (":" in first or scheme):
-        if ":" in first:
-            host, port_s = first.rsplit(":", 1)
-            try:
-                port = int(port_s)
-            except ValueError:
-                port = -1
-            if not host or not 0 < port < 65536:
-                raise _wrong("API_WrongDeviceNameSyntax",
-                             f"Host and port not correctly defined in device name {text}", origin)
-        else:  # tango://host/a/b/c: convenience, default database port
-            host, port = first, DEFAULT_DB_PORT
-            if not host:
-                raise _wrong("API_WrongDeviceNameSyntax",
-                             f"Host and port not correctly defined in device name {text}", origin)
+    if sep and ":" in first:  # like cppTango, "tango://a/b/c" is a/b/c in the default database
+        host, port_s = first.rsplit(":", 1)
+        try:
+            port = int(port_s)
+        except ValueError:
+            port = -1
+        if not host or not 0 < port < 65536:
+            raise _wrong("API_WrongDeviceNameSyntax",
+                         f"Host and port not correctly defined in device name {text}", origin)
         rest = after
     if not dbase and host is None:
         raise _wrong("API_WrongDeviceNameSyntax", f"Host and port not correctly defined in device name {text}",

@@ -362,3 +362,54 @@ def test_database_pickles_as_its_location(db):
     assert isinstance(clone, Database) and repr(clone) == repr(db)
     assert clone.get_db_port() == db.get_db_port()
     assert "sys/tg_test/1" in clone.get_device_exported("sys/*")
+
+
+def test_services_register_list_unregister(db, pytango_db):
+    inst = unique("i")
+    db.register_service("ClientAService", inst, "sys/tg_test/1")
+    try:
+        key = f"ClientAService/{inst}"
+        assert db.get_service_list("ClientAService.*") == {key: "sys/tg_test/1"}
+        assert pytango_db.get_service_list("ClientAService.*") == {key: "sys/tg_test/1"}
+        assert list(db.get_device_service_list("sys/tg_test/1")) == ["ClientAService", inst]
+        assert list(db.get_services("ClientAService", inst)) == ["sys/tg_test/1"]
+    finally:
+        db.unregister_service("ClientAService", inst)
+    assert db.get_service_list("ClientAService.*") == {}
+
+
+def test_raw_command_returns_device_data(db):
+    data = db.command_inout_raw("DbGetDeviceExportedList", "sys/*")
+    assert int(data.get_type()) == 16 and "sys/tg_test/1" in data.extract()
+
+
+def test_never_started_device_dates_and_class_attribute_list_names(db, pytango_db):
+    name, server = f"clienta/{unique('n')}/1", f"ClientAServer/{unique('n')}"
+    db.add_device(DbDevInfo(name, "ClientAClass", server))
+    try:
+        ours = db.get_device_info(name)
+        assert (ours.started_date, ours.stopped_date) == ("", "")
+        assert repr(ours) == repr(pytango_db.get_device_info(name))
+    finally:
+        db.delete_server(server)
+    assert repr(db.get_class_attribute_list("TangoTest", "*")) == \
+        repr(pytango_db.get_class_attribute_list("TangoTest", "*"))
+
+
+def test_device_proxy_with_the_database_down_reads_like_pytango():
+    from tango_core.client.connection import Connection
+    from tango_core.client.names import set_default_tango_host
+    from tango_core.idl.errors import ConnectionFailed
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    set_default_tango_host(f"127.0.0.1:{port}")
+    try:
+        with pytest.raises(ConnectionFailed) as ei:
+            Connection("sys/tg_test/1")
+    finally:
+        set_default_tango_host(None)
+    assert [(e.reason, e.desc) for e in ei.value.args] == [
+        ("API_CorbaException", "TRANSIENT CORBA system exception: TRANSIENT_ConnectFailed"),
+        ("API_CantConnectToDatabase", f"Failed to connect to database on host 127.0.0.1 with port {port}")]

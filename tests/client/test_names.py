@@ -83,7 +83,8 @@ def test_default_database_switch_changes_short_name_resolution():
     ("TANGO://h:123/a/b/c", DeviceName("a/b/c", "h", 123)),
     ("//h:123/a/b/c", DeviceName("a/b/c", "h", 123)),
     ("h:123/a/b/c", DeviceName("a/b/c", "h", 123)),
-    ("tango://h/a/b/c", DeviceName("a/b/c", "h", 10000)),
+    ("tango://a/b/c", DeviceName("a/b/c")),
+    ("//a/b/c", DeviceName("a/b/c")),
     ("tango://h:123/a/b/c#dbase=no", DeviceName("a/b/c", "h", 123, dbase=False)),
     ("tango://h:123/a/b/c#DBASE=yes", DeviceName("a/b/c", "h", 123)),
     ("myalias", DeviceName("myalias", is_alias=True)),
@@ -112,6 +113,7 @@ def test_case_kept_for_display_and_lowered_for_keys():
     ("tango://h:xx/a/b/c", "API_WrongDeviceNameSyntax"),
     ("ali->as", "API_WrongDeviceNameSyntax"),
     ("tango://h:1", "API_WrongDeviceNameSyntax"),
+    ("tango://nohost/a/b/c", "API_WrongDeviceNameSyntax"),  # a port is required in a full name
 ])
 def test_bad_device_names(text, why):
     with pytest.raises(WrongNameSyntax) as ei:
@@ -182,7 +184,7 @@ def test_parsing_never_fails_with_anything_but_wrong_name_syntax(text):
 
 @pytest.mark.parametrize("text", ["", "a/b", "a//c", "a/b/c/d", "/b/c", "http://h:1/a/b/c", "a/b/c#dbase=maybe",
                                   "a/b/c#dbase=no", "tango://h:1/alias#dbase=no", "ali->as", "tango://h:1",
-                                  "ali:as"])
+                                  "ali:as", "tango://nohost/a/b/c", "tango://nohost/alias"])
 def test_name_errors_are_pytangos(text, monkeypatch):
     """Same exception class, reason and description as PyTango 10.3.1 (the test peer, as oracle)."""
     tango = pytest.importorskip("tango")
