@@ -124,15 +124,20 @@ class DeviceTree:
         Yields ``(text, kind, record)``: ``kind`` is "domain" (``"sys/"``), "family"
         (``"sys/tg_test/"``) or "device" (``"sys/tg_test/1"``, with its record).  When at
         most ``whole_names_up_to`` devices match, their whole names come too, after the
-        segments (a small database, or a precise fragment, needs no walk down the levels).
+        segments (a small database, or a precise fragment, needs no walk down the levels),
+        and a segment holding a single device is left out: its whole name says it all, and
+        ``sys/tg<TAB>`` then gives ``sys/tg_test/1`` at once.
         A fragment with more than two slashes yields nothing.
         """
         frag = fragment.lower()
         level = frag.count("/")
         if level > 2:
             return
-        yield from self._scan(frag, level)
-        if level < 2 and whole_names_up_to and self.count(frag) <= whole_names_up_to:
+        whole = level < 2 and whole_names_up_to and self.count(frag) <= whole_names_up_to
+        for item in self._scan(frag, level):
+            if not (whole and self.count(item[0]) == 1):
+                yield item
+        if whole:
             yield from self._scan(frag, 2)
 
     def _scan(self, frag: str, level: int) -> Iterator[tuple[str, str, DeviceRecord | None]]:

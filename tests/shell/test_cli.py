@@ -161,3 +161,17 @@ def test_a_hung_database_never_delays_the_prompt(tmp_path):
             screen = term.run("1 + 1", rf"Out\[1\]: 2")
         finally:
             term.close()
+
+
+def test_terminal_tab_completes_a_full_name_across_colons(tmp_path, tango_host):
+    """IPython's own token splitter cuts at ':'; in the real prompt the whole TRL completes."""
+    term = Terminal(_env(tmp_path, tango_host))
+    try:
+        term.expect(rf"{re.escape(tango_host)} In \[1\]:")
+        term.run("1 + 1", rf"Out\[1\]: 2(.|\n)*In \[2\]:")  # the first cell waits for the load
+        term.child.send(f'Device("tango://{tango_host}/sys/tg_test/\t')
+        term.expect(rf'Device\("tango://{re.escape(tango_host)}/sys/tg_test/1')
+        screen = term.run('").dev_name()', r"Out\[2\]: 'sys/tg_test/1'")
+        assert "Error" not in screen
+    finally:
+        term.close()
