@@ -80,3 +80,20 @@ def test_inventory_views():
     assert inv.user_classes() == ["Broken", "TangoAccessControl", "TangoTest"]
     assert [t for t, _, _ in inv.tree.complete("")] == ["sys/"]   # the corrupt row is skipped
     assert inv.attribute_aliases.get("TEMPERATURE") == "sys/tg_test/1/double_scalar"
+
+
+@given(NAMES, st.text(alphabet="aAb-./0z", max_size=6), st.integers(0, 8))
+def test_whole_names_come_with_the_segments_when_few_match(names, fragment, up_to):
+    tree = DeviceTree(DeviceRecord.make(n) for n in names)
+    got = {(t.lower(), k) for t, k, _ in tree.complete(fragment, up_to)}
+    frag = fragment.lower()
+    matching = [n for n in names if n.lower().startswith(frag)]
+    segments = first_spellings(names, brute_force(names, fragment))
+    if frag.count("/") < 2 and up_to and len(matching) <= up_to:
+        def holds(seg: str) -> int:
+            return sum(n.lower().startswith(seg) for n in names)
+        expected = {(s, k) for s, k in segments if holds(s) != 1}
+        expected |= {(n.lower(), "device") for n in matching}
+    else:
+        expected = segments
+    assert got == expected
