@@ -24,8 +24,9 @@ Why it is built this way (ITango 0.3.0 defects it avoids):
 * event ids are monotonic and never reused, so ``%mon -i 17`` means the same event after the
   bounded log has rolled over (ITango used list indices that shifted);
 * names are case-insensitive and TRL-insensitive (RFC-16): ``SYS/TG_TEST/1/Double_Scalar``,
-  ``tango://host:port/sys/tg_test/1/double_scalar`` and a device alias all name the same
-  subscription, compared on the device's canonical name and its database's host and port;
+  ``tango://host:port/sys/tg_test/1/double_scalar``, ``<device alias>/double_scalar`` and an
+  attribute alias all name the same subscription, compared on the device's canonical name and
+  its database's host and port;
 * wrong usage raises IPython's ``UsageError`` with a "did you mean" hint;
 * event callbacks only append to the log under a lock: nothing is printed from Tango's event
   thread (that would garble the prompt), and the live view redraws in place with prompt_toolkit
@@ -64,7 +65,8 @@ __all__ = [
 
 USAGE = """\
 %mon                                   show monitored attributes
-%mon -a <dev>/<attr> [-t TYPE]         monitor an attribute (TYPE: change, periodic, archive, user)
+%mon -a <dev>/<attr> [-t TYPE]         monitor an attribute (or an attribute alias; TYPE:
+                                       change, periodic, archive, user)
 %mon -d <dev>/<attr>                   stop monitoring an attribute
 %mon -r                                stop monitoring every attribute
 %mon -l [dev filter] [attr filter]     show the last 200 events of the log (regex or glob
@@ -354,6 +356,19 @@ class Monitor:
             self._proxies[device_trl.lower()] = factory(device_trl)
         return self._proxies[device_trl.lower()]
 
+    def _resolve_alias(self, name: str) -> str:
+        """An attribute alias (no "/" at all) -> the full ``device/attribute`` name it stands for,
+        asked of the default database; any other name is returned unchanged."""
+        if "/" in name or "#" in name:
+            return name
+        import tango_core
+
+        try:
+            return str(tango_core.Database().get_attribute_from_alias(name.strip()))
+        except tango_core.DevFailed as exc:
+            raise UsageError(f"%mon: {name!r} is neither <device>/<attribute> nor an attribute alias "
+                             f"({_display.short_error(exc)})") from None
+
     def subscriptions(self) -> list[Subscription]:
         with self._lock:
             return sorted(self._subs.values(), key=lambda s: s.number)
@@ -376,7 +391,7 @@ class Monitor:
         sub = self._find_typed(name)
         if sub is not None or not self._subs:
             return sub
-        parsed = _parse_name(name)
+        parsed = _parse_name(self._resolve_alias(name))
         try:
             proxy = self._proxy(parsed.device_trl())
             dev_key, _, suffix = _device_key(proxy)
@@ -399,8 +414,9 @@ class Monitor:
             raise UsageError(f"%mon -t: unknown event type {event_type!r}"
                              + _did_you_mean(event_type, EVENT_TYPES)
                              + f" (one of: {', '.join(EVENT_TYPES)})")
+        typed, name = name, self._resolve_alias(name)
         parsed = _parse_name(name)
-        existing = self._find_typed(name)
+        existing = self._find_typed(typed) or self._find_typed(name)
         if existing is not None:
             raise UsageError(f"%mon -a: already monitoring {existing.name} ({existing.event_type} "
                              "events); use %mon -d first to change the event type")
@@ -421,7 +437,7 @@ class Monitor:
             self._numbers += 1
             sub = Subscription(self._numbers, key, f"{dev_display}/{attr}{suffix}", dev_display, attr,
                                event_type or "change", proxy)
-            sub.aliases.update({_spelling(name), _spelling(sub.name)})
+            sub.aliases.update({_spelling(typed), _spelling(name), _spelling(sub.name)})
             self._subs[key] = sub
         note = ""
         try:

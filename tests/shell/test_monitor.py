@@ -88,7 +88,6 @@ def shell():
     ("-l a b c", r"too many arguments"),
     ("-t periodic", r"-t: only goes with -a"),
     ("-a -d x/y/z/w", r"choose one of"),
-    ("-a double_scalar", r"not an attribute name: expected <device>/<attribute>"),
     ("--for 3", r"--for: only goes with -w"),
     ("-w --for soon", r"--for: needs a number of seconds > 0"),
     ("-w --for -1", r"--for: needs a number of seconds > 0"),
@@ -367,3 +366,21 @@ def test_list_shows_the_newest_events_unless_all(shell):
     assert len(re.findall(r"^(\d+)\s+\d\d:", out, re.M)) == mon.LIST_LIMIT + 50
     with pytest.raises(UsageError, match="--all: only goes with -l"):
         mon.mon_magic(shell, "--all")
+
+
+def test_attribute_alias(shell, polled_double_scalar, tango_host):
+    import tango_core
+
+    with pytest.raises(UsageError, match=r"'no_such_alias' is neither <device>/<attribute> nor an attribute alias"):
+        mon.mon_magic(shell, "-a no_such_alias")
+    db = tango_core.Database()
+    db.put_attribute_alias("sys/tg_test/1/double_scalar", "extras_mon_ds")
+    try:
+        out = _run(shell, "-a extras_mon_ds -t periodic")
+        assert out.startswith("Monitoring sys/tg_test/1/double_scalar (periodic events).")
+        with pytest.raises(UsageError, match="already monitoring"):
+            mon.mon_magic(shell, "-a sys/tg_test/1/double_scalar")
+        assert _run(shell, "-d EXTRAS_MON_DS").startswith("Stopped monitoring sys/tg_test/1/double_scalar")
+    finally:
+        mon.close_monitor(shell)
+        db.delete_attribute_alias("extras_mon_ds")
