@@ -436,6 +436,26 @@ def test_lsdev_shows_aliases_and_hides_underscore_ones(private_host):
         assert result.success and result.result == "sys/tg_test/1", out
 
 
+def test_switchdb_exchanges_the_class_constructors(tango_host, private_host):
+    # itango.py init_db on switchdb: the old database's class names ("junk") leave the namespace
+    # and the new database's classes are exposed.
+    pt = _pytango()
+    info = pt.DbDevInfo()
+    info.name, info._class, info.server = "compat/only/1", "CompatOnlyHere", "CompatOnlyHere/1"
+    pt.Database(*private_host.split(":")).add_device(info)
+    with itango_shell_on(tango_host) as shell:
+        run(shell, "pass")
+        assert "CompatOnlyHere" not in shell.user_ns
+        result, out = run(shell, f"switchdb {private_host}")
+        assert result.success, out
+        result, out = run(shell, "CompatOnlyHere('compat/only/1').dev_name()")
+        assert result.success and result.result == "compat/only/1", out
+        result, out = run(shell, f"switchdb {tango_host}")
+        assert result.success, out
+        assert "CompatOnlyHere" not in shell.user_ns
+        assert "TangoTest" in shell.user_ns
+
+
 def test_switchdb_needs_an_argument(ipython_shell):
     # itango.py switchdb: UsageError("%switchdb: Must specify a tango database name ...").
     result, out = run(ipython_shell, "switchdb")
