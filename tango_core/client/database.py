@@ -448,8 +448,13 @@ class Database(Connection):
         for attr, props in _attr_prop_names(value):
             self._call("DbDeleteClassAttributeProperty", [class_name, attr] + props, _STRS)
 
-    def get_device_attribute_list(self, dev_name: str, wildcard: str = "*") -> DbDatum:
-        return DbDatum(dev_name, self._call("DbGetDeviceAttributeList", [dev_name, wildcard], _STRS))
+    def get_device_attribute_list(self, dev_name: str, att_list=None):
+        """PyTango's form fills the list given as ``att_list`` (and returns None); a wildcard str
+        (default "*") returns a DbDatum instead."""
+        if att_list is None or isinstance(att_list, str):
+            return DbDatum(dev_name, self._call("DbGetDeviceAttributeList", [dev_name, att_list or "*"], _STRS))
+        att_list.extend(self._call("DbGetDeviceAttributeList", [dev_name, "*"], _STRS))
+        return None
 
     def get_class_attribute_list(self, class_name: str, wildcard: str = "*") -> DbDatum:
         return DbDatum("class", self._call("DbGetClassAttributeList", [class_name, wildcard], _STRS))

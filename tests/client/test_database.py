@@ -413,3 +413,21 @@ def test_device_proxy_with_the_database_down_reads_like_pytango():
     assert [(e.reason, e.desc) for e in ei.value.args] == [
         ("API_CorbaException", "TRANSIENT CORBA system exception: TRANSIENT_ConnectFailed"),
         ("API_CantConnectToDatabase", f"Failed to connect to database on host 127.0.0.1 with port {port}")]
+
+
+def test_device_attribute_list_fills_the_given_list(db, pytango_db):
+    dev = "sys/tg_test/1"
+    db.put_device_attribute_property(dev, {"double_scalar": {"unit": "mm"}})
+    try:
+        ours, ref = [], tango_string_vector(pytango_db)
+        assert db.get_device_attribute_list(dev, ours) is None
+        pytango_db.get_device_attribute_list(dev, ref)
+        assert ours == list(ref) and "double_scalar" in ours
+        assert "double_scalar" in db.get_device_attribute_list(dev, "double*")
+    finally:
+        db.delete_device_attribute_property(dev, {"double_scalar": ["unit"]})
+
+
+def tango_string_vector(_db):
+    import tango
+    return tango.StdStringVector()
