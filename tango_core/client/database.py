@@ -26,7 +26,7 @@ from ..idl.enums import CmdArgType, ErrSeverity
 from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
 from .connection import Connection
 from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevFullInfo, DbDevImportInfo, DbDevInfo,
-                       DbServerInfo, DeviceInventoryEntry, to_value_strings)
+                       DbHistory, DbHistoryList, DbServerInfo, DeviceInventoryEntry, to_value_strings)
 from .names import DeviceName, TangoHost, get_default_tango_host, parse_tango_host
 
 __all__ = ["Database", "get_database"]
@@ -526,6 +526,27 @@ class Database(Connection):
         import socket
         return socket.getfqdn()
 
+    # -- property history ---------------------------------------------------------------------
+
+    def get_device_property_history(self, dev_name: str, prop_name: str) -> DbHistoryList:
+        return _history(self._call("DbGetDevicePropertyHist", [dev_name, prop_name], _STRS))
+
+    def get_class_property_history(self, class_name: str, prop_name: str) -> DbHistoryList:
+        return _history(self._call("DbGetClassPropertyHist", [class_name, prop_name], _STRS))
+
+    def get_property_history(self, obj_name: str, prop_name: str) -> DbHistoryList:
+        return _history(self._call("DbGetPropertyHist", [obj_name, prop_name], _STRS))
+
+    def get_device_attribute_property_history(self, dev_name: str, attr_name: str,
+                                              prop_name: str) -> DbHistoryList:
+        return _history(self._call("DbGetDeviceAttributePropertyHist", [dev_name, attr_name, prop_name], _STRS),
+                        with_attribute=True)
+
+    def get_class_attribute_property_history(self, class_name: str, attr_name: str,
+                                             prop_name: str) -> DbHistoryList:
+        return _history(self._call("DbGetClassAttributePropertyHist", [class_name, attr_name, prop_name], _STRS),
+                        with_attribute=True)
+
     # property plumbing: argins [obj, n, {name, n_values, values...}]; replies the same, where a
     # missing property is (name, "0") possibly followed by a " " placeholder (PyTango DataBaseds)
 
@@ -641,6 +662,19 @@ class Database(Connection):
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+def _history(reply: Sequence[str], with_attribute: bool = False) -> DbHistoryList:
+    """Records ``[attr,] name, date, n, value*`` -> DbHistoryList."""
+    out = DbHistoryList()
+    i, step = 0, 4 if with_attribute else 3
+    while i + step <= len(reply):
+        attr = reply[i] if with_attribute else ""
+        name, date, count = reply[i + step - 3], reply[i + step - 2], int(reply[i + step - 1])
+        i += step
+        out.append(DbHistory(name, date, reply[i:i + count], attr))
+        i += count
+    return out
+
 
 def _guess_argin_type(argin: Any) -> CmdArgType | None:
     """PyTango's Database argin guess: None -> DevVoid, str -> DevString, sequence of str ->

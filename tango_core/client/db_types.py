@@ -15,7 +15,8 @@ from typing import Any, Iterable
 from .info import PrintableStruct
 
 __all__ = ["DbDatum", "DbData", "DbDevInfo", "DbDevImportInfo", "DbDevFullInfo", "DbDevExportInfo",
-           "DbServerInfo", "DeviceInventoryEntry", "StdStringVector", "to_value_strings"]
+           "DbServerInfo", "DbHistory", "DbHistoryList", "DeviceInventoryEntry", "StdStringVector",
+           "to_value_strings"]
 
 
 class StdStringVector(list):
@@ -142,6 +143,47 @@ class DbServerInfo(PrintableStruct):
         self.host = host
         self.mode = mode
         self.level = level
+
+
+class DbHistory:
+    """One change of a property (``Database.get_*_property_history``), PyTango's accessors."""
+
+    def __init__(self, name: str, date: str, values: Iterable[str], attribute_name: str = "") -> None:
+        self._name, self._date, self._attr = name, _cpp_date(date), attribute_name
+        self._value = DbDatum(name, values)
+
+    def get_name(self) -> str:
+        return self._name
+
+    def get_attribute_name(self) -> str:
+        return self._attr
+
+    def get_date(self) -> str:
+        """``DD/MM/YYYY hh:mm:ss`` as cppTango formats the database's date."""
+        return self._date
+
+    def get_value(self) -> DbDatum:
+        return self._value
+
+    def is_deleted(self) -> bool:
+        return len(self._value) == 0
+
+    def __repr__(self) -> str:
+        attr = f"{self._attr}/" if self._attr else ""
+        return f"DbHistory({attr}{self._name} at {self._date}: {list(self._value.value_string)!r})"
+
+
+class DbHistoryList(list):
+    """A list of :class:`DbHistory`, oldest first."""
+
+
+def _cpp_date(date: str) -> str:
+    """``2026-11-24 08:57:10`` (SQL) -> ``24/11/2026 08:57:10`` (what cppTango shows)."""
+    day, sep, time_part = date.partition(" ")
+    parts = day.split("-")
+    if sep and len(parts) == 3 and len(parts[0]) == 4:
+        return f"{parts[2]}/{parts[1]}/{parts[0]} {time_part}"
+    return date
 
 
 class DeviceInventoryEntry(PrintableStruct):

@@ -431,3 +431,23 @@ def test_device_attribute_list_fills_the_given_list(db, pytango_db):
 def tango_string_vector(_db):
     import tango
     return tango.StdStringVector()
+
+
+def test_property_history_like_pytango(db, pytango_db):
+    dev, prop = "sys/tg_test/1", unique("hist")
+    db.put_device_property(dev, {prop: ["a", "b"]})
+    db.put_device_property(dev, {prop: "c"})
+    db.delete_device_property(dev, prop)
+    ours = db.get_device_property_history(dev, prop)
+    ref = pytango_db.get_device_property_history(dev, prop)
+    assert [(h.get_name(), h.get_date(), list(h.get_value()), h.is_deleted()) for h in ours] == \
+           [(h.get_name(), h.get_date(), list(h.get_value()), h.is_deleted()) for h in ref]
+    assert [list(h.get_value()) for h in ours][:2] == [["a", "b"], ["c"]]
+    attr_prop = unique("ahist")
+    db.put_device_attribute_property(dev, {"double_scalar": {attr_prop: "1"}})
+    db.delete_device_attribute_property(dev, {"double_scalar": [attr_prop]})
+    ours = db.get_device_attribute_property_history(dev, "double_scalar", attr_prop)
+    ref = pytango_db.get_device_attribute_property_history(dev, "double_scalar", attr_prop)
+    assert [(h.get_attribute_name(), h.get_name(), list(h.get_value())) for h in ours] == \
+           [(h.get_attribute_name(), h.get_name(), list(h.get_value())) for h in ref]
+    assert ours and ours[0].get_attribute_name() == "double_scalar"
