@@ -1305,3 +1305,37 @@ def test_type_predicates_of_pytango_test_client(request):
     for name in ("is_str_type", "is_int_type", "is_float_type", "is_bool_type"):
         for t in tango_core.CmdArgType:
             assert getattr(utils, name)(t) == getattr(tango.utils, name)(getattr(tango.CmdArgType, t.name))
+
+
+def test_add_server_with_device_infos(peers):
+    """The documented way to register a server: Database.add_server(name, [DbDevInfo, ...])."""
+    def build(m):
+        db = m.Database()
+        infos = []
+        for i in (1, 2):
+            info = m.DbDevInfo()
+            info.name, info._class, info.server = f"conf/srv/{i}", "TestDevice", "ConfSrv/x"
+            infos.append(info)
+        db.add_server("ConfSrv/x", infos)
+        try:
+            return (list(db.get_device_name("ConfSrv/x", "TestDevice")), list(db.get_server_class_list("ConfSrv/x")),
+                    "ConfSrv/x" in db.get_server_list("ConfSrv/*"))
+        finally:
+            db.delete_server("ConfSrv/x")
+    same(build)
+    same(lambda m: list(m.Database().get_server_list("ConfSrv/*")))
+
+
+def test_device_property_calls_on_the_database(peers):
+    def build(m):
+        db = m.Database()
+        db.put_device_property(TEST_DEVICE, {"conf_int": 3, "conf_list": [1.5, "a"], "conf_utf8": ["é€"]})  # (as a bare str PyTango encodes Latin-1 and fails on €)
+        try:
+            dd = m.DbDatum("conf_int")
+            return (db.get_device_property(TEST_DEVICE, ["conf_int", "conf_list", "conf_utf8"]),
+                    db.get_device_property(TEST_DEVICE, {"conf_int": ["default"], "conf_zz": ["dflt"]}),
+                    db.get_device_property(TEST_DEVICE, dd),
+                    sorted(db.get_device_property_list(TEST_DEVICE, "conf_*")))
+        finally:
+            db.delete_device_property(TEST_DEVICE, ["conf_int", "conf_list", "conf_utf8"])
+    same(build)
