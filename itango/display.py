@@ -41,6 +41,7 @@ __all__ = [
     "database_text", "database_html", "device_attribute_text", "device_attribute_html",
     "command_info_text", "command_info_html", "attribute_info_text", "attribute_info_html",
     "event_data_text", "event_data_html", "table_text", "table_html", "quality_badge_html",
+    "enum_name", "escape", "card_html", "quality_colors", "ansi",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -695,6 +696,17 @@ def event_data_html(ev: Any) -> str:
     elif getattr(ev, "attr_value", None) is not None:
         rows.append(("value", device_attribute_html(ev.attr_value)))
     return _card_html(title, rows)
+
+
+# --------------------------------------------------------------------------------------------
+# building blocks other itango views (the %mon tables) are made of
+# --------------------------------------------------------------------------------------------
+
+enum_name = _name            # enum member name (PyTango enums print as bare names)
+escape = _esc                # HTML-escape any value's str()
+card_html = _card_html       # a titled key/value HTML card (values already safe HTML)
+quality_colors = _quality_colors  # quality -> (HTML bg, HTML fg, ANSI text SGR, ANSI badge SGR)
+ansi = _ansi                 # text wrapped in an ANSI SGR code (unchanged when color is False)
 
 
 # --------------------------------------------------------------------------------------------

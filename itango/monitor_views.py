@@ -1,0 +1,291 @@
+"""What ``%mon`` shows: the subscription table, the event log table, one event in detail, and the
+live view (prompt_toolkit in a terminal, an updated display in a Jupyter kernel).
+
+Each view renders as terminal text (``text(color)``, also ``_repr_pretty_``) and as
+self-contained HTML (``_repr_html_``) built from itango.display's pieces.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Sequence
+
+from . import display as _display
+from .event_log import EventLog, EventRecord, filter_regex
+
+if TYPE_CHECKING:  # only for annotations: monitor imports this module
+    from .monitor import Monitor, Subscription
+
+__all__ = ["SubscriptionTable", "EventTable", "EventDetail", "live_text", "live_view",
+           "kernel_live_view", "in_kernel"]
+
+
+# --------------------------------------------------------------------------------------------
+# what the magic shows (text for the terminal, HTML for qtconsole/Jupyter)
+# --------------------------------------------------------------------------------------------
+
+def _shell_color() -> bool:
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+    except Exception:
+        ip = None
+    if ip is None:
+        return False
+    return str(getattr(ip, "colors", "nocolor")).lower() != "nocolor"
+
+
+def _hms(when: _dt.datetime | None) -> str:
+    return when.strftime("%H:%M:%S.%f")[:-3] if when else "-"
+
+
+class SubscriptionTable:
+    """Bare ``%mon``: one row per monitored attribute with its latest event."""
+
+    HEADERS = ("#", "Attribute", "Event", "Count", "Last value", "Quality", "Last event", "Trend")
+
+    color: bool | None = None   # None: follow the current shell's %colors
+
+    def __init__(self, subs: Sequence[Subscription], log: EventLog) -> None:
+        self.subs = list(subs)
+        self.total = log.last_id
+
+    def rows(self) -> list[list[str]]:
+        out = []
+        for s in self.subs:
+            last = s.last
+            if last is None:
+                value, quality, when = "(no event yet)", "-", "-"
+            elif last.failed:
+                value, quality, when = "ERROR " + last.value_text, "-", _hms(last.received)
+            else:
+                value, quality, when = last.value_text, _display.enum_name(last.quality), _hms(last.received)
+            count = str(s.count) + (f" ({s.errors} err)" if s.errors else "")
+            out.append([str(s.number), s.name, s.event_type, count, value, quality, when,
+                        _display.sparkline(s.history)])
+        return out
+
+    def text(self, color: bool = False) -> str:
+        if not self.subs:
+            return "No attribute is monitored. Start with: %mon -a <device>/<attribute>"
+        rows = self.rows()
+        colors = [["", "1", "", "", "31" if s.last and s.last.failed else "",
+                   _quality_sgr(s.last), "", "36"] for s in self.subs]
+        return _display.table_text(self.HEADERS, rows, colors, color) + \
+            f"\n{len(self.subs)} monitored, {self.total} event(s) received. %mon -l shows the log."
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text(_shell_color() if self.color is None else self.color))
+
+    def _repr_html_(self) -> str:
+        if not self.subs:
+            return "<p>No attribute is monitored. Start with <code>%mon -a &lt;device&gt;/&lt;attribute&gt;</code></p>"
+        rows = []
+        for s, row in zip(self.subs, self.rows()):
+            cells = [_display.escape(c) for c in row]
+            if s.last is not None and not s.last.failed:
+                cells[5] = _display.quality_badge_html(s.last.quality)
+            elif s.last is not None:
+                cells[4] = f'<span style="color:#c00000">{cells[4]}</span>'
+            rows.append(cells)
+        return _display.table_html(self.HEADERS, rows, escape=False,
+                                   title=f"%mon: {len(self.subs)} monitored, {self.total} event(s)")
+
+
+def _quality_sgr(record: EventRecord | None) -> str:
+    if record is None or record.failed:
+        return ""
+    return _display.quality_colors(record.quality)[2]
+
+
+class EventTable:
+    """``%mon -l``: the event log, oldest first."""
+
+    HEADERS = ("ID", "Received", "Device", "Attribute", "Event", "Value", "Quality")
+
+    color: bool | None = None
+
+    def __init__(self, records: Sequence[EventRecord], log: EventLog, filters: str = "",
+                 limit: int | None = None) -> None:
+        records = list(records)
+        self.matching = len(records)
+        self.records = records[-limit:] if limit and len(records) > limit else records
+        self.kept, self.first, self.last = len(log), log.first_id, log.last_id
+        self.filters = filters
+
+    def rows(self) -> list[list[str]]:
+        return [[str(r.id), _hms(r.received), r.device, r.attribute, r.event_type,
+                 ("ERROR " if r.failed else "") + r.value_text,
+                 "-" if r.failed else _display.enum_name(r.quality)] for r in self.records]
+
+    def footer(self) -> str:
+        shown = f"{len(self.records)} event(s) shown" + (f" ({self.filters})" if self.filters else "")
+        if self.matching > len(self.records):
+            shown += f": the last {len(self.records)} of {self.matching} (--all shows them all)"
+        if not self.kept:
+            return shown + "; the log is empty"
+        return f"{shown}; the log keeps ids {self.first}..{self.last}. %mon -i ID for details."
+
+    def text(self, color: bool = False) -> str:
+        if not self.records:
+            return self.footer()
+        colors = [["1", "", "", "", "", "31" if r.failed else "", _quality_sgr(r)] for r in self.records]
+        return _display.table_text(self.HEADERS, self.rows(), colors, color) + "\n" + self.footer()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text(_shell_color() if self.color is None else self.color))
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for r, row in zip(self.records, self.rows()):
+            cells = [_display.escape(c) for c in row]
+            cells[6] = "-" if r.failed else _display.quality_badge_html(r.quality)
+            if r.failed:
+                cells[5] = f'<span style="color:#c00000">{cells[5]}</span>'
+            rows.append(cells)
+        return _display.table_html(self.HEADERS, rows, escape=False, title="%mon event log") + \
+            f"<p>{_display.escape(self.footer())}</p>"
+
+
+class EventDetail:
+    """``%mon -i ID``: one event with its value card or its error stack."""
+
+    color: bool | None = None
+
+    def __init__(self, record: EventRecord) -> None:
+        self.record = record
+
+    def _facts(self) -> list[tuple[str, str]]:
+        r = self.record
+        rows = [("attribute", f"{r.device}/{r.attribute}"), ("event", r.event_type),
+                ("received", r.received.strftime("%Y-%m-%d %H:%M:%S.%f"))]
+        if r.source_time is not None:
+            rows.append(("value time", r.source_time.strftime("%Y-%m-%d %H:%M:%S.%f")))
+        if not r.failed:
+            rows += [("quality", _display.enum_name(r.quality)), ("value", r.value_text)]
+        return rows
+
+    def text(self, color: bool = False) -> str:
+        r = self.record
+        lines = [f"Event {r.id}"] + [f"  {k:<11} {v}" for k, v in self._facts()]
+        if r.failed:
+            lines.append(_display.devfailed_text(list(r.errors), color))
+        elif r.data is not None and getattr(r.data, "attr_value", None) is not None:
+            lines.append(_display.device_attribute_text(r.data.attr_value, color))
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text(_shell_color() if self.color is None else self.color))
+
+    def _repr_html_(self) -> str:
+        r = self.record
+        rows = [(k, _display.escape(v)) for k, v in self._facts()]
+        if not r.failed:
+            rows[-2] = ("quality", _display.quality_badge_html(r.quality))
+        html = _display.card_html(f"Event {r.id}", rows)
+        if r.failed:
+            html += _display.devfailed_html(list(r.errors))
+        elif r.data is not None and getattr(r.data, "attr_value", None) is not None:
+            html += _display.device_attribute_html(r.data.attr_value)
+        return html
+
+
+# --------------------------------------------------------------------------------------------
+# live view
+# --------------------------------------------------------------------------------------------
+
+def _filtered_subscriptions(monitor: Monitor, device_filter: str | None,
+                            attr_filter: str | None) -> list[Subscription]:
+    dev_re, attr_re = filter_regex(device_filter), filter_regex(attr_filter)
+    return [s for s in monitor.subscriptions()
+            if (dev_re is None or dev_re.search(s.device)) and (attr_re is None or attr_re.search(s.attribute))]
+
+
+def live_text(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
+              color: bool = True, rows: int = 24) -> str:
+    """One frame of the live view: the subscription table then the newest events."""
+    subs = _filtered_subscriptions(monitor, device_filter, attr_filter)
+    head = (f"%mon live view  {_dt.datetime.now():%H:%M:%S}  "
+            f"{len(subs)} attribute(s), {monitor.log.last_id} event(s) — press any key to leave")
+    table = SubscriptionTable(subs, monitor.log).text(color).splitlines()
+    room = max(rows - len(table) - 4, 0)
+    recent = monitor.log.records(device_filter, attr_filter, last=room) if room else []
+    parts = [_display.ansi(head, "1;7", color), *table]
+    if recent:
+        parts.append("")
+        parts.extend(EventTable(recent, monitor.log).text(color).splitlines()[:-1])
+    return "\n".join(parts)
+
+
+def live_view(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
+              refresh: float = 0.5, color: bool = True, seconds: float | None = None) -> None:
+    """Redraw :func:`live_text` in place until a key is pressed (needs a terminal).
+
+    prompt_toolkit draws it (non-full-screen, below the prompt) and restores the terminal
+    however the view ends; running the application in its own thread keeps it independent of
+    whatever asyncio loop IPython may have.
+    """
+    from prompt_toolkit.application import Application
+    from prompt_toolkit.formatted_text import ANSI
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.layout import Layout
+    from prompt_toolkit.layout.containers import Window
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    bindings = KeyBindings()
+
+    @bindings.add("<any>")
+    def _leave(event: Any) -> None:
+        event.app.exit()
+
+    def frame() -> Any:
+        try:
+            rows = app.output.get_size().rows
+        except Exception:
+            rows = 24
+        return ANSI(live_text(monitor, device_filter, attr_filter, color, rows=rows - 1))
+
+    app: Application = Application(
+        layout=Layout(Window(FormattedTextControl(frame, show_cursor=False), wrap_lines=False)),
+        key_bindings=bindings, full_screen=False, refresh_interval=refresh,
+        erase_when_done=False, mouse_support=False)
+    timer = None
+    if seconds is not None:
+        def stop() -> None:
+            loop = getattr(app, "loop", None)
+            if loop is not None and app.is_running:
+                loop.call_soon_threadsafe(app.exit)
+        timer = threading.Timer(seconds, stop)
+        timer.daemon = True
+        timer.start()
+    try:
+        app.run(in_thread=True)
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def in_kernel(shell: Any) -> bool:
+    return getattr(shell, "kernel", None) is not None
+
+
+def kernel_live_view(shell: Any, monitor: Monitor, device_filter: str | None,
+                     attr_filter: str | None, seconds: float) -> None:
+    """qtconsole/Jupyter: no keyboard to poll, so update one display for ``seconds``
+    (interrupt the kernel to stop earlier)."""
+    from IPython.display import display
+
+    def view() -> SubscriptionTable:
+        return SubscriptionTable(_filtered_subscriptions(monitor, device_filter, attr_filter), monitor.log)
+
+    handle = display(view(), display_id=True)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(min(0.5, max(deadline - time.monotonic(), 0.0)))
+            handle.update(view())
+    except KeyboardInterrupt:
+        pass
+
