@@ -15,6 +15,7 @@ prompt is drawn (see itango.startup).
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import sys
@@ -175,16 +176,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     tango_host = _tango_host_text()
     probe = DatabaseProbe(tango_host) if tango_host else None  # overlaps with the imports
+    gc_paused = gc.isenabled()
+    gc.disable()  # see itango.startup: resumed at the first prompt or before any code runs
 
     import IPython
 
     from .shell_config import make_config
-    from .startup import request_fast_start
+    from .startup import request_fast_start, resume_gc
 
     request_fast_start(
         banner=lambda: banner(tango_host, probe.result() if probe else None),
-        unreachable_announced=probe.reported_unreachable if probe else (lambda: False))
-    IPython.start_ipython(argv=args, config=make_config(terminal=True))
+        unreachable_announced=probe.reported_unreachable if probe else (lambda: False),
+        gc_paused=gc_paused)
+    try:
+        IPython.start_ipython(argv=args, config=make_config(terminal=True))
+    finally:
+        resume_gc()
     return 0
 
 
