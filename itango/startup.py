@@ -110,6 +110,19 @@ class ItangoTerminalShell(TerminalInteractiveShell):
         else:
             resume_gc()
 
+    # scripts and modules given on the command line do not go through run_cell
+    def safe_execfile(self, *args: Any, **kwargs: Any) -> Any:
+        resume_gc()
+        return super().safe_execfile(*args, **kwargs)
+
+    def safe_execfile_ipy(self, *args: Any, **kwargs: Any) -> Any:
+        resume_gc()
+        return super().safe_execfile_ipy(*args, **kwargs)
+
+    def safe_run_module(self, *args: Any, **kwargs: Any) -> Any:
+        resume_gc()
+        return super().safe_run_module(*args, **kwargs)
+
     def show_banner(self, banner: Any = None) -> None:
         if banner is None and _banner_factory is not None:
             banner = _banner_factory()
