@@ -71,7 +71,7 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from ..idl.command_any import check_command_value, command_typecode, decode_command_any
-from ..idl.enums import CmdArgType, DevSource, ErrSeverity
+from ..idl.enums import AccessControlType, CmdArgType, DevSource, ErrSeverity
 from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked,
                           decode_user_exception)
 from ..idl.types import ClntIdent, DevCmdInfo, DevCmdInfo_2, DevInfo
@@ -122,6 +122,7 @@ class Connection:
     """Base class of DeviceProxy and Database; see the module docstring for the contract."""
 
     _default_timeout_ms = CLNT_TIMEOUT_MS
+    _default_access = AccessControlType.ACCESS_WRITE
 
     def __init__(self, name: str | DeviceName, *, connect: bool = True) -> None:
         self._name = parse_device_name(name) if isinstance(name, str) else name
@@ -135,6 +136,7 @@ class Connection:
         self._timeout_ms = self._default_timeout_ms
         self._source = DevSource.CACHE_DEV
         self._transparent_reconnection = True
+        self._access = self._default_access
         self._conn_lock = threading.RLock()
         self._prev_failed_at: float | None = None
         self._cmd_info: dict[str, DevCmdInfo | DevCmdInfo_2] = {}
@@ -488,6 +490,16 @@ class Connection:
 
     def set_transparency_reconnection(self, value: bool) -> None:
         self._transparent_reconnection = bool(value)
+
+    def get_access_control(self) -> AccessControlType:
+        """The access right this client has (no Tango access-control service is consulted:
+        ACCESS_WRITE for devices, as PyTango reports when none is configured)."""
+        return self._access
+
+    def set_access_control(self, access: AccessControlType | int) -> None:
+        self._access = AccessControlType(access)
+
+    get_access_right = get_access_control
 
     def is_dbase_used(self) -> bool:
         return self._name.dbase

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Mapping, Sequence
 
-from ..idl.enums import CmdArgType, ErrSeverity
+from ..idl.enums import AccessControlType, CmdArgType, ErrSeverity
 from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
 from .connection import Connection
 from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevFullInfo, DbDevImportInfo, DbDevInfo,
@@ -86,6 +86,8 @@ def _tango_host_from_args(args: tuple) -> TangoHost:
 
 class Database(Connection):
     """PyTango's ``tango.Database`` (see the module docstring)."""
+
+    _default_access = AccessControlType.ACCESS_READ  # what PyTango's Database reports for itself
 
     def __init__(self, *args) -> None:
         th = _tango_host_from_args(args)
@@ -504,6 +506,20 @@ class Database(Connection):
                 self.put_property("CtrlSystem", {"Services": kept})
             else:
                 self.delete_property("CtrlSystem", "Services")
+
+    def check_access_control(self, dev_name: str) -> AccessControlType:
+        """Access right to ``dev_name``.  tango_core does not query a TangoAccessControl service:
+        ACCESS_WRITE, which is what PyTango answers when none is configured."""
+        return AccessControlType.ACCESS_WRITE
+
+    def is_control_access_checked(self) -> bool:
+        return self.__dict__.get("_access_checked", False)
+
+    def set_access_checked(self, checked: bool) -> None:
+        self.__dict__["_access_checked"] = bool(checked)
+
+    def get_access_except_errors(self) -> tuple:
+        return ()
 
     def get_property_forced(self, obj_name: str, value) -> dict[str, list[str]]:
         """Same as :meth:`get_property` (there is no client-side property cache to bypass)."""

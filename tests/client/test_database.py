@@ -451,3 +451,11 @@ def test_property_history_like_pytango(db, pytango_db):
     assert [(h.get_attribute_name(), h.get_name(), list(h.get_value())) for h in ours] == \
            [(h.get_attribute_name(), h.get_name(), list(h.get_value())) for h in ref]
     assert ours and ours[0].get_attribute_name() == "double_scalar"
+
+
+def test_access_control_answers_like_pytango_without_a_service(db, pytango_db):
+    assert db.get_access_control() == pytango_db.get_access_control()
+    assert db.get_access_right() == pytango_db.get_access_right()
+    assert db.check_access_control("sys/tg_test/1") == pytango_db.check_access_control("sys/tg_test/1")
+    assert db.is_control_access_checked() == pytango_db.is_control_access_checked()
+    assert db.get_access_except_errors() == ()
