@@ -237,13 +237,17 @@ class Peer:
             self.argv = self._argv_for_port(self.port)
         return self.start()
 
-    def kill(self) -> None:
-        """SIGKILL, no clean shutdown (a crash as clients see it); companions keep running."""
+    def kill(self, *, companions: bool = False) -> None:
+        """SIGKILL, no clean shutdown (a crash as clients see it); companions keep running unless
+        ``companions`` (used to discard a whole private system quickly)."""
         if self.is_running():
             assert self._proc is not None
             self._proc.kill()
             self._proc.wait(STOP_TIMEOUT)
         self._forget()
+        if companions:
+            for companion in reversed(self.companions):
+                companion.kill(companions=True)
 
     def _stop_process(self) -> None:
         proc = self._proc

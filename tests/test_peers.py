@@ -139,6 +139,16 @@ def test_peer_factory_gives_private_system_and_stops_it(peer_factory) -> None:
         assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid)
 
 
+@pytest.mark.slow
+def test_peer_factory_discards_cpp_database_with_its_mariadb(peer_factory) -> None:
+    db = peer_factory.cpp_database()
+    assert "Devices defined  = " in tango.Database(*db.tango_host.split(":")).get_info()
+    pids = [db.pid, db.companions[0].pid]
+    peer_factory.discard_all()  # what the fixture's teardown does
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or _is_zombie(pid)
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
