@@ -202,10 +202,14 @@ def test_public_name_exists(name):
         assert getattr(tango_core, name).__name__ == getattr(tango, name).__name__
 
 
+# The two gap lists below move by the hour while the other engineers add names: a name that is still
+# missing xfails (with its reason, so `pytest -rx` lists the gaps), one that has arrived passes.
+
+
 @pytest.mark.parametrize("name", sorted(MISSING_NAMES))
-def test_missing_public_name(name, request):
-    request.applymarker(_xfail(f"tango_core.{name} missing: {MISSING_NAMES[name]} (client B)"))
-    assert hasattr(tango_core, name)
+def test_missing_public_name(name):
+    if not hasattr(tango_core, name):
+        pytest.xfail(f"tango_core.{name} missing: {MISSING_NAMES[name]} (client B)")
 
 
 def _public(obj) -> set[str]:
@@ -254,10 +258,9 @@ def test_public_methods_not_missing_beyond_known_gaps(cls):
 
 
 @pytest.mark.parametrize("cls, method", sorted((c, m) for c, ms in MISSING_METHODS.items() for m in ms))
-def test_missing_method(cls, method, request):
-    owner = "client A" if cls == "Database" else "client B"
-    request.applymarker(_xfail(f"{cls}.{method} missing ({owner})"))
-    assert hasattr(getattr(tango_core, cls), method)
+def test_missing_method(cls, method):
+    if not hasattr(getattr(tango_core, cls), method):
+        pytest.xfail(f"{cls}.{method} missing ({'client A' if cls == 'Database' else 'client B'})")
 
 
 @pytest.mark.parametrize("make", [
@@ -366,7 +369,8 @@ TANGOTEST_ATTRIBUTES = [
 @pytest.mark.parametrize("dev, attr", [(TEST_DEVICE, a) for a in TEST_DEVICE_ATTRIBUTES]
                          + [(TANGOTEST, a) for a in TANGOTEST_ATTRIBUTES])
 def test_attribute_config_text(peers, dev, attr):
-    same(lambda m: (type(proxy(m, dev).attribute_query(attr)).__name__, stable(repr(proxy(m, dev).attribute_query(attr))),
+    same(lambda m: (type(proxy(m, dev).attribute_query(attr)).__name__,
+                    stable(repr(proxy(m, dev).attribute_query(attr))),
                     str(proxy(m, dev).attribute_query(attr)), str(proxy(m, dev).get_attribute_config(attr)),
                     stable(repr(proxy(m, dev).get_attribute_config([attr]))),
                     str(proxy(m, dev).get_attribute_config_ex(attr)[0])))
@@ -411,7 +415,8 @@ def test_read_attribute_result(peers, dev, attr):
 
 
 EXTRACT_GAPS = {
-    ("encoded_rw", "String"): "DevEncoded with ExtractAs.String: PyTango gives ('fmt', str), tango_core bytes (client B)",
+    ("encoded_rw", "String"): "DevEncoded with ExtractAs.String: PyTango gives ('fmt', str), tango_core bytes "
+                              "(client B)",
     ("encoded_rw", "ByteArray"): "DevEncoded with ExtractAs.ByteArray: PyTango gives ('fmt', bytearray), tango_core "
                                  "bytes (client B)",
     ("ushort_image_rw", "String"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty (B)",
@@ -429,7 +434,8 @@ def test_read_attribute_extract_as(peers, attr, extract_as, request):
     if (attr, extract_as) == ("double_spectrum_rw", "String"):
         # deliberate: PyTango decodes the raw doubles as UTF-8 and raises UnicodeDecodeError; we
         # hand back a str of the raw bytes (Latin-1), as ExtractAs.String asks
-        assert isinstance(proxy(tango_core, TEST_DEVICE).read_attribute(attr, extract_as=tango_core.ExtractAs.String).value, str)
+        da = proxy(tango_core, TEST_DEVICE).read_attribute(attr, extract_as=tango_core.ExtractAs.String)
+        assert isinstance(da.value, str)
         return
 
     def build(m):
@@ -571,7 +577,8 @@ def test_write_read_attribute(peers):
 
 
 def test_polling_text(peers):
-    same(lambda m: (proxy(m, TEST_DEVICE).is_attribute_polled("ramp"), proxy(m, TEST_DEVICE).get_attribute_poll_period("ramp"),
+    same(lambda m: (proxy(m, TEST_DEVICE).is_attribute_polled("ramp"),
+                    proxy(m, TEST_DEVICE).get_attribute_poll_period("ramp"),
                     proxy(m, TEST_DEVICE).is_attribute_polled("long_rw"), [stable(s).split("\n")[:3] for s in
                                                                           proxy(m, TEST_DEVICE).polling_status()]))
 
@@ -1172,7 +1179,8 @@ def test_attribute_config_lists(peers):
                                       "tango_core returns an object without .name (client B)")),
                                   "get_device_db()"])
 def test_nodb_device_calls(peers, call):
-    same(lambda m: stable(str(eval("proxy(m, peers['nodb'])." + call, {"proxy": proxy, "m": m, "peers": peers}))))  # noqa: S307
+    scope = {"proxy": proxy, "peers": peers}
+    same(lambda m: stable(str(eval("proxy(m, peers['nodb'])." + call, {**scope, "m": m}))))  # noqa: S307
 
 
 def test_except_to_dev_failed():
@@ -1329,7 +1337,8 @@ def test_add_server_with_device_infos(peers):
 def test_device_property_calls_on_the_database(peers):
     def build(m):
         db = m.Database()
-        db.put_device_property(TEST_DEVICE, {"conf_int": 3, "conf_list": [1.5, "a"], "conf_utf8": ["é€"]})  # (as a bare str PyTango encodes Latin-1 and fails on €)
+        # (non-ASCII in a list: as a bare str, PyTango encodes Latin-1 and fails on the euro sign)
+        db.put_device_property(TEST_DEVICE, {"conf_int": 3, "conf_list": [1.5, "a"], "conf_utf8": ["é€"]})
         try:
             dd = m.DbDatum("conf_int")
             return (db.get_device_property(TEST_DEVICE, ["conf_int", "conf_list", "conf_utf8"]),

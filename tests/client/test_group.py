@@ -171,7 +171,8 @@ def _tree(m):
 def test_tree_lists_sizes_and_names(devices):
     def build(m):
         root, a, b = _tree(m)
-        return (list(root.get_device_list()), list(root.get_device_list(False)), list(root.get_device_list(forward=False)),
+        return (list(root.get_device_list()), list(root.get_device_list(False)),
+                list(root.get_device_list(forward=False)),
                 root.get_size(), root.get_size(False), a.get_fully_qualified_name(), b.get_fully_qualified_name(),
                 repr(root.get_group("b")), repr(root.get_group("root.b")), root.get_group("zz"),
                 list(root.get_group("b").get_device_list()), root.contains("b"), root.contains("sys/tg_test/1"),
