@@ -1348,3 +1348,10 @@ def test_device_property_calls_on_the_database(peers):
         finally:
             db.delete_device_property(TEST_DEVICE, ["conf_int", "conf_list", "conf_utf8"])
     same(build)
+
+
+def test_repr_of_a_proxy_to_a_stopped_device(peers):
+    # (repr asks info() of the device; a stopped one falls back to its DB class name or 'Device')
+    same(lambda m: (repr(m.DeviceProxy("sys/access_control/1")), m.DeviceProxy("sys/access_control/1").dev_name(),
+                    m.DeviceProxy("sys/access_control/1").adm_name()))
+    time.sleep(1.05)
