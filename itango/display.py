@@ -735,7 +735,10 @@ def _wants_color(ip: Any) -> bool:
 
 def _pretty_printer(ip: Any, render: Callable[..., str]) -> Callable[[Any, Any, bool], None]:
     def printer(obj: Any, p: Any, cycle: bool) -> None:
-        if cycle:
+        # A card only for the object itself: inside a list/dict/tuple each element keeps its
+        # one-line repr (a list of 50 proxies must not become 50 cards and 200 device calls).
+        # IPython's printer stacks the ids of the objects being printed: 1 means top level.
+        if cycle or len(getattr(p, "stack", ())) > 1:
             p.text(repr(obj))
             return
         try:

@@ -313,3 +313,10 @@ def test_value_summaries():
     assert display.format_value(("json", b"{}")) == "DevEncoded(format='json', 2 bytes)"
     assert display.format_value(["a"] * 20).endswith(", … (20 items)]")
     assert len(display.format_value("x" * 10_000)) <= 200
+
+
+def test_objects_inside_containers_keep_their_repr(shell, tg):
+    da = tg.read_attribute("double_scalar")
+    text, _ = formats(shell, [tg, da])
+    assert text.replace(",\n ", ", ") == f"[{tg!r}, {da!r}]"   # IPython breaks long lists
+    assert formats(shell, {"dev": tg})[0] == f"{{'dev': {tg!r}}}"
