@@ -149,6 +149,13 @@ def test_mon_live_view_redraws_in_place_then_gives_the_prompt_back(console, poll
     screen = _run(console, "6*7")
     assert re.search(r"\[\d+\]: 42$", screen, re.M), screen
     assert "q6*7" not in screen
+    # Ctrl-C leaves the view too, without a KeyboardInterrupt traceback
+    n = _last_prompt_number(console)
+    console.send("%mon -w", "Enter")
+    console.wait_for(r"^%mon live view", timeout=10)
+    console.send("C-c")
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=10)
+    assert "KeyboardInterrupt" not in console.screen()
     # with --for the view ends by itself
     n = _last_prompt_number(console)
     console.send("%mon -w --for 1.5", "Enter")
