@@ -30,7 +30,8 @@ from contextlib import contextmanager
 from typing import Iterator, Sequence
 
 __all__ = ["KERNEL_NAME", "DISPLAY_NAME", "MissingDependency", "kernel_argv", "kernelspec",
-           "install_kernelspec", "temporary_kernelspec", "start_kernel", "run_qtconsole", "main", "kernel_main", "qtconsole_main"]
+           "install_kernelspec", "temporary_kernelspec", "start_kernel", "run_qtconsole", "main",
+           "kernel_main", "qtconsole_main"]
 
 KERNEL_NAME = "itango"
 DISPLAY_NAME = "ITango"
