@@ -157,6 +157,17 @@ class Database(Connection):
         # as such ([API_CorbaException, API_CantConnectToDatabase]), without API_CommandFailed
         return _from_utf8(self._command_inout_raw(command, _to_utf8(argin), in_type)[1])
 
+    # asynchronous commands: the same machinery (and PyTango semantics) as DeviceProxy's
+    from .asynch import AsynchMethods as _AM
+    _asynch = _AM._asynch
+    _is_callback = staticmethod(_AM._is_callback)
+    command_inout_asynch = _AM.command_inout_asynch
+    command_inout_reply = _AM.command_inout_reply
+    get_asynch_replies = _AM.get_asynch_replies
+    cancel_asynch_request = _AM.cancel_asynch_request
+    cancel_all_polling_asynch_request = _AM.cancel_all_polling_asynch_request
+    del _AM
+
     def command_inout_raw(self, name: str, argin: Any = None):
         """Raw command returning a DeviceData (argin type guessed as in :meth:`command_inout`)."""
         from .device_data import DeviceData

@@ -459,3 +459,12 @@ def test_access_control_answers_like_pytango_without_a_service(db, pytango_db):
     assert db.check_access_control("sys/tg_test/1") == pytango_db.check_access_control("sys/tg_test/1")
     assert db.is_control_access_checked() == pytango_db.is_control_access_checked()
     assert db.get_access_except_errors() == ()
+
+
+def test_asynchronous_database_commands(db):
+    req = db.command_inout_asynch("DbGetDeviceExportedList", "sys/tg_test/*")
+    assert db.command_inout_reply(req, 3000) == ["sys/tg_test/1"]
+    got = []
+    db.command_inout_asynch("DbGetDeviceExportedList", "sys/tg_test/*", lambda ev: got.append(ev.argout))
+    db.get_asynch_replies(3000)
+    assert got == [["sys/tg_test/1"]]
