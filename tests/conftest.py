@@ -15,6 +15,9 @@ Peer fixtures (session scope unless noted; each peer is started once, on demand)
                       test/dev/1 and test/dev/2 (``.devices`` full names, ``.short_names``).
 * ``peer_factory``    (function scope) private peers, stopped when the test ends.
 
+Tests using any of these get the ``peers`` marker (``-m "not peers"`` starts no process); a
+conftest with its own peer-starting fixture registers it in ``peers.PEER_FIXTURES``.
+
 Session servers are shared by all tests: do not rely on the initial value of a writable attribute
 (TestDevice's ``Init`` command restores them all), and leave polling/event set-up as you found it
 when another test could mind.
@@ -46,9 +49,6 @@ IN_CI = os.environ.get("CI") == "true"
 # Qt front-end tests run headless; a developer's own setting wins.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-#: fixtures that start real peers; tests using them get the ``peers`` marker automatically
-PEER_FIXTURES = {"tango_host", "tango_db", "tangotest", "cpp_tango_host", "cpp_database",
-                 "cpp_tangotest", "nodb_server", "db_server", "peer_factory"}
 
 try:  # a 2-core CI machine is noisy: no per-example deadlines, keep the rest of Hypothesis strict
     from hypothesis import settings as _hyp_settings
@@ -244,9 +244,25 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             f"(missing peers {'FAIL' if IN_CI else 'skip'} their tests)"]
 
 
+def _requests_peers_dynamically(path: Path, cache: dict[Path, bool]) -> bool:
+    """True if a test module asks for a peer fixture by name (``request.getfixturevalue("tango_host")``),
+    which no fixture closure shows at collection time."""
+    if path not in cache:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        cache[path] = "getfixturevalue" in text and any(
+            f'"{name}"' in text or f"'{name}'" in text for name in _peers.PEER_FIXTURES)
+    return cache[path]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a peer, so ``-m "not peers"`` starts no process."""
+    dynamic: dict[Path, bool] = {}
     for item in items:
-        if PEER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        if (_peers.PEER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+                or _requests_peers_dynamically(Path(item.path), dynamic)):
             item.add_marker(pytest.mark.peers)
 
 

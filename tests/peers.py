@@ -47,6 +47,13 @@ POLL_INTERVAL = 0.1
 PROBE_TIMEOUT_MS = 3000
 
 
+#: Fixtures that start real peers: tests using them (directly, through other fixtures, or by name
+#: via ``request.getfixturevalue``) get the ``peers`` marker.  A conftest defining its own peer
+#: fixture adds its name here: ``peers.PEER_FIXTURES.add("event_nodb")``.
+PEER_FIXTURES: set[str] = {"tango_host", "tango_db", "tangotest", "cpp_tango_host", "cpp_database",
+                           "cpp_tangotest", "nodb_server", "db_server", "peer_factory"}
+
+
 class PeerStartError(RuntimeError):
     """A peer could not be started: missing binary/package, crash at start-up, or not ready in time."""
 
