@@ -52,6 +52,8 @@ CORE_NAMES = (
 FIRST_LOAD_WAIT = 5.0
 #: seconds ``%load_ext itango`` waits for the device list before returning
 LOAD_EXT_WAIT = 3.0
+#: longest the first TAB on a full name of another database waits for its device list
+OTHER_DB_FIRST_WAIT = 0.3
 #: how long a failed load of another database (full TRL) is remembered
 OTHER_DB_RETRY = 10.0
 
@@ -440,9 +442,11 @@ class ShellSession:
 
     # -- other databases (full TRLs) --------------------------------------------------------
 
-    def inventory_for(self, host_port: str | None) -> Inventory | None:
+    def inventory_for(self, host_port: str | None, wait: float = OTHER_DB_FIRST_WAIT
+                      ) -> Inventory | None:
         """The inventory for a database named in a TRL; loads it in the background on first
-        use and answers None meanwhile (and for a database that does not answer)."""
+        use, waiting at most ``wait`` seconds for it, and answers None meanwhile (and for a
+        database that does not answer)."""
         if host_port is None or (self.tango_host and authority_key(host_port) ==
                                  authority_key(self.tango_host)):
             return self.inventory
@@ -453,9 +457,12 @@ class ShellSession:
             if entry is not None and (entry[1] is not None or now - entry[0] < OTHER_DB_RETRY):
                 return entry[1]
             self._others[key] = (now, None)
-        threading.Thread(target=self._load_other, args=(key,), daemon=True,
-                         name=f"itango-load-{key}").start()
-        return None
+        loader = threading.Thread(target=self._load_other, args=(key,), daemon=True,
+                                  name=f"itango-load-{key}")
+        loader.start()
+        loader.join(wait)  # a live database on the LAN answers well within this
+        with self._others_lock:
+            return self._others[key][1]
 
     def _load_other(self, key: str) -> None:
         from .inventory_loader import fetch_inventory

@@ -203,3 +203,14 @@ def test_mon_options(itango_shell, complete):
     assert "sys/tg_test/1" in texts(complete(itango_shell, "%mon -l sys/tg"))
     kinds = {kind for _, kind, _ in complete(itango_shell, "%mon -i ")}  # an event id: not ours
     assert not kinds & {"device", "attribute", "domain", "family", "event type"}
+
+
+def test_full_names_of_another_database_complete_from_its_own_device_list(
+        itango_shell, complete, cpp_tango_host):
+    text = f'Device("tango://{cpp_tango_host}/sys/tg_te'
+    found = complete(itango_shell, text) or complete(itango_shell, text)  # may still be loading
+    assert f"tango://{cpp_tango_host}/sys/tg_test/1" in texts(found)
+    found = texts(complete(itango_shell, f'AttributeProxy("tango://{cpp_tango_host}/sys/tg_test/1/ampl'))
+    found = found or texts(complete(itango_shell,
+                                    f'AttributeProxy("tango://{cpp_tango_host}/sys/tg_test/1/ampl'))
+    assert found == [f"tango://{cpp_tango_host}/sys/tg_test/1/ampli"]
