@@ -64,7 +64,7 @@ def load(shell: Any) -> ShellSession:
     installed: list[tuple] = []
 
     def install_handler(core: Any) -> None:
-        if not session._closed:
+        if not session.closed:
             exc_tuple = (core.DevFailed,)
             shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember))
             installed.append(exc_tuple)
@@ -85,7 +85,7 @@ def load(shell: Any) -> ShellSession:
     def with_core(core: Any) -> None:
         TangoMagics.adopt_monitor_doc()
         register = _optional("display", "register")
-        if register is not None and not session._closed:
+        if register is not None and not session.closed:
             try:
                 register(shell)
             except Exception as exc:  # display is a nicety: never break the shell over it

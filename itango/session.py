@@ -136,6 +136,11 @@ class ShellSession:
         self._closed = False
         self._on_core: list[Callable[[ModuleType], None]] = []
 
+    @property
+    def closed(self) -> bool:
+        """True once the extension was unloaded from this shell."""
+        return self._closed
+
     # -- start-up ---------------------------------------------------------------------------
 
     def start(self) -> None:
