@@ -787,16 +787,21 @@ def test_attribute_proxy_name_errors(peers, name):
     same(lambda m: m.AttributeProxy(name).read())
 
 
-def test_unexported_device_errors(peers):
-    """sys/access_control/1 is defined in PyTango's DB but never started."""
-    for call in ("state()", "ping()", "read_attribute('State')", "read_attributes(['State'])",
-                 "command_inout('State')", "command_inout('DevDouble', 1.0)"):
-        theirs, ours = (outcome(m, lambda m: eval("m.DeviceProxy('sys/access_control/1')." + call))  # noqa: S307
-                        for m in BOTH)
-        if call.startswith(("read_attribute", "command_inout")):
-            pytest.xfail(f"unexported device, {call}: tango_core {ours} vs PyTango {theirs} "
-                         "(client A/B, requests-clientB.md 08:55)")
-        assert ours == theirs, call
+_UNEXPORTED_READ_GAP = _xfail(
+    "unexported device: tango_core reads give DevFailed [API_NotSupported 'Device ... has IDL version 0 ...'], "
+    "PyTango ConnectionFailed [API_DeviceNotExported, API_AttributeFailed] (client B, requests-clientB.md 08:55)")
+
+
+@pytest.mark.parametrize("call", [
+    "state()", "ping()", "command_inout('State')", "command_inout('DevDouble', 1.0)",
+    pytest.param("read_attribute('State')", marks=_UNEXPORTED_READ_GAP),
+    pytest.param("read_attributes(['State'])", marks=_UNEXPORTED_READ_GAP),
+])
+def test_unexported_device_errors(peers, call):
+    """sys/access_control/1 is defined in PyTango's DB but never started: a fresh proxy's first call."""
+    try:
+        same(lambda m: eval("m.DeviceProxy('sys/access_control/1')." + call))  # noqa: S307
+    finally:
         time.sleep(1.05)  # cppTango throttles reconnections to one per second per device
 
 
