@@ -1013,6 +1013,46 @@ def test_an_itango_0_3_profile_keeps_working(tango_host, tmp_path):
     assert "Error" not in proc.stderr, proc.stderr
 
 
+def test_an_itango_0_3_jupyter_kernel_keeps_working(tango_host, tmp_path):
+    # ITango's install_kernel() made a user kernelspec "tango" ("ITango") that starts ipykernel
+    # with --profile tango, i.e. the profile above: after the upgrade that kernel is an itango one.
+    import json
+    import sys
+
+    pytest.importorskip("ipykernel")
+    pytest.importorskip("jupyter_client")
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    profile = tmp_path / "ipython" / "profile_tango"
+    profile.mkdir(parents=True)
+    (profile / "ipython_config.py").write_text("import itango\nitango.load_config(get_config())\n",
+                                               encoding="utf-8")
+    spec_dir = tmp_path / "kernels" / "tango"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--profile", "tango"],
+        "display_name": "ITango", "language": "python"}), encoding="utf-8")
+    env = {**os.environ, "TANGO_HOST": tango_host, "IPYTHONDIR": str(tmp_path / "ipython"),
+           "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    km = KernelManager(kernel_name="tango",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]))
+    km.start_kernel(env=env)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        printed: list[dict] = []
+        reply = kc.execute_interactive("print('itango-ok', type(db).__name__, Device('sys/tg_test/1').state())",
+                                       timeout=60, output_hook=printed.append)
+        text = "".join(m["content"].get("text", "") for m in printed if m["msg_type"] == "stream")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "itango-ok Database RUNNING" in text, text
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def test_itango_module_keeps_itangos_entry_points():
     # ITango's console/GUI scripts are itango:run and itango:run_qt; its __all__ also has
     # load_config, load_ipython_extension and unload_ipython_extension.
