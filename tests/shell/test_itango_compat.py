@@ -711,6 +711,29 @@ def test_mon_add_list_info_delete_like_itango(private_host):
         assert not result.success and re.search(r"not monitoring", out, re.IGNORECASE), out
 
 
+def test_mon_error_events_like_itango(private_host):
+    # eventlogger.py: an error event's row shows errors[0].reason (quality "ERROR") and
+    # %mon -i shows the whole DevFailed.  TangoTest's no_value always fails to read: polled, it
+    # sends error events.
+    pt = _pytango()
+    pt.DeviceProxy(f"tango://{private_host}/sys/tg_test/1").poll_attribute("no_value", 200)
+    with itango_shell_on(private_host) as shell:
+        result, out = run(shell, "mon -a sys/tg_test/1/no_value")
+        assert result.success, out
+
+        def error_row() -> str:
+            _, out = run(shell, "mon -l sys/tg_test/1 no_value")
+            return out if re.search(r"no_value.*ERROR.*API_AttrValueNotSet", out) else ""
+
+        out = _wait_for(error_row)
+        assert out, "no error row in %mon -l"
+        event_id = re.search(r"^\s*(\d+)\s.*no_value", out, re.MULTILINE).group(1)
+        result, out = run(shell, f"mon -i {event_id}")
+        assert result.success, out
+        assert "API_AttrValueNotSet" in out
+        assert "Read value for attribute no_value has not been updated" in out
+
+
 def test_mon_output_reaches_stdout_like_itangos_pager(ipython_shell):
     # ITango shows %mon's event table with IPython's pager, which in a shell without a terminal
     # (and under IPython's capture_output, as ITango's own tests read magics) writes to stdout,
