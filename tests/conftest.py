@@ -13,7 +13,8 @@ Peer fixtures (session scope unless noted; each peer is started once, on demand)
                       ``.device`` is the first, ``.admin_device`` its dserver.
 * ``db_server``       the same class registered in ``tango_host`` as TestServer/test, devices
                       test/dev/1 and test/dev/2 (``.devices`` full names, ``.short_names``).
-* ``peer_factory``    (function scope) private peers, stopped when the test ends.
+* ``peer_factory``    (function scope) private peers (``.tango_system()``, ``.pytango_server(...)``,
+                      ``.cpp_database()`` ...), SIGKILLed when the test ends.
 
 Tests using any of these get the ``peers`` marker (``-m "not peers"`` starts no process); a
 conftest with its own peer-starting fixture registers it in ``peers.PEER_FIXTURES``.
@@ -23,8 +24,9 @@ Session servers are shared by all tests: do not rely on the initial value of a w
 when another test could mind.
 
 After each test, session peers are restored: restarted if the test stopped or killed one, and
-moved back to their port if it restarted one elsewhere.  If a peer cannot start the test is skipped with the reason, but under CI=true it fails.
-When a test fails, what each peer logged during it is attached to the report.
+moved back to their port if it restarted one elsewhere.  If a peer cannot start, the test is
+skipped with the reason, but under CI=true it fails.  When a test fails, what each peer logged
+during it is attached to the report.
 """
 
 from __future__ import annotations
