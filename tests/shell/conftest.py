@@ -5,6 +5,10 @@
 * ``run``           ``run(shell, code) -> (result, stdout)``: one cell, output captured.
 * ``complete``      ``complete(shell, text) -> [(text, type, start)]`` through IPython's own
   completion API (``Completer.completions``), i.e. what a front end receives.
+* ``complete_until`` ``complete_until(shell, text, ready) -> [(text, type, start)]``: TAB again
+  (as a user would) until ``ready(found)``, for lists fetched from a device in the
+  background (a TAB waits for them only a fraction of a second, which a loaded machine can
+  exceed); returns the last answer after 30 s, so the test's own assertion then fails.
 
 Each shell gets its own in-memory history, so nothing is written to the user's home.
 """
@@ -61,3 +65,20 @@ def _complete(shell: Any, text: str) -> list[tuple[str, str, int]]:
 @pytest.fixture
 def complete() -> Callable[[Any, str], list[tuple[str, str, int]]]:
     return _complete
+
+
+def _complete_until(shell: Any, text: str, ready: Callable[[list], bool],
+                    timeout: float = 30.0) -> list[tuple[str, str, int]]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = _complete(shell, text)
+        if ready(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def complete_until() -> Callable[..., list[tuple[str, str, int]]]:
+    return _complete_until

@@ -41,12 +41,14 @@ class Terminal:
                                    encoding="utf-8", timeout=30, dimensions=(50, 220))
         self.out = ""
 
-    def expect(self, pattern: str) -> str:
-        """Wait for ``pattern`` in the escape-free output; returns all output so far."""
+    def expect(self, pattern: str, quiet_timeout: float = 60.0) -> str:
+        """Wait for ``pattern`` in the escape-free output; returns all output so far.
+        Fails after ``quiet_timeout`` seconds without any output (generous: the suite runs on
+        a loaded 2-core machine; a hang still fails)."""
         wanted = re.compile(pattern)
         while not wanted.search(ANSI.sub("", self.out)):
             try:
-                self.out += self.child.read_nonblocking(65536, timeout=30)
+                self.out += self.child.read_nonblocking(65536, timeout=quiet_timeout)
             except (pexpect.TIMEOUT, pexpect.EOF) as exc:
                 raise AssertionError(f"{pattern!r} not seen ({type(exc).__name__}); screen:\n"
                                      + ANSI.sub("", self.out)[-3000:]) from None
@@ -55,6 +57,36 @@ class Terminal:
     def run(self, line: str, until: str) -> str:
         self.child.send(line + "\r")
         return self.expect(until)
+
+    def tab(self, typed: str, completed: str, *, deadline: float = 60.0) -> str:
+        """Type ``typed``, press TAB and wait for ``completed`` (a regex) on screen.
+
+        Completion never waits long for the network (that is the design: a TAB must not
+        freeze the prompt), so on a loaded machine the first TAB can come back empty while
+        the device's attribute list is still being fetched; a user then presses TAB again,
+        and so does this helper (every few seconds, until ``deadline``)."""
+        import time
+
+        wanted = re.compile(completed)
+        self.child.send(typed + "\t")
+        end = time.monotonic() + deadline
+        next_tab = time.monotonic() + 3.0
+        while not wanted.search(ANSI.sub("", self.out)):
+            now = time.monotonic()
+            if now > end:
+                raise AssertionError(f"{completed!r} not seen after TAB; screen:\n"
+                                     + ANSI.sub("", self.out)[-3000:])
+            if now > next_tab:
+                self.child.send("\t")
+                next_tab = now + 3.0
+            try:
+                self.out += self.child.read_nonblocking(65536, timeout=0.5)
+            except pexpect.TIMEOUT:
+                pass
+            except pexpect.EOF:
+                raise AssertionError(f"{completed!r} not seen (EOF); screen:\n"
+                                     + ANSI.sub("", self.out)[-3000:]) from None
+        return ANSI.sub("", self.out)
 
     def close(self) -> None:
         if self.child.isalive():
@@ -91,12 +123,10 @@ def test_terminal_banner_prompt_completion_and_switchdb(tmp_path, tango_host, cp
         assert f"Database: {tango_host}" in screen
         # the first cell waits for the background load: completion is then from the cache
         term.run("1 + 1", rf"Out\[1\]: 2(.|\n)*{re.escape(tango_host)} In \[2\]:")
-        term.child.send('dev = TangoTest("sys/tg_test/\t')
-        term.expect(r'TangoTest\("sys/tg_test/1')
+        term.tab('dev = TangoTest("sys/tg_test/', r'TangoTest\("sys/tg_test/1')
         screen = term.run('")', rf"{re.escape(tango_host)} In \[3\]:")
         screen = term.run("dev.state()", r"Out\[3\]: .*RUNNING")
-        term.child.send('dev.read_attribute("double_scalar_r\t')
-        term.expect(r'read_attribute\("double_scalar_rww')
+        term.tab('dev.read_attribute("double_scalar_r', r'read_attribute\("double_scalar_rww')
         screen = term.run('").value', r"Out\[4\]: ")
         screen = term.run(f"%switchdb {cpp_tango_host}", rf"{re.escape(cpp_tango_host)} In \[6\]:")
         assert f"Switched to {cpp_tango_host}" in screen
@@ -169,8 +199,8 @@ def test_terminal_tab_completes_a_full_name_across_colons(tmp_path, tango_host):
     try:
         term.expect(rf"{re.escape(tango_host)} In \[1\]:")
         term.run("1 + 1", rf"Out\[1\]: 2(.|\n)*In \[2\]:")  # the first cell waits for the load
-        term.child.send(f'Device("tango://{tango_host}/sys/tg_test/\t')
-        term.expect(rf'Device\("tango://{re.escape(tango_host)}/sys/tg_test/1')
+        term.tab(f'Device("tango://{tango_host}/sys/tg_test/',
+                 rf'Device\("tango://{re.escape(tango_host)}/sys/tg_test/1')
         screen = term.run('").dev_name()', r"Out\[2\]: 'sys/tg_test/1'")
         assert "Error" not in screen
     finally:
