@@ -163,10 +163,15 @@ class Database(Connection):
     _is_callback = staticmethod(_AM._is_callback)
     command_inout_asynch = _AM.command_inout_asynch
     command_inout_reply = _AM.command_inout_reply
+    command_inout_reply_raw = getattr(_AM, "command_inout_reply_raw", None) or _AM.command_inout_reply
     get_asynch_replies = _AM.get_asynch_replies
     cancel_asynch_request = _AM.cancel_asynch_request
     cancel_all_polling_asynch_request = _AM.cancel_all_polling_asynch_request
     del _AM
+
+    def _command_inout_checked_raw(self, name: str, arg: Any = None, given: bool = True):
+        """What AsynchMethods runs in its worker: the command, its result kept as a DeviceData."""
+        return self.command_inout_raw(name, arg if given else None)
 
     def command_inout_raw(self, name: str, argin: Any = None):
         """Raw command returning a DeviceData (argin type guessed as in :meth:`command_inout`)."""
