@@ -234,11 +234,25 @@ def live_view(monitor: Monitor, device_filter: str | None = None, attr_filter: s
     from prompt_toolkit.layout.containers import Window
     from prompt_toolkit.layout.controls import FormattedTextControl
 
+    leave = threading.Event()   # "end the view": a key, Ctrl-C before raw mode, or --for
+
     bindings = KeyBindings()
 
     @bindings.add("<any>")
     def _leave(event: Any) -> None:
-        event.app.exit()
+        leave.set()
+        _exit_quietly()
+
+    def _exit_quietly() -> None:
+        future = getattr(app, "future", None)
+        if app.is_running and future is not None and not future.done():
+            app.exit()
+
+    def request_exit() -> None:  # from any thread
+        leave.set()
+        loop = getattr(app, "loop", None)
+        if loop is not None and app.is_running:
+            loop.call_soon_threadsafe(_exit_quietly)
 
     def frame() -> Any:
         try:
@@ -251,20 +265,42 @@ def live_view(monitor: Monitor, device_filter: str | None = None, attr_filter: s
         layout=Layout(Window(FormattedTextControl(frame, show_cursor=False), wrap_lines=False)),
         key_bindings=bindings, full_screen=False, refresh_interval=refresh,
         erase_when_done=False, mouse_support=False)
-    timer = None
-    if seconds is not None:
-        def stop() -> None:
-            loop = getattr(app, "loop", None)
-            if loop is not None and app.is_running:
-                loop.call_soon_threadsafe(app.exit)
-        timer = threading.Timer(seconds, stop)
+
+    # The application runs in its own thread (as prompt_toolkit's run(in_thread=True) does), but
+    # the main thread waits in a loop of its own: a Ctrl-C that arrives as SIGINT (before the view
+    # has put the terminal in raw mode, where Ctrl-C is just a key) ends the view quietly instead
+    # of leaving a KeyboardInterrupt traceback and a view still running in the background.
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            app.run(pre_run=lambda: leave.is_set() and _exit_quietly())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+        finally:
+            done.set()
+
+    timer = threading.Timer(seconds, request_exit) if seconds is not None else None
+    thread = threading.Thread(target=run, name="itango-mon-live-view", daemon=True)
+    thread.start()
+    if timer is not None:
         timer.daemon = True
         timer.start()
     try:
-        app.run(in_thread=True)
+        while not done.is_set():
+            try:
+                done.wait(0.1)
+                if leave.is_set():
+                    request_exit()
+            except KeyboardInterrupt:
+                request_exit()
     finally:
         if timer is not None:
             timer.cancel()
+    thread.join(5)
+    if failure and not isinstance(failure[0], (KeyboardInterrupt, EOFError)):
+        raise failure[0]
 
 
 def in_kernel(shell: Any) -> bool:

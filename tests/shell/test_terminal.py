@@ -150,6 +150,10 @@ def test_mon_live_view_redraws_in_place_then_gives_the_prompt_back(console, poll
     assert re.search(r"\[\d+\]: 42$", screen, re.M), screen
     assert "q6*7" not in screen
     # Ctrl-C leaves the view too, without a KeyboardInterrupt traceback
+    console.send("C-l")                          # clear the screen: no frame of the last view
+    deadline = time.monotonic() + 10
+    while "%mon live view" in console.screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
     n = _last_prompt_number(console)
     console.send("%mon -w", "Enter")
     console.wait_for(r"^%mon live view", timeout=10)
