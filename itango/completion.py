@@ -41,8 +41,8 @@ from IPython.core.completer import (CompletionContext, SimpleCompletion, SimpleM
 from .inventory import DeviceTree
 from .session import ShellSession, split_authority
 
-__all__ = ["make_matcher", "complete_text", "MATCHER_ID", "ATTRIBUTE_METHODS", "COMMAND_METHODS",
-           "DATABASE_DEVICE_METHODS"]
+__all__ = ["make_matcher", "complete_text", "MATCHER_ID", "NO_MATCH", "ATTRIBUTE_METHODS",
+           "COMMAND_METHODS", "DATABASE_DEVICE_METHODS"]
 
 MATCHER_ID = "itango.tango_names"
 #: longest a TAB waits for the start-up load (only while that load is still running)
@@ -54,6 +54,8 @@ MAX_COMPLETIONS = 200
 #: when at most this many devices match, TAB offers their whole names as well as the next
 #: name segments (segments alone are for big databases: sys/ -> sys/tg_test/ -> sys/tg_test/1)
 WHOLE_NAMES_UP_TO = 20
+#: the type of the one no-op completion answered when a Tango name has no completion
+NO_MATCH = "no match"
 #: aliases are offered for an empty fragment only when there are at most this many
 MAX_ALIASES_UNFILTERED = 50
 
@@ -420,6 +422,12 @@ def make_matcher(session: ShellSession) -> Any:
         if found is None:
             return {"completions": [], "suppress": False}
         fragment, pairs = found
+        if not pairs:
+            # Inside a Tango name with nothing to offer (dead device, no match, list still
+            # loading): IPython ignores "suppress" for an empty answer and would fill the menu
+            # with file names and every magic.  The typed text itself, as the one
+            # completion, keeps them out and changes nothing (the terminal drops an empty one).
+            pairs = [(fragment, NO_MATCH)]
         return {
             "completions": [SimpleCompletion(text, type=kind) for text, kind in pairs],
             "matched_fragment": fragment,

@@ -4,7 +4,9 @@
   ``tango_host`` (PyTango DB + TangoTest), its first database load finished.
 * ``run``           ``run(shell, code) -> (result, stdout)``: one cell, output captured.
 * ``complete``      ``complete(shell, text) -> [(text, type, start)]`` through IPython's own
-  completion API (``Completer.completions``), i.e. what a front end receives.
+  completion API (``Completer.completions``), i.e. what a front end receives, without the
+  no-op completion itango answers when a Tango name has nothing to offer (type "no match",
+  tested on its own in test_completion.py).
 * ``complete_until`` ``complete_until(shell, text, ready) -> [(text, type, start)]``: TAB again
   (as a user would) until ``ready(found)``, for lists fetched from a device in the
   background (a TAB waits for them only a fraction of a second, which a loaded machine can
@@ -58,8 +60,11 @@ def run() -> Callable[[Any, str], tuple[Any, str]]:
 def _complete(shell: Any, text: str) -> list[tuple[str, str, int]]:
     from IPython.core.completer import provisionalcompleter
 
+    from itango.completion import NO_MATCH
+
     with provisionalcompleter():
-        return [(c.text, c.type, c.start) for c in shell.Completer.completions(text, len(text))]
+        return [(c.text, c.type, c.start) for c in shell.Completer.completions(text, len(text))
+                if c.type != NO_MATCH]
 
 
 @pytest.fixture

@@ -161,6 +161,28 @@ def test_a_dead_device_never_blocks_completion(itango_shell, complete):
     assert time.perf_counter() - start < 0.1  # the failure is cached
 
 
+def test_nothing_to_offer_in_a_tango_name_means_no_files_or_magics(itango_shell, run):
+    """Inside a Tango name with no completion (here: a device whose server is not running),
+    TAB must not fall back to IPython's file names and list of magics: the only answer is
+    the typed text itself, which changes nothing (and an empty one the terminal drops)."""
+    from IPython.core.completer import provisionalcompleter
+    from itango.completion import NO_MATCH
+
+    run(itango_shell, "ghost = Device('sys/access_control/1')")
+    for text in ('ghost.read_attribute("', 'ghost.read_attribute("do', 'Device("no_such_dom'):
+        with provisionalcompleter():
+            found = [(c.text, c.type) for c in itango_shell.Completer.completions(text, len(text))]
+        fragment = text.rpartition('"')[2]
+        assert found == [(fragment, NO_MATCH)], (text, found)
+    # the terminal front end shows nothing at all for the empty one
+    from IPython.terminal.ptutils import IPythonPTCompleter
+
+    with provisionalcompleter():
+        shown = list(IPythonPTCompleter(shell=itango_shell)._get_completions(
+            'ghost.read_attribute("', len('ghost.read_attribute("'), 0, itango_shell.Completer))
+    assert shown == []
+
+
 def test_matcher_answers_from_the_cache_quickly(itango_shell):
     from itango.completion import complete_text
     from itango.session import get_session
