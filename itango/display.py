@@ -441,6 +441,7 @@ def device_summary(proxy: Any, timeout_ms: int = RENDER_TIMEOUT_MS) -> DeviceSum
         except Exception as exc:
             s.error = short_error(exc)
             return s
+        s.status = str(_try(proxy.status, "") or "")
         s.attributes = list(_try(proxy.get_attribute_list, []) or [])
         s.commands = list(_try(proxy.get_command_list, []) or [])
     return s
@@ -466,6 +467,13 @@ def _recent(obj: Any, compute: Callable[[Any], Any]) -> Any:
     return value
 
 
+def _status_preview(status: str, lines: int = 3) -> str:
+    """The first lines of a device status (some devices write pages there)."""
+    kept = [_clip(line.rstrip(), 100) for line in status.strip().splitlines()[:lines]]
+    more = len(status.strip().splitlines()) - lines
+    return "\n".join(kept) + (f"\n… (+{more} lines)" if more > 0 else "")
+
+
 def _names_preview(names: Sequence[str], limit: int = 12) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f", … (+{len(names) - limit})" if len(names) > limit else "")
@@ -484,6 +492,8 @@ def device_text(proxy: Any, color: bool = False, summary: DeviceSummary | None =
     rows = _device_rows(s)
     if s.reachable:
         rows.insert(0, ("state", _badge_ansi(_name(s.state), _state_colors(s.state), color)))
+        if s.status:
+            rows.insert(1, ("status", _status_preview(s.status)))
         rows.append((f"attributes ({len(s.attributes)})", _names_preview(s.attributes)))
         rows.append((f"commands ({len(s.commands)})", _names_preview(s.commands)))
     else:
@@ -497,6 +507,8 @@ def device_html(proxy: Any, summary: DeviceSummary | None = None) -> str:
     rows = [(k, _esc(v)) for k, v in _device_rows(s)]
     if s.reachable:
         badge = _state_badge_html(s.state)
+        if s.status:
+            rows.insert(0, ("status", _esc(_status_preview(s.status))))
         rows.append((f"attributes ({len(s.attributes)})", _esc(_names_preview(s.attributes))))
         rows.append((f"commands ({len(s.commands)})", _esc(_names_preview(s.commands))))
     else:

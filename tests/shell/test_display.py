@@ -43,6 +43,7 @@ def test_device_card_shows_class_server_state_and_interface(shell, tg, tango_hos
     lines = text.splitlines()
     assert lines[0] == "TangoTest(sys/tg_test/1)"
     assert re.search(r"^\s+state\s+RUNNING$", text, re.M)
+    assert re.search(rf"^\s+status\s+{re.escape(tg.status().splitlines()[0])}$", text, re.M)
     assert re.search(r"^\s+server\s+TangoTest/test$", text, re.M)
     assert re.search(rf"^\s+database\s+{re.escape(tango_host)}$", text, re.M)
     n_attrs = len(tg.get_attribute_list())
