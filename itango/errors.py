@@ -2,8 +2,9 @@
 
 A DevFailed is a stack of DevErrors; users need its innermost cause in one glance, not a
 Python traceback through the client library.  The handler is installed with
-``set_custom_exc`` for DevFailed (and its subclasses) only: every other exception keeps
-IPython's normal traceback.  It builds a structured traceback (a list of lines) and shows
+``set_custom_exc`` for DevFailed (and its subclasses) and KeyboardInterrupt (whose
+traceback loses the client library's frames when Ctrl-C stopped a slow call): every other
+exception keeps IPython's normal traceback.  It builds a structured traceback (a list of lines) and shows
 it through ``shell._showtraceback``, the hook a kernel overrides to send an ``error``
 message, so Jupyter front ends show it as an error, not as stdout text.  (IPython's
 ``run_code`` drops the handler's return value, so returning the lines alone would print
@@ -12,9 +13,11 @@ nothing; they are still returned, as the ``set_custom_exc`` contract asks.)
 
 from __future__ import annotations
 
+import sys
+from types import TracebackType
 from typing import Any
 
-__all__ = ["short_devfailed_lines", "make_devfailed_handler", "full_devfailed_text"]
+__all__ = ["short_devfailed_lines", "make_devfailed_handler", "full_devfailed_text", "INTERRUPTED"]
 
 HINT = "%tango_error shows the full error stack"
 
@@ -59,11 +62,48 @@ def full_devfailed_text(exc: BaseException) -> str:
     return "\n".join(out)
 
 
-def make_devfailed_handler(remember: Any) -> Any:
-    """A ``set_custom_exc`` handler that calls ``remember(exc)`` and returns the short lines."""
+INTERRUPTED = ("(Ctrl-C abandoned the Tango call in progress; the device may still be "
+               "carrying it out)")
+
+
+def _frames_before(tb: TracebackType | None, library_dir: str) -> TracebackType | None:
+    """A copy of the traceback chain ``tb`` cut before its first frame in ``library_dir``
+    (the original is left alone: ``%tb`` and debuggers still see every frame)."""
+    kept = []
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(library_dir):
+        kept.append(tb)
+        tb = tb.tb_next
+    if tb is None:
+        return None  # nothing to cut
+    head = None
+    for item in reversed(kept):
+        head = TracebackType(head, item.tb_frame, item.tb_lasti, item.tb_lineno)
+    return head
+
+
+def make_devfailed_handler(remember: Any, library_dir: str | None = None) -> Any:
+    """A ``set_custom_exc`` handler for DevFailed and KeyboardInterrupt.
+
+    DevFailed: calls ``remember(exc)`` and shows (and returns) the short lines.
+    KeyboardInterrupt: Ctrl-C during a slow Tango call lands deep in the client library
+    (a select() in the transport), and a traceback through it tells the user nothing; the
+    frames inside ``library_dir`` (tango_core's directory) are left out and one line says
+    what happened to the call.  A Ctrl-C elsewhere gets IPython's usual traceback.
+    """
 
     def devfailed_handler(shell: Any, etype: type, value: BaseException, tb: Any,
-                          tb_offset: int | None = None) -> list[str]:
+                          tb_offset: int | None = None) -> list[str] | None:
+        if issubclass(etype, KeyboardInterrupt):
+            short = _frames_before(tb, library_dir) if library_dir else None
+            if short is None:
+                shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+                return None
+            sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+            stb = shell.InteractiveTB.structured_traceback(etype, value, short,
+                                                           tb_offset=tb_offset)
+            stb = list(stb) + [INTERRUPTED]
+            shell._showtraceback(etype, value, stb)
+            return stb
         remember(value)
         stb = short_devfailed_lines(value)
         shell._showtraceback(etype, value, stb)

@@ -65,8 +65,11 @@ def load(shell: Any) -> ShellSession:
 
     def install_handler(core: Any) -> None:
         if not session.closed:
-            exc_tuple = (core.DevFailed,)
-            shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember))
+            import os
+
+            exc_tuple = (core.DevFailed, KeyboardInterrupt)
+            library_dir = os.path.dirname(os.path.abspath(core.__file__)) + os.sep
+            shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember, library_dir))
             installed.append(exc_tuple)
 
     session.on_core(install_handler)

@@ -32,7 +32,7 @@ def test_other_exceptions_keep_the_ipython_traceback(itango_shell, run):
     assert isinstance(result.error_in_exec, KeyError)
     assert "Traceback (most recent call last)" in out
     assert "return {}['missing']" in out
-    assert itango_shell.custom_exceptions == (tango_core.DevFailed,)
+    assert itango_shell.custom_exceptions == (tango_core.DevFailed, KeyboardInterrupt)
 
 
 def test_front_ends_receive_the_devfailed_as_a_structured_traceback(tango_host):
@@ -50,3 +50,46 @@ def test_front_ends_receive_the_devfailed_as_a_structured_traceback(tango_host):
         assert "DB_DeviceNotDefined" in stb[0]
     finally:
         shell.extension_manager.unload_extension("itango")
+
+
+def _interrupt_main_after(seconds: float) -> None:
+    """Deliver SIGINT to the main thread (so a select() in progress returns at once), as
+    Ctrl-C in a terminal does."""
+    import signal
+    import threading
+
+    main = threading.main_thread().ident
+    timer = threading.Timer(seconds, lambda: signal.pthread_kill(main, signal.SIGINT))
+    timer.daemon = True
+    timer.start()
+
+
+def test_ctrl_c_during_a_slow_call_shows_the_users_code_not_the_client_library(
+        itango_shell, run, db_server):
+    import signal
+    import time
+
+    from itango.errors import INTERRUPTED
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    device = db_server.devices[0]
+    run(itango_shell, f"slow = Device({device!r}); slow.ping()")
+    _interrupt_main_after(0.5)
+    start = time.monotonic()
+    result, out = run(itango_shell, "slow.Sleep(2.5)")
+    assert time.monotonic() - start < 2.0  # Ctrl-C stops the wait at once
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert "slow.Sleep(2.5)" in out and "KeyboardInterrupt" in out and INTERRUPTED in out
+    assert "tango_core" not in out and "select" not in out, out
+    time.sleep(2.5)  # the server finishes the abandoned call; the proxy works on
+    result, out = run(itango_shell, "slow.state()")
+    assert result.success, out
+
+
+def test_ctrl_c_elsewhere_keeps_the_ipython_traceback(itango_shell, run):
+    _interrupt_main_after(0.3)
+    result, out = run(itango_shell, "import time\nfor _ in range(50): time.sleep(0.1)")
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert "time.sleep(0.1)" in out and "KeyboardInterrupt" in out
+    from itango.errors import INTERRUPTED
+    assert INTERRUPTED not in out
