@@ -384,3 +384,29 @@ def test_attribute_alias(shell, polled_double_scalar, tango_host):
     finally:
         mon.close_monitor(shell)
         db.delete_attribute_alias("extras_mon_ds")
+
+
+def test_archive_and_user_events_pushed_by_the_server(shell, peer_factory):
+    """``-t archive`` and ``-t user`` on a private TestServer that pushes them on command."""
+    import tango_core
+
+    server = peer_factory.pytango_server("TestServer", "monpush", nodb=True)
+    base = server.device.partition("#")[0]
+    dev = tango_core.DeviceProxy(server.device)
+    _run(shell, f"-a {base}/counter#dbase=no -t archive")
+    _run(shell, f"-a {base}/string_rw#dbase=no -t user")
+    monitor = mon.get_monitor(shell)
+    first = monitor.log.last_id           # the subscriptions' own first events
+    dev.command_inout("PushCounterEvent")
+    dev.command_inout("PushCounterEvent")
+    dev.command_inout("PushUserEvent", "hello <mon>")
+    assert _wait_for(lambda: monitor.log.last_id >= first + 3)
+    pushed = [r for r in monitor.log.records() if r.id > first]
+    assert [(r.attribute, r.event_type) for r in pushed if r.attribute == "counter"][-2:] == \
+        [("counter", "archive"), ("counter", "archive")]
+    assert [r.value_text for r in pushed if r.attribute == "counter"][-2:] == ["1", "2"]
+    user = [r for r in pushed if r.attribute == "string_rw"]
+    assert user and user[-1].event_type == "user" and user[-1].value_text == "'hello <mon>'"
+    html = mon.EventTable(pushed, monitor.log)._repr_html_()
+    assert "&#x27;hello &lt;mon&gt;&#x27;" in html
+    check_html(html)
