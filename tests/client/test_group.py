@@ -523,3 +523,11 @@ def test_disabling_a_sub_group_disables_its_devices(devices):
     assert [r.group_element_enabled() for r in b.command_inout("State")] == [True, True]  # b itself still works
     root.enable("b")
     assert all(r.group_element_enabled() for r in root.command_inout("State"))
+
+
+def test_pattern_on_the_cpp_database_reaches_its_devices(devices, cpp_tango_host):
+    g = Group("cpp")
+    g.add(f"tango://{cpp_tango_host}/sys/tg_test/*")
+    assert g.get_device_list() == [f"tango://{cpp_tango_host}/sys/tg_test/1"]
+    assert g.get_device(1).get_db_port() == cpp_tango_host.split(":")[1]
+    assert [r.get_data() for r in g.command_inout("State")] == [tango_core.DevState.RUNNING]
