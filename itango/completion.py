@@ -45,7 +45,7 @@ __all__ = ["make_matcher", "complete_text", "MATCHER_ID", "NO_MATCH", "ATTRIBUTE
            "COMMAND_METHODS", "DATABASE_DEVICE_METHODS"]
 
 MATCHER_ID = "itango.tango_names"
-#: longest a TAB waits for the start-up load (only while that load is still running)
+#: longest TABs wait, in all, for the start-up load (only while that load is still running)
 FIRST_TAB_WAIT = 0.5
 #: most completions one TAB returns (a menu longer than this is not read, and IPython's own
 #: processing grows with it); names come in sorted order, so typing one more character
@@ -395,9 +395,8 @@ def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iter
 def complete_text(session: ShellSession, line: str, limit: int = MAX_COMPLETIONS) -> tuple[str, list[tuple[str, str]]] | None:
     """Completions for the text before the cursor: ``(fragment, [(text, type), ...])`` or None
     when the cursor is not in a Tango name.  (The matcher and the benchmarks use this.)"""
-    if session.first_load_pending():
-        # TAB right after start-up: the device list is a few tenths of a second away
-        session.wait_first_load(FIRST_TAB_WAIT)
+    # TAB right after start-up: the device list is a few tenths of a second away
+    session.wait_first_load_for_tab(FIRST_TAB_WAIT)
     if session.core is None:
         return None  # tango_core not imported yet: no proxies to recognise
     target = find_target(session, line)

@@ -48,9 +48,11 @@ CORE_NAMES = (
     "DevSource", "GreenMode", "TimeVal",
 )
 
-#: seconds a cell waits for the first load to finish (the load itself is bounded by timeouts)
+#: seconds after the first load started beyond which no cell waits for it any more (the load
+#: itself is bounded by timeouts; a hung database must not hold every cell)
 FIRST_LOAD_WAIT = 5.0
-#: seconds ``%load_ext itango`` waits for the device list before returning
+#: longest ``%load_ext itango`` takes (tango_core import included) before returning without
+#: the device list (the load then goes on behind)
 LOAD_EXT_WAIT = 3.0
 #: longest the first TAB on a full name of another database waits for its device list
 OTHER_DB_FIRST_WAIT = 0.3
@@ -126,6 +128,8 @@ class ShellSession:
         self._core_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._first_load = threading.Event()
+        self._first_load_deadline = float("inf")  # monotonic; set when the loader starts
+        self._tab_waited = 0.0  # seconds TABs spent waiting for the first load
         self._loader: threading.Thread | None = None
         self._pending: list[Callable[[], None]] = []
         self._pending_lock = threading.Lock()
@@ -158,14 +162,17 @@ class ShellSession:
         else:
             # %load_ext in a running shell: like ITango, names should be there when it returns,
             # but a slow database may delay it only so long; the load then goes on behind
+            deadline = time.monotonic() + LOAD_EXT_WAIT
             self.ensure_core()
             self._spawn_loader(warm_up=False)
-            self._first_load.wait(LOAD_EXT_WAIT)
+            self._first_load.wait(max(0.0, deadline - time.monotonic()))
+            self._first_load_deadline = min(self._first_load_deadline, deadline)  # cells too
             self.apply_pending()
 
     def _spawn_loader(self, warm_up: bool) -> None:
         if self._loader is not None or self._closed:
             return
+        self._first_load_deadline = time.monotonic() + FIRST_LOAD_WAIT
         self._loader = threading.Thread(target=self._initial_load, args=(warm_up,),
                                         name="itango-load", daemon=True)
         self._loader.start()
@@ -357,6 +364,16 @@ class ShellSession:
         if self._loader is not None:
             self._first_load.wait(timeout)
 
+    def wait_first_load_for_tab(self, budget: float) -> None:
+        """Let TABs wait for the first load, ``budget`` seconds at most in all (so a TAB
+        right after start-up finds the device list, and a hung database freezes TAB once,
+        briefly, not on every key press)."""
+        left = budget - self._tab_waited
+        if left > 0 and self.first_load_pending():
+            start = time.monotonic()
+            self.wait_first_load(left)
+            self._tab_waited += time.monotonic() - start
+
     def constructor_class(self, obj: Any) -> str | None:
         """The Tango class of one of our class constructors, else None."""
         if isinstance(obj, DeviceClassConstructor) and self._constructors.get(obj.klass) is obj:
@@ -371,7 +388,7 @@ class ShellSession:
             self.ensure_core()
             self._spawn_loader(warm_up=False)
         if self._loader is not None and not self._first_load.is_set():
-            self._first_load.wait(FIRST_LOAD_WAIT)
+            self._first_load.wait(max(0.0, self._first_load_deadline - time.monotonic()))
         self.apply_pending()
 
     def after_cell(self, result: Any) -> None:

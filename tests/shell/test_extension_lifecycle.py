@@ -3,6 +3,8 @@ does not stop the extension from loading."""
 
 from __future__ import annotations
 
+import time
+
 import tango_core
 from shell_core_helpers import make_shell
 
@@ -105,3 +107,28 @@ def test_without_a_database_the_shell_still_works_with_full_names(tango_host, ru
     result, out = run(shell, f"Device('tango://{tango_host}/sys/tg_test/1').state()")
     assert result.result == tango_core.DevState.RUNNING, out
     shell.extension_manager.unload_extension("itango")
+
+
+def test_a_hung_database_delays_load_ext_and_the_first_cell_only_so_long(tango_host, run,
+                                                                          monkeypatch):
+    """A database that accepts the connection and never answers: ``%load_ext`` returns
+    within LOAD_EXT_WAIT (tango_core import included), and cells run at once afterwards,
+    however long the background load takes to give up."""
+    import socket
+
+    from itango import session as session_module
+
+    with socket.create_server(("127.0.0.1", 0)) as hung:
+        monkeypatch.setenv("TANGO_HOST", f"127.0.0.1:{hung.getsockname()[1]}")
+        shell = make_shell()
+        try:
+            start = time.monotonic()
+            result, out = run(shell, "%load_ext itango")
+            assert result.success, out
+            assert time.monotonic() - start < session_module.LOAD_EXT_WAIT + 0.5
+            start = time.monotonic()
+            result, out = run(shell, "Device.__name__")
+            assert result.result == "DeviceProxy", out
+            assert time.monotonic() - start < 1.0
+        finally:
+            shell.extension_manager.unload_extension("itango")
