@@ -9,14 +9,32 @@ __all__ = ["close_matches", "did_you_mean"]
 
 def close_matches(word: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     """Names from ``choices`` that look like ``word``, compared case-insensitively (Tango names
-    are), returned in their stored spelling, best first."""
+    are), returned in their stored spelling, best first.
+
+    Listing filters match at the start of a name, so a misspelt *beginning* (``ghst`` for
+    ``Ghost/dead``) counts too: a choice scores the better of its whole name and its first
+    ``len(word)`` characters."""
     import difflib  # only when a name was misspelt
 
     by_lower: dict[str, str] = {}
     for choice in choices:
         by_lower.setdefault(choice.lower(), choice)
-    found = difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=cutoff)
-    return [by_lower[f] for f in found]
+    key = word.lower()
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(key)
+    scored = []
+    for lower in by_lower:
+        ratios = []
+        for text in (lower, lower[:len(key)]):
+            matcher.set_seq1(text)
+            ok = matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff
+            ratios.append(matcher.ratio() if ok else 0.0)
+        whole, start = ratios
+        if max(whole, start) >= cutoff:
+            scored.append((max(whole, start), whole, lower))
+    # best first; among equals, the closer whole name, then name order
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    return [by_lower[lower] for _, _, lower in scored[:n]]
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:

@@ -47,6 +47,18 @@ def test_lsdevclass_and_lsserv(itango_shell, run):
     assert not result.success and "Did you mean 'TangoTest/test'" in out
 
 
+def test_a_misspelt_beginning_of_a_name_gets_a_suggestion_too(itango_shell, run):
+    """Filters match at the start of names, so users type beginnings: a misspelt beginning
+    is compared with the beginnings of the names."""
+    # (the whole names are too far from these for a plain comparison to suggest them)
+    result, out = run(itango_shell, "%lsserv TngoAcc")
+    assert not result.success and "Did you mean 'TangoAccessControl/1'?" in out, out
+    result, out = run(itango_shell, "%lsdevclass TngoAcc")
+    assert not result.success and "Did you mean 'TangoAccessControl'?" in out, out
+    result, out = run(itango_shell, "%lsdev sys/tg_tst")
+    assert not result.success and "Did you mean 'sys/tg_test/1'" in out, out
+
+
 def test_refreshdb_reports_what_it_loaded(itango_shell, run, tango_host):
     result, out = run(itango_shell, "%refreshdb")
     assert result.success, out
