@@ -119,13 +119,16 @@ for _ in range(n):
 w1, c1 = time.perf_counter(), time.process_time()
 print(f"PyTango {what}: {n} calls, wall {(w1 - w0) / n * 1e6:.1f} us/call, client CPU {(c1 - c0) / n * 1e6:.1f} us/call")
 EOF
-for spec in "scalar 5000" "image 1000" "state 5000"; do
+for spec in "scalar 20000" "image 3000" "state 20000"; do
     set -- $spec
     echo "== cProfile $1 -> $OUT/profile-$1.txt"
     {
         "$PY" "$LOOP" "$1" "$2" 2>&1 | sed 's/^/tango_core (no profiler) /'
         "$PY" "$CPU" "$1" "$2" 2>&1
-        "$PY" -m cProfile -s cumtime "$LOOP" "$1" "$2" 2>&1 | head -n 45
+        echo; echo "## python -m cProfile -s cumtime profile_loop.py $1 $2"
+        "$PY" -m cProfile -s cumtime "$LOOP" "$1" "$2" 2>&1 | head -n 50
+        echo; echo "## python -m cProfile -s tottime profile_loop.py $1 $2"
+        "$PY" -m cProfile -s tottime "$LOOP" "$1" "$2" 2>&1 | head -n 30
     } > "$OUT/profile-$1.txt"
-    head -n 30 "$OUT/profile-$1.txt"
+    head -n 40 "$OUT/profile-$1.txt"
 done
