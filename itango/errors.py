@@ -66,11 +66,13 @@ INTERRUPTED = ("(Ctrl-C abandoned the Tango call in progress; the device may sti
                "carrying it out)")
 
 
-def _frames_before(tb: TracebackType | None, library_dir: str) -> TracebackType | None:
-    """A copy of the traceback chain ``tb`` cut before its first frame in ``library_dir``
-    (the original is left alone: ``%tb`` and debuggers still see every frame)."""
+def _frames_before(tb: TracebackType | None, library_dirs: tuple[str, ...]
+                   ) -> TracebackType | None:
+    """A copy of the traceback chain ``tb`` cut before its first frame in ``library_dirs``
+    (the original is left alone: ``%tb`` and debuggers still see every frame); None when
+    no frame is in them."""
     kept = []
-    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(library_dir):
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(library_dirs):
         kept.append(tb)
         tb = tb.tb_next
     if tb is None:
@@ -81,20 +83,20 @@ def _frames_before(tb: TracebackType | None, library_dir: str) -> TracebackType 
     return head
 
 
-def make_devfailed_handler(remember: Any, library_dir: str | None = None) -> Any:
+def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = ()) -> Any:
     """A ``set_custom_exc`` handler for DevFailed and KeyboardInterrupt.
 
     DevFailed: calls ``remember(exc)`` and shows (and returns) the short lines.
     KeyboardInterrupt: Ctrl-C during a slow Tango call lands deep in the client library
     (a select() in the transport), and a traceback through it tells the user nothing; the
-    frames inside ``library_dir`` (tango_core's directory) are left out and one line says
-    what happened to the call.  A Ctrl-C elsewhere gets IPython's usual traceback.
+    frames inside ``library_dirs`` (tango_core's and itango's directories) are left out
+    and one line says what happened to the call.  A Ctrl-C elsewhere gets IPython's usual traceback.
     """
 
     def devfailed_handler(shell: Any, etype: type, value: BaseException, tb: Any,
                           tb_offset: int | None = None) -> list[str] | None:
         if issubclass(etype, KeyboardInterrupt):
-            short = _frames_before(tb, library_dir) if library_dir else None
+            short = _frames_before(tb, library_dirs) if library_dirs else None
             if short is None:
                 shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
                 return None

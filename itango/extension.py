@@ -9,6 +9,7 @@ removes exactly those (names only where the user has not rebound them), so
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .session import SESSION_ATTR, ShellSession, get_session
@@ -68,8 +69,9 @@ def load(shell: Any) -> ShellSession:
             import os
 
             exc_tuple = (core.DevFailed, KeyboardInterrupt)
-            library_dir = os.path.dirname(os.path.abspath(core.__file__)) + os.sep
-            shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember, library_dir))
+            library_dirs = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+                                 for m in (core, sys.modules[__package__]))
+            shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember, library_dirs))
             installed.append(exc_tuple)
 
     session.on_core(install_handler)

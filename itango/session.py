@@ -446,7 +446,7 @@ class ShellSession:
         try:
             db = core.Database()
             inventory = fetch_inventory(db, str(get()))
-        except Exception:
+        except BaseException:  # Ctrl-C too: short names must keep resolving where the prompt says
             put(previous)
             raise
         with self._load_lock:

@@ -67,6 +67,30 @@ def test_refreshdb_reports_what_it_loaded(itango_shell, run, tango_host):
     assert not result.success and "UsageError" in out
 
 
+def test_ctrl_c_during_switchdb_to_a_hung_database_keeps_the_current_one(itango_shell, run,
+                                                                         tango_host):
+    """Ctrl-C while %switchdb waits for a database that never answers: short names go on
+    resolving where the prompt says, and the traceback shows no library internals."""
+    import signal
+    import socket
+    import threading
+
+    from itango.errors import INTERRUPTED
+    from itango.session import get_session
+
+    main = threading.main_thread().ident
+    with socket.create_server(("127.0.0.1", 0)) as hung:
+        timer = threading.Timer(0.5, lambda: signal.pthread_kill(main, signal.SIGINT))
+        timer.start()
+        result, out = run(itango_shell, f"%switchdb 127.0.0.1:{hung.getsockname()[1]}")
+        timer.join()
+    assert isinstance(result.error_in_exec, KeyboardInterrupt), out
+    assert INTERRUPTED in out and "tango_core" not in out and "session.py" not in out, out
+    assert get_session(itango_shell).tango_host == tango_host
+    result, out = run(itango_shell, "Device('sys/tg_test/1').get_db_port()")
+    assert result.result == tango_host.split(":")[1], out
+
+
 def test_switchdb_without_argument_and_to_a_dead_database(itango_shell, run, tango_host):
     result, out = run(itango_shell, "%switchdb")
     assert not result.success and "needs HOST:PORT" in out and tango_host in out
