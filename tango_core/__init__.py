@@ -37,7 +37,7 @@ _export("tango_core.client.connection", "Connection")
 _export("tango_core.client.asynch", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent")
 _export("tango_core.client.history", "DeviceAttributeHistory", "DeviceDataHistory")
 _export("tango_core.client.group", "Group", "GroupReply", "GroupCmdReply", "GroupAttrReply", "GroupReplyList",
-        "GroupCmdReplyList", "GroupAttrReplyList")
+        "GroupCmdReplyList", "GroupAttrReplyList", "DeviceDataList")
 _export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
         "DbServerInfo", "DbData")
 _export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
@@ -55,6 +55,16 @@ _export(_TYPES, "TimeVal", "DevEncoded", "AttributeAlarm", "AttributeConfig", "A
         "AttributeConfig_3", "AttributeConfig_5", "ChangeEventProp", "PeriodicEventProp", "ArchiveEventProp",
         "EventProperties")
 _export(_EVENTS, "EventData", "AttrConfEventData", "DataReadyEventData", "DevIntrChangeEventData")
+_export(_INFO, "StdStringVector", "CommandInfoList", "AttributeInfoList", "AttributeInfoListEx")
+_export("tango_core.client.history", "DeviceDataHistoryList")
+_export("tango_core.client.constants", "LogLevel", "LogTarget", "PollObjType", "PollCmdCode", "AccessControlType",
+        "AttReqType", "AttrSerialModel", "KeepAliveCmdCode", "LockCmdCode", "MessBoxType", "PyTangoUserWarning",
+        "EnsureOmniThread")
+_export("tango_core.release", "Release")
+_export("tango_core.utils", "is_str_type", "is_int_type", "is_float_type", "is_bool_type", "is_numerical_type",
+        "is_scalar_type", "is_array_type", "obj_2_str", "str_2_obj", "seqStr_2_obj", "requires_pytango",
+        "requires_tango")
+_MODULES = {"utils": "tango_core.utils"}
 
 # PyTango also exports the CmdArgType members (tango.DevDouble ...), the data formats
 # (tango.SCALAR ...) and the write types (tango.READ ...) at top level.
@@ -71,12 +81,14 @@ _MEMBERS.update({n: ("AttrWriteType", n) for n in ("READ", "READ_WITH_WRITE", "W
 
 _ALIASES = {"Device": "DeviceProxy", "Attribute": "AttributeProxy"}
 
-__all__ = sorted([*_EXPORTS, *_MEMBERS, *_ALIASES])
+__all__ = sorted([*_EXPORTS, *_MEMBERS, *_ALIASES, *_MODULES])
 
 
 def __getattr__(name: str):
     target = _ALIASES.get(name, name)
-    if target in _EXPORTS:
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    elif target in _EXPORTS:
         module, attr = _EXPORTS[target]
         value = getattr(importlib.import_module(module), attr)
     elif name in _MEMBERS:

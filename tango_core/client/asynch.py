@@ -229,10 +229,15 @@ class AsynchMethods:
         if callback is not None:
             return self._asynch().submit(lambda: self.command_inout(*call_args), callback,
                                          lambda out, errs: CmdDoneEvent(self, info.cmd_name, out, errs), "cmd_ended")
-        req_id = self._asynch().submit(lambda: self.command_inout(*call_args))
+        raw_args = (cmd_name, arg) if args else (cmd_name, None)
+        req_id = self._asynch().submit(lambda: self._command_inout_checked_raw(*raw_args, given=bool(args)))
         return 0 if forget else req_id
 
     def command_inout_reply(self, idx: int, timeout: int | None = None):
+        return self._asynch().reply(idx, timeout).extract()
+
+    def command_inout_reply_raw(self, idx: int, timeout: int | None = None):
+        """The result as a DeviceData (PyTango's raw reply)."""
         return self._asynch().reply(idx, timeout)
 
     def read_attribute_asynch(self, attr_name: str, cb=None, extract_as: ExtractAs = ExtractAs.Numpy):

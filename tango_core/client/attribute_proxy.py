@@ -11,7 +11,8 @@ from typing import Any
 
 from tango_core.client.device_proxy import DeviceProxy, _check_green
 from tango_core.client.names import parse_attribute_name
-from tango_core.idl.enums import ExtractAs
+from tango_core.idl.enums import ErrSeverity, ExtractAs
+from tango_core.idl.errors import DevError, DevFailed, WrongNameSyntax
 
 __all__ = ["AttributeProxy", "get_attribute_proxy"]
 
@@ -38,18 +39,34 @@ class AttributeProxy:
             raise TypeError("AttributeProxy(name) or AttributeProxy(device_proxy, attr_name)")
         parsed = parse_attribute_name(args[0])
         if parsed.is_alias:
-            from tango_core.client.database import Database
+            from tango_core.client.database import get_database
 
-            th = parsed.device.tango_host()
-            db = Database(th.host, th.port)
-            full = db.get_attribute_from_alias(parsed.alias)
+            try:
+                full = get_database(parsed.device.tango_host()).get_attribute_from_alias(parsed.alias)
+            except DevFailed as exc:
+                raise type(exc)(*exc.args, DevError(
+                    "API_AliasNotDefined", f"Can't connect to attribute with alias {parsed.alias}",
+                    "AttributeProxy::parse_name()", ErrSeverity.ERR)) from None
             dev_name, _, attr = full.rpartition("/")
             if parsed.device.host is not None:
                 dev_name = f"tango://{parsed.device.host}:{parsed.device.port}/{dev_name}"
             self._dev, self._name = DeviceProxy(dev_name), attr
-            return
-        self._dev = DeviceProxy(_device_text(parsed.device))
-        self._name = parsed.attribute
+        else:
+            self._dev = DeviceProxy(_device_text(parsed.device))
+            self._name = parsed.attribute
+        self._check_attribute_exists()
+
+    def _check_attribute_exists(self) -> None:
+        """As cppTango: an attribute the device does not have is refused at construction
+        (a device that cannot be reached now is not: the first call reports that)."""
+        try:
+            self._dev._attribute_config(self._name)
+        except DevFailed as exc:
+            if exc.args and exc.args[0].reason == "API_AttrNotFound":
+                raise WrongNameSyntax(DevError(
+                    "API_UnsupportedAttribute",
+                    f"Attribute {self._name} is not supported by device {self._dev.dev_name()}",
+                    "AttributeProxy::real_constructor()", ErrSeverity.ERR)) from None
 
     def __repr__(self) -> str:
         return f"AttributeProxy({self._name})"

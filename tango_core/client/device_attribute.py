@@ -153,7 +153,22 @@ def _scalar(seq, i: int, arm: int, data_type: int):
         return _STATES.get(int(v), v)
     if arm == _ENCODED_ARM:
         return (v.encoded_format, v.encoded_data)
-    return v.item() if hasattr(v, "item") else v
+    return v.item()
+
+
+def _encoded_as(pair, extract_as: int):
+    """PyTango: DevEncoded data as bytes, bytearray (ByteArray) or text (String, UTF-8)."""
+    if pair is None:
+        return None
+    fmt, data = pair
+    if extract_as == ExtractAs.ByteArray:
+        return fmt, bytearray(data)
+    if extract_as == ExtractAs.String:
+        try:
+            return fmt, data.decode("utf-8")
+        except UnicodeDecodeError:
+            return fmt, data.decode("latin-1")
+    return fmt, data if hasattr(v, "item") else v
 
 
 def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
@@ -181,6 +196,8 @@ def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
             return
         da.value = _scalar(seq, 0, arm, da.type) if nr and total else None
         da.w_value = _scalar(seq, w_start, arm, da.type) if wx and total > w_start else None
+        if arm == _ENCODED_ARM and extract_as in (ExtractAs.String, ExtractAs.ByteArray):
+            da.value, da.w_value = _encoded_as(da.value, extract_as), _encoded_as(da.w_value, extract_as)
         return
     if extract_as == ExtractAs.Nothing:
         return
@@ -430,7 +447,7 @@ def encode_write_value(cfg, value):
         for row in items:
             row = list(row)
             if len(row) < x:
-                raise TypeError("All rows of an IMAGE attribute must have the same length")
+                raise IndexError("All rows of an IMAGE attribute must be as long as the first one")
             flat.extend(row[:x])  # PyTango reads dim_x from the first row
         dims = (x, len(items))
     else:

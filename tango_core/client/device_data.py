@@ -308,11 +308,16 @@ class DeviceData:
     def is_empty(self) -> bool:
         return self._value is None
 
+    class except_flags:  # noqa: N801 - PyTango's name
+        isempty_flag = 0
+        wrongtype_flag = 1
+        numFlags = 2
+
     def __repr__(self) -> str:  # PyTango's forms
-        return "DeviceData()"
+        return f"{type(self).__name__}()"
 
     def __str__(self) -> str:
-        return "DeviceData[\n\n]"
+        return f"{type(self).__name__}[\n\n]"
 
     @classmethod
     def _wrap(cls, data_type: int, value: Any) -> "DeviceData":

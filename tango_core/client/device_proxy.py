@@ -36,7 +36,11 @@ from tango_core.client.device_data import DeviceData, command_result, convert_ar
 from tango_core.client.info import (
     AttributeInfo,
     AttributeInfoEx,
+    AttributeInfoList,
+    AttributeInfoListEx,
     CommandInfo,
+    CommandInfoList,
+    StdStringVector,
     DeviceInfo,
     attribute_config_5_from_info,
     attribute_info_ex_from_idl,
@@ -221,7 +225,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def black_box(self, n: int) -> list[str]:
         def write(w):
             w.write_long(n)
-        return self._invoke("black_box", write, _r_string_seq)
+        return StdStringVector(self._invoke("black_box", write, _r_string_seq))
 
     def info(self) -> DeviceInfo:
         idl = self.get_idl_version()
@@ -236,7 +240,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return info
 
     def import_info(self):
-        """DbDevImportInfo of the last DbImportDevice (None for a no-DB device)."""
+        """DbDevImportInfo of the last DbImportDevice (NonDbDevice for a no-DB device, as PyTango)."""
+        if not self.is_dbase_used():
+            raise NonDbDevice(_err("API_NonDatabaseDevice",
+                                   f"Method not available for device {self.dev_name()} which is a non database device",
+                                   "DeviceProxy::import_info()"))
         self.get_idl_version()
         return self._import_info
 
@@ -286,7 +294,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         else:
             raws = self._invoke("command_list_query", None, lambda r: r.read_seq(T.DevCmdInfo.read, 24),
                                 timeout_ms=_timeout_ms)
-        infos = [command_info_from_idl(x) for x in raws]
+        infos = CommandInfoList(command_info_from_idl(x) for x in raws)
         cache = self._cmd_query_cache
         for i in infos:
             cache[i.cmd_name.lower()] = i
@@ -295,7 +303,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return infos
 
     def get_command_list(self) -> list[str]:
-        return [i.cmd_name for i in self.command_list_query()]
+        return StdStringVector(i.cmd_name for i in self.command_list_query())
 
     def get_command_config(self, commands=None, **kw):
         if kw:
@@ -304,7 +312,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             return self.command_list_query()
         if isinstance(commands, str):
             return self.command_query(commands)
-        return [self.command_query(c) for c in commands]
+        return CommandInfoList(self.command_query(c) for c in commands)
 
     def _command_raw(self, command: str, argin_type: int, argin: Any):
         """Send one command; returns the decoded (type, value) of the result."""
@@ -366,9 +374,25 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             raise type(exc)(*exc.args, _err(
                 "API_CommandFailed", f"Failed to execute command_inout on device {self.dev_name()}, command {name}",
                 "Connection::command_inout()")) from None
+        if not args and info.in_type != CmdArgType.DevVoid:
+            tname = getattr(info.in_type, "name", info.in_type)
+            raise DevFailed(
+                _err("API_IncompatibleCmdArgumentType",
+                     f"Incompatible command argument type, expected type is : Tango::{tname}", "Command::extract()"),
+                _err("API_CommandFailed",
+                     f"Failed to execute command_inout on device {self.dev_name()}, command {info.cmd_name}",
+                     "Connection::command_inout()"))
         argin = convert_argin(info.cmd_name, info.in_type, arg)
         _t, value = self._command_raw(info.cmd_name, info.in_type, argin)
         return command_result(info.out_type, value)
+
+    def _command_inout_checked_raw(self, name: str, arg=None, given: bool = True) -> DeviceData:
+        """command_inout's checks and errors, the result kept as a DeviceData (asynch replies)."""
+        info = self.command_query(name)
+        value = self.command_inout(name, arg) if given else self.command_inout(name)
+        dd = DeviceData.__new__(DeviceData)
+        dd._type, dd._value = CmdArgType.values.get(info.out_type, info.out_type), value
+        return dd
 
     def command_inout_raw(self, name: str, arg=None) -> DeviceData:
         info = self.command_query(name)
@@ -398,7 +422,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     def _attribute_config(self, name: str) -> AttributeInfoEx:
         """Cached configuration of one attribute (needed for writes)."""
-        cfg = self._attr_cfg.get(name.lower())
+        cfg = self._attr_cfg.get(name.lower()) if self.__dict__.get("_attr_cfg_cache_on", True) else None
         if cfg is None:
             cfg = self._read_configs([name])[0]
         return cfg
@@ -407,16 +431,16 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return self._read_configs([name])[0]
 
     def attribute_list_query_ex(self, _timeout_ms: int | None = None) -> list[AttributeInfoEx]:
-        infos = self._read_configs([_ALL_ATTRIBUTES_3], _timeout_ms)
+        infos = AttributeInfoListEx(self._read_configs([_ALL_ATTRIBUTES_3], _timeout_ms))
         self.__dict__["_attr_names"] = {i.name.lower(): i.name for i in infos}
         self.__dict__["_attr_names_at"] = time.monotonic()
         return infos
 
     def attribute_list_query(self) -> list[AttributeInfo]:
-        return [attribute_info_from_ex(i) for i in self.attribute_list_query_ex()]
+        return AttributeInfoList(attribute_info_from_ex(i) for i in self.attribute_list_query_ex())
 
     def get_attribute_list(self) -> list[str]:
-        return [i.name for i in self.attribute_list_query_ex()]
+        return StdStringVector(i.name for i in self.attribute_list_query_ex())
 
     def get_attribute_config(self, value, **kw):
         """One name -> AttributeInfoEx; a list of names -> list of AttributeInfo (PyTango)."""
@@ -424,14 +448,14 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             _check_green(kw)
         if isinstance(value, str):
             return self._read_configs([value])[0]
-        return [attribute_info_from_ex(i) for i in self._read_configs(list(value))]
+        return AttributeInfoList(attribute_info_from_ex(i) for i in self._read_configs(list(value)))
 
     def get_attribute_config_ex(self, value, **kw):
         if kw:
             _check_green(kw)
         if isinstance(value, str):
             value = [value]
-        return self._read_configs(list(value))
+        return AttributeInfoListEx(self._read_configs(list(value)))
 
     def set_attribute_config(self, value, **kw) -> None:
         """Change attribute configuration(s) from AttributeInfoEx/AttributeInfo object(s)."""
@@ -590,7 +614,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         if kw:
             _check_green(kw)
         pairs = [(x.name, x.value) if isinstance(x, DeviceAttribute) else x for x in name_val]
-        avs = [self._write_entry(self._attr_cfg_or_fail(n, "write_attributes"), v) for n, v in pairs]
+        avs = [self._write_entry(n if isinstance(n, AttributeInfo) else self._attribute_config(n), v)
+               for n, v in pairs]  # a config error (unknown name) comes out as the server sent it
         try:
             self._write_values(avs)
         except MultiDevFailed as exc:
@@ -674,6 +699,17 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return command_history(self, cmd_name, depth)
 
     # ------------------------------------------------------------------ attribute configuration cache
+    defaultCommandExtractAs = ExtractAs.Numpy  # noqa: N815 - PyTango's name
+
+    def is_attribute_config_cache_enabled(self) -> bool:
+        return self.__dict__.get("_attr_cfg_cache_on", True)
+
+    def set_attribute_config_cache(self, enabled: bool) -> None:
+        """Writes need each attribute's type: cached (default) or asked for at every write."""
+        self.__dict__["_attr_cfg_cache_on"] = bool(enabled)
+        if not enabled:
+            self._attr_cfg.clear()
+
     def invalidate_attribute_config_cache(self, attr_name: str | None = None) -> None:
         """Forget cached attribute configurations (all, or one), e.g. after another client changed them."""
         if attr_name is None:
@@ -840,11 +876,10 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return list(names.values()) if names else []
 
     def __dir__(self):
-        names = set(super().__dir__())
-        for kind in ("cmd", "attr"):
-            found = self._completion_names(kind)
-            names.update(found)
-            names.update(n.lower() for n in found)
+        found = self._completion_names("cmd") + self._completion_names("attr")
+        names = set(super().__dir__())  # after the look-ups: includes what they cached in __dict__
+        names.update(found)
+        names.update(n.lower() for n in found)
         return sorted(names)
 
     def _ipython_key_completions_(self) -> list[str]:

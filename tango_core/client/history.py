@@ -24,11 +24,16 @@ from tango_core.idl.types import AttributeDim, AttrValUnion, EltInArray, TimeVal
 from tango_core.wire.cdr import CDRReader
 from tango_core.wire.typecode import read_any
 
-__all__ = ["DeviceAttributeHistory", "DeviceDataHistory", "attribute_history", "command_history"]
+__all__ = ["DeviceAttributeHistory", "DeviceDataHistory", "DeviceDataHistoryList", "attribute_history",
+           "command_history"]
 
 
 class DeviceAttributeHistory(DeviceAttribute):
     """One polled reading of an attribute (a DeviceAttribute)."""
+
+
+class DeviceDataHistoryList(list):
+    """What command_history returns (PyTango's list type)."""
 
 
 class DeviceDataHistory(DeviceData):
@@ -166,7 +171,7 @@ def command_history(proxy, cmd_name: str, depth: int) -> list:
     values = [] if values is None else values
     scalar = out_type in _SCALAR_OUT
     offset = 0
-    out = []
+    out = DeviceDataHistoryList()
     for i, date in enumerate(h["dates"]):
         rec = DeviceDataHistory()
         rec._time = date

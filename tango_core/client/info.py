@@ -30,6 +30,7 @@ __all__ = [
     "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo",
     "AttributeEventInfo", "AttributeDimension", "command_info_from_idl", "device_info_from_idl",
     "attribute_info_ex_from_idl", "attribute_info_from_ex", "attribute_config_5_from_info",
+    "StdStringVector", "CommandInfoList", "AttributeInfoList", "AttributeInfoListEx", "LockerInfo",
 ]
 
 _INDENT = "    "
@@ -401,3 +402,20 @@ class LockerInfo(PrintableStruct):
         self.ll = LockerLanguage.CPP
         self.locker_class = ""
         self.locker_host = ""
+
+
+# PyTango's sequence result types (list-like; plain lists here, so every list operation works).
+class StdStringVector(list):
+    """Names returned by get_attribute_list(), get_command_list(), black_box()."""
+
+
+class CommandInfoList(list):
+    """CommandInfo items returned by command_list_query() / get_command_config()."""
+
+
+class AttributeInfoList(list):
+    """AttributeInfo items returned by attribute_list_query() / get_attribute_config([names])."""
+
+
+class AttributeInfoListEx(list):
+    """AttributeInfoEx items returned by attribute_list_query_ex() / get_attribute_config_ex()."""
