@@ -374,7 +374,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             raise type(exc)(*exc.args, _err(
                 "API_CommandFailed", f"Failed to execute command_inout on device {self.dev_name()}, command {name}",
                 "Connection::command_inout()")) from None
-        if not args and info.in_type != CmdArgType.DevVoid:
+        if arg is None and info.in_type != CmdArgType.DevVoid:  # PyTango sends it; the server refuses
             tname = getattr(info.in_type, "name", info.in_type)
             raise DevFailed(
                 _err("API_IncompatibleCmdArgumentType",
