@@ -692,8 +692,22 @@ MISTAKES = {
     "unknown command with argument": lambda m, p: p.command_inout("Nope", 1),
     "command fails": lambda m, p: p.command_inout("Fail"),
     "command not allowed": lambda m, p: (p.command_inout("Off"), p.command_inout("Off")),
-    "missing argument": "no argument for a DevDouble command: desc 'Incompatible command argument type, expected "
-                        "type is : Tango::DevDouble'; PyTango's says 'Incompatible argument type, ...' (client B)",
+    "missing argument": lambda m, p: p.command_inout("EchoDouble"),
+    "wrong argument type": lambda m, p: p.command_inout("EchoDouble", "abc"),
+    "wrong argument type (array)": lambda m, p: p.command_inout("EchoDoubleArray", "abc"),
+    "scalar for an array": lambda m, p: p.command_inout("EchoDoubleArray", 1.0),
+    "array for a scalar": lambda m, p: p.command_inout("EchoDouble", [1.0]),
+    "argument overflow": lambda m, p: p.command_inout("EchoLong64", 2 ** 63),
+    "negative unsigned": lambda m, p: p.command_inout("EchoULong64", -1),
+    "bad DevState": lambda m, p: p.command_inout("EchoState", "ON"),
+    "bad DevEncoded": lambda m, p: p.command_inout("EchoEncoded", "x"),
+    "bad string array": lambda m, p: p.command_inout("EchoStringArray", [1, 2]),
+    "write read-only": lambda m, p: p.write_attribute("long_spectrum_ro", [1]),
+    "write unknown attribute": lambda m, p: p.write_attributes([("nope", 1)]),
+    "write wrong type": lambda m, p: p.write_attribute("long_rw", "abc"),
+    "write float to int": lambda m, p: p.write_attribute("long_rw", 1.5),
+    "write overflow": lambda m, p: p.write_attribute("uchar_rw", 256),
+    "write scalar to spectrum": lambda m, p: p.write_attribute("double_spectrum_rw", 1.0),
     "write bad enum label": lambda m, p: setattr(p, "mode", "NOPE"),
     "write bad enum index": lambda m, p: p.write_attribute("mode", 7),
     "write image wrong shape": lambda m, p: p.write_attribute("ushort_image_rw", [[1, 2], [3]]),
@@ -715,9 +729,8 @@ MISTAKES = {
 
 
 MISTAKE_GAPS = {
-    "missing argument": "no argument for a DevDouble command: PyTango sends it and gets DevFailed "
-                        "[API_IncompatibleCmdArgumentType 'Incompatible argument type, expected type is : "
-                        "Tango::DevDouble', API_CommandFailed]; tango_core raises TypeError (client B)",
+    "missing argument": "no argument for a DevDouble command: desc 'Incompatible command argument type, expected "
+                        "type is : Tango::DevDouble'; PyTango's says 'Incompatible argument type, ...' (client B)",
     "write bad enum label": "dev.mode = 'NOPE': PyTango AttributeError(\"Invalid enum value NOPE for attribute mode. "
                             "Valid values: ['OFF', 'STANDBY', 'ON']\"); tango_core ValueError with other text (B)",
     "write image wrong shape": "ragged image: PyTango IndexError, tango_core TypeError (client B)",
