@@ -43,7 +43,7 @@ from tango_core.client.asynch import _DaemonPool
 from tango_core.client.device_attribute import DeviceAttribute
 from tango_core.client.device_data import DeviceData, convert_argin
 from tango_core.client.device_proxy import DeviceProxy
-from tango_core.client.info import struct_repr
+from tango_core.client.info import StdStringVector, struct_repr
 from tango_core.idl.enums import AttrDataFormat, CmdArgType, ErrSeverity
 from tango_core.idl.errors import AsynReplyNotArrived, DevError, DevFailed, WrongData, _indent_block
 
@@ -464,9 +464,9 @@ class Group(_Element):
                 devices.extend(element._devices(True))
         return devices
 
-    def get_device_list(self, forward: bool = True) -> list[str]:
+    def get_device_list(self, forward: bool = True) -> StdStringVector:
         """Device names in call/reply order (sub-groups' devices in place if ``forward``)."""
-        return [d._name for d in self._devices(forward)]
+        return StdStringVector(d._name for d in self._devices(forward))
 
     def get_size(self, forward: bool = True) -> int:
         return len(self._devices(forward))

@@ -119,8 +119,8 @@ def test_add_names_lists_patterns_and_duplicates(devices):
         g = _group(m)
         g.add("SYS/TG_TEST/1")          # already there (case-insensitive): ignored
         g.add(["test/dev/2", "zz/*/*"])  # duplicate and a pattern matching nothing
-        return list(g.get_device_list()), g.get_size(), len(g)
-    assert _same(build)[1] == (DEVICES, 3, 3)
+        return list(g.get_device_list()), g.get_size(), len(g), type(g.get_device_list()).__name__
+    assert _same(build)[1] == (DEVICES, 3, 3, "StdStringVector")
 
 
 @pytest.mark.parametrize("bad", [3, None, 2.5, [1, 2]])
