@@ -1341,3 +1341,19 @@ def test_repr_of_a_proxy_to_a_stopped_device(peers):
     same(lambda m: (repr(m.DeviceProxy("sys/access_control/1")), m.DeviceProxy("sys/access_control/1").dev_name(),
                     m.DeviceProxy("sys/access_control/1").adm_name()))
     time.sleep(1.05)
+
+
+def test_struct_equality(peers):
+    def build(m):
+        d = proxy(m, TEST_DEVICE)
+        a, b = d.attribute_query("long_rw"), d.attribute_query("long_rw")
+        c1, c2 = d.command_query("EchoDouble"), d.command_query("EchoDouble")
+        e = m.DevError()
+        return a == b, a != b, a == d.attribute_query("mode"), c1 == c2, e == e
+    same(build)
+    # deliberate: PyTango compares DevError, DbDatum and TimeVal by identity (DevError() != DevError());
+    # ours compare by value, as the dataclass-like structs they are
+    assert outcome(tango, lambda m: (m.DevError() == m.DevError(), m.DbDatum("x") == m.DbDatum("x"),
+                                     m.TimeVal(1.5) == m.TimeVal(1.5))) == ("ok", (False, False, False))
+    assert (tango_core.DevError() == tango_core.DevError(), tango_core.DbDatum("x") == tango_core.DbDatum("x"),
+            tango_core.TimeVal(1.5) == tango_core.TimeVal(1.5)) == (True, True, True)
