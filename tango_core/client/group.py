@@ -544,9 +544,10 @@ class Group(_Element):
         each device its own)."""
         return self.command_inout_reply(self.command_inout_asynch(cmd_name, param, forward=forward))
 
-    def command_inout_asynch(self, cmd_name: str, param: Any = None, forget: bool = False,
-                             forward: bool = True) -> int:
-        """Start a command on every device; the replies come from ``command_inout_reply(id)``."""
+    def command_inout_asynch(self, cmd_name: str, param: Any = None, forward: bool = True, *,
+                             forget: bool = False) -> int:
+        """Start a command on every device; the replies come from ``command_inout_reply(id)``
+        (PyTango's argument order; ``forget=True``, cppTango's fire-and-forget, returns 0)."""
         devices = self._devices(forward)
         if isinstance(param, DeviceDataList):
             if len(param) != len(devices):

@@ -531,3 +531,14 @@ def test_pattern_on_the_cpp_database_reaches_its_devices(devices, cpp_tango_host
     assert g.get_device_list() == [f"tango://{cpp_tango_host}/sys/tg_test/1"]
     assert g.get_device(1).get_db_port() == cpp_tango_host.split(":")[1]
     assert [r.get_data() for r in g.command_inout("State")] == [tango_core.DevState.RUNNING]
+
+
+def test_asynch_argument_order_like_pytango(devices):
+    # PyTango: command_inout_asynch(cmd_name, param=None, forward=True)
+    def build(m):
+        root, _a, _b = _tree(m)
+        idx = root.command_inout_asynch("State", None, False)
+        return [r.dev_name() for r in root.command_inout_reply(idx)]
+    assert _same(build)[1] == []
+    g = _group(tango_core)
+    assert g.command_inout_asynch("On", forget=True) == 0
