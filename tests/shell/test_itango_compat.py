@@ -431,7 +431,9 @@ def test_lsdev_shows_aliases_and_hides_underscore_ones(private_host):
         assert "_compat_hidden" not in out
         # the alias is a name the user can type and complete (ITango: __DeviceProxy_completer)
         assert "compat_tg" in legacy_matches(shell, 'Device("compat_')
-        assert legacy_matches(shell, 'Device("_compat') == []
+        # (ours answers a name with no match by the typed text itself, a no-op completion that
+        # keeps IPython from filling the menu with file names: only real names are checked)
+        assert not [m for m in legacy_matches(shell, 'Device("_compat') if m != "_compat"]
         result, out = run(shell, "Device('compat_tg').dev_name()")
         assert result.success and result.result == "sys/tg_test/1", out
 
