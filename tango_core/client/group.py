@@ -351,17 +351,17 @@ class Group(_Element):
         self.remove(key)
 
     # ------------------------------------------------------------------ building the tree
-    def add(self, patterns_or_group: "str | Sequence[str] | Group", timeout_ms: int = -1) -> None:
+    def add(self, pattern_subgroup: "str | Sequence[str] | Group", timeout_ms: int = -1) -> None:
         """Add devices (names or ``*`` patterns, asked of the database) or a sub-group.
 
         Devices already in the tree are ignored, but get ``timeout_ms`` (ms; -1 keeps theirs)."""
-        if isinstance(patterns_or_group, Group):
-            self._add_group(patterns_or_group, timeout_ms)
+        if isinstance(pattern_subgroup, Group):
+            self._add_group(pattern_subgroup, timeout_ms)
             return
-        if isinstance(patterns_or_group, str):
-            patterns = [patterns_or_group]
-        elif isinstance(patterns_or_group, Sequence) and not isinstance(patterns_or_group, (bytes, bytearray)):
-            patterns = [str(p) for p in patterns_or_group]  # PyTango's seq -> StdStringVector
+        if isinstance(pattern_subgroup, str):
+            patterns = [pattern_subgroup]
+        elif isinstance(pattern_subgroup, Sequence) and not isinstance(pattern_subgroup, (bytes, bytearray)):
+            patterns = [str(p) for p in pattern_subgroup]  # PyTango's seq -> StdStringVector
         else:
             raise TypeError("Parameter patterns_or_group: Should be Group, str or a sequence of strings.")
         names: list[str] = []

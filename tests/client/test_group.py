@@ -542,3 +542,16 @@ def test_asynch_argument_order_like_pytango(devices):
     assert _same(build)[1] == []
     g = _group(tango_core)
     assert g.command_inout_asynch("On", forget=True) == 0
+
+
+@pytest.mark.parametrize("method", ["add", "remove", "get_device", "get_group", "command_inout", "command_inout_asynch",
+                                    "read_attribute", "read_attributes", "write_attribute"])
+def test_python_level_signatures_like_pytango(method):
+    """PyTango's Group methods written in Python: same parameter names, order and defaults (keyword
+    calls carry over); tango_core may add keyword-only extras."""
+    import inspect
+
+    theirs = inspect.signature(getattr(tango.Group, method)).parameters
+    ours = inspect.signature(getattr(Group, method)).parameters
+    positional = [(p.name, p.default) for p in ours.values() if p.kind is not p.KEYWORD_ONLY]
+    assert positional == [(p.name, p.default) for p in theirs.values()]
