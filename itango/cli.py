@@ -111,6 +111,7 @@ class DatabaseProbe:
 
         self.tango_host = tango_host
         self._problem: str | None = self.PENDING
+        self._shown: str | None = self.PENDING  # what the banner said (once it asked)
         self._deadline = time.monotonic() + timeout + 0.05
         self._thread = threading.Thread(target=self._run, args=(timeout,), daemon=True,
                                         name="itango-probe")
@@ -122,11 +123,13 @@ class DatabaseProbe:
     def result(self) -> str | None:
         """None (reachable), why not, or :attr:`PENDING` if still unknown at the deadline."""
         self._thread.join(max(0.0, self._deadline - time.monotonic()))
-        return self._problem
+        self._shown = self._problem
+        return self._shown
 
     def reported_unreachable(self) -> bool:
-        problem = self._problem
-        return problem is not None and problem != self.PENDING
+        """Whether the banner *said* the database is unreachable (a probe that ends after
+        the banner was drawn must not silence the background load's own report)."""
+        return self._shown not in (None, self.PENDING)
 
 
 def banner(tango_host: str | None, problem: str | None) -> str:

@@ -75,7 +75,7 @@ class Terminal:
             now = time.monotonic()
             if now > end:
                 raise AssertionError(f"{completed!r} not seen after TAB; screen:\n"
-                                     + ANSI.sub("", self.out)[-3000:])
+                                     + ANSI.sub("", self.out)[-3000:] + self._diagnosis())
             if now > next_tab:
                 self.child.send("\t")
                 next_tab = now + 3.0
@@ -87,6 +87,24 @@ class Terminal:
                 raise AssertionError(f"{completed!r} not seen (EOF); screen:\n"
                                      + ANSI.sub("", self.out)[-3000:]) from None
         return ANSI.sub("", self.out)
+
+    def _diagnosis(self) -> str:
+        """What the shell's caches say (for a failure report): abandon the line, ask."""
+        import time
+
+        self.child.sendcontrol("c")
+        self.child.send("from itango.session import get_session as _g; _c = _g(get_ipython())"
+                        ".catalog; print('DIAG', _c._cache, list(_c._inflight), "
+                        "_g(get_ipython()).inventory is not None)\r")
+        end = time.monotonic() + 20
+        answered = re.compile(r"\nDIAG .*(.|\n)*In \[\d+\]:")
+        while not answered.search(ANSI.sub("", self.out).rpartition("print('DIAG'")[2]) and \
+                time.monotonic() < end:
+            try:
+                self.out += self.child.read_nonblocking(65536, timeout=0.5)
+            except (pexpect.TIMEOUT, pexpect.EOF):
+                pass
+        return "\n--- diagnosis ---\n" + ANSI.sub("", self.out)[-4000:]
 
     def close(self) -> None:
         if self.child.isalive():
