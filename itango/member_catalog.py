@@ -1,11 +1,14 @@
 """Attribute and command names of devices, for completion, fetched in the background.
 
-A TAB must never wait for a device server: the lists are fetched by worker threads with a
-short timeout and kept for a while.  A completion request waits at most ``wait`` seconds
-for a fetch it has just started (so the first TAB on a live device usually has its answer),
-otherwise it returns nothing and the next TAB finds the list in the cache.  Failures (dead
-server, unknown device) are remembered too, for a shorter time, so a dead server costs one
-timeout, not one per keystroke.
+A TAB must never wait for a device server: the lists are fetched by worker threads and kept
+for a while.  A completion request waits at most ``wait`` seconds for a fetch it has just
+started (so the first TAB on a live device usually has its answer), otherwise it returns
+nothing and the next TAB finds the list in the cache.  Since no TAB waits for a fetch
+longer than that, the fetch itself may take as long as Tango's usual call timeout: a slow
+but working device (a busy server, a loaded machine) still gets its lists for the next TAB,
+where a short timeout would fail it every time.  Failures (dead server, unknown device) are
+remembered too, for a shorter time, so a dead server costs one timeout, not one per
+keystroke.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ class MemberCatalog:
     """Cache of :class:`Members` keyed by a case-insensitive device key."""
 
     def __init__(self, *, ttl: float = 60.0, error_ttl: float = 5.0, wait: float = 0.3,
-                 timeout_ms: int = 500):
+                 timeout_ms: int = 3000):
         self.ttl = ttl
         self.error_ttl = error_ttl
         self.wait = wait
@@ -55,7 +58,8 @@ class MemberCatalog:
 
     def get(self, key: str, make_proxy: Callable[[], Any], *, wait: float | None = None,
             owned: bool = True) -> Members | None:
-        """The members of the device ``key``, or None when not known within ``wait`` seconds.
+        """The members of the device ``key``, or None when not known within ``wait`` seconds
+        (only the request that starts a fetch waits for it).
 
         ``make_proxy()`` gives the DeviceProxy to ask; ``owned=False`` means it is the user's
         own object, whose timeout must not be changed (its own timeout then bounds the fetch,
@@ -70,9 +74,13 @@ class MemberCatalog:
                 if age < (self.error_ttl if cached.error else self.ttl):
                     return cached
             future = self._inflight.get(key)
-            if future is None:
+            started = future is None
+            if started:
                 future = self._executor().submit(self._fetch, key, make_proxy, owned)
                 self._inflight[key] = future
+        if not started and not future.done():
+            # a TAB already waited for this fetch: a slow device delays only the first one
+            return cached if cached is not None and not cached.error else None
         try:
             return future.result(timeout=self.wait if wait is None else wait)
         except Exception:  # still running (TimeoutError) or the fetch itself broke

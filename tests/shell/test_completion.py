@@ -183,6 +183,28 @@ def test_nothing_to_offer_in_a_tango_name_means_no_files_or_magics(itango_shell,
     assert shown == []
 
 
+def test_a_hung_device_delays_only_the_first_tab(itango_shell, complete, complete_until, run):
+    """A server that accepts connections and never answers: the first TAB waits a fraction
+    of a second for its lists, the next ones not at all while the fetch goes on, and other
+    devices complete meanwhile."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as hung:
+        port = hung.getsockname()[1]
+        result, out = run(itango_shell, f"hung = Device('tango://127.0.0.1:{port}/a/b/c#dbase=no')")
+        assert result.success, out
+        start = time.perf_counter()
+        assert texts(complete(itango_shell, 'hung.read_attribute("')) == []
+        assert time.perf_counter() - start < 1.5
+        for _ in range(3):
+            start = time.perf_counter()
+            assert texts(complete(itango_shell, 'hung.command_inout("')) == []
+            assert time.perf_counter() - start < 0.2
+        run(itango_shell, "live = Device('sys/tg_test/1')")
+        found = complete_until(itango_shell, 'live.read_attribute("ampl', bool)
+        assert texts(found) == ["ampli"]
+
+
 def test_matcher_answers_from_the_cache_quickly(itango_shell):
     from itango.completion import complete_text
     from itango.session import get_session
