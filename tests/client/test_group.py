@@ -555,3 +555,12 @@ def test_python_level_signatures_like_pytango(method):
     ours = inspect.signature(getattr(Group, method)).parameters
     positional = [(p.name, p.default) for p in ours.values() if p.kind is not p.KEYWORD_ONLY]
     assert positional == [(p.name, p.default) for p in theirs.values()]
+
+
+def test_reply_list_has_failed_and_stack_types_like_pytango(devices):
+    def build(m):
+        g = _group(m)
+        cmd, attr = g.command_inout("Status"), g.read_attribute("long_rw")
+        return (cmd.has_failed(), attr.has_failed(),
+                [type(r.get_err_stack()).__name__ for r in list(cmd) + list(attr)], repr(cmd[0].get_err_stack()))
+    assert _same(build)[1][:2] == (False, True)
