@@ -215,13 +215,13 @@ def subscribe_event(proxy, *args, **kwargs) -> int:
         first = None
         if sub_mode != EventSubMode.Sync:
             first = _c.first_event(sub, EventReason.SubSuccess)
-        consumer.release(sub, first)
-        owned[sub.id] = sub
+        owned[sub.id] = sub                # the first callback may already unsubscribe it
+        consumer.release(sub, first, here=True)
         return sub.id
-    except BaseException:
-        if sub.id not in owned:
-            consumer.remove(sub)
-            _c.release_if_idle(consumer)
+    except BaseException:              # no id returned: nothing may stay subscribed
+        owned.pop(sub.id, None)
+        consumer.remove(sub)
+        _c.release_if_idle(consumer)
         raise
 
 
@@ -254,9 +254,9 @@ def unsubscribe_event(proxy, event_id: int) -> None:
     if sub is None:
         raise KeyError(f"This device proxy does not own this subscription {event_id}")
     del owned[event_id]
-    consumer = _c._consumer
     sub.active = False
-    if consumer is not None:
+    consumer = sub.consumer
+    if consumer is not None and consumer is _c._consumer:   # not one closed by shutdown() or a fork
         consumer.remove(sub)
         _c.release_if_idle(consumer)
 

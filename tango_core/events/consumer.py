@@ -2,14 +2,17 @@
 
 Threads (all daemons, all created on the first subscription and stopped when the last one goes):
 
-* **receiver** -- owns the two SUB sockets (heartbeat, event) and is the only thread touching
-  them; other threads ask it to connect/subscribe through a control queue plus a wake-up
-  socketpair.  Per event it only matches the full topic and reads the counter (duplicates
+* **receiver** -- owns the ZMQ sockets (heartbeat and event SUB sockets, their monitors) and is
+  the only thread touching them, from its first poll to closing them and terminating the context
+  when it stops; other threads ask it to connect/subscribe through a control queue plus a wake-up
+  socketpair (also closed by the receiver).  Per event it only matches the full topic and reads the counter (duplicates
   dropped, gaps reported as ``API_MissedEvents``), then hands the raw frames to the dispatcher,
   so a slow callback never delays heartbeats or the draining of ZMQ queues.  New filters and
   connections are given a moment to reach the publisher before subscribe_event returns (ZMQ
   has no subscription acknowledgement).
 * **dispatcher** -- decodes payloads and runs the user callbacks (or fills pull-model queues).
+  As in cppTango, the first event of a synchronous ``subscribe_event`` (the value read at
+  subscription) is delivered by the subscribing thread itself before the call returns.
   Its queue is bounded (count and bytes); on overflow the dropped events are counted and the
   subscriber gets an ``API_MissedEvents`` error event before its next event.
 * **keep-alive** -- every ``keepalive_period`` s: channels without heartbeat for
@@ -28,6 +31,7 @@ import atexit
 import collections
 import itertools
 import logging
+import os
 import queue
 import socket
 import struct
@@ -104,6 +108,7 @@ class Subscription:
         self.connected = False
         self.last_event_date = None
         self.idl_version = 6
+        self.consumer: EventConsumer | None = None    # set by register()
 
     @property
     def is_device_event(self) -> bool:
@@ -300,7 +305,8 @@ class EventConsumer:
         self.ctx.setsockopt(zmq.LINGER, 0)
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
-        self._wake_lock = threading.Lock()
+        self._wake_lock = threading.Lock()                # guards writes to/closing of the socketpair
+        self._wake_closed = False
         self._ctl: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.RLock()                    # channels, topics, subscriptions
         self._wiring = threading.RLock()                  # serialises socket (dis)connections/filters
@@ -365,17 +371,26 @@ class EventConsumer:
                 done.set()
 
         self._ctl.put(run)
-        with self._wake_lock:
-            try:
-                self._wake_w.send(b"x")
-            except OSError:
-                pass
-        if not done.wait(config.call_timeout):
-            raise EventSystemFailed(_err("API_EventTimeout", "The event receiver thread did not answer",
-                                         "EventConsumer"))
+        self._wake_receiver()
+        deadline = time.monotonic() + config.call_timeout
+        while not done.wait(0.1):
+            if not self._recv_thread.is_alive():     # stopped (close, or a forked child): never runs
+                raise EventSystemFailed(_err("API_EventSystemFailed", "The event consumer is closed",
+                                             "EventConsumer"))
+            if time.monotonic() >= deadline:
+                raise EventSystemFailed(_err("API_EventTimeout", "The event receiver thread did not answer",
+                                             "EventConsumer"))
         if box[1] is not None:
             raise box[1]
         return box[0]
+
+    def _wake_receiver(self) -> None:
+        with self._wake_lock:
+            if not self._wake_closed:
+                try:
+                    self._wake_w.send(b"x")
+                except OSError:
+                    pass
 
     def _sock(self, kind: str) -> zmq.Socket:
         return self._hb_sock if kind == "hb" else self._ev_sock
@@ -385,6 +400,12 @@ class EventConsumer:
             cnt = self._endpoints[kind]
             new = cnt[endpoint] == 0
             if new:
+                # libzmq reports no EVENT_DISCONNECTED for our own disconnect(): an endpoint
+                # connected before would still look "up" and the wait below would not wait for
+                # the new handshake (events pushed right after subscribing were then lost)
+                self._on_monitor(kind)
+                with self._up_cond:
+                    self._up[kind].discard(endpoint)
                 self._sock(kind).connect(endpoint)
             cnt[endpoint] += 1
             return new
@@ -427,6 +448,8 @@ class EventConsumer:
             cnt[endpoint] -= 1
             if cnt[endpoint] == 0:
                 del cnt[endpoint]
+                with self._up_cond:
+                    self._up[kind].discard(endpoint)
                 try:
                     self._sock(kind).disconnect(endpoint)
                 except zmq.ZMQError:
@@ -514,6 +537,17 @@ class EventConsumer:
                     s.close(linger=0)
                 except Exception:  # noqa: BLE001
                     pass
+            try:
+                self.ctx.term()      # every socket of this context is closed: returns at once
+            except Exception:  # noqa: BLE001
+                pass
+            with self._wake_lock:
+                self._wake_closed = True
+                for s in (self._wake_r, self._wake_w):
+                    try:
+                        s.close()
+                    except OSError:
+                        pass
 
     @staticmethod
     def _drain(sock: zmq.Socket, handle: Callable[[list], None], budget: int = 2000) -> None:
@@ -626,8 +660,19 @@ class EventConsumer:
     def enqueue_event(self, sub: Subscription, event) -> None:
         self._push(("ev", (sub,), event))
 
-    def release(self, sub: Subscription, first_event=None) -> None:
-        """Queue the first (synchronous) event, then what arrived meanwhile; stop holding."""
+    def release(self, sub: Subscription, first_event=None, *, here: bool = False) -> None:
+        """Queue the first (synchronous) event, then what arrived meanwhile; stop holding.
+
+        ``here``: deliver the first event in the calling thread (subscribe_event does, like
+        cppTango, so the callback has seen it when subscribe_event returns); what arrived
+        meanwhile follows through the dispatcher, after it.
+        """
+        if here and first_event is not None:
+            try:
+                self._deliver(sub, first_event)
+            finally:
+                self.release(sub)
+            return
         with sub.lock:
             if first_event is not None:
                 self._push(("ev", (sub,), first_event))
@@ -980,29 +1025,21 @@ class EventConsumer:
 
     # -- shutdown -------------------------------------------------------------------------
     def close(self, timeout: float = 2.0) -> None:
+        """Stop the threads and wait (at most ``timeout`` s each) for them to end.
+
+        Only signals: the receiver closes its sockets, the context and the wake-up socketpair
+        itself as it stops (pyzmq sockets are not thread-safe, and a socket closed under a
+        running poll can crash libzmq), so a receiver that has not stopped yet still owns them.
+        """
         self._stop.set()
         self.wake_keepalive()
-        with self._wake_lock:
-            try:
-                self._wake_w.send(b"x")
-            except OSError:
-                pass
+        self._wake_receiver()
         with self._dq_cond:
             self._dq_cond.notify_all()
         me = threading.current_thread()
         for t in self.threads:
             if t is not me and t.is_alive():
                 t.join(timeout)
-        if not self._recv_thread.is_alive():
-            try:
-                self.ctx.term()
-            except Exception:  # noqa: BLE001
-                pass
-        for s in (self._wake_r, self._wake_w):
-            try:
-                s.close()
-            except OSError:
-                pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1109,6 +1146,7 @@ def register(sub: Subscription) -> EventConsumer:
         if _consumer is None:
             _consumer = EventConsumer()
         _consumer.add(sub)
+        sub.consumer = _consumer
         return _consumer
 
 
@@ -1133,4 +1171,14 @@ def shutdown() -> None:
         c.close(timeout=1.0)
 
 
+def _forget_in_child() -> None:
+    """A forked child has none of the consumer's threads and must not use the parent's ZMQ
+    context: it starts afresh on its first subscription (pyzmq never closes the parent's
+    sockets or context from a child)."""
+    global _consumer, _consumer_lock
+    _consumer = None
+    _consumer_lock = threading.Lock()
+
+
 atexit.register(shutdown)
+os.register_at_fork(after_in_child=_forget_in_child)

@@ -38,6 +38,32 @@ def _start_event_server(log_dir: Path, **kwargs) -> Peer:
         raise
 
 
+def drop_all_subscriptions() -> None:
+    """Unsubscribe whatever the process-wide consumer still serves (through the owning proxies,
+    as a user would), so that the consumer and its threads stop."""
+    import sys
+    mod = sys.modules.get("tango_core.events.consumer")
+    consumer = mod._consumer if mod is not None else None
+    if consumer is None:
+        return
+    from tango_core.events import api
+    for sub in list(consumer.subs.values()):
+        try:
+            api.unsubscribe_event(sub.proxy, sub.id)
+        except KeyError:                  # its proxy already gave it up
+            consumer.remove(sub)
+    mod.release_if_idle(consumer)
+
+
+@pytest.fixture(autouse=True)
+def no_subscription_outlives_its_test() -> Iterator[None]:
+    """Every event test starts without subscriptions (some assert that the consumer stops) and
+    leaves none behind, even when it fails half-way (a failed test must not fail the next ones)."""
+    drop_all_subscriptions()
+    yield
+    drop_all_subscriptions()
+
+
 @pytest.fixture(scope="module")
 def event_nodb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
     """EventServer in no-DB mode, device ``test/ev/1``."""

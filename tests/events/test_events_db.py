@@ -131,9 +131,9 @@ def test_server_killed_and_restarted_on_new_ports_events_resume(tango_host, peer
     err = next(e for e in evs if e.err)
     assert err.errors[0].reason == "API_EventTimeout"
     assert err.attr_value is None and err.event == "change"
+    n = len(evs)          # before restart(): the re-subscription may be done before it returns
     peer.restart(new_port=True)
     assert peer.port != old_port
-    n = len(collector.events)
     # re-subscribed through the database (new IOR, new ZMQ ports): a fresh synchronous value...
     collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
                                        for e in evs[n:]), timeout=30)
@@ -158,9 +158,9 @@ def test_stateless_subscription_waits_for_the_server(tango_host, peer_factory, c
     assert all(e.err and e.event_reason == EventReason.SubFail for e in evs)
     assert evs[0].errors[0].reason in ("API_DeviceNotExported", "API_CantConnectToDevice",
                                        "DB_DeviceNotDefined", "API_ServerNotRunning")
+    n = len(collector.events)  # before the start: the retry may succeed before pytango_server() returns
     peer_factory.pytango_server(EVENT_SERVER, "evs", tango_host=tango_host, device_class="EventDevice",
                                 device_names=["test/evs/1"], register=False)
-    n = len(collector.events)
     collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
                                        for e in evs[n:]), timeout=20)
     DeviceProxy("test/evs/1").PushChange(3.0)
@@ -269,3 +269,55 @@ def test_periodic_events_through_the_cpp_database(cpp_tango_host, collector):
         d.unsubscribe_event(eid)
     finally:
         d.stop_poll_attribute("long_scalar")
+
+
+def test_resubscribing_to_a_dropped_channel_waits_for_its_new_connection(tt, event_db, collector):
+    """The consumer stays up (TangoTest subscription) while the event server's channel is dropped
+    and joined again: the new subscription must wait for the new ZMQ connection, not trust the
+    state of the old one (libzmq reports nothing when we disconnect), or a push right after
+    subscribe_event is lost."""
+    from tango_core.events import consumer
+    _configure_change(tt, "long_scalar", "1", 200)
+    tt.subscribe_event("long_scalar", EventType.PERIODIC_EVENT, lambda e: None)
+    c = consumer._consumer
+    dev = DeviceProxy(event_db.short_names[0])
+    for value in (41.0, 42.0, 43.0):
+        eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+        ch = c.subs[eid].channel
+        assert ch.ev_endpoint in c._up["ev"] and ch.hb_endpoint in c._up["hb"]
+        dev.PushChange(value)
+        collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == value for e in evs))
+        dev.unsubscribe_event(eid)
+        assert consumer._consumer is c and ch.name not in c.channels
+        assert ch.ev_endpoint not in c._up["ev"] and ch.hb_endpoint not in c._up["hb"]
+
+
+def _child_subscribes(device: str) -> list:
+    import threading as _threading
+    got, done = [], _threading.Event()
+
+    def cb(ev):
+        got.append(None if ev.err else ev.attr_value.value)
+        if len(got) >= 2:
+            done.set()
+    d = DeviceProxy(device)
+    eid = d.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    d.PushChange(51.0)
+    done.wait(15)
+    d.unsubscribe_event(eid)
+    return got[1:]
+
+
+def test_forked_child_subscribes_with_its_own_consumer(event_db, collector):
+    """A child forked while the parent has live subscriptions has none of the consumer's threads
+    and must not touch the parent's ZMQ context: it gets a consumer of its own."""
+    import multiprocessing
+    from tango_core.events import consumer
+    dev = DeviceProxy(event_db.short_names[0])
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    c = consumer._consumer
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_child_subscribes, (event_db.short_names[0],)).get(40) == [51.0]
+    assert consumer._consumer is c and all(t.is_alive() for t in c.threads)
+    dev.PushChange(52.0)
+    collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 52.0 for e in evs))
