@@ -224,11 +224,17 @@ def _device_type(record: Any) -> str:
     return "device" if record is None or record.exported else "device (not exported)"
 
 
-def _authority_candidates(session: ShellSession, frag: str) -> Iterator[tuple[str, str]]:
-    """``tango://host:port/`` for the databases the session knows."""
+def _authority_candidates(session: ShellSession, frag: str,
+                          bare: bool = False) -> Iterator[tuple[str, str]]:
+    """``tango://host:port/`` for the databases the session knows (``bare``: ``host:port/``
+    unless a scheme is being typed, as ``%switchdb`` takes)."""
     lower = frag.lower()
-    scheme = "tango://" if lower.startswith("tango:") or "tango://".startswith(lower) else (
-        "//" if lower.startswith("//") else "")
+    typing_scheme = lower.startswith(("tango:", "//")) or (lower and "tango://".startswith(lower))
+    if bare and not typing_scheme:
+        scheme = ""
+    else:
+        scheme = "tango://" if lower.startswith("tango:") or "tango://".startswith(lower) else (
+            "//" if lower.startswith("//") else "")
     hosts = []
     if session.tango_host:
         hosts.extend(h.strip() for h in session.tango_host.split(","))
@@ -377,7 +383,7 @@ def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iter
     else:
         inventory = session.inventory
         if target.kind == "database":
-            for text, kind in _authority_candidates(session, target.frag):
+            for text, kind in _authority_candidates(session, target.frag, bare=True):
                 yield text.rstrip("/"), kind
             return
         if target.kind == "event_type":

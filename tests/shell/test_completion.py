@@ -140,6 +140,8 @@ def test_magic_arguments(itango_shell, complete, tango_host):
     assert "TangoTest" in texts(complete(itango_shell, "%lsdevclass Tango"))
     assert "TangoTest/test" in texts(complete(itango_shell, "%lsserv TangoT"))
     assert texts(complete(itango_shell, "%switchdb 127")) == [tango_host]
+    assert texts(complete(itango_shell, "%switchdb ")) == [tango_host]  # what %switchdb takes
+    assert texts(complete(itango_shell, "%switchdb tan")) == [f"tango://{tango_host}"]
 
 
 def test_other_code_is_left_to_ipython(itango_shell, complete):
