@@ -422,8 +422,13 @@ def make_matcher(session: ShellSession) -> Any:
 
     @context_matcher(identifier=MATCHER_ID, priority=1.0)
     def tango_names_matcher(context: CompletionContext) -> SimpleMatcherResult:
-        found = complete_text(session, context.text_until_cursor,
-                              min(context.limit or MAX_COMPLETIONS, MAX_COMPLETIONS))
+        try:
+            found = complete_text(session, context.text_until_cursor,
+                                  min(context.limit or MAX_COMPLETIONS, MAX_COMPLETIONS))
+        except Exception:
+            # IPython would print the traceback in the middle of the line being typed; a
+            # Tango name that cannot be completed must not cost the user their screen
+            found = None
         if found is None:
             return {"completions": [], "suppress": False}
         fragment, pairs = found

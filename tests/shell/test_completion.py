@@ -207,6 +207,24 @@ def test_a_hung_device_delays_only_the_first_tab(itango_shell, complete, complet
         assert texts(found) == ["ampli"]
 
 
+def test_a_failing_lookup_never_prints_a_traceback_into_the_line(itango_shell, complete, run,
+                                                                 capsys, monkeypatch):
+    """IPython prints a matcher's exception in the middle of the line being typed: the
+    matcher keeps any failure to itself (here a member cache that breaks)."""
+    from itango.session import get_session
+
+    def broken(*_, **__):
+        raise RuntimeError("cache broke")
+
+    run(itango_shell, "dev = Device('sys/tg_test/1')")
+    monkeypatch.setattr(get_session(itango_shell).catalog, "get", broken)
+    capsys.readouterr()
+    assert texts(complete(itango_shell, 'dev.read_attribute("dou')) == []
+    captured = capsys.readouterr()
+    assert "cache broke" not in captured.out + captured.err
+    assert "Traceback" not in captured.out + captured.err
+
+
 def test_matcher_answers_from_the_cache_quickly(itango_shell):
     from itango.completion import complete_text
     from itango.session import get_session
