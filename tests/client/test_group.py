@@ -564,3 +564,12 @@ def test_reply_list_has_failed_and_stack_types_like_pytango(devices):
         return (cmd.has_failed(), attr.has_failed(),
                 [type(r.get_err_stack()).__name__ for r in list(cmd) + list(attr)], repr(cmd[0].get_err_stack()))
     assert _same(build)[1][:2] == (False, True)
+
+
+def test_nodb_members_like_pytango(devices, nodb_server):
+    def build(m):
+        g = _group(m, name="nodb", add=(nodb_server.devices,))
+        return (list(g.get_device_list()), g.ping(), _summary(g.command_inout("EchoDouble", 1.5)),
+                [r.get_data() for r in g.command_inout("EchoDouble", 1.5)],
+                [r.get_data().value for r in g.read_attribute("long_rw")], repr(g.get_device(2)))
+    assert _same(build)[1][0] == nodb_server.devices
