@@ -1397,3 +1397,37 @@ def test_keyword_names_of_python_level_methods(cls, method):
     if names_ours != names_theirs:
         pytest.xfail(f"{cls}.{method}{ours} vs PyTango {theirs}: parameter names differ "
                      f"({'client A' if cls == 'Database' else 'client B'})")
+
+
+def test_pull_model_events(peers):
+    """subscribe_event(attr, type, queue_size): events wait in the queue until get_events()."""
+    def build(m):
+        d = m.DeviceProxy(TEST_DEVICE)
+        eid = d.subscribe_event("counter", m.EventType.CHANGE_EVENT, 10)
+        try:
+            d.command_inout("PushCounterEvent")
+            deadline = time.monotonic() + 5
+            while d.event_queue_size(eid) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            size = d.event_queue_size(eid)
+            date = type(d.get_last_event_date(eid)).__name__
+            events = d.get_events(eid)
+            return (type(eid).__name__, size, date, d.is_event_queue_empty(eid), type(events).__name__,
+                    [(type(e).__name__, e.event, repr(e.event_reason), e.err) for e in events])
+        finally:
+            d.unsubscribe_event(eid)
+    same(build)
+
+
+@_xfail("get_last_event_date() on a drained queue: PyTango raises EventSystemFailed [API_EventQueues 'No new events "
+        "available!\\nCannot return any event date']; tango_core returns a TimeVal (events engineer, events/api.py)")
+def test_last_event_date_of_a_drained_queue(peers):
+    def build(m):
+        d = m.DeviceProxy(TEST_DEVICE)
+        eid = d.subscribe_event("counter", m.EventType.CHANGE_EVENT, 10)
+        try:
+            d.get_events(eid)
+            return d.get_last_event_date(eid)
+        finally:
+            d.unsubscribe_event(eid)
+    same(build)
