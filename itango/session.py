@@ -552,8 +552,23 @@ def names_api(core: ModuleType) -> tuple[Callable[[], Any], Callable[[Any], Any]
     return get, put
 
 
+#: what the CORBA minor codes of an unreachable database mean to a user
+_PLAIN_WORDS = (("TRANSIENT_ConnectFailed", "cannot connect"),
+                ("TRANSIENT_CallTimedout", "no answer in time"),
+                ("COMM_FAILURE", "connection lost"))
+
+
 def _one_line(exc: BaseException) -> str:
-    """``reason: desc`` for a DevFailed, ``Type: message`` otherwise, on one line."""
+    """``reason: desc`` for a DevFailed, ``Type: message`` otherwise, on one line; a
+    connection failure says so in plain words first (``cannot connect: API_Corba...``)."""
+    text = _reason_desc(exc)
+    for code, words in _PLAIN_WORDS:
+        if code in text:
+            return f"{words}: {text}"
+    return text
+
+
+def _reason_desc(exc: BaseException) -> str:
     errors = getattr(exc, "args", ())
     first = errors[0] if errors else None
     if first is not None and hasattr(first, "reason") and hasattr(first, "desc"):
