@@ -1431,3 +1431,57 @@ def test_last_event_date_of_a_drained_queue(peers):
         finally:
             d.unsubscribe_event(eid)
     same(build)
+
+
+def same_class_for_type_errors(fn: Callable) -> None:
+    """Like same(), but a TypeError's message is not compared: for a Python value of the wrong type
+    PyTango's text is pybind11's ('incompatible function arguments...'), an implementation detail."""
+    theirs, ours = outcome(tango, fn), outcome(tango_core, fn)
+    if theirs[:2] == ("raise", "TypeError"):
+        assert ours[:2] == theirs[:2], ours
+    else:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("call", [
+    "db.import_device('no/such/dev')", "db.get_device_info('no/such/dev')",
+    pytest.param("db.get_class_for_device('no/such/dev')", marks=_xfail(
+        "Database.get_class_for_device sends 'DbGetClassForDevice'; cppTango/PyTango send 'DbGetClassforDevice' "
+        "(lower-case f), which shows in the API_CommandFailed desc (client A)")),
+    "db.get_device_alias('no_such_alias')", "db.get_alias('no/such/dev')", "db.delete_device('no/such/dev')",
+    "db.get_device_property('no/such/dev', 'p')", "db.get_server_class_list('No/such')",
+    "db.command_inout('NoSuchCommand')", "db.command_inout('DbGetDeviceList', 3)",
+    pytest.param("db.add_device(3)", marks=_xfail(
+        "Database.add_device(3): PyTango TypeError, tango_core AttributeError (client A)")),
+    "db.put_device_property('test/dev/1', 3)", "db.get_device_exported(3)", "db.get_device_name('x')",
+])
+def test_database_mistakes(peers, call):
+    same_class_for_type_errors(lambda m: stable(str(eval(call, {"db": m.Database()}))))  # noqa: S307
+
+
+@pytest.mark.parametrize("call", [
+    "write_read_attribute('long_spectrum_ro', [1])",
+    "write_read_attributes([('long_rw', 1)], ['nope'])",
+    "read_attributes(['nope', 'nope2'])[1].get_err_stack()[0].reason",
+    "get_attribute_poll_period('nope')", "stop_poll_attribute('long_rw')", "command_inout('Sleep', 'x')",
+    pytest.param("get_property_list('*', 3)", marks=_xfail(
+        "get_property_list('*', 3): PyTango TypeError('array must be a mutable sequence<string>'); tango_core "
+        "ignores the bad array (client B)")),
+    pytest.param("read_attribute(3)", marks=_xfail(
+        "read_attribute(3): PyTango TypeError, tango_core ValueError (client B)")),
+    pytest.param("command_inout(3)", marks=_xfail(
+        "command_inout(3): PyTango TypeError, tango_core AttributeError ('int' object has no attribute 'lower') "
+        "(client B)")),
+])
+def test_more_device_mistakes(peers, call):
+    same_class_for_type_errors(lambda m: stable(str(eval("proxy(m, TEST_DEVICE)." + call,  # noqa: S307
+                                                         {"proxy": proxy, "m": m, "TEST_DEVICE": TEST_DEVICE}))))
+
+
+def test_write_read_unknown_attribute(peers):
+    # deliberate: PyTango raises TypeError("unsupported data_format.") (it cannot look the attribute
+    # up); tango_core reports the device's answer, as for write_attribute
+    assert outcome(tango, lambda m: proxy(m, TEST_DEVICE).write_read_attribute("nope", 1)) == \
+        ("raise", "TypeError", "unsupported data_format.")
+    theirs = outcome(tango_core, lambda m: proxy(m, TEST_DEVICE).write_read_attribute("nope", 1))
+    assert theirs[:2] == ("raise", "DevFailed") and theirs[2][0][0] == "API_AttrNotFound"
