@@ -1485,3 +1485,22 @@ def test_write_read_unknown_attribute(peers):
         ("raise", "TypeError", "unsupported data_format.")
     theirs = outcome(tango_core, lambda m: proxy(m, TEST_DEVICE).write_read_attribute("nope", 1))
     assert theirs[:2] == ("raise", "DevFailed") and theirs[2][0][0] == "API_AttrNotFound"
+
+
+def test_attribute_proxy_events(peers):
+    def build(m):
+        received: list = []
+
+        def callback(ev) -> None:
+            received.append((type(ev).__name__, ev.event, ev.err, repr(ev.event_reason),
+                             re.sub(r"tango://[^/]+/", "tango://HOST/", ev.attr_name)))
+        ap = m.AttributeProxy(f"{TEST_DEVICE}/ramp")
+        eid = ap.subscribe_event(m.EventType.CHANGE_EVENT, callback)
+        try:
+            deadline = time.monotonic() + 5
+            while len(received) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            ap.unsubscribe_event(eid)
+        return type(eid).__name__, received[:2]
+    same(build)
