@@ -13,11 +13,13 @@ nothing; they are still returned, as the ``set_custom_exc`` contract asks.)
 
 from __future__ import annotations
 
+import re
 import sys
 from types import TracebackType
 from typing import Any
 
-__all__ = ["short_devfailed_lines", "make_devfailed_handler", "full_devfailed_text", "INTERRUPTED"]
+__all__ = ["short_devfailed_lines", "make_devfailed_handler", "full_devfailed_text", "INTERRUPTED",
+           "misspelt_device"]
 
 HINT = "%tango_error shows the full error stack"
 
@@ -26,8 +28,9 @@ def _errors(exc: BaseException) -> list[Any]:
     return [e for e in getattr(exc, "args", ()) if hasattr(e, "reason")]
 
 
-def short_devfailed_lines(exc: BaseException) -> list[str]:
-    """Two lines: ``Type: reason: desc`` of the innermost error, then its origin and a hint.
+def short_devfailed_lines(exc: BaseException, suggestion: str = "") -> list[str]:
+    """Two lines: ``Type: reason: desc`` of the innermost error (+ ``suggestion``), then its
+    origin and a hint.
 
     cppTango appends an error each time an exception is re-thrown, so ``args[0]`` is the
     original cause (the innermost one) and ``args[-1]`` what the last layer added.
@@ -38,7 +41,7 @@ def short_devfailed_lines(exc: BaseException) -> list[str]:
         return [f"{name}: Empty DevFailed (no error in its stack)"]
     first = errors[0]
     desc = " ".join(str(first.desc).split())
-    lines = [f"{name}: {first.reason}: {desc}"]
+    lines = [f"{name}: {first.reason}: {desc}{suggestion}"]
     origin = " ".join(str(getattr(first, "origin", "")).split())
     more = f"; {len(errors) - 1} more error{'s' if len(errors) > 2 else ''} in the stack" \
         if len(errors) > 1 else ""
@@ -83,10 +86,24 @@ def _frames_before(tb: TracebackType | None, library_dirs: tuple[str, ...]
     return head
 
 
-def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = ()) -> Any:
+_NOT_DEFINED = re.compile(r"device (\S+) not defined", re.IGNORECASE)
+
+
+def misspelt_device(exc: BaseException) -> str | None:
+    """The device name of a ``DB_DeviceNotDefined`` error (the database did not know it)."""
+    errors = _errors(exc)
+    if not errors or errors[0].reason != "DB_DeviceNotDefined":
+        return None
+    found = _NOT_DEFINED.search(str(errors[0].desc))
+    return found.group(1) if found else None
+
+
+def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = (),
+                           suggest: Any = None) -> Any:
     """A ``set_custom_exc`` handler for DevFailed and KeyboardInterrupt.
 
-    DevFailed: calls ``remember(exc)`` and shows (and returns) the short lines.
+    DevFailed: calls ``remember(exc)`` and shows (and returns) the short lines, with
+    ``suggest(exc)`` (" Did you mean ...?" or "") after the description.
     KeyboardInterrupt: Ctrl-C during a slow Tango call lands deep in the client library
     (a select() in the transport), and a traceback through it tells the user nothing; the
     frames inside ``library_dirs`` (tango_core's and itango's directories) are left out
@@ -107,7 +124,11 @@ def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = ()) ->
             shell._showtraceback(etype, value, stb)
             return stb
         remember(value)
-        stb = short_devfailed_lines(value)
+        try:
+            suggestion = suggest(value) if suggest is not None else ""
+        except Exception:  # a hint must never hide the error itself
+            suggestion = ""
+        stb = short_devfailed_lines(value, suggestion)
         shell._showtraceback(etype, value, stb)
         return stb
 

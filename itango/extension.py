@@ -32,7 +32,7 @@ def load(shell: Any) -> ShellSession:
     if session is not None:
         return session
     from .completion import make_matcher
-    from .errors import make_devfailed_handler
+    from .errors import make_devfailed_handler, misspelt_device
     from .magics import TangoMagics
     from .startup import take_fast_start
 
@@ -64,6 +64,14 @@ def load(shell: Any) -> ShellSession:
 
     installed: list[tuple] = []
 
+    def suggest_device(exc: BaseException) -> str:
+        """" Did you mean 'x'?" when the database did not know a (short) device name."""
+        name = misspelt_device(exc)
+        if name is None or session.inventory is None or "/" not in name:
+            return ""
+        from .suggest import did_you_mean
+        return did_you_mean(name, [r.name for r in session.inventory.devices], beginnings=False)
+
     def install_handler(core: Any) -> None:
         if not session.closed:
             import os
@@ -71,7 +79,8 @@ def load(shell: Any) -> ShellSession:
             exc_tuple = (core.DevFailed, KeyboardInterrupt)
             library_dirs = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
                                  for m in (core, sys.modules[__package__]))
-            shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember, library_dirs))
+            shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember, library_dirs,
+                                                                   suggest_device))
             installed.append(exc_tuple)
 
     session.on_core(install_handler)

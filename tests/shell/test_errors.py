@@ -93,3 +93,14 @@ def test_ctrl_c_elsewhere_keeps_the_ipython_traceback(itango_shell, run):
     assert "time.sleep(0.1)" in out and "KeyboardInterrupt" in out
     from itango.errors import INTERRUPTED
     assert INTERRUPTED not in out
+
+
+def test_a_misspelt_device_name_gets_a_suggestion(itango_shell, run):
+    result, out = run(itango_shell, "Device('sys/tg_tset/1')")
+    assert isinstance(result.error_in_exec, tango_core.DevFailed)
+    lines = out.strip().splitlines()
+    assert len(lines) == 2, out
+    assert lines[0].endswith("not defined in the database ! Did you mean 'sys/tg_test/1'?"), out
+    # nothing close: no suggestion
+    result, out = run(itango_shell, "Device('zz/qq/9')")
+    assert "Did you mean" not in out
