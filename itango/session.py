@@ -388,7 +388,12 @@ class ShellSession:
             self.ensure_core()
             self._spawn_loader(warm_up=False)
         if self._loader is not None and not self._first_load.is_set():
-            self._first_load.wait(max(0.0, self._first_load_deadline - time.monotonic()))
+            try:
+                self._first_load.wait(max(0.0, self._first_load_deadline - time.monotonic()))
+            except KeyboardInterrupt:  # IPython would print it as a failed callback
+                self._first_load_deadline = 0.0  # and not wait again
+                print(f"itango: not waiting for the device list of {self.tango_host}; "
+                      f"it goes on loading in the background", flush=True)
         self.apply_pending()
 
     def after_cell(self, result: Any) -> None:

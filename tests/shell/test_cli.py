@@ -223,3 +223,32 @@ def test_terminal_tab_completes_a_full_name_across_colons(tmp_path, tango_host):
         assert "Error" not in screen
     finally:
         term.close()
+
+
+def test_ctrl_c_while_the_first_cell_waits_for_a_hung_database(tmp_path):
+    """The first cell waits (bounded) for the device list; Ctrl-C ends that wait with one
+    line, not IPython's "Error in callback" traceback, and the cell still runs."""
+    import socket
+    import termios
+    import time
+
+    with socket.create_server(("127.0.0.1", 0)) as server:  # listens, never answers
+        hung = f"127.0.0.1:{server.getsockname()[1]}"
+        term = Terminal(_env(tmp_path, hung))
+        try:
+            term.expect(rf"{re.escape(hung)} In \[1\]:")
+            term.child.send("6 * 7\r")
+            # Ctrl-C must come while the cell runs, i.e. once the prompt left raw mode (here
+            # prompt_toolkit first waits up to 1 s for a cursor-position answer pexpect never
+            # gives); the tty's own ISIG flag says when
+            deadline = time.monotonic() + 20
+            while not termios.tcgetattr(term.child.child_fd)[3] & termios.ISIG:
+                assert time.monotonic() < deadline, "the cell never started"
+                time.sleep(0.02)
+            time.sleep(0.3)  # past IPython's few lines between the prompt and the cell's wait
+            term.child.sendintr()
+            screen = term.expect(r"Out\[1\]: 42")
+            assert "not waiting for the device list" in screen, screen
+            assert "Error in callback" not in screen and "Traceback" not in screen, screen
+        finally:
+            term.close()
