@@ -271,10 +271,11 @@ class AsynchMethods:
                               extract_as: ExtractAs = ExtractAs.Numpy):
         return self._read_reply(idx, timeout, extract_as)
 
-    def write_attribute_asynch(self, attr_name, value, cb=None):
-        return self.write_attributes_asynch([(attr_name, value)], cb, _single=True)
+    def write_attribute_asynch(self, attr, value, cb=None):
+        return self.write_attributes_asynch([(attr, value)], cb, _single=True)
 
-    def write_attributes_asynch(self, name_val, cb=None, _single=False):
+    def write_attributes_asynch(self, attr_values, cb=None, _single=False):
+        name_val = attr_values
         pairs = list(name_val)
         for n, v in pairs:  # bad values raise here, not in the reply
             encode_write_value(self._attr_cfg_or_fail(n, "write_attributes_asynch"), v)

@@ -301,7 +301,7 @@ class DeviceData:
     def get_type(self) -> CmdArgType:
         if self._value is None and self._type == T.DevVoid:
             from tango_core.idl.errors import WrongData
-            raise WrongData(DevError("API_EmptyDeviceData", "Cannot extract, no data in DeviceData object",
+            raise WrongData(DevError("API_EmptyDeviceData", "Cannot extract, no data in DeviceData object ",
                                      "DeviceData::get_type()", ErrSeverity.ERR))
         return self._type
 

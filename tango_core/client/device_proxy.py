@@ -67,6 +67,7 @@ _ERR = ErrSeverity.ERR
 _STATES = DevState.values
 _CMD_TYPES = CmdArgType.values
 _ALL_ATTRIBUTES_3 = "All attributes_3"
+_NO_ARG = object()  # command_inout(name) without an argument (None is an argument, refused for typed commands)
 _COMPLETION_TIMEOUT_MS = 500  # TAB completion must not hang on a dead or blocked device
 _COMPLETION_CACHE_S = 5.0     # how long completion reuses the lists it fetched
 
@@ -228,7 +229,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return StdStringVector(self._invoke("black_box", write, _r_string_seq))
 
     def info(self) -> DeviceInfo:
-        idl = self.get_idl_version()
+        idl = self._idl()
         if idl >= 6:
             raw = self._invoke("info_6", None, T.DevInfo_6.read)
         elif idl >= 3:
@@ -279,7 +280,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         key = command.lower()
         info = self._cmd_query_cache.get(key)
         if info is None:
-            if self.get_idl_version() >= 2:
+            if self._idl() >= 2:
                 raw = self._invoke("command_query_2", _w_string(command), T.DevCmdInfo_2.read)
             else:
                 raw = self._invoke("command_query", _w_string(command), T.DevCmdInfo.read)
@@ -288,7 +289,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return info
 
     def command_list_query(self, _timeout_ms: int | None = None) -> list[CommandInfo]:
-        if self.get_idl_version() >= 2:
+        if self._idl() >= 2:
             raws = self._invoke("command_list_query_2", None, lambda r: r.read_seq(T.DevCmdInfo_2.read, 24),
                                 timeout_ms=_timeout_ms)
         else:
@@ -305,10 +306,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def get_command_list(self) -> list[str]:
         return StdStringVector(i.cmd_name for i in self.command_list_query())
 
-    def get_command_config(self, commands=None, **kw):
+    def get_command_config(self, value=None, **kw):
         if kw:
             _check_green(kw)
-        if commands is None:
+        commands = value
+        if commands is None or commands == ("All commands",):
             return self.command_list_query()
         if isinstance(commands, str):
             return self.command_query(commands)
@@ -316,7 +318,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     def _command_raw(self, command: str, argin_type: int, argin: Any):
         """Send one command; returns the decoded (type, value) of the result."""
-        idl = self.get_idl_version()
+        idl = self._idl()
         argin = latin1_for_wire(argin_type, argin)
 
         if idl >= 4:
@@ -354,12 +356,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 f"Failed to execute command_inout on device {self.dev_name()}, command {command}",
                 "Connection::command_inout()")) from None
 
-    def command_inout(self, name: str, *args, **kwargs) -> Any:
+    def command_inout(self, name: str, cmd_param: Any = _NO_ARG, **kwargs) -> Any:
         """Run a command: the argument is checked/converted from its ``in_type`` first."""
         if kwargs:
             _check_green(kwargs)
-        if len(args) > 1:
-            raise TypeError(f"command_inout() takes at most 2 positional arguments ({len(args) + 1} given)")
+        if not isinstance(name, str):
+            raise TypeError(f"command_inout(): the command name must be a str, not {type(name).__name__}")
+        args = () if cmd_param is _NO_ARG else (cmd_param,)
         arg = args[0] if args else None
         if isinstance(arg, DeviceData):
             info = self.command_query(name)
@@ -376,9 +379,10 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 "Connection::command_inout()")) from None
         if arg is None and info.in_type != CmdArgType.DevVoid:  # PyTango sends it; the server refuses
             tname = getattr(info.in_type, "name", info.in_type)
+            wording = "argument" if self._idl() >= 6 else "command argument"  # cppTango 10 / 9 servers
             raise DevFailed(
                 _err("API_IncompatibleCmdArgumentType",
-                     f"Incompatible command argument type, expected type is : Tango::{tname}", "Command::extract()"),
+                     f"Incompatible {wording} type, expected type is : Tango::{tname}", "Command::extract()"),
                 _err("API_CommandFailed",
                      f"Failed to execute command_inout on device {self.dev_name()}, command {info.cmd_name}",
                      "Connection::command_inout()"))
@@ -394,7 +398,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         dd._type, dd._value = CmdArgType.values.get(info.out_type, info.out_type), value
         return dd
 
-    def command_inout_raw(self, name: str, arg=None) -> DeviceData:
+    def command_inout_raw(self, cmd_name: str, cmd_param=None) -> DeviceData:
+        name, arg = cmd_name, cmd_param
         info = self.command_query(name)
         argin = arg._value if isinstance(arg, DeviceData) else convert_argin(info.cmd_name, info.in_type, arg)
         t, value = self._command_raw(info.cmd_name, info.in_type, argin)
@@ -404,7 +409,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def _read_configs(self, names: Sequence[str], timeout_ms: int | None = None) -> list[AttributeInfoEx]:
         def write(w):
             w.write_string_seq(names)
-        idl = self.get_idl_version()
+        idl = self._idl()
         if idl >= 5:
             raws = self._invoke("get_attribute_config_5", write, T.AttributeConfig_5.read_list,
                                 timeout_ms=timeout_ms)
@@ -442,17 +447,19 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def get_attribute_list(self) -> list[str]:
         return StdStringVector(i.name for i in self.attribute_list_query_ex())
 
-    def get_attribute_config(self, value, **kw):
+    def get_attribute_config(self, names, **kw):
         """One name -> AttributeInfoEx; a list of names -> list of AttributeInfo (PyTango)."""
         if kw:
             _check_green(kw)
+        value = names
         if isinstance(value, str):
             return self._read_configs([value])[0]
         return AttributeInfoList(attribute_info_from_ex(i) for i in self._read_configs(list(value)))
 
-    def get_attribute_config_ex(self, value, **kw):
+    def get_attribute_config_ex(self, names, **kw):
         if kw:
             _check_green(kw)
+        value = names
         if isinstance(value, str):
             value = [value]
         return AttributeInfoListEx(self._read_configs(list(value)))
@@ -471,7 +478,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 self._attr_cfg.pop(i.name.lower(), None)
             return
         confs = [attribute_config_5_from_info(i) for i in infos]
-        idl = self.get_idl_version()
+        idl = self._idl()
         if idl >= 5:
             ident = self._clnt_ident()
 
@@ -503,7 +510,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         key = (tuple(names), self._source, self._idl_version)
         raw = self._read_requests.get(key)
         if raw is None:
-            idl = self.get_idl_version()
+            idl = self._idl()
             if idl < 4:
                 raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
                                      "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
@@ -529,6 +536,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         """Read one attribute; raises DevFailed if its read failed."""
         if kw:
             _check_green(kw)
+        if not isinstance(attr_name, str):
+            raise TypeError(f"read_attribute(): the attribute name must be a str, not {type(attr_name).__name__}")
         try:
             avs = self._read_values((attr_name,))
         except DevFailed as exc:
@@ -550,7 +559,14 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         if isinstance(attr_names, str):
             attr_names = [attr_names]
         names = list(attr_names)
-        result = [from_attribute_value(av, extract_as) for av in self._read_values(names)]
+        try:
+            avs = self._read_values(names)
+        except DevFailed as exc:
+            raise type(exc)(*exc.args, _err(
+                "API_AttributeFailed",
+                f"Failed to read_attributes on device {self.dev_name()}, attributes {', '.join(names)}",
+                "DeviceProxy::read_attributes()")) from None
+        result = [from_attribute_value(av, extract_as) for av in avs]
         for da in result:
             if da.has_failed:
                 da._errors = (*da._errors, _err(
@@ -570,7 +586,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return av
 
     def _write_values(self, avs: list) -> None:
-        idl = self.get_idl_version()
+        idl = self._idl()
         if idl >= 4:
             ident = self._clnt_ident()
 
@@ -590,10 +606,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 "API_AttributeFailed", f"Failed to {operation} on device {self.dev_name()}, attribute {attr}",
                 f"DeviceProxy::{operation}()")) from None
 
-    def write_attribute(self, attr_name, value, **kw) -> None:
+    def write_attribute(self, attr, value, **kw) -> None:
         """Write one attribute (name or AttributeInfo(Ex)); the value is checked against its type first."""
         if kw:
             _check_green(kw)
+        attr_name = attr
         if isinstance(attr_name, DeviceAttribute):
             attr_name, value = attr_name.name, attr_name.value
         cfg = self._attr_cfg_or_fail(attr_name, "write_attribute")
@@ -609,10 +626,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 "API_AttributeFailed", f"Failed to write_attribute on device {self.dev_name()}, attribute {cfg.name}",
                 "DeviceProxy::write_attribute()")) from None
 
-    def write_attributes(self, name_val: Iterable, **kw) -> None:
+    def write_attributes(self, attr_values: Iterable, **kw) -> None:
         """Write several attributes in one call: ``[(name, value), ...]``."""
         if kw:
             _check_green(kw)
+        name_val = attr_values
         pairs = [(x.name, x.value) if isinstance(x, DeviceAttribute) else x for x in name_val]
         avs = [self._write_entry(n if isinstance(n, AttributeInfo) else self._attribute_config(n), v)
                for n, v in pairs]  # a config error (unknown name) comes out as the server sent it
@@ -626,7 +644,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 "DeviceProxy::write_attributes")) from None
 
     def _write_read(self, avs: list, read_names: list[str]) -> list:
-        idl = self.get_idl_version()
+        idl = self._idl()
         ident = self._clnt_ident()
         if idl >= 5:
             def write(w):
@@ -642,11 +660,12 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
                              "write_read needs IDL >= 4", "DeviceProxy::write_read_attribute()"))
 
-    def write_read_attribute(self, attr_name, value, extract_as: ExtractAs = ExtractAs.Numpy,
+    def write_read_attribute(self, attr, value, extract_as: ExtractAs = ExtractAs.Numpy,
                              **kw) -> DeviceAttribute:
         """Write then read back one attribute in a single network call."""
         if kw:
             _check_green(kw)
+        attr_name = attr
         cfg = self._attr_cfg_or_fail(attr_name, "write_read_attribute")
         av = self._write_entry(cfg, value)
         try:
@@ -669,10 +688,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 "DeviceProxy::write_read_attribute()"))
         return da
 
-    def write_read_attributes(self, name_val: Iterable, attr_read_names: Sequence[str],
+    def write_read_attributes(self, attr_values: Iterable, attr_read_names: Sequence[str],
                               extract_as: ExtractAs = ExtractAs.Numpy, **kw) -> list[DeviceAttribute]:
         if kw:
             _check_green(kw)
+        name_val = attr_values
         avs = [self._write_entry(self._attr_cfg_or_fail(n, "write_read_attributes"), v) for n, v in name_val]
         try:
             res = self._write_read(avs, list(attr_read_names))
@@ -889,12 +909,21 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return (DeviceProxy, (self.dev_name(),))
 
     # ------------------------------------------------------------------ helpers
+    def _idl(self) -> int:
+        """The device's IDL version, connecting first: a connection error is raised as it is
+        (get_idl_version() returns 0 instead, as PyTango's does)."""
+        version = self._idl_version
+        if not version:
+            self._connect_if_needed()
+            version = self._idl_version
+        return version
+
     def _clnt_ident(self):
         """A writer for the ClntIdent argument this device's IDL expects (cached per proxy)."""
         ident = self.__dict__.get("_ident_writer")
         if ident is None:
             from tango_core.wire.cdr import CDRWriter
-            value = T.ClntIdent.cpp_6(os.getpid()) if self.get_idl_version() >= 6 else T.ClntIdent.cpp(os.getpid())
+            value = T.ClntIdent.cpp_6(os.getpid()) if self._idl() >= 6 else T.ClntIdent.cpp(os.getpid())
             w = CDRWriter()
             value.write(w)
             raw = w.getvalue()  # only 4-byte aligned members: valid at any 4-aligned position

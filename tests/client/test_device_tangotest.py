@@ -464,12 +464,14 @@ def test_polling_history_like_pytango(dev, ref):
         for a in attrs:
             ours, theirs = dev.attribute_history(a, 4), ref.attribute_history(a, 4)
             assert len(ours) == len(theirs) == 4
-            for o, t in zip(ours, theirs):
+            by_time = {t.time.totime(): t for t in theirs}  # the poller may add a record between the calls
+            pairs = [(o, by_time[o.time.totime()]) for o in ours if o.time.totime() in by_time]
+            assert len(pairs) >= 3, a
+            for o, t in pairs:
                 assert isinstance(o, DeviceAttributeHistory)
                 for f in ("name", "quality", "data_format", "type", "dim_x", "dim_y", "w_dim_x", "w_dim_y",
                           "has_failed"):
                     assert getattr(o, f) == getattr(t, f), (a, f)
-                assert o.time.totime() == t.time.totime()
                 if t.has_failed:
                     assert [e.reason for e in o.get_err_stack()] == [e.reason for e in t.get_err_stack()]
                     continue
@@ -477,8 +479,10 @@ def test_polling_history_like_pytango(dev, ref):
                     assert (np.array_equal(ov, tv) and ov.dtype == tv.dtype) if isinstance(tv, np.ndarray) \
                         else ov == tv, a
         ours, theirs = dev.command_history("Status", 3), ref.command_history("Status", 3)
-        assert [(o.extract(), o.get_date().totime(), o.has_failed()) for o in ours] == \
-               [(t.extract(), t.get_date().totime(), t.has_failed()) for t in theirs]
+        theirs_by_date = {t.get_date().totime(): (t.extract(), t.has_failed()) for t in theirs}
+        common = [o for o in ours if o.get_date().totime() in theirs_by_date]
+        assert len(common) >= 2
+        assert all((o.extract(), o.has_failed()) == theirs_by_date[o.get_date().totime()] for o in common)
         assert len(ours) == 3 and ours[0].extract() == "The device is in RUNNING state."
     finally:
         for a in attrs:
