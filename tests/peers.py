@@ -10,7 +10,7 @@ and owns their whole life:
   ``PeerStartError`` carrying the tail of its log;
 * every process is stopped by its own PID (SIGTERM, then SIGKILL): by ``Peer.stop()``, by the
   fixtures' teardown, by an ``atexit`` hook, and, if pytest itself is killed, by the kernel
-  (``setpriv --pdeathsig``);
+  (``setpriv --pdeathsig KILL``);
 * each peer's stdout+stderr go to one log file that survives restarts (``Peer.log_text()``).
 
 The functions here are plain Python so benchmarks and scripts can use them too; the pytest
@@ -277,14 +277,16 @@ class Peer:
 
 
 def _with_parent_death_signal(argv: list[str]) -> list[str]:
-    """Make the kernel SIGTERM the child if pytest dies without cleaning up.
+    """Make the kernel SIGKILL the child if pytest dies without cleaning up.
 
+    KILL, not TERM: a Tango server that gets SIGTERM unexports itself from its database first,
+    and when that database died with pytest too, TangoTest retries forever and never exits.
     The signal follows the *thread* that spawned the child, so only children spawned from the
     main thread get it (a peer restarted from a worker thread would otherwise die with it).
     """
     setpriv = shutil.which("setpriv")
     if setpriv and threading.current_thread() is threading.main_thread():
-        return [setpriv, "--pdeathsig", "TERM", "--", *argv]
+        return [setpriv, "--pdeathsig", "KILL", "--", *argv]
     return list(argv)
 
 
