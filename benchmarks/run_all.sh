@@ -37,7 +37,11 @@ mkdir -p "$OUT"
     echo "os:      $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
     echo "python:  $("$PY" -c 'import sys, numpy, zmq, IPython; print(sys.version.split()[0], "numpy", numpy.__version__, "pyzmq", zmq.__version__, "IPython", IPython.__version__)')"
     echo "pytango: $("$PY" -c 'import tango; print(tango.__version__)' 2>/dev/null || echo missing)"
-    echo "commit:  $(git rev-parse --short HEAD) ($(git status --porcelain tango_core itango | wc -l) uncommitted files in tango_core/ itango/)"
+    if git rev-parse --git-dir > /dev/null 2>&1; then
+        echo "commit:  $(git rev-parse --short HEAD) ($(git status --porcelain tango_core itango | wc -l) uncommitted files in tango_core/ itango/)"
+    else
+        echo "commit:  $(cat COMMIT 2>/dev/null || echo 'unknown (not a git checkout)')"
+    fi
     echo "load:    $(uptime)"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
