@@ -226,7 +226,9 @@ class CDRReader:
 
     def __init__(self, data: bytes | bytearray | memoryview, little_endian: bool = True,
                  origin: int = 0, pos: int | None = None, end: int | None = None) -> None:
-        self.data = data if isinstance(data, bytes) else bytes(data)
+        # A bytearray is kept as is: the transport hands each big reply over in a fresh one, and
+        # numeric arrays are then views into it (zero copy). bytes (immutable) get one copy per array.
+        self.data = data if isinstance(data, (bytes, bytearray)) else bytes(data)
         self.origin = origin
         self.pos = origin if pos is None else pos
         self.end = len(self.data) if end is None else end
@@ -329,7 +331,7 @@ class CDRReader:
             raise MarshalError("truncated CDR data reading octets")
         v = self.data[self.pos:self.pos + n]
         self.pos += n
-        return v
+        return v if type(v) is bytes else bytes(v)
 
     def read_octet_seq(self) -> bytes:
         return self.read_raw(self.read_count(1))
@@ -356,6 +358,8 @@ class CDRReader:
             raise MarshalError(f"truncated CDR {kind} sequence of {n} elements")
         if kind == "boolean":
             arr = np.frombuffer(self.data, dtype=np.uint8, count=n, offset=self.pos) != 0
+        elif type(self.data) is bytearray and (self.little_endian == NATIVE_LITTLE or dtype.itemsize == 1):
+            arr = np.frombuffer(self.data, dtype=dtype, count=n, offset=self.pos)  # writable view, no copy
         else:
             wire = dtype if (self.little_endian == NATIVE_LITTLE or dtype.itemsize == 1) else dtype.newbyteorder()
             arr = np.frombuffer(self.data, dtype=wire, count=n, offset=self.pos).astype(dtype, copy=True)

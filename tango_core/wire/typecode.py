@@ -629,7 +629,7 @@ def read_typecode(reader: CDRReader) -> TypeCode:
         if kind in _COMPLEX_KINDS:
             n = reader.read_ulong()
             if 0 < n <= _CACHE_MAX_OCTETS and n <= reader.end - reader.pos:
-                key = (kind, reader.data[reader.pos:reader.pos + n])
+                key = (kind, bytes(reader.data[reader.pos:reader.pos + n]))
                 tc = _CACHE.get(key)
                 if tc is not None:
                     reader.pos += n
