@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", "load_config",
            "run", "run_qt"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"
 
 _ENUMS = "tango_core.idl.enums"
 _ERRORS = "tango_core.idl.errors"
