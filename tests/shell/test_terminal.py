@@ -133,37 +133,42 @@ def polled_double_scalar(tango_host):
 
 def test_mon_live_view_redraws_in_place_then_gives_the_prompt_back(console, polled_double_scalar):
     screen = _run(console, "%mon -a sys/tg_test/1/double_scalar -t periodic")
-    assert "Monitoring sys/tg_test/1/double_scalar (periodic events)." in screen
-    time.sleep(1.5)
+    assert "Monitoring sys/tg_test/1/double_scalar (periodic events)." in screen, screen
     console.send("%mon -w", "Enter")
-    first = console.wait_for(r"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(\d+)\s", timeout=10)
+    first = console.wait_for(r"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(\d+)\s", timeout=20)
     count = int(first.group(1))
-    later = console.wait_for(rf"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(?!{count}\s)(\d+)\s", timeout=10)
+    later = console.wait_for(rf"^1\s+sys/tg_test/1/double_scalar\s+periodic\s+(?!{count}\s)(\d+)\s", timeout=20)
     assert int(later.group(1)) > count
     # redrawn in place: one header on screen, not one per refresh
     assert console.screen().count("%mon live view") == 1
     n = _last_prompt_number(console)
     console.send("q")
-    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=10)
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=20)
     # the terminal works normally again: the key that ended the view was not typed into the line
     screen = _run(console, "6*7")
     assert re.search(r"\[\d+\]: 42$", screen, re.M), screen
     assert "q6*7" not in screen
     # Ctrl-C leaves the view too, without a KeyboardInterrupt traceback
     console.send("C-l")                          # clear the screen: no frame of the last view
-    deadline = time.monotonic() + 10
-    while "%mon live view" in console.screen() and time.monotonic() < deadline:
+    # prompt_toolkit blanks the screen, then redraws the prompt: read its number only once the
+    # prompt is back (a blank screen in between would give no number at all)
+    deadline = time.monotonic() + 20
+    while True:
+        screen = console.screen()
+        if "%mon live view" not in screen and re.search(PROMPT, screen, re.M):
+            break
+        assert time.monotonic() < deadline, f"Ctrl-L did not leave a clean prompt:\n{screen}"
         time.sleep(0.1)
     n = _last_prompt_number(console)
     console.send("%mon -w", "Enter")
-    console.wait_for(r"^%mon live view", timeout=10)
+    console.wait_for(r"^%mon live view", timeout=20)
     console.send("C-c")
-    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=10)
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=20)
     assert "KeyboardInterrupt" not in console.screen()
     # with --for the view ends by itself
     n = _last_prompt_number(console)
     console.send("%mon -w --for 1.5", "Enter")
-    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=10)
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=20)
     _run(console, "%mon -r")
 
 
