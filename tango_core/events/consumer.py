@@ -277,6 +277,45 @@ def _subscription_command(admin, sub: Subscription) -> _Reply:
     return _Reply(lib, lvalue[1], hwm, hb, ev, topic, channel)
 
 
+# Events a server's polling thread publishes by itself once a client subscribed to them.
+_PUSHED_BY_POLLING = frozenset({EventType.CHANGE_EVENT, EventType.PERIODIC_EVENT, EventType.ARCHIVE_EVENT,
+                                EventType.ALARM_EVENT})
+
+
+def _open_event_socket(admin, sub: Subscription) -> bool:
+    """Make a server create its event PUB socket with a subscription its polling thread never
+    publishes (attr_conf), if it has none yet; True if it had to.
+
+    cppTango's ZmqEventSubscriptionChange registers the subscription *before* it creates the
+    event socket on the first subscription of the process, and a polling thread publishing in
+    between dereferences the missing socket: the device server segfaults (seen with Debian's
+    TangoTest 9.3.4 on an attribute polled every 100 ms).  ``["info"]`` tells whether the socket
+    exists (``"Event: "`` without an endpoint when it does not).
+    """
+    try:
+        _, svalue = admin.command_inout("ZmqEventSubscriptionChange", ["info"])
+        svalue = list(svalue)
+    except DevFailed:
+        return False
+    event_line = svalue[1] if len(svalue) > 1 else ""
+    if event_line.startswith("Event: ") and event_line[len("Event: "):].strip():
+        return False
+    try:
+        admin.command_inout("ZmqEventSubscriptionChange",
+                            [sub.device_name, sub.wire_attr(), "subscribe",
+                             EVENT_WIRE_NAMES[EventType.ATTR_CONF_EVENT], CLIENT_IDL_VERSION])
+    except DevFailed:
+        return False          # the real subscription reports what is wrong
+    return True
+
+
+def _open_event_socket_for(admin, subs) -> None:
+    """:func:`_open_event_socket` before re-subscribing ``subs`` to a (maybe restarted) server."""
+    sub = next((s for s in subs if s.event_type in _PUSHED_BY_POLLING), None)
+    if sub is not None:
+        _open_event_socket(admin, sub)
+
+
 def _legacy_names(sub: Subscription, reply: _Reply, adm_name: str) -> tuple[str, str]:
     """Topic and channel for servers older than 9.3 (they do not return them)."""
     base = _full_device_name(sub.proxy)
@@ -770,8 +809,16 @@ class EventConsumer:
             sub.idl_version = int(proxy.get_idl_version())
         except Exception:  # noqa: BLE001
             sub.idl_version = 6
+        if sub.event_type in _PUSHED_BY_POLLING and not self._serves_admin(adm_name):
+            if _open_event_socket(admin, sub):
+                self.stats["event_sockets_opened"] += 1
         reply = _subscription_command(admin, sub)
         self._attach(sub, reply, adm_name)
+
+    def _serves_admin(self, adm_name: str) -> bool:
+        """True if we already receive events from that server (so its event socket exists)."""
+        with self._lock:
+            return any(ch.adm_name == adm_name for ch in self.channels.values())
 
     def _attach(self, sub: Subscription, reply: _Reply, adm_name: str) -> None:
         with self._wiring:     # a concurrent detach must not drop the channel we are joining
@@ -922,6 +969,7 @@ class EventConsumer:
                       exc.args[0].reason if exc.args else exc)
             try:
                 admin = _new_proxy(ch.adm_name)
+                _open_event_socket_for(admin, ch.subs)
             except Exception:  # noqa: BLE001
                 return
             for s in list(ch.subs):
@@ -939,6 +987,7 @@ class EventConsumer:
             return
         try:
             admin = _new_proxy(ch.adm_name)          # re-imports from the database: new IOR/ports
+            _open_event_socket_for(admin, subs)      # a restarted server has none yet
             replies = [(s, _subscription_command(admin, s)) for s in subs]
             ch.admin = admin
         except Exception as exc:  # noqa: BLE001 - still down; retried at the next period

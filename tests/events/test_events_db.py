@@ -321,3 +321,25 @@ def test_forked_child_subscribes_with_its_own_consumer(event_db, collector):
     assert consumer._consumer is c and all(t.is_alive() for t in c.threads)
     dev.PushChange(52.0)
     collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 52.0 for e in evs))
+
+
+def test_first_subscription_to_a_fresh_cpp_server_opens_its_event_socket_first(peer_factory, collector):
+    """cppTango registers a subscription before it creates its event socket: a polling thread
+    publishing in between segfaults the server (Debian TangoTest 9.3.4, seen under load).  The
+    first change subscription to a fresh server therefore goes after an attr_conf one, which
+    no polling thread publishes; later ones (the socket exists) go straight."""
+    from tango_core.events import consumer
+    db, tangotest = peer_factory.tango_system()
+    d = DeviceProxy(tangotest.devices[0])
+    d.poll_attribute("double_scalar", 100)
+    cfg = d.get_attribute_config("double_scalar")
+    cfg.events.ch_event.abs_change = "0.000001"
+    d.set_attribute_config(cfg)
+    d.subscribe_event("double_scalar", EventType.CHANGE_EVENT, collector)
+    c = consumer._consumer
+    assert c.stats["event_sockets_opened"] == 1
+    d.subscribe_event("double_scalar", EventType.PERIODIC_EVENT, collector)
+    assert c.stats["event_sockets_opened"] == 1
+    collector.wait_for(lambda evs: sum(e.event == "change" and e.event_reason == EventReason.Update
+                                       for e in evs) >= 3)
+    assert tangotest.is_running()

@@ -99,7 +99,11 @@ def test_burst_of_1000_events_none_lost_order_kept(dev, collector):
     dev.subscribe_event("counter", EventType.CHANGE_EVENT, collector)
     collector.wait_count(1)
     dev.Burst(1000)
-    evs = collector.wait_count(1001, timeout=30)
+    from tango_core.events import consumer
+    try:
+        evs = collector.wait_count(1001, timeout=30)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; consumer stats {dict(consumer._consumer.stats)}") from None
     assert not any(e.err for e in evs), [e.errors for e in evs if e.err][:1]
     assert [e.attr_value.value for e in evs[1:]] == list(range(1000))
 
