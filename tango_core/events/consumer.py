@@ -814,6 +814,8 @@ class EventConsumer:
                 self.stats["event_sockets_opened"] += 1
         reply = _subscription_command(admin, sub)
         self._attach(sub, reply, adm_name)
+        if not sub.active:        # unsubscribed meanwhile (a background subscription): undo
+            self.detach(sub)
 
     def _serves_admin(self, adm_name: str) -> bool:
         """True if we already receive events from that server (so its event socket exists)."""
