@@ -400,10 +400,20 @@ def test_archive_and_user_events_pushed_by_the_server(shell, peer_factory):
     dev.command_inout("PushCounterEvent")
     dev.command_inout("PushCounterEvent")
     dev.command_inout("PushUserEvent", "hello <mon>")
-    assert _wait_for(lambda: monitor.log.last_id >= first + 3)
-    pushed = [r for r in monitor.log.records() if r.id > first]
+
+    def since_first():
+        return [r for r in monitor.log.records() if r.id > first]
+
+    def all_arrived():   # what the assertions below look at, not just "3 more events"
+        records = since_first()
+        return sum(r.attribute == "counter" for r in records) >= 2 and \
+            any(r.attribute == "string_rw" for r in records)
+
+    assert _wait_for(all_arrived, timeout=30), \
+        f"pushed events missing after 30 s: {[(r.id, r.attribute, r.event_type, r.value_text) for r in since_first()]}"
+    pushed = since_first()
     assert [(r.attribute, r.event_type) for r in pushed if r.attribute == "counter"][-2:] == \
-        [("counter", "archive"), ("counter", "archive")]
+        [("counter", "archive"), ("counter", "archive")], [(r.id, r.attribute, r.value_text) for r in pushed]
     assert [r.value_text for r in pushed if r.attribute == "counter"][-2:] == ["1", "2"]
     user = [r for r in pushed if r.attribute == "string_rw"]
     assert user and user[-1].event_type == "user" and user[-1].value_text == "'hello <mon>'"
