@@ -1437,9 +1437,7 @@ def same_class_for_type_errors(fn: Callable) -> None:
 
 @pytest.mark.parametrize("call", [
     "db.import_device('no/such/dev')", "db.get_device_info('no/such/dev')",
-    pytest.param("db.get_class_for_device('no/such/dev')", marks=_xfail(
-        "Database.get_class_for_device sends 'DbGetClassForDevice'; cppTango/PyTango send 'DbGetClassforDevice' "
-        "(lower-case f), which shows in the API_CommandFailed desc (client A)")),
+    "db.get_class_for_device('no/such/dev')",
     "db.get_device_alias('no_such_alias')", "db.get_alias('no/such/dev')", "db.delete_device('no/such/dev')",
     "db.get_device_property('no/such/dev', 'p')", "db.get_server_class_list('No/such')",
     "db.command_inout('NoSuchCommand')", "db.command_inout('DbGetDeviceList', 3)",

@@ -304,7 +304,7 @@ class Database(Connection):
         return DbDatum(filter, self._call("DbGetDeviceWideList", filter, _STR))
 
     def get_class_for_device(self, dev_name: str) -> str:
-        return self._call("DbGetClassForDevice", dev_name, _STR)
+        return self._call("DbGetClassforDevice", dev_name, _STR)
 
     def get_class_inheritance_for_device(self, dev_name: str) -> DbDatum:
         return DbDatum("class", self._call("DbGetClassInheritanceForDevice", dev_name, _STR))
