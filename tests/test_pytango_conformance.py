@@ -1454,9 +1454,7 @@ def test_database_mistakes(peers, call):
     "write_read_attributes([('long_rw', 1)], ['nope'])",
     "read_attributes(['nope', 'nope2'])[1].get_err_stack()[0].reason",
     "get_attribute_poll_period('nope')", "stop_poll_attribute('long_rw')", "command_inout('Sleep', 'x')",
-    pytest.param("get_property_list('*', 3)", marks=_xfail(
-        "get_property_list('*', 3): PyTango TypeError('array must be a mutable sequence<string>'); tango_core "
-        "ignores the bad array (client B)")),
+    "get_property_list('*', 3)",
     "read_attribute(3)", "command_inout(3)",
 ])
 def test_more_device_mistakes(peers, call):

@@ -763,7 +763,9 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def get_property_list(self, filter: str = "*", array=None, **kw):  # noqa: A002 - PyTango name
         if kw:
             _check_green(kw)
-        return self._database_or_raise().get_device_property_list(self.dev_name(), filter)
+        if array is not None and not isinstance(array, Sequence):
+            raise TypeError("array must be a mutable sequence<string>")  # PyTango's check and text
+        return self._database_or_raise().get_device_property_list(self.dev_name(), filter, array)
 
     # ------------------------------------------------------------------ events (tango_core.events)
     def subscribe_event(self, *args, **kwargs) -> int:
