@@ -39,7 +39,7 @@ _export("tango_core.client.history", "DeviceAttributeHistory", "DeviceDataHistor
 _export("tango_core.client.group", "Group", "GroupReply", "GroupCmdReply", "GroupAttrReply", "GroupReplyList",
         "GroupCmdReplyList", "GroupAttrReplyList", "DeviceDataList")
 _export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
-        "DbServerInfo", "DbData")
+        "DbServerInfo", "DbData", "DbDevInfos", "DbDevImportInfos", "DbDevExportInfos")
 _export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
         "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",
         "AttributeDimension", "LockerInfo")

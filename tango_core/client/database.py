@@ -25,7 +25,8 @@ from typing import Any, Mapping, Sequence
 from ..idl.enums import AccessControlType, CmdArgType, ErrSeverity
 from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
 from .connection import Connection
-from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevFullInfo, DbDevImportInfo, DbDevInfo,
+from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevExportInfos, DbDevFullInfo, DbDevImportInfo,
+                       DbDevImportInfos, DbDevInfo, DbDevInfos,
                        DbHistory, DbHistoryList, DbServerInfo, DeviceInventoryEntry, to_value_strings)
 from .names import DeviceName, TangoHost, get_default_tango_host, parse_tango_host
 

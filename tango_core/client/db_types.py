@@ -135,6 +135,18 @@ class DbDevExportInfo(PrintableStruct):
         self.pid = pid
 
 
+class DbDevInfos(list):
+    """A list of :class:`DbDevInfo` (PyTango's ``DbDevInfos``), what ``Database.add_server`` takes."""
+
+
+class DbDevImportInfos(list):
+    """A list of :class:`DbDevImportInfo` (PyTango's ``DbDevImportInfos``)."""
+
+
+class DbDevExportInfos(list):
+    """A list of :class:`DbDevExportInfo` (PyTango's ``DbDevExportInfos``), what ``export_server`` takes."""
+
+
 class DbServerInfo(PrintableStruct):
     """Result of ``Database.get_server_info``: starter settings of a server."""
 
