@@ -1439,8 +1439,7 @@ def same_class_for_type_errors(fn: Callable) -> None:
     "db.get_device_alias('no_such_alias')", "db.get_alias('no/such/dev')", "db.delete_device('no/such/dev')",
     "db.get_device_property('no/such/dev', 'p')", "db.get_server_class_list('No/such')",
     "db.command_inout('NoSuchCommand')", "db.command_inout('DbGetDeviceList', 3)",
-    pytest.param("db.add_device(3)", marks=_xfail(
-        "Database.add_device(3): PyTango TypeError, tango_core AttributeError (client A)")),
+    "db.add_device(3)",
     "db.put_device_property('test/dev/1', 3)", "db.get_device_exported(3)", "db.get_device_name('x')",
 ])
 def test_database_mistakes(peers, call):

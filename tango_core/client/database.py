@@ -278,6 +278,8 @@ class Database(Connection):
         self._call("DbUnExportDevice", dev_name, _STR)
 
     def add_device(self, dev_info: DbDevInfo) -> None:
+        if not isinstance(dev_info, DbDevInfo):  # PyTango's binding refuses anything else
+            raise TypeError(f"add_device(): dev_info must be a DbDevInfo, not {type(dev_info).__name__}")
         self._call("DbAddDevice", [dev_info.server, dev_info.name, dev_info.klass], _STRS)
 
     def delete_device(self, dev_name: str) -> None:
