@@ -1409,8 +1409,6 @@ def test_pull_model_events(peers):
     same(build)
 
 
-@_xfail("get_last_event_date() on a drained queue: PyTango raises EventSystemFailed [API_EventQueues 'No new events "
-        "available!\\nCannot return any event date']; tango_core returns a TimeVal (events engineer, events/api.py)")
 def test_last_event_date_of_a_drained_queue(peers):
     def build(m):
         d = m.DeviceProxy(TEST_DEVICE)

@@ -24,7 +24,7 @@ import warnings
 from typing import Any, Callable
 
 from ..idl.enums import EventReason, EventSubMode, EventType, ExtractAs
-from ..idl.errors import DevError, DevFailed, ErrSeverity
+from ..idl.errors import DevError, DevFailed, ErrSeverity, EventSystemFailed
 
 __all__ = ["subscribe_event", "unsubscribe_event", "get_events", "event_queue_size",
            "get_last_event_date", "is_event_queue_empty"]
@@ -285,7 +285,14 @@ def event_queue_size(proxy, event_id: int) -> int:
 
 
 def get_last_event_date(proxy, event_id: int):
+    """The reception date of the newest event still queued; like cppTango, a drained queue raises."""
     sub = _lookup(proxy, event_id)
+    if sub.events is not None:
+        with sub.lock:
+            if sub.events:
+                return sub.events[-1].reception_date
+        raise EventSystemFailed(DevError("API_EventQueues", "No new events available!\nCannot return any event date",
+                                         "EventQueue::get_last_event_date()", ErrSeverity.ERR))
     if sub.last_event_date is None:
         from ..idl.types import TimeVal
         return TimeVal(0, 0, 0)
