@@ -174,17 +174,17 @@ class Database(Connection):
         """What AsynchMethods runs in its worker: the command, its result kept as a DeviceData."""
         return self.command_inout_raw(name, arg if given else None)
 
-    def command_inout_raw(self, name: str, argin: Any = None):
+    def command_inout_raw(self, cmd_name: str, cmd_param: Any = None):
         """Raw command returning a DeviceData (argin type guessed as in :meth:`command_inout`)."""
         from .device_data import DeviceData
-        out_type, value = self._command_inout_raw(name, argin, _guess_argin_type(argin))
+        out_type, value = self._command_inout_raw(cmd_name, cmd_param, _guess_argin_type(cmd_param))
         return DeviceData._wrap(out_type, value)
 
-    def command_inout(self, name: str, argin: Any = None) -> Any:
+    def command_inout(self, name: str, cmd_param: Any = None) -> Any:
         """Raw Database command.  Like PyTango, the argin type is guessed: None -> DevVoid,
         str -> DevString, a sequence of str -> DevVarStringArray; other types go through
         ``command_query``."""
-        return self._command_inout_raw(name, argin, _guess_argin_type(argin))[1]
+        return self._command_inout_raw(name, cmd_param, _guess_argin_type(cmd_param))[1]
 
     def command_query(self, name: str):
         """CommandInfo of one Database command (not in PyTango's Database; handy to probe
@@ -349,11 +349,11 @@ class Database(Connection):
     def delete_server_info(self, server: str) -> None:
         self._call("DbDeleteServerInfo", server, _STR)
 
-    def add_server(self, serv_name: str, dev_info: DbDevInfo | Sequence[DbDevInfo], with_dserver: bool = False) -> None:
+    def add_server(self, servname: str, dev_info: DbDevInfo | Sequence[DbDevInfo], with_dserver: bool = False) -> None:
         infos = [dev_info] if isinstance(dev_info, DbDevInfo) else list(dev_info)
         if with_dserver:  # PyTango also registers the admin device
-            infos = [DbDevInfo(f"dserver/{serv_name}", "DServer", serv_name)] + infos
-        argin = [serv_name]
+            infos = [DbDevInfo(f"dserver/{servname}", "DServer", servname)] + infos
+        argin = [servname]
         for info in infos:
             argin += [info.name, info.klass]
         self._call("DbAddServer", argin, _STRS)
@@ -544,9 +544,9 @@ class Database(Connection):
         """Same as :meth:`get_property` (there is no client-side property cache to bypass)."""
         return self.get_property(obj_name, value)
 
-    def export_server(self, dev_export: Sequence[DbDevExportInfo]) -> None:
+    def export_server(self, dev_info: DbDevExportInfo | Sequence[DbDevExportInfo]) -> None:
         argin: list[str] = []
-        for e in dev_export:
+        for e in [dev_info] if isinstance(dev_info, DbDevExportInfo) else dev_info:
             argin += [e.name, e.ior, e.host, str(e.pid), str(e.version)]
         self._call("DbExportServer", argin, _STRS)
 
