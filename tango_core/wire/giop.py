@@ -237,20 +237,17 @@ def build_request(request_id: int, object_key: bytes, operation: str,
         w.buf += tail
         _write_body_12(w, write_body)
         return _finish(w)
-    w = _start(version, little_endian, MsgType.Request)
-    if version >= (1, 2):
-        raise ValueError(f"unsupported GIOP version {version}")
-    else:
-        _write_contexts(w, service_contexts)
-        w.write_ulong(request_id)
-        w.write_boolean(response_expected)
-        if version == (1, 1):
-            w.write_raw(b"\x00\x00\x00")
-        w.write_octet_seq(object_key)
-        w.write_string(operation)
-        w.write_octet_seq(b"")  # requesting_principal
-        if write_body is not None:
-            write_body(w)
+    w = _start(version, little_endian, MsgType.Request)  # rejects anything but 1.0 and 1.1 here
+    _write_contexts(w, service_contexts)
+    w.write_ulong(request_id)
+    w.write_boolean(response_expected)
+    if version == (1, 1):
+        w.write_raw(b"\x00\x00\x00")
+    w.write_octet_seq(object_key)
+    w.write_string(operation)
+    w.write_octet_seq(b"")  # requesting_principal
+    if write_body is not None:
+        write_body(w)
     return _finish(w)
 
 
