@@ -1,4 +1,4 @@
-"""Sans-IO decoding of the ZeroMQ messages a Tango server publishes.
+"""Sans-IO encoding and decoding of the ZeroMQ messages a Tango server publishes.
 
 A server publishes on two PUB sockets (protocol brief §5.4):
 
@@ -9,7 +9,9 @@ A server publishes on two PUB sockets (protocol brief §5.4):
 
 Nothing here touches sockets or threads: the consumer hands the frames of one
 multipart message to :func:`decode_heartbeat` / :func:`decode_event` and gets
-plain objects back.  The payload itself is only decoded on demand
+plain objects back; the supplier builds the frames it sends with the mirror
+functions :func:`encode_heartbeat` / :func:`encode_event` (and
+:func:`encode_data_frame` for the payload).  The payload itself is only decoded on demand
 (:func:`decode_payload`), on the dispatcher thread, so the receiving thread
 stays cheap.  Malformed input raises :class:`~tango_core.wire.errors.MarshalError`.
 """
@@ -17,21 +19,27 @@ stays cheap.  Malformed input raises :class:`~tango_core.wire.errors.MarshalErro
 from __future__ import annotations
 
 import struct
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
-from ..wire.cdr import CDRReader
+from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import MarshalError
 
 __all__ = [
     "CallInfo", "Heartbeat", "EventMessage", "split_topic", "decode_call_info",
     "decode_heartbeat", "decode_event", "payload_reader", "decode_payload",
     "HEARTBEAT_SUFFIX", "EVENT_MARKER_LE", "EVENT_MARKER_BE", "IDL5_PREFIX",
+    "encode_call_info", "encode_heartbeat", "encode_data_frame", "encode_event",
+    "encode_error_payload", "FLUSH_MESSAGE", "ZMQ_EVENT_PROT_VERSION",
 ]
 
 HEARTBEAT_SUFFIX = ".heartbeat"
 IDL5_PREFIX = "idl5_"
 EVENT_MARKER_LE = b"\xc0\xde\xc0\xde"
 EVENT_MARKER_BE = b"\xde\xc0\xde\xc0"
+ZMQ_EVENT_PROT_VERSION = 1
+# cppTango sends this single frame on the *event* socket with every heartbeat, to flush
+# libzmq's reconnection state; subscribers with topic filters never see it.
+FLUSH_MESSAGE = (b"I like beer",)
 
 # The canonical 21-octet ZmqCallInfo every Tango server sends: version, ctr,
 # method_name "" (length 1 + NUL + 3 pad), oid [] (length 0), call_is_except.
@@ -228,3 +236,54 @@ def decode_payload(msg: EventMessage):
         return "error", tuple(read_dev_error_list(r))
     kind, read = _decoder_for(msg.topic)
     return kind, read(r)
+
+
+# ---------------------------------------------------------------------------
+# encoding (the supplier side): the exact mirror of the decoders above
+
+def encode_call_info(ctr: int, call_is_except: bool = False, little_endian: bool = True) -> bytes:
+    """The canonical 21-octet ``ZmqCallInfo`` frame (padding written as zeros).
+
+    ``ctr`` wraps at 2**32 like the consumer's counter arithmetic expects.
+    """
+    st = _CALLINFO_LE if little_endian else _CALLINFO_BE
+    return st.pack(ZMQ_EVENT_PROT_VERSION, ctr & 0xFFFFFFFF, 1, 0, 0, bool(call_is_except))
+
+
+def encode_heartbeat(topic: str, little_endian: bool = True) -> list[bytes]:
+    """The 3 frames of a heartbeat on ``topic`` (which ends with ``.heartbeat``)."""
+    if not topic.endswith(HEARTBEAT_SUFFIX):
+        raise ValueError(f"heartbeat topic must end with {HEARTBEAT_SUFFIX!r}: {topic!r}")
+    return [topic.encode("latin-1"), b"\x01" if little_endian else b"\x00",
+            encode_call_info(0, False, little_endian)]
+
+
+def encode_data_frame(payload: Any, little_endian: bool = True, pipe: bool = False) -> bytes:
+    """Frame 4: the ``0xDEC0DEC0`` marker (twice for pipe events), then the payload CDR aligned
+    from the first octet after the marker.
+
+    ``payload`` is an IDL struct with a ``write(w)`` method (AttributeValue_5, AttributeConfig_5,
+    AttDataReady, DevIntrChange ...) or a callable ``fill(w)`` writing it.
+    """
+    marker = (EVENT_MARKER_LE if little_endian else EVENT_MARKER_BE) * (2 if pipe else 1)
+    w = CDRWriter(little_endian, origin=len(marker))
+    w.buf += marker
+    fill: Callable[[CDRWriter], None] = payload if callable(payload) and not hasattr(payload, "write") \
+        else payload.write
+    fill(w)
+    return bytes(w.buf)
+
+
+def encode_error_payload(errors: Sequence[Any], little_endian: bool = True) -> bytes:
+    """Frame 4 of an event whose ``call_is_except`` is true: the marker and a ``DevErrorList``."""
+    from ..idl.errors import write_dev_error_list
+    return encode_data_frame(lambda w: write_dev_error_list(w, list(errors)), little_endian)
+
+
+def encode_event(topic: str, ctr: int, data: bytes, call_is_except: bool = False,
+                 little_endian: bool = True) -> list[bytes]:
+    """The 4 frames of one event: topic, byte order, ``ZmqCallInfo`` with ``ctr``, ``data``
+    (a frame made by :func:`encode_data_frame` / :func:`encode_error_payload` with the same
+    byte order)."""
+    return [topic.encode("latin-1"), b"\x01" if little_endian else b"\x00",
+            encode_call_info(ctr, call_is_except, little_endian), data]
