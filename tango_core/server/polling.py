@@ -1,0 +1,564 @@
+"""Polling: ring buffers of readings, the polling threads, histories and DevPollStatus.
+
+A Tango server can poll attributes and commands: a thread reads them every ``period`` ms and
+keeps the last ``poll_ring_depth`` results (default 10) in a ring buffer per object.  The ring
+serves ``read_attribute_history_5`` / ``command_inout_history_4``, reads with source CACHE or
+CACHE_DEV, and the events the polling thread publishes (change, archive, periodic, alarm).
+
+This module holds the device-independent machinery:
+
+* :class:`PollRing` -- the ring of :class:`PollRecord` (date, reading or error, time needed);
+* :func:`attribute_history` / :func:`command_history` -- the compressed history structs, laid
+  out exactly as cppTango lays them out (dates oldest first, values newest first, run-length
+  packed qualities, dimensions and errors whose runs count down from ``start``);
+* :class:`PolledObject` -- one polled attribute or command, its ring and its timing statistics;
+* :class:`DevicePoller` -- the polling thread of one device: objects are scheduled on a fixed
+  grid (``due += period``), so the period holds under load instead of drifting by the time each
+  reading takes; a poll that starts a period or more after its due time skips the missed slots
+  and is counted as late (DevPollStatus reports it);
+* :func:`poll_status` -- the admin DevPollStatus strings, in cppTango's wording, which tools
+  (and PyTango's ``polling_status()``) read.
+
+What a poll *does* (read the attribute through the device, run the command, publish events) is
+the server's business: the poller calls the ``poll`` callable it was given for each object.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..idl import types as T
+from ..idl.command_any import command_typecode
+from ..idl.enums import AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, DevState
+from ..idl.errors import DevError, DevFailed
+
+__all__ = ["PollRecord", "PollRing", "PolledObject", "DevicePoller", "attribute_history", "command_history",
+           "poll_status", "DEFAULT_POLL_RING_DEPTH", "MIN_POLL_PERIOD_MS", "POLL_OLD_FACTOR", "ATTRIBUTE",
+           "COMMAND", "array_type_of_arm"]
+
+DEFAULT_POLL_RING_DEPTH = 10
+#: cppTango's MIN_POLL_PERIOD (ms); 0 means "externally triggered" (filled by the device code).
+MIN_POLL_PERIOD_MS = 5
+#: Data older than POLL_OLD_FACTOR * period is "not updated any more" for CACHE reads.
+POLL_OLD_FACTOR = 4
+ATTRIBUTE = "attribute"
+COMMAND = "command"
+
+_A = AttributeDataType
+_C = CmdArgType
+_ARRAY_OF_ARM = {
+    _A.ATT_BOOL: _C.DevVarBooleanArray, _A.ATT_SHORT: _C.DevVarShortArray, _A.ATT_LONG: _C.DevVarLongArray,
+    _A.ATT_LONG64: _C.DevVarLong64Array, _A.ATT_FLOAT: _C.DevVarFloatArray, _A.ATT_DOUBLE: _C.DevVarDoubleArray,
+    _A.ATT_UCHAR: _C.DevVarCharArray, _A.ATT_USHORT: _C.DevVarUShortArray, _A.ATT_ULONG: _C.DevVarULongArray,
+    _A.ATT_ULONG64: _C.DevVarULong64Array, _A.ATT_STRING: _C.DevVarStringArray,
+    _A.ATT_STATE: _C.DevVarStateArray, _A.DEVICE_STATE: _C.DevVarStateArray,
+    _A.ATT_ENCODED: _C.DevVarEncodedArray,
+}
+# scalar command types -> the array type their history is packed into
+_ARRAY_OF_SCALAR = {
+    _C.DevBoolean: _C.DevVarBooleanArray, _C.DevShort: _C.DevVarShortArray, _C.DevLong: _C.DevVarLongArray,
+    _C.DevFloat: _C.DevVarFloatArray, _C.DevDouble: _C.DevVarDoubleArray, _C.DevUShort: _C.DevVarUShortArray,
+    _C.DevULong: _C.DevVarULongArray, _C.DevString: _C.DevVarStringArray, _C.ConstDevString: _C.DevVarStringArray,
+    _C.DevState: _C.DevVarStateArray, _C.DevUChar: _C.DevVarCharArray, _C.DevLong64: _C.DevVarLong64Array,
+    _C.DevULong64: _C.DevVarULong64Array, _C.DevEncoded: _C.DevVarEncodedArray, _C.DevEnum: _C.DevVarShortArray,
+}
+_NUMERIC_ARRAY_DTYPE = {
+    _C.DevVarBooleanArray: np.bool_, _C.DevVarShortArray: np.int16, _C.DevVarLongArray: np.int32,
+    _C.DevVarFloatArray: np.float32, _C.DevVarDoubleArray: np.float64, _C.DevVarUShortArray: np.uint16,
+    _C.DevVarULongArray: np.uint32, _C.DevVarCharArray: np.uint8, _C.DevVarLong64Array: np.int64,
+    _C.DevVarULong64Array: np.uint64, _C.DevVarStateArray: np.uint32,
+}
+
+
+def array_type_of_arm(arm: AttributeDataType) -> CmdArgType:
+    """The sequence type (and so the ``any`` TypeCode) an attribute history packs values into."""
+    return _ARRAY_OF_ARM[arm]
+
+
+class PollRecord:
+    """One poll: ``when`` (epoch s, before the reading), ``value`` (AttributeValue_5 for an
+    attribute, ``(CmdArgType, value)`` for a command) or ``errors`` (DevError tuple), and the
+    time the reading took (ms)."""
+
+    __slots__ = ("when", "value", "errors", "needed_ms")
+
+    def __init__(self, when: float, value: Any = None, errors: Sequence[DevError] | None = None,
+                 needed_ms: float = 0.0) -> None:
+        self.when = when
+        self.value = value
+        self.errors = tuple(errors) if errors is not None else None
+        self.needed_ms = needed_ms
+
+
+class PollRing:
+    """The last ``depth`` records of one polled object, newest last."""
+
+    def __init__(self, depth: int = DEFAULT_POLL_RING_DEPTH) -> None:
+        self._ring: deque[PollRecord] = deque(maxlen=max(1, int(depth)))
+
+    @property
+    def depth(self) -> int:
+        return self._ring.maxlen or 1
+
+    def resize(self, depth: int) -> None:
+        self._ring = deque(self._ring, maxlen=max(1, int(depth)))
+
+    def insert(self, record: PollRecord) -> None:
+        self._ring.append(record)
+
+    def __len__(self) -> int:
+        return len(self._ring)
+
+    def is_empty(self) -> bool:
+        return not self._ring
+
+    def newest(self) -> PollRecord | None:
+        return self._ring[-1] if self._ring else None
+
+    def last(self, n: int) -> list[PollRecord]:
+        """The newest ``n`` records, newest first."""
+        ring = self._ring
+        n = max(0, min(int(n), len(ring)))
+        return [ring[-1 - i] for i in range(n)]
+
+    def deltas_ms(self, n: int = 4) -> list[int]:
+        """Milliseconds between consecutive records, newest pair first (at most ``n``)."""
+        recs = self.last(n + 1)
+        return [int((a.when - b.when) * 1000) for a, b in zip(recs, recs[1:])]
+
+
+# ---------------------------------------------------------------------------
+# histories, laid out as cppTango's PollRing::get_attr_history / get_cmd_history
+
+class _Runs:
+    """Run-length packing of one per-record property, records visited newest first."""
+
+    __slots__ = ("items", "runs", "n")
+
+    def __init__(self, n: int) -> None:
+        self.items: list = []
+        self.runs: list[T.EltInArray] = []
+        self.n = n
+
+    def add(self, i: int, item: Any, same: bool) -> None:
+        if self.runs and same:
+            self.runs[-1].nb_elt += 1
+        else:
+            self.items.append(item)
+            self.runs.append(T.EltInArray(self.n - (i + 1), 1))
+
+
+def _timeval(seconds: float) -> T.TimeVal:
+    sec = int(seconds)
+    return T.TimeVal(sec, int(round((seconds - sec) * 1e6)) % 1000000, 0)
+
+
+def _errors_key(errors: Sequence[DevError]) -> tuple:
+    return tuple((e.reason, e.desc, e.origin, int(e.severity)) for e in errors)
+
+
+def _concat(array_type: CmdArgType, chunks: list) -> Any:
+    """Concatenate per-record values into one sequence value for the history ``any``."""
+    if array_type in (_C.DevVarStringArray,):
+        return [s for c in chunks for s in c]
+    if array_type == _C.DevVarEncodedArray:
+        return [(e.encoded_format, e.encoded_data) if isinstance(e, T.DevEncoded) else tuple(e)
+                for c in chunks for e in c]
+    if array_type == _C.DevVarStateArray:
+        flat = [int(s) for c in chunks for s in (c if isinstance(c, (list, tuple, np.ndarray)) else [c])]
+        return np.asarray(flat, dtype=np.uint32)
+    dtype = _NUMERIC_ARRAY_DTYPE[array_type]
+    if not chunks:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate([np.asarray(c, dtype=dtype).ravel() for c in chunks])
+
+
+def attribute_history(ring: PollRing, n: int, name: str, data_format: AttrDataFormat,
+                      data_type: CmdArgType | int) -> T.DevAttrHistory_5:
+    """``read_attribute_history_5``'s answer from the newest ``n`` records of ``ring``."""
+    recs = ring.last(n)
+    n = len(recs)
+    h = T.DevAttrHistory_5(name=name, data_format=data_format, data_type=data_type)
+    h.dates = [T.TimeVal(0, 0, 0)] * n
+    quals, r_dims, w_dims, errs = _Runs(n), _Runs(n), _Runs(n), _Runs(n)
+    last_q = None
+    last_r = last_w = None
+    last_err: tuple | None = None
+    prev_no_data = True
+    chunks: list = []
+    arm = None
+    for i, rec in enumerate(recs):                       # newest first
+        no_data = False
+        if rec.errors is None:
+            av = rec.value
+            h.dates[n - 1 - i] = T.TimeVal(av.time.tv_sec, av.time.tv_usec, 0)
+            quals.add(i, av.quality, av.quality == last_q and quals.runs != [])
+            last_q = av.quality
+            if av.quality == AttrQuality.ATTR_INVALID:
+                no_data = True
+            rd, wd = (av.r_dim.dim_x, av.r_dim.dim_y), (av.w_dim.dim_x, av.w_dim.dim_y)
+            r_dims.add(i, T.AttributeDim(*rd), rd == last_r)
+            w_dims.add(i, T.AttributeDim(*wd), wd == last_w)
+            last_r, last_w = rd, wd
+        else:
+            h.dates[n - 1 - i] = _timeval(rec.when)
+            key = _errors_key(rec.errors)
+            errs.add(i, list(rec.errors), prev_no_data and key == last_err)
+            last_err = key
+            no_data = True
+            quals.add(i, AttrQuality.ATTR_INVALID, last_q == AttrQuality.ATTR_INVALID and quals.runs != [])
+            last_q = AttrQuality.ATTR_INVALID
+            r_dims.add(i, T.AttributeDim(0, 0), last_r == (0, 0))
+            w_dims.add(i, T.AttributeDim(0, 0), last_w == (0, 0))
+            last_r = last_w = (0, 0)
+        prev_no_data = no_data
+        if not no_data:
+            u = rec.value.value
+            if u.arm is not _A.ATT_NO_DATA:
+                arm = u.arm if arm is None else arm
+                chunks.append(u.value)
+    h.quals, h.quals_array = quals.items, quals.runs
+    h.r_dims, h.r_dims_array = r_dims.items, r_dims.runs
+    h.w_dims, h.w_dims_array = w_dims.items, w_dims.runs
+    h.errors, h.errors_array = errs.items, errs.runs
+    if arm is not None:
+        array_type = _ARRAY_OF_ARM[arm]
+        h.value = T.CorbaAny(command_typecode(array_type), _concat(array_type, chunks))
+    return h
+
+
+def command_history(ring: PollRing, n: int, cmd_type: CmdArgType) -> T.DevCmdHistory_4:
+    """``command_inout_history_4``'s answer from the newest ``n`` records of ``ring``.
+
+    Records hold ``(CmdArgType, value)``; scalars are packed into the matching array type with
+    dims (1, 0), arrays concatenated with dims (length, 0), DevVarLongStringArray /
+    DevVarDoubleStringArray into one struct with dims (strings, numbers), as cppTango does.
+    """
+    recs = ring.last(n)
+    n = len(recs)
+    h = T.DevCmdHistory_4(cmd_type=cmd_type)
+    h.dates = [_timeval(rec.when) for rec in reversed(recs)]
+    dims, errs = _Runs(n), _Runs(n)
+    last_dim = None
+    last_err: tuple | None = None
+    prev_no_data = True
+    chunks: list = []
+    strings: list = []
+    numbers: list = []
+    compound = cmd_type in (_C.DevVarLongStringArray, _C.DevVarDoubleStringArray)
+    for i, rec in enumerate(recs):
+        if rec.errors is not None:
+            key = _errors_key(rec.errors)
+            errs.add(i, list(rec.errors), prev_no_data and key == last_err)
+            last_err = key
+            dims.add(i, T.AttributeDim(0, 0), last_dim == (0, 0))
+            last_dim = (0, 0)
+            prev_no_data = True
+            continue
+        prev_no_data = False
+        value = rec.value[1] if isinstance(rec.value, tuple) and len(rec.value) == 2 and \
+            isinstance(rec.value[0], (CmdArgType, int)) else rec.value
+        if compound:
+            nums, strs = value
+            d = (len(strs), len(nums))
+            strings.extend(strs)
+            numbers.append(np.asarray(nums).ravel())
+        elif cmd_type in _ARRAY_OF_SCALAR:
+            d = (1, 0)
+            chunks.append([value])
+        else:
+            seq = list(value) if cmd_type in (_C.DevVarStringArray,) else value
+            d = (len(seq), 0)
+            chunks.append(seq)
+        dims.add(i, T.AttributeDim(*d), d == last_dim)
+        last_dim = d
+    h.dims, h.dims_array = dims.items, dims.runs
+    h.errors, h.errors_array = errs.items, errs.runs
+    if compound:
+        dtype = np.int32 if cmd_type == _C.DevVarLongStringArray else np.float64
+        nums = np.concatenate(numbers).astype(dtype) if numbers else np.zeros(0, dtype)
+        if len(strings) or len(nums):
+            h.value = T.CorbaAny(command_typecode(cmd_type), (nums, strings))
+    elif chunks:
+        array_type = _ARRAY_OF_SCALAR.get(cmd_type, cmd_type)
+        if array_type == _C.DevVarStateArray:
+            chunks = [[int(v) for v in c] for c in chunks]
+        elif array_type == _C.DevVarEncodedArray:
+            chunks = [[_encoded(v) for v in c] for c in chunks]
+        h.value = T.CorbaAny(command_typecode(array_type), _concat(array_type, chunks))
+    return h
+
+
+def _encoded(v: Any) -> T.DevEncoded:
+    if isinstance(v, T.DevEncoded):
+        return v
+    fmt, data = v
+    return T.DevEncoded(fmt, bytes(data) if not isinstance(data, str) else data.encode())
+
+
+# ---------------------------------------------------------------------------
+# polled objects and the polling thread
+
+class PolledObject:
+    """One polled attribute or command of a device.
+
+    ``name`` is the spelling to show (the declared one), ``key`` its lower-case form;
+    ``period_ms`` 0 means externally triggered (never polled by the thread).
+    """
+
+    def __init__(self, kind: str, name: str, period_ms: int, depth: int = DEFAULT_POLL_RING_DEPTH) -> None:
+        self.kind = kind
+        self.name = name
+        self.key = name.lower()
+        self.period_ms = int(period_ms)
+        self.ring = PollRing(depth)
+        self.lock = threading.Lock()
+        self.late_polls = 0
+        self.last_lateness_ms = 0.0
+        self.due: float | None = None        # next monotonic due time, managed by the poller
+
+    @property
+    def needed_ms(self) -> float:
+        rec = self.ring.newest()
+        return rec.needed_ms if rec is not None else 0.0
+
+    def insert(self, record: PollRecord) -> None:
+        with self.lock:
+            self.ring.insert(record)
+
+    def is_stale(self, now: float | None = None) -> bool:
+        """Data older than POLL_OLD_FACTOR periods (cppTango's "not updated any more")."""
+        if self.period_ms == 0:
+            return False
+        rec = self.ring.newest()
+        if rec is None:
+            return False
+        now = time.time() if now is None else now
+        return (now - rec.when) * 1000 > self.period_ms * POLL_OLD_FACTOR
+
+    def __repr__(self) -> str:
+        return f"PolledObject({self.kind} {self.name!r}, {self.period_ms} ms, {len(self.ring)} records)"
+
+
+class DevicePoller:
+    """The polling thread of one device.
+
+    ``poll(obj)`` is called from the thread for every due object; it returns the PollRecord to
+    store (or None when the reading could not be made, e.g. the device is being deleted) and
+    may publish events.  The thread starts with the first object and stops on :meth:`stop`.
+    Scheduling is on a fixed grid: each object becomes due every ``period`` ms from the moment
+    it was added, whatever the readings cost; a reading that makes others miss their slot makes
+    them *late* -- they run as soon as possible, skip the slots they missed (no burst of
+    catch-up readings) and count the lateness.
+    """
+
+    def __init__(self, device_name: str, poll: Callable[[PolledObject], PollRecord | None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.device_name = device_name
+        self._poll = poll
+        self._clock = clock
+        self._objects: dict[tuple[str, str], PolledObject] = {}
+        self._heap: list[tuple[float, int, PolledObject]] = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._running = True      # StartPolling / StopPolling
+        self._exit = False
+
+    # -- object list ------------------------------------------------------
+    def objects(self) -> list[PolledObject]:
+        with self._cond:
+            return list(self._objects.values())
+
+    def get(self, kind: str, name: str) -> PolledObject | None:
+        return self._objects.get((kind, name.lower()))
+
+    def add(self, obj: PolledObject, first_delay_s: float = 0.0) -> None:
+        with self._cond:
+            self._objects[(obj.kind, obj.key)] = obj
+            if obj.period_ms > 0:
+                self._schedule(obj, self._clock() + first_delay_s)
+            self._ensure_thread()
+            self._cond.notify_all()
+
+    def remove(self, kind: str, name: str) -> PolledObject | None:
+        with self._cond:
+            obj = self._objects.pop((kind, name.lower()), None)
+            if obj is not None:
+                obj.due = None          # its heap entry is now stale and will be dropped
+                self._cond.notify_all()
+            return obj
+
+    def update_period(self, kind: str, name: str, period_ms: int) -> None:
+        with self._cond:
+            obj = self._objects[(kind, name.lower())]
+            obj.period_ms = int(period_ms)
+            obj.due = None
+            if obj.period_ms > 0:
+                self._schedule(obj, self._clock())
+            self._cond.notify_all()
+
+    def _schedule(self, obj: PolledObject, due: float) -> None:
+        obj.due = due
+        heapq.heappush(self._heap, (due, next(self._seq), obj))
+
+    # -- start / stop -------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def start_polling(self) -> None:
+        with self._cond:
+            if not self._running:
+                self._running = True
+                now = self._clock()
+                self._heap = []
+                for obj in self._objects.values():
+                    if obj.period_ms > 0:
+                        self._schedule(obj, now)
+            self._cond.notify_all()
+
+    def stop_polling(self) -> None:
+        with self._cond:
+            self._running = False
+            self._cond.notify_all()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the thread (device deleted or server shutting down)."""
+        with self._cond:
+            self._exit = True
+            self._cond.notify_all()
+            t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None and not self._exit:
+            self._thread = threading.Thread(target=self._loop, name=f"tango_core polling {self.device_name}",
+                                            daemon=True)
+            self._thread.start()
+
+    # -- the thread ---------------------------------------------------------
+    def _next(self) -> PolledObject | None:
+        """Wait until an object is due (None when asked to exit)."""
+        with self._cond:
+            while True:
+                if self._exit:
+                    return None
+                heap = self._heap
+                while heap and (heap[0][2].due != heap[0][0] or
+                                self._objects.get((heap[0][2].kind, heap[0][2].key)) is not heap[0][2]):
+                    heapq.heappop(heap)          # removed or rescheduled objects
+                if not self._running or not heap:
+                    self._cond.wait()
+                    continue
+                due, _, obj = heap[0]
+                delay = due - self._clock()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(heap)
+                period = obj.period_ms / 1000.0
+                now = self._clock()
+                lateness = now - due
+                next_due = due + period
+                if lateness >= period:          # missed at least one slot: skip them, count it
+                    obj.late_polls += 1
+                    obj.last_lateness_ms = lateness * 1000
+                    missed = int(lateness // period)
+                    next_due = due + (missed + 1) * period
+                self._schedule(obj, next_due)
+                return obj
+
+    def _loop(self) -> None:
+        while True:
+            obj = self._next()
+            if obj is None:
+                return
+            try:
+                record = self._poll(obj)
+            except Exception as exc:       # the poll callable reports device errors as records
+                record = PollRecord(time.time(), errors=_errors_of(exc))
+            if record is not None:
+                obj.insert(record)
+
+
+def _errors_of(exc: BaseException) -> tuple[DevError, ...]:
+    if isinstance(exc, DevFailed):
+        return tuple(exc.args)
+    return (DevError("PyDs_PythonError", f"{type(exc).__name__}: {exc}\n", "PollThread::poll"),)
+
+
+# ---------------------------------------------------------------------------
+# DevPollStatus
+
+def _since(seconds: float) -> str:
+    """cppTango's "Data not updated since" wording."""
+    if seconds < 1.0:
+        return f"{int(seconds * 1000)} mS"
+    if seconds < 60.0:
+        sec = int(seconds)
+        return f"{sec} S and {int((seconds - sec) * 1000)} mS"
+    minutes = int(seconds / 60)
+    sec = int(seconds - 60 * minutes)
+    msec = int((seconds - int(seconds)) * 1000)
+    out = f"{minutes} MN"
+    if sec:
+        out += f" ,{sec} S"
+    if msec:
+        out += f" and {msec} mS"
+    return out
+
+
+def _status_of(obj: PolledObject, kind_word: str, now: float) -> str:
+    lines = [f"Polled {kind_word} name = {obj.name}"]
+    lines.append("Polling externally triggered" if obj.period_ms == 0 else f"Polling period (mS) = {obj.period_ms}")
+    lines.append(f"Polling ring buffer depth = {obj.ring.depth}")
+    with obj.lock:
+        newest = obj.ring.newest()
+        deltas = obj.ring.deltas_ms(4)
+    if newest is None:
+        lines.append("No data recorded yet")
+    else:
+        needed = newest.needed_ms
+        if needed == 0.0:
+            lines.append("The polling buffer is externally filled in")
+        elif obj.period_ms != 0:
+            what = "command execution" if obj.kind == COMMAND else "attribute reading"
+            lines.append(f"Time needed for the last {what} (mS) = {needed:.3f}")
+            lines.append(f"Data not updated since {_since(max(0.0, now - newest.when - needed / 1000))}")
+        if deltas:
+            lines.append("Delta between last records (in mS) = " + ", ".join(str(d) for d in deltas))
+        if obj.late_polls:
+            lines.append(f"Polling thread late {obj.late_polls} time(s) for this object "
+                         f"(last time by {int(obj.last_lateness_ms)} mS)")
+        if newest.errors:
+            e = newest.errors[0]
+            lines.append("Last command execution FAILED :" if obj.kind == COMMAND else "Last attribute read FAILED :")
+            lines.append(f"\tReason = {e.reason}\n\tDesc = {e.desc}\n\tOrigin = {e.origin}")
+    return "\n".join(lines)
+
+
+def poll_status(objects: Iterable[PolledObject], now: float | None = None) -> list[str]:
+    """DevPollStatus for one device: commands first, then attributes; State and Status (polled
+    as attributes since IDL 3) appear in both parts, the copy saying "command"."""
+    now = time.time() if now is None else now
+    objects = list(objects)
+    cmds, attrs = [], []
+    for obj in objects:
+        if obj.kind == COMMAND:
+            cmds.append(_status_of(obj, "command", now))
+    for obj in objects:
+        if obj.kind == ATTRIBUTE:
+            text = _status_of(obj, "attribute", now)
+            attrs.append(text)
+            if obj.key in ("state", "status"):
+                cmds.append(text.replace("attribute", "command"))
+    return cmds + attrs
