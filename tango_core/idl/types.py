@@ -51,7 +51,8 @@ __all__ = [
     "AttributeDim", "AttrValUnion", "AttributeValue_4", "AttributeValue_5",
     "AttributeConfig", "AttributeConfig_2", "AttributeAlarm", "ChangeEventProp",
     "PeriodicEventProp", "ArchiveEventProp", "EventProperties", "AttributeConfig_3",
-    "AttributeConfig_5", "PipeConfig", "AttDataReady", "DevIntrChange", "EltInArray",
+    "AttributeConfig_5", "PipeConfig", "DevPipeDataElt", "DevPipeBlob", "DevPipeData",
+    "AttDataReady", "DevIntrChange", "EltInArray", "expand_runs",
     "ZmqCallInfo", "JavaClntIdent", "W3CTraceContextV0", "TraceContext", "CppClntIdent_6",
     "JavaClntIdent_6", "ClntIdent", "CorbaAny", "AttributeValue", "AttributeValue_3",
     "DevCmdHistory", "DevAttrHistory", "DevAttrHistory_3", "DevAttrHistory_4", "DevAttrHistory_5",
@@ -933,6 +934,70 @@ class PipeConfig:
         w.write_string_seq(self.extensions)
 
 
+@dataclass(slots=True)
+class DevPipeDataElt:
+    """One named item of a pipe blob: a value, or (``inner_blob``) a nested list of items.
+
+    Recursive in the IDL (``sequence<DevPipeDataElt> inner_blob``); decoding stops at
+    :data:`MAX_PIPE_DEPTH` levels so that a hostile peer cannot exhaust the stack.
+    """
+    name: str = ""
+    value: AttrValUnion = field(default_factory=AttrValUnion.no_data)
+    inner_blob: list["DevPipeDataElt"] = field(default_factory=list)
+    inner_blob_name: str = ""
+
+    @classmethod
+    def read(cls, r: CDRReader, _depth: int = 0) -> "DevPipeDataElt":
+        if _depth > MAX_PIPE_DEPTH:
+            raise MarshalError(f"pipe data nested deeper than {MAX_PIPE_DEPTH} levels")
+        name = r.read_string()
+        value = AttrValUnion.read(r)
+        inner = r.read_seq(lambda r_: cls.read(r_, _depth + 1), _MIN_PIPE_ELT)
+        return cls(name, value, inner, r.read_string())
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        self.value.write(w)
+        write_list(w, self.inner_blob)
+        w.write_string(self.inner_blob_name)
+
+
+#: Deepest nesting of pipe blobs accepted on input.
+MAX_PIPE_DEPTH = 64
+_MIN_PIPE_ELT = 5 + 5 + 4 + 5  # name, ATT_NO_DATA union, empty inner blob, blob name
+
+
+@dataclass(slots=True)
+class DevPipeBlob:
+    name: str = ""
+    blob_data: list[DevPipeDataElt] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevPipeBlob":
+        return cls(r.read_string(), r.read_seq(DevPipeDataElt.read, _MIN_PIPE_ELT))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        write_list(w, self.blob_data)
+
+
+@dataclass(slots=True)
+class DevPipeData:
+    """A pipe value (read_pipe_5 / write_pipe_5): its name, date and root blob."""
+    name: str = ""
+    time: TimeVal = field(default_factory=TimeVal)
+    data_blob: DevPipeBlob = field(default_factory=DevPipeBlob)
+
+    @classmethod
+    def read(cls, r: CDRReader) -> "DevPipeData":
+        return cls(r.read_string(), TimeVal.read(r), DevPipeBlob.read(r))
+
+    def write(self, w: CDRWriter) -> None:
+        w.write_string(self.name)
+        self.time.write(w)
+        self.data_blob.write(w)
+
+
 # ---------------------------------------------------------------------------
 # events
 
@@ -981,6 +1046,20 @@ class EltInArray:
     def write(self, w: CDRWriter) -> None:
         w.write_long(self.start)
         w.write_long(self.nb_elt)
+
+
+def expand_runs(values: Sequence[Any], runs: Sequence[EltInArray], n: int, default: Any) -> list:
+    """Per-record values of a polling history (``n`` records) from its run-length packed lists.
+
+    ``values[k]`` applies to the records of ``runs[k]``: ``start, start-1, ..., start-nb_elt+1``
+    (cppTango's packing); records no run covers get ``default``."""
+    out = [default] * n
+    for value, run in zip(values, runs):
+        for j in range(run.nb_elt):
+            i = run.start - j
+            if 0 <= i < n:
+                out[i] = value
+    return out
 
 
 @dataclass(slots=True)
