@@ -30,10 +30,11 @@ State (read freely; change only through the methods)
     ``self._dev_info_1``      idl.types.DevInfo from the IDL-1 ``info`` call made at connect
 
 Calls
-    ``self._invoke(operation, write_args=None, read_result=None, *, what=None, command=None,
-    origin=None, timeout_ms=None)`` -- one CORBA call on the device.  ``write_args(w: CDRWriter)``
-    writes the in-parameters, ``read_result(r: CDRReader)`` decodes the result.  It connects
-    first if needed (re-importing the IOR from the database for DB devices, at most one
+    ``self._invoke(op, *args, what=None, command=None, origin=None, timeout_ms=None)`` -- one
+    CORBA call on the device: ``op`` is an :class:`~tango_core.idl.operations.Operation` of the
+    operations table (its layouts encode ``args`` and decode the result, which is returned).
+    ``self._invoke_encoded(op, write_args, ...)`` is the same with the in-parameters written by
+    ``write_args(w: CDRWriter)`` (requests encoded once and cached).  It connects first if needed (re-importing the IOR from the database for DB devices, at most one
     failed reconnection attempt per second), retries once after a server restart, and raises:
 
     * the server's ``DevFailed`` (or ``MultiDevFailed``) with its error stack untouched;
@@ -53,8 +54,10 @@ Calls
     ``self._client_ident()``   idl.types.ClntIdent for IDL-4+ operations (CPP_6 for IDL 6).
     ``self._connect_if_needed()`` force a connection now (raises ConnectionFailed).
     ``self._command_info(name)``   DevCmdInfo(_2) from ``command_query(_2)``, cached per name.
-    ``self._command_inout_raw(name, argin, in_type)`` -> (CmdArgType, value): command_inout_4 /
-    _2 / IDL-1 with ``idl.command_any``; wraps server errors like cppTango (API_CommandFailed).
+    ``self._command_inout_raw(name, argin, in_type)`` -> (CmdArgType, value): checks ``argin``
+    against ``in_type`` (TypeError), then ``_send_command``.
+    ``self._send_command(name, in_type, checked_argin)`` -> (CmdArgType, value): command_inout_4 /
+    _2 / IDL-1 by the IDL version; wraps server errors like cppTango (API_CommandFailed).
 
 Public PyTango methods here: ``command_inout``, ``get/set_timeout_millis``, ``get_idl_version``,
 ``get/set_source``, ``get/set_transparency_reconnection``, ``dev_name``, ``get_db_host``,
@@ -70,16 +73,16 @@ import time
 from typing import Any, Callable
 from urllib.parse import quote
 
-from ..idl.command_any import check_command_value, command_typecode, decode_command_any
+from ..idl.command_any import check_command_value
 from ..idl.enums import AccessControlType, CmdArgType, DevSource, ErrSeverity
 from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked,
                           decode_user_exception)
+from ..idl.operations import OPERATIONS, Operation, newest, repository_ids
 from ..idl.types import ClntIdent, DevCmdInfo, DevCmdInfo_2, DevInfo
 from ..transport.errors import (CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply,
                                 TransportError, UserExceptionReply)
-from ..wire.cdr import CDRReader, CDRWriter
+from ..wire.cdr import CDRWriter
 from ..wire.errors import CodecError
-from ..wire.typecode import write_any
 from .names import DeviceName, TangoHost, parse_device_name
 from .orb import ObjectRef
 
@@ -89,6 +92,9 @@ __all__ = ["Connection", "CLNT_TIMEOUT_MS", "RECONNECTION_DELAY", "system_except
 CLNT_TIMEOUT_MS = 3000
 RECONNECTION_DELAY = 1.0     # s; cppTango RECONNECTION_DELAY: one failed reconnection per second
 _HIGHEST_IDL = 6
+_IS_A, _NON_EXISTENT, _INFO = OPERATIONS["_is_a"], OPERATIONS["_non_existent"], OPERATIONS["info"]
+_COMMAND_INOUT, _COMMAND_INOUT_2, _COMMAND_INOUT_4 = (OPERATIONS["command_inout"], OPERATIONS["command_inout_2"],
+                                                      OPERATIONS["command_inout_4"])
 
 # omniORB minor codes we produce ourselves for transport failures
 _TRANSIENT_CONNECT = "TRANSIENT CORBA system exception: TRANSIENT_ConnectFailed"
@@ -267,9 +273,9 @@ class Connection:
             version = ref.idl_version_from_type_id()
             if version is None or ref.is_corbaloc:
                 version = self._probe_idl_version(ref, timeout)
-            if ref.invoke("_non_existent", None, CDRReader.read_boolean, timeout):
+            if ref.invoke(_NON_EXISTENT.name, None, _NON_EXISTENT.read_result, timeout):
                 raise SystemExceptionReply("IDL:omg.org/CORBA/OBJECT_NOT_EXIST:1.0", 0, 1)
-            info = ref.invoke("info", None, DevInfo.read, timeout)
+            info = ref.invoke(_INFO.name, None, _INFO.read_result, timeout)
         except (TransportError, CodecError) as exc:
             raise self._connect_error(corba_name, exc) from None
         self._ref = ref
@@ -280,8 +286,7 @@ class Connection:
     def _probe_idl_version(self, ref: ObjectRef, timeout: float) -> int:
         """corbaloc references carry no type: ask ``_is_a`` Device_6, 5, ... like cppTango's narrow."""
         for version in range(_HIGHEST_IDL, 0, -1):
-            repo = "IDL:Tango/Device:1.0" if version == 1 else f"IDL:Tango/Device_{version}:1.0"
-            if ref.invoke("_is_a", lambda w, repo=repo: w.write_string(repo), CDRReader.read_boolean, timeout):
+            if ref.invoke(_IS_A.name, _IS_A.args_writer(repository_ids(version)[0]), _IS_A.read_result, timeout):
                 return version
         raise SystemExceptionReply("IDL:omg.org/CORBA/INV_OBJREF:1.0", 0, 1)
 
@@ -297,9 +302,17 @@ class Connection:
 
     # -- the one way to call the device ----------------------------------------------------------
 
-    def _invoke(self, operation: str, write_args: Callable[[CDRWriter], None] | None = None,
-                read_result: Callable[[CDRReader], Any] | None = None, *, what: str | None = None,
-                command: str | None = None, origin: str | None = None, timeout_ms: int | None = None):
+    def _invoke(self, op: Operation, *args: Any, what: str | None = None, command: str | None = None,
+                origin: str | None = None, timeout_ms: int | None = None):
+        """Call ``op`` with ``args`` on the device; its result (see the module docstring)."""
+        return self._invoke_encoded(op, op.args_writer(*args), what=what, command=command, origin=origin,
+                                    timeout_ms=timeout_ms)
+
+    def _invoke_encoded(self, op: Operation, write_args: Callable[[CDRWriter], None] | None, *,
+                        what: str | None = None, command: str | None = None, origin: str | None = None,
+                        timeout_ms: int | None = None):
+        """:meth:`_invoke` with the in-parameters written by ``write_args`` (e.g. cached octets)."""
+        operation, read_result = op.name, op.read_result
         what = what or operation
         origin = origin or f"Connection::{what}()"
         timeout_ms = self._timeout_ms if timeout_ms is None else timeout_ms
@@ -382,8 +395,15 @@ class Connection:
     # -- client identity ---------------------------------------------------------------------------
 
     def _client_ident(self) -> ClntIdent:
-        pid = os.getpid()
-        return ClntIdent.cpp_6(pid) if self._idl_version >= 6 else ClntIdent.cpp(pid)
+        """What a cppTango client sends: CPP_6 (PID, empty trace context) to IDL 6, CPP (PID) to
+        IDL 4/5.  Built once per process id and IDL version (a forked child gets its own)."""
+        pid, version = os.getpid(), self._idl_version
+        cached = self.__dict__.get("_ident_cache")
+        if cached is not None and cached[0] == pid and cached[1] == version:
+            return cached[2]
+        ident = ClntIdent.cpp_6(pid) if version >= 6 else ClntIdent.cpp(pid)
+        self.__dict__["_ident_cache"] = (pid, version, ident)
+        return ident
 
     # -- commands ------------------------------------------------------------------------------------
 
@@ -393,12 +413,8 @@ class Connection:
         if info is not None:
             return info
         self._connect_if_needed()
-        if self._idl_version >= 2:
-            info = self._invoke("command_query_2", lambda w: w.write_string(name), DevCmdInfo_2.read,
-                                what="command_query", origin="Connection::command_query()")
-        else:
-            info = self._invoke("command_query", lambda w: w.write_string(name), DevCmdInfo.read,
-                                what="command_query", origin="Connection::command_query()")
+        info = self._invoke(newest("command_query", self._idl_version), name, what="command_query",
+                            origin="Connection::command_query()")
         self._cmd_info[key] = info
         return info
 
@@ -419,24 +435,24 @@ class Connection:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"Invalid input argument for command {name}: {argin!r} cannot be converted "
                             f"to type {in_type.name}") from exc
+        return self._send_command(name, in_type, checked)
+
+    def _send_command(self, name: str, in_type: CmdArgType | int, argin: Any) -> tuple[CmdArgType, Any]:
+        """``command_inout_4``/``_2``/IDL-1 ``command_inout`` by the device's IDL version, with an
+        argin already checked for ``in_type``; (out type, value).  Server errors get cppTango's
+        API_CommandFailed on top; timeouts and lost connections are raised as they are."""
+        origin = "Connection::command_inout()"
         try:
             self._connect_if_needed()
             version = self._idl_version
-            source = self._source
-            typecode = command_typecode(in_type)
-            ident = self._client_ident()
-
-            def write(w: CDRWriter) -> None:
-                w.write_string(name)
-                write_any(w, typecode, checked)
-                if version >= 2:
-                    w.write_enum(int(source))
-                if version >= 4:
-                    ident.write(w)
-
-            operation = "command_inout_4" if version >= 4 else "command_inout_2" if version >= 2 else "command_inout"
-            return self._invoke(operation, write, decode_command_any, what="command_inout", command=name,
-                                origin=origin)
+            value = (in_type, argin)
+            if version >= 4:
+                op, args = _COMMAND_INOUT_4, (name, value, self._source, self._client_ident())
+            elif version >= 2:
+                op, args = _COMMAND_INOUT_2, (name, value, self._source)
+            else:
+                op, args = _COMMAND_INOUT, (name, value)
+            return self._invoke(op, *args, what="command_inout", command=name, origin=origin)
         except CommunicationFailed:
             raise
         except DevFailed as exc:

@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 
 from ..idl.enums import AccessControlType, CmdArgType, ErrSeverity
 from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
+from ..idl.operations import OPERATIONS, newest
 from .connection import Connection
 from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevExportInfos, DbDevFullInfo, DbDevImportInfo,
                        DbDevImportInfos, DbDevInfo, DbDevInfos,
@@ -143,8 +144,8 @@ class Database(Connection):
     def _after_connect(self) -> None:
         if not self._db_name_known:
             try:
-                self._dev_name = self._ref.invoke("_get_name", None, lambda r: r.read_string(),
-                                                  self._timeout_ms / 1000.0)
+                op = OPERATIONS["_get_name"]
+                self._dev_name = self._ref.invoke(op.name, None, op.read_result, self._timeout_ms / 1000.0)
                 self._db_name_known = True
             except Exception:  # the name is cosmetic; the connection itself is fine
                 pass
@@ -194,15 +195,9 @@ class Database(Connection):
 
     def command_list_query(self) -> list:
         """CommandInfo of every Database command."""
-        from ..idl.types import DevCmdInfo, DevCmdInfo_2
         from .info import command_info_from_idl
         self._connect_if_needed()
-        if self._idl_version >= 2:
-            raws = self._invoke("command_list_query_2", None, lambda r: r.read_seq(DevCmdInfo_2.read, 24),
-                                what="command_list_query")
-        else:
-            raws = self._invoke("command_list_query", None, lambda r: r.read_seq(DevCmdInfo.read, 24),
-                                what="command_list_query")
+        raws = self._invoke(newest("command_list_query", self._idl_version), what="command_list_query")
         for raw in raws:
             self._cmd_info[raw.cmd_name.lower()] = raw
         return [command_info_from_idl(raw) for raw in raws]

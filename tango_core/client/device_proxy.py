@@ -20,7 +20,6 @@ the asynchronous calls from ``asynch.AsynchMethods``, the polling history from `
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Iterable, Sequence
 
@@ -56,15 +55,13 @@ from tango_core.idl.enums import (
     ErrSeverity,
     ExtractAs,
 )
-from tango_core.idl.errors import (CommunicationFailed, DevError, DevFailed, DeviceUnlocked, MultiDevFailed,
-                                   NonDbDevice)
-from tango_core.idl import command_any
+from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, NonDbDevice
 from tango_core.idl import types as T
+from tango_core.idl.operations import OPERATIONS, newest
 
 __all__ = ["DeviceProxy", "get_device_proxy", "get_green_mode", "set_green_mode"]
 
 _ERR = ErrSeverity.ERR
-_STATES = DevState.values
 _CMD_TYPES = CmdArgType.values
 _ALL_ATTRIBUTES_3 = "All attributes_3"
 _NO_ARG = object()  # command_inout(name) without an argument (None is an argument, refused for typed commands)
@@ -93,20 +90,7 @@ def _named_errors(exc: MultiDevFailed) -> list:
     return list(exc.args)
 
 
-# --- CDR argument writers shared by many calls ---------------------------------------------------
-
-def _w_string(s: str):
-    def write(w):
-        w.write_string(s)
-    return write
-
-
-def _r_string(r):
-    return r.read_string()
-
-
-def _r_string_seq(r):
-    return r.read_string_seq()
+_OP = OPERATIONS
 
 
 class _CommandFunction:
@@ -196,23 +180,23 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         """The device state (``_get_state``)."""
         if kw:
             _check_green(kw)
-        return self._invoke("_get_state", None, _read_state)
+        return self._invoke(_OP["_get_state"])
 
     def status(self, **kw) -> str:
         if kw:
             _check_green(kw)
-        return self._invoke("_get_status", None, _r_string)
+        return self._invoke(_OP["_get_status"])
 
     def name(self) -> str:
         """The device name as the device itself reports it."""
-        return self._invoke("_get_name", None, _r_string)
+        return self._invoke(_OP["_get_name"])
 
     def description(self) -> str:
-        return self._invoke("_get_description", None, _r_string)
+        return self._invoke(_OP["_get_description"])
 
     def adm_name(self) -> str:
         """Name of the admin device; a full TRL (``tango://h:p/...#dbase=no``) for no-DB devices."""
-        adm = self._invoke("_get_adm_name", None, _r_string)
+        adm = self._invoke(_OP["_get_adm_name"])
         return self._qualified_name(adm)
 
     def ping(self, **kw) -> int:
@@ -220,23 +204,14 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         if kw:
             _check_green(kw)
         t0 = time.perf_counter()
-        self._invoke("ping", None, None)
+        self._invoke(_OP["ping"])
         return int((time.perf_counter() - t0) * 1e6)
 
     def black_box(self, n: int) -> list[str]:
-        def write(w):
-            w.write_long(n)
-        return StdStringVector(self._invoke("black_box", write, _r_string_seq))
+        return StdStringVector(self._invoke(_OP["black_box"], n))
 
     def info(self) -> DeviceInfo:
-        idl = self._idl()
-        if idl >= 6:
-            raw = self._invoke("info_6", None, T.DevInfo_6.read)
-        elif idl >= 3:
-            raw = self._invoke("info_3", None, T.DevInfo_3.read)
-        else:
-            raw = self._invoke("info", None, T.DevInfo.read)
-        info = device_info_from_idl(raw)
+        info = device_info_from_idl(self._invoke(newest("info", self._idl())))
         self.__dict__["_info_cache"] = info
         return info
 
@@ -280,21 +255,12 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         key = command.lower()
         info = self._cmd_query_cache.get(key)
         if info is None:
-            if self._idl() >= 2:
-                raw = self._invoke("command_query_2", _w_string(command), T.DevCmdInfo_2.read)
-            else:
-                raw = self._invoke("command_query", _w_string(command), T.DevCmdInfo.read)
-            info = command_info_from_idl(raw)
+            info = command_info_from_idl(self._invoke(newest("command_query", self._idl()), command))
             self._cmd_query_cache[key] = info
         return info
 
     def command_list_query(self, _timeout_ms: int | None = None) -> list[CommandInfo]:
-        if self._idl() >= 2:
-            raws = self._invoke("command_list_query_2", None, lambda r: r.read_seq(T.DevCmdInfo_2.read, 24),
-                                timeout_ms=_timeout_ms)
-        else:
-            raws = self._invoke("command_list_query", None, lambda r: r.read_seq(T.DevCmdInfo.read, 24),
-                                timeout_ms=_timeout_ms)
+        raws = self._invoke(newest("command_list_query", self._idl()), timeout_ms=_timeout_ms)
         infos = CommandInfoList(command_info_from_idl(x) for x in raws)
         cache = self._cmd_query_cache
         for i in infos:
@@ -317,44 +283,10 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return CommandInfoList(self.command_query(c) for c in commands)
 
     def _command_raw(self, command: str, argin_type: int, argin: Any):
-        """Send one command; returns the decoded (type, value) of the result."""
-        idl = self._idl()
-        argin = latin1_for_wire(argin_type, argin)
-
-        if idl >= 4:
-            ident = self._clnt_ident()
-            source = int(self.get_source())
-
-            def write(w):
-                w.write_string(command)
-                command_any.encode_command_any(w, argin_type, argin)
-                w.write_enum(source)
-                ident(w)
-            op = "command_inout_4"
-        elif idl >= 2:
-            source = int(self.get_source())
-
-            def write(w):
-                w.write_string(command)
-                command_any.encode_command_any(w, argin_type, argin)
-                w.write_enum(source)
-            op = "command_inout_2"
-        else:
-            def write(w):
-                w.write_string(command)
-                command_any.encode_command_any(w, argin_type, argin)
-            op = "command_inout"
-        try:
-            return self._invoke(op, write, command_any.decode_command_any, what="command_inout", command=command,
-                                origin="Connection::command_inout()")
-        except CommunicationFailed:
-            raise  # timeouts/lost connections: PyTango adds nothing (", command X" is in the desc)
-        except DevFailed as exc:
-            cls = DeviceUnlocked if exc.args and exc.args[0].reason == "API_DeviceUnlocked" else type(exc)
-            raise cls(*exc.args, _err(
-                "API_CommandFailed",
-                f"Failed to execute command_inout on device {self.dev_name()}, command {command}",
-                "Connection::command_inout()")) from None
+        """Send one command (strings as Latin-1 octets, as PyTango); the decoded (type, value) of
+        the result.  The argin is checked once more by the operation's writer, before sending."""
+        self._idl()  # a connection error is raised as it is, without API_CommandFailed
+        return self._send_command(command, argin_type, latin1_for_wire(argin_type, argin))
 
     def command_inout(self, name: str, cmd_param: Any = _NO_ARG, **kwargs) -> Any:
         """Run a command: the argument is checked/converted from its ``in_type`` first."""
@@ -407,18 +339,9 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     # ------------------------------------------------------------------ attribute configuration
     def _read_configs(self, names: Sequence[str], timeout_ms: int | None = None) -> list[AttributeInfoEx]:
-        def write(w):
-            w.write_string_seq(names)
         idl = self._idl()
-        if idl >= 5:
-            raws = self._invoke("get_attribute_config_5", write, T.AttributeConfig_5.read_list,
-                                timeout_ms=timeout_ms)
-        elif idl >= 3:
-            raws = self._invoke("get_attribute_config_3", write, lambda r: r.read_seq(T.AttributeConfig_3.read, 64),
-                                timeout_ms=timeout_ms)
-        else:
-            raws = self._invoke("get_attribute_config_2", write, lambda r: r.read_seq(T.AttributeConfig_2.read, 64),
-                                timeout_ms=timeout_ms)
+        # devices below IDL 3 are asked get_attribute_config_2 (AttributeConfig_2 has the display level)
+        raws = self._invoke(newest("get_attribute_config", max(idl, 2)), list(names), timeout_ms=timeout_ms)
         infos = [attribute_info_ex_from_idl(x) for x in raws]
         cache = self._attr_cfg
         for i in infos:
@@ -472,31 +395,18 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         if not any(isinstance(i, AttributeInfoEx) for i in infos):
             # plain AttributeInfo carries no alarm/event part: the IDL-1 operation leaves those as
             # they are on the server (as PyTango does), where _5 would reset them
-            confs1 = [_config_1_from_info(i) for i in infos]
-            self._invoke("set_attribute_config", lambda w: T.write_list(w, confs1), None)
+            self._invoke(_OP["set_attribute_config"], [_config_1_from_info(i) for i in infos])
             for i in infos:
                 self._attr_cfg.pop(i.name.lower(), None)
             return
         confs = [attribute_config_5_from_info(i) for i in infos]
         idl = self._idl()
         if idl >= 5:
-            ident = self._clnt_ident()
-
-            def write(w):
-                T.write_list(w, confs)
-                ident(w)
-            self._invoke("set_attribute_config_5", write, None)
+            self._invoke(_OP["set_attribute_config_5"], confs, self._client_ident())
+        elif idl >= 4:
+            self._invoke(_OP["set_attribute_config_4"], [_config_3_from_5(c) for c in confs], self._client_ident())
         else:
-            confs3 = [_config_3_from_5(c) for c in confs]
-            if idl >= 4:
-                ident = self._clnt_ident()
-
-                def write(w):
-                    T.write_list(w, confs3)
-                    ident(w)
-                self._invoke("set_attribute_config_4", write, None)
-            else:
-                self._invoke("set_attribute_config_3", lambda w: T.write_list(w, confs3), None)
+            self._invoke(_OP["set_attribute_config_3"], [_config_3_from_5(c) for c in confs])
         for i in infos:
             self._attr_cfg.pop(i.name.lower(), None)
 
@@ -514,12 +424,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             if idl < 4:
                 raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
                                      "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
-            from tango_core.wire.cdr import CDRWriter
-            w = CDRWriter()
-            w.write_string_seq(list(names))
-            w.write_enum(int(self._source))
-            self._clnt_ident()(w)
-            raw = w.getvalue()
+            op = _OP["read_attributes_5"] if idl >= 5 else _OP["read_attributes_4"]
+            raw = op.encode_args(list(names), self._source, self._client_ident())
             key = (tuple(names), self._source, idl)
             if len(self._read_requests) > 256:
                 self._read_requests.clear()
@@ -528,9 +434,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         def write(wr, _raw=raw):
             wr.align(4)
             wr.write_raw(_raw)
-        if key[2] >= 5:
-            return self._invoke("read_attributes_5", write, _read_values_5)
-        return self._invoke("read_attributes_4", write, _read_values_4)
+        return self._invoke_encoded(_OP["read_attributes_5"] if key[2] >= 5 else _OP["read_attributes_4"], write)
 
     def read_attribute(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy, **kw) -> DeviceAttribute:
         """Read one attribute; raises DevFailed if its read failed."""
@@ -588,12 +492,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def _write_values(self, avs: list) -> None:
         idl = self._idl()
         if idl >= 4:
-            ident = self._clnt_ident()
-
-            def write(w):
-                T.write_list(w, avs)
-                ident(w)
-            self._invoke("write_attributes_4", write, None)
+            self._invoke(_OP["write_attributes_4"], avs, self._client_ident())
         else:
             raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
                                  "attribute writes need IDL >= 4", "DeviceProxy::write_attributes()"))
@@ -645,18 +544,10 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     def _write_read(self, avs: list, read_names: list[str]) -> list:
         idl = self._idl()
-        ident = self._clnt_ident()
         if idl >= 5:
-            def write(w):
-                T.write_list(w, avs)
-                w.write_string_seq(read_names)
-                ident(w)
-            return self._invoke("write_read_attributes_5", write, T.AttributeValue_5.read_list)
+            return self._invoke(_OP["write_read_attributes_5"], avs, read_names, self._client_ident())
         if idl >= 4:
-            def write(w):
-                T.write_list(w, avs)
-                ident(w)
-            return self._invoke("write_read_attributes_4", write, lambda r: r.read_seq(T.AttributeValue_4.read, 48))
+            return self._invoke(_OP["write_read_attributes_4"], avs, self._client_ident())
         raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
                              "write_read needs IDL >= 4", "DeviceProxy::write_read_attribute()"))
 
@@ -919,34 +810,6 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             self._connect_if_needed()
             version = self._idl_version
         return version
-
-    def _clnt_ident(self):
-        """A writer for the ClntIdent argument this device's IDL expects (cached per proxy)."""
-        ident = self.__dict__.get("_ident_writer")
-        if ident is None:
-            from tango_core.wire.cdr import CDRWriter
-            value = T.ClntIdent.cpp_6(os.getpid()) if self._idl() >= 6 else T.ClntIdent.cpp(os.getpid())
-            w = CDRWriter()
-            value.write(w)
-            raw = w.getvalue()  # only 4-byte aligned members: valid at any 4-aligned position
-
-            def ident(wr, _raw=raw):
-                wr.align(4)
-                wr.write_raw(_raw)
-            self.__dict__["_ident_writer"] = ident
-        return ident
-
-
-_read_values_5 = T.AttributeValue_5.read_list
-
-
-def _read_values_4(r) -> list:
-    return r.read_seq(T.AttributeValue_4.read, 48)
-
-
-def _read_state(r) -> DevState:
-    v = r.read_enum()
-    return _STATES.get(v, v)
 
 
 def _config_1_from_info(i: AttributeInfo):

@@ -1,17 +1,14 @@
 """Polling history: ``DeviceProxy.attribute_history`` / ``command_history``.
 
 The server answers with one compressed structure for all the records (``DevAttrHistory_5`` /
-``DevCmdHistory_4``): the values of every record concatenated in one CORBA ``any``, and the
-per-record quality, dimensions and errors run-length encoded as ``EltInArray{start, nb_elt}``
-runs, where a run covers records ``start, start-1, ..., start-nb_elt+1`` (cppTango's encoding).
-idl.types leaves these structs out because they carry an ``any``; they are decoded here, with
-the wire layer's generic ``any`` reader, and expanded into one DeviceAttributeHistory /
-DeviceDataHistory per record, oldest first, as PyTango returns them.
+``DevCmdHistory_4``, decoded by :mod:`tango_core.idl.types` through the operations table): the
+values of every record concatenated in one CORBA ``any``, and the per-record quality, dimensions
+and errors run-length encoded as ``EltInArray{start, nb_elt}`` runs (:func:`expand_runs`).  This
+module expands them into one DeviceAttributeHistory / DeviceDataHistory per record, oldest
+first, as PyTango returns them.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -19,10 +16,8 @@ from tango_core.client.device_attribute import DeviceAttribute, from_attribute_v
 from tango_core.client.device_data import DeviceData
 from tango_core.idl.enums import (AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, ExtractAs,
                                   arm_for_data_type)
-from tango_core.idl.errors import read_dev_error_list
-from tango_core.idl.types import AttributeDim, AttrValUnion, EltInArray, TimeVal
-from tango_core.wire.cdr import CDRReader
-from tango_core.wire.typecode import read_any
+from tango_core.idl.operations import OPERATIONS as _OPERATIONS
+from tango_core.idl.types import AttributeDim, AttrValUnion, TimeVal, expand_runs
 
 __all__ = ["DeviceAttributeHistory", "DeviceDataHistory", "DeviceDataHistoryList", "attribute_history",
            "command_history"]
@@ -54,47 +49,13 @@ class DeviceDataHistory(DeviceData):
         return self._errors
 
 
-def _runs(r: CDRReader) -> list[EltInArray]:
-    return r.read_seq(EltInArray.read, 8)
-
-
-def _expand(values: list, runs: list[EltInArray], n: int, default: Any) -> list:
-    """Per-record values from run-length encoded ``values`` (runs count down from ``start``)."""
-    out = [default] * n
-    for value, run in zip(values, runs):
-        for j in range(run.nb_elt):
-            i = run.start - j
-            if 0 <= i < n:
-                out[i] = value
-    return out
-
-
-def _read_attr_history_5(r: CDRReader) -> dict:
-    name = r.read_string()
-    data_format = r.read_enum()
-    data_type = r.read_long()
-    dates = r.read_seq(TimeVal.read, 12)
-    _tc, value = read_any(r)
-    quals = [r.read_enum() for _ in range(r.read_count(4))]
-    quals_runs = _runs(r)
-    r_dims = r.read_seq(AttributeDim.read, 8)
-    r_runs = _runs(r)
-    w_dims = r.read_seq(AttributeDim.read, 8)
-    w_runs = _runs(r)
-    errors = r.read_seq(read_dev_error_list, 4)
-    err_runs = _runs(r)
-    n = len(dates)
-    return dict(name=name, data_format=data_format, data_type=data_type, dates=dates, value=value,
-                quals=_expand(quals, quals_runs, n, int(AttrQuality.ATTR_VALID)),
-                r_dims=_expand(r_dims, r_runs, n, AttributeDim(0, 0)),
-                w_dims=_expand(w_dims, w_runs, n, AttributeDim(0, 0)),
-                errors=_expand(errors, err_runs, n, []))
-
-
 class _Record:
     """The AttributeValue_5-like view of one history record, for from_attribute_value."""
 
     __slots__ = ("name", "time", "err_list", "r_dim", "w_dim", "value", "data_type", "data_format", "quality")
+
+
+_NO_DIM = AttributeDim(0, 0)
 
 
 def _count(fmt: int, dim: AttributeDim) -> int:
@@ -103,26 +64,28 @@ def _count(fmt: int, dim: AttributeDim) -> int:
 
 def attribute_history(proxy, attr_name: str, depth: int, extract_as: ExtractAs = ExtractAs.Numpy) -> list:
     """The last ``depth`` polled readings of ``attr_name`` (oldest first)."""
-    def write(w):
-        w.write_string(attr_name)
-        w.write_long(int(depth))
-    h = proxy._invoke("read_attribute_history_5", write, _read_attr_history_5,
-                      what="attribute_history", origin="DeviceProxy::attribute_history()")
-    fmt = h["data_format"]
+    h = proxy._invoke(_OPERATIONS["read_attribute_history_5"], attr_name, int(depth), what="attribute_history",
+                      origin="DeviceProxy::attribute_history()")
+    n = len(h.dates)
+    quals = expand_runs(h.quals, h.quals_array, n, AttrQuality.ATTR_VALID)
+    r_dims = expand_runs(h.r_dims, h.r_dims_array, n, _NO_DIM)
+    w_dims = expand_runs(h.w_dims, h.w_dims_array, n, _NO_DIM)
+    errors = expand_runs(h.errors, h.errors_array, n, [])
+    fmt = h.data_format
     try:
-        arm = arm_for_data_type(h["data_type"])
+        arm = arm_for_data_type(h.data_type)
     except ValueError:
         arm = AttributeDataType.ATT_NO_DATA
-    values = h["value"]
+    values = h.value.value
     values = [] if values is None else values
     offset = 0
     out = []
-    for i, date in enumerate(h["dates"]):
+    for i, date in enumerate(h.dates):
         rec = _Record()
-        rec.name, rec.time, rec.data_type, rec.data_format = h["name"], date, h["data_type"], fmt
-        rec.quality = h["quals"][i]
-        rec.r_dim, rec.w_dim = h["r_dims"][i], h["w_dims"][i]
-        rec.err_list = h["errors"][i]
+        rec.name, rec.time, rec.data_type, rec.data_format = h.name, date, h.data_type, fmt
+        rec.quality = quals[i]
+        rec.r_dim, rec.w_dim = r_dims[i], w_dims[i]
+        rec.err_list = errors[i]
         n_read, n_written = _count(fmt, rec.r_dim), _count(fmt, rec.w_dim)
         take = n_read + n_written if offset + n_read + n_written <= len(values) else n_read
         if rec.err_list:
@@ -135,22 +98,9 @@ def attribute_history(proxy, attr_name: str, depth: int, extract_as: ExtractAs =
         da = from_attribute_value(rec, extract_as)
         da.__class__ = DeviceAttributeHistory
         if da.has_failed:  # PyTango keeps the attribute's type on failed records
-            da.type = CmdArgType.values.get(h["data_type"], h["data_type"])
+            da.type = CmdArgType.values.get(h.data_type, h.data_type)
         out.append(da)
     return out
-
-
-def _read_cmd_history_4(r: CDRReader) -> dict:
-    dates = r.read_seq(TimeVal.read, 12)
-    _tc, value = read_any(r)
-    dims = r.read_seq(AttributeDim.read, 8)
-    dims_runs = _runs(r)
-    errors = r.read_seq(read_dev_error_list, 4)
-    err_runs = _runs(r)
-    cmd_type = r.read_long()
-    n = len(dates)
-    return dict(dates=dates, value=value, dims=_expand(dims, dims_runs, n, AttributeDim(0, 0)),
-                errors=_expand(errors, err_runs, n, []), cmd_type=cmd_type)
 
 
 _SCALAR_OUT = {CmdArgType.DevBoolean, CmdArgType.DevShort, CmdArgType.DevLong, CmdArgType.DevFloat,
@@ -161,24 +111,24 @@ _SCALAR_OUT = {CmdArgType.DevBoolean, CmdArgType.DevShort, CmdArgType.DevLong, C
 
 def command_history(proxy, cmd_name: str, depth: int) -> list:
     """The last ``depth`` polled results of ``cmd_name`` (oldest first)."""
-    def write(w):
-        w.write_string(cmd_name)
-        w.write_long(int(depth))
-    h = proxy._invoke("command_inout_history_4", write, _read_cmd_history_4,
-                      what="command_history", origin="DeviceProxy::command_history()")
-    out_type = CmdArgType.values.get(h["cmd_type"], h["cmd_type"])
-    values = h["value"]
+    h = proxy._invoke(_OPERATIONS["command_inout_history_4"], cmd_name, int(depth), what="command_history",
+                      origin="DeviceProxy::command_history()")
+    out_type = CmdArgType.values.get(h.cmd_type, h.cmd_type)
+    n = len(h.dates)
+    dims = expand_runs(h.dims, h.dims_array, n, _NO_DIM)
+    errors = expand_runs(h.errors, h.errors_array, n, [])
+    values = h.value.value
     values = [] if values is None else values
     scalar = out_type in _SCALAR_OUT
     offset = 0
     out = DeviceDataHistoryList()
-    for i, date in enumerate(h["dates"]):
+    for i, date in enumerate(h.dates):
         rec = DeviceDataHistory()
         rec._time = date
-        rec._errors = tuple(h["errors"][i])
+        rec._errors = tuple(errors[i])
         rec._type = out_type
         if not rec._errors:
-            dim = h["dims"][i]
+            dim = dims[i]
             n = 1 if scalar else dim.dim_x * max(dim.dim_y, 1)
             chunk = values[offset:offset + n]
             offset += n
