@@ -19,11 +19,11 @@ from __future__ import annotations
 import enum
 import struct
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence, Union
 
 from .cdr import CDRReader, CDRWriter
-from .errors import MarshalError, MessageTooLarge
+from .errors import CodecError, MarshalError, MessageTooLarge
 from .ior import IOR, read_ior, write_ior
 
 MAGIC = b"GIOP"
@@ -483,93 +483,340 @@ def parse_message(data: bytes) -> Message:
     raise MarshalError("a lone Fragment message cannot be parsed")  # MessageReader reassembles them
 
 
+#: Frames up to this size are gathered in the reader's scratch buffer and copied out whole;
+#: bigger ones are received straight into a buffer of their own, which becomes the message.
+SMALL_FRAME = 16 * 1024
+#: The scratch buffer: what one ``recv_into`` may fill when no big frame is being received.
+SCRATCH_SIZE = 64 * 1024
+#: A big frame's own buffer starts at most this large (or the frame's size, if smaller) and
+#: afterwards at most doubles the octets that have really arrived: a header that announces
+#: 255 MiB and sends nothing costs 1 MiB, not 255.
+FIRST_ALLOCATION = 1024 * 1024
+#: Room kept after the first part of a fragmented message, so that omniORB's short closing
+#: Fragment lands without moving the (big) first part.
+CHAIN_SLACK = 64 * 1024
+
+_HEAD = struct.Struct("<4sBBBBI")  # magic, major, minor, flags, message type, size (little-endian)
+_ID_LE = struct.Struct("<I")
+_ID_BE = struct.Struct(">I")
+
+# what a big frame's own buffer receives
+_WHOLE, _HEAD_PART, _FRAGMENT = 0, 1, 2
+
+
+class _Chain:
+    """A fragmented message being reassembled: ``buf[:length]`` so far (capacity may be larger)."""
+
+    __slots__ = ("buf", "length")
+
+    def __init__(self, buf: bytearray, length: int) -> None:
+        self.buf = buf
+        self.length = length
+
+
+def _grow(buf: bytearray, capacity: int) -> bytearray:
+    """``buf`` enlarged to ``capacity`` octets: in place when possible (no copy), else a copy."""
+    try:
+        buf += bytes(capacity - len(buf))
+        return buf
+    except BufferError:  # someone still holds a view of it: move to a new buffer
+        new = bytearray(capacity)
+        new[:len(buf)] = buf
+        return new
+
+
+def _trim(buf: bytearray, length: int) -> bytearray:
+    if len(buf) > length:
+        try:
+            del buf[length:]
+        except BufferError:
+            return buf[:length]
+    return buf
+
+
 class MessageReader:
-    """Splits a GIOP byte stream into whole messages and reassembles fragments.
+    """THE GIOP framer: splits a byte stream into whole messages and reassembles fragments.
 
-    Sans-IO: ``feed()`` what the socket produced, then call ``next_message()``
-    until it returns None.  Raises :class:`MessageTooLarge` as soon as a header
-    announces more than ``max_size`` octets (before buffering them), and
-    :class:`MarshalError` for garbage; after either, the stream is unusable.
+    Sans-IO.  Two ways to put bytes in:
 
-    Reassembly: the first message (flag "more fragments") is kept whole; each
-    following Fragment contributes its octets after the 16-octet fragment header
-    (12 + request_id in GIOP 1.2; 12 in 1.1).  The concatenation is decoded as one
-    message, with the size field patched, exactly as if it had been sent unfragmented.
+    * ``feed(data)`` -- bytes that were received somewhere else (copied in);
+    * ``get_buffer()`` / ``buffer_updated(n)`` -- zero copy, the asyncio ``BufferedProtocol``
+      shape: receive straight into the memoryview ``get_buffer()`` returns (``sock.recv_into``),
+      then say how many octets arrived.  Small frames land in a 64 KiB scratch buffer and are
+      copied out whole (``bytes``); a frame over 16 KiB is received into a ``bytearray`` of its
+      own that becomes the message, so numeric arrays decoded from it are views (no copy at all).
+      GIOP 1.2 Fragments of a big message are received straight behind its first part.
+
+    Then ``next_message()`` until it returns None.
+
+    Memory follows the data that really arrives, never a header's claim: a big frame's buffer
+    starts at ``min(size, 1 MiB)`` and then at most doubles what has arrived.  One size limit,
+    ``max_size`` (octets after the 12-octet header, as if the message were not fragmented),
+    checked on each header before anything is buffered, on each reassembled message, and on all
+    messages under reassembly together (or a peer could open many request ids at once).
+    Violations raise :class:`MessageTooLarge`, garbage :class:`MarshalError`; the error is
+    raised by the call that finds it (``feed`` / ``buffer_updated``), then again by
+    ``next_message()`` once the messages completed before it have been taken; the stream is
+    unusable afterwards and the reader drops what it held.
+
+    Reassembly: the first message (flag "more fragments") is kept whole; each following Fragment
+    contributes its octets after the fragment header (12 + request id in GIOP 1.2; 12 in 1.1).
+    The concatenation, with flag and size patched, is decoded exactly as if it had been sent
+    unfragmented.
     """
 
     def __init__(self, max_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
         self.max_size = max_size
-        self._buf = bytearray()
-        self._partial: dict[int | None, bytearray] = {}  # request id -> message being reassembled
+        self._scratch = bytearray(SCRATCH_SIZE)
+        self._view = memoryview(self._scratch)  # never resized, so a lasting view is fine
+        self._start = 0  # unframed octets are _scratch[_start:_end]
+        self._end = 0
+        # the "sink": a big frame (or a big Fragment's payload) received into its own buffer
+        self._sink: bytearray | None = None
+        self._sink_pos = 0
+        self._sink_end = 0
+        self._sink_kind = _WHOLE
+        self._sink_more = False
+        self._sink_rid: int | None = None
+        self._chains: dict[int | None, _Chain] = {}  # request id (None in GIOP 1.1) -> message
         self._ready: deque[Message] = deque()
+        self._error: CodecError | None = None
 
-    def feed(self, data: bytes) -> None:
-        self._buf += data
-        self._split()
+    # -- input ------------------------------------------------------------------------------
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Add received octets (copied).  Raises the stream's CodecError, if any."""
+        data = memoryview(data).cast("B") if not isinstance(data, (bytes, bytearray)) else data
+        offset, total = 0, len(data)
+        while offset < total:
+            space = self.get_buffer()
+            n = min(len(space), total - offset)
+            space[:n] = data[offset:offset + n]
+            del space
+            self.buffer_updated(n)
+            offset += n
+        if self._error is not None:
+            raise self._error
+
+    def get_buffer(self, sizehint: int = -1) -> memoryview:
+        """Writable space for the next received octets (never empty); see ``buffer_updated``.
+
+        Sized to what the current frame still needs when a big frame is being received, so one
+        ``recv_into`` never mixes two frames there.  Release the view before the next call.
+        """
+        sink = self._sink
+        if sink is None:
+            return self._view[self._end:]
+        pos = self._sink_pos
+        if pos >= len(sink):  # full, the frame is not: grow with what has really arrived
+            limit = self._sink_end if self._sink_kind == _WHOLE else self._sink_end + CHAIN_SLACK
+            sink = _grow(sink, min(limit, max(FIRST_ALLOCATION, 2 * pos)))
+            self._sink = sink
+            if self._sink_kind == _FRAGMENT:
+                self._chains[self._sink_rid].buf = sink
+        return memoryview(sink)[pos:min(self._sink_end, len(sink))]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """``nbytes`` octets were written at the start of the last ``get_buffer()`` view.
+
+        Raises the stream's CodecError, if any.  (0 octets: nothing happens; end of stream is
+        the caller's business.)
+        """
+        if self._error is not None:
+            raise self._error
+        try:
+            if self._sink is not None:
+                self._sink_pos += nbytes
+                if self._sink_pos < self._sink_end:
+                    return
+                self._sink_done()
+            else:
+                self._end += nbytes
+            self._split()
+        except CodecError as exc:
+            self._fail(exc)
+            raise
+
+    # -- output -----------------------------------------------------------------------------
+
+    def next_message(self) -> Message | None:
+        """The next whole message, or None when more octets are needed."""
+        if self._ready:
+            return self._ready.popleft()
+        if self._error is not None:
+            raise self._error
+        return None
 
     def bytes_needed(self) -> int:
         """Octets still missing for the next whole frame (at least 1)."""
-        if len(self._buf) < HEADER_SIZE:
-            return HEADER_SIZE - len(self._buf)
-        hdr = parse_header(self._buf)
-        return max(1, HEADER_SIZE + hdr.size - len(self._buf))
+        if self._sink is not None:
+            return max(1, self._sink_end - self._sink_pos)
+        avail = self._end - self._start
+        if avail < HEADER_SIZE:
+            return HEADER_SIZE - avail
+        hdr = parse_header(self._view[self._start:self._start + HEADER_SIZE])
+        return max(1, HEADER_SIZE + hdr.size - avail)
 
-    def next_message(self) -> Message | None:
-        return self._ready.popleft() if self._ready else None
+    @property
+    def frame_in_progress(self) -> bool:
+        """True while part of a frame or of a fragmented message is held (a reply half read)."""
+        return self._sink is not None or self._end > self._start or bool(self._chains)
+
+    @property
+    def buffered(self) -> int:
+        """Octets of memory held for unfinished frames and messages (the scratch buffer aside)."""
+        held = self._end - self._start
+        if self._sink is not None and self._sink_kind != _FRAGMENT:
+            held += len(self._sink)
+        return held + sum(len(c.buf) for c in self._chains.values())
+
+    def clear(self) -> None:
+        """Forget everything held (the connection is being closed)."""
+        self._start = self._end = 0
+        self._sink = None
+        self._chains.clear()
+        self._ready.clear()
+
+    # -- framing ----------------------------------------------------------------------------
+
+    def _fail(self, exc: CodecError) -> None:
+        self._error = exc
+        self._start = self._end = 0
+        self._sink = None
+        self._chains.clear()
 
     def _split(self) -> None:
-        while len(self._buf) >= HEADER_SIZE:
-            hdr = parse_header(self._buf)
-            if hdr.size > self.max_size:
-                raise MessageTooLarge(f"GIOP message of {hdr.size} octets exceeds the {self.max_size} limit")
-            total = HEADER_SIZE + hdr.size
-            if len(self._buf) < total:
-                return
-            frame = bytes(self._buf[:total])
-            del self._buf[:total]
-            self._frame(hdr, frame)
-
-    def _frame(self, hdr: MessageHeader, frame: bytes) -> None:
-        if hdr.msg_type == MsgType.Fragment:
-            if hdr.version >= (1, 2):
-                if hdr.size < 4:
-                    raise MarshalError("GIOP 1.2 Fragment without request id")
-                rid = (_SIZE_LE if hdr.little_endian else _SIZE_BE).unpack_from(frame, HEADER_SIZE)[0]
-                payload = frame[HEADER_SIZE + 4:]
+        scratch, view = self._scratch, self._view
+        while True:
+            start = self._start
+            avail = self._end - start
+            if avail < HEADER_SIZE:
+                break
+            magic, major, minor, flags, mtype, size = _HEAD.unpack_from(scratch, start)
+            if magic != MAGIC or major != 1 or minor > 2 or mtype > 7 or (mtype == 7 and minor == 0):
+                parse_header(view[start:start + HEADER_SIZE])  # raises the precise MarshalError
+                raise MarshalError("bad GIOP header")  # pragma: no cover - parse_header raised
+            little = flags & 1
+            if not little:
+                size = _SIZE_BE.unpack_from(scratch, start + 8)[0]
+            if size > self.max_size:
+                raise MessageTooLarge(f"GIOP message of {size} octets exceeds the {self.max_size} octets limit")
+            total = HEADER_SIZE + size
+            more = minor >= 1 and bool(flags & 2)
+            if avail >= total:
+                self._start = start + total
+                if total <= SMALL_FRAME:
+                    self._frame(bytes(view[start:start + total]), minor, little, mtype, more)
+                else:
+                    self._frame(bytearray(view[start:start + total]), minor, little, mtype, more)
+                continue
+            if total <= SMALL_FRAME:
+                break  # wait for the rest in the scratch buffer
+            # a big frame: the rest goes straight into a buffer of its own
+            ids = _ID_LE if little else _ID_BE
+            if mtype == MsgType.Fragment:
+                head_size = HEADER_SIZE + 4 if minor >= 2 else HEADER_SIZE
+                if avail < head_size:
+                    break
+                rid = ids.unpack_from(scratch, start + HEADER_SIZE)[0] if minor >= 2 else None
+                chain = self._chain_for(rid, total - head_size)
+                got = avail - head_size
+                end = chain.length + total - head_size
+                chain.buf = buf = self._room(chain.buf, chain.length + got, end, end + CHAIN_SLACK)
+                buf[chain.length:chain.length + got] = view[start + head_size:self._end]
+                self._sink, self._sink_pos, self._sink_end = buf, chain.length + got, end
+                self._sink_kind, self._sink_rid = _FRAGMENT, rid
             else:
                 rid = None
-                payload = frame[HEADER_SIZE:]
-            head = self._partial.get(rid)
-            if head is None:
-                raise MarshalError(f"Fragment for unknown request {rid}")
-            if len(head) + len(payload) - HEADER_SIZE > self.max_size:
-                raise MessageTooLarge("reassembled GIOP message exceeds the size limit")
-            self._check_pending(len(payload))
-            head += payload
-            if not hdr.more_fragments:
-                del self._partial[rid]
-                self._complete(head)
+                if more:
+                    if minor >= 2 and avail < HEADER_SIZE + 4:
+                        break
+                    rid = self._new_chain_id(scratch, start, minor, mtype, ids, total)
+                cap = min(total + CHAIN_SLACK if more else total, max(FIRST_ALLOCATION, 2 * avail))
+                buf = bytearray(cap)
+                buf[:avail] = view[start:self._end]
+                self._sink, self._sink_pos, self._sink_end = buf, avail, total
+                self._sink_kind, self._sink_rid = (_HEAD_PART if more else _WHOLE), rid
+            self._sink_more = more
+            self._start = self._end = 0
             return
-        if hdr.more_fragments:
-            if hdr.msg_type not in (MsgType.Request, MsgType.Reply, MsgType.LocateRequest, MsgType.LocateReply):
-                raise MarshalError("fragmented GIOP message of a type that cannot be fragmented")
-            rid = None
-            if hdr.version >= (1, 2):
-                if hdr.size < 4:
-                    raise MarshalError("fragmented message too short")
-                rid = (_SIZE_LE if hdr.little_endian else _SIZE_BE).unpack_from(frame, HEADER_SIZE)[0]
-            self._check_pending(len(frame))
-            self._partial[rid] = bytearray(frame)
+        if self._start == self._end:
+            self._start = self._end = 0
+        elif self._start + SMALL_FRAME > len(scratch):  # make room for a whole small frame
+            rest = bytes(view[self._start:self._end])
+            scratch[:len(rest)] = rest
+            self._start, self._end = 0, len(rest)
+
+    def _room(self, buf: bytearray, needed: int, end: int, limit: int) -> bytearray:
+        """``buf`` with capacity for ``needed`` octets, doubling at most (never past ``limit``)."""
+        if needed <= len(buf):
+            return buf
+        return _grow(buf, max(needed, min(limit, max(FIRST_ALLOCATION, 2 * len(buf)), end)))
+
+    def _chain_for(self, rid: int | None, payload: int) -> _Chain:
+        chain = self._chains.get(rid)
+        if chain is None:
+            raise MarshalError(f"Fragment for unknown request {rid}")
+        if chain.length - HEADER_SIZE + payload > self.max_size:
+            raise MessageTooLarge("reassembled GIOP message exceeds the size limit")
+        self._check_pending(payload)
+        return chain
+
+    def _new_chain_id(self, data, start: int, minor: int, mtype: int, ids: struct.Struct, total: int) -> int | None:
+        if mtype not in (MsgType.Request, MsgType.Reply, MsgType.LocateRequest, MsgType.LocateReply):
+            raise MarshalError("fragmented GIOP message of a type that cannot be fragmented")
+        rid = None
+        if minor >= 2:
+            if total < HEADER_SIZE + 4:
+                raise MarshalError("fragmented message too short")
+            rid = ids.unpack_from(data, start + HEADER_SIZE)[0]
+        if rid in self._chains:
+            raise MarshalError(f"second fragmented message for request {rid}")
+        self._check_pending(total)
+        return rid
+
+    def _check_pending(self, extra: int) -> None:
+        if sum(c.length for c in self._chains.values()) + extra > self.max_size + HEADER_SIZE:
+            raise MessageTooLarge("GIOP messages being reassembled exceed the size limit together")
+
+    def _frame(self, frame: bytes | bytearray, minor: int, little: int, mtype: int, more: bool) -> None:
+        """One whole frame that arrived in the scratch buffer."""
+        if mtype == MsgType.Fragment:
+            head_size = HEADER_SIZE + 4 if minor >= 2 else HEADER_SIZE
+            if len(frame) < head_size:
+                raise MarshalError("GIOP 1.2 Fragment without request id")
+            rid = (_ID_LE if little else _ID_BE).unpack_from(frame, HEADER_SIZE)[0] if minor >= 2 else None
+            payload = len(frame) - head_size
+            chain = self._chain_for(rid, payload)
+            end = chain.length + payload
+            chain.buf = buf = self._room(chain.buf, end, end, end + (CHAIN_SLACK if more else 0))
+            buf[chain.length:end] = memoryview(frame)[head_size:]
+            chain.length = end
+            if not more:
+                self._complete(rid)
+            return
+        if more:
+            rid = self._new_chain_id(frame, 0, minor, mtype, _ID_LE if little else _ID_BE, len(frame))
+            self._chains[rid] = _Chain(bytearray(frame), len(frame))
             return
         self._ready.append(parse_message(frame))
 
-    def _check_pending(self, extra: int) -> None:
-        # Messages under reassembly share the limit, or a peer could open many request ids at once.
-        if sum(len(h) for h in self._partial.values()) + extra > self.max_size:
-            raise MessageTooLarge("GIOP messages being reassembled exceed the size limit together")
+    def _sink_done(self) -> None:
+        buf, kind, rid = self._sink, self._sink_kind, self._sink_rid
+        self._sink = None
+        if kind == _WHOLE:
+            self._ready.append(parse_message(buf))
+        elif kind == _HEAD_PART:
+            self._chains[rid] = _Chain(buf, self._sink_end)
+        else:
+            chain = self._chains[rid]
+            chain.buf, chain.length = buf, self._sink_end
+            if not self._sink_more:
+                self._complete(rid)
 
-    def _complete(self, head: bytearray) -> None:
-        little = bool(head[6] & 1)
-        head[6] &= ~2 & 0xFF
-        (_SIZE_LE if little else _SIZE_BE).pack_into(head, 8, len(head) - HEADER_SIZE)
-        self._ready.append(parse_message(bytes(head)))
+    def _complete(self, rid: int | None) -> None:
+        chain = self._chains.pop(rid)
+        head = _trim(chain.buf, chain.length)
+        head[6] &= 0xFD  # no more fragments
+        (_SIZE_LE if head[6] & 1 else _SIZE_BE).pack_into(head, 8, len(head) - HEADER_SIZE)
+        self._ready.append(parse_message(head))
