@@ -81,14 +81,14 @@ def test_attribute_history_with_errors_and_quality_runs():
     assert [d.tv_sec for d in h.dates] == [100, 101, 102, 103]
 
 
-def test_history_decodes_with_the_client_reader_into_records():
-    from tango_core.client.history import _read_attr_history_5
+def test_history_runs_expand_to_one_entry_per_record():
     ring = _ring([PollRecord(100.0 + i, _av(float(i), 100.0 + i, w=10.0)) for i in range(4)])
-    w = CDRWriter()
-    attribute_history(ring, 3, "x", AttrDataFormat.SCALAR, CmdArgType.DevDouble).write(w)
-    h = _read_attr_history_5(CDRReader(w.getvalue()))
-    assert len(h["dates"]) == 3 and h["w_dims"] == [T.AttributeDim(1, 0)] * 3
-    assert h["value"].tolist() == [3.0, 10.0, 2.0, 10.0, 1.0, 10.0]
+    h = _wire(attribute_history(ring, 3, "x", AttrDataFormat.SCALAR, CmdArgType.DevDouble))
+    assert len(h.dates) == 3
+    assert T.expand_runs(h.w_dims, h.w_dims_array, 3, None) == [T.AttributeDim(1, 0)] * 3
+    assert T.expand_runs(h.quals, h.quals_array, 3, None) == [AttrQuality.ATTR_VALID] * 3
+    # read value and set point of each record, newest record first
+    assert h.value.to_union().value.tolist() == [3.0, 10.0, 2.0, 10.0, 1.0, 10.0]
 
 
 def test_state_attribute_history_packs_states():
