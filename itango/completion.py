@@ -37,9 +37,10 @@ from typing import Any
 
 from IPython.core.completer import (CompletionContext, SimpleCompletion, SimpleMatcherResult,
                                     context_matcher)
+from tango_core import split_tango_name
 
 from .inventory import DeviceTree
-from .session import ShellSession, split_authority
+from .session import ShellSession
 
 __all__ = ["make_matcher", "complete_text", "MATCHER_ID", "NO_MATCH", "ATTRIBUTE_METHODS",
            "COMMAND_METHODS", "DATABASE_DEVICE_METHODS"]
@@ -266,7 +267,8 @@ def _proxy_full_name(proxy: Any) -> str | None:
 
 def _device_members(session: ShellSession, device: str, attributes: bool) -> tuple[str, ...]:
     """Attribute/command names of a device given by name (alias, short or full name)."""
-    prefix, host_port, rest = split_authority(device)
+    parts = split_tango_name(device)
+    prefix, host_port, rest = parts.prefix, parts.host_port, parts.rest
     inventory = session.inventory_for(host_port)
     record = inventory.lookup(rest.partition("#")[0]) if inventory is not None else None
     canonical = prefix + (record.name if record else rest)
@@ -283,7 +285,8 @@ def _names_with_prefix(names: tuple[str, ...] | list[str], prefix: str) -> Itera
 
 def _complete_device(session: ShellSession, frag: str, klass: str | None,
                      limit: int) -> Iterator[tuple[str, str]]:
-    prefix, host_port, rest = split_authority(frag)
+    parts = split_tango_name(frag)
+    prefix, host_port, rest = parts.prefix, parts.host_port, parts.rest
     if not prefix and (":" in frag.partition("/")[0] or frag.lower().startswith(("tan", "//"))):
         yield from _authority_candidates(session, frag)
         if ":" in frag.partition("/")[0]:
@@ -313,7 +316,8 @@ def _complete_device(session: ShellSession, frag: str, klass: str | None,
 
 
 def _complete_attribute(session: ShellSession, frag: str, limit: int) -> Iterator[tuple[str, str]]:
-    prefix, host_port, rest = split_authority(frag)
+    parts = split_tango_name(frag)
+    prefix, host_port, rest = parts.prefix, parts.host_port, parts.rest
     if not prefix and (":" in frag.partition("/")[0] or frag.lower().startswith(("tan", "//"))):
         yield from _authority_candidates(session, frag)
         if ":" in frag.partition("/")[0]:

@@ -17,10 +17,11 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
+from tango_core import split_tango_name
 
 from .errors import full_devfailed_text
 from .inventory import Inventory
-from .session import ShellSession, authority_key, split_authority
+from .session import ShellSession, authority_key
 from .suggest import did_you_mean
 
 __all__ = ["TangoMagics", "MAGIC_NAMES"]
@@ -134,7 +135,8 @@ class TangoMagics(Magics):
     def _same_database(self, pattern: str, inventory: Inventory) -> str:
         """Strip a ``tango://host:port/`` prefix naming the current database (TRLs are
         accepted wherever a name is); another database is a UsageError."""
-        prefix, host_port, rest = split_authority(pattern)
+        parts = split_tango_name(pattern)
+        prefix, host_port, rest = parts.prefix, parts.host_port, parts.rest
         if not prefix:
             return pattern
         if authority_key(host_port) != authority_key(inventory.tango_host):

@@ -42,7 +42,6 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import numbers
-import re
 import shlex
 import socket
 import sys
@@ -114,32 +113,24 @@ class _ParsedName:
         return name + ("#dbase=no" if self.nodb else "")
 
 
-_AUTH_RE = re.compile(r"^(?:tango://)?([^/:]+:\d+)/(.*)$", re.IGNORECASE)
-
-
 def _parse_name(name: str) -> _ParsedName:
-    text = name.strip()
-    nodb = False
-    if "#" in text:
-        text, _, fragment = text.partition("#")
-        if fragment.lower().replace(" ", "") != "dbase=no":
-            raise UsageError(f"%mon: unsupported '#{fragment}' in {name!r} (only #dbase=no)")
-        nodb = True
-    authority = ""
-    match = _AUTH_RE.match(text)
-    if match:
-        authority, text = match.group(1).lower(), match.group(2)
-    elif text.lower().startswith("tango://"):
+    """Split with tango_core's name parser; what %mon cannot use is a UsageError saying why."""
+    from tango_core import split_tango_name
+
+    parts = split_tango_name(name.strip())
+    if parts.modifier and parts.dbase:
+        raise UsageError(f"%mon: unsupported '{parts.modifier}' in {name!r} (only #dbase=no)")
+    if parts.scheme.lower() not in ("", "//", "tango://"):
         raise UsageError(f"%mon: {name!r} is not a valid attribute name: expected "
                          "tango://host:port/domain/family/member/attribute")
-    device, sep, attribute = text.rpartition("/")
+    device, sep, attribute = parts.name.rpartition("/")
     if not sep or not device or not attribute:
         raise UsageError(f"%mon: {name!r} is not an attribute name: expected <device>/<attribute>, "
                          "e.g. sys/tg_test/1/double_scalar (or <alias>/<attribute>)")
     if device.count("/") not in (0, 2):
         raise UsageError(f"%mon: {name!r}: a device name has three parts (domain/family/member) "
                          "or is an alias")
-    return _ParsedName(authority, device, attribute, nodb)
+    return _ParsedName((parts.host_port or "").lower(), device, attribute, not parts.dbase)
 
 
 @lru_cache(maxsize=64)

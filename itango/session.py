@@ -26,13 +26,14 @@ from types import ModuleType
 from typing import Any
 
 from IPython.core.error import UsageError
+from tango_core import split_tango_name
 
 from .constructors import DeviceClassConstructor, usable_class_name
 from .inventory import Inventory
 from .member_catalog import MemberCatalog
 from .suggest import did_you_mean
 
-__all__ = ["ShellSession", "get_session", "CORE_NAMES", "authority_key", "split_authority"]
+__all__ = ["ShellSession", "get_session", "CORE_NAMES", "authority_key"]
 
 SESSION_ATTR = "_itango_session"
 
@@ -63,24 +64,6 @@ OTHER_DB_RETRY = 10.0
 def get_session(shell: Any) -> "ShellSession | None":
     """The itango session of ``shell`` (None when the extension is not loaded)."""
     return getattr(shell, SESSION_ATTR, None)
-
-
-def split_authority(name: str) -> tuple[str, str | None, str]:
-    """Split ``tango://host:port/rest`` (or ``//host:port/rest``, ``host:port/rest``).
-
-    Returns ``(prefix_as_typed, "host:port" or None, rest)``.
-    """
-    lower = name.lower()
-    for scheme in ("tango://", "//"):
-        if lower.startswith(scheme):
-            host_port, slash, rest = name[len(scheme):].partition("/")
-            if slash:
-                return name[:len(scheme) + len(host_port) + 1], host_port, rest
-            return "", None, name
-    first, slash, rest = name.partition("/")
-    if slash and ":" in first and first.rsplit(":", 1)[1].isdigit():
-        return first + "/", first, rest
-    return "", None, name
 
 
 def authority_key(host_port: str) -> str:
@@ -510,7 +493,8 @@ class ShellSession:
         Raises UsageError with a "did you mean" suggestion when the current database does not
         know the device.
         """
-        prefix, host_port, rest = split_authority(text.strip())
+        parts = split_tango_name(text.strip())
+        prefix, host_port, rest = parts.prefix, parts.host_port, parts.rest
         inventory = self.inventory_for(host_port) if host_port else self.require_inventory()
         if inventory is None:
             return text.strip()  # another database we cannot check: trust the user
@@ -549,12 +533,7 @@ class ShellSession:
 
 def names_api(core: ModuleType) -> tuple[Callable[[], Any], Callable[[Any], Any]]:
     """tango_core's (get, set) of the default TANGO_HOST."""
-    get = getattr(core, "get_default_tango_host", None)
-    put = getattr(core, "set_default_tango_host", None)
-    if get is None or put is None:  # client A: tango_core.client.names is their public home
-        from tango_core.client import names
-        get, put = names.get_default_tango_host, names.set_default_tango_host
-    return get, put
+    return core.get_default_tango_host, core.set_default_tango_host
 
 
 #: what the CORBA minor codes of an unreachable database mean to a user

@@ -60,6 +60,9 @@ _export("tango_core.client.history", "DeviceDataHistoryList")
 _export("tango_core.client.constants", "LogLevel", "LogTarget", "PollObjType", "PollCmdCode", "AccessControlType",
         "AttReqType", "AttrSerialModel", "KeepAliveCmdCode", "LockCmdCode", "MessBoxType", "PyTangoUserWarning",
         "EnsureOmniThread")
+_export("tango_core.client.names", "split_tango_name", "TangoNameParts", "parse_device_name", "parse_attribute_name",
+        "DeviceName", "AttributeName", "TangoHost", "parse_tango_host", "get_default_tango_host",
+        "set_default_tango_host")
 _export("tango_core.release", "Release")
 _export("tango_core.utils", "is_str_type", "is_int_type", "is_float_type", "is_bool_type", "is_numerical_type",
         "is_scalar_type", "is_array_type", "obj_2_str", "str_2_obj", "seqStr_2_obj", "requires_pytango",

@@ -36,7 +36,7 @@ from pathlib import Path
 __all__ = [
     "DEFAULT_DB_PORT", "TangoHost", "DeviceName", "AttributeName",
     "parse_tango_host", "read_tango_host_setting", "get_default_tango_host", "set_default_tango_host",
-    "parse_device_name", "parse_attribute_name",
+    "parse_device_name", "parse_attribute_name", "TangoNameParts", "split_tango_name",
 ]
 
 DEFAULT_DB_PORT = 10000
@@ -220,21 +220,70 @@ class DeviceName:
         return DeviceName(name, self.host, self.port, self.dbase, "/" not in name)
 
 
-def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, bool]:
-    """Strip protocol, host:port and #dbase modifier.  Returns (host, port, rest, dbase)."""
+@dataclass(frozen=True)
+class TangoNameParts:
+    """A Tango name split into its parts, as typed, without checking them.
+
+    ``tango://host:port/a/b/c#dbase=no`` -> scheme ``"tango://"``, host_port ``"host:port"``,
+    name ``"a/b/c"``, modifier ``"#dbase=no"``.  :attr:`prefix` is the location part as typed
+    (``"tango://host:port/"``, ``"//host:port/"``, ``"host:port/"``), ``""`` when the name has no
+    host:port (the default database), and :attr:`rest` is everything after it.
+    """
+
+    scheme: str            # "tango://", "//", another "proto://" (refused by the parsers) or ""
+    host_port: str | None  # "host:port" when the name has one, else None (the default database)
+    name: str              # the device/attribute name or alias, without location and modifier
+    modifier: str          # "#dbase=no", "#dbase=yes" ... as typed, or ""
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.scheme}{self.host_port}/" if self.host_port is not None else ""
+
+    @property
+    def rest(self) -> str:
+        """The name as typed after :attr:`prefix` (scheme included when there is no host:port)."""
+        return (self.name if self.host_port is not None else self.scheme + self.name) + self.modifier
+
+    @property
+    def dbase(self) -> bool:
+        """False for ``#dbase=no`` (the host:port is then the device server's own)."""
+        return self.modifier.lower() != "#dbase=no"
+
+
+def split_tango_name(text: str) -> TangoNameParts:
+    """Split a device or attribute name (complete or still being typed) into its parts.
+
+    Never raises: it only says where the parts are.  The first ``/``-separated segment after the
+    scheme is the host:port when it reads ``host:digits`` and a ``/`` follows it (cppTango reads
+    ``tango://a/b/c`` as the device a/b/c of the default database).  :func:`parse_device_name` and
+    :func:`parse_attribute_name` check the parts; the shell completes names with it.
+    """
     low = text.lower()
     if "://" in low:
-        protocol = low.split("://", 1)[0]
-        if protocol != "tango":
-            raise _wrong("API_UnsupportedProtocol", f"{protocol} protocol is an unsupported protocol", origin)
-        rest = text[len(protocol) + 3:]
+        cut = low.index("://") + 3
     elif low.startswith("//") and len(low) > 2:
-        rest = text[2:]
+        cut = 2
     else:
-        rest = text
+        cut = 0
+    scheme, after = text[:cut], text[cut:]
+    body, hash_, modifier = after.partition("#")
+    first, slash, remainder = body.partition("/")
+    host, colon, port = first.rpartition(":")
+    if slash and colon and host and port.isdigit():
+        return TangoNameParts(scheme, first, remainder, hash_ + modifier)
+    return TangoNameParts(scheme, None, body, hash_ + modifier)
+
+
+def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, bool]:
+    """Check the protocol, host:port and #dbase modifier.  Returns (host, port, rest, dbase)."""
+    parts = split_tango_name(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("", "//", "tango://"):
+        protocol = scheme[:-3]
+        raise _wrong("API_UnsupportedProtocol", f"{protocol} protocol is an unsupported protocol", origin)
     dbase = True
-    if "#" in rest:
-        rest, modifier = rest.split("#", 1)
+    if parts.modifier:
+        modifier = parts.modifier[1:]
         mod = modifier.lower()
         if mod == "dbase=no":
             dbase = False
@@ -242,17 +291,18 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
             raise _wrong("API_UnsupportedDBaseModifier", f"{modifier} modifier is an unsupported db modifier",
                          origin)
     host = port = None
-    first, sep, after = rest.partition("/")
-    if sep and ":" in first:  # like cppTango, "tango://a/b/c" is a/b/c in the default database
-        host, port_s = first.rsplit(":", 1)
-        try:
-            port = int(port_s)
-        except ValueError:
-            port = -1
-        if not host or not 0 < port < 65536:
+    rest = parts.name
+    if parts.host_port is not None:
+        host, port_s = parts.host_port.rsplit(":", 1)
+        port = int(port_s)
+        if not 0 < port < 65536:
             raise _wrong("API_WrongDeviceNameSyntax",
                          f"Host and port not correctly defined in device name {text}", origin)
-        rest = after
+    else:
+        first, sep, _after = rest.partition("/")
+        if sep and ":" in first:  # "h:xx/a/b/c", ":1/a/b/c": a location that is not host:port
+            raise _wrong("API_WrongDeviceNameSyntax",
+                         f"Host and port not correctly defined in device name {text}", origin)
     if not dbase and host is None:
         raise _wrong("API_WrongDeviceNameSyntax", f"Host and port not correctly defined in device name {text}",
                      origin)

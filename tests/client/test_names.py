@@ -208,3 +208,52 @@ def test_attribute_name_errors_are_pytangos(text, monkeypatch):
         parse_attribute_name(text)
     assert type(ref.value).__name__ == "WrongNameSyntax"
     assert (ours.value.args[0].reason, ours.value.args[0].desc) == (ref.value.args[0].reason, ref.value.args[0].desc)
+
+
+# -- split_tango_name: the parts of a name as typed (the shell completes names with it) -----------
+
+@pytest.mark.parametrize("text, prefix, host_port, name, modifier, rest", [
+    ("sys/tg_test/1", "", None, "sys/tg_test/1", "", "sys/tg_test/1"),
+    ("tango://h:10000/sys/tg_test/1", "tango://h:10000/", "h:10000", "sys/tg_test/1", "", "sys/tg_test/1"),
+    ("TANGO://H:1/a/b/c#DBASE=no", "TANGO://H:1/", "H:1", "a/b/c", "#DBASE=no", "a/b/c#DBASE=no"),
+    ("//h:2/a/b", "//h:2/", "h:2", "a/b", "", "a/b"),
+    ("h:3/my_alias", "h:3/", "h:3", "my_alias", "", "my_alias"),
+    ("tango://[::1]:4/a/b/c/attr", "tango://[::1]:4/", "[::1]:4", "a/b/c/attr", "", "a/b/c/attr"),
+    # still being typed: no host:port yet, the text stays whole in ``rest``
+    ("tango://loc", "", None, "loc", "", "tango://loc"),
+    ("tango://localhost:10", "", None, "localhost:10", "", "tango://localhost:10"),
+    ("localhost:", "", None, "localhost:", "", "localhost:"),
+    ("sys/tg", "", None, "sys/tg", "", "sys/tg"),
+    # like cppTango, tango://a/b/c is the device a/b/c of the default database
+    ("tango://a/b/c", "", None, "a/b/c", "", "tango://a/b/c"),
+    ("h:xx/a/b/c", "", None, "h:xx/a/b/c", "", "h:xx/a/b/c"),
+    ("", "", None, "", "", ""),
+])
+def test_split_tango_name_never_raises(text, prefix, host_port, name, modifier, rest):
+    parts = names.split_tango_name(text)
+    assert (parts.prefix, parts.host_port, parts.name, parts.modifier, parts.rest) == (
+        prefix, host_port, name, modifier, rest)
+    assert parts.prefix + parts.rest == text
+
+
+def test_split_tango_name_and_the_parsers_agree():
+    for text in ("tango://h:5/a/b/c", "h:5/a/b/c#dbase=no", "//h:5/alias", "a/b/c"):
+        parts = names.split_tango_name(text)
+        dn = parse_device_name(text)
+        assert dn.name == parts.name and dn.dbase == parts.dbase
+        assert (f"{dn.host}:{dn.port}" if dn.host else None) == parts.host_port
+    # the parsers refuse what the split only locates
+    for text, why in (("http://h:5/a/b/c", "API_UnsupportedProtocol"), ("h:xx/a/b/c", "API_WrongDeviceNameSyntax"),
+                      ("a/b/c#dbase=maybe", "API_UnsupportedDBaseModifier")):
+        with pytest.raises(WrongNameSyntax) as ei:
+            parse_device_name(text)
+        assert reason(ei) == why
+        assert names.split_tango_name(text).name
+
+
+def test_name_api_is_public():
+    import tango_core
+    for attr in ("split_tango_name", "TangoNameParts", "parse_device_name", "parse_attribute_name",
+                 "get_default_tango_host", "set_default_tango_host"):
+        assert getattr(tango_core, attr) is getattr(names, attr)
+        assert attr in tango_core.__all__
