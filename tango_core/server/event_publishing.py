@@ -1,10 +1,10 @@
 """Which events a device publishes, and when: the link between a device's attributes and the
 process's :class:`~tango_core.events.supplier.EventSupplier`.
 
-One :class:`DeviceEvents` per device holds, per attribute, the event settings the device code
-declared (``set_change_event(name, implemented, detect)`` & co, or the ``*_event_implemented``
-options of ``attribute()``) and the memory of what was last sent (change detectors, periodic
-timers).  Readings come from two places:
+One :class:`DeviceEvents` per device holds, per attribute, the memory of what was last sent
+(change detectors, periodic timers); the event settings the device code declared
+(``set_change_event(name, implemented, detect)`` & co) live on the device's attribute objects
+and are passed in.  Readings come from two places:
 
 * the polling thread, for every polled attribute (:meth:`DeviceEvents.polled`): change, archive,
   periodic and alarm events are detected there, for the events somebody subscribed to;
@@ -72,53 +72,48 @@ def _failed(reason: str, desc: str, origin: str = _ORIGIN) -> DevFailed:
     return DevFailed.from_reason(reason, desc, origin)
 
 
-def check_subscription(event: str, attr_name: str, data_type: CmdArgType | int, *, polled: bool,
-                       events: "AttributeEvents", criteria: EventCriteria) -> None:
+def check_subscription(event: str, attr_name: str, data_type: CmdArgType | int, *, polled: bool, flags: Any,
+                       criteria: EventCriteria) -> None:
     """Raise DevFailed as cppTango's DServer::event_subscription would for this request.
 
-    ``event`` is the wire name without ``idl5_``; ``attr_name`` as the client sent it.
+    ``event`` is the wire name without ``idl5_``; ``attr_name`` as the client sent it; ``flags``
+    answers PyTango's Attribute questions ``is_change_event()``, ``is_check_change_criteria()``,
+    ``is_archive_event()``, ``is_check_archive_criteria()``, ``is_alarm_event()``,
+    ``is_data_ready_event()`` (the device's attribute object does).
     """
     if event in ("user_event", "attr_conf", "intr_change"):
         return
     if event == "data_ready":
-        if not events.data_ready:
+        if not flags.is_data_ready_event():
             raise _failed("API_AttributeNotDataReadyEnabled",
                           f"The attribute {attr_name} is not data ready event enabled")
         return
     if not polled:
-        pushed = (event == "change" and events.change_implemented) or \
-                 (event == "archive" and events.archive_implemented) or \
-                 (event == "alarm" and events.alarm_implemented)
+        pushed = (event == "change" and flags.is_change_event()) or \
+                 (event == "archive" and flags.is_archive_event()) or \
+                 (event == "alarm" and flags.is_alarm_event())
         if not pushed:
             raise _failed("API_AttributePollingNotStarted",
                           f"The polling (necessary to send events) for the attribute {attr_name} is not started")
     numeric = attr_name.lower() != "state" and data_type not in NO_CRITERIA_TYPES
-    if event == "change" and numeric and events.change_detect and \
+    if event == "change" and numeric and flags.is_check_change_criteria() and \
             criteria.abs_change is None and criteria.rel_change is None:
         raise _failed("API_EventPropertiesNotSet",
                       f"Event properties (abs_change or rel_change) for attribute {attr_name} are not set")
-    if event == "archive" and numeric and events.archive_detect and criteria.archive_abs_change is None and \
-            criteria.archive_rel_change is None and criteria.archive_period_ms is None:
+    if event == "archive" and numeric and flags.is_check_archive_criteria() and \
+            criteria.archive_abs_change is None and criteria.archive_rel_change is None and \
+            criteria.archive_period_ms is None:
         raise _failed("API_EventPropertiesNotSet",
                       "Archive event properties (archive_abs_change or archive_rel_change or archive_period) "
                       f"for attribute {attr_name} are not set")
 
 
 class AttributeEvents:
-    """Event settings and memory of one attribute of one device."""
+    """What was last sent for one attribute of one device (detectors and timers)."""
 
-    __slots__ = ("change_implemented", "change_detect", "archive_implemented", "archive_detect",
-                 "alarm_implemented", "alarm_detect", "data_ready", "change", "archive", "alarm",
-                 "periodic", "archive_timer", "lock")
+    __slots__ = ("change", "archive", "alarm", "periodic", "archive_timer", "lock")
 
     def __init__(self) -> None:
-        self.change_implemented = False
-        self.change_detect = True
-        self.archive_implemented = False
-        self.archive_detect = True
-        self.alarm_implemented = False
-        self.alarm_detect = True
-        self.data_ready = False
         self.change = ChangeDetector()
         self.archive = ChangeDetector()
         self.alarm = AlarmDetector()
@@ -213,37 +208,31 @@ class DeviceEvents:
 
     # -- events pushed by the device code ------------------------------------------
     def push(self, event: str, attr: str, reading: T.AttributeValue_5 | None,
-             errors: Sequence[DevError] | None, criteria: EventCriteria | None = None) -> bool:
+             errors: Sequence[DevError] | None, criteria: EventCriteria | None = None, *,
+             detect: bool = False) -> bool:
         """``push_change_event`` / ``push_archive_event`` / ``push_alarm_event`` / ``push_event``.
 
-        Change, archive and alarm go through their detector when the device asked for detection
-        (``set_*_event(name, True, True)``); otherwise, and for user events, the event is sent
-        as given (the detector still remembers it, as cppTango's does).
+        With ``detect`` (the device's ``set_*_event(name, True, True)``) change, archive and alarm
+        go through their detector; otherwise, and for user events, the event is sent as given
+        (the detector still remembers it, as cppTango's does).
         """
         if not self.wants(attr, event):
             return False
         ev = self.attribute(attr)
         criteria = criteria or EventCriteria()
-        with ev.lock:
-            if event == "change":
-                if ev.change_detect:
-                    if not ev.change.check(reading, errors, criteria.abs_change, criteria.rel_change):
+        detector = {"change": ev.change, "archive": ev.archive, "alarm": ev.alarm}.get(event)
+        if detector is not None:
+            with ev.lock:
+                if not detect:
+                    detector.last.store(reading, errors)
+                elif event == "alarm":
+                    if not detector.check(reading, errors):
                         return False
                 else:
-                    ev.change.last.store(reading, errors)
-            elif event == "archive":
-                if ev.archive_detect:
-                    if not ev.archive.check(reading, errors, criteria.archive_abs_change,
-                                            criteria.archive_rel_change):
+                    abs_c, rel_c = ((criteria.abs_change, criteria.rel_change) if event == "change" else
+                                    (criteria.archive_abs_change, criteria.archive_rel_change))
+                    if not detector.check(reading, errors, abs_c, rel_c):
                         return False
-                else:
-                    ev.archive.last.store(reading, errors)
-            elif event == "alarm":
-                if ev.alarm_detect:
-                    if not ev.alarm.check(reading, errors):
-                        return False
-                else:
-                    ev.alarm.last.store(reading, errors)
         return self._send(attr, event, reading, errors)
 
     def push_data_ready(self, attr: str, data_type: CmdArgType | int, counter: int) -> bool:

@@ -14,7 +14,7 @@ from tango_core.events.supplier import EventSupplier
 from tango_core.idl import types as T
 from tango_core.idl.enums import AttrDataFormat, AttrQuality, AttributeDataType, CmdArgType, DispLevel
 from tango_core.idl.errors import DevError, DevFailed
-from tango_core.server.event_publishing import (AttributeEvents, DeviceEvents, EventCriteria, check_subscription,
+from tango_core.server.event_publishing import (DeviceEvents, EventCriteria, check_subscription,
                                                 criteria_from_config)
 
 DEV = "test/ev/1"
@@ -52,11 +52,21 @@ def _values(sub, n):
 # ---------------------------------------------------------------------------
 # subscription checks
 
+class Flags:
+    """The event settings of an attribute, answered with PyTango's Attribute method names."""
+
+    def __init__(self, change_implemented=False, change_detect=True, archive_implemented=False,
+                 archive_detect=True, alarm_implemented=False, data_ready=False):
+        self.is_change_event = lambda: change_implemented
+        self.is_check_change_criteria = lambda: change_detect
+        self.is_archive_event = lambda: archive_implemented
+        self.is_check_archive_criteria = lambda: archive_detect
+        self.is_alarm_event = lambda: alarm_implemented
+        self.is_data_ready_event = lambda: data_ready
+
+
 def _check(event, polled=False, data_type=CmdArgType.DevDouble, criteria=EventCriteria(), **flags):
-    events = AttributeEvents()
-    for k, v in flags.items():
-        setattr(events, k, v)
-    check_subscription(event, "Volts", data_type, polled=polled, events=events, criteria=criteria)
+    check_subscription(event, "Volts", data_type, polled=polled, flags=Flags(**flags), criteria=criteria)
 
 
 def _reason(fn, *args, **kwargs):
@@ -165,16 +175,13 @@ def test_nothing_is_computed_or_sent_without_subscribers(supplier):
 
 def test_pushed_change_without_detection_always_goes_and_with_detection_filters(supplier):
     dev = DeviceEvents(DEV, lambda: supplier)
-    ev = dev.attribute("X")
-    ev.change_implemented, ev.change_detect = True, False
     sub = _listen(supplier, ("change", "x"))
     try:
         for v in (1.0, 1.0, 1.0):
-            assert dev.push("change", "x", _av(v), None)
-        ev.change_detect = True
+            assert dev.push("change", "X", _av(v), None, detect=False)
         crit = criteria_from_config(abs_change=0.5)
-        assert not dev.push("change", "x", _av(1.2), None, crit)
-        assert dev.push("change", "x", _av(1.6), None, crit)
+        assert not dev.push("change", "x", _av(1.2), None, crit, detect=True)
+        assert dev.push("change", "x", _av(1.6), None, crit, detect=True)
         assert _values(sub, 4) == [("change", 1.0)] * 3 + [("change", 1.6)]
         assert sub.nothing_more()
     finally:
