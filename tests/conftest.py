@@ -32,6 +32,7 @@ during it is attached to the report.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -43,6 +44,13 @@ import pytest
 
 import peers as _peers
 from peers import Peer, PeerStartError, peer_unavailable
+
+# A suite started from a non-interactive shell in the background (`cmd &`, nohup, some CI
+# runners) inherits SIGINT ignored, and Python then leaves it ignored: the Ctrl-C tests (in this
+# process and in the shells they spawn, which inherit an ignored signal across exec) would test
+# nothing.  Give the run what a terminal gives it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 collect_ignore = ["servers"]  # device-server modules, not tests
 
