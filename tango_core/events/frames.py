@@ -21,6 +21,8 @@ from __future__ import annotations
 import struct
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import MarshalError
 
@@ -265,6 +267,10 @@ def encode_data_frame(payload: Any, little_endian: bool = True, pipe: bool = Fal
     ``payload`` is an IDL struct with a ``write(w)`` method (AttributeValue_5, AttributeConfig_5,
     AttDataReady, DevIntrChange ...) or a callable ``fill(w)`` writing it.
     """
+    if not pipe and type(payload).__name__ == "AttributeValue_5":
+        fast = _numeric_value_frame(payload, little_endian)
+        if fast is not None:
+            return fast
     marker = (EVENT_MARKER_LE if little_endian else EVENT_MARKER_BE) * (2 if pipe else 1)
     w = CDRWriter(little_endian, origin=len(marker))
     w.buf += marker
@@ -272,6 +278,53 @@ def encode_data_frame(payload: Any, little_endian: bool = True, pipe: bool = Fal
         else payload.write
     fill(w)
     return bytes(w.buf)
+
+
+_NUMERIC_ARM_DTYPES: dict | None = None
+_HEAD = {True: struct.Struct("<4sII"), False: struct.Struct(">4sII")}
+_MID = {True: struct.Struct("<IIiiiiI"), False: struct.Struct(">IIiiiiI")}
+_TAIL = {True: struct.Struct("<iiiiI"), False: struct.Struct(">iiiiI")}
+
+
+def _numeric_value_frame(av: Any, little_endian: bool) -> bytes | None:
+    """The data frame of an AttributeValue_5 with a numeric value and no errors, built with
+    struct/numpy in one go (the general CDRWriter path gives the same octets, slower): the
+    events of scalar and spectrum numbers are the ones servers publish by the thousand."""
+    global _NUMERIC_ARM_DTYPES
+    if _NUMERIC_ARM_DTYPES is None:
+        from ..idl.enums import ARM_KIND, AttributeDataType as A
+        from ..wire.cdr import PRIMITIVE_DTYPES
+        _NUMERIC_ARM_DTYPES = {arm: PRIMITIVE_DTYPES[kind] for arm, kind in ARM_KIND.items()
+                               if arm not in (A.ATT_STATE, A.DEVICE_STATE, A.ATT_NO_DATA)}
+    if av.err_list:
+        return None
+    u = av.value
+    dtype = _NUMERIC_ARM_DTYPES.get(u.arm)
+    arr = u.value
+    if dtype is None or not isinstance(arr, np.ndarray):
+        return None
+    if arr.dtype != dtype:
+        if dtype.kind != "b" and arr.dtype.kind in "iub" and dtype.kind in "iu":
+            return None                      # let the general path range-check the conversion
+        arr = arr.astype(dtype)
+    if not little_endian:
+        arr = arr.astype(dtype.newbyteorder(">"))
+    data = arr.tobytes()                     # offset 8 from the payload start: aligned for any type
+    pad = -len(data) % 4
+    try:
+        name = av.name.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    if b"\x00" in name:
+        return None
+    t, r, w = av.time, av.r_dim, av.w_dim
+    marker = EVENT_MARKER_LE if little_endian else EVENT_MARKER_BE
+    return b"".join((
+        _HEAD[little_endian].pack(marker, int(u.arm), arr.size), data, b"\x00" * pad,
+        _MID[little_endian].pack(int(av.quality), int(av.data_format), int(av.data_type), t.tv_sec, t.tv_usec,
+                                 t.tv_nsec, len(name) + 1),
+        name, b"\x00" * (1 + (-(len(name) + 1) % 4)),
+        _TAIL[little_endian].pack(r.dim_x, r.dim_y, w.dim_x, w.dim_y, 0)))
 
 
 def encode_error_payload(errors: Sequence[Any], little_endian: bool = True) -> bytes:

@@ -186,6 +186,7 @@ class EventSupplier:
         self.event_endpoint = ""
         self._topics: dict[tuple[EventKey, int], bytes] = {}
         self._byte_order = b"\x01" if little_endian else b"\x00"
+        self._sndmore = 2          # zmq.SNDMORE, as a plain int (its enum costs more than the send)
         self._ctx = None
         self._hb_sock = None
         self._ev_sock = None
@@ -270,8 +271,12 @@ class EventSupplier:
             sock = self._ev_sock
             if sock is None:
                 return False
+            more = self._sndmore
             for topic, data in messages:
-                sock.send_multipart((topic, self._byte_order, info, data), copy=len(data) < 65536)
+                sock.send(topic, more)
+                sock.send(self._byte_order, more)
+                sock.send(info, more)
+                sock.send(data, 0, copy=len(data) < 65536)
         return True
 
     def _topic_bytes(self, key: EventKey, group: int) -> bytes:
@@ -313,6 +318,7 @@ class EventSupplier:
                 ctx.destroy(linger=0)
                 raise _failed("API_ZmqInitFailed", f"Failed to bind the event sockets: {exc}",
                               "ZmqEventSupplier::create_event_socket") from None
+            self._sndmore = int(zmq.SNDMORE)
             self._ctx, self._hb_sock, self._ev_sock = ctx, hb[0], ev[0]
             self.heartbeat_endpoint = f"tcp://{host}:{hb[1]}"
             self.event_endpoint = f"tcp://{host}:{ev[1]}"

@@ -156,3 +156,42 @@ def test_counter_wraps_at_two_to_the_32():
     info = frames.encode_call_info(2 ** 32 + 4)
     assert frames.decode_call_info(info, True).ctr == 4
     assert len(info) == 21
+
+
+@pytest.mark.parametrize("little_endian", [True, False])
+def test_fast_numeric_value_frames_equal_the_general_encoding(little_endian):
+    """The struct/numpy path for numeric values gives the octets of the CDRWriter path."""
+    from tango_core.idl.enums import ARM_KIND
+    from tango_core.wire.cdr import CDRWriter, PRIMITIVE_DTYPES
+    rng = np.random.default_rng(7)
+    arms = [a for a in ARM_KIND if a not in (AttributeDataType.ATT_STATE, AttributeDataType.DEVICE_STATE,
+                                             AttributeDataType.ATT_NO_DATA)]
+    for arm in arms:
+        dtype = PRIMITIVE_DTYPES[ARM_KIND[arm]]
+        for n in (0, 1, 2, 3, 5):
+            for name in ("", "x", "abc", "volts", "a_long_attribute_name"):
+                values = (rng.integers(0, 2, n) if dtype.kind == "b" else rng.integers(0, 100, n)).astype(dtype)
+                av = T.AttributeValue_5(T.AttrValUnion(arm, values), AttrQuality.ATTR_WARNING,
+                                        AttrDataFormat.SPECTRUM, CmdArgType.DevDouble, T.TimeVal(12, 34, 56),
+                                        name, T.AttributeDim(n, 0), T.AttributeDim(1, 2), [])
+                w = CDRWriter(little_endian, origin=4)
+                w.buf += frames.EVENT_MARKER_LE if little_endian else frames.EVENT_MARKER_BE
+                av.write(w)
+                fast = frames._numeric_value_frame(av, little_endian)
+                assert fast is not None and fast == bytes(w.buf), (arm, n, name)
+                assert frames.encode_data_frame(av, little_endian) == bytes(w.buf)
+
+
+def test_values_the_fast_path_leaves_to_the_general_one():
+    av = T.AttributeValue_5(T.AttrValUnion(AttributeDataType.ATT_SHORT, np.array([70000])), AttrQuality.ATTR_VALID,
+                            AttrDataFormat.SCALAR, CmdArgType.DevShort, T.TimeVal(1), "x",
+                            T.AttributeDim(1, 0), T.AttributeDim(0, 0), [])
+    assert frames._numeric_value_frame(av, True) is None
+    with pytest.raises(ValueError, match="out of range"):
+        frames.encode_data_frame(av)
+    av.value = T.AttrValUnion(AttributeDataType.ATT_STRING, ["a"])
+    assert frames._numeric_value_frame(av, True) is None
+    assert frames.decode_payload(frames.decode_event(
+        frames.encode_event("tango://h:1/a/b/c/x.idl5_change", 1, frames.encode_data_frame(av))))[1] == av
+    av.value = T.AttrValUnion.no_data()
+    assert frames._numeric_value_frame(av, True) is None
