@@ -1,0 +1,74 @@
+"""The same commands sent to our database server and to the reference servers (PyTango 10.3.1's
+sqlite DataBaseds, Debian's C++ DataBaseds 9.3.4 on MariaDB): every reply must be equal to the
+reference's, or the difference must be listed with its reason in differential.DIFFERENCES
+(ordering differences with the C++ server in CPP_ORDER_ONLY).  A listed difference that
+disappears fails too, so the list (and docs/databaseds.md) stays true.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import differential as D
+import targets
+from tango_core.databaseds.commands import DatabaseCommands
+
+STEP_IDS = [step[0] for step in D.STEPS]
+COMMAND_OF = {step[0]: step[1] for step in D.STEPS}
+
+
+@pytest.fixture(scope="module")
+def replies(reference_databases: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+            ) -> dict[str, dict[str, Any]]:
+    """{step id: {"ours": reply, "pytango": reply, "cpp": reply}} for the whole sequence."""
+    path = tmp_path_factory.mktemp("ours") / "tango.db"
+    commands = DatabaseCommands(path)
+    runners = {"ours": targets.in_process_runner(commands)}
+    for name, tango_host in reference_databases.items():
+        runners[name] = targets.pytango_runner(tango_host)
+    for name, run in runners.items():
+        if name != "ours":
+            for _, command, argin in D.SETUP:
+                run(command, argin)
+    out: dict[str, dict[str, Any]] = {}
+    for step_id, command, argin in D.STEPS:
+        out[step_id] = {name: run(command, argin) for name, run in runners.items()}
+    commands.close()
+    return out
+
+
+def test_step_ids_are_unique_and_listings_name_real_steps() -> None:
+    assert len(STEP_IDS) == len(set(STEP_IDS))
+    assert set(D.DIFFERENCES) <= set(STEP_IDS), set(D.DIFFERENCES) - set(STEP_IDS)
+    assert D.CPP_ORDER_ONLY <= set(STEP_IDS)
+    assert all(set(servers) <= {D.PY, D.CPP} for servers in D.DIFFERENCES.values())
+
+
+@pytest.mark.parametrize("step_id", STEP_IDS)
+def test_reply_matches_the_references(replies: dict[str, dict[str, Any]], step_id: str) -> None:
+    row = replies[step_id]
+    ours = row["ours"]
+    listed = D.DIFFERENCES.get(step_id, {})
+    problems = []
+    for server in (D.PY, D.CPP):
+        theirs = row[server]
+        if server == D.CPP and step_id in D.CPP_ORDER_ONLY:
+            command = COMMAND_OF[step_id]
+            if D.sorted_reply(theirs, command) != D.sorted_reply(ours, command):
+                problems.append(f"{server}: not the same items as ours\n  ours:   {ours!r}\n  theirs: {theirs!r}")
+            elif theirs == ours:
+                problems.append(f"{server}: same order as ours now, remove {step_id} from CPP_ORDER_ONLY")
+            continue
+        if server in listed:
+            if theirs == ours:
+                problems.append(f"{server}: listed difference ({listed[server]}) is gone: remove the listing")
+        elif theirs != ours:
+            problems.append(f"{server}: unlisted difference\n  ours:   {_short(ours)}\n  theirs: {_short(theirs)}")
+    assert not problems, "\n".join(problems)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 2000 else text[:2000] + "..."
