@@ -97,7 +97,6 @@ def load(shell: Any) -> ShellSession:
         undo.append(lambda: setattr(shell, "prompts", previous_prompts))
 
     def with_core(core: Any) -> None:
-        TangoMagics.adopt_monitor_doc()
         register = _optional("display", "register")
         if register is not None and not session.closed:
             try:

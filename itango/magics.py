@@ -21,6 +21,7 @@ from tango_core import split_tango_name
 
 from .errors import full_devfailed_text
 from .inventory import Inventory
+from .mon_usage import DOC as MON_DOC
 from .session import ShellSession, authority_key
 from .suggest import did_you_mean
 
@@ -85,17 +86,6 @@ class TangoMagics(Magics):
     def __init__(self, shell: Any, session: ShellSession):
         super().__init__(shell)
         self.session = session
-
-    @classmethod
-    def adopt_monitor_doc(cls) -> None:
-        """Make ``%mon?`` show itango.monitor's help (called off the start-up path: importing
-        the monitor costs a few milliseconds the first prompt need not wait for)."""
-        try:
-            from .monitor import mon_magic
-        except ImportError:
-            return
-        if mon_magic.__doc__:
-            cls.mon.__doc__ = mon_magic.__doc__
 
     # -- listings ---------------------------------------------------------------------------
 
@@ -218,7 +208,12 @@ class TangoMagics(Magics):
 
     @line_magic
     def tango_error(self, line: str = "") -> None:
-        """Show the last Tango error (DevFailed) in full: every DevError of its stack."""
+        """Show the last Tango error (DevFailed) in full: every DevError of its stack, innermost
+        (the cause) first, with reason, description, origin and severity.
+
+        Usage: %tango_error
+
+        A DevFailed is shown in two lines when it happens; this is the rest of it."""
         exc = self.session.last_tango_error
         if exc is None:
             print("No Tango error so far.")
@@ -227,7 +222,9 @@ class TangoMagics(Magics):
 
     @line_magic
     def python_error(self, line: str = "") -> None:
-        """Show the traceback of the last non-Tango exception."""
+        """Show the traceback of the last non-Tango exception (a DevFailed is for %tango_error).
+
+        Usage: %python_error"""
         exc = self.session.last_python_error
         if exc is None:
             print("No Python error so far.")
@@ -240,7 +237,6 @@ class TangoMagics(Magics):
 
     @line_magic
     def mon(self, line: str = "") -> Any:
-        """Monitor attributes (see itango.monitor)."""
         try:
             from .monitor import mon_magic
         except ImportError as exc:
@@ -248,3 +244,5 @@ class TangoMagics(Magics):
         self.session.ensure_core()
         self.session.apply_pending()
         return mon_magic(self.shell, line)
+
+    mon.__doc__ = MON_DOC  # what %mon? shows: the real usage (itango.mon_usage)

@@ -1,23 +1,6 @@
 """The ``%mon`` machinery: subscribe to attribute events and keep a bounded, browsable log.
 
-Usage (also in :data:`USAGE`)::
-
-    %mon                                  the subscription table (one row per monitored attribute)
-    %mon -a dev/attr [-t change|periodic|archive|user]   subscribe (default: change events,
-                                          falling back to periodic if the attribute has no
-                                          change criteria configured)
-    %mon -d dev/attr                      unsubscribe
-    %mon -r                               unsubscribe everything
-    %mon -l [dev filter] [attr filter] [--all]
-                                          the newest 200 events of the log (--all: all kept;
-                                          filters: case-insensitive regex or glob)
-    %mon -i ID                            one event in detail
-    %mon -w [dev filter] [attr filter] [--for SECONDS]
-                                          live view, refreshed in place until a key is pressed
-                                          (or SECONDS have passed; in a Jupyter kernel, where
-                                          there are no keys, it runs for SECONDS, default 10;
-                                          qtconsole 5 cannot update an output in place, so
-                                          there it shows the table once)
+The command line is described in :mod:`itango.mon_usage` (what ``%mon?`` shows).
 
 Why it is built this way (ITango 0.3.0 defects it avoids):
 
@@ -55,6 +38,7 @@ from IPython.core.error import UsageError
 
 from . import display as _display
 from .event_log import DEFAULT_CAPACITY, DETAIL_DEPTH, EventLog, EventRecord
+from .mon_usage import USAGE
 from .monitor_views import (EventDetail, EventTable, SubscriptionTable, in_kernel, kernel_live_view,
                             live_text, live_view)
 
@@ -63,18 +47,6 @@ __all__ = [
     "SubscriptionTable", "EventTable", "EventDetail", "mon_magic", "get_monitor",
     "close_monitor", "unload", "live_view", "live_text", "DETAIL_DEPTH", "DEFAULT_CAPACITY",
 ]
-
-USAGE = """\
-%mon                                   show monitored attributes
-%mon -a <dev>/<attr> [-t TYPE]         monitor an attribute (or an attribute alias; TYPE:
-                                       change, periodic, archive, user)
-%mon -d <dev>/<attr>                   stop monitoring an attribute
-%mon -r                                stop monitoring every attribute
-%mon -l [dev filter] [attr filter]     show the last 200 events of the log (regex or glob
-        [--all]                        filters; --all: every event kept)
-%mon -i <id>                           show one event in detail
-%mon -w [dev filter] [attr filter]     live view; press any key to leave
-        [--for SECONDS]                (or stop after SECONDS; Jupyter: default 10 s)"""
 
 #: ``-t`` word -> tango_core EventType member name
 EVENT_TYPES: dict[str, str] = {

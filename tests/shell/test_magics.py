@@ -151,7 +151,7 @@ def test_mon_is_registered_and_delegates_to_the_monitor(itango_shell, run):
     pytest.importorskip("itango.monitor")
     from itango import monitor
 
-    assert magic.__doc__ == monitor.mon_magic.__doc__
+    assert monitor.USAGE in magic.__doc__   # %mon? shows the usage %mon -h prints
     result, out = run(itango_shell, "%mon -a sys/tg_tst/1/double_scalar")
     assert not result.success and "sys/tg_tst/1" in out
 
@@ -174,3 +174,28 @@ def test_resolve_device_is_case_alias_and_trl_insensitive(itango_shell, tango_ho
         f"tango://{tango_host}/sys/tg_test/1"
     with pytest.raises(UsageError, match="Did you mean 'sys/tg_test/1'"):
         session.resolve_device("sys/tg_tset/1")
+
+
+# -- every magic's ? shows its real usage ------------------------------------------------------
+
+@pytest.mark.parametrize("magic", ["lsdev", "lsdevclass", "lsserv", "refreshdb", "switchdb",
+                                   "tango_error", "python_error", "mon"])
+def test_question_mark_shows_the_usage_of_every_magic(itango_shell, run, magic):
+    from itango.magics import MAGIC_NAMES
+
+    assert set(MAGIC_NAMES) == {"lsdev", "lsdevclass", "lsserv", "refreshdb", "switchdb",
+                                "tango_error", "python_error", "mon"}, "a magic without this test"
+    result, out = run(itango_shell, f"%{magic}?")
+    assert result.success, out
+    usage = out.partition("Docstring:")[2].partition("Usage:")[2]
+    assert re.match(rf"\s*%{magic}\b", usage), out
+
+
+def test_mon_question_mark_shows_every_option_of_mon_h(itango_shell, run):
+    _, usage = run(itango_shell, "%mon -h")
+    options = set(re.findall(r"(?<![\w-])(-\w|--[\w-]+)\b", usage))
+    assert {"-a", "-d", "-r", "-l", "-i", "-w", "-t", "--all", "--for"} <= options, usage
+    _, shown = run(itango_shell, "%mon?")
+    # the whole usage, line for line, not an internal docstring
+    assert usage.strip() in shown, shown
+    assert "delegates" not in shown and "itango.monitor" not in shown

@@ -1,0 +1,30 @@
+"""The text of ``%mon``'s help: what ``%mon?`` and ``%mon -h`` show.
+
+Kept apart from itango.monitor so that the magic's docstring (read by ``%mon?``) is there from
+the start without importing the monitor, whose imports the first prompt need not wait for.
+"""
+
+from __future__ import annotations
+
+__all__ = ["USAGE", "DOC"]
+
+USAGE = """\
+%mon                                   show monitored attributes: last value, quality, trend
+%mon -a <dev>/<attr> [-t TYPE]         monitor an attribute (or an attribute alias; TYPE:
+                                       change, periodic, archive, user)
+%mon -d <dev>/<attr>                   stop monitoring an attribute
+%mon -r                                stop monitoring every attribute
+%mon -l [dev filter] [attr filter]     show the last 200 events of the log (regex or glob
+        [--all]                        filters; --all: every event kept)
+%mon -i <id>                           show one event in detail
+%mon -w [dev filter] [attr filter]     live view; press any key to leave
+        [--for SECONDS]                (or stop after SECONDS; Jupyter: default 10 s)"""
+
+DOC = f"""Monitor attribute events: a table of the latest values, an event log, a live view.
+
+Usage:
+{USAGE}
+
+Names are case-insensitive and may be full (tango://host:port/dev/attr), use a device alias
+or be an attribute alias.  Events are recorded by Tango's event thread and never printed over
+the prompt; the log keeps the last 10,000 events, and event ids never change."""
