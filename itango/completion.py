@@ -14,6 +14,8 @@ DeviceProxy, ``db.import_device("``,
 ``dev.read_attribute("``, ``dev.write_attribute("``,  attribute names of ``dev``
 ``dev.subscribe_event("``, ``dev["`` ...
 ``dev.command_inout("`` ...                           command names of ``dev``
+``dev.`` (a DeviceProxy)                              its methods, attributes and commands,
+                                                      each once (the device's spelling)
 ``%lsdev``, ``%lsdevclass``, ``%lsserv``,             devices, classes, servers, databases
 ``%switchdb``
 ====================================================  ==========================================
@@ -52,6 +54,9 @@ FIRST_TAB_WAIT = 0.5
 #: processing grows with it); names come in sorted order, so typing one more character
 #: brings the rest
 MAX_COMPLETIONS = 200
+#: ``dev.<TAB>`` lists a DeviceProxy's methods and the device's attributes and commands: more
+#: than MAX_COMPLETIONS, all wanted
+MAX_MEMBER_COMPLETIONS = 1000
 #: when at most this many devices match, TAB offers their whole names as well as the next
 #: name segments (segments alone are for big databases: sys/ -> sys/tg_test/ -> sys/tg_test/1)
 WHOLE_NAMES_UP_TO = 20
@@ -90,6 +95,8 @@ _FUNC = re.compile(r"(?<![\w.])(?P<func>[A-Za-z_]\w*)\s*$")
 _METHOD = re.compile(r"(?<![\w.])(?P<obj>[A-Za-z_]\w*)\s*\.\s*(?P<meth>[A-Za-z_]\w*)\s*$")
 _CHAIN = re.compile(r"""(?<![\w.])(?P<func>[A-Za-z_]\w*)\s*\(\s*(?:(?P<q>['"])(?P<arg>[^'"]*)(?P=q))?\s*\)"""
                     r"""\s*\.\s*(?P<meth>[A-Za-z_]\w*)\s*$""")
+#: ``name.fragment`` at the cursor (not after another dot, a call or an index)
+_MEMBER = re.compile(r"(?<![\w.)\]'\"])(?P<obj>[A-Za-z_]\w*)\s*\.(?P<frag>\w*)$")
 _MAGIC = re.compile(r"^\s*(?P<pct>%?)(?P<magic>lsdev|lsdevclass|lsserv|switchdb|mon)"
                     r"(?P<args>\s.*)$")
 
@@ -101,7 +108,8 @@ class _Target:
 
     def __init__(self, kind: str, frag: str, *, klass: str | None = None,
                  device: str | None = None, proxy: Any = None):
-        self.kind = kind  # device|attribute|attr_of|cmd_of|class|server|database|event_type
+        # device|attribute|attr_of|cmd_of|member|class|server|database|event_type
+        self.kind = kind
         self.frag = frag
         self.klass = klass
         self.device = device
@@ -147,6 +155,25 @@ class _Names:
         return self.session.lookup_name(name) is not None
 
 
+def _in_string(text: str) -> bool:
+    """Whether ``text`` ends inside a string literal (single-line strings, escapes)."""
+    quote = ""
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote:
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return True  # a comment: nothing to complete either
+    return bool(quote)
+
+
 def find_target(session: ShellSession, line: str) -> _Target | None:
     """Decide from the text before the cursor whether a Tango name is being typed."""
     ns = _Names(session)
@@ -171,6 +198,11 @@ def find_target(session: ShellSession, line: str) -> _Target | None:
         return _Target(kind, frag)
     q = _QUOTED.search(line)
     if q is None:
+        mm = _MEMBER.search(line)
+        if mm and not _in_string(line[:mm.start()]):
+            obj = ns.get(mm.group("obj"))
+            if _is_instance_of(session, obj, "DeviceProxy"):
+                return _Target("member", mm.group("frag"), proxy=obj)
         return None
     frag = q.group("frag")
     head = line[:q.start("open")]
@@ -376,6 +408,49 @@ def _complete_members(session: ShellSession, target: _Target) -> Iterator[tuple[
         yield name, kind
 
 
+def _python_members(obj: Any) -> dict[str, str]:
+    """Names of an object's Python members with their kind, found without calling anything on
+    it (``object.__dir__`` and static class lookups: no device is asked)."""
+    import inspect
+
+    found = {}
+    for name in object.__dir__(obj):
+        try:
+            member = inspect.getattr_static(obj, name)
+        except AttributeError:
+            continue
+        if isinstance(member, property):
+            kind = "property"
+        elif callable(member) or isinstance(member, (staticmethod, classmethod)):
+            kind = "method"
+        else:
+            kind = "instance"
+        found[name] = kind
+    return found
+
+
+def _complete_proxy_members(session: ShellSession, target: _Target) -> Iterator[tuple[str, str]]:
+    """``dev.<TAB>``: the proxy's Python members, then its attributes and commands.
+
+    DeviceProxy's ``__dir__`` (PyTango's) lists every attribute and command twice, as spelt
+    and in lower case, and asks the device for the lists; this offers one spelling, the
+    device's own, unless what is typed is lower case (``dev.st`` -> ``state``, ``status``),
+    from the member catalog (no TAB waits for a device), and keeps IPython's rule of hiding
+    ``_`` names until an ``_`` is typed."""
+    frag = target.frag
+    show_private = frag.startswith("_")
+    for name, kind in sorted(_python_members(target.proxy).items()):
+        if name.startswith(frag) and (show_private or not name.startswith("_")):
+            yield name, kind
+    typed_lower = frag != frag.upper() and frag == frag.lower()
+    lower = frag.lower()
+    for kind in ("attr_of", "cmd_of"):
+        names = _complete_members(session, _Target(kind, "", proxy=target.proxy))
+        for name, label in names:
+            if name.lower().startswith(lower):
+                yield (name.lower() if typed_lower else name), label
+
+
 def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iterator[tuple[str, str]]:
     """``(text, type)`` pairs completing ``target.frag``."""
     if target.kind == "device":
@@ -384,6 +459,8 @@ def candidates(session: ShellSession, target: _Target, limit: int = 500) -> Iter
         yield from _complete_attribute(session, target.frag, limit)
     elif target.kind in ("attr_of", "cmd_of"):
         yield from _complete_members(session, target)
+    elif target.kind == "member":
+        yield from _complete_proxy_members(session, target)
     else:
         inventory = session.inventory
         if target.kind == "database":
@@ -412,6 +489,8 @@ def complete_text(session: ShellSession, line: str, limit: int = MAX_COMPLETIONS
     target = find_target(session, line)
     if target is None:
         return None
+    if target.kind == "member":
+        limit = max(limit, MAX_MEMBER_COMPLETIONS)
     seen: dict[str, str] = {}
     for text, kind in candidates(session, target, limit):
         if text not in seen:

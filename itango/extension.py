@@ -90,6 +90,12 @@ def load(shell: Any) -> ShellSession:
             shell.custom_exceptions, shell.CustomTB = previous_exc
     undo.append(restore_handler)
 
+    if getattr(shell, "pt_app", None) is not None:
+        from .key_bindings import install as install_key_bindings
+        remove_key_bindings = install_key_bindings(shell)
+        if remove_key_bindings is not None:
+            undo.append(remove_key_bindings)
+
     if getattr(shell, "pt_app", None) is not None and hasattr(shell, "prompts"):
         from .prompts import TangoPrompts
         previous_prompts = shell.prompts

@@ -259,6 +259,53 @@ def test_proxy_members_complete_after_a_dot(itango_shell, complete_until, run):
     assert "DevVarLongStringArray" in {t.rpartition(".")[2] for t in found}, found
 
 
+def test_proxy_members_are_offered_once_in_the_devices_spelling(itango_shell, complete_until, run):
+    """DeviceProxy.__dir__ (PyTango's) has every command and attribute twice (``DevBoolean``
+    and ``devboolean``): ``dev.<TAB>`` offers one, the device's own spelling, unless what is
+    typed is lower case."""
+    run(itango_shell, "dev = Device('sys/tg_test/1')")
+    dev = itango_shell.user_ns["dev"]
+    commands, attributes = list(dev.get_command_list()), list(dev.get_attribute_list())
+    found = complete_until(itango_shell, "dev.", lambda f: any(t == "DevBoolean" for t, _, _ in f))
+    shown = texts(found)
+    assert len(shown) == len(set(shown)), "a completion offered twice"
+    kinds = by_text(found)
+    # two spellings of one Tango name; dev.state() (a method) and dev.State (the attribute)
+    # are different members
+    tango = [t.lower() for t in shown if kinds[t] in ("command", "attribute")]
+    doubled = sorted({t for t in tango if tango.count(t) > 1})
+    assert doubled == [], f"offered in two spellings: {doubled}"
+    assert set(commands + attributes) <= set(shown)
+    assert {"read_attribute", "command_inout", "state", "dev_name"} <= set(shown)
+    assert not [t for t in shown if t.startswith("_")], "private names before '_' is typed"
+    assert kinds["DevBoolean"] == "command" and kinds["double_scalar"] == "attribute"
+    assert kinds["read_attribute"] == "method"
+    # typed in lower case: the lower-case spelling (Tango names are case-insensitive)
+    assert texts(complete_until(itango_shell, "dev.devbool", bool)) == ["devboolean"]
+    assert texts(complete_until(itango_shell, "dev.DevBool", bool)) == ["DevBoolean"]
+    assert texts(complete_until(itango_shell, "dev.DEVBOOL", bool)) == ["DevBoolean"]
+    assert {"_attr_names"} <= set(texts(complete_until(itango_shell, "dev._attr_n", bool)))
+    # inside a string or after another attribute: not a proxy member
+    assert texts(complete_until(itango_shell, 'x = "dev.Dev', lambda f: True)) == []
+
+
+def test_the_help_examples_complete(itango_shell, complete_until, run):
+    """Every ``<TAB>`` example of ``itango --help`` completes something in a shell."""
+    from itango.cli import HELP
+
+    run(itango_shell, "dev = Device('sys/tg_test/1')")
+    examples = []
+    for line in HELP.partition("In the shell:")[2].splitlines():
+        for part in line.strip().split("; "):
+            if "<TAB>" in part:
+                examples.append(part.partition("<TAB>")[0].strip())
+    assert len(examples) >= 6, examples
+    for text in examples:
+        found = complete_until(itango_shell, text, bool)
+        assert found, f"{text!r} (from itango --help) completes nothing"
+        assert all(kind != "path" for _, kind, _ in found), (text, found)
+
+
 def test_completing_on_a_proxy_leaves_its_timeout_alone(itango_shell, complete, run):
     run(itango_shell, "tdev = Device('sys/tg_test/1'); tdev.set_timeout_millis(4321)")
     complete(itango_shell, 'tdev.read_attribute("double_s')

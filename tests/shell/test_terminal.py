@@ -117,6 +117,34 @@ def test_devfailed_is_shown_short(console):
     assert "Traceback" not in screen
 
 
+def test_mon_question_mark_shows_its_usage(console):
+    screen = _run(console, "%mon?")
+    assert "Usage:" in screen, screen
+    for line in ("%mon -a <dev>/<attr>", "%mon -d <dev>/<attr>", "%mon -w [dev filter]"):
+        assert line in screen, screen
+    assert "delegates" not in screen
+
+
+def test_device_members_complete_once_each(console):
+    _run(console, 'dev = Device("sys/tg_test/1")')
+    console.send("dev.DevBo")
+    _tab_until(console, r"dev\.DevBoolean", where=_input_line)
+    console.send("C-u")
+    console.send("dev.")
+    _tab_until(console, r"DevBoolean")             # the menu is open
+    menu = console.screen().rpartition("]: dev.")[2]
+    assert "DevBoolean" in menu and menu.lower().count("devboolean") == 1, menu
+    # one Ctrl-C closes the menu and abandons the line
+    console.send("C-c")
+    deadline = time.monotonic() + 10
+    while "DevBoolean" in console.screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "DevBoolean" not in console.screen(), console.screen()
+    assert re.search(r"\[\d+\]: ?$", _input_line(console)), _input_line(console)
+    screen = _run(console, "6*7")
+    assert re.search(r"\[\d+\]: 42$", screen, re.M), screen
+
+
 @pytest.fixture
 def polled_double_scalar(tango_host):
     import tango_core
