@@ -528,14 +528,34 @@ def _database_facts(db: Any) -> tuple[str, list[tuple[str, str]]]:
             info = db.get_info()
         except Exception as exc:
             return f"{host}:{port}", [("error", short_error(exc))]
-    rows = []
-    for line in str(info).splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
+    return f"{host}:{port}", _database_info_rows(str(info))
+
+
+def _database_info_rows(info: str) -> list[tuple[str, str]]:
+    """``Database.get_info()`` text as card rows, one row per key.
+
+    Both database servers answer the same shape: ``TANGO Database <device or file>``,
+    ``Running since ...<date>``, then ``key = value`` lines (blank lines between groups).  A
+    line of any other shape is added to a ``Note`` row rather than making a second row with
+    the same label."""
+    rows: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for line in info.splitlines():
+        text = line.strip()
+        key, sep, value = text.partition("=")
+        if not text:
+            continue
+        if sep and key.strip():
             rows.append((" ".join(key.split()), value.strip()))
-        elif line.strip():
-            rows.append(("info", line.strip().lstrip(".")))
-    return f"{host}:{port}", rows
+        elif text.lower().startswith("tango database"):
+            rows.append(("Served by", text[len("tango database"):].strip()))
+        elif text.lower().startswith("running since"):
+            rows.append(("Running since", text[len("running since"):].strip(" .")))
+        else:
+            notes.append(text)
+    if notes:
+        rows.append(("Note", "\n".join(notes)))
+    return rows
 
 
 def database_text(db: Any, color: bool = False) -> str:

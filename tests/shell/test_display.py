@@ -115,6 +115,28 @@ def test_database_card_shows_host_port_and_counts(shell, tango_host):
     assert "Devices defined" in check_html(page)
 
 
+@pytest.mark.parametrize("which", ["pytango", "cpp"])
+def test_database_card_has_one_row_per_label(shell, tango_host, cpp_tango_host, which):
+    """Both database servers begin get_info() with two lines that are not "key = value"
+    (the server and since when it runs): each gets its own label, no two rows share one."""
+    import tango_core
+
+    host, port = (tango_host if which == "pytango" else cpp_tango_host).split(":")
+    db = tango_core.Database(host, int(port))
+    info = db.get_info()
+    text, page = formats(shell, db)
+    labels = [line[2:].split("  ")[0] for line in text.splitlines()[1:] if line.startswith("  ")
+              and line[2:3] != " "]
+    assert len(labels) == len(set(labels)), text
+    assert "info" not in labels
+    served = re.search(r"TANGO Database (\S+)", info).group(1)
+    assert re.search(rf"^  Served by\s+{re.escape(served)}$", text, re.M), text
+    since = re.search(r"Running since \.*(.+)", info).group(1).strip()
+    assert re.search(rf"^  Running since\s+{re.escape(since)}$", text, re.M), text
+    html_labels = re.findall(r"<td style=\"[^\"]*font-weight:bold[^\"]*\">([^<]*)</td>", page)
+    assert len(html_labels) == len(set(html_labels)) and "Served by" in html_labels, page
+
+
 # -- DeviceAttribute --------------------------------------------------------------------------
 
 def test_scalar_attribute_valid_quality(shell, tg):
