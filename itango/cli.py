@@ -44,10 +44,13 @@ The database comes from TANGO_HOST (environment, then ~/.tangorc, then /etc/tang
 can be changed inside the shell with %switchdb host:port.
 
 In the shell:
-  dev = Device("sys/<TAB>        device names (also TangoTest("...), AttributeProxy("dev/<TAB>)
-  dev.read_attribute("<TAB>      attribute names; dev.command_inout("<TAB> commands
+  dev = Device("sys/<TAB>              device names, segment by segment
+  dev = TangoTest("<TAB>               devices of one class (a constructor per class)
+  AttributeProxy("sys/tg_test/1/<TAB>  attribute names after a device name
+  dev.read_attribute("<TAB>            attribute names; dev.command_inout("<TAB> commands
+  dev.<TAB>                            attributes, commands and methods of a device
   %lsdev [filter]  %lsdevclass  %lsserv  %refreshdb  %switchdb host:port
-  %mon -a dev/attr  %tango_error  %python_error
+  %mon -a dev/attr  %tango_error  %python_error     (%mon? and every magic's ? give usage)
 """
 
 

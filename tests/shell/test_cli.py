@@ -126,6 +126,49 @@ def test_version_and_help_say_our_own_things(tmp_path):
     assert "%switchdb" in out.stdout
 
 
+def test_help_examples_are_typed_as_a_user_would_type_them():
+    from itango.cli import HELP
+
+    shell_part = HELP.partition("In the shell:")[2]
+    for line in shell_part.splitlines():
+        example = line.strip().split("  ")[0]
+        if example.count('"') % 2:            # an opened string: TAB completes inside it
+            assert example.endswith("<TAB>") and re.search(r'\("[\w/]*<TAB>$', example), line
+    assert '("...)' not in HELP and "%mon?" in HELP
+
+
+def _sample_banners(path: Path) -> list[list[str]]:
+    """The banners a doc shows: the lines after ``$ TANGO_HOST=... itango`` up to the first
+    prompt or blank line."""
+    found, lines = [], path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"\$ TANGO_HOST=\S+ itango$", line):
+            banner = []
+            for after in lines[i + 1:]:
+                if not after.strip() or " In [" in after or after.startswith("```"):
+                    break
+                banner.append(after)
+            found.append(banner)
+    return found
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/shell.md"])
+def test_the_sample_banner_in_the_docs_is_the_real_one(doc):
+    """The banner shown in the docs is what ``itango`` prints (IPython's and Python's versions
+    may differ from the machine the sample was made on; ours may not)."""
+    from itango import cli
+
+    real = cli.banner("127.0.0.1:10000", None).splitlines()
+    samples = _sample_banners(REPO / doc)
+    assert samples, f"no sample banner in {doc}"
+
+    def general(line: str) -> str:
+        return re.sub(r"(IPython|Python) \d+\.\d+\.\d+", r"\1 X", line)
+
+    for sample in samples:
+        assert [general(x) for x in sample] == [general(x) for x in real], "\n".join(sample)
+
+
 def test_kernel_subcommand_is_dispatched(tmp_path):
     out = _itango("kernel", "--help", env=_env(tmp_path, None))
     assert out.returncode == 0, out.stderr
