@@ -98,3 +98,26 @@ def ensure_polled(device: str, attribute: str, period_ms: int = 100,
 
     peers.enable_polling_and_change_events(device, attribute, period_ms=period_ms,
                                            abs_change=abs_change)
+
+
+def fetch_itango_0_3_sdist(directory: Any) -> Any:
+    """Download ITango 0.3.0's sdist into ``directory`` with pip and unpack it; returns the
+    unpacked ``itango-0.3.0`` directory (raises with pip's own words when that fails)."""
+    import subprocess
+    import sys
+    import tarfile
+    from pathlib import Path
+
+    directory = Path(directory)
+    proc = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                           "--no-binary", ":all:", "--disable-pip-version-check",
+                           "itango==0.3.0", "-d", str(directory)],
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    archives = sorted(directory.glob("itango-0.3.0.tar.gz"))
+    if proc.returncode != 0 or not archives:
+        problem = [ln for ln in (proc.stderr + proc.stdout).splitlines() if "is ignored" not in ln]
+        raise RuntimeError(f"pip download itango==0.3.0 failed (exit {proc.returncode}): "
+                           + " ".join(problem)[-600:])
+    with tarfile.open(archives[0]) as archive:
+        archive.extractall(directory, filter="data")
+    return directory / "itango-0.3.0"

@@ -192,19 +192,37 @@ def test_refreshdb_magic(ipython_shell):
         db.delete_device(device_name)
 
 
-def test_itango_0_3_suite_unmodified(tmp_path):
+@pytest.fixture(scope="session")
+def itango_0_3_sdist(tmp_path_factory: pytest.TempPathFactory) -> "Path":
+    """ITango 0.3.0's unpacked sdist: ITANGO_SDIST if set, else fetched from the package index
+    with pip (``pip download --no-deps --no-binary :all: itango==0.3.0``) once per session.
+    Not vendored: it is third-party code.  Under CI=true a missing sdist fails the test."""
+    from pathlib import Path
+
+    from compat_helpers import fetch_itango_0_3_sdist
+
+    given = os.environ.get("ITANGO_SDIST")
+    try:
+        sdist = Path(given) if given else fetch_itango_0_3_sdist(tmp_path_factory.mktemp("itango-0.3.0"))
+        if not (sdist / "tests" / "test_itango.py").is_file():
+            raise FileNotFoundError(f"{sdist} has no tests/test_itango.py (ITANGO_SDIST must be "
+                                    "the unpacked itango-0.3.0 directory)")
+    except Exception as exc:
+        import peers
+
+        peers.peer_unavailable(f"ITango 0.3.0 sdist not available: {exc}")
+    return sdist
+
+
+def test_itango_0_3_suite_unmodified(tmp_path, itango_0_3_sdist):
     """ITango 0.3.0's own tests/ run as they are (PyTango in the test module, its own database
-    and TangoTest fixtures) against our itango, when the sdist is on this machine: set
-    ITANGO_SDIST to the unpacked itango-0.3.0 directory (`pip download --no-deps --no-binary
-    :all: itango==0.3.0`).  Not vendored: it is third-party code."""
+    and TangoTest fixtures) against our itango."""
     import shutil
     import subprocess
     import sys
     from pathlib import Path
 
-    sdist = Path(os.environ.get("ITANGO_SDIST", "/tmp/itango-sdist/itango-0.3.0"))
-    if not (sdist / "tests" / "test_itango.py").is_file():
-        pytest.skip(f"ITango 0.3.0 sdist not found at {sdist} (set ITANGO_SDIST)")
+    sdist = itango_0_3_sdist
     pytest.importorskip("tango")
     import peers
 
