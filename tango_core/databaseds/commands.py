@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -182,6 +183,41 @@ COMMANDS: dict[str, CommandSpec] = {spec.name: spec for spec in sorted([
 #: the commands every device has (served by the device framework, not by this table)
 STANDARD_COMMANDS = ("Init", "State", "Status")
 
+# -- which tables each command writes, and the reads worth caching ---------------------------------
+_DEV, _SRV, _EVT, _ALIAS, _PROP, _HIST = ("devices", "server_info", "events", "attribute_aliases", "properties",
+                                          "property_history")
+TABLES = (_DEV, _SRV, _EVT, _ALIAS, _PROP, _HIST)
+_PROPS = frozenset({_PROP, _HIST})
+
+#: tables each write command may change (a test checks this against what really changes)
+TABLES_WRITTEN: dict[str, frozenset[str]] = {
+    **{name: _PROPS for name, spec in COMMANDS.items()
+       if spec.writes and ("Propert" in name or "Pipe" in name or name in ("DbDeleteClassAttribute",
+                                                                            "DbDeleteDeviceAttribute"))},
+    "DbAddDevice": frozenset({_DEV}), "DbAddServer": frozenset({_DEV}),
+    "DbDeleteDevice": frozenset({_DEV, _PROP, _ALIAS}), "DbDeleteServer": frozenset({_DEV, _PROP, _ALIAS}),
+    "DbRenameServer": frozenset({_DEV, _PROP, _SRV}),
+    "DbExportDevice": frozenset({_DEV, _SRV}), "DbExportServer": frozenset({_DEV, _SRV}),
+    "DbUnExportDevice": frozenset({_DEV}), "DbUnExportServer": frozenset({_DEV}),
+    "DbPutDeviceAlias": frozenset({_DEV}), "DbDeleteDeviceAlias": frozenset({_DEV}),
+    "DbPutServerInfo": frozenset({_SRV}), "DbDeleteServerInfo": frozenset({_SRV}),
+    "DbExportEvent": frozenset({_EVT}), "DbUnExportEvent": frozenset({_EVT}),
+    "DbPutAttributeAlias": frozenset({_ALIAS}), "DbDeleteAttributeAlias": frozenset({_ALIAS}),
+}
+
+#: read commands whose replies are kept until one of these tables changes: the lists that grow
+#: with the size of the system, which tools and shells ask for again and again
+CACHED_READS: dict[str, frozenset[str]] = {
+    **{name: frozenset({_DEV}) for name in (
+        "DbGetDeviceExportedList", "DbGetDeviceWideList", "DbGetDeviceDomainList", "DbGetDeviceFamilyList",
+        "DbGetDeviceMemberList", "DbGetServerList", "DbGetServerNameList", "DbGetInstanceNameList",
+        "DbGetClassList", "DbGetDeviceList", "DbGetExportdDeviceListForClass", "DbGetHostList",
+        "DbGetHostServerList", "DbGetDeviceAliasList", "DbGetDeviceServerClassList")},
+    "DbGetAttributeAliasList": frozenset({_ALIAS}),
+    "DbGetObjectList": frozenset({_PROP}),
+}
+_CACHE_SIZE = 64
+
 
 class Timing:
     """Per-command call statistics (ms), what the Timing_* attributes show."""
@@ -247,6 +283,9 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
         self.timing = {name: Timing() for name in COMMANDS if name.startswith("Db")}
         self._timing_lock = threading.Lock()
         self._select_runner: SelectRunner | None = None
+        #: bumped when a write command that may change the table ends (committed or not)
+        self._generation = dict.fromkeys(TABLES, 0)
+        self._cache: OrderedDict[tuple, tuple[tuple[int, ...], Any]] = OrderedDict()
         with self.store.transaction():
             if self.store.created:
                 self._fill_fresh_database()
@@ -315,10 +354,17 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
         start = time.perf_counter()
         try:
             if spec.writes:
-                with self.store.transaction():
-                    result = handler(argin) if spec.in_type != _V else handler()
+                try:
+                    with self.store.transaction():
+                        result = handler(argin) if spec.in_type != _V else handler()
+                finally:  # after the commit: a cached read made meanwhile is thrown away
+                    with self.store.lock:
+                        for table in TABLES_WRITTEN[name]:
+                            self._generation[table] += 1
             elif name == "DbMySqlSelect":
-                result = handler(argin)
+                result = self._cached_select(argin)
+            elif name in CACHED_READS:
+                result = self._cached_read(name, handler, argin)
             else:
                 with self.store.reading():
                     result = handler(argin) if spec.in_type != _V else handler()
@@ -328,6 +374,37 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
                 with self._timing_lock:
                     timing.add((time.perf_counter() - start) * 1000.0)
         return result
+
+    def _remember(self, key: tuple, stamp: tuple[int, ...], result: Any) -> None:
+        self._cache[key] = (stamp, result)
+        self._cache.move_to_end(key)
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _cached_read(self, name: str, handler: Callable[[Any], Any], argin: Any) -> Any:
+        key = (name, argin if isinstance(argin, str) else tuple(argin))
+        with self.store.reading():
+            stamp = tuple(self._generation[t] for t in CACHED_READS[name])
+            hit = self._cache.get(key)
+            if hit is None or hit[0] != stamp:
+                hit = (stamp, handler(argin))
+                self._remember(key, *hit)
+        return list(hit[1])
+
+    def _cached_select(self, sql: str) -> tuple[list[int], list[str]]:
+        """DbMySqlSelect, its reply kept until a table it read changes (the shell's inventory
+        query is asked by every shell that starts)."""
+        key = ("DbMySqlSelect", sql)
+        hit = self._cache.get(key)
+        if hit is not None:
+            tables, stamp, result = hit[1]
+            if tuple(self._generation[t] for t in tables) == stamp:
+                return list(result[0]), list(result[1])
+        before = dict(self._generation)
+        result, tables = self.DbMySqlSelect(sql)
+        tables = tuple(sorted(tables))
+        self._remember(key, (), (tables, tuple(before[t] for t in tables), result))
+        return list(result[0]), list(result[1])
 
     # -- commands that are about the server itself ---------------------------------------------
 

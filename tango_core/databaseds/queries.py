@@ -38,20 +38,26 @@ class SelectRunner:
 
     def __init__(self, uri: str, lock: threading.Lock | threading.RLock | None = None) -> None:
         self.lock = lock or threading.Lock()
-        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0)
+        # no statement cache: every query is prepared again, so the authorizer sees (and records)
+        # the tables it reads each time
+        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0,
+                                    cached_statements=0)
+        self._read: set[str] = set()
         schema.create_compat_views(self.conn)
         self.conn.execute("PRAGMA query_only=ON")
         self.conn.set_authorizer(self._authorize)
         self._deadline = 0.0
         self.conn.set_progress_handler(self._over_time, 20_000)
 
-    @staticmethod
-    def _authorize(action: int, arg1: str | None, arg2: str | None, dbname: str | None, source: str | None) -> int:
+    def _authorize(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None,
+                   source: str | None) -> int:
         if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_READ:
             table = (arg1 or "").lower()
             if table in schema.READABLE or (source or "").lower() in schema.READABLE:
+                if table in schema.STORED_TABLES:
+                    self._read.add(table)
                 return sqlite3.SQLITE_OK
             return sqlite3.SQLITE_DENY
         if action == sqlite3.SQLITE_FUNCTION:
@@ -61,9 +67,11 @@ class SelectRunner:
     def _over_time(self) -> int:
         return 1 if time.monotonic() > self._deadline else 0
 
-    def run(self, sql: str) -> tuple[list[int], list[str]]:
+    def run(self, sql: str) -> tuple[tuple[list[int], list[str]], set[str]]:
+        """The reply (flags, values) and the names of our tables the query read."""
         with self.lock:
             self._deadline = time.monotonic() + SELECT_TIME_LIMIT
+            self._read = set()
             try:
                 cursor = self.conn.execute(sql)
                 n_fields = len(cursor.description or ())
@@ -71,17 +79,12 @@ class SelectRunner:
                 cells: list[str] = []
                 n_rows = 0
                 while True:
-                    rows = cursor.fetchmany(2048)
+                    rows = cursor.fetchmany(4096)
                     if not rows:
                         break
-                    for row in rows:
-                        for value in row:
-                            if value is None:
-                                cells.append("")
-                                flags.append(0)
-                            else:
-                                cells.append(value if isinstance(value, str) else str(value))
-                                flags.append(1)
+                    values = [v for row in rows for v in row]
+                    flags += [0 if v is None else 1 for v in values]
+                    cells += ["" if v is None else v if type(v) is str else str(v) for v in values]
                     n_rows += len(rows)
                     if len(cells) > SELECT_CELL_LIMIT:
                         cursor.close()
@@ -92,7 +95,7 @@ class SelectRunner:
                 db_error(DB_SQL_ERROR, f"Failed to query TANGO database (error={text})\nThe query was: {sql}",
                          "DataBase::db_my_sql_select()")
         flags += (n_rows, n_fields)
-        return flags, cells
+        return (flags, cells), self._read
 
     def close(self) -> None:
         self.conn.close()
@@ -101,7 +104,8 @@ class SelectRunner:
 class QueryCommands:
     conn: sqlite3.Connection
 
-    def DbMySqlSelect(self: "DatabaseCommands", argin: str) -> tuple[list[int], list[str]]:
+    def DbMySqlSelect(self: "DatabaseCommands", argin: str) -> tuple[tuple[list[int], list[str]], set[str]]:
+        """The reply and the tables it read (the dispatcher caches it until one of them changes)."""
         sql = argin
         lowered = argin.lower()
         if "select" not in lowered:

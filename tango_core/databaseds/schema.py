@@ -197,6 +197,10 @@ READABLE = {"device", "server", "event", "attribute_alias", "property", "propert
             "properties", "property_history", "json_each"}
 
 
+#: our tables (what DbMySqlSelect's cache tracks)
+STORED_TABLES = {"devices", "server_info", "events", "attribute_aliases", "properties", "property_history"}
+
+
 def create(conn: sqlite3.Connection) -> None:
     """Create the tables in an empty database (inside the caller's transaction)."""
     for statement in TABLES.split(";"):

@@ -357,3 +357,52 @@ def test_concurrent_writers_lose_nothing(db: DatabaseCommands) -> None:
     assert not errors
     for n in range(8):
         assert len(db.execute("DbGetDevicePropertyList", [f"w/r/{n}", "*"])) == 40
+
+
+# -- the reply cache -------------------------------------------------------------------------------
+
+def _table_digests(db: DatabaseCommands) -> dict[str, int]:
+    from tango_core.databaseds.commands import TABLES
+
+    return {t: hash(tuple(db.conn.execute(f"SELECT * FROM {t}").fetchall())) for t in TABLES}
+
+
+def test_every_write_command_declares_the_tables_it_changes(tmp_path: Path) -> None:
+    """Run the whole differential sequence and check, around each write, that only the tables
+    listed in TABLES_WRITTEN changed (the cache of list replies relies on it)."""
+    import differential
+    from tango_core.databaseds.commands import TABLES_WRITTEN
+
+    db = DatabaseCommands(tmp_path / "tango.db")
+    exercised = set()
+    for _, command, argin in differential.SETUP + differential.STEPS:
+        value = argin.value if isinstance(argin, differential.Typed) else argin
+        if command not in TABLES_WRITTEN:
+            continue
+        before = _table_digests(db)
+        try:
+            db.execute(command, value)
+        except DevFailed:
+            pass
+        changed = {t for t, digest in _table_digests(db).items() if digest != before[t]}
+        assert changed <= TABLES_WRITTEN[command], (command, argin, changed)
+        exercised.add(command)
+    assert len(exercised) >= 30
+    db.close()
+
+
+def test_cached_lists_follow_the_writes(db: DatabaseCommands) -> None:
+    inventory = "SELECT name, exported FROM device WHERE name LIKE 'a/%' ORDER BY name"
+    assert db.execute("DbGetDeviceExportedList", "a/*") == []
+    assert db.execute("DbMySqlSelect", inventory)[1] == []
+    db.execute("DbAddDevice", ["Srv/1", "a/b/c", "K"])
+    assert db.execute("DbMySqlSelect", inventory)[1] == ["a/b/c", "0"]
+    db.execute("DbExportDevice", ["a/b/c", "IOR:1", "h", "1", "6"])
+    assert db.execute("DbGetDeviceExportedList", "a/*") == ["a/b/c"]
+    assert db.execute("DbMySqlSelect", inventory)[1] == ["a/b/c", "1"]
+    reply = db.execute("DbGetDeviceExportedList", "a/*")
+    reply.append("mutated by the caller")
+    assert db.execute("DbGetDeviceExportedList", "a/*") == ["a/b/c"]
+    db.execute("DbUnExportServer", "Srv/1")
+    assert db.execute("DbGetDeviceExportedList", "a/*") == []
+    assert db.execute("DbMySqlSelect", inventory)[1] == ["a/b/c", "0"]
