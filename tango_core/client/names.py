@@ -292,6 +292,10 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
                          origin)
     host = port = None
     rest = parts.name
+    if parts.host_port is None and not scheme and _test_context_server is not None:
+        # a test context serves short names itself (PyTango's TestContext TANGO_HOST override)
+        host, port = _test_context_server
+        return host, port, rest, False
     if parts.host_port is not None:
         host, port_s = parts.host_port.rsplit(":", 1)
         port = int(port_s)
@@ -307,6 +311,27 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
         raise _wrong("API_WrongDeviceNameSyntax", f"Host and port not correctly defined in device name {text}",
                      origin)
     return host, port, rest, dbase
+
+
+_test_context_server: tuple[str, int] | None = None
+
+
+def set_test_context_tango_host(trl: str | None) -> None:
+    """Resolve short device names (``a/b/c``) against a test context's server without database.
+
+    ``trl`` is ``tango://host:port#dbase=no`` (PyTango's test-context override) or None to go back
+    to TANGO_HOST.  Names with a protocol or a host are never redirected; proxies already made
+    keep their device.
+    """
+    global _test_context_server
+    if trl is None:
+        _test_context_server = None
+        return
+    parts = split_tango_name(trl if "/" in trl.split("://", 1)[-1] else trl.replace("#", "/x/y/z#", 1))
+    if parts.host_port is None:
+        raise ValueError(f"Invalid form for Tango host: {trl!r}")
+    host, port = parts.host_port.rsplit(":", 1)
+    _test_context_server = (host, int(port))
 
 
 def _check_alias(alias: str, text: str, origin: str, reason: str = "API_WrongDeviceNameSyntax") -> None:

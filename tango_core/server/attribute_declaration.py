@@ -1,0 +1,484 @@
+"""``attribute``: how device code declares an attribute (PyTango's ``tango.server.attribute``).
+
+An :class:`AttrData` is the class-level description of one attribute -- type, format, access,
+dimensions, code defaults of its configuration, which methods read/write/guard it -- from
+which every device of the class gets its own run-time :class:`~.attributes.Attribute`.
+:class:`attribute` is the high-level form: a descriptor and decorator, so both
+
+    voltage = attribute(dtype=float, unit="V")
+    def read_voltage(self): ...
+
+and
+
+    @attribute(dtype=float, unit="V")
+    def voltage(self): ...
+    @voltage.write
+    def voltage(self, value): ...
+
+work, with the access type following the methods given (a ``write`` makes it READ_WRITE).
+The classic form (``attr_list = {"x": [[DevDouble, SCALAR, READ], {"unit": "V"}]}``) is parsed
+by :meth:`AttrData.from_attr_info`.
+
+Calling convention kept by :meth:`AttrData.bind` (what the server calls, whatever the form):
+``read(device, attr)`` -- a returned value is stored with ``attr.set_complex_value`` unless the
+method already called ``set_value``; ``write(device, wattr)``; ``is_allowed(device, req_type)``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+from ..idl.enums import AttrDataFormat, AttrWriteType, CmdArgType, DispLevel
+from ..idl.errors import DevError, DevFailed, ErrSeverity
+from .attributes import KEYWORD_PROPERTY, Attribute, WAttribute
+from .dtypes import attribute_type_format, enum_labels_of, parse_type_hint
+from .values import format_property_value
+
+__all__ = ["AttrData", "attribute", "Attr", "SpectrumAttr", "ImageAttr", "UserDefaultAttrProp",
+           "AttributeAccess"]
+
+_IGNORED_KEYWORDS = {"green_mode", "read_green_mode", "write_green_mode", "isallowed_green_mode", "klass"}
+
+
+def _wrong_definition(msg: str, origin: str = "create_attribute()") -> DevFailed:
+    return DevFailed(DevError("PyDs_WrongAttributeDefinition", msg, origin, ErrSeverity.ERR))
+
+
+class AttributeAccess:
+    """The three callables the server uses for one attribute of one device."""
+
+    __slots__ = ("read", "write", "is_allowed")
+
+    def __init__(self, read: Callable | None, write: Callable | None, is_allowed: Callable | None) -> None:
+        self.read = read
+        self.write = write
+        self.is_allowed = is_allowed
+
+
+class AttrData:
+    """Class-level description of one attribute (PyTango's ``tango.AttrData``)."""
+
+    def __init__(self, name: str | None, class_name: str | None = None, attr_info: Any = None) -> None:
+        self.class_name = class_name
+        self.attr_name = name
+        self.attr_type: CmdArgType = CmdArgType.DevDouble
+        self.attr_format = AttrDataFormat.SCALAR
+        self.attr_write = AttrWriteType.READ
+        self.dim_x = 1
+        self.dim_y = 0
+        self.display_level = DispLevel.OPERATOR
+        self.polling_period = -1
+        self.memorized = False
+        self.hw_memorized = False
+        self.alarm_event_implemented = False
+        self.alarm_event_detect = True
+        self.archive_event_implemented = False
+        self.archive_event_detect = True
+        self.change_event_implemented = False
+        self.change_event_detect = True
+        self.data_ready_event_implemented = False
+        self.read_method_name = None if name is None else f"read_{name}"
+        self.write_method_name = None if name is None else f"write_{name}"
+        self.is_allowed_name = None if name is None else f"is_{name}_allowed"
+        self.props: dict[str, Any] = {}
+        self.enum_labels: list[str] = []
+        self.forward = False
+        self.has_dtype_kword = False
+        self.has_size_kword = False
+        self.classic = False
+        if attr_info is not None:
+            self.from_attr_info(attr_info)
+
+    @classmethod
+    def from_dict(cls, attr_dict: dict) -> "AttrData":
+        attr_dict = dict(attr_dict)
+        self = cls(attr_dict.pop("name", None), attr_dict.pop("class_name", None))
+        if "dtype" in attr_dict:
+            dtype, dformat, labels = attribute_type_format(attr_dict["dtype"], attr_dict.get("dformat"),
+                                                           attr_dict.get("enum_labels"))
+            attr_dict["dtype"], attr_dict["dformat"] = dtype, dformat
+            if labels:
+                attr_dict["enum_labels"] = labels
+        self.build_from_dict(attr_dict)
+        return self
+
+    def build_from_dict(self, attr_dict: dict) -> "AttrData":
+        attr_dict = dict(attr_dict)
+        self.forward = bool(attr_dict.pop("forwarded", False))
+        if self.forward:
+            raise _wrong_definition(f"Forwarded attribute {self.attr_name}: forwarded attributes are not "
+                                    "supported by tango_core yet")
+        self.has_dtype_kword = "dtype" in attr_dict
+        self.attr_type = CmdArgType(attr_dict.pop("dtype", CmdArgType.DevDouble))
+        self.attr_format = AttrDataFormat(attr_dict.pop("dformat", None) or AttrDataFormat.SCALAR)
+        self.has_size_kword = "max_dim_x" in attr_dict or "max_dim_y" in attr_dict
+        self.dim_x = int(attr_dict.pop("max_dim_x", 1))
+        self.dim_y = int(attr_dict.pop("max_dim_y", 0))
+        self.display_level = DispLevel(attr_dict.pop("display_level", DispLevel.OPERATOR))
+        pp = attr_dict.pop("polling_period", -1)
+        self.polling_period = -1 if pp is None else int(pp)
+        self.memorized = bool(attr_dict.pop("memorized", False))
+        self.hw_memorized = bool(attr_dict.pop("hw_memorized", False))
+        if "access" in attr_dict:
+            self.attr_write = AttrWriteType(attr_dict.pop("access"))
+        else:
+            readable = "fread" in attr_dict or "fget" in attr_dict
+            writable = "fwrite" in attr_dict or "fset" in attr_dict
+            self.attr_write = (AttrWriteType.READ_WRITE if readable and writable else
+                               AttrWriteType.WRITE if writable else AttrWriteType.READ)
+        fread = attr_dict.pop("fget", attr_dict.pop("fread", None))
+        if isinstance(fread, str):
+            self.read_method_name = fread
+        elif inspect.isroutine(fread):
+            self.read_method_name = fread.__name__
+        fwrite = attr_dict.pop("fset", attr_dict.pop("fwrite", None))
+        if isinstance(fwrite, str):
+            self.write_method_name = fwrite
+        elif inspect.isroutine(fwrite):
+            self.write_method_name = fwrite.__name__
+        fallowed = attr_dict.pop("fisallowed", None)
+        if isinstance(fallowed, str):
+            self.is_allowed_name = fallowed
+        elif inspect.isroutine(fallowed):
+            self.is_allowed_name = fallowed.__name__
+        for flag in ("alarm_event_implemented", "archive_event_implemented", "change_event_implemented",
+                     "data_ready_event_implemented"):
+            setattr(self, flag, bool(attr_dict.pop(flag, False)))
+        for flag in ("alarm_event_detect", "archive_event_detect", "change_event_detect"):
+            setattr(self, flag, bool(attr_dict.pop(flag, True)))
+        labels = attr_dict.pop("enum_labels", None)
+        if labels is not None:
+            self.enum_labels = [str(x) for x in labels]
+        for key in list(attr_dict):
+            if key in _IGNORED_KEYWORDS:
+                attr_dict.pop(key)
+        self._set_default_props(attr_dict)
+        return self
+
+    def _set_default_props(self, extra: dict) -> None:
+        doc = extra.pop("doc", None)
+        if doc is not None:
+            extra["description"] = doc
+        for key, value in extra.items():
+            prop = KEYWORD_PROPERTY.get(key.lower().replace(" ", "_"))
+            if prop is not None:
+                if value is not None:
+                    self.props[prop] = value
+            elif key.lower() not in ("display level", "polling period", "memorized"):
+                raise _wrong_definition(f"Wrong definition of attribute. The object extra information '{key}' "
+                                        f"is not recognized!", "create_user_default_attr_prop()")
+
+    def _set_name(self, name: str) -> None:
+        old = self.attr_name
+        self.attr_name = name
+        if old is None:
+            if self.read_method_name is None:
+                self.read_method_name = f"read_{name}"
+            if self.write_method_name is None:
+                self.write_method_name = f"write_{name}"
+            if self.is_allowed_name is None:
+                self.is_allowed_name = f"is_{name}_allowed"
+
+    def set_enum_labels_to_attr_prop(self, enum_labels: list[str]) -> None:
+        self.enum_labels = list(enum_labels)
+
+    # -- classic API ------------------------------------------------------------------------
+    def from_attr_info(self, attr_info: Any) -> None:
+        """Parse a classic ``attr_list`` entry: ``[[type, format, write(, dim_x(, dim_y))], {extra}]``."""
+        self.classic = True
+        self.has_dtype_kword = self.has_size_kword = True
+        name, klass = self.attr_name, self.class_name
+        if not isinstance(attr_info, (list, tuple)) or not 1 <= len(attr_info) <= 2:
+            raise _wrong_definition(f"Wrong data type for value for describing attribute {name} in class {klass}"
+                                    "\nMust be a sequence with 1 or 2 elements")
+        extra = {k.lower(): v for k, v in (attr_info[1].items() if len(attr_info) == 2 else ())}
+        info = attr_info[0]
+        if not isinstance(info, (list, tuple)) or not 3 <= len(info) <= 5:
+            raise _wrong_definition(f"Wrong data type for describing mandatory information for attribute {name} "
+                                    f"in class {klass}\nMust be a sequence with 3, 4 or 5 elements")
+        self.attr_type = CmdArgType(info[0])
+        self.attr_format = AttrDataFormat(info[1])
+        self.attr_write = AttrWriteType(info[2])
+        if self.attr_format == AttrDataFormat.SPECTRUM:
+            self.dim_x = int(info[3])
+        elif self.attr_format == AttrDataFormat.IMAGE:
+            self.dim_x, self.dim_y = int(info[3]), int(info[4])
+        self.display_level = DispLevel(extra.pop("display level", DispLevel.OPERATOR))
+        self.polling_period = int(extra.pop("polling period", -1))
+        memorized = str(extra.pop("memorized", "false")).lower()
+        if memorized not in ("true", "true_without_hard_applied", "false"):
+            raise _wrong_definition(f"Wrong memorized value for attribute {name} in class {klass}.Allowed valued "
+                                    'are the strings "true", "false" and "true_without_hard_applied" (case '
+                                    "insensitive)")
+        self.memorized = memorized != "false"
+        self.hw_memorized = memorized == "true"
+        for flag in ("alarm_event_implemented", "archive_event_implemented", "change_event_implemented",
+                     "data_ready_event_implemented"):
+            setattr(self, flag, bool(extra.pop(flag, False)))
+        for flag in ("alarm_event_detect", "archive_event_detect", "change_event_detect"):
+            setattr(self, flag, bool(extra.pop(flag, True)))
+        if self.attr_type == CmdArgType.DevEnum:
+            if "enum_labels" not in extra:
+                raise _wrong_definition(f"Missing 'enum_labels' key in attr_list definition for enum attribute "
+                                        f"{name} in class {klass}")
+        labels = extra.pop("enum_labels", None)
+        if labels is not None:
+            self.enum_labels = list(labels)
+        extra.pop("klass", None)
+        self._set_default_props(extra)
+
+    # -- run time --------------------------------------------------------------------------
+    def class_default_strings(self) -> dict[str, str]:
+        return {prop: format_property_value(self.attr_type, v) for prop, v in self.props.items()}
+
+    def make_attribute(self) -> Attribute:
+        """A fresh run-time attribute for one device."""
+        if self.attr_type == CmdArgType.DevEnum and not self.enum_labels:
+            raise _wrong_definition(f"Attribute {self.attr_name}: a DevEnum attribute needs enum_labels")
+        cls = WAttribute if self.attr_write in (AttrWriteType.WRITE, AttrWriteType.READ_WRITE,
+                                                AttrWriteType.READ_WITH_WRITE) else Attribute
+        attr = cls(self.attr_name, self.attr_type, self.attr_format, self.attr_write, self.dim_x, self.dim_y,
+                   display_level=self.display_level, enum_labels=self.enum_labels,
+                   class_defaults=self.class_default_strings(), memorized=self.memorized,
+                   hw_memorized=self.hw_memorized, polling_period=self.polling_period)
+        for flag in ("alarm_event_implemented", "alarm_event_detect", "archive_event_implemented",
+                     "archive_event_detect", "change_event_implemented", "change_event_detect",
+                     "data_ready_event_implemented"):
+            setattr(attr, flag, getattr(self, flag))
+        return attr
+
+    def bind(self, device_class: type) -> AttributeAccess:
+        """The read/write/is_allowed callables of a *static* attribute of ``device_class``."""
+        readable = self.attr_write in (AttrWriteType.READ, AttrWriteType.READ_WRITE, AttrWriteType.READ_WITH_WRITE)
+        writable = self.attr_write in (AttrWriteType.WRITE, AttrWriteType.READ_WRITE)
+        fget = getattr(self, "fget", None)
+        fset = getattr(self, "fset", None)
+        fallowed = getattr(self, "fisallowed", None)
+        read = write = is_allowed = None
+        if readable:
+            if self.classic:
+                name = self.read_method_name
+                read = lambda dev, attr: getattr(dev, name)(attr)  # noqa: E731
+            elif inspect.isroutine(fget):
+                read = lambda dev, attr, f=fget: f(dev)  # noqa: E731
+            else:
+                name = self.read_method_name
+                if not hasattr(device_class, name):
+                    raise _wrong_definition(f"Read method {name} of attribute {self.attr_name} not found in "
+                                            f"{device_class.__name__}")
+                read = lambda dev, attr: getattr(dev, name)()  # noqa: E731
+        if writable or self.attr_write == AttrWriteType.READ_WITH_WRITE:
+            if self.classic:
+                wname = self.write_method_name
+                if writable:
+                    write = lambda dev, attr: getattr(dev, wname)(attr)  # noqa: E731
+            elif inspect.isroutine(fset):
+                write = lambda dev, attr, f=fset: f(dev, attr.get_write_value())  # noqa: E731
+            elif writable:
+                wname = self.write_method_name
+                if not hasattr(device_class, wname):
+                    raise _wrong_definition(f"Write method {wname} of attribute {self.attr_name} not found in "
+                                            f"{device_class.__name__}")
+                write = lambda dev, attr: getattr(dev, wname)(attr.get_write_value())  # noqa: E731
+        if inspect.isroutine(fallowed):
+            is_allowed = lambda dev, req, f=fallowed: f(dev, req)  # noqa: E731
+        elif self.is_allowed_name and hasattr(device_class, self.is_allowed_name):
+            aname = self.is_allowed_name
+            is_allowed = lambda dev, req: getattr(dev, aname)(req)  # noqa: E731
+        return AttributeAccess(read, write, is_allowed)
+
+    def apply_type_hint(self, type_hint: Any) -> None:
+        """Take dtype/format/dimensions from a type hint when the declaration gave no dtype."""
+        if self.has_dtype_kword or type_hint is None:
+            return
+        dtype, dformat, max_x, max_y = parse_type_hint(type_hint, caller="attribute")
+        if dformat is None:
+            if self.attr_format not in (AttrDataFormat.IMAGE, AttrDataFormat.SPECTRUM):
+                raise RuntimeError("For numpy.ndarrays AttrDataFormat has to be specified")
+            dformat = self.attr_format
+        dtype, dformat, labels = attribute_type_format(dtype, dformat, None)
+        self.attr_type, self.attr_format = dtype, dformat
+        if labels:
+            self.enum_labels = labels
+        if not self.has_size_kword:
+            if max_x:
+                self.dim_x = max_x
+            if max_y:
+                self.dim_y = max_y
+
+
+class attribute(AttrData):  # noqa: N801 - PyTango's name
+    """Declares a Tango attribute of a :class:`~tango_core.server.Device` (see the module docstring).
+
+    Keywords as PyTango 10.3.1: ``name, dtype, dformat, max_dim_x, max_dim_y, enum_labels, access,
+    fget/fread, fset/fwrite, fisallowed, doc/description, label, display_level, unit,
+    standard_unit, display_unit, format, min_value, max_value, min_alarm, max_alarm, min_warning,
+    max_warning, delta_val, delta_t, abs_change, rel_change, period, archive_abs_change,
+    archive_rel_change, archive_period, polling_period, memorized, hw_memorized,
+    change_event_implemented/_detect, archive_event_implemented/_detect,
+    alarm_event_implemented/_detect, data_ready_event_implemented`` (green-mode keywords are
+    accepted and ignored: methods run in the server's threads, coroutines on its event loop).
+    """
+
+    def __init__(self, fget: Any = None, **kwargs: Any) -> None:
+        self._kwargs = dict(kwargs)
+        name = kwargs.pop("name", None)
+        class_name = kwargs.pop("class_name", None)
+        if kwargs.get("forwarded"):
+            raise _wrong_definition("Forwarded attributes are not supported by tango_core yet")
+        for key in _IGNORED_KEYWORDS:
+            kwargs.pop(key, None)
+        if not fget:
+            fget = kwargs.pop("fread", None)
+        if fget:
+            if inspect.isroutine(fget):
+                self.fget = fget
+                if "doc" not in kwargs and "description" not in kwargs and fget.__doc__ is not None:
+                    kwargs["doc"] = fget.__doc__
+            kwargs["fget"] = fget
+        fset = kwargs.pop("fwrite", kwargs.pop("fset", None))
+        if fset:
+            if inspect.isroutine(fset):
+                self.fset = fset
+            kwargs["fset"] = fset
+        fallowed = kwargs.pop("fisallowed", None)
+        if fallowed:
+            if inspect.isroutine(fallowed):
+                self.fisallowed = fallowed
+            kwargs["fisallowed"] = fallowed
+        super().__init__(name, class_name)
+        self.__doc__ = kwargs.get("doc", kwargs.get("description", "TANGO attribute"))
+        if "dtype" in kwargs:
+            dtype, dformat, labels = attribute_type_format(kwargs["dtype"], kwargs.get("dformat"),
+                                                           kwargs.get("enum_labels"))
+            kwargs["dtype"], kwargs["dformat"] = dtype, dformat
+            if labels:
+                kwargs["enum_labels"] = labels
+        self.build_from_dict(kwargs)
+
+    # -- descriptor: inside the device, ``self.<attr>`` is the run-time Attribute -------------
+    def get_attribute(self, obj: Any) -> Attribute:
+        return obj.get_device_attr().get_attr_by_name(self.attr_name)
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return self.get_attribute(obj)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.get_attribute(obj).set_complex_value(value)
+
+    def __delete__(self, obj: Any) -> None:
+        obj.remove_attribute(self.attr_name)
+
+    # -- decorators ------------------------------------------------------------------------------
+    def setter(self, fset: Callable) -> "attribute":
+        self.fset = fset
+        if self.attr_write == AttrWriteType.READ:
+            self.attr_write = AttrWriteType.READ_WRITE if getattr(self, "fget", None) else AttrWriteType.WRITE
+        return self
+
+    def write(self, fset: Callable) -> "attribute":
+        return self.setter(fset)
+
+    def getter(self, fget: Callable) -> "attribute":
+        self.fget = fget
+        if self.attr_write == AttrWriteType.WRITE:
+            self.attr_write = AttrWriteType.READ_WRITE if getattr(self, "fset", None) else AttrWriteType.READ
+        return self
+
+    def read(self, fget: Callable) -> "attribute":
+        return self.getter(fget)
+
+    def is_allowed(self, fisallowed: Callable) -> "attribute":
+        self.fisallowed = fisallowed
+        return self
+
+    def __call__(self, fget: Callable) -> "attribute":
+        return type(self)(fget=fget, **self._kwargs)
+
+
+# -- the classic API's attribute objects (tango.Attr, SpectrumAttr, ImageAttr) -----------------
+
+class UserDefaultAttrProp:
+    """PyTango's ``UserDefaultAttrProp``: code defaults for a classic attribute."""
+
+    def __init__(self) -> None:
+        self.props: dict[str, str] = {}
+        self.enum_labels: list[str] = []
+
+    def __getattr__(self, name: str) -> Callable:
+        if name.startswith("set_"):
+            key = name[4:]
+            if key == "enum_labels":
+                return lambda labels: setattr(self, "enum_labels", list(labels))
+            prop = KEYWORD_PROPERTY.get(key)
+            if prop is not None:
+                return lambda value: self.props.__setitem__(prop, str(value))
+        raise AttributeError(name)
+
+
+class Attr(AttrData):
+    """PyTango's classic ``tango.Attr(name, data_type, w_type=READ)`` (used with ``add_attribute``)."""
+
+    def __init__(self, name: str, data_type: Any, w_type: AttrWriteType = AttrWriteType.READ,
+                 assoc: str | None = None) -> None:
+        super().__init__(name, None)
+        dtype, dformat, labels = attribute_type_format(data_type, AttrDataFormat.SCALAR, None)
+        self.attr_type, self.attr_format = dtype, AttrDataFormat.SCALAR
+        self.attr_write = AttrWriteType(w_type)
+        self.has_dtype_kword = True
+        if labels:
+            self.enum_labels = labels
+        self._dynamic_signature = True
+
+    def get_name(self) -> str:
+        return self.attr_name
+
+    def get_writable(self) -> AttrWriteType:
+        return self.attr_write
+
+    def set_default_properties(self, props: UserDefaultAttrProp) -> None:
+        self.props.update(props.props)
+        if props.enum_labels:
+            self.enum_labels = list(props.enum_labels)
+
+    def set_disp_level(self, level: DispLevel) -> None:
+        self.display_level = DispLevel(level)
+
+    def set_polling_period(self, period: int) -> None:
+        self.polling_period = int(period)
+
+    def set_memorized(self) -> None:
+        self.memorized = True
+
+    def set_memorized_init(self, hw: bool) -> None:
+        self.hw_memorized = bool(hw)
+
+    def set_change_event(self, implemented: bool, detect: bool = True) -> None:
+        self.change_event_implemented, self.change_event_detect = bool(implemented), bool(detect)
+
+    def set_archive_event(self, implemented: bool, detect: bool = True) -> None:
+        self.archive_event_implemented, self.archive_event_detect = bool(implemented), bool(detect)
+
+    def set_data_ready_event(self, implemented: bool) -> None:
+        self.data_ready_event_implemented = bool(implemented)
+
+
+class SpectrumAttr(Attr):
+    def __init__(self, name: str, data_type: Any, w_type: AttrWriteType, max_x: int) -> None:
+        super().__init__(name, data_type, w_type)
+        self.attr_format = AttrDataFormat.SPECTRUM
+        self.dim_x = int(max_x)
+
+
+class ImageAttr(Attr):
+    def __init__(self, name: str, data_type: Any, w_type: AttrWriteType, max_x: int, max_y: int) -> None:
+        super().__init__(name, data_type, w_type)
+        self.attr_format = AttrDataFormat.IMAGE
+        self.dim_x, self.dim_y = int(max_x), int(max_y)
+
+
+def enum_labels(enum_cls: type) -> list[str]:
+    return enum_labels_of(enum_cls)

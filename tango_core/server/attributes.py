@@ -1,0 +1,851 @@
+"""The attributes of one running device: configuration, current value, set point, alarms.
+
+One :class:`Attribute` (read-only) or :class:`WAttribute` (writable) per attribute of a
+device, grouped in the device's :class:`MultiAttribute` -- PyTango's names, so device code
+written for PyTango (``self.get_device_attr().get_attr_by_name("x").set_value(1)``,
+``get_w_attr_by_name(...).get_write_value()``, ``attr.set_max_alarm(3)``...) runs unchanged.
+
+The configuration is a set of strings, as Tango keeps and transmits it (``"Not specified"``
+when a property is unset); numeric thresholds are parsed once when set.  Three layers, as in
+cppTango: the library default, the class default given in code (``attribute(unit="V")``), and
+the value set at run time (``set_attribute_config`` from a client, persisted in the database).
+Setting ``""``, ``"NaN"`` or ``"Not specified"`` goes back to the code default (else the library
+default).
+
+Reading: the device's read method calls ``set_value`` / ``set_value_date_quality``; the value is
+turned into an :class:`~tango_core.idl.types.AttrValUnion` at once (so a wrong value fails inside
+the read, with the attribute's name), then :meth:`Attribute.check_alarm` sets the quality from the
+alarm/warning thresholds, as cppTango does, unless device code chose another quality itself.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+import numpy as np
+
+from ..idl.enums import (
+    AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel,
+)
+from ..idl.errors import DevError, DevFailed, ErrSeverity
+from ..idl.types import (
+    ArchiveEventProp, AttrValUnion, AttributeAlarm, AttributeConfig, AttributeConfig_2, AttributeConfig_3,
+    AttributeConfig_5, AttributeDim, AttributeValue_5, ChangeEventProp, DevEncoded, EventProperties,
+    PeriodicEventProp, TimeVal,
+)
+from .values import (
+    NUMERIC_DTYPE, format_property_value, is_numeric_type, parse_property_value, read_value_to_union,
+    union_to_write_value,
+)
+
+if TYPE_CHECKING:
+    from .device import DeviceImpl
+
+__all__ = ["Attribute", "WAttribute", "MultiAttribute", "NOT_SPECIFIED", "PROPERTY_NAMES", "AttrReqType"]
+
+T = CmdArgType
+A = AttributeDataType
+NOT_SPECIFIED = "Not specified"
+_RESET_WORDS = ("", "NaN", NOT_SPECIFIED)
+
+#: configuration properties, by the name they have in the database and in ``attribute(...)``
+PROPERTY_NAMES = (
+    "label", "description", "unit", "standard_unit", "display_unit", "format",
+    "min_value", "max_value", "min_alarm", "max_alarm", "min_warning", "max_warning",
+    "delta_t", "delta_val", "rel_change", "abs_change", "event_period",
+    "archive_rel_change", "archive_abs_change", "archive_period",
+)
+#: ``attribute(...)`` keyword -> property name (PyTango's UserDefaultAttrProp setters)
+KEYWORD_PROPERTY = {
+    "doc": "description", "description": "description", "label": "label", "unit": "unit",
+    "standard_unit": "standard_unit", "display_unit": "display_unit", "format": "format",
+    "min_value": "min_value", "max_value": "max_value", "min_alarm": "min_alarm", "max_alarm": "max_alarm",
+    "min_warning": "min_warning", "max_warning": "max_warning", "delta_t": "delta_t", "delta_time": "delta_t",
+    "delta_val": "delta_val", "rel_change": "rel_change", "abs_change": "abs_change",
+    "period": "event_period", "event_period": "event_period",
+    "archive_rel_change": "archive_rel_change", "archive_abs_change": "archive_abs_change",
+    "archive_period": "archive_period", "archive_event_rel_change": "archive_rel_change",
+    "archive_event_abs_change": "archive_abs_change", "archive_event_period": "archive_period",
+    "event_rel_change": "rel_change", "event_abs_change": "abs_change",
+}
+_THRESHOLDS = ("min_value", "max_value", "min_alarm", "max_alarm", "min_warning", "max_warning")
+_NUMERIC_ONLY = (*_THRESHOLDS, "delta_val", "abs_change", "rel_change", "archive_abs_change",
+                 "archive_rel_change")
+
+
+class AttrReqType:
+    """PyTango's ``AttReqType``: what an ``is_<attr>_allowed(req_type)`` method is asked about."""
+    READ_REQ = 0
+    WRITE_REQ = 1
+
+
+def _lib_default(name: str, attr_name: str, data_type: CmdArgType, data_format: AttrDataFormat) -> str:
+    if name == "label":
+        return attr_name
+    if name == "description":
+        return "No description"
+    if name == "unit":
+        return ""
+    if name == "standard_unit":
+        return "No standard unit"
+    if name == "display_unit":
+        return "No display unit"
+    if name == "format":
+        if data_type in (T.DevFloat, T.DevDouble):
+            return "%6.2f"
+        if data_type in (T.DevString, T.DevEnum, T.ConstDevString):
+            return "%s"
+        if data_type in (T.DevBoolean, T.DevState, T.DevEncoded):
+            return NOT_SPECIFIED
+        return "%d"
+    if name == "event_period":
+        return "1000"
+    return NOT_SPECIFIED
+
+
+def _now() -> TimeVal:
+    t = time.time()
+    tv = TimeVal.__new__(TimeVal)
+    tv.tv_sec = int(t)
+    tv.tv_usec = int((t - tv.tv_sec) * 1e6)
+    tv.tv_nsec = 0
+    return tv
+
+
+def to_timeval(date: Any) -> TimeVal:
+    """A date given by device code (float seconds, TimeVal, datetime) as a TimeVal."""
+    if isinstance(date, TimeVal):
+        return date
+    return TimeVal(date)
+
+
+def _df(reason: str, desc: str, origin: str) -> DevFailed:
+    return DevFailed(DevError(reason, desc, origin, ErrSeverity.ERR))
+
+
+class Attribute:
+    """One attribute of one device (PyTango's ``tango.Attribute``)."""
+
+    def __init__(self, name: str, data_type: CmdArgType, data_format: AttrDataFormat = AttrDataFormat.SCALAR,
+                 writable: AttrWriteType = AttrWriteType.READ, max_dim_x: int = 1, max_dim_y: int = 0, *,
+                 display_level: DispLevel = DispLevel.OPERATOR, enum_labels: Iterable[str] = (),
+                 class_defaults: dict[str, str] | None = None, memorized: bool = False,
+                 hw_memorized: bool = False, writable_attr_name: str | None = None,
+                 polling_period: int = -1) -> None:
+        self.name = name
+        self.name_lower = name.lower()
+        self.data_type = CmdArgType(data_type)
+        self.data_format = AttrDataFormat(data_format)
+        self.writable = AttrWriteType(writable)
+        if self.data_format == AttrDataFormat.SCALAR:
+            max_dim_x, max_dim_y = 1, 0
+        elif self.data_format == AttrDataFormat.SPECTRUM:
+            max_dim_y = 0
+        self.max_dim_x = int(max_dim_x)
+        self.max_dim_y = int(max_dim_y)
+        self.display_level = DispLevel(display_level)
+        self.memorized = bool(memorized)
+        self.hw_memorized = bool(hw_memorized) and self.memorized
+        self.polling_period = int(polling_period) if polling_period is not None else -1
+        if writable_attr_name is None:
+            writable_attr_name = name if self.writable == AttrWriteType.READ_WRITE else "None"
+        self.writable_attr_name = writable_attr_name
+        self.enum_labels: list[str] = list(enum_labels)
+        self._class_defaults: dict[str, str] = dict(class_defaults or {})
+        self._props: dict[str, str] = {}
+        self._thresholds: dict[str, Any] = {}
+        for prop in PROPERTY_NAMES:
+            self._props[prop] = self._default_of(prop)
+        self._parse_thresholds()
+        # event settings (the event machinery reads them)
+        self.change_event_implemented = False
+        self.change_event_detect = True
+        self.archive_event_implemented = False
+        self.archive_event_detect = True
+        self.alarm_event_implemented = False
+        self.alarm_event_detect = True
+        self.data_ready_event_implemented = False
+        # current read value
+        self._value: AttrValUnion | None = None
+        self._dim_x = 0
+        self._dim_y = 0
+        self._quality = AttrQuality.ATTR_VALID
+        self._date: TimeVal | None = None
+        self._alarm_flags: set[str] = set()
+        self.device: DeviceImpl | None = None
+
+    # -- configuration defaults ------------------------------------------------------------
+    def _default_of(self, prop: str) -> str:
+        value = self._class_defaults.get(prop)
+        if value is not None and value not in _RESET_WORDS:
+            return value
+        return _lib_default(prop, self.name, self.data_type, self.data_format)
+
+    def _parse_thresholds(self) -> None:
+        self._thresholds = {}
+        if not is_numeric_type(self.data_type):
+            return
+        for prop in _THRESHOLDS:
+            text = self._props[prop]
+            if text != NOT_SPECIFIED:
+                try:
+                    self._thresholds[prop] = parse_property_value(self.data_type, text)
+                except ValueError:
+                    pass
+
+    def is_alarmed(self) -> bool:
+        """True when an alarm or warning threshold is set (the device state then follows it)."""
+        return any(k in self._thresholds for k in ("min_alarm", "max_alarm", "min_warning", "max_warning"))
+
+    def get_property_string(self, prop: str) -> str:
+        return self._props[prop]
+
+    def set_property_string(self, prop: str, value: str, *, device_name: str = "") -> bool:
+        """Set one configuration property from its string form; returns True if it changed.
+
+        ``""``, ``"NaN"`` and ``"Not specified"`` go back to the default.  Raises DevFailed with
+        cppTango's reasons for a value that does not parse or fit the data type.
+        """
+        if prop not in self._props:
+            raise _df("API_AttrOptProp", f"Attribute {self.name}: unknown property {prop}",
+                      "Attribute::set_properties()")
+        value = value.strip() if prop in _NUMERIC_ONLY or prop in ("delta_t", "event_period", "archive_period") \
+            else value
+        if value in _RESET_WORDS or value == _lib_default(prop, self.name, self.data_type, self.data_format):
+            new = self._default_of(prop)
+        else:
+            new = self._check_value(prop, value, device_name)
+        if new == self._props[prop]:
+            return False
+        self._props[prop] = new
+        if prop in _THRESHOLDS:
+            self._parse_thresholds()
+        return True
+
+    def _check_value(self, prop: str, value: str, device_name: str) -> str:
+        where = f"Device {device_name}-> Attribute : {self.name}\n"
+        if prop in _NUMERIC_ONLY:
+            if not (is_numeric_type(self.data_type) or (self.data_type == T.DevEncoded and prop in _THRESHOLDS)):
+                raise _df("API_AttrOptProp", f"{where}The property {prop} is not settable for the attribute "
+                          f"data type", "Attribute::set_one_alarm_prop()")
+            if prop in ("rel_change", "abs_change", "archive_rel_change", "archive_abs_change"):
+                parts = [p.strip() for p in value.split(",")]
+                try:
+                    numbers = [abs(float(p)) for p in parts if p]
+                except ValueError:
+                    raise _df("API_AttrOptProp", f"{where}The property {prop} is defined in an unsupported "
+                              f"format", "Attribute::convert_prop_value()") from None
+                return ",".join(_short_float(n) for n in numbers)
+            try:
+                parse_property_value(self.data_type if self.data_type != T.DevEncoded else T.DevUChar, value)
+            except ValueError:
+                raise _df("API_AttrOptProp", f"{where}The property {prop} is defined in an unsupported format",
+                          "Attribute::convert_prop_value()") from None
+            if prop in ("min_value", "max_value"):
+                other = "max_value" if prop == "min_value" else "min_value"
+                if other in self._thresholds:
+                    v = parse_property_value(self.data_type, value)
+                    low, high = (v, self._thresholds[other]) if prop == "min_value" else (self._thresholds[other], v)
+                    if low >= high:
+                        raise _df("API_IncoherentValues", f"{where}Value of min_value is greater than or equal "
+                                  f"to max_value", "Attribute::set_upd_properties()")
+            return value
+        if prop in ("delta_t", "event_period", "archive_period"):
+            try:
+                int(float(value))
+            except ValueError:
+                raise _df("API_AttrOptProp", f"{where}The property {prop} is defined in an unsupported format",
+                          "Attribute::convert_prop_value()") from None
+            return value
+        return value
+
+    # -- PyTango accessors ------------------------------------------------------------------
+    def get_name(self) -> str:
+        return self.name
+
+    def get_data_type(self) -> CmdArgType:
+        return self.data_type
+
+    def get_data_format(self) -> AttrDataFormat:
+        return self.data_format
+
+    def get_writable(self) -> AttrWriteType:
+        return self.writable
+
+    def get_max_dim_x(self) -> int:
+        return self.max_dim_x
+
+    def get_max_dim_y(self) -> int:
+        return self.max_dim_y
+
+    def get_disp_level(self) -> DispLevel:
+        return self.display_level
+
+    def get_label(self) -> str:
+        return self._props["label"]
+
+    def get_assoc_name(self) -> str:
+        return self.writable_attr_name
+
+    def is_write_associated(self) -> bool:
+        return self.writable_attr_name not in ("None", "")
+
+    def get_polling_period(self) -> int:
+        return max(self.polling_period, 0)
+
+    def is_polled(self) -> bool:
+        dev = self.device
+        if dev is None:
+            return False
+        return dev.is_attribute_polled(self.name)
+
+    def get_x(self) -> int:
+        return self._dim_x
+
+    def get_y(self) -> int:
+        return self._dim_y
+
+    def get_data_size(self) -> int:
+        if self.data_format == AttrDataFormat.IMAGE:
+            return self._dim_x * self._dim_y
+        return self._dim_x
+
+    def get_quality(self) -> AttrQuality:
+        return self._quality
+
+    def set_quality(self, quality: AttrQuality, send_event: bool = False) -> None:
+        self._quality = AttrQuality(quality)
+
+    def get_date(self) -> TimeVal:
+        return self._date if self._date is not None else _now()
+
+    def set_date(self, date: Any) -> None:
+        self._date = to_timeval(date)
+
+    def value_is_set(self) -> bool:
+        return self._value is not None
+
+    def reset_value(self) -> None:
+        self._value = None
+        self._quality = AttrQuality.ATTR_VALID
+        self._date = None
+        self._alarm_flags = set()
+
+    def _threshold_getter(prop):  # noqa: N805 - builds methods
+        def get(self) -> Any:
+            try:
+                return self._thresholds[prop]
+            except KeyError:
+                raise _df("API_AttrNotAllowed", f"Attribute {self.name}: {prop} not defined",
+                          f"Attribute::get_{prop}()") from None
+        return get
+
+    def _threshold_setter(prop):  # noqa: N805
+        def set_(self, value: Any) -> None:
+            text = format_property_value(self.data_type, value)
+            if self.set_property_string(prop, text, device_name=self.device.get_name() if self.device else ""):
+                self._config_changed()
+        return set_
+
+    get_min_alarm = _threshold_getter("min_alarm")
+    get_max_alarm = _threshold_getter("max_alarm")
+    get_min_warning = _threshold_getter("min_warning")
+    get_max_warning = _threshold_getter("max_warning")
+    set_min_alarm = _threshold_setter("min_alarm")
+    set_max_alarm = _threshold_setter("max_alarm")
+    set_min_warning = _threshold_setter("min_warning")
+    set_max_warning = _threshold_setter("max_warning")
+    del _threshold_getter, _threshold_setter
+
+    def is_min_alarm(self) -> bool:
+        return "min_alarm" in self._alarm_flags
+
+    def is_max_alarm(self) -> bool:
+        return "max_alarm" in self._alarm_flags
+
+    def is_min_warning(self) -> bool:
+        return "min_warning" in self._alarm_flags
+
+    def is_max_warning(self) -> bool:
+        return "max_warning" in self._alarm_flags
+
+    def is_rds_alarm(self) -> bool:
+        return False
+
+    def _config_changed(self) -> None:
+        if self.device is not None:
+            self.device._attribute_config_changed(self)
+
+    # -- event settings (the event publisher reads them) ------------------------------------
+    def set_change_event(self, implemented: bool, detect: bool = True) -> None:
+        self.change_event_implemented = bool(implemented)
+        self.change_event_detect = bool(detect)
+
+    def set_archive_event(self, implemented: bool, detect: bool = True) -> None:
+        self.archive_event_implemented = bool(implemented)
+        self.archive_event_detect = bool(detect)
+
+    def set_alarm_event(self, implemented: bool, detect: bool = True) -> None:
+        self.alarm_event_implemented = bool(implemented)
+        self.alarm_event_detect = bool(detect)
+
+    def set_data_ready_event(self, implemented: bool) -> None:
+        self.data_ready_event_implemented = bool(implemented)
+
+    def is_change_event(self) -> bool:
+        return self.change_event_implemented
+
+    def is_check_change_criteria(self) -> bool:
+        return self.change_event_detect
+
+    def is_archive_event(self) -> bool:
+        return self.archive_event_implemented
+
+    def is_check_archive_criteria(self) -> bool:
+        return self.archive_event_detect
+
+    def is_alarm_event(self) -> bool:
+        return self.alarm_event_implemented
+
+    def is_check_alarm_criteria(self) -> bool:
+        return self.alarm_event_detect
+
+    def is_data_ready_event(self) -> bool:
+        return self.data_ready_event_implemented
+
+    # -- value ------------------------------------------------------------------------------
+    def set_value(self, value: Any, dim_x: int | None = None, dim_y: int | None = None) -> None:
+        """Store the value read from the hardware (PyTango's ``Attribute.set_value``)."""
+        if self.data_type == T.DevEncoded and isinstance(value, str) and dim_x is not None \
+                and not isinstance(dim_x, int):
+            value, dim_x = (value, dim_x), None  # set_value(format, data)
+        if value is None:
+            raise _df("API_AttrValueNotSet", f"Value for attribute {self.name} cannot be None",
+                      "Attribute::set_value()")
+        union, x, y = read_value_to_union(self.name, self.data_type, self.data_format, value,
+                                          self.max_dim_x, self.max_dim_y, dim_x, dim_y)
+        self._value = union
+        self._dim_x = x
+        self._dim_y = y
+        self._date = None
+
+    def set_value_date_quality(self, value: Any, date: Any, quality: AttrQuality,
+                               dim_x: int | None = None, dim_y: int | None = None) -> None:
+        """Store a value with its own time stamp and quality."""
+        if self.data_type == T.DevEncoded and isinstance(value, str) and not isinstance(quality, AttrQuality):
+            # set_value_date_quality(format, data, date, quality)
+            value, date, quality = (value, date), quality, dim_x
+            dim_x = None
+        quality = AttrQuality(quality)
+        if quality == AttrQuality.ATTR_INVALID:
+            self._value = AttrValUnion.no_data()
+            self._dim_x = self._dim_y = 0
+        else:
+            self.set_value(value, dim_x, dim_y)
+        self._date = to_timeval(date)
+        self._quality = quality
+
+    def set_complex_value(self, value: Any) -> None:
+        """What a high-level read method returned: a value or ``(value, time, quality)``."""
+        if isinstance(value, tuple):
+            n = len(value)
+            if n >= 3 and isinstance(value[2], AttrQuality) and not (
+                    self.data_type == T.DevEncoded and n == 3 and isinstance(value[1], (bytes, bytearray, str))):
+                self.set_value_date_quality(*value)
+                return
+            if self.data_type == T.DevEncoded and n == 4 and isinstance(value[3], AttrQuality):
+                self.set_value_date_quality((value[0], value[1]), value[2], value[3])
+                return
+        self.set_value(value)
+
+    def get_value_union(self) -> AttrValUnion | None:
+        return self._value
+
+    def check_alarm(self) -> bool:
+        """Set the quality from the thresholds (cppTango's rules); True if alarmed or warned."""
+        self._alarm_flags = set()
+        if self._quality != AttrQuality.ATTR_VALID or self._value is None or not self._thresholds:
+            return self._quality in (AttrQuality.ATTR_ALARM, AttrQuality.ATTR_WARNING)
+        arr = self._value.value
+        if not isinstance(arr, np.ndarray) or arr.size == 0:
+            return False
+        n = self.get_data_size() or arr.size
+        data = arr[:n]
+        th = self._thresholds
+        alarmed = False
+        if "min_alarm" in th and bool((data <= th["min_alarm"]).any()):
+            self._alarm_flags.add("min_alarm")
+            alarmed = True
+        if "max_alarm" in th and bool((data >= th["max_alarm"]).any()):
+            self._alarm_flags.add("max_alarm")
+            alarmed = True
+        if alarmed:
+            self._quality = AttrQuality.ATTR_ALARM
+            return True
+        if "min_warning" in th and bool((data <= th["min_warning"]).any()):
+            self._alarm_flags.add("min_warning")
+            alarmed = True
+        if "max_warning" in th and bool((data >= th["max_warning"]).any()):
+            self._alarm_flags.add("max_warning")
+            alarmed = True
+        if alarmed:
+            self._quality = AttrQuality.ATTR_WARNING
+        return alarmed
+
+    def alarm_status_lines(self) -> str:
+        """The lines cppTango appends to the device status for this attribute's alarms."""
+        label = self.get_label()
+        out = ""
+        if self.is_min_alarm():
+            out += f"\nAlarm : Value too low for {label}"
+        elif self.is_max_alarm():
+            out += f"\nAlarm : Value too high for {label}"
+        if self.is_min_warning():
+            out += f"\nWarning : Value too low for {label}"
+        elif self.is_max_warning():
+            out += f"\nWarning : Value too high for {label}"
+        return out
+
+    # -- wire forms -----------------------------------------------------------------------------
+    def to_attribute_value_5(self, w_attr: "WAttribute | None" = None) -> AttributeValue_5:
+        """The current value as cppTango fills an AttributeValue_5 (set point appended for
+        READ_WRITE/READ_WITH_WRITE, w_dim from the set point)."""
+        union = self._value
+        if union is None or self._quality == AttrQuality.ATTR_INVALID:
+            return AttributeValue_5(AttrValUnion.no_data(), self._quality, self.data_format, self.data_type,
+                                    self.get_date(), self.name, AttributeDim(0, 0), AttributeDim(0, 0), [])
+        w_dim = AttributeDim(0, 0)
+        if w_attr is not None:
+            w_union, wx, wy = w_attr.get_set_point()
+            union = _concat(union, w_union)
+            w_dim = AttributeDim(wx, wy)
+        return AttributeValue_5(union, self._quality, self.data_format, self.data_type, self.get_date(),
+                                self.name, AttributeDim(self._dim_x, self._dim_y), w_dim, [])
+
+    def _event_props(self) -> EventProperties:
+        p = self._props
+        return EventProperties(ChangeEventProp(p["rel_change"], p["abs_change"], []),
+                               PeriodicEventProp(p["event_period"], []),
+                               ArchiveEventProp(p["archive_rel_change"], p["archive_abs_change"],
+                                                p["archive_period"], []))
+
+    def _alarm_props(self) -> AttributeAlarm:
+        p = self._props
+        return AttributeAlarm(p["min_alarm"], p["max_alarm"], p["min_warning"], p["max_warning"], p["delta_t"],
+                              p["delta_val"], [])
+
+    def get_config_5(self) -> AttributeConfig_5:
+        p = self._props
+        return AttributeConfig_5(
+            self.name, self.writable, self.data_format, self.data_type, self.memorized, self.hw_memorized,
+            self.max_dim_x, self.max_dim_y, p["description"], p["label"], p["unit"], p["standard_unit"],
+            p["display_unit"], p["format"], p["min_value"], p["max_value"], self.writable_attr_name,
+            self.display_level, NOT_SPECIFIED, list(self.enum_labels), self._alarm_props(), self._event_props(),
+            [], [])
+
+    def get_config_3(self) -> AttributeConfig_3:
+        p = self._props
+        return AttributeConfig_3(
+            self.name, self.writable, self.data_format, self.data_type, self.max_dim_x, self.max_dim_y,
+            p["description"], p["label"], p["unit"], p["standard_unit"], p["display_unit"], p["format"],
+            p["min_value"], p["max_value"], self.writable_attr_name, self.display_level, self._alarm_props(),
+            self._event_props(), [], [])
+
+    def get_config_2(self) -> AttributeConfig_2:
+        p = self._props
+        return AttributeConfig_2(
+            self.name, self.writable, self.data_format, self.data_type, self.max_dim_x, self.max_dim_y,
+            p["description"], p["label"], p["unit"], p["standard_unit"], p["display_unit"], p["format"],
+            p["min_value"], p["max_value"], p["min_alarm"], p["max_alarm"], self.writable_attr_name,
+            self.display_level, [])
+
+    def get_config_1(self) -> AttributeConfig:
+        p = self._props
+        return AttributeConfig(
+            self.name, self.writable, self.data_format, self.data_type, self.max_dim_x, self.max_dim_y,
+            p["description"], p["label"], p["unit"], p["standard_unit"], p["display_unit"], p["format"],
+            p["min_value"], p["max_value"], p["min_alarm"], p["max_alarm"], self.writable_attr_name, [])
+
+    def config_changes(self, conf: Any) -> dict[str, str]:
+        """The property strings of a client's AttributeConfig(_2/_3/_5) that differ from ours."""
+        props: dict[str, str] = {}
+        for name in ("description", "label", "unit", "standard_unit", "display_unit", "format",
+                     "min_value", "max_value"):
+            props[name] = getattr(conf, name)
+        if isinstance(conf, (AttributeConfig_3, AttributeConfig_5)):
+            a = conf.att_alarm
+            props.update(min_alarm=a.min_alarm, max_alarm=a.max_alarm, min_warning=a.min_warning,
+                         max_warning=a.max_warning, delta_t=a.delta_t, delta_val=a.delta_val)
+            e = conf.event_prop
+            props.update(rel_change=e.ch_event.rel_change, abs_change=e.ch_event.abs_change,
+                         event_period=e.per_event.period, archive_rel_change=e.arch_event.rel_change,
+                         archive_abs_change=e.arch_event.abs_change, archive_period=e.arch_event.period)
+        else:
+            props.update(min_alarm=conf.min_alarm, max_alarm=conf.max_alarm)
+        return {k: v for k, v in props.items() if v != self._props[k]}
+
+    def get_properties(self) -> dict[str, str]:
+        """Every configuration property string (a copy)."""
+        return dict(self._props)
+
+    def user_defaults(self) -> dict[str, str]:
+        return dict(self._class_defaults)
+
+    def non_default_properties(self) -> dict[str, str]:
+        """Properties whose value differs from the code/library default: what the database keeps."""
+        return {k: v for k, v in self._props.items() if v != self._default_of(k)}
+
+    def __repr__(self) -> str:
+        return f"Attribute({self.name})"
+
+
+def _short_float(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _concat(read: AttrValUnion, write: AttrValUnion) -> AttrValUnion:
+    if isinstance(read.value, np.ndarray):
+        w = write.value if isinstance(write.value, np.ndarray) else np.asarray(write.value, read.value.dtype)
+        return AttrValUnion(read.arm, np.concatenate((read.value, w.astype(read.value.dtype, copy=False))))
+    return AttrValUnion(read.arm, list(read.value) + list(write.value))
+
+
+_INITIAL_SET_POINT = {
+    T.DevString: "Not initialised", T.ConstDevString: "Not initialised", T.DevState: DevState.UNKNOWN,
+    T.DevEncoded: DevEncoded("", b""),
+}
+
+
+class WAttribute(Attribute):
+    """A writable attribute (PyTango's ``tango.WAttribute``): also keeps the set point."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._write_value: Any = None          # what get_write_value() returns
+        self._set_point: AttrValUnion | None = None
+        self._w_dim = (0, 0)
+        self._init_set_point()
+
+    def _init_set_point(self) -> None:
+        dt = self.data_type
+        if dt in NUMERIC_DTYPE:
+            arm = _arm(dt)
+            self._set_point = AttrValUnion(arm, np.zeros(1, NUMERIC_DTYPE[dt]))
+        elif dt in (T.DevString, T.ConstDevString):
+            self._set_point = AttrValUnion(A.ATT_STRING, ["Not initialised"] if self.data_format ==
+                                           AttrDataFormat.SCALAR else [])
+        elif dt == T.DevState:
+            self._set_point = AttrValUnion(A.ATT_STATE, [DevState.UNKNOWN])
+        elif dt == T.DevEncoded:
+            self._set_point = AttrValUnion(A.ATT_ENCODED, [DevEncoded("", b"")])
+        else:
+            self._set_point = AttrValUnion.no_data()
+        n = len(self._set_point.value) if self._set_point.arm is not A.ATT_NO_DATA else 0
+        self._w_dim = (n, 0)
+
+    def get_set_point(self) -> tuple[AttrValUnion, int, int]:
+        assert self._set_point is not None
+        return self._set_point, self._w_dim[0], self._w_dim[1]
+
+    def get_write_value(self, extract_as: Any = None) -> Any:
+        """The value the client wrote (a Python scalar, numpy array, list or (format, bytes))."""
+        return self._write_value
+
+    def get_write_value_length(self) -> int:
+        x, y = self._w_dim
+        return x * y if self.data_format == AttrDataFormat.IMAGE else x
+
+    def store_written(self, union: AttrValUnion, dim_x: int, dim_y: int) -> None:
+        """Accept a client's write request (after the checks): set point and write value."""
+        if self.data_format == AttrDataFormat.SCALAR:
+            dim_x, dim_y = 1, 0
+        self._write_value = union_to_write_value(self.data_type, self.data_format, union, dim_x, dim_y)
+        self._set_point = union
+        self._w_dim = (dim_x, dim_y)
+
+    def set_write_value(self, value: Any, dim_x: int | None = None, dim_y: int | None = None) -> None:
+        """Change the set point from device code (PyTango's ``WAttribute.set_write_value``)."""
+        union, x, y = read_value_to_union(self.name, self.data_type, self.data_format, value, self.max_dim_x,
+                                          self.max_dim_y, dim_x, dim_y)
+        self._set_point = union
+        self._w_dim = (x, y)
+        self._write_value = union_to_write_value(self.data_type, self.data_format, union, x, y)
+
+    def check_written_value(self, union: AttrValUnion, dim_x: int, dim_y: int) -> None:
+        """min_value/max_value and dimension checks on a write request (cppTango's reasons)."""
+        if self.data_format == AttrDataFormat.SPECTRUM:
+            if dim_x > self.max_dim_x:
+                raise _df("API_WAttrOutsideLimit",
+                          f"X dimesion is greater than the max defined for attribute {self.name}",
+                          "Device_3Impl::write_attributes_34()")
+        elif self.data_format == AttrDataFormat.IMAGE:
+            if dim_x > self.max_dim_x:
+                raise _df("API_WAttrOutsideLimit",
+                          f"X dimesion is greater than the max defined for attribute {self.name}",
+                          "Device_3Impl::write_attributes_34()")
+            if dim_y > self.max_dim_y:
+                raise _df("API_WAttrOutsideLimit",
+                          f"Y dimesion is greater than the max defined for attribute {self.name}",
+                          "Device_3Impl::write_attributes_34()")
+        th = self._thresholds
+        if not th or not isinstance(union.value, np.ndarray):
+            return
+        data = union.value
+        lo = th.get("min_value")
+        hi = th.get("max_value")
+        if lo is not None:
+            bad = np.nonzero(data < lo)[0]
+            if bad.size:
+                raise _df("API_WAttrOutsideLimit", f"Set value for attribute {self.name} is below the minimum "
+                          f"authorized (at least element {int(bad[0])})", "WAttribute::check_written_value()")
+        if hi is not None:
+            bad = np.nonzero(data > hi)[0]
+            if bad.size:
+                raise _df("API_WAttrOutsideLimit", f"Set value for attribute {self.name} is above the maximum "
+                          f"authorized (at least element {int(bad[0])})", "WAttribute::check_written_value()")
+
+    def _value_getter(prop):  # noqa: N805
+        def get(self) -> Any:
+            try:
+                return self._thresholds[prop]
+            except KeyError:
+                raise _df("API_AttrNotAllowed", f"Attribute {self.name}: {prop} not defined",
+                          f"WAttribute::get_{prop}()") from None
+        return get
+
+    def _value_setter(prop):  # noqa: N805
+        def set_(self, value: Any) -> None:
+            text = format_property_value(self.data_type, value)
+            if self.set_property_string(prop, text, device_name=self.device.get_name() if self.device else ""):
+                self._config_changed()
+        return set_
+
+    get_min_value = _value_getter("min_value")
+    get_max_value = _value_getter("max_value")
+    set_min_value = _value_setter("min_value")
+    set_max_value = _value_setter("max_value")
+    del _value_getter, _value_setter
+
+    def is_min_value(self) -> bool:
+        return "min_value" in self._thresholds
+
+    def is_max_value(self) -> bool:
+        return "max_value" in self._thresholds
+
+    def memorized_string(self) -> str | None:
+        """The set point as the ``__value`` attribute property stores it (scalars only)."""
+        if self.data_format != AttrDataFormat.SCALAR or self._set_point is None:
+            return None
+        v = self._write_value
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, DevState):
+            return str(int(v))
+        if isinstance(v, tuple):
+            return None
+        return str(v)
+
+
+def _arm(dt: CmdArgType) -> AttributeDataType:
+    from ..idl.enums import arm_for_data_type
+    return arm_for_data_type(dt)
+
+
+def memorized_value_from_string(attr: WAttribute, text: str) -> Any:
+    """A ``__value`` property string back to a value for ``attr``."""
+    dt = attr.data_type
+    if dt in (T.DevString, T.ConstDevString):
+        return text
+    if dt == T.DevBoolean:
+        return text.strip().lower() in ("true", "1")
+    if dt == T.DevState:
+        return DevState(int(text))
+    if dt in (T.DevFloat, T.DevDouble):
+        return float(text)
+    return int(float(text)) if not text.strip().lstrip("-").isdigit() else int(text)
+
+
+class MultiAttribute:
+    """The attributes of one device, in creation order (PyTango's ``tango.MultiAttribute``)."""
+
+    def __init__(self) -> None:
+        self._list: list[Attribute] = []
+        self._by_name: dict[str, Attribute] = {}
+
+    def add(self, attr: Attribute) -> None:
+        self._list.append(attr)
+        self._by_name[attr.name_lower] = attr
+
+    def remove(self, name: str) -> Attribute:
+        attr = self._by_name.pop(name.lower())
+        self._list.remove(attr)
+        return attr
+
+    def find(self, name: str) -> Attribute | None:
+        return self._by_name.get(name.lower())
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._by_name
+
+    def __iter__(self):
+        return iter(self._list)
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    # -- PyTango names --------------------------------------------------------------------
+    def get_attr_by_name(self, name: str) -> Attribute:
+        attr = self._by_name.get(name.lower())
+        if attr is None:
+            raise _df("API_AttrNotFound", f"{name} attribute not found", "MultiAttribute::get_attr_by_name()")
+        return attr
+
+    def get_w_attr_by_name(self, name: str) -> WAttribute:
+        attr = self.get_attr_by_name(name)
+        if not isinstance(attr, WAttribute):
+            raise _df("API_AttrNotWritable", f"Attribute {name} is not writable",
+                      "MultiAttribute::get_w_attr_by_name()")
+        return attr
+
+    def get_attr_ind_by_name(self, name: str) -> int:
+        attr = self.get_attr_by_name(name)
+        return self._list.index(attr)
+
+    def get_attr_by_ind(self, index: int) -> Attribute:
+        return self._list[index]
+
+    def get_w_attr_by_ind(self, index: int) -> WAttribute:
+        attr = self._list[index]
+        if not isinstance(attr, WAttribute):
+            raise _df("API_AttrNotWritable", f"Attribute {attr.name} is not writable",
+                      "MultiAttribute::get_w_attr_by_ind()")
+        return attr
+
+    def get_attr_nb(self) -> int:
+        return len(self._list)
+
+    def get_attribute_list(self) -> list[Attribute]:
+        return list(self._list)
+
+    get_attr_list = get_attribute_list
+
+    def get_alarm_list(self) -> list[int]:
+        return [i for i, a in enumerate(self._list) if a.is_alarmed() and a.writable != AttrWriteType.WRITE]
+
+    def check_alarm(self, name: str | None = None) -> bool:
+        if name is not None:
+            return self.get_attr_by_name(name).check_alarm()
+        return any(a.check_alarm() for a in self._list if a.is_alarmed())
+
+    def read_alarm(self, status: str) -> str:
+        for a in self._list:
+            if a.is_alarmed():
+                status += a.alarm_status_lines()
+        return status
+
+
+def check_callable(obj: Any) -> Callable | None:
+    return obj if callable(obj) else None

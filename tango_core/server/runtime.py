@@ -1,0 +1,653 @@
+"""One device server process: start-up, serving, database registration and shutdown.
+
+:func:`run` (PyTango's ``tango.server.run``) and ``Device.run_server()`` parse the command line,
+build a :class:`ServerRuntime` and serve until SIGINT/SIGTERM or the admin's Kill command.
+
+Start-up, in cppTango's order:
+
+1. without a database, refuse a command line without a port; with one (``TANGO_HOST``), refuse
+   to start when this server instance already runs (its admin device is exported and answers);
+2. listen on the GIOP end point (the port is known before any IOR is built);
+3. per class: its class properties, its device names (database: ``DbGetDeviceList``; ``-nodb``:
+   ``-dlist``, given to the last class as cppTango does; test contexts: their own lists), its
+   devices (``init_device``), ``initialize_dynamic_attributes``, memorized values, polling periods;
+4. the admin device ``dserver/<exec>/<instance>``;
+5. every device is served under its lower-case name as object key (plus any fixed key asked
+   for, e.g. the database's ``database``), exported to the database (``DbExportDevice``), the
+   admin device last;
+6. ``server_init_hook()`` of each device (an exception turns that device to FAULT);
+7. "Ready to accept request".
+
+Shutdown: ``delete_device()`` of every device, the event and polling services closed,
+``DbUnExportServer``, sockets closed, threads joined -- nothing of this server is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+from typing import Any, Callable, Iterable, Sequence, TextIO
+
+from ..idl.enums import DevState
+from ..idl.errors import DevError, DevFailed, ErrSeverity
+from ..transport.server import GIOPServer
+from ..wire.cdr import CDRWriter
+from ..wire.ior import IOR, TAG_ALTERNATE_IIOP_ADDRESS, TAG_CODE_SETS, TaggedComponent
+from .admin import DServer, DServerClass
+from .command_line import CommandLineError, ServerOptions, parse_command_line
+from .device import DeviceClass, DeviceImpl, python_error
+from .device_logging import DeviceLogger
+from .hooks import EventSink, PollingService
+from .property_store import DatabasePropertyStore, MemoryPropertyStore, PropertyStore
+from .servant import DeviceServant, ObjectAdapter, current_call
+
+__all__ = ["ServerRuntime", "run", "server_run", "Util", "DEVICE_INTERFACE", "ServerAlreadyRunning"]
+
+DEVICE_INTERFACE = "IDL:Tango/Device_6:1.0"
+TANGO_LIB_RELEASE = 1030  # what ZmqEventSubscriptionChange/EventSubscriptionChange report (>= 930)
+
+_current_runtime: "ServerRuntime | None" = None
+
+
+class ServerAlreadyRunning(DevFailed):
+    """This server instance already runs somewhere (its admin device answers)."""
+
+
+def _df(reason: str, desc: str, origin: str) -> DevFailed:
+    return DevFailed(DevError(reason, desc, origin, ErrSeverity.ERR))
+
+
+def _classes_of(classes: Any) -> list[tuple[type, type | None, str]]:
+    """PyTango's ``run`` argument: Device subclasses, (DeviceClass, DeviceImpl[, name]) pairs, or a dict."""
+    items: list[Any]
+    if isinstance(classes, dict):
+        items = []
+        for name, info in classes.items():
+            if isinstance(info, (list, tuple)):
+                items.append((*info, name) if len(info) == 2 else tuple(info))
+            else:
+                items.append(info)
+    else:
+        items = list(classes)
+    out = []
+    for info in items:
+        if isinstance(info, (list, tuple)):
+            if len(info) == 2:
+                klass_class, klass = info
+                out.append((klass, klass_class, klass.__name__))
+            else:
+                klass_class, klass, name = info
+                out.append((klass, klass_class, name))
+        else:
+            if getattr(info, "_api", 0) < 2 or not hasattr(info, "TangoClassClass"):
+                raise Exception("When giving a single class, it must implement HLAPI (see tango.server)")
+            out.append((info, info.TangoClassClass, info.TangoClassName))
+    return out
+
+
+def _primary_ip() -> str:
+    """The address other hosts reach us at (no packet is sent); loopback when there is no network."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.connect(("10.255.255.255", 1))
+        return s.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        s.close()
+
+
+def _codesets_component() -> TaggedComponent:
+    def fill(w: CDRWriter) -> None:
+        w.write_ulong(0x00010001)   # char: ISO-8859-1 native
+        w.write_ulong(1)
+        w.write_ulong(0x05010001)   # conversion: UTF-8
+        w.write_ulong(0x00010109)   # wchar: UTF-16 native
+        w.write_ulong(1)
+        w.write_ulong(0x00010109)
+    return TaggedComponent(TAG_CODE_SETS, CDRWriter.encapsulate(fill, True))
+
+
+def _alternate_component(host: str, port: int) -> TaggedComponent:
+    def fill(w: CDRWriter) -> None:
+        w.write_string(host)
+        w.write_ushort(port)
+    return TaggedComponent(TAG_ALTERNATE_IIOP_ADDRESS, CDRWriter.encapsulate(fill, True))
+
+
+class ServerRuntime:
+    """A running device server (PyTango's ``Util`` plus what cppTango keeps around it)."""
+
+    def __init__(self, classes: Any, options: ServerOptions, *, properties: PropertyStore | None = None,
+                 device_names: dict[str, list[str]] | None = None, msg_stream: TextIO | None = sys.stdout,
+                 fixed_keys: dict[str, bytes] | None = None) -> None:
+        self.options = options
+        self.class_specs = _classes_of(classes)
+        self.msg_stream = msg_stream
+        self.server_name = options.server_name
+        self.admin_device_name = f"dserver/{options.exec_name}/{options.instance}"
+        self.use_db = not options.nodb and properties is None
+        self.database: Any = None
+        self.properties: PropertyStore = properties if properties is not None else MemoryPropertyStore()
+        self._device_names = {k.lower(): list(v) for k, v in (device_names or {}).items()}
+        self.fixed_keys = {k.lower(): v for k, v in (fixed_keys or {}).items()}
+        self.events: EventSink = EventSink()
+        self.polling: PollingService = PollingService()
+        self.adapter = ObjectAdapter()
+        self.transport: GIOPServer | None = None
+        self.host = ""
+        self.port = 0
+        self.ior_host = ""
+        self.short_host_name = socket.gethostname().split(".")[0]
+        self.pid = os.getpid()
+        self._classes: list[DeviceClass] = []
+        self._devices: list[DeviceImpl] = []
+        self._servants: dict[str, DeviceServant] = {}
+        self.admin: DServer | None = None
+        self._stop = threading.Event()
+        self._stopped = threading.Event()
+        self._starting = True
+        self._shutting_down = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self._loop_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------------
+    # start-up
+    # ------------------------------------------------------------------------------------------
+    def start(self, pre_init: Callable[[], None] | None = None, post_init: Callable[[], None] | None = None) -> None:
+        """Build every device, serve them and export them (see the module docstring)."""
+        global _current_runtime
+        _current_runtime = self
+        try:
+            if self.use_db:
+                self._connect_database()
+                self._check_not_running()
+            self._listen()
+            if pre_init is not None:
+                pre_init()
+            self._build_classes()
+            self._build_admin()
+            self._serve_and_export()
+            self._run_server_init_hooks()
+            self._starting = False
+            self.polling.start()
+            for dev in self._devices:
+                self.events.device_started(dev)
+            if post_init is not None:
+                post_init()
+            if self.msg_stream is not None:
+                self.msg_stream.write("Ready to accept request\n")
+                self.msg_stream.flush()
+        except BaseException:
+            self._abort_start()
+            raise
+
+    def _connect_database(self) -> None:
+        from ..client.database import Database
+        self.database = Database()
+        self.properties = DatabasePropertyStore(self.database)
+
+    def _check_not_running(self) -> None:
+        """Refuse to start a second instance of this server (cppTango pings the exported admin)."""
+        try:
+            info = self.database.import_device(self.admin_device_name)
+        except DevFailed as exc:
+            reasons = {e.reason for e in exc.args}
+            if "DB_DeviceNotDefined" in reasons:
+                raise _df("API_DatabaseAccess", f"The device server {self.server_name} is not defined in the "
+                          f"database {self.database.get_db_host()}:{self.database.get_db_port()}. Exiting!",
+                          "DServer::init_device") from None
+            raise
+        if not info.exported or not info.ior.startswith("IOR:"):
+            return
+        from ..client.orb import ObjectRef
+        try:
+            ref = ObjectRef.from_string(info.ior)
+            ref.invoke("ping", None, None, 1.0)
+        except Exception:  # noqa: BLE001 - nobody answers: the previous instance is gone
+            return
+        raise ServerAlreadyRunning(DevError(
+            "API_ServerAlreadyRunning", f"This server ({self.server_name}) is already running on "
+            f"{info.ior_host if hasattr(info, 'ior_host') else 'another process'}, exiting!",
+            "Util::check_dserver", ErrSeverity.ERR))
+
+    def _listen(self) -> None:
+        opts = self.options
+        host = opts.endpoint_host or "0.0.0.0"
+        self.transport = GIOPServer(self.adapter, host, opts.endpoint_port,
+                                    name=f"tango_core {self.server_name}")
+        self.host = host
+        self.port = self.transport.port
+        if opts.publish_host:
+            self.ior_host = opts.publish_host
+        elif host in ("0.0.0.0", "", "::"):
+            self.ior_host = _primary_ip()
+        else:
+            try:
+                self.ior_host = socket.gethostbyname(host)
+            except OSError:
+                self.ior_host = host
+        self.transport.start()
+
+    def _build_classes(self) -> None:
+        nodb_names = list(self.options.device_list)
+        for index, (klass, klass_class, name) in enumerate(self.class_specs):
+            cl = klass_class(name) if isinstance(klass_class, type) else klass_class
+            if not isinstance(cl, DeviceClass):
+                raise TypeError(f"{klass_class!r} is not a tango_core.server.DeviceClass")
+            cl.runtime = self
+            cl.build(klass)
+            cl.load_class_properties()
+            self._classes.append(cl)
+            names = self._names_for(cl, index == len(self.class_specs) - 1, nodb_names)
+            devices = cl.device_factory(names)
+            cl.dyn_attr(devices)
+            for dev in devices:
+                dev.apply_memorized_values()
+                dev._initial_polling()
+            self._devices.extend(devices)
+
+    def _names_for(self, cl: DeviceClass, last: bool, nodb_names: list[str]) -> list[str]:
+        if cl.get_name().lower() in self._device_names:
+            return self._device_names[cl.get_name().lower()]
+        if self.use_db:
+            return list(self.database.get_device_name(self.server_name, cl.get_name()).value_string)
+        if last and nodb_names:
+            return nodb_names
+        return []
+
+    def _build_admin(self) -> None:
+        cl = DServerClass(self)
+        self.admin = DServer(cl, self.admin_device_name)
+        cl.devices.append(self.admin)
+
+    def ior_for(self, key: bytes) -> str:
+        comps = [_codesets_component()]
+        if self.ior_host != "127.0.0.1" and self.host in ("0.0.0.0", "", "::"):
+            comps.append(_alternate_component("127.0.0.1", self.port))
+        return IOR.for_iiop(DEVICE_INTERFACE, self.ior_host, self.port, key, tuple(comps)).to_string()
+
+    def _serve_and_export(self) -> None:
+        assert self.admin is not None
+        for dev in [*self._devices, self.admin]:
+            self._serve(dev)
+        if self.use_db:
+            from ..client.db_types import DbDevExportInfo
+            for dev in [*self._devices, self.admin]:
+                key = self._key_of(dev)
+                self.database.export_device(DbDevExportInfo(dev.get_name(), self.ior_for(key), self.ior_host,
+                                                            "6", self.pid))
+        for dev in [*self._devices, self.admin]:
+            dev._dev_exported = True
+
+    def _key_of(self, dev: DeviceImpl) -> bytes:
+        return self.fixed_keys.get(dev.get_name().lower(), dev.get_name().lower().encode("latin-1"))
+
+    def _serve(self, dev: DeviceImpl) -> None:
+        servant = DeviceServant(dev, self)
+        self._servants[dev.get_name().lower()] = servant
+        key = self._key_of(dev)
+        self.adapter.register(key, servant)
+        name_key = dev.get_name().lower().encode("latin-1")
+        if name_key != key:
+            self.adapter.register(name_key, servant)
+
+    def _run_server_init_hooks(self) -> None:
+        for dev in self._devices:
+            try:
+                dev._resolve(dev.server_init_hook())
+            except Exception as exc:  # noqa: BLE001 - PyTango sets the device to FAULT
+                err = python_error(exc)
+                dev.set_state(DevState.FAULT)
+                dev.set_status(f"server_init_hook() failed: {err.args[0].desc if err.args else exc}")
+                sys.stderr.write(f"{dev.get_name()}: server_init_hook() raised:\n"
+                                 f"{err.args[0].origin if err.args else ''}\n")
+
+    def _abort_start(self) -> None:
+        try:
+            self.shutdown(unexport=False)
+        except Exception:  # noqa: BLE001
+            pass
+
+    # ------------------------------------------------------------------------------------------
+    # serving
+    # ------------------------------------------------------------------------------------------
+    def serve_forever(self, handle_signals: bool | None = None) -> None:
+        """Block until a signal or the Kill command, then shut down."""
+        if handle_signals is None:
+            handle_signals = threading.current_thread() is threading.main_thread()
+        previous = {}
+        if handle_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, lambda *_: self.request_shutdown())
+        try:
+            while not self._stop.wait(0.5):
+                pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.shutdown()
+
+    def request_shutdown(self) -> None:
+        self._stop.set()
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        return self._stopped.wait(timeout)
+
+    def shutdown(self, unexport: bool = True) -> None:
+        """Delete the devices, unexport the server, close sockets and threads (idempotent)."""
+        global _current_runtime
+        with self._state_lock:
+            if self._shutting_down:
+                return
+            self._shutting_down = True
+        self._stop.set()
+        try:
+            for dev in reversed(self._devices):
+                dev._call_delete_device()
+            for closer in (self.polling.close, self.events.close):
+                try:
+                    closer()
+                except Exception:  # noqa: BLE001
+                    traceback.print_exc()
+            if unexport and self.use_db and self.database is not None:
+                try:
+                    self.database.unexport_server(self.server_name)
+                except DevFailed as exc:
+                    sys.stderr.write(f"Cannot unexport {self.server_name}: {exc.args[0].desc if exc.args else exc}\n")
+            if self.transport is not None:
+                self.transport.close()
+            self._stop_loop()
+        finally:
+            if _current_runtime is self:
+                _current_runtime = None
+            self._stopped.set()
+
+    # -- re-initialisation (admin RestartServer / DevRestart) ------------------------------------
+    def restart_device(self, dev: DeviceImpl) -> None:
+        """Destroy and re-create one device (same name, fresh object, configuration re-read)."""
+        cl = dev.get_device_class()
+        with dev._dev_monitor:
+            dev._call_delete_device()
+            new = cl.device_impl(cl, dev.get_name())
+        cl.devices[cl.devices.index(dev)] = new
+        self._devices[self._devices.index(dev)] = new
+        cl.dyn_attr([new])
+        new.apply_memorized_values()
+        self.polling.device_removed(dev)
+        new._initial_polling()
+        new._dev_exported = True
+        self._servants[dev.get_name().lower()].device = new
+
+    def restart_all_devices(self) -> None:
+        for dev in list(self._devices):
+            try:
+                self.restart_device(dev)
+            except Exception:  # noqa: BLE001
+                traceback.print_exc()
+
+    # -- coroutines of asyncio devices ----------------------------------------------------------
+    def run_coroutine(self, coro: Any) -> Any:
+        loop = self._ensure_loop()
+        if threading.current_thread() is self._loop_thread:
+            raise RuntimeError("a coroutine device method called from the event loop itself")
+        return asyncio.run_coroutine_threadsafe(_as_coroutine(coro), loop).result()
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._loop_lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def main() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+                    loop.close()
+
+                self._loop_thread = threading.Thread(target=main, name=f"tango_core {self.server_name} asyncio",
+                                                     daemon=True)
+                self._loop_thread.start()
+                ready.wait(5)
+                self._loop = loop
+            return self._loop
+
+    def _stop_loop(self) -> None:
+        with self._loop_lock:
+            loop, thread = self._loop, self._loop_thread
+            self._loop = self._loop_thread = None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(5)
+
+    # -- what devices and servants ask ---------------------------------------------------------
+    def current_call(self) -> Any:
+        return current_call()
+
+    def configure_logger(self, logger: DeviceLogger) -> None:
+        if self.options.verbose > 0:
+            logger.set_level(min(5, self.options.verbose))
+            logger.add_target("console::cout")
+
+    def version_info(self) -> dict[str, str]:
+        from .. import __version__
+        return {"tango_core": __version__, "idl": "6.0.2", "Python": sys.version.split()[0]}
+
+    def devices(self) -> list[DeviceImpl]:
+        return list(self._devices)
+
+    def all_devices(self) -> list[DeviceImpl]:
+        return [*self._devices, *([self.admin] if self.admin else [])]
+
+    def device_classes(self) -> list[DeviceClass]:
+        return list(self._classes)
+
+    def find_device(self, name: str) -> DeviceImpl | None:
+        low = name.lower()
+        for prefix in ("tango://",):
+            if low.startswith(prefix):
+                low = low.split("/", 3)[-1]
+        low = low.split("#", 1)[0]
+        for dev in self.all_devices():
+            if dev.get_name().lower() == low:
+                return dev
+        return None
+
+    def store_polling_config(self, dev: DeviceImpl) -> None:
+        """Keep the polling periods in the ``polled_attr``/``polled_cmd`` device properties."""
+        objs = self.polling.polled_objects(dev)
+        attrs = [x for (k, n), p in objs.items() if k == "attribute" for x in (n, str(p))]
+        cmds = [x for (k, n), p in objs.items() if k == "command" for x in (n, str(p))]
+        try:
+            if attrs:
+                self.properties.put_device_properties(dev.get_name(), {"polled_attr": attrs})
+            else:
+                self.properties.delete_device_properties(dev.get_name(), ["polled_attr"])
+            if cmds:
+                self.properties.put_device_properties(dev.get_name(), {"polled_cmd": cmds})
+            else:
+                self.properties.delete_device_properties(dev.get_name(), ["polled_cmd"])
+        except DevFailed as exc:
+            sys.stderr.write(f"Cannot store the polling configuration of {dev.get_name()}: "
+                             f"{exc.args[0].desc if exc.args else exc}\n")
+
+    # polling engine hooks used by the servant (the default: no cache, no history)
+    def polling_read_attributes(self, dev: DeviceImpl, names: list[str], source: Any) -> Any:
+        reader = getattr(self.polling, "read_attributes_from_cache", None)
+        return reader(dev, names, source) if reader is not None else None
+
+    def polling_read_command(self, dev: DeviceImpl, name: str, source: Any) -> Any:
+        reader = getattr(self.polling, "read_command_from_cache", None)
+        return reader(dev, name, source) if reader is not None else None
+
+    def polling_history(self, dev: DeviceImpl, kind: str, name: str, n: int, idl: int) -> Any:
+        reader = getattr(self.polling, "history", None)
+        if reader is not None:
+            return reader(dev, kind, name, n, idl)
+        if kind == "attribute":
+            dev.get_device_attr().get_attr_by_name(name)
+            raise _df("API_AttrNotPolled", f"Attribute {name} not polled", "Device_5Impl::read_attribute_history_5")
+        dev.command_query(name)
+        raise _df("API_CmdNotPolled", f"Command {name} not polled", "Device_4Impl::command_inout_history_4")
+
+    # -- PyTango's Util API -----------------------------------------------------------------------
+    def is_svr_starting(self) -> bool:
+        return self._starting
+
+    def is_svr_shutting_down(self) -> bool:
+        return self._shutting_down
+
+
+async def _as_coroutine(aw: Any) -> Any:
+    return await aw
+
+
+class Util:
+    """PyTango's ``tango.Util`` for code that asks the running server about itself."""
+
+    _UseDb = True
+
+    def __init__(self, args: Sequence[str] | None = None) -> None:
+        self._runtime = _current_runtime
+
+    @staticmethod
+    def instance(exit: bool = True) -> "Util":  # noqa: A002 - PyTango's parameter name
+        if _current_runtime is None:
+            raise _df("API_UtilSingletonNotCreated", "Util singleton not created", "Util::instance")
+        return Util()
+
+    def _rt(self) -> ServerRuntime:
+        if self._runtime is None:
+            raise _df("API_UtilSingletonNotCreated", "Util singleton not created", "Util::instance")
+        return self._runtime
+
+    def get_ds_name(self) -> str:
+        return self._rt().server_name
+
+    def get_ds_exec_name(self) -> str:
+        return self._rt().options.exec_name
+
+    def get_ds_inst_name(self) -> str:
+        return self._rt().options.instance
+
+    def get_host_name(self) -> str:
+        return socket.gethostname()
+
+    def get_pid(self) -> int:
+        return os.getpid()
+
+    def get_pid_str(self) -> str:
+        return str(os.getpid())
+
+    def get_tango_lib_release(self) -> int:
+        return TANGO_LIB_RELEASE
+
+    def get_version_str(self) -> str:
+        return "10.3.0"
+
+    def get_database(self) -> Any:
+        return self._rt().database
+
+    def get_dserver_device(self) -> DServer:
+        admin = self._rt().admin
+        assert admin is not None
+        return admin
+
+    def get_device_by_name(self, name: str) -> DeviceImpl:
+        dev = self._rt().find_device(name)
+        if dev is None:
+            raise _df("API_DeviceNotFound", f"Device {name} not found", "Util::get_device_by_name")
+        return dev
+
+    def get_device_list_by_class(self, class_name: str) -> list[DeviceImpl]:
+        for cl in self._rt().device_classes():
+            if cl.get_name() == class_name:
+                return cl.get_device_list()
+        raise _df("API_ClassNotFound", f"Class {class_name} not found", "Util::get_device_list_by_class")
+
+    def get_device_list(self, pattern: str = "*") -> list[DeviceImpl]:
+        import fnmatch
+        return [d for d in self._rt().devices() if fnmatch.fnmatch(d.get_name().lower(), pattern.lower())]
+
+    def is_svr_starting(self) -> bool:
+        return self._rt().is_svr_starting()
+
+    def is_svr_shutting_down(self) -> bool:
+        return self._rt().is_svr_shutting_down()
+
+    def get_dserver_ior(self, dev: Any = None) -> str:
+        rt = self._rt()
+        admin = rt.admin
+        assert admin is not None
+        return rt.ior_for(rt._key_of(admin))
+
+
+def _to_callback(callback: Any, what: str) -> Callable[[], Any]:
+    if callback is None:
+        return lambda: None
+    if callable(callback):
+        return callback
+    if isinstance(callback, (list, tuple)) and 1 <= len(callback) <= 3 and callable(callback[0]):
+        args = callback[1] if len(callback) > 1 else ()
+        kwargs = callback[2] if len(callback) > 2 else {}
+        return lambda: callback[0](*args, **kwargs)
+    raise TypeError(f"{what} must be a callable or sequence <callable [, args, [, kwargs]]>")
+
+
+def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | None = sys.stdout,
+        verbose: bool = False, util: Any = None, event_loop: Any = None, pre_init_callback: Any = None,
+        post_init_callback: Any = None, green_mode: Any = None, raises: bool = False,
+        err_stream: TextIO | None = sys.stderr, cleanup: bool = False) -> None:
+    """Run a device server for ``classes`` (PyTango's ``tango.server.run``; see the module docstring).
+
+    ``args`` is the command line, ``[<exec>, <instance>, options...]`` (default ``sys.argv``).
+    Errors are printed to ``err_stream`` as PyTango does, unless ``raises``.
+    """
+    argv = list(sys.argv if args is None else args)
+
+    def serve() -> None:
+        options = parse_command_line(argv)
+        runtime = ServerRuntime(classes, options, msg_stream=msg_stream)
+        pre = _to_callback(pre_init_callback, "pre_init_callback")
+        post = _to_callback(post_init_callback, "post_init_callback")
+        runtime.start(pre, post)
+        runtime.serve_forever()
+
+    if raises:
+        serve()
+        return
+    write = err_stream.write if err_stream is not None else (lambda msg: None)
+    try:
+        serve()
+        return
+    except KeyboardInterrupt:
+        write("Exiting: Keyboard interrupt\n")
+    except DevFailed as df:
+        write("Exiting: Server exited with tango.DevFailed:\n" + str(df) + "\n")
+        if verbose:
+            write(traceback.format_exc())
+    except Exception as exc:  # noqa: BLE001
+        write("Exiting: Server exited with unforseen exception:\n" + str(exc) + "\n")
+        if verbose:
+            write(traceback.format_exc())
+    write("\nExited\n")
+
+
+def server_run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | None = sys.stdout,
+               verbose: bool = False, util: Any = None, event_loop: Any = None, pre_init_callback: Any = None,
+               post_init_callback: Any = None, green_mode: Any = None, err_stream: TextIO | None = sys.stderr,
+               cleanup: bool = False) -> None:
+    """Alias of :func:`run` (PyTango keeps it for old code)."""
+    run(classes, args, msg_stream, verbose, util, event_loop, pre_init_callback, post_init_callback, green_mode,
+        False, err_stream, cleanup)
+
+
+_ = (Iterable,)

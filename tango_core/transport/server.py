@@ -1,0 +1,383 @@
+"""The server side of GIOP over TCP: accepting connections and moving requests/replies.
+
+A thin driver over :class:`tango_core.wire.connection.GIOPConnection` in its SERVER role (the
+sans-IO state machine does framing, fragments, reply versions and byte orders); this module adds
+sockets and threads and knows nothing of Tango.  What runs a request is a :class:`RequestHandler`
+given by the layer above (the device server's object adapter).
+
+Threads, and why:
+
+* one acceptor thread;
+* requests run in the thread that read them, so a call costs no thread switch.  Before running a
+  request, that thread hands the reading of its connection to another thread of a shared pool
+  ("leader/follower"), so that a second request on the same connection -- to another device, from
+  a client that multiplexes several calls on one connection as tango_core's own client does --
+  runs at once instead of waiting behind a slow one.  At most ``max_in_flight`` requests of one
+  connection run at once (beyond that the reader runs them itself: back-pressure), and the pool
+  has at most ``max_threads`` threads (beyond that work queues);
+* replies are written under a per-connection lock with a send time-out, so a client that stops
+  reading blocks only its own connection.
+
+Protocol errors (garbage, wrong sizes, oversized messages) end the connection with a GIOP
+MessageError, as the sans-IO connection reports them; unknown object keys are the handler's to
+answer (OBJECT_NOT_EXIST).  LocateRequests are answered from ``handler.has_object``.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from ..wire.connection import NEED_DATA, CloseCause, ConnectionClosed, GIOPConnection, Role
+from ..wire.giop import CancelRequest, CompletionStatus, LocateRequest, LocateStatus, ReplyStatus, Request
+
+__all__ = ["GIOPServer", "Peer", "Response", "RequestHandler", "ThreadPool"]
+
+#: cppTango (omniORB) accepts messages up to 256 MiB
+MAX_MESSAGE_SIZE = 256 * 1024 * 1024
+RECV_SIZE = 256 * 1024
+SEND_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The client end of a connection."""
+
+    host: str
+    port: int
+    connection_id: int
+
+    def giop_address(self) -> str:
+        return f"giop:tcp:{self.host}:{self.port}"
+
+
+@dataclass
+class Response:
+    """A handler's answer: reply status and the body octets.
+
+    ``body`` is encoded from offset 0 in the request's byte order (``request.little_endian``):
+    reply bodies of this server always start 8-aligned (no service contexts), so the octets are
+    placed unchanged in any GIOP version.  For USER_/SYSTEM_EXCEPTION the body starts with the
+    repository id.  ``after_send`` runs once the reply is written (e.g. the Kill command).
+    """
+
+    status: ReplyStatus
+    body: bytes = b""
+    after_send: Callable[[], None] | None = None
+
+
+class RequestHandler(Protocol):
+    def handle_request(self, request: Request, peer: Peer) -> Response | None:
+        """Run ``request``; None for a oneway request (or to send nothing)."""
+
+    def has_object(self, object_key: bytes) -> bool:
+        """Whether an object is served under ``object_key`` (for LocateRequest)."""
+
+
+def system_exception(name: str, minor: int, completed: CompletionStatus = CompletionStatus.COMPLETED_NO,
+                     little_endian: bool = True) -> Response:
+    """A SYSTEM_EXCEPTION response (``name`` like ``"OBJECT_NOT_EXIST"``)."""
+    from ..wire.cdr import CDRWriter
+    w = CDRWriter(little_endian)
+    w.write_string(f"IDL:omg.org/CORBA/{name}:1.0")
+    w.write_ulong(minor)
+    w.write_ulong(int(completed))
+    return Response(ReplyStatus.SYSTEM_EXCEPTION, w.getvalue())
+
+
+class ThreadPool:
+    """Daemon worker threads created on demand, reused while idle, at most ``max_threads``.
+
+    ``submit(fn)`` never blocks: beyond ``max_threads`` busy threads the work waits in a queue.
+    ``shutdown()`` stops idle threads and waits (bounded) for busy ones.
+    """
+
+    def __init__(self, name: str, max_threads: int = 512, idle_timeout: float = 30.0) -> None:
+        self.name = name
+        self.max_threads = max_threads
+        self.idle_timeout = idle_timeout
+        self._work: deque[Callable[[], None]] = deque()
+        self._cond = threading.Condition()
+        self._threads: set[threading.Thread] = set()
+        self._idle = 0
+        self._closing = False
+        self._counter = 0
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        with self._cond:
+            if self._closing:
+                return
+            self._work.append(fn)
+            if self._idle > 0:
+                self._cond.notify()
+                return
+            if len(self._threads) < self.max_threads:
+                self._counter += 1
+                t = threading.Thread(target=self._worker, name=f"{self.name}-{self._counter}", daemon=True)
+                self._threads.add(t)
+                t.start()
+
+    def _worker(self) -> None:
+        me = threading.current_thread()
+        try:
+            while True:
+                with self._cond:
+                    while not self._work and not self._closing:
+                        self._idle += 1
+                        woke = self._cond.wait(self.idle_timeout)
+                        self._idle -= 1
+                        if not woke and not self._work:
+                            return
+                    if not self._work:
+                        return
+                    fn = self._work.popleft()
+                try:
+                    fn()
+                except Exception:  # noqa: BLE001 - a failed task must not kill the worker
+                    import traceback
+                    traceback.print_exc()
+        finally:
+            with self._cond:
+                self._threads.discard(me)
+                self._cond.notify_all()
+
+    @property
+    def thread_count(self) -> int:
+        return len(self._threads)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        import time
+        with self._cond:
+            self._closing = True
+            self._work.clear()
+            self._cond.notify_all()
+            deadline = time.monotonic() + timeout
+            current = threading.current_thread()
+            while self._threads - {current}:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+
+
+class _ServerConnection:
+    """One accepted TCP connection: its sans-IO GIOP state, socket and in-flight requests."""
+
+    def __init__(self, server: "GIOPServer", sock: socket.socket, peer: Peer) -> None:
+        self.server = server
+        self.sock = sock
+        self.peer = peer
+        self.conn = GIOPConnection(Role.SERVER, max_message_size=server.max_message_size)
+        self.state_lock = threading.Lock()   # guards self.conn
+        self.send_lock = threading.Lock()    # one writer at a time on the socket
+        self.in_flight = 0
+        self.closed = False
+
+    # -- reading -------------------------------------------------------------------------
+    def _next_event(self):
+        """The next GIOP event, reading the socket as needed (ConnectionClosed at the end)."""
+        while True:
+            with self.state_lock:
+                event = self.conn.next_event()
+            if event is not NEED_DATA:
+                return event
+            try:
+                data = self.sock.recv(RECV_SIZE)
+            except OSError:
+                data = b""
+            with self.state_lock:
+                self.conn.receive_data(data)
+
+    def read_loop(self) -> None:
+        """Run by a pool thread: read until a request arrives, hand reading over, run it."""
+        while True:
+            event = self._next_event()
+            if isinstance(event, ConnectionClosed):
+                self._on_closed(event)
+                return
+            if isinstance(event, Request):
+                with self.state_lock:
+                    self.in_flight += 1
+                    hand_over = self.in_flight <= self.server.max_in_flight
+                if hand_over:
+                    self.server.pool.submit(self.read_loop)
+                try:
+                    self._run(event)
+                finally:
+                    with self.state_lock:
+                        self.in_flight -= 1
+                if hand_over:
+                    return
+                continue
+            if isinstance(event, LocateRequest):
+                status = LocateStatus.OBJECT_HERE if self.server.handler.has_object(event.object_key) \
+                    else LocateStatus.UNKNOWN_OBJECT
+                with self.state_lock:
+                    data = self.conn.send_locate_reply(event, status)
+                self._send(data)
+                continue
+            if isinstance(event, CancelRequest):
+                continue  # answers may still go out; the client drops them
+
+    def _run(self, request: Request) -> None:
+        try:
+            response = self.server.handler.handle_request(request, self.peer)
+        except Exception:  # noqa: BLE001 - the handler is supposed to answer everything itself
+            import traceback
+            traceback.print_exc()
+            response = system_exception("UNKNOWN", 0x4F4D0001, CompletionStatus.COMPLETED_MAYBE,
+                                        request.little_endian)
+        if not request.response_expected:
+            if response is not None and response.after_send is not None:
+                response.after_send()
+            return
+        if response is None:
+            response = system_exception("UNKNOWN", 0x4F4D0001, CompletionStatus.COMPLETED_MAYBE,
+                                        request.little_endian)
+        body = response.body
+        with self.send_lock:
+            with self.state_lock:
+                data = self.conn.send_reply(request, response.status,
+                                            (lambda w: w.write_raw(body)) if body else None)
+            self._send_locked(data)
+        if response.after_send is not None:
+            response.after_send()
+
+    # -- writing -------------------------------------------------------------------------
+    def _send(self, data: bytes) -> None:
+        with self.send_lock:
+            self._send_locked(data)
+
+    def _send_locked(self, data: bytes) -> None:
+        if not data or self.closed:
+            return
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            self.abort()
+
+    def _on_closed(self, event: ConnectionClosed) -> None:
+        if event.cause is CloseCause.PROTOCOL_ERROR:
+            with self.state_lock:
+                data = self.conn.send_message_error()
+            self._send(data)
+        self.abort()
+
+    def abort(self) -> None:
+        """Drop the socket (readers see end of stream; a blocked writer gets an error)."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.server._forget(self)
+
+
+class GIOPServer:
+    """Listens on ``host:port`` (0 = any free port) and serves GIOP requests with ``handler``."""
+
+    def __init__(self, handler: RequestHandler, host: str = "0.0.0.0", port: int = 0, *,
+                 max_connections: int = 4096, max_in_flight: int = 16, max_threads: int = 512,
+                 max_message_size: int = MAX_MESSAGE_SIZE, name: str = "tango_core-server") -> None:
+        self.handler = handler
+        self.max_connections = max_connections
+        self.max_in_flight = max_in_flight
+        self.max_message_size = max_message_size
+        self.pool = ThreadPool(name, max_threads)
+        self._name = name
+        self._connections: set[_ServerConnection] = set()
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._closing = False
+        self._sock = self._listen(host, port)
+        self.host = host
+        self.port = self._sock.getsockname()[1]
+        self._acceptor: threading.Thread | None = None
+
+    @staticmethod
+    def _listen(host: str, port: int) -> socket.socket:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(1024)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    def start(self) -> None:
+        self._acceptor = threading.Thread(target=self._accept_loop, name=f"{self._name}-accept", daemon=True)
+        self._acceptor.start()
+
+    def _accept_loop(self) -> None:
+        listener = self._sock
+        while not self._closing:
+            try:
+                sock, addr = listener.accept()
+            except OSError as exc:
+                if self._closing or exc.errno in (errno.EBADF, errno.EINVAL):
+                    return
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    threading.Event().wait(0.05)  # out of descriptors: let some connections end
+                continue
+            with self._lock:
+                if self._closing or len(self._connections) >= self.max_connections:
+                    sock.close()
+                    continue
+                self._next_id += 1
+                peer = Peer(addr[0], addr[1], self._next_id)
+                conn = _ServerConnection(self, sock, peer)
+                self._connections.add(conn)
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                _set_send_timeout(sock, SEND_TIMEOUT_S)
+            except OSError:
+                pass
+            self.pool.submit(conn.read_loop)
+
+    def _forget(self, conn: _ServerConnection) -> None:
+        with self._lock:
+            self._connections.discard(conn)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop accepting, drop every connection, wait (bounded) for running requests."""
+        if self._closing:
+            return
+        self._closing = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        if self._acceptor is not None and self._acceptor is not threading.current_thread():
+            self._acceptor.join(timeout)
+        with self._lock:
+            conns = list(self._connections)
+        for c in conns:
+            c.abort()
+        self.pool.shutdown(timeout)
+
+
+def _set_send_timeout(sock: socket.socket, seconds: float) -> None:
+    import struct
+    tv = struct.pack("ll", int(seconds), int((seconds % 1) * 1e6))
+    if hasattr(socket, "SO_SNDTIMEO") and os.name == "posix":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
