@@ -11,6 +11,8 @@ Peer fixtures (session scope unless noted; each peer is started once, on demand)
 * ``nodb_server``     TestServer (tests/servers/TestServer.py, class TestDevice) in no-DB mode;
                       ``.devices == ["tango://127.0.0.1:P/test/nodb/1#dbase=no", ".../test/nodb/2#dbase=no"]``,
                       ``.device`` is the first, ``.admin_device`` its dserver.
+* ``core_nodb_server`` the same TestServer file run on tango_core's server (tests/servers/on_tango_core.py),
+                      no-DB, same device names; ``.devices`` / ``.admin_device`` as ``nodb_server``.
 * ``db_server``       the same class registered in ``tango_host`` as TestServer/test, devices
                       test/dev/1 and test/dev/2 (``.devices`` full names, ``.short_names``).
 * ``peer_factory``    (function scope) private peers (``.tango_system()``, ``.pytango_server(...)``,
@@ -155,6 +157,16 @@ def cpp_tango_host(cpp_database: Peer, cpp_tangotest: Peer) -> str:
 def nodb_server(peer_log_dir: Path) -> Iterator[Peer]:
     peer = _session_peer(_start(_peers.start_pytango_server, "TestServer", "nodb", nodb=True,
                                 device_names=["test/nodb/1", "test/nodb/2"], log_dir=peer_log_dir))
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture(scope="session")
+def core_nodb_server(peer_log_dir: Path) -> Iterator[Peer]:
+    """The same TestServer file served by tango_core's server instead of PyTango's (no database)."""
+    peer = _session_peer(_start(_peers.start_pytango_server, "TestServer", "corenodb", nodb=True,
+                                device_names=["test/nodb/1", "test/nodb/2"], log_dir=peer_log_dir,
+                                on_tango_core=True))
     yield peer
     peer.stop()
 

@@ -51,7 +51,7 @@ PROBE_TIMEOUT_MS = 3000
 #: via ``request.getfixturevalue``) get the ``peers`` marker.  A conftest defining its own peer
 #: fixture adds its name here: ``peers.PEER_FIXTURES.add("event_nodb")``.
 PEER_FIXTURES: set[str] = {"tango_host", "tango_db", "tangotest", "cpp_tango_host", "cpp_database",
-                           "cpp_tangotest", "nodb_server", "db_server", "peer_factory"}
+                           "cpp_tangotest", "nodb_server", "db_server", "peer_factory", "core_nodb_server"}
 
 
 class PeerStartError(RuntimeError):
@@ -562,7 +562,7 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
                          nodb: bool = False, port: int | None = None,
                          device_names: Sequence[str] | None = None, device_class: str = "TestDevice",
                          server_name: str | None = None, register: bool = True,
-                         log_dir: Path | str | None = None) -> Peer:
+                         log_dir: Path | str | None = None, on_tango_core: bool = False) -> Peer:
     """A ``tango.server`` device server, with a database (registered first) or without one.
 
     * DB mode (``tango_host`` given, ``nodb=False``): the server ``<server_name>/<instance>`` and
@@ -572,7 +572,8 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
       ``peer.devices`` are ``tango://127.0.0.1:PORT/<name>#dbase=no``.
 
     ``server_name`` (the executable name Tango sees) defaults to the file's stem.  Ready when
-    every device answers ping().
+    every device answers ping().  ``on_tango_core``: run the same file on tango_core's server
+    instead of PyTango's (``tests/servers/on_tango_core.py`` maps ``tango`` to ``tango_core``).
     """
     path = resolve_server_module(module_or_path)
     _tango()
@@ -592,7 +593,8 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
                 "runpy.run_path(path, run_name='__main__')")
 
     def argv_for(p: int) -> list[str]:
-        argv = [sys.executable, "-c", launcher, str(path), server_name, instance,
+        start = [str(SERVERS_DIR / "on_tango_core.py")] if on_tango_core else ["-c", launcher]
+        argv = [sys.executable, *start, str(path), server_name, instance,
                 "-ORBendPoint", f"giop:tcp:{LOOPBACK}:{p}"]
         if nodb:
             argv += ["-nodb", "-dlist", ",".join(device_names)]
@@ -605,8 +607,13 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
         else:
             full = [f"tango://{tango_host}/{n}" for n in device_names]
             admin = f"tango://{tango_host}/dserver/{server_name}/{instance}".lower()
-        peer = Peer(f"{server_name}/{instance}" + ("(nodb)" if nodb else f"@{tango_host}"),
-                    argv_for(p), port=p, tango_host=tango_host, env=_child_env(tango_host),
+        env = _child_env(tango_host)
+        if on_tango_core:  # the child must import this checkout's tango_core
+            root = str(Path(__file__).resolve().parents[1])
+            env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH", "")) if x)
+        peer = Peer(f"{server_name}/{instance}" + ("(nodb)" if nodb else f"@{tango_host}")
+                    + (" on tango_core" if on_tango_core else ""),
+                    argv_for(p), port=p, tango_host=tango_host, env=env,
                     log_path=logs / f"{server_name}-{instance}-{p}.log", cwd=logs,
                     ready=lambda peer: _devices_answer(full),
                     argv_for_port=None if nodb else argv_for)

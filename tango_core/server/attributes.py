@@ -628,21 +628,21 @@ class WAttribute(Attribute):
         self._init_set_point()
 
     def _init_set_point(self) -> None:
+        """cppTango's set point before any write: one element (0, True, "Not initialised", UNKNOWN),
+        w_dim (1, 0), whatever the format."""
         dt = self.data_type
         if dt in NUMERIC_DTYPE:
-            arm = _arm(dt)
-            self._set_point = AttrValUnion(arm, np.zeros(1, NUMERIC_DTYPE[dt]))
+            fill = np.ones if dt == T.DevBoolean else np.zeros
+            self._set_point = AttrValUnion(_arm(dt), fill(1, NUMERIC_DTYPE[dt]))
         elif dt in (T.DevString, T.ConstDevString):
-            self._set_point = AttrValUnion(A.ATT_STRING, ["Not initialised"] if self.data_format ==
-                                           AttrDataFormat.SCALAR else [])
+            self._set_point = AttrValUnion(A.ATT_STRING, ["Not initialised"])
         elif dt == T.DevState:
             self._set_point = AttrValUnion(A.ATT_STATE, [DevState.UNKNOWN])
         elif dt == T.DevEncoded:
-            self._set_point = AttrValUnion(A.ATT_ENCODED, [DevEncoded("", b"")])
+            self._set_point = AttrValUnion(A.ATT_ENCODED, [DevEncoded("Not initialised", b"")])
         else:
             self._set_point = AttrValUnion.no_data()
-        n = len(self._set_point.value) if self._set_point.arm is not A.ATT_NO_DATA else 0
-        self._w_dim = (n, 0)
+        self._w_dim = (1, 0) if self._set_point.arm is not A.ATT_NO_DATA else (0, 0)
 
     def get_set_point(self) -> tuple[AttrValUnion, int, int]:
         assert self._set_point is not None

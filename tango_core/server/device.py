@@ -796,9 +796,7 @@ class DeviceImpl:
             if cmd.out_type == T.DevVoid:
                 return T.DevVoid, None
             return cmd.out_type, _check_out(cmd.out_type, result)
-        except DevFailed:
-            raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - PyTango adds its own entry to whatever the code raised
             err = python_error(exc)
             raise DevFailed(*err.args, DevError("PyDs_UnexpectedFailure", "Cannot execute command",
                                                 "PyCmd::execute", ErrSeverity.ERR)) from None

@@ -1,0 +1,160 @@
+"""One device-class source, two servers: PyTango's and tango_core's must look the same to clients.
+
+``tests/servers/TestServer.py`` (written for PyTango) runs once on PyTango (the ``nodb_server``
+fixture) and once on tango_core (``core_nodb_server``, the same file with ``tango`` mapped to
+``tango_core``).  Every check below runs the same client calls on both and compares what the
+client sees -- values, types, dimensions, qualities, configurations, command lists, errors
+(reason and description; origins name C++ functions on one side and Python on the other).
+The client is PyTango's (the reference) and then tango_core's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from server_clients import DEVFAILED, pytango_proxy, tango_core_proxy
+
+pytestmark = pytest.mark.peers
+
+
+@pytest.fixture(params=["pytango", "tango_core"])
+def pair(request, nodb_server, core_nodb_server):
+    """(reference proxy, tango_core-served proxy) to test/nodb/1, with the chosen client."""
+    make = pytango_proxy if request.param == "pytango" else tango_core_proxy
+    ref, ours = make(nodb_server.devices[0]), make(core_nodb_server.devices[0])
+    ref.command_inout("Init")
+    ours.command_inout("Init")
+    return ref, ours
+
+
+def _outcome(fn):
+    """What a client sees of one call: the result (normalised) or the error's reasons and texts."""
+    try:
+        return ("ok", _norm(fn()))
+    except DEVFAILED as exc:
+        return ("DevFailed", [(e.reason, e.desc) for e in exc.args if not e.reason.startswith("API_Attribute")
+                              and e.reason not in ("API_CommandFailed",)])
+    except Exception as exc:  # noqa: BLE001 - client-side conversions raise TypeError etc. alike
+        return (type(exc).__name__, str(exc))
+
+
+def _norm(v):
+    if isinstance(v, np.ndarray):
+        return ("ndarray", str(v.dtype), v.shape, v.tolist())
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, [_norm(x) for x in v])
+    if hasattr(v, "value") and hasattr(v, "quality") and hasattr(v, "w_value"):  # DeviceAttribute
+        return ("DeviceAttribute", v.name, _norm(v.value), _norm(v.w_value), str(v.quality), str(v.type),
+                str(v.data_format), v.dim_x, v.dim_y, v.w_dim_x, v.w_dim_y, v.has_failed)
+    if type(v).__name__ in ("AttributeInfoEx", "CommandInfo", "DeviceInfo"):
+        return _struct(v)
+    return repr(v) if not isinstance(v, (int, float, str, bool, type(None), bytes)) else v
+
+
+def _struct(v):
+    out = {}
+    for k in sorted(dir(v)):
+        if k.startswith("_") or k in ("version_info", "server_id", "server_host"):
+            continue
+        x = getattr(v, k)
+        if callable(x):
+            continue
+        out[k] = _struct(x) if type(x).__module__.startswith(("tango", "tango_core")) and hasattr(x, "__dict__") \
+            and not isinstance(x, (int, str)) else (str(x) if not isinstance(x, (list, str, int, float)) else x)
+    return out
+
+
+def _same(ref, ours, call):
+    expected = _outcome(lambda: call(ref))
+    got = _outcome(lambda: call(ours))
+    assert got == expected
+
+
+READ_ONLY = ["state_attr", "greeting_attr", "long_spectrum_ro", "bool_spectrum_ro", "double_image_ro",
+             "string_image_ro", "failing_read", "invalid_quality", "expert_double", "counter", "State", "Status",
+             "last_written"]
+READ_WRITE = ["double_rw", "long_rw", "long64_rw", "ulong64_rw", "short_rw", "ushort_rw", "uchar_rw", "float_rw",
+              "bool_rw", "string_rw", "mode", "encoded_rw", "double_spectrum_rw", "string_spectrum_rw",
+              "ushort_image_rw", "write_only_double"]
+
+
+def test_same_interface(pair):
+    ref, ours = pair
+    assert sorted(ours.get_attribute_list()) == sorted(ref.get_attribute_list())
+    _same(ref, ours, lambda p: sorted((c.cmd_name, str(c.in_type), str(c.out_type), c.in_type_desc,
+                                       c.out_type_desc, str(c.disp_level)) for c in p.command_list_query()))
+    _same(ref, ours, lambda p: (p.state(), p.status(), p.description()))
+    _same(ref, ours, lambda p: _struct(p.info()))
+
+
+@pytest.mark.parametrize("attr", READ_ONLY + READ_WRITE)
+def test_same_configuration(pair, attr):
+    ref, ours = pair
+    _same(ref, ours, lambda p: p.get_attribute_config_ex(attr)[0])
+
+
+@pytest.mark.parametrize("attr", READ_ONLY + READ_WRITE)
+def test_same_reading(pair, attr):
+    ref, ours = pair
+    _same(ref, ours, lambda p: p.read_attribute(attr))
+
+
+WRITES = [
+    ("double_rw", 12.5), ("double_rw", 2000.0), ("double_rw", -1000.0), ("long_rw", -2**31), ("long_rw", 2**31 - 1),
+    ("long64_rw", 2**63 - 1), ("ulong64_rw", 2**64 - 1), ("short_rw", -2**15), ("ushort_rw", 65535),
+    ("uchar_rw", 0), ("float_rw", 1.5), ("bool_rw", False), ("string_rw", "caf\xe9"), ("string_rw", ""),
+    ("mode", 2), ("encoded_rw", ("fmt", b"\x00\xff")), ("double_spectrum_rw", [1.5, -2.5, 3.0]),
+    ("double_spectrum_rw", []), ("string_spectrum_rw", ["a", "", "c"]),
+    ("ushort_image_rw", np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint16)), ("write_only_double", 7.25),
+    ("state_attr", 1), ("nope", 1.0),
+]
+
+
+@pytest.mark.parametrize("attr,value", WRITES, ids=[f"{a}={v!r}"[:40] for a, v in WRITES])
+def test_same_write_then_read(pair, attr, value):
+    ref, ours = pair
+    _same(ref, ours, lambda p: p.write_attribute(attr, value))
+    if attr != "nope":
+        _same(ref, ours, lambda p: p.read_attribute(attr))
+    _same(ref, ours, lambda p: p.read_attribute("last_written"))
+
+
+COMMANDS = [
+    ("EchoDouble", 1e300), ("EchoDouble", float("inf")), ("EchoString", "x" * 1000), ("EchoString", "\xe9\xff"),
+    ("EchoBoolean", True), ("EchoLong64", -2**63), ("EchoULong64", 2**64 - 1), ("EchoStringArray", ["a", "b", ""]),
+    ("EchoStringArray", []), ("EchoDoubleArray", [1.0, -0.5]), ("EchoDoubleArray", []),
+    ("EchoLongString", [[1, -2], ["a", "b"]]), ("EchoDoubleString", [[1.5], ["z"]]),
+    ("EchoEncoded", ("fmt", b"\x01\x02")), ("EchoState", 8), ("Fail", None), ("NoSuchCommand", None),
+    ("Sleep", 0.01), ("On", None), ("Off", None), ("State", None), ("Status", None),
+]
+
+
+@pytest.mark.parametrize("cmd,arg", COMMANDS, ids=[f"{c}({a!r})"[:40] for c, a in COMMANDS])
+def test_same_command(pair, cmd, arg):
+    ref, ours = pair
+    if arg is None:
+        _same(ref, ours, lambda p: p.command_inout(cmd))
+    else:
+        _same(ref, ours, lambda p: p.command_inout(cmd, arg))
+
+
+def test_same_read_attributes_with_failures(pair):
+    ref, ours = pair
+    names = ["double_rw", "failing_read", "nope", "invalid_quality", "State", "Status"]
+    _same(ref, ours, lambda p: [(v.name, v.has_failed, str(v.quality), str(v.type), str(v.data_format))
+                                for v in p.read_attributes(names)])
+
+
+def test_same_admin_device(request, nodb_server, core_nodb_server):
+    ref, ours = pytango_proxy(nodb_server.admin_device), pytango_proxy(core_nodb_server.admin_device)
+    for cmd in ("QueryClass", "QueryDevice", "QuerySubDevice", "State", "Status"):
+        _same(ref, ours, lambda p: sorted(p.command_inout(cmd)) if cmd.startswith("Query")
+              else p.command_inout(cmd))
+    _same(ref, ours, lambda p: p.command_inout("DevLockStatus", "test/nodb/1"))
+    _same(ref, ours, lambda p: p.command_inout("GetLoggingLevel", ["test/nodb/1"]))
+    _same(ref, ours, lambda p: p.command_inout("NoSuchAdminCommand"))
+    _same(ref, ours, lambda p: sorted((c.cmd_name, str(c.in_type), str(c.out_type), c.in_type_desc, c.out_type_desc)
+                                      for c in p.command_list_query() if "Telemetry" not in c.cmd_name
+                                      and c.cmd_name not in ("ZmqEventSubscriptionChange",
+                                                             "EventConfirmSubscription", "EventSubscriptionChange")))
