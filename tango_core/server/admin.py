@@ -175,7 +175,7 @@ class DServer(DeviceImpl):
             if locker is not None and locker.is_valid():
                 if locker.key != key:
                     raise _df("API_DeviceLocked", f"Device {dev.get_name()} is already locked by another client",
-                              "DeviceImpl::lock")
+                              "DeviceImpl::lock(client_addr*, int)")
                 locker.counter += 1
                 locker.validity_s = validity
                 locker.refresh()
@@ -202,8 +202,8 @@ class DServer(DeviceImpl):
                     dev._dev_locker = None
                     ctr = 0
                 elif locker.key != key:
-                    raise _df("API_DeviceLocked", f"{dev.get_name()}: Device is locked by another client",
-                              "DeviceImpl::unlock")
+                    raise _df("API_DeviceLocked", f"Device {dev.get_name()} is locked by another client, can't "
+                              "unlock it", "DeviceImpl::unlock(bool)")
                 else:
                     locker.counter -= 1
                     ctr = locker.counter
@@ -245,12 +245,12 @@ class DServer(DeviceImpl):
         if addr.client_lang.name.startswith("CPP"):
             longs = [1, int(addr.client_pid), 0, 0, 0, 0]
             strings = [f"Device {dev.get_name()} is locked by CPP or Python client with PID "
-                       f"{addr.client_pid} from host {_host_of(addr.client_ip)}", addr.client_ip, "Not defined"]
+                       f"{addr.client_pid} from host {addr.client_ip}", addr.client_ip, "Not defined"]
         else:
             u0, u1 = addr.java_ident
             longs = [1, 0, u0 & 0xFFFFFFFF, (u0 >> 32) & 0xFFFFFFFF, u1 & 0xFFFFFFFF, (u1 >> 32) & 0xFFFFFFFF]
             strings = [f"Device {dev.get_name()} is locked by Java client class {addr.java_main_class} from host "
-                       f"{_host_of(addr.client_ip)}", addr.client_ip, addr.java_main_class]
+                       f"{addr.client_ip}", addr.client_ip, addr.java_main_class]
         return ([int(x) - (1 << 32) if x >= (1 << 31) else int(x) for x in longs], strings)
 
     # -- logging ---------------------------------------------------------------------------------

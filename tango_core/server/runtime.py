@@ -46,7 +46,8 @@ from .hooks import EventSink, PollingService
 from .property_store import DatabasePropertyStore, MemoryPropertyStore, PropertyStore
 from .servant import DeviceServant, ObjectAdapter, current_call
 
-__all__ = ["ServerRuntime", "run", "server_run", "Util", "DEVICE_INTERFACE", "ServerAlreadyRunning"]
+__all__ = ["ServerRuntime", "run", "server_run", "Util", "DEVICE_INTERFACE", "ServerAlreadyRunning",
+           "ServerNotDefined"]
 
 DEVICE_INTERFACE = "IDL:Tango/Device_6:1.0"
 TANGO_LIB_RELEASE = 1030  # what ZmqEventSubscriptionChange/EventSubscriptionChange report (>= 930)
@@ -56,6 +57,10 @@ _current_runtime: "ServerRuntime | None" = None
 
 class ServerAlreadyRunning(DevFailed):
     """This server instance already runs somewhere (its admin device answers)."""
+
+
+class ServerNotDefined(DevFailed):
+    """The database does not know this server instance (cppTango prints the reason and exits with -1)."""
 
 
 def _df(reason: str, desc: str, origin: str) -> DevFailed:
@@ -201,9 +206,9 @@ class ServerRuntime:
         except DevFailed as exc:
             reasons = {e.reason for e in exc.args}
             if "DB_DeviceNotDefined" in reasons:
-                raise _df("API_DatabaseAccess", f"The device server {self.server_name} is not defined in the "
-                          f"database {self.database.get_db_host()}:{self.database.get_db_port()}. Exiting!",
-                          "DServer::init_device") from None
+                raise ServerNotDefined(DevError(
+                    "API_DatabaseAccess", f"The device server {self.server_name} is not defined in database. "
+                    "Exiting!", "Util::check_dserver", ErrSeverity.ERR)) from None
             raise
         if not info.exported or not info.ior.startswith("IOR:"):
             return
@@ -282,8 +287,8 @@ class ServerRuntime:
             from ..client.db_types import DbDevExportInfo
             for dev in [*self._devices, self.admin]:
                 key = self._key_of(dev)
-                self.database.export_device(DbDevExportInfo(dev.get_name(), self.ior_for(key), self.ior_host,
-                                                            "6", self.pid))
+                self.database.export_device(DbDevExportInfo(dev.get_name(), self.ior_for(key),
+                                                            socket.gethostname(), "6", self.pid))
         for dev in [*self._devices, self.admin]:
             dev._dev_exported = True
 
@@ -628,6 +633,11 @@ def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | No
     try:
         serve()
         return
+    except ServerNotDefined as exc:  # cppTango prints it on stderr and exits with -1
+        write(f"{exc.args[0].desc}\n")
+        if err_stream is not None:
+            err_stream.flush()
+        raise SystemExit(255) from None
     except KeyboardInterrupt:
         write("Exiting: Keyboard interrupt\n")
     except DevFailed as df:

@@ -190,8 +190,7 @@ class DeviceServant:
             return
         if ctx.locker_key() != locker.key:
             raise DevFailed(DevError("API_DeviceLocked", f"Device {self.device.get_name()} is locked by another "
-                                     "client. Your request is not allowed while a device is locked.",
-                                     f"DeviceImpl::check_lock ({what})", ErrSeverity.ERR))
+                                     "client", f"Device_Impl::{what}", ErrSeverity.ERR))
 
     # -- CORBA::Object -------------------------------------------------------------------------
     def op_is_a(self, repo_id: str) -> bool:
@@ -259,7 +258,7 @@ class DeviceServant:
         return self.device.command_query(name).info_2()
 
     def _command(self, name: str, argin: tuple, ctx: CallContext) -> tuple:
-        self.check_lock(ctx, "command_inout", name)
+        self.check_lock(ctx, ctx.operation.replace("command_inout_4", "command_inout4"), name)
         argtype, value = argin
         return self.device.command_inout(name, argtype, value)
 
