@@ -286,6 +286,7 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
         #: bumped when a write command that may change the table ends (committed or not)
         self._generation = dict.fromkeys(TABLES, 0)
         self._cache: OrderedDict[tuple, tuple[tuple[int, ...], Any]] = OrderedDict()
+        self._cache_lock = threading.Lock()
         with self.store.transaction():
             if self.store.created:
                 self._fill_fresh_database()
@@ -376,16 +377,21 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
         return result
 
     def _remember(self, key: tuple, stamp: tuple[int, ...], result: Any) -> None:
-        self._cache[key] = (stamp, result)
-        self._cache.move_to_end(key)
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[key] = (stamp, result)
+            self._cache.move_to_end(key)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _recall(self, key: tuple) -> Any:
+        with self._cache_lock:
+            return self._cache.get(key)
 
     def _cached_read(self, name: str, handler: Callable[[Any], Any], argin: Any) -> Any:
         key = (name, argin if isinstance(argin, str) else tuple(argin))
         with self.store.reading():
             stamp = tuple(self._generation[t] for t in CACHED_READS[name])
-            hit = self._cache.get(key)
+            hit = self._recall(key)
             if hit is None or hit[0] != stamp:
                 hit = (stamp, handler(argin))
                 self._remember(key, *hit)
@@ -395,7 +401,7 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
         """DbMySqlSelect, its reply kept until a table it read changes (the shell's inventory
         query is asked by every shell that starts)."""
         key = ("DbMySqlSelect", sql)
-        hit = self._cache.get(key)
+        hit = self._recall(key)
         if hit is not None:
             tables, stamp, result = hit[1]
             if tuple(self._generation[t] for t in tables) == stamp:
