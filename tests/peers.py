@@ -389,6 +389,34 @@ def start_pytango_database(port: int | None = None, *, log_dir: Path | str | Non
 
 
 # ---------------------------------------------------------------------------------------------
+# our database server (tango_core.databaseds, sqlite)
+# ---------------------------------------------------------------------------------------------
+
+
+def start_our_database(port: int | None = None, *, db_file: Path | str | None = None,
+                       log_dir: Path | str | None = None, instance: str = "2") -> Peer:
+    """tango_core's database server (``python -m tango_core.databaseds``) on 127.0.0.1:``port``,
+    on ``db_file`` (default: a fresh file in the log directory).  Like PyTango's, a fresh file
+    holds sys/database/2, sys/tg_test/1 (server TangoTest/test) and sys/access_control/1."""
+    logs = _log_dir(log_dir)
+
+    def make(p: int) -> Peer:
+        path = Path(db_file) if db_file is not None else logs / f"our-db-{p}.sqlite"
+        if db_file is None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        host = f"{LOOPBACK}:{p}"
+        argv = [sys.executable, "-m", "tango_core.databaseds", instance, "--host", LOOPBACK, "--port", str(p),
+                "--db-file", str(path)]
+        peer = Peer(f"our-database@{p}", argv, port=p, tango_host=host, env=_child_env(host),
+                    log_path=logs / f"our-database-{p}.log", cwd=logs, ready=lambda peer: _database_answers(p))
+        peer.db_file = path
+        return peer
+
+    return _start_with_port_retry(make, port)
+
+
+# ---------------------------------------------------------------------------------------------
 # Debian's TangoTest (cppTango 9.3)
 # ---------------------------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ _peers.PEER_FIXTURES.update({"reference_databases"})
 
 @pytest.fixture(scope="module")
 def reference_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """{"pytango": tango_host, "cpp": tango_host} of two fresh private reference databases."""
+    """{"pytango": tango_host, "cpp": tango_host, "ours": tango_host} of fresh private databases:
+    the two reference servers and ours (served over the wire by ``python -m tango_core.databaseds``)."""
     from differential import CPP, PY
 
     logs = tmp_path_factory.mktemp("reference-dbs")
@@ -29,10 +30,12 @@ def reference_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
         started.append(py)
         cpp = _peers.start_cpp_database(log_dir=logs / "cpp")
         started.append(cpp)
+        ours = _peers.start_our_database(log_dir=logs)
+        started.append(ours)
     except PeerStartError as exc:
         for peer in started:
             peer.kill(companions=True)
         peer_unavailable(str(exc))
-    yield {PY: py.tango_host, CPP: cpp.tango_host}
+    yield {PY: py.tango_host, CPP: cpp.tango_host, "ours-wire": ours.tango_host}
     for peer in started:
         peer.kill(companions=True)

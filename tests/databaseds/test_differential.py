@@ -2,7 +2,9 @@
 sqlite DataBaseds, Debian's C++ DataBaseds 9.3.4 on MariaDB): every reply must be equal to the
 reference's, or the difference must be listed with its reason in differential.DIFFERENCES
 (ordering differences with the C++ server in CPP_ORDER_ONLY).  A listed difference that
-disappears fails too, so the list (and docs/databaseds.md) stays true.
+disappears fails too, so the list (and docs/databaseds.md) stays true.  Ours runs twice: in
+process (DatabaseCommands) and over the wire (``python -m tango_core.databaseds``, reached with
+PyTango's client), and both must give exactly the same replies.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def replies(reference_databases: dict[str, str], tmp_path_factory: pytest.TempPa
     for name, tango_host in reference_databases.items():
         runners[name] = targets.pytango_runner(tango_host)
     for name, run in runners.items():
-        if name != "ours":
+        if name not in ("ours", "ours-wire"):
             for _, command, argin in D.SETUP:
                 run(command, argin)
     out: dict[str, dict[str, Any]] = {}
@@ -44,6 +46,12 @@ def test_step_ids_are_unique_and_listings_name_real_steps() -> None:
     assert set(D.DIFFERENCES) <= set(STEP_IDS), set(D.DIFFERENCES) - set(STEP_IDS)
     assert D.CPP_ORDER_ONLY <= set(STEP_IDS)
     assert all(set(servers) <= {D.PY, D.CPP} for servers in D.DIFFERENCES.values())
+
+
+@pytest.mark.parametrize("step_id", STEP_IDS)
+def test_served_over_the_wire_the_reply_is_the_same(replies: dict[str, dict[str, Any]], step_id: str) -> None:
+    row = replies[step_id]
+    assert row["ours-wire"] == row["ours"]
 
 
 @pytest.mark.parametrize("step_id", STEP_IDS)
