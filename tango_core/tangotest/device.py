@@ -1,0 +1,329 @@
+"""TangoTest: the device every Tango installation has (``sys/tg_test/1``), in pure Python.
+
+The interface is cppTango's TangoTest (the last public state of its sources, 2021, which added
+``enum_scalar`` and the pipe ``string_long_short_ro`` to what Debian's 9.3 build has): one
+attribute per data type and format, read-only variants whose values move, write-read echoes,
+one echo command per command data type, ``SwitchStates`` (RUNNING <-> FAULT).  Values are
+generated as TangoTest does (data.py) by a background thread every ``Sleep_period`` ms, or at
+every read when the device property ``Mthreaded_impl`` is 0.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import numpy as np
+
+from ..idl.enums import AttrDataFormat, AttrWriteType, CmdArgType, DevState, DispLevel
+from ..idl.errors import DevError, DevFailed, ErrSeverity
+from ..server import Device, attribute, command, device_property
+from . import data
+
+T = CmdArgType
+R, W, RW, RWW = AttrWriteType.READ, AttrWriteType.WRITE, AttrWriteType.READ_WRITE, AttrWriteType.READ_WITH_WRITE
+SCALAR, SPECTRUM, IMAGE = AttrDataFormat.SCALAR, AttrDataFormat.SPECTRUM, AttrDataFormat.IMAGE
+
+NUMPY = {T.DevBoolean: np.bool_, T.DevUChar: np.uint8, T.DevShort: np.int16, T.DevUShort: np.uint16,
+         T.DevLong: np.int32, T.DevULong: np.uint32, T.DevLong64: np.int64, T.DevULong64: np.uint64,
+         T.DevFloat: np.float32, T.DevDouble: np.float64}
+_FORMAT = {T.DevDouble: "%6.2f", T.DevFloat: "%6.2f", T.DevString: "%s", T.DevBoolean: "Not specified"}
+
+
+def _fmt(t: CmdArgType) -> str:
+    return _FORMAT.get(t, "%d")
+
+
+#: cppTango's description of an argument the class author did not describe
+_UNSET = "Uninitialised"
+
+
+class _Behaviour:
+    """TangoTest's methods (the class itself is assembled below with its attributes)."""
+
+    Mthreaded_impl = device_property(dtype=T.DevLong, default_value=1,
+                                     doc="0: generate the data at each read; else in a thread")
+    Sleep_period = device_property(dtype=T.DevLong, default_value=2000,
+                                   doc="period (ms) of the data generation thread")
+    UShort_image_ro_size = device_property(dtype=T.DevLong, default_value=data.IMAGE_SIDE,
+                                           doc="side of the ushort_image_ro image")
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    def init_device(self) -> None:
+        Device.init_device(self)
+        # the read-with-write scalars show the set point of their "_w" twin (cppTango's
+        # assoc_attr, which PyTango's high-level attribute() has no keyword for)
+        for prefix in ("double", "long", "short"):
+            self.get_device_attr().get_attr_by_name(f"{prefix}_scalar_rww").writable_attr_name = f"{prefix}_scalar_w"
+        self._lock = threading.RLock()
+        self._rng = np.random.default_rng()
+        self._k = 0
+        self._cache: dict[str, tuple[int, Any]] = {}
+        # what the clients last wrote, where a read depends on it (cppTango's attr_*_write)
+        self._w: dict[str, Any] = {"short_scalar": 256, "short_scalar_w": 256, "long_scalar": 256,
+                                   "long_scalar_w": 256, "ulong_scalar": 256, "long64_scalar": 256,
+                                   "ulong64_scalar": 256, "double_scalar": 256.0, "double_scalar_w": 256.0,
+                                   "float_scalar": 0.0, "uchar_scalar": 0, "ushort_scalar": 0, "ampli": 1.0}
+        self._scalars: dict[str, Any] = {}
+        self._echo: dict[str, Any] = {"boolean_scalar": True, "string_scalar": "Default string", "enum_scalar": 0}
+        for name, t, dformat in _WRITABLE_ARRAYS:
+            if dformat == SPECTRUM:
+                self._echo[name] = ([""] * data.SPECTRUM_LENGTH if t == T.DevString
+                                    else np.zeros(data.SPECTRUM_LENGTH, NUMPY[t]))
+            else:
+                self._echo[name] = ([[""] * data.IMAGE_SIDE for _ in range(data.IMAGE_SIDE)] if t == T.DevString
+                                    else np.zeros((data.IMAGE_SIDE, data.IMAGE_SIDE), NUMPY[t]))
+        self._generate()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if self.Mthreaded_impl:
+            self._thread = threading.Thread(target=self._generation_loop, name=f"TangoTest {self.get_name()}",
+                                            daemon=True)
+            self._thread.start()
+            self.set_state(DevState.RUNNING)
+
+    def delete_device(self) -> None:
+        stop = getattr(self, "_stop", None)
+        if stop is not None:
+            stop.set()
+        thread = getattr(self, "_thread", None)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
+
+    def _generation_loop(self) -> None:
+        period = max(self.Sleep_period, 1) / 1000.0
+        while not self._stop.wait(period):
+            self._generate()
+
+    def _generate(self) -> None:
+        """One generation of the moving values (TangoTest's gen_data): scalars now, arrays when
+        read (they depend on nothing but the generation number and the random generator)."""
+        with self._lock:
+            w, rng, k = self._w, self._rng, self._k
+            self._scalars = {
+                "short_scalar_rww": data.below(rng, w["short_scalar_w"]),
+                "long_scalar_rww": data.below(rng, w["long_scalar_w"]),
+                "double_scalar_rww": data.sine(w["double_scalar_w"], k),
+                "short_scalar_ro": data.below(rng, w["short_scalar"]),
+                "short_scalar": data.below(rng, w["short_scalar"]),
+                "long_scalar": data.below(rng, w["long_scalar"]),
+                "ulong_scalar": data.below(rng, w["ulong_scalar"]),
+                "long64_scalar": data.below(rng, w["long_scalar"]),
+                "ulong64_scalar": data.below(rng, w["ulong_scalar"]),
+                "double_scalar": data.sine(w["double_scalar"], k),
+                "ushort_scalar": data.below(rng, w["ushort_scalar"]),
+                "uchar_scalar": data.below(rng, w["uchar_scalar"]),
+                "float_scalar": float(data.below(rng, w["float_scalar"])),
+            }
+            self._generation_ampli = w["ampli"]
+            self._k += 1
+
+    def _fresh(self) -> None:
+        if not self.Mthreaded_impl:
+            self._generate()
+
+    def _array(self, name: str, make: Callable[[np.random.Generator], Any]) -> Any:
+        with self._lock:
+            k = self._k
+            cached = self._cache.get(name)
+            if cached is None or cached[0] != k:
+                cached = (k, make(self._rng))
+                self._cache[name] = cached
+            return cached[1]
+
+    # -- commands -------------------------------------------------------------------------------
+
+    @command(doc_in=_UNSET, doc_out=_UNSET)
+    def SwitchStates(self) -> None:
+        self.set_state(DevState.FAULT if self.get_state() == DevState.RUNNING else DevState.RUNNING)
+
+    @command(display_level=DispLevel.EXPERT, doc_in=_UNSET, doc_out=_UNSET)
+    def DumpExecutionState(self) -> None:
+        self.error_stream("Crash report disabled (a pure-Python TangoTest has no crash handler)")
+
+    @command(display_level=DispLevel.EXPERT, doc_in=_UNSET, doc_out=_UNSET)
+    def CrashFromDevelopperThread(self) -> None:
+        self.error_stream("Crash report disabled (a pure-Python TangoTest does not crash on request)")
+
+    @command(display_level=DispLevel.EXPERT, doc_in=_UNSET, doc_out=_UNSET)
+    def CrashFromOmniThread(self) -> None:
+        self.error_stream("Crash report disabled (a pure-Python TangoTest does not crash on request)")
+
+    @command(dtype_in=T.DevVoid, dtype_out=T.DevVoid, doc_in="N/A", doc_out="N/A")
+    def DevVoid(self) -> None:
+        pass
+
+
+def _throw_exception(device: Any) -> None:
+    raise DevFailed(DevError("exception test", "here is the exception you requested",
+                             "TangoTest::read_throw_exception", ErrSeverity.ERR))
+
+
+# -- the attribute table: (name, type, format, access, extra configuration) -------------------------
+
+def _scalar_reader(name: str) -> Callable[[Any], Any]:
+    def read(self: Any) -> Any:
+        self._fresh()
+        return self._scalars[name]
+    return read
+
+
+def _write_amplitude(name: str) -> Callable[[Any, Any], None]:
+    def write(self: Any, value: Any) -> None:
+        with self._lock:
+            self._w[name] = value
+    return write
+
+
+def _echo_reader(name: str) -> Callable[[Any], Any]:
+    def read(self: Any) -> Any:
+        return self._echo[name]
+    return read
+
+
+def _echo_writer(name: str, dformat: AttrDataFormat, t: CmdArgType) -> Callable[[Any, Any], None]:
+    def write(self: Any, value: Any) -> None:
+        if dformat == SPECTRUM:
+            value = list(value)[:data.SPECTRUM_LENGTH] if t == T.DevString \
+                else np.array(value, NUMPY[t])[:data.SPECTRUM_LENGTH]
+        elif dformat == IMAGE:
+            if t == T.DevString:
+                value = [list(row)[:data.IMAGE_SIDE] for row in value][:data.IMAGE_SIDE]
+            else:
+                value = np.array(value, NUMPY[t])[:data.IMAGE_SIDE, :data.IMAGE_SIDE]
+        with self._lock:
+            self._echo[name] = value
+    return write
+
+
+def _generated_reader(name: str, make: Callable[[Any, np.random.Generator], Any]) -> Callable:
+    def read(self: Any) -> Any:
+        self._fresh()
+        return self._array(name, lambda rng: make(self, rng))
+    return read
+
+
+_SCALAR_TYPES = [("short", T.DevShort), ("long", T.DevLong), ("ulong", T.DevULong), ("long64", T.DevLong64),
+                 ("ulong64", T.DevULong64), ("double", T.DevDouble), ("float", T.DevFloat),
+                 ("ushort", T.DevUShort), ("uchar", T.DevUChar)]
+_ARRAY_TYPES = {"boolean": T.DevBoolean, "double": T.DevDouble, "float": T.DevFloat, "long64": T.DevLong64,
+                "long": T.DevLong, "short": T.DevShort, "string": T.DevString, "uchar": T.DevUChar,
+                "ulong64": T.DevULong64, "ulong": T.DevULong, "ushort": T.DevUShort}
+_WRITABLE_SPECTRA = ["boolean", "double", "float", "long", "short", "string", "uchar", "ushort"]
+_WRITABLE_IMAGES = ["boolean", "double", "float", "long", "short", "string", "uchar", "ushort"]
+_WRITABLE_ARRAYS = ([(f"{k}_spectrum", _ARRAY_TYPES[k], SPECTRUM) for k in _WRITABLE_SPECTRA]
+                    + [(f"{k}_image", _ARRAY_TYPES[k], IMAGE) for k in _WRITABLE_IMAGES])
+_DESCRIPTIONS = {
+    "boolean_scalar": "A boolean scalar attribute", "float_scalar": "A float attribute",
+    "float_spectrum": "A float spectrum attribute", "uchar_spectrum": "An unsigned char spectrum attribute",
+    "ushort_spectrum": "An unsigned short spectrum attribute", "float_image_ro": "A float image attribute",
+    "uchar_image_ro": "An unsigned char image attribute", "ushort_image_ro": "An unsigned short image attribute",
+}
+#: labels TangoTest gives three read-only images (its generator copied the writable one's)
+_LABELS = {"boolean_image_ro": "boolean_image", "float_image_ro": "float_image", "uchar_image_ro": "uchar_image"}
+_LIMITS = {"uchar_spectrum": ("0", "255"), "float_image_ro": ("0", "255"), "uchar_image_ro": ("0", "255"),
+           "ushort_image_ro": ("0", "255")}
+
+
+def _attributes() -> dict[str, attribute]:
+    out: dict[str, attribute] = {}
+
+    def add(name: str, t: CmdArgType, dformat: AttrDataFormat, access: AttrWriteType, *,
+            fget: Callable | None = None, fset: Callable | None = None, **extra: Any) -> None:
+        config: dict[str, Any] = {"format": _fmt(t)}
+        if name in _DESCRIPTIONS:
+            config["doc"] = _DESCRIPTIONS[name]
+        if name in _LABELS:
+            config["label"] = _LABELS[name]
+        if name in _LIMITS:
+            config["min_value"], config["max_value"] = _LIMITS[name]
+        if dformat == SPECTRUM:
+            config["max_dim_x"] = 256 if t == T.DevString else 4096
+        elif dformat == IMAGE:
+            side = 256 if t == T.DevString else (8192 if name == "ushort_image_ro" else data.IMAGE_SIDE)
+            config["max_dim_x"] = config["max_dim_y"] = side
+        config.update(extra)
+        out[name] = attribute(name=name, dtype=t, dformat=dformat, access=access, fget=fget, fset=fset, **config)
+
+    # scalars
+    add("ampli", T.DevDouble, SCALAR, W, fset=_write_amplitude("ampli"))
+    add("boolean_scalar", T.DevBoolean, SCALAR, RW, fget=_echo_reader("boolean_scalar"),
+        fset=_echo_writer("boolean_scalar", SCALAR, T.DevBoolean))
+    for prefix, t in _SCALAR_TYPES:
+        name = f"{prefix}_scalar"
+        add(name, t, SCALAR, RW, fget=_scalar_reader(name), fset=_write_amplitude(name))
+    for prefix, t in [("double", T.DevDouble), ("long", T.DevLong), ("short", T.DevShort)]:
+        add(f"{prefix}_scalar_rww", t, SCALAR, RWW, fget=_scalar_reader(f"{prefix}_scalar_rww"),
+            fset=lambda self, value: None)
+        add(f"{prefix}_scalar_w", t, SCALAR, W, fset=_write_amplitude(f"{prefix}_scalar_w"))
+    add("short_scalar_ro", T.DevShort, SCALAR, R, fget=_scalar_reader("short_scalar_ro"))
+    add("no_value", T.DevLong, SCALAR, R, fget=lambda self: None)
+    add("string_scalar", T.DevString, SCALAR, RW, fget=_echo_reader("string_scalar"),
+        fset=_echo_writer("string_scalar", SCALAR, T.DevString))
+    add("throw_exception", T.DevLong, SCALAR, R, fget=_throw_exception)
+    add("enum_scalar", T.DevEnum, SCALAR, RW, fget=_echo_reader("enum_scalar"),
+        fset=_echo_writer("enum_scalar", SCALAR, T.DevEnum), enum_labels=["LABEL0", "LABEL1", "LABEL2"])
+    # spectra
+    for name, t, dformat in _WRITABLE_ARRAYS:
+        add(name, t, dformat, RW, fget=_echo_reader(name), fset=_echo_writer(name, dformat, t))
+    for kind, t in _ARRAY_TYPES.items():
+        if kind == "string":
+            make = lambda self, rng: data.hello_spectrum(rng)  # noqa: E731
+        else:
+            make = (lambda t: lambda self, rng: data.random_spectrum(rng, NUMPY[t]))(t)
+        add(f"{kind}_spectrum_ro", t, SPECTRUM, R, fget=_generated_reader(f"{kind}_spectrum_ro", make))
+    add("wave", T.DevDouble, SPECTRUM, R,
+        fget=_generated_reader("wave", lambda self, rng: data.wave(self._generation_ampli, self._k)))
+    # images
+    for kind, t in _ARRAY_TYPES.items():
+        name = f"{kind}_image_ro"
+        if kind == "string":
+            make = lambda self, rng: data.hello_image(rng)  # noqa: E731
+        elif kind in ("boolean", "uchar"):
+            make = (lambda t: lambda self, rng: data.random_image(rng, NUMPY[t]))(t)
+        elif kind == "ushort":
+            make = lambda self, rng: data.random_image(rng, np.uint16, max(self.UShort_image_ro_size, 1))  # noqa
+        else:
+            make = (lambda t: lambda self, rng: data.disc_image(rng, NUMPY[t]))(t)
+        add(name, t, IMAGE, R, fget=_generated_reader(name, make))
+    return out
+
+
+def _echo_command(t: CmdArgType, doc_in: str, doc_out: str) -> command:
+    def echo(self: Any, argin: Any) -> Any:
+        return argin
+    echo.__name__ = t.name
+    return command(f=echo, dtype_in=t, dtype_out=t, doc_in=doc_in, doc_out=doc_out)
+
+
+_SCALAR_ECHO_DOCS = {T.DevBoolean: "Any boolean value", T.DevDouble: "Any DevDouble value",
+                     T.DevFloat: "Any DevFloat value", T.DevLong: "Any DevLong value",
+                     T.DevLong64: "Any DevLong64 value", T.DevShort: "Any DevShort value",
+                     T.DevULong: "Any DevULong", T.DevULong64: "Any DevULong64 value",
+                     T.DevUShort: "Any DevUShort value"}
+_ARRAY_ECHOES = [T.DevString, T.DevVarCharArray, T.DevVarDoubleArray, T.DevVarDoubleStringArray,
+                 T.DevVarFloatArray, T.DevVarLong64Array, T.DevVarLongArray, T.DevVarLongStringArray,
+                 T.DevVarShortArray, T.DevVarStringArray, T.DevVarULong64Array, T.DevVarULongArray,
+                 T.DevVarUShortArray]
+
+DESCRIPTION = ("A device to test generic clients. It offers a \"echo\" like command for\n"
+               "each TANGO data type (i.e. each command returns an exact copy of <argin>).")
+
+
+def _make_class() -> type:
+    """The device class: _Behaviour's methods and properties plus the generated attributes and
+    echo commands, all in the class namespace where Device's metaclass looks for them."""
+    namespace: dict[str, Any] = {k: v for k, v in vars(_Behaviour).items()
+                                 if not (k.startswith("__") and k.endswith("__"))}
+    namespace.update(_attributes())
+    for t, doc in _SCALAR_ECHO_DOCS.items():
+        namespace[t.name] = _echo_command(t, doc, "Echo of the argin value")
+    for t in _ARRAY_ECHOES:
+        doc = _UNSET if t in (T.DevVarLong64Array, T.DevVarULong64Array) else "-"
+        namespace[t.name] = _echo_command(t, doc, doc)
+    namespace.update(__doc__=DESCRIPTION, __module__=__name__, __qualname__="TangoTest")
+    return type(Device)("TangoTest", (Device,), namespace)
+
+
+TangoTest = _make_class()
