@@ -855,10 +855,12 @@ class DeviceImpl:
         defaults in the database (attribute properties), notify the event publisher."""
         with self._monitor():
             changed: list[tuple[Attribute, dict[str, str]]] = []
+            touched: list[Attribute] = []      # cppTango sends ATTR_CONF for each, changed or not
             for conf in confs:
                 attr = self._dev_attrs.get_attr_by_name(conf.name)
                 if attr.name_lower in ("state", "status"):
                     continue
+                touched.append(attr)
                 updates = attr.config_changes(conf)
                 if not updates:
                     continue
@@ -877,6 +879,7 @@ class DeviceImpl:
                     changed.append((attr, diff))
             for attr, diff in changed:
                 self._persist_config(attr, diff)
+            for attr in touched:
                 self._attribute_config_changed(attr)
 
     def _persist_config(self, attr: Attribute, diff: dict[str, str]) -> None:

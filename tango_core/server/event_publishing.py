@@ -18,17 +18,19 @@ error reasons (``API_AttributePollingNotStarted``, ``API_EventPropertiesNotSet``
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import Any, Callable, NamedTuple, Sequence
 
 from ..idl import types as T
-from ..idl.enums import CmdArgType
+from ..idl.enums import CmdArgType, EventType
 from ..idl.errors import DevError, DevFailed
+from .hooks import EventSink
 from .change_detection import (DEFAULT_EVENT_PERIOD_MS, AlarmDetector, ChangeDetector, PeriodicTimer, Thresholds,
                                parse_thresholds)
 
-__all__ = ["EventCriteria", "AttributeEvents", "DeviceEvents", "check_subscription", "criteria_from_config",
-           "NO_CRITERIA_TYPES"]
+__all__ = ["EventCriteria", "AttributeEvents", "DeviceEvents", "ServerEvents", "check_subscription",
+           "criteria_from_config", "NO_CRITERIA_TYPES"]
 
 _C = CmdArgType
 #: Types for which change/archive events need no abs/rel criteria (cppTango's list).
@@ -252,3 +254,200 @@ class DeviceEvents:
         if not self.wants(None, "intr_change"):
             return False
         return self._send(None, "intr_change", change, None)
+
+
+# ---------------------------------------------------------------------------
+# the event system of a server (runtime.events)
+
+_WIRE_NAME = {EventType.CHANGE_EVENT: "change", EventType.PERIODIC_EVENT: "periodic",
+              EventType.ARCHIVE_EVENT: "archive", EventType.USER_EVENT: "user_event",
+              EventType.ATTR_CONF_EVENT: "attr_conf", EventType.DATA_READY_EVENT: "data_ready",
+              EventType.INTERFACE_CHANGE_EVENT: "intr_change", EventType.ALARM_EVENT: "alarm"}
+
+
+class ServerEvents(EventSink):
+    """``runtime.events``: the ZeroMQ event system of one server process.
+
+    Adds the admin commands ZmqEventSubscriptionChange, EventConfirmSubscription,
+    EventSubscriptionChange (legacy, answers the library release) and feeds QueryEventSystem;
+    creates the :class:`~tango_core.events.supplier.EventSupplier` with the topic prefix of the
+    server's mode (database host and port, or this host and the GIOP port with ``#dbase=no``) on
+    the first subscription command; publishes what device code pushes and what the polling
+    engine reads (:meth:`attribute_polled`).
+    """
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self._supplier: Any = None
+        self._supplier_lock = threading.Lock()
+        self._devices: dict[str, DeviceEvents] = {}
+        self._criteria: dict[tuple[str, str], EventCriteria] = {}
+        self._closed = False
+
+    # -- the supplier ----------------------------------------------------------------------------
+    def supplier(self) -> Any:
+        """The EventSupplier, or None while nobody ever subscribed."""
+        return self._supplier
+
+    def _ensure_supplier(self) -> Any:
+        if self._supplier is not None:
+            return self._supplier
+        from ..events import topics
+        from ..events.supplier import EventSupplier
+        with self._supplier_lock:
+            if self._supplier is None:
+                rt = self.runtime
+                if rt.use_db and rt.database is not None:
+                    prefix = topics.database_prefix(rt.database.get_db_host(), rt.database.get_db_port())
+                else:
+                    prefix = topics.no_database_prefix(socket.gethostname(), rt.port)
+                bind = rt.host if rt.host and rt.host not in ("0.0.0.0", "::") else "*"
+                self._supplier = EventSupplier(prefix, rt.admin_device_name, no_db=not rt.use_db,
+                                               host=rt.ior_host or None, bind_host=bind)
+                if self._closed:
+                    self._supplier.close()
+            return self._supplier
+
+    def device_events(self, device: Any) -> DeviceEvents:
+        key = device.get_name().lower()
+        ev = self._devices.get(key)
+        if ev is None:
+            ev = self._devices.setdefault(key, DeviceEvents(key, self.supplier))
+        return ev
+
+    def criteria(self, device: Any, attr: Any) -> EventCriteria:
+        key = (device.get_name().lower(), attr.get_name().lower())
+        c = self._criteria.get(key)
+        if c is None:
+            get = attr.get_property_string
+            c = criteria_from_config(abs_change=get("abs_change"), rel_change=get("rel_change"),
+                                     archive_abs_change=get("archive_abs_change"),
+                                     archive_rel_change=get("archive_rel_change"),
+                                     archive_period=get("archive_period"), event_period=get("event_period"))
+            self._criteria[key] = c
+        return c
+
+    # -- admin commands ----------------------------------------------------------------------------
+    def admin_ready(self, admin: Any) -> None:
+        admin.register_command("ZmqEventSubscriptionChange", CmdArgType.DevVarStringArray,
+                               CmdArgType.DevVarLongStringArray, lambda adm, argin: self.subscription_change(argin),
+                               "Event consumer wants to subscribe to", "Str[0] = Heartbeat pub endpoint - "
+                               "Str[1] = Event pub endpoint - ...")
+        admin.register_command("EventConfirmSubscription", CmdArgType.DevVarStringArray, CmdArgType.DevVoid,
+                               lambda adm, argin: self.confirm_subscriptions(argin),
+                               "Str[0] = dev1 name - Str[1] = att1 name - Str[2] = event name - ...")
+        admin.register_command("EventSubscriptionChange", CmdArgType.DevVarStringArray, CmdArgType.DevLong,
+                               lambda adm, argin: self.legacy_subscription_change(argin),
+                               "Event consumer wants to subscribe to", "Tango lib release")
+
+    def _device(self, name: str, origin: str) -> Any:
+        dev = self.runtime.find_device(name)
+        if dev is None:
+            raise DevFailed.from_reason("API_DeviceNotFound", f"Device {name} not found", origin)
+        return dev
+
+    def _check(self, dev: Any, attribute: str, event: str) -> Any:
+        """The attribute object after cppTango's subscription checks (None for device events)."""
+        if event == "intr_change":
+            return None
+        attr = dev.get_device_attr().get_attr_by_name(attribute)
+        polled = self.runtime.polling.get_period(dev, "attribute", attr.get_name()) > 0
+        check_subscription(event, attribute, attr.get_data_type(), polled=polled, flags=attr,
+                           criteria=self.criteria(dev, attr))
+        return attr
+
+    def subscription_change(self, argin: Sequence[str]) -> tuple[list[int], list[str]]:
+        """``ZmqEventSubscriptionChange``: checks, records the subscription, answers endpoints and topic."""
+        from ..events.supplier import parse_subscription_request
+        req = parse_subscription_request(argin)
+        if self.runtime.is_svr_shutting_down():
+            raise DevFailed.from_reason("API_ShutdownInProgress", "The device server is shutting down! You can no "
+                                        "longer subscribe for events", "DServer::zmq_event_subscription_change")
+        if req is None:
+            sup = self._supplier
+            if sup is None:
+                from ..events.supplier import TANGO_LIB_RELEASE
+                return [TANGO_LIB_RELEASE], ["No ZMQ event yet!", ""]
+            return sup.info()
+        dev = self._device(req.device, "DServer::event_subscription")
+        attr = self._check(dev, req.attribute, req.event)
+        sup = self._ensure_supplier()
+        name = attr.get_name() if attr is not None else None
+        return sup.subscribe(dev.get_name(), name, req.event, req.client_version, dev.get_dev_idl_version())
+
+    def confirm_subscriptions(self, argin: Sequence[str]) -> None:
+        """``EventConfirmSubscription``: renew each (device, attribute, event) triplet."""
+        from ..events.supplier import parse_confirmations
+        sup = self._ensure_supplier()
+        for device, attribute, event, version in parse_confirmations(argin):
+            dev = self._device(device, "DServer::event_confirm_subscription")
+            attr = self._check(dev, attribute, event)
+            sup.confirm(dev.get_name(), attr.get_name() if attr is not None else None, event, version,
+                        dev.get_dev_idl_version())
+
+    def legacy_subscription_change(self, argin: Sequence[str]) -> int:
+        """``EventSubscriptionChange`` (notifd era): checked like the ZMQ command, answers the release."""
+        from ..events.supplier import TANGO_LIB_RELEASE, parse_subscription_request
+        req = parse_subscription_request(argin)
+        if req is not None:
+            self._check(self._device(req.device, "DServer::event_subscription"), req.attribute, req.event)
+        return TANGO_LIB_RELEASE
+
+    def query_event_system(self) -> dict:
+        sup = self._supplier
+        server = sup.query_event_system() if sup is not None else {"event_counters": {}, "perf": None}
+        return {"version": 1, "server": server, "client": None}
+
+    # -- what the device model tells (EventSink) ------------------------------------------------------
+    def push_attribute_event(self, device: Any, attr: Any, event_type: EventType, value: Any) -> None:
+        if self._supplier is None:
+            return
+        event = _WIRE_NAME[EventType(event_type)]
+        if isinstance(value, DevFailed):
+            reading, errors = None, list(value.args)
+        else:
+            reading, errors = value, None
+        detect = {"change": attr.is_check_change_criteria, "archive": attr.is_check_archive_criteria,
+                  "alarm": attr.is_check_alarm_criteria}.get(event)
+        self.device_events(device).push(event, attr.get_name(), reading, errors, self.criteria(device, attr),
+                                        detect=bool(detect()) if detect is not None else False)
+
+    def push_data_ready_event(self, device: Any, attr: Any, counter: int) -> None:
+        if self._supplier is not None:
+            self.device_events(device).push_data_ready(attr.get_name(), attr.get_data_type(), counter)
+
+    def push_attr_conf_event(self, device: Any, attr: Any) -> None:
+        self._criteria.pop((device.get_name().lower(), attr.get_name().lower()), None)
+        if self._supplier is None or not self._supplier.wants(device.get_name(), attr.get_name(), "attr_conf"):
+            return
+        self.device_events(device).push_attr_conf(device.get_attribute_config_5(attr.get_name()))
+
+    def interface_changed(self, device: Any, started: bool = False) -> None:
+        names = {a.get_name().lower() for a in device.get_device_attr()}
+        for key in [k for k in self._criteria if k[0] == device.get_name().lower() and k[1] not in names]:
+            del self._criteria[key]
+        if self._supplier is None or not self._supplier.wants(device.get_name(), None, "intr_change"):
+            return
+        attrs = [device.get_attribute_config_5(a.get_name()) for a in device.get_device_attr()]
+        change = T.DevIntrChange(started, list(device.get_command_infos()), attrs)
+        self.device_events(device).push_interface_change(change)
+
+    def is_there_subscriber(self, device: Any, attr_name: str, event_type: EventType) -> bool:
+        sup = self._supplier
+        return sup is not None and sup.wants(device.get_name(), attr_name, _WIRE_NAME[EventType(event_type)])
+
+    def attribute_polled(self, device: Any, attr_name: str, reading: Any, errors: Any, when_ms: float) -> None:
+        """A polled reading (from the polling engine): change/archive/periodic/alarm events."""
+        if self._supplier is None:
+            return
+        attr = device.get_device_attr().find(attr_name)
+        if attr is None:
+            return
+        self.device_events(device).polled(attr.get_name(), reading, errors, self.criteria(device, attr), when_ms)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._supplier_lock:
+            sup = self._supplier
+        if sup is not None:
+            sup.close()

@@ -61,6 +61,9 @@ class EventSink:
     def is_there_subscriber(self, device: "DeviceImpl", attr_name: str, event_type: EventType) -> bool:
         return False
 
+    def admin_ready(self, admin: Any) -> None:
+        """The admin device exists (before it is served): register the event admin commands."""
+
     def device_started(self, device: "DeviceImpl") -> None:
         """``device`` is exported and serves clients."""
 

@@ -19,8 +19,9 @@ This module holds the device-independent machinery:
 * :func:`poll_status` -- the admin DevPollStatus strings, in cppTango's wording, which tools
   (and PyTango's ``polling_status()``) read.
 
-What a poll *does* (read the attribute through the device, run the command, publish events) is
-the server's business: the poller calls the ``poll`` callable it was given for each object.
+What a poll *does* is given to the poller as a callable; :class:`PollingEngine` (the server's
+``runtime.polling``) reads the attribute through the device as a client would, runs the command,
+and hands readings to the event system; it also serves CACHE reads and histories.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ import numpy as np
 
 from ..idl import types as T
 from ..idl.command_any import command_typecode
-from ..idl.enums import AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, DevState
+from ..idl.enums import AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, DevSource, DevState
 from ..idl.errors import DevError, DevFailed
+from .hooks import PollingService
 
-__all__ = ["PollRecord", "PollRing", "PolledObject", "DevicePoller", "attribute_history", "command_history",
+__all__ = ["PollRecord", "PollRing", "PolledObject", "DevicePoller", "PollingEngine", "attribute_history",
+           "command_history",
            "poll_status", "DEFAULT_POLL_RING_DEPTH", "MIN_POLL_PERIOD_MS", "POLL_OLD_FACTOR", "ATTRIBUTE",
            "COMMAND", "array_type_of_arm"]
 
@@ -360,7 +363,7 @@ class DevicePoller:
     """
 
     def __init__(self, device_name: str, poll: Callable[[PolledObject], PollRecord | None],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, running: bool = True) -> None:
         self.device_name = device_name
         self._poll = poll
         self._clock = clock
@@ -369,7 +372,7 @@ class DevicePoller:
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._running = True      # StartPolling / StopPolling
+        self._running = running   # StartPolling / StopPolling
         self._exit = False
 
     # -- object list ------------------------------------------------------
@@ -562,3 +565,340 @@ def poll_status(objects: Iterable[PolledObject], now: float | None = None) -> li
             if obj.key in ("state", "status"):
                 cmds.append(text.replace("attribute", "command"))
     return cmds + attrs
+
+
+# ---------------------------------------------------------------------------
+# the polling service of a server (runtime.polling)
+
+def _df(reason: str, desc: str, origin: str) -> DevFailed:
+    return DevFailed.from_reason(reason, desc, origin)
+
+
+def _error_value(name: str, reason: str, desc: str, origin: str) -> T.AttributeValue_5:
+    """An AttributeValue_5 carrying one error, as read_attributes_5 reports a failed attribute."""
+    return T.AttributeValue_5(T.AttrValUnion.no_data(), AttrQuality.ATTR_INVALID, AttrDataFormat.FMT_UNKNOWN,
+                              CmdArgType.DevVoid, _timeval(time.time()), name, T.AttributeDim(0, 0),
+                              T.AttributeDim(0, 0), [DevError(reason, desc, origin)])
+
+
+_STATE_STATUS = ("state", "status")
+
+
+class PollingEngine(PollingService):
+    """``runtime.polling``: polls attributes and commands of the server's devices.
+
+    One :class:`DevicePoller` (thread) per polled device, created with its first polled object
+    and started once the server is up (:meth:`start`).  Each poll reads the attribute as a
+    client would (``device.read_attribute_value``, with the device's lock) or runs the command
+    (``device.run_command``), stores the record in the object's ring and hands attribute
+    readings to the event system (``runtime.events.attribute_polled``) for change, archive,
+    periodic and alarm events.  State and Status are polled as attributes even when asked for
+    as commands (IDL >= 3, as cppTango).
+    """
+
+    def __init__(self, runtime: Any) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self._pollers: dict[str, DevicePoller] = {}
+        self._devices: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._started = False
+        self._running = True
+
+    # -- configuration (PollingService) --------------------------------------------------------
+    @staticmethod
+    def _normalise(device: Any, kind: str, name: str) -> tuple[str, str]:
+        kind = kind.lower()
+        if kind == COMMAND and name.lower() in _STATE_STATUS:
+            return ATTRIBUTE, "State" if name.lower() == "state" else "Status"
+        return kind, name
+
+    def _poller(self, device: Any, create: bool = False) -> DevicePoller | None:
+        key = device.get_name().lower()
+        with self._lock:
+            poller = self._pollers.get(key)
+            if poller is None and create:
+                poller = DevicePoller(device.get_name(), lambda obj, k=key: self._poll(k, obj),
+                                      running=self._started and self._running)
+                self._pollers[key] = poller
+            if create:
+                self._devices[key] = device
+            return poller
+
+    def set_period(self, device: Any, kind: str, name: str, period_ms: int) -> None:
+        kind, name = self._normalise(device, kind, name)
+        period_ms = int(period_ms)
+        if period_ms != 0 and period_ms < MIN_POLL_PERIOD_MS:
+            raise _df("API_NotSupported", f"{period_ms} is below the min authorized period ({MIN_POLL_PERIOD_MS} mS)",
+                      "DServer::add_obj_polling")
+        if period_ms < 0:
+            raise _df("API_NotSupported", f"{period_ms} is not a polling period", "DServer::add_obj_polling")
+        if kind == COMMAND:
+            cmd = device.command_query(name)
+            if cmd.name_lower == "init":
+                raise _df("API_NotSupported", "It's not possible to poll the Init command!",
+                          "DServer::add_obj_polling")
+            if cmd.in_type != CmdArgType.DevVoid:
+                raise _df("API_IncompatibleCmdArgumentType",
+                          f"Command {cmd.name} cannot be polled because it needs input value",
+                          "DeviceImpl::check_command_exists")
+        poller = self._poller(device, create=True)
+        assert poller is not None
+        obj = poller.get(kind, name)
+        if obj is None:
+            poller.add(PolledObject(kind, name, period_ms, device.get_poll_ring_depth()))
+        elif obj.period_ms != period_ms:
+            poller.update_period(kind, name, period_ms)
+
+    def remove(self, device: Any, kind: str, name: str) -> None:
+        kind, name = self._normalise(device, kind, name)
+        poller = self._poller(device)
+        if poller is not None:
+            poller.remove(kind, name)
+
+    def get_period(self, device: Any, kind: str, name: str) -> int:
+        obj = self.polled_object(device, kind, name)
+        return obj.period_ms if obj is not None else 0
+
+    def polled_object(self, device: Any, kind: str, name: str) -> PolledObject | None:
+        kind, name = self._normalise(device, kind, name)
+        poller = self._poller(device)
+        return poller.get(kind, name) if poller is not None else None
+
+    def is_polled(self, device: Any, kind: str, name: str) -> bool:
+        return self.polled_object(device, kind, name) is not None
+
+    def polled_objects(self, device: Any) -> dict[tuple[str, str], int]:
+        poller = self._poller(device)
+        if poller is None:
+            return {}
+        return {(o.kind, o.key): o.period_ms for o in poller.objects()}
+
+    def polled_devices(self) -> list[str]:
+        with self._lock:
+            return [name for name, p in self._pollers.items() if p.objects()]
+
+    def status(self, device: Any) -> list[str]:
+        poller = self._poller(device)
+        if poller is None:
+            return []
+        objs = poller.objects()
+        for obj in objs:          # show the device's spelling of each name
+            if obj.kind == ATTRIBUTE and obj.key not in _STATE_STATUS:
+                attr = device.get_device_attr().find(obj.key)
+                if attr is not None:
+                    obj.name = attr.name
+        return poll_status(objs)
+
+    def device_removed(self, device: Any) -> None:
+        key = device.get_name().lower()
+        with self._lock:
+            poller = self._pollers.pop(key, None)
+            self._devices.pop(key, None)
+        if poller is not None:
+            poller.stop()
+
+    def start(self) -> None:
+        self._started = True
+        if self._running:
+            for poller in self._snapshot():
+                poller.start_polling()
+
+    def start_polling(self) -> None:
+        self._running = True
+        if self._started:
+            for poller in self._snapshot():
+                poller.start_polling()
+
+    def stop_polling(self) -> None:
+        self._running = False
+        for poller in self._snapshot():
+            poller.stop_polling()
+
+    def close(self) -> None:
+        with self._lock:
+            pollers = list(self._pollers.values())
+            self._pollers.clear()
+            self._devices.clear()
+        for poller in pollers:
+            poller.stop()
+
+    def _snapshot(self) -> list[DevicePoller]:
+        with self._lock:
+            return list(self._pollers.values())
+
+    def extra(self) -> dict[str, Any]:
+        return {"running": self._running}
+
+    # -- one poll ----------------------------------------------------------------------------------
+    def _poll(self, device_key: str, obj: PolledObject) -> PollRecord | None:
+        device = self._devices.get(device_key)
+        if device is None:
+            return None
+        when = time.time()
+        t0 = time.perf_counter()
+        if obj.kind == ATTRIBUTE:
+            try:
+                av = device.read_attribute_value(obj.name)
+            except DevFailed as exc:
+                av, errors = None, tuple(exc.args)
+            else:
+                errors = tuple(av.err_list) if av.err_list else None
+            needed = (time.perf_counter() - t0) * 1000
+            record = PollRecord(when, None if errors else av, errors, max(needed, 1e-3))
+            events = self.runtime.events
+            notify = getattr(events, "attribute_polled", None)
+            if notify is not None:
+                try:
+                    notify(device, obj.name, record.value, errors, when * 1000)
+                except Exception:   # an event failure must not stop the polling
+                    import traceback
+                    traceback.print_exc()
+            return record
+        try:
+            result = device.run_command(obj.name)
+            errors = None
+        except DevFailed as exc:
+            result, errors = None, tuple(exc.args)
+        needed = (time.perf_counter() - t0) * 1000
+        return PollRecord(when, result, errors, max(needed, 1e-3))
+
+    # -- reads from the cache (DevSource.CACHE / CACHE_DEV) ------------------------------------------
+    def read_attributes_from_cache(self, device: Any, names: list[str], source: Any) -> list | None:
+        cache_dev = source == DevSource.CACHE_DEV
+        out: list[Any] = [None] * len(names)
+        from_device: list[int] = []
+        origin = "Device_3Impl::read_attributes_from_cache"
+        attrs = device.get_device_attr()
+        for i, name in enumerate(names):
+            attr = attrs.find(name)
+            if attr is None:
+                from_device.append(i)       # the device reports unknown names itself
+                continue
+            obj = self.polled_object(device, ATTRIBUTE, name)
+            if obj is None:
+                if cache_dev:
+                    from_device.append(i)
+                else:
+                    out[i] = _error_value(name, "API_AttrNotPolled", f"Attribute {attr.name} not polled", origin)
+                continue
+            out[i] = self._cached_value(obj, name, origin)
+        if from_device:
+            values = device.read_attributes([names[i] for i in from_device])
+            for i, v in zip(from_device, values):
+                out[i] = v
+        return out
+
+    @staticmethod
+    def _cached_value(obj: PolledObject, name: str, origin: str) -> T.AttributeValue_5:
+        with obj.lock:
+            rec = obj.ring.newest()
+        if rec is None:
+            return _error_value(name, "API_NoDataYet", f"No data available in cache for attribute {name}", origin)
+        if obj.is_stale():
+            return _error_value(name, "API_NotUpdatedAnyMore",
+                                f"Data in cache for attribute {name} not updated any more", origin)
+        if rec.errors:
+            v = _error_value(name, rec.errors[0].reason, rec.errors[0].desc, rec.errors[0].origin)
+            v.err_list = list(rec.errors)
+            v.time = _timeval(rec.when)
+            return v
+        return rec.value
+
+    def read_command_from_cache(self, device: Any, name: str, source: Any) -> tuple | None:
+        obj = self.polled_object(device, COMMAND, name)
+        if obj is None:
+            if source == DevSource.CACHE_DEV:
+                return None
+            device.command_query(name)        # API_CommandNotFound for an unknown command
+            raise _df("API_CmdNotPolled", f"Command {name} not polled", "Device_2Impl::command_inout")
+        with obj.lock:
+            rec = obj.ring.newest()
+        if rec is None:
+            raise _df("API_NoDataYet", f"No data available in cache for command {name}",
+                      "Device_2Impl::command_inout")
+        if obj.is_stale():
+            raise _df("API_NotUpdatedAnyMore", f"Data in cache for command {name} not updated any more",
+                      "Device_2Impl::command_inout")
+        if rec.errors:
+            raise DevFailed(*rec.errors)
+        if obj.kind == ATTRIBUTE:        # State / Status polled as attributes
+            return _command_result_of(rec.value)
+        return rec.value
+
+    # -- histories ---------------------------------------------------------------------------------
+    def history(self, device: Any, kind: str, name: str, n: int, idl: int) -> Any:
+        if kind == ATTRIBUTE:
+            attr = device.get_device_attr().get_attr_by_name(name)     # API_AttrNotFound
+            origin = f"Device_{max(idl, 3)}Impl::read_attribute_history_{idl}"
+            obj = self.polled_object(device, ATTRIBUTE, name)
+            if obj is None:
+                raise _df("API_AttrNotPolled", f"Attribute {name.lower()} not polled", origin)
+            with obj.lock:
+                empty = obj.ring.is_empty()
+                h = None if empty else attribute_history(obj.ring, max(0, int(n)), attr.name, attr.data_format,
+                                                         attr.data_type)
+            if h is None:
+                raise _df("API_NoDataYet", f"No data available in cache for attribute {name.lower()}", origin)
+            if idl >= 5:
+                return h
+            if idl == 4:
+                return T.DevAttrHistory_4(h.name, h.dates, h.value, h.quals, h.quals_array, h.r_dims,
+                                          h.r_dims_array, h.w_dims, h.w_dims_array, h.errors, h.errors_array)
+            with obj.lock:
+                recs = list(reversed(obj.ring.last(max(0, int(n)))))
+            return [_attr_history_record(attr.name, rec, idl) for rec in recs]
+        cmd_origin = f"Device_{4 if idl >= 4 else 2}Impl::command_inout_history_{idl}"
+        device.command_query(name)                                      # API_CommandNotFound
+        obj = self.polled_object(device, COMMAND, name)
+        if obj is None:
+            raise _df("API_CmdNotPolled", f"Command {name} not polled", cmd_origin)
+        with obj.lock:
+            recs = obj.ring.last(max(0, int(n)))
+        if not recs and obj.ring.is_empty():
+            raise _df("API_NoDataYet", f"No data available in cache for command {name}", cmd_origin)
+        if obj.kind == ATTRIBUTE:            # State / Status: convert the attribute readings
+            recs = [PollRecord(r.when, None if r.errors else _command_result_of(r.value), r.errors, r.needed_ms)
+                    for r in recs]
+        ring = PollRing(max(1, len(recs)))
+        for r in reversed(recs):
+            ring.insert(r)
+        cmd_type = (CmdArgType.DevState if obj.key == "state" else CmdArgType.DevString) \
+            if obj.kind == ATTRIBUTE else device.command_query(name).out_type
+        if idl >= 4:
+            return command_history(ring, len(recs), cmd_type)
+        return [_cmd_history_record(rec, cmd_type) for rec in reversed(recs)]
+
+
+def _command_result_of(av: T.AttributeValue_5) -> tuple:
+    """State/Status command result from their attribute reading."""
+    u = av.value
+    if u.arm is _A.DEVICE_STATE:
+        return CmdArgType.DevState, DevState(u.value)
+    return CmdArgType.DevString, u.value[0] if u.value else ""
+
+
+def _attr_history_record(name: str, rec: PollRecord, idl: int) -> Any:
+    """One DevAttrHistory_3 / DevAttrHistory record (read_attribute_history_3 / _2)."""
+    from .servant import _to_1, _to_3
+    if rec.errors:
+        av = _error_value(name, rec.errors[0].reason, rec.errors[0].desc, rec.errors[0].origin)
+        av.err_list = list(rec.errors)
+        av.time = _timeval(rec.when)
+    else:
+        av = rec.value
+    if idl == 3:
+        return T.DevAttrHistory_3(bool(rec.errors), _to_3(av))
+    return T.DevAttrHistory(bool(rec.errors), _to_1(av), list(rec.errors or []))
+
+
+def _cmd_history_record(rec: PollRecord, cmd_type: CmdArgType) -> T.DevCmdHistory:
+    """One DevCmdHistory record (command_inout_history_2)."""
+    if rec.errors:
+        return T.DevCmdHistory(_timeval(rec.when), True, T.CorbaAny(), list(rec.errors))
+    out_type, value = rec.value
+    if out_type == CmdArgType.DevVoid:
+        return T.DevCmdHistory(_timeval(rec.when), False, T.CorbaAny(), [])
+    if out_type == CmdArgType.DevState:
+        value = int(value)
+    return T.DevCmdHistory(_timeval(rec.when), False, T.CorbaAny(command_typecode(out_type), value), [])

@@ -42,7 +42,9 @@ from .admin import DServer, DServerClass
 from .command_line import CommandLineError, ServerOptions, parse_command_line
 from .device import DeviceClass, DeviceImpl, python_error
 from .device_logging import DeviceLogger
+from .event_publishing import ServerEvents
 from .hooks import EventSink, PollingService
+from .polling import PollingEngine
 from .property_store import DatabasePropertyStore, MemoryPropertyStore, PropertyStore
 from .servant import DeviceServant, ObjectAdapter, current_call
 
@@ -141,8 +143,8 @@ class ServerRuntime:
         self.properties: PropertyStore = properties if properties is not None else MemoryPropertyStore()
         self._device_names = {k.lower(): list(v) for k, v in (device_names or {}).items()}
         self.fixed_keys = {k.lower(): v for k, v in (fixed_keys or {}).items()}
-        self.events: EventSink = EventSink()
-        self.polling: PollingService = PollingService()
+        self.events: EventSink = ServerEvents(self)
+        self.polling: PollingService = PollingEngine(self)
         self.adapter = ObjectAdapter()
         self.transport: GIOPServer | None = None
         self.host = ""
@@ -179,6 +181,7 @@ class ServerRuntime:
                 pre_init()
             self._build_classes()
             self._build_admin()
+            self.events.admin_ready(self.admin)
             self._serve_and_export()
             self._run_server_init_hooks()
             self._starting = False

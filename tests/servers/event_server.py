@@ -20,15 +20,25 @@ polling; ``polled`` is polled every 100 ms with abs_change 1 (a Python-side coun
 at every read) for periodic/change events driven by the polling thread.
 
 Run: ``python event_server.py INSTANCE [-nodb -ORBendPoint giop:tcp:127.0.0.1:PORT -dlist a/b/c]``.
+With ``EVENT_SERVER_IMPLEMENTATION=tango_core`` the same class is served by tango_core instead of
+PyTango (what event_server_on_tango_core.py does), so tests and benchmarks compare the two servers
+on one device class.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
-from tango import AttrWriteType, DevFailed, Except
-from tango.server import Device, attribute, command, run
+
+if os.environ.get("EVENT_SERVER_IMPLEMENTATION") == "tango_core":
+    # the same device class served by tango_core (tests/servers/event_server_on_tango_core.py)
+    from tango_core import AttrWriteType, DevFailed, Except
+    from tango_core.server import Device, attribute, command, run
+else:
+    from tango import AttrWriteType, DevFailed, Except
+    from tango.server import Device, attribute, command, run
 
 
 class EventDevice(Device):
