@@ -8,7 +8,7 @@ address (replicated databases) -- and the GIOP version to speak: 1.2 for IOR
 profiles (as cppTango's omniORB does), the corbaloc address's version (1.0 when
 none is given) for corbaloc.
 
-``invoke`` uses the process-wide endpoint pool (``transport.get_connection``),
+``invoke`` uses the process-wide endpoints (``transport.endpoint``),
 tries the addresses in order while they refuse connections (remembering the one
 that worked), and follows LOCATION_FORWARD replies (a few hops at most).  It raises
 only transport errors; ``client/connection.py`` maps them to DevFailed.
@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from ..transport import endpoint
 from ..transport.errors import CallTimeout, ConnectFailed, ConnectionLost, LocationForward
-from ..transport.sync import get_connection
 from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import MarshalError
 from ..wire.ior import IOR, parse_corbaloc, parse_ior
@@ -126,10 +126,9 @@ class ObjectRef:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise last_error or CallTimeout(target.host, target.port, operation, timeout)
-                conn = get_connection(target.host, target.port)
                 try:
-                    result = conn.invoke(target.object_key, operation, write_args, read_result, remaining,
-                                         target.version)
+                    result = endpoint(target.host, target.port).invoke(
+                        target.object_key, operation, write_args, read_result, remaining, target.version)
                 except ConnectFailed as exc:
                     last_error = exc
                     continue

@@ -103,7 +103,7 @@ def reply_result(reply: Reply, read_result: ReadResult | None):
 
 def run_blocking(plan: Plan):
     """Run ``plan`` to its end with blocking I/O in the calling thread; its result (or its exception)."""
-    from .sync import get_connection
+    from .sync import get_endpoint
 
     send, throw = plan.send, plan.throw
     value: Any = None
@@ -116,7 +116,7 @@ def run_blocking(plan: Plan):
         error = None
         if type(step) is Invoke:
             try:
-                value = get_connection(step.host, step.port).invoke(
+                value = get_endpoint(step.host, step.port).invoke(
                     step.object_key, step.operation, step.write_args, step.read_result, step.timeout, step.version)
             except BaseException as exc:  # noqa: BLE001 - handed to the plan, which decides
                 value, error = None, exc

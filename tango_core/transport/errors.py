@@ -90,7 +90,7 @@ class UserExceptionReply(TransportError):
 
 class LocationForward(TransportError):
     """The peer asked us to retry the request at another object (GIOP
-    LOCATION_FORWARD / LOCATION_FORWARD_PERM).  Raised by ``GIOPConnection.invoke``;
+    LOCATION_FORWARD / LOCATION_FORWARD_PERM).  Raised by ``Endpoint.invoke``;
     ``client/orb.py`` follows it, since only it knows object references."""
 
     def __init__(self, ior: "IOR", permanent: bool = False) -> None:

@@ -1,43 +1,46 @@
-"""Blocking-socket GIOP connections, one per server endpoint, shared by every proxy.
+"""The blocking driver: sockets and threads around the sans-IO GIOP connection.
 
-Why one multiplexed connection per endpoint: a Tango server process serves all
-its devices (and its admin device) on one port, and GIOP request ids let many
-calls be in flight on one TCP connection.  So every DeviceProxy/Database of that
-endpoint shares one :class:`GIOPConnection`, and replies are matched to waiting
-callers by request id, which lets 50 threads share one proxy.
+All GIOP logic (request ids, CodeSets, framing, fragments, matching replies, why a connection
+ended) is :class:`tango_core.wire.connection.GIOPConnection`'s.  This module only moves its
+octets over a TCP socket, waits with deadlines, and shares one endpoint between threads.
 
-Who reads the socket: the callers themselves, "leader/follower" style.  One waiting
-caller at a time is the reader; it hands every reply it reads to its owner, and
-when its own reply has come it steps down and another waiting caller takes over.
-A lone caller therefore reads its own reply with no thread switch (a dedicated
-reader thread made every call ~5x slower: two context switches per reply).  An
-idle connection has no reader; a CloseConnection/EOF that arrived meanwhile is
-noticed just before the next request is sent (or by the read that follows it).
+Why one multiplexed connection per endpoint: a Tango server process serves all its devices (and
+its admin device) on one port, and GIOP request ids let many calls be in flight on one TCP
+connection.  So every DeviceProxy/Database of that endpoint shares one :class:`BlockingEndpoint`,
+and replies are handed to waiting callers by request id, which lets 50 threads share one proxy.
+
+Who reads the socket: the callers themselves, "leader/follower" style.  One waiting caller at a
+time is the reader; it hands every reply it reads to its owner, and when its own reply has come
+it steps down and another waiting caller takes over.  A lone caller therefore reads its own
+reply with no thread switch (a dedicated reader thread made every call ~5x slower: two context
+switches per reply).  An idle connection has no reader; a CloseConnection/EOF that arrived
+meanwhile is read after the next request went out, and that request is re-sent.
 
 Behaviour a caller can rely on:
 
-* ``invoke`` never blocks longer than its ``timeout`` (connect + send + wait);
-  when it runs out it raises :class:`CallTimeout` and the connection stays usable
-  (a late reply is dropped by id).
-* A refused/unreachable endpoint raises :class:`ConnectFailed` at once; the connect
-  itself is bounded by ``connect_timeout`` (env ``TANGOconnectTimeout`` in ms,
-  default 2 s) and by what is left of the call's timeout.
-* GIOP 1.2 requests carry the CodeSets service context on the first 1.2 request
-  of each TCP connection, as omniORB does; 1.0 requests carry none.
-* When the peer sends CloseConnection (omniORB does after ~180 s idle) or just
-  closes the socket, the connection is dropped, and every request that had no
-  reply yet is re-sent once on a fresh connection.  If the re-send cannot be done
-  the caller gets :class:`ConnectionLost`.
-* Garbage, a message over the size limit or a MessageError from the peer drop
-  the connection and fail the waiting calls with :class:`ConnectionLost`.
+* ``invoke`` never blocks longer than its ``timeout`` (connect + send + wait): every socket
+  operation runs with the socket timeout set to what is left.  When the time runs out it raises
+  :class:`CallTimeout`; the connection stays usable (a late reply is dropped by id) -- unless
+  part of a reply had been received and no other call waits on the connection: then the
+  connection is closed, so that nothing half received is kept (a header announcing 255 MiB
+  cannot pin memory in the pool).
+* A refused/unreachable endpoint raises :class:`ConnectFailed` at once; the connect itself is
+  bounded by ``connect_timeout`` (env ``TANGOconnectTimeout`` in ms, default 2 s) and by what is
+  left of the call's timeout.
+* When the peer sends CloseConnection (omniORB does after ~180 s idle) or closes the socket, the
+  connection is dropped and every request that had no reply yet is re-sent once on a fresh
+  connection.  If the re-send cannot be done the caller gets :class:`ConnectionLost`.
+* Garbage, a message over the size limit or a MessageError from the peer drop the connection and
+  fail the waiting calls with :class:`ConnectionLost`.
+* Ctrl-C in the middle of a write drops the connection (the stream may hold half a message);
+  in the middle of a wait it just abandons the call.  A forked child starts with no connections.
 
-The transport raises only ``transport.errors`` (plus ``wire`` codec errors from a
-caller's ``read_result``); it knows nothing of Tango.
+The transport raises only ``transport.errors`` (plus ``wire`` codec errors from a caller's
+``read_result`` and encoding errors from its ``write_args``); it knows nothing of Tango.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import select
 import socket
@@ -46,22 +49,19 @@ import time
 from typing import Callable
 
 from ..wire.cdr import CDRReader, CDRWriter
-from ..wire.errors import CodecError, MarshalError, MessageTooLarge
-from ..wire.giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, CloseConnection, MessageError,
-                         MsgType, Reply, ReplyStatus, build_close_connection, build_request,
-                         parse_header, parse_message)
-from .errors import (CallTimeout, ConnectFailed, ConnectionLost, LocationForward, SystemExceptionReply,
-                     UserExceptionReply)
+from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
+from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, Reply
+from .calls import reply_result
+from .errors import CallTimeout, ConnectFailed, ConnectionLost
 
-__all__ = ["GIOPConnection", "get_connection", "drop_connection", "close_all_connections",
-           "default_connect_timeout"]
+__all__ = ["BlockingEndpoint", "get_endpoint", "drop_endpoint", "close_all_endpoints", "default_connect_timeout"]
 
 DEFAULT_CONNECT_TIMEOUT = 2.0  # seconds, when TANGOconnectTimeout is not set
-_RECV_SIZE = 256 * 1024
-_BIG_FRAME = 64 * 1024  # frames larger than this are received with recv_into into one exact-size buffer
 
 WriteArgs = Callable[[CDRWriter], None]
 ReadResult = Callable[[CDRReader], object]
+
+_monotonic = time.monotonic
 
 
 def default_connect_timeout() -> float:
@@ -78,7 +78,7 @@ def default_connect_timeout() -> float:
 
 
 class _Pending:
-    """A caller waiting for the reply to one request (fields guarded by the connection's condition)."""
+    """A caller waiting for the reply to one request (fields guarded by the endpoint's condition)."""
 
     __slots__ = ("done", "reply", "error", "retryable")
 
@@ -90,24 +90,29 @@ class _Pending:
 
 
 class _Link:
-    """One TCP connection of a GIOPConnection (a new one after each reconnect)."""
+    """One TCP connection of an endpoint (a new one after each reconnect) and its GIOP state."""
+
+    __slots__ = ("sock", "conn", "waiters", "dead", "leader", "poll")
 
     def __init__(self, sock: socket.socket, max_message_size: int) -> None:
         self.sock = sock
-        # receive state, used only by the current leader (or an idle check under the send lock)
-        self.buf = bytearray()          # bytes read but not yet framed
-        self.big: bytearray | None = None  # a large frame being received straight into its own buffer
-        self.big_got = 0
-        self.chains: dict[int | None, bytearray] = {}  # fragment chains being reassembled, by request id
-        self.pending: dict[int, _Pending] = {}
-        self.codesets_sent = False
-        self.used_12 = False
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        self.poll = poller.poll  # poll(0): did anything arrive (a close?) while the link was idle
+        self.conn = GIOPConnection(Role.CLIENT, max_message_size=max_message_size)
+        self.waiters: dict[int, _Pending] = {}
         self.dead = False
         self.leader = False  # a caller is reading this socket
 
 
-class GIOPConnection:
-    """One endpoint (host, port): a TCP connection, re-opened on demand, shared and thread-safe."""
+class BlockingEndpoint:
+    """One endpoint (host, port): a TCP connection, re-opened on demand, shared and thread-safe.
+
+    Locks: ``_send_lock`` serialises connecting and building + writing one whole request (so the
+    octets go out in the order the GIOP connection numbered them); ``_cv`` (over ``_state_lock``)
+    guards the link, its waiters, the leader flag and every receive-side call into the GIOP
+    connection.  The leader receives from the socket holding neither.
+    """
 
     def __init__(self, host: str, port: int, connect_timeout: float | None = None,
                  max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
@@ -115,16 +120,15 @@ class GIOPConnection:
         self.port = int(port)
         self.connect_timeout = default_connect_timeout() if connect_timeout is None else connect_timeout
         self.max_message_size = max_message_size
-        self._send_lock = threading.Lock()   # serialises connect + writing one whole message
-        self._state_lock = threading.Lock()  # guards _link, the pending tables and the leader flag
+        self._send_lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._cv = threading.Condition(self._state_lock)
         self._link: _Link | None = None
-        self._ids = itertools.count(2, 2)    # omniORB's numbering; any unique scheme is legal
-        self.connects = 0                    # number of TCP connections opened (for tests/diagnostics)
-        self.last_drop_reason = ""           # why the last TCP connection was dropped (diagnostics)
+        self.connects = 0            # TCP connections opened (tests, diagnostics)
+        self.last_drop_reason = ""   # why the last TCP connection was dropped (diagnostics)
 
     def __repr__(self) -> str:
-        return f"GIOPConnection({self.host}:{self.port})"
+        return f"BlockingEndpoint({self.host}:{self.port})"
 
     # -- public API -------------------------------------------------------------------------
 
@@ -135,23 +139,27 @@ class GIOPConnection:
         Raises ConnectFailed, CallTimeout, ConnectionLost, SystemExceptionReply,
         UserExceptionReply or LocationForward.
         """
-        deadline = time.monotonic() + timeout
+        deadline = _monotonic() + timeout
         resent = False
         while True:
             try:
                 link, rid, pending = self._send(object_key, operation, write_args, version, deadline, timeout)
             except ConnectFailed:
                 if resent:  # the peer went away in the middle of our call
-                    raise ConnectionLost(self.host, self.port, "peer closed the connection and cannot be reached again")
+                    raise ConnectionLost(self.host, self.port,
+                                         "peer closed the connection and cannot be reached again") from None
                 raise
-            if not self._await(link, rid, pending, deadline):
+            if not pending.done and not self._await(link, rid, pending, deadline):
                 raise CallTimeout(self.host, self.port, operation, timeout)
             if pending.error is not None:
                 if pending.retryable and not resent:
                     resent = True
                     continue
                 raise pending.error
-            return self._result(pending.reply, read_result)
+            reply = pending.reply
+            if reply.status == 0:  # ReplyStatus.NO_EXCEPTION, the common case, inline
+                return read_result(reply.body) if read_result is not None else None
+            return reply_result(reply, read_result)
 
     def close(self) -> None:
         """Drop the TCP connection (politely, with CloseConnection); the next call reconnects."""
@@ -162,8 +170,10 @@ class GIOPConnection:
         # never in the middle of another thread's message: take the send lock (briefly)
         if self._send_lock.acquire(timeout=1.0):
             try:
-                version = (1, 2) if link.used_12 else (1, 0)
-                link.sock.send(build_close_connection(version=version))
+                with self._state_lock:
+                    data = link.conn.send_close_connection()
+                link.sock.settimeout(0.5)
+                link.sock.sendall(data)
             except OSError:
                 pass
             finally:
@@ -176,8 +186,8 @@ class GIOPConnection:
         with self._send_lock:
             with self._state_lock:
                 link = self._link
-                idle = link is not None and not link.dead and not link.pending and not link.leader
-            if idle:
+                idle = link is not None and not link.dead and not link.waiters and not link.leader
+            if idle and link.poll(0):
                 self._check_idle(link)
             link = self._link
             return link is not None and not link.dead
@@ -188,100 +198,59 @@ class GIOPConnection:
               version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, int, _Pending]:
         # another thread may be connecting (up to connect_timeout) or writing a big message:
         # wait for it no longer than this call may take
-        if not self._send_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        if not self._send_lock.acquire(True, max(0.0, deadline - _monotonic())):
             raise CallTimeout(self.host, self.port, operation, timeout)
         try:
-            return self._send_locked(object_key, operation, write_args, version, deadline, timeout)
+            for attempt in (1, 2):
+                link = self._link
+                if link is not None and link.poll(0):
+                    # something arrived while nobody was reading: on an idle link, a close by
+                    # the peer (stopped server, omniORB's idle scan), noticed before we send
+                    with self._state_lock:
+                        idle = not link.dead and not link.waiters and not link.leader
+                    if idle:
+                        self._check_idle(link)
+                if link is None or link.dead:
+                    link = self._open_link(deadline)
+                try:
+                    rid, data = link.conn.send_request(object_key, operation, write_args, version=version)
+                except LocalProtocolError:  # the link ended meanwhile
+                    continue
+                pending = _Pending()
+                with self._state_lock:
+                    if link.dead:  # the leader saw it end meanwhile
+                        continue
+                    link.waiters[rid] = pending
+                try:
+                    link.sock.settimeout(max(deadline - _monotonic(), 1e-6))
+                    link.sock.sendall(data)
+                except socket.timeout:
+                    # A half-written message corrupts the stream: this link is finished.
+                    self._kill(link, "send timed out", retryable=True)
+                    raise CallTimeout(self.host, self.port, operation, timeout) from None
+                except OSError as exc:
+                    # The peer closed/reset the socket before taking our request: nothing was
+                    # processed, so one more try on a fresh connection is safe.
+                    self._kill(link, f"send failed: {exc.strerror or exc}", retryable=True)
+                    if attempt == 1:
+                        continue
+                    raise ConnectionLost(self.host, self.port, f"send failed: {exc.strerror or exc}") from None
+                except BaseException:
+                    # e.g. Ctrl-C in the shell in the middle of a big write: the stream may hold half a
+                    # message, so this connection cannot be used any more
+                    self._kill(link, "interrupted while sending", retryable=True)
+                    raise
+                return link, rid, pending
+            raise ConnectionLost(self.host, self.port, "connection dropped while sending")
         finally:
             self._send_lock.release()
 
-    def _send_locked(self, object_key: bytes, operation: str, write_args: WriteArgs | None,
-                     version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, int, _Pending]:
-        for attempt in (1, 2):
-            link = self._live_link(deadline)
-            rid = next(self._ids)
-            contexts = ()
-            if version >= (1, 2):
-                link.used_12 = True
-                if not link.codesets_sent:
-                    contexts = (CODESETS_CONTEXT,)
-            msg = build_request(rid, object_key, operation, write_args, version=version,
-                                service_contexts=contexts)
-            pending = _Pending()
-            with self._state_lock:
-                if link.dead:
-                    continue
-                link.pending[rid] = pending
-            try:
-                self._send_all(link.sock, msg, deadline)
-            except socket.timeout:
-                # A half-written message corrupts the stream: this link is finished.
-                self._kill(link, "send timed out", retryable=True)
-                with self._state_lock:
-                    link.pending.pop(rid, None)
-                raise CallTimeout(self.host, self.port, operation, timeout) from None
-            except OSError as exc:
-                # The peer closed/reset the socket before taking our request: nothing was
-                # processed, so one more try on a fresh connection is safe.
-                self._kill(link, f"send failed: {exc}", retryable=True)
-                with self._state_lock:
-                    link.pending.pop(rid, None)
-                if attempt == 1:
-                    continue
-                raise ConnectionLost(self.host, self.port, f"send failed: {exc}") from None
-            except BaseException:
-                # e.g. Ctrl-C in the shell in the middle of a big write: the stream may hold half a
-                # message, so this connection cannot be used any more
-                self._kill(link, "interrupted while sending", retryable=True)
-                with self._state_lock:
-                    link.pending.pop(rid, None)
-                raise
-            if contexts:
-                link.codesets_sent = True
-            return link, rid, pending
-        raise ConnectionLost(self.host, self.port, "connection dropped while sending")
-
-    @staticmethod
-    def _send_all(sock: socket.socket, msg: bytes, deadline: float) -> int:
-        """Write all of ``msg`` on the non-blocking socket before ``deadline`` (socket.timeout if not)."""
-        view = memoryview(msg)
-        total = 0
-        while total < len(msg):
-            try:
-                total += sock.send(view[total:total + 4 * 1024 * 1024])
-                continue
-            except BlockingIOError:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise socket.timeout("send deadline")
-            _, writable, _ = select.select([], [sock], [], remaining)
-            if not writable:
-                raise socket.timeout("send deadline")
-        return total
-
-    def _live_link(self, deadline: float) -> _Link:
-        """The current link, connecting first if there is none (caller holds _send_lock)."""
-        with self._state_lock:
-            link = self._link
-            idle = link is not None and not link.dead and not link.pending and not link.leader
-        if idle:
-            self._check_idle(link)
-        with self._state_lock:
-            link = self._link
-            if link is not None and not link.dead:
-                return link
-        remaining = deadline - time.monotonic()
+    def _open_link(self, deadline: float) -> _Link:
+        """Connect (caller holds _send_lock)."""
+        remaining = deadline - _monotonic()
         if remaining <= 0:
             raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
-        sock = self._connect(min(self.connect_timeout, remaining))
-        link = _Link(sock, self.max_message_size)
-        with self._state_lock:
-            self._link = link
-        self.connects += 1
-        return link
-
-    def _connect(self, timeout: float) -> socket.socket:
+        timeout = min(self.connect_timeout, remaining)
         try:
             sock = socket.create_connection((self.host, self.port), timeout=timeout)
         except socket.timeout:
@@ -294,231 +263,132 @@ class GIOPConnection:
         except OSError as exc:
             raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setblocking(False)  # every wait is our own select() with the call's deadline
-        return sock
+        link = _Link(sock, self.max_message_size)
+        with self._state_lock:
+            self._link = link
+        self.connects += 1
+        return link
 
     # -- receiving --------------------------------------------------------------------------
 
     def _await(self, link: _Link, rid: int, pending: _Pending, deadline: float) -> bool:
         """Wait for ``pending`` (reading the socket ourselves when nobody else does).
         False on timeout (the request is then forgotten; a late reply is dropped)."""
-        while True:
-            with self._cv:
-                while True:
-                    if pending.done:
-                        return True
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        link.pending.pop(rid, None)
-                        return False
-                    if not link.leader and not link.dead:
-                        link.leader = True
-                        break
-                    self._cv.wait(remaining)
-            try:
-                self._read_until(link, pending, deadline)
-            finally:
-                with self._cv:
-                    link.leader = False
-                    self._cv.notify_all()
+        cv = self._cv
+        try:
+            while True:
+                with cv:
+                    while True:
+                        if pending.done:
+                            return True
+                        remaining = deadline - _monotonic()
+                        if remaining <= 0:
+                            self._abandon(link, rid)
+                            return False
+                        if not link.leader and not link.dead:
+                            link.leader = True
+                            break
+                        cv.wait(remaining)
+                try:
+                    self._read_until(link, pending, deadline)
+                finally:
+                    with cv:
+                        link.leader = False
+                        cv.notify_all()
+        except BaseException:  # Ctrl-C: the call is abandoned like a timed-out one
+            with cv:
+                self._abandon(link, rid)
+            raise
+
+    def _abandon(self, link: _Link, rid: int) -> None:
+        """A call ran out of time (caller holds _state_lock)."""
+        link.waiters.pop(rid, None)
+        link.conn.forget(rid)
+        if not link.dead and not link.leader and not link.waiters and link.conn.frame_in_progress:
+            # part of a reply is held and nobody waits for anything: drop it with the connection
+            self._kill_locked(link, "a call timed out with a reply half received", retryable=False)
 
     def _read_until(self, link: _Link, pending: _Pending, deadline: float) -> None:
-        """Leader: read and dispatch messages until ``pending`` is answered or time is up."""
-        while not pending.done and not link.dead:
-            frame = self._next_frame(link, deadline)
-            if frame is None:
-                return
-            self._dispatch(link, frame)
-
-    def _next_frame(self, link: _Link, deadline: float | None) -> bytes | bytearray | None:
-        """One whole GIOP frame from the socket; None on timeout or when the link died.
-        ``deadline`` None: use only what is already buffered (no recv)."""
+        """Leader: receive and hand out replies until ``pending`` is answered, the link ended or
+        time is up.  (Each view of the receive buffer is released before the next is asked for,
+        so that a big frame's buffer can grow in place.)"""
+        sock, conn, cv = link.sock, link.conn, self._cv
+        with cv:
+            view = conn.get_buffer()
         while True:
-            if link.big is not None:
-                if link.big_got == len(link.big):
-                    frame, link.big = link.big, None
-                    return frame
-                if deadline is None:
-                    return None
-                n = self._recv_into(link, memoryview(link.big)[link.big_got:], deadline)
-                if n is None:
-                    return None
-                link.big_got += n
-                continue
-            buf = link.buf
-            if len(buf) >= HEADER_SIZE:
-                try:
-                    hdr = parse_header(buf)
-                except CodecError as exc:
-                    self._kill(link, f"undecodable data from the peer: {exc}", retryable=False)
-                    return None
-                if hdr.size > self.max_message_size:
-                    self._kill(link, f"GIOP message of {hdr.size} octets exceeds the {self.max_message_size} "
-                               "octets limit", retryable=False)
-                    return None
-                total = HEADER_SIZE + hdr.size
-                if len(buf) >= total:
-                    frame = bytes(buf[:total])
-                    del buf[:total]
-                    return frame
-                if total > _BIG_FRAME:
-                    big = bytearray(total)
-                    big[:len(buf)] = buf
-                    link.big, link.big_got = big, len(buf)
-                    buf.clear()
-                    continue
-            if deadline is None:
-                return None
-            data = self._recv(link, deadline)
-            if data is None:
-                return None
-            buf += data
-
-    def _wait_readable(self, link: _Link, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        try:
-            readable, _, _ = select.select([link.sock], [], [], remaining)
-        except (OSError, ValueError) as exc:  # ValueError: socket closed under us by close()
-            self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
-            return False
-        return bool(readable)
-
-    def _recv(self, link: _Link, deadline: float) -> bytes | None:
-        if not self._wait_readable(link, deadline):
-            return None
-        try:
-            data = link.sock.recv(_RECV_SIZE)
-        except BlockingIOError:
-            return b""  # spurious wake-up: nothing yet
-        except (OSError, ValueError) as exc:
-            self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
-            return None
-        if not data:
-            self._kill(link, "connection closed by the peer", retryable=True)
-            return None
-        return data
-
-    def _recv_into(self, link: _Link, view: memoryview, deadline: float) -> int | None:
-        if not self._wait_readable(link, deadline):
-            return None
-        try:
-            n = link.sock.recv_into(view)
-        except BlockingIOError:
-            return 0
-        except (OSError, ValueError) as exc:
-            self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
-            return None
-        if not n:
-            self._kill(link, "connection closed by the peer", retryable=True)
-            return None
-        return n
-
-    def _dispatch(self, link: _Link, frame: bytes | bytearray) -> None:
-        """Decode one frame and hand a reply to its caller (leader only)."""
-        try:
-            if frame[7] == MsgType.Fragment or frame[6] & 2:  # part of a GIOP 1.1/1.2 fragment chain
-                whole = self._reassemble(link, frame)
-                if whole is None:
+            remaining = deadline - _monotonic()
+            if remaining <= 0:
+                return
+            try:
+                sock.settimeout(remaining)
+                n = sock.recv_into(view)
+            except socket.timeout:
+                return
+            except (OSError, ValueError) as exc:  # ValueError/EBADF: the socket was closed under us
+                self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
+                return
+            finally:
+                del view
+            with cv:
+                conn.buffer_updated(n)
+                self._dispatch_locked(link, pending)
+                if pending.done or link.dead:
                     return
-                frame = whole
-            messages = [parse_message(frame)]
-        except MessageTooLarge as exc:
-            self._kill(link, str(exc), retryable=False)
-            return
-        except CodecError as exc:
-            self._kill(link, f"undecodable data from the peer: {exc}", retryable=False)
-            return
-        for msg in messages:
-            if isinstance(msg, Reply):
-                with self._cv:
-                    pending = link.pending.pop(msg.request_id, None)
-                    if pending is not None:
-                        pending.reply = msg
-                        pending.done = True
-                        self._cv.notify_all()
-            elif isinstance(msg, CloseConnection):
-                # the peer processed nothing after the replies it sent before this
-                self._kill(link, "peer sent CloseConnection", retryable=True)
-                return
-            elif isinstance(msg, MessageError):
-                self._kill(link, "peer sent MessageError", retryable=False)
-                return
-            # LocateReply, Request, CancelRequest: nothing a client needs to act on.
+                view = conn.get_buffer()
 
-    def _reassemble(self, link: _Link, frame: bytes | bytearray) -> bytearray | None:
-        """Fragment chains (omniORB fragments big 1.2 messages): the head frame's buffer is
-        extended in place with each Fragment's payload, so a chain costs no extra copy of the
-        (big) head; returns the whole message once the last fragment is in, else None.
-        Same rules as giop.MessageReader, which copies (it is a general sans-IO splitter)."""
-        little = bool(frame[6] & 1)
-        order = "little" if little else "big"
-        v12 = frame[5] >= 2
-        if frame[7] == MsgType.Fragment:
-            if v12:
-                if len(frame) < HEADER_SIZE + 4:
-                    raise MarshalError("GIOP 1.2 Fragment without request id")
-                rid = int.from_bytes(frame[HEADER_SIZE:HEADER_SIZE + 4], order)
-                payload = memoryview(frame)[HEADER_SIZE + 4:]
-            else:
-                rid, payload = None, memoryview(frame)[HEADER_SIZE:]
-            head = link.chains.get(rid)
-            if head is None:
-                raise MarshalError(f"Fragment for unknown request {rid}")
-            head += payload
-        else:
-            if frame[7] not in (MsgType.Request, MsgType.Reply, MsgType.LocateRequest, MsgType.LocateReply):
-                raise MarshalError("fragmented GIOP message of a type that cannot be fragmented")
-            rid = None
-            if v12:
-                if len(frame) < HEADER_SIZE + 4:
-                    raise MarshalError("fragmented message too short")
-                rid = int.from_bytes(frame[HEADER_SIZE:HEADER_SIZE + 4], order)
-            head = frame if isinstance(frame, bytearray) else bytearray(frame)
-            link.chains[rid] = head
-        if sum(len(h) for h in link.chains.values()) > self.max_message_size + HEADER_SIZE:
-            raise MessageTooLarge("reassembled GIOP messages exceed the size limit")
-        if frame[6] & 2:
-            return None  # more fragments follow
-        del link.chains[rid]
-        head[6] &= 0xFD
-        head[8:12] = (len(head) - HEADER_SIZE).to_bytes(4, "little" if head[6] & 1 else "big")
-        return head
+    def _dispatch_locked(self, link: _Link, own: _Pending | None = None) -> None:
+        """Hand every complete reply to its waiter, waking the others than ``own`` (the leader's)
+        (caller holds _state_lock)."""
+        conn, waiters = link.conn, link.waiters
+        woke = False
+        while True:
+            event = conn.next_event()
+            if event is NEED_DATA:
+                break
+            if type(event) is ConnectionClosed:
+                self._kill_locked(link, event.reason, event.retryable)
+                return
+            waiter = waiters.pop(event.request_id, None)
+            if waiter is not None:
+                waiter.reply = event
+                waiter.done = True
+                if waiter is not own:
+                    woke = True
+        if woke:
+            self._cv.notify_all()
 
     def _check_idle(self, link: _Link) -> None:
-        """Before sending on an idle connection: did the peer close it (or send anything) meanwhile?"""
+        """Did the peer close an idle connection (or send anything) meanwhile?  (No waiting.)"""
+        with self._cv:
+            view = link.conn.get_buffer()
         try:
-            readable, _, _ = select.select([link.sock], [], [], 0)
-            if not readable:
-                return
-            data = link.sock.recv(_RECV_SIZE)
+            link.sock.settimeout(0.0)
+            n = link.sock.recv_into(view)
         except BlockingIOError:
             return
         except (OSError, ValueError):
             self._kill(link, "connection broken while idle", retryable=True)
             return
-        if not data:
-            self._kill(link, "connection closed by the peer while idle", retryable=True)
-            return
-        link.buf += data
-        while not link.dead:
-            frame = self._next_frame(link, None)
-            if frame is None:
-                return
-            self._dispatch(link, frame)
+        finally:
+            del view
+        with self._cv:
+            link.conn.buffer_updated(n)
+            self._dispatch_locked(link)
 
     def _kill(self, link: _Link, reason: str, retryable: bool) -> None:
+        with self._cv:
+            self._kill_locked(link, reason, retryable)
+
+    def _kill_locked(self, link: _Link, reason: str, retryable: bool) -> None:
         """Mark ``link`` dead, close its socket and fail (or release for re-send) its waiters."""
-        with self._state_lock:
-            if self._link is link:
-                self._link = None
-            if link.dead:
-                return
-            link.dead = True
-            waiters = link.pending
-            link.pending = {}
-            self.last_drop_reason = reason
+        if self._link is link:
+            self._link = None
+        if link.dead:
+            return
+        link.dead = True
+        link.conn.close(reason)  # drops whatever was half received
+        waiters, link.waiters = link.waiters, {}
+        self.last_drop_reason = reason
         try:
             link.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -527,61 +397,47 @@ class GIOPConnection:
             link.sock.close()
         except OSError:
             pass
-        with self._cv:
-            for pending in waiters.values():
-                pending.error = ConnectionLost(self.host, self.port, reason)
-                pending.retryable = retryable
-                pending.done = True
-            self._cv.notify_all()
-
-    # -- reply interpretation ---------------------------------------------------------------
-
-    def _result(self, reply: Reply, read_result: ReadResult | None):
-        status = reply.status
-        if status == ReplyStatus.NO_EXCEPTION:
-            return read_result(reply.body) if read_result is not None else None
-        if status == ReplyStatus.USER_EXCEPTION:
-            raise UserExceptionReply(reply.exception_id or "", reply.body)
-        if status == ReplyStatus.SYSTEM_EXCEPTION:
-            se = reply.system_exception
-            raise SystemExceptionReply(se.repo_id, se.minor, int(se.completed))
-        if status in (ReplyStatus.LOCATION_FORWARD, ReplyStatus.LOCATION_FORWARD_PERM):
-            raise LocationForward(reply.forward_ior, status == ReplyStatus.LOCATION_FORWARD_PERM)
-        # NEEDS_ADDRESSING_MODE: we only ever use KeyAddr, which omniORB always accepts.
-        raise SystemExceptionReply("IDL:omg.org/CORBA/NO_IMPLEMENT:1.0", 0, 1)
+        for pending in waiters.values():
+            pending.error = ConnectionLost(self.host, self.port, reason)
+            pending.retryable = retryable
+            pending.done = True
+        self._cv.notify_all()
 
 
 # -- process-wide pool --------------------------------------------------------------------------
 
-_pool: dict[tuple[str, int], GIOPConnection] = {}
+_pool: dict[tuple[str, int], BlockingEndpoint] = {}
 _pool_lock = threading.Lock()
 
 
-def get_connection(host: str, port: int) -> GIOPConnection:
-    """The shared connection to ``host:port`` (created on first use, connected lazily)."""
+def get_endpoint(host: str, port: int) -> BlockingEndpoint:
+    """The shared endpoint ``host:port`` (created on first use, connected lazily)."""
     key = (host.lower(), int(port))
+    endpoint = _pool.get(key)
+    if endpoint is not None:
+        return endpoint
     with _pool_lock:
-        conn = _pool.get(key)
-        if conn is None:
-            conn = _pool[key] = GIOPConnection(host, int(port))
-        return conn
+        endpoint = _pool.get(key)
+        if endpoint is None:
+            endpoint = _pool[key] = BlockingEndpoint(host, int(port))
+        return endpoint
 
 
-def drop_connection(host: str, port: int) -> None:
-    """Close and forget the pooled connection to ``host:port`` (if any)."""
+def drop_endpoint(host: str, port: int) -> None:
+    """Close and forget the pooled endpoint ``host:port`` (if any)."""
     with _pool_lock:
-        conn = _pool.pop((host.lower(), int(port)), None)
-    if conn is not None:
-        conn.close()
+        endpoint = _pool.pop((host.lower(), int(port)), None)
+    if endpoint is not None:
+        endpoint.close()
 
 
-def close_all_connections() -> None:
-    """Close every pooled connection (tests, interpreter shutdown)."""
+def close_all_endpoints() -> None:
+    """Close every pooled endpoint (tests, interpreter shutdown)."""
     with _pool_lock:
-        conns = list(_pool.values())
+        endpoints = list(_pool.values())
         _pool.clear()
-    for conn in conns:
-        conn.close()
+    for endpoint in endpoints:
+        endpoint.close()
 
 
 def _forget_pool_after_fork() -> None:
@@ -591,8 +447,8 @@ def _forget_pool_after_fork() -> None:
     _pool_lock = threading.Lock()
     old = list(_pool.values())
     _pool.clear()
-    for conn in old:
-        link = conn._link
+    for endpoint in old:
+        link = endpoint._link
         if link is not None:
             try:
                 link.sock.close()

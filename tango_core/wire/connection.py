@@ -35,7 +35,11 @@ Rules it enforces, so that no driver has to:
   server then writes ``send_message_error()``), or a local close.  After it, ``next_event()``
   returns the same event again and sending a request raises :class:`LocalProtocolError`.
 
-Not thread-safe: one thread at a time (the drivers serialise).
+Threads: one thread at a time for the receiving side (``receive_data``, ``get_buffer``,
+``buffer_updated``, ``next_event``, ``forget``, ``close``...) and one at a time for the sending
+side (``send_*``); the two sides may run at the same time in two threads (the blocking driver's
+leader receives while another caller sends): they share only the table of pending request ids,
+touched by single dict operations.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from tango_core.client.database import Database
 from tango_core.client.names import parse_tango_host
 from tango_core.idl.errors import CommunicationFailed, ConnectionFailed, DevFailed
 from tango_core.transport.errors import CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply
-from tango_core.transport.sync import GIOPConnection, get_connection
+from tango_core.transport.sync import BlockingEndpoint, get_endpoint
 from tango_core.wire.cdr import CDRReader
 
 
@@ -88,7 +88,7 @@ def silent_server():
 
 
 def test_refused_port_fails_at_once():
-    conn = GIOPConnection("127.0.0.1", _refused_port(), connect_timeout=5.0)
+    conn = BlockingEndpoint("127.0.0.1", _refused_port(), connect_timeout=5.0)
     t0 = time.monotonic()
     with pytest.raises(ConnectFailed) as ei:
         conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=5.0, version=(1, 0))
@@ -97,7 +97,7 @@ def test_refused_port_fails_at_once():
 
 
 def test_silent_server_times_out_within_the_timeout(silent_server):
-    conn = GIOPConnection("127.0.0.1", silent_server.port)
+    conn = BlockingEndpoint("127.0.0.1", silent_server.port)
     t0 = time.monotonic()
     with pytest.raises(CallTimeout):
         conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=0.4, version=(1, 0))
@@ -113,14 +113,14 @@ def test_silent_server_times_out_within_the_timeout(silent_server):
 
 
 def test_unknown_object_key_is_a_system_exception(tango_host):
-    conn = get_connection(*_host_port(tango_host))
+    conn = get_endpoint(*_host_port(tango_host))
     with pytest.raises(SystemExceptionReply) as ei:
         conn.invoke(b"no-such-object", "_non_existent", None, _read_bool, timeout=3.0)
     assert ei.value.name == "OBJECT_NOT_EXIST"
 
 
 def test_giop_10_and_12_share_one_connection(tango_host):
-    conn = GIOPConnection(*_host_port(tango_host))
+    conn = BlockingEndpoint(*_host_port(tango_host))
     read_name = CDRReader.read_string
     assert conn.invoke(b"database", "_get_name", None, read_name, 3.0, version=(1, 0)) == "sys/database/2"
     assert conn.invoke(b"database", "_get_name", None, read_name, 3.0, version=(1, 2)) == "sys/database/2"
@@ -130,7 +130,7 @@ def test_giop_10_and_12_share_one_connection(tango_host):
 
 def test_fifty_threads_share_one_connection(tango_host):
     db = Database(*_host_port(tango_host))
-    conn = get_connection(db.get_db_host(), db.get_db_port_num())
+    conn = get_endpoint(db.get_db_host(), db.get_db_port_num())
     before = conn.connects
     results: list[object] = []
     errors: list[BaseException] = []
@@ -290,7 +290,7 @@ def test_peer_close_connection_is_handled_silently(peer_factory):
     dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
     assert dev.command_inout("DevLong", 1) == 1
     target = dev._ref.primary
-    conn = get_connection(target.host, target.port)
+    conn = get_endpoint(target.host, target.port)
     before = conn.connects
     deadline = time.monotonic() + 10
     while conn.connected and time.monotonic() < deadline:
@@ -334,7 +334,7 @@ def test_connect_timeout_from_tango_connect_timeout_env(monkeypatch):
         fillers.append(c)
     try:
         time.sleep(0.1)
-        conn = GIOPConnection("127.0.0.1", port)
+        conn = BlockingEndpoint("127.0.0.1", port)
         t0 = time.monotonic()
         with pytest.raises(ConnectFailed) as ei:
             conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=5.0)
@@ -382,7 +382,7 @@ class ScriptedServer:
 def test_broken_peer_drops_the_connection_with_a_clear_error(answer, why):
     server = ScriptedServer(answer)
     try:
-        conn = GIOPConnection("127.0.0.1", server.port)
+        conn = BlockingEndpoint("127.0.0.1", server.port)
         t0 = time.monotonic()
         with pytest.raises(ConnectionLost) as ei:
             conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=3.0)
@@ -498,7 +498,7 @@ def test_fifty_threads_each_get_their_own_replies(nodb_server):
     dev = Connection(nodb_server.device)
     dev.set_timeout_millis(10000)
     target = dev._ref.primary
-    before = get_connection(target.host, target.port).connects
+    before = get_endpoint(target.host, target.port).connects
     errors: list[BaseException] = []
     barrier = threading.Barrier(50)
 
@@ -520,7 +520,7 @@ def test_fifty_threads_each_get_their_own_replies(nodb_server):
     for t in threads:
         t.join(60)
     assert not errors, errors[:3]
-    assert get_connection(target.host, target.port).connects == before
+    assert get_endpoint(target.host, target.port).connects == before
 
 
 class RecordingRelay:
@@ -581,7 +581,7 @@ class RecordingRelay:
 def test_codesets_context_only_on_the_first_giop_12_request(tango_host):
     relay = RecordingRelay(*_host_port(tango_host))
     try:
-        conn = GIOPConnection("127.0.0.1", relay.port)
+        conn = BlockingEndpoint("127.0.0.1", relay.port)
         for version in ((1, 0), (1, 2), (1, 2), (1, 0)):
             assert conn.invoke(b"database", "_get_name", None, CDRReader.read_string, 3.0, version) == \
                 "sys/database/2"
@@ -689,7 +689,7 @@ def test_forked_child_gets_its_own_connections(tango_host):
 def _child_lists_devices(tango_host: str):
     db = Database(*_host_port(tango_host))
     devices = list(db.get_device_exported("sys/tg_test/*"))
-    return devices, get_connection(*_host_port(tango_host)).connects
+    return devices, get_endpoint(*_host_port(tango_host)).connects
 
 
 class ClosingFirstRelay(RecordingRelay):
@@ -722,7 +722,7 @@ class ClosingFirstRelay(RecordingRelay):
 def test_request_crossing_a_close_connection_is_resent(tango_host):
     relay = ClosingFirstRelay(*_host_port(tango_host))
     try:
-        conn = GIOPConnection("127.0.0.1", relay.port)
+        conn = BlockingEndpoint("127.0.0.1", relay.port)
         assert conn.invoke(b"database", "_get_name", None, CDRReader.read_string, 3.0) == "sys/database/2"
         assert relay.closed_one and conn.connects == 2
         assert conn.last_drop_reason == "peer sent CloseConnection"
@@ -758,3 +758,56 @@ def test_fifty_threads_through_a_server_restart(peer_factory):
     for t in threads:
         t.join(60)
     assert not errors, errors[:3]
+
+
+class HalfReplyServer:
+    """Answers the first request with a reply header announcing 255 MiB and 100 KB of it, then
+    holds the connection open without another octet (a hostile or broken peer)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import struct
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            request = conn.recv(65536)
+            rid = struct.unpack_from("<I", request, 12)[0]  # a GIOP 1.2 request's id
+            header = b"GIOP\x01\x02\x01\x01" + struct.pack("<III", 255 * 1024 * 1024, rid, 0)
+            conn.sendall(header + bytes(100_000))
+
+    def close(self) -> None:
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def test_a_reply_announcing_255_mib_pins_no_memory():
+    """The call times out with the reply half received: the connection is closed, so the pooled
+    endpoint keeps nothing, and what was allocated followed the octets that arrived."""
+    import gc
+    import tracemalloc
+    server = HalfReplyServer()
+    endpoint = BlockingEndpoint("127.0.0.1", server.port)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CallTimeout):
+            endpoint.invoke(b"database", "_non_existent", None, _read_bool, timeout=0.5)
+        _, peak = tracemalloc.get_traced_memory()
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        server.close()
+    assert peak < 4 * 1024 * 1024, f"{peak} octets allocated for 100 KB received"
+    assert held < 256 * 1024, f"{held} octets still held after the call"
+    assert not endpoint.connected and endpoint.last_drop_reason == "a call timed out with a reply half received"

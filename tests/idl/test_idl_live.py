@@ -24,7 +24,7 @@ from tango_core.idl.types import (
 )
 from tango_core.idl.errors import decode_user_exception
 from tango_core.transport.errors import UserExceptionReply
-from tango_core.transport.sync import GIOPConnection
+from tango_core.transport.sync import BlockingEndpoint
 from tango_core.wire.ior import parse_ior
 
 if os.environ.get("CI") == "true":
@@ -46,7 +46,7 @@ class Target:
     """One device reached with tango_core's transport, plus PyTango's proxy to it as the oracle."""
 
     def __init__(self, host: str, port: int, key: bytes, full_name: str) -> None:
-        self.conn = GIOPConnection(host, port, connect_timeout=TIMEOUT)
+        self.conn = BlockingEndpoint(host, port, connect_timeout=TIMEOUT)
         self.key = key
         self.proxy = tango.DeviceProxy(full_name)
 
