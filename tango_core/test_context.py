@@ -262,9 +262,9 @@ class MultiDeviceTestContext:
             self._forget_proxies()
 
     def _forget_proxies(self) -> None:
-        from .transport import drop_connection
+        from .transport import drop_endpoint
         try:
-            drop_connection(self.host, self.port)
+            drop_endpoint(self.host, self.port)
         except Exception:  # noqa: BLE001
             pass
         self._devices.clear()

@@ -12,10 +12,10 @@ from typing import Callable, Protocol
 from ..wire.cdr import CDRReader, CDRWriter
 from .errors import (CallTimeout, ConnectFailed, ConnectionLost, LocationForward, SystemExceptionReply,
                      TransportError, UserExceptionReply)
-from .sync import close_all_endpoints, get_endpoint
+from .sync import close_all_endpoints, drop_endpoint, get_endpoint
 
 __all__ = ["TransportError", "ConnectFailed", "CallTimeout", "ConnectionLost", "SystemExceptionReply",
-           "UserExceptionReply", "LocationForward", "Endpoint", "endpoint", "close_all_endpoints"]
+           "UserExceptionReply", "LocationForward", "Endpoint", "endpoint", "drop_endpoint", "close_all_endpoints"]
 
 
 class Endpoint(Protocol):
