@@ -9,6 +9,7 @@ what is published; counters are checked on the raw ZMQ frames too.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -25,6 +26,8 @@ zmq = pytest.importorskip("zmq")
 
 import tango_core  # noqa: E402
 from tango_core.events import frames  # noqa: E402
+from tango_core.server import Device, attribute, command  # noqa: E402
+from tango_core.test_context import DeviceTestContext  # noqa: E402
 
 OUR_EVENT_SERVER = Path(__file__).resolve().parents[1] / "servers" / "event_server_on_tango_core.py"
 SERVER_NAME = OUR_EVENT_SERVER.stem
@@ -319,7 +322,7 @@ def test_subscription_reply_and_raw_frames(ours_nodb):
         assert {e.topic for e in got} == {svalue[2]}
     finally:
         ctx.destroy(linger=0)
-    counters = __import__("json").loads(adm.command_inout("QueryEventSystem"))["server"]["event_counters"]
+    counters = json.loads(adm.command_inout("QueryEventSystem"))["server"]["event_counters"]
     assert any(k.endswith("/test/ours/1/counter#dbase=no.change") for k in counters)
 
 
@@ -403,3 +406,58 @@ def test_pytango_resumes_after_kill_9_and_restart(mode, tango_host, peer_factory
                 tango.Database(*tango_host.rsplit(":", 1)).delete_server(f"{SERVER_NAME}/{instance}")
             except tango.DevFailed:
                 pass
+
+
+# ---------------------------------------------------------------------------
+# subscriptions lapse without EventConfirmSubscription
+
+class Pusher(Device):
+    def init_device(self):
+        super().init_device()
+        self.set_change_event("x", True, False)
+
+    @attribute(dtype=float)
+    def x(self):
+        return 0.0
+
+    @command(dtype_in=float)
+    def Push(self, v):
+        self.push_change_event("x", v)
+
+
+def test_subscription_lapses_without_confirmation_and_confirmation_renews_it():
+    """Tango's lifetime is 600 s (clients confirm every 200 s); here the server's is shortened."""
+    ctx = DeviceTestContext(Pusher, process=False)
+    with ctx as proxy:
+        adm = tango_core.DeviceProxy(proxy.adm_name())
+        dev_name = proxy.dev_name()
+        _, svalue = adm.command_inout("ZmqEventSubscriptionChange", [dev_name, "x", "subscribe", "change", "6"])
+        ctx.runtime.events.supplier().subscriptions.lifetime = 1.0
+        zctx = zmq.Context()
+        try:
+            sock = zctx.socket(zmq.SUB)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.connect(svalue[1])
+            sock.setsockopt(zmq.SUBSCRIBE, svalue[2].encode())
+            deadline = time.monotonic() + 10
+            while not sock.poll(100):                  # until the subscription has propagated
+                assert time.monotonic() < deadline
+                proxy.Push(0.0)
+                adm.command_inout("EventConfirmSubscription", [dev_name, "x", "idl5_change"])
+            while sock.poll(200):
+                sock.recv_multipart()
+            proxy.Push(1.0)
+            first = frames.decode_event(sock.recv_multipart())
+            time.sleep(1.2)                             # no confirmation: the subscription lapses
+            proxy.Push(2.0)
+            assert not sock.poll(500), "an event was published after the subscription lapsed"
+            counters = json.loads(adm.command_inout("QueryEventSystem"))["server"]["event_counters"]
+            assert list(counters.values()) == [first.ctr + 1]          # the counter did not move
+            adm.command_inout("EventConfirmSubscription", [dev_name, "x", "idl5_change"])
+            proxy.Push(3.0)
+            assert sock.poll(3000)
+            ev = frames.decode_event(sock.recv_multipart())
+            assert ev.ctr == first.ctr + 1
+            assert frames.decode_payload(ev)[1].value.value.tolist() == [3.0]
+        finally:
+            zctx.destroy(linger=0)
