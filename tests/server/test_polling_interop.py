@@ -106,6 +106,7 @@ def _reasons(exc: BaseException) -> list[str]:
 
 
 def test_periods_declared_in_code_are_polled_and_reported(proxy):
+    _history(lambda: proxy.attribute_history("ramp", 5), 5)      # a few records: every status line
     assert proxy.is_attribute_polled("ramp")
     assert proxy.get_attribute_poll_period("ramp") == 100
     assert proxy.is_command_polled("Ping")
@@ -126,8 +127,9 @@ def test_attribute_history_keeps_the_period(proxy):
     assert len(h) == 10 and not any(r.has_failed for r in h)
     times = [r.time.totime() for r in h]
     assert times == sorted(times)
-    # the grid schedule: 100 ms between polls on average, whatever each reading costs
-    assert 0.095 <= float(np.mean(np.diff(times))) <= 0.110, np.diff(times)
+    # the grid schedule: 100 ms between polls, whatever each reading costs (median: a poll made
+    # late by a loaded machine skips its missed slot instead of bunching the next ones)
+    assert 0.090 <= float(np.median(np.diff(times))) <= 0.110, np.diff(times)
     # PyTango pairs dates and values as cppTango sends them; values go up by one per poll
     values = [r.value for r in h]
     assert sorted(values) == values or sorted(values, reverse=True) == values
