@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from typing import Any, Callable
 
-__all__ = ["EventRecord", "EventLog", "filter_regex", "DETAIL_DEPTH", "DEFAULT_CAPACITY"]
+__all__ = ["EventRecord", "EventLog", "filter_regex", "plain_number", "DETAIL_DEPTH", "DEFAULT_CAPACITY"]
 
 #: how many of the newest events keep their full EventData (values, w_value ...) for ``-i``;
 #: older ones keep only a one-line value summary, so a log of images stays small in memory
@@ -30,11 +30,11 @@ class EventRecord:
     """One received event, as the log keeps it."""
 
     __slots__ = ("id", "received", "key", "device", "attribute", "event_type", "value_text",
-                 "quality", "source_time", "errors", "data")
+                 "quality", "source_time", "errors", "data", "value")
 
     def __init__(self, id: int, received: _dt.datetime, key: str, device: str, attribute: str,
                  event_type: str, value_text: str, quality: Any, source_time: _dt.datetime | None,
-                 errors: tuple, data: Any) -> None:
+                 errors: tuple, data: Any, value: Any = None) -> None:
         self.id = id
         self.received = received
         self.key = key
@@ -46,10 +46,25 @@ class EventRecord:
         self.source_time = source_time
         self.errors = errors
         self.data = data
+        #: the value of a scalar (kept for the whole life of the record: tables and plots over
+        #: time use it); None for arrays, whose values live in ``data`` while it is kept
+        self.value = value
 
     @property
     def failed(self) -> bool:
         return bool(self.errors)
+
+    @property
+    def number(self) -> float | None:
+        """The value as a float when it is a plain number (see :func:`plain_number`)."""
+        return plain_number(self.value)
+
+    def full_value(self) -> Any:
+        """The value: the scalar, or the array while the record still keeps its data."""
+        if self.value is not None or self.failed:
+            return self.value
+        attr_value = getattr(self.data, "attr_value", None)
+        return getattr(attr_value, "value", None) if attr_value is not None else None
 
     def __repr__(self) -> str:
         return (f"EventRecord(id={self.id}, {self.device}/{self.attribute}, {self.event_type}, "
@@ -120,6 +135,19 @@ class EventLog:
         """Forget every record (ids keep counting up)."""
         with self._lock:
             self._records.clear()
+
+
+def plain_number(value: Any) -> float | None:
+    """``value`` as a float when it is a number a trend or a plot can show: not a bool, not a
+    DevState or enum member (ints underneath, but not quantities)."""
+    import enum
+    import numbers
+
+    import numpy
+
+    if isinstance(value, (bool, numpy.bool_, enum.Enum)) or not isinstance(value, numbers.Real):
+        return None
+    return float(value)
 
 
 def filter_regex(pattern: str | None) -> re.Pattern | None:

@@ -2,6 +2,9 @@
 
 The command line is described in :mod:`itango.mon_usage` (what ``%mon?`` shows).
 
+When the server sends no events for an attribute (most are not polled), ``%mon`` reads it
+itself at an interval or, with ``--server-poll``, configures the server: see itango.polling.
+
 Why it is built this way (ITango 0.3.0 defects it avoids):
 
 * event ids are monotonic and never reused, so ``%mon -i 17`` means the same event after the
@@ -37,8 +40,10 @@ from typing import Any, Callable, Iterable
 from IPython.core.error import UsageError
 
 from . import display as _display
-from .event_log import DEFAULT_CAPACITY, DETAIL_DEPTH, EventLog, EventRecord
+from .event_log import DEFAULT_CAPACITY, DETAIL_DEPTH, EventLog, EventRecord, plain_number
 from .mon_usage import USAGE
+from .polling import (CLIENT_POLLED, DEFAULT_PERIOD, NO_EVENTS_REASONS, ClientPoller, ServerPolling,
+                      configure_server_polling, format_period, parse_period)
 from .monitor_views import (EventDetail, EventTable, SubscriptionTable, in_kernel, kernel_live_view,
                             live_text, live_view)
 
@@ -140,14 +145,6 @@ def _spelling(name: str) -> str:
     return text[len("tango://"):] if text.startswith("tango://") else text
 
 
-@lru_cache(maxsize=1)
-def numpy_bool() -> type:
-    """numpy's bool scalar type (not a Python bool, but not a trend value either)."""
-    import numpy
-
-    return numpy.bool_
-
-
 def _did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
@@ -180,6 +177,28 @@ class Subscription:
     since: _dt.datetime = field(default_factory=_dt.datetime.now)
     # recent numeric scalar values, oldest first; replaced (never mutated) so readers need no lock
     history: tuple[float, ...] = ()
+    period: float | None = None       # seconds between readings of a client-polled attribute
+    poller: ClientPoller | None = None
+    server: ServerPolling | None = None   # what --server-poll changed on the server, to undo
+
+    @property
+    def how(self) -> str:
+        """``change events`` or ``client-polled every 1 s``."""
+        if self.event_type == CLIENT_POLLED:
+            return f"{CLIENT_POLLED} every {format_period(self.period or DEFAULT_PERIOD)}"
+        return f"{self.event_type} events"
+
+    def stop(self) -> list[str]:
+        """End the events or the readings and undo what %mon configured on the server; returns
+        what was put back.  Errors (a device gone meanwhile) are not raised."""
+        if self.poller is not None:
+            self.poller.stop()
+        if self.event_id is not None:
+            try:
+                self.proxy.unsubscribe_event(self.event_id)
+            except Exception:
+                pass
+        return self.server.undo() if self.server is not None else []
 
 
 class Monitor:
@@ -251,11 +270,15 @@ class Monitor:
 
     # -- subscribe / unsubscribe -------------------------------------------------------------
 
-    def subscribe(self, name: str, event_type: str | None = None) -> tuple[Subscription, str]:
-        """Subscribe to ``name``; returns the subscription and a note for the user (may be "").
+    def subscribe(self, name: str, event_type: str | None = None, period: float | None = None,
+                  server_poll: float | None = None) -> tuple[Subscription, str]:
+        """Subscribe to ``name``; returns the subscription and what to tell the user (may be "").
 
-        With no ``event_type``, change events are asked for and periodic ones are used when
-        the attribute has no change criteria configured.
+        With no ``event_type``, change events are asked for, periodic ones when the attribute
+        has no change criteria, and when its server sends no events for it at all (not polled,
+        an old server) the attribute is read from here every ``period`` seconds (default 1):
+        ``client-polled``.  ``server_poll`` (seconds) first has the server poll the attribute
+        and sets the change criteria events need (undone by :meth:`unsubscribe`).
         """
         import tango_core
 
@@ -267,8 +290,8 @@ class Monitor:
         parsed = _parse_name(name)
         existing = self._find_typed(typed) or self._find_typed(name)
         if existing is not None:
-            raise UsageError(f"%mon -a: already monitoring {existing.name} ({existing.event_type} "
-                             "events); use %mon -d first to change the event type")
+            raise UsageError(f"%mon -a: already monitoring {existing.name} ({existing.how}); "
+                             "use %mon -d first to change how")
         proxy = self._proxy(parsed.device_trl())
         dev_key, dev_display, suffix = _device_key(proxy)
         attributes = list(proxy.get_attribute_list())
@@ -282,31 +305,64 @@ class Monitor:
             if key in self._subs:
                 sub = self._subs[key]
                 sub.aliases.add(_spelling(name))
-                raise UsageError(f"%mon -a: already monitoring {sub.name} ({sub.event_type} events)")
+                raise UsageError(f"%mon -a: already monitoring {sub.name} ({sub.how})")
             self._numbers += 1
             sub = Subscription(self._numbers, key, f"{dev_display}/{attr}{suffix}", dev_display, attr,
                                event_type or "change", proxy)
             sub.aliases.update({_spelling(typed), _spelling(name), _spelling(sub.name)})
             self._subs[key] = sub
-        note = ""
+        notes: list[str] = []
         try:
+            if server_poll is not None:
+                sub.server = configure_server_polling(proxy, attr, server_poll, event_type or "change")
+                notes.append(f"{sub.name}: " + "; ".join(sub.server.done) + ".")
             try:
-                sub.event_id = self._subscribe_one(proxy, sub, tango_core)
+                sub.event_id = self._subscribe_events(proxy, sub, event_type, tango_core, notes)
             except tango_core.DevFailed as exc:
-                reasons = {getattr(e, "reason", "") for e in exc.args}
-                if event_type is not None or _NO_CHANGE_CRITERIA not in reasons:
+                reason = next((e.reason for e in exc.args
+                               if getattr(e, "reason", "") in NO_EVENTS_REASONS), None)
+                if reason is None:
                     raise
-                sub.event_type = "periodic"
-                sub.event_id = self._subscribe_one(proxy, sub, tango_core)
-                note = (f"{sub.name} has no change criteria (abs_change/rel_change): "
-                        "monitoring periodic events instead")
+                if event_type is not None or server_poll is not None:
+                    every = format_period(period or DEFAULT_PERIOD)
+                    hint = (f"Leave out -t to have %mon read it every {every} itself, or add "
+                            "--server-poll SECONDS to have its server poll it"
+                            if server_poll is None else
+                            f"Leave out -t and --server-poll to have %mon read it every {every} itself")
+                    raise UsageError(f"%mon -a: no {sub.event_type} events: "
+                                     f"{_no_events_cause(sub.name, reason, exc)}. {hint}") from None
+                sub.event_type = CLIENT_POLLED
+                sub.period = period or DEFAULT_PERIOD
+                sub.poller = ClientPoller(proxy, attr, sub.period, self._callback(sub),
+                                          name=sub.name).start()
+                notes = [f"Monitoring {sub.name} by reading it every {format_period(sub.period)} "
+                         f"({CLIENT_POLLED}): {_no_events_cause('it', reason, exc)}; "
+                         "%mon -a NAME --server-poll SECONDS has its server poll it instead."]
         except BaseException:
             with self._lock:
                 self._subs.pop(key, None)
                 if self._numbers == sub.number:  # keep the table's numbers without gaps
                     self._numbers -= 1
+            undone = sub.stop()
+            if undone:
+                notes = [f"{sub.name}: " + "; ".join(undone) + "."]
+                print(notes[0])
             raise
-        return sub, note
+        return sub, "\n".join(notes)
+
+    def _subscribe_events(self, proxy: Any, sub: Subscription, event_type: str | None,
+                          tango_core: Any, notes: list[str]) -> int:
+        try:
+            return self._subscribe_one(proxy, sub, tango_core)
+        except tango_core.DevFailed as exc:
+            reasons = {getattr(e, "reason", "") for e in exc.args}
+            if event_type is not None or _NO_CHANGE_CRITERIA not in reasons:
+                raise
+            sub.event_type = "periodic"
+            event_id = self._subscribe_one(proxy, sub, tango_core)
+            notes.append(f"{sub.name} has no change criteria (abs_change/rel_change): "
+                         "monitoring periodic events instead")
+            return event_id
 
     def _subscribe_one(self, proxy: Any, sub: Subscription, tango_core: Any) -> int:
         event_type = getattr(tango_core.EventType, EVENT_TYPES[sub.event_type])
@@ -323,7 +379,7 @@ class Monitor:
 
     def _record(self, sub: Subscription, event: Any) -> EventRecord:
         errors = tuple(getattr(event, "errors", ()) or ()) if getattr(event, "err", False) else ()
-        value_text, quality, source_time, number = "", None, None, None
+        value_text, quality, source_time, number, scalar = "", None, None, None, None
         attr_value = getattr(event, "attr_value", None)
         if errors:
             value_text = _display.short_error(errors)
@@ -334,9 +390,11 @@ class Monitor:
             else:
                 value = getattr(attr_value, "value", None)
                 value_text = _display.format_value(value)
+                if _display.enum_name(getattr(attr_value, "data_format", "")) == "SCALAR":
+                    scalar = value
                 quality = getattr(attr_value, "quality", None)
-                if isinstance(value, numbers.Real) and not isinstance(value, (bool, numpy_bool())):
-                    number = float(value)
+                number = plain_number(value)
+                if number is not None:
                     if not isinstance(value, numbers.Integral):
                         value_text = f"{number:.10g}"   # tables stay narrow; -i shows the full value
                 try:
@@ -346,7 +404,8 @@ class Monitor:
 
         def make(new_id: int) -> EventRecord:
             return EventRecord(new_id, _dt.datetime.now(), sub.key, sub.device, sub.attribute,
-                               sub.event_type, value_text, quality, source_time, errors, event)
+                               sub.event_type, value_text, quality, source_time, errors, event,
+                               scalar)
         record = self.log.append(make)
         with self._lock:
             sub.count += 1
@@ -356,7 +415,9 @@ class Monitor:
                 sub.history = (sub.history + (number,))[-TREND_POINTS:]
         return record
 
-    def unsubscribe(self, name: str) -> Subscription:
+    def unsubscribe(self, name: str) -> tuple[Subscription, list[str]]:
+        """Stop monitoring ``name``; returns the subscription and what was put back on its
+        server (what ``--server-poll`` had configured)."""
         sub = self.find(name)
         if sub is None:
             known = [s.name for s in self.subscriptions()]
@@ -364,25 +425,15 @@ class Monitor:
             raise UsageError(f"%mon -d: not monitoring {name!r}{hint}")
         with self._lock:
             self._subs.pop(sub.key, None)
-        if sub.event_id is not None:
-            try:
-                sub.proxy.unsubscribe_event(sub.event_id)
-            except KeyError:
-                pass
-        return sub
+        return sub, sub.stop()
 
-    def unsubscribe_all(self) -> list[Subscription]:
-        """Unsubscribe everything; errors from unreachable devices do not stop the others."""
+    def unsubscribe_all(self) -> list[tuple[Subscription, list[str]]]:
+        """Unsubscribe everything (and undo what %mon configured); errors from unreachable
+        devices do not stop the others."""
         with self._lock:
             subs = list(self._subs.values())
             self._subs.clear()
-        for sub in subs:
-            if sub.event_id is not None:
-                try:
-                    sub.proxy.unsubscribe_event(sub.event_id)
-                except Exception:
-                    pass
-        return subs
+        return [(sub, sub.stop()) for sub in subs]
 
     def close(self) -> None:
         self.unsubscribe_all()
@@ -399,7 +450,12 @@ _MONITORS: "weakref.WeakKeyDictionary[Any, Monitor]" = weakref.WeakKeyDictionary
 _OPTIONS = {"-a": "add", "--add": "add", "-d": "delete", "--delete": "delete",
             "-r": "remove-all", "--remove-all": "remove-all", "-l": "list", "--list": "list",
             "-i": "info", "--info": "info", "-w": "watch", "--watch": "watch",
-            "-t": "type", "--type": "type", "--for": "for", "--all": "all", "-h": "help", "--help": "help"}
+            "-p": "plot", "--plot": "plot", "-o": "output", "--output": "output", "--csv": "csv",
+            "-t": "type", "--type": "type", "--for": "for", "--all": "all",
+            "--period": "period", "--server-poll": "server-poll", "-h": "help", "--help": "help"}
+#: the short form shown in messages for each action
+_SHORT = {"add": "-a", "delete": "-d", "remove-all": "-r", "list": "-l", "info": "-i",
+          "watch": "-w", "plot": "-p", "output": "-o", "csv": "--csv", "help": "-h"}
 
 
 def get_monitor(shell: Any) -> Monitor:
@@ -427,7 +483,16 @@ class _Request:
     event_type: str | None = None
     seconds: float | None = None
     all: bool = False
+    period: float | None = None
+    server_poll: float | None = None
+    target: str | None = None      # the NAME of -o, the FILE of --csv
     args: list[str] = field(default_factory=list)
+
+
+def _value(words: list[str], i: int, option: str, what: str) -> str:
+    if i + 1 >= len(words):
+        raise UsageError(f"%mon {option}: needs {what}")
+    return words[i + 1]
 
 
 def _parse(line: str) -> _Request:
@@ -447,44 +512,67 @@ def _parse(line: str) -> _Request:
                                  + _did_you_mean(word, [o for o in _OPTIONS if o.startswith("-")])
                                  + f"\n{USAGE}")
             if opt == "type":
-                if i + 1 >= len(words):
-                    raise UsageError("%mon -t: needs an event type: " + ", ".join(EVENT_TYPES))
-                req.event_type = words[i + 1].lower()
-                i += 2
-                continue
-            if opt == "for":
+                req.event_type = _value(words, i, "-t", "an event type: " + ", ".join(EVENT_TYPES)).lower()
+            elif opt == "for":
                 try:
-                    req.seconds = float(words[i + 1])
+                    req.seconds = float(_value(words, i, "--for", "a number of seconds"))
                     if not req.seconds > 0:
                         raise ValueError
-                except (IndexError, ValueError):
+                except ValueError:
                     raise UsageError("%mon --for: needs a number of seconds > 0 (with -w)") from None
-                i += 2
-                continue
-            if opt == "all":
+            elif opt in ("period", "server-poll"):
+                text = _value(words, i, f"--{opt}", "a period in seconds (e.g. 1, 0.5, 500ms)")
+                try:
+                    seconds = parse_period(text, f"--{opt}")
+                except ValueError as exc:
+                    raise UsageError(f"%mon {exc}") from None
+                if opt == "period":
+                    req.period = seconds
+                else:
+                    req.server_poll = seconds
+            elif opt in ("output", "csv"):
+                actions.append(opt)
+                req.target = _value(words, i, _SHORT[opt], "a variable name" if opt == "output"
+                                    else "a file name")
+            elif opt == "all":
                 req.all = True
                 i += 1
                 continue
-            actions.append(opt)
-        else:
-            req.args.append(word)
+            else:
+                actions.append(opt)
+                i += 1
+                continue
+            i += 2
+            continue
+        req.args.append(word)
         i += 1
     if len(set(actions)) > 1:
-        raise UsageError(f"%mon: choose one of {', '.join('-' + a[0] for a in actions)}\n{USAGE}")
+        raise UsageError(f"%mon: choose one of {', '.join(_SHORT[a] for a in dict.fromkeys(actions))}"
+                         f"\n{USAGE}")
     if actions:
         req.action = actions[0]
     if req.event_type is not None and req.action != "add":
         raise UsageError("%mon -t: only goes with -a (e.g. %mon -a sys/tg_test/1/double_scalar -t periodic)")
+    for given, option in ((req.period, "--period"), (req.server_poll, "--server-poll")):
+        if given is not None and req.action != "add":
+            raise UsageError(f"%mon {option}: only goes with -a (e.g. %mon -a sys/tg_test/1/"
+                             f"double_scalar {option} 0.5)")
+    if req.period is not None and (req.server_poll is not None or req.event_type is not None):
+        raise UsageError("%mon --period: is the interval of %mon's own readings, used when the "
+                         "server sends no events; it does not go with -t or --server-poll")
     if req.all and req.action != "list":
         raise UsageError("%mon --all: only goes with -l (e.g. %mon -l --all)")
     if req.seconds is not None and req.action != "watch":
         raise UsageError("%mon --for: only goes with -w (e.g. %mon -w --for 10)")
-    limits = {"table": 0, "add": 1, "delete": 1, "remove-all": 0, "list": 2, "info": 1, "watch": 2, "help": 0}
+    limits = {"table": 0, "add": 1, "delete": 1, "remove-all": 0, "list": 2, "info": 1, "watch": 2,
+              "plot": 2, "output": 2, "csv": 2, "help": 0}
     if len(req.args) > limits[req.action]:
         raise UsageError(f"%mon: too many arguments: {' '.join(req.args)}\n{USAGE}")
     if req.action in ("add", "delete", "info") and not req.args:
         what = "an event id" if req.action == "info" else "an attribute (<device>/<attribute>)"
-        raise UsageError(f"%mon -{req.action[0]}: needs {what}")
+        raise UsageError(f"%mon {_SHORT[req.action]}: needs {what}")
+    if req.action == "output" and not req.target.isidentifier():
+        raise UsageError(f"%mon -o: {req.target!r} is not a Python name (e.g. %mon -o events)")
     return req
 
 
@@ -510,6 +598,22 @@ def _show(shell: Any, view: Any) -> None:
         shell.display_pub.publish(data=data, metadata=metadata)
     else:
         print(view.text(view.color))
+
+
+def _put_back(undone: list[str]) -> str:
+    return (" Put back on its server: " + "; ".join(undone) + ".") if undone else ""
+
+
+def _no_events_cause(name: str, reason: str, exc: BaseException) -> str:
+    """Why the server sends no events, in the user's words, with Tango's reason."""
+    if reason == "API_AttributePollingNotStarted":
+        words = f"{name} is not polled by its server"
+    elif reason == "API_EventPropertiesNotSet":
+        words = f"{name} has no event criteria on its server"
+    else:
+        words = f"{name} gets no events from its server"
+    desc = next((" ".join(str(e.desc).split()) for e in exc.args if getattr(e, "reason", "") == reason), "")
+    return f"{words} ({reason}{': ' + desc if desc and reason not in ('API_AttributePollingNotStarted', 'API_EventPropertiesNotSet') else ''})"
 
 
 def _first_reason(exc: BaseException) -> str:
@@ -549,21 +653,45 @@ def mon_magic(shell: Any, line: str) -> None:
         display(SubscriptionTable(monitor.subscriptions(), monitor.log))
     elif req.action == "add":
         try:
-            sub, note = monitor.subscribe(req.args[0], req.event_type)
+            sub, note = monitor.subscribe(req.args[0], req.event_type, period=req.period,
+                                          server_poll=req.server_poll)
         except Exception as exc:
             if _first_reason(exc) == "DB_DeviceNotDefined":
                 _suggest_device(shell, req.args[0], exc)
             raise
         if note:
             print(note)
-        print(f"Monitoring {sub.name} ({sub.event_type} events). "
-              "%mon shows the latest values, %mon -w a live view.")
+        if sub.event_type != CLIENT_POLLED:   # that note already said how it is monitored
+            print(f"Monitoring {sub.name} ({sub.how}). "
+                  "%mon shows the latest values, %mon -w a live view.")
     elif req.action == "delete":
-        sub = monitor.unsubscribe(req.args[0])
-        print(f"Stopped monitoring {sub.name} ({sub.count} event(s) received).")
+        sub, undone = monitor.unsubscribe(req.args[0])
+        print(f"Stopped monitoring {sub.name} ({sub.count} event(s) received)."
+              + _put_back(undone))
     elif req.action == "remove-all":
-        subs = monitor.unsubscribe_all()
-        print(f"Stopped monitoring {len(subs)} attribute(s).")
+        stopped = monitor.unsubscribe_all()
+        print(f"Stopped monitoring {len(stopped)} attribute(s).")
+        for sub, undone in stopped:
+            if undone:
+                print(f"  {sub.name}:" + _put_back(undone))
+    elif req.action in ("output", "csv"):
+        from .event_export import export_csv, records_table
+
+        dev_f = req.args[0] if req.args else None
+        attr_f = req.args[1] if len(req.args) > 1 else None
+        records = monitor.log.records(dev_f, attr_f)
+        if req.action == "output":
+            table = records_table(records)
+            shell.push({req.target: table}, interactive=True)
+            kind = type(table).__module__.split(".")[0] + "." + type(table).__name__
+            print(f"{req.target}: the {len(records)} event(s) of the log as a {kind}"
+                  + ("" if kind == "pandas.DataFrame" else " of dicts (pandas is not installed)"))
+        else:
+            try:
+                path = export_csv(records, req.target)
+            except OSError as exc:
+                raise UsageError(f"%mon --csv: cannot write {req.target!r}: {exc.strerror or exc}") from None
+            print(f"Wrote {len(records)} event(s) to {path}")
     elif req.action == "list":
         dev_f = req.args[0] if req.args else None
         attr_f = req.args[1] if len(req.args) > 1 else None

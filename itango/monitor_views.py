@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from . import display as _display
 from .event_log import EventLog, EventRecord, filter_regex
+from .polling import CLIENT_POLLED, DEFAULT_PERIOD, format_period
 
 if TYPE_CHECKING:  # only for annotations: monitor imports this module
     from .monitor import Monitor, Subscription
@@ -63,7 +64,7 @@ class SubscriptionTable:
             else:
                 value, quality, when = last.value_text, _display.enum_name(last.quality), _hms(last.received)
             count = str(s.count) + (f" ({s.errors} err)" if s.errors else "")
-            out.append([str(s.number), s.name, s.event_type, count, value, quality, when,
+            out.append([str(s.number), s.name, _event_label(s), count, value, quality, when,
                         _display.sparkline(s.history)])
         return out
 
@@ -71,7 +72,7 @@ class SubscriptionTable:
         if not self.subs:
             return "No attribute is monitored. Start with: %mon -a <device>/<attribute>"
         rows = self.rows()
-        colors = [["", "1", "", "", "31" if s.last and s.last.failed else "",
+        colors = [["", "1", _event_sgr(s.event_type), "", "31" if s.last and s.last.failed else "",
                    _quality_sgr(s.last), "", "36"] for s in self.subs]
         return _display.table_text(self.HEADERS, rows, colors, color) + \
             f"\n{len(self.subs)} monitored, {self.total} event(s) received. %mon -l shows the log."
@@ -85,6 +86,7 @@ class SubscriptionTable:
         rows = []
         for s, row in zip(self.subs, self.rows()):
             cells = [_display.escape(c) for c in row]
+            cells[2] = _event_html(s.event_type, cells[2])
             if s.last is not None and not s.last.failed:
                 cells[5] = _display.quality_badge_html(s.last.quality)
             elif s.last is not None:
@@ -92,6 +94,26 @@ class SubscriptionTable:
             rows.append(cells)
         return _display.table_html(self.HEADERS, rows, escape=False,
                                    title=f"%mon: {len(self.subs)} monitored, {self.total} event(s)")
+
+
+def _event_label(sub: Subscription) -> str:
+    """The Event column of the subscription table: the event type, or how often %mon reads a
+    client-polled attribute."""
+    if sub.event_type == CLIENT_POLLED:
+        return f"{CLIENT_POLLED} ({format_period(sub.period or DEFAULT_PERIOD)})"
+    return sub.event_type
+
+
+def _event_sgr(event_type: str) -> str:
+    """Client-polled rows stand out (magenta): those values come from %mon's own readings."""
+    return "35" if event_type == CLIENT_POLLED else ""
+
+
+def _event_html(event_type: str, cell: str) -> str:
+    if event_type != CLIENT_POLLED:
+        return cell
+    return (f'<span style="color:#8e44ad" title="read by %mon at this interval: the server sends '
+            f'no events for this attribute">{cell}</span>')
 
 
 def _quality_sgr(record: EventRecord | None) -> str:
@@ -131,7 +153,8 @@ class EventTable:
     def text(self, color: bool = False) -> str:
         if not self.records:
             return self.footer()
-        colors = [["1", "", "", "", "", "31" if r.failed else "", _quality_sgr(r)] for r in self.records]
+        colors = [["1", "", "", "", _event_sgr(r.event_type), "31" if r.failed else "", _quality_sgr(r)]
+                  for r in self.records]
         return _display.table_text(self.HEADERS, self.rows(), colors, color) + "\n" + self.footer()
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
@@ -141,6 +164,7 @@ class EventTable:
         rows = []
         for r, row in zip(self.records, self.rows()):
             cells = [_display.escape(c) for c in row]
+            cells[4] = _event_html(r.event_type, cells[4])
             cells[6] = "-" if r.failed else _display.quality_badge_html(r.quality)
             if r.failed:
                 cells[5] = f'<span style="color:#c00000">{cells[5]}</span>'

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
+import threading
 import time
 
 import pytest
@@ -212,15 +214,20 @@ def test_unknown_device_raises_devfailed(shell, tango_host):
     assert mon.get_monitor(shell).subscriptions() == []
 
 
-def test_unpolled_attribute_reports_polling_not_started(shell, tango_host):
+def test_unpolled_attribute_with_an_explicit_type_says_what_to_do(shell, tango_host):
+    """-t asks for server events: when the server sends none, a UsageError says why (Tango's
+    reason) and what to do, instead of a bare DevFailed."""
     import tango_core
 
     dev = tango_core.DeviceProxy("sys/tg_test/1")
     if dev.is_attribute_polled("uchar_scalar"):
         dev.stop_poll_attribute("uchar_scalar")
-    with pytest.raises(tango_core.DevFailed) as info:
+    with pytest.raises(UsageError) as info:
         mon.mon_magic(shell, "-a sys/tg_test/1/uchar_scalar -t periodic")
-    assert "API_AttributePollingNotStarted" in [e.reason for e in info.value.args]
+    message = str(info.value)
+    assert "no periodic events: sys/tg_test/1/uchar_scalar is not polled by its server " \
+           "(API_AttributePollingNotStarted)" in message, message
+    assert "Leave out -t" in message and "--server-poll SECONDS" in message, message
     assert mon.get_monitor(shell).subscriptions() == []  # nothing half-registered
 
 
@@ -420,3 +427,239 @@ def test_archive_and_user_events_pushed_by_the_server(shell, peer_factory):
     html = mon.EventTable(pushed, monitor.log)._repr_html_()
     assert "&#x27;hello &lt;mon&gt;&#x27;" in html
     check_html(html)
+
+
+# -- attributes whose server sends no events: client polling, --server-poll ------------------
+
+@pytest.fixture
+def unpolled(tango_host):
+    """TangoTest attributes no other test polls, checked unpolled and without change criteria
+    (the session TangoTest is shared); whatever a test leaves configured is put back."""
+    import tango_core
+
+    dev = tango_core.DeviceProxy("sys/tg_test/1")
+    names = ("float_scalar", "ushort_scalar")
+    for name in names:
+        assert not dev.is_attribute_polled(name), f"{name} is polled: another test left it so"
+        events = dev.get_attribute_config(name).events.ch_event
+        assert (events.abs_change, events.rel_change) == ("Not specified", "Not specified")
+    yield dev
+    for name in names:
+        if dev.is_attribute_polled(name):
+            dev.stop_poll_attribute(name)
+        config = dev.get_attribute_config(name)
+        if config.events.ch_event.abs_change != "Not specified":
+            config.events.ch_event.abs_change = "Not specified"
+            dev.set_attribute_config(config)
+
+
+def test_an_unpolled_attribute_is_read_by_mon_itself(shell, unpolled):
+    out = _run(shell, "-a sys/tg_test/1/float_scalar --period 0.2")
+    assert out == ("Monitoring sys/tg_test/1/float_scalar by reading it every 200 ms (client-polled): "
+                   "it is not polled by its server (API_AttributePollingNotStarted); %mon -a NAME "
+                   "--server-poll SECONDS has its server poll it instead.\n"), out
+    monitor = mon.get_monitor(shell)
+    started = time.monotonic()
+    assert _wait_for(lambda: len(monitor.log) >= 6, timeout=15), "fewer than 6 readings"
+    elapsed = time.monotonic() - started
+    records = monitor.log.records()
+    assert {r.event_type for r in records} == {"client-polled"}
+    assert all(r.quality is not None and r.number is not None for r in records)
+    # at the period asked for, not faster (6 readings: at least 5 periods after the first)
+    first, sixth = records[0].received, records[5].received
+    assert (sixth - first).total_seconds() >= 5 * 0.2 * 0.9, [r.received for r in records[:6]]
+    assert elapsed < 15
+
+    table = _run(shell, "")
+    assert re.search(r"^1\s+sys/tg_test/1/float_scalar\s+client-polled \(200 ms\)\s+\d+\s+\S+\s+"
+                     r"ATTR_VALID\s+[\d:.]+\s+[▁▂▃▄▅▆▇█]+$", table, re.M), table
+    log_text = _run(shell, "-l")
+    assert re.search(r"^1\s+[\d:.]+\s+sys/tg_test/1\s+float_scalar\s+client-polled\s+\S+\s+ATTR_VALID$",
+                     log_text, re.M), log_text
+    detail = _run(shell, "-i 2")
+    assert re.search(r"^\s+event\s+client-polled$", detail, re.M), detail
+    assert re.search(r"^float_scalar  \(DevFloat, SCALAR\)  ATTR_VALID$", detail, re.M), detail
+    # the views mark the rows in colour and in HTML too
+    colored = mon.SubscriptionTable(monitor.subscriptions(), monitor.log).text(color=True)
+    assert "\x1b[35mclient-polled (200 ms)" in colored
+    html = mon.EventTable(monitor.log.records(), monitor.log)._repr_html_()
+    assert "client-polled" in check_html(html)
+    check_html(mon.SubscriptionTable(monitor.subscriptions(), monitor.log)._repr_html_())
+    # the server was not touched
+    assert not unpolled.is_attribute_polled("float_scalar")
+
+    assert _run(shell, "-d sys/tg_test/1/float_scalar").startswith(
+        "Stopped monitoring sys/tg_test/1/float_scalar (")
+    time.sleep(0.5)   # a reading in progress may still land
+    count = monitor.log.last_id
+    time.sleep(1.0)
+    assert monitor.log.last_id == count, "readings went on after %mon -d"
+    assert not [t for t in threading.enumerate() if t.name.startswith("itango-mon-poll") and t.is_alive()]
+
+
+def test_the_default_period_is_one_second(shell, unpolled):
+    _run(shell, "-a sys/tg_test/1/float_scalar")
+    sub = mon.get_monitor(shell).subscriptions()[0]
+    assert (sub.event_type, sub.period, sub.how) == ("client-polled", 1.0, "client-polled every 1 s")
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 3, timeout=15)
+    gaps = [(b.received - a.received).total_seconds() for a, b in zip(monitor.log.records(), monitor.log.records()[1:])]
+    assert all(0.8 <= g <= 1.6 for g in gaps[:2]), gaps
+
+
+def test_client_polled_read_errors_are_logged_with_their_stack(shell, nodb_server):
+    """``failing_read`` raises on every read; unpolled, %mon reads it and logs each error."""
+    base = nodb_server.device.partition("#")[0]
+    out = _run(shell, f"-a {base}/failing_read#dbase=no --period 0.2")
+    assert "(client-polled)" in out
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 2)
+    record = monitor.log.records()[-1]
+    assert record.failed and record.event_type == "client-polled"
+    table = _run(shell, "")
+    assert re.search(r"failing_read#dbase=no\s+client-polled \(200 ms\)\s+\d+ \(\d+ err\)\s+ERROR \w+: ",
+                     table), table
+    detail = _run(shell, f"-i {record.id}")
+    assert re.search(r"error\(s\), innermost first", detail) and record.errors[0].reason in detail
+
+
+def test_server_poll_configures_the_server_and_d_puts_it_back(shell, unpolled):
+    dev = unpolled
+    out = _run(shell, "-a sys/tg_test/1/ushort_scalar --server-poll 0.3")
+    assert out.splitlines() == [
+        "sys/tg_test/1/ushort_scalar: its server now polls it every 300 ms; abs_change = 1 "
+        "(every change of the value is an event).",
+        "Monitoring sys/tg_test/1/ushort_scalar (change events). %mon shows the latest values, "
+        "%mon -w a live view."], out
+    assert dev.get_attribute_poll_period("ushort_scalar") == 300
+    assert dev.get_attribute_config("ushort_scalar").events.ch_event.abs_change == "1"
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 1)   # the subscription's first event
+    assert {r.event_type for r in monitor.log.records()} == {"change"}
+
+    out = _run(shell, "-d sys/tg_test/1/ushort_scalar")
+    assert out.strip().endswith("Put back on its server: abs_change back to 'Not specified'; "
+                                "server polling stopped."), out
+    assert not dev.is_attribute_polled("ushort_scalar")
+    assert dev.get_attribute_config("ushort_scalar").events.ch_event.abs_change == "Not specified"
+
+
+def test_server_poll_leaves_an_existing_polling_alone(shell, unpolled):
+    dev = unpolled
+    dev.poll_attribute("ushort_scalar", 700)
+    out = _run(shell, "-a sys/tg_test/1/ushort_scalar --server-poll 0.3 -t periodic")
+    assert out.startswith("sys/tg_test/1/ushort_scalar: its server already polls it every 700 ms "
+                          "(left as it is).\nMonitoring sys/tg_test/1/ushort_scalar (periodic events)."), out
+    out = _run(shell, "-r")
+    assert out == "Stopped monitoring 1 attribute(s).\n", out        # nothing to put back
+    assert dev.get_attribute_poll_period("ushort_scalar") == 700
+    assert dev.get_attribute_config("ushort_scalar").events.ch_event.abs_change == "Not specified"
+
+
+def test_unloading_undoes_server_polling_and_stops_client_polling(unpolled):
+    ip = InteractiveShell()
+    ip.extension_manager.load_extension("itango")
+    try:
+        with capture_output():
+            ip.run_line_magic("mon", "-a sys/tg_test/1/ushort_scalar --server-poll 0.5")
+            ip.run_line_magic("mon", "-a sys/tg_test/1/float_scalar --period 0.2")
+        monitor = mon.get_monitor(ip)
+        assert _wait_for(lambda: len(monitor.log) >= 3)
+        assert unpolled.is_attribute_polled("ushort_scalar")
+    finally:
+        ip.extension_manager.unload_extension("itango")
+    assert not unpolled.is_attribute_polled("ushort_scalar")
+    time.sleep(0.5)
+    count = monitor.log.last_id
+    time.sleep(1.0)
+    assert monitor.log.last_id == count
+
+
+@pytest.mark.parametrize("line, message", [
+    ("-a x/y/z/w --period soon", r"--period: needs a period in seconds .* not 'soon'"),
+    ("-a x/y/z/w --period 0.001", r"--period: the period must be at least 0.05 s"),
+    ("-a x/y/z/w --server-poll", r"--server-poll: needs a period"),
+    ("-l --period 1", r"--period: only goes with -a"),
+    ("--server-poll 1", r"--server-poll: only goes with -a"),
+    ("-a x/y/z/w --period 1 -t change", r"--period: is the interval of %mon's own readings"),
+    ("-a x/y/z/w --period 1 --server-poll 1", r"--period: is the interval of %mon's own readings"),
+    ("-o", r"-o: needs a variable name"),
+    ("-o 2x", r"-o: '2x' is not a Python name"),
+    ("--csv", r"--csv: needs a file name"),
+    ("-o ev --csv f.csv", r"choose one of -o, --csv"),
+])
+def test_wrong_polling_and_export_options(shell, line, message):
+    with pytest.raises(UsageError, match=message):
+        mon.mon_magic(shell, line)
+
+
+# -- the log as a table: -o NAME, --csv FILE --------------------------------------------------
+
+def _values_logged(shell, monitor):
+    run_until = time.monotonic() + 15
+    while time.monotonic() < run_until and len(monitor.log) < 4:
+        time.sleep(0.1)
+    return monitor.log.records()
+
+
+def test_o_hands_the_log_to_the_namespace_as_a_dataframe(shell, unpolled, nodb_server):
+    pandas = pytest.importorskip("pandas")
+    _run(shell, "-a sys/tg_test/1/float_scalar --period 0.2")
+    base = nodb_server.device.partition("#")[0]
+    _run(shell, f"-a {base}/failing_read#dbase=no --period 0.5")
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: any(r.failed for r in monitor.log.records()) and
+                     sum(not r.failed for r in monitor.log.records()) >= 3)
+    out = _run(shell, "-o events")
+    frame = shell.user_ns["events"]
+    assert isinstance(frame, pandas.DataFrame)
+    assert out == f"events: the {len(frame)} event(s) of the log as a pandas.DataFrame\n"
+    assert list(frame.columns) == ["id", "received", "device", "attribute", "event", "value",
+                                   "quality", "value_time", "error", "text"]
+    assert str(frame["received"].dtype).startswith("datetime64")
+    good = frame[frame["attribute"] == "float_scalar"]
+    records = {r.id: r for r in monitor.log.records()}
+    for row in good.itertuples():
+        assert row.value == records[row.id].value and row.quality == "ATTR_VALID"
+        assert row.event == "client-polled" and pandas.isna(row.error)
+    bad = frame[frame["attribute"] == "failing_read"]
+    assert len(bad) and bad["error"].str.contains(": ").all() and bad["value"].isna().all()
+    # filters as for -l
+    _run(shell, "-o only_float * float")
+    assert set(shell.user_ns["only_float"]["attribute"]) == {"float_scalar"}
+
+
+def test_o_gives_a_list_of_dicts_without_pandas(shell, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)     # as if pandas were not installed
+    monitor = mon.get_monitor(shell)
+    for n in range(3):
+        _record(monitor.log, value=str(n))
+    out = _run(shell, "-o rows")
+    assert out == "rows: the 3 event(s) of the log as a builtins.list of dicts (pandas is not installed)\n"
+    rows = shell.user_ns["rows"]
+    assert [r["id"] for r in rows] == [1, 2, 3] and rows[0]["text"] == "0"
+    assert set(rows[0]) == {"id", "received", "device", "attribute", "event", "value", "quality",
+                            "value_time", "error", "text"}
+
+
+def test_csv_writes_the_log(shell, unpolled, tmp_path):
+    import csv
+
+    _run(shell, "-a sys/tg_test/1/float_scalar --period 0.2")
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 3)
+    _run(shell, "-d sys/tg_test/1/float_scalar")
+    path = tmp_path / "events.csv"
+    out = _run(shell, f"--csv {path}")
+    records = monitor.log.records()
+    assert out == f"Wrote {len(records)} event(s) to {path}\n"
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(records)
+    for row, record in zip(rows, records):
+        assert int(row["id"]) == record.id and row["event"] == "client-polled"
+        assert float(row["value"]) == pytest.approx(record.value)
+        assert dt.datetime.fromisoformat(row["received"]) == record.received
+        assert row["quality"] == "ATTR_VALID" and row["error"] == ""
+    with pytest.raises(UsageError, match=r"--csv: cannot write '/nonexistent/dir/x.csv'"):
+        mon.mon_magic(shell, "--csv /nonexistent/dir/x.csv")

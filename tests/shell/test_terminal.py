@@ -200,6 +200,34 @@ def test_mon_live_view_redraws_in_place_then_gives_the_prompt_back(console, poll
     _run(console, "%mon -r")
 
 
+def test_mon_reads_an_unpolled_attribute_itself(console, tango_host):
+    """The README's first %mon on an attribute its server does not poll: one line says so,
+    and the live view shows the rows %mon reads itself, marked client-polled."""
+    import tango_core
+
+    dev = tango_core.DeviceProxy("sys/tg_test/1")
+    assert not dev.is_attribute_polled("float_scalar")
+    screen = _run(console, "%mon -a sys/tg_test/1/float_scalar --period 0.3")
+    # what was printed between the command and the next prompt, as one line (tmux wraps it)
+    said = "".join(screen.split("--period 0.3\n", 1)[1].split("\n\n", 1)[0].splitlines())
+    assert said.startswith("Monitoring sys/tg_test/1/float_scalar by reading it every "
+                                    "300 ms (client-polled): it is not polled by its server "
+                                    "(API_AttributePollingNotStarted)"), screen
+    assert "Traceback" not in screen and "DevFailed" not in screen
+    n = _last_prompt_number(console)
+    console.send("%mon -w", "Enter")
+    row = r"^1\s+sys/tg_test/1/float_scalar\s+client-polled \(300 ms\)\s+"
+    first = console.wait_for(row + r"(\d+)\s", timeout=20)
+    count = int(first.group(1))
+    later = console.wait_for(row + rf"(?!{count}\s)(\d+)\s", timeout=20)
+    assert int(later.group(1)) > count
+    console.send("q")
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=20)
+    screen = _run(console, "%mon -d sys/tg_test/1/float_scalar")
+    assert "Stopped monitoring sys/tg_test/1/float_scalar" in screen
+    assert not dev.is_attribute_polled("float_scalar")   # the server was never asked to poll
+
+
 def test_exit_ends_the_console(console):
     console.send("exit", "Enter")
     deadline = time.monotonic() + 15
