@@ -39,6 +39,8 @@ __all__ = [
     "format_value", "sparkline", "short_error", "devfailed_text", "devfailed_html",
     "device_summary", "DeviceSummary", "device_text", "device_html",
     "database_text", "database_html", "device_attribute_text", "device_attribute_html",
+    "device_attribute_png", "attribute_summary", "AttributeSummary", "attribute_proxy_text",
+    "attribute_proxy_html", "attribute_proxy_png",
     "command_info_text", "command_info_html", "attribute_info_text", "attribute_info_html",
     "event_data_text", "event_data_html", "table_text", "table_html", "quality_badge_html",
     "enum_name", "escape", "card_html", "quality_colors", "ansi",
@@ -447,23 +449,44 @@ def device_summary(proxy: Any, timeout_ms: int = RENDER_TIMEOUT_MS) -> DeviceSum
     return s
 
 
-# A kernel asks for text/plain and text/html of the same object one right after the other:
-# the device is asked once for both (entries live for a second, keyed by object identity).
-_RECENT: dict[int, tuple[float, Any, Any]] = {}
+# A kernel asks for text/plain, text/html and image/png of the same object one right after the
+# other: the device is asked (and a plot drawn) once for all of them.  Entries are kept for one
+# cell (IPython's execution count) and at most _RECENT_TTL seconds after they were made, so the
+# next evaluation of the same object asks again.
+_RECENT: dict[int, tuple[float, Any, Any, Any]] = {}
 _RECENT_TTL = 0.5
+
+
+def _cell() -> Any:
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+    except Exception:
+        return None
+    return getattr(ip, "execution_count", None)
+
+
+def _touch(obj: Any) -> None:
+    """Count ``obj``'s cached entry as made now (after a long render that used it)."""
+    import time
+
+    hit = _RECENT.get(id(obj))
+    if hit is not None and hit[1] is obj:
+        _RECENT[id(obj)] = (time.monotonic(), *hit[1:])
 
 
 def _recent(obj: Any, compute: Callable[[Any], Any]) -> Any:
     import time
 
-    now = time.monotonic()
-    for key in [k for k, (t, _, _) in _RECENT.items() if now - t > _RECENT_TTL]:
+    now, cell = time.monotonic(), _cell()
+    for key in [k for k, (t, _, _, c) in _RECENT.items() if now - t > _RECENT_TTL or c != cell]:
         _RECENT.pop(key, None)
     hit = _RECENT.get(id(obj))
     if hit is not None and hit[1] is obj:
         return hit[2]
     value = compute(obj)
-    _RECENT[id(obj)] = (now, obj, value)
+    _RECENT[id(obj)] = (time.monotonic(), obj, value, cell)
     return value
 
 
@@ -610,13 +633,127 @@ def device_attribute_text(da: Any, color: bool = False) -> str:
     return _card_text(f"{title}  {label}", rows)
 
 
-def device_attribute_html(da: Any) -> str:
+def device_attribute_html(da: Any, unit: str = "", label: str = "", *, png: bytes | None = None) -> str:
+    """The card, with a plot of a spectrum or an image under it when matplotlib is installed
+    (``unit``/``label``: from the attribute's configuration, when the caller knows them;
+    ``png``: a plot the caller already drew)."""
     title, rows, quality = _attribute_facts(da)
     if quality is None and getattr(da, "has_failed", False):
         stack = _try(da.get_err_stack, [])
         return _card_html(title, [("error", devfailed_html(stack))],
                           _badge_html("FAILED", ("#c00000", "#ffffff")))
-    return _card_html(title, [(k, _esc(v)) for k, v in rows], quality_badge_html(quality))
+    cells = [(k, _esc(v)) for k, v in rows]
+    if png is None:
+        png = device_attribute_png(da, unit, label)
+    if png is not None:
+        from .plots import img_html
+        cells.append(("plot", img_html(png, f"plot of {getattr(da, 'name', 'the value')}")))
+    return _card_html(title, cells, quality_badge_html(quality))
+
+
+def device_attribute_png(da: Any, unit: str = "", label: str = "") -> bytes | None:
+    """A spectrum or an image as a PNG plot (its name, quality, time, and ``unit`` when known);
+    None for scalars, failed reads, or without matplotlib (imported only here, when needed)."""
+    fmt = _name(getattr(da, "data_format", ""))
+    if fmt not in ("SPECTRUM", "IMAGE") or getattr(da, "has_failed", False):
+        return None
+    from . import plots
+
+    if not plots.available():
+        return None
+
+    def draw(_: Any) -> bytes | None:
+        when = _try(lambda: da.time.todatetime())
+        return plots.attribute_png(getattr(da, "value", None), name=str(getattr(da, "name", "?")),
+                                   quality=getattr(da, "quality", None), when=when, unit=unit,
+                                   label=label, type_name=_name(getattr(da, "type", "")))
+    return _recent(da, draw)   # a kernel asks for the HTML and the PNG one after the other
+
+
+# --------------------------------------------------------------------------------------------
+# AttributeProxy: the attribute's configuration and current value (units known here)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class AttributeSummary:
+    """What an AttributeProxy card shows; gathered once, rendered as text, HTML or PNG."""
+
+    name: str = "?"
+    reading: Any = None     # the DeviceAttribute read
+    config: Any = None      # its AttributeInfoEx
+    error: str = ""
+    png: bytes | None = None   # its plot, drawn with the rest when the frontend shows images
+
+    @property
+    def unit(self) -> str:
+        unit = getattr(self.config, "unit", "")
+        return "" if _not_specified(unit) else str(unit)
+
+    @property
+    def label(self) -> str:
+        return str(getattr(self.config, "label", "") or "")
+
+
+def attribute_summary(proxy: Any, timeout_ms: int = RENDER_TIMEOUT_MS) -> AttributeSummary:
+    s = AttributeSummary(name=str(_try(proxy.name, "?")))
+    device = _try(proxy.get_device_proxy)
+    if device is not None:
+        s.name = f"{_try(device.dev_name, '?')}/{s.name}"
+    with _short_timeout(device, timeout_ms) if device is not None else _no_change():
+        try:
+            s.config = proxy.get_config()
+            s.reading = proxy.read()
+        except Exception as exc:
+            s.error = short_error(exc)
+    return s
+
+
+def _summary_png(s: AttributeSummary) -> bytes | None:
+    """The plot of a summary's reading, drawn once (HTML and PNG show the same picture)."""
+    if s.png is None and s.reading is not None:
+        s.png = device_attribute_png(s.reading, s.unit, s.label)
+    return s.png
+
+
+@contextmanager
+def _no_change() -> Iterator[None]:
+    yield
+
+
+def _attribute_proxy_rows(s: AttributeSummary) -> list[tuple[str, str]]:
+    rows = []
+    if s.config is not None:
+        if s.label and s.label != s.name.rpartition("/")[2]:
+            rows.append(("label", s.label))
+        if s.unit:
+            rows.append(("unit", s.unit))
+        rows.append(("type", f"{_type_name(s.config.data_type)}, {_name(s.config.data_format)}, "
+                             f"{_name(s.config.writable)}"))
+    return rows
+
+
+def attribute_proxy_text(proxy: Any, color: bool = False) -> str:
+    s = _recent(proxy, attribute_summary)
+    head = _card_text(f"Attribute({s.name})", _attribute_proxy_rows(s) +
+                      ([("error", _ansi(s.error, "31", color))] if s.error else []))
+    if s.reading is None:
+        return head
+    return head + "\n" + device_attribute_text(s.reading, color)
+
+
+def attribute_proxy_html(proxy: Any) -> str:
+    s = _recent(proxy, attribute_summary)
+    rows = [(k, _esc(v)) for k, v in _attribute_proxy_rows(s)]
+    if s.error:
+        rows.append(("error", f'<span style="color:#c00000">{_esc(s.error)}</span>'))
+    if s.reading is not None:
+        rows.append(("value", device_attribute_html(s.reading, png=_summary_png(s))))
+    _touch(proxy)   # drawing may take a while: the PNG asked next must find this summary
+    return _card_html(f"Attribute {s.name}", rows)
+
+
+def attribute_proxy_png(proxy: Any) -> bytes | None:
+    return _summary_png(_recent(proxy, attribute_summary))
 
 
 # --------------------------------------------------------------------------------------------
@@ -748,6 +885,7 @@ ansi = _ansi                 # text wrapped in an ANSI SGR code (unchanged when 
 # (tango_core public name, text renderer, html renderer)
 _RENDERERS: list[tuple[str, Callable[..., str], Callable[[Any], str]]] = [
     ("DeviceProxy", device_text, device_html),
+    ("AttributeProxy", attribute_proxy_text, attribute_proxy_html),
     ("Database", database_text, database_html),
     ("DeviceAttribute", device_attribute_text, device_attribute_html),
     ("DevFailed", devfailed_text, devfailed_html),
@@ -789,6 +927,23 @@ def _html_function(render: Callable[[Any], str]) -> Callable[[Any], str | None]:
     return to_html
 
 
+# (tango_core public name, PNG renderer): plots for the frontends that show images (qtconsole
+# shows the PNG of an output when it has one; JupyterLab the HTML, which embeds the same PNG)
+_PICTURES: list[tuple[str, Callable[[Any], bytes | None]]] = [
+    ("DeviceAttribute", device_attribute_png),
+    ("AttributeProxy", attribute_proxy_png),
+]
+
+
+def _png_function(render: Callable[[Any], bytes | None]) -> Callable[[Any], bytes | None]:
+    def to_png(obj: Any) -> bytes | None:
+        try:
+            return render(obj)
+        except Exception:
+            return None  # no picture: the cards still show
+    return to_png
+
+
 def registered_types() -> dict[str, type]:
     """The tango_core classes that have a representation here (missing names are skipped)."""
     import tango_core
@@ -814,6 +969,12 @@ def register(ip: Any) -> None:
             continue
         undo.append((plain, cls, plain.for_type(cls, _pretty_printer(ip, text_render))))
         undo.append((html, cls, html.for_type(cls, _html_function(html_render))))
+    png = formatters.get("image/png")
+    if png is not None:
+        for name, png_render in _PICTURES:
+            cls = types.get(name)
+            if cls is not None:
+                undo.append((png, cls, png.for_type(cls, _png_function(png_render))))
     _INSTALLED[ip] = undo
 
 

@@ -18,12 +18,16 @@ class _HtmlChecker(html.parser.HTMLParser):
         self.stack: list[str] = []
         self.problems: list[str] = []
         self.text: list[str] = []
+        self.images: list[str] = []      # base64 PNG data of inline <img> (data: URIs)
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "link", "img", "iframe", "style"):
+        inline_image = tag == "img" and dict(attrs).get("src", "").startswith("data:image/png;base64,")
+        if tag in ("script", "link", "iframe", "style") or (tag == "img" and not inline_image):
             self.problems.append(f"<{tag}> element")
+        if inline_image:
+            self.images.append(dict(attrs)["src"].partition(",")[2])
         for name, value in attrs:
-            if name in ("src", "href") or name.startswith("on"):
+            if (name in ("src", "href") and not inline_image) or name.startswith("on"):
                 self.problems.append(f"{name}= attribute")
             if value and ("url(" in value or "file:" in value):
                 self.problems.append(f"external resource in {name}")
@@ -41,13 +45,34 @@ class _HtmlChecker(html.parser.HTMLParser):
 
 
 def check_html(fragment: str) -> str:
-    """Assert the fragment is balanced and self-contained; return its visible text."""
+    """Assert the fragment is balanced and self-contained (images only inline, as data: URIs
+    of PNGs); return its visible text."""
+    return _checked(fragment).text_content
+
+
+def html_images(fragment: str) -> list[bytes]:
+    """The inline PNG images of a fragment that :func:`check_html` accepts, decoded."""
+    import base64
+
+    return [base64.b64decode(data) for data in _checked(fragment).images]
+
+
+def _checked(fragment: str) -> "_HtmlChecker":
     checker = _HtmlChecker()
     checker.feed(fragment)
     checker.close()
     assert not checker.problems, checker.problems
     assert not checker.stack, f"unclosed tags: {checker.stack}"
-    return "".join(checker.text)
+    checker.text_content = "".join(checker.text)
+    return checker
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG, checking its signature."""
+    import struct
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
 
 
 class TmuxTerminal:

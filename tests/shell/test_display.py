@@ -5,12 +5,13 @@ TangoTest, and the PyTango TestServer without database)."""
 from __future__ import annotations
 
 import re
+import sys
 import time
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from extras_helpers import ANSI, check_html
+from extras_helpers import ANSI, check_html, html_images, png_size
 from itango import display
 
 
@@ -167,7 +168,10 @@ def test_large_image_is_summarised(shell, tg):
     text, page = formats(shell, da)
     assert re.search(r"^\s+value \[251×251\]\s+float64\[251×251\] \[.*, …\]  min=\S+ max=\S+$", text, re.M)
     assert len(text) < 600
-    assert len(page) < 3000
+    # the card stays short; a plot (when matplotlib is installed) is a picture of bounded size,
+    # whatever the size of the image
+    assert len(re.sub(r'<img src="data:[^"]*"', "<img", page)) < 3000
+    assert all(len(png) < 200_000 for png in html_images(page))
     check_html(page)
 
 
@@ -343,3 +347,153 @@ def test_objects_inside_containers_keep_their_repr(shell, tg):
     text, _ = formats(shell, [tg, da])
     assert text.replace(",\n ", ", ") == f"[{tg!r}, {da!r}]"   # IPython breaks long lists
     assert formats(shell, {"dev": tg})[0] == f"{{'dev': {tg!r}}}"
+
+
+# -- pictures: spectra and images as PNG plots (matplotlib, an optional extra) ----------------
+
+@pytest.fixture
+def no_matplotlib(monkeypatch):
+    """As if matplotlib were not installed: importing it fails."""
+    from itango import plots
+
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    plots.available.cache_clear()
+    yield
+    plots.available.cache_clear()
+
+
+@pytest.fixture
+def unit_on(tg):
+    """Give a TangoTest attribute a unit and a label for one test, then put them back."""
+    changed = []
+
+    def set_unit(attribute: str, unit: str, label: str = "") -> None:
+        config = tg.get_attribute_config(attribute)
+        changed.append((attribute, config.unit, config.label))
+        config.unit = unit
+        if label:
+            config.label = label
+        tg.set_attribute_config(config)
+
+    yield set_unit
+    for attribute, unit, label in reversed(changed):
+        config = tg.get_attribute_config(attribute)
+        config.unit, config.label = unit or "Not specified", label or "Not specified"
+        tg.set_attribute_config(config)
+
+
+def _mpl():
+    return pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) not installed")
+
+
+def test_spectrum_is_plotted_in_png_and_in_the_html_card(shell, tg):
+    _mpl()
+    da = tg.read_attribute("double_spectrum_ro")
+    data, _ = shell.display_formatter.format(da)
+    png = data["image/png"]
+    assert png_size(png) == (640, 340)
+    (inline,) = html_images(data["text/html"])
+    assert inline == png                    # the HTML card embeds the same picture
+    assert "double_spectrum_ro" in check_html(data["text/html"])
+    assert data["text/plain"].splitlines()[0] == "double_spectrum_ro  (DevDouble, SPECTRUM)  ATTR_VALID"
+
+
+def test_image_is_plotted_with_a_colour_bar_labelled_with_its_unit(shell, tg):
+    _mpl()
+    from itango import plots
+
+    da = tg.read_attribute("double_image_ro")
+    png = shell.display_formatter.format(da)[0]["image/png"]
+    assert png_size(png) == (560, 440)
+    fig = plots.attribute_figure(da.value, name="double_image_ro", quality=da.quality,
+                                 when=da.time.todatetime(), unit="counts")
+    image_axes, bar_axes = fig.axes
+    assert bar_axes.get_ylabel() == "counts"
+    assert image_axes.get_images()[0].get_array().shape == da.value.shape
+    titles = {loc: image_axes.get_title(loc) for loc in ("left", "right")}
+    assert titles["left"].startswith("double_image_ro\n") and titles["right"] == "ATTR_VALID"
+
+
+def test_spectrum_axis_says_its_unit_and_label(tg):
+    _mpl()
+    from itango import plots
+
+    da = tg.read_attribute("double_spectrum_ro")
+    fig = plots.attribute_figure(da.value, name="double_spectrum_ro", quality=da.quality,
+                                 unit="mm", label="Position")
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "Position [mm]"
+    assert ax.get_title("left").startswith("Position (double_spectrum_ro)")
+    assert list(ax.get_lines()[0].get_ydata()) == list(da.value)
+    # "No unit" and the like are not units
+    fig = plots.attribute_figure(da.value, name="double_spectrum_ro", unit="No unit")
+    assert fig.axes[0].get_ylabel() == "double_spectrum_ro"
+
+
+def test_scalars_and_strings_get_no_picture(shell, tg):
+    _mpl()
+    for name in ("double_scalar", "string_spectrum_ro"):
+        data, _ = shell.display_formatter.format(tg.read_attribute(name))
+        assert "image/png" not in data, name
+        assert not html_images(data["text/html"]), name
+
+
+def test_without_matplotlib_the_cards_stay(shell, tg, no_matplotlib):
+    da = tg.read_attribute("double_spectrum_ro")
+    data, _ = shell.display_formatter.format(da)
+    assert "image/png" not in data
+    assert not html_images(data["text/html"])
+    assert data["text/plain"].splitlines()[0] == "double_spectrum_ro  (DevDouble, SPECTRUM)  ATTR_VALID"
+    assert "matplotlib" not in sys.modules or sys.modules["matplotlib"] is None
+
+
+def test_attribute_proxy_card_has_unit_value_and_plot(shell, tg, unit_on):
+    _mpl()
+    import tango_core
+
+    unit_on("float_spectrum_ro", "mm", "Beam position")
+    proxy = tango_core.AttributeProxy("sys/tg_test/1/float_spectrum_ro")
+    data, _ = shell.display_formatter.format(proxy)
+    text = data["text/plain"]
+    assert text.splitlines()[0] == "Attribute(sys/tg_test/1/float_spectrum_ro)"
+    assert re.search(r"^\s+unit\s+mm$", text, re.M) and re.search(r"^\s+label\s+Beam position$", text, re.M)
+    assert re.search(r"^float_spectrum_ro  \(DevFloat, SPECTRUM\)  ATTR_VALID$", text, re.M)
+    visible = check_html(data["text/html"])
+    assert "Beam position" in visible and "mm" in visible
+    (inline,) = html_images(data["text/html"])
+    assert inline == data["image/png"]
+    summary = display.attribute_summary(proxy)
+    assert (summary.unit, summary.label) == ("mm", "Beam position")
+
+
+def test_attribute_proxy_is_read_once_for_text_html_and_png(shell, tango_host):
+    """One read and one configuration query for the three formats (TangoTest's black box)."""
+    _mpl()
+    import itertools
+
+    import tango_core
+
+    observer = tango_core.DeviceProxy("sys/tg_test/1")
+    proxy = tango_core.AttributeProxy("sys/tg_test/1/double_spectrum_ro")
+    proxy.get_device_proxy().ping()
+    observer.black_box(1)
+    data, _ = shell.display_formatter.format(proxy)
+    assert {"text/plain", "text/html", "image/png"} <= set(data)
+    since = list(itertools.takewhile(lambda e: "Operation blackbox" not in e, observer.black_box(50)))
+    assert sum("read_attributes" in e for e in since) == 1, since
+
+
+def test_attribute_proxy_of_a_dead_device_says_why_quickly(shell, peer_factory):
+    import tango_core
+
+    db, _ = peer_factory.tango_system()
+    proxy = tango_core.AttributeProxy(f"tango://{db.tango_host}/sys/tg_test/1/double_scalar")
+    proxy.get_device_proxy().ping()
+    peer_factory.stop_all()
+    started = time.monotonic()
+    text = shell.display_formatter.format(proxy)[0]["text/plain"]
+    assert time.monotonic() - started < 10
+    assert text.splitlines()[0].startswith("Attribute(")
+    assert re.search(r"^\s+error\s+\w+", text, re.M), text
