@@ -188,7 +188,7 @@ def find_target(session: ShellSession, line: str) -> _Target | None:
                 return _Target("attribute", frag)
             if before and before[-1] == "-t":
                 return _Target("event_type", frag)
-            if before and before[-1] in ("-l", "-w"):  # the device filter comes first
+            if before and before[-1] in ("-l", "-w", "-p"):  # the device filter comes first
                 return _Target("device", frag)
             return None
         if frag.startswith("-"):

@@ -25,6 +25,9 @@ USAGE = """\
 %mon -i <id>                           show one event in detail
 %mon -w [dev filter] [attr filter]     live view; press any key to leave
         [--for SECONDS]                (or stop after SECONDS; Jupyter: default 10 s)
+%mon -p [dev filter] [attr filter]     plot (Jupyter, qtconsole; needs matplotlib): numbers
+                                       over time with their units and qualities, and the
+                                       latest value of spectra and images
 %mon -o NAME [dev f.] [attr f.]        the log as a table in variable NAME (a pandas
                                        DataFrame when pandas is installed, else dicts)
 %mon --csv FILE [dev f.] [attr f.]     write the log to a CSV file"""

@@ -44,12 +44,12 @@ from .event_log import DEFAULT_CAPACITY, DETAIL_DEPTH, EventLog, EventRecord, pl
 from .mon_usage import USAGE
 from .polling import (CLIENT_POLLED, DEFAULT_PERIOD, NO_EVENTS_REASONS, ClientPoller, ServerPolling,
                       configure_server_polling, format_period, parse_period)
-from .monitor_views import (EventDetail, EventTable, SubscriptionTable, in_kernel, kernel_live_view,
-                            live_text, live_view)
+from .monitor_views import (EventDetail, EventTable, MonitorPlot, SubscriptionTable, in_kernel,
+                            kernel_live_view, live_text, live_view)
 
 __all__ = [
     "USAGE", "EVENT_TYPES", "EventRecord", "EventLog", "Subscription", "Monitor",
-    "SubscriptionTable", "EventTable", "EventDetail", "mon_magic", "get_monitor",
+    "SubscriptionTable", "EventTable", "EventDetail", "MonitorPlot", "mon_magic", "get_monitor",
     "close_monitor", "unload", "live_view", "live_text", "DETAIL_DEPTH", "DEFAULT_CAPACITY",
 ]
 
@@ -177,6 +177,7 @@ class Subscription:
     since: _dt.datetime = field(default_factory=_dt.datetime.now)
     # recent numeric scalar values, oldest first; replaced (never mutated) so readers need no lock
     history: tuple[float, ...] = ()
+    facts: tuple[str, str] | None = None   # (label, unit) from its configuration, once asked
     period: float | None = None       # seconds between readings of a client-polled attribute
     poller: ClientPoller | None = None
     server: ServerPolling | None = None   # what --server-poll changed on the server, to undo
@@ -236,6 +237,26 @@ class Monitor:
         except tango_core.DevFailed as exc:
             raise UsageError(f"%mon: {name!r} is neither <device>/<attribute> nor an attribute alias "
                              f"({_display.short_error(exc)})") from None
+
+    def attribute_facts(self, sub: Subscription) -> tuple[str, str]:
+        """(label, unit) of a monitored attribute, asked of its device once (with a short
+        timeout: a plot must not wait long for its axis label); ("", "") when unknown."""
+        if sub.facts is None:
+            try:
+                with _display._short_timeout(sub.proxy, _display.RENDER_TIMEOUT_MS):
+                    config = sub.proxy.get_attribute_config(sub.attribute)
+                unit = str(getattr(config, "unit", "") or "")
+                sub.facts = (str(getattr(config, "label", "") or ""),
+                             "" if _display._not_specified(unit) else unit)
+            except Exception:
+                return ("", "")
+        return sub.facts
+
+    def facts_for(self, key: str) -> tuple[str, str]:
+        """:meth:`attribute_facts` of the subscription with that key, if still monitored."""
+        with self._lock:
+            sub = self._subs.get(key)
+        return self.attribute_facts(sub) if sub is not None else ("", "")
 
     def subscriptions(self) -> list[Subscription]:
         with self._lock:
@@ -707,7 +728,13 @@ def mon_magic(shell: Any, line: str) -> None:
             record = monitor.log.get(event_id)
         except KeyError as exc:
             raise UsageError(f"%mon -i: {exc.args[0]}") from None
-        display(EventDetail(record))
+        array = _display.enum_name(getattr(getattr(record.data, "attr_value", None), "data_format", ""))
+        facts = monitor.facts_for(record.key) if array in ("SPECTRUM", "IMAGE") else ("", "")
+        display(EventDetail(record, unit=facts[1], label=facts[0]))
+    elif req.action == "plot":
+        dev_f = req.args[0] if req.args else None
+        attr_f = req.args[1] if len(req.args) > 1 else None
+        display(MonitorPlot(monitor, dev_f, attr_f))
     elif req.action == "watch":
         dev_f = req.args[0] if req.args else None
         attr_f = req.args[1] if len(req.args) > 1 else None

@@ -19,7 +19,7 @@ from .polling import CLIENT_POLLED, DEFAULT_PERIOD, format_period
 if TYPE_CHECKING:  # only for annotations: monitor imports this module
     from .monitor import Monitor, Subscription
 
-__all__ = ["SubscriptionTable", "EventTable", "EventDetail", "live_text", "live_view",
+__all__ = ["SubscriptionTable", "EventTable", "EventDetail", "MonitorPlot", "live_text", "live_view",
            "kernel_live_view", "in_kernel"]
 
 
@@ -178,8 +178,9 @@ class EventDetail:
 
     color: bool | None = None
 
-    def __init__(self, record: EventRecord) -> None:
+    def __init__(self, record: EventRecord, unit: str = "", label: str = "") -> None:
         self.record = record
+        self.unit, self.label = unit, label     # from the attribute's configuration, if known
 
     def _facts(self) -> list[tuple[str, str]]:
         r = self.record
@@ -212,8 +213,126 @@ class EventDetail:
         if r.failed:
             html += _display.devfailed_html(list(r.errors))
         elif r.data is not None and getattr(r.data, "attr_value", None) is not None:
-            html += _display.device_attribute_html(r.data.attr_value)
+            html += _display.device_attribute_html(r.data.attr_value, self.unit, self.label)
         return html
+
+    def _repr_png_(self) -> bytes | None:
+        """The plot of a spectrum or image event (what qtconsole shows when there is one)."""
+        r = self.record
+        attr_value = getattr(r.data, "attr_value", None)
+        if r.failed or attr_value is None:
+            return None
+        return _display.device_attribute_png(attr_value, self.unit, self.label)
+
+
+class MonitorPlot:
+    """``%mon -p``: the numeric scalars of the log over time, one panel per attribute with its
+    unit, points in their quality's colour and failed readings marked; the latest value of
+    monitored spectra and images as their own plots (HTML).  Without matplotlib, or in a
+    terminal, its text says so and shows the table with its trends."""
+
+    color: bool | None = None
+
+    def __init__(self, monitor: Monitor, device_filter: str | None = None,
+                 attr_filter: str | None = None) -> None:
+        self.subs = _filtered_subscriptions(monitor, device_filter, attr_filter)
+        self.log = monitor.log
+        self.records = monitor.log.records(device_filter, attr_filter)
+        self.facts = {s.key: monitor.attribute_facts(s) for s in self.subs} if _plots().available() else {}
+        self._series_cache: list | None = None
+
+    def series(self) -> list:
+        """One :class:`itango.plots.Series` per attribute with numeric values in the log."""
+        if self._series_cache is not None:
+            return self._series_cache
+        from .plots import Series
+
+        hows = {s.key: s.how for s in self.subs}
+        by_key: dict[str, Series] = {}
+        for r in self.records:
+            number = r.number
+            if number is None and not r.failed:
+                continue
+            series = by_key.get(r.key)
+            if series is None:
+                label, unit = self.facts.get(r.key, ("", ""))
+                series = by_key[r.key] = Series(f"{r.device}/{r.attribute}", unit=unit,
+                                                label=label, how=hows.get(r.key, ""))
+            if r.failed:
+                series.error_times.append(r.received)
+            else:
+                series.times.append(r.received)
+                series.values.append(number)
+                series.qualities.append(_display.enum_name(r.quality))
+        self._series_cache = [s for s in by_key.values() if s.values]
+        return self._series_cache
+
+    def arrays(self) -> list[tuple[Subscription, Any]]:
+        """(subscription, its latest spectrum/image reading) for monitored arrays."""
+        found = []
+        for s in self.subs:
+            last = s.last
+            attr_value = getattr(getattr(last, "data", None), "attr_value", None)
+            if last is not None and not last.failed and attr_value is not None and \
+                    _display.enum_name(getattr(attr_value, "data_format", "")) in ("SPECTRUM", "IMAGE"):
+                found.append((s, attr_value))
+        return found
+
+    def why_no_plot(self) -> str:
+        if not _plots().available():
+            return "matplotlib is not installed (pip install 'itango[plot]'): no plot"
+        if not self.series() and not self.arrays():
+            return "nothing to plot: no numeric value or array in the log" + \
+                ("" if self.subs else " (%mon -a <device>/<attribute> first)")
+        return ""
+
+    def text(self, color: bool = False) -> str:
+        why = self.why_no_plot() or ("%mon -p draws its plots in Jupyter (notebook, lab, "
+                                     "qtconsole); here: the trends of the table")
+        return why + "\n" + SubscriptionTable(self.subs, self.log).text(color)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text(_shell_color() if self.color is None else self.color))
+
+    def _history_png(self) -> bytes | None:
+        """The plot over time, drawn once for both the HTML and the PNG of this view."""
+        if not hasattr(self, "_history"):
+            series = self.series()
+            self._history = _plots().history_png(series) if series else None
+        return self._history
+
+    def _repr_png_(self) -> bytes | None:
+        if self.series():
+            return self._history_png()
+        arrays = self.arrays()
+        if arrays:
+            sub, attr_value = arrays[0]
+            label, unit = self.facts.get(sub.key, ("", ""))
+            return _display.device_attribute_png(attr_value, unit, label)
+        return None
+
+    def _repr_html_(self) -> str:
+        why = self.why_no_plot()
+        if why:
+            return f"<p>{_display.escape(why)}</p>" + SubscriptionTable(self.subs, self.log)._repr_html_()
+        parts = []
+        plots = _plots()
+        if self.series():
+            png = self._history_png()
+            if png is not None:
+                parts.append(plots.img_html(png, "monitored values over time"))
+        for sub, attr_value in self.arrays():
+            label, unit = self.facts.get(sub.key, ("", ""))
+            png = _display.device_attribute_png(attr_value, unit, label)
+            if png is not None:
+                parts.append(plots.img_html(png, f"latest value of {sub.name}"))
+        return "".join(parts)
+
+
+def _plots() -> Any:
+    from . import plots
+
+    return plots
 
 
 # --------------------------------------------------------------------------------------------

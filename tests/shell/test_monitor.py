@@ -663,3 +663,88 @@ def test_csv_writes_the_log(shell, unpolled, tmp_path):
         assert row["quality"] == "ATTR_VALID" and row["error"] == ""
     with pytest.raises(UsageError, match=r"--csv: cannot write '/nonexistent/dir/x.csv'"):
         mon.mon_magic(shell, "--csv /nonexistent/dir/x.csv")
+
+
+# -- %mon -p: monitored values as pictures ----------------------------------------------------
+
+@pytest.fixture
+def float_scalar_unit(unpolled):
+    """float_scalar with a unit and a label for one test (put back afterwards)."""
+    config = unpolled.get_attribute_config("float_scalar")
+    before = (config.unit, config.label)
+    config.unit, config.label = "mA", "Beam current"
+    unpolled.set_attribute_config(config)
+    yield
+    config = unpolled.get_attribute_config("float_scalar")
+    config.unit, config.label = (value or "Not specified" for value in before)
+    unpolled.set_attribute_config(config)
+
+
+def test_p_plots_numbers_over_time_with_units_and_arrays_as_they_are(shell, float_scalar_unit,
+                                                                     nodb_server):
+    pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) not installed")
+    from extras_helpers import html_images, png_size
+
+    _run(shell, "-a sys/tg_test/1/float_scalar --period 0.2")
+    _run(shell, "-a sys/tg_test/1/double_spectrum_ro --period 0.3")
+    base = nodb_server.device.partition("#")[0]
+    _run(shell, f"-a {base}/failing_read#dbase=no --period 0.3")
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: sum(r.attribute == "float_scalar" for r in monitor.log.records()) >= 4
+                     and any(r.attribute == "double_spectrum_ro" for r in monitor.log.records())
+                     and any(r.failed for r in monitor.log.records()), timeout=15)
+
+    # a terminal gets words and the table with its trends
+    out = _run(shell, "-p")
+    assert out.startswith("%mon -p draws its plots in Jupyter (notebook, lab, qtconsole); here: "
+                          "the trends of the table\n"), out
+    assert "sys/tg_test/1/float_scalar" in out
+
+    view = mon.MonitorPlot(monitor)
+    (series,) = view.series()       # the only numeric scalar; errors alone make no panel
+    floats = [r for r in monitor.log.records() if r.attribute == "float_scalar"]
+    assert series.name == "sys/tg_test/1/float_scalar" and series.values == [r.number for r in floats][:len(series.values)]
+    assert (series.unit, series.label) == ("mA", "Beam current")
+    assert series.how == "client-polled every 200 ms"
+    assert set(series.qualities) == {"ATTR_VALID"}
+    from itango import plots
+
+    (ax,) = plots.history_figure([series]).axes
+    assert ax.get_ylabel() == "Beam current\n[mA]" and ax.get_title("right") == "ATTR_VALID"
+
+    png = view._repr_png_()
+    width, height = png_size(png)
+    assert width == 720 and height > 200
+    history, spectrum = html_images(view._repr_html_())
+    assert history == png and png_size(spectrum) == (640, 340)
+
+    # one array event in detail: its plot
+    event = next(r for r in reversed(monitor.log.records()) if r.attribute == "double_spectrum_ro")
+    detail = mon.EventDetail(event)
+    assert png_size(detail._repr_png_()) == (640, 340)
+    assert html_images(detail._repr_html_())
+
+
+def test_p_without_matplotlib_says_so(shell, unpolled, monkeypatch):
+    from itango import plots
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)   # as if not installed
+    plots.available.cache_clear()
+    try:
+        _run(shell, "-a sys/tg_test/1/float_scalar --period 0.2")
+        monitor = mon.get_monitor(shell)
+        assert _wait_for(lambda: len(monitor.log) >= 2)
+        out = _run(shell, "-p")
+        assert out.startswith("matplotlib is not installed (pip install 'itango[plot]'): no plot\n"), out
+        view = mon.MonitorPlot(monitor)
+        assert view._repr_png_() is None
+        assert "matplotlib is not installed" in check_html(view._repr_html_())
+    finally:
+        plots.available.cache_clear()
+
+
+def test_p_with_nothing_monitored(shell):
+    pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) not installed")
+    out = _run(shell, "-p")
+    assert out.startswith("nothing to plot: no numeric value or array in the log "
+                          "(%mon -a <device>/<attribute> first)"), out
