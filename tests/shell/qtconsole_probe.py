@@ -3,7 +3,8 @@
 Usage: python qtconsole_probe.py [--size WIDTHxHEIGHT] CODE [CODE ...] OUTPUT.png
 
 Each CODE cell is executed in turn (waiting for its reply); then the widget's visible text is
-printed on stdout and the window is grabbed to OUTPUT.png.  Used by test_qtconsole.py and by
+printed on stdout, followed by one line ``images: WxH ...`` with the size of every image the
+widget shows (plots), and the window is grabbed to OUTPUT.png.  Used by test_qtconsole.py and by
 screenshots/make_screenshots.py.  Needs QT_QPA_PLATFORM=offscreen without a display.
 """
 
@@ -21,6 +22,22 @@ def _pump(app, seconds: float) -> None:
     while time.monotonic() < end:
         app.processEvents()
         time.sleep(0.02)
+
+
+def _image_sizes(widget) -> list[tuple[int, int]]:
+    """(width, height) of each image in the widget's document, in order."""
+    sizes = []
+    block = widget._control.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            if fmt.isImageFormat():
+                image = widget._get_image(fmt.toImageFormat().name())
+                sizes.append((image.width(), image.height()))
+            it += 1
+        block = block.next()
+    return sizes
 
 
 def main(argv: list[str]) -> int:
@@ -65,6 +82,7 @@ def main(argv: list[str]) -> int:
                 return 1
             _pump(app, 0.7)  # let the iopub output (display data) render
         print(widget._control.toPlainText())
+        print("images:", " ".join(f"{w}x{h}" for w, h in _image_sizes(widget)))
         ok = widget.grab().save(png)
         return 0 if ok else 1
     finally:

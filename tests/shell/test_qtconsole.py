@@ -290,3 +290,25 @@ def test_qt_widget_renders_the_device_card(jupyter_dirs, tango_host):
     assert "TangoTest(sys/tg_test/1)" in rendered
     assert "RUNNING" in rendered
     assert (jupyter_dirs / "widget.png").stat().st_size > 5000
+
+
+def test_qt_widget_shows_plots_of_arrays_and_of_mon(jupyter_dirs, tango_host):
+    """qtconsole shows an output's PNG when it has one: a spectrum read and ``%mon -p`` come
+    out as pictures in the widget (the plot extra installed)."""
+    _need("qtconsole")
+    _need("qtpy")
+    _need("matplotlib")
+    script = Path(__file__).with_name("qtconsole_probe.py")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TANGO_HOST": tango_host,
+           "MPLCONFIGDIR": str(jupyter_dirs / "mpl")}
+    cells = ["dev = Device('sys/tg_test/1'); dev.read_attribute('double_spectrum_ro')",
+             "%mon -a sys/tg_test/1/float_scalar --period 0.2",
+             "import time; time.sleep(1.5)", "%mon -p", "%mon -r"]
+    out = subprocess.run([sys.executable, str(script), *cells, str(jupyter_dirs / "plots.png")],
+                         env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    images = out.stdout.rstrip().splitlines()[-1]
+    assert images.startswith("images: "), out.stdout
+    sizes = images.split()[1:]
+    assert sizes[0] == "640x340", sizes           # the spectrum
+    assert len(sizes) == 2 and sizes[1].startswith("720x"), sizes   # %mon -p
