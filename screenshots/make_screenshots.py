@@ -13,11 +13,12 @@ What it does, end to end (nothing is staged by hand):
 3. turns each capture into HTML (ANSI colours -> inline styles) and photographs it with headless
    Chromium;
 4. drives qtconsole's own widget (RichJupyterWidget) on an itango kernel offscreen and grabs it
-   (tests/shell/qtconsole_probe.py);
+   (tests/shell/qtconsole_probe.py): cards, then plots (a spectrum, ``%mon -p``);
 5. asks an itango kernel for the ``text/html`` representations Jupyter frontends render
-   (device card, attribute, DevFailed stack, %mon tables) and photographs them with Chromium.
+   (device card, attribute, DevFailed stack, %mon tables; then plots of a spectrum, an image and
+   ``%mon -p``, and ``%mon -o`` as a DataFrame) and photographs them with Chromium.
 
-Needs: the ``qt`` and ``test`` extras (PyTango is a test peer), Debian's tango-test, tmux and
+Needs: the ``qt``, ``plot`` and ``test`` extras (PyTango is a test peer), Debian's tango-test, tmux and
 chromium (``apt-get install tmux chromium tango-test``).  Every process it starts is stopped by
 its PID at the end.
 """
@@ -244,10 +245,15 @@ def console_shots(env: dict[str, str], out: Path, work: Path, tango_host: str) -
         term.close()
 
     term = session()
-    try:  # %mon live view
+    try:  # %mon: an attribute its server does not poll is read by %mon itself; the live view
         _run(term, "%mon -a sys/tg_test/1/double_scalar -t periodic")
         _run(term, "%mon -a sys/tg_test/1/long_scalar")
+        _run(term, "%mon -a sys/tg_test/1/short_scalar")
         time.sleep(8)  # a few events, so that the trend column has something to show
+        _run(term, "%mon")
+        snap(term, "console-mon-client-polled.png")
+        term.send("C-l")
+        time.sleep(1)
         term.send("%mon -w", "Enter")
         term.wait_for(r"^%mon live view")
         time.sleep(1.5)
@@ -263,20 +269,30 @@ def console_shots(env: dict[str, str], out: Path, work: Path, tango_host: str) -
 
 def qtconsole_shot(env: dict[str, str], out: Path) -> None:
     probe = ROOT / "tests" / "shell" / "qtconsole_probe.py"
-    cells = ['dev = Device("sys/tg_test/1"); dev', 'dev.read_attribute("double_spectrum_ro")',
-             "%mon -a sys/tg_test/1/double_scalar -t periodic", "import time; time.sleep(2.5)", "%mon"]
-    result = subprocess.run([sys.executable, str(probe), "--size", "1100x900", *cells, str(out / "qtconsole.png")],
-                            env={**env, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True,
-                            timeout=180)
-    if result.returncode != 0:
-        raise RuntimeError("qtconsole probe failed:\n" + result.stdout + result.stderr)
-    print("wrote screenshots/qtconsole.png")
+    shots = {
+        "qtconsole.png": ("1100x900", ['dev = Device("sys/tg_test/1"); dev', 'dev.read_attribute("double_scalar")',
+                                        "%mon -a sys/tg_test/1/double_scalar -t periodic",
+                                        "import time; time.sleep(2.5)", "%mon"]),
+        # pictures: qtconsole shows an output's PNG (the plot extra installed)
+        "qtconsole-plots.png": ("900x1500", ['dev = Device("sys/tg_test/1")', 'dev.read_attribute("double_spectrum_ro")',
+                                              "%mon -a sys/tg_test/1/short_scalar --period 0.3",
+                                              "%mon -a sys/tg_test/1/double_scalar -t periodic",
+                                              "import time; time.sleep(6)", "%mon -p"]),
+    }
+    for name, (size, cells) in shots.items():
+        result = subprocess.run([sys.executable, str(probe), "--size", size, *cells, str(out / name)],
+                                env={**env, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True, text=True,
+                                timeout=180)
+        if result.returncode != 0:
+            raise RuntimeError("qtconsole probe failed:\n" + result.stdout + result.stderr)
+        print(f"wrote screenshots/{name}")
 
 
 HTML_CELLS = [
     ("Device card", 'dev = Device("sys/tg_test/1"); dev'),
     ("Attribute (scalar)", 'dev.read_attribute("double_scalar")'),
-    ("Attribute (image, summarised)", 'dev.read_attribute("double_image_ro")'),
+    ("Attribute (a spectrum of strings, summarised; numeric arrays are plotted: html-plots.png)",
+     'dev.read_attribute("string_spectrum_ro")'),
     ("Command info", 'dev.command_query("DevString")'),
     ("DevFailed stack", 'import sys, tango_core\ntry:\n    Device("sys/tg_test/2")\nexcept tango_core.DevFailed as e:\n    err = e\nerr'),
     ("", "%mon -a sys/tg_test/1/double_scalar -t periodic\nimport time; time.sleep(3)"),
@@ -285,7 +301,27 @@ HTML_CELLS = [
 ]
 
 
+PLOT_CELLS = [
+    ("", 'dev = Device("sys/tg_test/1")'),
+    ("A spectrum: dev.read_attribute(\"double_spectrum_ro\")", 'dev.read_attribute("double_spectrum_ro")'),
+    ("An image with its unit: Attribute(\"sys/tg_test/1/double_image_ro\")",
+     'Attribute("sys/tg_test/1/double_image_ro")'),
+    ("", "%mon -a sys/tg_test/1/short_scalar --period 0.3\n%mon -a sys/tg_test/1/double_scalar -t periodic\n"
+         "import time; time.sleep(8)"),
+    ("%mon -p: monitored values over time (units, qualities; client-polled and events)", "%mon -p"),
+    ("%mon -o events: the log as a pandas DataFrame", "%mon -o events\nevents.tail(4)"),
+]
+
+
 def html_view_shot(env: dict[str, str], out: Path, work: Path) -> None:
+    page = _html_page(env, HTML_CELLS, "itango's text/html representations (as a Jupyter frontend renders them)")
+    photograph(page, 1100, 1300, out / "html-view.png", work)
+    page = _html_page(env, PLOT_CELLS, "Pictures in a notebook (the plot extra: matplotlib, pandas)")
+    photograph(page, 820, 2050, out / "html-plots.png", work)
+
+
+def _html_page(env: dict[str, str], cells: list[tuple[str, str]], heading: str) -> str:
+    """Run ``cells`` on an itango kernel; a page of their HTML outputs (labelled sections)."""
     from jupyter_client.manager import KernelManager
 
     from itango.kernel import temporary_kernelspec
@@ -301,7 +337,7 @@ def html_view_shot(env: dict[str, str], out: Path, work: Path) -> None:
         sections: list[str] = []
         try:
             kc.wait_for_ready(timeout=60)
-            for label, code in HTML_CELLS:
+            for label, code in cells:
                 msg_id = kc.execute(code)
                 htmls = []
                 while True:
@@ -312,7 +348,7 @@ def html_view_shot(env: dict[str, str], out: Path, work: Path) -> None:
                         htmls.append(msg["content"]["data"]["text/html"])
                     if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                         break
-                if htmls:
+                if htmls and label:
                     sections.append(f'<h3>{html.escape(label)}</h3>' + "".join(htmls))
         finally:
             kc.stop_channels()
@@ -320,11 +356,12 @@ def html_view_shot(env: dict[str, str], out: Path, work: Path) -> None:
     finally:
         os.environ.clear()
         os.environ.update(old_env)
-    page = ("<!doctype html><html><head><meta charset='utf-8'><style>body{font-family:sans-serif;"
-            "margin:16px;background:#fff}h3{margin:14px 0 4px;font-size:14px;color:#555}</style></head><body>"
-            "<h2 style='margin:0 0 6px'>itango's text/html representations (as a Jupyter frontend renders them)</h2>"
+    return ("<!doctype html><html><head><meta charset='utf-8'><style>body{font-family:sans-serif;"
+            "margin:16px;background:#fff}h3{margin:14px 0 4px;font-size:14px;color:#555}"
+            "table.dataframe{border-collapse:collapse;font-size:12px}"
+            "table.dataframe td,table.dataframe th{border:1px solid #ddd;padding:2px 6px}</style></head><body>"
+            f"<h2 style='margin:0 0 6px'>{html.escape(heading)}</h2>"
             + "".join(sections) + "</body></html>")
-    photograph(page, 1100, 1300, out / "html-view.png", work)
 
 
 def main() -> int:
@@ -347,8 +384,16 @@ def main() -> int:
                 os.environ["TANGO_HOST"] = db.tango_host
                 import tango_core
 
-                tango_core.DeviceProxy("sys/tg_test/1").poll_attribute("double_scalar", 500)
-                tango_core.DeviceProxy("sys/tg_test/1").poll_attribute("long_scalar", 500)
+                tg_proxy = tango_core.DeviceProxy("sys/tg_test/1")
+                tg_proxy.poll_attribute("double_scalar", 500)
+                tg_proxy.poll_attribute("long_scalar", 500)
+                # units and labels, as a real control system has them (the plots show them)
+                for attribute, unit, label in (("double_image_ro", "counts", "Beam profile"),
+                                               ("short_scalar", "mA", "Beam current"),
+                                               ("double_scalar", "mm", "Position")):
+                    config = tg_proxy.get_attribute_config(attribute)
+                    config.unit, config.label = unit, label
+                    tg_proxy.set_attribute_config(config)
                 env = {"TANGO_HOST": db.tango_host, "IPYTHONDIR": str(work / "ipython"),
                        "HOME": str(work), "TERM": "xterm-256color", "LANG": "C.UTF-8",
                        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
