@@ -67,6 +67,14 @@ _export("tango_core.release", "Release")
 _export("tango_core.utils", "is_str_type", "is_int_type", "is_float_type", "is_bool_type", "is_numerical_type",
         "is_scalar_type", "is_array_type", "obj_2_str", "str_2_obj", "seqStr_2_obj", "requires_pytango",
         "requires_tango")
+# the classic server API (PyTango exports it at top level too); loaded only when used
+_export("tango_core.server.device", "DeviceClass", "DeviceImpl", "Device_2Impl", "Device_3Impl", "Device_4Impl",
+        "Device_5Impl", "Device_6Impl", "LatestDeviceImpl", "ClientAddr")
+_export("tango_core.server.attribute_declaration", "AttrData", "Attr", "SpectrumAttr", "ImageAttr",
+        "UserDefaultAttrProp")
+_export("tango_core.server.attributes", "WAttribute", "MultiAttribute")
+_export("tango_core.server.runtime", "Util")
+_EXPORTS["AttReqType"] = ("tango_core.server.attributes", "AttrReqType")
 _MODULES = {"utils": "tango_core.utils"}
 
 # PyTango also exports the CmdArgType members (tango.DevDouble ...), the data formats

@@ -82,6 +82,8 @@ def _class_from_field(field: Any) -> tuple[Any, Any]:
 
 def _patch_empty(value: Any) -> Any:
     # PyTango's FileDatabase cannot store "": it stores " " instead; keep the same values
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0):
+        value = value.tolist()
     if isinstance(value, (list, tuple)):
         return [v if v != "" else " " for v in value]
     return value if value != "" else " "
@@ -142,7 +144,7 @@ class MultiDeviceTestContext:
         self._startup_error: BaseException | None = None
 
     def _fill(self, tango_class: str, info: dict) -> None:
-        devices = info.get("devices", ())
+        devices = info["devices"]
         names = []
         for dev in devices:
             name = dev["name"]

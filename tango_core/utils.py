@@ -16,7 +16,8 @@ from tango_core.idl.enums import CmdArgType
 
 __all__ = ["is_str_type", "is_int_type", "is_float_type", "is_bool_type", "is_numerical_type",
            "is_scalar_type", "is_array_type", "obj_2_str", "str_2_obj", "seqStr_2_obj", "CaselessList",
-           "CaselessDict", "EventCallback", "requires_pytango", "requires_tango"]
+           "CaselessDict", "EventCallback", "requires_pytango", "requires_tango", "is_pure_str", "is_seq",
+           "is_non_str_seq", "get_enum_labels", "get_tango_type_format"]
 
 T = CmdArgType
 _STR = {T.DevString, T.ConstDevString}
@@ -215,3 +216,44 @@ def requires_pytango(min_version=None, conflicts=(), software_name: str = "Softw
 def requires_tango(min_version=None, conflicts=(), software_name: str = "Software") -> bool:
     """Checks the Tango protocol level tango_core speaks (Tango 10, IDL 6)."""
     return _requires("tango", "10.3.3", min_version, conflicts, software_name)
+
+
+# -- what device-server code uses from tango.utils (the implementations live in tango_core.server) --
+
+def is_pure_str(obj: Any) -> bool:
+    """True for ``str`` (PyTango keeps the name from its Python 2 days)."""
+    return isinstance(obj, str)
+
+
+def is_seq(obj: Any) -> bool:
+    """True for sequences (``str``, ``bytes``, lists, tuples, numpy arrays ...)."""
+    import collections.abc
+    return isinstance(obj, (collections.abc.Sequence, bytearray)) or hasattr(obj, "__array__") and \
+        getattr(obj, "ndim", 0) > 0
+
+
+def is_non_str_seq(obj: Any) -> bool:
+    """A sequence that is not a string (lists, tuples, numpy arrays ...)."""
+    return is_seq(obj) and not isinstance(obj, (str, bytes))
+
+
+def get_enum_labels(enum_cls: Any) -> list[str]:
+    """DevEnum labels of an ``enum.Enum`` class (values 0, 1, 2 ...); EnumTypeError otherwise."""
+    from tango_core.server.dtypes import enum_labels_of
+    return enum_labels_of(enum_cls)
+
+
+def get_tango_type_format(dtype: Any, dformat: Any = None, caller: Any = None) -> Any:
+    """``(float,)`` -> (DevDouble, SPECTRUM): the dtype spellings of tango.server declarations."""
+    from tango_core.server.dtypes import tango_type_format
+    return tango_type_format(dtype, dformat, caller)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("TO_TANGO_TYPE", "EnumTypeError", "scalar_to_array_type"):
+        from tango_core.server import dtypes
+        return getattr(dtypes, name)
+    if name == "FROM_TANGO_TO_NUMPY_TYPE":
+        from tango_core.server.dtypes import NUMPY_TYPE_OF
+        return {**NUMPY_TYPE_OF, T.DevString: str}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -106,9 +106,6 @@ class AttrData:
     def build_from_dict(self, attr_dict: dict) -> "AttrData":
         attr_dict = dict(attr_dict)
         self.forward = bool(attr_dict.pop("forwarded", False))
-        if self.forward:
-            raise _wrong_definition(f"Forwarded attribute {self.attr_name}: forwarded attributes are not "
-                                    "supported by tango_core yet")
         self.has_dtype_kword = "dtype" in attr_dict
         self.attr_type = CmdArgType(attr_dict.pop("dtype", CmdArgType.DevDouble))
         self.attr_format = AttrDataFormat(attr_dict.pop("dformat", None) or AttrDataFormat.SCALAR)
@@ -234,6 +231,9 @@ class AttrData:
 
     def make_attribute(self) -> Attribute:
         """A fresh run-time attribute for one device."""
+        if self.forward:
+            raise _wrong_definition(f"Forwarded attribute {self.attr_name}: forwarded attributes are not "
+                                    "supported by tango_core yet")
         if self.attr_type == CmdArgType.DevEnum and not self.enum_labels:
             raise _wrong_definition(f"Attribute {self.attr_name}: a DevEnum attribute needs enum_labels")
         cls = WAttribute if self.attr_write in (AttrWriteType.WRITE, AttrWriteType.READ_WRITE,
@@ -325,8 +325,6 @@ class attribute(AttrData):  # noqa: N801 - PyTango's name
         self._kwargs = dict(kwargs)
         name = kwargs.pop("name", None)
         class_name = kwargs.pop("class_name", None)
-        if kwargs.get("forwarded"):
-            raise _wrong_definition("Forwarded attributes are not supported by tango_core yet")
         for key in _IGNORED_KEYWORDS:
             kwargs.pop(key, None)
         if not fget:

@@ -415,34 +415,43 @@ class Attribute:
         return self.data_ready_event_implemented
 
     # -- value ------------------------------------------------------------------------------
-    def set_value(self, value: Any, dim_x: int | None = None, dim_y: int | None = None) -> None:
-        """Store the value read from the hardware (PyTango's ``Attribute.set_value``)."""
-        if self.data_type == T.DevEncoded and isinstance(value, str) and dim_x is not None \
-                and not isinstance(dim_x, int):
-            value, dim_x = (value, dim_x), None  # set_value(format, data)
+    def set_value(self, value: Any, *args: Any, **kwargs: Any) -> None:
+        """Store the value read from the hardware (PyTango's ``Attribute.set_value``).
+
+        DevEncoded also takes ``set_value(format, data)``.  The dimensions come from the value
+        (PyTango 10.1 removed the ``dim_x``/``dim_y`` arguments)."""
+        if kwargs.keys() & {"dim_x", "dim_y"} or (args and not (self.data_type == T.DevEncoded and len(args) == 1)):
+            raise TypeError("Too many arguments. Note, that dim_x and dim_y arguments are no longer supported.")
+        if args:
+            value = (value, args[0])
         if value is None:
-            raise _df("API_AttrValueNotSet", f"Value for attribute {self.name} cannot be None",
-                      "Attribute::set_value()")
+            raise TypeError("set_value method cannot be called with None")
         union, x, y = read_value_to_union(self.name, self.data_type, self.data_format, value,
-                                          self.max_dim_x, self.max_dim_y, dim_x, dim_y)
+                                          self.max_dim_x, self.max_dim_y)
         self._value = union
         self._dim_x = x
         self._dim_y = y
         self._date = None
 
-    def set_value_date_quality(self, value: Any, date: Any, quality: AttrQuality,
-                               dim_x: int | None = None, dim_y: int | None = None) -> None:
-        """Store a value with its own time stamp and quality."""
-        if self.data_type == T.DevEncoded and isinstance(value, str) and not isinstance(quality, AttrQuality):
-            # set_value_date_quality(format, data, date, quality)
-            value, date, quality = (value, date), quality, dim_x
-            dim_x = None
+    def set_value_date_quality(self, value: Any, *args: Any, **kwargs: Any) -> None:
+        """Store a value with its own time stamp and quality: ``(value, date, quality)``, or for
+        DevEncoded also ``(format, data, date, quality)``."""
+        if kwargs.keys() & {"dim_x", "dim_y"}:
+            raise TypeError("Too many arguments. Note, that dim_x and dim_y arguments are no longer supported.")
+        if self.data_type == T.DevEncoded and len(args) == 3:
+            value, args = (value, args[0]), args[1:]
+        if len(args) != 2:
+            raise TypeError("Too many arguments. Note, that dim_x and dim_y arguments are no longer supported."
+                            if len(args) > 2 else "set_value_date_quality needs (value, date, quality)")
+        date, quality = args
+        if value is None or date is None or quality is None:
+            raise TypeError("set_value_date_quality method cannot be called with None")
         quality = AttrQuality(quality)
         if quality == AttrQuality.ATTR_INVALID:
             self._value = AttrValUnion.no_data()
             self._dim_x = self._dim_y = 0
         else:
-            self.set_value(value, dim_x, dim_y)
+            self.set_value(value)
         self._date = to_timeval(date)
         self._quality = quality
 
@@ -455,7 +464,7 @@ class Attribute:
                 self.set_value_date_quality(*value)
                 return
             if self.data_type == T.DevEncoded and n == 4 and isinstance(value[3], AttrQuality):
-                self.set_value_date_quality((value[0], value[1]), value[2], value[3])
+                self.set_value_date_quality(value[0], value[1], value[2], value[3])
                 return
         self.set_value(value)
 
@@ -827,8 +836,8 @@ class MultiAttribute:
     def get_attr_nb(self) -> int:
         return len(self._list)
 
-    def get_attribute_list(self) -> list[Attribute]:
-        return list(self._list)
+    def get_attribute_list(self) -> tuple[Attribute, ...]:
+        return tuple(self._list)
 
     get_attr_list = get_attribute_list
 

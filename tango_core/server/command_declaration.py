@@ -50,8 +50,10 @@ def _type_name(t: Any) -> str:
 
 def _doc_in(f: Callable, dtype_in: Any) -> str:
     if dtype_in not in (CmdArgType.DevVoid, None):
-        params = list(inspect.signature(f).parameters.values())
-        name = params[1].name if len(params) > 1 else "arg"
+        bound = getattr(f, "__tango_bound_method__", None)
+        params = list(inspect.signature(bound or f).parameters.values())
+        first = 0 if bound is not None else 1
+        name = params[first].name if len(params) > first else "arg"
         return f":param {name}: (not documented)\n:type {name}: {_type_name(dtype_in)}"
     return "No input parameter (DevVoid)"
 
@@ -84,7 +86,16 @@ def command(f: Callable | None = None, dtype_in: Any = _VOID, dformat_in: Any = 
                                  green_mode=green_mode, fisallowed=fisallowed, cmd_green_mode=cmd_green_mode,
                                  isallowed_green_mode=isallowed_green_mode)
     name = f.__name__
-    hint_in, hint_out = _hints(f)
+    if inspect.ismethod(f):  # command(f=self.method): keep the bound method, tag a wrapper
+        bound = f
+
+        @functools.wraps(bound)
+        def f(*args: Any, **kwargs: Any) -> Any:
+            return bound(*args, **kwargs)
+        f.__tango_bound_method__ = bound
+        hint_in, hint_out = _hints(bound)
+    else:
+        hint_in, hint_out = _hints(f)
     if dtype_out is _VOID:
         dtype_out = None
         if hint_out is not None:
@@ -184,6 +195,8 @@ class CommandDef:
                                          "DeviceClass::command_handler()", ErrSeverity.ERR))
             return found
         if inspect.ismethod(m) and getattr(m, "__self__", None) is device:
+            return m
+        if getattr(m, "__tango_bound_method__", None) is not None:
             return m
         return functools.partial(m, device)
 

@@ -18,7 +18,6 @@ device's serialisation lock (one request at a time per device, PyTango's default
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import sys
 import threading
@@ -49,6 +48,7 @@ __all__ = ["DeviceClass", "DeviceImpl", "Device_2Impl", "Device_3Impl", "Device_
            "STATUS_NOT_SET", "MONITOR_TIMEOUT_S"]
 
 STATUS_NOT_SET = "Not initialised"
+_ASYNCIO = 3  # GreenMode.Asyncio
 #: how long a request waits for a device busy with another one (cppTango: 3.2 s, then API_CommandTimedOut)
 MONITOR_TIMEOUT_S = 3.2
 T = CmdArgType
@@ -60,13 +60,51 @@ def _df(reason: str, desc: str, origin: str, severity: ErrSeverity = ErrSeverity
     return DevFailed(DevError(reason, desc, origin, severity))
 
 
+def wire_text(text: Any) -> str:
+    """A text for the 8-bit Tango wire: unchanged if Latin-1, else its UTF-8 octets (as PyTango sends
+    Python strings), so an error message never fails to encode."""
+    if isinstance(text, bytes):
+        return text.decode("latin-1")
+    text = str(text)
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("latin-1")
+    return text.replace("\x00", "\\0")
+
+
+def wire_errors(errors: Iterable[Any]) -> list[DevError]:
+    """DevErrors whose texts all encode (reason, desc and origin through :func:`wire_text`)."""
+    out = []
+    for e in errors:
+        if not isinstance(e, DevError):
+            e = DevError("PyDs_PythonError", wire_text(e), "", ErrSeverity.ERR)
+        out.append(DevError(wire_text(e.reason), wire_text(e.desc), wire_text(e.origin), e.severity))
+    return out
+
+
 def python_error(exc: BaseException) -> DevFailed:
     """A Python exception raised by device code, as PyTango reports it (PyDs_PythonError)."""
     if isinstance(exc, DevFailed):
         return exc
     desc = "".join(traceback.format_exception_only(type(exc), exc))
     origin = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return DevFailed(DevError("PyDs_PythonError", desc, origin, ErrSeverity.ERR))
+    return DevFailed(DevError("PyDs_PythonError", wire_text(desc), wire_text(origin), ErrSeverity.ERR))
+
+
+class _Ready:
+    """What the default hooks return to asyncio devices: ``await super().init_device()`` must work,
+    and the same object is ignored by synchronous callers."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any = None) -> None:
+        self.value = value
+
+    def __await__(self):
+        if False:  # pragma: no cover - makes this a generator
+            yield
+        return self.value
 
 
 class ClientAddr:
@@ -237,6 +275,9 @@ class DeviceImpl:
         self._dev_prev_state = self._dev_state
         self._dev_status = STATUS_NOT_SET if status is None else status
         self._dev_monitor = threading.RLock()
+        # asyncio devices run on the server's event loop and interleave at their awaits (PyTango runs
+        # them with SerialModel.NO_SYNC); the others serve one request at a time
+        self._dev_no_sync = getattr(type(self), "green_mode", None) == _ASYNCIO
         self._dev_attrs = MultiAttribute()
         self._dev_access: dict[str, AttributeAccess] = {}
         self._dev_commands: dict[str, CommandDef] = {}
@@ -251,6 +292,7 @@ class DeviceImpl:
         if runtime is not None:
             runtime.configure_logger(self._dev_logger)
         self._build_interface()
+        self._initial_polling()  # before init_device, as PyTango: init_device may already ask about it
 
     def _build_interface(self) -> None:
         cl = self._dev_class
@@ -391,23 +433,29 @@ class DeviceImpl:
     __repr__ = __str__
 
     # -- default hooks (overridden by device code) ---------------------------------------------
-    def init_device(self) -> None:
-        pass
+    def _done(self, value: Any = None) -> Any:
+        """A hook's result: awaitable for asyncio devices (``green_mode = GreenMode.Asyncio``)."""
+        if getattr(type(self), "green_mode", None) == _ASYNCIO:
+            return _Ready(value)
+        return value
 
-    def delete_device(self) -> None:
-        pass
+    def init_device(self) -> Any:
+        return self._done()
 
-    def always_executed_hook(self) -> None:
-        pass
+    def delete_device(self) -> Any:
+        return self._done()
 
-    def read_attr_hardware(self, attr_list: Sequence[int]) -> None:
-        pass
+    def always_executed_hook(self) -> Any:
+        return self._done()
 
-    def write_attr_hardware(self, attr_list: Sequence[int]) -> None:
-        pass
+    def read_attr_hardware(self, attr_list: Sequence[int]) -> Any:
+        return self._done()
 
-    def server_init_hook(self) -> None:
-        pass
+    def write_attr_hardware(self, attr_list: Sequence[int]) -> Any:
+        return self._done()
+
+    def server_init_hook(self) -> Any:
+        return self._done()
 
     def signal_handler(self, signo: int) -> None:
         pass
@@ -438,9 +486,7 @@ class DeviceImpl:
                 if not alarm and self._alarmed_by_quality():
                     alarm = True
                 self._dev_state = DevState.ALARM if alarm else DevState.ON
-            elif self._dev_state == DevState.ALARM and not self._alarmed_by_quality():
-                self._dev_state = DevState.ON
-        return self._dev_state
+        return self._done(self._dev_state)
 
     def _alarmed_by_quality(self) -> bool:
         return any(a.get_quality() in (AttrQuality.ATTR_ALARM, AttrQuality.ATTR_WARNING)
@@ -462,7 +508,7 @@ class DeviceImpl:
                     status += f"\nAlarm : Quality factor set to ALARM for attribute {a.get_label()}"
                 elif a.get_quality() == AttrQuality.ATTR_WARNING:
                     status += f"\nWarning : Quality factor set to WARNING for attribute {a.get_label()}"
-        return status
+        return self._done(status)
 
     # -- properties ------------------------------------------------------------------------------
     def get_device_properties(self, ds_class: DeviceClass | None = None) -> None:
@@ -489,8 +535,9 @@ class DeviceImpl:
                 else:
                     value = prop.default()
             except (ValueError, TypeError) as exc:
-                raise ValueError(f"Failed to convert property '{name}' of device '{self._dev_name}' "
-                                 f"(value={strings!r}) to type {prop.dtype}: {exc}") from exc
+                raise _df("PyDs_WrongProperty", f"Failed to convert property '{name}' of device '{self._dev_name}' "
+                          f"(value={strings!r}) to type {prop.dtype}: {exc}",
+                          "DeviceImpl::get_device_properties") from exc
             if hl:
                 self._tango_properties[name] = value
                 if prop.mandatory and value is None:
@@ -551,9 +598,12 @@ class DeviceImpl:
     # ---------------------------------------------------------------------------------------
     def _resolve(self, result: Any) -> Any:
         """Run a coroutine returned by an ``async def`` device method on the server's event loop."""
+        if type(result) is _Ready:
+            return result.value
         if inspect.isawaitable(result):
             runtime = self._dev_runtime
             if runtime is None:
+                import asyncio
                 return asyncio.run(_await(result))
             return runtime.run_coroutine(result)
         return result
@@ -613,7 +663,9 @@ class DeviceImpl:
             return attr.to_attribute_value_5(w_attr)  # type: ignore[arg-type]
         except DevFailed as exc:
             return _error_value(attr.name, exc)
-        except Exception as exc:  # noqa: BLE001 - device code errors become per-attribute errors
+        except BaseException as exc:  # noqa: BLE001 - device code errors become per-attribute errors
+            if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+                raise
             return _error_value(attr.name, python_error(exc))
 
     def read_attributes(self, names: Sequence[str]) -> list[AttributeValue_5]:
@@ -666,9 +718,11 @@ class DeviceImpl:
                     if attr is not None:
                         written.append(attr)
                 except DevFailed as exc:
-                    errors.append(NamedDevError(av.name, index, list(exc.args)))
-                except Exception as exc:  # noqa: BLE001
-                    errors.append(NamedDevError(av.name, index, list(python_error(exc).args)))
+                    errors.append(NamedDevError(wire_text(av.name), index, wire_errors(exc.args)))
+                except BaseException as exc:  # noqa: BLE001
+                    if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+                        raise
+                    errors.append(NamedDevError(wire_text(av.name), index, wire_errors(python_error(exc).args)))
             if written:
                 try:
                     self._resolve(self.write_attr_hardware([self._dev_attrs.get_attr_ind_by_name(a.name)
@@ -796,13 +850,15 @@ class DeviceImpl:
             if cmd.out_type == T.DevVoid:
                 return T.DevVoid, None
             return cmd.out_type, _check_out(cmd.out_type, result)
-        except Exception as exc:  # noqa: BLE001 - PyTango adds its own entry to whatever the code raised
+        except BaseException as exc:  # noqa: BLE001 - PyTango adds its own entry to whatever the code raised
+            if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+                raise
             err = python_error(exc)
             raise DevFailed(*err.args, DevError("PyDs_UnexpectedFailure", "Cannot execute command",
                                                 "PyCmd::execute", ErrSeverity.ERR)) from None
 
     def command_list(self) -> list[CommandDef]:
-        return sorted(self._dev_commands.values(), key=lambda c: c.name_lower)
+        return sorted(self._dev_commands.values(), key=lambda c: c.name)  # cppTango: std::string order
 
     def command_query(self, name: str) -> CommandDef:
         cmd = self._dev_commands.get(name.lower())
@@ -1224,12 +1280,15 @@ class _Monitor:
         self.device = device
 
     def __enter__(self) -> None:
+        if self.device._dev_no_sync:
+            return
         if not self.device._dev_monitor.acquire(timeout=MONITOR_TIMEOUT_S):
             raise _df("API_CommandTimedOut", "Not able to acquire serialization (dev, class or process) monitor",
                       "TangoMonitor::get_monitor")
 
     def __exit__(self, *exc: Any) -> None:
-        self.device._dev_monitor.release()
+        if not self.device._dev_no_sync:
+            self.device._dev_monitor.release()
 
 
 async def _await(aw: Any) -> Any:
@@ -1240,9 +1299,7 @@ def _bind_dynamic(device: DeviceImpl, func: Callable) -> Callable:
     """A dynamic attribute method: bound to the device -> f(attr); else f(device, attr)."""
     if inspect.ismethod(func) and func.__self__ is device:
         return lambda dev, arg, f=func: f(arg)
-    if inspect.ismethod(func):  # a method of another object
-        return lambda dev, arg, f=func: f(arg)
-    return lambda dev, arg, f=func: f(dev, arg)
+    return lambda dev, arg, f=func: f(dev, arg)  # a function, or a method of another object
 
 
 def _timeval_now() -> TimeVal:
@@ -1282,7 +1339,8 @@ def _error_value(name: str, exc: DevFailed) -> AttributeValue_5:
     tv = TimeVal.__new__(TimeVal)
     tv.tv_sec = tv.tv_usec = tv.tv_nsec = 0
     return AttributeValue_5(AttrValUnion.no_data(), AttrQuality.ATTR_INVALID, AttrDataFormat.FMT_UNKNOWN,
-                            T.DevVoid, tv, name, AttributeDim(0, 0), AttributeDim(0, 0), list(exc.args))
+                            T.DevVoid, tv, wire_text(name), AttributeDim(0, 0), AttributeDim(0, 0),
+                            wire_errors(exc.args))
 
 
 def _union_len(union: AttrValUnion) -> int:
@@ -1412,6 +1470,7 @@ def _build_device_class(klass: type, attrs: dict) -> type:
     hl_cmds: dict[str, CommandDef] = {}
     dev_props: dict[str, PropertyDef] = {}
     cls_props: dict[str, PropertyDef] = {}
+    by_name: dict[str, attribute] = {}
     for key, obj in attrs.items():
         if isinstance(obj, attribute):
             if obj.attr_name is None:
@@ -1420,7 +1479,11 @@ def _build_device_class(klass: type, attrs: dict) -> type:
                 obj.apply_type_hint(annotations[key])
             else:
                 _hint_from_methods(obj, klass)
-            hl_attrs.append(obj)
+            if obj.attr_name in by_name:
+                hl_attrs[hl_attrs.index(by_name[obj.attr_name])] = obj
+            else:
+                hl_attrs.append(obj)
+            by_name[obj.attr_name] = obj
         elif isinstance(obj, PropertyDef):
             obj.name = key
             if key in annotations and obj.dtype is None:
@@ -1503,12 +1566,14 @@ class BaseDevice(DeviceImpl):
         super().__init__(cl, name, desc, self.DEVICE_CLASS_INITIAL_STATE, self.DEVICE_CLASS_INITIAL_STATUS)
         self._resolve(self.init_device())
 
-    def init_device(self) -> None:
+    def init_device(self) -> Any:
         """Device initialisation; the default reads the device properties."""
         self.get_device_properties()
+        return self._done()
 
-    def initialize_dynamic_attributes(self) -> None:
+    def initialize_dynamic_attributes(self) -> Any:
         """Create dynamic attributes; called once after ``init_device``, before the device is exported."""
+        return self._done()
 
     @classmethod
     def run_server(cls, args: Sequence[str] | None = None, **kwargs: Any) -> Any:

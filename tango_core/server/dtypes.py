@@ -55,6 +55,10 @@ def _build_to_tango_type() -> dict[Any, CmdArgType]:
         table[np_type] = tango_type
         table[np.dtype(np_type).name] = tango_type
     table[np.str_] = T.DevString
+    from ..idl.types import DevEncoded, DevVarDoubleStringArray, DevVarLongStringArray
+    table[DevEncoded] = T.DevEncoded  # ``tango.DevEncoded`` is a type in tango_core, a CmdArgType in PyTango
+    table[DevVarLongStringArray] = T.DevVarLongStringArray
+    table[DevVarDoubleStringArray] = T.DevVarDoubleStringArray
     return table
 
 

@@ -24,7 +24,6 @@ Shutdown: ``delete_device()`` of every device, the event and polling services cl
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -135,6 +134,10 @@ class ServerRuntime:
                  fixed_keys: dict[str, bytes] | None = None) -> None:
         self.options = options
         self.class_specs = _classes_of(classes)
+        modes = {getattr(klass, "green_mode", None) or 0 for klass, _cls, _name in self.class_specs}
+        if len(modes) > 1:
+            raise ValueError(f"Devices with mixed green modes cannot be run in the same device server process. "
+                             f"Modes: {modes}. Classes: {[name for _k, _c, name in self.class_specs]}.")
         self.msg_stream = msg_stream
         self.server_name = options.server_name
         self.admin_device_name = f"dserver/{options.exec_name}/{options.instance}"
@@ -160,7 +163,7 @@ class ServerRuntime:
         self._stopped = threading.Event()
         self._starting = True
         self._shutting_down = False
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: Any = None
         self._loop_thread: threading.Thread | None = None
         self._loop_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -255,11 +258,14 @@ class ServerRuntime:
             cl.load_class_properties()
             self._classes.append(cl)
             names = self._names_for(cl, index == len(self.class_specs) - 1, nodb_names)
-            devices = cl.device_factory(names)
+            devices = []
+            for name in names:  # each device answers as soon as it exists (later ones may use it)
+                dev = cl.device_factory([name])[0]
+                self._serve(dev)
+                devices.append(dev)
             cl.dyn_attr(devices)
             for dev in devices:
                 dev.apply_memorized_values()
-                dev._initial_polling()
             self._devices.extend(devices)
 
     def _names_for(self, cl: DeviceClass, last: bool, nodb_names: list[str]) -> list[str]:
@@ -284,8 +290,7 @@ class ServerRuntime:
 
     def _serve_and_export(self) -> None:
         assert self.admin is not None
-        for dev in [*self._devices, self.admin]:
-            self._serve(dev)
+        self._serve(self.admin)
         if self.use_db:
             from ..client.db_types import DbDevExportInfo
             for dev in [*self._devices, self.admin]:
@@ -384,13 +389,12 @@ class ServerRuntime:
         cl = dev.get_device_class()
         with dev._dev_monitor:
             dev._call_delete_device()
+            self.polling.device_removed(dev)
             new = cl.device_impl(cl, dev.get_name())
         cl.devices[cl.devices.index(dev)] = new
         self._devices[self._devices.index(dev)] = new
         cl.dyn_attr([new])
         new.apply_memorized_values()
-        self.polling.device_removed(dev)
-        new._initial_polling()
         new._dev_exported = True
         self._servants[dev.get_name().lower()].device = new
 
@@ -403,12 +407,14 @@ class ServerRuntime:
 
     # -- coroutines of asyncio devices ----------------------------------------------------------
     def run_coroutine(self, coro: Any) -> Any:
+        import asyncio
         loop = self._ensure_loop()
         if threading.current_thread() is self._loop_thread:
             raise RuntimeError("a coroutine device method called from the event loop itself")
         return asyncio.run_coroutine_threadsafe(_as_coroutine(coro), loop).result()
 
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+    def _ensure_loop(self) -> Any:
+        import asyncio
         with self._loop_lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()

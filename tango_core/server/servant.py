@@ -18,6 +18,7 @@ they return.  It also keeps the device's black box, identifies the client of the
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -25,7 +26,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..idl.enums import AttrDataFormat, AttrQuality, CmdArgType, DevSource, LockerLanguage
-from ..idl.errors import DevError, DevFailed, ErrSeverity, MultiDevFailed
+from ..idl.errors import DevError, DevFailed, ErrSeverity, MultiDevFailed, NamedDevError
 from ..idl.operations import OPERATIONS, Operation, repository_ids
 from ..idl.types import (
     AttributeDim, AttributeValue, AttributeValue_3, AttributeValue_4, AttributeValue_5, AttrValUnion,
@@ -35,7 +36,7 @@ from ..transport.server import Peer, Response, system_exception
 from ..wire.cdr import CDRWriter
 from ..wire.errors import CodecError
 from ..wire.giop import CompletionStatus, ReplyStatus, Request
-from .device import ClientAddr, DeviceImpl
+from .device import ClientAddr, DeviceImpl, python_error, wire_errors, wire_text
 
 if TYPE_CHECKING:
     from .runtime import ServerRuntime
@@ -78,9 +79,19 @@ class CallContext:
         self.ident = ident
         self.operation = operation
 
+    def collocated(self) -> bool:
+        """A client in this very process (omniORB's "collocated" calls)."""
+        ident = self.ident
+        if self.peer is None:
+            return True
+        if ident is None or not _host_name(self.peer.host) == "localhost":
+            return False
+        pid = ident.value if ident.kind is LockerLanguage.CPP else getattr(ident.value, "cpp_clnt", None)
+        return pid == os.getpid()
+
     def client_addr(self) -> ClientAddr:
         ident = self.ident
-        ip = self.peer.giop_address() if self.peer is not None else "collocated client (python)"
+        ip = "collocated client (c++ to c++ call)" if self.collocated() else self.peer.giop_address()
         if ident is None:
             return ClientAddr(False, LockerLanguage.CPP, 0, ip)
         kind = ident.kind
@@ -157,7 +168,7 @@ class DeviceServant:
     # -- bookkeeping -------------------------------------------------------------------------
     def record(self, ctx: CallContext, op: Operation, args: tuple) -> None:
         """Add the request to the black box, as cppTango words it."""
-        host = _host_name(ctx.peer.host) if ctx.peer is not None else "a collocated client"
+        host = "a collocated client" if ctx.collocated() else _host_name(ctx.peer.host)
         name = op.name
         if name.startswith("_get_"):
             self.black_box.add(f"Attribute {name[5:]} requested from {host}")
@@ -489,8 +500,9 @@ class ObjectAdapter:
                 result = handler(*args)
             except DevFailed as exc:
                 return _exception_response(op, exc, le)
-            except Exception as exc:  # noqa: BLE001 - device code must never kill the connection
-                from .device import python_error
+            except BaseException as exc:  # noqa: BLE001 - device code must never kill the connection
+                if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+                    raise
                 return _exception_response(op, python_error(exc), le)
             w = CDRWriter(le)
             try:
@@ -507,8 +519,14 @@ class ObjectAdapter:
 def _exception_response(op: Operation, exc: DevFailed, little_endian: bool) -> Response:
     if not op.raises:  # CORBA attributes: cppTango answers IMP_LIMIT
         return system_exception("IMP_LIMIT", IMP_LIMIT_DEVFAILED, CompletionStatus.COMPLETED_NO, little_endian)
-    if isinstance(exc, MultiDevFailed) and not op.may_raise(exc):
-        exc = DevFailed(*[e for item in exc.errors for e in item.err_list])
+    if isinstance(exc, MultiDevFailed):
+        if op.may_raise(exc):
+            exc = MultiDevFailed([NamedDevError(wire_text(e.name), e.index_in_call, wire_errors(e.err_list))
+                                  for e in exc.errors])
+        else:
+            exc = DevFailed(*wire_errors(e for item in exc.errors for e in item.err_list))
+    else:
+        exc = DevFailed(*wire_errors(exc.args))
     w = CDRWriter(little_endian)
     op.write_exception(w, exc)
     return Response(ReplyStatus.USER_EXCEPTION, w.getvalue())

@@ -227,7 +227,7 @@ class _ServerConnection:
     def _run(self, request: Request) -> None:
         try:
             response = self.server.handler.handle_request(request, self.peer)
-        except Exception:  # noqa: BLE001 - the handler is supposed to answer everything itself
+        except BaseException:  # noqa: BLE001 - the handler is supposed to answer everything itself
             import traceback
             traceback.print_exc()
             response = system_exception("UNKNOWN", 0x4F4D0001, CompletionStatus.COMPLETED_MAYBE,
