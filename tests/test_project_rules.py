@@ -46,9 +46,16 @@ def test_product_never_imports_pytango(package: str) -> None:
     assert not offenders, f"PyTango is a test peer only, but {package} imports it: {offenders}"
 
 
+#: optional imports a module may make, guarded, for users who have the package: tango_core.test_utils
+#: offers PyTango's pytest fixtures when pytest is installed (as tango.test_utils does)
+OPTIONAL_IMPORTS = {"pytest": {"tango_core/test_utils.py"}}
+
+
 def test_tango_core_uses_only_stdlib_numpy_and_pyzmq() -> None:
     allowed = set(sys.stdlib_module_names) | {"numpy", "zmq", "tango_core"}
-    extra = {name: sorted(files) for name, files in _imports("tango_core").items() if name not in allowed}
+    extra = {name: sorted(files - OPTIONAL_IMPORTS.get(name, set()))
+             for name, files in _imports("tango_core").items() if name not in allowed}
+    extra = {name: files for name, files in extra.items() if files}
     assert not extra, f"tango_core must not depend on these: {extra}"
 
 
