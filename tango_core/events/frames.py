@@ -31,7 +31,7 @@ __all__ = [
     "decode_heartbeat", "decode_event", "payload_reader", "decode_payload",
     "HEARTBEAT_SUFFIX", "EVENT_MARKER_LE", "EVENT_MARKER_BE", "IDL5_PREFIX",
     "encode_call_info", "encode_heartbeat", "encode_data_frame", "encode_event",
-    "encode_error_payload", "FLUSH_MESSAGE", "ZMQ_EVENT_PROT_VERSION",
+    "encode_error_payload", "numeric_value_frame", "call_info_packer", "FLUSH_MESSAGE", "ZMQ_EVENT_PROT_VERSION",
 ]
 
 HEARTBEAT_SUFFIX = ".heartbeat"
@@ -252,6 +252,12 @@ def encode_call_info(ctr: int, call_is_except: bool = False, little_endian: bool
     return st.pack(ZMQ_EVENT_PROT_VERSION, ctr & 0xFFFFFFFF, 1, 0, 0, bool(call_is_except))
 
 
+def call_info_packer(little_endian: bool = True) -> Callable[..., bytes]:
+    """``pack(version, ctr, 1, 0, 0, call_is_except)``: the 21-octet ZmqCallInfo in one call
+    (what :func:`encode_call_info` does, for publishers counting every microsecond)."""
+    return (_CALLINFO_LE if little_endian else _CALLINFO_BE).pack
+
+
 def encode_heartbeat(topic: str, little_endian: bool = True) -> list[bytes]:
     """The 3 frames of a heartbeat on ``topic`` (which ends with ``.heartbeat``)."""
     if not topic.endswith(HEARTBEAT_SUFFIX):
@@ -268,7 +274,7 @@ def encode_data_frame(payload: Any, little_endian: bool = True, pipe: bool = Fal
     AttDataReady, DevIntrChange ...) or a callable ``fill(w)`` writing it.
     """
     if not pipe and type(payload).__name__ == "AttributeValue_5":
-        fast = _numeric_value_frame(payload, little_endian)
+        fast = numeric_value_frame(payload, little_endian)
         if fast is not None:
             return fast
     marker = (EVENT_MARKER_LE if little_endian else EVENT_MARKER_BE) * (2 if pipe else 1)
@@ -286,10 +292,11 @@ _MID = {True: struct.Struct("<IIiiiiI"), False: struct.Struct(">IIiiiiI")}
 _TAIL = {True: struct.Struct("<iiiiI"), False: struct.Struct(">iiiiI")}
 
 
-def _numeric_value_frame(av: Any, little_endian: bool) -> bytes | None:
+def numeric_value_frame(av: Any, little_endian: bool = True) -> bytes | None:
     """The data frame of an AttributeValue_5 with a numeric value and no errors, built with
     struct/numpy in one go (the general CDRWriter path gives the same octets, slower): the
-    events of scalar and spectrum numbers are the ones servers publish by the thousand."""
+    events of scalar and spectrum numbers are the ones servers publish by the thousand.
+    None for any other value (use :func:`encode_data_frame`)."""
     global _NUMERIC_ARM_DTYPES
     if _NUMERIC_ARM_DTYPES is None:
         from ..idl.enums import ARM_KIND, AttributeDataType as A

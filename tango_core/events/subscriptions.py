@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Callable, Iterator, NamedTuple
 
-__all__ = ["EventKey", "SubscriptionTable", "DEFAULT_LIFETIME", "data_group"]
+__all__ = ["EventKey", "Entry", "SubscriptionTable", "DEFAULT_LIFETIME", "data_group"]
 
 #: cppTango's EVENT_RESUBSCRIBE_PERIOD (s).
 DEFAULT_LIFETIME = 600.0
@@ -40,51 +40,80 @@ def data_group(data_version: int) -> int:
     return 5 if data_version >= 5 else 4
 
 
-class _Entry:
-    __slots__ = ("stamps", "counter")
+class Entry:
+    """One event's subscription state: ``groups`` (the live data groups, newest first) is kept
+    current by :meth:`SubscriptionTable.live_groups`, so publishers read it without a lock
+    until ``expiry`` (the first moment a stamp may lapse) passes."""
+
+    __slots__ = ("stamps", "counter", "groups", "expiry")
 
     def __init__(self) -> None:
         self.stamps: dict[int, float] = {}   # data group -> time of the last subscribe/confirm
         self.counter = 1
+        self.groups: tuple[int, ...] = ()
+        self.expiry = float("inf")
 
 
 class SubscriptionTable:
     """Thread-safe; cheap to ask when nothing is subscribed (one dict lookup)."""
 
     def __init__(self, lifetime: float = DEFAULT_LIFETIME, clock: Callable[[], float] = time.monotonic) -> None:
-        self.lifetime = float(lifetime)
+        self._lifetime = float(lifetime)
         self.clock = clock
-        self._entries: dict[EventKey, _Entry] = {}
+        self._entries: dict[EventKey, Entry] = {}
         self._lock = threading.Lock()
+
+    @property
+    def lifetime(self) -> float:
+        return self._lifetime
+
+    @lifetime.setter
+    def lifetime(self, seconds: float) -> None:
+        with self._lock:
+            self._lifetime = float(seconds)
+            for entry in self._entries.values():
+                self._refresh(entry, self.clock())
+
+    def _refresh(self, entry: Entry, now: float) -> None:
+        """Drop lapsed stamps, recompute ``groups`` and ``expiry`` (lock held)."""
+        stamps = entry.stamps
+        for g in [g for g, t in stamps.items() if now - t >= self._lifetime]:
+            del stamps[g]
+        entry.groups = tuple(sorted(stamps, reverse=True))
+        entry.expiry = min(stamps.values()) + self._lifetime if stamps else float("inf")
+
+    def entry(self, key: EventKey) -> Entry | None:
+        """The state of ``key`` once somebody subscribed to it (entries are never removed)."""
+        return self._entries.get(key)
 
     def subscribe(self, key: EventKey, data_version: int) -> None:
         """Record a subscription command (creates the counter at 1 the first time)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                entry = self._entries[key] = _Entry()
-            entry.stamps[data_group(data_version)] = self.clock()
+                entry = self._entries[key] = Entry()
+            now = self.clock()
+            entry.stamps[data_group(data_version)] = now
+            self._refresh(entry, now)
 
     def confirm(self, key: EventKey, data_version: int) -> None:
         """Record an ``EventConfirmSubscription`` triplet (it also revives a lapsed or unknown
         subscription, as cppTango's does)."""
         self.subscribe(key, data_version)
 
-    def active_groups(self, key: EventKey) -> tuple[int, ...]:
-        """Data groups (5 and/or 4) with a live subscription to ``key``; () when none.
+    def live_groups(self, entry: Entry) -> tuple[int, ...]:
+        """``entry``'s live data groups now (the publishers' fast path)."""
+        if self.clock() >= entry.expiry:
+            with self._lock:
+                self._refresh(entry, self.clock())
+        return entry.groups
 
-        Lapsed stamps are dropped here, so a lapsed subscription costs nothing afterwards.
-        """
+    def active_groups(self, key: EventKey) -> tuple[int, ...]:
+        """Data groups (5 and/or 4) with a live subscription to ``key``; () when none."""
         entry = self._entries.get(key)
-        if entry is None or not entry.stamps:
+        if entry is None:
             return ()
-        now = self.clock()
-        with self._lock:
-            stamps = entry.stamps
-            dead = [g for g, t in stamps.items() if now - t >= self.lifetime]
-            for g in dead:
-                del stamps[g]
-            return tuple(sorted(stamps, reverse=True))
+        return self.live_groups(entry)
 
     def is_active(self, key: EventKey) -> bool:
         return bool(self.active_groups(key))
@@ -94,7 +123,7 @@ class SubscriptionTable:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                entry = self._entries[key] = _Entry()
+                entry = self._entries[key] = Entry()
             ctr = entry.counter
             entry.counter = (ctr + 1) & 0xFFFFFFFF
             return ctr

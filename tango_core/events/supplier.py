@@ -35,10 +35,11 @@ import time
 from typing import Any, Callable, NamedTuple, Sequence
 
 from ..idl.errors import DevError, DevFailed
+from ..idl.types import AttributeValue_5
 from . import frames, topics
 from .subscriptions import DEFAULT_LIFETIME, EventKey, SubscriptionTable
 
-__all__ = ["EventSupplier", "SubscriptionRequest", "parse_subscription_request", "parse_confirmations",
+__all__ = ["EventSupplier", "Publication", "SubscriptionRequest", "parse_subscription_request", "parse_confirmations",
            "TANGO_LIB_RELEASE", "HEARTBEAT_PERIOD", "PUB_HWM", "SUB_HWM", "advertised_host"]
 
 log = logging.getLogger(__name__)
@@ -184,9 +185,11 @@ class EventSupplier:
         self.subscriptions = SubscriptionTable(lifetime, clock)
         self.heartbeat_endpoint = ""
         self.event_endpoint = ""
-        self._topics: dict[tuple[EventKey, int], bytes] = {}
+        self._publications: dict[tuple, Publication] = {}
         self._byte_order = b"\x01" if little_endian else b"\x00"
         self._sndmore = 2          # zmq.SNDMORE, as a plain int (its enum costs more than the send)
+        self._pack_call_info = frames.call_info_packer(little_endian)
+        self._csend: Callable[..., Any] = lambda *args: None
         self._ctx = None
         self._hb_sock = None
         self._ev_sock = None
@@ -242,9 +245,19 @@ class EventSupplier:
         return [TANGO_LIB_RELEASE], [f"Heartbeat: {self.heartbeat_endpoint}", f"Event: {self.event_endpoint}"]
 
     # -- publication ---------------------------------------------------------
+    def publication(self, device: str, attribute: str | None, event: str) -> "Publication":
+        """The handle of one event, for code that publishes it often (names as given, cached)."""
+        pub = self._publications.get((device, attribute, event))
+        if pub is None:
+            pub = Publication(self, self.key(device, attribute, event))
+            if len(self._publications) > 100_000:
+                self._publications.clear()
+            self._publications[(device, attribute, event)] = pub
+        return pub
+
     def wants(self, device: str, attribute: str | None, event: str) -> bool:
         """True if somebody is subscribed to this event now (cheap when nobody ever was)."""
-        return bool(self.subscriptions.active_groups(self.key(device, attribute, event)))
+        return bool(self.publication(device, attribute, event).live())
 
     def publish(self, device: str, attribute: str | None, event: str, payload: Any = None,
                 errors: Sequence[DevError] | None = None) -> bool:
@@ -253,38 +266,39 @@ class EventSupplier:
         ``payload``: the IDL-5 struct (AttributeValue_5, AttributeConfig_5, AttDataReady,
         DevIntrChange); ``errors``: a DevError list instead, sent with ``call_is_except``.
         """
-        key = self.key(device, attribute, event)
-        groups = self.subscriptions.active_groups(key)
-        if not groups or self._ev_sock is None:
-            return False
+        return self.publication(device, attribute, event).publish(payload, errors)
+
+    def _send(self, pub: "Publication", groups: tuple[int, ...], payload: Any,
+              errors: Sequence[DevError] | None) -> bool:
+        le = self.little_endian
         is_except = errors is not None
-        messages = []
-        for group in groups:
-            if is_except:
-                data = frames.encode_error_payload(errors, self.little_endian)
-            else:
-                data = frames.encode_data_frame(payload if group >= 5 else _to_legacy(payload), self.little_endian)
-            messages.append((self._topic_bytes(key, group), data))
+        if is_except:
+            data = frames.encode_error_payload(errors, le)
+            messages = [(pub.topic(g), data) for g in groups]
+        elif groups == (5,):
+            data = None
+            if payload.__class__ is AttributeValue_5:
+                data = frames.numeric_value_frame(payload, le)
+            messages = [(pub.topic5 or pub.topic(5), data or frames.encode_data_frame(payload, le))]
+        else:
+            messages = [(pub.topic(g), frames.encode_data_frame(payload if g >= 5 else _to_legacy(payload), le))
+                        for g in groups]
+        byte_order, more, pack_info = self._byte_order, self._sndmore, self._pack_call_info
         with self._ev_lock:
-            ctr = self.subscriptions.take_counter(key)
-            info = frames.encode_call_info(ctr, is_except, self.little_endian)
             sock = self._ev_sock
             if sock is None:
                 return False
-            more = self._sndmore
+            entry = pub.entry
+            ctr = entry.counter
+            entry.counter = (ctr + 1) & 0xFFFFFFFF
+            info = pack_info(1, ctr, 1, 0, 0, is_except)
+            send = self._csend
             for topic, data in messages:
-                sock.send(topic, more)
-                sock.send(self._byte_order, more)
-                sock.send(info, more)
-                sock.send(data, 0, copy=len(data) < 65536)
+                send(sock, topic, more)
+                send(sock, byte_order, more)
+                send(sock, info, more)
+                send(sock, data, 0, len(data) < 65536)    # big frames are not copied
         return True
-
-    def _topic_bytes(self, key: EventKey, group: int) -> bytes:
-        t = self._topics.get((key, group))
-        if t is None:
-            t = self.topic(key.device, key.attribute or None, key.event, group).encode("latin-1")
-            self._topics[(key, group)] = t
-        return t
 
     def query_event_system(self) -> dict:
         """The ``server`` part of admin QueryEventSystem: counters by topic (without idl5_)."""
@@ -319,6 +333,10 @@ class EventSupplier:
                 raise _failed("API_ZmqInitFailed", f"Failed to bind the event sockets: {exc}",
                               "ZmqEventSupplier::create_event_socket") from None
             self._sndmore = int(zmq.SNDMORE)
+            # pyzmq's compiled send, without the Python layer of zmq.Socket.send (a third of a
+            # 4-frame event's cost); the Python method where the backend has none
+            backend_socket = getattr(zmq.backend, "Socket", None)
+            self._csend = getattr(backend_socket, "send", None) or zmq.Socket.send
             self._ctx, self._hb_sock, self._ev_sock = ctx, hb[0], ev[0]
             self.heartbeat_endpoint = f"tcp://{host}:{hb[1]}"
             self.event_endpoint = f"tcp://{host}:{ev[1]}"
@@ -387,3 +405,51 @@ class EventSupplier:
             if self._ctx is not None:
                 self._ctx.term()
                 self._ctx = None
+
+
+class Publication:
+    """One event of one attribute (or device) as publishers see it: whether it has live
+    subscribers (:meth:`live`) and how to send it (:meth:`publish`), with the topic strings and
+    the subscription entry looked up once."""
+
+    __slots__ = ("_supplier", "key", "entry", "_topics", "topic5")
+
+    def __init__(self, supplier: EventSupplier, key: EventKey) -> None:
+        self._supplier = supplier
+        self.key = key
+        self.entry = None
+        self._topics: dict[int, bytes] = {}
+        self.topic5: bytes | None = None      # the topic of Tango >= 9 clients, once known
+
+    def live(self) -> tuple[int, ...]:
+        """The data groups subscribed now (5 for Tango >= 9 clients, 4 for Tango 8); () if none."""
+        entry = self.entry
+        table = self._supplier.subscriptions
+        if entry is None:
+            entry = table.entry(self.key)
+            if entry is None:
+                return ()
+            self.entry = entry
+        if table.clock() < entry.expiry:
+            return entry.groups
+        return table.live_groups(entry)
+
+    def publish(self, payload: Any = None, errors: Sequence[DevError] | None = None) -> bool:
+        groups = self.live()
+        if not groups:
+            return False
+        return self._supplier._send(self, groups, payload, errors)
+
+    def send(self, groups: tuple[int, ...], payload: Any = None, errors: Sequence[DevError] | None = None) -> bool:
+        """:meth:`publish` for a caller that just asked :meth:`live` (``groups`` is its answer)."""
+        return self._supplier._send(self, groups, payload, errors)
+
+    def topic(self, group: int) -> bytes:
+        t = self._topics.get(group)
+        if t is None:
+            k = self.key
+            t = self._supplier.topic(k.device, k.attribute or None, k.event, group).encode("latin-1")
+            self._topics[group] = t
+            if group == 5:
+                self.topic5 = t
+        return t

@@ -534,6 +534,9 @@ def arm_for_data_type(data_type: int) -> AttributeDataType:
     DevState maps to ATT_STATE (a sequence); only the ``State`` attribute
     itself uses DEVICE_STATE. Raises ``ValueError`` for codes with no arm.
     """
+    arm = _ARM_BY_DATA_TYPE.get(data_type)      # CmdArgType members hash as their int value
+    if arm is not None:
+        return arm
     try:
         return _ARM_BY_DATA_TYPE[CmdArgType(data_type)]
     except (KeyError, ValueError):

@@ -491,7 +491,7 @@ class AttrValUnion:
     __slots__ = ("arm", "value")
 
     def __init__(self, arm: AttributeDataType | int, value: Any) -> None:
-        self.arm = AttributeDataType(arm)
+        self.arm = arm if arm.__class__ is AttributeDataType else AttributeDataType(arm)
         self.value = value
 
     @classmethod

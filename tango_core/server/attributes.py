@@ -196,7 +196,8 @@ class Attribute:
 
     def is_alarmed(self) -> bool:
         """True when an alarm or warning threshold is set (the device state then follows it)."""
-        return any(k in self._thresholds for k in ("min_alarm", "max_alarm", "min_warning", "max_warning"))
+        t = self._thresholds
+        return "min_alarm" in t or "max_alarm" in t or "min_warning" in t or "max_warning" in t
 
     def get_property_string(self, prop: str) -> str:
         return self._props[prop]

@@ -130,56 +130,71 @@ class AttributeEvents:
                 d.reset()
 
 
+_DETECTED = frozenset({"change", "archive", "alarm"})
+
+
 class DeviceEvents:
     """The events of one device (see the module docstring).
 
     ``supplier`` is a callable returning the process's EventSupplier, or None while events are
-    off (a server without subscriptions needs none); ``device`` is the device name.
+    off (a server without subscriptions needs none); ``device`` is the device name.  Publication
+    handles (:class:`~tango_core.events.supplier.Publication`) are looked up once per
+    (attribute, event), so a push costs a few attribute reads when nobody listens.
     """
 
     def __init__(self, device: str, supplier: Callable[[], Any]) -> None:
         self.device = device
         self._supplier = supplier
         self._attrs: dict[str, AttributeEvents] = {}
+        self._pubs: dict[tuple[str | None, str], Any] = {}
         self._lock = threading.Lock()
 
     def attribute(self, name: str) -> AttributeEvents:
-        key = name.lower()
-        a = self._attrs.get(key)
+        a = self._attrs.get(name)
         if a is None:
+            key = name.lower()
             with self._lock:
                 a = self._attrs.setdefault(key, AttributeEvents())
+                self._attrs[name] = a
         return a
 
     def forget(self, name: str) -> None:
         """Drop an attribute's event state (dynamic attribute removed)."""
         with self._lock:
-            self._attrs.pop(name.lower(), None)
+            low = name.lower()
+            for k in [k for k in self._attrs if k.lower() == low]:
+                del self._attrs[k]
+            for k in [k for k in self._pubs if (k[0] or "").lower() == low]:
+                del self._pubs[k]
+
+    def publication(self, attr: str | None, event: str) -> Any:
+        """The supplier's handle for (attr, event), or None while there is no supplier."""
+        pub = self._pubs.get((attr, event))
+        if pub is None:
+            sup = self._supplier()
+            if sup is None:
+                return None
+            pub = self._pubs[(attr, event)] = sup.publication(self.device, attr, event)
+        return pub
 
     def wants(self, attr: str | None, event: str) -> bool:
-        sup = self._supplier()
-        return sup is not None and sup.wants(self.device, attr, event)
+        pub = self.publication(attr, event)
+        return pub is not None and bool(pub.live())
 
     def _send(self, attr: str | None, event: str, reading: Any, errors: Sequence[DevError] | None) -> bool:
-        sup = self._supplier()
-        if sup is None:
+        pub = self.publication(attr, event)
+        if pub is None:
             return False
-        if errors is not None:
-            return sup.publish(self.device, attr, event, errors=list(errors))
-        return sup.publish(self.device, attr, event, reading)
+        return pub.publish(reading, list(errors) if errors is not None else None)
 
     # -- readings from the polling thread -----------------------------------------
     def polled(self, attr: str, reading: T.AttributeValue_5 | None, errors: Sequence[DevError] | None,
                criteria: EventCriteria, when_ms: float) -> None:
         """Publish what one polled reading triggers; ``when_ms`` is the time before the reading."""
-        sup = self._supplier()
-        if sup is None:
-            return
-        dev = self.device
-        want_change = sup.wants(dev, attr, "change")
-        want_archive = sup.wants(dev, attr, "archive")
-        want_periodic = sup.wants(dev, attr, "periodic")
-        want_alarm = sup.wants(dev, attr, "alarm")
+        want_change = self.wants(attr, "change")
+        want_archive = self.wants(attr, "archive")
+        want_periodic = self.wants(attr, "periodic")
+        want_alarm = self.wants(attr, "alarm")
         if not (want_change or want_archive or want_periodic or want_alarm):
             return
         ev = self.attribute(attr)
@@ -218,12 +233,15 @@ class DeviceEvents:
         go through their detector; otherwise, and for user events, the event is sent as given
         (the detector still remembers it, as cppTango's does).
         """
-        if not self.wants(attr, event):
+        pub = self._pubs.get((attr, event)) or self.publication(attr, event)
+        if pub is None:
             return False
-        ev = self.attribute(attr)
-        criteria = criteria or EventCriteria()
-        detector = {"change": ev.change, "archive": ev.archive, "alarm": ev.alarm}.get(event)
-        if detector is not None:
+        groups = pub.live()
+        if not groups:
+            return False
+        if event in _DETECTED:
+            ev = self.attribute(attr)
+            detector = ev.change if event == "change" else ev.archive if event == "archive" else ev.alarm
             with ev.lock:
                 if not detect:
                     detector.last.store(reading, errors)
@@ -231,11 +249,12 @@ class DeviceEvents:
                     if not detector.check(reading, errors):
                         return False
                 else:
+                    criteria = criteria or EventCriteria()
                     abs_c, rel_c = ((criteria.abs_change, criteria.rel_change) if event == "change" else
                                     (criteria.archive_abs_change, criteria.archive_rel_change))
                     if not detector.check(reading, errors, abs_c, rel_c):
                         return False
-        return self._send(attr, event, reading, errors)
+        return pub.send(groups, reading, errors)
 
     def push_data_ready(self, attr: str, data_type: CmdArgType | int, counter: int) -> bool:
         """``push_data_ready_event(name, counter)``: an AttDataReady with the attribute's type."""
@@ -280,8 +299,9 @@ class ServerEvents(EventSink):
         self.runtime = runtime
         self._supplier: Any = None
         self._supplier_lock = threading.Lock()
-        self._devices: dict[str, DeviceEvents] = {}
-        self._criteria: dict[tuple[str, str], EventCriteria] = {}
+        self._devices: dict[Any, DeviceEvents] = {}          # by device object (restarts make new ones)
+        self._by_name: dict[str, DeviceEvents] = {}
+        self._criteria: dict[tuple[Any, Any], EventCriteria] = {}   # by (device, attribute) objects
         self._closed = False
 
     # -- the supplier ----------------------------------------------------------------------------
@@ -309,14 +329,17 @@ class ServerEvents(EventSink):
             return self._supplier
 
     def device_events(self, device: Any) -> DeviceEvents:
-        key = device.get_name().lower()
-        ev = self._devices.get(key)
+        ev = self._devices.get(device)
         if ev is None:
-            ev = self._devices.setdefault(key, DeviceEvents(key, self.supplier))
+            key = device.get_name().lower()
+            ev = self._by_name.get(key)
+            if ev is None:
+                ev = self._by_name.setdefault(key, DeviceEvents(key, self.supplier))
+            self._devices[device] = ev
         return ev
 
     def criteria(self, device: Any, attr: Any) -> EventCriteria:
-        key = (device.get_name().lower(), attr.get_name().lower())
+        key = (device, attr)
         c = self._criteria.get(key)
         if c is None:
             get = attr.get_property_string
@@ -402,29 +425,36 @@ class ServerEvents(EventSink):
     def push_attribute_event(self, device: Any, attr: Any, event_type: EventType, value: Any) -> None:
         if self._supplier is None:
             return
-        event = _WIRE_NAME[EventType(event_type)]
+        event = _WIRE_NAME[event_type]
         if isinstance(value, DevFailed):
             reading, errors = None, list(value.args)
         else:
             reading, errors = value, None
-        detect = {"change": attr.is_check_change_criteria, "archive": attr.is_check_archive_criteria,
-                  "alarm": attr.is_check_alarm_criteria}.get(event)
-        self.device_events(device).push(event, attr.get_name(), reading, errors, self.criteria(device, attr),
-                                        detect=bool(detect()) if detect is not None else False)
+        if event == "change":
+            detect = attr.is_check_change_criteria()
+        elif event == "archive":
+            detect = attr.is_check_archive_criteria()
+        elif event == "alarm":
+            detect = attr.is_check_alarm_criteria()
+        else:
+            detect = False
+        dev_events = self._devices.get(device) or self.device_events(device)
+        dev_events.push(event, attr.get_name(), reading, errors, self.criteria(device, attr) if detect else None,
+                        detect=detect)
 
     def push_data_ready_event(self, device: Any, attr: Any, counter: int) -> None:
         if self._supplier is not None:
             self.device_events(device).push_data_ready(attr.get_name(), attr.get_data_type(), counter)
 
     def push_attr_conf_event(self, device: Any, attr: Any) -> None:
-        self._criteria.pop((device.get_name().lower(), attr.get_name().lower()), None)
+        self._criteria.pop((device, attr), None)
         if self._supplier is None or not self._supplier.wants(device.get_name(), attr.get_name(), "attr_conf"):
             return
         self.device_events(device).push_attr_conf(device.get_attribute_config_5(attr.get_name()))
 
     def interface_changed(self, device: Any, started: bool = False) -> None:
-        names = {a.get_name().lower() for a in device.get_device_attr()}
-        for key in [k for k in self._criteria if k[0] == device.get_name().lower() and k[1] not in names]:
+        attrs = set(device.get_device_attr())
+        for key in [k for k in self._criteria if k[0] is device and k[1] not in attrs]:
             del self._criteria[key]
         if self._supplier is None or not self._supplier.wants(device.get_name(), None, "intr_change"):
             return

@@ -63,6 +63,11 @@ def _type_error(data_type: CmdArgType) -> TypeError:
 
 
 def _scalar_number(data_type: CmdArgType, value: Any) -> Any:
+    cls = value.__class__
+    if cls is float and data_type in _FLOAT_TYPES:      # the common cases, without ABC checks
+        return value
+    if cls is int and data_type in _INT_TYPES:
+        return value
     if data_type in _INT_TYPES:
         if isinstance(value, (bool, np.bool_)) or isinstance(value, (numbers.Integral, np.integer)):
             return int(value)

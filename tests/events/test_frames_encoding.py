@@ -177,7 +177,7 @@ def test_fast_numeric_value_frames_equal_the_general_encoding(little_endian):
                 w = CDRWriter(little_endian, origin=4)
                 w.buf += frames.EVENT_MARKER_LE if little_endian else frames.EVENT_MARKER_BE
                 av.write(w)
-                fast = frames._numeric_value_frame(av, little_endian)
+                fast = frames.numeric_value_frame(av, little_endian)
                 assert fast is not None and fast == bytes(w.buf), (arm, n, name)
                 assert frames.encode_data_frame(av, little_endian) == bytes(w.buf)
 
@@ -186,12 +186,12 @@ def test_values_the_fast_path_leaves_to_the_general_one():
     av = T.AttributeValue_5(T.AttrValUnion(AttributeDataType.ATT_SHORT, np.array([70000])), AttrQuality.ATTR_VALID,
                             AttrDataFormat.SCALAR, CmdArgType.DevShort, T.TimeVal(1), "x",
                             T.AttributeDim(1, 0), T.AttributeDim(0, 0), [])
-    assert frames._numeric_value_frame(av, True) is None
+    assert frames.numeric_value_frame(av, True) is None
     with pytest.raises(ValueError, match="out of range"):
         frames.encode_data_frame(av)
     av.value = T.AttrValUnion(AttributeDataType.ATT_STRING, ["a"])
-    assert frames._numeric_value_frame(av, True) is None
+    assert frames.numeric_value_frame(av, True) is None
     assert frames.decode_payload(frames.decode_event(
         frames.encode_event("tango://h:1/a/b/c/x.idl5_change", 1, frames.encode_data_frame(av))))[1] == av
     av.value = T.AttrValUnion.no_data()
-    assert frames._numeric_value_frame(av, True) is None
+    assert frames.numeric_value_frame(av, True) is None
