@@ -359,12 +359,13 @@ def test_heartbeats_every_9_s_at_most(ours_nodb):
 
 
 # ---------------------------------------------------------------------------
-# a server killed and restarted: PyTango's consumer resumes and reports nothing missed
+# a server killed and restarted: the consumers resume and report nothing missed
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["nodb", "db"])
-def test_pytango_resumes_after_kill_9_and_restart(mode, tango_host, peer_factory, subscriptions):
-    instance = f"kill{mode}"
+def test_consumers_resume_after_kill_9_and_restart(mode, client, tango_host, peer_factory, subscriptions):
+    name, proxy_class, ET = client
+    instance = f"kill{mode}{name}"
     if mode == "nodb":
         peer = peer_factory.pytango_server(OUR_EVENT_SERVER, instance, nodb=True, device_class="EventDevice",
                                            device_names=["test/ourskill/1"])
@@ -372,9 +373,13 @@ def test_pytango_resumes_after_kill_9_and_restart(mode, tango_host, peer_factory
         peer = peer_factory.pytango_server(OUR_EVENT_SERVER, instance, tango_host=tango_host,
                                            device_class="EventDevice", device_names=["test/ourskilldb/1"])
     try:
-        dev = tango.DeviceProxy(peer.devices[0])
+        dev = proxy_class(peer.devices[0])
         rx = Received()
-        subscriptions(dev)("value", tango.EventType.CHANGE_EVENT, rx)
+        if name == "tango_core":
+            from tango_core.events import configure, settings
+            saved = dict(vars(settings.config))
+            configure(keepalive_period=1.0)          # quicker reconnection attempts, Tango's 10 s timeout
+        subscriptions(dev)("value", ET.CHANGE_EVENT, rx)
         dev.PushChange(1.0)
         rx.wait_for(lambda evs: any(_value(e) == 1.0 for e in evs), what="1.0")
         peer.kill()
@@ -382,12 +387,12 @@ def test_pytango_resumes_after_kill_9_and_restart(mode, tango_host, peer_factory
         assert next(e for e in evs if e.err).errors[0].reason == "API_EventTimeout"
         n = len(evs)
         peer.restart()
-        # PyTango re-subscribes by itself (keep-alive thread), then pushed events flow again
+        # the consumer re-subscribes by itself (keep-alive thread), then pushed events flow again
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline:
             try:
                 dev.PushChange(2.0)
-            except tango.DevFailed:
+            except (tango.DevFailed, tango_core.DevFailed):
                 pass
             if any(_value(e) == 2.0 for e in rx.events[n:]):
                 break
@@ -401,6 +406,8 @@ def test_pytango_resumes_after_kill_9_and_restart(mode, tango_host, peer_factory
             [_brief(e) for e in after]
         assert [v for v in (_value(e) for e in after) if v in (3.0, 4.0, 5.0)] == [3.0, 4.0, 5.0]
     finally:
+        if name == "tango_core":
+            configure(**saved)
         if mode == "db":
             try:
                 tango.Database(*tango_host.rsplit(":", 1)).delete_server(f"{SERVER_NAME}/{instance}")
@@ -461,3 +468,45 @@ def test_subscription_lapses_without_confirmation_and_confirmation_renews_it():
             assert frames.decode_payload(ev)[1].value.value.tolist() == [3.0]
         finally:
             zctx.destroy(linger=0)
+
+
+# ---------------------------------------------------------------------------
+# alarm events from the polling thread (Tango 10): on quality changes
+
+class Ramp(Device):
+    def init_device(self):
+        super().init_device()
+        self._v = 0.0
+
+    @attribute(dtype=float, polling_period=100, max_alarm=5.0)
+    def level(self):
+        self._v += 1.0
+        return self._v if self._v < 12 else 0.0
+
+
+def test_alarm_events_follow_the_quality_of_a_polled_attribute(client, subscriptions):
+    name, proxy_class, ET = client
+    ctx = DeviceTestContext(Ramp, process=True)
+    ctx.start()
+    try:
+        dev = proxy_class(ctx.get_device_access())
+        rx = Received()
+        subscriptions(dev)("level", ET.ALARM_EVENT, rx)
+        def qualities(evs):
+            return [str(e.attr_value.quality) for e in evs if not e.err]
+
+        def back_to_valid(evs):
+            q = qualities(evs)
+            return "ATTR_ALARM" in q and "ATTR_VALID" in q[q.index("ATTR_ALARM"):]
+        evs = rx.wait_for(back_to_valid, timeout=15, what="alarm events for VALID -> ALARM -> VALID")
+        good = [e for e in evs if not e.err]
+        # first the synchronous read (and the first polled reading, if the client was connected by
+        # then), then one event per quality change and none in between: the ramp is VALID below
+        # 5, ALARM from 5 to 11, then VALID again at 0
+        start = 1 if qualities(good[1:2]) != ["ATTR_VALID"] else 2
+        assert qualities(good[:start]) == ["ATTR_VALID"] * start
+        assert [(str(e.attr_value.quality), e.attr_value.value) for e in good[start:start + 2]] == \
+            [("ATTR_ALARM", 5.0), ("ATTR_VALID", 0.0)], [_brief(e) for e in evs]
+        assert not rx.errors()
+    finally:
+        ctx.stop()
