@@ -871,10 +871,24 @@ class DeviceImpl:
         return [c.info_2() for c in self.command_list()]
 
     def init_cmd(self) -> None:
-        """The Init command: ``delete_device()`` then ``init_device()``."""
-        self._call_delete_device()
-        self._resolve(self.init_device())
-        self.apply_memorized_values()
+        """The Init command: ``delete_device()`` then ``init_device()``; one INTERFACE_CHANGE event
+        afterwards if the commands or attributes differ (none for changes undone during Init)."""
+        before = self._interface_signature()
+        self._dev_intr_change_enabled = False
+        try:
+            self._call_delete_device()
+            self._resolve(self.init_device())
+            self.apply_memorized_values()
+        finally:
+            self._dev_intr_change_enabled = True
+        if self._interface_signature() != before:
+            self._interface_changed()
+
+    def _interface_signature(self) -> tuple:
+        """What an INTERFACE_CHANGE event reports, in short: commands and attributes with their types."""
+        cmds = sorted((c.name_lower, int(c.in_type), int(c.out_type)) for c in self._dev_commands.values())
+        attrs = sorted((a.name_lower, int(a.data_type), int(a.data_format), int(a.writable)) for a in self._dev_attrs)
+        return tuple(cmds), tuple(attrs)
 
     def _call_delete_device(self) -> None:
         try:
@@ -1097,7 +1111,7 @@ class DeviceImpl:
 
     def _interface_changed(self) -> None:
         runtime = self._dev_runtime
-        if runtime is not None and self._dev_exported:
+        if runtime is not None and self._dev_exported and getattr(self, "_dev_intr_change_enabled", True):
             runtime.events.interface_changed(self)
 
     # ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from typing import Any, Callable, NamedTuple, Sequence
 
 from ..idl import types as T
@@ -303,6 +304,9 @@ class ServerEvents(EventSink):
         self._by_name: dict[str, DeviceEvents] = {}
         self._criteria: dict[tuple[Any, Any], EventCriteria] = {}   # by (device, attribute) objects
         self._closed = False
+        self._intr_pending: dict[Any, tuple[float, bool]] = {}      # device -> (when, dev_started)
+        self._intr_cond = threading.Condition()
+        self._intr_thread: threading.Thread | None = None
 
     # -- the supplier ----------------------------------------------------------------------------
     def supplier(self) -> Any:
@@ -452,12 +456,45 @@ class ServerEvents(EventSink):
             return
         self.device_events(device).push_attr_conf(device.get_attribute_config_5(attr.get_name()))
 
+    #: cppTango's DEV_INTR_THREAD_SLEEP_TIME: changes closer than this make one event
+    INTERFACE_CHANGE_DELAY = 0.05
+
     def interface_changed(self, device: Any, started: bool = False) -> None:
+        """Attributes/commands added or removed: one INTERFACE_CHANGE event 50 ms after the last
+        of a burst of changes (as cppTango's device interface change thread), if subscribed."""
         attrs = set(device.get_device_attr())
         for key in [k for k in self._criteria if k[0] is device and k[1] not in attrs]:
             del self._criteria[key]
         if self._supplier is None or not self._supplier.wants(device.get_name(), None, "intr_change"):
             return
+        with self._intr_cond:
+            self._intr_pending[device] = (time.monotonic() + self.INTERFACE_CHANGE_DELAY, started)
+            if self._intr_thread is None:
+                self._intr_thread = threading.Thread(target=self._interface_change_loop, daemon=True,
+                                                     name="tango_core interface change events")
+                self._intr_thread.start()
+            self._intr_cond.notify_all()
+
+    def _interface_change_loop(self) -> None:
+        while True:
+            with self._intr_cond:
+                if not self._intr_pending or self._closed:
+                    self._intr_thread = None
+                    return
+                now = time.monotonic()
+                due = [(d, started) for d, (at, started) in self._intr_pending.items() if at <= now]
+                if not due:
+                    self._intr_cond.wait(min(at for at, _ in self._intr_pending.values()) - now)
+                    continue
+                for d, _ in due:
+                    del self._intr_pending[d]
+            for device, started in due:
+                try:
+                    self._push_interface(device, started)
+                except Exception:   # a device being deleted: nothing to report
+                    pass
+
+    def _push_interface(self, device: Any, started: bool) -> None:
         attrs = [device.get_attribute_config_5(a.get_name()) for a in device.get_device_attr()]
         change = T.DevIntrChange(started, list(device.get_command_infos()), attrs)
         self.device_events(device).push_interface_change(change)
@@ -476,7 +513,9 @@ class ServerEvents(EventSink):
         self.device_events(device).polled(attr.get_name(), reading, errors, self.criteria(device, attr), when_ms)
 
     def close(self) -> None:
-        self._closed = True
+        with self._intr_cond:
+            self._closed = True
+            self._intr_cond.notify_all()
         with self._supplier_lock:
             sup = self._supplier
         if sup is not None:

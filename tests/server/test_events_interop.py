@@ -510,3 +510,48 @@ def test_alarm_events_follow_the_quality_of_a_polled_attribute(client, subscript
         assert not rx.errors()
     finally:
         ctx.stop()
+
+
+# ---------------------------------------------------------------------------
+# INTERFACE_CHANGE: one event per burst of changes, none for an Init that changes nothing
+
+class Dynamic(Device):
+    def init_device(self):
+        super().init_device()
+        self._extra = getattr(self, "_extra", 0)
+
+    @command(dtype_in=int)
+    def AddMany(self, n):
+        for _ in range(n):
+            self._extra += 1
+            self.add_attribute(attribute(name=f"extra{self._extra}", dtype=float, fget=lambda self, attr: 1.0))
+
+    @command(dtype_in=str)
+    def Remove(self, name):
+        self.remove_attribute(name)
+
+
+def test_interface_change_events_are_coalesced_and_init_alone_sends_none(client, subscriptions):
+    name, proxy_class, ET = client
+    ctx = DeviceTestContext(Dynamic, process=True)
+    ctx.start()
+    try:
+        dev = proxy_class(ctx.get_device_access())
+        rx = Received()
+        subscriptions(dev)(ET.INTERFACE_CHANGE_EVENT, rx)
+        rx.wait_for(lambda evs: len(evs) >= 1, what="the synchronous first event")
+        dev.AddMany(3)
+        evs = rx.wait_for(lambda evs: len(evs) >= 2, what="the interface change")
+        time.sleep(0.5)
+        assert len(rx.events) == 2, [_brief(e) for e in rx.events]      # one event for three additions
+        attrs = {a.name for a in evs[1].att_list}
+        assert {"extra1", "extra2", "extra3"} <= attrs and not evs[1].dev_started
+        dev.Init()
+        time.sleep(0.5)
+        assert len(rx.events) == 2, [_brief(e) for e in rx.events]      # same interface after Init
+        dev.Remove("extra2")
+        evs = rx.wait_for(lambda evs: len(evs) >= 3, what="the removal")
+        assert "extra2" not in {a.name for a in evs[2].att_list}
+        assert not rx.errors()
+    finally:
+        ctx.stop()
