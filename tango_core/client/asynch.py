@@ -22,7 +22,7 @@ from tango_core.client.device_attribute import encode_write_value, from_attribut
 from tango_core.client.device_data import convert_argin
 from tango_core.client.info import PrintableStruct
 from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type
-from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed
+from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed, dev_error
 
 __all__ = ["AsynchCalls", "AsynchMethods", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
 
@@ -199,10 +199,6 @@ class AsynchCalls:
             wait(pending, timeout=None if not timeout_ms else timeout_ms / 1000.0)
 
 
-def _err(reason: str, desc: str, origin: str) -> DevError:
-    return DevError(reason, desc, origin, ErrSeverity.ERR)
-
-
 class AsynchMethods:
     """DeviceProxy's asynchronous methods (a mixin: needs the proxy's synchronous ones)."""
 
@@ -257,7 +253,7 @@ class AsynchMethods:
         if single:
             da = from_attribute_value(avs[0], extract_as)
             if da.has_failed:
-                raise DevFailed(*da._errors, _err(
+                raise DevFailed(*da._errors, dev_error(
                     "API_AttributeFailed",
                     f"Failed to read_attribute on device {self.dev_name()}, attribute {da.name}",
                     "DeviceProxy::read_attribute_reply()"))

@@ -34,8 +34,9 @@ Calls
     CORBA call on the device: ``op`` is an :class:`~tango_core.idl.operations.Operation` of the
     operations table (its layouts encode ``args`` and decode the result, which is returned).
     ``self._invoke_encoded(op, write_args, ...)`` is the same with the in-parameters written by
-    ``write_args(w: CDRWriter)`` (requests encoded once and cached).  It connects first if needed (re-importing the IOR from the database for DB devices, at most one
-    failed reconnection attempt per second), retries once after a server restart, and raises:
+    ``write_args(w: CDRWriter)`` (requests encoded once and cached).  It connects first if
+    needed (re-importing the IOR from the database for DB devices, at most one failed
+    reconnection attempt per second), retries once after a server restart, and raises:
 
     * the server's ``DevFailed`` (or ``MultiDevFailed``) with its error stack untouched;
     * ``ConnectionFailed`` [API_CorbaException, API_CantConnectToDevice "Failed to connect to
@@ -74,8 +75,8 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from ..idl.command_any import check_command_value
-from ..idl.enums import AccessControlType, CmdArgType, DevSource, ErrSeverity
-from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked,
+from ..idl.enums import AccessControlType, CmdArgType, DevSource
+from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked, dev_error,
                           decode_user_exception)
 from ..idl.operations import OPERATIONS, Operation, newest, repository_ids
 from ..idl.types import ClntIdent, DevCmdInfo, DevCmdInfo_2, DevInfo
@@ -107,10 +108,6 @@ _IMP_LIMIT_MEANING = {
     11: "the device raised a DevFailed while executing it",
     12: "the device raised an unexpected (non Tango) exception while executing it",
 }
-
-
-def _err(reason: str, desc: str, origin: str) -> DevError:
-    return DevError(reason, desc, origin, ErrSeverity.ERR)
 
 
 def system_exception_text(exc: SystemExceptionReply) -> str:
@@ -187,16 +184,16 @@ class Connection:
             info = db.import_device(self._dev_name)
         except DevFailed as exc:
             if exc.args and exc.args[0].reason == "DB_DeviceNotDefined":
-                raise DevFailed(*exc.args, _err("API_DeviceNotDefined",
+                raise DevFailed(*exc.args, dev_error("API_DeviceNotDefined",
                                                        f"Can't connect to device {self._dev_name}",
                                                        "DeviceProxy::DeviceProxy()")) from None
             raise
         self._import_info = info
         if not info.exported:
-            raise ConnectionFailed(_err("API_DeviceNotExported",
-                                        f"Device {self._dev_name} is not exported "
-                                        "(hint: try starting the device server)",
-                                        "DeviceProxy::get_corba_name()"))
+            raise ConnectionFailed(dev_error("API_DeviceNotExported",
+                                             f"Device {self._dev_name} is not exported "
+                                             "(hint: try starting the device server)",
+                                             "DeviceProxy::get_corba_name()"))
         return info.ior
 
     def _connect_error(self, corba_name: str, exc: Exception) -> ConnectionFailed:
@@ -209,7 +206,7 @@ class Connection:
                 reason = "API_DeviceNotDefined"
             elif isinstance(exc, ConnectFailed):
                 reason = "API_ServerNotRunning"
-        return ConnectionFailed(first, _err(reason, desc, "Connection::connect()"))
+        return ConnectionFailed(first, dev_error(reason, desc, "Connection::connect()"))
 
     # -- connecting ------------------------------------------------------------------------------
 
@@ -234,16 +231,16 @@ class Connection:
             return ref
         # another thread may be connecting: wait for it no longer than one call may take
         if not self._conn_lock.acquire(timeout=self._timeout_ms / 1000.0):
-            raise ConnectionFailed(_err("API_CantConnectToDevice",
-                                        f"Failed to connect to device {self._dev_name}: another connection "
-                                        f"attempt did not finish within {self._timeout_ms} mS",
-                                        "Connection::connect()"))
+            raise ConnectionFailed(dev_error("API_CantConnectToDevice",
+                                             f"Failed to connect to device {self._dev_name}: another connection "
+                                             f"attempt did not finish within {self._timeout_ms} mS",
+                                             "Connection::connect()"))
         try:
             if self._ref is not None:
                 return self._ref
             now = time.monotonic()
             if self._prev_failed_at is not None and now - self._prev_failed_at < RECONNECTION_DELAY:
-                raise DevFailed(_err(  # a plain DevFailed, as cppTango's Except::throw_exception
+                raise DevFailed(dev_error(  # a plain DevFailed, as cppTango's Except::throw_exception
                     "API_CantConnectToDevice",
                     f"Failed to connect to device {self._dev_name}\nThe connection request was delayed.\n"
                     f"The last connection request was done less than {int(RECONNECTION_DELAY * 1000)} ms ago",
@@ -264,10 +261,10 @@ class Connection:
         try:
             ref = ObjectRef.from_string(corba_name)
         except CodecError as exc:
-            raise ConnectionFailed(_err("API_CorbaException", f"Bad object reference: {exc}",
-                                        "Connection::connect()"),
-                                   _err("API_CantConnectToDevice", f"Failed to connect to device {self._dev_name}",
-                                        "Connection::connect()")) from None
+            raise ConnectionFailed(dev_error("API_CorbaException", f"Bad object reference: {exc}",
+                                             "Connection::connect()"),
+                                   dev_error("API_CantConnectToDevice", f"Failed to connect to device {self._dev_name}",
+                                             "Connection::connect()")) from None
         timeout = self._timeout_ms / 1000.0
         try:
             version = ref.idl_version_from_type_id()
@@ -328,8 +325,8 @@ class Connection:
                 if attempt == 1 and self._transparent_reconnection:
                     continue
                 raise ConnectionFailed(self._corba_error(exc),
-                                       _err("API_CantConnectToDevice",
-                                            f"Failed to connect to device {self._dev_name}", origin)) from None
+                                       dev_error("API_CantConnectToDevice",
+                                                 f"Failed to connect to device {self._dev_name}", origin)) from None
             except SystemExceptionReply as exc:
                 if exc.name == "OBJECT_NOT_EXIST":
                     # a restarted DB-mode server has new object keys: re-import and try again
@@ -341,17 +338,17 @@ class Connection:
                 desc = f"Timeout ({timeout_ms} mS) exceeded on device {self._dev_name}"
                 if command:
                     desc += f", command {command}"
-                raise CommunicationFailed(_err("API_CorbaException", _TRANSIENT_TIMEOUT, origin),
-                                          _err("API_DeviceTimedOut", desc, origin)) from None
+                raise CommunicationFailed(dev_error("API_CorbaException", _TRANSIENT_TIMEOUT, origin),
+                                          dev_error("API_DeviceTimedOut", desc, origin)) from None
             except ConnectionLost as exc:
                 self._mark_broken(ref)
                 raise CommunicationFailed(
-                    _err("API_CorbaException", f"{_COMM_FAILURE} ({exc.reason})", origin),
-                    _err("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
+                    dev_error("API_CorbaException", f"{_COMM_FAILURE} ({exc.reason})", origin),
+                    dev_error("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
             except CodecError as exc:
                 raise CommunicationFailed(
-                    _err("API_CorbaException", f"MARSHAL CORBA system exception: {exc}", origin),
-                    _err("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
+                    dev_error("API_CorbaException", f"MARSHAL CORBA system exception: {exc}", origin),
+                    dev_error("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
         raise AssertionError("unreachable")
 
     def _failed_desc(self, what: str, command: str | None) -> str:
@@ -369,28 +366,29 @@ class Connection:
             text = system_exception_text(exc)
         else:
             text = f"MARSHAL CORBA system exception: {exc}"
-        return _err("API_CorbaException", text, "Connection::connect()")
+        return dev_error("API_CorbaException", text, "Connection::connect()")
 
     def _user_exception(self, exc: UserExceptionReply, what: str, command: str | None, origin: str) -> DevFailed:
         try:
             return decode_user_exception(exc.repo_id, exc.body)
         except CodecError as err:
             return CommunicationFailed(
-                _err("API_CorbaException", f"Undecodable user exception {exc.repo_id}: {err}", origin),
-                _err("API_CommunicationFailed", self._failed_desc(what, command), origin))
+                dev_error("API_CorbaException", f"Undecodable user exception {exc.repo_id}: {err}", origin),
+                dev_error("API_CommunicationFailed", self._failed_desc(what, command), origin))
 
     def _system_exception(self, exc: SystemExceptionReply, what: str, command: str | None,
                           origin: str) -> DevFailed:
-        first = _err("API_CorbaException", system_exception_text(exc), origin)
+        first = dev_error("API_CorbaException", system_exception_text(exc), origin)
         if exc.name == "IMP_LIMIT" and exc.minor in _IMP_LIMIT_MEANING:
             reason = "API_DeviceTimedOut" if exc.minor == 10 else "API_CommunicationFailed"
             desc = (f"Failed to execute {what} on device {self._dev_name}: "
                     f"{_IMP_LIMIT_MEANING[exc.minor]} (IMP_LIMIT minor {exc.minor})")
-            return CommunicationFailed(first, _err(reason, desc, origin))
+            return CommunicationFailed(first, dev_error(reason, desc, origin))
         if exc.name == "OBJECT_NOT_EXIST":
-            return ConnectionFailed(first, _err("API_CantConnectToDevice",
-                                                f"Failed to connect to device {self._dev_name}", origin))
-        return CommunicationFailed(first, _err("API_CommunicationFailed", self._failed_desc(what, command), origin))
+            return ConnectionFailed(first, dev_error("API_CantConnectToDevice",
+                                                     f"Failed to connect to device {self._dev_name}", origin))
+        return CommunicationFailed(first, dev_error("API_CommunicationFailed", self._failed_desc(what, command),
+                                                    origin))
 
     # -- client identity ---------------------------------------------------------------------------
 
@@ -463,7 +461,7 @@ class Connection:
         desc = f"Failed to execute command_inout on device {self._dev_name}, command {name}"
         first = exc.args[0].reason if exc.args else ""
         cls = DeviceUnlocked if first == "API_DeviceUnlocked" else type(exc)
-        return cls(*exc.args, _err("API_CommandFailed", desc, origin))
+        return cls(*exc.args, dev_error("API_CommandFailed", desc, origin))
 
     def command_inout(self, name: str, argin: Any = None) -> Any:
         """Run command ``name`` with ``argin`` (its type learned from ``command_query``, cached)."""

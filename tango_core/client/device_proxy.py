@@ -52,16 +52,14 @@ from tango_core.idl.enums import (
     AttrQuality,
     CmdArgType,
     DevState,
-    ErrSeverity,
     ExtractAs,
 )
-from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, NonDbDevice
+from tango_core.idl.errors import DevFailed, MultiDevFailed, NonDbDevice, dev_error
 from tango_core.idl import types as T
 from tango_core.idl.operations import OPERATIONS, newest
 
 __all__ = ["DeviceProxy", "get_device_proxy", "get_green_mode", "set_green_mode"]
 
-_ERR = ErrSeverity.ERR
 _CMD_TYPES = CmdArgType.values
 _ALL_ATTRIBUTES_3 = "All attributes_3"
 _NO_ARG = object()  # command_inout(name) without an argument (None is an argument, refused for typed commands)
@@ -80,10 +78,6 @@ def _check_green(kwargs: dict) -> None:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(kwargs)}")
     if not wait or timeout is not None:
         raise ValueError("Not supported in synchronous mode")
-
-
-def _err(reason: str, desc: str, origin: str) -> DevError:
-    return DevError(reason, desc, origin, _ERR)
 
 
 def _named_errors(exc: MultiDevFailed) -> list:
@@ -218,11 +212,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def import_info(self):
         """DbDevImportInfo of the last DbImportDevice (NonDbDevice for a no-DB device, as PyTango)."""
         if not self.is_dbase_used():
-            raise NonDbDevice(_err("API_NonDatabaseDevice",
-                                   f"Method not available for device {self.dev_name()} which is a non database device",
-                                   "DeviceProxy::import_info()"))
+            raise self._non_database_device("DeviceProxy::import_info()")
         self.get_idl_version()
         return self._import_info
+
+    def _non_database_device(self, origin: str) -> NonDbDevice:
+        return NonDbDevice(dev_error("API_NonDatabaseDevice", f"Method not available for device {self.dev_name()} "
+                                     "which is a non database device", origin))
 
     def _qualified_name(self, name: str) -> str:
         """A device name as this proxy's users must write it to reach it (admin device names)."""
@@ -306,18 +302,18 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             if args:  # PyTango: with an argument, the command_query error as it is
                 raise
             # without one PyTango sends the command at once: the server's error + API_CommandFailed
-            raise type(exc)(*exc.args, _err(
+            raise type(exc)(*exc.args, dev_error(
                 "API_CommandFailed", f"Failed to execute command_inout on device {self.dev_name()}, command {name}",
                 "Connection::command_inout()")) from None
         if arg is None and info.in_type != CmdArgType.DevVoid:  # PyTango sends it; the server refuses
             tname = getattr(info.in_type, "name", info.in_type)
             wording = "argument" if self._idl() >= 6 else "command argument"  # cppTango 10 / 9 servers
             raise DevFailed(
-                _err("API_IncompatibleCmdArgumentType",
-                     f"Incompatible {wording} type, expected type is : Tango::{tname}", "Command::extract()"),
-                _err("API_CommandFailed",
-                     f"Failed to execute command_inout on device {self.dev_name()}, command {info.cmd_name}",
-                     "Connection::command_inout()"))
+                dev_error("API_IncompatibleCmdArgumentType",
+                          f"Incompatible {wording} type, expected type is : Tango::{tname}", "Command::extract()"),
+                dev_error("API_CommandFailed",
+                          f"Failed to execute command_inout on device {self.dev_name()}, command {info.cmd_name}",
+                          "Connection::command_inout()"))
         argin = convert_argin(info.cmd_name, info.in_type, arg)
         _t, value = self._command_raw(info.cmd_name, info.in_type, argin)
         return command_result(info.out_type, value)
@@ -422,8 +418,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         if raw is None:
             idl = self._idl()
             if idl < 4:
-                raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
-                                     "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
+                raise DevFailed(dev_error("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                                          "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
             op = _OP["read_attributes_5"] if idl >= 5 else _OP["read_attributes_4"]
             raw = op.encode_args(list(names), self._source, self._client_ident())
             key = (tuple(names), self._source, idl)
@@ -445,12 +441,12 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             avs = self._read_values((attr_name,))
         except DevFailed as exc:
-            raise type(exc)(*exc.args, _err(
+            raise type(exc)(*exc.args, dev_error(
                 "API_AttributeFailed", f"Failed to read_attribute on device {self.dev_name()}, attribute {attr_name}",
                 "DeviceProxy::read_attribute()")) from None
         da = from_attribute_value(avs[0], extract_as)
         if da.has_failed:
-            raise DevFailed(*da._errors, _err(
+            raise DevFailed(*da._errors, dev_error(
                 "API_AttributeFailed", f"Failed to read_attribute on device {self.dev_name()}, attribute {da.name}",
                 "DeviceProxy::read_attribute()"))
         return da
@@ -466,14 +462,14 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             avs = self._read_values(names)
         except DevFailed as exc:
-            raise type(exc)(*exc.args, _err(
+            raise type(exc)(*exc.args, dev_error(
                 "API_AttributeFailed",
                 f"Failed to read_attributes on device {self.dev_name()}, attributes {', '.join(names)}",
                 "DeviceProxy::read_attributes()")) from None
         result = [from_attribute_value(av, extract_as) for av in avs]
         for da in result:
             if da.has_failed:
-                da._errors = (*da._errors, _err(
+                da._errors = (*da._errors, dev_error(
                     "API_AttributeFailed",
                     f"Failed to read_attributes on device {self.dev_name()}, attribute {da.name}",
                     "DeviceProxy::read_attributes()"))
@@ -494,14 +490,14 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         if idl >= 4:
             self._invoke(_OP["write_attributes_4"], avs, self._client_ident())
         else:
-            raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
-                                 "attribute writes need IDL >= 4", "DeviceProxy::write_attributes()"))
+            raise DevFailed(dev_error("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                                      "attribute writes need IDL >= 4", "DeviceProxy::write_attributes()"))
 
     def _attr_cfg_or_fail(self, attr, operation: str):
         try:
             return attr if isinstance(attr, AttributeInfo) else self._attribute_config(attr)
         except DevFailed as exc:
-            raise type(exc)(*exc.args, _err(
+            raise type(exc)(*exc.args, dev_error(
                 "API_AttributeFailed", f"Failed to {operation} on device {self.dev_name()}, attribute {attr}",
                 f"DeviceProxy::{operation}()")) from None
 
@@ -517,11 +513,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             self._write_values([av])
         except MultiDevFailed as exc:
-            raise DevFailed(*_named_errors(exc), _err(
+            raise DevFailed(*_named_errors(exc), dev_error(
                 "API_AttributeFailed", f"Failed to write_attribute on device {self.dev_name()}, attribute {cfg.name}",
                 "DeviceProxy::write_attribute()")) from None
         except DevFailed as exc:
-            raise type(exc)(*exc.args, _err(
+            raise type(exc)(*exc.args, dev_error(
                 "API_AttributeFailed", f"Failed to write_attribute on device {self.dev_name()}, attribute {cfg.name}",
                 "DeviceProxy::write_attribute()")) from None
 
@@ -537,7 +533,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             self._write_values(avs)
         except MultiDevFailed as exc:
             names = ", ".join(e.name for e in exc.errors)
-            raise DevFailed(_err(
+            raise DevFailed(dev_error(
                 "API_AttributeFailed",
                 f"Failed to execute DeviceProxy::write_attributes on device {self.dev_name()}, object(s) {names}",
                 "DeviceProxy::write_attributes")) from None
@@ -548,8 +544,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             return self._invoke(_OP["write_read_attributes_5"], avs, read_names, self._client_ident())
         if idl >= 4:
             return self._invoke(_OP["write_read_attributes_4"], avs, self._client_ident())
-        raise DevFailed(_err("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
-                             "write_read needs IDL >= 4", "DeviceProxy::write_read_attribute()"))
+        raise DevFailed(dev_error("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                                  "write_read needs IDL >= 4", "DeviceProxy::write_read_attribute()"))
 
     def write_read_attribute(self, attr, value, extract_as: ExtractAs = ExtractAs.Numpy,
                              **kw) -> DeviceAttribute:
@@ -562,18 +558,18 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             res = self._write_read([av], [cfg.name])
         except MultiDevFailed as exc:
-            raise DevFailed(*_named_errors(exc), _err(
+            raise DevFailed(*_named_errors(exc), dev_error(
                 "API_AttributeFailed",
                 f"Failed to write_read_attribute on device {self.dev_name()}, attribute {cfg.name}",
                 "DeviceProxy::write_read_attribute()")) from None
         except DevFailed as exc:
-            raise type(exc)(*exc.args, _err(
+            raise type(exc)(*exc.args, dev_error(
                 "API_AttributeFailed",
                 f"Failed to write_read_attribute on device {self.dev_name()}, attribute {cfg.name}",
                 "DeviceProxy::write_read_attribute()")) from None
         da = from_attribute_value(res[0], extract_as)
         if da.has_failed:
-            raise DevFailed(*da._errors, _err(
+            raise DevFailed(*da._errors, dev_error(
                 "API_AttributeFailed",
                 f"Failed to write_read_attribute on device {self.dev_name()}, attribute {da.name}",
                 "DeviceProxy::write_read_attribute()"))
@@ -588,7 +584,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             res = self._write_read(avs, list(attr_read_names))
         except MultiDevFailed as exc:
-            raise DevFailed(*_named_errors(exc), _err(
+            raise DevFailed(*_named_errors(exc), dev_error(
                 "API_AttributeFailed",
                 f"Failed to write_read_attributes on device {self.dev_name()}",
                 "DeviceProxy::write_read_attributes()")) from None
@@ -631,9 +627,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     # ------------------------------------------------------------------ properties (through the Database)
     def _database_or_raise(self):
         if not self.is_dbase_used():
-            raise NonDbDevice(_err("API_NonDatabaseDevice",
-                                   f"Method not available for device {self.dev_name()} which is a non database device",
-                                   "DeviceProxy::get_property()"))
+            raise self._non_database_device("DeviceProxy::get_property()")
         return self._database()
 
     def get_property(self, propname, value=None, **kw) -> dict:
@@ -829,8 +823,6 @@ def _config_3_from_5(c):
         standard_unit=c.standard_unit, display_unit=c.display_unit, format=c.format, min_value=c.min_value,
         max_value=c.max_value, writable_attr_name=c.writable_attr_name, level=c.level, att_alarm=c.att_alarm,
         event_prop=c.event_prop, extensions=c.extensions, sys_extensions=c.sys_extensions)
-
-
 
 
 def get_green_mode():

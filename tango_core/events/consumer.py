@@ -50,7 +50,7 @@ from ..idl.enums import (
     EventType,
     ExtractAs,
 )
-from ..idl.errors import DevError, DevFailed, ErrSeverity, EventSystemFailed
+from ..idl.errors import DevFailed, EventSystemFailed, dev_error
 from ..wire.errors import MarshalError
 from ..client import device_attribute as _device_attribute
 from ..client import info as _info
@@ -67,10 +67,6 @@ _U32 = 1 << 32
 CLIENT_IDL_VERSION = "6"
 MIN_LIB_WITH_TOPICS = 930
 SUBSCRIPTION_SETTLE = 0.02   # s, see EventConsumer._subscribe_filter
-
-
-def _err(reason: str, desc: str, origin: str) -> DevError:
-    return DevError(reason, desc, origin, ErrSeverity.ERR)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,7 +213,7 @@ def _device_host(proxy, admin=None) -> str:
 
 def _fix_endpoint(endpoint: str, host: str) -> str:
     if endpoint.startswith("epgm://") or endpoint.startswith("pgm://"):
-        raise EventSystemFailed(_err(
+        raise EventSystemFailed(dev_error(
             "API_NotSupportedFeature",
             f"Multicast event endpoint {endpoint} is not supported by this client (use TCP events)",
             "EventConsumer.connect_event_channel"))
@@ -255,9 +251,9 @@ def _subscription_command(admin, sub: Subscription) -> _Reply:
     lvalue = [int(x) for x in lvalue]
     svalue = list(svalue)
     if len(lvalue) < 2 or len(svalue) < 2:
-        raise EventSystemFailed(_err("API_ZmqInitFailed",
-                                     f"Unexpected ZmqEventSubscriptionChange reply {lvalue} {svalue}",
-                                     "EventConsumer.subscribe"))
+        raise EventSystemFailed(dev_error("API_ZmqInitFailed",
+                                          f"Unexpected ZmqEventSubscriptionChange reply {lvalue} {svalue}",
+                                          "EventConsumer.subscribe"))
     lib = lvalue[0]
     if lib >= MIN_LIB_WITH_TOPICS and len(svalue) >= 4:
         topic, channel = svalue[-2], svalue[-1]
@@ -396,8 +392,8 @@ class EventConsumer:
         if threading.current_thread() is self._recv_thread:
             return fn()
         if self._stop.is_set():
-            raise EventSystemFailed(_err("API_EventSystemFailed", "The event consumer is closed",
-                                         "EventConsumer"))
+            raise EventSystemFailed(dev_error("API_EventSystemFailed", "The event consumer is closed",
+                                              "EventConsumer"))
         done = threading.Event()
         box: list = [None, None]
 
@@ -414,11 +410,11 @@ class EventConsumer:
         deadline = time.monotonic() + config.call_timeout
         while not done.wait(0.1):
             if not self._recv_thread.is_alive():     # stopped (close, or a forked child): never runs
-                raise EventSystemFailed(_err("API_EventSystemFailed", "The event consumer is closed",
-                                             "EventConsumer"))
+                raise EventSystemFailed(dev_error("API_EventSystemFailed", "The event consumer is closed",
+                                                  "EventConsumer"))
             if time.monotonic() >= deadline:
-                raise EventSystemFailed(_err("API_EventTimeout", "The event receiver thread did not answer",
-                                             "EventConsumer"))
+                raise EventSystemFailed(dev_error("API_EventTimeout", "The event receiver thread did not answer",
+                                                  "EventConsumer"))
         if box[1] is not None:
             raise box[1]
         return box[0]
@@ -627,8 +623,8 @@ class EventConsumer:
                 ctr = frames.decode_call_info(info, order == b"\x01").ctr
             except MarshalError as exc:
                 self.stats["bad_events"] += 1
-                self._enqueue_error(st.subs, [_err("API_ZmqFailed", f"Undecodable event message: {exc}",
-                                                   "EventConsumer.push_zmq_event")])
+                self._enqueue_error(st.subs, [dev_error("API_ZmqFailed", f"Undecodable event message: {exc}",
+                                                        "EventConsumer.push_zmq_event")])
                 return
         last = st.last_ctr
         if last is not None:
@@ -638,7 +634,7 @@ class EventConsumer:
                 return
             if 1 < diff < (1 << 31):
                 self.stats["missed"] += diff - 1
-                self._enqueue_error(st.subs, [_err(
+                self._enqueue_error(st.subs, [dev_error(
                     "API_MissedEvents", "Missed some events! Zmq queue has reached HWM?",
                     "ZmqEventConsumer::push_zmq_event()")])
         st.last_ctr = ctr
@@ -755,8 +751,8 @@ class EventConsumer:
         try:
             pkind, value = frames.decode_payload(frames.decode_event(payload))
         except Exception as exc:  # noqa: BLE001 - a bad payload becomes an error event
-            pkind, value = "error", (_err("API_ZmqFailed", f"Cannot decode event payload: {exc}",
-                                          "EventConsumer.push_zmq_event"),)
+            pkind, value = "error", (dev_error("API_ZmqFailed", f"Cannot decode event payload: {exc}",
+                                               "EventConsumer.push_zmq_event"),)
         cache: dict = {}
         for s in subs:
             self._deliver(s, build_event(s, pkind, value, s.full_name, cache))
@@ -766,7 +762,7 @@ class EventConsumer:
             return
         if sub.overflow:
             n, sub.overflow = sub.overflow, 0
-            self._deliver_one(sub, make_error_event(sub, [_err(
+            self._deliver_one(sub, make_error_event(sub, [dev_error(
                 "API_MissedEvents",
                 f"{n} event(s) dropped: the event callbacks are too slow (dispatch queue full)",
                 "EventConsumer.dispatch")], EventReason.Update))
@@ -937,7 +933,7 @@ class EventConsumer:
                 ch.alive = False
                 self.stats["timeouts"] += 1
                 for s in list(ch.subs):
-                    self._enqueue_error((s,), [_err(
+                    self._enqueue_error((s,), [dev_error(
                         "API_EventTimeout",
                         "Event channel is not responding anymore, maybe the server or event system is down",
                         "EventConsumer::KeepAliveThread()")])
@@ -1066,7 +1062,7 @@ class EventConsumer:
             self.connect_subscription(sub)
         except Exception as exc:  # noqa: BLE001
             errors = exc.args if isinstance(exc, DevFailed) else (
-                _err("API_EventSystemFailed", str(exc), "EventConsumer.subscribe"),)
+                dev_error("API_EventSystemFailed", str(exc), "EventConsumer.subscribe"),)
             self.release(sub, make_error_event(sub, errors, EventReason.SubFail))
             return
         if sub.sub_mode == EventSubMode.Async:     # success notice without a value
@@ -1165,7 +1161,7 @@ def first_event(sub: Subscription, reason=EventReason.SubSuccess):
     except DevFailed as exc:
         return make_error_event(sub, exc.args, reason)
     except Exception as exc:  # noqa: BLE001
-        return make_error_event(sub, [_err("API_CorbaException", str(exc), "EventConsumer.subscribe")], reason)
+        return make_error_event(sub, [dev_error("API_CorbaException", str(exc), "EventConsumer.subscribe")], reason)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ __all__ = [
     "NamedDevError", "NamedDevFailed", "NamedDevFailedList", "Except",
     "DEV_FAILED_ID", "MULTI_DEV_FAILED_ID",
     "read_dev_error_list", "write_dev_error_list", "decode_user_exception", "write_user_exception",
+    "dev_error",
 ]
 
 DEV_FAILED_ID = "IDL:Tango/DevFailed:1.0"
@@ -126,6 +127,12 @@ class DevError:
                    f"reason = {self.reason}\n"
                    f"severity = {self.severity}\n")
         return f"DevError[\n{_indent_block(details)}\n]"
+
+
+def dev_error(reason: str, desc: str, origin: str) -> DevError:
+    """A DevError of severity ERR: what cppTango and PyTango put in the stacks they raise
+    (``DevError()`` itself defaults to WARN, as PyTango's does)."""
+    return DevError(reason, desc, origin, ErrSeverity.ERR)
 
 
 def read_dev_error_list(r: CDRReader) -> list[DevError]:
