@@ -18,11 +18,11 @@ import threading
 from concurrent.futures import Future, wait
 from typing import Any, Callable
 
-from tango_core.client.device_attribute import encode_write_value, from_attribute_value
+from tango_core.client.device_attribute import attribute_failed, encode_write_value, from_attribute_value
 from tango_core.client.device_data import convert_argin
 from tango_core.client.info import PrintableStruct
 from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type
-from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed, dev_error
+from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed
 
 __all__ = ["AsynchCalls", "AsynchMethods", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
 
@@ -253,10 +253,8 @@ class AsynchMethods:
         if single:
             da = from_attribute_value(avs[0], extract_as)
             if da.has_failed:
-                raise DevFailed(*da._errors, dev_error(
-                    "API_AttributeFailed",
-                    f"Failed to read_attribute on device {self.dev_name()}, attribute {da.name}",
-                    "DeviceProxy::read_attribute_reply()"))
+                raise attribute_failed(da._errors, self.dev_name(), "read_attribute", f"attribute {da.name}",
+                                       "DeviceProxy::read_attribute_reply()")
             return da
         return [from_attribute_value(av, extract_as) for av in avs]
 

@@ -18,6 +18,8 @@ or no value at all (``Nothing``).
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from tango_core.client.info import AttributeDimension, PrintableStruct
@@ -30,11 +32,11 @@ from tango_core.idl.enums import (
     ErrSeverity,
     ExtractAs,
 )
-from tango_core.idl.errors import DevError, DevFailed
+from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, dev_error
 from tango_core.idl.types import TimeVal
 
 __all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "failed_attribute",
-           "raise_if_failed"]
+           "attribute_failed"]
 
 _SCALAR = AttrDataFormat.SCALAR
 _SPECTRUM = AttrDataFormat.SPECTRUM
@@ -271,13 +273,22 @@ def failed_attribute(name: str, errors) -> DeviceAttribute:
     return da
 
 
-def raise_if_failed(da: DeviceAttribute, dev_name: str, operation: str = "read_attribute") -> None:
-    """Raise DevFailed as PyTango's read_attribute does when the attribute's read failed."""
-    if da.has_failed:
-        raise DevFailed(*da._errors, DevError(
-            "API_AttributeFailed",
-            f"Failed to {operation} on device {dev_name}, attribute {da.name}",
-            f"DeviceProxy::{operation}()", ErrSeverity.ERR))
+def attribute_failed(cause: DevFailed | Sequence[DevError], dev_name: str, operation: str, subject: str = "",
+                     origin: str | None = None) -> DevFailed:
+    """PyTango's error for a failed attribute call: the cause's errors, then API_AttributeFailed
+    "Failed to <operation> on device <dev_name>[, <subject>]" from ``DeviceProxy::<operation>()``.
+
+    ``cause`` is the DevFailed the call raised (its class is kept, except that a MultiDevFailed
+    becomes a plain DevFailed of its errors, as PyTango reports it) or the error stack of a
+    DeviceAttribute whose read failed (the result is then a plain DevFailed); ``subject`` is
+    e.g. ``"attribute x"``.
+    """
+    desc = f"Failed to {operation} on device {dev_name}" + (f", {subject}" if subject else "")
+    top = dev_error("API_AttributeFailed", desc, origin or f"DeviceProxy::{operation}()")
+    if isinstance(cause, DevFailed):
+        cls = DevFailed if isinstance(cause, MultiDevFailed) else type(cause)
+        return cls(*cause.args, top)
+    return DevFailed(*cause, top)
 
 
 # --- write values -------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from tango_core.client.connection import Connection
 from tango_core.client.device_admin import AdminServices
 from tango_core.client.device_attribute import (
     DeviceAttribute,
+    attribute_failed,
     encode_write_value,
     from_attribute_value,
 )
@@ -78,10 +79,6 @@ def _check_green(kwargs: dict) -> None:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(kwargs)}")
     if not wait or timeout is not None:
         raise ValueError("Not supported in synchronous mode")
-
-
-def _named_errors(exc: MultiDevFailed) -> list:
-    return list(exc.args)
 
 
 _OP = OPERATIONS
@@ -441,14 +438,10 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             avs = self._read_values((attr_name,))
         except DevFailed as exc:
-            raise type(exc)(*exc.args, dev_error(
-                "API_AttributeFailed", f"Failed to read_attribute on device {self.dev_name()}, attribute {attr_name}",
-                "DeviceProxy::read_attribute()")) from None
+            raise attribute_failed(exc, self.dev_name(), "read_attribute", f"attribute {attr_name}") from None
         da = from_attribute_value(avs[0], extract_as)
         if da.has_failed:
-            raise DevFailed(*da._errors, dev_error(
-                "API_AttributeFailed", f"Failed to read_attribute on device {self.dev_name()}, attribute {da.name}",
-                "DeviceProxy::read_attribute()"))
+            raise attribute_failed(da._errors, self.dev_name(), "read_attribute", f"attribute {da.name}")
         return da
 
     def read_attributes(self, attr_names: Sequence[str], extract_as: ExtractAs = ExtractAs.Numpy,
@@ -462,17 +455,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             avs = self._read_values(names)
         except DevFailed as exc:
-            raise type(exc)(*exc.args, dev_error(
-                "API_AttributeFailed",
-                f"Failed to read_attributes on device {self.dev_name()}, attributes {', '.join(names)}",
-                "DeviceProxy::read_attributes()")) from None
+            raise attribute_failed(exc, self.dev_name(), "read_attributes",
+                                   f"attributes {', '.join(names)}") from None
         result = [from_attribute_value(av, extract_as) for av in avs]
         for da in result:
-            if da.has_failed:
-                da._errors = (*da._errors, dev_error(
-                    "API_AttributeFailed",
-                    f"Failed to read_attributes on device {self.dev_name()}, attribute {da.name}",
-                    "DeviceProxy::read_attributes()"))
+            if da.has_failed:  # the entry keeps its errors, with PyTango's API_AttributeFailed on top
+                da._errors = attribute_failed(da._errors, self.dev_name(), "read_attributes",
+                                              f"attribute {da.name}").args
         return result
 
     # ------------------------------------------------------------------ writing attributes
@@ -497,9 +486,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             return attr if isinstance(attr, AttributeInfo) else self._attribute_config(attr)
         except DevFailed as exc:
-            raise type(exc)(*exc.args, dev_error(
-                "API_AttributeFailed", f"Failed to {operation} on device {self.dev_name()}, attribute {attr}",
-                f"DeviceProxy::{operation}()")) from None
+            raise attribute_failed(exc, self.dev_name(), operation, f"attribute {attr}") from None
 
     def write_attribute(self, attr, value, **kw) -> None:
         """Write one attribute (name or AttributeInfo(Ex)); the value is checked against its type first."""
@@ -512,14 +499,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         av = self._write_entry(cfg, value)
         try:
             self._write_values([av])
-        except MultiDevFailed as exc:
-            raise DevFailed(*_named_errors(exc), dev_error(
-                "API_AttributeFailed", f"Failed to write_attribute on device {self.dev_name()}, attribute {cfg.name}",
-                "DeviceProxy::write_attribute()")) from None
         except DevFailed as exc:
-            raise type(exc)(*exc.args, dev_error(
-                "API_AttributeFailed", f"Failed to write_attribute on device {self.dev_name()}, attribute {cfg.name}",
-                "DeviceProxy::write_attribute()")) from None
+            raise attribute_failed(exc, self.dev_name(), "write_attribute", f"attribute {cfg.name}") from None
 
     def write_attributes(self, attr_values: Iterable, **kw) -> None:
         """Write several attributes in one call: ``[(name, value), ...]``."""
@@ -557,22 +538,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         av = self._write_entry(cfg, value)
         try:
             res = self._write_read([av], [cfg.name])
-        except MultiDevFailed as exc:
-            raise DevFailed(*_named_errors(exc), dev_error(
-                "API_AttributeFailed",
-                f"Failed to write_read_attribute on device {self.dev_name()}, attribute {cfg.name}",
-                "DeviceProxy::write_read_attribute()")) from None
         except DevFailed as exc:
-            raise type(exc)(*exc.args, dev_error(
-                "API_AttributeFailed",
-                f"Failed to write_read_attribute on device {self.dev_name()}, attribute {cfg.name}",
-                "DeviceProxy::write_read_attribute()")) from None
+            raise attribute_failed(exc, self.dev_name(), "write_read_attribute", f"attribute {cfg.name}") from None
         da = from_attribute_value(res[0], extract_as)
         if da.has_failed:
-            raise DevFailed(*da._errors, dev_error(
-                "API_AttributeFailed",
-                f"Failed to write_read_attribute on device {self.dev_name()}, attribute {da.name}",
-                "DeviceProxy::write_read_attribute()"))
+            raise attribute_failed(da._errors, self.dev_name(), "write_read_attribute", f"attribute {da.name}")
         return da
 
     def write_read_attributes(self, attr_values: Iterable, attr_read_names: Sequence[str],
@@ -584,10 +554,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         try:
             res = self._write_read(avs, list(attr_read_names))
         except MultiDevFailed as exc:
-            raise DevFailed(*_named_errors(exc), dev_error(
-                "API_AttributeFailed",
-                f"Failed to write_read_attributes on device {self.dev_name()}",
-                "DeviceProxy::write_read_attributes()")) from None
+            raise attribute_failed(exc, self.dev_name(), "write_read_attributes") from None
         return [from_attribute_value(av, extract_as) for av in res]
 
     # ------------------------------------------------------------------ polling history (client.history)
