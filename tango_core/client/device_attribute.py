@@ -159,7 +159,8 @@ def _scalar(seq, i: int, arm: int, data_type: int):
 
 
 def _encoded_as(pair, extract_as: int):
-    """PyTango: DevEncoded data as bytes, bytearray (ByteArray) or text (String, UTF-8)."""
+    """PyTango: DevEncoded data as text (String: UTF-8, else Latin-1), bytearray (ByteArray) or
+    bytes (every other mode)."""
     if pair is None:
         return None
     fmt, data = pair
@@ -170,7 +171,7 @@ def _encoded_as(pair, extract_as: int):
             return fmt, data.decode("utf-8")
         except UnicodeDecodeError:
             return fmt, data.decode("latin-1")
-    return fmt, data if hasattr(v, "item") else v
+    return fmt, data
 
 
 def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
@@ -198,7 +199,7 @@ def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
             return
         da.value = _scalar(seq, 0, arm, da.type) if nr and total else None
         da.w_value = _scalar(seq, w_start, arm, da.type) if wx and total > w_start else None
-        if arm == _ENCODED_ARM and extract_as in (ExtractAs.String, ExtractAs.ByteArray):
+        if arm == _ENCODED_ARM:
             da.value, da.w_value = _encoded_as(da.value, extract_as), _encoded_as(da.w_value, extract_as)
         return
     if extract_as == ExtractAs.Nothing:
