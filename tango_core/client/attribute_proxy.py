@@ -133,10 +133,11 @@ class AttributeProxy:
         return self._dev.ping(**kw)
 
     def get_transparency_reconnection(self) -> bool:
-        return True
+        """Whether the device proxy reconnects by itself (PyTango delegates to it too)."""
+        return self._dev.get_transparency_reconnection()
 
     def set_transparency_reconnection(self, yesno: bool) -> None:
-        pass
+        self._dev.set_transparency_reconnection(yesno)
 
     # -- attribute properties (Database) -------------------------------------------------------
     def get_property(self, propname, value=None, **kw) -> dict:

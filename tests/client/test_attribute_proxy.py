@@ -39,6 +39,19 @@ def test_attribute_proxy_on_tangotest(tango_host, tangotest):
     assert other.name() == "long_scalar" and isinstance(other.read().value, int)
 
 
+def test_transparency_reconnection_is_the_device_proxys(tango_host, tangotest):
+    """As in PyTango, the AttributeProxy's flag is its device proxy's: set on one, seen on both."""
+    for module in (tango, __import__("tango_core")):
+        ap = module.AttributeProxy(f"{DEV}/double_scalar")
+        dev = ap.get_device_proxy()
+        assert ap.get_transparency_reconnection() is True and dev.get_transparency_reconnection() is True
+        ap.set_transparency_reconnection(False)
+        assert ap.get_transparency_reconnection() is False, module.__name__
+        assert dev.get_transparency_reconnection() is False, module.__name__
+        dev.set_transparency_reconnection(True)
+        assert ap.get_transparency_reconnection() is True, module.__name__
+
+
 def test_aliases(tango_host, tangotest):
     db = tango.Database()
     db.put_device_alias(DEV, "tc_tg_alias")
