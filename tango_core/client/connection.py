@@ -12,9 +12,9 @@ API for subclasses (DeviceProxy is built on this; keep to these names)
 Construction
     ``Connection.__init__(self, name, *, connect=True)`` -- ``name`` is a str or a
     :class:`~.names.DeviceName`.  For a database device it binds the database
-    (the *current* default one for short names), imports the device
-    (``DbImportDevice``; an undefined name raises ``DevFailed`` whose
-    ``args[0].reason == "DB_DeviceNotDefined"``) and, if it is exported, connects.
+    (the *current* default one for short names), imports the device through the subclass's
+    ``_import_ior()`` (DeviceProxy: ``DbImportDevice``; an undefined name raises ``DevFailed``
+    whose ``args[0].reason == "DB_DeviceNotDefined"``) and, if it is exported, connects.
     A failed connect does NOT raise here (like cppTango): the first call reports it (within 1 s of
     the failed attempt as "The connection request was delayed", exactly like PyTango).
     Subclasses may set attributes before/after calling it; there are no ``__slots__``.
@@ -76,8 +76,8 @@ from urllib.parse import quote
 
 from ..idl.command_any import check_command_value
 from ..idl.enums import AccessControlType, CmdArgType, DevSource
-from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked, dev_error,
-                          decode_user_exception)
+from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked,
+                          NonSupportedFeature, decode_user_exception, dev_error)
 from ..idl.operations import OPERATIONS, Operation, newest, repository_ids
 from ..idl.types import ClntIdent, DevCmdInfo, DevCmdInfo_2, DevInfo
 from ..transport.errors import (CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply,
@@ -167,7 +167,7 @@ class Connection:
                 # like cppTango this counts as a failed attempt: a call within 1 s is "delayed"
                 self._prev_failed_at = time.monotonic()
 
-    # -- how to find the object: overridden by Database ------------------------------------------
+    # -- how to find the object: overridden by Database and DeviceProxy -------------------------
 
     def _corba_name(self) -> str:
         """The IOR/corbaloc to connect to: corbaloc for ``#dbase=no``, else DbImportDevice."""
@@ -177,24 +177,14 @@ class Connection:
         return self._import_ior()
 
     def _import_ior(self) -> str:
-        """DbImportDevice through the device's database; the IOR, or ConnectionFailed."""
-        from .database import get_database  # same layer; imported late to avoid a cycle
-        db = get_database(self._tango_host)
-        try:
-            info = db.import_device(self._dev_name)
-        except DevFailed as exc:
-            if exc.args and exc.args[0].reason == "DB_DeviceNotDefined":
-                raise DevFailed(*exc.args, dev_error("API_DeviceNotDefined",
-                                                       f"Can't connect to device {self._dev_name}",
-                                                       "DeviceProxy::DeviceProxy()")) from None
-            raise
-        self._import_info = info
-        if not info.exported:
-            raise ConnectionFailed(dev_error("API_DeviceNotExported",
-                                             f"Device {self._dev_name} is not exported "
-                                             "(hint: try starting the device server)",
-                                             "DeviceProxy::get_corba_name()"))
-        return info.ior
+        """The IOR of a database device, from ``DbImportDevice`` (setting ``_import_info``).
+
+        The subclass that names database devices provides it (DeviceProxy asks its Database):
+        this layer is the base of Database and does not call it.  A plain Connection reaches
+        ``#dbase=no`` devices only."""
+        raise NonSupportedFeature(dev_error(
+            "API_NotSupportedFeature", f"{type(self).__name__} cannot import the database device "
+            f"{self._dev_name}: use DeviceProxy (or a #dbase=no name)", "Connection::connect()"))
 
     def _connect_error(self, corba_name: str, exc: Exception) -> ConnectionFailed:
         """Map a failure while connecting to cppTango's Connection::connect errors."""

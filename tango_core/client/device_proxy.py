@@ -55,7 +55,7 @@ from tango_core.idl.enums import (
     DevState,
     ExtractAs,
 )
-from tango_core.idl.errors import DevFailed, MultiDevFailed, NonDbDevice, dev_error
+from tango_core.idl.errors import ConnectionFailed, DevFailed, MultiDevFailed, NonDbDevice, dev_error
 from tango_core.idl import types as T
 from tango_core.idl.operations import OPERATIONS, newest
 
@@ -229,6 +229,23 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def _database(self):
         from tango_core.client.database import get_database
         return get_database(self._tango_host)
+
+    def _import_ior(self) -> str:
+        """DbImportDevice through the device's database; the IOR, or ConnectionFailed
+        API_DeviceNotExported (DevFailed [..., API_DeviceNotDefined] for an unknown name)."""
+        try:
+            info = self._database().import_device(self._dev_name)
+        except DevFailed as exc:
+            if exc.args and exc.args[0].reason == "DB_DeviceNotDefined":
+                raise DevFailed(*exc.args, dev_error("API_DeviceNotDefined",
+                                                     f"Can't connect to device {self._dev_name}",
+                                                     "DeviceProxy::DeviceProxy()")) from None
+            raise
+        self._import_info = info
+        if not info.exported:
+            raise ConnectionFailed(dev_error("API_DeviceNotExported", f"Device {self._dev_name} is not exported "
+                                             "(hint: try starting the device server)", "DeviceProxy::get_corba_name()"))
+        return info.ior
 
     def alias(self) -> str:
         """The device alias from the Database (DevFailed DB_AliasNotDefined-like if none)."""

@@ -15,8 +15,9 @@ import pytest
 
 from tango_core.client.connection import Connection
 from tango_core.client.database import Database
+from tango_core.client.device_proxy import DeviceProxy
 from tango_core.client.names import parse_tango_host
-from tango_core.idl.errors import CommunicationFailed, ConnectionFailed, DevFailed
+from tango_core.idl.errors import CommunicationFailed, ConnectionFailed, DevFailed, NonSupportedFeature
 from tango_core.transport.errors import CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply
 from tango_core.transport.sync import BlockingEndpoint, get_endpoint
 from tango_core.wire.cdr import CDRReader
@@ -213,15 +214,21 @@ def test_nodb_device_speaks_idl_from_is_a_probe(nodb_server):
 
 
 def test_db_device_uses_giop_12_from_its_ior(tango_host):
-    dev = Connection("sys/tg_test/1")
+    dev = DeviceProxy("sys/tg_test/1")
     assert not dev._ref.is_corbaloc and dev._ref.primary.version == (1, 2)
     assert dev.get_idl_version() == 5  # Debian's TangoTest 9.3.4
     assert dev.command_inout("DevDouble", 1.25) == 1.25
 
 
+def test_a_plain_connection_does_not_import_database_devices(tango_host):
+    """The database lookup lives above the Connection layer (DeviceProxy asks its Database)."""
+    with pytest.raises(NonSupportedFeature, match="use DeviceProxy"):
+        Connection("sys/tg_test/1")
+
+
 def test_undefined_device_fails_at_construction(tango_host):
     with pytest.raises(DevFailed) as ei:
-        Connection("sys/tg_test/99")
+        DeviceProxy("sys/tg_test/99")
     assert type(ei.value) is DevFailed  # as PyTango
     assert ei.value.args[0].reason == "DB_DeviceNotDefined"
     assert ei.value.args[-1].reason == "API_DeviceNotDefined"
@@ -230,28 +237,28 @@ def test_undefined_device_fails_at_construction(tango_host):
 
 
 def test_unexported_device_constructs_and_fails_on_first_call(tango_host):
-    dev = Connection("sys/access_control/1")
+    dev = DeviceProxy("sys/access_control/1")
     with pytest.raises(ConnectionFailed) as ei:
-        dev.command_inout("State", None)
+        dev.command_inout("State")
     assert ei.value.args[0].reason == "API_DeviceNotExported"
     assert ei.value.args[0].desc == ("Device sys/access_control/1 is not exported "
                                      "(hint: try starting the device server)")
     assert [e.reason for e in ei.value.args] == ["API_DeviceNotExported", "API_CommandFailed"]
     # cppTango throttles reconnection attempts: one per second
     with pytest.raises(DevFailed) as ei:
-        dev.command_inout("State", None)
+        dev.command_inout("State")
     assert type(ei.value) is DevFailed
     assert [e.reason for e in ei.value.args] == ["API_CantConnectToDevice", "API_CommandFailed"]
     assert "The connection request was delayed" in ei.value.args[0].desc
     time.sleep(1.05)
     with pytest.raises(ConnectionFailed) as ei:
-        dev.command_inout("State", None)
+        dev.command_inout("State")
     assert ei.value.args[0].reason == "API_DeviceNotExported"
 
 
 def test_stopped_device_server_gives_cant_connect_quickly(peer_factory):
     db, tt = peer_factory.tango_system()
-    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    dev = DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     assert dev.command_inout("DevLong", 7) == 7
     tt.stop()
     t0 = time.monotonic()
@@ -265,7 +272,7 @@ def test_stopped_device_server_gives_cant_connect_quickly(peer_factory):
 
 def test_restarted_server_on_a_new_port_is_reimported(peer_factory):
     db, tt = peer_factory.tango_system()
-    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    dev = DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     assert dev.command_inout("DevLong", 1) == 1
     old = dev._ref.primary
     tt.restart(new_port=True)
@@ -276,7 +283,7 @@ def test_restarted_server_on_a_new_port_is_reimported(peer_factory):
 
 def test_restarted_server_on_the_same_port_is_reconnected(peer_factory):
     db, tt = peer_factory.tango_system()
-    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    dev = DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     assert dev.command_inout("DevLong", 1) == 1
     tt.restart()
     assert dev.command_inout("DevLong", 3) == 3
@@ -287,7 +294,7 @@ def test_peer_close_connection_is_handled_silently(peer_factory):
     db, tt = peer_factory.tango_system()
     tt.env.update(ORBinConScanPeriod="1", ORBscanGranularity="1")
     tt.restart()
-    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    dev = DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     assert dev.command_inout("DevLong", 1) == 1
     target = dev._ref.primary
     conn = get_endpoint(target.host, target.port)
@@ -303,7 +310,7 @@ def test_peer_close_connection_is_handled_silently(peer_factory):
 
 def test_crashed_device_server_gives_cant_connect_at_once(peer_factory):
     db, tt = peer_factory.tango_system()
-    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    dev = DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     assert dev.command_inout("DevLong", 7) == 7
     tt.kill()  # no clean shutdown: the database still holds the old IOR
     t0 = time.monotonic()
@@ -602,12 +609,12 @@ def test_nodb_device_on_a_dead_port_behaves_like_pytango():
     assert "delayed" in ei.value.args[0].desc  # the constructor's attempt counts, as in cppTango
     time.sleep(1.05)
     with pytest.raises(ConnectionFailed) as ei:
-        dev.command_inout("State", None)
+        dev.command_inout("State")
     assert [e.reason for e in ei.value.args] == ["API_CorbaException", "API_ServerNotRunning", "API_CommandFailed"]
 
 
 def test_command_errors_read_like_pytango(tango_host):
-    dev = Connection("sys/tg_test/1")
+    dev = DeviceProxy("sys/tg_test/1")
     with pytest.raises(DevFailed) as ei:
         dev.command_inout("NoSuch")
     assert [(e.reason, e.desc) for e in ei.value.args] == [
@@ -640,7 +647,7 @@ def test_alternate_iiop_address_is_tried_after_the_profile_address(tango_host):
 def test_big_fragmented_replies_are_reassembled(tango_host):
     """omniORB fragments big GIOP 1.2 replies (Reply + Fragment messages); 8 MB round trip."""
     import numpy as np
-    dev = Connection("sys/tg_test/1")
+    dev = DeviceProxy("sys/tg_test/1")
     dev.set_timeout_millis(20000)
     data = np.arange(1_000_000, dtype=np.float64) * 0.5
     echoed = dev.command_inout("DevVarDoubleArray", data)
@@ -653,7 +660,7 @@ def test_big_fragmented_replies_are_reassembled(tango_host):
 def test_interrupted_call_leaves_the_connection_usable(tango_host):
     """Ctrl-C (KeyboardInterrupt) while waiting for a reply must not break later calls."""
     import signal
-    dev = Connection("sys/tg_test/1")
+    dev = DeviceProxy("sys/tg_test/1")
     dev.set_timeout_millis(5000)
     assert dev.command_inout("DevLong", 1) == 1
 
@@ -737,7 +744,7 @@ def test_request_crossing_a_close_connection_is_resent(tango_host):
 def test_fifty_threads_through_a_server_restart(peer_factory):
     """Every thread's calls succeed across a restart on a new port (one re-import, no errors)."""
     db, tt = peer_factory.tango_system()
-    dev = Connection(f"tango://{db.tango_host}/sys/tg_test/1")
+    dev = DeviceProxy(f"tango://{db.tango_host}/sys/tg_test/1")
     dev.set_timeout_millis(10000)
     assert dev.command_inout("DevLong", 0) == 0
     tt.restart(new_port=True)
