@@ -185,10 +185,13 @@ def bench_decode(frames: list[bytes], rounds: int) -> float:
     """Events/s through tango_core's whole decode path on this thread: envelope, payload,
     DeviceAttribute, EventData (what the receiver + dispatcher do per event, minus the callback)."""
     from tango_core.events import frames as F
-    from tango_core.events.consumer import Subscription, build_event
+    from tango_core.client.device_proxy import event_client
+    from tango_core.events.client_subscription import Subscription
+    from tango_core.events.dispatcher import build_event
     from tango_core.idl.enums import EventSubMode, EventType, ExtractAs
 
-    sub = Subscription(0, None, "value", EventType.CHANGE_EVENT, None, None, EventSubMode.SyncRead, ExtractAs.Numpy)
+    sub = Subscription(0, None, "value", EventType.CHANGE_EVENT, None, None, EventSubMode.SyncRead, ExtractAs.Numpy,
+                       event_client())
     sub.full_name = "bench"
     best = 0.0
     for _ in range(3):

@@ -169,8 +169,9 @@ class AttributeProxy:
 
     # -- events ------------------------------------------------------------------------------------
     def subscribe_event(self, *args, **kwargs) -> int:
+        from tango_core.client.device_proxy import event_client
         from tango_core.events import api
-        return api.subscribe_event(self._dev, self._name, *args, **kwargs)
+        return api.subscribe_event(event_client(), self._dev, self._name, *args, **kwargs)
 
     def unsubscribe_event(self, event_id: int, **kw) -> None:
         self._dev.unsubscribe_event(event_id, **kw)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .info import PrintableStruct
+from ..idl.struct_format import PrintableStruct
 
 __all__ = ["DbDatum", "DbData", "DbDevInfo", "DbDevImportInfo", "DbDevFullInfo", "DbDevExportInfo",
            "DbServerInfo", "DbHistory", "DbHistoryList", "DeviceInventoryEntry", "StdStringVector",

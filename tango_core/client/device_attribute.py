@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tango_core.client.info import AttributeDimension, PrintableStruct
+from tango_core.client.info import AttributeDimension
 from tango_core.idl.enums import (
     AttrDataFormat,
     AttributeDataType,
@@ -33,6 +33,7 @@ from tango_core.idl.enums import (
     ExtractAs,
 )
 from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, dev_error
+from tango_core.idl.struct_format import PrintableStruct
 from tango_core.idl.types import TimeVal
 
 __all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "failed_attribute",

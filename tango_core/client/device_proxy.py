@@ -639,7 +639,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     # ------------------------------------------------------------------ events (tango_core.events)
     def subscribe_event(self, *args, **kwargs) -> int:
         from tango_core.events import api
-        return api.subscribe_event(self, *args, **kwargs)
+        return api.subscribe_event(event_client(), self, *args, **kwargs)
 
     def unsubscribe_event(self, event_id: int, **kw) -> None:
         from tango_core.events import api
@@ -807,6 +807,21 @@ def _config_3_from_5(c):
         standard_unit=c.standard_unit, display_unit=c.display_unit, format=c.format, min_value=c.min_value,
         max_value=c.max_value, writable_attr_name=c.writable_attr_name, level=c.level, att_alarm=c.att_alarm,
         event_prop=c.event_prop, extensions=c.extensions, sys_extensions=c.sys_extensions)
+
+
+_event_client = None
+
+
+def event_client():
+    """What this layer hands the event consumer (which imports nothing from the client): how to
+    make device proxies (admin devices) and turn decoded payloads into the user-facing objects."""
+    global _event_client
+    if _event_client is None:
+        from tango_core.events.client_interface import ClientInterface
+        _event_client = ClientInterface(device_proxy=DeviceProxy, device_attribute=from_attribute_value,
+                                        attribute_info=attribute_info_ex_from_idl,
+                                        command_info=command_info_from_idl)
+    return _event_client
 
 
 def get_green_mode():

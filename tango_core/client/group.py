@@ -43,7 +43,8 @@ from tango_core.client.asynch import _DaemonPool
 from tango_core.client.device_attribute import DeviceAttribute
 from tango_core.client.device_data import DeviceData, convert_argin
 from tango_core.client.device_proxy import DeviceProxy
-from tango_core.client.info import StdStringVector, struct_repr
+from tango_core.client.info import StdStringVector
+from tango_core.idl.struct_format import struct_repr
 from tango_core.idl.enums import AttrDataFormat, CmdArgType, ErrSeverity
 from tango_core.idl.errors import AsynReplyNotArrived, DevError, DevFailed, WrongData, _indent_block
 

@@ -1,6 +1,8 @@
 """PyTango's event API, as functions the DeviceProxy/AttributeProxy methods delegate to.
 
-``subscribe_event(proxy, ...)`` accepts every PyTango 10.3.1 signature:
+``subscribe_event(client, proxy, ...)`` -- ``client`` the :class:`~.client_interface.ClientInterface`
+the client layer hands over (this package imports nothing from it) -- accepts every PyTango
+10.3.1 signature:
 
 * ``(attr_name, event_type, cb_or_queuesize, sub_mode=EventSubMode.SyncRead, extract_as=ExtractAs.Numpy)``
 * ``(event_type, cb, sub_mode=EventSubMode.SyncRead)`` for device-level events (INTERFACE_CHANGE)
@@ -25,6 +27,7 @@ from typing import Any, Callable
 
 from ..idl.enums import EventReason, EventSubMode, EventType, ExtractAs
 from ..idl.errors import DevError, DevFailed, ErrSeverity, EventSystemFailed
+from .client_interface import ClientInterface
 
 __all__ = ["subscribe_event", "unsubscribe_event", "get_events", "event_queue_size",
            "get_last_event_date", "is_event_queue_empty"]
@@ -190,12 +193,15 @@ def _event_type(value) -> EventType:
         raise TypeError(f"Parameter 'event_type' must be an EventType, not {value!r}") from None
 
 
-def subscribe_event(proxy, *args, **kwargs) -> int:
+def subscribe_event(client: ClientInterface, proxy, *args, **kwargs) -> int:
     """Subscribe to an event; returns its id (see the module docstring for the signatures)."""
     attr_name, event_type, cb, queue_size, sub_mode, extract_as = _parse(args, kwargs)
     from . import consumer as _c
+    from .dispatcher import make_error_event
+    from .subscription_protocol import first_event
 
-    sub = _c.Subscription(_c.next_id(), proxy, attr_name, event_type, cb, queue_size, sub_mode, extract_as)
+    sub = _c.Subscription(_c.next_id(), proxy, attr_name, event_type, cb, queue_size, sub_mode, extract_as,
+                          client)
     consumer = _c.register(sub)
     owned = _owned(proxy)
     try:
@@ -209,12 +215,12 @@ def subscribe_event(proxy, *args, **kwargs) -> int:
             if sub_mode != EventSubMode.Stateless:
                 raise _registering_failed(exc, event_type) from None
             consumer.add_pending(sub)
-            consumer.release(sub, _c.make_error_event(sub, exc.args, EventReason.SubFail))
+            consumer.release(sub, make_error_event(sub, exc.args, EventReason.SubFail))
             owned[sub.id] = sub
             return sub.id
         first = None
         if sub_mode != EventSubMode.Sync:
-            first = _c.first_event(sub, EventReason.SubSuccess)
+            first = first_event(sub, EventReason.SubSuccess)
         owned[sub.id] = sub                # the first callback may already unsubscribe it
         consumer.release(sub, first, here=True)
         return sub.id

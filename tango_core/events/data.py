@@ -16,8 +16,8 @@ Instances accept arbitrary new attributes, because ITango's event logger writes
 
 from __future__ import annotations
 
-from ..client.info import PrintableStruct
 from ..idl.enums import EventReason
+from ..idl.struct_format import PrintableStruct
 from ..idl.types import TimeVal
 
 __all__ = ["EventData", "AttrConfEventData", "DataReadyEventData", "DevIntrChangeEventData"]

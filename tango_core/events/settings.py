@@ -40,5 +40,5 @@ def configure(**kwargs: Any) -> EventConfig:
         setattr(config, k, v)
     consumer_mod = sys.modules.get("tango_core.events.consumer")
     if consumer_mod is not None and consumer_mod._consumer is not None:
-        consumer_mod._consumer.wake_keepalive()
+        consumer_mod._consumer.keepalive.wake()
     return config

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tango_core.client.device_proxy import event_client
 from tango_core.events import consumer as C
+from tango_core.events.subscription_protocol import fix_endpoint
 from tango_core.idl.enums import EventSubMode, EventType, ExtractAs
 
 DATA = Path(__file__).parent / "data"
@@ -43,11 +45,11 @@ def wired():
     c = C.get_consumer()
     got: list = []
     sub = C.Subscription(C.next_id(), None, "dscalar", EventType.CHANGE_EVENT, got.append, None,
-                         EventSubMode.SyncRead, ExtractAs.Numpy)
+                         EventSubMode.SyncRead, ExtractAs.Numpy, event_client())
     sub.full_name = TOPIC.rsplit(".", 1)[0]
     sub.holding = False
     c.add(sub)
-    st = C._TopicState()
+    st = C.TopicState()
     st.subs = (sub,)
     c.topics[TOPIC] = st
     yield c, got
@@ -103,7 +105,7 @@ def test_garbage_payload_becomes_an_error_event(wired):
 
 def test_wildcard_endpoints_get_the_device_host_and_multicast_is_refused():
     from tango_core.idl.errors import EventSystemFailed
-    assert C._fix_endpoint("tcp://0.0.0.0:45963", "127.0.0.1") == "tcp://127.0.0.1:45963"
-    assert C._fix_endpoint("tcp://10.1.2.3:45963", "127.0.0.1") == "tcp://10.1.2.3:45963"
+    assert fix_endpoint("tcp://0.0.0.0:45963", "127.0.0.1") == "tcp://127.0.0.1:45963"
+    assert fix_endpoint("tcp://10.1.2.3:45963", "127.0.0.1") == "tcp://10.1.2.3:45963"
     with pytest.raises(EventSystemFailed, match="Multicast"):
-        C._fix_endpoint("epgm://eth0;239.192.1.1:5556", "127.0.0.1")
+        fix_endpoint("epgm://eth0;239.192.1.1:5556", "127.0.0.1")

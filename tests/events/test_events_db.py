@@ -284,12 +284,12 @@ def test_resubscribing_to_a_dropped_channel_waits_for_its_new_connection(tt, eve
     for value in (41.0, 42.0, 43.0):
         eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
         ch = c.subs[eid].channel
-        assert ch.ev_endpoint in c._up["ev"] and ch.hb_endpoint in c._up["hb"]
+        assert ch.ev_endpoint in c.receiver.up["ev"] and ch.hb_endpoint in c.receiver.up["hb"]
         dev.PushChange(value)
         collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == value for e in evs))
         dev.unsubscribe_event(eid)
         assert consumer._consumer is c and ch.name not in c.channels
-        assert ch.ev_endpoint not in c._up["ev"] and ch.hb_endpoint not in c._up["hb"]
+        assert ch.ev_endpoint not in c.receiver.up["ev"] and ch.hb_endpoint not in c.receiver.up["hb"]
 
 
 def _child_subscribes(device: str) -> list:

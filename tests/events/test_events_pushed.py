@@ -317,7 +317,7 @@ def test_last_unsubscribe_leaves_no_thread_or_socket(event_nodb):
         dev.unsubscribe_event(i)
     assert consumer._consumer is None
     assert not any(t.is_alive() for t in c.threads)
-    assert c.ctx.closed
+    assert c.receiver.ctx.closed
     assert not [t for t in threading.enumerate() if t.name.startswith("tango-events")]
 
 

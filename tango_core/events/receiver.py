@@ -1,0 +1,288 @@
+"""The consumer's ZeroMQ side: one context, two SUB sockets and the one thread that uses them.
+
+pyzmq sockets are not thread-safe, so the receiver thread is the only one touching the
+heartbeat and event SUB sockets (and their monitors), from its first poll to closing them and
+terminating the context when it stops.  Other threads ask it to connect, disconnect and change
+filters through a control queue plus a wake-up socketpair (:meth:`ZmqReceiver.run`); endpoints and
+filters are reference-counted, so several subscriptions can share them.  Each received message
+is handed to the owner's callbacks; the receiver knows nothing of Tango beyond "heartbeat" and
+"event" sockets.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import socket
+import threading
+import time
+from typing import Any, Callable
+
+import zmq
+
+from ..idl.errors import EventSystemFailed, dev_error
+from .settings import config
+
+__all__ = ["ZmqReceiver", "SUBSCRIPTION_SETTLE"]
+
+log = logging.getLogger("tango_core.events")
+
+SUBSCRIPTION_SETTLE = 0.02   # s, see ZmqReceiver.subscribe
+
+
+class ZmqReceiver:
+    """The SUB sockets and the receiver thread (module docstring).
+
+    ``on_heartbeat(frames)`` is called for every heartbeat message, ``on_event(frames)`` for every
+    event-socket message, between ``on_events_start()`` and ``on_events_end()`` around each
+    drained burst (the owner batches its hand-off to the dispatcher per burst).
+    """
+
+    def __init__(self, stop: threading.Event, on_heartbeat: Callable[[list], None],
+                 on_event: Callable[[list], None], on_events_start: Callable[[], None],
+                 on_events_end: Callable[[], None]) -> None:
+        self._stop = stop
+        self._on_heartbeat, self._on_event = on_heartbeat, on_event
+        self._on_events_start, self._on_events_end = on_events_start, on_events_end
+        self.ctx = zmq.Context()
+        self.ctx.setsockopt(zmq.LINGER, 0)
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_lock = threading.Lock()                # guards writes to/closing of the socketpair
+        self._wake_closed = False
+        self._ctl: queue.SimpleQueue = queue.SimpleQueue()
+        self._endpoints = {"hb": collections.Counter(), "ev": collections.Counter()}
+        self._filters = {"hb": collections.Counter(), "ev": collections.Counter()}
+        self._hb_sock = self.ctx.socket(zmq.SUB)
+        self._ev_sock = self.ctx.socket(zmq.SUB)
+        for s in (self._hb_sock, self._ev_sock):
+            s.setsockopt(zmq.LINGER, 0)
+            s.setsockopt(zmq.RCVHWM, max(int(config.receive_hwm), 1000))
+        # a peer cannot make us buffer more than a Tango message may hold (GIOP's limit)
+        self._hb_sock.setsockopt(zmq.MAXMSGSIZE, 64 << 10)
+        self._ev_sock.setsockopt(zmq.MAXMSGSIZE, 256 << 20)
+        # Monitors tell when a connection is really up (ZMTP handshake done, subscriptions sent):
+        # a subscribe_event() returning earlier would miss events pushed right after it.
+        mon_events = zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
+        self._monitors = {"hb": self._hb_sock.get_monitor_socket(mon_events),
+                          "ev": self._ev_sock.get_monitor_socket(mon_events)}
+        #: endpoints whose connection is up, per socket ("hb", "ev")
+        self.up: dict[str, set[str]] = {"hb": set(), "ev": set()}
+        self._up_cond = threading.Condition()
+        self.thread = threading.Thread(target=self._main, name="tango-events-rx", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    # -- calls executed by the receiver thread --------------------------------------------
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` in the receiver thread and return its result (or raise its exception)."""
+        if threading.current_thread() is self.thread:
+            return fn()
+        if self._stop.is_set():
+            raise EventSystemFailed(dev_error("API_EventSystemFailed", "The event consumer is closed",
+                                              "EventConsumer"))
+        done = threading.Event()
+        box: list = [None, None]
+
+        def run() -> None:
+            try:
+                box[0] = fn()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                box[1] = exc
+            finally:
+                done.set()
+
+        self._ctl.put(run)
+        self.wake()
+        deadline = time.monotonic() + config.call_timeout
+        while not done.wait(0.1):
+            if not self.thread.is_alive():     # stopped (close, or a forked child): never runs
+                raise EventSystemFailed(dev_error("API_EventSystemFailed", "The event consumer is closed",
+                                                  "EventConsumer"))
+            if time.monotonic() >= deadline:
+                raise EventSystemFailed(dev_error("API_EventTimeout", "The event receiver thread did not answer",
+                                                  "EventConsumer"))
+        if box[1] is not None:
+            raise box[1]
+        return box[0]
+
+    def wake(self) -> None:
+        with self._wake_lock:
+            if not self._wake_closed:
+                try:
+                    self._wake_w.send(b"x")
+                except OSError:
+                    pass
+
+    def _sock(self, kind: str) -> zmq.Socket:
+        return self._hb_sock if kind == "hb" else self._ev_sock
+
+    def connect(self, kind: str, endpoint: str, wait: float = 2.0) -> None:
+        """Connect socket ``kind`` to ``endpoint`` (once per endpoint) and wait, at most ``wait``
+        s, for the connection to be up."""
+        def op():
+            cnt = self._endpoints[kind]
+            new = cnt[endpoint] == 0
+            if new:
+                # libzmq reports no EVENT_DISCONNECTED for our own disconnect(): an endpoint
+                # connected before would still look "up" and the wait below would not wait for
+                # the new handshake (events pushed right after subscribing were then lost)
+                self._on_monitor(kind)
+                with self._up_cond:
+                    self.up[kind].discard(endpoint)
+                self._sock(kind).connect(endpoint)
+            cnt[endpoint] += 1
+            return new
+        if not self.run(op):
+            return
+        deadline = time.monotonic() + wait
+        with self._up_cond:      # not fatal if it does not come up: ZMQ keeps reconnecting
+            while endpoint not in self.up[kind] and time.monotonic() < deadline:
+                self._up_cond.wait(max(0.0, deadline - time.monotonic()))
+        if kind == "ev":
+            # the socket's filters are sent right after the handshake: let the publisher apply
+            # them (see subscribe) before a caller triggers a push
+            time.sleep(SUBSCRIPTION_SETTLE)
+
+    def _on_monitor(self, kind: str) -> None:
+        from zmq.utils.monitor import recv_monitor_message
+        mon = self._monitors[kind]
+        while True:
+            try:
+                m = recv_monitor_message(mon, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            endpoint = m.get("endpoint", b"")
+            endpoint = endpoint.decode() if isinstance(endpoint, bytes) else str(endpoint)
+            with self._up_cond:
+                if m["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                    self.up[kind].add(endpoint)
+                else:
+                    self.up[kind].discard(endpoint)
+                self._up_cond.notify_all()
+
+    def disconnect(self, kind: str, endpoint: str | None) -> None:
+        """Undo one :meth:`connect` (the socket disconnects with the last one)."""
+        if endpoint is None:
+            return
+
+        def op():
+            cnt = self._endpoints[kind]
+            if cnt[endpoint] <= 0:
+                return
+            cnt[endpoint] -= 1
+            if cnt[endpoint] == 0:
+                del cnt[endpoint]
+                with self._up_cond:
+                    self.up[kind].discard(endpoint)
+                try:
+                    self._sock(kind).disconnect(endpoint)
+                except zmq.ZMQError:
+                    pass
+        self.run(op)
+
+    def subscribe(self, kind: str, flt: str) -> None:
+        """Add the topic filter ``flt`` to socket ``kind`` (reference-counted)."""
+        def op():
+            cnt = self._filters[kind]
+            new = cnt[flt] == 0
+            if new:
+                self._sock(kind).setsockopt(zmq.SUBSCRIBE, flt.encode("latin-1"))
+            cnt[flt] += 1
+            return new
+        if self.run(op) and kind == "ev":
+            # ZMQ has no subscription acknowledgement: the filter travels to the publisher
+            # asynchronously and libzmq applies it on the publisher's next send after ~1 ms of
+            # command throttling.  A short pause makes "subscribe, then trigger a push" reliable.
+            time.sleep(SUBSCRIPTION_SETTLE)
+
+    def unsubscribe(self, kind: str, flt: str | None) -> None:
+        """Undo one :meth:`subscribe`."""
+        if flt is None:
+            return
+
+        def op():
+            cnt = self._filters[kind]
+            if cnt[flt] <= 0:
+                return
+            cnt[flt] -= 1
+            if cnt[flt] == 0:
+                del cnt[flt]
+                try:
+                    self._sock(kind).setsockopt(zmq.UNSUBSCRIBE, flt.encode("latin-1"))
+                except zmq.ZMQError:
+                    pass
+        self.run(op)
+
+    # -- the receiver thread --------------------------------------------------------------
+    def _main(self) -> None:
+        poller = zmq.Poller()
+        poller.register(self._hb_sock, zmq.POLLIN)
+        poller.register(self._ev_sock, zmq.POLLIN)
+        poller.register(self._wake_r.fileno(), zmq.POLLIN)
+        for mon in self._monitors.values():
+            poller.register(mon, zmq.POLLIN)
+        hb, ev = self._hb_sock, self._ev_sock
+        hb_mon, ev_mon = self._monitors["hb"], self._monitors["ev"]
+        try:
+            while not self._stop.is_set():
+                ready = dict(poller.poll(500))
+                if ready.get(self._wake_r.fileno()):
+                    try:
+                        while self._wake_r.recv(4096):
+                            pass
+                    except (BlockingIOError, OSError):
+                        pass
+                while True:
+                    try:
+                        self._ctl.get_nowait()()
+                    except queue.Empty:
+                        break
+                if ready.get(hb):
+                    self._drain(hb, self._on_heartbeat)
+                if ready.get(ev):
+                    self._on_events_start()
+                    try:
+                        self._drain(ev, self._on_event)
+                    finally:
+                        self._on_events_end()
+                if ready.get(hb_mon):
+                    self._on_monitor("hb")
+                if ready.get(ev_mon):
+                    self._on_monitor("ev")
+        except Exception:  # noqa: BLE001 - never die silently
+            log.exception("tango event receiver thread failed")
+        finally:
+            for kind in ("hb", "ev"):
+                try:
+                    self._sock(kind).disable_monitor()
+                except Exception:  # noqa: BLE001
+                    pass
+            for s in (*self._monitors.values(), self._hb_sock, self._ev_sock):
+                try:
+                    s.close(linger=0)
+                except Exception:  # noqa: BLE001
+                    pass
+            try:
+                self.ctx.term()      # every socket of this context is closed: returns at once
+            except Exception:  # noqa: BLE001
+                pass
+            with self._wake_lock:
+                self._wake_closed = True
+                for s in (self._wake_r, self._wake_w):
+                    try:
+                        s.close()
+                    except OSError:
+                        pass
+
+    @staticmethod
+    def _drain(sock: zmq.Socket, handle: Callable[[list], None], budget: int = 2000) -> None:
+        recv = sock.recv_multipart
+        for _ in range(budget):
+            try:
+                msg = recv(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            handle(msg)
