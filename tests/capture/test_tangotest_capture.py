@@ -6,7 +6,7 @@ side. Every captured message must parse, and every ``read_attributes_5`` and
 ``command_inout_4`` reply must decode with tango_core's idl layer to exactly the
 values the PyTango client returned for the same call -- PyTango is the oracle.
 
-``tests/capture/data/tangotest93.log`` holds one such recording, so the offline
+``tests/data/tangotest93.log`` holds one such recording, so the offline
 test below runs without peers; set TANGO_CORE_RECORD=1 to rewrite it.
 """
 
@@ -26,9 +26,10 @@ from tango_core.idl.errors import DevFailed as CoreDevFailed
 from tango_core.idl.types import AttributeValue_5, DevCmdInfo_2
 from tango_core.wire import giop
 
+import captures
 from giop_relay import GiopRelay
 
-DATA = Path(__file__).parent / "data" / "tangotest93.log"
+DATA = captures.path("tangotest93.log")
 TANGOTEST = "/usr/lib/tango/TangoTest"
 
 # Commands with an argument that round-trips, and their argins (edge values included).
@@ -44,15 +45,7 @@ COMMANDS = {
 
 def _messages(lines: list[str]) -> list[tuple[int, giop.Request | giop.Reply]]:
     """Whole messages per connection; omniORB 4.2 fragments big replies, so reassemble per stream."""
-    out = []
-    readers: dict[tuple[str, int], giop.MessageReader] = {}
-    for line in lines:
-        direction, conn, _t, hx = line.split()
-        reader = readers.setdefault((direction, int(conn)), giop.MessageReader())
-        reader.feed(bytes.fromhex(hx))
-        while (msg := reader.next_message()) is not None:
-            out.append((int(conn), msg))
-    return out
+    return [(c.conn, c.message) for c in captures.messages_of(captures.parse_giop_lines(lines))]
 
 
 def _fragment_count(lines: list[str]) -> int:

@@ -397,7 +397,7 @@ def test_never_started_device_dates_and_class_attribute_list_names(db, pytango_d
 
 
 def test_device_proxy_with_the_database_down_reads_like_pytango():
-    from tango_core.client.connection import Connection
+    from tango_core.client.device_proxy import DeviceProxy
     from tango_core.client.names import set_default_tango_host
     from tango_core.idl.errors import ConnectionFailed
     import socket
@@ -407,7 +407,7 @@ def test_device_proxy_with_the_database_down_reads_like_pytango():
     set_default_tango_host(f"127.0.0.1:{port}")
     try:
         with pytest.raises(ConnectionFailed) as ei:
-            Connection("sys/tg_test/1")
+            DeviceProxy("sys/tg_test/1")
     finally:
         set_default_tango_host(None)
     assert [(e.reason, e.desc) for e in ei.value.args] == [

@@ -1,4 +1,4 @@
-"""Counter handling of the consumer, driven with captured frames (tests/events/data/zmq1.log):
+"""Counter handling of the consumer, driven with captured frames (tests/data/zmq1.log):
 duplicates (the server publishes the first event after a connection twice) are dropped, gaps
 become an ``API_MissedEvents`` error event before the next value, a restarted counter is
 accepted, and messages for topics nobody subscribed (or non-4-frame flush messages) are ignored.
@@ -10,27 +10,20 @@ receiver thread would after ``recv_multipart``.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import pytest
 
+from captures import zmq_messages
 from tango_core.client.device_proxy import event_client
 from tango_core.events import consumer as C
 from tango_core.events.subscription_protocol import fix_endpoint
 from tango_core.idl.enums import EventSubMode, EventType, ExtractAs
 
-DATA = Path(__file__).parent / "data"
 TOPIC = "tango://127.0.0.1:11000/test/demo/2/dscalar.idl5_change"
 
 
 def _change_frames() -> list[list[bytes]]:
-    out = []
-    for line in (DATA / "zmq1.log").read_text().splitlines():
-        tag, *hexes = line.split()
-        fr = [bytes.fromhex(h) for h in hexes]
-        if tag == "EV" and len(fr) == 4 and fr[0].decode() == TOPIC:
-            out.append(fr)
-    return out
+    return [fr for tag, fr in zmq_messages("zmq1.log") if tag == "EV" and len(fr) == 4 and fr[0].decode() == TOPIC]
 
 
 def _with_ctr(fr: list[bytes], ctr: int) -> list[bytes]:

@@ -1,4 +1,4 @@
-"""Golden tests of the ZMQ frame decoder over real captured traffic (tests/events/data/zmq*.log).
+"""Golden tests of the ZMQ frame decoder over real captured traffic (tests/data/zmq*.log).
 
 The captures come from PyTango 10.3.1 / cppTango 10.3.3 servers (see the vectors README):
 zmq1.log holds heartbeats, change events of ``dscalar`` (9.5 then 10.5), periodic events of
@@ -8,30 +8,16 @@ zmq1.log holds heartbeats, change events of ``dscalar`` (9.5 then 10.5), periodi
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from captures import zmq_messages
 from tango_core.events import frames
 from tango_core.wire.errors import MarshalError
 
-DATA = Path(__file__).parent / "data"
-
-
-def _load(name: str, tagged: bool) -> list[tuple[str, list[bytes]]]:
-    out = []
-    for line in (DATA / name).read_text().splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        tag = parts.pop(0) if tagged else "EV"
-        out.append((tag, [bytes.fromhex(p) for p in parts]))
-    return out
-
-
-ZMQ1 = _load("zmq1.log", tagged=True)
-ZMQ2 = _load("zmq2.log", tagged=False)
+ZMQ1 = zmq_messages("zmq1.log")
+ZMQ2 = zmq_messages("zmq2.log")
 
 
 def _events(msgs):

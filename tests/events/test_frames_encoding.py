@@ -1,5 +1,5 @@
 """Golden tests of the ZMQ frame *encoder* (the supplier side of events/frames.py) against real
-captured traffic of PyTango 10.3.1 / cppTango 10.3.3 servers (tests/events/data/zmq*.log).
+captured traffic of PyTango 10.3.1 / cppTango 10.3.3 servers (tests/data/zmq*.log).
 
 Each captured event is decoded with the consumer's decoders and re-encoded with the encoders:
 the result must be the captured bytes. cppTango leaves garbage in CDR padding (and in the unused
@@ -10,30 +10,17 @@ in the capture and decoding it again to the very same value.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from captures import zmq_messages
 from tango_core.events import frames
 from tango_core.idl.enums import AttrDataFormat, AttrQuality, AttributeDataType, CmdArgType, DispLevel
 from tango_core.idl.errors import DevError
 from tango_core.idl import types as T
 
-DATA = Path(__file__).parent / "data"
-
-
-def _load(name: str, tagged: bool) -> list[tuple[str, list[bytes]]]:
-    out = []
-    for line in (DATA / name).read_text().splitlines():
-        parts = line.split()
-        if parts:
-            tag = parts.pop(0) if tagged else "EV"
-            out.append((tag, [bytes.fromhex(p) for p in parts]))
-    return out
-
-
-CAPTURED = _load("zmq1.log", tagged=True) + _load("zmq2.log", tagged=False)
+CAPTURED = zmq_messages("zmq1.log") + zmq_messages("zmq2.log")
 EVENTS = [m for tag, m in CAPTURED if tag == "EV" and len(m) == 4]
 HEARTBEATS = [m for tag, m in CAPTURED if tag == "HB"]
 

@@ -3,7 +3,7 @@
 Each test decodes a reply (or request / ZMQ frame) body with tango_core.idl,
 checks the values a user would see, checks that the body was consumed exactly,
 and re-encodes the value at the same stream alignment: the bytes must equal the
-capture except in padding octets (garbage in omniORB's output; see idl_vectors).
+capture except in padding octets (garbage in omniORB's output; see tests/captures.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from idl_vectors import assert_same_encoding, exchanges, replies, requests, zmq_log
+from captures import assert_same_encoding, exchanges, replies, requests, zmq_messages
 from tango_core.idl.enums import (
     AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel,
     ErrSeverity, LockerLanguage, arm_for_data_type,
@@ -60,7 +60,7 @@ def _write_list(w, items):
 
 def test_info_replies_decode_to_devinfo():
     seen = set()
-    for log in ("giop1", "giopat", "giopdb", "giopdev"):
+    for log in ("giop1.log", "giopat.log", "giopdb.log", "giopdev.log"):
         for reply in replies(log, "info"):
             info = _check_reencoding(reply, DevInfo.read, lambda w, v: v.write(w))
             assert info.server_version == 6
@@ -72,7 +72,7 @@ def test_info_replies_decode_to_devinfo():
 
 
 def test_command_query_reply_decodes_to_devcmdinfo():
-    reps = replies("giopdb", "command_query")
+    reps = replies("giopdb.log", "command_query")
     assert reps
     for reply in reps:
         info = _check_reencoding(reply, DevCmdInfo.read, lambda w, v: v.write(w))
@@ -83,7 +83,7 @@ def test_command_query_reply_decodes_to_devcmdinfo():
 
 def test_command_query_2_reply_decodes_to_devcmdinfo_2():
     infos = {}
-    for log in ("giop1", "giopat", "giopdev"):
+    for log in ("giop1.log", "giopat.log", "giopdev.log"):
         for reply in replies(log, "command_query_2"):
             info = _check_reencoding(reply, DevCmdInfo_2.read, lambda w, v: v.write(w))
             infos[info.cmd_name] = info
@@ -101,7 +101,7 @@ def test_command_query_2_reply_decodes_to_devcmdinfo_2():
 
 
 def test_command_list_query_2_lists_every_alltypes_command():
-    (reply,) = replies("giopat", "command_list_query_2")
+    (reply,) = replies("giopat.log", "command_list_query_2")
     cmds = _check_reencoding(reply, lambda r: r.read_seq(DevCmdInfo_2.read), _write_list)
     assert len(cmds) == 56
     by_name = {c.cmd_name: c for c in cmds}
@@ -117,7 +117,7 @@ def test_command_list_query_2_lists_every_alltypes_command():
 # attribute values
 
 def test_read_attributes_5_value_and_unknown_name_entry():
-    (reply,) = replies("giop1", "read_attributes_5")[:1]
+    (reply,) = replies("giop1.log", "read_attributes_5")[:1]
     dscalar, nope = _check_reencoding(reply, _read_av5_list, _write_list)
     assert dscalar.name == "dscalar"
     assert dscalar.value.arm is A.ATT_DOUBLE
@@ -137,7 +137,7 @@ def test_read_attributes_5_value_and_unknown_name_entry():
 
 
 def test_read_attributes_5_special_types():
-    reps = replies("giopat", "read_attributes_5")
+    reps = replies("giopat.log", "read_attributes_5")
     values = {}
     for reply in reps:
         for av in _check_reencoding(reply, _read_av5_list, _write_list):
@@ -166,7 +166,7 @@ def test_read_attributes_5_special_types():
 
 
 def test_read_attributes_5_writable_scalar_holds_read_then_set_point():
-    reps = replies("giopdev", "read_attributes_5")
+    reps = replies("giopdev.log", "read_attributes_5")
     assert reps
     for reply in reps:
         (wattr,) = _check_reencoding(reply, _read_av5_list, _write_list)
@@ -175,7 +175,7 @@ def test_read_attributes_5_writable_scalar_holds_read_then_set_point():
 
 
 def test_read_attributes_5_request_carries_cpp_6_client_identity():
-    reqs = requests("giop1", "read_attributes_5") + requests("giopdev", "read_attributes_5")
+    reqs = requests("giop1.log", "read_attributes_5") + requests("giopdev.log", "read_attributes_5")
     assert reqs
     for _raw, req in reqs:
         r = req.body
@@ -193,7 +193,7 @@ def test_read_attributes_5_request_carries_cpp_6_client_identity():
 
 
 def test_write_attributes_4_request_value():
-    ((_raw, req),) = requests("giop1", "write_attributes_4")
+    ((_raw, req),) = requests("giop1.log", "write_attributes_4")
     r = req.body
     start = r.pos
     (av,) = r.read_seq(AttributeValue_4.read)
@@ -213,7 +213,7 @@ def test_write_attributes_4_request_value():
 
 def test_get_attribute_config_5_reply():
     configs = []
-    for log in ("giop1", "giopdev"):
+    for log in ("giop1.log", "giopdev.log"):
         for reply in replies(log, "get_attribute_config_5"):
             configs.extend(_check_reencoding(reply, AttributeConfig_5.read_list, _write_list))
     by_name = {c.name: c for c in configs}
@@ -237,7 +237,7 @@ def test_get_attribute_config_5_reply():
 
 
 def test_set_attribute_config_5_request():
-    ((_raw, req),) = requests("giopdev", "set_attribute_config_5")
+    ((_raw, req),) = requests("giopdev.log", "set_attribute_config_5")
     r = req.body
     start = r.pos
     (conf,) = AttributeConfig_5.read_list(r)
@@ -254,7 +254,7 @@ def test_set_attribute_config_5_request():
 
 def _user_exception_replies():
     out = []
-    for log in ("giop1", "giopdb", "giopdev"):
+    for log in ("giop1.log", "giopdb.log", "giopdev.log"):
         for op in ("command_inout_4", "write_attributes_4"):
             for _req, rep in exchanges(log, op):
                 reply = parse_message(rep.raw)
@@ -287,7 +287,7 @@ def _body_start(reply) -> int:
 
 
 def test_command_not_found_devfailed():
-    (_req, rep), = [(q, p) for q, p in exchanges("giop1", "command_inout_4")
+    (_req, rep), = [(q, p) for q, p in exchanges("giop1.log", "command_inout_4")
                     if p.message.status == ReplyStatus.USER_EXCEPTION]
     reply = rep.message
     assert reply.exception_id == DEV_FAILED_ID
@@ -302,7 +302,7 @@ def test_command_not_found_devfailed():
 
 
 def test_write_to_read_only_attribute_multidevfailed():
-    ((_req, rep),) = exchanges("giop1", "write_attributes_4")
+    ((_req, rep),) = exchanges("giop1.log", "write_attributes_4")
     reply = parse_message(rep.raw)
     assert reply.exception_id == MULTI_DEV_FAILED_ID
     exc = decode_user_exception(reply.exception_id, reply.body)
@@ -318,7 +318,7 @@ def test_write_to_read_only_attribute_multidevfailed():
 # ZMQ event frames
 
 def test_zmq_heartbeat_and_event_call_info():
-    msgs = zmq_log("zmq1")
+    msgs = zmq_messages("zmq1.log")
     heartbeats = [f for tag, f in msgs if tag == "HB"]
     events = [f for tag, f in msgs if tag == "EV" and len(f) == 4]
     assert heartbeats and events
@@ -335,7 +335,7 @@ def test_zmq_heartbeat_and_event_call_info():
 
 def test_zmq_change_and_periodic_payloads():
     values = []
-    for tag, frames in zmq_log("zmq1"):
+    for tag, frames in zmq_messages("zmq1.log"):
         if tag != "EV" or len(frames) != 4:
             continue
         data = frames[3]
@@ -353,7 +353,7 @@ def test_zmq_change_and_periodic_payloads():
 
 
 def test_zmq_attr_conf_payload():
-    msgs = zmq_log("zmq2")
+    msgs = zmq_messages("zmq2.log")
     assert len(msgs) == 2
     for _tag, frames in msgs:
         assert frames[0] == b"tango://127.0.0.1:11000/test/demo/2/dscalar.idl5_attr_conf"
@@ -369,7 +369,7 @@ def test_zmq_attr_conf_payload():
 @pytest.mark.parametrize("little_endian", [True, False])
 def test_reencoding_in_other_byte_order_decodes_the_same(little_endian):
     """Values taken from the captures survive a round trip in both byte orders."""
-    for reply in replies("giopat", "read_attributes_5"):
+    for reply in replies("giopat.log", "read_attributes_5"):
         avs = AttributeValue_5.read_list(reply.body)
         w = CDRWriter(little_endian)
         write_list(w, avs)
@@ -378,7 +378,7 @@ def test_reencoding_in_other_byte_order_decodes_the_same(little_endian):
 
 def test_padding_mask_only_hides_padding():
     """The capture comparison ignores garbage padding but nothing else."""
-    (reply,) = replies("giop1", "read_attributes_5")[:1]
+    (reply,) = replies("giop1.log", "read_attributes_5")[:1]
     avs, captured, start = _decode_body(reply, _read_av5_list)
     write = lambda w: write_list(w, avs)  # noqa: E731
     assert_same_encoding(write, captured, start)
@@ -402,7 +402,7 @@ def _command_result(log, command):
 
 
 def test_long_string_array_result_of_zmq_event_subscription_change():
-    r, start = _command_result("giop1", "ZmqEventSubscriptionChange")
+    r, start = _command_result("giop1.log", "ZmqEventSubscriptionChange")
     value = T.DevVarLongStringArray.read(r)
     assert r.at_end()
     lib, idl, hwm = value.lvalue[:3].tolist()
@@ -419,7 +419,7 @@ def test_long_string_array_result_of_zmq_event_subscription_change():
     ("Get_DevEncoded", "DevEncoded", ("fmt", b"\x00\x01")),
 ])
 def test_struct_command_results(command, read, expected):
-    r, start = _command_result("giopat", command)
+    r, start = _command_result("giopat.log", command)
     value = getattr(T, read).read(r)
     assert r.at_end()
     if read == "DevEncoded":

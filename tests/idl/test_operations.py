@@ -10,12 +10,10 @@ values a user would see.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from idl_vectors import assert_same_encoding
+from captures import GIOP_LOGS, assert_same_encoding, exchanges, fresh, requests
 from tango_core.idl import types as T
 from tango_core.idl.enums import (AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, DevSource, DevState,
                                   DispLevel, PipeWriteType)
@@ -25,54 +23,23 @@ from tango_core.wire import giop
 from tango_core.wire.cdr import CDRReader, CDRWriter
 from tango_core.wire.errors import MarshalError
 
-TESTS = Path(__file__).resolve().parents[1]
-CAPTURES = [TESTS / "idl" / "data" / f"{name}.log" for name in ("giop1", "giopat", "giopdb", "giopdev")]
-CAPTURES.append(TESTS / "capture" / "data" / "tangotest93.log")
+LOGS = (*GIOP_LOGS, "tangotest93.log")
 
 
-def _exchanges(path: Path) -> list[tuple[giop.Request, giop.Reply | None]]:
-    """(request, its reply or None) in capture order; fragments reassembled per stream."""
-    readers: dict[tuple[str, int], giop.MessageReader] = {}
-    pending: dict[tuple[int, int], int] = {}
-    out: list[list] = []
-    for line in path.read_text().splitlines():
-        direction, conn, _t, hx = line.split()
-        reader = readers.setdefault((direction, int(conn)), giop.MessageReader())
-        reader.feed(bytes.fromhex(hx))
-        while (msg := reader.next_message()) is not None:
-            if isinstance(msg, giop.Request):
-                pending[(int(conn), msg.request_id)] = len(out)
-                out.append([msg, None])
-            elif isinstance(msg, giop.Reply):
-                index = pending.pop((int(conn), msg.request_id), None)
-                if index is not None:
-                    out[index][1] = msg
-    for req, rep in out:
-        _BODY_START[id(req)] = req.body.pos
-        if rep is not None:
-            _BODY_START[id(rep)] = rep.body.pos
-    return [(req, rep) for req, rep in out]
+def _all_requests():
+    for log in LOGS:
+        for _raw, req in requests(log):
+            yield log, req
 
 
-_BODY_START: dict[int, int] = {}
-EXCHANGES = {path.stem: _exchanges(path) for path in CAPTURES}
-
-
-def _rewound(msg):
-    """The message with its body reader back at the start of the body (tests share them)."""
-    if msg is not None:
-        msg.body.pos = _BODY_START[id(msg)]
-    return msg
-
-
-def _all(kind: str):
-    for log, pairs in EXCHANGES.items():
-        for req, rep in pairs:
-            yield log, _rewound(req), _rewound(rep)
+def _all_exchanges():
+    for log in LOGS:
+        for req, rep in exchanges(log):
+            yield log, fresh(req), fresh(rep)
 
 
 def test_every_captured_operation_is_in_the_table():
-    seen = {req.operation for _log, req, _rep in _all("req")}
+    seen = {req.operation for _log, req in _all_requests()}
     assert seen <= set(OPERATIONS), seen - set(OPERATIONS)
     # what the captures hold: connect sequences, the Database's IDL-1 command_inout, IDL 4/5 calls
     assert {"_is_a", "_non_existent", "info", "command_inout", "command_inout_4", "read_attributes_5",
@@ -82,7 +49,7 @@ def test_every_captured_operation_is_in_the_table():
 
 def test_captured_requests_decode_as_a_server_and_reencode_as_a_client():
     count = 0
-    for log, req, _rep in _all("req"):
+    for log, req in _all_requests():
         op = OPERATIONS[req.operation]
         r = req.body
         start = r.pos
@@ -99,9 +66,7 @@ def test_captured_requests_decode_as_a_server_and_reencode_as_a_client():
 
 def test_captured_replies_decode_as_a_client_and_reencode_as_a_server():
     statuses = {}
-    for log, req, rep in _all("rep"):
-        if rep is None:
-            continue
+    for log, req, rep in _all_exchanges():
         op = OPERATIONS[req.operation]
         r = rep.body
         statuses[rep.status] = statuses.get(rep.status, 0) + 1
@@ -129,18 +94,18 @@ def test_captured_replies_decode_as_a_client_and_reencode_as_a_server():
 
 
 def _find(log: str, operation: str, pred=lambda req, rep: True):
-    return [(_rewound(req), _rewound(rep)) for req, rep in EXCHANGES[log]
-            if req.operation == operation and pred(req, rep)]
+    pairs = [(fresh(req), fresh(rep)) for req, rep in exchanges(log, operation)]
+    return [(req, rep) for req, rep in pairs if pred(req, rep)]
 
 
 def test_decoded_values_are_what_the_peers_exchanged():
     # a server sees the command name, the typed argin, the source and the client identity
-    (req, _rep), = _find("giop1", "command_inout_4", lambda q, p: b"SetD" in q.body.data)
+    (req, _rep), = _find("giop1.log", "command_inout_4", lambda q, p: b"SetD" in q.body.data)
     command, argin, source, ident = OPERATIONS["command_inout_4"].read_args(req.body)
     assert (command, argin, source) == ("SetD", (CmdArgType.DevDouble, 2.0), DevSource.CACHE_DEV)
     assert ident.kind.name == "CPP_6" and ident.value.cpp_clnt > 0
     # the Database's IDL-1 command_inout: DbImportDevice(name) -> DevVarLongStringArray
-    pairs = _find("giopdb", "command_inout")
+    pairs = _find("giopdb.log", "command_inout")
     assert pairs
     req, rep = pairs[0]
     command, (argtype, name) = OPERATIONS["command_inout"].read_args(req.body)
@@ -149,18 +114,18 @@ def test_decoded_values_are_what_the_peers_exchanged():
     assert out_type == CmdArgType.DevVarLongStringArray
     assert strings[0] == "dserver/demodev/db1" and strings[1].startswith("IOR:")  # the name as stored
     # read_attributes_5: names, then per-attribute values with the unknown name as an error entry
-    (req, rep), = _find("giop1", "read_attributes_5", lambda q, p: b"nope" in q.body.data)
+    (req, rep), = _find("giop1.log", "read_attributes_5", lambda q, p: b"nope" in q.body.data)
     names, source, _ident = OPERATIONS["read_attributes_5"].read_args(req.body)
     assert names == ["dscalar", "nope"]
     values = OPERATIONS["read_attributes_5"].read_result(rep.body)
     assert values[0].name == "dscalar" and values[0].value.arm == AttributeDataType.ATT_DOUBLE
     assert values[1].err_list[0].reason == "API_AttrNotFound"
     # the MultiDevFailed of a write to a read-only attribute
-    (req, rep), = _find("giop1", "write_attributes_4")
+    (req, rep), = _find("giop1.log", "write_attributes_4")
     exc = OPERATIONS["write_attributes_4"].read_exception(rep.exception_id, rep.body)
     assert isinstance(exc, MultiDevFailed) and exc.errors[0].name == "dscalar"
     # _get_state-less connect: _is_a asks for Device_6, the answer is a boolean
-    (req, rep), = _find("giop1", "_is_a")[:1]
+    (req, rep), = _find("giop1.log", "_is_a")[:1]
     assert OPERATIONS["_is_a"].read_args(req.body) == ("IDL:Tango/Device_6:1.0",)
     assert OPERATIONS["_is_a"].read_result(rep.body) is True
 
@@ -280,7 +245,7 @@ def test_operation_round_trips_both_directions(name, little_endian):
 
 
 def test_every_operation_is_covered_by_a_capture_or_a_round_trip():
-    captured = {req.operation for _log, req, _rep in _all("req")}
+    captured = {req.operation for _log, req in _all_requests()}
     assert set(OPERATIONS) == captured | set(SYNTHETIC)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import struct
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,9 +22,8 @@ from tango_core.wire.giop import (CompletionStatus, LocateReply, LocateRequest, 
                                   Request)
 from tango_core.wire.ior import IOR
 
-from wire_vectors import giop_lines
+from captures import giop_lines
 
-CAPTURE_93 = Path(__file__).parent.parent / "capture" / "data" / "tangotest93.log"
 
 
 def pair(**kw) -> tuple[GIOPConnection, GIOPConnection]:
@@ -412,9 +410,6 @@ def test_many_small_fragments_reassemble_across_chunks():
 # -- captured traffic of real peers through both roles ----------------------------------------------
 
 def _captured(name: str) -> list[tuple[str, int, bytes]]:
-    if name == "tangotest93.log":
-        lines = [line.split() for line in CAPTURE_93.read_text().splitlines() if line.strip()]
-        return [(d, int(c), bytes.fromhex(hx)) for d, c, _t, hx in lines]
     return [(line.direction, line.conn, line.data) for line in giop_lines(name)]
 
 

@@ -1,4 +1,4 @@
-"""Golden tests of the wire codec against real captured Tango traffic (tests/wire/data, see wire_vectors).
+"""Golden tests of the wire codec against real captured Tango traffic (tests/data, see tests/captures.py).
 
 What is checked, per the vectors README:
 * every GIOP message of every capture parses;
@@ -27,8 +27,8 @@ from tango_core.wire.cdr import CDRReader
 from tango_core.wire.ior import parse_ior
 from tango_core.wire.typecode import TC_NULL, TCKind, read_typecode, write_typecode
 
-from wire_vectors import (assert_equal_modulo_padding, encode_with_padding_mask, giop_lines, typecode_lines,
-                          zmq1_messages)
+from captures import (assert_equal_modulo_padding, encode_with_padding_mask, giop_lines, pytango_server_anys,
+                      typecode_lines, zmq_messages)
 
 T = CmdArgType
 GIOP_FILES = {"giop1.log": 54, "giopat.log": 178, "giopdb.log": 438, "giopdev.log": 96}
@@ -268,7 +268,7 @@ def _read_zmq_call_info(byte_order_frame: bytes, frame: bytes):
 
 
 def test_zmq_call_info_frames_decode():
-    msgs = zmq1_messages()
+    msgs = zmq_messages("zmq1.log")
     change, periodic, heartbeats = [], [], 0
     for tag, frames in msgs:
         if len(frames) == 1:
@@ -319,17 +319,7 @@ def test_whole_command_replies_rebuild_like_omniorb(name, at_least):
 # ---------------------------------------------------------------------------
 # Types protocol.md §2.5 lists as UNVERIFIED, captured later from a PyTango 10.3.1 server
 
-def _extra_anys() -> dict[str, tuple[str, bytes]]:
-    from wire_vectors import DATA
-    out = {}
-    for line in (DATA / "anys_pytango_server.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            cmd, tname, hx = line.split()
-            out[cmd] = (tname, bytes.fromhex(hx))
-    return out
-
-
-EXTRA = _extra_anys()
+EXTRA = pytango_server_anys()
 
 
 def test_devvarstatearray_any_is_alias_of_sequence_of_devstate():

@@ -1,7 +1,7 @@
 """Robustness: truncated, random and hostile bytes raise CodecError subclasses -- nothing else --, never
 hang and never allocate much more than the input.
 
-Inputs are random bytes and mutations of real captured messages (tests/wire/data).  Each example has
+Inputs are random bytes and mutations of real captured messages (tests/data).  Each example has
 a Hypothesis deadline and each test a pytest timeout; memory is watched with tracemalloc.
 """
 
@@ -26,7 +26,7 @@ from tango_core.wire.typecode import (
     read_typecode, write_typecode,
 )
 
-from wire_vectors import giop_lines, typecode_lines
+from captures import giop_lines, typecode_lines
 
 pytestmark = pytest.mark.timeout(120)
 
