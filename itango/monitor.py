@@ -18,7 +18,7 @@ Why it is built this way (ITango 0.3.0 defects it avoids):
   thread (that would garble the prompt), and the live view redraws in place with prompt_toolkit
   and restores the terminal when it ends.
 
-The shell-core ``Magics`` class calls :func:`mon_magic`; :func:`close_monitor` runs on unload.
+The extension's ``Magics`` class calls :func:`mon_magic`; :func:`close_monitor` runs on unload.
 This module holds the names, the subscriptions and the command line; the log is in
 ``itango.event_log`` and what is shown in ``itango.monitor_views``.
 """
@@ -644,7 +644,7 @@ def _first_reason(exc: BaseException) -> str:
 
 def _suggest_device(shell: Any, name: str, cause: BaseException) -> None:
     """Turn "no such device" into a UsageError with "did you mean", from the shell session's
-    device list (shell-core's ``session.resolve_device``); silent without a session."""
+    device list (``session.resolve_device``); silent without a session."""
     try:
         from .session import get_session
         session = get_session(shell)

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "shell")]
 
 import peers  # noqa: E402  (tests/peers.py)
-from extras_helpers import TmuxTerminal  # noqa: E402  (tests/shell/extras_helpers.py)
+from terminal_and_html import TmuxTerminal  # noqa: E402  (tests/shell/terminal_and_html.py)
 
 COLS, ROWS = 110, 30
 FONT_PX, LINE_PX, CHAR_PX = 14, 18, 8.43   # DejaVu Sans Mono 14px

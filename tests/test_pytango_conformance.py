@@ -9,8 +9,8 @@ registered there, and the same TestServer without database) and must agree.
 
 What is compared is made stable first, never loosened: timestamps (``TimeVal(...)``) and error
 ``origin`` fields (cppTango writes C++ source locations there) are masked; nothing else is.
-Where tango_core deliberately differs, the test asserts our behaviour and says why.  Gaps that are
-another engineer's to fix are ``xfail(strict=True)`` with the reason, so the suite stays green and
+Where tango_core deliberately differs, the test asserts our behaviour and says why.  Known gaps
+are ``xfail(strict=True)`` with the reason, so the suite stays green and
 the gap stays visible (and the xfail turns into a failure the day it is fixed, to be removed);
 lists of missing names/methods xfail only while still missing.  ``pytest -rx`` lists every gap.
 """
@@ -124,7 +124,7 @@ ENUMS = ["DevState", "AttrQuality", "CmdArgType", "EventType", "AttrDataFormat",
 
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=_xfail("CmdArgType has DevInt=27 and DevPipeBlob=30, which PyTango 10.3.1 no longer has "
-                                 "(idl engineer, enums.py)")) if n == "CmdArgType" else n
+                                 "(enums.py)")) if n == "CmdArgType" else n
     for n in ENUMS])
 def test_enum_members_values_and_text(name):
     theirs, ours = getattr(tango, name), getattr(tango_core, name)
@@ -171,7 +171,7 @@ PRESENT_NAMES = [
     "DeviceDataHistory",
 ]
 
-#: names PyTango users reach for that tango_core lacks: each a defect report for client B
+#: names PyTango users reach for that tango_core lacked: each a known gap while missing
 MISSING_NAMES = {
     "DeviceDataList": "Group.command_inout's per-device arguments (defined in tango_core.client.group)",
     "Release": "tango.Release.version (ITango's profile installer reads it)",
@@ -201,14 +201,14 @@ def test_public_name_exists(name):
         assert getattr(tango_core, name).__name__ == getattr(tango, name).__name__
 
 
-# The two gap lists below move by the hour while the other engineers add names: a name that is still
-# missing xfails (with its reason, so `pytest -rx` lists the gaps), one that has arrived passes.
+# A name of the two gap lists below that is still missing xfails (with its reason, so `pytest -rx` lists
+# the gaps); one that has arrived passes.
 
 
 @pytest.mark.parametrize("name", sorted(MISSING_NAMES))
 def test_missing_public_name(name):
     if not hasattr(tango_core, name):
-        pytest.xfail(f"tango_core.{name} missing: {MISSING_NAMES[name]} (client B)")
+        pytest.xfail(f"tango_core.{name} missing: {MISSING_NAMES[name]}")
 
 
 def _public(obj) -> set[str]:
@@ -259,7 +259,7 @@ def test_public_methods_not_missing_beyond_known_gaps(cls):
 @pytest.mark.parametrize("cls, method", sorted((c, m) for c, ms in MISSING_METHODS.items() for m in ms))
 def test_missing_method(cls, method):
     if not hasattr(getattr(tango_core, cls), method):
-        pytest.xfail(f"{cls}.{method} missing ({'client A' if cls == 'Database' else 'client B'})")
+        pytest.xfail(f"{cls}.{method} missing")
 
 
 @pytest.mark.parametrize("make", [
@@ -412,9 +412,9 @@ def test_read_attribute_result(peers, dev, attr):
 
 
 EXTRACT_GAPS = {
-    ("ushort_image_rw", "String"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty (B)",
-    ("ushort_image_rw", "Bytes"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty (B)",
-    ("ushort_image_rw", "ByteArray"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty (B)",
+    ("ushort_image_rw", "String"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty",
+    ("ushort_image_rw", "Bytes"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty",
+    ("ushort_image_rw", "ByteArray"): "unset image set point as raw data: PyTango 2 zero bytes, tango_core empty",
 }
 
 
@@ -673,7 +673,7 @@ def test_add_and_delete_device(peers):
     theirs, ours = outcome(tango, build), outcome(tango_core, build)
     assert ours[0] == theirs[0] == "ok"
     if "started_date = '?'" in ours[1][1]:
-        pytest.xfail("never-started device: DbDevFullInfo.started_date PyTango '' vs tango_core '?' (client A)")
+        pytest.xfail("never-started device: DbDevFullInfo.started_date PyTango '' vs tango_core '?'")
     assert ours[1][0] == [f"conf/tango_core/1"] and theirs[1][0] == ["conf/tango/1"]
     # started/stopped dates and pid of a never-started device
     assert re.sub(r"'\d\d.*?'", "'D'", ours[1][1]) == re.sub(r"'\d\d.*?'", "'D'", theirs[1][1])
@@ -729,8 +729,8 @@ MISTAKES = {
 
 MISTAKE_GAPS = {
     "write bad enum label": "dev.mode = 'NOPE': PyTango AttributeError(\"Invalid enum value NOPE for attribute mode. "
-                            "Valid values: ['OFF', 'STANDBY', 'ON']\"); tango_core ValueError with other text (B)",
-    "write image wrong shape": "ragged image: PyTango IndexError, tango_core TypeError (client B)",
+                            "Valid values: ['OFF', 'STANDBY', 'ON']\"); tango_core ValueError with other text",
+    "write image wrong shape": "ragged image: PyTango IndexError, tango_core TypeError",
 }
 
 
@@ -833,7 +833,7 @@ def test_dev_failed_construction_text(make):
     same(lambda m: (str(eval(make)), repr(eval(make)), len(eval(make).args)))  # noqa: S307
 
 
-def test_except_helpers():
+def test_except_static_methods():
     def build(m):
         try:
             m.Except.throw_exception("R", "multi\nline desc", "O")
@@ -873,7 +873,7 @@ def test_time_val(make):
                     eval("m." + make).strftime("%Y-%m-%d %H:%M:%S")))  # noqa: S307
 
 
-def test_time_val_helpers():
+def test_time_val_constructors():
     import datetime
     moment = datetime.datetime(2024, 2, 3, 4, 5, 6, 700000)
     same(lambda m: (repr(m.TimeVal.fromtimestamp(1.75)), repr(m.TimeVal.fromdatetime(moment)),
@@ -941,7 +941,7 @@ def test_green_keywords_in_synchronous_mode(peers):
 @pytest.mark.parametrize("module", ["futures", "asyncio", "gevent"])
 def test_green_mode_modules(module, request):
     request.applymarker(_xfail(f"tango_core.{module} (green-mode DeviceProxy/AttributeProxy factories) missing: "
-                               "only synchronous calls exist (client B)"))
+                               "only synchronous calls exist"))
     import importlib
 
     importlib.import_module(f"tango_core.{module}")
@@ -1385,8 +1385,7 @@ def test_keyword_names_of_python_level_methods(cls, method):
     names_theirs = [n for n, _ in _positional(theirs)]
     names_ours = [n for n, _ in _positional(ours)][:len(names_theirs)]
     if names_ours != names_theirs:
-        pytest.xfail(f"{cls}.{method}{ours} vs PyTango {theirs}: parameter names differ "
-                     f"({'client A' if cls == 'Database' else 'client B'})")
+        pytest.xfail(f"{cls}.{method}{ours} vs PyTango {theirs}: parameter names differ")
 
 
 def test_pull_model_events(peers):

@@ -272,7 +272,7 @@ def test_attribute_configs_print_like_pytango(dev, ref):
 
 
 def test_set_attribute_config_event_properties(dev, ref):
-    """What the events engineer needs: set abs_change on TangoTest's double_scalar."""
+    """What change events need: set abs_change on TangoTest's double_scalar."""
     cfg = dev.get_attribute_config("double_scalar")
     old = cfg.events.ch_event.abs_change
     cfg.events.ch_event.abs_change = "0.1"

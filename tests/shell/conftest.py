@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from shell_core_helpers import make_shell, reset_default_database
+from shells import make_shell, reset_default_database
 
 # IPython creates its profile directory on first use: keep it out of the user's home.
 os.environ.setdefault("IPYTHONDIR", tempfile.mkdtemp(prefix="itango-tests-ipython-"))

@@ -11,7 +11,7 @@ import time
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from extras_helpers import ANSI, check_html, html_images, png_size
+from terminal_and_html import ANSI, check_html, html_images, png_size
 from itango import display
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import tango_core
-from shell_core_helpers import make_shell
+from shells import make_shell
 
 
 def test_devfailed_is_two_readable_lines_and_a_hint(itango_shell, run):

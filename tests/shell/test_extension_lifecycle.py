@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import tango_core
-from shell_core_helpers import make_shell
+from shells import make_shell
 
 from itango.completion import MATCHER_ID
 from itango.magics import MAGIC_NAMES

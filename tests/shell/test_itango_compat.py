@@ -41,9 +41,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from compat_helpers import (completions, ensure_polled, itango_shell_on, legacy_matches, run,
+from compat_shells import (completions, ensure_polled, itango_shell_on, legacy_matches, run,
                             run_stdout)
-from extras_helpers import ANSI
+from terminal_and_html import ANSI
 from IPython.utils.io import capture_output  # A4
 
 import tango_core as tango  # A1
@@ -65,7 +65,7 @@ def ipython_shell(request: pytest.FixtureRequest) -> Iterator[Any]:
     """
     from IPython.terminal.interactiveshell import TerminalInteractiveShell
 
-    from shell_core_helpers import reset_default_database
+    from shells import reset_default_database
 
     host = request.getfixturevalue("tango_host" if request.param == "pytango-db" else "cpp_tango_host")
     saved = os.environ.get("TANGO_HOST")
@@ -199,7 +199,7 @@ def itango_0_3_sdist(tmp_path_factory: pytest.TempPathFactory) -> "Path":
     Not vendored: it is third-party code.  Under CI=true a missing sdist fails the test."""
     from pathlib import Path
 
-    from compat_helpers import fetch_itango_0_3_sdist
+    from compat_shells import fetch_itango_0_3_sdist
 
     given = os.environ.get("ITANGO_SDIST")
     try:

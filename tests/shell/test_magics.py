@@ -7,7 +7,7 @@ import re
 import pytest
 
 import tango_core
-from shell_core_helpers import reset_default_database
+from shells import reset_default_database
 
 
 def test_lsdev_lists_devices_with_server_class_and_export_state(itango_shell, run):

@@ -15,7 +15,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from extras_helpers import ANSI, check_html
+from terminal_and_html import ANSI, check_html
 from itango import monitor as mon
 from itango.monitor import EventLog, EventRecord
 
@@ -683,7 +683,7 @@ def float_scalar_unit(unpolled):
 def test_p_plots_numbers_over_time_with_units_and_arrays_as_they_are(shell, float_scalar_unit,
                                                                      nodb_server):
     pytest.importorskip("matplotlib", reason="matplotlib (the plot extra) not installed")
-    from extras_helpers import html_images, png_size
+    from terminal_and_html import html_images, png_size
 
     _run(shell, "-a sys/tg_test/1/float_scalar --period 0.2")
     _run(shell, "-a sys/tg_test/1/double_spectrum_ro --period 0.3")

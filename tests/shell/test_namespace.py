@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import tango_core
-from shell_core_helpers import make_shell
+from shells import make_shell
 
 
 def test_tango_names_are_tango_core_objects(itango_shell):

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from extras_helpers import ANSI, check_html, html_images, png_size
+from terminal_and_html import ANSI, check_html, html_images, png_size
 
 IN_CI = os.environ.get("CI") == "true"
 

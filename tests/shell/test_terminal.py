@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from extras_helpers import TmuxTerminal
+from terminal_and_html import TmuxTerminal
 
 PROMPT = r"\[(\d+)\]: ?$"   # "In [n]: " or itango's own prompt word before "[n]: "
 

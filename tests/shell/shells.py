@@ -1,4 +1,4 @@
-"""Helpers shared by the shell-core tests (imported by tests/shell/conftest.py and tests)."""
+"""In-process IPython shells for the shell tests, and undoing a %switchdb between tests."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def make_shell() -> Any:
 
 def reset_default_database(host: str) -> None:
     """Undo a %switchdb: default database back to ``host`` (process-wide state)."""
-    from tango_core.client import names
+    import tango_core
 
-    names.set_default_tango_host(None)
+    tango_core.set_default_tango_host(None)
     os.environ["TANGO_HOST"] = host

@@ -1,4 +1,5 @@
-"""Helpers shared by the shell-extras tests (display, monitor, terminal, qtconsole)."""
+"""What the display, monitor, terminal and qtconsole tests read output with: ANSI codes, HTML checks,
+and a real terminal (tmux) running a shell."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Helpers for the ITango 0.3.0 conformance tests (tests/shell/test_itango_compat.py).
+"""Shells for the ITango 0.3.0 conformance tests (tests/shell/test_itango_compat.py).
 
 ITango's tests drive a ``TerminalInteractiveShell`` in-process and read what the user would see
-on stdout; these helpers do the same for shells of our own (not the global singleton), each
+on stdout; these functions do the same for shells of our own (not the global singleton), each
 pointed at one database by TANGO_HOST, as a user starting ``itango`` would have it.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shell_core_helpers import reset_default_database
+from shells import reset_default_database
 
 
 def new_terminal_shell() -> Any:
