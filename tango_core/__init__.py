@@ -38,7 +38,8 @@ _export("tango_core.client.asynch", "CmdDoneEvent", "AttrReadEvent", "AttrWritte
 _export("tango_core.client.history", "DeviceAttributeHistory", "DeviceDataHistory")
 _export("tango_core.client.group", "Group", "GroupReply", "GroupCmdReply", "GroupAttrReply", "GroupReplyList",
         "GroupCmdReplyList", "GroupAttrReplyList", "DeviceDataList")
-_export(_DB, "Database", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
+_export(_DB, "Database")
+_export("tango_core.client.db_types", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
         "DbServerInfo", "DbData", "DbDevInfos", "DbDevImportInfos", "DbDevExportInfos")
 _export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
         "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",

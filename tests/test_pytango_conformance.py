@@ -674,7 +674,7 @@ def test_add_and_delete_device(peers):
     assert ours[0] == theirs[0] == "ok"
     if "started_date = '?'" in ours[1][1]:
         pytest.xfail("never-started device: DbDevFullInfo.started_date PyTango '' vs tango_core '?'")
-    assert ours[1][0] == [f"conf/tango_core/1"] and theirs[1][0] == ["conf/tango/1"]
+    assert ours[1][0] == ["conf/tango_core/1"] and theirs[1][0] == ["conf/tango/1"]
     # started/stopped dates and pid of a never-started device
     assert re.sub(r"'\d\d.*?'", "'D'", ours[1][1]) == re.sub(r"'\d\d.*?'", "'D'", theirs[1][1])
 

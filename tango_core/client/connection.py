@@ -324,7 +324,7 @@ class Connection:
                     if attempt == 1 and self._transparent_reconnection:
                         continue
                 raise self._system_exception(exc, what, command, origin) from None
-            except CallTimeout as exc:
+            except CallTimeout:
                 desc = f"Timeout ({timeout_ms} mS) exceeded on device {self._dev_name}"
                 if command:
                     desc += f", command {command}"

@@ -26,9 +26,8 @@ from ..idl.enums import AccessControlType, CmdArgType, ErrSeverity
 from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
 from ..idl.operations import OPERATIONS, newest
 from .connection import Connection
-from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevExportInfos, DbDevFullInfo, DbDevImportInfo,
-                       DbDevImportInfos, DbDevInfo, DbDevInfos,
-                       DbHistory, DbHistoryList, DbServerInfo, DeviceInventoryEntry, to_value_strings)
+from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevFullInfo, DbDevImportInfo,
+                       DbDevInfo, DbHistory, DbHistoryList, DbServerInfo, DeviceInventoryEntry, to_value_strings)
 from .names import DeviceName, TangoHost, get_default_tango_host, parse_tango_host
 
 __all__ = ["Database", "get_database"]

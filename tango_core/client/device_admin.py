@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from tango_core.idl.errors import DevFailed
+
+if TYPE_CHECKING:
+    from tango_core.client.device_proxy import DeviceProxy
 
 __all__ = ["AdminServices"]
 

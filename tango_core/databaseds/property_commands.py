@@ -8,17 +8,13 @@ server allows for device and free-object properties; here every kind allows them
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
 from . import properties as props
 from .arguments import member_property_list, need, property_list
-from .errors import DB_INCORRECT_ARGUMENTS, DB_INCORRECT_DEVICE_NAME, db_error
+from .errors import DB_INCORRECT_DEVICE_NAME, db_error
 from .names import device_name, has_wildcard, like_pattern
 from .schema import CLASS, CLASS_ATTRIBUTE, CLASS_PIPE, DEVICE, DEVICE_ATTRIBUTE, DEVICE_PIPE, OBJECT
 from .store import now
-
-if TYPE_CHECKING:
-    from .commands import DatabaseCommands
 
 #: memorized attribute values are rewritten at every write: keep them out of the history
 _MEMORIZED_VALUE = "__value"

@@ -124,7 +124,7 @@ _CANONICAL: dict[CmdArgType, TypeCode] = {
         ("lvalue", _ARRAY_TC[T.DevVarLongArray]), ("svalue", _ARRAY_TC[T.DevVarStringArray])]),
     T.DevVarDoubleStringArray: StructTC(_rid("DevVarDoubleStringArray"), "DevVarDoubleStringArray", [
         ("dvalue", _ARRAY_TC[T.DevVarDoubleArray]), ("svalue", _ARRAY_TC[T.DevVarStringArray])]),
-    # The IDL typedefs; DevVarStateArray as captured (tests/wire/data/anys_pytango_server.txt),
+    # The IDL typedefs; DevVarStateArray as captured (tests/data/anys_pytango_server.txt),
     # DevVarEncodedArray never observed (PyTango 10.3.1 sends tk_null for it).
     T.DevVarStateArray: _alias("DevVarStateArray", SequenceTC(_DEVSTATE_TC, 0)),
     T.DevVarEncodedArray: _alias("DevVarEncodedArray", SequenceTC(_DEVENCODED_TC, 0)),

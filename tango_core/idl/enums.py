@@ -38,7 +38,7 @@ __all__ = [
     "AttrSerialModel", "KeepAliveCmdCode", "LockCmdCode", "LogLevel", "LogTarget", "MessBoxType",
     "PollCmdCode", "PollObjType", "alarm_flags",
     "EVENT_WIRE_NAMES", "EVENT_TYPE_BY_WIRE_NAME", "IDL5_PREFIXED_EVENTS",
-    "SCALAR_KIND", "SCALAR_DTYPE", "ARRAY_ELEMENT_TYPE", "ARRAY_TYPE_OF",
+    "SCALAR_KIND", "SCALAR_DTYPE", "ARRAY_ELEMENT_TYPE", "ARRAY_TYPE_OF",  # noqa: F822 - SCALAR_DTYPE: __getattr__
     "ARM_KIND", "ARM_DATA_TYPE", "cdr_kind_of", "numpy_dtype_of", "element_type_of",
     "is_array_type", "arm_for_data_type", "data_type_for_arm",
 ]

@@ -38,7 +38,7 @@ from ..transport.server import GIOPServer
 from ..wire.cdr import CDRWriter
 from ..wire.ior import IOR, TAG_ALTERNATE_IIOP_ADDRESS, TAG_CODE_SETS, TaggedComponent
 from .admin import DServer, DServerClass
-from .command_line import CommandLineError, ServerOptions, parse_command_line
+from .command_line import ServerOptions, parse_command_line
 from .device import DeviceClass, DeviceImpl, python_error
 from .device_logging import DeviceLogger
 from .event_publishing import ServerEvents

@@ -39,7 +39,6 @@ from concurrent.futures import Future as ThreadFuture
 from typing import Any, Callable
 
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
-from ..wire.errors import CodecError
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, LocateReply, Reply
 from .calls import Invoke, Plan, ReadResult, Wait, WriteArgs, reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost

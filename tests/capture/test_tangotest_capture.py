@@ -22,7 +22,6 @@ import pytest
 
 from tango_core.idl.command_any import decode_command_any
 from tango_core.idl.enums import AttributeDataType, DevState
-from tango_core.idl.errors import DevFailed as CoreDevFailed
 from tango_core.idl.types import AttributeValue_5, DevCmdInfo_2
 from tango_core.wire import giop
 

@@ -6,7 +6,6 @@ Servers that poll are tested end to end with PyTango's client in tests/server/te
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np

@@ -18,7 +18,7 @@ import enum
 import time
 
 import numpy as np
-from tango import AttrQuality, AttrWriteType, DevFailed, DevState, DispLevel, Except
+from tango import AttrQuality, AttrWriteType, DevState, DispLevel, Except
 from tango.server import Device, attribute, command, device_property, run
 
 

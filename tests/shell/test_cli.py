@@ -249,7 +249,7 @@ def test_a_hung_database_never_delays_the_prompt(tmp_path):
             screen = term.expect(rf"no database reachable at {re.escape(hung)}")
             assert screen.index(f"{hung} In [1]:") < screen.index("no database reachable")
             assert f"Database: {hung}" in screen  # the TCP connect itself succeeded
-            screen = term.run("1 + 1", rf"Out\[1\]: 2")
+            screen = term.run("1 + 1", r"Out\[1\]: 2")
         finally:
             term.close()
 
@@ -259,7 +259,7 @@ def test_terminal_tab_completes_a_full_name_across_colons(tmp_path, tango_host):
     term = Terminal(_env(tmp_path, tango_host))
     try:
         term.expect(rf"{re.escape(tango_host)} In \[1\]:")
-        term.run("1 + 1", rf"Out\[1\]: 2(.|\n)*In \[2\]:")  # the first cell waits for the load
+        term.run("1 + 1", r"Out\[1\]: 2(.|\n)*In \[2\]:")  # the first cell waits for the load
         term.tab(f'Device("tango://{tango_host}/sys/tg_test/',
                  rf'Device\("tango://{re.escape(tango_host)}/sys/tg_test/1')
         screen = term.run('").dev_name()', r"Out\[2\]: 'sys/tg_test/1'")

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -193,7 +194,7 @@ def test_refreshdb_magic(ipython_shell):
 
 
 @pytest.fixture(scope="session")
-def itango_0_3_sdist(tmp_path_factory: pytest.TempPathFactory) -> "Path":
+def itango_0_3_sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ITango 0.3.0's unpacked sdist: ITANGO_SDIST if set, else fetched from the package index
     with pip (``pip download --no-deps --no-binary :all: itango==0.3.0``) once per session.
     Not vendored: it is third-party code.  Under CI=true a missing sdist fails the test."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 import tango_core
 from shells import make_shell

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import peers
-from peers import PeerStartError, peer_unavailable
 
 #: what cppTango's TangoTest has since 2021 and Debian's 9.3 build does not
 MISSING_IN_93 = {"enum_scalar"}
