@@ -15,7 +15,7 @@ from concurrent.futures import Future
 import pytest
 
 from hostile_peers import BROKEN_ANSWERS, ScriptedServer, SilentServer, StalledListener, refused_port
-from tango_core.client.connection import Connection
+from tango_core.client.device_proxy import DeviceProxy
 from tango_core.idl.enums import CmdArgType, DevSource, DevState
 from tango_core.idl.operations import OPERATIONS
 from tango_core.transport.asyncio import AsyncEndpoint, get_endpoint, start_plan
@@ -29,7 +29,7 @@ NON_EXISTENT = OPERATIONS["_non_existent"]
 
 def _target(name: str):
     """Where a device lives (found with the blocking client)."""
-    dev = Connection(name)
+    dev = DeviceProxy(name)
     dev._connect_if_needed()
     return dev._ref.primary
 
