@@ -123,30 +123,47 @@ class CallContext:
 
 
 class BlackBox:
-    """The last operations requested from a device, in cppTango's wording (newest first)."""
+    """The last operations requested from a device, in cppTango's wording (newest first).
+
+    Entries are kept raw (time, caller, operation, what it named) and worded only when the
+    black box is read: recording costs a request almost nothing."""
 
     def __init__(self, depth: int = DEFAULT_BLACK_BOX_DEPTH) -> None:
-        self._entries: deque[tuple[float, str]] = deque(maxlen=depth)
-        self._lock = threading.Lock()
+        self._entries: deque[tuple] = deque(maxlen=depth)   # append is atomic: no lock
 
     def add(self, text: str) -> None:
-        with self._lock:
-            self._entries.append((time.time(), text))
+        self._entries.append((time.time(), text))
+
+    def add_call(self, ctx: CallContext, op: Operation, names: Any, source: Any) -> None:
+        self._entries.append((time.time(), ctx, op, names, source))
 
     def read(self, n: int) -> list[str]:
         if n <= 0:
             raise DevFailed(DevError("API_BlackBoxArgument", "Argument to read black box out of range",
                                      "BlackBox::read", ErrSeverity.ERR))
-        with self._lock:
-            entries = list(self._entries)[-n:]
+        entries = list(self._entries)[-n:]
         if not entries:
             raise DevFailed(DevError("API_BlackBoxEmpty", "Nothing stored yet in black-box", "BlackBox::read",
                                      ErrSeverity.ERR))
         out = []
-        for t, text in reversed(entries):
+        for entry in reversed(entries):
+            t = entry[0]
+            text = entry[1] if len(entry) == 2 else _call_words(*entry[1:])
             lt = time.localtime(t)
             out.append(time.strftime("%d/%m/%Y %H:%M:%S", lt) + f":{int((t % 1) * 100):02d} : {text}")
         return out
+
+
+def _call_words(ctx: CallContext, op: Operation, names: Any, source: Any) -> str:
+    host = "a collocated client" if ctx.collocated() else _host_name(ctx.peer.host)
+    name = op.name
+    if name.startswith("_get_"):
+        return f"Attribute {name[5:]} requested from {host}"
+    detail = ""
+    if names is not None:
+        detail = f" (cmd = {names})" if op.family == "command_inout" else f" ({', '.join(names)})"
+    where = f" from {_SOURCE_WORDS.get(source, 'device')}" if source is not None else ""
+    return f"Operation {name}{detail}{where} requested from {host}{ctx.describe()}"
 
 
 _SOURCE_WORDS = {DevSource.DEV: "device", DevSource.CACHE: "cache", DevSource.CACHE_DEV: "cache_device"}
@@ -167,27 +184,20 @@ class DeviceServant:
 
     # -- bookkeeping -------------------------------------------------------------------------
     def record(self, ctx: CallContext, op: Operation, args: tuple) -> None:
-        """Add the request to the black box, as cppTango words it."""
-        host = "a collocated client" if ctx.collocated() else _host_name(ctx.peer.host)
-        name = op.name
-        if name.startswith("_get_"):
-            self.black_box.add(f"Attribute {name[5:]} requested from {host}")
-            return
-        detail = ""
+        """Add the request to the black box (worded as cppTango does when it is read)."""
+        names = source = None
         family = op.family
         if family == "command_inout":
-            detail = f" (cmd = {args[0]})"
-        elif family in ("read_attributes", "write_read_attributes"):
-            names = args[0] if family == "read_attributes" else [v.name for v in args[0]]
-            detail = f" ({', '.join(names)})"
-        elif family == "write_attributes":
-            detail = f" ({', '.join(v.name for v in args[0])})"
-        source = ""
+            names = args[0]
+        elif family == "read_attributes":
+            names = args[0]
+        elif family in ("write_attributes", "write_read_attributes"):
+            names = [v.name for v in args[0]]
         if family in ("command_inout", "read_attributes"):
             for a in args[1:3]:
                 if isinstance(a, DevSource):
-                    source = f" from {_SOURCE_WORDS.get(a, 'device')}"
-        self.black_box.add(f"Operation {name}{detail}{source} requested from {host}{ctx.describe()}")
+                    source = a
+        self.black_box.add_call(ctx, op, names, source)
 
     def check_lock(self, ctx: CallContext, what: str, command: str | None = None) -> None:
         """Refuse ``what`` on a device locked by another client (State/Status stay allowed)."""
@@ -510,7 +520,7 @@ class ObjectAdapter:
             except (TypeError, ValueError, OverflowError, CodecError):
                 return system_exception("UNKNOWN", OMG_MINOR_1, CompletionStatus.COMPLETED_MAYBE, le)
             after = getattr(_local, "after_send", None)
-            return Response(ReplyStatus.NO_EXCEPTION, w.getvalue(), after)
+            return Response(ReplyStatus.NO_EXCEPTION, w.buf, after)
         finally:
             _local.call = None
             _local.after_send = None

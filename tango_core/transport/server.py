@@ -8,13 +8,17 @@ given by the layer above (the device server's object adapter).
 Threads, and why:
 
 * one acceptor thread;
-* requests run in the thread that read them, so a call costs no thread switch.  Before running a
-  request, that thread hands the reading of its connection to another thread of a shared pool
-  ("leader/follower"), so that a second request on the same connection -- to another device, from
-  a client that multiplexes several calls on one connection as tango_core's own client does --
-  runs at once instead of waiting behind a slow one.  At most ``max_in_flight`` requests of one
-  connection run at once (beyond that the reader runs them itself: back-pressure), and the pool
-  has at most ``max_threads`` threads (beyond that work queues);
+* one thread per connection reads it, and requests run in the thread that read them, so a call
+  costs no thread switch.  While a request runs, its connection is watched (epoll, one watcher
+  thread, like omniORB's "thread per connection" with a select thread); if another request
+  arrives on it meanwhile -- to another device, from a client that multiplexes several calls on
+  one connection as tango_core's own client does -- the reading goes to another thread of a
+  shared pool at once, so that request runs instead of waiting behind a slow one (when the next
+  request is already buffered, or without epoll, the reading is handed on before running).  At
+  most ``max_in_flight`` requests of one connection run at once (beyond that the reader runs them
+  itself: back-pressure), and the pool has at most ``max_threads`` threads (beyond that work
+  queues);
+* one watcher thread (above);
 * replies are written under a per-connection lock with a send time-out, so a client that stops
   reading blocks only its own connection.
 
@@ -60,9 +64,10 @@ class Peer:
 class Response:
     """A handler's answer: reply status and the body octets.
 
-    ``body`` is encoded from offset 0 in the request's byte order (``request.little_endian``):
-    reply bodies of this server always start 8-aligned (no service contexts), so the octets are
-    placed unchanged in any GIOP version.  For USER_/SYSTEM_EXCEPTION the body starts with the
+    ``body`` (bytes or a bytearray the handler no longer touches) is encoded from offset 0 in the
+    request's byte order (``request.little_endian``): reply bodies of this server always start
+    8-aligned (no service contexts), so the octets are sent unchanged, after the reply header
+    (``GIOPConnection.send_reply_header``), in any GIOP version.  For USER_/SYSTEM_EXCEPTION the body starts with the
     repository id.  ``after_send`` runs once the reply is written (e.g. the Kill command).
     """
 
@@ -165,6 +170,102 @@ class ThreadPool:
                 self._cond.wait(left)
 
 
+_SELF, _HANDED, _WATCHED, _IDLE = "self", "handed", "watched", "idle"
+
+
+class _Watcher:
+    """One thread watching, with epoll, the connections whose reader is running a request.
+
+    When such a connection becomes readable (a second request, from a client multiplexing calls
+    on one connection), the reading goes to another pool thread at once.  A request that nothing
+    follows costs two ``epoll_ctl`` calls and no thread switch.
+    """
+
+    def __init__(self, pool: ThreadPool, name: str) -> None:
+        import select
+        self._select = select
+        self.pool = pool
+        self._ep = select.epoll()
+        self._conns: dict[int, _ServerConnection] = {}
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        self._ep.register(self._wake_r, select.EPOLLIN)
+        self._closing = False
+        self._thread = threading.Thread(target=self._loop, name=f"{name}-watch", daemon=True)
+        self._thread.start()
+
+    def arm(self, conn: "_ServerConnection") -> None:
+        sel = self._select
+        fd = conn.fileno
+        try:
+            with self._lock:
+                if fd in self._conns:
+                    self._ep.modify(fd, sel.EPOLLIN | sel.EPOLLONESHOT)
+                else:
+                    self._conns[fd] = conn
+                    self._ep.register(fd, sel.EPOLLIN | sel.EPOLLONESHOT)
+        except (OSError, ValueError):
+            pass  # closed meanwhile: its reader sees the end anyway
+
+    def disarm(self, conn: "_ServerConnection") -> bool:
+        """Stop watching; False when the watcher already handed the reading to another thread."""
+        with conn.state_lock:
+            if conn.watch is not _WATCHED:
+                conn.watch = _IDLE
+                return False
+            conn.watch = _IDLE
+        try:
+            self._ep.modify(conn.fileno, self._select.EPOLLONESHOT)   # no EPOLLIN: quiet
+        except (OSError, ValueError):
+            pass
+        return True
+
+    def forget(self, conn: "_ServerConnection") -> None:
+        with self._lock:
+            if self._conns.get(conn.fileno) is conn:
+                del self._conns[conn.fileno]
+                try:
+                    self._ep.unregister(conn.fileno)
+                except (OSError, ValueError):
+                    pass
+
+    def _loop(self) -> None:
+        while not self._closing:
+            try:
+                ready = self._ep.poll()
+            except InterruptedError:
+                continue
+            except (OSError, ValueError):
+                return
+            for fd, _mask in ready:
+                if fd == self._wake_r:
+                    return
+                with self._lock:
+                    conn = self._conns.get(fd)
+                if conn is None:
+                    continue
+                with conn.state_lock:
+                    if conn.watch is not _WATCHED:
+                        continue
+                    conn.watch = _HANDED
+                self.pool.submit(conn.read_loop)
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._closing = True
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._ep.close()
+
+
 class _ServerConnection:
     """One accepted TCP connection: its sans-IO GIOP state, socket and in-flight requests."""
 
@@ -177,6 +278,8 @@ class _ServerConnection:
         self.send_lock = threading.Lock()    # one writer at a time on the socket
         self.in_flight = 0
         self.closed = False
+        self.fileno = sock.fileno()
+        self.watch = _IDLE      # _WATCHED while the watcher may hand the reading on
 
     # -- reading -------------------------------------------------------------------------
     def _next_event(self):
@@ -194,25 +297,45 @@ class _ServerConnection:
                 self.conn.receive_data(data)
 
     def read_loop(self) -> None:
-        """Run by a pool thread: read until a request arrives, hand reading over, run it."""
+        """Run by a pool thread: read requests and run them, until the connection ends or the
+        reading is handed to another thread (see the module's docstring)."""
+        server = self.server
         while True:
             event = self._next_event()
             if isinstance(event, ConnectionClosed):
                 self._on_closed(event)
                 return
             if isinstance(event, Request):
+                watcher = server.watcher
                 with self.state_lock:
                     self.in_flight += 1
-                    hand_over = self.in_flight <= self.server.max_in_flight
-                if hand_over:
-                    self.server.pool.submit(self.read_loop)
+                    if self.in_flight > server.max_in_flight:
+                        mode = _SELF          # back-pressure: nobody reads meanwhile
+                    elif watcher is None or self.conn.input_pending:
+                        mode = _HANDED        # the next request is (partly) here already
+                    else:
+                        mode = _WATCHED
+                        self.watch = _WATCHED
+                if mode is _HANDED:
+                    server.pool.submit(self.read_loop)
+                elif mode is _WATCHED:
+                    watcher.arm(self)
+                still_mine = True
                 try:
-                    self._run(event)
+                    response = self._handle(event)
+                    # stop watching before replying: the client's next request (sent once it has
+                    # the reply) is then read by this thread, with no hand-over
+                    if mode is _WATCHED:
+                        still_mine = watcher.disarm(self)
+                        mode = _SELF
+                    self._reply(event, response)
                 finally:
+                    if mode is _WATCHED:
+                        still_mine = watcher.disarm(self)
                     with self.state_lock:
                         self.in_flight -= 1
-                if hand_over:
-                    return
+                if mode is _HANDED or not still_mine:
+                    return                    # another thread reads this connection now
                 continue
             if isinstance(event, LocateRequest):
                 status = LocateStatus.OBJECT_HERE if self.server.handler.has_object(event.object_key) \
@@ -224,14 +347,16 @@ class _ServerConnection:
             if isinstance(event, CancelRequest):
                 continue  # answers may still go out; the client drops them
 
-    def _run(self, request: Request) -> None:
+    def _handle(self, request: Request) -> Response | None:
         try:
-            response = self.server.handler.handle_request(request, self.peer)
+            return self.server.handler.handle_request(request, self.peer)
         except BaseException:  # noqa: BLE001 - the handler is supposed to answer everything itself
             import traceback
             traceback.print_exc()
-            response = system_exception("UNKNOWN", 0x4F4D0001, CompletionStatus.COMPLETED_MAYBE,
-                                        request.little_endian)
+            return system_exception("UNKNOWN", 0x4F4D0001, CompletionStatus.COMPLETED_MAYBE,
+                                    request.little_endian)
+
+    def _reply(self, request: Request, response: Response | None) -> None:
         if not request.response_expected:
             if response is not None and response.after_send is not None:
                 response.after_send()
@@ -242,9 +367,9 @@ class _ServerConnection:
         body = response.body
         with self.send_lock:
             with self.state_lock:
-                data = self.conn.send_reply(request, response.status,
-                                            (lambda w: w.write_raw(body)) if body else None)
-            self._send_locked(data)
+                header = self.conn.send_reply_header(request, response.status, len(body))
+            if header:
+                self._send_parts_locked(header, body)
         if response.after_send is not None:
             response.after_send()
 
@@ -261,6 +386,25 @@ class _ServerConnection:
         except OSError:
             self.abort()
 
+    def _send_parts_locked(self, header: bytes, body) -> None:
+        """header + body in one ``sendmsg`` (the body is not copied), resumed after partial sends."""
+        if self.closed:
+            return
+        if len(body) < 16384:
+            self._send_locked(header + body)
+            return
+        parts = [memoryview(header), memoryview(body)]
+        try:
+            while parts:
+                sent = self.sock.sendmsg(parts)
+                while parts and sent >= len(parts[0]):
+                    sent -= len(parts[0])
+                    parts.pop(0)
+                if parts and sent:
+                    parts[0] = parts[0][sent:]
+        except OSError:
+            self.abort()
+
     def _on_closed(self, event: ConnectionClosed) -> None:
         if event.cause is CloseCause.PROTOCOL_ERROR:
             with self.state_lock:
@@ -273,6 +417,8 @@ class _ServerConnection:
         if self.closed:
             return
         self.closed = True
+        if self.server.watcher is not None:
+            self.server.watcher.forget(self)
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -295,6 +441,7 @@ class GIOPServer:
         self.max_in_flight = max_in_flight
         self.max_message_size = max_message_size
         self.pool = ThreadPool(name, max_threads)
+        self.watcher: _Watcher | None = None
         self._name = name
         self._connections: set[_ServerConnection] = set()
         self._lock = threading.Lock()
@@ -319,6 +466,8 @@ class GIOPServer:
         return sock
 
     def start(self) -> None:
+        if hasattr(__import__("select"), "epoll"):
+            self.watcher = _Watcher(self.pool, self._name)
         self._acceptor = threading.Thread(target=self._accept_loop, name=f"{self._name}-accept", daemon=True)
         self._acceptor.start()
 
@@ -373,6 +522,8 @@ class GIOPServer:
             conns = list(self._connections)
         for c in conns:
             c.abort()
+        if self.watcher is not None:
+            self.watcher.close(timeout)
         self.pool.shutdown(timeout)
 
 

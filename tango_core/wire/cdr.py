@@ -179,7 +179,7 @@ class CDRWriter:
             self.align(dtype.itemsize)
             if dtype.itemsize > 1 and self.little_endian != NATIVE_LITTLE:
                 arr = arr.byteswap()
-            self.buf += arr.tobytes()
+            self.buf += arr.data if arr.flags.c_contiguous else arr.tobytes()  # one copy, not two
 
     def write_string_seq(self, values: Iterable[str | bytes]) -> None:
         values = list(values)

@@ -52,8 +52,8 @@ from .errors import CodecError, MessageTooLarge
 from .giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, BodyWriter, CancelRequest, CloseConnection,
                    CompletionStatus, LocateReply, LocateRequest, LocateStatus, MessageError, MessageReader, Reply,
                    ReplyStatus, Request, ServiceContext, build_cancel_request, build_close_connection,
-                   build_locate_reply, build_locate_request, build_message_error, build_reply, build_request,
-                   system_exception_body)
+                   build_locate_reply, build_locate_request, build_message_error, build_reply, build_reply_header,
+                   build_request, system_exception_body)
 from .ior import IOR, write_ior
 
 __all__ = ["Role", "NEED_DATA", "CloseCause", "ConnectionClosed", "LocalProtocolError", "GIOPConnection",
@@ -168,6 +168,13 @@ class GIOPConnection:
     def buffered(self) -> int:
         """Octets held for messages not yet complete."""
         return self._reader.buffered
+
+    @property
+    def input_pending(self) -> bool:
+        """Whether received octets (a whole message, part of one, an error or the end of the
+        stream) wait to come out of ``next_event()``: a driver that must not miss the next
+        request hands reading on at once instead of waiting for the socket to be readable."""
+        return self._eof or self._reader.input_pending
 
     # -- receiving ----------------------------------------------------------------------------
 
@@ -301,6 +308,15 @@ class GIOPConnection:
             return b""
         return build_reply(_request_id(request), status, write_body, version=version, little_endian=little,
                            service_contexts=service_contexts)
+
+    def send_reply_header(self, request: Request | int, status: ReplyStatus, body_size: int) -> bytes:
+        """Like :meth:`send_reply` for a body the caller sends itself right after the returned
+        octets (encoded from offset 0, ``body_size`` octets; see ``giop.build_reply_header``):
+        a large body goes out without being copied into the message."""
+        version, little = self._take(self._requests, request, "send_reply")
+        if version is None:
+            return b""
+        return build_reply_header(_request_id(request), status, body_size, version=version, little_endian=little)
 
     def send_user_exception(self, request: Request | int, repo_id: str,
                             write_members: BodyWriter | None = None) -> bytes:

@@ -294,6 +294,28 @@ def build_reply(request_id: int, status: ReplyStatus = ReplyStatus.NO_EXCEPTION,
     return _finish(w)
 
 
+def build_reply_header(request_id: int, status: ReplyStatus, body_size: int, *,
+                       version: tuple[int, int] = (1, 2), little_endian: bool = True) -> bytes:
+    """The octets of a Reply up to its body, for a body of ``body_size`` octets sent right after.
+
+    For senders that keep a large body in its own buffer (one ``sendmsg`` of header + body, no
+    copy).  The body must have been encoded from offset 0: the header this returns (no service
+    contexts) is 24 octets in every GIOP version, so the body starts 8-aligned as encoded.
+    """
+    w = _start(version, little_endian, MsgType.Reply)
+    if version >= (1, 2):
+        w.write_ulong(request_id)
+        w.write_ulong(int(status))
+        w.write_ulong(0)
+    else:
+        w.write_ulong(0)
+        w.write_ulong(request_id)
+        w.write_ulong(int(status))
+    size = len(w.buf) - HEADER_SIZE + body_size
+    (_SIZE_LE if little_endian else _SIZE_BE).pack_into(w.buf, 8, size)
+    return bytes(w.buf)
+
+
 def system_exception_body(repo_id: str, minor: int, completed: CompletionStatus) -> BodyWriter:
     """Body writer for a SYSTEM_EXCEPTION reply."""
     def write(w: CDRWriter) -> None:
@@ -638,6 +660,11 @@ class MessageReader:
             raise
 
     # -- output -----------------------------------------------------------------------------
+
+    @property
+    def input_pending(self) -> bool:
+        """Whether fed octets (whole messages, parts of one, or an error) await ``next_message()``."""
+        return bool(self._ready) or self._error is not None or self.buffered > 0
 
     def next_message(self) -> Message | None:
         """The next whole message, or None when more octets are needed."""
