@@ -145,30 +145,46 @@ def latencies(proxies: dict, rounds: int, batch: int) -> dict[str, dict[str, flo
 CLIENT = textwrap.dedent("""
     import sys, time
     import tango
-    trl, start, seconds = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    trl, seconds = sys.argv[1], float(sys.argv[2])
     p = tango.DeviceProxy(trl)
     p.read_attribute("double_scalar")
+    print("ready", flush=True)
+    start = float(sys.stdin.readline())       # the same start time for every client
     while time.time() < start:
-        time.sleep(0.001)
+        time.sleep(0.0005)
     n, end = 0, start + seconds
     while time.time() < end:
         p.read_attribute("double_scalar")
         n += 1
-    print(n)
+    print(n, flush=True)
 """)
 
 
 def concurrent_rate(trl: str, clients: int, seconds: float) -> float:
-    start = time.time() + 1.5   # every client connected and waiting by then
-    procs = [subprocess.Popen([sys.executable, "-c", CLIENT, trl, repr(start), repr(seconds)],
+    """Requests/s served to ``clients`` processes calling at once for ``seconds``."""
+    procs = [subprocess.Popen([sys.executable, "-c", CLIENT, trl, repr(seconds)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, env=_env("PyTango"))
              for _ in range(clients)]
-    total = 0
-    for p in procs:
-        out, _ = p.communicate(timeout=60 + seconds)
-        if p.returncode != 0:
-            raise RuntimeError(f"client failed ({p.returncode}): {out}")
-        total += int(out.strip().splitlines()[-1])
+    try:
+        for p in procs:   # every client imported PyTango and connected
+            line = p.stdout.readline()
+            if line.strip() != "ready":
+                raise RuntimeError(f"client failed to start: {line!r}")
+        start = time.time() + 0.2
+        for p in procs:
+            p.stdin.write(f"{start!r}\n")
+            p.stdin.flush()
+        total = 0
+        for p in procs:
+            out, _ = p.communicate(timeout=60 + seconds)
+            if p.returncode != 0:
+                raise RuntimeError(f"client failed ({p.returncode}): {out}")
+            total += int(out.strip().splitlines()[-1])
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     return total / seconds
 
 

@@ -61,15 +61,14 @@ def _df(reason: str, desc: str, origin: str, severity: ErrSeverity = ErrSeverity
 
 
 def wire_text(text: Any) -> str:
-    """A text for the 8-bit Tango wire: unchanged if Latin-1, else its UTF-8 octets (as PyTango sends
-    Python strings), so an error message never fails to encode."""
+    """A text for the 8-bit Tango wire as PyTango's server sends the texts it keeps in C++
+    ``std::string`` (errors, status, names): its UTF-8 octets (``"é"`` is c3 a9), so PyTango's
+    client, which decodes them as UTF-8, gets the text back.  NULs become ``\\0``."""
     if isinstance(text, bytes):
         return text.decode("latin-1")
     text = str(text)
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("latin-1")
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("latin-1")
     return text.replace("\x00", "\\0")
 
 
@@ -1334,19 +1333,16 @@ def _state_value(name: str, state: Any) -> AttributeValue_5:
 
 def _status_value(name: str, status: str) -> AttributeValue_5:
     from ..idl.enums import AttributeDataType
-    return AttributeValue_5(AttrValUnion(AttributeDataType.ATT_STRING, [_latin1_status(status)]),
+    return AttributeValue_5(AttrValUnion(AttributeDataType.ATT_STRING, [_wire_status(status)]),
                             AttrQuality.ATTR_VALID, AttrDataFormat.SCALAR, T.DevString, _timeval_now(), name,
                             AttributeDim(1, 0), AttributeDim(0, 0), [])
 
 
-def _latin1_status(status: str) -> str:
+def _wire_status(status: str) -> str:
+    """The status as PyTango's server sends it (UTF-8 octets: PyTango's ``status()`` decodes UTF-8)."""
     if isinstance(status, bytes):
         return status.decode("latin-1")
-    try:
-        status.encode("latin-1")
-        return status
-    except UnicodeEncodeError:
-        return status.encode("utf-8").decode("latin-1")
+    return status if status.isascii() else status.encode("utf-8").decode("latin-1")
 
 
 def _error_value(name: str, exc: DevFailed) -> AttributeValue_5:
@@ -1445,7 +1441,7 @@ def _state_cmd(dev: DeviceImpl) -> tuple[CmdArgType, Any]:
 
 
 def _status_cmd(dev: DeviceImpl) -> tuple[CmdArgType, Any]:
-    return T.DevString, _latin1_status(dev._resolve(dev.dev_status()))
+    return T.DevString, _wire_status(dev._resolve(dev.dev_status()))
 
 
 def _init_cmd(dev: DeviceImpl) -> tuple[CmdArgType, Any]:

@@ -240,8 +240,8 @@ class DeviceServant:
         dev = self.device
         with dev._monitor():
             dev._resolve(dev.always_executed_hook())
-            from .device import _latin1_status
-            return _latin1_status(dev._resolve(dev.dev_status()))
+            from .device import _wire_status
+            return _wire_status(dev._resolve(dev.dev_status()))
 
     # -- misc ------------------------------------------------------------------------------
     def op_ping(self) -> None:
