@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the four benchmarks RUNS times each (and, with --profile, cProfile the client calls that
+# Run the benchmarks RUNS times each (and, with --profile, cProfile the client calls that
 # miss their targets), saving every output with the machine's load next to it.
 #
 #   bash benchmarks/run_all.sh [--runs N] [--out DIR] [--profile] [--only "codec client ..."]
@@ -16,7 +16,7 @@ PY=${PYTHON:-.venv/bin/python}
 RUNS=2
 OUT=""
 PROFILE=0
-ONLY="codec client events server_events shell"
+ONLY="codec client events server_events server shell"
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;
