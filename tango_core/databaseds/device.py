@@ -12,6 +12,8 @@ import socket
 import sqlite3
 from typing import Any, Callable
 
+import numpy as np
+
 from .. import __version__
 from ..idl.enums import AttrDataFormat, CmdArgType, DevState
 from ..server import Device, attribute, command
@@ -25,6 +27,12 @@ def _command(spec: CommandSpec) -> command:
     if spec.in_type == CmdArgType.DevVoid:
         def run(self: Any) -> Any:
             return self.database.execute(name)
+    elif spec.out_type == CmdArgType.DevVarLongStringArray:
+        def run(self: Any, argin: Any) -> Any:
+            numbers, strings = self.database.execute(name, argin)
+            # as an array once: the reply is checked and encoded without converting it again
+            # (DbMySqlSelect's can hold a number per field)
+            return np.array(numbers, dtype=np.int32), strings
     else:
         def run(self: Any, argin: Any) -> Any:
             return self.database.execute(name, argin)

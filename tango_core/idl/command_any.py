@@ -56,7 +56,7 @@ from ..wire.errors import MarshalError
 from ..wire.typecode import (
     TC_BOOLEAN, TC_DOUBLE, TC_FLOAT, TC_LONG, TC_LONGLONG, TC_NULL, TC_OCTET, TC_SHORT, TC_ULONG,
     TC_ULONGLONG, TC_USHORT, AliasTC, EnumTC, SequenceTC, StringTC, StructTC, TCKind, TypeCode,
-    read_typecode, read_value, write_any,
+    read_typecode, read_value, write_any, write_typecode, write_value,
 )
 from .enums import CmdArgType, DevState
 
@@ -251,8 +251,28 @@ def encode_command_any(writer: CDRWriter, argtype: CmdArgType | int, value: Any)
 
     Raises TypeError/ValueError (and writes nothing) when ``value`` does not fit ``argtype``.
     """
+    argtype = CmdArgType(argtype)
     tc = command_typecode(argtype)
-    write_any(writer, tc, check_command_value(CmdArgType(argtype), value))
+    checked = check_command_value(argtype, value)
+    if type(writer) is not CDRWriter:  # a writer with its own ways (e.g. of padding)
+        write_any(writer, tc, checked)
+        return
+    # as write_any, with the (constant) canonical TypeCode's octets encoded once per byte order:
+    # a TypeCode starts 4-aligned and its encoding does not depend on where it starts
+    key = (argtype, writer.little_endian)
+    tc_octets = _TC_OCTETS.get(key)
+    if tc_octets is None:
+        once = CDRWriter(writer.little_endian)
+        write_typecode(once, tc)
+        tc_octets = _TC_OCTETS[key] = bytes(once.buf)
+    scratch = type(writer)(writer.little_endian, origin=writer.origin - len(writer.buf))
+    scratch.align(4)
+    scratch.write_raw(tc_octets)
+    write_value(scratch, tc, checked)
+    writer.write_raw(scratch.buf)
+
+
+_TC_OCTETS: dict[tuple[CmdArgType, bool], bytes] = {}
 
 
 def check_command_value(argtype: CmdArgType, value: Any) -> Any:
@@ -367,6 +387,13 @@ def _check_str_list(name: str, value: Any) -> list:
         items = list(value)
     except TypeError:
         raise TypeError(f"{name} needs a sequence of str, got {type(value).__name__} {_short(value)}") from None
+    try:  # all str, Latin-1 and no NUL (the common case): checked in C, written as they are
+        joined = "".join(items)
+        if "\x00" not in joined:
+            joined.encode("latin-1")
+            return items
+    except (TypeError, UnicodeEncodeError):
+        pass  # item by item below, naming the culprit
     return [_check_str(name, v) for v in items]
 
 

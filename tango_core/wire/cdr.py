@@ -60,6 +60,63 @@ _ULONG_LE = _LE["ulong"]
 _ULONG_BE = _BE["ulong"]
 
 
+_NUL_PADS = (b"\x00", b"\x00\x00", b"\x00\x00\x00", b"\x00\x00\x00\x00")  # terminator + padding to 4
+_VECTOR_MIN = 64  # string sequences at least this long are laid out with numpy
+
+
+def joined_strings(values: list, strict: bool = False) -> tuple[bytes, list[int]]:
+    """The octets CDR carries for ``values`` (str in Latin-1, or bytes), end to end, and each
+    one's length.  ValueError/TypeError as :meth:`CDRWriter.write_string` for a value it cannot
+    carry (``strict``: TypeError for anything but str and bytes).  All-str and all-bytes lists
+    are checked and joined in C."""
+    try:
+        joined = "".join(values)
+        if "\x00" not in joined:
+            return joined.encode("latin-1"), list(map(len, values))  # Latin-1: one octet a character
+    except TypeError:
+        try:
+            blob = b"".join(values)
+            if b"\x00" not in blob and all(type(v) is bytes for v in values):
+                return blob, list(map(len, values))
+        except TypeError:
+            pass
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for v in values:  # mixed, or a bad value: item by item, as write_string
+        if isinstance(v, str):
+            data = v.encode("latin-1")
+        elif strict and not isinstance(v, bytes):
+            raise TypeError(f"expected a str for CDR string, got {type(v).__name__}")
+        else:
+            data = bytes(v)
+        if b"\x00" in data:
+            raise ValueError("CDR strings cannot contain NUL characters")
+        out.append(data)
+    return b"".join(out), list(map(len, out))
+
+
+def _string_seq_body(blob: bytes, lengths: list[int], little_endian: bool) -> bytes:
+    """The strings of a sequence after its (4-aligned) count: each a ulong length (NUL
+    included), its octets, NUL, and padding to 4 before the next one -- placed with numpy."""
+    n = len(lengths)
+    lens = np.fromiter(lengths, dtype=np.int64, count=n)
+    with_nul = lens + 1
+    offsets = np.zeros(n, np.int64)                          # where each string's length goes
+    np.cumsum(((with_nul + 7) & ~3)[:-1], out=offsets[1:])   # sizes: 4 + n, rounded up to 4
+    total = int(offsets[-1]) + 4 + int(with_nul[-1])         # no padding after the last one
+    out = np.zeros((total + 3) & ~3, np.uint8)
+    out.view("<u4" if little_endian else ">u4")[offsets >> 2] = with_nul
+    if blob:
+        starts = np.zeros(n, np.int64)                       # where each string is in blob
+        np.cumsum(lens[:-1], out=starts[1:])
+        index = np.int32 if total < 2**31 else np.int64
+        dest = np.arange(len(blob), dtype=index)
+        dest += np.repeat((offsets + 4 - starts).astype(index), lens)
+        out[dest] = np.frombuffer(blob, np.uint8)
+    return out[:total].tobytes()
+
+
 class CDRWriter:
     """Appends CDR-encoded values to a growing buffer.
 
@@ -181,11 +238,31 @@ class CDRWriter:
                 arr = arr.byteswap()
             self.buf += arr.data if arr.flags.c_contiguous else arr.tobytes()  # one copy, not two
 
-    def write_string_seq(self, values: Iterable[str | bytes]) -> None:
-        values = list(values)
-        self._put("ulong", 4, len(values))
-        for v in values:
-            self.write_string(v)
+    def write_string_seq(self, values: Iterable[str | bytes], strict: bool = False) -> None:
+        """Count, then each string; every value is checked first, so a bad one writes nothing."""
+        blob, lengths = joined_strings(list(values), strict)
+        self._put("ulong", 4, len(lengths))
+        if not lengths:
+            return
+        if type(self) is not CDRWriter:  # a writer with its own ways (e.g. of padding): one by one
+            at = 0
+            for k in lengths:
+                self.write_string(blob[at:at + k])
+                at += k
+            return
+        if len(lengths) >= _VECTOR_MIN:
+            self.buf += _string_seq_body(blob, lengths, self.little_endian)
+            return
+        # after the aligned count each string starts aligned: its padding follows from its length
+        pack = self._s["ulong"].pack
+        parts = []
+        at = 0
+        for k in lengths:
+            n = k + 1
+            parts += (pack(n), blob[at:at + k], _NUL_PADS[-n & 3])
+            at += k
+        parts[-1] = b"\x00"  # no padding after the last string
+        self.buf += b"".join(parts)
 
     def write_seq(self, items: Sequence, write_item: Callable[["CDRWriter", object], None]) -> None:
         """Write a sequence of constructed values: count, then ``write_item(self, item)`` each."""

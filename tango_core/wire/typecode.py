@@ -999,6 +999,12 @@ def _write_sequence(w: CDRWriter, tc: TypeCode, value: Any, depth: int) -> None:
     except TypeError:
         raise TypeError(f"expected a sequence for {tc.kind.name}, got {type(value).__name__}") from None
     _check_count(tc, len(items))
+    if elem.kind == K.tk_string and not elem.bound and not is_array:
+        try:
+            w.write_string_seq(items, strict=True)  # checks every item before writing any
+            return
+        except (TypeError, ValueError):
+            pass  # the item-by-item path below names the culprit
     if not is_array:
         w.write_ulong(len(items))
     for item in items:

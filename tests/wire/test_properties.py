@@ -89,6 +89,39 @@ def test_strings_roundtrip(strings, tail, le, k):
     assert roundtrip(write, read, le, k) == (strings, strings, tail)
 
 
+def _one_by_one(strings, le: bool, k: int, lead: bytes) -> bytes:
+    w = CDRWriter(le, origin=-k)
+    w.write_raw(lead)
+    w.write_ulong(len(strings))
+    for s in strings:
+        w.write_string(s)
+    return w.getvalue()
+
+
+@given(st.lists(cdr_text, max_size=150), st.sampled_from(["str", "bytes", "mixed"]), st.binary(max_size=3),
+       byte_orders, origins)
+def test_string_seq_writes_what_string_by_string_writes(strings, form, lead, le, k):
+    # write_string_seq joins and lays out long sequences with numpy: the octets must be the same
+    values = [s.encode("latin-1") if form == "bytes" or (form == "mixed" and i % 2) else s
+              for i, s in enumerate(strings)]
+    w = CDRWriter(le, origin=-k)
+    w.write_raw(lead)
+    w.write_string_seq(values)
+    assert w.getvalue() == _one_by_one(strings, le, k, lead)
+
+
+@pytest.mark.parametrize("n", [1, 63, 64, 200])
+@pytest.mark.parametrize("bad", ["nul\x00", "\u20ac", 7, None])
+def test_string_seq_refusing_a_value_writes_nothing(n, bad):
+    values = ["ok"] * n
+    values[n // 2] = bad
+    w = CDRWriter()
+    w.write_octet(1)
+    with pytest.raises((TypeError, ValueError)):
+        w.write_string_seq(values, strict=True)
+    assert w.getvalue() == b"\x01"
+
+
 @st.composite
 def numeric_arrays(draw):
     kind = draw(st.sampled_from(sorted(PRIMITIVE_DTYPES)))
