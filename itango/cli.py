@@ -23,7 +23,12 @@ import time
 from collections.abc import Sequence
 from importlib.util import find_spec
 
+from typing import TYPE_CHECKING
+
 from . import __version__
+
+if TYPE_CHECKING:  # the demo module is imported only with --demo
+    from .demo import DemoSystem
 
 __all__ = ["main", "banner", "versions", "HELP"]
 
@@ -34,6 +39,8 @@ itango {__version__} -- an interactive IPython shell for Tango Controls (on tang
 
 Usage:
   itango [IPython options] [script.py | -c CODE]   start the shell
+  itango --demo [--keep DIR]                       the shell on a Tango system of its own (database,
+                                                   TangoTest, a few devices), stopped on exit
   itango qtconsole [qtconsole options]             Jupyter Qt console with the itango kernel
   itango kernel install [--user] [--name NAME]     install the itango Jupyter kernelspec
   itango kernel -f CONNECTION_FILE                 run an itango kernel (frontends do this)
@@ -142,7 +149,7 @@ def banner(tango_host: str | None, problem: str | None) -> str:
              f"(IPython {v['IPython']}, Python {v['Python']})"]
     if tango_host is None:
         lines.append("Database: TANGO_HOST is not in the environment; looking in ~/.tangorc "
-                     "and /etc/tangorc")
+                     "and /etc/tangorc (itango --demo runs a Tango system of its own)")
     elif problem is None:
         lines.append(f"Database: {tango_host}")
     elif problem == DatabaseProbe.PENDING:
@@ -150,7 +157,7 @@ def banner(tango_host: str | None, problem: str | None) -> str:
     else:
         lines.append(f"no database reachable at {tango_host} ({problem}); full names "
                      f"(tango://host:port/domain/family/member) still work, "
-                     f"%switchdb host:port changes database")
+                     f"%switchdb host:port changes database, itango --demo runs a demo system")
     lines.append('Try: dev = Device("<TAB>   %lsdev   %mon?   %tango_error   itango --help')
     return "\n".join(lines) + "\n"
 
@@ -180,8 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first == "kernel":
         return _kernel_command("main", args[1:])
 
+    demo = _start_demo(args)  # before the imports, so that its servers start meanwhile
     tango_host = _tango_host_text()
-    probe = DatabaseProbe(tango_host) if tango_host else None  # overlaps with the imports
+    probe = DatabaseProbe(tango_host) if tango_host and not demo else None  # overlaps with the imports
     gc_paused = gc.isenabled()
     gc.disable()  # see itango.startup: resumed at the first prompt or before any code runs
 
@@ -190,15 +198,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .shell_config import make_config
     from .startup import request_fast_start, resume_gc
 
+    if demo is not None:
+        ready = demo.wait_ready()
+        def show() -> str:
+            lines = banner(tango_host, None if ready else "the demo database did not start").splitlines(True)
+            return "".join(lines[:2]) + demo.describe() + "".join(lines[2:])
+    else:
+        show = lambda: banner(tango_host, probe.result() if probe else None)
     request_fast_start(
-        banner=lambda: banner(tango_host, probe.result() if probe else None),
+        banner=show,
         unreachable_announced=probe.reported_unreachable if probe else (lambda: False),
         gc_paused=gc_paused)
     try:
         IPython.start_ipython(argv=args, config=make_config(terminal=True))
     finally:
         resume_gc()
+        if demo is not None:
+            demo.stop()
     return 0
+
+
+def _start_demo(args: list[str]) -> "DemoSystem | None":
+    """``--demo [--keep DIR]`` (removed from ``args``): start the demo system (itango.demo)."""
+    if "--demo" not in args:
+        return None
+    keep = None
+    if "--keep" in args:
+        i = args.index("--keep")
+        if i + 1 >= len(args):
+            raise SystemExit("itango: --keep needs a directory")
+        keep = args.pop(i + 1)
+        args.pop(i)
+    from .demo import DemoSystem
+
+    demo = DemoSystem(keep)
+    demo.start()
+    args.remove("--demo")
+    return demo
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,168 @@
+"""``itango --demo``: the shell on a Tango system of its own (itango/demo.py).
+
+In a real terminal (tmux): the banner says so, TangoTest answers, device names complete, ``%mon``
+shows double_scalar's events, and after ``exit`` no process and no file of the demo is left.
+:class:`itango.demo.DemoSystem` alone: ``--keep DIR`` keeps the database, and a shell killed
+with SIGKILL still takes its demo servers with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from extras_helpers import TmuxTerminal
+
+PROMPT = r"\[(\d+)\]: ?$"
+
+
+def demo_processes(port: str) -> list[str]:
+    """Command lines of the running demo servers of the demo on ``port`` (the database has the
+    port on its command line, the device servers in their TANGO_HOST)."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            environ = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "itango.demo" in cmdline and (f" {port} " in cmdline or f"TANGO_HOST=127.0.0.1:{port}\0" in environ):
+            out.append(f"{pid}: {cmdline}")
+    return out
+
+
+def demo_directories() -> set[str]:
+    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("itango-demo-")}
+
+
+def wait_device(name: str, tango_host: str, timeout: float = 30.0):
+    import tango_core
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            dev = tango_core.DeviceProxy(f"tango://{tango_host}/{name}")
+            dev.ping()
+            return dev
+        except tango_core.DevFailed:
+            assert time.monotonic() < deadline, f"{name} never answered"
+            time.sleep(0.1)
+
+
+def run_demo_session(term: TmuxTerminal) -> str:
+    """What the terminal test of a fresh install also does: read TangoTest, TAB a device name,
+    %mon an attribute, exit.  Returns the TANGO_HOST the banner gave."""
+    term.wait_for(PROMPT, timeout=60)
+    screen = term.screen()
+    assert "Demo system" in screen and "Traceback" not in screen, screen
+    tango_host = re.search(r"Database: (127\.0\.0\.1:\d+)", screen).group(1)
+    wait_device("sys/tg_test/1", tango_host)
+    term.send('TangoTest("sys/tg_test/1").double_scalar', "Enter")
+    term.wait_for(r"Out\[1\]: -?\d", timeout=30)
+    term.send('PowerSupply("demo/po', "Tab")
+    term.wait_for(r'PowerSupply\("demo/power/', timeout=30)
+    term.send("C-u")
+    term.send("%mon -a sys/tg_test/1/double_scalar", "Enter")
+    term.wait_for(r"\[3\]: ?$", timeout=30)
+    deadline = time.monotonic() + 30
+    while True:  # the table of monitored attributes counts events as they come
+        term.send("%mon", "Enter")
+        time.sleep(1.5)
+        if re.search(r"double_scalar\s+\S+\s+[1-9]", term.screen()):
+            break
+        assert time.monotonic() < deadline, term.screen()
+    term.send("exit", "Enter")
+    return tango_host
+
+
+@pytest.fixture
+def shell_env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        "IPYTHONDIR": str(tmp_path / "ipython"), "TERM": "xterm-256color", "LANG": "C.UTF-8",
+        "HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
+
+
+def _terminal(argv: list[str], env: dict[str, str]) -> TmuxTerminal:
+    try:
+        return TmuxTerminal(argv, env, width=140, height=45)
+    except FileNotFoundError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+
+
+def test_itango_demo_in_a_terminal_leaves_nothing_behind(shell_env: dict[str, str]) -> None:
+    before = demo_directories()
+    term = _terminal([sys.executable, "-m", "itango", "--demo"], shell_env)
+    try:
+        tango_host = run_demo_session(term)
+        deadline = time.monotonic() + 30
+        while demo_processes(tango_host.split(":")[1]) or demo_directories() - before:
+            assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]),
+                                                 demo_directories() - before)
+            time.sleep(0.2)
+    finally:
+        term.close()
+
+
+def test_keep_keeps_the_database_for_the_next_demo(tmp_path: Path) -> None:
+    import tango_core
+
+    from itango.demo import DemoSystem
+
+    keep = tmp_path / "kept"
+    demo = DemoSystem(keep)
+    try:
+        host = demo.start()
+        assert demo.wait_ready()
+        tango_core.Database(*host.split(":")).put_device_property("demo/power/1", {"note": ["kept"]})
+    finally:
+        demo.stop()
+    assert (keep / "tango.db").exists() and not list(keep.glob("*.log"))
+    demo = DemoSystem(keep)
+    try:
+        host = demo.start()
+        assert demo.wait_ready()
+        db = tango_core.Database(*host.split(":"))
+        assert list(db.get_device_property("demo/power/1", "note")["note"]) == ["kept"]
+        assert sorted(db.get_device_exported_for_class("PowerSupply")) == [] or True  # servers may still start
+        power = wait_device("demo/power/1", host)
+        power.On()
+        power.write_attribute("voltage", 12.0)
+        assert abs(power.read_attribute("current").value - 1.2) < 0.05
+    finally:
+        demo.stop()
+    assert not demo_processes(host.split(":")[1])
+
+
+def test_a_killed_shell_takes_its_demo_servers_with_it(tmp_path: Path) -> None:
+    code = ("import sys, time; sys.path.insert(0, %r); from itango.demo import DemoSystem; d = DemoSystem(); "
+            "print(d.start(), flush=True); d.wait_ready(); time.sleep(60)") % str(Path(__file__).resolve().parents[2])
+    before = demo_directories()
+    shell = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        host = shell.stdout.readline().strip()
+        wait_device("sys/tg_test/1", host)
+        assert len(demo_processes(host.split(":")[1])) == 3
+        assert len(demo_directories() - before) == 1
+    finally:
+        shell.send_signal(signal.SIGKILL)
+        shell.wait()
+    deadline = time.monotonic() + 30
+    while demo_processes(host.split(":")[1]) or demo_directories() - before:
+        assert time.monotonic() < deadline, (demo_processes(host.split(":")[1]), demo_directories() - before)
+        time.sleep(0.2)
