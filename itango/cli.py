@@ -232,7 +232,10 @@ def _start_demo(args: list[str]) -> "DemoSystem | None":
     from .demo import DemoSystem
 
     demo = DemoSystem(keep)
-    demo.start()
+    try:
+        demo.start()
+    except (RuntimeError, OSError) as exc:
+        raise SystemExit(f"itango --demo: {exc}") from None
     args.remove("--demo")
     return demo
 

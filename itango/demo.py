@@ -3,8 +3,8 @@
 :class:`DemoSystem` starts, next to the shell, three Python processes of tango_core on a free
 127.0.0.1 port: the database server (``tango_core.databaseds``) on an sqlite file in a
 temporary directory, TangoTest ``sys/tg_test/1`` (server ``TangoTest/test``) and a server
-``DemoDevices/demo`` with two power supplies and two sensors (classes defined below, so that
-completion by class has something to show).  The shell then talks to it through ``TANGO_HOST``.
+``DemoDevices/demo`` with two power supplies and two sensors (the classes of the project's
+``examples/``, so that completion by class has something to show).  The shell then talks to it through ``TANGO_HOST``.
 When the shell exits, :meth:`DemoSystem.stop` stops the three (SIGTERM: they unexport
 themselves) and removes the directory -- or keeps the database in ``--keep DIR``.  Should the
 shell die without cleaning up, each child notices its stdin pipe closing and stops too.
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["DemoSystem", "DEMO_DEVICES"]
+__all__ = ["DemoSystem", "DEMO_DEVICES", "examples_directory"]
 
 DB_FILE = "tango.db"
 HOST = "127.0.0.1"
@@ -37,6 +37,8 @@ DEMO_DEVICES = [
     ("DemoDevices/demo", "PowerSupply", ["demo/power/1", "demo/power/2"]),
     ("DemoDevices/demo", "Sensor", ["demo/sensor/1", "demo/sensor/2"]),
 ]
+#: where each class of DEMO_DEVICES comes from, in examples/
+EXAMPLE_FILES = ("power_supply.py", "sensor.py")
 READY_TIMEOUT = 15.0   # seconds the shell waits for the demo database to answer
 STOP_TIMEOUT = 5.0
 
@@ -75,7 +77,9 @@ class DemoSystem:
 
     def start(self) -> str:
         """Register the demo devices, spawn the three servers, set ``TANGO_HOST``; returns it.
-        Does not wait for them (see :meth:`wait_ready`)."""
+        Does not wait for them (see :meth:`wait_ready`).  RuntimeError if examples/ is missing."""
+        if examples_directory() is None:
+            raise RuntimeError(f"the example device servers ({', '.join(EXAMPLE_FILES)}) are not installed")
         if self.keep is not None:
             self.keep.mkdir(parents=True, exist_ok=True)
             self.directory = self.keep
@@ -189,70 +193,30 @@ def _wait_for_database(timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def _demo_classes() -> tuple[type, type]:
-    """PowerSupply and Sensor, the two small device classes of the demo."""
-    import math
-    import random
+def examples_directory() -> Path | None:
+    """The project's ``examples/`` (power_supply.py, sensor.py): next to the package in a source
+    checkout or an editable install, under ``<prefix>/share/itango/examples`` from a wheel."""
+    for directory in (Path(__file__).resolve().parent.parent / "examples",
+                      Path(sys.prefix) / "share" / "itango" / "examples"):
+        if all((directory / name).is_file() for name in EXAMPLE_FILES):
+            return directory
+    return None
 
-    from tango_core import AttrWriteType, DevState
-    from tango_core.server import Device, attribute, command
 
-    class PowerSupply(Device):
-        """A power supply: set a voltage, read the current it gives into a 10 ohm load."""
+def _demo_classes() -> tuple[type, ...]:
+    """The device classes of examples/ the demo serves (PowerSupply, Sensor)."""
+    import importlib.util
 
-        def init_device(self) -> None:
-            Device.init_device(self)
-            self._voltage = 0.0
-            self.set_state(DevState.OFF)
-
-        @attribute(dtype=float, unit="V", format="%6.2f", min_value=0.0, max_value=30.0,
-                   access=AttrWriteType.READ_WRITE, doc="output voltage (set point)")
-        def voltage(self) -> float:
-            return self._voltage if self.get_state() == DevState.ON else 0.0
-
-        @voltage.write
-        def voltage(self, value: float) -> None:
-            self._voltage = value
-
-        @attribute(dtype=float, unit="A", format="%6.3f", doc="output current into the load")
-        def current(self) -> float:
-            if self.get_state() != DevState.ON:
-                return 0.0
-            return self._voltage / 10.0 + random.gauss(0.0, 0.001)
-
-        @command
-        def On(self) -> None:
-            self.set_state(DevState.ON)
-
-        @command
-        def Off(self) -> None:
-            self.set_state(DevState.OFF)
-
-    class Sensor(Device):
-        """A pressure sensor whose reading drifts slowly around 1 bar."""
-
-        def init_device(self) -> None:
-            Device.init_device(self)
-            self._t0 = time.monotonic()
-            self.set_state(DevState.ON)
-
-        def _pressure(self) -> float:
-            return 1.0 + 0.05 * math.sin((time.monotonic() - self._t0) / 10.0)
-
-        @attribute(dtype=float, unit="bar", format="%6.3f", abs_change=0.001, polling_period=1000,
-                   doc="pressure")
-        def pressure(self) -> float:
-            return self._pressure()
-
-        @attribute(dtype=float, unit="degC", format="%5.1f", doc="temperature")
-        def temperature(self) -> float:
-            return 21.0 + random.gauss(0.0, 0.1)
-
-        @command(dtype_in=float, dtype_out=float, doc_in="a factor", doc_out="the pressure times the factor")
-        def scale(self, factor: float) -> float:
-            return self._pressure() * factor
-
-    return PowerSupply, Sensor
+    directory = examples_directory()
+    if directory is None:
+        raise SystemExit(f"itango demo: examples {', '.join(EXAMPLE_FILES)} not found")
+    classes = []
+    for (_server, klass, _devices), name in zip(DEMO_DEVICES, EXAMPLE_FILES):
+        spec = importlib.util.spec_from_file_location(f"itango_demo_{Path(name).stem}", directory / name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        classes.append(getattr(module, klass))
+    return tuple(classes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,8 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             time.sleep(1.0)  # the device servers stop (and unexport) meanwhile
             shutil.rmtree(Path(args[1]).parent, ignore_errors=True)
         return status
+    _wait_for_database()  # before importing anything: the database and the shell start first
     from tango_core.server import run
-    _wait_for_database()
     if role == "tangotest":
         from tango_core.tangotest.device import TangoTest
         run((TangoTest,), ["TangoTest", "test"])
