@@ -1,17 +1,20 @@
 """``itango --demo``: a Tango control system of its own for the shell, nothing else installed.
 
-:class:`DemoSystem` starts, next to the shell, three Python processes of tango_core on a free
-127.0.0.1 port: the database server (``tango_core.databaseds``) on an sqlite file in a
-temporary directory, TangoTest ``sys/tg_test/1`` (server ``TangoTest/test``) and a server
-``DemoDevices/demo`` with two power supplies and two sensors (the classes of the project's
-``examples/``, so that completion by class has something to show).  The shell then talks to it through ``TANGO_HOST``.
-When the shell exits, :meth:`DemoSystem.stop` stops the three (SIGTERM: they unexport
-themselves) and removes the directory -- or keeps the database in ``--keep DIR``.  Should the
-shell die without cleaning up, each child notices its stdin pipe closing and stops too.
+:class:`DemoSystem` starts, next to the shell, one small supervisor process (``python -m
+itango.demo DIR PORT keep|temporary``) which runs, on a free 127.0.0.1 port, tango_core's
+database server (``python -m tango_core.databaseds``) on an sqlite file in DIR, registers the
+demo devices in it (through tango_core's public ``Database`` API), then starts TangoTest
+``sys/tg_test/1`` (``python -m tango_core.tangotest test``) and the device servers of the
+project's ``examples/`` (``power_supply.py`` and ``sensor.py``, instance ``demo``: two power
+supplies and two sensors, so that completion by class has something to show).  The shell talks
+to them through ``TANGO_HOST``.
 
-Run as ``python -m itango.demo <role> ...`` each child is one of the three (what
-:meth:`DemoSystem.start` spawns); the shell process itself imports nothing of tango_core here,
-so that the demo costs the first prompt only the wait for the database to listen.
+When the shell exits, :meth:`DemoSystem.stop` sends the supervisor SIGTERM: it stops the device
+servers (SIGTERM: they unexport themselves), then the database, and removes DIR unless it is
+kept (``--keep DIR``).  Should the shell die without cleaning up, the supervisor sees its stdin
+pipe close and does the same; should the supervisor die, the kernel kills its children
+(``setpriv --pdeathsig``).  The shell process imports nothing of tango_core here, so the demo
+costs the first prompt only the wait for the database to listen.
 """
 
 from __future__ import annotations
@@ -34,13 +37,23 @@ DB_FILE = "tango.db"
 HOST = "127.0.0.1"
 #: (server, class, devices) registered in the demo database besides TangoTest/test
 DEMO_DEVICES = [
-    ("DemoDevices/demo", "PowerSupply", ["demo/power/1", "demo/power/2"]),
-    ("DemoDevices/demo", "Sensor", ["demo/sensor/1", "demo/sensor/2"]),
+    ("PowerSupply/demo", "PowerSupply", ["demo/power/1", "demo/power/2"]),
+    ("Sensor/demo", "Sensor", ["demo/sensor/1", "demo/sensor/2"]),
 ]
-#: where each class of DEMO_DEVICES comes from, in examples/
-EXAMPLE_FILES = ("power_supply.py", "sensor.py")
+#: the example each class of DEMO_DEVICES is served by
+EXAMPLE_FILES = {"PowerSupply": "power_supply.py", "Sensor": "sensor.py"}
 READY_TIMEOUT = 15.0   # seconds the shell waits for the demo database to answer
-STOP_TIMEOUT = 5.0
+STOP_TIMEOUT = 5.0     # seconds a server has to stop after SIGTERM
+
+
+def examples_directory() -> Path | None:
+    """The project's ``examples/`` (power_supply.py, sensor.py): next to the package in a source
+    checkout or an editable install, under ``<prefix>/share/itango/examples`` from a wheel."""
+    for directory in (Path(__file__).resolve().parent.parent / "examples",
+                      Path(sys.prefix) / "share" / "itango" / "examples"):
+        if all((directory / name).is_file() for name in EXAMPLE_FILES.values()):
+            return directory
+    return None
 
 
 def _free_port() -> int:
@@ -58,28 +71,26 @@ def _answers(port: int, timeout: float = 0.2) -> bool:
 
 
 class DemoSystem:
-    """The demo database and device servers (see the module docstring)."""
+    """The demo database and device servers, in the shell (see the module docstring)."""
 
     def __init__(self, keep: str | Path | None = None) -> None:
         self.keep = Path(keep).expanduser().resolve() if keep else None
         self.directory: Path | None = None
         self.port = 0
         self.tango_host = ""
-        self._children: list[subprocess.Popen] = []
-        self._logs: list = []
+        self._supervisor: subprocess.Popen | None = None
 
     @property
     def db_file(self) -> Path:
         assert self.directory is not None
         return self.directory / DB_FILE
 
-    # -- life cycle ----------------------------------------------------------------------------
-
     def start(self) -> str:
-        """Register the demo devices, spawn the three servers, set ``TANGO_HOST``; returns it.
-        Does not wait for them (see :meth:`wait_ready`).  RuntimeError if examples/ is missing."""
+        """Start the supervisor (which starts the servers), set ``TANGO_HOST``; returns it.
+        Does not wait (see :meth:`wait_ready`).  RuntimeError if examples/ is missing."""
         if examples_directory() is None:
-            raise RuntimeError(f"the example device servers ({', '.join(EXAMPLE_FILES)}) are not installed")
+            raise RuntimeError(f"the example device servers ({', '.join(EXAMPLE_FILES.values())}) "
+                               f"are not installed")
         if self.keep is not None:
             self.keep.mkdir(parents=True, exist_ok=True)
             self.directory = self.keep
@@ -87,50 +98,37 @@ class DemoSystem:
             self.directory = Path(tempfile.mkdtemp(prefix="itango-demo-"))
         self.port = _free_port()
         self.tango_host = f"{HOST}:{self.port}"
-        env = dict(os.environ, TANGO_HOST=self.tango_host)
-        self._spawn("database", [str(self.db_file), str(self.port), "keep" if self.keep else "temporary"], env)
-        self._spawn("tangotest", [], env)
-        self._spawn("devices", [], env)
+        with open(self.directory / "demo.log", "ab") as log:
+            self._supervisor = subprocess.Popen(
+                [sys.executable, "-m", "itango.demo", str(self.directory), str(self.port),
+                 "keep" if self.keep else "temporary"],
+                env=dict(os.environ, TANGO_HOST=self.tango_host), stdin=subprocess.PIPE, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)  # Ctrl-C in the shell is not for it
         os.environ["TANGO_HOST"] = self.tango_host
         return self.tango_host
-
-    def _spawn(self, role: str, args: list[str], env: dict[str, str]) -> None:
-        assert self.directory is not None
-        log = open(self.directory / f"{role}.log", "ab")
-        self._logs.append(log)
-        self._children.append(subprocess.Popen(
-            [sys.executable, "-m", "itango.demo", role, *args], env=env, stdin=subprocess.PIPE, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True))
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
         """True once the demo database accepts connections (within ``timeout`` seconds)."""
         deadline = time.monotonic() + timeout
         while not _answers(self.port):
-            if time.monotonic() > deadline or any(c.poll() is not None for c in self._children[:1]):
+            if time.monotonic() > deadline or self._supervisor is None or self._supervisor.poll() is not None:
                 return False
             time.sleep(0.02)
         return True
 
     def stop(self) -> None:
-        """Stop the servers (device servers first, then the database) and remove the directory
-        unless it is kept.  Idempotent."""
-        children, self._children = self._children, []
-        # the device servers first (together: they unexport themselves), then the database
-        for group in (children[1:], children[:1]):
-            for child in group:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in group:
-                try:
-                    child.wait(STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-                if child.stdin is not None:
-                    child.stdin.close()
-        for log in self._logs:
-            log.close()
-        self._logs = []
+        """Stop the servers and remove the directory unless it is kept.  Idempotent."""
+        supervisor, self._supervisor = self._supervisor, None
+        if supervisor is not None:
+            if supervisor.poll() is None:
+                supervisor.send_signal(signal.SIGTERM)
+            try:
+                supervisor.wait(3 * STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                supervisor.kill()  # its children get SIGKILL from the kernel (pdeathsig)
+                supervisor.wait()
+            if supervisor.stdin is not None:
+                supervisor.stdin.close()
         if self.directory is not None and self.keep is None:
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
@@ -146,103 +144,96 @@ class DemoSystem:
                 f"  TangoTest sys/tg_test/1, {others}\n")
 
 
-# -- the children -------------------------------------------------------------------------------
+# -- the supervisor ---------------------------------------------------------------------------------
 
-def _register_devices(db_file: str) -> None:
-    """Add the demo devices to the database file (a kept file already has them)."""
-    from tango_core.databaseds.commands import DatabaseCommands
+def _register_devices(port: int) -> None:
+    """Add the demo devices to the database (a kept one already has them), through the public API."""
+    import tango_core
 
-    commands = DatabaseCommands(db_file)
-    try:
-        for server, klass, devices in DEMO_DEVICES:
-            known = commands.execute("DbGetDeviceList", [server, klass])
-            for name in devices:
-                if name not in known:
-                    commands.execute("DbAddDevice", [server, name, klass])
-        # TangoTest's double_scalar polled, with a change threshold: %mon shows its events at once
-        if not commands.execute("DbGetDevicePropertyList", ["sys/tg_test/1", "polled_attr"]):
-            commands.execute("DbPutDeviceProperty", ["sys/tg_test/1", "1", "polled_attr", "2", "double_scalar", "1000"])
-            commands.execute("DbPutDeviceAttributeProperty2",
-                             ["sys/tg_test/1", "1", "double_scalar", "1", "abs_change", "1", "0.1"])
-    finally:
-        commands.close()
+    db = tango_core.Database(HOST, port)
+    for server, klass, devices in DEMO_DEVICES:
+        known = set(db.get_device_name(server, klass))
+        for name in devices:
+            if name not in known:
+                db.add_device(tango_core.DbDevInfo(name, klass, server))
+    # TangoTest's double_scalar polled, with a change threshold: %mon shows its events at once
+    if not db.get_device_property("sys/tg_test/1", "polled_attr")["polled_attr"]:
+        db.put_device_property("sys/tg_test/1", {"polled_attr": ["double_scalar", "1000"]})
+        db.put_device_attribute_property("sys/tg_test/1", {"double_scalar": {"abs_change": ["0.1"]}})
 
 
-_parent_gone = threading.Event()
+class _Supervisor:
+    def __init__(self, directory: Path, port: int, temporary: bool) -> None:
+        self.directory = directory
+        self.port = port
+        self.temporary = temporary
+        self.stopping = threading.Event()
+        self.database: subprocess.Popen | None = None
+        self.servers: list[subprocess.Popen] = []
+        self.env = dict(os.environ, TANGO_HOST=f"{HOST}:{port}")
 
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        setpriv = shutil.which("setpriv")  # the kernel kills it should this process die
+        prefix = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+        with open(self.directory / f"{name}.log", "ab") as log:
+            return subprocess.Popen(prefix + argv, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT)
 
-def _exit_with_parent() -> None:
-    """SIGTERM ourselves when the shell's end of our stdin closes (the shell is gone)."""
-    def watch() -> None:
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stopping.set())
+        threading.Thread(target=self._watch_stdin, name="itango-demo-shell-watch", daemon=True).start()
+        try:
+            self.database = self._spawn("database", [
+                sys.executable, "-m", "tango_core.databaseds", "2", "--host", HOST, "--port", str(self.port),
+                "--db-file", str(self.directory / DB_FILE)])
+            while not _answers(self.port):
+                if self.stopping.wait(0.02) or self.database.poll() is not None:
+                    return 1
+            _register_devices(self.port)
+            examples = examples_directory()
+            assert examples is not None  # checked by DemoSystem.start
+            self.servers.append(self._spawn("tangotest", [sys.executable, "-m", "tango_core.tangotest", "test"]))
+            for _server, klass, _devices in DEMO_DEVICES:
+                self.servers.append(self._spawn(klass, [sys.executable, str(examples / EXAMPLE_FILES[klass]),
+                                                        "demo"]))
+            while not self.stopping.wait(0.5):
+                pass
+            return 0
+        finally:
+            self._stop_all()
+
+    def _watch_stdin(self) -> None:
         try:
             while sys.stdin.buffer.read(4096):
                 pass
         except (OSError, ValueError):
             pass
-        _parent_gone.set()
-        os.kill(os.getpid(), signal.SIGTERM)
-    threading.Thread(target=watch, name="itango-demo-parent-watch", daemon=True).start()
+        self.stopping.set()  # the shell is gone
 
-
-def _wait_for_database(timeout: float = 30.0) -> None:
-    port = int(os.environ["TANGO_HOST"].rsplit(":", 1)[1])
-    deadline = time.monotonic() + timeout
-    while not _answers(port):
-        if time.monotonic() > deadline:
-            raise SystemExit(f"itango demo: no database on {os.environ['TANGO_HOST']} after {timeout:.0f} s")
-        time.sleep(0.05)
-
-
-def examples_directory() -> Path | None:
-    """The project's ``examples/`` (power_supply.py, sensor.py): next to the package in a source
-    checkout or an editable install, under ``<prefix>/share/itango/examples`` from a wheel."""
-    for directory in (Path(__file__).resolve().parent.parent / "examples",
-                      Path(sys.prefix) / "share" / "itango" / "examples"):
-        if all((directory / name).is_file() for name in EXAMPLE_FILES):
-            return directory
-    return None
-
-
-def _demo_classes() -> tuple[type, ...]:
-    """The device classes of examples/ the demo serves (PowerSupply, Sensor)."""
-    import importlib.util
-
-    directory = examples_directory()
-    if directory is None:
-        raise SystemExit(f"itango demo: examples {', '.join(EXAMPLE_FILES)} not found")
-    classes = []
-    for (_server, klass, _devices), name in zip(DEMO_DEVICES, EXAMPLE_FILES):
-        spec = importlib.util.spec_from_file_location(f"itango_demo_{Path(name).stem}", directory / name)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        classes.append(getattr(module, klass))
-    return tuple(classes)
+    def _stop_all(self) -> None:
+        # the device servers first (together: they unexport themselves), then the database
+        groups = [self.servers] + ([[self.database]] if self.database is not None else [])
+        for group in groups:
+            for child in group:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            for child in group:
+                try:
+                    child.wait(STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        if self.temporary:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    role = args[0] if args else ""
-    _exit_with_parent()
-    if role == "database":
-        from tango_core.databaseds.server import main as database
-        _register_devices(args[1])
-        status = database(["2", "--host", HOST, "--port", args[2], "--db-file", args[1]])
-        if _parent_gone.is_set() and args[3:] == ["temporary"]:
-            # the shell died without cleaning up: the last one out removes the demo's directory
-            time.sleep(1.0)  # the device servers stop (and unexport) meanwhile
-            shutil.rmtree(Path(args[1]).parent, ignore_errors=True)
-        return status
-    _wait_for_database()  # before importing anything: the database and the shell start first
-    from tango_core.server import run
-    if role == "tangotest":
-        from tango_core.tangotest.device import TangoTest
-        run((TangoTest,), ["TangoTest", "test"])
-        return 0
-    if role == "devices":
-        run(_demo_classes(), ["DemoDevices", "demo"])
-        return 0
-    print("usage: python -m itango.demo database FILE PORT keep|temporary | tangotest | devices", file=sys.stderr)
-    return 2
+    if len(args) != 3 or args[2] not in ("keep", "temporary") or not args[1].isdigit():
+        print("usage: python -m itango.demo DIR PORT keep|temporary  (what itango --demo runs)", file=sys.stderr)
+        return 2
+    return _Supervisor(Path(args[0]), int(args[1]), args[2] == "temporary").run()
 
 
 if __name__ == "__main__":
