@@ -12,7 +12,6 @@ from typing import Callable, Protocol
 from ..wire.cdr import CDRReader, CDRWriter
 from .errors import (CallTimeout, ConnectFailed, ConnectionLost, LocationForward, SystemExceptionReply,
                      TransportError, UserExceptionReply)
-from .sync import close_all_endpoints, drop_endpoint, get_endpoint
 
 __all__ = ["TransportError", "ConnectFailed", "CallTimeout", "ConnectionLost", "SystemExceptionReply",
            "UserExceptionReply", "LocationForward", "Endpoint", "endpoint", "drop_endpoint", "close_all_endpoints"]
@@ -32,4 +31,20 @@ class Endpoint(Protocol):
 
 def endpoint(host: str, port: int) -> Endpoint:
     """The process-wide shared endpoint ``host:port`` (blocking driver, connected lazily)."""
+    from .sync import get_endpoint
     return get_endpoint(host, port)
+
+
+def drop_endpoint(host: str, port: int) -> None:
+    """Close and forget the shared endpoint ``host:port`` (see ``transport.sync``)."""
+    from .sync import drop_endpoint as drop
+    drop(host, port)
+
+
+def close_all_endpoints() -> None:
+    """Close every shared endpoint (see ``transport.sync``)."""
+    from .sync import close_all_endpoints as close_all
+    close_all()
+
+# the blocking client driver (transport/sync.py) is imported on first use: a device server that
+# never calls out does not load it

@@ -9,17 +9,33 @@ PyTango is never imported in this process.
 
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
 import runpy
 import sys
 
 import tango_core
 import tango_core.server
-import tango_core.test_context
+
+
+class _Alias:
+    """``import tango.X`` gives ``tango_core.X``, imported only when asked for (start-up time)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("tango.") and name.split(".")[0] == "tango":
+            return importlib.machinery.ModuleSpec(name, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module("tango_core" + spec.name[len("tango"):])
+
+    def exec_module(self, module):
+        pass
+
 
 sys.modules["tango"] = tango_core
 sys.modules["tango.server"] = tango_core.server
-sys.modules["tango.test_context"] = tango_core.test_context
-tango_core.server = tango_core.server  # attribute access tango.server works too
+sys.meta_path.insert(0, _Alias())
 
 if __name__ == "__main__":
     path = sys.argv.pop(1)
