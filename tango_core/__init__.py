@@ -29,7 +29,8 @@ def _export(module: str, *names: str) -> None:
         _EXPORTS[name] = (module, name)
 
 
-_export("tango_core.client.device_proxy", "DeviceProxy", "get_device_proxy", "get_green_mode", "set_green_mode")
+_export("tango_core.client.device_proxy", "DeviceProxy", "get_device_proxy")
+_export("tango_core.client.green", "get_green_mode", "set_green_mode")
 _export("tango_core.client.attribute_proxy", "AttributeProxy", "get_attribute_proxy")
 _export("tango_core.client.device_attribute", "DeviceAttribute")
 _export("tango_core.client.device_data", "DeviceData")

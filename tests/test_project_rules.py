@@ -2,7 +2,8 @@
 
 * PyTango is a test peer only: nothing in itango/ or tango_core/ may import ``tango``.
 * tango_core is the protocol layer: it may use the standard library, numpy and pyzmq, nothing
-  of the shell (IPython, prompt_toolkit).
+  of the shell (IPython, prompt_toolkit); gevent (optional, a test extra) only in the modules of
+  the gevent green mode, and only when that mode is used.
 * The runtime dependencies are exactly ipython, prompt_toolkit, numpy and pyzmq.
 * CI runs exactly the test command README.md gives.
 """
@@ -47,8 +48,10 @@ def test_product_never_imports_pytango(package: str) -> None:
 
 
 #: optional imports a module may make, guarded, for users who have the package: tango_core.test_utils
-#: offers PyTango's pytest fixtures when pytest is installed (as tango.test_utils does)
-OPTIONAL_IMPORTS = {"pytest": {"tango_core/test_utils.py"}}
+#: offers PyTango's pytest fixtures when pytest is installed (as tango.test_utils does); the modules
+#: of the gevent green mode import gevent (only that mode loads them)
+GEVENT_FACE = {"tango_core/gevent.py", "tango_core/transport/gevent.py", "tango_core/client/green.py"}
+OPTIONAL_IMPORTS = {"pytest": {"tango_core/test_utils.py"}, "gevent": GEVENT_FACE}
 
 
 def test_tango_core_uses_only_stdlib_numpy_and_pyzmq() -> None:
@@ -57,6 +60,16 @@ def test_tango_core_uses_only_stdlib_numpy_and_pyzmq() -> None:
              for name, files in _imports("tango_core").items() if name not in allowed}
     extra = {name: files for name, files in extra.items() if files}
     assert not extra, f"tango_core must not depend on these: {extra}"
+
+
+def test_other_green_modes_never_load_gevent() -> None:
+    code = ("import sys, asyncio, tango_core, tango_core.asyncio, tango_core.futures\n"
+            "from tango_core.client import green\n"
+            "green.get_executor(tango_core.GreenMode.Asyncio); green.get_executor(tango_core.GreenMode.Futures)\n"
+            "print('gevent' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
 
 
 def test_importing_the_product_loads_no_pytango() -> None:

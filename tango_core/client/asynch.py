@@ -13,7 +13,6 @@ Errors follow PyTango: ``AsynReplyNotArrived`` (API_AsynReplyNotArrived) while a
 from __future__ import annotations
 
 import itertools
-import queue
 import threading
 from concurrent.futures import Future, wait
 from typing import Any, Callable
@@ -23,45 +22,16 @@ from tango_core.client.device_data import convert_argin
 from tango_core.client.info import PrintableStruct
 from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type
 from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed
+from tango_core.client.green import green_method
+from tango_core.transport.calls import Plan, Wait, run_blocking
+from tango_core.transport.workers import DaemonPool
 
 __all__ = ["AsynchCalls", "AsynchMethods", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
 
-class _DaemonPool:
-    """A few daemon worker threads (a ThreadPoolExecutor's workers are not daemons: a call left
-    running at exit would keep the interpreter -- and the user's shell -- from quitting)."""
-
-    def __init__(self, workers: int = 8) -> None:
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._workers = workers
-        self._started = 0
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[[], Any]) -> Future:
-        future: Future = Future()
-        with self._lock:
-            if self._started < self._workers:
-                self._started += 1
-                threading.Thread(target=self._work, name=f"tango-asynch-{self._started}", daemon=True).start()
-        self._queue.put((future, fn))
-        return future
-
-    def _work(self) -> None:
-        while True:
-            future, fn = self._queue.get()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                result = fn()
-            except BaseException as exc:  # noqa: BLE001 - handed to whoever collects the reply
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+_pool = DaemonPool(8, name="tango-asynch")
 
 
-_pool = _DaemonPool()
-
-
-def _executor() -> _DaemonPool:
+def _executor() -> DaemonPool:
     return _pool
 
 
@@ -149,14 +119,21 @@ class AsynchCalls:
 
     def reply(self, req_id: int, timeout_ms: int | None = None):
         """Result of a polled request; ``timeout_ms`` None: don't wait, 0: wait for it, else wait that long."""
+        return run_blocking(self.reply_plan(req_id, timeout_ms))
+
+    def reply_plan(self, req_id: int, timeout_ms: int | None = None) -> Plan:
+        """:meth:`reply` as a call plan (the wait does not block an event loop)."""
         with self._lock:
             if req_id not in self._polled:
                 raise AsynCall(DevError("API_BadAsynPollId",
                                         f"Failed to find a asynchronous polling request with id = {req_id}",
                                         "DeviceProxy::asynch_reply()", ErrSeverity.ERR))
             future = self._polled[req_id]
-        if future is not None and timeout_ms is not None:
-            wait([future], timeout=None if timeout_ms == 0 else timeout_ms / 1000.0)
+        if future is not None and timeout_ms is not None and not future.done():
+            try:
+                yield Wait(future, None if timeout_ms == 0 else timeout_ms / 1000.0)
+            except Exception:  # noqa: BLE001 - not arrived in time, or the call's error: see below
+                pass
         if future is None or not future.done():
             if future is None:
                 with self._lock:
@@ -236,20 +213,28 @@ class AsynchMethods:
         """The result as a DeviceData (PyTango's raw reply)."""
         return self._asynch().reply(idx, timeout)
 
-    def read_attribute_asynch(self, attr_name: str, cb=None, extract_as: ExtractAs = ExtractAs.Numpy):
-        return self.read_attributes_asynch([attr_name], cb, extract_as, _single=True)
+    def _read_attribute_asynch_plan(self, attr_name: str, cb=None, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
+        """Start reading one attribute: a request id (polling model) or None (``cb`` called later)."""
+        return self._read_asynch(attr_name, cb, extract_as, True)
+        yield  # a plan without I/O (green: a future of the id in asyncio mode)
 
-    def read_attributes_asynch(self, attr_names, cb=None, extract_as: ExtractAs = ExtractAs.Numpy, _single=False):
+    def _read_attributes_asynch_plan(self, attr_names, cb=None, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
+        """Start reading attributes: a request id (polling model) or None (``cb`` called later)."""
+        return self._read_asynch(attr_names, cb, extract_as, False)
+        yield  # a plan without I/O
+
+    def _read_asynch(self, attr_names, cb, extract_as, _single):
         names = [attr_names] if isinstance(attr_names, str) else list(attr_names)
         if cb is not None:
-            read = (lambda: [self.read_attribute(names[0], extract_as)]) if _single else (
-                lambda: self.read_attributes(names, extract_as))
+            # the worker thread runs the read with blocking I/O, whatever the proxy's green mode
+            read = (lambda: [run_blocking(self._read_attribute_plan(names[0], extract_as))]) if _single else (
+                lambda: run_blocking(self._read_attributes_plan(names, extract_as)))
             return self._asynch().submit(read, cb, lambda out, errs: AttrReadEvent(self, names, out, errs),
                                          "attr_read")
         return self._asynch().submit(lambda: (_single, self._read_values(names)))
 
-    def _read_reply(self, idx: int, timeout, extract_as):
-        single, avs = self._asynch().reply(idx, timeout)
+    def _read_reply_plan(self, idx: int, timeout, extract_as) -> Plan:
+        single, avs = yield from self._asynch().reply_plan(idx, timeout)
         if single:
             da = from_attribute_value(avs[0], extract_as)
             if da.has_failed:
@@ -258,36 +243,58 @@ class AsynchMethods:
             return da
         return [from_attribute_value(av, extract_as) for av in avs]
 
-    def read_attribute_reply(self, idx: int, timeout: int | None = None, extract_as: ExtractAs = ExtractAs.Numpy):
-        return self._read_reply(idx, timeout, extract_as)
+    def _read_attribute_reply_plan(self, idx: int, timeout: int | None = None,
+                                   extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
+        """The DeviceAttribute of a read_attribute_asynch request (``timeout`` ms: None don't
+        wait, 0 wait as long as needed)."""
+        return (yield from self._read_reply_plan(idx, timeout, extract_as))
 
-    def read_attributes_reply(self, idx: int, timeout: int | None = None,
-                              extract_as: ExtractAs = ExtractAs.Numpy):
-        return self._read_reply(idx, timeout, extract_as)
+    def _read_attributes_reply_plan(self, idx: int, timeout: int | None = None,
+                                    extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
+        """The DeviceAttributes of a read_attributes_asynch request."""
+        return (yield from self._read_reply_plan(idx, timeout, extract_as))
 
-    def write_attribute_asynch(self, attr, value, cb=None):
-        return self.write_attributes_asynch([(attr, value)], cb, _single=True)
+    def _write_attribute_asynch_plan(self, attr, value, cb=None) -> Plan:
+        """Start writing one attribute (the value is checked first): a request id, or None with ``cb``."""
+        return (yield from self._write_asynch_plan([(attr, value)], cb, True))
 
-    def write_attributes_asynch(self, attr_values, cb=None, _single=False):
+    def _write_attributes_asynch_plan(self, attr_values, cb=None) -> Plan:
+        """Start writing attributes (values checked first): a request id, or None with ``cb``."""
+        return (yield from self._write_asynch_plan(attr_values, cb, False))
+
+    def _write_asynch_plan(self, attr_values, cb, _single) -> Plan:
         name_val = attr_values
         pairs = list(name_val)
         for n, v in pairs:  # bad values raise here, not in the reply
-            encode_write_value(self._attr_cfg_or_fail(n, "write_attributes_asynch"), v)
+            encode_write_value((yield from self._attr_cfg_or_fail_plan(n, "write_attributes_asynch")), v)
+        # the worker thread runs the call with blocking I/O, whatever the proxy's green mode
         if _single:
-            call = lambda: self.write_attribute(*pairs[0])  # noqa: E731
+            call = lambda: run_blocking(self._write_attribute_plan(*pairs[0]))  # noqa: E731
         else:
-            call = lambda: self.write_attributes(pairs)  # noqa: E731
+            call = lambda: run_blocking(self._write_attributes_plan(pairs))  # noqa: E731
         if cb is not None:
             names = [getattr(n, "name", n) for n, _ in pairs]
             return self._asynch().submit(call, cb, lambda out, errs: AttrWrittenEvent(self, names, errs),
                                          "attr_written")
         return self._asynch().submit(call)
 
-    def write_attribute_reply(self, idx: int, timeout: int | None = None) -> None:
-        self._asynch().reply(idx, timeout)
+    def _write_attribute_reply_plan(self, idx: int, timeout: int | None = None) -> Plan:
+        """Wait for (``timeout`` ms) and check a write_attribute_asynch request."""
+        yield from self._asynch().reply_plan(idx, timeout)
 
-    def write_attributes_reply(self, idx: int, timeout: int | None = None) -> None:
-        self._asynch().reply(idx, timeout)
+    def _write_attributes_reply_plan(self, idx: int, timeout: int | None = None) -> Plan:
+        """Wait for (``timeout`` ms) and check a write_attributes_asynch request."""
+        yield from self._asynch().reply_plan(idx, timeout)
+
+    # green in PyTango: in asyncio mode these return futures (replies wait without blocking the loop)
+    read_attribute_asynch = green_method(_read_attribute_asynch_plan, name="read_attribute_asynch")
+    read_attributes_asynch = green_method(_read_attributes_asynch_plan, name="read_attributes_asynch")
+    read_attribute_reply = green_method(_read_attribute_reply_plan, name="read_attribute_reply")
+    read_attributes_reply = green_method(_read_attributes_reply_plan, name="read_attributes_reply")
+    write_attribute_asynch = green_method(_write_attribute_asynch_plan, name="write_attribute_asynch")
+    write_attributes_asynch = green_method(_write_attributes_asynch_plan, name="write_attributes_asynch")
+    write_attribute_reply = green_method(_write_attribute_reply_plan, name="write_attribute_reply")
+    write_attributes_reply = green_method(_write_attributes_reply_plan, name="write_attributes_reply")
 
     def pending_asynch_call(self, req_type) -> int:
         return self._asynch().pending(req_type)

@@ -1,18 +1,22 @@
 """AttributeProxy: one attribute of one device, as PyTango's (pure-Python) AttributeProxy.
 
 It is a thin layer over a :class:`DeviceProxy`: every call delegates to the device proxy with the
-attribute name filled in. Attribute aliases are resolved through the Database
-(``DbGetAttributeAlias``) when the proxy is built.
+attribute name filled in, so an AttributeProxy has its device proxy's green mode (given at
+construction: ``AttributeProxy(name, green_mode=...)``, ``tango_core.asyncio.AttributeProxy``).
+Attribute aliases are resolved through the Database (``DbGetAttributeAlias``) when the proxy is
+built.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tango_core.client.device_proxy import DeviceProxy, _check_green
+from tango_core.client.device_proxy import DeviceProxy
+from tango_core.client.green import get_green_mode, green_function, green_method
 from tango_core.client.names import parse_attribute_name
 from tango_core.idl.enums import ErrSeverity, ExtractAs
 from tango_core.idl.errors import DevError, DevFailed, WrongNameSyntax
+from tango_core.transport.calls import Plan, run_blocking
 
 __all__ = ["AttributeProxy", "get_attribute_proxy"]
 
@@ -28,7 +32,16 @@ class AttributeProxy:
     """Proxy to ``device/attribute`` (or an attribute alias)."""
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.pop("green_mode", None)
+        run_blocking(self._init_plan(*args, **kwargs))
+
+    @classmethod
+    def _build_plan(cls, *args, **kwargs) -> Plan:
+        """A new AttributeProxy, built as a call plan (the green factories run it)."""
+        proxy = cls.__new__(cls)
+        yield from proxy._init_plan(*args, **kwargs)
+        return proxy
+
+    def _init_plan(self, *args, green_mode=None) -> Plan:
         if len(args) == 2 and isinstance(args[0], DeviceProxy):
             self._dev, self._name = args[0], str(args[1])
             return
@@ -37,12 +50,13 @@ class AttributeProxy:
                 self._dev, self._name = args[0]._dev, args[0]._name
                 return
             raise TypeError("AttributeProxy(name) or AttributeProxy(device_proxy, attr_name)")
+        mode = green_mode if green_mode is not None else get_green_mode()  # PyTango fixes it here
         parsed = parse_attribute_name(args[0])
         if parsed.is_alias:
             from tango_core.client.database import get_database
 
             try:
-                full = get_database(parsed.device.tango_host()).get_attribute_from_alias(parsed.alias)
+                full = yield from get_database(parsed.device.tango_host())._attribute_from_alias_plan(parsed.alias)
             except DevFailed as exc:
                 raise type(exc)(*exc.args, DevError(
                     "API_AliasNotDefined", f"Can't connect to attribute with alias {parsed.alias}",
@@ -50,17 +64,18 @@ class AttributeProxy:
             dev_name, _, attr = full.rpartition("/")
             if parsed.device.host is not None:
                 dev_name = f"tango://{parsed.device.host}:{parsed.device.port}/{dev_name}"
-            self._dev, self._name = DeviceProxy(dev_name), attr
+            self._dev = yield from DeviceProxy._build_plan(dev_name, green_mode=mode)
+            self._name = attr
         else:
-            self._dev = DeviceProxy(_device_text(parsed.device))
+            self._dev = yield from DeviceProxy._build_plan(_device_text(parsed.device), green_mode=mode)
             self._name = parsed.attribute
-        self._check_attribute_exists()
+        yield from self._check_attribute_exists_plan()
 
-    def _check_attribute_exists(self) -> None:
+    def _check_attribute_exists_plan(self) -> Plan:
         """As cppTango: an attribute the device does not have is refused at construction
         (a device that cannot be reached now is not: the first call reports that)."""
         try:
-            self._dev._attribute_config(self._name)
+            yield from self._dev._attribute_config_plan(self._name)
         except DevFailed as exc:
             if exc.args and exc.args[0].reason == "API_AttrNotFound":
                 raise WrongNameSyntax(DevError(
@@ -83,8 +98,8 @@ class AttributeProxy:
     def read(self, extract_as: ExtractAs = ExtractAs.Numpy, **kw):
         return self._dev.read_attribute(self._name, extract_as, **kw)
 
-    def write(self, value: Any, **kw) -> None:
-        self._dev.write_attribute(self._name, value, **kw)
+    def write(self, value: Any, **kw):
+        return self._dev.write_attribute(self._name, value, **kw)
 
     def write_read(self, value: Any, extract_as: ExtractAs = ExtractAs.Numpy, **kw):
         return self._dev.write_read_attribute(self._name, value, extract_as, **kw)
@@ -92,8 +107,8 @@ class AttributeProxy:
     def get_config(self, **kw):
         return self._dev.get_attribute_config(self._name, **kw)
 
-    def set_config(self, value, **kw) -> None:
-        self._dev.set_attribute_config(value, **kw)
+    def set_config(self, value, **kw):
+        return self._dev.set_attribute_config(value, **kw)
 
     def history(self, depth: int, extract_as: ExtractAs = ExtractAs.Numpy):
         return self._dev.attribute_history(self._name, depth, extract_as)
@@ -110,17 +125,17 @@ class AttributeProxy:
     def stop_poll(self) -> None:
         self._dev.stop_poll_attribute(self._name)
 
-    def read_asynch(self, cb=None, extract_as: ExtractAs = ExtractAs.Numpy):
-        return self._dev.read_attribute_asynch(self._name, cb, extract_as)
+    def read_asynch(self, cb=None, extract_as: ExtractAs = ExtractAs.Numpy, **kw):
+        return self._dev.read_attribute_asynch(self._name, cb, extract_as, **kw)
 
-    def read_reply(self, idx: int, timeout: int | None = None, extract_as: ExtractAs = ExtractAs.Numpy):
-        return self._dev.read_attribute_reply(idx, timeout, extract_as)
+    def read_reply(self, idx: int, timeout: int | None = None, extract_as: ExtractAs = ExtractAs.Numpy, **kw):
+        return self._dev.read_attribute_reply(idx, timeout, extract_as, **kw)
 
-    def write_asynch(self, value: Any, cb=None):
-        return self._dev.write_attribute_asynch(self._name, value, cb)
+    def write_asynch(self, value: Any, cb=None, **kw):
+        return self._dev.write_attribute_asynch(self._name, value, cb, **kw)
 
-    def write_reply(self, idx: int, timeout: int | None = None) -> None:
-        self._dev.write_attribute_reply(idx, timeout)
+    def write_reply(self, idx: int, timeout: int | None = None, **kw):
+        return self._dev.write_attribute_reply(idx, timeout, **kw)
 
     # -- delegations without the name -----------------------------------------------------------
     def state(self, **kw):
@@ -140,9 +155,13 @@ class AttributeProxy:
         self._dev.set_transparency_reconnection(yesno)
 
     # -- attribute properties (Database) -------------------------------------------------------
-    def get_property(self, propname, value=None, **kw) -> dict:
-        if kw:
-            _check_green(kw)
+    # green as the device proxy's methods: they run in its mode
+    @property
+    def _green_mode(self):
+        return self._dev._green_mode
+
+    def _get_property_plan(self, propname, value=None) -> Plan:
+        """Attribute properties from the Database: ``{name: [values...]}``."""
         db = self._dev._database_or_raise()
         if isinstance(propname, str):
             names = [propname]
@@ -150,31 +169,34 @@ class AttributeProxy:
             names = list(propname)
         else:
             names = [getattr(p, "name", p) for p in propname]
-        props = db.get_device_attribute_property(self._dev.dev_name(), [self._name]).get(self._name, {})
+        props = (yield from db._get_device_attribute_property_plan(self._dev.dev_name(), [self._name])).get(
+            self._name, {})
         lowered = {k.lower(): v for k, v in props.items()}
         return {n: list(lowered.get(n.lower(), [])) for n in names}
 
-    def put_property(self, value: dict, **kw) -> None:
-        if kw:
-            _check_green(kw)
-        db = self._dev._database_or_raise()
-        db.put_device_attribute_property(self._dev.dev_name(), {self._name: value})
+    get_property = green_method(_get_property_plan, name="get_property")
 
-    def delete_property(self, value, **kw) -> None:
-        if kw:
-            _check_green(kw)
+    def _put_property_plan(self, value: dict) -> Plan:
+        """Store attribute properties in the Database."""
+        db = self._dev._database_or_raise()
+        yield from db._put_device_attribute_property_plan(self._dev.dev_name(), {self._name: value})
+
+    put_property = green_method(_put_property_plan, name="put_property")
+
+    def _delete_property_plan(self, value) -> Plan:
+        """Delete attribute properties from the Database."""
         db = self._dev._database_or_raise()
         names = [value] if isinstance(value, str) else list(value)
-        db.delete_device_attribute_property(self._dev.dev_name(), {self._name: names})
+        yield from db._delete_device_attribute_property_plan(self._dev.dev_name(), {self._name: names})
+
+    delete_property = green_method(_delete_property_plan, name="delete_property")
 
     # -- events ------------------------------------------------------------------------------------
     def subscribe_event(self, *args, **kwargs) -> int:
-        from tango_core.client.device_proxy import event_client
-        from tango_core.events import api
-        return api.subscribe_event(event_client(), self._dev, self._name, *args, **kwargs)
+        return self._dev.subscribe_event(self._name, *args, **kwargs)
 
-    def unsubscribe_event(self, event_id: int, **kw) -> None:
-        self._dev.unsubscribe_event(event_id, **kw)
+    def unsubscribe_event(self, event_id: int, **kw):
+        return self._dev.unsubscribe_event(event_id, **kw)
 
     def get_events(self, event_id: int, callback=None, extract_as=ExtractAs.Numpy):
         return self._dev.get_events(event_id, callback, extract_as)
@@ -189,7 +211,11 @@ class AttributeProxy:
         return self._dev.is_event_queue_empty(event_id)
 
 
-def get_attribute_proxy(*args, **kwargs) -> AttributeProxy:
-    kwargs.pop("wait", None)
-    kwargs.pop("timeout", None)
-    return AttributeProxy(*args, **kwargs)
+def _get_attribute_proxy_plan(*args, green_mode=None) -> Plan:
+    """A new AttributeProxy in ``green_mode``, built as a call plan."""
+    return (yield from AttributeProxy._build_plan(*args, green_mode=green_mode))
+
+
+#: PyTango's factory: ``get_attribute_proxy(name, green_mode=None, wait=True, timeout=None)``; in a
+#: green mode building the proxy is itself green (``await tango_core.asyncio.AttributeProxy(name)``).
+get_attribute_proxy = green_function(_get_attribute_proxy_plan, name="get_attribute_proxy")

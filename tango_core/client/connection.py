@@ -13,7 +13,7 @@ Construction
     ``Connection.__init__(self, name, *, connect=True)`` -- ``name`` is a str or a
     :class:`~.names.DeviceName`.  For a database device it binds the database
     (the *current* default one for short names), imports the device through the subclass's
-    ``_import_ior()`` (DeviceProxy: ``DbImportDevice``; an undefined name raises ``DevFailed``
+    ``_import_ior_plan()`` (DeviceProxy: ``DbImportDevice``; an undefined name raises ``DevFailed``
     whose ``args[0].reason == "DB_DeviceNotDefined"``) and, if it is exported, connects.
     A failed connect does NOT raise here (like cppTango): the first call reports it (within 1 s of
     the failed attempt as "The connection request was delayed", exactly like PyTango).
@@ -71,6 +71,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from concurrent.futures import Future
 from typing import Any, Callable
 from urllib.parse import quote
 
@@ -80,6 +81,7 @@ from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFa
                           NonSupportedFeature, decode_user_exception, dev_error)
 from ..idl.operations import OPERATIONS, Operation, newest, repository_ids
 from ..idl.types import ClntIdent, DevCmdInfo, DevCmdInfo_2, DevInfo
+from ..transport.calls import Plan, Wait, run_blocking
 from ..transport.errors import (CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply,
                                 TransportError, UserExceptionReply)
 from ..wire.cdr import CDRWriter
@@ -141,6 +143,7 @@ class Connection:
         self._transparent_reconnection = True
         self._access = self._default_access
         self._conn_lock = threading.RLock()
+        self._connecting: Future | None = None  # the connect in progress, which other callers wait for
         self._prev_failed_at: float | None = None
         self._cmd_info: dict[str, DevCmdInfo | DevCmdInfo_2] = {}
         if connect:
@@ -152,31 +155,35 @@ class Connection:
         """cppTango's "stateless" construction: name errors, database errors and an undefined
         device (DevFailed [DB_DeviceNotDefined, ..., API_DeviceNotDefined]) raise; a device that
         is not exported or does not answer waits for the first call."""
+        run_blocking(self._initial_connect_plan())
+
+    def _initial_connect_plan(self) -> Plan:
+        """:meth:`_initial_connect` as a call plan (an asyncio proxy is built with it)."""
         corba_name = None
         if self._name.dbase:
             try:
-                corba_name = self._import_ior()
+                corba_name = yield from self._import_ior_plan()
             except ConnectionFailed as exc:
                 if exc.args and exc.args[0].reason == "API_DeviceNotExported":
                     return
                 raise
-        with self._conn_lock:
-            try:
-                self._do_connect(corba_name)
-            except DevFailed:
-                # like cppTango this counts as a failed attempt: a call within 1 s is "delayed"
-                self._prev_failed_at = time.monotonic()
+        try:
+            yield from self._do_connect_plan(corba_name)
+        except DevFailed:
+            # like cppTango this counts as a failed attempt: a call within 1 s is "delayed"
+            self._prev_failed_at = time.monotonic()
 
     # -- how to find the object: overridden by Database and DeviceProxy -------------------------
 
-    def _corba_name(self) -> str:
-        """The IOR/corbaloc to connect to: corbaloc for ``#dbase=no``, else DbImportDevice."""
+    def _corba_name(self) -> str | None:
+        """The corbaloc of a ``#dbase=no`` device; None for a database device (its IOR is
+        imported from the database: :meth:`_import_ior_plan`)."""
         if not self._name.dbase:
             key = quote(self._name.key, safe="/-_.~")
             return f"corbaloc:iiop:{self._name.host}:{self._name.port}/{key}"
-        return self._import_ior()
+        return None
 
-    def _import_ior(self) -> str:
+    def _import_ior_plan(self) -> Plan:
         """The IOR of a database device, from ``DbImportDevice`` (setting ``_import_info``).
 
         The subclass that names database devices provides it (DeviceProxy asks its Database):
@@ -185,6 +192,7 @@ class Connection:
         raise NonSupportedFeature(dev_error(
             "API_NotSupportedFeature", f"{type(self).__name__} cannot import the database device "
             f"{self._dev_name}: use DeviceProxy (or a #dbase=no name)", "Connection::connect()"))
+        yield  # a plan
 
     def _connect_error(self, corba_name: str, exc: Exception) -> ConnectionFailed:
         """Map a failure while connecting to cppTango's Connection::connect errors."""
@@ -204,7 +212,7 @@ class Connection:
         """(Re)connect now, to ``corba_name`` if given (PyTango ``Connection.connect``)."""
         with self._conn_lock:
             self._ref = None
-            self._do_connect(corba_name)
+            run_blocking(self._do_connect_plan(corba_name))
 
     def reconnect(self, db_used: bool = True) -> None:
         """Drop the object reference and connect again (honours the 1 s reconnection delay)."""
@@ -219,66 +227,88 @@ class Connection:
         ref = self._ref
         if ref is not None:
             return ref
-        # another thread may be connecting: wait for it no longer than one call may take
-        if not self._conn_lock.acquire(timeout=self._timeout_ms / 1000.0):
-            raise ConnectionFailed(dev_error("API_CantConnectToDevice",
-                                             f"Failed to connect to device {self._dev_name}: another connection "
-                                             f"attempt did not finish within {self._timeout_ms} mS",
-                                             "Connection::connect()"))
-        try:
-            if self._ref is not None:
-                return self._ref
-            now = time.monotonic()
-            if self._prev_failed_at is not None and now - self._prev_failed_at < RECONNECTION_DELAY:
-                raise DevFailed(dev_error(  # a plain DevFailed, as cppTango's Except::throw_exception
-                    "API_CantConnectToDevice",
-                    f"Failed to connect to device {self._dev_name}\nThe connection request was delayed.\n"
-                    f"The last connection request was done less than {int(RECONNECTION_DELAY * 1000)} ms ago",
-                    "Connection::reconnect()"))
-            try:
-                self._do_connect(None)
-            except DevFailed:
-                self._prev_failed_at = time.monotonic()
-                raise
-            self._prev_failed_at = None
-            return self._ref
-        finally:
-            self._conn_lock.release()
+        return run_blocking(self._connect_plan())
 
-    def _do_connect(self, corba_name: str | None) -> None:
-        """Resolve, build the reference, learn the IDL version (caller holds _conn_lock)."""
-        corba_name = corba_name or self._corba_name()
+    def _connect_plan(self) -> Plan:
+        """The object reference, connecting first if needed.  One caller (thread, task or
+        greenlet) connects; the others wait for it no longer than one call may take, then see
+        its result (a failure within the last second is reported as "delayed", like cppTango)."""
+        while True:
+            ref = self._ref
+            if ref is not None:
+                return ref
+            with self._conn_lock:
+                ongoing = self._connecting
+                mine = ongoing is None
+                if mine:
+                    ongoing = self._connecting = Future()
+            if not mine:
+                try:
+                    yield Wait(ongoing, self._timeout_ms / 1000.0)
+                except TimeoutError:
+                    raise ConnectionFailed(dev_error(
+                        "API_CantConnectToDevice",
+                        f"Failed to connect to device {self._dev_name}: another connection "
+                        f"attempt did not finish within {self._timeout_ms} mS", "Connection::connect()")) from None
+                continue
+            try:
+                now = time.monotonic()
+                if self._prev_failed_at is not None and now - self._prev_failed_at < RECONNECTION_DELAY:
+                    raise DevFailed(dev_error(  # a plain DevFailed, as cppTango's Except::throw_exception
+                        "API_CantConnectToDevice",
+                        f"Failed to connect to device {self._dev_name}\nThe connection request was delayed.\n"
+                        f"The last connection request was done less than {int(RECONNECTION_DELAY * 1000)} ms ago",
+                        "Connection::reconnect()"))
+                try:
+                    yield from self._do_connect_plan(None)
+                except DevFailed:
+                    self._prev_failed_at = time.monotonic()
+                    raise
+                self._prev_failed_at = None
+                return self._ref
+            finally:
+                with self._conn_lock:
+                    self._connecting = None
+                ongoing.set_result(None)
+
+    def _do_connect_plan(self, corba_name: str | None) -> Plan:
+        """Resolve, build the reference, learn the IDL version."""
+        if not corba_name:
+            corba_name = self._corba_name() or (yield from self._import_ior_plan())
         try:
             ref = ObjectRef.from_string(corba_name)
         except CodecError as exc:
             raise ConnectionFailed(dev_error("API_CorbaException", f"Bad object reference: {exc}",
-                                             "Connection::connect()"),
+                                        "Connection::connect()"),
                                    dev_error("API_CantConnectToDevice", f"Failed to connect to device {self._dev_name}",
-                                             "Connection::connect()")) from None
+                                        "Connection::connect()")) from None
         timeout = self._timeout_ms / 1000.0
         try:
             version = ref.idl_version_from_type_id()
             if version is None or ref.is_corbaloc:
-                version = self._probe_idl_version(ref, timeout)
-            if ref.invoke(_NON_EXISTENT.name, None, _NON_EXISTENT.read_result, timeout):
+                version = yield from self._probe_idl_version_plan(ref, timeout)
+            if (yield from ref.invoke_plan(_NON_EXISTENT.name, None, _NON_EXISTENT.read_result, timeout)):
                 raise SystemExceptionReply("IDL:omg.org/CORBA/OBJECT_NOT_EXIST:1.0", 0, 1)
-            info = ref.invoke(_INFO.name, None, _INFO.read_result, timeout)
+            info = yield from ref.invoke_plan(_INFO.name, None, _INFO.read_result, timeout)
         except (TransportError, CodecError) as exc:
             raise self._connect_error(corba_name, exc) from None
         self._ref = ref
         self._idl_version = version
         self._dev_info_1 = info
-        self._after_connect()
+        yield from self._after_connect_plan()
 
-    def _probe_idl_version(self, ref: ObjectRef, timeout: float) -> int:
+    def _probe_idl_version_plan(self, ref: ObjectRef, timeout: float) -> Plan:
         """corbaloc references carry no type: ask ``_is_a`` Device_6, 5, ... like cppTango's narrow."""
         for version in range(_HIGHEST_IDL, 0, -1):
-            if ref.invoke(_IS_A.name, _IS_A.args_writer(repository_ids(version)[0]), _IS_A.read_result, timeout):
+            if (yield from ref.invoke_plan(_IS_A.name, _IS_A.args_writer(repository_ids(version)[0]),
+                                           _IS_A.read_result, timeout)):
                 return version
         raise SystemExceptionReply("IDL:omg.org/CORBA/INV_OBJREF:1.0", 0, 1)
 
-    def _after_connect(self) -> None:
-        """Hook for subclasses (e.g. the Database checks its server release); default: nothing."""
+    def _after_connect_plan(self) -> Plan:
+        """Hook for subclasses (e.g. the Database learns its name); default: nothing."""
+        return
+        yield  # a plan without I/O
 
     def _mark_broken(self, ref: ObjectRef | None = None) -> None:
         """Forget the reference (``ref``: only if it is still the current one, so a late failure
@@ -292,39 +322,56 @@ class Connection:
     def _invoke(self, op: Operation, *args: Any, what: str | None = None, command: str | None = None,
                 origin: str | None = None, timeout_ms: int | None = None):
         """Call ``op`` with ``args`` on the device; its result (see the module docstring)."""
-        return self._invoke_encoded(op, op.args_writer(*args), what=what, command=command, origin=origin,
-                                    timeout_ms=timeout_ms)
+        return run_blocking(self._invoke_encoded_plan(op, op.args_writer(*args), what=what, command=command,
+                                                      origin=origin, timeout_ms=timeout_ms))
+
+    def _invoke_plan(self, op: Operation, *args: Any, what: str | None = None, command: str | None = None,
+                     origin: str | None = None, timeout_ms: int | None = None) -> Plan:
+        """:meth:`_invoke` as a call plan."""
+        return self._invoke_encoded_plan(op, op.args_writer(*args), what=what, command=command, origin=origin,
+                                         timeout_ms=timeout_ms)
 
     def _invoke_encoded(self, op: Operation, write_args: Callable[[CDRWriter], None] | None, *,
                         what: str | None = None, command: str | None = None, origin: str | None = None,
                         timeout_ms: int | None = None):
         """:meth:`_invoke` with the in-parameters written by ``write_args`` (e.g. cached octets)."""
-        operation, read_result = op.name, op.read_result
-        what = what or operation
-        origin = origin or f"Connection::{what}()"
+        return run_blocking(self._invoke_encoded_plan(op, write_args, what=what, command=command, origin=origin,
+                                                      timeout_ms=timeout_ms))
+
+    def _invoke_encoded_plan(self, op: Operation, write_args: Callable[[CDRWriter], None] | None, *,
+                             what: str | None = None, command: str | None = None, origin: str | None = None,
+                             timeout_ms: int | None = None) -> Plan:
+        """:meth:`_invoke_encoded` as a call plan: every driver runs this one."""
+        operation = op.name
         timeout_ms = self._timeout_ms if timeout_ms is None else timeout_ms
         for attempt in (1, 2):
-            ref = self._connect_if_needed()
+            ref = self._ref
+            if ref is None:
+                ref = yield from self._connect_plan()
             try:
-                return ref.invoke(operation, write_args, read_result, timeout_ms / 1000.0)
+                return (yield from ref.invoke_plan(operation, write_args, op.read_result, timeout_ms / 1000.0))
             except UserExceptionReply as exc:
-                raise self._user_exception(exc, what, command, origin) from None
+                what = what or operation
+                raise self._user_exception(exc, what, command, origin or f"Connection::{what}()") from None
             except ConnectFailed as exc:
                 # the server went away since we connected (restart, maybe on a new port)
                 self._mark_broken(ref)
                 if attempt == 1 and self._transparent_reconnection:
                     continue
+                origin = origin or f"Connection::{what or operation}()"
                 raise ConnectionFailed(self._corba_error(exc),
                                        dev_error("API_CantConnectToDevice",
-                                                 f"Failed to connect to device {self._dev_name}", origin)) from None
+                                            f"Failed to connect to device {self._dev_name}", origin)) from None
             except SystemExceptionReply as exc:
                 if exc.name == "OBJECT_NOT_EXIST":
                     # a restarted DB-mode server has new object keys: re-import and try again
                     self._mark_broken(ref)
                     if attempt == 1 and self._transparent_reconnection:
                         continue
-                raise self._system_exception(exc, what, command, origin) from None
+                what = what or operation
+                raise self._system_exception(exc, what, command, origin or f"Connection::{what}()") from None
             except CallTimeout:
+                origin = origin or f"Connection::{what or operation}()"
                 desc = f"Timeout ({timeout_ms} mS) exceeded on device {self._dev_name}"
                 if command:
                     desc += f", command {command}"
@@ -332,10 +379,14 @@ class Connection:
                                           dev_error("API_DeviceTimedOut", desc, origin)) from None
             except ConnectionLost as exc:
                 self._mark_broken(ref)
+                what = what or operation
+                origin = origin or f"Connection::{what}()"
                 raise CommunicationFailed(
                     dev_error("API_CorbaException", f"{_COMM_FAILURE} ({exc.reason})", origin),
                     dev_error("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
             except CodecError as exc:
+                what = what or operation
+                origin = origin or f"Connection::{what}()"
                 raise CommunicationFailed(
                     dev_error("API_CorbaException", f"MARSHAL CORBA system exception: {exc}", origin),
                     dev_error("API_CommunicationFailed", self._failed_desc(what, command), origin)) from None
@@ -376,9 +427,8 @@ class Connection:
             return CommunicationFailed(first, dev_error(reason, desc, origin))
         if exc.name == "OBJECT_NOT_EXIST":
             return ConnectionFailed(first, dev_error("API_CantConnectToDevice",
-                                                     f"Failed to connect to device {self._dev_name}", origin))
-        return CommunicationFailed(first, dev_error("API_CommunicationFailed", self._failed_desc(what, command),
-                                                    origin))
+                                                f"Failed to connect to device {self._dev_name}", origin))
+        return CommunicationFailed(first, dev_error("API_CommunicationFailed", self._failed_desc(what, command), origin))
 
     # -- client identity ---------------------------------------------------------------------------
 
@@ -396,23 +446,31 @@ class Connection:
     # -- commands ------------------------------------------------------------------------------------
 
     def _command_info(self, name: str) -> DevCmdInfo | DevCmdInfo_2:
+        return run_blocking(self._command_info_plan(name))
+
+    def _command_info_plan(self, name: str) -> Plan:
         key = name.lower()
         info = self._cmd_info.get(key)
         if info is not None:
             return info
-        self._connect_if_needed()
-        info = self._invoke(newest("command_query", self._idl_version), name, what="command_query",
-                            origin="Connection::command_query()")
+        if self._ref is None:
+            yield from self._connect_plan()
+        info = yield from self._invoke_plan(newest("command_query", self._idl_version), name, what="command_query",
+                                            origin="Connection::command_query()")
         self._cmd_info[key] = info
         return info
 
     def _command_inout_raw(self, name: str, argin: Any = None,
                            in_type: CmdArgType | int | None = None) -> tuple[CmdArgType, Any]:
         """Run a command; return (out type, value as PyTango returns it)."""
+        return run_blocking(self._command_inout_raw_plan(name, argin, in_type))
+
+    def _command_inout_raw_plan(self, name: str, argin: Any = None, in_type: CmdArgType | int | None = None) -> Plan:
+        """:meth:`_command_inout_raw` as a call plan."""
         origin = "Connection::command_inout()"
         try:
             if in_type is None:
-                in_type = self._command_info(name).in_type
+                in_type = (yield from self._command_info_plan(name)).in_type
         except CommunicationFailed:
             raise
         except DevFailed as exc:
@@ -423,15 +481,19 @@ class Connection:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"Invalid input argument for command {name}: {argin!r} cannot be converted "
                             f"to type {in_type.name}") from exc
-        return self._send_command(name, in_type, checked)
+        return (yield from self._send_command_plan(name, in_type, checked))
 
     def _send_command(self, name: str, in_type: CmdArgType | int, argin: Any) -> tuple[CmdArgType, Any]:
+        return run_blocking(self._send_command_plan(name, in_type, argin))
+
+    def _send_command_plan(self, name: str, in_type: CmdArgType | int, argin: Any) -> Plan:
         """``command_inout_4``/``_2``/IDL-1 ``command_inout`` by the device's IDL version, with an
         argin already checked for ``in_type``; (out type, value).  Server errors get cppTango's
         API_CommandFailed on top; timeouts and lost connections are raised as they are."""
         origin = "Connection::command_inout()"
         try:
-            self._connect_if_needed()
+            if self._ref is None:
+                yield from self._connect_plan()
             version = self._idl_version
             value = (in_type, argin)
             if version >= 4:
@@ -440,7 +502,7 @@ class Connection:
                 op, args = _COMMAND_INOUT_2, (name, value, self._source)
             else:
                 op, args = _COMMAND_INOUT, (name, value)
-            return self._invoke(op, *args, what="command_inout", command=name, origin=origin)
+            return (yield from self._invoke_plan(op, *args, what="command_inout", command=name, origin=origin))
         except CommunicationFailed:
             raise
         except DevFailed as exc:

@@ -25,6 +25,7 @@ from typing import Any, Mapping, Sequence
 from ..idl.enums import AccessControlType, CmdArgType, ErrSeverity
 from ..idl.errors import ConnectionFailed, DevError, DevFailed, NonSupportedFeature
 from ..idl.operations import OPERATIONS, newest
+from ..transport.calls import Plan, run_blocking
 from .connection import Connection
 from .db_types import (DbData, DbDatum, DbDevExportInfo, DbDevFullInfo, DbDevImportInfo,
                        DbDevInfo, DbHistory, DbHistoryList, DbServerInfo, DeviceInventoryEntry, to_value_strings)
@@ -140,11 +141,12 @@ class Database(Connection):
                                          f"Failed to connect to database on host {th.host} with port {th.port}",
                                          "Connection::connect()", ErrSeverity.ERR))
 
-    def _after_connect(self) -> None:
+    def _after_connect_plan(self) -> Plan:
         if not self._db_name_known:
             try:
                 op = OPERATIONS["_get_name"]
-                self._dev_name = self._ref.invoke(op.name, None, op.read_result, self._timeout_ms / 1000.0)
+                self._dev_name = yield from self._ref.invoke_plan(op.name, None, op.read_result,
+                                                                  self._timeout_ms / 1000.0)
                 self._db_name_known = True
             except Exception:  # the name is cosmetic; the connection itself is fine
                 pass
@@ -154,9 +156,15 @@ class Database(Connection):
     def _call(self, command: str, argin: Any = None, in_type: CmdArgType = _VOID) -> Any:
         """One Database command with UTF-8 strings both ways, as PyTango's Database API does
         (its C++ std::string conversions are UTF-8; only raw ``command_inout`` is Latin-1)."""
-        self._connect_if_needed()  # like cppTango: a database that cannot be reached is reported
-        # as such ([API_CorbaException, API_CantConnectToDatabase]), without API_CommandFailed
-        return _from_utf8(self._command_inout_raw(command, _to_utf8(argin), in_type)[1])
+        return run_blocking(self._call_plan(command, argin, in_type))
+
+    def _call_plan(self, command: str, argin: Any = None, in_type: CmdArgType = _VOID) -> Plan:
+        """:meth:`_call` as a call plan (what proxies of every green mode import and read
+        properties with)."""
+        if self._ref is None:  # like cppTango: a database that cannot be reached is reported
+            # as such ([API_CorbaException, API_CantConnectToDatabase]), without API_CommandFailed
+            yield from self._connect_plan()
+        return _from_utf8((yield from self._command_inout_raw_plan(command, _to_utf8(argin), in_type))[1])
 
     # asynchronous commands: the same machinery (and PyTango semantics) as DeviceProxy's
     from .asynch import AsynchMethods as _AM
@@ -253,7 +261,10 @@ class Database(Connection):
     # -- devices -------------------------------------------------------------------------------
 
     def import_device(self, dev_name: str) -> DbDevImportInfo:
-        lv, sv = self._call("DbImportDevice", dev_name, _STR)
+        return run_blocking(self._import_device_plan(dev_name))
+
+    def _import_device_plan(self, dev_name: str) -> Plan:
+        lv, sv = yield from self._call_plan("DbImportDevice", dev_name, _STR)
         return DbDevImportInfo(sv[0], int(lv[0]), sv[1], sv[2])
 
     def get_device_info(self, dev_name: str) -> DbDevFullInfo:
@@ -367,7 +378,13 @@ class Database(Connection):
         return DbDatum(filter, self._call("DbGetDeviceAliasList", filter, _STR))
 
     def get_device_from_alias(self, alias: str) -> str:
-        return self._call("DbGetAliasDevice", alias, _STR)
+        return run_blocking(self._device_from_alias_plan(alias))
+
+    def _device_from_alias_plan(self, alias: str) -> Plan:
+        return (yield from self._call_plan("DbGetAliasDevice", alias, _STR))
+
+    def _attribute_from_alias_plan(self, alias: str) -> Plan:
+        return (yield from self._call_plan("DbGetAttributeAlias", alias, _STR))
 
     def get_alias_from_device(self, dev_name: str) -> str:
         return self._call("DbGetDeviceAlias", dev_name, _STR)
@@ -385,7 +402,7 @@ class Database(Connection):
         return DbDatum(filter, self._call("DbGetAttributeAliasList", filter, _STR))
 
     def get_attribute_from_alias(self, alias: str) -> str:
-        return self._call("DbGetAttributeAlias", alias, _STR)
+        return run_blocking(self._attribute_from_alias_plan(alias))
 
     get_attribute_alias = get_attribute_from_alias
 
@@ -400,17 +417,32 @@ class Database(Connection):
 
     # -- properties ----------------------------------------------------------------------------
 
+    # (device properties and device attribute properties also exist as call plans: a proxy of
+    # any green mode reads and writes its properties through them)
+
     def get_device_property(self, dev_name: str, value) -> dict[str, list[str]]:
-        return self._get_props("DbGetDeviceProperty", dev_name, value)
+        return run_blocking(self._get_device_property_plan(dev_name, value))
+
+    def _get_device_property_plan(self, dev_name: str, value) -> Plan:
+        return (yield from self._get_props_plan("DbGetDeviceProperty", dev_name, value))
 
     def put_device_property(self, dev_name: str, value) -> None:
-        self._put_props("DbPutDeviceProperty", dev_name, value)
+        run_blocking(self._put_device_property_plan(dev_name, value))
+
+    def _put_device_property_plan(self, dev_name: str, value) -> Plan:
+        yield from self._put_props_plan("DbPutDeviceProperty", dev_name, value)
 
     def delete_device_property(self, dev_name: str, value) -> None:
-        self._call("DbDeleteDeviceProperty", [dev_name] + _names_of(value), _STRS)
+        run_blocking(self._delete_device_property_plan(dev_name, value))
+
+    def _delete_device_property_plan(self, dev_name: str, value) -> Plan:
+        yield from self._call_plan("DbDeleteDeviceProperty", [dev_name] + _names_of(value), _STRS)
 
     def get_device_property_list(self, dev_name: str, wildcard: str = "*", array=None) -> DbDatum:
-        names = self._call("DbGetDevicePropertyList", [dev_name, wildcard], _STRS)
+        return run_blocking(self._get_device_property_list_plan(dev_name, wildcard, array))
+
+    def _get_device_property_list_plan(self, dev_name: str, wildcard: str = "*", array=None) -> Plan:
+        names = yield from self._call_plan("DbGetDevicePropertyList", [dev_name, wildcard], _STRS)
         if array is not None:
             array.extend(names)
             return array
@@ -444,14 +476,23 @@ class Database(Connection):
         return DbDatum("object", self._call("DbGetPropertyList", [obj_name, wildcard], _STRS))
 
     def get_device_attribute_property(self, dev_name: str, value) -> dict[str, dict[str, list[str]]]:
-        return self._get_attr_props("DbGetDeviceAttributeProperty2", dev_name, value)
+        return run_blocking(self._get_device_attribute_property_plan(dev_name, value))
+
+    def _get_device_attribute_property_plan(self, dev_name: str, value) -> Plan:
+        return (yield from self._get_attr_props_plan("DbGetDeviceAttributeProperty2", dev_name, value))
 
     def put_device_attribute_property(self, dev_name: str, value) -> None:
-        self._put_attr_props("DbPutDeviceAttributeProperty2", dev_name, value)
+        run_blocking(self._put_device_attribute_property_plan(dev_name, value))
+
+    def _put_device_attribute_property_plan(self, dev_name: str, value) -> Plan:
+        yield from self._put_attr_props_plan("DbPutDeviceAttributeProperty2", dev_name, value)
 
     def delete_device_attribute_property(self, dev_name: str, value) -> None:
+        run_blocking(self._delete_device_attribute_property_plan(dev_name, value))
+
+    def _delete_device_attribute_property_plan(self, dev_name: str, value) -> Plan:
         for attr, props in _attr_prop_names(value):
-            self._call("DbDeleteDeviceAttributeProperty", [dev_name, attr] + props, _STRS)
+            yield from self._call_plan("DbDeleteDeviceAttributeProperty", [dev_name, attr] + props, _STRS)
 
     def get_class_attribute_property(self, class_name: str, value) -> dict[str, dict[str, list[str]]]:
         return self._get_attr_props("DbGetClassAttributeProperty2", class_name, value)
@@ -580,8 +621,11 @@ class Database(Connection):
     # missing property is (name, "0") possibly followed by a " " placeholder (PyTango DataBaseds)
 
     def _get_props(self, command: str, obj: str, value) -> dict[str, list[str]]:
+        return run_blocking(self._get_props_plan(command, obj, value))
+
+    def _get_props_plan(self, command: str, obj: str, value) -> Plan:
         names = _names_of(value)
-        reply = list(self._call(command, [obj] + names, _STRS))
+        reply = list((yield from self._call_plan(command, [obj] + names, _STRS)))
         result = _parse_props(reply, 2, int(reply[1]) if len(reply) > 1 else 0)[0]
         out: dict[str, list[str]] = {}
         for n in names:  # keep the caller's order and spelling; wildcard replies added after
@@ -592,15 +636,21 @@ class Database(Connection):
         return out
 
     def _put_props(self, command: str, obj: str, value) -> None:
+        run_blocking(self._put_props_plan(command, obj, value))
+
+    def _put_props_plan(self, command: str, obj: str, value) -> Plan:
         props = _props_of(value)
         argin = [obj, str(len(props))]
         for name, values in props.items():
             argin += [name, str(len(values))] + values
-        self._call(command, argin, _STRS)
+        yield from self._call_plan(command, argin, _STRS)
 
     def _get_attr_props(self, command: str, obj: str, value) -> dict[str, dict[str, list[str]]]:
+        return run_blocking(self._get_attr_props_plan(command, obj, value))
+
+    def _get_attr_props_plan(self, command: str, obj: str, value) -> Plan:
         attrs = _names_of(value)
-        reply = list(self._call(command, [obj] + attrs, _STRS))
+        reply = list((yield from self._call_plan(command, [obj] + attrs, _STRS)))
         out: dict[str, dict[str, list[str]]] = {}
         i, n_attrs = 2, int(reply[1]) if len(reply) > 1 else 0
         for _ in range(n_attrs):
@@ -613,6 +663,9 @@ class Database(Connection):
         return out
 
     def _put_attr_props(self, command: str, obj: str, value) -> None:
+        run_blocking(self._put_attr_props_plan(command, obj, value))
+
+    def _put_attr_props_plan(self, command: str, obj: str, value) -> Plan:
         if not isinstance(value, Mapping):
             raise TypeError("value must be a dict {attr_name: {prop_name: value}}")
         argin = [obj, str(len(value))]
@@ -621,7 +674,7 @@ class Database(Connection):
             argin += [attr, str(len(props))]
             for name, values in props.items():
                 argin += [name, str(len(values))] + values
-        self._call(command, argin, _STRS)
+        yield from self._call_plan(command, argin, _STRS)
 
     # -- the shell's completion cache --------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from tango_core.idl.enums import GreenMode
 from tango_core.idl.errors import DevFailed
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class AdminServices:
             th = self._tango_host
             if th is not None and len(th.replicas) == 1 and not name.startswith("tango://"):
                 name = f"tango://{th.host}:{th.port}/{name}"
-            adm = type(self)(name)
+            adm = type(self)(name, green_mode=GreenMode.Synchronous)  # used by blocking code only
             self.__dict__["_adm_proxy"] = adm
         return adm
 

@@ -20,6 +20,7 @@ the asynchronous calls from ``asynch.AsynchMethods``, the polling history from `
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any, Iterable, Sequence
 
@@ -57,7 +58,10 @@ from tango_core.idl.enums import (
 )
 from tango_core.idl.errors import ConnectionFailed, DevFailed, MultiDevFailed, NonDbDevice, dev_error
 from tango_core.idl import types as T
+from tango_core.idl.enums import GreenMode
 from tango_core.idl.operations import OPERATIONS, newest
+from tango_core.client.green import event_delivery, get_green_mode, green_function, green_method, set_green_mode
+from tango_core.transport.calls import Blocking, Plan, run_blocking
 
 __all__ = ["DeviceProxy", "get_device_proxy", "get_green_mode", "set_green_mode"]
 
@@ -69,7 +73,8 @@ _COMPLETION_CACHE_S = 5.0     # how long completion reuses the lists it fetched
 
 
 def _check_green(kwargs: dict) -> None:
-    """Accept PyTango's green-mode keywords; only synchronous calls exist here."""
+    """PyTango's green-mode keywords on a method that is synchronous in every mode (as in PyTango:
+    ``wait=True`` is accepted, ``wait=False`` or a ``timeout`` are ValueError)."""
     if not kwargs:
         return
     wait = kwargs.pop("wait", True)
@@ -82,6 +87,8 @@ def _check_green(kwargs: dict) -> None:
 
 
 _OP = OPERATIONS
+_GET_STATE, _GET_STATUS = _OP["_get_state"], _OP["_get_status"]
+_READ_5, _READ_4 = _OP["read_attributes_5"], _OP["read_attributes_4"]
 
 
 class _CommandFunction:
@@ -108,6 +115,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     # ------------------------------------------------------------------ construction / identity
     def __init__(self, *args, **kwargs) -> None:
+        """Build and connect, in the calling thread (the class itself is synchronous, as PyTango's:
+        ``get_device_proxy`` and ``tango_core.asyncio.DeviceProxy`` build in a green mode)."""
+        self._setup(*args, **kwargs)
+        run_blocking(self._connect_new_plan())
+
+    def _setup(self, *args, **kwargs) -> None:
+        """Everything construction does without I/O."""
         green_mode = kwargs.pop("green_mode", None)
         for k in ("executor", "threadpool", "asyncio_executor"):
             kwargs.pop(k, None)
@@ -121,14 +135,26 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         d["_info_cache"] = None
         d["_adm_proxy"] = None
         d["_dynamic_frozen"] = True
-        Connection.__init__(self, *args, **kwargs)
-        self._canonical_name()
+        Connection.__init__(self, *args, connect=False, **kwargs)
 
-    def _canonical_name(self) -> None:
+    def _connect_new_plan(self) -> Plan:
+        """Construction's I/O: import and connect (errors as cppTango's), the canonical name."""
+        yield from self._initial_connect_plan()
+        yield from self._canonical_name_plan()
+
+    @classmethod
+    def _build_plan(cls, *args, **kwargs) -> Plan:
+        """A new, connected proxy, as a call plan (the green factories run it)."""
+        proxy = cls.__new__(cls)
+        proxy._setup(*args, **kwargs)
+        yield from proxy._connect_new_plan()
+        return proxy
+
+    def _canonical_name_plan(self) -> Plan:
         """PyTango shows device names lower-cased, and the real name behind an alias."""
         if self._name.is_alias and self._name.dbase:
             try:
-                self._dev_name = self._database().get_device_from_alias(self._name.name)
+                self._dev_name = yield from self._database()._device_from_alias_plan(self._name.name)
             except DevFailed:
                 pass
         else:
@@ -150,11 +176,12 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return f"{info.dev_class}({self.dev_name()})"
 
     def get_green_mode(self):
-        """This proxy's green mode; only synchronous calls exist here, so None means Synchronous."""
-        from tango_core.idl.enums import GreenMode
-        return self._green_mode if self._green_mode is not None else GreenMode.Synchronous
+        """This proxy's green mode (the process-wide one if it has none of its own)."""
+        mode = self._green_mode
+        return mode if mode is not None else get_green_mode()
 
     def set_green_mode(self, green_mode=None) -> None:
+        """Set this proxy's green mode; None: follow the process-wide mode."""
         self.__dict__["_green_mode"] = green_mode
 
     def freeze_dynamic_interface(self) -> None:
@@ -167,16 +194,17 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return self._dynamic_frozen
 
     # ------------------------------------------------------------------ CORBA attributes / misc
-    def state(self, **kw) -> DevState:
+    def _state_plan(self) -> Plan:
         """The device state (``_get_state``)."""
-        if kw:
-            _check_green(kw)
-        return self._invoke(_OP["_get_state"])
+        return self._invoke_encoded_plan(_GET_STATE, None)  # the plan itself: one generator less
 
-    def status(self, **kw) -> str:
-        if kw:
-            _check_green(kw)
-        return self._invoke(_OP["_get_status"])
+    state = green_method(_state_plan, name="state")
+
+    def _status_plan(self) -> Plan:
+        """The device status (``_get_status``)."""
+        return self._invoke_encoded_plan(_GET_STATUS, None)
+
+    status = green_method(_status_plan, name="status")
 
     def name(self) -> str:
         """The device name as the device itself reports it."""
@@ -190,13 +218,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         adm = self._invoke(_OP["_get_adm_name"])
         return self._qualified_name(adm)
 
-    def ping(self, **kw) -> int:
+    def _ping_plan(self) -> Plan:
         """Round-trip time of the IDL ``ping`` in microseconds."""
-        if kw:
-            _check_green(kw)
         t0 = time.perf_counter()
-        self._invoke(_OP["ping"])
+        yield from self._invoke_encoded_plan(_OP["ping"], None)
         return int((time.perf_counter() - t0) * 1e6)
+
+    ping = green_method(_ping_plan, name="ping")
 
     def black_box(self, n: int) -> list[str]:
         return StdStringVector(self._invoke(_OP["black_box"], n))
@@ -230,11 +258,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         from tango_core.client.database import get_database
         return get_database(self._tango_host)
 
-    def _import_ior(self) -> str:
+    def _import_ior_plan(self) -> Plan:
         """DbImportDevice through the device's database; the IOR, or ConnectionFailed
         API_DeviceNotExported (DevFailed [..., API_DeviceNotDefined] for an unknown name)."""
         try:
-            info = self._database().import_device(self._dev_name)
+            info = yield from self._database()._import_device_plan(self._dev_name)
         except DevFailed as exc:
             if exc.args and exc.args[0].reason == "DB_DeviceNotDefined":
                 raise DevFailed(*exc.args, dev_error("API_DeviceNotDefined",
@@ -262,15 +290,24 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     # ------------------------------------------------------------------ commands
     def command_query(self, command: str) -> CommandInfo:
         """CommandInfo of one command (cached; ``command_query_2``)."""
+        info = self._cmd_query_cache.get(command.lower())
+        return info if info is not None else run_blocking(self._command_query_plan(command))
+
+    def _command_query_plan(self, command: str) -> Plan:
         key = command.lower()
         info = self._cmd_query_cache.get(key)
         if info is None:
-            info = command_info_from_idl(self._invoke(newest("command_query", self._idl()), command))
+            idl = yield from self._idl_plan()
+            info = command_info_from_idl((yield from self._invoke_plan(newest("command_query", idl), command)))
             self._cmd_query_cache[key] = info
         return info
 
     def command_list_query(self, _timeout_ms: int | None = None) -> list[CommandInfo]:
-        raws = self._invoke(newest("command_list_query", self._idl()), timeout_ms=_timeout_ms)
+        return run_blocking(self._command_list_query_plan(_timeout_ms))
+
+    def _command_list_query_plan(self, _timeout_ms: int | None = None) -> Plan:
+        idl = yield from self._idl_plan()
+        raws = yield from self._invoke_plan(newest("command_list_query", idl), timeout_ms=_timeout_ms)
         infos = CommandInfoList(command_info_from_idl(x) for x in raws)
         cache = self._cmd_query_cache
         for i in infos:
@@ -282,36 +319,43 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def get_command_list(self) -> list[str]:
         return StdStringVector(i.cmd_name for i in self.command_list_query())
 
-    def get_command_config(self, value=None, **kw):
-        if kw:
-            _check_green(kw)
+    def _get_command_config_plan(self, value=None) -> Plan:
+        """CommandInfo of one command, a list of them, or of every command (None / ("All commands",))."""
         commands = value
         if commands is None or commands == ("All commands",):
-            return self.command_list_query()
+            return (yield from self._command_list_query_plan())
         if isinstance(commands, str):
-            return self.command_query(commands)
-        return CommandInfoList(self.command_query(c) for c in commands)
+            return (yield from self._command_query_plan(commands))
+        infos = CommandInfoList()
+        for c in commands:
+            infos.append((yield from self._command_query_plan(c)))
+        return infos
 
-    def _command_raw(self, command: str, argin_type: int, argin: Any):
+    get_command_config = green_method(_get_command_config_plan, name="get_command_config")
+
+    def _command_raw_plan(self, command: str, argin_type: int, argin: Any) -> Plan:
         """Send one command (strings as Latin-1 octets, as PyTango); the decoded (type, value) of
         the result.  The argin is checked once more by the operation's writer, before sending."""
-        self._idl()  # a connection error is raised as it is, without API_CommandFailed
-        return self._send_command(command, argin_type, latin1_for_wire(argin_type, argin))
+        yield from self._idl_plan()  # a connection error is raised as it is, without API_CommandFailed
+        return (yield from self._send_command_plan(command, argin_type, latin1_for_wire(argin_type, argin)))
 
-    def command_inout(self, name: str, cmd_param: Any = _NO_ARG, **kwargs) -> Any:
+    def _command_raw(self, command: str, argin_type: int, argin: Any):
+        return run_blocking(self._command_raw_plan(command, argin_type, argin))
+
+    def _command_inout_plan(self, name: str, cmd_param: Any = _NO_ARG) -> Plan:
         """Run a command: the argument is checked/converted from its ``in_type`` first."""
-        if kwargs:
-            _check_green(kwargs)
         if not isinstance(name, str):
             raise TypeError(f"command_inout(): the command name must be a str, not {type(name).__name__}")
         args = () if cmd_param is _NO_ARG else (cmd_param,)
         arg = args[0] if args else None
         if isinstance(arg, DeviceData):
-            info = self.command_query(name)
-            _t, value = self._command_raw(info.cmd_name, arg.get_type(), arg._value)
+            info = yield from self._command_query_plan(name)
+            _t, value = yield from self._command_raw_plan(info.cmd_name, arg.get_type(), arg._value)
             return command_result(info.out_type, value)
         try:
-            info = self.command_query(name)
+            info = self._cmd_query_cache.get(name.lower())
+            if info is None:
+                info = yield from self._command_query_plan(name)
         except DevFailed as exc:
             if args:  # PyTango: with an argument, the command_query error as it is
                 raise
@@ -321,7 +365,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 "Connection::command_inout()")) from None
         if arg is None and info.in_type != CmdArgType.DevVoid:  # PyTango sends it; the server refuses
             tname = getattr(info.in_type, "name", info.in_type)
-            wording = "argument" if self._idl() >= 6 else "command argument"  # cppTango 10 / 9 servers
+            wording = "argument" if (yield from self._idl_plan()) >= 6 else "command argument"  # cppTango 10 / 9
             raise DevFailed(
                 dev_error("API_IncompatibleCmdArgumentType",
                           f"Incompatible {wording} type, expected type is : Tango::{tname}", "Command::extract()"),
@@ -329,13 +373,15 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                           f"Failed to execute command_inout on device {self.dev_name()}, command {info.cmd_name}",
                           "Connection::command_inout()"))
         argin = convert_argin(info.cmd_name, info.in_type, arg)
-        _t, value = self._command_raw(info.cmd_name, info.in_type, argin)
+        _t, value = yield from self._command_raw_plan(info.cmd_name, info.in_type, argin)
         return command_result(info.out_type, value)
+
+    command_inout = green_method(_command_inout_plan, name="command_inout")
 
     def _command_inout_checked_raw(self, name: str, arg=None, given: bool = True) -> DeviceData:
         """command_inout's checks and errors, the result kept as a DeviceData (asynch replies)."""
         info = self.command_query(name)
-        value = self.command_inout(name, arg) if given else self.command_inout(name)
+        value = run_blocking(self._command_inout_plan(name, arg) if given else self._command_inout_plan(name))
         dd = DeviceData.__new__(DeviceData)
         dd._type, dd._value = CmdArgType.values.get(info.out_type, info.out_type), value
         return dd
@@ -349,9 +395,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     # ------------------------------------------------------------------ attribute configuration
     def _read_configs(self, names: Sequence[str], timeout_ms: int | None = None) -> list[AttributeInfoEx]:
-        idl = self._idl()
+        return run_blocking(self._read_configs_plan(names, timeout_ms))
+
+    def _read_configs_plan(self, names: Sequence[str], timeout_ms: int | None = None) -> Plan:
+        idl = yield from self._idl_plan()
         # devices below IDL 3 are asked get_attribute_config_2 (AttributeConfig_2 has the display level)
-        raws = self._invoke(newest("get_attribute_config", max(idl, 2)), list(names), timeout_ms=timeout_ms)
+        raws = yield from self._invoke_plan(newest("get_attribute_config", max(idl, 2)), list(names),
+                                            timeout_ms=timeout_ms)
         infos = [attribute_info_ex_from_idl(x) for x in raws]
         cache = self._attr_cfg
         for i in infos:
@@ -360,16 +410,22 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     def _attribute_config(self, name: str) -> AttributeInfoEx:
         """Cached configuration of one attribute (needed for writes)."""
+        return run_blocking(self._attribute_config_plan(name))
+
+    def _attribute_config_plan(self, name: str) -> Plan:
         cfg = self._attr_cfg.get(name.lower()) if self.__dict__.get("_attr_cfg_cache_on", True) else None
         if cfg is None:
-            cfg = self._read_configs([name])[0]
+            cfg = (yield from self._read_configs_plan([name]))[0]
         return cfg
 
     def attribute_query(self, name: str) -> AttributeInfoEx:
         return self._read_configs([name])[0]
 
     def attribute_list_query_ex(self, _timeout_ms: int | None = None) -> list[AttributeInfoEx]:
-        infos = AttributeInfoListEx(self._read_configs([_ALL_ATTRIBUTES_3], _timeout_ms))
+        return run_blocking(self._attribute_list_query_ex_plan(_timeout_ms))
+
+    def _attribute_list_query_ex_plan(self, _timeout_ms: int | None = None) -> Plan:
+        infos = AttributeInfoListEx((yield from self._read_configs_plan([_ALL_ATTRIBUTES_3], _timeout_ms)))
         self.__dict__["_attr_names"] = {i.name.lower(): i.name for i in infos}
         self.__dict__["_attr_names_at"] = time.monotonic()
         return infos
@@ -380,80 +436,88 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def get_attribute_list(self) -> list[str]:
         return StdStringVector(i.name for i in self.attribute_list_query_ex())
 
-    def get_attribute_config(self, names, **kw):
+    def _get_attribute_config_plan(self, names) -> Plan:
         """One name -> AttributeInfoEx; a list of names -> list of AttributeInfo (PyTango)."""
-        if kw:
-            _check_green(kw)
         value = names
         if isinstance(value, str):
-            return self._read_configs([value])[0]
-        return AttributeInfoList(attribute_info_from_ex(i) for i in self._read_configs(list(value)))
+            return (yield from self._read_configs_plan([value]))[0]
+        return AttributeInfoList(attribute_info_from_ex(i) for i in (yield from self._read_configs_plan(list(value))))
 
-    def get_attribute_config_ex(self, names, **kw):
-        if kw:
-            _check_green(kw)
+    get_attribute_config = green_method(_get_attribute_config_plan, name="get_attribute_config")
+
+    def _get_attribute_config_ex_plan(self, names) -> Plan:
+        """AttributeInfoEx of one name or of a list of names, as a list."""
         value = names
         if isinstance(value, str):
             value = [value]
-        return AttributeInfoListEx(self._read_configs(list(value)))
+        return AttributeInfoListEx((yield from self._read_configs_plan(list(value))))
 
-    def set_attribute_config(self, value, **kw) -> None:
+    get_attribute_config_ex = green_method(_get_attribute_config_ex_plan, name="get_attribute_config_ex")
+
+    def _set_attribute_config_plan(self, value) -> Plan:
         """Change attribute configuration(s) from AttributeInfoEx/AttributeInfo object(s)."""
-        if kw:
-            _check_green(kw)
         infos = [value] if isinstance(value, AttributeInfo) else list(value)
         if not any(isinstance(i, AttributeInfoEx) for i in infos):
             # plain AttributeInfo carries no alarm/event part: the IDL-1 operation leaves those as
             # they are on the server (as PyTango does), where _5 would reset them
-            self._invoke(_OP["set_attribute_config"], [_config_1_from_info(i) for i in infos])
+            yield from self._invoke_plan(_OP["set_attribute_config"], [_config_1_from_info(i) for i in infos])
             for i in infos:
                 self._attr_cfg.pop(i.name.lower(), None)
             return
         confs = [attribute_config_5_from_info(i) for i in infos]
-        idl = self._idl()
+        idl = yield from self._idl_plan()
         if idl >= 5:
-            self._invoke(_OP["set_attribute_config_5"], confs, self._client_ident())
+            yield from self._invoke_plan(_OP["set_attribute_config_5"], confs, self._client_ident())
         elif idl >= 4:
-            self._invoke(_OP["set_attribute_config_4"], [_config_3_from_5(c) for c in confs], self._client_ident())
+            yield from self._invoke_plan(_OP["set_attribute_config_4"], [_config_3_from_5(c) for c in confs],
+                                         self._client_ident())
         else:
-            self._invoke(_OP["set_attribute_config_3"], [_config_3_from_5(c) for c in confs])
+            yield from self._invoke_plan(_OP["set_attribute_config_3"], [_config_3_from_5(c) for c in confs])
         for i in infos:
             self._attr_cfg.pop(i.name.lower(), None)
 
+    set_attribute_config = green_method(_set_attribute_config_plan, name="set_attribute_config")
+
     # ------------------------------------------------------------------ reading attributes
     def _read_values(self, names: Sequence[str]) -> list:
+        return run_blocking(self._read_values_plan(names))
+
+    def _read_values_plan(self, names: Sequence[str]) -> Plan:
         """read_attributes_5 (IDL >= 5) or _4; the encoded request is cached per name list.
 
         The arguments (names, source, client identity) only contain 4-byte aligned CDR items, so
         bytes encoded once at a 4-aligned offset are valid at any 4-aligned offset of a request.
+        (A plain function returning the plan: the common, cached case costs no generator of its own.)
         """
-        key = (tuple(names), self._source, self._idl_version)
-        raw = self._read_requests.get(key)
+        idl = self._idl_version
+        raw = self._read_requests.get((tuple(names), self._source, idl))
         if raw is None:
-            idl = self._idl()
-            if idl < 4:
-                raise DevFailed(dev_error("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
-                                          "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
-            op = _OP["read_attributes_5"] if idl >= 5 else _OP["read_attributes_4"]
-            raw = op.encode_args(list(names), self._source, self._client_ident())
-            key = (tuple(names), self._source, idl)
-            if len(self._read_requests) > 256:
-                self._read_requests.clear()
-            self._read_requests[key] = raw
+            return self._encode_read_plan(names)
 
         def write(wr, _raw=raw):
             wr.align(4)
             wr.write_raw(_raw)
-        return self._invoke_encoded(_OP["read_attributes_5"] if key[2] >= 5 else _OP["read_attributes_4"], write)
+        return self._invoke_encoded_plan(_READ_5 if idl >= 5 else _READ_4, write)
 
-    def read_attribute(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy, **kw) -> DeviceAttribute:
+    def _encode_read_plan(self, names: Sequence[str]) -> Plan:
+        """The first read of a name list: connect if needed, encode and cache the request, read."""
+        idl = yield from self._idl_plan()
+        if idl < 4:
+            raise DevFailed(dev_error("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
+                                      "attribute reads need IDL >= 4", "DeviceProxy::read_attributes()"))
+        op = _READ_5 if idl >= 5 else _READ_4
+        if len(self._read_requests) > 256:
+            self._read_requests.clear()
+        self._read_requests[(tuple(names), self._source, idl)] = op.encode_args(list(names), self._source,
+                                                                                self._client_ident())
+        return (yield from self._read_values_plan(names))
+
+    def _read_attribute_plan(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
         """Read one attribute; raises DevFailed if its read failed."""
-        if kw:
-            _check_green(kw)
         if not isinstance(attr_name, str):
             raise TypeError(f"read_attribute(): the attribute name must be a str, not {type(attr_name).__name__}")
         try:
-            avs = self._read_values((attr_name,))
+            avs = yield from self._read_values_plan((attr_name,))
         except DevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), "read_attribute", f"attribute {attr_name}") from None
         da = from_attribute_value(avs[0], extract_as)
@@ -461,16 +525,15 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             raise attribute_failed(da._errors, self.dev_name(), "read_attribute", f"attribute {da.name}")
         return da
 
-    def read_attributes(self, attr_names: Sequence[str], extract_as: ExtractAs = ExtractAs.Numpy,
-                        **kw) -> list[DeviceAttribute]:
+    read_attribute = green_method(_read_attribute_plan, name="read_attribute")
+
+    def _read_attributes_plan(self, attr_names: Sequence[str], extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
         """Read several attributes in one call; failures are flagged per entry (``has_failed``)."""
-        if kw:
-            _check_green(kw)
         if isinstance(attr_names, str):
             attr_names = [attr_names]
         names = list(attr_names)
         try:
-            avs = self._read_values(names)
+            avs = yield from self._read_values_plan(names)
         except DevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), "read_attributes",
                                    f"attributes {', '.join(names)}") from None
@@ -481,9 +544,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                                               f"attribute {da.name}").args
         return result
 
+    read_attributes = green_method(_read_attributes_plan, name="read_attributes")
+
     # ------------------------------------------------------------------ writing attributes
-    def _write_entry(self, attr, value):
-        cfg = attr if isinstance(attr, AttributeInfo) else self._attribute_config(attr)
+    def _write_entry(self, cfg: AttributeInfo, value):
+        """The AttributeValue_4 that writes ``value`` to the attribute configured as ``cfg``."""
         union, wx, wy = encode_write_value(cfg, value)
         av = T.AttributeValue_4(value=union, quality=AttrQuality.ATTR_VALID,
                                 data_format=AttrDataFormat.FMT_UNKNOWN, time=T.TimeVal(0, 0, 0),
@@ -491,44 +556,47 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                                 err_list=[])
         return av
 
-    def _write_values(self, avs: list) -> None:
-        idl = self._idl()
+    def _write_values_plan(self, avs: list) -> Plan:
+        idl = yield from self._idl_plan()
         if idl >= 4:
-            self._invoke(_OP["write_attributes_4"], avs, self._client_ident())
+            yield from self._invoke_plan(_OP["write_attributes_4"], avs, self._client_ident())
         else:
             raise DevFailed(dev_error("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
                                       "attribute writes need IDL >= 4", "DeviceProxy::write_attributes()"))
 
     def _attr_cfg_or_fail(self, attr, operation: str):
+        return run_blocking(self._attr_cfg_or_fail_plan(attr, operation))
+
+    def _attr_cfg_or_fail_plan(self, attr, operation: str) -> Plan:
         try:
-            return attr if isinstance(attr, AttributeInfo) else self._attribute_config(attr)
+            return attr if isinstance(attr, AttributeInfo) else (yield from self._attribute_config_plan(attr))
         except DevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), operation, f"attribute {attr}") from None
 
-    def write_attribute(self, attr, value, **kw) -> None:
+    def _write_attribute_plan(self, attr, value) -> Plan:
         """Write one attribute (name or AttributeInfo(Ex)); the value is checked against its type first."""
-        if kw:
-            _check_green(kw)
         attr_name = attr
         if isinstance(attr_name, DeviceAttribute):
             attr_name, value = attr_name.name, attr_name.value
-        cfg = self._attr_cfg_or_fail(attr_name, "write_attribute")
+        cfg = yield from self._attr_cfg_or_fail_plan(attr_name, "write_attribute")
         av = self._write_entry(cfg, value)
         try:
-            self._write_values([av])
+            yield from self._write_values_plan([av])
         except DevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), "write_attribute", f"attribute {cfg.name}") from None
 
-    def write_attributes(self, attr_values: Iterable, **kw) -> None:
+    write_attribute = green_method(_write_attribute_plan, name="write_attribute")
+
+    def _write_attributes_plan(self, attr_values: Iterable) -> Plan:
         """Write several attributes in one call: ``[(name, value), ...]``."""
-        if kw:
-            _check_green(kw)
         name_val = attr_values
         pairs = [(x.name, x.value) if isinstance(x, DeviceAttribute) else x for x in name_val]
-        avs = [self._write_entry(n if isinstance(n, AttributeInfo) else self._attribute_config(n), v)
-               for n, v in pairs]  # a config error (unknown name) comes out as the server sent it
+        avs = []
+        for n, v in pairs:  # a config error (unknown name) comes out as the server sent it
+            avs.append(self._write_entry(n if isinstance(n, AttributeInfo) else (yield from self._attribute_config_plan(n)),
+                                         v))
         try:
-            self._write_values(avs)
+            yield from self._write_values_plan(avs)
         except MultiDevFailed as exc:
             names = ", ".join(e.name for e in exc.errors)
             raise DevFailed(dev_error(
@@ -536,25 +604,24 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 f"Failed to execute DeviceProxy::write_attributes on device {self.dev_name()}, object(s) {names}",
                 "DeviceProxy::write_attributes")) from None
 
-    def _write_read(self, avs: list, read_names: list[str]) -> list:
-        idl = self._idl()
+    write_attributes = green_method(_write_attributes_plan, name="write_attributes")
+
+    def _write_read_plan(self, avs: list, read_names: list[str]) -> Plan:
+        idl = yield from self._idl_plan()
         if idl >= 5:
-            return self._invoke(_OP["write_read_attributes_5"], avs, read_names, self._client_ident())
+            return (yield from self._invoke_plan(_OP["write_read_attributes_5"], avs, read_names, self._client_ident()))
         if idl >= 4:
-            return self._invoke(_OP["write_read_attributes_4"], avs, self._client_ident())
+            return (yield from self._invoke_plan(_OP["write_read_attributes_4"], avs, self._client_ident()))
         raise DevFailed(dev_error("API_NotSupported", f"Device {self.dev_name()} has IDL version {idl}; "
                                   "write_read needs IDL >= 4", "DeviceProxy::write_read_attribute()"))
 
-    def write_read_attribute(self, attr, value, extract_as: ExtractAs = ExtractAs.Numpy,
-                             **kw) -> DeviceAttribute:
+    def _write_read_attribute_plan(self, attr, value, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
         """Write then read back one attribute in a single network call."""
-        if kw:
-            _check_green(kw)
         attr_name = attr
-        cfg = self._attr_cfg_or_fail(attr_name, "write_read_attribute")
+        cfg = yield from self._attr_cfg_or_fail_plan(attr_name, "write_read_attribute")
         av = self._write_entry(cfg, value)
         try:
-            res = self._write_read([av], [cfg.name])
+            res = yield from self._write_read_plan([av], [cfg.name])
         except DevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), "write_read_attribute", f"attribute {cfg.name}") from None
         da = from_attribute_value(res[0], extract_as)
@@ -562,17 +629,22 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             raise attribute_failed(da._errors, self.dev_name(), "write_read_attribute", f"attribute {da.name}")
         return da
 
-    def write_read_attributes(self, attr_values: Iterable, attr_read_names: Sequence[str],
-                              extract_as: ExtractAs = ExtractAs.Numpy, **kw) -> list[DeviceAttribute]:
-        if kw:
-            _check_green(kw)
+    write_read_attribute = green_method(_write_read_attribute_plan, name="write_read_attribute")
+
+    def _write_read_attributes_plan(self, attr_values: Iterable, attr_read_names: Sequence[str],
+                                    extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
+        """Write several attributes, then read several, in a single network call."""
         name_val = attr_values
-        avs = [self._write_entry(self._attr_cfg_or_fail(n, "write_read_attributes"), v) for n, v in name_val]
+        avs = []
+        for n, v in name_val:
+            avs.append(self._write_entry((yield from self._attr_cfg_or_fail_plan(n, "write_read_attributes")), v))
         try:
-            res = self._write_read(avs, list(attr_read_names))
+            res = yield from self._write_read_plan(avs, list(attr_read_names))
         except MultiDevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), "write_read_attributes") from None
         return [from_attribute_value(av, extract_as) for av in res]
+
+    write_read_attributes = green_method(_write_read_attributes_plan, name="write_read_attributes")
 
     # ------------------------------------------------------------------ polling history (client.history)
     def attribute_history(self, attr_name: str, depth: int, extract_as: ExtractAs = ExtractAs.Numpy, **kw):
@@ -614,38 +686,53 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             raise self._non_database_device("DeviceProxy::get_property()")
         return self._database()
 
-    def get_property(self, propname, value=None, **kw) -> dict:
-        if kw:
-            _check_green(kw)
-        return self._database_or_raise().get_device_property(self.dev_name(), propname)
+    def _get_property_plan(self, propname, value=None) -> Plan:
+        """Device properties from the Database: ``{name: [values...]}``."""
+        return (yield from self._database_or_raise()._get_device_property_plan(self.dev_name(), propname))
 
-    def put_property(self, value, **kw) -> None:
-        if kw:
-            _check_green(kw)
-        self._database_or_raise().put_device_property(self.dev_name(), value)
+    get_property = green_method(_get_property_plan, name="get_property")
 
-    def delete_property(self, value, **kw) -> None:
-        if kw:
-            _check_green(kw)
-        self._database_or_raise().delete_device_property(self.dev_name(), value)
+    def _put_property_plan(self, value) -> Plan:
+        """Store device properties in the Database (a dict, DbDatum(s) or DbData)."""
+        yield from self._database_or_raise()._put_device_property_plan(self.dev_name(), value)
 
-    def get_property_list(self, filter: str = "*", array=None, **kw):  # noqa: A002 - PyTango name
-        if kw:
-            _check_green(kw)
+    put_property = green_method(_put_property_plan, name="put_property")
+
+    def _delete_property_plan(self, value) -> Plan:
+        """Delete device properties from the Database."""
+        yield from self._database_or_raise()._delete_device_property_plan(self.dev_name(), value)
+
+    delete_property = green_method(_delete_property_plan, name="delete_property")
+
+    def _get_property_list_plan(self, filter: str = "*", array=None) -> Plan:  # noqa: A002 - PyTango name
+        """Names of the device's properties matching ``filter``."""
         if array is not None and not isinstance(array, Sequence):
             raise TypeError("array must be a mutable sequence<string>")  # PyTango's check and text
-        return self._database_or_raise().get_device_property_list(self.dev_name(), filter, array)
+        return (yield from self._database_or_raise()._get_device_property_list_plan(self.dev_name(), filter, array))
+
+    get_property_list = green_method(_get_property_list_plan, name="get_property_list")
 
     # ------------------------------------------------------------------ events (tango_core.events)
-    def subscribe_event(self, *args, **kwargs) -> int:
-        from tango_core.events import api
-        return api.subscribe_event(event_client(), self, *args, **kwargs)
+    def _subscribe_event_plan(self, *args, **kwargs) -> Plan:
+        """Subscribe to an event (every PyTango signature, see ``tango_core.events.api``); its id.
 
-    def unsubscribe_event(self, event_id: int, **kw) -> None:
+        The subscription is set up by blocking code (run off the loop in asyncio mode, off the hub
+        in gevent mode); callbacks are then called where the mode wants them: on the subscriber's
+        event loop in asyncio mode (``async def`` callbacks are awaited there), in the hub in
+        gevent mode, in the event thread otherwise."""
         from tango_core.events import api
-        if kw:
-            _check_green(kw)
-        api.unsubscribe_event(self, event_id)
+        deliver = event_delivery(kwargs.get("green_mode") or self.get_green_mode())
+        return (yield Blocking(functools.partial(api.subscribe_event, event_client(), self, *args, deliver=deliver,
+                                                 **kwargs)))
+
+    subscribe_event = green_method(_subscribe_event_plan, name="subscribe_event", consume_green_mode=False)
+
+    def _unsubscribe_event_plan(self, event_id: int) -> Plan:
+        """Stop a subscription this proxy owns (KeyError otherwise)."""
+        from tango_core.events import api
+        yield Blocking(functools.partial(api.unsubscribe_event, self, event_id))
+
+    unsubscribe_event = green_method(_unsubscribe_event_plan, name="unsubscribe_event")
 
     def get_events(self, event_id: int, callback=None, extract_as=ExtractAs.Numpy):
         from tango_core.events import api
@@ -709,10 +796,11 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             return self._read_dynamic(real)
         raise AttributeError(name) from real
 
-    def _read_dynamic(self, name: str):
-        da = self.read_attribute(name)
+    def _read_dynamic_plan(self, name: str) -> Plan:
+        """``dev.attr``: the value read (an IntEnum member for enumerated attributes)."""
+        da = yield from self._read_attribute_plan(name)
         if da.type == CmdArgType.DevEnum and da.data_format == AttrDataFormat.SCALAR and da.value is not None:
-            cfg = self._attribute_config(name)
+            cfg = yield from self._attribute_config_plan(name)
             if cfg.enum_labels:
                 import enum
                 labels = [lbl if lbl.isidentifier() else f"_{lbl}" for lbl in cfg.enum_labels]
@@ -722,6 +810,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
                 except (ValueError, TypeError):
                     return da.value
         return da.value
+
+    _read_dynamic = green_method(_read_dynamic_plan, name="_read_dynamic")
 
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
@@ -789,6 +879,12 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             version = self._idl_version
         return version
 
+    def _idl_plan(self) -> Plan:
+        """:meth:`_idl` as a call plan."""
+        if not self._idl_version:
+            yield from self._connect_plan()
+        return self._idl_version
+
 
 def _config_1_from_info(i: AttributeInfo):
     return T.AttributeConfig(
@@ -809,6 +905,8 @@ def _config_3_from_5(c):
         event_prop=c.event_prop, extensions=c.extensions, sys_extensions=c.sys_extensions)
 
 
+
+
 _event_client = None
 
 
@@ -818,27 +916,19 @@ def event_client():
     global _event_client
     if _event_client is None:
         from tango_core.events.client_interface import ClientInterface
-        _event_client = ClientInterface(device_proxy=DeviceProxy, device_attribute=from_attribute_value,
+        # the consumer's threads block: its proxies (admin devices) are synchronous whatever the green mode
+        _event_client = ClientInterface(device_proxy=functools.partial(DeviceProxy, green_mode=GreenMode.Synchronous),
+                                        device_attribute=from_attribute_value,
                                         attribute_info=attribute_info_ex_from_idl,
                                         command_info=command_info_from_idl)
     return _event_client
 
 
-def get_green_mode():
-    """The process-wide green mode: tango_core's calls are synchronous (GreenMode.Synchronous)."""
-    from tango_core.idl.enums import GreenMode
-    return GreenMode.Synchronous
+def _get_device_proxy_plan(*args, green_mode=None, executor=None, threadpool=None, asyncio_executor=None) -> Plan:
+    """A new DeviceProxy in ``green_mode``, built as a call plan."""
+    return (yield from DeviceProxy._build_plan(*args, green_mode=green_mode))
 
 
-def set_green_mode(green_mode=None) -> None:
-    """Only the synchronous mode exists here; asking for another one is an error, not a silent no-op."""
-    from tango_core.idl.enums import GreenMode
-    if green_mode is not None and green_mode != GreenMode.Synchronous:
-        raise ValueError(f"tango_core only supports GreenMode.Synchronous, not {green_mode!r}")
-
-
-def get_device_proxy(*args, **kwargs) -> DeviceProxy:
-    """PyTango's factory: ``get_device_proxy(name, green_mode=None, wait=True, timeout=None)``."""
-    kwargs.pop("wait", None)
-    kwargs.pop("timeout", None)
-    return DeviceProxy(*args, **kwargs)
+#: PyTango's factory: ``get_device_proxy(name, green_mode=None, wait=True, timeout=None)``; in a
+#: green mode building the proxy is itself green (``await tango_core.asyncio.DeviceProxy(name)``).
+get_device_proxy = green_function(_get_device_proxy_plan, name="get_device_proxy")

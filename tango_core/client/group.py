@@ -39,12 +39,13 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Union
 
-from tango_core.client.asynch import _DaemonPool
+from tango_core.transport.workers import DaemonPool as _DaemonPool
 from tango_core.client.device_attribute import DeviceAttribute
 from tango_core.client.device_data import DeviceData, convert_argin
 from tango_core.client.device_proxy import DeviceProxy
 from tango_core.client.info import StdStringVector
 from tango_core.idl.struct_format import struct_repr
+from tango_core.idl.enums import GreenMode
 from tango_core.idl.enums import AttrDataFormat, CmdArgType, ErrSeverity
 from tango_core.idl.errors import AsynReplyNotArrived, DevError, DevFailed, WrongData, _indent_block
 
@@ -281,7 +282,7 @@ class _DeviceElement(_Element):
         have been defined or started since)."""
         with self._lock:
             if self._proxy is None:
-                proxy = DeviceProxy(self._name)
+                proxy = DeviceProxy(self._name, green_mode=GreenMode.Synchronous)  # on the group's pool
                 if self._timeout_ms != -1:
                     proxy.set_timeout_millis(self._timeout_ms)
                 self._proxy = proxy

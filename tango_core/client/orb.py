@@ -8,20 +8,21 @@ address (replicated databases) -- and the GIOP version to speak: 1.2 for IOR
 profiles (as cppTango's omniORB does), the corbaloc address's version (1.0 when
 none is given) for corbaloc.
 
-``invoke`` uses the process-wide endpoints (``transport.endpoint``),
-tries the addresses in order while they refuse connections (remembering the one
-that worked), and follows LOCATION_FORWARD replies (a few hops at most).  It raises
-only transport errors; ``client/connection.py`` maps them to DevFailed.
+``invoke_plan`` is the call as a call plan (``transport/calls.py``): it yields one
+``Invoke`` step per attempt on the endpoint's shared connection, tries the addresses in
+order while they refuse connections (remembering the one that worked), and follows
+LOCATION_FORWARD replies (a few hops at most); every driver (blocking, asyncio, gevent)
+runs that same plan.  ``invoke`` runs it with blocking I/O.  It raises only transport
+errors; ``client/connection.py`` maps them to DevFailed.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from typing import Callable
 
-from ..transport import endpoint
+from ..transport.calls import Invoke, Plan, Target, run_blocking
 from ..transport.errors import CallTimeout, ConnectFailed, ConnectionLost, LocationForward
 from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import MarshalError
@@ -31,16 +32,6 @@ __all__ = ["Target", "ObjectRef", "MAX_FORWARDS"]
 
 MAX_FORWARDS = 5
 _MAX_GIOP = (1, 2)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One way to reach the object: endpoint, object key and GIOP version."""
-
-    host: str
-    port: int
-    object_key: bytes
-    version: tuple[int, int]
 
 
 def _targets_from_ior(ior: IOR) -> list[Target]:
@@ -116,7 +107,12 @@ class ObjectRef:
 
     def invoke(self, operation: str, write_args: Callable[[CDRWriter], None] | None,
                read_result: Callable[[CDRReader], object] | None, timeout: float):
-        """Call ``operation`` on the object; see the module docstring.  Raises transport errors."""
+        """Call ``operation`` on the object with blocking I/O; see the module docstring."""
+        return run_blocking(self.invoke_plan(operation, write_args, read_result, timeout))
+
+    def invoke_plan(self, operation: str, write_args: Callable[[CDRWriter], None] | None,
+                    read_result: Callable[[CDRReader], object] | None, timeout: float) -> Plan:
+        """The call as a plan (see the module docstring); raises transport errors."""
         deadline = time.monotonic() + timeout
         forwards = 0
         while True:
@@ -127,8 +123,7 @@ class ObjectRef:
                 if remaining <= 0:
                     raise last_error or CallTimeout(target.host, target.port, operation, timeout)
                 try:
-                    result = endpoint(target.host, target.port).invoke(
-                        target.object_key, operation, write_args, read_result, remaining, target.version)
+                    result = yield Invoke(target, operation, write_args, read_result, remaining)
                 except ConnectFailed as exc:
                     last_error = exc
                     continue

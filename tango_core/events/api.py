@@ -53,9 +53,14 @@ def _is_callback(obj) -> bool:
     return callable(obj) or callable(getattr(obj, "push_event", None))
 
 
-def _as_callable(obj) -> Callable:
+def _callback_function(obj) -> Callable:
+    """What to call with each event: ``obj.push_event`` or ``obj`` itself."""
     push = getattr(obj, "push_event", None)
-    fn = push if callable(push) else obj
+    return push if callable(push) else obj
+
+
+def _as_callable(obj) -> Callable:
+    fn = _callback_function(obj)
     if inspect.iscoroutinefunction(fn):
         return _coroutine_callback(fn)
     return fn
@@ -149,7 +154,7 @@ def _parse(args: tuple, kwargs: dict):
         sub_mode = EventSubMode(sub_mode)
     extract_as = ExtractAs.Numpy if extract_as is None else ExtractAs(extract_as)
     if _is_callback(cbq):
-        cb, queue_size = _as_callable(cbq), None
+        cb, queue_size = _callback_function(cbq), None
     elif isinstance(cbq, int) and not isinstance(cbq, bool):
         if cbq < 0:
             raise ValueError("the event queue size must be >= 0 (0 = unlimited)")
@@ -183,7 +188,7 @@ def _parse_device_level(args: list, kwargs: dict):
                       "'sub_mode' parameter instead.", DeprecationWarning, stacklevel=4)
         sub_mode = EventSubMode.Stateless if stateless else EventSubMode.SyncRead
     sub_mode = EventSubMode.SyncRead if sub_mode is None else EventSubMode(sub_mode)
-    return "dummy", event_type, _as_callable(cb), None, sub_mode, ExtractAs.Numpy
+    return "dummy", event_type, _callback_function(cb), None, sub_mode, ExtractAs.Numpy
 
 
 def _event_type(value) -> EventType:
@@ -193,9 +198,19 @@ def _event_type(value) -> EventType:
         raise TypeError(f"Parameter 'event_type' must be an EventType, not {value!r}") from None
 
 
-def subscribe_event(client: ClientInterface, proxy, *args, **kwargs) -> int:
-    """Subscribe to an event; returns its id (see the module docstring for the signatures)."""
+def subscribe_event(client: ClientInterface, proxy, *args, deliver: Callable[[Callable], Callable] | None = None,
+                    **kwargs) -> int:
+    """Subscribe to an event; returns its id (see the module docstring for the signatures).
+
+    ``deliver(fn)`` (green modes) returns what the event threads call instead of the user's
+    function ``fn``, e.g. a function that schedules ``fn`` on the subscriber's event loop.
+    """
     attr_name, event_type, cb, queue_size, sub_mode, extract_as = _parse(args, kwargs)
+    if cb is not None:
+        if deliver is not None:
+            cb = deliver(cb)
+        elif inspect.iscoroutinefunction(cb):
+            cb = _coroutine_callback(cb)
     from . import consumer as _c
     from .dispatcher import make_error_event
     from .subscription_protocol import first_event

@@ -15,11 +15,17 @@ import collections
 import logging
 import queue
 import socket
+import sys
 import threading
 import time
 from typing import Any, Callable
 
 import zmq
+
+if getattr(sys.modules.get("gevent.monkey"), "is_module_patched", lambda _name: False)("socket"):
+    # gevent monkey-patched the standard library: our threads are greenlets, so ZMQ must wait on
+    # gevent's hub too (pyzmq's cooperative sockets), or one poll would freeze every greenlet
+    import zmq.green as zmq  # noqa: F811
 
 from ..idl.errors import EventSystemFailed, dev_error
 from .settings import config

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..idl.enums import EVENT_WIRE_NAMES, IDL5_PREFIXED_EVENTS, EventReason, EventSubMode, EventType
+from ..idl.enums import EVENT_WIRE_NAMES, IDL5_PREFIXED_EVENTS, EventReason, EventSubMode, EventType, GreenMode
 from ..idl.errors import DevFailed, EventSystemFailed, dev_error
 from . import frames
 from .client_subscription import Channel, Subscription, full_attr_name, full_device_name
@@ -184,6 +184,9 @@ def legacy_names(sub: Subscription, reply: SubscriptionReply, adm_name: str) -> 
     return topic.lower(), f"{prefix}{adm}".lower()
 
 
+_SYNC = GreenMode.Synchronous  # the user's proxy may be in any green mode; the event threads block
+
+
 def first_event(sub: Subscription, reason=EventReason.SubSuccess):
     """The value cppTango delivers right after subscribing, read synchronously (brief §5.2)."""
     proxy = sub.proxy
@@ -193,13 +196,13 @@ def first_event(sub: Subscription, reason=EventReason.SubSuccess):
         if et == EventType.DATA_READY_EVENT:
             return None                                   # nothing to read for data-ready
         if et == EventType.ATTR_CONF_EVENT:
-            return AttrConfEventData(proxy, name, sub.event_name, proxy.get_attribute_config(sub.attr_name),
-                                     reason)
+            config = proxy.get_attribute_config(sub.attr_name, green_mode=_SYNC)
+            return AttrConfEventData(proxy, name, sub.event_name, config, reason)
         if et == EventType.INTERFACE_CHANGE_EVENT:
             # cppTango reports the value read at subscription time with dev_started=True
             return DevIntrChangeEventData(proxy, sub.event_name, name, list(proxy.command_list_query()),
                                           list(proxy.attribute_list_query_ex()), True, reason)
-        da = proxy.read_attribute(sub.attr_name, extract_as=sub.extract_as)
+        da = proxy.read_attribute(sub.attr_name, extract_as=sub.extract_as, green_mode=_SYNC)
         return EventData(proxy, name, sub.event_name, da, reason)
     except DevFailed as exc:
         return make_error_event(sub, exc.args, reason)

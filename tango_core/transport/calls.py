@@ -11,8 +11,7 @@ I/O itself; it yields a *step* saying what it needs done and receives the outcom
 has the failure raised at the ``yield`` (``throw``)::
 
     def state_plan(target):
-        state = yield Invoke(target.host, target.port, target.object_key, "_get_state",
-                             None, read_state, 3.0)
+        state = yield Invoke(target, "_get_state", None, read_state, 3.0)
         return state
 
 A driver runs plans over its own kind of I/O: :func:`run_blocking` here (blocking sockets,
@@ -22,18 +21,24 @@ every driver; the drivers differ only in how they wait.
 
 Steps:
 
-* :class:`Invoke` -- one GIOP request on the shared connection to ``(host, port)``; the plan
-  receives ``read_result(body)`` or gets a ``transport.errors`` exception (ConnectFailed,
-  CallTimeout, ConnectionLost, SystemExceptionReply, UserExceptionReply, LocationForward) or
-  the encoding error of ``write_args`` raised at the ``yield``.
+* :func:`Invoke` -- one GIOP request to the object at a :class:`Target` (endpoint, object key,
+  GIOP version), on the endpoint's shared connection; the plan receives ``read_result(body)``
+  or gets a ``transport.errors`` exception (ConnectFailed, CallTimeout, ConnectionLost,
+  SystemExceptionReply, UserExceptionReply, LocationForward) or the encoding error of
+  ``write_args`` raised at the ``yield``.  It is the step of every call, so it is a plain
+  tuple ``(target, operation, write_args, read_result, timeout)``: building it costs nothing.
 * :class:`Wait` -- wait for a ``concurrent.futures.Future`` that somebody else completes (another
   thread, task or greenlet doing shared work, e.g. connecting a proxy); the plan receives its
   result or exception, or ``TimeoutError`` after ``timeout`` seconds (None: no limit).
+* :class:`Blocking` -- run ``fn()``, a piece of blocking code that is not (yet) a plan (event
+  subscription set-up), where blocking harms nobody: the blocking driver calls it in place, the
+  asyncio and gevent drivers in a worker thread; the plan receives its result or exception.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Generator
 
@@ -41,30 +46,31 @@ from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.giop import Reply, ReplyStatus
 from .errors import LocationForward, SystemExceptionReply, UserExceptionReply
 
-__all__ = ["Invoke", "Wait", "Plan", "reply_result", "run_blocking"]
+__all__ = ["Target", "Invoke", "Wait", "Blocking", "Plan", "reply_result", "run_blocking"]
 
 WriteArgs = Callable[[CDRWriter], None]
 ReadResult = Callable[[CDRReader], object]
 
 
-class Invoke:
-    """Step: one request/reply on the endpoint's shared GIOP connection (see the module docstring)."""
+@dataclass(frozen=True)
+class Target:
+    """Where an object lives and how to speak to it: endpoint, object key, GIOP version."""
 
-    __slots__ = ("host", "port", "object_key", "operation", "write_args", "read_result", "timeout", "version")
+    host: str
+    port: int
+    object_key: bytes
+    version: tuple[int, int] = (1, 2)
+    #: (host in lower case, port): the key of the endpoint in the drivers' pools
+    key: tuple[str, int] = field(init=False, repr=False, compare=False)
 
-    def __init__(self, host: str, port: int, object_key: bytes, operation: str, write_args: WriteArgs | None,
-                 read_result: ReadResult | None, timeout: float, version: tuple[int, int] = (1, 2)) -> None:
-        self.host = host
-        self.port = port
-        self.object_key = object_key
-        self.operation = operation
-        self.write_args = write_args
-        self.read_result = read_result
-        self.timeout = timeout
-        self.version = version
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.host.lower(), int(self.port)))
 
-    def __repr__(self) -> str:
-        return f"Invoke({self.operation!r} on {self.host}:{self.port}, timeout {self.timeout:g} s)"
+
+def Invoke(target: Target, operation: str, write_args: WriteArgs | None,  # noqa: N802 - a step's name
+           read_result: ReadResult | None, timeout: float) -> tuple:
+    """Step: one request/reply with the object at ``target`` (see the module docstring)."""
+    return (target, operation, write_args, read_result, timeout)
 
 
 class Wait:
@@ -80,8 +86,20 @@ class Wait:
         return f"Wait({self.future!r}, timeout {self.timeout})"
 
 
+class Blocking:
+    """Step: run blocking code out of the way of an event loop (see the module docstring)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+
+    def __repr__(self) -> str:
+        return f"Blocking({self.fn!r})"
+
+
 #: A call plan: yields steps, receives their outcomes, returns the call's result.
-Plan = Generator["Invoke | Wait", Any, Any]
+Plan = Generator["tuple | Wait | Blocking", Any, Any]
 
 
 def reply_result(reply: Reply, read_result: ReadResult | None):
@@ -101,10 +119,17 @@ def reply_result(reply: Reply, read_result: ReadResult | None):
     raise SystemExceptionReply("IDL:omg.org/CORBA/NO_IMPLEMENT:1.0", 0, 1)
 
 
+def _blocking_endpoint(host: str, port: int):
+    """The blocking driver's shared endpoint (sync.py imports this module: imported on first use,
+    then this name is rebound to ``sync.get_endpoint`` itself)."""
+    global _blocking_endpoint
+    from .sync import get_endpoint
+    _blocking_endpoint = get_endpoint
+    return get_endpoint(host, port)
+
+
 def run_blocking(plan: Plan):
     """Run ``plan`` to its end with blocking I/O in the calling thread; its result (or its exception)."""
-    from .sync import get_endpoint
-
     send, throw = plan.send, plan.throw
     value: Any = None
     error: BaseException | None = None
@@ -114,10 +139,11 @@ def run_blocking(plan: Plan):
         except StopIteration as stop:
             return stop.value
         error = None
-        if type(step) is Invoke:
+        if type(step) is tuple:  # Invoke
+            target, operation, write_args, read_result, timeout = step
             try:
-                value = get_endpoint(step.host, step.port).invoke(
-                    step.object_key, step.operation, step.write_args, step.read_result, step.timeout, step.version)
+                value = _blocking_endpoint(target.host, target.port).invoke(
+                    target.object_key, operation, write_args, read_result, timeout, target.version)
             except BaseException as exc:  # noqa: BLE001 - handed to the plan, which decides
                 value, error = None, exc
         elif type(step) is Wait:
@@ -125,6 +151,11 @@ def run_blocking(plan: Plan):
                 value = step.future.result(step.timeout)
             except FutureTimeout:
                 value, error = None, TimeoutError(f"no result within {step.timeout} s")
+            except BaseException as exc:  # noqa: BLE001
+                value, error = None, exc
+        elif type(step) is Blocking:
+            try:
+                value = step.fn()
             except BaseException as exc:  # noqa: BLE001
                 value, error = None, exc
         else:

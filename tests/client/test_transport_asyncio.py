@@ -19,7 +19,7 @@ from tango_core.client.device_proxy import DeviceProxy
 from tango_core.idl.enums import CmdArgType, DevSource, DevState
 from tango_core.idl.operations import OPERATIONS
 from tango_core.transport.asyncio import AsyncEndpoint, get_endpoint, start_plan
-from tango_core.transport.calls import Invoke, Wait, run_blocking
+from tango_core.transport.calls import Invoke, Target, Wait, run_blocking
 from tango_core.transport.errors import CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply
 
 CMD2 = OPERATIONS["command_inout_2"]
@@ -197,13 +197,12 @@ def test_server_killed_in_the_middle_of_a_gathered_batch(peer_factory):
 
 def _plan_two_calls_and_a_wait(target, shared: Future, log: list):
     try:
-        first = yield Invoke(target.host, target.port, target.object_key, STATE.name, None, STATE.read_result, 3.0,
-                             target.version)
+        first = yield Invoke(target, STATE.name, None, STATE.read_result, 3.0)
         log.append(first)
         extra = yield Wait(shared, 2.0)
-        second = yield Invoke(target.host, target.port, target.object_key, CMD2.name,
+        second = yield Invoke(target, CMD2.name,
                               CMD2.args_writer("DevLong", (CmdArgType.DevLong, extra), DevSource.DEV),
-                              CMD2.read_result, 3.0, target.version)
+                              CMD2.read_result, 3.0)
         return first, second[1]
     finally:
         log.append("closed")
@@ -230,7 +229,8 @@ def test_plan_errors_are_raised_where_the_plan_waits(tango_host):
 
     def plan():
         try:
-            yield Invoke(host, int(port), b"no-such-object", NON_EXISTENT.name, None, NON_EXISTENT.read_result, 3.0)
+            yield Invoke(Target(host, int(port), b"no-such-object"), NON_EXISTENT.name, None,
+                         NON_EXISTENT.read_result, 3.0)
         except SystemExceptionReply as exc:
             return f"caught {exc.name}"
 
@@ -240,15 +240,14 @@ def test_plan_errors_are_raised_where_the_plan_waits(tango_host):
     assert run_blocking(plan()) == asyncio.run(main()) == "caught OBJECT_NOT_EXIST"
 
 
-def test_cancelling_a_running_plan_closes_it_and_forgets_its_request(nodb_server):
+def test_a_cancelled_plan_is_closed_when_its_reply_comes_and_the_connection_stays(nodb_server):
     target = _target(nodb_server.device)
     log: list = []
 
     def plan():
         try:
-            yield Invoke(target.host, target.port, target.object_key, CMD2.name,
-                         CMD2.args_writer("Sleep", (CmdArgType.DevDouble, 0.5), DevSource.DEV), CMD2.read_result, 3.0,
-                         target.version)
+            yield Invoke(target, CMD2.name, CMD2.args_writer("Sleep", (CmdArgType.DevDouble, 0.5), DevSource.DEV),
+                         CMD2.read_result, 3.0)
             log.append("resumed")
         finally:
             log.append("closed")
@@ -257,13 +256,16 @@ def test_cancelling_a_running_plan_closes_it_and_forgets_its_request(nodb_server
         future = start_plan(plan())
         await asyncio.sleep(0.1)
         future.cancel()
-        await asyncio.sleep(0.7)  # the late reply arrives and is dropped
+        await asyncio.sleep(0.7)  # the late reply arrives: the plan is closed, not resumed
         ep = get_endpoint(target.host, target.port)
-        return ep.dropped_replies, ep.connected
+        echoed = await ep.invoke(target.object_key, CMD2.name,
+                                 CMD2.args_writer("EchoDouble", (CmdArgType.DevDouble, 4.5), DevSource.DEV),
+                                 CMD2.read_result, 3.0, target.version)
+        return echoed[1], ep.connects, future.cancelled()
 
-    dropped, connected = asyncio.run(main())
+    echoed, connects, cancelled = asyncio.run(main())
     assert log == ["closed"]
-    assert dropped == 1 and connected
+    assert (echoed, connects, cancelled) == (4.5, 1, True)
 
 
 def test_a_wait_step_times_out(tango_host):
