@@ -34,6 +34,7 @@ waits at most a fraction of a second for a device.
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -139,6 +140,12 @@ def _callee_kind(session: ShellSession, obj: Any) -> tuple[str, str | None] | No
     ap = getattr(session.core, "AttributeProxy", None)
     if isinstance(obj, type) and ap is not None and issubclass(obj, ap):
         return "attribute", None
+    # the green-mode factories: tango_core.asyncio.DeviceProxy is functools.partial(get_device_proxy, ...)
+    factory = getattr(obj, "func", None)
+    if factory is not None and factory is getattr(session.core, "get_device_proxy", None):
+        return "device", None
+    if factory is not None and factory is getattr(session.core, "get_attribute_proxy", None):
+        return "attribute", None
     return None
 
 
@@ -242,6 +249,11 @@ def find_target(session: ShellSession, line: str) -> _Target | None:
         if meth in DATABASE_DEVICE_METHODS and (obj is session.db or
                                                  _is_instance_of(session, obj, "Database")):
             return _Target("device", frag)
+        if (meth == "asyncio" and session.constructor_class(obj)) or isinstance(obj, types.ModuleType):
+            # TangoTest.asyncio(", tango_core.asyncio.DeviceProxy("
+            kind = _callee_kind(session, getattr(obj, meth, None))
+            if kind:
+                return _Target(kind[0], frag, klass=kind[1])
         return None
     mm = _FUNC.search(head)
     if mm:

@@ -3,6 +3,8 @@
 ITango users expect one name per device class of the database.  Here each is a small
 callable object rather than an alias of ``DeviceProxy``, so that completion knows which
 class's devices to offer inside ``TangoTest("<TAB>`` and ``TangoTest?`` says what it is.
+``await TangoTest.asyncio("sys/tg_test/1")`` is the asyncio form (IPython's autoawait): an
+asyncio-mode proxy, built without blocking, whose calls are awaited.
 """
 
 from __future__ import annotations
@@ -33,10 +35,18 @@ class DeviceClassConstructor:
         self.__doc__ = (f"{klass}(name, ...) -> DeviceProxy\n\n"
                         f"A DeviceProxy to a device of Tango class {klass!r} (by name, full name or "
                         f"alias).\nTAB inside {klass}(\" completes this class's devices; "
-                        f"{klass}.devices() lists them.")
+                        f"{klass}.devices() lists them; await {klass}.asyncio(name) gives an "
+                        f"asyncio proxy.")
 
     def __call__(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self._proxy_factory(name, *args, **kwargs)
+
+    def asyncio(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """``await TangoTest.asyncio(name)``: an asyncio-mode DeviceProxy (its I/O methods, and
+        ``dev.attr``, return awaitables); building it does not block the event loop."""
+        import tango_core.asyncio
+
+        return tango_core.asyncio.DeviceProxy(name, *args, **kwargs)
 
     def devices(self) -> list[str]:
         """The names of this class's devices in the current database."""

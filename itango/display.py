@@ -386,8 +386,10 @@ class DeviceSummary:
 
 @contextmanager
 def _short_timeout(proxy: Any, millis: int) -> Iterator[None]:
-    """Lower the proxy's client timeout for the duration of a render, then restore it."""
-    old = None
+    """Lower the proxy's client timeout for the duration of a render, then restore it; an
+    asyncio (or other green-mode) proxy answers synchronously meanwhile (a card shows values,
+    not futures)."""
+    old = mode = None
     try:
         old = proxy.get_timeout_millis()
         if old is not None and old > millis:
@@ -397,11 +399,26 @@ def _short_timeout(proxy: Any, millis: int) -> Iterator[None]:
     except Exception:
         old = None
     try:
+        from tango_core import GreenMode
+
+        mode = proxy.get_green_mode()
+        if mode is None or mode == GreenMode.Synchronous:
+            mode = None
+        else:
+            proxy.set_green_mode(GreenMode.Synchronous)
+    except Exception:
+        mode = None
+    try:
         yield
     finally:
         if old is not None:
             try:
                 proxy.set_timeout_millis(old)
+            except Exception:
+                pass
+        if mode is not None:
+            try:
+                proxy.set_green_mode(mode)
             except Exception:
                 pass
 

@@ -34,7 +34,7 @@ import sys
 import threading
 import weakref
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, Iterable
 
 from IPython.core.error import UsageError
@@ -220,8 +220,10 @@ class Monitor:
         if device_trl.lower() not in self._proxies:
             factory = self._proxy_factory
             if factory is None:
-                from tango_core import DeviceProxy
-                factory = DeviceProxy
+                from tango_core import DeviceProxy, GreenMode
+
+                # %mon's threads block: its proxies are synchronous whatever the shell's green mode
+                factory = partial(DeviceProxy, green_mode=GreenMode.Synchronous)
             self._proxies[device_trl.lower()] = factory(device_trl)
         return self._proxies[device_trl.lower()]
 

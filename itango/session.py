@@ -358,7 +358,9 @@ class ShellSession:
             self._tab_waited += time.monotonic() - start
 
     def constructor_class(self, obj: Any) -> str | None:
-        """The Tango class of one of our class constructors, else None."""
+        """The Tango class of one of our class constructors (or of its ``.asyncio`` form), else None."""
+        if getattr(obj, "__func__", None) is DeviceClassConstructor.asyncio:
+            obj = obj.__self__
         if isinstance(obj, DeviceClassConstructor) and self._constructors.get(obj.klass) is obj:
             return obj.klass
         return None
