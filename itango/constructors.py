@@ -44,9 +44,10 @@ class DeviceClassConstructor:
     def asyncio(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """``await TangoTest.asyncio(name)``: an asyncio-mode DeviceProxy (its I/O methods, and
         ``dev.attr``, return awaitables); building it does not block the event loop."""
-        import tango_core.asyncio
+        import tango_core
 
-        return tango_core.asyncio.DeviceProxy(name, *args, **kwargs)
+        # what tango_core.asyncio.DeviceProxy is (the shell uses only tango_core's top-level names)
+        return tango_core.get_device_proxy(name, *args, green_mode=tango_core.GreenMode.Asyncio, **kwargs)
 
     def devices(self) -> list[str]:
         """The names of this class's devices in the current database."""

@@ -45,6 +45,9 @@ LAYERS: dict[str, set[str]] = {
     "utils": _SERVER_STACK | {"release"},  # PyTango's tango.utils: client and server helpers alike
     "test_context": _SERVER_STACK,   # PyTango's tango.test_context: servers in this process
     "test_utils": _SERVER_STACK | {"test_context"},
+    "asyncio": {"client", "idl"},    # PyTango's tango.asyncio/.futures/.gevent: the proxy factories
+    "futures": {"client", "idl"},    # of one green mode
+    "gevent": {"client", "idl"},
 }
 #: what any layer may take from the root package itself
 ROOT_NAMES = {"__version__"}

@@ -53,12 +53,11 @@ from tango_core.idl.enums import (
     AttrDataFormat,
     AttrQuality,
     CmdArgType,
-    DevState,
     ExtractAs,
+    GreenMode,
 )
 from tango_core.idl.errors import ConnectionFailed, DevFailed, MultiDevFailed, NonDbDevice, dev_error
 from tango_core.idl import types as T
-from tango_core.idl.enums import GreenMode
 from tango_core.idl.operations import OPERATIONS, newest
 from tango_core.client.green import event_delivery, get_green_mode, green_function, green_method, set_green_mode
 from tango_core.transport.calls import Blocking, Plan, run_blocking
