@@ -131,9 +131,9 @@ class DevSource(TangoEnum):
 class CmdArgType(TangoEnum):
     """Command argument / attribute data type codes (cppTango ``CmdArgType``).
 
-    PyTango 10.3.1 has every member below except ``DevInt`` (27) and
-    ``DevPipeBlob`` (30); we keep those two so that any code a peer may put
-    in a ``data_type``/``in_type`` field decodes to a member.
+    PyTango 10.3.1's members.  The codes it dropped (27 ``DevInt``, 30
+    ``DevPipeBlob``) decode to plain ints where a peer sends them, as with
+    PyTango.
     """
     DevVoid = 0
     DevBoolean = 1
@@ -162,10 +162,8 @@ class CmdArgType(TangoEnum):
     DevULong64 = 24
     DevVarLong64Array = 25
     DevVarULong64Array = 26
-    DevInt = 27
     DevEncoded = 28
     DevEnum = 29
-    DevPipeBlob = 30
     DevVarStateArray = 31
     DevVarEncodedArray = 32
     Unknown = 100

@@ -29,8 +29,8 @@ else:
 #: every enum class PyTango exports at top level
 SHARED_ENUMS = sorted(n for n in dir(tango) if isinstance(getattr(tango, n, None), type)
                       and issubclass(getattr(tango, n), enum.Enum) and n != "ArgType")
-#: members we keep although PyTango 10.3.1 dropped them (wire codes a peer may still send)
-EXTRA_MEMBERS = {"CmdArgType": {"DevInt", "DevPipeBlob"}}
+#: members we have beyond PyTango 10.3.1's (none: the codes it dropped decode to plain ints)
+EXTRA_MEMBERS: dict[str, set[str]] = {}
 
 # text PyTango's DevError fields take: Latin-1 without NUL (as on the wire)
 field_text = st.text(st.characters(min_codepoint=1, max_codepoint=255), max_size=40)
