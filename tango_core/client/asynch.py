@@ -3,8 +3,11 @@
 ``dev.command_inout_asynch("Cmd", arg)`` returns a request id at once; the call runs on a small
 shared thread pool and ``dev.command_inout_reply(id, timeout_ms)`` collects its result (or
 raises its DevFailed). With a callback instead, the callback receives a ``CmdDoneEvent`` /
-``AttrReadEvent`` / ``AttrWrittenEvent`` when the reply is in (objects with ``cmd_ended`` /
-``attr_read`` / ``attr_written`` methods are accepted too, like PyTango).
+``AttrReadEvent`` / ``AttrWrittenEvent`` (objects with ``cmd_ended`` / ``attr_read`` /
+``attr_written`` methods are accepted too, like PyTango).  When it runs depends on the
+process-wide callback model (``ApiUtil.set_asynch_cb_sub_model``), as in cppTango: with
+``PULL_CALLBACK`` (the default) in the thread that calls ``get_asynch_replies`` (of the proxy or of
+ApiUtil), with ``PUSH_CALLBACK`` as soon as the reply is in, in a worker thread.
 
 Errors follow PyTango: ``AsynReplyNotArrived`` (API_AsynReplyNotArrived) while a reply is not in,
 ``AsynCall`` (API_BadAsynPollId) for an unknown id.
@@ -14,19 +17,56 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
+import weakref
 from concurrent.futures import Future, wait
 from typing import Any, Callable
 
 from tango_core.client.device_attribute import attribute_failed, encode_write_value, from_attribute_value
 from tango_core.client.device_data import convert_argin
 from tango_core.client.info import PrintableStruct
-from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type
+from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type, cb_sub_model
 from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed
 from tango_core.client.green import green_method
 from tango_core.transport.calls import Plan, Wait, run_blocking
 from tango_core.transport.workers import DaemonPool
 
-__all__ = ["AsynchCalls", "AsynchMethods", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent"]
+__all__ = ["AsynchCalls", "AsynchMethods", "CmdDoneEvent", "AttrReadEvent", "AttrWrittenEvent",
+           "get_callback_model", "set_callback_model", "all_pending", "deliver_all_replies"]
+
+_callback_model = cb_sub_model.PULL_CALLBACK
+#: every proxy's AsynchCalls that has had a callback-model request (ApiUtil acts on all of them)
+_with_callbacks: "weakref.WeakSet[AsynchCalls]" = weakref.WeakSet()
+_with_callbacks_lock = threading.Lock()
+
+
+def get_callback_model() -> cb_sub_model:
+    return _callback_model
+
+
+def set_callback_model(model: cb_sub_model | int) -> None:
+    """PULL_CALLBACK: callbacks run in get_asynch_replies; PUSH_CALLBACK: as replies arrive.
+    Replies already waiting for a pull stay until one."""
+    global _callback_model
+    _callback_model = cb_sub_model(model)
+
+
+def _all_calls() -> list["AsynchCalls"]:
+    with _with_callbacks_lock:
+        return list(_with_callbacks)
+
+
+def all_pending(req_type: int = asyn_req_type.ALL_ASYNCH) -> int:
+    """Asynchronous requests of every proxy of the process still waiting (ApiUtil.pending_asynch_call)."""
+    return sum(calls.pending(req_type) for calls in _all_calls())
+
+
+def deliver_all_replies(timeout_ms: int | None = None) -> None:
+    """ApiUtil.get_asynch_replies: every proxy's arrived callback replies, in this thread."""
+    deadline = None if not timeout_ms else time.monotonic() + timeout_ms / 1000.0
+    for calls in _all_calls():
+        left = None if deadline is None else max(0, int((deadline - time.monotonic()) * 1000)) or 1
+        calls.deliver_replies(timeout_ms if deadline is None else left)
 
 _pool = DaemonPool(8, name="tango-asynch")
 
@@ -85,7 +125,8 @@ class AsynchCalls:
         self._proxy = proxy
         self._ids = itertools.count(1)
         self._polled: dict[int, Future | None] = {}  # None: cancelled
-        self._callbacks: set[Future] = set()
+        self._callbacks: set[Future] = set()       # callback-model requests whose callback has not run
+        self._arrived: list[tuple[Future, Callable[[], None]]] = []  # replies waiting for a pull
         self._lock = threading.Lock()
 
     def submit(self, call: Callable[[], Any], callback=None, make_event=None, method: str = "") -> int | None:
@@ -97,7 +138,9 @@ class AsynchCalls:
                 self._polled[req_id] = future
             return req_id
 
-        def run() -> None:  # the call, then the callback, both in the worker
+        box: list[Future] = []   # the request's future, set (under the lock) before run can read it
+
+        def run() -> bool:  # the call in the worker; the callback there too in the push model
             try:
                 result, errors = call(), ()
             except DevFailed as exc:
@@ -105,17 +148,55 @@ class AsynchCalls:
             except Exception as exc:  # noqa: BLE001 - reported to the callback, as PyTango does
                 result = None
                 errors = (DevError("API_AsynchCallFailed", repr(exc), "DeviceProxy::asynch", ErrSeverity.ERR),)
-            _deliver(callback, method, make_event(result, errors))
+            event = make_event(result, errors)
+            if _callback_model == cb_sub_model.PUSH_CALLBACK:
+                try:
+                    _deliver(callback, method, event)
+                finally:
+                    with self._lock:
+                        self._callbacks.discard(box[0])
+                return True
+            with self._lock:
+                self._arrived.append((box[0], lambda: _deliver(callback, method, event)))
+            return False
 
+        with _with_callbacks_lock:
+            _with_callbacks.add(self)
         with self._lock:
             future = _executor().submit(run)
+            box.append(future)
             self._callbacks.add(future)
-        future.add_done_callback(self._forget_callback)
         return None
 
-    def _forget_callback(self, future: Future) -> None:
+    def _forget(self, future: Future) -> None:
         with self._lock:
             self._callbacks.discard(future)
+
+    def deliver_replies(self, timeout_ms: int | None = None) -> None:
+        """``get_asynch_replies``: run the callbacks of the replies in (pull model), in this thread.
+
+        ``timeout_ms`` None: only those already in; 0: wait for every pending one; else wait up to
+        that long, then AsynReplyNotArrived if some are still missing (as cppTango)."""
+        if timeout_ms is not None:
+            with self._lock:
+                pending = list(self._callbacks)
+            if pending:
+                _done, missing = wait(pending, timeout=None if timeout_ms == 0 else timeout_ms / 1000.0)
+            else:
+                missing = ()
+        else:
+            missing = ()
+        with self._lock:
+            arrived, self._arrived = self._arrived, []
+        for future, fire in arrived:
+            try:
+                fire()
+            finally:
+                self._forget(future)
+        if missing:
+            raise AsynReplyNotArrived(DevError(
+                "API_AsynReplyNotArrived", f"Device {self._proxy.dev_name()}: Still some reply(ies) for asynchronous "
+                "callback call(s) to be received", "DeviceProxy::get_asynch_replies()", ErrSeverity.ERR))
 
     def reply(self, req_id: int, timeout_ms: int | None = None):
         """Result of a polled request; ``timeout_ms`` None: don't wait, 0: wait for it, else wait that long."""
@@ -168,12 +249,6 @@ class AsynchCalls:
             return callbacks
         return polled + callbacks
 
-    def wait_callbacks(self, timeout_ms: int | None = None) -> None:
-        """``get_asynch_replies``: wait until pending callbacks have run (0/None: as long as needed)."""
-        with self._lock:
-            pending = list(self._callbacks)
-        if pending:
-            wait(pending, timeout=None if not timeout_ms else timeout_ms / 1000.0)
 
 
 class AsynchMethods:
@@ -300,8 +375,9 @@ class AsynchMethods:
         return self._asynch().pending(req_type)
 
     def get_asynch_replies(self, call_timeout: int | None = None) -> None:
-        """Wait until the replies of callback-model requests have been delivered."""
-        self._asynch().wait_callbacks(call_timeout)
+        """Run the callbacks of this proxy's arrived replies (pull model), waiting for the missing ones
+        ``call_timeout`` ms (0: until they are all in; none: not at all)."""
+        self._asynch().deliver_replies(call_timeout)
 
     def cancel_asynch_request(self, idx: int) -> None:
         self._asynch().cancel(idx)

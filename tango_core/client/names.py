@@ -35,7 +35,7 @@ from pathlib import Path
 
 __all__ = [
     "DEFAULT_DB_PORT", "TangoHost", "DeviceName", "AttributeName",
-    "parse_tango_host", "read_tango_host_setting", "get_default_tango_host", "set_default_tango_host",
+    "parse_tango_host", "read_setting", "read_tango_host_setting", "get_default_tango_host", "set_default_tango_host",
     "parse_device_name", "parse_attribute_name", "TangoNameParts", "split_tango_name",
 ]
 
@@ -116,7 +116,7 @@ def parse_tango_host(text: str) -> TangoHost:
     return TangoHost(tuple(replicas))
 
 
-def _from_rc_file(path: Path) -> str | None:
+def _from_rc_file(path: Path, name: str) -> str | None:
     try:
         lines = path.read_text(encoding="latin-1").splitlines()
     except OSError:
@@ -124,21 +124,27 @@ def _from_rc_file(path: Path) -> str | None:
     for line in lines:
         line = line.split("#", 1)[0].strip()
         key, sep, value = line.partition("=")
-        if sep and key.strip().upper() == "TANGO_HOST" and value.strip():
+        if sep and key.strip().upper() == name.upper() and value.strip():
             return value.strip()
+    return None
+
+
+def read_setting(name: str) -> str | None:
+    """A Tango setting as cppTango reads it (``ApiUtil.get_env_var``): the environment variable,
+    else ``~/.tangorc``, else ``/etc/tangorc``; None when none has it."""
+    value = os.environ.get(name)
+    if value and value.strip():
+        return value.strip()
+    for path in (Path.home() / ".tangorc", Path("/etc/tangorc")):
+        value = _from_rc_file(path, name)
+        if value:
+            return value
     return None
 
 
 def read_tango_host_setting() -> str | None:
     """The configured TANGO_HOST text: env var, else ``~/.tangorc``, else ``/etc/tangorc``."""
-    value = os.environ.get("TANGO_HOST")
-    if value and value.strip():
-        return value.strip()
-    for path in (Path.home() / ".tangorc", Path("/etc/tangorc")):
-        value = _from_rc_file(path)
-        if value:
-            return value
-    return None
+    return read_setting("TANGO_HOST")
 
 
 _override_lock = threading.Lock()

@@ -374,6 +374,11 @@ def next_id() -> int:
     return next(_ids)
 
 
+def is_running() -> bool:
+    """Whether the consumer (its threads and sockets) exists in this process."""
+    return _consumer is not None
+
+
 def get_consumer() -> EventConsumer:
     global _consumer
     with _consumer_lock:

@@ -32,6 +32,7 @@ import threading
 import traceback
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
+from ..client import api_util
 from ..idl.enums import DevState
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from ..transport.server import GIOPServer
@@ -175,6 +176,7 @@ class ServerRuntime:
         """Build every device, serve them and export them (see the module docstring)."""
         global _current_runtime
         _current_runtime = self
+        api_util.server_started()
         try:
             if self.use_db:
                 self._connect_database()
@@ -381,6 +383,7 @@ class ServerRuntime:
         finally:
             if _current_runtime is self:
                 _current_runtime = None
+            api_util.server_stopped()
             self._stopped.set()
 
     # -- re-initialisation (admin RestartServer / DevRestart) ------------------------------------
