@@ -42,8 +42,8 @@ _export("tango_core.client.group", "Group", "GroupReply", "GroupCmdReply", "Grou
 _export(_DB, "Database")
 _export("tango_core.client.db_types", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
         "DbServerInfo", "DbData", "DbDevInfos", "DbDevImportInfos", "DbDevExportInfos")
-_export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
-        "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",
+_export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "DeviceAttributeConfig", "AttributeInfo",
+        "AttributeInfoEx", "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",
         "AttributeDimension", "LockerInfo")
 _export(_ERRORS, "DevError", "DevFailed", "ConnectionFailed", "CommunicationFailed", "WrongNameSyntax",
         "NonDbDevice", "WrongData", "NonSupportedFeature", "AsynCall", "AsynReplyNotArrived",
@@ -65,6 +65,7 @@ _export("tango_core.client.constants", "LogLevel", "LogTarget", "PollObjType", "
 _export("tango_core.client.names", "split_tango_name", "TangoNameParts", "parse_device_name", "parse_attribute_name",
         "DeviceName", "AttributeName", "TangoHost", "parse_tango_host", "get_default_tango_host",
         "set_default_tango_host")
+_export("tango_core.client.api_util", "ApiUtil")
 _export("tango_core.release", "Release")
 _export("tango_core.utils", "is_str_type", "is_int_type", "is_float_type", "is_bool_type", "is_numerical_type",
         "is_scalar_type", "is_array_type", "obj_2_str", "str_2_obj", "seqStr_2_obj", "requires_pytango",
@@ -77,7 +78,7 @@ _export("tango_core.server.attribute_declaration", "AttrData", "Attr", "Spectrum
 _export("tango_core.server.attributes", "WAttribute", "MultiAttribute")
 _export("tango_core.server.runtime", "Util")
 _EXPORTS["AttReqType"] = ("tango_core.server.attributes", "AttrReqType")
-_MODULES = {"utils": "tango_core.utils"}
+_MODULES = {"utils": "tango_core.utils", "constants": "tango_core.constants"}
 
 # PyTango also exports the CmdArgType members (tango.DevDouble ...), the data formats
 # (tango.SCALAR ...) and the write types (tango.READ ...) at top level.

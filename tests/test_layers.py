@@ -42,6 +42,7 @@ LAYERS: dict[str, set[str]] = {
     # top-level modules
     "__init__": set(),               # the public names are resolved lazily, by name (importlib)
     "release": set(),
+    "constants": set(),              # PyTango's tango.constants
     "utils": _SERVER_STACK | {"release"},  # PyTango's tango.utils: client and server helpers alike
     "test_context": _SERVER_STACK,   # PyTango's tango.test_context: servers in this process
     "test_utils": _SERVER_STACK | {"test_context"},

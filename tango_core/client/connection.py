@@ -76,7 +76,7 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from ..idl.command_any import check_command_value
-from ..idl.enums import AccessControlType, CmdArgType, DevSource
+from ..idl.enums import AccessControlType, CmdArgType, DevSource, ExtractAs
 from ..idl.errors import (CommunicationFailed, ConnectionFailed, DevError, DevFailed, DeviceUnlocked,
                           NonSupportedFeature, decode_user_exception, dev_error)
 from ..idl.operations import OPERATIONS, Operation, newest, repository_ids
@@ -128,6 +128,7 @@ class Connection:
 
     _default_timeout_ms = CLNT_TIMEOUT_MS
     _default_access = AccessControlType.ACCESS_WRITE
+    defaultCommandExtractAs = ExtractAs.Numpy  # noqa: N815 - PyTango's name (class attribute of Connection)
 
     def __init__(self, name: str | DeviceName, *, connect: bool = True) -> None:
         self._name = parse_device_name(name) if isinstance(name, str) else name
@@ -520,6 +521,12 @@ class Connection:
         return self._command_inout_raw(name, argin)[1]
 
     # -- simple PyTango accessors ---------------------------------------------------------------
+
+    @staticmethod
+    def get_fqdn() -> str:
+        """PyTango 10.3.1's ``Connection.get_fqdn()``: its binding hands cppTango's host-name helper an
+        empty host name, so it always answers ``""``; so do we."""
+        return ""
 
     def dev_name(self) -> str:
         return self._dev_name

@@ -209,6 +209,10 @@ class Database(Connection):
             self._cmd_info[raw.cmd_name.lower()] = raw
         return [command_info_from_idl(raw) for raw in raws]
 
+    def build_connection(self) -> None:
+        """Connect to the database server now (ConnectionFailed if it does not answer)."""
+        self._connect_if_needed()
+
     def get_command_list(self) -> list[str]:
         return [info.cmd_name for info in self.command_list_query()]
 

@@ -224,7 +224,15 @@ def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
                               if extract_as != ExtractAs.List else extract_as)
         return
     da.value = _numeric(seq[:nr], fmt, rx, ry, extract_as)
+    if fmt == _IMAGE and wx and not wy and extract_as in _RAW_MODES:
+        # an image set point of w_dim (x, 0) (cppTango's initial one): PyTango's raw modes still
+        # give its x elements, where the array modes give an empty image
+        da.w_value = _numeric(seq[nr:nr + wx], fmt, wx, 1, extract_as)
+        return
     da.w_value = _numeric(seq[w_start:w_start + nw], fmt, wx, wy, extract_as)
+
+
+_RAW_MODES = (ExtractAs.Bytes, ExtractAs.ByteArray, ExtractAs.String)
 
 
 def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribute:
@@ -343,7 +351,8 @@ def _text(v) -> str:
     try:
         v.encode("latin-1")
     except UnicodeEncodeError:
-        raise UnicodeError("Can't encode '?' Unicode string as Latin-1 (bad chars replaced with ?)") from None
+        from tango_core.client.device_data import not_latin1
+        raise not_latin1(v) from None
     return v
 
 
@@ -460,7 +469,7 @@ def encode_write_value(cfg, value):
         for row in items:
             row = list(row)
             if len(row) < x:
-                raise IndexError("All rows of an IMAGE attribute must be as long as the first one")
+                raise IndexError("list index out of range")  # PyTango's words: a row shorter than the first
             flat.extend(row[:x])  # PyTango reads dim_x from the first row
         dims = (x, len(items))
     else:

@@ -64,8 +64,14 @@ def _latin1(s: str) -> str:
     try:
         s.encode("latin-1")
     except UnicodeEncodeError:
-        raise UnicodeError("Can't encode '?' Unicode string as Latin-1 (bad chars replaced with ?)") from None
+        raise not_latin1(s) from None
     return s
+
+
+def not_latin1(s: str) -> UnicodeError:
+    """PyTango's error for text Latin-1 cannot encode (strings travel as Latin-1 octets)."""
+    shown = s.encode("latin-1", "replace").decode("latin-1")
+    return UnicodeError(f"Can't encode '{shown}' Unicode string as Latin-1 (bad chars replaced with ?)")
 
 
 def _to_str(v: Any) -> str:

@@ -133,7 +133,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         d["_attr_names"] = None    # lower -> name, from attribute_list_query_ex
         d["_info_cache"] = None
         d["_adm_proxy"] = None
-        d["_dynamic_frozen"] = True
+        d["_dynamic_interface_frozen"] = True  # PyTango's attribute name
         Connection.__init__(self, *args, connect=False, **kwargs)
 
     def _connect_new_plan(self) -> Plan:
@@ -184,13 +184,21 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         self.__dict__["_green_mode"] = green_mode
 
     def freeze_dynamic_interface(self) -> None:
-        self.__dict__["_dynamic_frozen"] = True
+        """Setting an attribute this proxy does not have raises AttributeError (the default):
+        a typo in ``dev.attr = value`` is not silently kept as a Python attribute."""
+        self.__dict__["_dynamic_interface_frozen"] = True
 
     def unfreeze_dynamic_interface(self) -> None:
-        self.__dict__["_dynamic_frozen"] = False
+        """Let unknown attributes be set on this proxy instance, with PyTango's warning."""
+        import warnings
+        from tango_core.client.constants import PyTangoUserWarning
+        warnings.warn(f"Dynamic interface unfrozen on DeviceProxy instance {self} id=0x{id(self):x} - "
+                      "arbitrary Python attributes can be set without raising an exception.",
+                      category=PyTangoUserWarning, stacklevel=2)
+        self.__dict__["_dynamic_interface_frozen"] = False
 
     def is_dynamic_interface_frozen(self) -> bool:
-        return self._dynamic_frozen
+        return self._dynamic_interface_frozen
 
     # ------------------------------------------------------------------ CORBA attributes / misc
     def _state_plan(self) -> Plan:
@@ -661,8 +669,6 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return command_history(self, cmd_name, depth)
 
     # ------------------------------------------------------------------ attribute configuration cache
-    defaultCommandExtractAs = ExtractAs.Numpy  # noqa: N815 - PyTango's name
-
     def is_attribute_config_cache_enabled(self) -> bool:
         return self.__dict__.get("_attr_cfg_cache_on", True)
 
@@ -819,16 +825,36 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             return
         kind, real = self._lookup(name)
         if kind == "attr":
-            self.write_attribute(real, value)
+            self.write_attribute(real, self._enum_labels_to_values(real, name, value))
             return
         if kind == "cmd":
             raise TypeError("Cannot set the value of a command")
-        if not d.get("_dynamic_frozen", True):
+        if not d.get("_dynamic_interface_frozen", True):
             object.__setattr__(self, name, value)
             return
         raise AttributeError(
             f"Tried to set non-existent attr {name!r} to {value!r}.\nThe DeviceProxy object interface is frozen "
             "and cannot be modified - see tango.DeviceProxy.freeze_dynamic_interface for details.")
+
+    def _enum_labels_to_values(self, attr: str, typed: str, value):
+        """``dev.mode = "ON"``: a DevEnum attribute takes its labels (also inside sequences), as
+        PyTango's dynamic interface does; an unknown label is an AttributeError."""
+        if not isinstance(value, str) and not (isinstance(value, (list, tuple)) and value):
+            return value
+        cfg = self._attribute_config(attr)
+        if CmdArgType.values.get(cfg.data_type, cfg.data_type) != CmdArgType.DevEnum:
+            return value
+        labels = list(cfg.enum_labels)
+
+        def convert(v):
+            if isinstance(v, (list, tuple)):
+                return [convert(x) for x in v]
+            if not isinstance(v, str):
+                return v
+            if v not in labels:
+                raise AttributeError(f"Invalid enum value {v} for attribute {typed}. Valid values: {labels}")
+            return labels.index(v)
+        return convert(value)
 
     def __getitem__(self, key: str) -> DeviceAttribute:
         return self.read_attribute(key)

@@ -20,7 +20,8 @@ from tango_core.idl.enums import (
 from tango_core.idl.struct_format import PrintableStruct
 
 __all__ = [
-    "PrintableStruct", "DeviceInfo", "CommandInfo", "DevCommandInfo", "AttributeInfo", "AttributeInfoEx",
+    "PrintableStruct", "DeviceInfo", "CommandInfo", "DevCommandInfo", "DeviceAttributeConfig", "AttributeInfo",
+    "AttributeInfoEx",
     "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo",
     "AttributeEventInfo", "AttributeDimension", "command_info_from_idl", "device_info_from_idl",
     "attribute_info_ex_from_idl", "attribute_info_from_ex", "attribute_config_5_from_info",
@@ -105,14 +106,13 @@ class AttributeEventInfo(PrintableStruct):
         self.per_event = PeriodicEventInfo()
 
 
-class AttributeInfo(PrintableStruct):
-    """The IDL-2 view of an attribute's configuration (``attribute_list_query``)."""
+class DeviceAttributeConfig(PrintableStruct):
+    """The IDL-1 view of an attribute's configuration (PyTango's base of AttributeInfo)."""
 
     def __init__(self) -> None:
         self.data_format = AttrDataFormat.SCALAR
         self.data_type = CmdArgType.DevVoid
         self.description = ""
-        self.disp_level = DispLevel.OPERATOR
         self.display_unit = ""
         self.extensions: list[str] = []
         self.format = ""
@@ -128,6 +128,14 @@ class AttributeInfo(PrintableStruct):
         self.unit = ""
         self.writable = AttrWriteType.READ
         self.writable_attr_name = ""
+
+
+class AttributeInfo(DeviceAttributeConfig):
+    """The IDL-2 view of an attribute's configuration (``attribute_list_query``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.disp_level = DispLevel.OPERATOR
 
 
 class AttributeInfoEx(AttributeInfo):

@@ -130,6 +130,28 @@ class ClientAddr:
         return (f"ClientAddr(client_ident={self.client_ident}, client_lang={self.client_lang!r}, "
                 f"client_pid={self.client_pid}, client_ip={self.client_ip!r})")
 
+    def get_client_hostname(self) -> str:
+        """The caller's host name, from its IP address (ValueError if it cannot be found)."""
+        import socket
+        ip = self.client_ip.rpartition("giop:tcp:")[2].rsplit(":", 1)[0] if "giop:" in self.client_ip \
+            else self.client_ip
+        try:
+            return socket.gethostbyaddr(ip.strip("[]"))[0]
+        except (OSError, UnicodeError):
+            raise ValueError(f"Cannot find the host name of client IP {self.client_ip!r}") from None
+
+    def __str__(self) -> str:
+        """cppTango's printed form of a client address."""
+        if not self.client_ident:
+            return "Client identification not available"
+        try:
+            host = self.get_client_hostname()
+        except ValueError:
+            host = self.client_ip
+        if self.client_lang in (LockerLanguage.CPP, LockerLanguage.CPP_6):
+            return f"CPP or Python client with PID {self.client_pid} from host {host}"
+        return f"JAVA client class {self.java_main_class} from host {host}"
+
 
 # ------------------------------------------------------------------------------------------------
 # DeviceClass
