@@ -499,6 +499,24 @@ class ServerEvents(EventSink):
         change = T.DevIntrChange(started, list(device.get_command_infos()), attrs)
         self.device_events(device).push_interface_change(change)
 
+    def device_restarted(self, old: Any, new: Any) -> None:
+        """After DevRestart, as cppTango: what was last sent is forgotten (the attributes are new),
+        an INTERFACE_CHANGE goes out if commands or attributes differ, and every attribute's
+        configuration is sent to its ATTR_CONF subscribers (it may have been re-read)."""
+        events = self.device_events(new)
+        for ev in list(events._attrs.values()):
+            ev.reset_memory()
+        self._devices.pop(old, None)
+        for key in [k for k in self._criteria if k[0] is old]:
+            del self._criteria[key]
+        if self._supplier is None:
+            return
+        if old._interface_signature() != new._interface_signature():
+            self.interface_changed(new)
+        for attr in new.get_device_attr():
+            if self._supplier.wants(new.get_name(), attr.get_name(), "attr_conf"):
+                events.push_attr_conf(new.get_attribute_config_5(attr.get_name()))
+
     def is_there_subscriber(self, device: Any, attr_name: str, event_type: EventType) -> bool:
         sup = self._supplier
         return sup is not None and sup.wants(device.get_name(), attr_name, _WIRE_NAME[EventType(event_type)])

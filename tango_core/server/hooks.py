@@ -64,6 +64,9 @@ class EventSink:
     def admin_ready(self, admin: Any) -> None:
         """The admin device exists (before it is served): register the event admin commands."""
 
+    def device_restarted(self, old: "DeviceImpl", new: "DeviceImpl") -> None:
+        """``new`` replaced ``old`` (admin DevRestart / RestartServer), already serving clients."""
+
     def device_started(self, device: "DeviceImpl") -> None:
         """``device`` is exported and serves clients."""
 

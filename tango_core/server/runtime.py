@@ -400,6 +400,7 @@ class ServerRuntime:
         new.apply_memorized_values()
         new._dev_exported = True
         self._servants[dev.get_name().lower()].device = new
+        self.events.device_restarted(dev, new)
 
     def restart_all_devices(self) -> None:
         for dev in list(self._devices):

@@ -555,3 +555,28 @@ def test_interface_change_events_are_coalesced_and_init_alone_sends_none(client,
         assert not rx.errors()
     finally:
         ctx.stop()
+
+
+class Restartable(Device):
+    @attribute(dtype=float, unit="V")
+    def x(self):
+        return 1.0
+
+
+def test_dev_restart_sends_the_configuration_again(client, subscriptions):
+    name, proxy_class, ET = client
+    ctx = DeviceTestContext(Restartable, process=True)
+    ctx.start()
+    try:
+        dev = proxy_class(ctx.get_device_access())
+        rx = Received()
+        subscriptions(dev)("x", ET.ATTR_CONF_EVENT, rx)
+        rx.wait_for(lambda evs: len(evs) >= 1, what="the synchronous first event")
+        adm = tango.DeviceProxy(dev.adm_name())
+        adm.command_inout("DevRestart", dev.dev_name())
+        evs = rx.wait_for(lambda evs: len(evs) >= 2, what="ATTR_CONF after DevRestart")
+        assert evs[1].attr_conf.name == "x" and evs[1].attr_conf.unit == "V"
+        assert dev.read_attribute("x").value == 1.0
+        assert not rx.errors()
+    finally:
+        ctx.stop()
