@@ -580,3 +580,28 @@ def test_dev_restart_sends_the_configuration_again(client, subscriptions):
         assert not rx.errors()
     finally:
         ctx.stop()
+
+
+def test_events_of_a_server_registered_in_the_cpp_database(cpp_tango_host, peer_factory, client, subscriptions):
+    """Registered in Debian's C++ DataBaseds (MariaDB): topics name that database's host:port."""
+    name, proxy_class, ET = client
+    instance = f"cppdb{name}"
+    peer = peer_factory.pytango_server(OUR_EVENT_SERVER, instance, tango_host=cpp_tango_host,
+                                       device_class="EventDevice", device_names=[f"test/ourscpp{name}/1"])
+    try:
+        dev = proxy_class(peer.devices[0])
+        rx = Received()
+        subscriptions(dev)("value", ET.CHANGE_EVENT, rx)
+        subscriptions(dev)("polled", ET.PERIODIC_EVENT, rx)
+        dev.PushChange(4.5)
+        rx.wait_for(lambda evs: any(_value(e) == 4.5 for e in evs) and
+                    sum(e.event == "periodic" for e in evs) >= 2, what="a pushed change and periodic events")
+        assert not rx.errors()
+        _, svalue = _admin(peer).command_inout("ZmqEventSubscriptionChange",
+                                               [f"test/ourscpp{name}/1", "value", "subscribe", "change", "6"])
+        assert svalue[2] == f"tango://{cpp_tango_host}/test/ourscpp{name}/1/value.idl5_change"
+    finally:
+        try:
+            tango.Database(*cpp_tango_host.rsplit(":", 1)).delete_server(f"{SERVER_NAME}/{instance}")
+        except tango.DevFailed:
+            pass
