@@ -115,6 +115,7 @@ class MultiDeviceTestContext:
         self._exec_name = server_name
         self._instance = instance_name
         self._process = process
+        self._green_mode = green_mode  # the server's, for classes without their own (as PyTango's run())
         self._daemon = daemon
         self._devices: dict[str, Any] = {}
         self.server: Any = None
@@ -198,7 +199,7 @@ class MultiDeviceTestContext:
 
     def _start_thread(self) -> None:
         runtime = ServerRuntime(self._classes, self._options(), properties=self._store, device_names=self._names,
-                                msg_stream=None)
+                                msg_stream=None, green_mode=self._green_mode)
         override = self.enable_test_context_tango_host_override
 
         def early() -> None:
@@ -219,7 +220,7 @@ class MultiDeviceTestContext:
         reports: Any = ctx.Queue()
         self.thread = ctx.Process(target=_serve_in_child,
                                   args=(self._classes, self._options(), self._store, self._names, reports,
-                                        self.enable_test_context_tango_host_override, self.host),
+                                        self.enable_test_context_tango_host_override, self.host, self._green_mode),
                                   daemon=self._daemon)
         self.thread.start()
         try:
@@ -294,9 +295,11 @@ class MultiDeviceTestContext:
 
 
 def _serve_in_child(classes: Any, options: ServerOptions, store: MemoryPropertyStore,
-                    names: dict[str, list[str]], reports: Any, override: bool, host: str) -> None:
+                    names: dict[str, list[str]], reports: Any, override: bool, host: str,
+                    green_mode: Any = None) -> None:
     try:
-        runtime = ServerRuntime(classes, options, properties=store, device_names=names, msg_stream=None)
+        runtime = ServerRuntime(classes, options, properties=store, device_names=names, msg_stream=None,
+                                green_mode=green_mode)
 
         def early() -> None:
             if override:

@@ -48,7 +48,7 @@ __all__ = ["DeviceClass", "DeviceImpl", "Device_2Impl", "Device_3Impl", "Device_
            "STATUS_NOT_SET", "MONITOR_TIMEOUT_S"]
 
 STATUS_NOT_SET = "Not initialised"
-_ASYNCIO = 3  # GreenMode.Asyncio
+_GEVENT, _ASYNCIO = 2, 3  # GreenMode.Gevent, GreenMode.Asyncio
 #: how long a request waits for a device busy with another one (cppTango: 3.2 s, then API_CommandTimedOut)
 MONITOR_TIMEOUT_S = 3.2
 T = CmdArgType
@@ -296,9 +296,15 @@ class DeviceImpl:
         self._dev_prev_state = self._dev_state
         self._dev_status = STATUS_NOT_SET if status is None else status
         self._dev_monitor = threading.RLock()
-        # asyncio devices run on the server's event loop and interleave at their awaits (PyTango runs
-        # them with SerialModel.NO_SYNC); the others serve one request at a time
-        self._dev_no_sync = getattr(type(self), "green_mode", None) == _ASYNCIO
+        # the class's green mode, else the server's (run(..., green_mode=...), set_green_mode);
+        # asyncio devices run on the server's event loop and interleave at their awaits, gevent
+        # devices in the server's hub at theirs (PyTango runs both with SerialModel.NO_SYNC); the
+        # others serve one request at a time
+        mode = getattr(type(self), "green_mode", None)
+        if mode is None and cl.runtime is not None:
+            mode = cl.runtime.green_mode
+        self._dev_green_mode = mode
+        self._dev_no_sync = mode == _ASYNCIO or mode == _GEVENT
         self._dev_attrs = MultiAttribute()
         self._dev_access: dict[str, AttributeAccess] = {}
         self._dev_commands: dict[str, CommandDef] = {}
@@ -456,7 +462,7 @@ class DeviceImpl:
     # -- default hooks (overridden by device code) ---------------------------------------------
     def _done(self, value: Any = None) -> Any:
         """A hook's result: awaitable for asyncio devices (``green_mode = GreenMode.Asyncio``)."""
-        if getattr(type(self), "green_mode", None) == _ASYNCIO:
+        if getattr(self, "_dev_green_mode", None) == _ASYNCIO:
             return _Ready(value)
         return value
 

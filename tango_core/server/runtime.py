@@ -24,6 +24,7 @@ Shutdown: ``delete_device()`` of every device, the event and polling services cl
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import socket
@@ -46,6 +47,7 @@ from .event_publishing import ServerEvents
 from .hooks import EventSink, PollingService
 from .polling import PollingEngine
 from .property_store import DatabasePropertyStore, MemoryPropertyStore, PropertyStore
+from .green import GeventHub, server_green_mode
 from .servant import DeviceServant, ObjectAdapter, current_call
 
 __all__ = ["ServerRuntime", "run", "server_run", "Util", "DEVICE_INTERFACE", "ServerAlreadyRunning",
@@ -132,13 +134,14 @@ class ServerRuntime:
 
     def __init__(self, classes: Any, options: ServerOptions, *, properties: PropertyStore | None = None,
                  device_names: dict[str, list[str]] | None = None, msg_stream: TextIO | None = sys.stdout,
-                 fixed_keys: dict[str, bytes] | None = None) -> None:
+                 fixed_keys: dict[str, bytes] | None = None, green_mode: Any = None) -> None:
         self.options = options
         self.class_specs = _classes_of(classes)
-        modes = {getattr(klass, "green_mode", None) or 0 for klass, _cls, _name in self.class_specs}
-        if len(modes) > 1:
-            raise ValueError(f"Devices with mixed green modes cannot be run in the same device server process. "
-                             f"Modes: {modes}. Classes: {[name for _k, _c, name in self.class_specs]}.")
+        #: the green mode of the server's devices (see green.py in this package)
+        self.green_mode = server_green_mode(self.class_specs, green_mode)
+        #: gevent servers: the thread whose hub runs the device code (None: device code runs in
+        #: the thread serving the request)
+        self.hub: GeventHub | None = GeventHub.for_mode(self.green_mode)
         self.msg_stream = msg_stream
         self.server_name = options.server_name
         self.admin_device_name = f"dserver/{options.exec_name}/{options.instance}"
@@ -183,8 +186,11 @@ class ServerRuntime:
                 self._check_not_running()
             self._listen()
             if pre_init is not None:
-                pre_init()
-            self._build_classes()
+                self._run_callback(pre_init)
+            if self.hub is not None:  # gevent devices are built in the hub (init_device may spawn)
+                self.hub.call(self._build_classes, ())
+            else:
+                self._build_classes()
             self._build_admin()
             self.events.admin_ready(self.admin)
             self._serve_and_export()
@@ -194,7 +200,7 @@ class ServerRuntime:
             for dev in self._devices:
                 self.events.device_started(dev)
             if post_init is not None:
-                post_init()
+                self._run_callback(post_init)
             if self.msg_stream is not None:
                 self.msg_stream.write("Ready to accept request\n")
                 self.msg_stream.flush()
@@ -410,6 +416,16 @@ class ServerRuntime:
                 traceback.print_exc()
 
     # -- coroutines of asyncio devices ----------------------------------------------------------
+    def _run_callback(self, callback: Callable[[], Any]) -> None:
+        """A pre/post-init callback: ``async def`` ones run on the server's loop (asyncio servers,
+        as PyTango), gevent servers' in the hub."""
+        if self.hub is not None:
+            result = self.hub.call(callback, ())
+        else:
+            result = callback()
+        if inspect.isawaitable(result):
+            self.run_coroutine(result)
+
     def run_coroutine(self, coro: Any) -> Any:
         import asyncio
         loop = self._ensure_loop()
@@ -633,7 +649,7 @@ def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | No
 
     def serve() -> None:
         options = parse_command_line(argv)
-        runtime = ServerRuntime(classes, options, msg_stream=msg_stream)
+        runtime = ServerRuntime(classes, options, msg_stream=msg_stream, green_mode=green_mode)
         pre = _to_callback(pre_init_callback, "pre_init_callback")
         post = _to_callback(post_init_callback, "post_init_callback")
         runtime.start(pre, post)

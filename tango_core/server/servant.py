@@ -25,7 +25,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..idl.enums import AttrDataFormat, AttrQuality, CmdArgType, DevSource, LockerLanguage
+from ..idl.enums import AttrDataFormat, AttrQuality, CmdArgType, DevSource, GreenMode, LockerLanguage
 from ..idl.errors import DevError, DevFailed, ErrSeverity, MultiDevFailed, NamedDevError
 from ..idl.operations import OPERATIONS, Operation, repository_ids
 from ..idl.types import (
@@ -37,6 +37,7 @@ from ..wire.cdr import CDRWriter
 from ..wire.errors import CodecError
 from ..wire.giop import CompletionStatus, ReplyStatus, Request
 from .device import ClientAddr, DeviceImpl, python_error, wire_errors, wire_text
+from .green import greenlet_call
 
 if TYPE_CHECKING:
     from .runtime import ServerRuntime
@@ -56,8 +57,10 @@ _local = threading.local()
 
 
 def current_call() -> "CallContext | None":
-    """The call being served by this thread (None outside a client call)."""
-    return getattr(_local, "call", None)
+    """The call being served by this thread (or greenlet, in a gevent server; None outside a
+    client call)."""
+    call = getattr(_local, "call", None)
+    return call if call is not None else greenlet_call()
 
 
 def after_reply(fn: Callable[[], None]) -> None:
@@ -507,7 +510,11 @@ class ObjectAdapter:
             if name != "black_box" and (not name.startswith("_") or name.startswith("_get_")):
                 servant.record(ctx, op, args)
             try:
-                result = handler(*args)
+                hub = servant.runtime.hub
+                if hub is None or servant.device._dev_green_mode != GreenMode.Gevent:
+                    result = handler(*args)
+                else:  # a gevent device: its code runs in the server's hub
+                    result = hub.call(handler, args, ctx)
             except DevFailed as exc:
                 return _exception_response(op, exc, le)
             except BaseException as exc:  # noqa: BLE001 - device code must never kill the connection
