@@ -272,14 +272,29 @@ class EventSupplier:
               errors: Sequence[DevError] | None) -> bool:
         le = self.little_endian
         is_except = errors is not None
+        if not is_except and groups == (5,):
+            # the common case, one message: no lists, the numeric frame built directly
+            data = frames.numeric_value_frame(payload, le) if payload.__class__ is AttributeValue_5 else None
+            if data is None:
+                data = frames.encode_data_frame(payload, le)
+            topic = pub.topic5 or pub.topic(5)
+            more = self._sndmore
+            with self._ev_lock:
+                sock = self._ev_sock
+                if sock is None:
+                    return False
+                entry = pub.entry
+                ctr = entry.counter
+                entry.counter = (ctr + 1) & 0xFFFFFFFF
+                send = self._csend
+                send(sock, topic, more)
+                send(sock, self._byte_order, more)
+                send(sock, self._pack_call_info(1, ctr, 1, 0, 0, False), more)
+                send(sock, data, 0, len(data) < 65536)    # big frames are not copied
+            return True
         if is_except:
             data = frames.encode_error_payload(errors, le)
             messages = [(pub.topic(g), data) for g in groups]
-        elif groups == (5,):
-            data = None
-            if payload.__class__ is AttributeValue_5:
-                data = frames.numeric_value_frame(payload, le)
-            messages = [(pub.topic5 or pub.topic(5), data or frames.encode_data_frame(payload, le))]
         else:
             messages = [(pub.topic(g), frames.encode_data_frame(payload if g >= 5 else _to_legacy(payload), le))
                         for g in groups]
