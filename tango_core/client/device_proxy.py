@@ -128,7 +128,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         d["_green_mode"] = green_mode
         d["_cmd_query_cache"] = {}  # lower name -> CommandInfo
         d["_attr_cfg"] = {}        # lower name -> AttributeInfoEx
-        d["_read_requests"] = {}   # (names, source, idl) -> encoded read_attributes arguments
+        d["_read_requests"] = {}   # (names, source, idl) -> writer of the encoded read_attributes arguments
         d["_cmd_names"] = None     # lower -> name, from command_list_query
         d["_attr_names"] = None    # lower -> name, from attribute_list_query_ex
         d["_info_cache"] = None
@@ -490,20 +490,16 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return run_blocking(self._read_values_plan(names))
 
     def _read_values_plan(self, names: Sequence[str]) -> Plan:
-        """read_attributes_5 (IDL >= 5) or _4; the encoded request is cached per name list.
+        """read_attributes_5 (IDL >= 5) or _4; the request's writer is cached per name list.
 
         The arguments (names, source, client identity) only contain 4-byte aligned CDR items, so
         bytes encoded once at a 4-aligned offset are valid at any 4-aligned offset of a request.
         (A plain function returning the plan: the common, cached case costs no generator of its own.)
         """
         idl = self._idl_version
-        raw = self._read_requests.get((tuple(names), self._source, idl))
-        if raw is None:
+        write = self._read_requests.get((tuple(names), self._source, idl))
+        if write is None:
             return self._encode_read_plan(names)
-
-        def write(wr, _raw=raw):
-            wr.align(4)
-            wr.write_raw(_raw)
         return self._invoke_encoded_plan(_READ_5 if idl >= 5 else _READ_4, write)
 
     def _encode_read_plan(self, names: Sequence[str]) -> Plan:
@@ -515,8 +511,12 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         op = _READ_5 if idl >= 5 else _READ_4
         if len(self._read_requests) > 256:
             self._read_requests.clear()
-        self._read_requests[(tuple(names), self._source, idl)] = op.encode_args(list(names), self._source,
-                                                                                self._client_ident())
+        raw = op.encode_args(list(names), self._source, self._client_ident())
+
+        def write(wr, _raw=raw):
+            wr.align(4)
+            wr.write_raw(_raw)
+        self._read_requests[(tuple(names), self._source, idl)] = write
         return (yield from self._read_values_plan(names))
 
     def _read_attribute_plan(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:

@@ -113,8 +113,16 @@ class ObjectRef:
     def invoke_plan(self, operation: str, write_args: Callable[[CDRWriter], None] | None,
                     read_result: Callable[[CDRReader], object] | None, timeout: float) -> Plan:
         """The call as a plan (see the module docstring); raises transport errors."""
-        deadline = time.monotonic() + timeout
         forwards = 0
+        if self._forward is None and len(self._targets) == 1:
+            # the common case, one address and no forward: one attempt with the whole timeout
+            target = self._targets[0]
+            try:
+                return (yield Invoke(target, operation, write_args, read_result, timeout))
+            except LocationForward as fwd:
+                self._follow(fwd, target, 1)  # then the general loop below, one forward done
+                forwards = 1
+        deadline = time.monotonic() + timeout
         while True:
             targets = self.targets
             last_error: Exception | None = None
@@ -129,18 +137,7 @@ class ObjectRef:
                     continue
                 except LocationForward as fwd:
                     forwards += 1
-                    if forwards > MAX_FORWARDS:
-                        raise ConnectionLost(target.host, target.port,
-                                             f"more than {MAX_FORWARDS} LOCATION_FORWARD replies") from None
-                    new = _targets_from_ior(fwd.ior)
-                    if not new:
-                        raise ConnectionLost(target.host, target.port,
-                                             "LOCATION_FORWARD to an IOR without IIOP address") from None
-                    with self._lock:
-                        if fwd.permanent:
-                            self._targets, self._preferred, self._forward = new, 0, None
-                        else:
-                            self._forward = new
+                    self._follow(fwd, target, forwards)
                     break
                 except (CallTimeout, ConnectionLost):
                     self._drop_forward()
@@ -154,6 +151,20 @@ class ObjectRef:
                 if self._drop_forward():
                     continue
                 raise last_error  # type: ignore[misc]
+
+    def _follow(self, fwd: LocationForward, target: Target, forwards: int) -> None:
+        """Take a LOCATION_FORWARD from ``target`` into account (ConnectionLost past MAX_FORWARDS)."""
+        if forwards > MAX_FORWARDS:
+            raise ConnectionLost(target.host, target.port,
+                                 f"more than {MAX_FORWARDS} LOCATION_FORWARD replies") from None
+        new = _targets_from_ior(fwd.ior)
+        if not new:
+            raise ConnectionLost(target.host, target.port, "LOCATION_FORWARD to an IOR without IIOP address") from None
+        with self._lock:
+            if fwd.permanent:
+                self._targets, self._preferred, self._forward = new, 0, None
+            else:
+                self._forward = new
 
     def _remember(self, target: Target) -> None:
         with self._lock:
