@@ -385,8 +385,12 @@ def event_delivery(green_mode: GreenMode | None) -> Callable[[Callable], Callabl
             return None
         return functools.partial(loop_callback, loop=loop)
     if green_mode is GreenMode.Gevent:
+        import gevent
+
         from ..transport import gevent as driver
-        return driver.hub_callback
+
+        # the subscriber's hub, found now: the subscription itself is made in a worker thread
+        return functools.partial(driver.hub_callback, hub=gevent.get_hub())
     return None
 
 

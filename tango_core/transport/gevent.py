@@ -303,11 +303,10 @@ def run_plan(plan: Plan):
             error = exc
 
 
-def hub_callback(fn: Callable) -> Callable:
-    """``fn(event)`` run in a new greenlet of the current thread's hub, whatever thread calls it
-    (event callbacks of gevent-mode proxies)."""
-    hub = gevent.get_hub()
-    loop = hub.loop
+def hub_callback(fn: Callable, hub: Any = None) -> Callable:
+    """``fn(event)`` run in a new greenlet of ``hub`` (default: the current thread's), whatever
+    thread calls it (event callbacks of gevent-mode proxies)."""
+    loop = (hub or gevent.get_hub()).loop
 
     def deliver(event) -> None:
         try:

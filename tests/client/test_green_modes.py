@@ -403,3 +403,58 @@ def test_gevent_with_monkey_patching_in_a_subprocess(db_server, tango_host):
     assert out["ticks_during_sleep"] >= 20
     assert len(out["events"]) >= 2 and not any(out["events"])
     assert out["longest_tick_gap"] < 0.5, out  # no call blocked the hub for long
+
+
+# -- every mode against our own server ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["Synchronous", "Futures", "Gevent", "Asyncio"])
+def test_every_mode_against_tango_cores_own_server(core_nodb_server, mode):
+    """The TestServer class served by tango_core: read, write, command and events in each mode."""
+    name = core_nodb_server.devices[0]
+
+    def plain(dev):  # Synchronous, Futures (wait=True) and Gevent (in the calling greenlet)
+        dev.write_attribute("long_rw", 23)
+        seen = []
+        eid = dev.subscribe_event("counter", tango_core.EventType.CHANGE_EVENT, seen.append)
+        dev.command_inout("PushCounterEvent")
+        deadline = time.monotonic() + 10
+        while len(seen) < 2 and time.monotonic() < deadline:
+            if mode == "Gevent":
+                import gevent
+                gevent.sleep(0.02)
+            else:
+                time.sleep(0.02)
+        dev.unsubscribe_event(eid)
+        return dev.read_attribute("long_rw").value, dev.command_inout("EchoDouble", 4.5), dev.long_rw, seen
+
+    if mode == "Asyncio":
+        async def main():
+            dev = await tango_core.asyncio.DeviceProxy(name)
+            await dev.write_attribute("long_rw", 23)
+            seen = []
+            two = asyncio.Event()
+
+            async def on_event(event):
+                seen.append(event)
+                if len(seen) >= 2:
+                    two.set()
+
+            eid = await dev.subscribe_event("counter", tango_core.EventType.CHANGE_EVENT, on_event)
+            await dev.command_inout("PushCounterEvent")
+            await asyncio.wait_for(two.wait(), 10)
+            await dev.unsubscribe_event(eid)
+            return ((await dev.read_attribute("long_rw")).value, await dev.command_inout("EchoDouble", 4.5),
+                    await dev.long_rw, seen)
+
+        value, echoed, dynamic, seen = asyncio.run(main())
+    elif mode == "Gevent":
+        from tango_core import gevent as gevent_face
+
+        value, echoed, dynamic, seen = plain(gevent_face.DeviceProxy(name))
+    elif mode == "Futures":
+        value, echoed, dynamic, seen = plain(tango_core.futures.DeviceProxy(name))
+    else:
+        value, echoed, dynamic, seen = plain(tango_core.DeviceProxy(name))
+    assert (value, echoed, dynamic) == (23, 4.5, 23)
+    assert len(seen) >= 2 and not any(e.err for e in seen)
