@@ -91,6 +91,10 @@ def python_error(exc: BaseException) -> DevFailed:
     return DevFailed(DevError("PyDs_PythonError", wire_text(desc), wire_text(origin), ErrSeverity.ERR))
 
 
+#: results that are never awaitable (the common case, checked before inspect.isawaitable)
+_PLAIN_RESULTS = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict, DevState})
+
+
 class _Ready:
     """What the default hooks return to asyncio devices: ``await super().init_device()`` must work,
     and the same object is ignored by synchronous callers."""
@@ -625,7 +629,10 @@ class DeviceImpl:
     # ---------------------------------------------------------------------------------------
     def _resolve(self, result: Any) -> Any:
         """Run a coroutine returned by an ``async def`` device method on the server's event loop."""
-        if type(result) is _Ready:
+        kind = type(result)
+        if kind in _PLAIN_RESULTS:
+            return result
+        if kind is _Ready:
             return result.value
         if inspect.isawaitable(result):
             runtime = self._dev_runtime
