@@ -208,8 +208,16 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     state = green_method(_state_plan, name="state")
 
     def _status_plan(self) -> Plan:
-        """The device status (``_get_status``)."""
-        return self._invoke_encoded_plan(_GET_STATUS, None)
+        """The device status (``_get_status``).  Servers keep it as a C++ ``std::string`` and
+        PyTango's ``status()`` decodes it as UTF-8 (a PyTango or tango_core server sends "é" as
+        c3 a9); octets that are not UTF-8 stay as Latin-1 text."""
+        status = yield from self._invoke_encoded_plan(_GET_STATUS, None)
+        if isinstance(status, str) and not status.isascii():
+            try:
+                status = status.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                pass
+        return status
 
     status = green_method(_status_plan, name="status")
 
