@@ -1,8 +1,8 @@
 """One device-class source, two servers: PyTango's and tango_core's must look the same to clients.
 
-``tests/servers/TestServer.py`` (written for PyTango) runs once on PyTango (the ``nodb_server``
-fixture) and once on tango_core (``core_nodb_server``, the same file with ``tango`` mapped to
-``tango_core``).  Every check below runs the same client calls on both and compares what the
+``tests/servers/TestServer.py`` (written for PyTango) runs once on PyTango and once on
+tango_core (the same file with ``tango`` mapped to ``tango_core``), both started for this module
+alone: the session's shared servers carry set points written by other modules' tests.  Every check below runs the same client calls on both and compares what the
 client sees -- values, types, dimensions, qualities, configurations, command lists, errors
 (reason and description; origins name C++ functions on one side and Python on the other).
 The client is PyTango's (the reference) and then tango_core's.
@@ -18,11 +18,30 @@ from server_clients import DEVFAILED, pytango_proxy, tango_core_proxy
 pytestmark = pytest.mark.peers
 
 
+@pytest.fixture(scope="module")
+def servers(peer_log_dir):
+    """(PyTango's, tango_core's) TestServer, no database, fresh for this module."""
+    import peers
+    started = []
+    try:
+        for instance, on_core in (("diffref", False), ("diffcore", True)):
+            try:
+                started.append(peers.start_pytango_server(
+                    "TestServer", instance, nodb=True, device_names=["test/nodb/1", "test/nodb/2"],
+                    log_dir=peer_log_dir, on_tango_core=on_core))
+            except peers.PeerStartError as exc:
+                peers.peer_unavailable(str(exc))
+        yield tuple(started)
+    finally:
+        for peer in started:
+            peer.stop()
+
+
 @pytest.fixture(params=["pytango", "tango_core"])
-def pair(request, nodb_server, core_nodb_server):
+def pair(request, servers):
     """(reference proxy, tango_core-served proxy) to test/nodb/1, with the chosen client."""
     make = pytango_proxy if request.param == "pytango" else tango_core_proxy
-    ref, ours = make(nodb_server.devices[0]), make(core_nodb_server.devices[0])
+    ref, ours = make(servers[0].devices[0]), make(servers[1].devices[0])
     ref.command_inout("Init")
     ours.command_inout("Init")
     return ref, ours
@@ -146,8 +165,8 @@ def test_same_read_attributes_with_failures(pair):
                                 for v in p.read_attributes(names)])
 
 
-def test_same_admin_device(request, nodb_server, core_nodb_server):
-    ref, ours = pytango_proxy(nodb_server.admin_device), pytango_proxy(core_nodb_server.admin_device)
+def test_same_admin_device(servers):
+    ref, ours = pytango_proxy(servers[0].admin_device), pytango_proxy(servers[1].admin_device)
     for cmd in ("QueryClass", "QueryDevice", "QuerySubDevice", "State", "Status"):
         _same(ref, ours, lambda p: sorted(p.command_inout(cmd)) if cmd.startswith("Query")
               else p.command_inout(cmd))
