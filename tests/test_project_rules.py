@@ -50,7 +50,8 @@ def test_product_never_imports_pytango(package: str) -> None:
 #: optional imports a module may make, guarded, for users who have the package: tango_core.test_utils
 #: offers PyTango's pytest fixtures when pytest is installed (as tango.test_utils does); the modules
 #: of the gevent green mode import gevent (only that mode loads them)
-GEVENT_FACE = {"tango_core/gevent.py", "tango_core/transport/gevent.py", "tango_core/client/green.py"}
+GEVENT_FACE = {"tango_core/gevent.py", "tango_core/transport/gevent.py", "tango_core/client/green.py",
+               "tango_core/server/green.py"}  # gevent servers: imported by GeventHub only
 OPTIONAL_IMPORTS = {"pytest": {"tango_core/test_utils.py"}, "gevent": GEVENT_FACE}
 
 
