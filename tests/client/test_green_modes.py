@@ -458,3 +458,15 @@ def test_every_mode_against_tango_cores_own_server(core_nodb_server, mode):
         value, echoed, dynamic, seen = plain(tango_core.DeviceProxy(name))
     assert (value, echoed, dynamic) == (23, 4.5, 23)
     assert len(seen) >= 2 and not any(e.err for e in seen)
+
+
+def test_pytango_green_mode_environment_variable():
+    """``PYTANGO_GREEN_MODE`` sets the process-wide mode at import, as in PyTango."""
+    code = ("import tango_core\n"
+            "print(repr(tango_core.get_green_mode()))\n"
+            "tango_core.set_green_mode(None)\n"
+            "print(repr(tango_core.get_green_mode()))\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTANGO_GREEN_MODE="futures")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["<GreenMode.Futures:", "1>", "None"]
