@@ -299,13 +299,22 @@ class CDRReader:
     :class:`MarshalError` instead of reading past ``end``.
     """
 
-    __slots__ = ("data", "pos", "end", "origin", "little_endian", "_s", "_ulong")
+    __slots__ = ("data", "pos", "end", "origin", "little_endian", "_s", "_ulong", "_views")
 
     def __init__(self, data: bytes | bytearray | memoryview, little_endian: bool = True,
                  origin: int = 0, pos: int | None = None, end: int | None = None) -> None:
-        # A bytearray is kept as is: the transport hands each big reply over in a fresh one, and
-        # numeric arrays are then views into it (zero copy). bytes (immutable) get one copy per array.
-        self.data = data if isinstance(data, (bytes, bytearray)) else bytes(data)
+        # A bytearray or a writable memoryview is kept as is: the transport hands each big reply
+        # over in a fresh buffer, and numeric arrays are then views into it (zero copy). bytes
+        # (immutable) and read-only views get one copy per array.
+        kind = type(data)
+        if kind is bytes or kind is bytearray:
+            self._views = kind is bytearray
+        elif kind is memoryview and data.format == "B" and data.ndim == 1 and data.contiguous:
+            self._views = not data.readonly
+        else:
+            data = bytes(data)
+            self._views = False
+        self.data = data
         self.origin = origin
         self.pos = origin if pos is None else pos
         self.end = len(self.data) if end is None else end
@@ -435,7 +444,7 @@ class CDRReader:
             raise MarshalError(f"truncated CDR {kind} sequence of {n} elements")
         if kind == "boolean":
             arr = np.frombuffer(self.data, dtype=np.uint8, count=n, offset=self.pos) != 0
-        elif type(self.data) is bytearray and (self.little_endian == NATIVE_LITTLE or dtype.itemsize == 1):
+        elif self._views and (self.little_endian == NATIVE_LITTLE or dtype.itemsize == 1):
             arr = np.frombuffer(self.data, dtype=dtype, count=n, offset=self.pos)  # writable view, no copy
         else:
             wire = dtype if (self.little_endian == NATIVE_LITTLE or dtype.itemsize == 1) else dtype.newbyteorder()

@@ -20,7 +20,9 @@ import enum
 import struct
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Sequence, Union
+from typing import Callable, NamedTuple, Sequence, Union
+
+import numpy as np
 
 from .cdr import CDRReader, CDRWriter
 from .errors import CodecError, MarshalError, MessageTooLarge
@@ -92,8 +94,7 @@ def _codesets_data() -> bytes:
 CODESETS_CONTEXT = ServiceContext(CODESETS_ID, _codesets_data())
 
 
-@dataclass(frozen=True)
-class MessageHeader:
+class MessageHeader(NamedTuple):
     version: tuple[int, int]
     little_endian: bool
     more_fragments: bool
@@ -113,7 +114,7 @@ class SystemException:
         return self.repo_id.rsplit("/", 1)[-1].split(":", 1)[0]
 
 
-@dataclass
+@dataclass(slots=True)
 class Request:
     version: tuple[int, int]
     request_id: int
@@ -125,7 +126,7 @@ class Request:
     little_endian: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Reply:
     version: tuple[int, int]
     request_id: int
@@ -138,14 +139,14 @@ class Reply:
     forward_ior: IOR | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LocateRequest:
     version: tuple[int, int]
     request_id: int
     object_key: bytes
 
 
-@dataclass
+@dataclass(slots=True)
 class LocateReply:
     version: tuple[int, int]
     request_id: int
@@ -153,18 +154,18 @@ class LocateReply:
     body: CDRReader
 
 
-@dataclass
+@dataclass(slots=True)
 class CancelRequest:
     version: tuple[int, int]
     request_id: int
 
 
-@dataclass
+@dataclass(slots=True)
 class CloseConnection:
     version: tuple[int, int]
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageError:
     version: tuple[int, int]
 
@@ -172,8 +173,8 @@ class MessageError:
 Message = Union[Request, Reply, LocateRequest, LocateReply, CancelRequest, CloseConnection, MessageError]
 
 _SIZE_LE = struct.Struct("<I")
-_REPLY_12_FIELDS = struct.Struct("<IIII")  # size, request id, reply status, service context count
-_GIOP_1 = MAGIC + b"\x01"
+_REPLY_12_FIELDS = struct.Struct("<8sIIII")  # header start, size, request id, reply status, context count
+_REPLY_12_LE = MAGIC + bytes((1, 2, 1, 1))  # GIOP 1.2, little-endian, no more fragments, Reply
 _SIZE_BE = struct.Struct(">I")
 
 
@@ -420,12 +421,12 @@ def _key_from_profile(tag: int, data: bytes) -> bytes:
 
 def parse_message(data: bytes) -> Message:
     """Parse one whole (already reassembled) GIOP message."""
-    if (len(data) >= 24 and data[5] == 2 and data[6] == 1 and data[7] == 1
-            and data[:5] == _GIOP_1):
+    if len(data) >= 24:
         # Fast path for the commonest message a client sees: a little-endian GIOP 1.2 reply with no
         # exception and no service context (one unpack instead of a field-by-field walk).
-        size, request_id, status, n_contexts = _REPLY_12_FIELDS.unpack_from(data, 8)
-        if status == 0 and n_contexts == 0 and size + HEADER_SIZE == len(data):
+        head, size, request_id, status, n_contexts = _REPLY_12_FIELDS.unpack_from(data, 0)
+        if (head == _REPLY_12_LE and status == 0 and n_contexts == 0
+                and size + HEADER_SIZE == len(data)):
             # the context count ends at offset 24, which is already the 8-aligned body start
             return Reply((1, 2), request_id, ReplyStatus.NO_EXCEPTION, [], CDRReader(data, True, 0, 24), True)
     hdr = parse_header(data)
@@ -531,29 +532,23 @@ class _Chain:
 
     __slots__ = ("buf", "length")
 
-    def __init__(self, buf: bytearray, length: int) -> None:
+    def __init__(self, buf: np.ndarray, length: int) -> None:
         self.buf = buf
         self.length = length
 
 
-def _grow(buf: bytearray, capacity: int) -> bytearray:
-    """``buf`` enlarged to ``capacity`` octets: in place when possible (no copy), else a copy."""
-    try:
-        buf += bytes(capacity - len(buf))
-        return buf
-    except BufferError:  # someone still holds a view of it: move to a new buffer
-        new = bytearray(capacity)
-        new[:len(buf)] = buf
-        return new
+def _new_buffer(capacity: int) -> np.ndarray:
+    """A receive buffer: numpy's uninitialised memory (a bytearray would be zero-filled first,
+    which costs as much as receiving into it)."""
+    return np.empty(capacity, np.uint8)
 
 
-def _trim(buf: bytearray, length: int) -> bytearray:
-    if len(buf) > length:
-        try:
-            del buf[length:]
-        except BufferError:
-            return buf[:length]
-    return buf
+def _grow(buf: np.ndarray, capacity: int) -> np.ndarray:
+    """``buf``'s octets in a new buffer of ``capacity`` (growing by 4x at least, the copies of a
+    big message's growth add up to less than the message)."""
+    new = _new_buffer(capacity)
+    new[:len(buf)] = buf
+    return new
 
 
 class MessageReader:
@@ -565,14 +560,15 @@ class MessageReader:
     * ``get_buffer()`` / ``buffer_updated(n)`` -- zero copy, the asyncio ``BufferedProtocol``
       shape: receive straight into the memoryview ``get_buffer()`` returns (``sock.recv_into``),
       then say how many octets arrived.  Small frames land in a 64 KiB scratch buffer and are
-      copied out whole (``bytes``); a frame over 16 KiB is received into a ``bytearray`` of its
-      own that becomes the message, so numeric arrays decoded from it are views (no copy at all).
+      copied out whole (``bytes``); a frame over 16 KiB is received into a buffer of its own
+      (uninitialised numpy memory, handed on as a writable memoryview) that becomes the message,
+      so numeric arrays decoded from it are views (no copy at all).
       GIOP 1.2 Fragments of a big message are received straight behind its first part.
 
     Then ``next_message()`` until it returns None.
 
     Memory follows the data that really arrives, never a header's claim: a big frame's buffer
-    starts at ``min(size, 1 MiB)`` and then at most doubles what has arrived.  One size limit,
+    starts at ``min(size, 1 MiB)`` and then grows to at most 4x what has arrived.  One size limit,
     ``max_size`` (octets after the 12-octet header, as if the message were not fragmented),
     checked on each header before anything is buffered, on each reassembled message, and on all
     messages under reassembly together (or a peer could open many request ids at once).
@@ -594,7 +590,8 @@ class MessageReader:
         self._start = 0  # unframed octets are _scratch[_start:_end]
         self._end = 0
         # the "sink": a big frame (or a big Fragment's payload) received into its own buffer
-        self._sink: bytearray | None = None
+        self._sink: np.ndarray | None = None
+        self._sink_view: memoryview | None = None
         self._sink_pos = 0
         self._sink_end = 0
         self._sink_kind = _WHOLE
@@ -632,11 +629,12 @@ class MessageReader:
         pos = self._sink_pos
         if pos >= len(sink):  # full, the frame is not: grow with what has really arrived
             limit = self._sink_end if self._sink_kind == _WHOLE else self._sink_end + CHAIN_SLACK
-            sink = _grow(sink, min(limit, max(FIRST_ALLOCATION, 2 * pos)))
+            sink = _grow(sink, min(limit, max(FIRST_ALLOCATION, 4 * pos)))
             self._sink = sink
+            self._sink_view = memoryview(sink)
             if self._sink_kind == _FRAGMENT:
                 self._chains[self._sink_rid].buf = sink
-        return memoryview(sink)[pos:min(self._sink_end, len(sink))]
+        return self._sink_view[pos:min(self._sink_end, len(sink))]
 
     def buffer_updated(self, nbytes: int) -> None:
         """``nbytes`` octets were written at the start of the last ``get_buffer()`` view.
@@ -685,6 +683,17 @@ class MessageReader:
         return max(1, HEADER_SIZE + hdr.size - avail)
 
     @property
+    def failed(self) -> bool:
+        """True once the stream was found broken (``next_message`` raises after the messages before)."""
+        return self._error is not None
+
+    @property
+    def exact_buffer(self) -> bool:
+        """True when the last ``get_buffer()`` view lies inside one big frame (nothing else can
+        arrive before it is full: a driver may wait for all of it, e.g. with MSG_WAITALL)."""
+        return self._sink is not None
+
+    @property
     def frame_in_progress(self) -> bool:
         """True while part of a frame or of a fragmented message is held (a reply half read)."""
         return self._sink is not None or self._end > self._start or bool(self._chains)
@@ -700,7 +709,7 @@ class MessageReader:
     def clear(self) -> None:
         """Forget everything held (the connection is being closed)."""
         self._start = self._end = 0
-        self._sink = None
+        self._sink = self._sink_view = None
         self._chains.clear()
         self._ready.clear()
 
@@ -709,7 +718,7 @@ class MessageReader:
     def _fail(self, exc: CodecError) -> None:
         self._error = exc
         self._start = self._end = 0
-        self._sink = None
+        self._sink = self._sink_view = None
         self._chains.clear()
 
     def _split(self) -> None:
@@ -732,10 +741,11 @@ class MessageReader:
             more = minor >= 1 and bool(flags & 2)
             if avail >= total:
                 self._start = start + total
-                if total <= SMALL_FRAME:
-                    self._frame(bytes(view[start:start + total]), minor, little, mtype, more)
-                else:
-                    self._frame(bytearray(view[start:start + total]), minor, little, mtype, more)
+                frame = (bytes if total <= SMALL_FRAME else bytearray)(view[start:start + total])
+                if more or mtype == 7:
+                    self._frame(frame, minor, little, mtype, more)
+                else:  # the common case, inline
+                    self._ready.append(parse_message(frame))
                 continue
             if total <= SMALL_FRAME:
                 break  # wait for the rest in the scratch buffer
@@ -750,8 +760,9 @@ class MessageReader:
                 got = avail - head_size
                 end = chain.length + total - head_size
                 chain.buf = buf = self._room(chain.buf, chain.length + got, end, end + CHAIN_SLACK)
-                buf[chain.length:chain.length + got] = view[start + head_size:self._end]
-                self._sink, self._sink_pos, self._sink_end = buf, chain.length + got, end
+                sink_view = memoryview(buf)
+                sink_view[chain.length:chain.length + got] = view[start + head_size:self._end]
+                self._sink, self._sink_view, self._sink_pos, self._sink_end = buf, sink_view, chain.length + got, end
                 self._sink_kind, self._sink_rid = _FRAGMENT, rid
             else:
                 rid = None
@@ -759,10 +770,11 @@ class MessageReader:
                     if minor >= 2 and avail < HEADER_SIZE + 4:
                         break
                     rid = self._new_chain_id(scratch, start, minor, mtype, ids, total)
-                cap = min(total + CHAIN_SLACK if more else total, max(FIRST_ALLOCATION, 2 * avail))
-                buf = bytearray(cap)
-                buf[:avail] = view[start:self._end]
-                self._sink, self._sink_pos, self._sink_end = buf, avail, total
+                cap = min(total + CHAIN_SLACK if more else total, max(FIRST_ALLOCATION, 4 * avail))
+                buf = _new_buffer(cap)
+                sink_view = memoryview(buf)
+                sink_view[:avail] = view[start:self._end]
+                self._sink, self._sink_view, self._sink_pos, self._sink_end = buf, sink_view, avail, total
                 self._sink_kind, self._sink_rid = (_HEAD_PART if more else _WHOLE), rid
             self._sink_more = more
             self._start = self._end = 0
@@ -774,11 +786,11 @@ class MessageReader:
             scratch[:len(rest)] = rest
             self._start, self._end = 0, len(rest)
 
-    def _room(self, buf: bytearray, needed: int, end: int, limit: int) -> bytearray:
-        """``buf`` with capacity for ``needed`` octets, doubling at most (never past ``limit``)."""
+    def _room(self, buf: np.ndarray, needed: int, end: int, limit: int) -> np.ndarray:
+        """``buf`` with capacity for ``needed`` octets, growing 4x at most (never past ``limit``)."""
         if needed <= len(buf):
             return buf
-        return _grow(buf, max(needed, min(limit, max(FIRST_ALLOCATION, 2 * len(buf)), end)))
+        return _grow(buf, max(needed, min(limit, max(FIRST_ALLOCATION, 4 * len(buf)), end)))
 
     def _chain_for(self, rid: int | None, payload: int) -> _Chain:
         chain = self._chains.get(rid)
@@ -817,22 +829,24 @@ class MessageReader:
             chain = self._chain_for(rid, payload)
             end = chain.length + payload
             chain.buf = buf = self._room(chain.buf, end, end, end + (CHAIN_SLACK if more else 0))
-            buf[chain.length:end] = memoryview(frame)[head_size:]
+            memoryview(buf)[chain.length:end] = memoryview(frame)[head_size:]
             chain.length = end
             if not more:
                 self._complete(rid)
             return
         if more:
             rid = self._new_chain_id(frame, 0, minor, mtype, _ID_LE if little else _ID_BE, len(frame))
-            self._chains[rid] = _Chain(bytearray(frame), len(frame))
+            head = _new_buffer(len(frame))
+            memoryview(head)[:] = frame
+            self._chains[rid] = _Chain(head, len(frame))
             return
         self._ready.append(parse_message(frame))
 
     def _sink_done(self) -> None:
-        buf, kind, rid = self._sink, self._sink_kind, self._sink_rid
-        self._sink = None
+        buf, view, kind, rid = self._sink, self._sink_view, self._sink_kind, self._sink_rid
+        self._sink = self._sink_view = None
         if kind == _WHOLE:
-            self._ready.append(parse_message(buf))
+            self._ready.append(parse_message(view))
         elif kind == _HEAD_PART:
             self._chains[rid] = _Chain(buf, self._sink_end)
         else:
@@ -843,7 +857,7 @@ class MessageReader:
 
     def _complete(self, rid: int | None) -> None:
         chain = self._chains.pop(rid)
-        head = _trim(chain.buf, chain.length)
+        head = memoryview(chain.buf)[:chain.length]  # (the slack after it goes with the buffer)
         head[6] &= 0xFD  # no more fragments
         (_SIZE_LE if head[6] & 1 else _SIZE_BE).pack_into(head, 8, len(head) - HEADER_SIZE)
         self._ready.append(parse_message(head))

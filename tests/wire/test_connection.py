@@ -349,7 +349,9 @@ def test_buffers_grow_with_the_data_that_arrives():
     for _ in range(6):
         client.receive_data(bytes(1024 * 1024))
         held.append(client.buffered)
-    assert all(h <= max(2 * 1024 * 1024, 2 * (i + 1) * 1024 * 1024 + 64) for i, h in enumerate(held)), held
+    # at most 4x what arrived (so the copies made while growing add up to less than the message)
+    assert all(h <= 4 * (i + 1) * 1024 * 1024 + 64 for i, h in enumerate(held)), held
+    assert held[-1] < 32 * 1024 * 1024
 
 
 def test_message_over_the_limit_is_refused_on_its_header():
@@ -391,7 +393,7 @@ def test_a_big_reply_is_one_buffer_and_its_array_a_view_of_it(chunk, zero_copy, 
     reply, after = events(client)
     arr = reply.body.read_array("double")
     np.testing.assert_array_equal(arr, values)
-    assert isinstance(reply.body.data, bytearray)
+    assert not isinstance(reply.body.data, bytes)  # a buffer of its own, not a copy
     assert np.shares_memory(arr, np.frombuffer(reply.body.data, np.uint8))  # no copy
     assert after.request_id == small and after.body.read_double() == 3.0
     assert client.buffered == 0 and not client.frame_in_progress
