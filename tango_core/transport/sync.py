@@ -44,6 +44,7 @@ from __future__ import annotations
 import os
 import select
 import socket
+import struct
 import threading
 import time
 from typing import Callable
@@ -78,40 +79,92 @@ def default_connect_timeout() -> float:
 
 
 class _Pending:
-    """A caller waiting for the reply to one request (fields guarded by the endpoint's condition)."""
+    """A caller waiting for the reply to one request (fields guarded by the endpoint's state lock).
 
-    __slots__ = ("done", "reply", "error", "retryable")
+    A caller that waits while another reads sleeps on its own ``wake`` lock (held while it
+    sleeps, released by whoever has its reply or hands it the reading), so a reply wakes its
+    owner only -- never every waiting thread.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("rid", "done", "reply", "error", "retryable", "wake", "sleeping")
+
+    def __init__(self, rid: int) -> None:
+        self.rid = rid
         self.done = False
         self.reply: Reply | None = None
         self.error: Exception | None = None
         self.retryable = False
+        self.wake: threading.Lock | None = None  # made on the first sleep
+        self.sleeping = False
+
+    def wake_up(self) -> None:
+        """(Caller holds the state lock.)"""
+        if self.sleeping:
+            self.sleeping = False
+            self.wake.release()
+
+
+def _timeval(seconds: float) -> bytes:
+    usec = max(1, int(seconds * 1e6))  # 0 would mean "no timeout"
+    return _TIMEVAL.pack(usec // 1_000_000, usec % 1_000_000)
+
+
+_TIMEVAL = struct.Struct("@ll")
+_WAITALL = getattr(socket, "MSG_WAITALL", 0)
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
+#: a request larger than this is written in slices, the deadline checked between them
+_SEND_SLICE = 1024 * 1024
 
 
 class _Link:
-    """One TCP connection of an endpoint (a new one after each reconnect) and its GIOP state."""
+    """One TCP connection of an endpoint (a new one after each reconnect) and its GIOP state.
 
-    __slots__ = ("sock", "conn", "waiters", "dead", "leader", "poll")
+    The socket is in blocking mode; deadlines are the kernel's (SO_RCVTIMEO / SO_SNDTIMEO), set
+    only when the time left of a call falls outside [t, 2t] of what is set, so that a run of calls
+    with the same timeout costs no extra system call.  A receive that times out early is simply
+    repeated with a shorter timeout.
+    """
+
+    __slots__ = ("sock", "conn", "waiters", "sleepers", "dead", "leader", "poll", "rcvtimeo", "sndtimeo")
 
     def __init__(self, sock: socket.socket, max_message_size: int) -> None:
         self.sock = sock
+        self.conn = GIOPConnection(Role.CLIENT, max_message_size=max_message_size)
+        self.waiters: dict[int, _Pending] = {}
+        self.sleepers: dict[int, _Pending] = {}  # waiters asleep while another reads, oldest first
+        self.dead = False
+        self.leader = False  # a caller is reading this socket
         poller = select.poll()
         poller.register(sock, select.POLLIN)
         self.poll = poller.poll  # poll(0): did anything arrive (a close?) while the link was idle
-        self.conn = GIOPConnection(Role.CLIENT, max_message_size=max_message_size)
-        self.waiters: dict[int, _Pending] = {}
-        self.dead = False
-        self.leader = False  # a caller is reading this socket
+        self.rcvtimeo = 0.0
+        self.sndtimeo = 0.0
+
+    def receive_timeout(self, remaining: float) -> None:
+        """Make SO_RCVTIMEO at most ``remaining`` (the callers skip the call when it is already
+        in [remaining/2, remaining])."""
+        if not (remaining >= self.rcvtimeo >= 0.5 * remaining):
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(remaining))
+            self.rcvtimeo = remaining
+
+    def send_timeout(self, remaining: float) -> None:
+        """Make SO_SNDTIMEO at most ``remaining`` (as receive_timeout)."""
+        if not (remaining >= self.sndtimeo >= 0.5 * remaining):
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(remaining))
+            self.sndtimeo = remaining
 
 
 class BlockingEndpoint:
     """One endpoint (host, port): a TCP connection, re-opened on demand, shared and thread-safe.
 
     Locks: ``_send_lock`` serialises connecting and building + writing one whole request (so the
-    octets go out in the order the GIOP connection numbered them); ``_cv`` (over ``_state_lock``)
-    guards the link, its waiters, the leader flag and every receive-side call into the GIOP
-    connection.  The leader receives from the socket holding neither.
+    octets go out in the order the GIOP connection numbered them); ``_state_lock`` guards the
+    link, the leader flag, the sleepers and every receive-side call into the GIOP connection.
+    The leader receives from the socket holding neither; other waiters sleep on their own lock
+    (see :class:`_Pending`): the leader wakes the owner of each reply, and when it steps down,
+    the oldest sleeper, to read next.  A waiter is added to ``link.waiters``
+    without a lock (one dict store) and re-checks ``link.dead`` afterwards: ``_kill_locked``
+    marks the link dead before it takes the waiters, so a waiter it missed sees ``dead``.
     """
 
     def __init__(self, host: str, port: int, connect_timeout: float | None = None,
@@ -122,7 +175,6 @@ class BlockingEndpoint:
         self.max_message_size = max_message_size
         self._send_lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self._cv = threading.Condition(self._state_lock)
         self._link: _Link | None = None
         self.connects = 0            # TCP connections opened (tests, diagnostics)
         self.last_drop_reason = ""   # why the last TCP connection was dropped (diagnostics)
@@ -143,13 +195,13 @@ class BlockingEndpoint:
         resent = False
         while True:
             try:
-                link, rid, pending = self._send(object_key, operation, write_args, version, deadline, timeout)
+                link, pending = self._send(object_key, operation, write_args, version, deadline, timeout)
             except ConnectFailed:
                 if resent:  # the peer went away in the middle of our call
                     raise ConnectionLost(self.host, self.port,
                                          "peer closed the connection and cannot be reached again") from None
                 raise
-            if not pending.done and not self._await(link, rid, pending, deadline):
+            if not pending.done and not self._await(link, pending, deadline):
                 raise CallTimeout(self.host, self.port, operation, timeout)
             if pending.error is not None:
                 if pending.retryable and not resent:
@@ -172,7 +224,7 @@ class BlockingEndpoint:
             try:
                 with self._state_lock:
                     data = link.conn.send_close_connection()
-                link.sock.settimeout(0.5)
+                link.send_timeout(0.5)
                 link.sock.sendall(data)
             except OSError:
                 pass
@@ -195,10 +247,11 @@ class BlockingEndpoint:
     # -- sending ----------------------------------------------------------------------------
 
     def _send(self, object_key: bytes, operation: str, write_args: WriteArgs | None,
-              version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, int, _Pending]:
+              version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, _Pending]:
+        lock = self._send_lock
         # another thread may be connecting (up to connect_timeout) or writing a big message:
         # wait for it no longer than this call may take
-        if not self._send_lock.acquire(True, max(0.0, deadline - _monotonic())):
+        if not lock.acquire(False) and not lock.acquire(True, max(0.0, deadline - _monotonic())):
             raise CallTimeout(self.host, self.port, operation, timeout)
         try:
             for attempt in (1, 2):
@@ -216,15 +269,21 @@ class BlockingEndpoint:
                     rid, data = link.conn.send_request(object_key, operation, write_args, version=version)
                 except LocalProtocolError:  # the link ended meanwhile
                     continue
-                pending = _Pending()
-                with self._state_lock:
-                    if link.dead:  # the leader saw it end meanwhile
-                        continue
-                    link.waiters[rid] = pending
+                pending = _Pending(rid)
+                link.waiters[rid] = pending
+                if link.dead:  # it ended meanwhile (see the class docstring)
+                    continue
                 try:
-                    link.sock.settimeout(max(deadline - _monotonic(), 1e-6))
-                    link.sock.sendall(data)
-                except socket.timeout:
+                    remaining = deadline - _monotonic()
+                    if remaining <= 0:
+                        raise socket.timeout
+                    if not remaining >= link.sndtimeo >= 0.5 * remaining:
+                        link.send_timeout(remaining)
+                    if len(data) <= _SEND_SLICE:
+                        link.sock.sendall(data)
+                    else:
+                        self._send_big(link, data, deadline)
+                except (socket.timeout, BlockingIOError):
                     # A half-written message corrupts the stream: this link is finished.
                     self._kill(link, "send timed out", retryable=True)
                     raise CallTimeout(self.host, self.port, operation, timeout) from None
@@ -240,10 +299,21 @@ class BlockingEndpoint:
                     # message, so this connection cannot be used any more
                     self._kill(link, "interrupted while sending", retryable=True)
                     raise
-                return link, rid, pending
+                return link, pending
             raise ConnectionLost(self.host, self.port, "connection dropped while sending")
         finally:
-            self._send_lock.release()
+            lock.release()
+
+    @staticmethod
+    def _send_big(link: _Link, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        sent, total = 0, len(data)
+        while sent < total:
+            remaining = deadline - _monotonic()
+            if remaining <= 0:
+                raise socket.timeout
+            link.send_timeout(remaining)
+            sent += link.sock.send(view[sent:sent + _SEND_SLICE])
 
     def _open_link(self, deadline: float) -> _Link:
         """Connect (caller holds _send_lock)."""
@@ -263,6 +333,7 @@ class BlockingEndpoint:
         except OSError as exc:
             raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(None)  # blocking; deadlines are SO_RCVTIMEO / SO_SNDTIMEO (see _Link)
         link = _Link(sock, self.max_message_size)
         with self._state_lock:
             self._link = link
@@ -271,34 +342,88 @@ class BlockingEndpoint:
 
     # -- receiving --------------------------------------------------------------------------
 
-    def _await(self, link: _Link, rid: int, pending: _Pending, deadline: float) -> bool:
-        """Wait for ``pending`` (reading the socket ourselves when nobody else does).
+    def _await(self, link: _Link, pending: _Pending, deadline: float) -> bool:
+        """Wait for ``pending``, reading the socket ourselves when nobody else does ("leader").
         False on timeout (the request is then forgotten; a late reply is dropped)."""
-        cv = self._cv
+        lock, conn, sock = self._state_lock, link.conn, link.sock
         try:
             while True:
-                with cv:
-                    while True:
-                        if pending.done:
-                            return True
-                        remaining = deadline - _monotonic()
-                        if remaining <= 0:
-                            self._abandon(link, rid)
-                            return False
-                        if not link.leader and not link.dead:
-                            link.leader = True
-                            break
-                        cv.wait(remaining)
+                with lock:
+                    if pending.done:
+                        return True
+                    remaining = deadline - _monotonic()
+                    if remaining <= 0:
+                        self._abandon(link, pending.rid)
+                        return False
+                    leading = not link.leader and not link.dead
+                    if leading:
+                        link.leader = True
+                        view = conn.get_buffer()
+                        flags = _WAITALL if conn.exact_buffer else 0
+                    else:
+                        if pending.wake is None:
+                            pending.wake = threading.Lock()
+                            pending.wake.acquire()
+                        pending.sleeping = True
+                        link.sleepers[pending.rid] = pending
+                if not leading:
+                    if not pending.wake.acquire(True, remaining):
+                        with lock:
+                            if pending.sleeping:  # nobody woke us: time is up
+                                pending.sleeping = False
+                                link.sleepers.pop(pending.rid, None)
+                            else:  # woken just now: take that release back, then look again
+                                pending.wake.acquire(False)
+                    continue
+                # The leader: receive and hand out replies until ours came, the link ended or
+                # time is up.  Each view of the receive buffer is released before the next is
+                # asked for, so that a big frame's buffer can grow in place.
                 try:
-                    self._read_until(link, pending, deadline)
+                    while True:
+                        try:
+                            if not remaining >= link.rcvtimeo >= 0.5 * remaining:
+                                link.receive_timeout(remaining)
+                            n = sock.recv_into(view, 0, flags)
+                        except BlockingIOError:  # SO_RCVTIMEO ran out (maybe early: see _Link)
+                            n = -1
+                        except (OSError, ValueError) as exc:  # reset; EBADF/ValueError: closed under us
+                            view = None
+                            self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}",
+                                       retryable=True)
+                            break
+                        view = None
+                        with lock:
+                            if n >= 0:
+                                conn.buffer_updated(n)
+                                self._dispatch_locked(link)
+                            remaining = deadline - _monotonic()
+                            if pending.done or link.dead or remaining <= 0:
+                                self._step_down(link)
+                                leading = False
+                                break
+                            view = conn.get_buffer()
+                            flags = _WAITALL if conn.exact_buffer else 0
                 finally:
-                    with cv:
-                        link.leader = False
-                        cv.notify_all()
+                    if leading:
+                        with lock:
+                            self._step_down(link)
+                if pending.done:
+                    return True
         except BaseException:  # Ctrl-C: the call is abandoned like a timed-out one
-            with cv:
-                self._abandon(link, rid)
+            with lock:
+                link.sleepers.pop(pending.rid, None)
+                pending.sleeping = False
+                self._abandon(link, pending.rid)
             raise
+
+    @staticmethod
+    def _step_down(link: _Link) -> None:
+        """The leader stops reading; the oldest sleeper reads next (caller holds _state_lock)."""
+        link.leader = False
+        sleepers = link.sleepers
+        if sleepers:
+            rid = next(iter(sleepers))
+            sleepers.pop(rid).wake_up()
 
     def _abandon(self, link: _Link, rid: int) -> None:
         """A call ran out of time (caller holds _state_lock)."""
@@ -308,39 +433,9 @@ class BlockingEndpoint:
             # part of a reply is held and nobody waits for anything: drop it with the connection
             self._kill_locked(link, "a call timed out with a reply half received", retryable=False)
 
-    def _read_until(self, link: _Link, pending: _Pending, deadline: float) -> None:
-        """Leader: receive and hand out replies until ``pending`` is answered, the link ended or
-        time is up.  (Each view of the receive buffer is released before the next is asked for,
-        so that a big frame's buffer can grow in place.)"""
-        sock, conn, cv = link.sock, link.conn, self._cv
-        with cv:
-            view = conn.get_buffer()
-        while True:
-            remaining = deadline - _monotonic()
-            if remaining <= 0:
-                return
-            try:
-                sock.settimeout(remaining)
-                n = sock.recv_into(view)
-            except socket.timeout:
-                return
-            except (OSError, ValueError) as exc:  # ValueError/EBADF: the socket was closed under us
-                self._kill(link, f"receive failed: {getattr(exc, 'strerror', None) or exc}", retryable=True)
-                return
-            finally:
-                del view
-            with cv:
-                conn.buffer_updated(n)
-                self._dispatch_locked(link, pending)
-                if pending.done or link.dead:
-                    return
-                view = conn.get_buffer()
-
-    def _dispatch_locked(self, link: _Link, own: _Pending | None = None) -> None:
-        """Hand every complete reply to its waiter, waking the others than ``own`` (the leader's)
-        (caller holds _state_lock)."""
-        conn, waiters = link.conn, link.waiters
-        woke = False
+    def _dispatch_locked(self, link: _Link) -> None:
+        """Hand every complete reply to its waiter, waking it if it sleeps (caller holds _state_lock)."""
+        conn, waiters, sleepers = link.conn, link.waiters, link.sleepers
         while True:
             event = conn.next_event()
             if event is NEED_DATA:
@@ -352,31 +447,29 @@ class BlockingEndpoint:
             if waiter is not None:
                 waiter.reply = event
                 waiter.done = True
-                if waiter is not own:
-                    woke = True
-        if woke:
-            self._cv.notify_all()
+                if waiter.sleeping:
+                    sleepers.pop(waiter.rid, None)
+                    waiter.wake_up()
 
     def _check_idle(self, link: _Link) -> None:
         """Did the peer close an idle connection (or send anything) meanwhile?  (No waiting.)"""
-        with self._cv:
+        with self._state_lock:
             view = link.conn.get_buffer()
         try:
-            link.sock.settimeout(0.0)
-            n = link.sock.recv_into(view)
+            n = link.sock.recv_into(view, 0, _DONTWAIT)
         except BlockingIOError:
             return
         except (OSError, ValueError):
             self._kill(link, "connection broken while idle", retryable=True)
             return
         finally:
-            del view
-        with self._cv:
+            view = None
+        with self._state_lock:
             link.conn.buffer_updated(n)
             self._dispatch_locked(link)
 
     def _kill(self, link: _Link, reason: str, retryable: bool) -> None:
-        with self._cv:
+        with self._state_lock:
             self._kill_locked(link, reason, retryable)
 
     def _kill_locked(self, link: _Link, reason: str, retryable: bool) -> None:
@@ -385,7 +478,7 @@ class BlockingEndpoint:
             self._link = None
         if link.dead:
             return
-        link.dead = True
+        link.dead = True  # before taking the waiters: see the class docstring
         link.conn.close(reason)  # drops whatever was half received
         waiters, link.waiters = link.waiters, {}
         self.last_drop_reason = reason
@@ -401,7 +494,9 @@ class BlockingEndpoint:
             pending.error = ConnectionLost(self.host, self.port, reason)
             pending.retryable = retryable
             pending.done = True
-        self._cv.notify_all()
+        sleepers, link.sleepers = link.sleepers, {}
+        for pending in sleepers.values():  # done, or (a forgotten one) left to find the link dead
+            pending.wake_up()
 
 
 # -- process-wide pool --------------------------------------------------------------------------
