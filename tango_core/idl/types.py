@@ -35,7 +35,7 @@ from typing import Any, Sequence, TypeVar
 
 import numpy as np
 
-from ..wire.cdr import CDRReader, CDRWriter
+from ..wire.cdr import PRIMITIVE_DTYPES, CDRReader, CDRWriter
 from ..wire.errors import MarshalError
 from ..wire.typecode import TC_NULL, TCKind, TypeCode, cdr_kind, read_any, write_any
 from .enums import (
@@ -105,6 +105,15 @@ def _fixed(r: CDRReader, le: struct.Struct, be: struct.Struct) -> tuple:
         raise MarshalError(f"truncated CDR data at offset {pos}")
     r.pos = end
     return (le if r.little_endian else be).unpack_from(r.data, pos)
+
+
+def _pack_fixed(w: CDRWriter, structs: tuple[struct.Struct, struct.Struct], *values: int) -> None:
+    """Write a run of 4-octet fields in one pack (the writer of :func:`_fixed`)."""
+    w.align(4)
+    try:
+        w.buf += (structs[0] if w.little_endian else structs[1]).pack(*values)
+    except struct.error as exc:
+        raise ValueError(f"cannot encode {values!r} as CDR longs: {exc}") from None
 
 
 def _structs(fmt: str) -> tuple[struct.Struct, struct.Struct]:
@@ -456,6 +465,10 @@ _NUMERIC_ARM_KIND = {arm: kind for arm, kind in ARM_KIND.items()
 _QF_TIME = _structs("IIiii")     # quality, data_format, tv_sec, tv_usec, tv_nsec
 _QFT_TIME = _structs("IIiiii")   # quality, data_format, data_type, tv_sec, tv_usec, tv_nsec
 _DIMS = _structs("iiii")         # r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y
+_AV5_MID_LE, _AV5_MID_BE = _structs("IIiiiiI")  # _QFT_TIME + the name's length
+_DIMS_ERRORS_LE, _DIMS_ERRORS_BE = _structs("iiiiI")  # _DIMS + the error list's count
+_ARM_COUNT_LE, _ARM_COUNT_BE = _structs("II")  # AttrValUnion discriminator + a numeric arm's count
+_ITEM_SIZES = {kind: PRIMITIVE_DTYPES[kind].itemsize for kind in PRIMITIVE_DTYPES}
 # AttributeConfig_5 (read at every proxy's first use and before writes)
 _WFT = _structs("IIi")           # writable, data_format, data_type
 _DIM = _structs("ii")            # max_dim_x, max_dim_y
@@ -500,6 +513,20 @@ class AttrValUnion:
 
     @classmethod
     def read(cls, r: CDRReader) -> "AttrValUnion":
+        # hot path: a numeric arm, discriminator and element count in one unpack
+        pos = r.pos + ((r.origin - r.pos) & 3)
+        if pos + 8 <= r.end:
+            disc, count = (_ARM_COUNT_LE if r.little_endian else _ARM_COUNT_BE).unpack_from(r.data, pos)
+            arm = _ARMS.get(disc)
+            kind = _NUMERIC_ARM_KIND.get(arm)
+            if kind is not None:
+                r.pos = pos + 8
+                if count * _ITEM_SIZES[kind] > r.end - r.pos:
+                    raise MarshalError(f"sequence count {count} exceeds the {r.end - r.pos} octets left")
+                obj = cls.__new__(cls)
+                obj.arm = arm
+                obj.value = r.read_array(kind, count)
+                return obj
         arm = _enum_lookup(_ARMS, "AttributeDataType", r.read_enum())
         kind = _NUMERIC_ARM_KIND.get(arm)
         if kind is not None:
@@ -572,13 +599,12 @@ class AttributeValue_4:  # noqa: N801 - IDL name
                    read_dev_error_list(r))
 
     def write(self, w: CDRWriter) -> None:
+        # every write_attributes_4 request carries these: the fixed runs in one pack each
         self.value.write(w)
-        w.write_enum(self.quality)
-        w.write_enum(self.data_format)
-        self.time.write(w)
+        t, r, wd = self.time, self.r_dim, self.w_dim
+        _pack_fixed(w, _QF_TIME, self.quality, self.data_format, t.tv_sec, t.tv_usec, t.tv_nsec)
         w.write_string(self.name)
-        self.r_dim.write(w)
-        self.w_dim.write(w)
+        _pack_fixed(w, _DIMS, r.dim_x, r.dim_y, wd.dim_x, wd.dim_y)
         write_dev_error_list(w, self.err_list)
 
 
@@ -597,6 +623,25 @@ class AttributeValue_5:  # noqa: N801 - IDL name
     @classmethod
     def read(cls, r: CDRReader) -> "AttributeValue_5":
         value = AttrValUnion.read(r)
+        # hot path: the fixed fields and the name's length in one unpack, then the dimensions and
+        # the error count in another; anything unusual takes the field-by-field path below
+        data, end, origin = r.data, r.end, r.origin
+        pos = r.pos + ((origin - r.pos) & 3)
+        if pos + 28 <= end:
+            le = r.little_endian
+            q, f, dt, sec, usec, nsec, n = (_AV5_MID_LE if le else _AV5_MID_BE).unpack_from(data, pos)
+            pos += 28
+            quality, data_format = _QUALITIES.get(q), _FORMATS.get(f)
+            if 0 < n <= end - pos and data[pos + n - 1] == 0 and quality is not None and data_format is not None:
+                name = str(data[pos:pos + n - 1], "latin-1")
+                pos += n
+                pos += (origin - pos) & 3
+                if pos + 20 <= end:
+                    rx, ry, wx, wy, errors = (_DIMS_ERRORS_LE if le else _DIMS_ERRORS_BE).unpack_from(data, pos)
+                    if errors == 0:
+                        r.pos = pos + 20
+                        return cls(value, quality, data_format, _CMD_ARG_TYPES.get(dt, dt),
+                                   _timeval(sec, usec, nsec), name, AttributeDim(rx, ry), AttributeDim(wx, wy), [])
         q, f, dt, sec, usec, nsec = _fixed(r, *_QFT_TIME)
         name = r.read_string()
         rx, ry, wx, wy = _fixed(r, *_DIMS)
@@ -607,7 +652,9 @@ class AttributeValue_5:  # noqa: N801 - IDL name
     @staticmethod
     def read_list(r: CDRReader) -> list["AttributeValue_5"]:
         """Read an ``AttributeValueList_5``."""
-        return r.read_seq(AttributeValue_5.read, _MIN_ATTR_VALUE)
+        n = r.read_count(_MIN_ATTR_VALUE)
+        read = AttributeValue_5.read
+        return [read(r)] if n == 1 else [read(r) for _ in range(n)]
 
     def write(self, w: CDRWriter) -> None:
         self.value.write(w)
@@ -1193,11 +1240,49 @@ class ClntIdent:
         return cls(kind, value)
 
     def write(self, w: CDRWriter) -> None:
+        # Every IDL-4+ request carries the client's identity, the same octets each time: they are
+        # encoded once (only 4-octet items, so valid at any 4-aligned offset).  Subclassed writers
+        # (test instruments) get the field-by-field encoding.
+        if type(w) is CDRWriter:
+            key = (self.kind, self.value) if self.kind == LockerLanguage.CPP else self._key_6()
+            if key is not None:
+                octets = _IDENT_OCTETS.get(key)
+                if octets is None:
+                    octets = _IDENT_OCTETS[key] = self._octets()
+                w.align(4)
+                w.buf += octets[0] if w.little_endian else octets[1]
+                return
         w.write_enum(self.kind)
         if self.kind == LockerLanguage.CPP:
             w.write_ulong(self.value)
         else:
             self.value.write(w)
+
+    def _key_6(self):
+        value = self.value
+        if self.kind != LockerLanguage.CPP_6 or type(value) is not CppClntIdent_6:
+            return None
+        data = value.trace_context.data
+        if type(data) is not W3CTraceContextV0:
+            return None
+        return (self.kind, value.cpp_clnt, value.trace_context.format, data.trace_parent, data.trace_state)
+
+    def _octets(self) -> tuple[bytes, bytes]:
+        if len(_IDENT_OCTETS) >= 64:
+            _IDENT_OCTETS.clear()
+        out = []
+        for le in (True, False):
+            w = CDRWriter(le)
+            w.write_enum(self.kind)
+            if self.kind == LockerLanguage.CPP:
+                w.write_ulong(self.value)
+            else:
+                self.value.write(w)
+            out.append(bytes(w.buf))
+        return out[0], out[1]
+
+
+_IDENT_OCTETS: dict[tuple, tuple[bytes, bytes]] = {}
 
 
 # ---------------------------------------------------------------------------

@@ -764,6 +764,24 @@ def write_typecode(writer: CDRWriter, tc: TypeCode) -> None:
     _TypeCodeEncoder(writer).write(tc)
 
 
+_TC_OCTETS: dict[int, tuple[TypeCode, bytes, bytes]] = {}  # id(tc) -> (tc kept alive, LE, BE octets)
+
+
+def _typecode_octets(tc: TypeCode, little_endian: bool) -> bytes:
+    """``tc`` encoded from a 4-aligned offset (cached per TypeCode object, both byte orders)."""
+    entry = _TC_OCTETS.get(id(tc))
+    if entry is None or entry[0] is not tc:
+        octets = []
+        for le in (True, False):
+            w = CDRWriter(le)
+            write_typecode(w, tc)
+            octets.append(bytes(w.buf))
+        if len(_TC_OCTETS) >= 1024:
+            _TC_OCTETS.clear()
+        entry = _TC_OCTETS[id(tc)] = (tc, octets[0], octets[1])
+    return entry[1] if little_endian else entry[2]
+
+
 # ---------------------------------------------------------------------------
 # values
 # ---------------------------------------------------------------------------
@@ -1028,9 +1046,21 @@ def read_any(reader: CDRReader, _depth: int = 0) -> tuple[TypeCode, Any]:
 def write_any(writer: CDRWriter, tc: TypeCode, value: Any) -> None:
     """Write an ``any`` holding ``value`` of type ``tc``.
 
-    The value is checked by encoding it into a scratch writer with the same
-    alignment first, so a bad value leaves ``writer`` untouched.
+    A bad value leaves ``writer`` untouched: what was written is taken back.  The TypeCode's
+    octets are encoded once per TypeCode (they do not depend on where a 4-aligned TypeCode
+    starts); writers of a subclass (test instruments) get the field-by-field encoding.
     """
+    if type(writer) is CDRWriter:
+        buf = writer.buf
+        mark = len(buf)
+        try:
+            writer.align(4)
+            buf += _typecode_octets(tc, writer.little_endian)
+            write_value(writer, tc, value)
+        except BaseException:
+            del buf[mark:]
+            raise
+        return
     scratch = type(writer)(writer.little_endian, origin=writer.origin - len(writer.buf))
     write_typecode(scratch, tc)
     write_value(scratch, tc, value)
