@@ -16,7 +16,7 @@ PY=${PYTHON:-.venv/bin/python}
 RUNS=2
 OUT=""
 PROFILE=0
-ONLY="codec client events server_events server green shell"
+ONLY="codec client events server_events server green databaseds shell"
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) RUNS=$2; shift 2 ;;

@@ -104,6 +104,37 @@ def test_a_busy_port_is_reported(tmp_path: Path, our_db: peers.Peer) -> None:
 
 # -- real servers and tools ------------------------------------------------------------------------
 
+@pytest.mark.parametrize("operation, version", [("command_inout", (1, 0)), ("command_inout_2", (1, 2))])
+def test_older_command_operations_and_giop_versions_are_answered(our_db: peers.Peer, operation: str,
+                                                                  version: tuple[int, int]) -> None:
+    """IDL-1 command_inout in GIOP 1.0 (what cppTango's Database client sends at start-up) and
+    IDL-2 command_inout_2, to corbaloc:iiop:host:port/database, on a plain socket."""
+    import socket
+
+    from tango_core.idl.command_any import decode_command_any, encode_command_any
+    from tango_core.idl.enums import CmdArgType
+    from tango_core.wire.giop import MessageReader, Reply, ReplyStatus, build_request
+
+    def body(w) -> None:
+        w.write_string("DbImportDevice")
+        encode_command_any(w, CmdArgType.DevString, "sys/database/2")
+        if operation == "command_inout_2":
+            w.write_ulong(0)  # DevSource.DEV
+
+    host, port = our_db.tango_host.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(build_request(7, b"database", operation, body, version=version))
+        reader = MessageReader()
+        while (reply := reader.next_message()) is None:
+            chunk = sock.recv(65536)
+            assert chunk, "the database closed the connection without replying"
+            reader.feed(chunk)
+    assert isinstance(reply, Reply) and reply.version == version and reply.status == ReplyStatus.NO_EXCEPTION
+    argtype, (numbers, strings) = decode_command_any(reply.body)
+    assert argtype == CmdArgType.DevVarLongStringArray
+    assert strings[0] == "sys/database/2" and strings[1].startswith("IOR:") and numbers[0] == 1
+
+
 def test_cpptango_tangotest_starts_runs_and_stops_against_it(our_db: peers.Peer, tmp_path: Path) -> None:
     import tango
 
