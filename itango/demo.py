@@ -23,6 +23,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -62,12 +63,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _answers(port: int, timeout: float = 0.2) -> bool:
+def _database_serves(port: int, timeout: float = 2.0) -> bool:
+    """Whether the database server on ``port`` serves its object (a GIOP 1.2 LocateRequest for
+    the key ``database`` answered OBJECT_HERE): ready for requests, not only listening.  Bytes
+    made here, so that the shell imports no tango_core before its first prompt."""
+    key = b"database"
+    body = struct.pack("<IhxxI", 1, 0, len(key)) + key  # request id, KeyAddr, the key
+    request = b"GIOP\x01\x02\x01\x03" + struct.pack("<I", len(body)) + body
     try:
-        with socket.create_connection((HOST, port), timeout=timeout):
-            return True
+        with socket.create_connection((HOST, port), timeout=timeout) as sock:
+            sock.sendall(request)
+            reply = b""
+            while len(reply) < 20:
+                chunk = sock.recv(64)
+                if not chunk:
+                    return False
+                reply += chunk
     except OSError:
         return False
+    if reply[:4] != b"GIOP" or reply[7] != 4:  # LocateReply
+        return False
+    status = struct.unpack_from("<I" if reply[6] & 1 else ">I", reply, 16)[0]
+    return status == 1  # OBJECT_HERE
 
 
 class DemoSystem:
@@ -108,9 +125,9 @@ class DemoSystem:
         return self.tango_host
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
-        """True once the demo database accepts connections (within ``timeout`` seconds)."""
+        """True once the demo database serves requests (within ``timeout`` seconds)."""
         deadline = time.monotonic() + timeout
-        while not _answers(self.port):
+        while not _database_serves(self.port):
             if time.monotonic() > deadline or self._supervisor is None or self._supervisor.poll() is not None:
                 return False
             time.sleep(0.02)
@@ -187,7 +204,7 @@ class _Supervisor:
             self.database = self._spawn("database", [
                 sys.executable, "-m", "tango_core.databaseds", "2", "--host", HOST, "--port", str(self.port),
                 "--db-file", str(self.directory / DB_FILE)])
-            while not _answers(self.port):
+            while not _database_serves(self.port):
                 if self.stopping.wait(0.02) or self.database.poll() is not None:
                     return 1
             _register_devices(self.port)
