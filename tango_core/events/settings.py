@@ -1,7 +1,9 @@
 """Tunables of the event consumer (no zmq import here, so they can be set before the first subscription).
 
 The defaults are cppTango's (protocol brief §5.1): a channel is declared dead after 10 s without
-heartbeat, the keep-alive thread wakes every 10 s, subscriptions are confirmed every 200 s.
+heartbeat, the keep-alive round runs every 10 s, subscriptions are confirmed every 200 s; a dead
+channel's re-subscription is tried every second (values flow again about a second after the
+server answers).
 Tests shorten them with :func:`configure`; ``TANGO_EVENT_BUFFER_HWM`` sets the ZMQ receive HWM
 as it does for cppTango clients.
 """
@@ -19,7 +21,8 @@ __all__ = ["EventConfig", "config", "configure"]
 @dataclass
 class EventConfig:
     heartbeat_timeout: float = 10.0      # EVENT_HEARTBEAT_PERIOD: channel dead after this silence
-    keepalive_period: float = 10.0       # keep-alive thread wake-up period
+    keepalive_period: float = 10.0       # keep-alive round period (stateless retries, confirmations)
+    reconnect_period: float = 1.0        # a dead channel's re-subscription is tried this often
     confirm_period: float = 200.0        # EventConfirmSubscription period (EVENT_RESUBSCRIBE_PERIOD / 3)
     receive_hwm: int = int(os.environ.get("TANGO_EVENT_BUFFER_HWM", "0") or 0) or 10000
     dispatch_max_events: int = 100_000   # bound of the dispatcher queue (events)

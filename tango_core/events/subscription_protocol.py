@@ -7,10 +7,13 @@ device, and the keep-alive that keeps subscriptions alive (protocol brief §5.2)
 * :func:`open_event_socket` makes a cppTango server create its event socket before the first
   subscription its polling thread publishes for (see there why);
 * :func:`first_event` reads the value delivered right after subscribing, as cppTango does;
-* :class:`KeepAlive` is the thread that, every ``keepalive_period`` s, declares channels without
-  heartbeat for ``heartbeat_timeout`` s dead (``API_EventTimeout`` error events) and
-  re-subscribes them (re-importing the admin device, so new ports and IORs are followed),
-  retries failed stateless subscriptions and sends ``EventConfirmSubscription`` every
+* :class:`KeepAlive` is the thread that declares channels without heartbeat for
+  ``heartbeat_timeout`` s dead (``API_EventTimeout`` error events) -- it wakes when the oldest
+  heartbeat reaches that age, so the error comes within ~10 s of the last heartbeat, as cppTango's
+  does, not up to a whole period later -- and re-subscribes dead channels every
+  ``reconnect_period`` s (re-importing the admin device, so new ports and IORs are followed), so
+  values flow again within about a second of the server answering; every ``keepalive_period`` s
+  it retries failed stateless subscriptions and sends ``EventConfirmSubscription`` every
   ``confirm_period`` s.
 
 The socket wiring itself is the consumer's (:mod:`.consumer`); admin devices are reached through
@@ -26,7 +29,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..idl.enums import EVENT_WIRE_NAMES, IDL5_PREFIXED_EVENTS, EventReason, EventSubMode, EventType, GreenMode
+from ..idl.enums import EVENT_WIRE_NAMES, IDL5_PREFIXED_EVENTS, EventReason, EventSubMode, EventType
 from ..idl.errors import DevFailed, EventSystemFailed, dev_error
 from . import frames
 from .client_subscription import Channel, Subscription, full_attr_name, full_device_name
@@ -184,9 +187,6 @@ def legacy_names(sub: Subscription, reply: SubscriptionReply, adm_name: str) -> 
     return topic.lower(), f"{prefix}{adm}".lower()
 
 
-_SYNC = GreenMode.Synchronous  # the user's proxy may be in any green mode; the event threads block
-
-
 def first_event(sub: Subscription, reason=EventReason.SubSuccess):
     """The value cppTango delivers right after subscribing, read synchronously (brief §5.2)."""
     proxy = sub.proxy
@@ -196,13 +196,13 @@ def first_event(sub: Subscription, reason=EventReason.SubSuccess):
         if et == EventType.DATA_READY_EVENT:
             return None                                   # nothing to read for data-ready
         if et == EventType.ATTR_CONF_EVENT:
-            config = proxy.get_attribute_config(sub.attr_name, green_mode=_SYNC)
-            return AttrConfEventData(proxy, name, sub.event_name, config, reason)
+            return AttrConfEventData(proxy, name, sub.event_name, proxy.get_attribute_config(sub.attr_name),
+                                     reason)
         if et == EventType.INTERFACE_CHANGE_EVENT:
             # cppTango reports the value read at subscription time with dev_started=True
             return DevIntrChangeEventData(proxy, sub.event_name, name, list(proxy.command_list_query()),
                                           list(proxy.attribute_list_query_ex()), True, reason)
-        da = proxy.read_attribute(sub.attr_name, extract_as=sub.extract_as, green_mode=_SYNC)
+        da = proxy.read_attribute(sub.attr_name, extract_as=sub.extract_as)
         return EventData(proxy, name, sub.event_name, da, reason)
     except DevFailed as exc:
         return make_error_event(sub, exc.args, reason)
@@ -217,6 +217,8 @@ class KeepAlive:
         self._consumer = consumer
         self._stop = stop
         self._wake = threading.Condition()
+        self._last_full_round = time.monotonic()
+        self._woken = False  # wake() asked for a round: pending subscriptions are retried at once
         self.thread = threading.Thread(target=self._main, name="tango-events-keepalive", daemon=True)
 
     def start(self) -> None:
@@ -225,12 +227,15 @@ class KeepAlive:
     def wake(self) -> None:
         """Run a round now (a new pending subscription; stopping)."""
         with self._wake:
+            self._woken = True
             self._wake.notify()
 
     def _main(self) -> None:
         while not self._stop.is_set():
+            wait = self._next_wait()  # (takes the consumer's lock: not under _wake, see wake())
             with self._wake:
-                self._wake.wait(max(0.05, float(config.keepalive_period)))
+                if not self._woken and not self._stop.is_set():
+                    self._wake.wait(wait)
             if self._stop.is_set():
                 return
             try:
@@ -238,10 +243,27 @@ class KeepAlive:
             except Exception:  # noqa: BLE001
                 log.exception("tango event keep-alive failed")
 
+    def _next_wait(self) -> float:
+        """Seconds until the next round: the keep-alive period, or sooner when a channel's last
+        heartbeat reaches ``heartbeat_timeout`` or a dead channel is due for re-subscription."""
+        wait = float(config.keepalive_period)
+        now = time.monotonic()
+        channels, _pending = self._consumer.snapshot()
+        for ch in channels:
+            if ch.alive:
+                wait = min(wait, ch.last_heartbeat + config.heartbeat_timeout - now + 0.02)
+            else:
+                wait = min(wait, float(config.reconnect_period))
+        return max(0.02, wait)
+
     def run_once(self) -> None:
         consumer = self._consumer
         now = time.monotonic()
         channels, pending = consumer.snapshot()
+        woken, self._woken = self._woken, False
+        due = woken or now - self._last_full_round >= float(config.keepalive_period) - 0.02
+        if due:
+            self._last_full_round = now
         for ch in channels:
             if self._stop.is_set():
                 return
@@ -257,6 +279,8 @@ class KeepAlive:
                 self._reconnect_channel(ch)
             elif now - ch.last_confirm >= config.confirm_period:
                 self._confirm(ch)
+        if not due:
+            return
         for sub in pending:
             if self._stop.is_set() or not sub.active:
                 continue
