@@ -96,6 +96,7 @@ class DemoSystem:
         self.port = 0
         self.tango_host = ""
         self._supervisor: subprocess.Popen | None = None
+        self._previous_tango_host: str | None = None
 
     @property
     def db_file(self) -> Path:
@@ -121,6 +122,7 @@ class DemoSystem:
                  "keep" if self.keep else "temporary"],
                 env=dict(os.environ, TANGO_HOST=self.tango_host), stdin=subprocess.PIPE, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True)  # Ctrl-C in the shell is not for it
+        self._previous_tango_host = os.environ.get("TANGO_HOST")
         os.environ["TANGO_HOST"] = self.tango_host
         return self.tango_host
 
@@ -137,6 +139,13 @@ class DemoSystem:
         """Stop the servers and remove the directory unless it is kept.  Idempotent."""
         supervisor, self._supervisor = self._supervisor, None
         if supervisor is not None:
+            # TANGO_HOST back to what it was, so that whatever runs on in this process (the
+            # rest of a test session, an embedding program) does not talk to a dead demo.
+            if os.environ.get("TANGO_HOST") == self.tango_host:
+                if self._previous_tango_host is None:
+                    os.environ.pop("TANGO_HOST", None)
+                else:
+                    os.environ["TANGO_HOST"] = self._previous_tango_host
             if supervisor.poll() is None:
                 supervisor.send_signal(signal.SIGTERM)
             try:

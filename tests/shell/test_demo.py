@@ -128,6 +128,7 @@ def test_keep_keeps_the_database_for_the_next_demo(tmp_path: Path) -> None:
     from itango.demo import DemoSystem
 
     keep = tmp_path / "kept"
+    tango_host_before = os.environ.get("TANGO_HOST")
     demo = DemoSystem(keep)
     try:
         host = demo.start()
@@ -150,6 +151,7 @@ def test_keep_keeps_the_database_for_the_next_demo(tmp_path: Path) -> None:
     finally:
         demo.stop()
     assert not demo_processes(host.split(":")[1])
+    assert os.environ.get("TANGO_HOST") == tango_host_before  # the process is not left on a dead demo
 
 
 def test_a_killed_shell_takes_its_demo_servers_with_it(tmp_path: Path) -> None:
