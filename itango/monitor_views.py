@@ -235,11 +235,19 @@ class MonitorPlot:
 
     def __init__(self, monitor: Monitor, device_filter: str | None = None,
                  attr_filter: str | None = None) -> None:
+        self.monitor = monitor
         self.subs = _filtered_subscriptions(monitor, device_filter, attr_filter)
         self.log = monitor.log
         self.records = monitor.log.records(device_filter, attr_filter)
-        self.facts = {s.key: monitor.attribute_facts(s) for s in self.subs} if _plots().available() else {}
         self._series_cache: list | None = None
+        self._facts: dict[str, tuple[str, str]] = {}
+
+    def facts(self, key: str) -> tuple[str, str]:
+        """(label, unit) of a monitored attribute, asked of its device only when a plot is
+        drawn (a terminal's text never waits for it)."""
+        if key not in self._facts:
+            self._facts[key] = self.monitor.facts_for(key)
+        return self._facts[key]
 
     def series(self) -> list:
         """One :class:`itango.plots.Series` per attribute with numeric values in the log."""
@@ -255,9 +263,8 @@ class MonitorPlot:
                 continue
             series = by_key.get(r.key)
             if series is None:
-                label, unit = self.facts.get(r.key, ("", ""))
-                series = by_key[r.key] = Series(f"{r.device}/{r.attribute}", unit=unit,
-                                                label=label, how=hows.get(r.key, ""))
+                series = by_key[r.key] = Series(f"{r.device}/{r.attribute}", how=hows.get(r.key, ""))
+                series.key = r.key
             if r.failed:
                 series.error_times.append(r.received)
             else:
@@ -298,6 +305,8 @@ class MonitorPlot:
         """The plot over time, drawn once for both the HTML and the PNG of this view."""
         if not hasattr(self, "_history"):
             series = self.series()
+            for s in series:
+                s.label, s.unit = self.facts(s.key)
             self._history = _plots().history_png(series) if series else None
         return self._history
 
@@ -307,7 +316,7 @@ class MonitorPlot:
         arrays = self.arrays()
         if arrays:
             sub, attr_value = arrays[0]
-            label, unit = self.facts.get(sub.key, ("", ""))
+            label, unit = self.facts(sub.key)
             return _display.device_attribute_png(attr_value, unit, label)
         return None
 
@@ -322,7 +331,7 @@ class MonitorPlot:
             if png is not None:
                 parts.append(plots.img_html(png, "monitored values over time"))
         for sub, attr_value in self.arrays():
-            label, unit = self.facts.get(sub.key, ("", ""))
+            label, unit = self.facts(sub.key)
             png = _display.device_attribute_png(attr_value, unit, label)
             if png is not None:
                 parts.append(plots.img_html(png, f"latest value of {sub.name}"))

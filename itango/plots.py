@@ -174,6 +174,7 @@ class Series:
     unit: str = ""
     label: str = ""
     how: str = ""                                      # "change events", "client-polled every 1 s"
+    key: str = ""                                      # the %mon subscription key it comes from
 
 
 def history_figure(series: Sequence[Series]) -> Any:
