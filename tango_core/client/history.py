@@ -78,7 +78,13 @@ def attribute_history(proxy, attr_name: str, depth: int, extract_as: ExtractAs =
         arm = AttributeDataType.ATT_NO_DATA
     values = h.value.value
     values = [] if values is None else values
-    offset = 0
+    # The records' values are concatenated newest record first, while the dates (and the runs
+    # of qualities, dimensions and errors) go oldest first: walk the values from the end.
+    # A record's set point is there only when the whole history has room for every one.
+    sizes = [0 if errors[i] else _count(fmt, r_dims[i]) for i in range(n)]
+    if sum(sizes) + sum(0 if errors[i] else _count(fmt, w_dims[i]) for i in range(n)) == len(values):
+        sizes = [0 if errors[i] else size + _count(fmt, w_dims[i]) for i, size in enumerate(sizes)]
+    end = sum(sizes)
     out = []
     for i, date in enumerate(h.dates):
         rec = _Record()
@@ -86,12 +92,9 @@ def attribute_history(proxy, attr_name: str, depth: int, extract_as: ExtractAs =
         rec.quality = quals[i]
         rec.r_dim, rec.w_dim = r_dims[i], w_dims[i]
         rec.err_list = errors[i]
-        n_read, n_written = _count(fmt, rec.r_dim), _count(fmt, rec.w_dim)
-        take = n_read + n_written if offset + n_read + n_written <= len(values) else n_read
-        if rec.err_list:
-            take = 0
-        chunk = values[offset:offset + take]
-        offset += take
+        take = sizes[i]
+        chunk = values[end - take:end]
+        end -= take
         rec.value = AttrValUnion.__new__(AttrValUnion)
         rec.value.arm = arm if take else AttributeDataType.ATT_NO_DATA
         rec.value.value = chunk if take else True
@@ -120,7 +123,9 @@ def command_history(proxy, cmd_name: str, depth: int) -> list:
     values = h.value.value
     values = [] if values is None else values
     scalar = out_type in _SCALAR_OUT
-    offset = 0
+    # As for attributes: values newest record first, dates oldest first.
+    sizes = [0 if errors[i] else 1 if scalar else dims[i].dim_x * max(dims[i].dim_y, 1) for i in range(n)]
+    end = sum(sizes)
     out = DeviceDataHistoryList()
     for i, date in enumerate(h.dates):
         rec = DeviceDataHistory()
@@ -128,10 +133,8 @@ def command_history(proxy, cmd_name: str, depth: int) -> list:
         rec._errors = tuple(errors[i])
         rec._type = out_type
         if not rec._errors:
-            dim = dims[i]
-            n = 1 if scalar else dim.dim_x * max(dim.dim_y, 1)
-            chunk = values[offset:offset + n]
-            offset += n
+            chunk = values[end - sizes[i]:end]
+            end -= sizes[i]
             if scalar:
                 item = chunk[0] if len(chunk) else None
                 rec._value = item.item() if isinstance(item, np.generic) else item
