@@ -303,18 +303,21 @@ def build_reply_header(request_id: int, status: ReplyStatus, body_size: int, *,
     copy).  The body must have been encoded from offset 0: the header this returns (no service
     contexts) is 24 octets in every GIOP version, so the body starts 8-aligned as encoded.
     """
-    w = _start(version, little_endian, MsgType.Reply)
-    if version >= (1, 2):
-        w.write_ulong(request_id)
-        w.write_ulong(int(status))
-        w.write_ulong(0)
-    else:
-        w.write_ulong(0)
-        w.write_ulong(request_id)
-        w.write_ulong(int(status))
-    size = len(w.buf) - HEADER_SIZE + body_size
-    (_SIZE_LE if little_endian else _SIZE_BE).pack_into(w.buf, 8, size)
-    return bytes(w.buf)
+    try:
+        fields, start, v12 = _REPLY_HEADERS[version, little_endian]
+    except KeyError:
+        _check_version(version)
+        raise
+    # GIOP 1.2: request id, status, no service context; 1.0/1.1: no service context, id, status
+    if v12:
+        return fields.pack(start, 12 + body_size, request_id, status, 0)
+    return fields.pack(start, 12 + body_size, 0, request_id, status)
+
+
+#: (version, little endian) -> (layout of a 24-octet Reply header, its first 8 octets, is 1.2)
+_REPLY_HEADERS = {((1, minor), little): (struct.Struct("<8sIIII" if little else ">8sIIII"),
+                                         MAGIC + bytes((1, minor, 1 if little else 0, 1)), minor == 2)
+                  for minor in (0, 1, 2) for little in (True, False)}
 
 
 def system_exception_body(repo_id: str, minor: int, completed: CompletionStatus) -> BodyWriter:
@@ -419,6 +422,70 @@ def _key_from_profile(tag: int, data: bytes) -> bytes:
     return IIOPProfile.decode(data).object_key
 
 
+_GIOP_1 = MAGIC + b"\x01"
+_REQUEST_10 = (struct.Struct("<IIIB3xI"), struct.Struct(">IIIB3xI"))  # size, contexts, id, flag, key length
+_REQUEST_12 = (struct.Struct("<IIB3xh2xI"), struct.Struct(">IIB3xh2xI"))  # size, id, flags, KeyAddr, key length
+_ULONG = (_SIZE_LE, _SIZE_BE)
+
+
+def _parse_request(data: bytes) -> Request | None:
+    """A Request parsed with a few unpacks: GIOP 1.0/1.1 without service contexts, or 1.2 with
+    a KeyAddr target (what Tango clients send).  None when the message is anything else or
+    malformed in any way: the general parser then handles it (or names the error)."""
+    minor = data[5]
+    flags = data[6]
+    if minor > 2 or flags & 0xFE:
+        return None
+    be = 0 if flags else 1
+    n = len(data)
+    if minor == 2:
+        size, request_id, response, disposition, key_len = _REQUEST_12[be].unpack_from(data, 8)
+        if disposition != 0:
+            return None
+        response = response & 1
+    else:
+        size, n_contexts, request_id, response, key_len = _REQUEST_10[be].unpack_from(data, 8)
+        if n_contexts or response > 1:
+            return None
+    if size + HEADER_SIZE != n:
+        return None
+    ulong = _ULONG[be]
+    at = 28 + key_len
+    op_at = (at + 3) & ~3
+    if op_at + 4 > n:
+        return None
+    op_len = ulong.unpack_from(data, op_at)[0]
+    op_end = op_at + 4 + op_len
+    if op_len == 0 or op_end > n or data[op_end - 1] != 0:
+        return None
+    operation = str(data[op_at + 4:op_end - 1], "latin-1")
+    at = (op_end + 3) & ~3
+    if at + 4 > n:
+        return None
+    count = ulong.unpack_from(data, at)[0]   # 1.2: service contexts; 1.0/1.1: the principal's length
+    at += 4
+    contexts: list[ServiceContext] = []
+    if minor == 2:
+        if count:
+            r = CDRReader(data, not be, 0, at - 4)
+            try:
+                contexts = _read_contexts(r)
+            except CodecError:
+                return None
+            at = r.pos
+        if at < n:
+            at = (at + 7) & ~7  # the body starts 8-aligned
+            if at > n:
+                return None
+    else:
+        at += count           # the requesting principal, ignored
+        if at > n:
+            return None
+    key = data[28:28 + key_len]
+    return Request((1, minor), request_id, bool(response), key if type(key) is bytes else bytes(key),
+                   operation, contexts, CDRReader(data, not be, 0, at), not be)
+
+
 def parse_message(data: bytes) -> Message:
     """Parse one whole (already reassembled) GIOP message."""
     if len(data) >= 24:
@@ -429,6 +496,16 @@ def parse_message(data: bytes) -> Message:
                 and size + HEADER_SIZE == len(data)):
             # the context count ends at offset 24, which is already the 8-aligned body start
             return Reply((1, 2), request_id, ReplyStatus.NO_EXCEPTION, [], CDRReader(data, True, 0, 24), True)
+        # ... and the commonest a server sees: a Request
+        if data[7] == 0 and len(data) >= 28 and data[:5] == _GIOP_1:
+            request = _parse_request(data)
+            if request is not None:
+                return request
+    return _parse_any(data)
+
+
+def _parse_any(data: bytes) -> Message:
+    """Parse any GIOP message field by field (and say precisely what is wrong with a bad one)."""
     hdr = parse_header(data)
     if HEADER_SIZE + hdr.size != len(data):
         raise MarshalError(f"GIOP size field {hdr.size} does not match {len(data) - HEADER_SIZE} body octets")
