@@ -44,7 +44,6 @@ __all__ = ["GIOPServer", "Peer", "Response", "RequestHandler", "ThreadPool"]
 
 #: cppTango (omniORB) accepts messages up to 256 MiB
 MAX_MESSAGE_SIZE = 256 * 1024 * 1024
-RECV_SIZE = 256 * 1024
 SEND_TIMEOUT_S = 30.0
 
 
@@ -283,18 +282,27 @@ class _ServerConnection:
 
     # -- reading -------------------------------------------------------------------------
     def _next_event(self):
-        """The next GIOP event, reading the socket as needed (ConnectionClosed at the end)."""
+        """The next GIOP event, reading the socket as needed (ConnectionClosed at the end).
+
+        Received straight into the sans-IO reader's buffer (``recv_into``): a ``recv(n)`` would
+        allocate ``n`` octets per call (for 256 KiB, an mmap/mremap/munmap per request)."""
+        conn = self.conn
+        lock = self.state_lock
         while True:
-            with self.state_lock:
-                event = self.conn.next_event()
-            if event is not NEED_DATA:
-                return event
+            with lock:
+                event = conn.next_event()
+                if event is not NEED_DATA:
+                    return event
+                buf = conn.get_buffer()
+            # only the thread that reads this connection touches the receiving side: the
+            # buffer is ours until buffer_updated
             try:
-                data = self.sock.recv(RECV_SIZE)
+                n = self.sock.recv_into(buf)
             except OSError:
-                data = b""
-            with self.state_lock:
-                self.conn.receive_data(data)
+                n = 0
+            del buf
+            with lock:
+                conn.buffer_updated(n)
 
     def read_loop(self) -> None:
         """Run by a pool thread: read requests and run them, until the connection ends or the
