@@ -177,6 +177,7 @@ def test_a_killed_shell_takes_its_demo_servers_with_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # building the wheel and a venv with pip: minutes on a loaded machine
 def test_itango_demo_from_a_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
     """The project's wheel, pip-installed alone into a new venv (its four dependencies come with
     it): ``itango --demo`` runs the same session, away from the source tree, and leaves nothing."""
