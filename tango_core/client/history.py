@@ -4,8 +4,15 @@ The server answers with one compressed structure for all the records (``DevAttrH
 ``DevCmdHistory_4``, decoded by :mod:`tango_core.idl.types` through the operations table): the
 values of every record concatenated in one CORBA ``any``, and the per-record quality, dimensions
 and errors run-length encoded as ``EltInArray{start, nb_elt}`` runs (:func:`expand_runs`).  This
-module expands them into one DeviceAttributeHistory / DeviceDataHistory per record, oldest
-first, as PyTango returns them.
+module expands them into one DeviceAttributeHistory / DeviceDataHistory per record, in the order
+of ``dates``, as PyTango returns them.
+
+The values are packed from the END of the sequence, as cppTango's client unpacks them: the
+first record's values are the last ones of the sequence, the next record's come just before,
+and so on.  An attribute record holds its read values then its written ones (``r_dim`` and
+``w_dim``, a dimension ``(x, 0)`` counting ``x``); a failed record, and an attribute record of
+quality ATTR_INVALID, hold none.  A command record holds ``dims[i].dim_x`` values (for
+DevVarLong/DoubleStringArray: ``dim_x`` strings and ``dim_y`` numbers).
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ import numpy as np
 
 from tango_core.client.device_attribute import DeviceAttribute, from_attribute_value
 from tango_core.client.device_data import DeviceData
-from tango_core.idl.enums import (AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, ExtractAs,
+from tango_core.idl.enums import (AttributeDataType, AttrQuality, CmdArgType, ExtractAs,
                                   arm_for_data_type)
 from tango_core.idl.operations import OPERATIONS as _OPERATIONS
-from tango_core.idl.types import AttributeDim, AttrValUnion, TimeVal, expand_runs
+from tango_core.idl.types import (AttributeDim, AttrValUnion, DevVarDoubleStringArray, DevVarLongStringArray, TimeVal,
+                                  expand_runs)
 
 __all__ = ["DeviceAttributeHistory", "DeviceDataHistory", "DeviceDataHistoryList", "attribute_history",
            "command_history"]
@@ -58,12 +66,12 @@ class _Record:
 _NO_DIM = AttributeDim(0, 0)
 
 
-def _count(fmt: int, dim: AttributeDim) -> int:
-    return dim.dim_x * dim.dim_y if fmt == AttrDataFormat.IMAGE else dim.dim_x
+def _count(dim: AttributeDim) -> int:
+    return dim.dim_x * dim.dim_y if dim.dim_y else dim.dim_x
 
 
 def attribute_history(proxy, attr_name: str, depth: int, extract_as: ExtractAs = ExtractAs.Numpy) -> list:
-    """The last ``depth`` polled readings of ``attr_name`` (oldest first)."""
+    """The last ``depth`` polled readings of ``attr_name``, in the server's order (oldest first)."""
     h = proxy._invoke(_OPERATIONS["read_attribute_history_5"], attr_name, int(depth), what="attribute_history",
                       origin="DeviceProxy::attribute_history()")
     n = len(h.dates)
@@ -78,13 +86,7 @@ def attribute_history(proxy, attr_name: str, depth: int, extract_as: ExtractAs =
         arm = AttributeDataType.ATT_NO_DATA
     values = h.value.value
     values = [] if values is None else values
-    # The records' values are concatenated newest record first, while the dates (and the runs
-    # of qualities, dimensions and errors) go oldest first: walk the values from the end.
-    # A record's set point is there only when the whole history has room for every one.
-    sizes = [0 if errors[i] else _count(fmt, r_dims[i]) for i in range(n)]
-    if sum(sizes) + sum(0 if errors[i] else _count(fmt, w_dims[i]) for i in range(n)) == len(values):
-        sizes = [0 if errors[i] else size + _count(fmt, w_dims[i]) for i, size in enumerate(sizes)]
-    end = sum(sizes)
+    end = len(values)
     out = []
     for i, date in enumerate(h.dates):
         rec = _Record()
@@ -92,12 +94,13 @@ def attribute_history(proxy, attr_name: str, depth: int, extract_as: ExtractAs =
         rec.quality = quals[i]
         rec.r_dim, rec.w_dim = r_dims[i], w_dims[i]
         rec.err_list = errors[i]
-        take = sizes[i]
-        chunk = values[end - take:end]
-        end -= take
+        has_data = not rec.err_list and rec.quality != AttrQuality.ATTR_INVALID
+        take = min(_count(rec.r_dim) + _count(rec.w_dim), end) if has_data else 0
         rec.value = AttrValUnion.__new__(AttrValUnion)
-        rec.value.arm = arm if take else AttributeDataType.ATT_NO_DATA
-        rec.value.value = chunk if take else True
+        # a valid record with no values (an empty spectrum) still has its (empty) typed value
+        rec.value.arm = arm if has_data else AttributeDataType.ATT_NO_DATA
+        rec.value.value = values[end - take:end] if has_data else True
+        end -= take
         da = from_attribute_value(rec, extract_as)
         da.__class__ = DeviceAttributeHistory
         if da.has_failed:  # PyTango keeps the attribute's type on failed records
@@ -123,9 +126,13 @@ def command_history(proxy, cmd_name: str, depth: int) -> list:
     values = h.value.value
     values = [] if values is None else values
     scalar = out_type in _SCALAR_OUT
-    # As for attributes: values newest record first, dates oldest first.
-    sizes = [0 if errors[i] else 1 if scalar else dims[i].dim_x * max(dims[i].dim_y, 1) for i in range(n)]
-    end = sum(sizes)
+    pair = out_type in (CmdArgType.DevVarLongStringArray, CmdArgType.DevVarDoubleStringArray)
+    if pair:
+        if isinstance(values, (DevVarLongStringArray, DevVarDoubleStringArray)):
+            values = (values.lvalue if isinstance(values, DevVarLongStringArray) else values.dvalue, values.svalue)
+        numbers, strings = values if len(values) == 2 else ((), ())
+        end_str, end_num = len(strings), len(numbers)
+    end = len(values) if not pair else 0
     out = DeviceDataHistoryList()
     for i, date in enumerate(h.dates):
         rec = DeviceDataHistory()
@@ -133,12 +140,20 @@ def command_history(proxy, cmd_name: str, depth: int) -> list:
         rec._errors = tuple(errors[i])
         rec._type = out_type
         if not rec._errors:
-            chunk = values[end - sizes[i]:end]
-            end -= sizes[i]
-            if scalar:
-                item = chunk[0] if len(chunk) else None
-                rec._value = item.item() if isinstance(item, np.generic) else item
+            dim = dims[i]
+            if pair:
+                n_str, n_num = min(dim.dim_x, end_str), min(dim.dim_y, end_num)
+                rec._value = (numbers[end_num - n_num:end_num], strings[end_str - n_str:end_str])
+                end_str -= n_str
+                end_num -= n_num
             else:
-                rec._value = chunk
+                n = min(dim.dim_x, end)
+                chunk = values[end - n:end]
+                end -= n
+                if scalar:
+                    item = chunk[0] if len(chunk) else None
+                    rec._value = item.item() if isinstance(item, np.generic) else item
+                else:
+                    rec._value = chunk
         out.append(rec)
     return out
