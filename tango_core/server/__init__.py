@@ -33,9 +33,9 @@ _EXPORTS = {
     "device_property": ".properties", "class_property": ".properties",
     "run": ".runtime", "server_run": ".runtime", "Util": ".runtime",
     "Attribute": ".attributes", "WAttribute": ".attributes", "MultiAttribute": ".attributes",
-    "AttReqType": ".attributes",
+    "AttReqType": "..idl.enums",
 }
-_RENAMED = {"AttReqType": "AttrReqType"}
+_RENAMED: dict[str, str] = {}
 
 __all__ = ["Device", "DeviceMeta", "attribute", "command", "device_property", "class_property", "run",
            "server_run", "LatestDeviceImpl", "DeviceClass", "Util"]

@@ -42,7 +42,7 @@ from .values import (
 if TYPE_CHECKING:
     from .device import DeviceImpl
 
-__all__ = ["Attribute", "WAttribute", "MultiAttribute", "NOT_SPECIFIED", "PROPERTY_NAMES", "AttrReqType"]
+__all__ = ["Attribute", "WAttribute", "MultiAttribute", "NOT_SPECIFIED", "PROPERTY_NAMES"]
 
 T = CmdArgType
 A = AttributeDataType
@@ -72,12 +72,6 @@ KEYWORD_PROPERTY = {
 _THRESHOLDS = ("min_value", "max_value", "min_alarm", "max_alarm", "min_warning", "max_warning")
 _NUMERIC_ONLY = (*_THRESHOLDS, "delta_val", "abs_change", "rel_change", "archive_abs_change",
                  "archive_rel_change")
-
-
-class AttrReqType:
-    """PyTango's ``AttReqType``: what an ``is_<attr>_allowed(req_type)`` method is asked about."""
-    READ_REQ = 0
-    WRITE_REQ = 1
 
 
 def _lib_default(name: str, attr_name: str, data_type: CmdArgType, data_format: AttrDataFormat) -> str:

@@ -27,14 +27,15 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
 
 from ..idl.command_any import check_command_value
 from ..idl.enums import (
-    AttrDataFormat, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel, EventType, LockerLanguage,
+    AttReqType, AttrDataFormat, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel, EventType, LockerLanguage,
 )
 from ..idl.errors import DevError, DevFailed, ErrSeverity, Except, MultiDevFailed, NamedDevError
+from ..idl.struct_format import struct_repr
 from ..idl.types import (
     AttributeConfig_5, AttributeDim, AttributeValue_4, AttributeValue_5, AttrValUnion, DevCmdInfo_2, TimeVal,
 )
 from .attribute_declaration import AttrData, AttributeAccess, attribute
-from .attributes import AttrReqType, Attribute, MultiAttribute, WAttribute, memorized_value_from_string
+from .attributes import Attribute, MultiAttribute, WAttribute, memorized_value_from_string
 from .command_declaration import CommandDef
 from .device_logging import DeviceLogger, LogStream
 from .dtypes import parse_type_hint
@@ -113,9 +114,11 @@ class _Ready:
 class ClientAddr:
     """Who called (PyTango's ``ClientAddr``, from ``get_client_ident()``)."""
 
-    def __init__(self, client_ident: bool = False, client_lang: LockerLanguage = LockerLanguage.CPP,
-                 client_pid: int = 0, client_ip: str = "", java_main_class: str = "",
+    def __init__(self, addr: str = "", *, client_ident: bool = False,
+                 client_lang: LockerLanguage = LockerLanguage.CPP, client_pid: int = 0, java_main_class: str = "",
                  java_ident: tuple[int, int] = (0, 0)) -> None:
+        """``ClientAddr()`` or ``ClientAddr(addr)`` as in PyTango; the server fills the rest."""
+        client_ip = addr
         self.client_ident = client_ident
         self.client_lang = client_lang
         self.client_pid = client_pid
@@ -130,9 +133,7 @@ class ClientAddr:
 
     __hash__ = None
 
-    def __repr__(self) -> str:
-        return (f"ClientAddr(client_ident={self.client_ident}, client_lang={self.client_lang!r}, "
-                f"client_pid={self.client_pid}, client_ip={self.client_ip!r})")
+    __repr__ = struct_repr
 
     def get_client_hostname(self) -> str:
         """The caller's host name, from its IP address (ValueError if it cannot be found)."""
@@ -658,10 +659,11 @@ class DeviceImpl:
         if access is None or access.is_allowed is None:
             return
         if not self._resolve(access.is_allowed(self, req)):
-            what = "read" if req == AttrReqType.READ_REQ else "write"
-            raise _df("API_AttrNotAllowed", f"It is currently not allowed to {what} attribute {attr.name}",
-                      "Device_3Impl::read_attributes_no_except()" if req == AttrReqType.READ_REQ
-                      else "Device_3Impl::write_attributes_34()")
+            if req == AttReqType.READ_REQ:
+                raise _df("API_AttrNotAllowed", f"It is currently not allowed to read attribute {attr.name}",
+                          "Device_3Impl::read_attributes_no_except()")
+            raise _df("API_AttrNotAllowed", f"It is currently not allowed to write attribute {attr.name}. "
+                      f"The device state is {self.get_state()}", "Device_3Impl::write_attributes_34()")
 
     def _read_one(self, attr: Attribute) -> AttributeValue_5:
         """Read one attribute whose hardware read was done (lock held); errors in the result."""
@@ -671,7 +673,7 @@ class DeviceImpl:
                 return _state_value(attr.name, self._resolve(self.dev_state()))
             if name == "status":
                 return _status_value(attr.name, self._resolve(self.dev_status()))
-            self._check_allowed(attr, AttrReqType.READ_REQ)
+            self._check_allowed(attr, AttReqType.READ_REQ)
             attr.reset_value()
             w_attr = None
             if attr.writable == AttrWriteType.WRITE:
@@ -774,7 +776,7 @@ class DeviceImpl:
         if not isinstance(attr, WAttribute) or attr.writable not in _WRITABLE:
             raise _df("API_AttrNotWritable", f"Attribute {attr.name} is not writable",
                       "Device_3Impl::write_attributes_34()")
-        self._check_allowed(attr, AttrReqType.WRITE_REQ)
+        self._check_allowed(attr, AttReqType.WRITE_REQ)
         union = av.value
         _check_write_type(attr, union)
         dim_x, dim_y = av.w_dim.dim_x, av.w_dim.dim_y

@@ -96,13 +96,14 @@ class CallContext:
         ident = self.ident
         ip = "collocated client (c++ to c++ call)" if self.collocated() else self.peer.giop_address()
         if ident is None:
-            return ClientAddr(False, LockerLanguage.CPP, 0, ip)
+            return ClientAddr(ip)
         kind = ident.kind
         if kind in (LockerLanguage.CPP, LockerLanguage.CPP_6):
             pid = ident.value if kind is LockerLanguage.CPP else ident.value.cpp_clnt
-            return ClientAddr(True, kind, int(pid), ip)
+            return ClientAddr(ip, client_ident=True, client_lang=kind, client_pid=int(pid))
         java = ident.value if kind is LockerLanguage.JAVA else ident.value.java_clnt
-        return ClientAddr(True, kind, 0, ip, java.MainClass, tuple(java.uuid))
+        return ClientAddr(ip, client_ident=True, client_lang=kind, java_main_class=java.MainClass,
+                          java_ident=tuple(java.uuid))
 
     def locker_key(self) -> tuple | None:
         """What identifies a lock owner: language family, process, host (None: unidentified)."""
