@@ -41,7 +41,7 @@ _export("tango_core.client.group", "Group", "GroupReply", "GroupCmdReply", "Grou
         "GroupCmdReplyList", "GroupAttrReplyList", "DeviceDataList")
 _export(_DB, "Database")
 _export("tango_core.client.db_types", "DbDatum", "DbDevInfo", "DbDevImportInfo", "DbDevExportInfo", "DbDevFullInfo",
-        "DbServerInfo", "DbData", "DbDevInfos", "DbDevImportInfos", "DbDevExportInfos")
+        "DbServerInfo", "DbData", "DbDevInfos", "DbDevImportInfos", "DbDevExportInfos", "DbHistory", "DbHistoryList")
 _export(_INFO, "DeviceInfo", "CommandInfo", "DevCommandInfo", "DeviceAttributeConfig", "AttributeInfo",
         "AttributeInfoEx", "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo", "AttributeEventInfo",
         "AttributeDimension", "LockerInfo")
@@ -57,11 +57,11 @@ _export(_TYPES, "TimeVal", "DevEncoded", "AttributeAlarm", "AttributeConfig", "A
         "AttributeConfig_3", "AttributeConfig_5", "ChangeEventProp", "PeriodicEventProp", "ArchiveEventProp",
         "EventProperties")
 _export(_EVENTS, "EventData", "AttrConfEventData", "DataReadyEventData", "DevIntrChangeEventData")
-_export(_INFO, "StdStringVector", "CommandInfoList", "AttributeInfoList", "AttributeInfoListEx")
+_export(_INFO, "StdStringVector", "StdLongVector", "StdDoubleVector", "CommandInfoList", "AttributeInfoList", "AttributeInfoListEx")
 _export("tango_core.client.history", "DeviceDataHistoryList")
 _export("tango_core.client.constants", "LogLevel", "LogTarget", "PollObjType", "PollCmdCode", "AccessControlType",
         "AttReqType", "AttrSerialModel", "KeepAliveCmdCode", "LockCmdCode", "MessBoxType", "PyTangoUserWarning",
-        "EnsureOmniThread")
+        "EnsureOmniThread", "is_omni_thread")
 _export("tango_core.client.names", "split_tango_name", "TangoNameParts", "parse_device_name", "parse_attribute_name",
         "DeviceName", "AttributeName", "TangoHost", "parse_tango_host", "get_default_tango_host",
         "set_default_tango_host")

@@ -46,7 +46,7 @@ __all__ = [
     "DeviceTestContext", "MultiDeviceTestContext", "SimpleDevice", "ClassicAPISimpleDeviceImpl",
     "ClassicAPISimpleDeviceClass", "GoodEnum", "BadEnumNonZero", "BadEnumSkipValues", "BadEnumDuplicates",
     "UTF8_STRING", "GENERAL_TYPED_VALUES", "COMMAND_TYPED_VALUES", "IMAGE_TYPED_VALUES", "EXTRACT_AS", "BASE_TYPES",
-    "DEV_ENCODED_DATA", "DEVICE_SERVER_ARGUMENTS", "assert_close", "create_result", "convert_dtype_to_typing_hint",
+    "DEV_ENCODED_DATA", "DEVICE_SERVER_ARGUMENTS", "assert_close", "create_result", "convert_to_type", "convert_dtype_to_typing_hint",
     "make_nd_value", "check_attr_type", "check_read_attr", "general_decorator", "general_asyncio_decorator",
     "wait_for_proxy", "wait_for_nodb_proxy_via_pid", "get_server_port_via_pid", "repr_type",
 ]
@@ -218,6 +218,24 @@ def create_result(dtype: Any, value: Any) -> Any:
     if dtype == T.DevVarDoubleStringArray:
         return [create_result(t, v) for v, t in zip(value, [float, str])]
     return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def convert_to_type(value: Any, attr_type: CmdArgType, expected_type: type) -> Any:
+    """``value`` (numbers of ``attr_type``) as a proxy returns it for an ``extract_as`` giving
+    ``expected_type``: list/tuple, numpy array, or the raw octets as bytes, bytearray or str."""
+    if expected_type in (tuple, list):
+        return expected_type(value)
+    numpy_type = {**NUMPY_TYPE_OF, T.DevString: str}[attr_type]
+    if expected_type is np.ndarray:
+        return np.array(value, dtype=numpy_type)
+    if expected_type in (bytes, bytearray, str):
+        raw = np.array(value, dtype=numpy_type).tobytes()
+        if expected_type is bytearray:
+            return bytearray(raw)
+        return raw.decode("latin-1") if expected_type is str else raw
+    if pytest is not None:
+        pytest.xfail("Unknown extract_as type")
+    raise TypeError(f"unknown extract_as type {expected_type!r}")
 
 
 def convert_dtype_to_typing_hint(dtype: Any) -> tuple[Any, Any, bool, bool]:

@@ -9,6 +9,7 @@ cases.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +18,10 @@ from tango_core.idl.enums import CmdArgType
 __all__ = ["is_str_type", "is_int_type", "is_float_type", "is_bool_type", "is_numerical_type",
            "is_scalar_type", "is_array_type", "obj_2_str", "str_2_obj", "seqStr_2_obj", "CaselessList",
            "CaselessDict", "EventCallback", "requires_pytango", "requires_tango", "is_pure_str", "is_seq",
-           "is_non_str_seq", "get_enum_labels", "get_tango_type_format"]
+           "is_non_str_seq", "get_enum_labels", "get_tango_type_format", "AsyncEventCallback", "ensure_binary",
+           "seq_2_StdStringVector", "StdStringVector_2_seq", "seq_2_StdDoubleVector", "StdDoubleVector_2_seq",
+           "seq_2_DbDevInfos", "seq_2_DbDevExportInfos", "seq_2_DbData", "get_tango_type", "PyTangoThread",
+           "InvalidTangoHostTrlError", "TO_TANGO_TYPE"]  # noqa: F822 - the last two: __getattr__
 
 T = CmdArgType
 _STR = {T.DevString, T.ConstDevString}
@@ -164,30 +168,234 @@ class CaselessDict(dict):
 
 
 class EventCallback:
-    """An event callback that prints each event on one line and keeps them (``get_events()``)."""
+    """An event callback for tests and the prompt: prints each event on one line and keeps the
+    last ``max_buf`` of them (``get_events()``), as PyTango's does.
 
-    def __init__(self, format: str = "{date} {dev_name} {name} {type} {value}", fd=None, max_buf: int = 100):  # noqa: A002
+    ``format`` may use ``date`` (the value's time), ``reception_date``, ``type``, ``reason``
+    (the event reason), ``dev_name``, ``name`` (attribute) and ``value``.
+    """
+
+    def __init__(self, format: str = "{date} {dev_name} {name} {type} {reason} {value}",  # noqa: A002
+                 fd=None, max_buf: int = 100):
         import sys
 
+        self._msg = format
         self._fd = fd or sys.stdout
-        self._format = format
         self._max_buf = max_buf
         self._evts: list = []
 
-    def push_event(self, evt) -> None:
-        self._evts.append(evt)
-        if len(self._evts) > self._max_buf:
-            del self._evts[0]
-        try:
-            value = evt.errors[0].reason if getattr(evt, "err", False) else getattr(evt.attr_value, "value", "")
-            line = self._format.format(date=evt.reception_date, dev_name=evt.device.dev_name(),
-                                       name=evt.attr_name, type=evt.event, value=value)
-        except Exception as exc:  # noqa: BLE001 - a printing aid must not break event delivery
-            line = f"{evt!r} ({exc})"
-        print(line, file=self._fd)
-
     def get_events(self) -> list:
+        """The events received so far (the last ``max_buf``)."""
         return self._evts
+
+    def push_event(self, evt) -> None:
+        try:
+            self._push_event(evt)
+        except Exception as exc:  # noqa: BLE001 - a printing aid must not break event delivery
+            print(f"Unexpected error in callback for {evt}: {exc}", file=self._fd)
+
+    def _push_event(self, evt) -> None:
+        import datetime
+
+        if len(self._evts) == self._max_buf:
+            self._evts.pop(0)
+        self._evts.append(evt)
+        now = datetime.datetime.now()
+        fields = {"date": now, "reception_date": now, "type": "<UNKNOWN>", "reason": "<UNKNOWN>",
+                  "dev_name": "<UNKNOWN>", "name": "<UNKNOWN>"}
+        for key, get in (("date", self._get_date), ("reception_date", lambda e: e.reception_date.todatetime()),
+                         ("type", lambda e: e.event.upper()), ("reason", lambda e: str(e.event_reason).upper()),
+                         ("dev_name", lambda e: e.device.dev_name().upper()), ("name", self._get_name)):
+            try:
+                fields[key] = get(evt)
+            except Exception:  # noqa: BLE001,S110 - a field that cannot be had is shown as unknown
+                pass
+        try:
+            fields["value"] = self._get_value(evt)
+        except Exception as exc:  # noqa: BLE001
+            fields["value"] = f"Unexpected exception in getting event value: {exc}"
+        print(self._msg.format(**fields), file=self._fd)
+
+    @staticmethod
+    def _get_date(evt):
+        from tango_core.events.data import EventData
+
+        if isinstance(evt, EventData):
+            return evt.attr_value.time.todatetime()
+        return evt.get_date().todatetime()
+
+    @staticmethod
+    def _get_name(evt) -> str:
+        if not hasattr(evt, "attr_name"):
+            return "<N/A>"
+        return evt.attr_name.split("/")[-1].upper().removesuffix("#DBASE=NO")
+
+    @staticmethod
+    def _get_value(evt) -> str:
+        from tango_core.events.data import AttrConfEventData, DataReadyEventData, DevIntrChangeEventData, EventData
+        from tango_core.idl.enums import EventReason
+
+        if evt.err:
+            err = evt.errors[0]
+            return f"[{err.reason}] {err.desc}"
+        if isinstance(evt, EventData):
+            if evt.attr_value is None and evt.event_reason == EventReason.SubSuccess:
+                return "<N/A>"  # an asynchronous subscription's first event carries no value
+            return f"[{evt.attr_value.quality}] {evt.attr_value.value}"
+        if isinstance(evt, AttrConfEventData):
+            return f"label='{evt.attr_conf.label}'; unit='{evt.attr_conf.unit}'"
+        if isinstance(evt, DataReadyEventData):
+            return f"ctr={evt.ctr}"
+        if isinstance(evt, DevIntrChangeEventData):
+            return f"dev_started={evt.dev_started}; {len(evt.cmd_list)} commands; {len(evt.att_list)} attrs"
+        return ""
+
+
+class AsyncEventCallback(EventCallback):
+    """:class:`EventCallback` for asyncio proxies: ``push_event`` is a coroutine."""
+
+    async def push_event(self, evt) -> None:
+        EventCallback.push_event(self, evt)
+
+
+def ensure_binary(s: str | bytes, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+    """``str`` -> its encoded bytes, ``bytes`` as is; TypeError for anything else."""
+    if isinstance(s, str):
+        return s.encode(encoding, errors)
+    if isinstance(s, bytes):
+        return s
+    raise TypeError(f"not expecting type '{type(s)}'")
+
+
+# -- PyTango's sequence <-> "std::vector" helpers (the vectors are lists in tango_core) --
+
+def _seq_2_vec(vec_type: type, seq, vec, convert=None):
+    if vec is None:
+        if isinstance(seq, vec_type):
+            return seq
+        vec = vec_type()
+    if not isinstance(vec, vec_type):
+        raise TypeError(f"vec must be a tango.{vec_type.__name__}")
+    vec.extend(seq if convert is None else (convert(e) for e in seq))
+    return vec
+
+
+def _vec_2_seq(vec_type: type, vec, seq, convert):
+    if seq is None:
+        seq = []
+    if not isinstance(vec, vec_type):
+        raise TypeError(f"vec must be a tango.{vec_type.__name__}")
+    seq.extend(convert(e) for e in vec)
+    return seq
+
+
+def seq_2_StdStringVector(seq, vec=None):  # noqa: N802 - PyTango's name
+    """A sequence of str -> a :class:`StdStringVector` (``vec`` if given, filled)."""
+    from tango_core.client.info import StdStringVector
+    return _seq_2_vec(StdStringVector, seq, vec, str)
+
+
+def StdStringVector_2_seq(vec, seq=None):  # noqa: N802
+    """A :class:`StdStringVector` -> a list of str (``seq`` if given, filled)."""
+    from tango_core.client.info import StdStringVector
+    return _vec_2_seq(StdStringVector, vec, seq, str)
+
+
+def seq_2_StdDoubleVector(seq, vec=None):  # noqa: N802
+    """A sequence of numbers -> a :class:`StdDoubleVector` (``vec`` if given, filled)."""
+    from tango_core.client.info import StdDoubleVector
+    return _seq_2_vec(StdDoubleVector, seq, vec, float)
+
+
+def StdDoubleVector_2_seq(vec, seq=None):  # noqa: N802
+    """A :class:`StdDoubleVector` -> a list of float (``seq`` if given, filled)."""
+    from tango_core.client.info import StdDoubleVector
+    return _vec_2_seq(StdDoubleVector, vec, seq, float)
+
+
+def seq_2_DbDevInfos(seq, vec=None):  # noqa: N802
+    """A sequence of :class:`DbDevInfo` -> :class:`DbDevInfos`."""
+    from tango_core.client.db_types import DbDevInfos
+    return _seq_2_vec(DbDevInfos, seq, vec)
+
+
+def seq_2_DbDevExportInfos(seq, vec=None):  # noqa: N802
+    """A sequence of :class:`DbDevExportInfo` -> :class:`DbDevExportInfos`."""
+    from tango_core.client.db_types import DbDevExportInfos
+    return _seq_2_vec(DbDevExportInfos, seq, vec)
+
+
+def seq_2_DbData(seq, vec=None):  # noqa: N802
+    """A sequence of :class:`DbDatum` (or names: empty properties) -> :class:`DbData`."""
+    from tango_core.client.db_types import DbData, DbDatum
+    return _seq_2_vec(DbData, seq, vec, lambda e: e if isinstance(e, DbDatum) else DbDatum(str(e)))
+
+
+def get_tango_type(obj) -> tuple:
+    """(CmdArgType, AttrDataFormat) of a Python value: ``1.5`` -> (DevDouble, SCALAR), ``[[1]]`` ->
+    (DevLong64, IMAGE), numpy arrays by their dtype; TypeError for anything else."""
+    from tango_core.idl.enums import AttrDataFormat, DevState
+    from tango_core.server.dtypes import TO_TANGO_TYPE
+
+    ndim = getattr(obj, "ndim", None)
+    if ndim is not None and hasattr(obj, "dtype"):
+        if ndim > 2:
+            raise TypeError(f"cannot translate numpy array with {ndim} dimensions to tango type")
+        return TO_TANGO_TYPE[str(obj.dtype)], AttrDataFormat(ndim)
+    if is_non_str_seq(obj):
+        if not len(obj):
+            raise TypeError("cannot tell the tango type of an empty sequence")
+        tg_type, tg_format = get_tango_type(obj[0])
+        if tg_format is AttrDataFormat.IMAGE:
+            raise TypeError("cannot translate a sequence nested more than twice to a tango type")
+        return tg_type, AttrDataFormat(int(tg_format) + 1)
+    if isinstance(obj, str):
+        return T.DevString, AttrDataFormat.SCALAR
+    if isinstance(obj, DevState):
+        return T.DevState, AttrDataFormat.SCALAR
+    import numbers
+    if isinstance(obj, bool):
+        return T.DevBoolean, AttrDataFormat.SCALAR
+    if isinstance(obj, numbers.Integral):
+        return T.DevLong64, AttrDataFormat.SCALAR
+    if isinstance(obj, numbers.Number):
+        return T.DevDouble, AttrDataFormat.SCALAR
+    raise TypeError(f"Unsupported type {type(obj)}")
+
+
+# -- the test-context TANGO_HOST override (PyTango's private helpers, used by its test suites) --
+
+def _set_test_context_tango_host_fqtrl(host_trl: str | None) -> None:
+    """Short device names resolve against ``host_trl`` (``tango://host:port#dbase=no``); None: no change."""
+    if host_trl is not None:
+        from tango_core.client.names import set_test_context_tango_host
+        set_test_context_tango_host(host_trl)
+
+
+def _clear_test_context_tango_host_fqtrl() -> None:
+    from tango_core.client.names import set_test_context_tango_host
+    set_test_context_tango_host(None)
+
+
+def _get_test_context_tango_host_fqtrl() -> str | None:
+    from tango_core.client.names import get_test_context_tango_host
+    return get_test_context_tango_host()
+
+
+def _get_device_fqtrl_if_necessary(device_trl: str) -> str:
+    """``a/b/c`` -> ``tango://host:port/a/b/c#dbase=no`` under a test context's override."""
+    from tango_core.client.names import test_context_device_trl
+    return test_context_device_trl(device_trl)
+
+
+class PyTangoThread(threading.Thread):
+    """A :class:`threading.Thread` running inside :func:`tango_core.EnsureOmniThread` (PyTango's
+    class; in tango_core any thread may call Tango, this only makes ``is_omni_thread()`` true)."""
+
+    def _bootstrap_inner(self) -> None:
+        from tango_core.client.constants import EnsureOmniThread
+        with EnsureOmniThread():
+            super()._bootstrap_inner()
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -250,6 +458,9 @@ def get_tango_type_format(dtype: Any, dformat: Any = None, caller: Any = None) -
 
 
 def __getattr__(name: str) -> Any:
+    if name == "InvalidTangoHostTrlError":
+        from tango_core.client.names import InvalidTangoHostTrlError
+        return InvalidTangoHostTrlError
     if name in ("TO_TANGO_TYPE", "EnumTypeError", "scalar_to_array_type"):
         from tango_core.server import dtypes
         return getattr(dtypes, name)

@@ -49,6 +49,8 @@ LAYERS: dict[str, set[str]] = {
     "asyncio": {"client", "idl"},    # PyTango's tango.asyncio/.futures/.gevent: the proxy factories
     "futures": {"client", "idl"},    # of one green mode
     "gevent": {"client", "idl"},
+    "_warnings": {"client"},         # PyTango's tango._warnings: warn_once (PyTangoUserWarning is the client's)
+    "pytango_pprint": {"client", "events", "idl"},  # the lists of structs printed PyTango's way
 }
 #: what any layer may take from the root package itself
 ROOT_NAMES = {"__version__"}

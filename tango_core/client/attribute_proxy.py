@@ -42,6 +42,10 @@ class AttributeProxy:
         return proxy
 
     def _init_plan(self, *args, green_mode=None) -> Plan:
+        yield from self._connect_plan(*args, green_mode=green_mode)
+        self._initialized = True
+
+    def _connect_plan(self, *args, green_mode=None) -> Plan:
         if len(args) == 2 and isinstance(args[0], DeviceProxy):
             self._dev, self._name = args[0], str(args[1])
             return
@@ -84,11 +88,14 @@ class AttributeProxy:
                     "AttributeProxy::real_constructor()", ErrSeverity.ERR)) from None
 
     def __repr__(self) -> str:
-        return f"AttributeProxy({self._name})"
+        # a proxy whose construction failed is still shown (pytest prints the frames' locals)
+        return f"AttributeProxy({self.name()})"
 
     __str__ = __repr__
 
     def name(self) -> str:
+        if not self.__dict__.get("_initialized"):
+            return "<Unknown: object was not fully initialized>"
         return self._name
 
     def get_device_proxy(self) -> DeviceProxy:

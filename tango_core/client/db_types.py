@@ -13,14 +13,13 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..idl.struct_format import PrintableStruct
+from .info import StdDoubleVector, StdStringVector
 
 __all__ = ["DbDatum", "DbData", "DbDevInfo", "DbDevImportInfo", "DbDevFullInfo", "DbDevExportInfo",
            "DbServerInfo", "DbHistory", "DbHistoryList", "DeviceInventoryEntry", "StdStringVector",
-           "to_value_strings"]
+           "StdDoubleVector", "to_value_strings"]
 
 
-class StdStringVector(list):
-    """PyTango's list-of-str sequence type (a plain list here)."""
 
 
 def to_value_strings(value: Any) -> list[str]:
@@ -190,12 +189,14 @@ class DbHistoryList(list):
 
 
 def _cpp_date(date: str) -> str:
-    """``2026-11-24 08:57:10`` (SQL) -> ``24/11/2026 08:57:10`` (what cppTango shows)."""
-    day, sep, time_part = date.partition(" ")
-    parts = day.split("-")
-    if sep and len(parts) == 3 and len(parts[0]) == 4:
-        return f"{parts[2]}/{parts[1]}/{parts[0]} {time_part}"
-    return date
+    """The database's date as cppTango shows it (``DbHistory::format_mysql_date``): both MySQL forms,
+    ``2026-11-24 08:57:10`` and ``20261124085710``, become ``24/11/2026 08:57:10``."""
+    if "-" in date:
+        day = date.partition(" ")[0].split("-")
+        if len(day) == 3 and len(day[0]) == 4:
+            return f"{day[2]}/{day[1]}/{day[0]} {date.partition(' ')[2]}"
+        return date
+    return f"{date[6:8]}/{date[4:6]}/{date[0:4]} {date[8:10]}:{date[10:12]}:{date[12:14]}"
 
 
 class DeviceInventoryEntry(PrintableStruct):

@@ -44,6 +44,7 @@ from tango_core.client.device_attribute import DeviceAttribute
 from tango_core.client.device_data import DeviceData, convert_argin
 from tango_core.client.device_proxy import DeviceProxy
 from tango_core.client.info import StdStringVector
+from tango_core.client.names import test_context_device_trl
 from tango_core.idl.struct_format import struct_repr
 from tango_core.idl.enums import GreenMode
 from tango_core.idl.enums import AttrDataFormat, CmdArgType, ErrSeverity
@@ -368,7 +369,8 @@ class Group(_Element):
             raise TypeError("Parameter patterns_or_group: Should be Group, str or a sequence of strings.")
         names: list[str] = []
         for pattern in patterns:
-            names.extend(_resolve(pattern))
+            # under a test context, short names become its server's TRL, as PyTango's Group.add does
+            names.extend(_resolve(test_context_device_trl(pattern)))
         with self._lock:
             added = []
             for name in names:
@@ -561,7 +563,8 @@ class Group(_Element):
         elif param is None:
             args = [() for _ in devices]
         else:
-            _check_command_argument(devices, cmd_name, param)
+            if not isinstance(param, DeviceData):  # a DeviceData is sent as it is, typed by its maker
+                _check_command_argument(devices, cmd_name, param)
             args = [(param,) for _ in devices]
 
         def call(device: _DeviceElement, extra: tuple) -> tuple[Any, Any]:

@@ -25,7 +25,7 @@ __all__ = [
     "AttributeAlarmInfo", "ChangeEventInfo", "PeriodicEventInfo", "ArchiveEventInfo",
     "AttributeEventInfo", "AttributeDimension", "command_info_from_idl", "device_info_from_idl",
     "attribute_info_ex_from_idl", "attribute_info_from_ex", "attribute_config_5_from_info",
-    "StdStringVector", "CommandInfoList", "AttributeInfoList", "AttributeInfoListEx", "LockerInfo",
+    "StdStringVector", "StdLongVector", "StdDoubleVector", "CommandInfoList", "AttributeInfoList", "AttributeInfoListEx", "LockerInfo",
 ]
 
 NOT_SPECIFIED = "Not specified"
@@ -50,21 +50,24 @@ class DeviceInfo(PrintableStruct):
         self.version_info: dict[str, str] = {}
 
 
-class CommandInfo(PrintableStruct):
-    """What ``command_query`` returns (``DevCmdInfo_2`` for the user)."""
+class DevCommandInfo(PrintableStruct):
+    """A command's name, tag and argument types (PyTango's base of :class:`CommandInfo`)."""
 
     def __init__(self) -> None:
         self.cmd_name = ""
         self.cmd_tag = 0
-        self.disp_level = DispLevel.OPERATOR
         self.in_type = CmdArgType.DevVoid
         self.in_type_desc = ""
         self.out_type = CmdArgType.DevVoid
         self.out_type_desc = ""
 
 
-class DevCommandInfo(CommandInfo):
-    pass
+class CommandInfo(DevCommandInfo):
+    """What ``command_query`` returns (``DevCmdInfo_2`` for the user): with the display level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.disp_level = DispLevel.OPERATOR
 
 
 class AttributeAlarmInfo(PrintableStruct):
@@ -342,6 +345,14 @@ class LockerInfo(PrintableStruct):
 # PyTango's sequence result types (list-like; plain lists here, so every list operation works).
 class StdStringVector(list):
     """Names returned by get_attribute_list(), get_command_list(), black_box()."""
+
+
+class StdLongVector(list):
+    """PyTango's list-of-int sequence type."""
+
+
+class StdDoubleVector(list):
+    """PyTango's list-of-float sequence type."""
 
 
 class CommandInfoList(list):

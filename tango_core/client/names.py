@@ -29,12 +29,14 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 # idl.errors (and through it numpy) is imported only when an error is raised, so that the shell
 # can read TANGO_HOST for its banner before paying for numpy.
 
 __all__ = [
-    "DEFAULT_DB_PORT", "TangoHost", "DeviceName", "AttributeName",
+    "InvalidTangoHostTrlError", "set_test_context_tango_host", "get_test_context_tango_host",
+    "test_context_device_trl", "DEFAULT_DB_PORT", "TangoHost", "DeviceName", "AttributeName",
     "parse_tango_host", "read_setting", "read_tango_host_setting", "get_default_tango_host", "set_default_tango_host",
     "parse_device_name", "parse_attribute_name", "TangoNameParts", "split_tango_name",
 ]
@@ -300,8 +302,8 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
     rest = parts.name
     if parts.host_port is None and not scheme and _test_context_server is not None:
         # a test context serves short names itself (PyTango's TestContext TANGO_HOST override)
-        host, port = _test_context_server
-        return host, port, rest, False
+        host, port, ctx_dbase = _test_context_location()
+        return host, port, rest, ctx_dbase
     if parts.host_port is not None:
         host, port_s = parts.host_port.rsplit(":", 1)
         port = int(port_s)
@@ -319,25 +321,69 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
     return host, port, rest, dbase
 
 
-_test_context_server: tuple[str, int] | None = None
+class InvalidTangoHostTrlError(ValueError):
+    """A test context's Tango host that is not ``tango://host:port`` (``#dbase=no|yes`` allowed)."""
+
+
+#: the test context's TRL as given, and what short names resolve to: (host, port, dbase) or the
+#: error to raise for a malformed TRL (PyTango reports it when a name is resolved, not when set)
+_test_context_trl: str | None = None
+_test_context_server: tuple[str, int, bool] | InvalidTangoHostTrlError | None = None
+
+
+def _parse_test_context_trl(trl: str) -> tuple[str, int, bool] | InvalidTangoHostTrlError:
+    parsed = urlparse(trl)
+    try:
+        port = parsed.port
+    except ValueError:
+        port = None
+    if (parsed.scheme == "tango" and parsed.hostname and port and not parsed.path and not parsed.params
+            and not parsed.query and parsed.fragment in ("", "dbase=no", "dbase=yes")):
+        return parsed.hostname, port, parsed.fragment != "dbase=no"
+    return InvalidTangoHostTrlError(f"Invalid form for Tango host: {trl!r} "
+                                    "(expected tango://host:port, optionally #dbase=no or #dbase=yes)")
 
 
 def set_test_context_tango_host(trl: str | None) -> None:
-    """Resolve short device names (``a/b/c``) against a test context's server without database.
+    """Resolve short device names (``a/b/c``) against a test context's server.
 
-    ``trl`` is ``tango://host:port#dbase=no`` (PyTango's test-context override) or None to go back
-    to TANGO_HOST.  Names with a protocol or a host are never redirected; proxies already made
-    keep their device.
+    ``trl`` is ``tango://host:port#dbase=no`` (PyTango's test-context override; ``#dbase=yes``
+    or no fragment: a database there) or None to go back to TANGO_HOST.  Names with a protocol
+    or a host are never redirected; proxies already made keep their device.  A malformed ``trl``
+    is reported (InvalidTangoHostTrlError) when a short name is resolved, as PyTango does.
     """
-    global _test_context_server
+    global _test_context_trl, _test_context_server
     if trl is None:
-        _test_context_server = None
+        _test_context_trl = _test_context_server = None
         return
-    parts = split_tango_name(trl if "/" in trl.split("://", 1)[-1] else trl.replace("#", "/x/y/z#", 1))
-    if parts.host_port is None:
-        raise ValueError(f"Invalid form for Tango host: {trl!r}")
-    host, port = parts.host_port.rsplit(":", 1)
-    _test_context_server = (host, int(port))
+    _test_context_trl, _test_context_server = trl, _parse_test_context_trl(trl)
+
+
+def get_test_context_tango_host() -> str | None:
+    """The TRL given to :func:`set_test_context_tango_host`, None when there is none."""
+    return _test_context_trl
+
+
+def _test_context_location() -> tuple[str, int, bool] | None:
+    server = _test_context_server
+    if isinstance(server, InvalidTangoHostTrlError):
+        raise InvalidTangoHostTrlError(*server.args)
+    return server
+
+
+def test_context_device_trl(device_trl: str) -> str:
+    """``a/b/c`` -> ``tango://host:port/a/b/c#dbase=no`` while a test context overrides the host.
+
+    Names already starting with ``tango://`` are kept, as is everything without an override.
+    """
+    if _test_context_trl is None:
+        return device_trl
+    device = urlparse(device_trl)
+    if device.scheme == "tango":
+        return device_trl
+    _test_context_location()
+    host = urlparse(_test_context_trl)
+    return urlunparse((host.scheme, host.netloc, device.path, host.params, host.query, host.fragment))
 
 
 def _check_alias(alias: str, text: str, origin: str, reason: str = "API_WrongDeviceNameSyntax") -> None:

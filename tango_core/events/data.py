@@ -17,6 +17,7 @@ Instances accept arbitrary new attributes, because ITango's event logger writes
 from __future__ import annotations
 
 from ..idl.enums import EventReason
+from ..idl.errors import DevError, DevFailed
 from ..idl.struct_format import PrintableStruct
 from ..idl.types import TimeVal
 
@@ -35,9 +36,25 @@ class _EventBase(PrintableStruct):
         elif type(event_reason) is not EventReason:
             event_reason = EventReason(event_reason)
         self.event_reason = event_reason
-        self.errors = tuple(errors) if errors else ()
+        self._errors = tuple(errors) if errors else ()
         self.err = bool(errors)
         self.reception_date = TimeVal.now()
+
+    @property
+    def errors(self) -> tuple:
+        """The errors (tuple of DevError); empty unless ``err``."""
+        return self._errors
+
+    @errors.setter
+    def errors(self, value) -> None:
+        # PyTango takes a DevFailed here (its errors are kept); a sequence of DevError is also fine
+        errors = value.args if isinstance(value, DevFailed) else value
+        if isinstance(errors, (str, bytes)) or not hasattr(errors, "__iter__"):
+            raise TypeError(f"errors must be a DevFailed or a sequence of DevError, not {type(value).__name__}")
+        errors = tuple(errors)
+        if not all(isinstance(e, DevError) for e in errors):
+            raise TypeError("errors must be a DevFailed or a sequence of DevError")
+        self._errors = errors
 
     def get_date(self) -> TimeVal:
         """The reception date (PyTango: the date the event arrived in the client)."""

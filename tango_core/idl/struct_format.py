@@ -15,7 +15,7 @@ from typing import Any
 
 from .enums import CmdArgType
 
-__all__ = ["PrintableStruct", "struct_str", "struct_repr"]
+__all__ = ["PrintableStruct", "printable", "struct_str", "struct_repr"]
 
 _INDENT = "    "
 
@@ -47,7 +47,7 @@ def _display_value(name: str, value: Any) -> Any:
 def _nested_str(value: Any) -> str:
     if isinstance(value, str):
         return f'"{value}"'
-    if isinstance(value, PrintableStruct):
+    if isinstance(value, PrintableStruct) or type(value) in _PRINTABLE:
         return str(value)
     if isinstance(value, dict):
         import json  # only when printing: keeps importing the client cheap
@@ -84,3 +84,15 @@ class PrintableStruct:
         return vars(self) == vars(other)
 
     __hash__ = None  # mutable structs
+
+
+#: classes given PyTango's str/repr by :func:`printable` (the IDL structs, which are dataclasses)
+_PRINTABLE: set[type] = set()
+
+
+def printable(cls: type) -> type:
+    """Class decorator: PyTango's str/repr for a class that cannot derive from PrintableStruct."""
+    cls.__str__ = struct_str
+    cls.__repr__ = struct_repr
+    _PRINTABLE.add(cls)
+    return cls

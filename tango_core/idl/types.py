@@ -42,6 +42,7 @@ from .enums import (
     ARM_KIND, AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType,
     DevState, DispLevel, LockerLanguage, PipeWriteType, TraceContextFormat,
 )
+from .struct_format import printable
 from .errors import DevError, NamedDevError, read_dev_error_list, write_dev_error_list
 
 __all__ = [
@@ -675,6 +676,7 @@ def _read_strings(r: CDRReader, n: int) -> list[str]:
     return [r.read_string() for _ in range(n)]
 
 
+@printable
 @dataclass(slots=True)
 class AttributeConfig:
     name: str = ""
@@ -716,6 +718,7 @@ class AttributeConfig:
         w.write_string_seq(self.extensions)
 
 
+@printable
 @dataclass(slots=True)
 class AttributeConfig_2:  # noqa: N801 - IDL name
     name: str = ""
@@ -759,6 +762,7 @@ class AttributeConfig_2:  # noqa: N801 - IDL name
         w.write_string_seq(self.extensions)
 
 
+@printable
 @dataclass(slots=True)
 class AttributeAlarm:
     min_alarm: str = ""
@@ -780,6 +784,7 @@ class AttributeAlarm:
         w.write_string_seq(self.extensions)
 
 
+@printable
 @dataclass(slots=True)
 class ChangeEventProp:
     rel_change: str = ""
@@ -796,6 +801,7 @@ class ChangeEventProp:
         w.write_string_seq(self.extensions)
 
 
+@printable
 @dataclass(slots=True)
 class PeriodicEventProp:
     period: str = ""
@@ -810,6 +816,7 @@ class PeriodicEventProp:
         w.write_string_seq(self.extensions)
 
 
+@printable
 @dataclass(slots=True)
 class ArchiveEventProp:
     rel_change: str = ""
@@ -828,6 +835,7 @@ class ArchiveEventProp:
         w.write_string_seq(self.extensions)
 
 
+@printable
 @dataclass(slots=True)
 class EventProperties:
     ch_event: ChangeEventProp = field(default_factory=ChangeEventProp)
@@ -844,6 +852,7 @@ class EventProperties:
         self.arch_event.write(w)
 
 
+@printable
 @dataclass(slots=True)
 class AttributeConfig_3:  # noqa: N801 - IDL name
     name: str = ""
@@ -891,6 +900,7 @@ class AttributeConfig_3:  # noqa: N801 - IDL name
         w.write_string_seq(self.sys_extensions)
 
 
+@printable
 @dataclass(slots=True)
 class AttributeConfig_5:  # noqa: N801 - IDL name
     name: str = ""
