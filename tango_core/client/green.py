@@ -264,6 +264,7 @@ class GeventExecutor:
         gevent.spawn(work)
         if not wait:
             return result
+        gevent.get_hub().loop.update_now()  # the timeout counts from now, not from the hub's last run
         return result.get(timeout=timeout)
 
 

@@ -42,6 +42,15 @@ __all__ = ["GeventEndpoint", "get_endpoint", "run_plan", "hub_callback", "os_thr
 os_thread_id = gevent.monkey.get_original("_thread", "get_ident")
 
 
+def _now() -> float:
+    """The hub's clock, brought up to date first: the hub's cached time is that of its last loop
+    iteration, which may be long ago when the program has not yielded to it for a while (a
+    timer started from that stale time would fire at once)."""
+    loop = gevent.get_hub().loop
+    loop.update_now()
+    return loop.now()
+
+
 def _connect_timeout() -> float:
     from .sync import default_connect_timeout  # one definition of TANGOconnectTimeout
     return default_connect_timeout()
@@ -98,7 +107,7 @@ class GeventEndpoint:
                timeout: float, version: tuple[int, int] = (1, 2)):
         """Send one request and wait (cooperatively) for its reply; ``read_result(body)`` or a
         transport error."""
-        deadline = gevent.get_hub().loop.now() + timeout
+        deadline = _now() + timeout
         resent = False
         while True:
             try:
@@ -108,7 +117,7 @@ class GeventEndpoint:
                     raise ConnectionLost(self.host, self.port,
                                          "peer closed the connection and cannot be reached again") from None
                 raise
-            remaining = deadline - gevent.get_hub().loop.now()
+            remaining = deadline - _now()
             if not waiter.event.wait(max(remaining, 0.0)):
                 if link.waiters.pop(rid, None) is not None:
                     link.conn.forget(rid)
@@ -166,7 +175,7 @@ class GeventEndpoint:
             self._end(link, link.conn.close(f"send failed: {exc.strerror or exc}"), retryable=True)
 
     def _open(self, deadline: float) -> _Link:
-        remaining = deadline - gevent.get_hub().loop.now()
+        remaining = deadline - _now()
         if remaining <= 0:
             raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
         timeout = min(self.connect_timeout, remaining)
@@ -262,6 +271,7 @@ def _wait_future(future: Future, timeout: float | None):
         watcher.start(done.set)
         try:
             future.add_done_callback(lambda _f: watcher.send())
+            hub.loop.update_now()  # a timer from a stale clock would fire at once (see _now)
             if not done.wait(timeout):
                 raise TimeoutError(f"no result within {timeout} s")
         finally:
