@@ -1612,6 +1612,57 @@ def test_strings_through_attributes_and_commands(peers, dev, attr, command, valu
     same(build)
 
 
+_STRING_ARRAYS = {
+    "str and bytes": ["a", b"b\xe9", ""], "bytes": [b""], "bytearray": [bytearray(b"z")],
+    "numpy str": "np.array(['x', 'y\u00e9'])", "numpy bytes": "np.array([b'x', b'y'])", "numpy str_": "[np.str_('q')]",
+    "numpy bytes_": "[np.bytes_(b'q')]", "tuple": ("t", "u"), "not a string": ["a", 1], "None": [None],
+    "bytes alone": b"ab", "numeric numpy": "np.array([1, 2])", "not latin-1": ["\u20ac"],
+}
+
+
+@pytest.mark.parametrize("value", list(_STRING_ARRAYS), ids=list(_STRING_ARRAYS))
+def test_string_arrays_through_attributes_and_commands(peers, value):
+    """Elements of string spectra and string-array arguments: str, bytes (raw octets), numpy str/bytes."""
+    given = _STRING_ARRAYS[value]
+    items = eval(given) if isinstance(given, str) else given  # noqa: S307 - the table's numpy values
+
+    def build(m):
+        d = proxy(m, TEST_DEVICE)
+        written = outcome(m, lambda _m: d.write_attribute("string_spectrum_rw", items))
+        read = describe(d.read_attribute("string_spectrum_rw").w_value)
+        echoed = outcome(m, lambda _m: describe(d.command_inout("EchoStringArray", items)))
+        pair = outcome(m, lambda _m: describe(d.command_inout("EchoLongString", [[1, 2], items])))
+        return written, read, echoed, pair
+    same(build)
+
+
+def _half_built_proxy(m, cls_name: str, name: str):
+    """The proxy object whose construction failed, as pytest finds it in a traceback's frames."""
+    import sys
+    try:
+        getattr(m, cls_name)(name)
+    except m.DevFailed:
+        tb = sys.exc_info()[2]
+        while tb is not None:
+            for value in tb.tb_frame.f_locals.values():
+                if isinstance(value, getattr(m, cls_name)):
+                    return value
+            tb = tb.tb_next
+    raise AssertionError(f"no half-built {cls_name} found")
+
+
+def test_proxies_whose_construction_failed(peers):
+    """pytest prints the locals of a failed test: a proxy that could not be built prints safely,
+    and refuses to be used (RuntimeError) instead of failing in odd ways."""
+    def build(m):
+        dev = _half_built_proxy(m, "DeviceProxy", "no/such/device")
+        attr = _half_built_proxy(m, "AttributeProxy", "no/such/device/attr")
+        uses = [lambda: dir(dev), lambda: dev.dummy, lambda: setattr(dev, "dummy", 1), lambda: dev["dummy"],
+                lambda: dev.__setitem__("dummy", 1), lambda: "dummy" in dev]
+        return (repr(dev), str(dev), repr(attr), str(attr), [outcome(m, lambda _m, f=f: f()) for f in uses])
+    same(build)
+
+
 def test_api_util(peers):
     def build(m):
         api = m.ApiUtil.instance()

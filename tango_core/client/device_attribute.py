@@ -457,6 +457,8 @@ def encode_write_value(cfg, value):
             dims = (value.shape[1], value.shape[0]) if fmt == _IMAGE else (value.shape[0], 0)
             arr = value.astype(SCALAR_DTYPE[dt]) if value.dtype != SCALAR_DTYPE[dt] else value
             return AttrValUnion(arm, np.ascontiguousarray(arr).reshape(-1)), *dims
+    if dt in _TEXT_TYPES and isinstance(value, bytes):  # PyTango takes it as a sequence of numbers
+        raise TypeError("can't translate python object to C char*")
     if not _is_seq(value):
         raise _wrong("PyDs_WrongParameters", "Expecting a sequence (SPECTRUM attribute)." if fmt == _SPECTRUM
                      else "Expecting a sequence of sequences (IMAGE attribute).")
@@ -478,8 +480,8 @@ def encode_write_value(cfg, value):
     if special:
         if dt == CmdArgType.DevState or dt == CmdArgType.DevEncoded:
             return AttrValUnion(arm, [_special_scalar(dt, e) for e in flat]), *dims
-        if not all(isinstance(e, str) for e in flat):
-            raise TypeError("Expecting a sequence of strings")
+        if not all(isinstance(e, (str, bytes, bytearray)) for e in flat):  # bytes: raw Latin-1 octets
+            raise TypeError("can't translate python object to C char*")  # PyTango's words
         return AttrValUnion(arm, [_text(e) for e in flat]), *dims
     return AttrValUnion(arm, _list_elements(dt, flat)), *dims
 

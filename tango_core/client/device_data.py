@@ -177,7 +177,9 @@ def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:
 
 
 def _to_string_list(v: Any) -> list[str]:
-    if isinstance(v, (bytes, bytearray, np.ndarray)):
+    """Strings of a string-array argument: str (Latin-1 text), or bytes/bytearray (raw octets),
+    in any sequence or a numpy array of str or bytes, as PyTango accepts them."""
+    if isinstance(v, (bytes, bytearray)) or (isinstance(v, np.ndarray) and v.dtype.kind not in "US"):
         raise _BadArg
     if not _is_sequence(v):
         raise seq_expected()
@@ -187,6 +189,8 @@ def _to_string_list(v: Any) -> list[str]:
 def _to_str_strict(x: Any) -> str:
     if isinstance(x, str):
         return _latin1(x)
+    if isinstance(x, (bytes, bytearray)):
+        return bytes(x).decode("latin-1")  # the octets travel as they are
     raise _BadArg
 
 
