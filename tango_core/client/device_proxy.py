@@ -140,6 +140,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         """Construction's I/O: import and connect (errors as cppTango's), the canonical name."""
         yield from self._initial_connect_plan()
         yield from self._canonical_name_plan()
+        self.__dict__["_initialized"] = True
 
     @classmethod
     def _build_plan(cls, *args, **kwargs) -> Plan:
@@ -164,7 +165,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     def __repr__(self) -> str:
         d = self.__dict__
-        if "_attr_cfg" not in d or "_name" not in d:
+        if not d.get("_initialized"):  # construction failed (pytest prints the frames' locals)
             return "DeviceProxy<Unknown Device>(<object was not fully initialized>)"
         info = d.get("_info_cache")
         if info is None:
@@ -802,6 +803,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def __getattr__(self, name: str):
         if name.startswith("_") or name == "trait_names" or "_name" not in self.__dict__:
             raise AttributeError(name)
+        self._check_initialized()
         kind, real = self._lookup(name)
         if kind == "cmd":
             return _CommandFunction(self, self.command_query(real))
@@ -828,9 +830,10 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
 
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
-        if name.startswith("_") or name in d or "_name" not in d or hasattr(type(self), name):
+        if name.startswith("_") or name in d or hasattr(type(self), name):
             object.__setattr__(self, name, value)
             return
+        self._check_initialized()
         kind, real = self._lookup(name)
         if kind == "attr":
             self.write_attribute(real, self._enum_labels_to_values(real, name, value))
@@ -864,13 +867,21 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             return labels.index(v)
         return convert(value)
 
+    def _check_initialized(self) -> None:
+        """A proxy whose construction failed (kept alive by a traceback) refuses to be used, as PyTango's."""
+        if not self.__dict__.get("_initialized"):
+            raise RuntimeError("DeviceProxy object was not fully initialized.")
+
     def __getitem__(self, key: str) -> DeviceAttribute:
+        self._check_initialized()
         return self.read_attribute(key)
 
     def __setitem__(self, key: str, value) -> None:
+        self._check_initialized()
         self.write_attribute(key, value)
 
     def __contains__(self, key: str) -> bool:
+        self._check_initialized()
         return key.lower() in self._attribute_names()
 
     def _completion_names(self, kind: str) -> list[str]:
@@ -890,6 +901,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return list(names.values()) if names else []
 
     def __dir__(self):
+        self._check_initialized()
         found = self._completion_names("cmd") + self._completion_names("attr")
         names = set(super().__dir__())  # after the look-ups: includes what they cached in __dict__
         names.update(found)
