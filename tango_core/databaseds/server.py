@@ -99,5 +99,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     if options.print_host_port:
         host, port = server.tango_host.rsplit(":", 1)
         print(f"Database DS listening on: host={host}, port={port}.", file=sys.stderr, flush=True)
+    # what every Tango server prints once it serves (PyTango's database server too): scripts
+    # that start a database wait for this line
+    print("Ready to accept request", file=out, flush=True)
     server.serve_forever()
     return 0
