@@ -1,0 +1,74 @@
+"""Fixtures of the PyTango-suite check: the fetched sdist and the runs of its test files.
+
+The runs of the selected files start together when the first check needs one, at most
+``$PYTANGO_SUITE_JOBS`` (default 2) at a time, each in its own pytest subprocess; each check
+then waits for its file.  The counts of every file are printed after pytest's summary.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import suite
+
+collect_ignore = ["shim"]  # the ``tango`` package standing for PyTango: not tests
+
+#: (file, summary line) of every file checked in this session, in order
+SUMMARY: list[tuple[str, str]] = []
+
+
+@pytest.fixture(scope="session")
+def pytango_sdist() -> Path:
+    """PyTango 10.3.1's unpacked sdist (fetched once into the cache); under CI=true a failed
+    fetch fails the checks instead of skipping them."""
+    try:
+        return suite.fetch_sdist()
+    except Exception as exc:  # noqa: BLE001 - pip's own words go into the skip/fail message
+        import peers
+
+        peers.peer_unavailable(f"PyTango {suite.PYTANGO_VERSION} sdist not available: {exc}")
+        raise
+
+
+class SuiteRuns:
+    """Runs of PyTango's test files in subprocesses, started together, awaited one by one."""
+
+    def __init__(self, sdist: Path, files: list[str], workdir: Path, jobs: int) -> None:
+        self.sdist, self.workdir = sdist, workdir
+        self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pytango-suite")
+        self.futures: dict[str, Future] = {}
+        for file in files:
+            self.start(file)
+
+    def start(self, file: str) -> Future:
+        if file not in self.futures:
+            self.futures[file] = self.pool.submit(suite.run_files, self.sdist, [file],
+                                                  self.workdir / file.removesuffix(".py"))
+        return self.futures[file]
+
+    def rerun(self, file: str, nodeids: list[str]) -> suite.RunResult:
+        return suite.run_files(self.sdist, nodeids, self.workdir / (file.removesuffix(".py") + "-rerun"))
+
+
+@pytest.fixture(scope="session")
+def suite_runs(request: pytest.FixtureRequest, pytango_sdist: Path):
+    selected = [item.callspec.params["file"] for item in request.session.items
+                if item.originalname == "test_pytango_file" and hasattr(item, "callspec")]
+    jobs = max(1, int(os.environ.get("PYTANGO_SUITE_JOBS", "2")))
+    workdir = Path(tempfile.mkdtemp(prefix="pytango-suite-"))
+    runs = SuiteRuns(pytango_sdist, selected, workdir, jobs)
+    yield runs
+    runs.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not SUMMARY:
+        return
+    terminalreporter.section(f"PyTango {suite.PYTANGO_VERSION}'s test suite on tango_core")
+    for _, line in SUMMARY:
+        terminalreporter.line(line)

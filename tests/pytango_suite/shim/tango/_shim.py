@@ -1,0 +1,120 @@
+"""How every module of this ``tango`` package stands in for the PyTango module of the same name.
+
+Each module here is a few lines: ``reexport(__name__, "tango_core.x", ...)`` makes the module's
+missing attributes come from the tango_core modules named, in order, so ``tango.DevState`` IS
+``tango_core.DevState`` (no copies, no wrappers).  Names that tango_core does not have stay
+missing (AttributeError, ImportError), except the few listed in :data:`ABSENT`: PyTango names
+that its test suite imports at module level although only some tests use them.  Those become
+placeholders that fail loudly when used, so one missing name fails the tests that use it instead
+of the whole file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+#: why -> the PyTango names concerned.  "out of scope" entries are C++-library internals a pure-Python
+#: Tango has no counterpart for; "not in tango_core yet" entries are gaps to close: delete a name
+#: when tango_core gains it (real names always win over this table, and a check in
+#: test_pytango_suite.py fails while a name listed here exists in tango_core).
+ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
+    "out of scope: no C++ library, so no C++ coverage to dump": ("tango._tango._dump_cpp_coverage",),
+    "out of scope: cppTango's OpenTelemetry support": (
+        "tango._tango._telemetry", "tango._telemetry._telemetry_runtime",
+        "tango._telemetry._telemetry_http_exporter_available", "tango._telemetry.get_telemetry_tracer_provider_factory",
+        "tango._telemetry._create_span_processor_for_endpoint", "tango.telemetry.TelemetryType",
+        "tango.telemetry.TelemetryTopic", "tango.telemetry.TelemetryExporter", "tango.telemetry.TelemetryEndpoint",
+        "tango.telemetry.set_telemetry_tracer_provider_factory", "tango.telemetry.get_telemetry_tracer_provider_factory",
+        "tango._instrumentation._traced_coverage_run_active", "tango._warnings.PyTangoUserWarning"),
+    "out of scope: releases the GIL around C++ calls (PyTango's allow_threads)": (
+        "tango.AutoTangoAllowThreads", "tango.AutoTangoMonitor"),
+    "out of scope: omniORB threads (a pure-Python Tango runs no omniORB)": ("tango.is_omni_thread",),
+    "out of scope: C++ std::vector wrappers of the extension module": (
+        "tango.StdDoubleVector", "tango.utils.StdDoubleVector_2_seq", "tango.utils.StdStringVector_2_seq",
+        "tango.utils.seq_2_StdDoubleVector", "tango.utils.seq_2_StdStringVector"),
+    # gaps, server side
+    "not in tango_core yet: numpy-typing test fixtures": (
+        "tango.test_utils.attribute_numpy_typed_values", "tango.test_utils.attribute_wrong_numpy_typed",
+        "tango.test_utils.command_numpy_typed_values"),
+    "not in tango_core yet: polling buffer fill (fill_attr/cmd_polling_buffer)": (
+        "tango.pyutil.TimedAttrData", "tango.pyutil.TimedCmdData"),
+    "not in tango_core yet: server command-line parsing (pyutil.parse_args)": ("tango.pyutil.parse_args",),
+    "not in tango_core yet: the server's green-mode worker": ("tango.device_server.get_worker",),
+    "not in tango_core yet: EncodedAttribute (JPEG/gray/RGB encoders)": ("tango.EncodedAttribute",),
+    "not in tango_core yet: MultiClassAttribute": ("tango.MultiClassAttribute",),
+    "not in tango_core yet: MultiAttrProp": ("tango.MultiAttrProp",),
+    "not in tango_core yet: PyTango's server internals named by its tests": (
+        "tango.server.__to_callback", "tango.utils.get_latest_device_class", "tango.utils.parse_type_hint"),
+    # gaps, client side and utilities
+    "not in tango_core yet: AsyncEventCallback": ("tango.utils.AsyncEventCallback",),
+    "not in tango_core yet: tango.utils helpers": (
+        "tango.utils.ensure_binary", "tango.utils.InvalidTangoHostTrlError", "tango.utils.PyTangoThread",
+        "tango.utils.get_tango_type", "tango.utils.seq_2_DbData", "tango.utils.seq_2_DbDevExportInfos",
+        "tango.utils.seq_2_DbDevInfos", "tango.utils._clear_test_context_tango_host_fqtrl",
+        "tango.utils._get_device_fqtrl_if_necessary", "tango.utils._get_test_context_tango_host_fqtrl",
+        "tango.utils._set_test_context_tango_host_fqtrl"),
+    "not in tango_core yet: test_utils.convert_to_type": ("tango.test_utils.convert_to_type",),
+    "not in tango_core yet: DbHistory, DbHistoryList": ("tango.DbHistory", "tango.DbHistoryList"),
+    "not in tango_core yet: PyTango's table of pretty-printed types": (
+        "tango.pytango_pprint._SEQUENCE_TYPES", "tango.pytango_pprint._STRUCT_TYPES"),
+    "not in tango_core yet: PyTango's record of warnings given once": ("tango._warnings._already_warned_keys",),
+}
+
+#: PyTango name -> why tango_core does not have it
+ABSENT: dict[str, str] = {name: why for why, names in ABSENT_BY_REASON.items() for name in names}
+
+
+class Absent:
+    """Stands for a name tango_core does not have; any use raises NotImplementedError."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self._absent = (name, reason)
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        name, reason = self._absent
+        raise NotImplementedError(f"{name}: {reason}")
+
+    __call__ = __iter__ = __len__ = __bool__ = __enter__ = _fail
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        self._fail()
+
+    def __repr__(self) -> str:
+        return f"<absent {self._absent[0]}: {self._absent[1]}>"
+
+
+def reexport(name: str, *sources: str) -> None:
+    """Make module ``name`` answer with the attributes of the tango_core modules ``sources``."""
+    module = sys.modules[name]
+    loaded = [importlib.import_module(source) for source in sources]
+    exported: list[str] = []
+    for source in loaded:
+        exported += [n for n in getattr(source, "__all__", ()) if n not in exported]
+    module.__all__ = exported
+
+    def __getattr__(attr: str) -> Any:  # noqa: N807 - PEP 562 module hook
+        for source in loaded:
+            try:
+                value = getattr(source, attr)
+            except AttributeError:
+                continue
+            setattr(module, attr, value)
+            return value
+        reason = ABSENT.get(f"{name}.{attr}")
+        if reason is not None:
+            return Absent(f"{name}.{attr}", reason)
+        raise AttributeError(f"module {name!r} has no attribute {attr!r} (tango_core has no such name "
+                             f"in {', '.join(sources) or 'any module'})")
+
+    def __dir__() -> list[str]:  # noqa: N807
+        names = set(vars(module))
+        for source in loaded:
+            names.update(dir(source))
+        return sorted(names)
+
+    module.__getattr__ = __getattr__
+    module.__dir__ = __dir__

@@ -1,0 +1,5 @@
+"""PyTango's ``tango.log4tango`` answered by ``tango_core.server.device_logging``."""
+
+from tango._shim import reexport
+
+reexport(__name__, "tango_core.server.device_logging")

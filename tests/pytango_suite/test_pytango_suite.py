@@ -1,0 +1,112 @@
+"""PyTango 10.3.1's own test suite, run against tango_core (``tango`` meaning tango_core).
+
+One check per PyTango test file: it runs the file with PyTango's pytest configuration
+(see suite.py) and fails on any test that does not pass and is not listed in
+expected_outcomes.txt, and on any listed test that now passes (remove its line: the list only
+shrinks).  A test that failed unexpectedly is run once more on its own before it counts (the
+machine is shared; the second outcome is reported).  The counts of every file are printed after
+pytest's summary.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import suite
+from conftest import SUMMARY
+
+
+@pytest.mark.peers
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("file", suite.TEST_FILES)
+def test_pytango_file(file, suite_runs):
+    result = suite_runs.start(file).result()
+    expectations = suite.load_expected()
+    verdict = suite.compare(result, expectations)
+    rerun_note = ""
+    if verdict.unexpected_failures:
+        again = suite_runs.rerun(file, [f"{file}::{n.split('::', 1)[1]}" for n in verdict.unexpected_failures])
+        recovered = [n for n in verdict.unexpected_failures if again.outcomes.get(f"tests/{n}", again.outcomes.get(n))
+                     in suite.PASSING]
+        for nodeid in recovered:
+            del verdict.unexpected_failures[nodeid]
+        if recovered:
+            rerun_note = f"  ({len(recovered)} passed when run again: {', '.join(recovered)[:300]})"
+    SUMMARY.append((file, suite.summary_line(file, verdict, result.seconds) + rerun_note))
+    assert result.outcomes, f"no test of {file} ran; see {result.log}"
+    assert verdict.ok, f"{verdict.describe()}\nfull output: {result.log}"
+
+
+def test_sdist_has_exactly_the_files_checked(pytango_sdist):
+    files = sorted(p.name for p in (pytango_sdist / "tests").glob("test_*.py"))
+    assert files == sorted(suite.TEST_FILES)
+
+
+def test_expected_outcomes_file_is_well_formed():
+    expectations = suite.load_expected()
+    patterns = [e.pattern for e in expectations]
+    assert len(patterns) == len(set(patterns)), "a test is listed twice"
+    for e in expectations:
+        assert e.file in suite.TEST_FILES, f"line {e.line}: {e.pattern} is in no PyTango test file"
+        assert not e.reason.startswith("TODO"), f"line {e.line}: give the reason"
+
+
+def test_shim_lists_as_absent_only_what_tango_core_lacks():
+    """Every name of the shim's ABSENT table is still missing from tango_core (delete it from the
+    table when tango_core gains it), and the shim's ``tango`` is tango_core, in a subprocess as
+    the PyTango suite sees it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import importlib, tango, tango_core\n"
+        "from tango._shim import ABSENT, Absent\n"
+        "assert tango.DeviceProxy is tango_core.DeviceProxy, tango.__file__\n"
+        "for name in ABSENT:\n"
+        "    module, _, attr = name.rpartition('.')\n"
+        "    value = getattr(importlib.import_module(module), attr)\n"
+        "    if not isinstance(value, Absent):\n"
+        "        print(name)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], env=suite.suite_environment(), capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == [], "tango_core has these names now: delete them from shim/tango/_shim.py ABSENT"
+
+
+def _result(outcomes):
+    return suite.RunResult(("test_a.py",), {f"tests/{k}": v for k, v in outcomes.items()}, {}, 1, None)
+
+
+def _expect(tmp_path, text):
+    path = tmp_path / "expected.txt"
+    path.write_text(text)
+    return suite.load_expected(path)
+
+
+def test_compare_flags_unlisted_failures_and_listed_passes(tmp_path):
+    expected = _expect(tmp_path, "# comment\n"
+                       "test_a.py::test_listed[*]  # server: a gap\n"
+                       "test_a.py::test_gone  # server: nothing matches this any more\n")
+    verdict = suite.compare(_result({
+        "test_a.py::test_ok": "passed", "test_a.py::test_new": "failed", "test_a.py::test_err": "error",
+        "test_a.py::test_listed[1-x]": "failed", "test_a.py::test_listed[2]": "passed",
+        "test_a.py::test_skip": "skipped", "test_a.py::test_xf": "xfailed",
+    }), expected)
+    assert not verdict.ok
+    assert set(verdict.unexpected_failures) == {"test_a.py::test_new", "test_a.py::test_err"}
+    assert set(verdict.unexpected_passes) == {"test_a.py::test_listed[2]"}
+    assert [e.pattern for e in verdict.unused] == ["test_a.py::test_gone"]
+    assert verdict.expected_failures == 1
+    assert verdict.counts["passed"] == 2 and verdict.counts["skipped"] == 1
+
+
+def test_expected_lines_need_a_reason(tmp_path):
+    with pytest.raises(ValueError, match=re.escape("expected.txt:1: no reason")):
+        _expect(tmp_path, "test_a.py::test_x\n")
+    verdict = suite.compare(_result({"test_a.py::test_x": "failed"}),
+                            _expect(tmp_path, "test_a.py::test_x  # flaky: timing on a loaded machine\n"))
+    assert verdict.ok
