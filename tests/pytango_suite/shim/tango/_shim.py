@@ -27,13 +27,9 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
         "tango._telemetry._create_span_processor_for_endpoint", "tango.telemetry.TelemetryType",
         "tango.telemetry.TelemetryTopic", "tango.telemetry.TelemetryExporter", "tango.telemetry.TelemetryEndpoint",
         "tango.telemetry.set_telemetry_tracer_provider_factory", "tango.telemetry.get_telemetry_tracer_provider_factory",
-        "tango._instrumentation._traced_coverage_run_active", "tango._warnings.PyTangoUserWarning"),
+        "tango._instrumentation._traced_coverage_run_active"),
     "out of scope: releases the GIL around C++ calls (PyTango's allow_threads)": (
         "tango.AutoTangoAllowThreads", "tango.AutoTangoMonitor"),
-    "out of scope: omniORB threads (a pure-Python Tango runs no omniORB)": ("tango.is_omni_thread",),
-    "out of scope: C++ std::vector wrappers of the extension module": (
-        "tango.StdDoubleVector", "tango.utils.StdDoubleVector_2_seq", "tango.utils.StdStringVector_2_seq",
-        "tango.utils.seq_2_StdDoubleVector", "tango.utils.seq_2_StdStringVector"),
     # gaps, server side
     "not in tango_core yet: numpy-typing test fixtures": (
         "tango.test_utils.attribute_numpy_typed_values", "tango.test_utils.attribute_wrong_numpy_typed",
@@ -47,19 +43,6 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
     "not in tango_core yet: MultiAttrProp": ("tango.MultiAttrProp",),
     "not in tango_core yet: PyTango's server internals named by its tests": (
         "tango.server.__to_callback", "tango.utils.get_latest_device_class", "tango.utils.parse_type_hint"),
-    # gaps, client side and utilities
-    "not in tango_core yet: AsyncEventCallback": ("tango.utils.AsyncEventCallback",),
-    "not in tango_core yet: tango.utils helpers": (
-        "tango.utils.ensure_binary", "tango.utils.InvalidTangoHostTrlError", "tango.utils.PyTangoThread",
-        "tango.utils.get_tango_type", "tango.utils.seq_2_DbData", "tango.utils.seq_2_DbDevExportInfos",
-        "tango.utils.seq_2_DbDevInfos", "tango.utils._clear_test_context_tango_host_fqtrl",
-        "tango.utils._get_device_fqtrl_if_necessary", "tango.utils._get_test_context_tango_host_fqtrl",
-        "tango.utils._set_test_context_tango_host_fqtrl"),
-    "not in tango_core yet: test_utils.convert_to_type": ("tango.test_utils.convert_to_type",),
-    "not in tango_core yet: DbHistory, DbHistoryList": ("tango.DbHistory", "tango.DbHistoryList"),
-    "not in tango_core yet: PyTango's table of pretty-printed types": (
-        "tango.pytango_pprint._SEQUENCE_TYPES", "tango.pytango_pprint._STRUCT_TYPES"),
-    "not in tango_core yet: PyTango's record of warnings given once": ("tango._warnings._already_warned_keys",),
 }
 
 #: PyTango name -> why tango_core does not have it

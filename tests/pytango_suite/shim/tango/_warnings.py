@@ -1,5 +1,5 @@
-"""PyTango's ``tango._warnings``: tango_core has no such module (see _shim.ABSENT for the names tests import)."""
+"""PyTango's ``tango._warnings`` answered by ``tango_core._warnings``."""
 
 from tango._shim import reexport
 
-reexport(__name__)
+reexport(__name__, "tango_core._warnings")

@@ -1,5 +1,5 @@
-"""PyTango's ``tango.pytango_pprint``: tango_core has no such module (see _shim.ABSENT for the names tests import)."""
+"""PyTango's ``tango.pytango_pprint`` answered by ``tango_core.pytango_pprint``."""
 
 from tango._shim import reexport
 
-reexport(__name__)
+reexport(__name__, "tango_core.pytango_pprint")
