@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -146,6 +146,21 @@ _ARRAY_BY_ELEMENT_KIND: dict[TCKind, CmdArgType] = {
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+#: commands of primitive types (the commonest): TypeCode kind -> (CmdArgType, value reader), and
+#: CmdArgType -> (TypeCode kind, value writer)
+_PRIMITIVES = {
+    T.DevVoid: (K.tk_null, None), T.DevBoolean: (K.tk_boolean, "boolean"), T.DevShort: (K.tk_short, "short"),
+    T.DevLong: (K.tk_long, "long"), T.DevFloat: (K.tk_float, "float"), T.DevDouble: (K.tk_double, "double"),
+    T.DevUShort: (K.tk_ushort, "ushort"), T.DevULong: (K.tk_ulong, "ulong"), T.DevUChar: (K.tk_octet, "octet"),
+    T.DevLong64: (K.tk_longlong, "longlong"), T.DevULong64: (K.tk_ulonglong, "ulonglong"),
+}
+_PRIMITIVE_BY_KIND: dict[int, tuple[CmdArgType, Callable[[CDRReader], Any]]] = {
+    int(kind): (argtype, getattr(CDRReader, "read_" + cdr) if cdr else (lambda r: None))
+    for argtype, (kind, cdr) in _PRIMITIVES.items()}
+_PRIMITIVE_WRITERS: dict[CmdArgType, tuple[int, Callable[[CDRWriter, Any], None] | None]] = {
+    argtype: (int(kind), getattr(CDRWriter, "write_" + cdr) if cdr else None)
+    for argtype, (kind, cdr) in _PRIMITIVES.items()}
+
 _INT_RANGES: dict[CmdArgType, tuple[int, int]] = {
     T.DevShort: (-2**15, 2**15 - 1), T.DevEnum: (-2**15, 2**15 - 1), T.DevUShort: (0, 2**16 - 1),
     T.DevLong: (-2**31, 2**31 - 1), T.DevULong: (0, 2**32 - 1), T.DevUChar: (0, 255),
@@ -211,6 +226,12 @@ def _is_devencoded(u: TypeCode) -> bool:
 
 def decode_command_any(reader: CDRReader) -> tuple[CmdArgType, Any]:
     """Read a command ``any``; return its CmdArgType and the value as PyTango's command_inout returns it."""
+    start = reader.pos
+    scalar = _PRIMITIVE_BY_KIND.get(reader.read_ulong())   # TypeCodes of primitives are their kind alone
+    if scalar is not None:
+        argtype, read = scalar
+        return argtype, read(reader)
+    reader.pos = start
     tc = read_typecode(reader)
     argtype = classify_typecode(tc)
     value = read_value(reader, tc)
@@ -251,9 +272,17 @@ def encode_command_any(writer: CDRWriter, argtype: CmdArgType | int, value: Any)
 
     Raises TypeError/ValueError (and writes nothing) when ``value`` does not fit ``argtype``.
     """
-    argtype = CmdArgType(argtype)
-    tc = command_typecode(argtype)
+    if argtype.__class__ is not CmdArgType:
+        argtype = CmdArgType(argtype)
     checked = check_command_value(argtype, value)
+    primitive = _PRIMITIVE_WRITERS.get(argtype)
+    if primitive is not None:   # the TypeCode is the kind alone, the value one primitive
+        kind, write = primitive
+        writer.write_ulong(kind)
+        if checked is not None:
+            write(writer, checked)
+        return
+    tc = command_typecode(argtype)
     if type(writer) is not CDRWriter:  # a writer with its own ways (e.g. of padding)
         write_any(writer, tc, checked)
         return

@@ -188,6 +188,39 @@ def _args_codec(writers: tuple[Writer, ...]) -> Callable[..., None]:
     return write
 
 
+def _args_reader(readers: tuple[Reader, ...]) -> Callable[[CDRReader], tuple]:
+    """``read(r) -> tuple`` of these parameter readers, unrolled for the usual 0..4 parameters
+    (a server runs it once per request)."""
+    n = len(readers)
+    if n == 0:
+        def read(r: CDRReader) -> tuple:
+            return ()
+    elif n == 1:
+        (a,) = readers
+
+        def read(r: CDRReader) -> tuple:
+            return (a(r),)
+    elif n == 2:
+        a, b = readers
+
+        def read(r: CDRReader) -> tuple:
+            return a(r), b(r)
+    elif n == 3:
+        a, b, c = readers
+
+        def read(r: CDRReader) -> tuple:
+            return a(r), b(r), c(r)
+    elif n == 4:
+        a, b, c, d = readers
+
+        def read(r: CDRReader) -> tuple:
+            return a(r), b(r), c(r), d(r)
+    else:
+        def read(r: CDRReader) -> tuple:
+            return tuple(get(r) for get in readers)
+    return read
+
+
 def _read_nothing(r: CDRReader) -> None:
     return None
 
@@ -206,7 +239,7 @@ class Operation:
     """
 
     __slots__ = ("name", "since", "family", "params", "result", "raises", "write_args", "read_result",
-                 "_readers")
+                 "read_args", "write_result", "ident_index")
 
     def __init__(self, name: str, since: int, params: Iterable[tuple[str, Codec]] = (),
                  result: Codec | None = None, raises: tuple[str, ...] = (DEV_FAILED_ID,)) -> None:
@@ -216,11 +249,17 @@ class Operation:
         self.params = tuple(params)
         self.result = result
         self.raises = raises
-        self._readers = tuple(codec.read for _name, codec in self.params)
         #: ``write_args(w, *args)``: encode the in-parameters, in IDL order.
         self.write_args = _args_codec(tuple(codec.write for _name, codec in self.params))
         #: ``read_result(r) -> value``: decode the result (None: void operation).
         self.read_result = result.read if result is not None else None
+        #: server side: ``read_args(r) -> tuple`` decodes the in-parameters of a request body (in
+        #: IDL order); ``write_result(w, value)`` encodes the result of a NO_EXCEPTION reply body
+        #: (a void operation takes None)
+        self.read_args = _args_reader(tuple(codec.read for _name, codec in self.params))
+        self.write_result = result.write if result is not None else _write_nothing
+        #: where the ClntIdent is among the in-parameters (None: the operation carries none)
+        self.ident_index = next((i for i, (_n, codec) in enumerate(self.params) if codec is CLNT_IDENT), None)
 
     # -- client side ---------------------------------------------------------------------------
     def args_writer(self, *args: Any) -> Callable[[CDRWriter], None] | None:
@@ -241,18 +280,7 @@ class Operation:
         self.write_args(w, *args)
         return w.getvalue()
 
-    # -- server side ---------------------------------------------------------------------------
-    def read_args(self, r: CDRReader) -> tuple:
-        """Decode the in-parameters of a request body (in IDL order)."""
-        return tuple(read(r) for read in self._readers)
-
-    def write_result(self, w: CDRWriter, value: Any) -> None:
-        """Encode the result of a NO_EXCEPTION reply body (a void operation takes None)."""
-        if self.result is None:
-            _write_nothing(w, value)
-        else:
-            self.result.write(w, value)
-
+    # -- server side (and read_args / write_result above) -----------------------------------------
     def may_raise(self, exc: BaseException) -> bool:
         """Whether ``exc`` is a user exception this operation declares (MultiDevFailed only
         where the IDL says ``raises(DevFailed, MultiDevFailed)``)."""

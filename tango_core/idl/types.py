@@ -110,7 +110,8 @@ def _fixed(r: CDRReader, le: struct.Struct, be: struct.Struct) -> tuple:
 
 def _pack_fixed(w: CDRWriter, structs: tuple[struct.Struct, struct.Struct], *values: int) -> None:
     """Write a run of 4-octet fields in one pack (the writer of :func:`_fixed`)."""
-    w.align(4)
+    if (len(w.buf) - w.origin) & 3:
+        w.align(4)
     try:
         w.buf += (structs[0] if w.little_endian else structs[1]).pack(*values)
     except struct.error as exc:
@@ -467,7 +468,7 @@ _QF_TIME = _structs("IIiii")     # quality, data_format, tv_sec, tv_usec, tv_nse
 _QFT_TIME = _structs("IIiiii")   # quality, data_format, data_type, tv_sec, tv_usec, tv_nsec
 _DIMS = _structs("iiii")         # r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y
 _AV5_MID_LE, _AV5_MID_BE = _structs("IIiiiiI")  # _QFT_TIME + the name's length
-_DIMS_ERRORS_LE, _DIMS_ERRORS_BE = _structs("iiiiI")  # _DIMS + the error list's count
+_DIMS_ERRORS = _DIMS_ERRORS_LE, _DIMS_ERRORS_BE = _structs("iiiiI")  # _DIMS + the error list's count
 _ARM_COUNT_LE, _ARM_COUNT_BE = _structs("II")  # AttrValUnion discriminator + a numeric arm's count
 _ITEM_SIZES = {kind: PRIMITIVE_DTYPES[kind].itemsize for kind in PRIMITIVE_DTYPES}
 # AttributeConfig_5 (read at every proxy's first use and before writes)
@@ -658,15 +659,17 @@ class AttributeValue_5:  # noqa: N801 - IDL name
         return [read(r)] if n == 1 else [read(r) for _ in range(n)]
 
     def write(self, w: CDRWriter) -> None:
+        # every read_attributes_5 reply carries these: the fixed runs in one pack each
         self.value.write(w)
-        w.write_enum(self.quality)
-        w.write_enum(self.data_format)
-        w.write_long(self.data_type)
-        self.time.write(w)
+        t, r, wd = self.time, self.r_dim, self.w_dim
+        _pack_fixed(w, _QFT_TIME, self.quality, self.data_format, self.data_type, t.tv_sec, t.tv_usec, t.tv_nsec)
         w.write_string(self.name)
-        self.r_dim.write(w)
-        self.w_dim.write(w)
-        write_dev_error_list(w, self.err_list)
+        errors = self.err_list
+        if errors:
+            _pack_fixed(w, _DIMS, r.dim_x, r.dim_y, wd.dim_x, wd.dim_y)
+            write_dev_error_list(w, errors)
+        else:
+            _pack_fixed(w, _DIMS_ERRORS, r.dim_x, r.dim_y, wd.dim_x, wd.dim_y, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -1216,6 +1219,12 @@ class JavaClntIdent_6:  # noqa: N801 - IDL name
         self.trace_context.write(w)
 
 
+_TWO_ULONGS = _structs("II")
+#: decoded CPP_6 idents by their fields: a client sends the same ident with every call, and
+#: the server only reads them (never changes one), so equal idents are one object
+_IDENTS: dict[tuple, "ClntIdent"] = {}
+
+
 @dataclass(slots=True)
 class ClntIdent:
     """IDL union ``ClntIdent``: ``kind`` (LockerLanguage) selects ``value``.
@@ -1238,7 +1247,19 @@ class ClntIdent:
 
     @classmethod
     def read(cls, r: CDRReader) -> "ClntIdent":
-        kind = _enum(LockerLanguage, r.read_enum())
+        kind = r.read_enum()
+        if kind == 2:  # CPP_6, what Tango 10 clients send with every call: the same octets each time
+            pid, fmt = _fixed(r, *_TWO_ULONGS)
+            key = (pid, fmt, r.read_string(), r.read_string())
+            ident = _IDENTS.get(key)
+            if ident is None:
+                ident = cls(LockerLanguage.CPP_6, CppClntIdent_6(pid, TraceContext(
+                    _enum(TraceContextFormat, fmt), W3CTraceContextV0(key[2], key[3]))))
+                if len(_IDENTS) >= 256:
+                    _IDENTS.clear()
+                _IDENTS[key] = ident
+            return ident
+        kind = _enum(LockerLanguage, kind)
         if kind is LockerLanguage.CPP:
             value: Any = r.read_ulong()
         elif kind is LockerLanguage.JAVA:

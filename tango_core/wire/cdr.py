@@ -125,13 +125,15 @@ class CDRWriter:
     ``origin=-12`` for a GIOP body written after the 12-octet header).
     """
 
-    __slots__ = ("buf", "little_endian", "origin", "_s")
+    __slots__ = ("buf", "little_endian", "origin", "_s", "_u4", "_i4")
 
     def __init__(self, little_endian: bool = True, origin: int = 0) -> None:
         self.buf = bytearray()
         self.little_endian = little_endian
         self.origin = origin
-        self._s = _LE if little_endian else _BE
+        s = self._s = _LE if little_endian else _BE
+        self._u4 = s["ulong"].pack
+        self._i4 = s["long"].pack
 
     # -- plumbing ---------------------------------------------------------
     def getvalue(self) -> bytes:
@@ -174,11 +176,25 @@ class CDRWriter:
     def write_ushort(self, v: int) -> None:
         self._put("ushort", 2, v)
 
+    # the 4-octet integers are the commonest fields (counts, enums, lengths): written without
+    # _put's table lookup; padding, when needed, still goes through align()
     def write_long(self, v: int) -> None:
-        self._put("long", 4, v)
+        buf = self.buf
+        if (len(buf) - self.origin) & 3:
+            self.align(4)
+        try:
+            buf += self._i4(v)
+        except struct.error as exc:
+            raise ValueError(f"cannot encode {v!r} as CDR long: {exc}") from None
 
     def write_ulong(self, v: int) -> None:
-        self._put("ulong", 4, v)
+        buf = self.buf
+        if (len(buf) - self.origin) & 3:
+            self.align(4)
+        try:
+            buf += self._u4(v)
+        except struct.error as exc:
+            raise ValueError(f"cannot encode {v!r} as CDR ulong: {exc}") from None
 
     def write_longlong(self, v: int) -> None:
         self._put("longlong", 8, v)
@@ -193,7 +209,7 @@ class CDRWriter:
         self._put("double", 8, v)
 
     def write_enum(self, v: int) -> None:
-        self._put("ulong", 4, int(v))
+        self.write_ulong(int(v))
 
     def write_primitive(self, kind: str, v) -> None:
         """Write one primitive named by its CDR kind (``"double"``, ``"ushort"``...)."""
@@ -204,9 +220,12 @@ class CDRWriter:
         data = s.encode("latin-1") if isinstance(s, str) else bytes(s)
         if b"\x00" in data:
             raise ValueError("CDR strings cannot contain NUL characters")
-        self._put("ulong", 4, len(data) + 1)
-        self.buf += data
-        self.buf.append(0)
+        buf = self.buf
+        if (len(buf) - self.origin) & 3:
+            self.align(4)
+        buf += self._u4(len(data) + 1)
+        buf += data
+        buf.append(0)
 
     def write_raw(self, data: bytes | bytearray | memoryview) -> None:
         """Append octets with no count and no alignment."""
@@ -220,7 +239,7 @@ class CDRWriter:
     def write_array(self, kind: str, values, with_count: bool = True) -> None:
         """Write a numeric sequence (``with_count``) or array from any array-like, in one copy."""
         dtype = PRIMITIVE_DTYPES[kind]
-        arr = np.asarray(values)
+        arr = values if values.__class__ is np.ndarray else np.asarray(values)
         if arr.dtype != dtype:
             if kind == "boolean":
                 arr = arr.astype(np.bool_)
@@ -229,14 +248,21 @@ class CDRWriter:
                 arr = arr.astype(dtype)
                 if src.size and src.dtype.kind in "iub" and dtype.kind in "iu" and not np.array_equal(arr, src):
                     raise ValueError(f"value out of range for CDR {kind}")
-        arr = arr.ravel()
+        if arr.ndim != 1:
+            arr = arr.ravel()
+        n = len(arr)
         if with_count:
-            self._put("ulong", 4, arr.size)
-        if arr.size:
-            self.align(dtype.itemsize)
-            if dtype.itemsize > 1 and self.little_endian != NATIVE_LITTLE:
+            self.write_ulong(n)
+        if n:
+            size = dtype.itemsize
+            if (len(self.buf) - self.origin) % size:
+                self.align(size)
+            if size > 1 and self.little_endian != NATIVE_LITTLE:
                 arr = arr.byteswap()
-            self.buf += arr.data if arr.flags.c_contiguous else arr.tobytes()  # one copy, not two
+            if n <= 64:   # small: a copy costs less than checking whether it can be avoided
+                self.buf += arr.tobytes()
+            else:
+                self.buf += arr.data if arr.flags.c_contiguous else arr.tobytes()  # one copy, not two
 
     def write_string_seq(self, values: Iterable[str | bytes], strict: bool = False) -> None:
         """Count, then each string; every value is checked first, so a bad one writes nothing."""
@@ -423,13 +449,23 @@ class CDRReader:
         return self.read_raw(self.read_count(1))
 
     def read_string(self) -> str:
-        n = self.read_count(1)
+        # one of the commonest reads (names in every request): count and octets inline
+        pos = self.pos + ((self.origin - self.pos) & 3)
+        start = pos + 4
+        end = self.end
+        if start > end:
+            raise MarshalError(f"truncated CDR data reading ulong at offset {self.pos}")
+        n = self._ulong.unpack_from(self.data, pos)[0]
+        stop = start + n
+        if stop > end:
+            raise MarshalError(f"sequence count {n} exceeds the {end - start} octets left")
+        self.pos = stop
         if n == 0:  # illegal per spec, tolerated
             return ""
-        raw = self.read_raw(n)
-        if raw[-1] != 0:
+        data = self.data
+        if data[stop - 1] != 0:
             raise MarshalError("CDR string is not NUL-terminated")
-        return raw[:-1].decode("latin-1")
+        return str(data[start:stop - 1], "latin-1")
 
     # -- sequences --------------------------------------------------------
     def read_array(self, kind: str, count: int | None = None) -> np.ndarray:
