@@ -53,13 +53,23 @@ IMP_LIMIT_OTHER = 12
 DEFAULT_BLACK_BOX_DEPTH = 50
 
 _REPO_IDS = frozenset(repository_ids(6))
-_local = threading.local()
+
+
+class _CallLocal(threading.local):
+    """The call a thread serves, and what runs after its reply (``after_reply``)."""
+
+    call: "CallContext | None" = None
+    after_send: Callable[[], None] | None = None
+
+
+_local = _CallLocal()
+_time = time.time
 
 
 def current_call() -> "CallContext | None":
     """The call being served by this thread (or greenlet, in a gevent server; None outside a
     client call)."""
-    call = getattr(_local, "call", None)
+    call = _local.call
     return call if call is not None else greenlet_call()
 
 
@@ -139,7 +149,7 @@ class BlackBox:
         self._entries.append((time.time(), text))
 
     def add_call(self, ctx: CallContext, op: Operation, names: Any, source: Any) -> None:
-        self._entries.append((time.time(), ctx, op, names, source))
+        self._entries.append((_time(), ctx, op, names, source))
 
     def read(self, n: int) -> list[str]:
         if n <= 0:
@@ -173,6 +183,47 @@ def _call_words(ctx: CallContext, op: Operation, names: Any, source: Any) -> str
 _SOURCE_WORDS = {DevSource.DEV: "device", DevSource.CACHE: "cache", DevSource.CACHE_DEV: "cache_device"}
 
 
+def _black_box_fields(op: Operation) -> tuple[bool, int | None, int | None, bool]:
+    """How a request of ``op`` goes into the black box: (recorded, position of the names or
+    command name among the arguments, position of the DevSource, names of written values)."""
+    name = op.name
+    if name == "black_box" or (name.startswith("_") and not name.startswith("_get_")):
+        return False, None, None, False
+    family = op.family
+    if family in ("command_inout", "read_attributes"):
+        params = [codec for _n, codec in op.params]
+        source = next((i for i, codec in enumerate(params) if codec.idl == "DevSource"), None)
+        return True, 0, source, False
+    if family in ("write_attributes", "write_read_attributes"):
+        return True, 0, None, True
+    return True, None, None, False
+
+
+#: operation name -> (Operation, servant method name, black box fields); "_not_existent" is the
+#: old spelling of "_non_existent" some ORBs still send
+_DISPATCH = {name: (op, "op" + name if name.startswith("_") else "op_" + name, _black_box_fields(op))
+             for name, op in OPERATIONS.items()}
+_DISPATCH["_not_existent"] = _DISPATCH["_non_existent"]
+
+
+class Encoded:
+    """A handler's result already in CDR: ``write(w)`` appends it to the reply body (instead of
+    the operation's result codec).  For replies served from cached octets (attribute and command
+    configurations, which PyTango clients ask for before every write and command)."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[CDRWriter], None]) -> None:
+        self.write = write
+
+
+def _put_octets(w: CDRWriter, data: bytes) -> None:
+    """Octets encoded from a 4-aligned offset, at the next 4-aligned offset of ``w``."""
+    if (len(w.buf) - w.origin) & 3:
+        w.align(4)
+    w.buf += data
+
+
 class DeviceServant:
     """Serves the Device_6 operations of one device."""
 
@@ -180,28 +231,26 @@ class DeviceServant:
         self.device = device
         self.runtime = runtime
         self.black_box = BlackBox()
-        self._handlers: dict[str, Callable[..., Any]] = {}
-        for name in OPERATIONS:
-            handler = getattr(self, "op" + name if name.startswith("_") else "op_" + name, None)
+        #: operation name -> (Operation, bound handler, black box fields): one lookup per request
+        self.dispatch: dict[str, tuple[Operation, Callable[..., Any], tuple]] = {}
+        for name, (op, method, fields) in _DISPATCH.items():
+            handler = getattr(self, method, None)
             if handler is not None:
-                self._handlers[name] = handler
+                self.dispatch[name] = (op, handler, fields)
 
     # -- bookkeeping -------------------------------------------------------------------------
     def record(self, ctx: CallContext, op: Operation, args: tuple) -> None:
         """Add the request to the black box (worded as cppTango does when it is read)."""
-        names = source = None
-        family = op.family
-        if family == "command_inout":
-            names = args[0]
-        elif family == "read_attributes":
-            names = args[0]
-        elif family in ("write_attributes", "write_read_attributes"):
-            names = [v.name for v in args[0]]
-        if family in ("command_inout", "read_attributes"):
-            for a in args[1:3]:
-                if isinstance(a, DevSource):
-                    source = a
-        self.black_box.add_call(ctx, op, names, source)
+        recorded, names_at, source_at, written = _black_box_fields(op)
+        if recorded:
+            self._record(ctx, op, args, names_at, source_at, written)
+
+    def _record(self, ctx: CallContext, op: Operation, args: tuple, names_at: int | None, source_at: int | None,
+                written: bool) -> None:
+        names = None if names_at is None else args[names_at]
+        if written:
+            names = [v.name for v in names]
+        self.black_box.add_call(ctx, op, names, None if source_at is None else args[source_at])
 
     def check_lock(self, ctx: CallContext, what: str, command: str | None = None) -> None:
         """Refuse ``what`` on a device locked by another client (State/Status stay allowed)."""
@@ -277,13 +326,16 @@ class DeviceServant:
         return [c.info_2() for c in self.device.command_list()]
 
     def op_command_query(self, name: str) -> Any:
-        return self.device.command_query(name).info()
+        cmd = self.device.command_query(name)
+        return Encoded(lambda w: _put_octets(w, cmd.info_octets(1, w.little_endian)))
 
     def op_command_query_2(self, name: str) -> Any:
-        return self.device.command_query(name).info_2()
+        cmd = self.device.command_query(name)
+        return Encoded(lambda w: _put_octets(w, cmd.info_octets(2, w.little_endian)))
 
     def _command(self, name: str, argin: tuple, ctx: CallContext) -> tuple:
-        self.check_lock(ctx, ctx.operation.replace("command_inout_4", "command_inout4"), name)
+        if self.device._dev_locker is not None:
+            self.check_lock(ctx, ctx.operation.replace("command_inout_4", "command_inout4"), name)
         argtype, value = argin
         return self.device.command_inout(name, argtype, value)
 
@@ -337,7 +389,8 @@ class DeviceServant:
 
     # -- attribute writing ------------------------------------------------------------------------
     def _write(self, values: list[AttributeValue_4], what: str) -> None:
-        self.check_lock(current_call(), what)
+        if self.device._dev_locker is not None:
+            self.check_lock(current_call(), what)
         self.device.write_attributes(values)
 
     def op_write_attributes_4(self, values: list[AttributeValue_4], ident: ClntIdent) -> None:
@@ -362,17 +415,30 @@ class DeviceServant:
         return self.device.write_read_attributes(values, read_names)
 
     # -- attribute configuration --------------------------------------------------------------
-    def op_get_attribute_config(self, names: list[str]) -> list:
-        return self.device.get_attribute_configs(names, idl=1)
+    def _configs(self, names: list[str], idl: int) -> "Encoded":
+        attrs = self.device._config_targets(names)     # DevFailed for an unknown name, before replying
 
-    def op_get_attribute_config_2(self, names: list[str]) -> list:
-        return self.device.get_attribute_configs(names, idl=2)
+        def write(w: CDRWriter) -> None:
+            w.write_ulong(len(attrs))
+            for attr in attrs:
+                data = attr.config_octets(idl, w.little_endian)
+                if data is None:
+                    attr.config_struct(idl).write(w)
+                else:
+                    _put_octets(w, data)
+        return Encoded(write)
 
-    def op_get_attribute_config_3(self, names: list[str]) -> list:
-        return self.device.get_attribute_configs(names, idl=3)
+    def op_get_attribute_config(self, names: list[str]) -> Any:
+        return self._configs(names, 1)
 
-    def op_get_attribute_config_5(self, names: list[str]) -> list:
-        return self.device.get_attribute_configs(names, idl=5)
+    def op_get_attribute_config_2(self, names: list[str]) -> Any:
+        return self._configs(names, 2)
+
+    def op_get_attribute_config_3(self, names: list[str]) -> Any:
+        return self._configs(names, 3)
+
+    def op_get_attribute_config_5(self, names: list[str]) -> Any:
+        return self._configs(names, 5)
 
     def _set_config(self, confs: list, what: str) -> None:
         self.check_lock(current_call(), what)
@@ -486,30 +552,23 @@ class ObjectAdapter:
         servant = self._servants.get(request.object_key)
         if servant is None:
             return system_exception("OBJECT_NOT_EXIST", OMG_MINOR_1, CompletionStatus.COMPLETED_NO, le)
-        name = request.operation
-        if name == "_not_existent":
-            name = "_non_existent"
-        op = OPERATIONS.get(name)
-        if op is None:
-            if name in ("_interface", "_get_interface"):
+        entry = servant.dispatch.get(request.operation)
+        if entry is None:
+            if request.operation in ("_interface", "_get_interface"):
                 return system_exception("INTF_REPOS", INTF_REPOS_MINOR, CompletionStatus.COMPLETED_NO, le)
             return system_exception("BAD_OPERATION", BAD_OPERATION_MINOR, CompletionStatus.COMPLETED_NO, le)
+        op, handler, (recorded, names_at, source_at, written) = entry
         try:
             args = op.read_args(request.body)
         except (CodecError, ValueError, TypeError, IndexError, OverflowError):
             return system_exception("MARSHAL", MARSHAL_MINOR, CompletionStatus.COMPLETED_NO, le)
-        ident = None
-        for a in args:
-            if isinstance(a, ClntIdent):
-                ident = a
-        ctx = CallContext(peer, ident, name)
-        handler = servant._handlers.get(name)
-        if handler is None:
-            return system_exception("BAD_OPERATION", BAD_OPERATION_MINOR, CompletionStatus.COMPLETED_NO, le)
-        _local.call = ctx
+        ident_at = op.ident_index
+        ctx = CallContext(peer, None if ident_at is None else args[ident_at], op.name)
+        local = _local
+        local.call = ctx
         try:
-            if name != "black_box" and (not name.startswith("_") or name.startswith("_get_")):
-                servant.record(ctx, op, args)
+            if recorded:
+                servant._record(ctx, op, args, names_at, source_at, written)
             try:
                 hub = servant.runtime.hub
                 if hub is None or servant.device._dev_green_mode != GreenMode.Gevent:
@@ -524,14 +583,16 @@ class ObjectAdapter:
                 return _exception_response(op, python_error(exc), le)
             w = CDRWriter(le)
             try:
-                op.write_result(w, result)
+                if result.__class__ is Encoded:
+                    result.write(w)
+                else:
+                    op.write_result(w, result)
             except (TypeError, ValueError, OverflowError, CodecError):
                 return system_exception("UNKNOWN", OMG_MINOR_1, CompletionStatus.COMPLETED_MAYBE, le)
-            after = getattr(_local, "after_send", None)
-            return Response(ReplyStatus.NO_EXCEPTION, w.buf, after)
+            return Response(ReplyStatus.NO_EXCEPTION, w.buf, local.after_send)
         finally:
-            _local.call = None
-            _local.after_send = None
+            local.call = None
+            local.after_send = None
 
 
 def _exception_response(op: Operation, exc: DevFailed, little_endian: bool) -> Response:
