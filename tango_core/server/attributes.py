@@ -27,6 +27,7 @@ import numpy as np
 
 from ..idl.enums import (
     AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel,
+    arm_for_data_type,
 )
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from ..idl.types import (
@@ -34,6 +35,7 @@ from ..idl.types import (
     AttributeConfig_5, AttributeDim, AttributeValue_5, ChangeEventProp, DevEncoded, EventProperties,
     PeriodicEventProp, TimeVal,
 )
+from ..wire.cdr import CDRWriter
 from .values import (
     NUMERIC_DTYPE, format_property_value, is_numeric_type, parse_property_value, read_value_to_union,
     union_to_write_value,
@@ -47,6 +49,9 @@ __all__ = ["Attribute", "WAttribute", "MultiAttribute", "NOT_SPECIFIED", "PROPER
 T = CmdArgType
 A = AttributeDataType
 NOT_SPECIFIED = "Not specified"
+_NO_FLAGS: frozenset[str] = frozenset()
+_INVALID = AttrQuality.ATTR_INVALID
+_np_array = np.array
 _RESET_WORDS = ("", "NaN", NOT_SPECIFIED)
 
 #: configuration properties, by the name they have in the database and in ``attribute(...)``
@@ -149,6 +154,7 @@ class Attribute:
         self._class_defaults: dict[str, str] = dict(class_defaults or {})
         self._props: dict[str, str] = {}
         self._thresholds: dict[str, Any] = {}
+        self._alarmed = False
         for prop in PROPERTY_NAMES:
             self._props[prop] = self._default_of(prop)
         self._parse_thresholds()
@@ -166,8 +172,15 @@ class Attribute:
         self._dim_y = 0
         self._quality = AttrQuality.ATTR_VALID
         self._date: TimeVal | None = None
-        self._alarm_flags: set[str] = set()
+        self._alarm_flags: set[str] | frozenset[str] = _NO_FLAGS
         self.device: DeviceImpl | None = None
+        #: the wire arm and numpy dtype of a numeric scalar's value (None: not a numeric scalar)
+        self._scalar_arm = arm_for_data_type(self.data_type) \
+            if self.data_format is AttrDataFormat.SCALAR and self.data_type in NUMERIC_DTYPE else None
+        self._scalar_dtype = NUMERIC_DTYPE.get(self.data_type)
+        self._float_scalar = self._scalar_arm is not None and self.data_type in (T.DevDouble, T.DevFloat)
+        self._int_scalar = self._scalar_arm is not None and self.data_type not in (
+            T.DevDouble, T.DevFloat, T.DevBoolean, T.DevEnum)
 
     # -- configuration defaults ------------------------------------------------------------
     def _default_of(self, prop: str) -> str:
@@ -178,6 +191,7 @@ class Attribute:
 
     def _parse_thresholds(self) -> None:
         self._thresholds = {}
+        self._alarmed = False
         if not is_numeric_type(self.data_type):
             return
         for prop in _THRESHOLDS:
@@ -187,11 +201,12 @@ class Attribute:
                     self._thresholds[prop] = parse_property_value(self.data_type, text)
                 except ValueError:
                     pass
+        t = self._thresholds
+        self._alarmed = "min_alarm" in t or "max_alarm" in t or "min_warning" in t or "max_warning" in t
 
     def is_alarmed(self) -> bool:
         """True when an alarm or warning threshold is set (the device state then follows it)."""
-        t = self._thresholds
-        return "min_alarm" in t or "max_alarm" in t or "min_warning" in t or "max_warning" in t
+        return self._alarmed
 
     def get_property_string(self, prop: str) -> str:
         return self._props[prop]
@@ -325,7 +340,7 @@ class Attribute:
         self._value = None
         self._quality = AttrQuality.ATTR_VALID
         self._date = None
-        self._alarm_flags = set()
+        self._alarm_flags = _NO_FLAGS
 
     def _threshold_getter(prop):  # noqa: N805 - builds methods
         def get(self) -> Any:
@@ -415,6 +430,20 @@ class Attribute:
 
         DevEncoded also takes ``set_value(format, data)``.  The dimensions come from the value
         (PyTango 10.1 removed the ``dim_x``/``dim_y`` arguments)."""
+        if not args and not kwargs:
+            # the commonest read: one Python float/int for a numeric scalar
+            cls = value.__class__
+            if (cls is float and self._float_scalar) or (cls is int and self._int_scalar):
+                try:
+                    array = _np_array((value,), self._scalar_dtype)
+                except OverflowError:
+                    pass        # out of the type's range: the general path says so
+                else:
+                    self._value = AttrValUnion(self._scalar_arm, array)
+                    self._dim_x = 1
+                    self._dim_y = 0
+                    self._date = None
+                    return
         if kwargs.keys() & {"dim_x", "dim_y"} or (args and not (self.data_type == T.DevEncoded and len(args) == 1)):
             raise TypeError("Too many arguments. Note, that dim_x and dim_y arguments are no longer supported.")
         if args:
@@ -452,6 +481,9 @@ class Attribute:
 
     def set_complex_value(self, value: Any) -> None:
         """What a high-level read method returned: a value or ``(value, time, quality)``."""
+        if value.__class__ is float or value.__class__ is int:
+            self.set_value(value)
+            return
         if isinstance(value, tuple):
             n = len(value)
             if n >= 3 and isinstance(value[2], AttrQuality) and not (
@@ -516,15 +548,21 @@ class Attribute:
         """The current value as cppTango fills an AttributeValue_5 (set point appended for
         READ_WRITE/READ_WITH_WRITE, w_dim from the set point)."""
         union = self._value
-        if union is None or self._quality == AttrQuality.ATTR_INVALID:
-            return AttributeValue_5(AttrValUnion.no_data(), self._quality, self.data_format, self.data_type,
-                                    self.get_date(), self.name, AttributeDim(0, 0), AttributeDim(0, 0), [])
-        w_dim = AttributeDim(0, 0)
+        quality = self._quality
+        date = self._date
+        if date is None:
+            date = _now()
+        if union is None or quality is _INVALID:
+            return AttributeValue_5(AttrValUnion.no_data(), quality, self.data_format, self.data_type,
+                                    date, self.name, AttributeDim(0, 0), AttributeDim(0, 0), [])
         if w_attr is not None:
-            w_union, wx, wy = w_attr.get_set_point()
+            w_union = w_attr._set_point
+            wx, wy = w_attr._w_dim
             union = _concat(union, w_union)
             w_dim = AttributeDim(wx, wy)
-        return AttributeValue_5(union, self._quality, self.data_format, self.data_type, self.get_date(),
+        else:
+            w_dim = AttributeDim(0, 0)
+        return AttributeValue_5(union, quality, self.data_format, self.data_type, date,
                                 self.name, AttributeDim(self._dim_x, self._dim_y), w_dim, [])
 
     def _event_props(self) -> EventProperties:
@@ -538,6 +576,43 @@ class Attribute:
         p = self._props
         return AttributeAlarm(p["min_alarm"], p["max_alarm"], p["min_warning"], p["max_warning"], p["delta_t"],
                               p["delta_val"], [])
+
+    def _config_key(self) -> tuple:
+        """Everything ``get_config_*`` reads: equal keys, equal configurations (the encoded
+        configuration is cached under it; a field read there must be listed here)."""
+        return (tuple(self._props.values()), tuple(self.enum_labels), self.writable_attr_name, self.display_level,
+                self.memorized, self.hw_memorized, self.max_dim_x, self.max_dim_y, self.name, self.writable,
+                self.data_format, self.data_type)
+
+    def config_octets(self, idl: int, little_endian: bool) -> bytes | None:
+        """This attribute's AttributeConfig(_2/_3/_5) CDR-encoded (from a 4-aligned offset), cached
+        until the configuration changes: PyTango clients ask for it before every write.  None when
+        the encoding would depend on where it starts (then the caller encodes the struct)."""
+        key = self._config_key()
+        cache = self.__dict__.setdefault("_config_octets", {})
+        hit = cache.get((idl, little_endian))
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        conf = self.config_struct(idl)
+        w = CDRWriter(little_endian)
+        conf.write(w)
+        data = bytes(w.buf)
+        shifted = CDRWriter(little_endian, origin=-4)   # the same struct 4 octets further on
+        conf.write(shifted)
+        if bytes(shifted.buf) != data:
+            return None
+        cache[(idl, little_endian)] = (key, data)
+        return data
+
+    def config_struct(self, idl: int) -> Any:
+        """The AttributeConfig struct of IDL version ``idl`` (5: _5, 3/4: _3, 2: _2, 1: plain)."""
+        if idl >= 5:
+            return self.get_config_5()
+        if idl >= 3:
+            return self.get_config_3()
+        if idl == 2:
+            return self.get_config_2()
+        return self.get_config_1()
 
     def get_config_5(self) -> AttributeConfig_5:
         p = self._props
@@ -609,10 +684,15 @@ def _short_float(v: float) -> str:
 
 
 def _concat(read: AttrValUnion, write: AttrValUnion) -> AttrValUnion:
-    if isinstance(read.value, np.ndarray):
-        w = write.value if isinstance(write.value, np.ndarray) else np.asarray(write.value, read.value.dtype)
-        return AttrValUnion(read.arm, np.concatenate((read.value, w.astype(read.value.dtype, copy=False))))
-    return AttrValUnion(read.arm, list(read.value) + list(write.value))
+    r = read.value
+    if r.__class__ is np.ndarray or isinstance(r, np.ndarray):
+        w = write.value
+        if not isinstance(w, np.ndarray):
+            w = np.asarray(w, r.dtype)
+        elif w.dtype != r.dtype:
+            w = w.astype(r.dtype)
+        return AttrValUnion(read.arm, np.concatenate((r, w)))
+    return AttrValUnion(read.arm, list(r) + list(write.value))
 
 
 _INITIAL_SET_POINT = {
@@ -778,15 +858,25 @@ class MultiAttribute:
     def __init__(self) -> None:
         self._list: list[Attribute] = []
         self._by_name: dict[str, Attribute] = {}
+        self._positions: dict[str, int] | None = {}   # lower-case name -> index (None: to rebuild)
 
     def add(self, attr: Attribute) -> None:
         self._list.append(attr)
         self._by_name[attr.name_lower] = attr
+        self._positions = None
 
     def remove(self, name: str) -> Attribute:
         attr = self._by_name.pop(name.lower())
         self._list.remove(attr)
+        self._positions = None
         return attr
+
+    def index_of(self, attr: Attribute) -> int:
+        """The index of one of these attributes (``read_attr_hardware``'s numbers)."""
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = {a.name_lower: i for i, a in enumerate(self._list)}
+        return positions[attr.name_lower]
 
     def find(self, name: str) -> Attribute | None:
         return self._by_name.get(name.lower())
@@ -815,8 +905,7 @@ class MultiAttribute:
         return attr
 
     def get_attr_ind_by_name(self, name: str) -> int:
-        attr = self.get_attr_by_name(name)
-        return self._list.index(attr)
+        return self.index_of(self.get_attr_by_name(name))
 
     def get_attr_by_ind(self, index: int) -> Attribute:
         return self._list[index]

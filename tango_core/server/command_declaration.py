@@ -16,6 +16,7 @@ from typing import Any, Callable
 from ..idl.enums import AttrDataFormat, CmdArgType, DispLevel
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from ..idl.types import DevCmdInfo, DevCmdInfo_2
+from ..wire.cdr import CDRWriter
 from .dtypes import attribute_type_format, parse_type_hint, scalar_to_array_type
 
 __all__ = ["command", "CommandDef"]
@@ -153,6 +154,7 @@ class CommandDef:
         self.polling_period = -1 if polling_period is None else int(polling_period)
         self.method = method if method is not None else name
         self.is_allowed_method = is_allowed
+        self._is_allowed_name = f"is_{name}_allowed"
 
     @classmethod
     def from_info(cls, name: str, info: Any, *, method: Callable | str | None = None) -> "CommandDef":
@@ -177,7 +179,7 @@ class CommandDef:
     def resolve_is_allowed(self, device: Any) -> Callable | None:
         guard = self.is_allowed_method
         if guard is None:
-            guard = getattr(device, f"is_{self.name}_allowed", None)
+            guard = getattr(device, self._is_allowed_name, None)
             return guard if callable(guard) else None
         if isinstance(guard, str):
             found = getattr(device, guard, None)
@@ -206,6 +208,21 @@ class CommandDef:
     def info_2(self) -> DevCmdInfo_2:
         return DevCmdInfo_2(self.name, self.display_level, 0, self.in_type, self.out_type, self.in_desc,
                             self.out_desc)
+
+    def info_octets(self, idl: int, little_endian: bool) -> bytes:
+        """``info()`` (idl 1) or ``info_2()`` CDR-encoded from a 4-aligned offset (DevCmdInfo(_2)
+        has only strings and longs), cached until a field changes: PyTango clients ask for it
+        before every command."""
+        key = (self.name, self.display_level, self.in_type, self.out_type, self.in_desc, self.out_desc)
+        cache = self.__dict__.setdefault("_info_octets", {})
+        hit = cache.get((idl, little_endian))
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        w = CDRWriter(little_endian)
+        (self.info_2() if idl >= 2 else self.info()).write(w)
+        data = bytes(w.buf)
+        cache[(idl, little_endian)] = (key, data)
+        return data
 
     def __repr__(self) -> str:
         return f"CommandDef({self.name}, {self.in_type.name} -> {self.out_type.name})"

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
 
 from ..idl.command_any import check_command_value
 from ..idl.enums import (
-    AttReqType, AttrDataFormat, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel, EventType, LockerLanguage,
+    AttReqType, AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel,
+    EventType, LockerLanguage, arm_for_data_type,
 )
 from ..idl.errors import DevError, DevFailed, ErrSeverity, Except, MultiDevFailed, NamedDevError
 from ..idl.struct_format import struct_repr
@@ -55,6 +56,7 @@ MONITOR_TIMEOUT_S = 3.2
 T = CmdArgType
 _READABLE = (AttrWriteType.READ, AttrWriteType.READ_WRITE, AttrWriteType.READ_WITH_WRITE)
 _WRITABLE = (AttrWriteType.WRITE, AttrWriteType.READ_WRITE)
+_WRITE, _READ_WRITE, _READ_WITH_WRITE = AttrWriteType.WRITE, AttrWriteType.READ_WRITE, AttrWriteType.READ_WITH_WRITE
 
 
 def _df(reason: str, desc: str, origin: str, severity: ErrSeverity = ErrSeverity.ERR) -> DevFailed:
@@ -644,7 +646,10 @@ class DeviceImpl:
         return result
 
     def _monitor(self) -> "_Monitor":
-        return _Monitor(self)
+        monitor = self.__dict__.get("_dev_monitor_guard")
+        if monitor is None:
+            monitor = self._dev_monitor_guard = _Monitor(self)
+        return monitor
 
     # ---------------------------------------------------------------------------------------
     # attribute reading
@@ -673,28 +678,34 @@ class DeviceImpl:
                 return _state_value(attr.name, self._resolve(self.dev_state()))
             if name == "status":
                 return _status_value(attr.name, self._resolve(self.dev_status()))
-            self._check_allowed(attr, AttReqType.READ_REQ)
+            access = self._dev_access.get(name)
+            if access is not None and access.is_allowed is not None:
+                self._check_allowed(attr, AttReqType.READ_REQ)
             attr.reset_value()
-            w_attr = None
-            if attr.writable == AttrWriteType.WRITE:
+            writable = attr.writable
+            if writable is _WRITE:
                 assert isinstance(attr, WAttribute)
                 union, wx, wy = attr.get_set_point()
                 return AttributeValue_5(union, AttrQuality.ATTR_VALID, attr.data_format, attr.data_type,
                                         _timeval_now(), attr.name, AttributeDim(wx, wy), AttributeDim(wx, wy), [])
-            access = self._dev_access.get(name)
             if access is None or access.read is None:
                 raise _df("API_AttrNotFound", f"Read method for attribute {attr.name} not found",
                           "Device_3Impl::read_attributes_no_except()")
-            self._call_read(attr, access)
-            if not attr.value_is_set():
+            ret = access.read(self, attr)
+            if ret.__class__ not in _PLAIN_RESULTS:
+                ret = self._resolve(ret)
+            if attr._value is None and ret is not None:
+                attr.set_complex_value(ret)
+            if attr._value is None:
                 raise _df("API_AttrValueNotSet", f"Read value for attribute {attr.name} has not been updated",
                           "Device_3Impl::read_attributes_no_except()")
-            if attr.writable == AttrWriteType.READ_WRITE:
+            w_attr = None
+            if writable is _READ_WRITE:
                 w_attr = attr
-            elif attr.writable == AttrWriteType.READ_WITH_WRITE:
+            elif writable is _READ_WITH_WRITE:
                 assoc = self._dev_attrs.find(attr.writable_attr_name)
                 w_attr = assoc if isinstance(assoc, WAttribute) else None
-            if attr.is_alarmed():
+            if attr._alarmed:
                 attr.check_alarm()
             return attr.to_attribute_value_5(w_attr)  # type: ignore[arg-type]
         except DevFailed as exc:
@@ -708,17 +719,26 @@ class DeviceImpl:
         """``read_attributes_5``: one AttributeValue_5 per name, in order; failures (unknown
         name, not allowed, exception in the read method) are reported inside their entry."""
         with self._monitor():
-            self._resolve(self.always_executed_hook())
-            attrs: list[Attribute | None] = [self._dev_attrs.find(n) for n in names]
-            indices = [self._dev_attrs.get_attr_ind_by_name(a.name) for a in attrs
-                       if a is not None and a.name_lower not in ("state", "status")
-                       and a.writable in _READABLE]
+            hook = self.always_executed_hook()
+            if hook.__class__ not in _PLAIN_RESULTS:
+                self._resolve(hook)
+            dev_attrs = self._dev_attrs
+            find = dev_attrs.find
+            attrs: list[Attribute | None] = [find(n) for n in names]
+            indices = [dev_attrs.index_of(a) for a in attrs
+                       if a is not None and a.name_lower not in ("state", "status") and a.writable in _READABLE]
             hw_error: DevFailed | None = None
             if indices:
                 try:
-                    self._resolve(self.read_attr_hardware(indices))
+                    done = self.read_attr_hardware(indices)
+                    if done.__class__ not in _PLAIN_RESULTS:
+                        self._resolve(done)
                 except Exception as exc:  # noqa: BLE001
                     hw_error = python_error(exc)
+            if len(names) == 1 and hw_error is None:   # the commonest request: one attribute
+                attr = attrs[0]
+                if attr is not None:
+                    return [self._read_one(attr)]
             results: list[AttributeValue_5 | None] = [None] * len(names)
             deferred = []
             for i, (name, attr) in enumerate(zip(names, attrs)):
@@ -855,11 +875,14 @@ class DeviceImpl:
         Returns ``(out_type, value)`` already checked against the out type, so encoding cannot
         fail later.  Raises DevFailed with cppTango's/PyTango's reasons."""
         with self._monitor():
-            self._resolve(self.always_executed_hook())
+            hook = self.always_executed_hook()
+            if hook.__class__ not in _PLAIN_RESULTS:
+                self._resolve(hook)
             cmd = self._dev_commands.get(name.lower())
             if cmd is None:
                 raise _df("API_CommandNotFound", f"Command {name} not found", "DeviceClass::command_handler()")
-            if argtype is not None and argtype != cmd.in_type and not _compatible_argin(cmd.in_type, argtype):
+            if (argtype is not None and argtype is not cmd.in_type and argtype != cmd.in_type
+                    and not _compatible_argin(cmd.in_type, argtype)):
                 raise _df("API_IncompatibleCmdArgumentType",
                           f"Incompatible command argument type, expected type is : Tango::{cmd.in_type.name}",
                           "DeviceClass::command_handler()")
@@ -879,11 +902,10 @@ class DeviceImpl:
                       "DeviceClass::command_handler()")
         method = cmd.resolve_method(self)
         try:
-            if cmd.in_type == T.DevVoid:
-                result = self._resolve(method())
-            else:
-                result = self._resolve(method(argin))
-            if cmd.out_type == T.DevVoid:
+            result = method() if cmd.in_type is T.DevVoid else method(argin)
+            if result.__class__ not in _PLAIN_RESULTS:
+                result = self._resolve(result)
+            if cmd.out_type is T.DevVoid:
                 return T.DevVoid, None
             return cmd.out_type, _check_out(cmd.out_type, result)
         except BaseException as exc:  # noqa: BLE001 - PyTango adds its own entry to whatever the code raised
@@ -947,14 +969,7 @@ class DeviceImpl:
 
     def get_attribute_configs(self, names: Sequence[str], idl: int = 5) -> list[Any]:
         """``get_attribute_config(_2/_3/_5)``: ``"All attributes"``/``"All attributes_3"`` means all."""
-        attrs = self._config_targets(names)
-        if idl >= 5:
-            return [a.get_config_5() for a in attrs]
-        if idl >= 3:
-            return [a.get_config_3() for a in attrs]
-        if idl == 2:
-            return [a.get_config_2() for a in attrs]
-        return [a.get_config_1() for a in attrs]
+        return [a.config_struct(idl) for a in self._config_targets(names)]
 
     def set_attribute_configs(self, confs: Sequence[Any]) -> None:
         """``set_attribute_config(_3/_4/_5)``: change the configuration, persist what differs from the
@@ -1362,14 +1377,12 @@ def _timeval_now() -> TimeVal:
 
 
 def _state_value(name: str, state: Any) -> AttributeValue_5:
-    from ..idl.enums import AttributeDataType
     return AttributeValue_5(AttrValUnion(AttributeDataType.DEVICE_STATE, DevState(state)), AttrQuality.ATTR_VALID,
                             AttrDataFormat.SCALAR, T.DevState, _timeval_now(), name, AttributeDim(1, 0),
                             AttributeDim(0, 0), [])
 
 
 def _status_value(name: str, status: str) -> AttributeValue_5:
-    from ..idl.enums import AttributeDataType
     return AttributeValue_5(AttrValUnion(AttributeDataType.ATT_STRING, [_wire_status(status)]),
                             AttrQuality.ATTR_VALID, AttrDataFormat.SCALAR, T.DevString, _timeval_now(), name,
                             AttributeDim(1, 0), AttributeDim(0, 0), [])
@@ -1391,7 +1404,6 @@ def _error_value(name: str, exc: DevFailed) -> AttributeValue_5:
 
 
 def _union_len(union: AttrValUnion) -> int:
-    from ..idl.enums import AttributeDataType
     if union.arm is AttributeDataType.DEVICE_STATE:
         return 1
     if union.arm is AttributeDataType.ATT_NO_DATA:
@@ -1409,7 +1421,6 @@ _ARRAY_NAME = {
 
 
 def _check_write_type(attr: WAttribute, union: AttrValUnion) -> None:
-    from ..idl.enums import AttributeDataType, arm_for_data_type
     expected = arm_for_data_type(attr.data_type)
     arm = union.arm
     if arm == expected or (expected is AttributeDataType.ATT_STATE and arm is AttributeDataType.DEVICE_STATE):

@@ -764,8 +764,16 @@ class PollingEngine(PollingService):
         return PollRecord(when, result, errors, max(needed, 1e-3))
 
     # -- reads from the cache (DevSource.CACHE / CACHE_DEV) ------------------------------------------
+    def _polls_nothing(self, device: Any) -> bool:
+        """True when nothing of ``device`` is polled (a dict lookup, no lock: PyTango clients read
+        with CACHE_DEV by default, so this is asked before nearly every read and command)."""
+        poller = self._pollers.get(device.get_name().lower())
+        return poller is None or not poller._objects
+
     def read_attributes_from_cache(self, device: Any, names: list[str], source: Any) -> list | None:
         cache_dev = source == DevSource.CACHE_DEV
+        if cache_dev and self._polls_nothing(device):
+            return None
         out: list[Any] = [None] * len(names)
         from_device: list[int] = []
         origin = "Device_3Impl::read_attributes_from_cache"
@@ -806,6 +814,8 @@ class PollingEngine(PollingService):
         return rec.value
 
     def read_command_from_cache(self, device: Any, name: str, source: Any) -> tuple | None:
+        if source == DevSource.CACHE_DEV and self._polls_nothing(device):
+            return None
         obj = self.polled_object(device, COMMAND, name)
         if obj is None:
             if source == DevSource.CACHE_DEV:
