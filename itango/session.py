@@ -18,10 +18,12 @@ iterate that dict while completing.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -369,11 +371,17 @@ class ShellSession:
         """pre_run_cell: names must exist before user code runs."""
         if self._closed:
             return
+        pressed: list[bool] = []
         if self.core is None:
-            self.ensure_core()
-            self._spawn_loader(warm_up=False)
+            # importing tango_core (slow on a loaded machine) is not a place to stop: a Ctrl-C
+            # meanwhile is held back and ends the wait for the device list below instead
+            with _ctrl_c_held_back() as pressed:
+                self.ensure_core()
+                self._spawn_loader(warm_up=False)
         if self._loader is not None and not self._first_load.is_set():
             try:
+                if pressed:
+                    raise KeyboardInterrupt
                 self._first_load.wait(max(0.0, self._first_load_deadline - time.monotonic()))
             except KeyboardInterrupt:  # IPython would print it as a failed callback
                 self._first_load_deadline = 0.0  # and not wait again
@@ -563,3 +571,18 @@ def _reason_desc(exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}"
     return " ".join(str(text).split())
 
+
+@contextlib.contextmanager
+def _ctrl_c_held_back() -> Iterator[list[bool]]:
+    """On the main thread, Ctrl-C pressed while the block runs does not interrupt it: the list
+    yielded gets an item instead (elsewhere, or with SIGINT not Python's, nothing changes)."""
+    pressed: list[bool] = []
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield pressed
+        return
+    signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -104,3 +104,21 @@ def test_a_misspelt_device_name_gets_a_suggestion(itango_shell, run):
     # nothing close: no suggestion
     result, out = run(itango_shell, "Device('zz/qq/9')")
     assert "Did you mean" not in out
+
+
+def test_ctrl_c_during_the_first_cells_tango_core_import_is_held_back_not_a_traceback():
+    """The first cell imports tango_core on the main thread (slow on a loaded machine): a
+    Ctrl-C then must not break the import with a traceback; it is kept and ends the wait for
+    the device list instead (see test_cli's hung-database test for the whole path)."""
+    import os
+    import signal
+    import time
+
+    from itango.session import _ctrl_c_held_back
+
+    before = signal.getsignal(signal.SIGINT)
+    with _ctrl_c_held_back() as pressed:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs between bytecodes of this thread
+    assert pressed == [True]
+    assert signal.getsignal(signal.SIGINT) is before
