@@ -18,6 +18,7 @@ Each shell gets its own in-memory history, so nothing is written to the user's h
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,8 +27,16 @@ import pytest
 
 from shells import make_shell, reset_default_database
 
-# IPython creates its profile directory on first use: keep it out of the user's home.
-os.environ.setdefault("IPYTHONDIR", tempfile.mkdtemp(prefix="itango-tests-ipython-"))
+# IPython creates its profile directory on first use: keep it out of the user's home (and
+# remove it when the session ends, see pytest_sessionfinish).
+_OUR_IPYTHONDIR = None if "IPYTHONDIR" in os.environ else tempfile.mkdtemp(prefix="itango-tests-ipython-")
+if _OUR_IPYTHONDIR is not None:
+    os.environ["IPYTHONDIR"] = _OUR_IPYTHONDIR
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _OUR_IPYTHONDIR is not None:
+        shutil.rmtree(_OUR_IPYTHONDIR, ignore_errors=True)
 
 
 @pytest.fixture
