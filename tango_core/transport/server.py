@@ -285,41 +285,46 @@ class _ServerConnection:
         """The next GIOP event, reading the socket as needed (ConnectionClosed at the end).
 
         Received straight into the sans-IO reader's buffer (``recv_into``): a ``recv(n)`` would
-        allocate ``n`` octets per call (for 256 KiB, an mmap/mremap/munmap per request)."""
+        allocate ``n`` octets per call (for 256 KiB, an mmap/mremap/munmap per request).  Only
+        the thread that reads this connection touches its receiving side, so the buffer is that
+        thread's until ``buffer_updated``; the lock is for the sending side's bookkeeping."""
         conn = self.conn
         lock = self.state_lock
+        with lock:
+            event = conn.next_event()
+            if event is not NEED_DATA:
+                return event
+            buf = conn.get_buffer()
+        recv_into = self.sock.recv_into
         while True:
-            with lock:
-                event = conn.next_event()
-                if event is not NEED_DATA:
-                    return event
-                buf = conn.get_buffer()
-            # only the thread that reads this connection touches the receiving side: the
-            # buffer is ours until buffer_updated
             try:
-                n = self.sock.recv_into(buf)
+                n = recv_into(buf)
             except OSError:
                 n = 0
             del buf
             with lock:
                 conn.buffer_updated(n)
+                event = conn.next_event()
+                if event is not NEED_DATA:
+                    return event
+                buf = conn.get_buffer()
 
     def read_loop(self) -> None:
         """Run by a pool thread: read requests and run them, until the connection ends or the
         reading is handed to another thread (see the module's docstring)."""
         server = self.server
+        conn = self.conn
+        lock = self.state_lock
         while True:
             event = self._next_event()
-            if isinstance(event, ConnectionClosed):
-                self._on_closed(event)
-                return
-            if isinstance(event, Request):
+            kind = event.__class__
+            if kind is Request:
                 watcher = server.watcher
-                with self.state_lock:
-                    self.in_flight += 1
-                    if self.in_flight > server.max_in_flight:
+                with lock:
+                    in_flight = self.in_flight = self.in_flight + 1
+                    if in_flight > server.max_in_flight:
                         mode = _SELF          # back-pressure: nobody reads meanwhile
-                    elif watcher is None or self.conn.input_pending:
+                    elif watcher is None or conn.input_pending:
                         mode = _HANDED        # the next request is (partly) here already
                     else:
                         mode = _WATCHED
@@ -340,11 +345,14 @@ class _ServerConnection:
                 finally:
                     if mode is _WATCHED:
                         still_mine = watcher.disarm(self)
-                    with self.state_lock:
+                    with lock:
                         self.in_flight -= 1
                 if mode is _HANDED or not still_mine:
                     return                    # another thread reads this connection now
                 continue
+            if kind is ConnectionClosed:
+                self._on_closed(event)
+                return
             if isinstance(event, LocateRequest):
                 status = LocateStatus.OBJECT_HERE if self.server.handler.has_object(event.object_key) \
                     else LocateStatus.UNKNOWN_OBJECT
@@ -376,8 +384,14 @@ class _ServerConnection:
         with self.send_lock:
             with self.state_lock:
                 header = self.conn.send_reply_header(request, response.status, len(body))
-            if header:
-                self._send_parts_locked(header, body)
+            if header and not self.closed:
+                if len(body) < 16384:   # small: one copy and one send
+                    try:
+                        self.sock.sendall(header + body)
+                    except OSError:
+                        self.abort()
+                else:
+                    self._send_parts_locked(header, body)
         if response.after_send is not None:
             response.after_send()
 

@@ -739,7 +739,9 @@ class MessageReader:
     @property
     def input_pending(self) -> bool:
         """Whether fed octets (whole messages, parts of one, or an error) await ``next_message()``."""
-        return bool(self._ready) or self._error is not None or self.buffered > 0
+        # (buffered > 0, without adding up the sizes: a server asks this before every request)
+        return (bool(self._ready) or self._error is not None or self._end > self._start or self._sink is not None
+                or bool(self._chains))
 
     def next_message(self) -> Message | None:
         """The next whole message, or None when more octets are needed."""
