@@ -317,21 +317,37 @@ def numeric_value_frame(av: Any, little_endian: bool = True) -> bytes | None:
     if not little_endian:
         arr = arr.astype(dtype.newbyteorder(">"))
     data = arr.tobytes()                     # offset 8 from the payload start: aligned for any type
-    pad = -len(data) % 4
+    name = _NAMES.get(av.name)
+    if name is None:
+        name = _name_octets(av.name)
+        if name is None:
+            return None
+    t, r, w = av.time, av.r_dim, av.w_dim
+    return b"".join((
+        _HEAD[little_endian].pack(EVENT_MARKER_LE if little_endian else EVENT_MARKER_BE, u.arm, arr.size), data,
+        _PADS[-len(data) & 3],
+        _MID[little_endian].pack(av.quality, av.data_format, av.data_type, t.tv_sec, t.tv_usec, t.tv_nsec,
+                                 name[0]),
+        name[1], _TAIL[little_endian].pack(r.dim_x, r.dim_y, w.dim_x, w.dim_y, 0)))
+
+
+_PADS = (b"", b"\x00", b"\x00\x00", b"\x00\x00\x00")
+#: attribute name -> (CDR string length, octets + NUL + padding to 4): names repeat with every event
+_NAMES: dict[str, tuple[int, bytes]] = {}
+
+
+def _name_octets(name: str) -> tuple[int, bytes] | None:
     try:
-        name = av.name.encode("latin-1")
+        octets = name.encode("latin-1")
     except UnicodeEncodeError:
         return None
-    if b"\x00" in name:
+    if b"\x00" in octets:
         return None
-    t, r, w = av.time, av.r_dim, av.w_dim
-    marker = EVENT_MARKER_LE if little_endian else EVENT_MARKER_BE
-    return b"".join((
-        _HEAD[little_endian].pack(marker, int(u.arm), arr.size), data, b"\x00" * pad,
-        _MID[little_endian].pack(int(av.quality), int(av.data_format), int(av.data_type), t.tv_sec, t.tv_usec,
-                                 t.tv_nsec, len(name) + 1),
-        name, b"\x00" * (1 + (-(len(name) + 1) % 4)),
-        _TAIL[little_endian].pack(r.dim_x, r.dim_y, w.dim_x, w.dim_y, 0)))
+    entry = (len(octets) + 1, octets + b"\x00" * (1 + (-(len(octets) + 1) % 4)))
+    if len(_NAMES) >= 4096:
+        _NAMES.clear()
+    _NAMES[name] = entry
+    return entry
 
 
 def encode_error_payload(errors: Sequence[Any], little_endian: bool = True) -> bytes:

@@ -1210,8 +1210,17 @@ class DeviceImpl:
         return attr.to_attribute_value_5(attr if attr.writable == AttrWriteType.READ_WRITE else None)
 
     def _push(self, event_type: EventType, attr_name: str, args: Sequence[Any], kwargs: dict) -> None:
-        attr = self._event_attr(attr_name)
-        value = self._pushed_value(attr, args, dict(kwargs))
+        attr = self._dev_attrs.find(attr_name) or self._event_attr(attr_name)
+        if not kwargs and len(args) == 1 and (args[0].__class__ is float or args[0].__class__ is int) \
+                and attr._scalar_arm is not None:
+            # one number for a numeric scalar, the commonest push: _pushed_value's steps for it
+            attr.reset_value()
+            attr.set_value(args[0])
+            if attr._alarmed:
+                attr.check_alarm()
+            value = attr.to_attribute_value_5(attr if attr.writable is _READ_WRITE else None)
+        else:
+            value = self._pushed_value(attr, args, dict(kwargs))
         runtime = self._dev_runtime
         if runtime is not None:
             runtime.events.push_attribute_event(self, attr, event_type, value)

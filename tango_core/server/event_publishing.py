@@ -226,7 +226,7 @@ class DeviceEvents:
 
     # -- events pushed by the device code ------------------------------------------
     def push(self, event: str, attr: str, reading: T.AttributeValue_5 | None,
-             errors: Sequence[DevError] | None, criteria: EventCriteria | None = None, *,
+             errors: Sequence[DevError] | None, criteria: EventCriteria | None = None,
              detect: bool = False) -> bool:
         """``push_change_event`` / ``push_archive_event`` / ``push_alarm_event`` / ``push_event``.
 
@@ -430,21 +430,20 @@ class ServerEvents(EventSink):
         if self._supplier is None:
             return
         event = _WIRE_NAME[event_type]
-        if isinstance(value, DevFailed):
-            reading, errors = None, list(value.args)
-        else:
+        if value.__class__ is T.AttributeValue_5 or not isinstance(value, DevFailed):
             reading, errors = value, None
+        else:
+            reading, errors = None, list(value.args)
         if event == "change":
-            detect = attr.is_check_change_criteria()
+            detect = attr.change_event_detect
         elif event == "archive":
-            detect = attr.is_check_archive_criteria()
+            detect = attr.archive_event_detect
         elif event == "alarm":
-            detect = attr.is_check_alarm_criteria()
+            detect = attr.alarm_event_detect
         else:
             detect = False
         dev_events = self._devices.get(device) or self.device_events(device)
-        dev_events.push(event, attr.get_name(), reading, errors, self.criteria(device, attr) if detect else None,
-                        detect=detect)
+        dev_events.push(event, attr.name, reading, errors, self.criteria(device, attr) if detect else None, detect)
 
     def push_data_ready_event(self, device: Any, attr: Any, counter: int) -> None:
         if self._supplier is not None:
