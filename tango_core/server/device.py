@@ -587,19 +587,23 @@ class DeviceImpl:
 
     # -- logging (PyTango's stream API) ----------------------------------------------------------
     def debug_stream(self, msg: str, *args: Any, source: Callable | None = None) -> None:
-        self._dev_logger.log(5, msg, *args)
+        self._log(5, msg, args, source)
 
     def info_stream(self, msg: str, *args: Any, source: Callable | None = None) -> None:
-        self._dev_logger.log(4, msg, *args)
+        self._log(4, msg, args, source)
 
     def warn_stream(self, msg: str, *args: Any, source: Callable | None = None) -> None:
-        self._dev_logger.log(3, msg, *args)
+        self._log(3, msg, args, source)
 
     def error_stream(self, msg: str, *args: Any, source: Callable | None = None) -> None:
-        self._dev_logger.log(2, msg, *args)
+        self._log(2, msg, args, source)
 
     def fatal_stream(self, msg: str, *args: Any, source: Callable | None = None) -> None:
-        self._dev_logger.log(1, msg, *args)
+        self._log(1, msg, args, source)
+
+    def _log(self, level: int, msg: str, args: tuple, source: Callable | None) -> None:
+        # the line shows where it was logged from: ``source`` or the first caller outside tango_core
+        self._dev_logger.log(level, msg, *args, source=source)
 
     @property
     def log_debug(self) -> LogStream:

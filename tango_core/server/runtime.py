@@ -42,7 +42,7 @@ from ..wire.ior import IOR, TAG_ALTERNATE_IIOP_ADDRESS, TAG_CODE_SETS, TaggedCom
 from .admin import DServer, DServerClass
 from .command_line import ServerOptions, parse_command_line
 from .device import DeviceClass, DeviceImpl, python_error
-from .device_logging import DeviceLogger
+from .device_logging import DeviceLogger, level_of_verbosity
 from .event_publishing import ServerEvents
 from .hooks import EventSink, PollingService
 from .polling import PollingEngine
@@ -468,7 +468,7 @@ class ServerRuntime:
 
     def configure_logger(self, logger: DeviceLogger) -> None:
         if self.options.verbose > 0:
-            logger.set_level(min(5, self.options.verbose))
+            logger.set_level(level_of_verbosity(self.options.verbose))
             logger.add_target("console::cout")
 
     def version_info(self) -> dict[str, str]:

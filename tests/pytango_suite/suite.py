@@ -124,7 +124,8 @@ def tangotest_dir() -> str | None:
 def suite_environment() -> dict[str, str]:
     """The environment of the PyTango test run: the shim first on PYTHONPATH, then this
     repository (tango_core), then this directory (suite_plugin.py); no TANGO_HOST
-    (the tests use no database unless they start one); Debian's TangoTest on PATH."""
+    (the tests use no database unless they start one); Debian's TangoTest on PATH; unbuffered
+    output (PyTango's source-location logging tests need it, and skip without it)."""
     env = dict(os.environ)
     for name in ("TANGO_HOST", "PYTANGO_GREEN_MODE", "PYTEST_ADDOPTS", "PYTHONSTARTUP"):
         env.pop(name, None)
@@ -133,6 +134,7 @@ def suite_environment() -> dict[str, str]:
     if tangotest:
         env["PATH"] = tangotest + os.pathsep + env.get("PATH", "")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"  # some of PyTango's logging tests read the output and skip without it
     return env
 
 
