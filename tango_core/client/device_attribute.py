@@ -447,6 +447,8 @@ def encode_write_value(cfg, value):
         want = 2 if fmt == _IMAGE else 1
         if special:  # text/state/encoded: a numpy array is just another sequence
             value = value.tolist()
+        elif not value.size:  # empty, whatever its shape and type: an empty spectrum or image
+            return AttrValUnion(arm, np.empty(0, dtype=SCALAR_DTYPE[dt])), 0, 0
         elif value.ndim != want:
             raise _wrong("PyDs_WrongNumpyArrayDimensions",
                          f"Expecting a {want}-dimensional numpy array for a "

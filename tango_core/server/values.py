@@ -156,7 +156,9 @@ def read_value_to_union(name: str, data_type: CmdArgType, data_format: AttrDataF
         dtype = NUMERIC_DTYPE[data_type]
         if isinstance(value, np.ndarray):
             arr = value
-            if arr.dtype != dtype:
+            if arr.dtype != dtype and not arr.size:  # an empty array of any type is an empty value
+                arr = np.empty(arr.shape, dtype)
+            elif arr.dtype != dtype:
                 if arr.dtype.kind in "OUS":
                     raise _type_error(data_type)
                 if data_type in _INT_TYPES and arr.dtype.kind == "f":

@@ -12,6 +12,7 @@ From the command line (the repository's root as the current directory):
     python tests/pytango_suite/suite.py                      # every file, report and verdict
     python tests/pytango_suite/suite.py test_server.py -k enum    # some files, extra pytest args
     python tests/pytango_suite/suite.py --unexpected-lines   # print lines for expected_outcomes.txt
+    python tests/pytango_suite/suite.py test_log.py --prune  # delete the lines of tests that now pass
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ class RunResult:
     returncode: int
     log: Path
     seconds: float = 0.0
+    complete: bool = True  # whole files, no selection: every test of them ran
 
 
 def run_files(sdist: Path, files: Sequence[str], workdir: Path, extra_args: Sequence[str] = (),
@@ -184,7 +186,8 @@ def run_files(sdist: Path, files: Sequence[str], workdir: Path, extra_args: Sequ
         tail = log.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"PyTango's pytest wrote no outcomes (exit {returncode}); end of {log}:\n{tail}")
     data = json.loads(outcomes_file.read_text())
-    return RunResult(tuple(files), data["outcomes"], data["details"], returncode, log, seconds)
+    complete = not extra_args and all("::" not in f for f in files)
+    return RunResult(tuple(files), data["outcomes"], data["details"], returncode, log, seconds, complete)
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,8 +284,7 @@ def compare(result: RunResult, expectations: Sequence[Expectation]) -> Verdict:
                 expected_failures += 1
         elif outcome == "passed" and expectation is not None and not expectation.flaky:
             unexpected_passes[nodeid] = expectation
-    narrowed = any("::" in f or f.startswith("-") for f in result.files)
-    unused = [] if narrowed else [e for e in relevant if e.line not in used]
+    unused = [e for e in relevant if e.line not in used] if result.complete else []
     return Verdict(counts, unexpected_failures, unexpected_passes, unused, expected_failures)
 
 
@@ -294,6 +296,30 @@ def expected_lines(result: RunResult) -> list[str]:
             detail = result.details.get(nodeid, "")
             lines.append(f"{nodeid.removeprefix('tests/')}  # TODO {outcome}: {detail[:120]}")
     return lines
+
+
+def prune_expected(result: RunResult, path: Path = EXPECTED_FILE) -> int:
+    """Rewrite expected_outcomes.txt after ``result``: a line whose tests all passed goes, a
+    pattern some of whose tests passed becomes the lines of those still failing (same reason).
+    Lines matching no test of the run stay.  Returns the number of tests no longer listed."""
+    outcomes = {n.removeprefix("tests/"): o for n, o in result.outcomes.items()}
+    by_line = {e.line: e for e in load_expected(path)}
+    removed = 0
+    out = []
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        e = by_line.get(number)
+        matched = [n for n in outcomes if e is not None and e.regex.match(n)]
+        if e is None or not matched or e.flaky:
+            out.append(raw)
+            continue
+        failing = [n for n in matched if outcomes[n] in NOT_PASSING]
+        removed += len(matched) - len(failing)
+        if len(failing) == len(matched):
+            out.append(raw)
+        else:
+            out += [f"{n}  # {e.reason}" for n in sorted(failing)]
+    path.write_text("\n".join(out) + "\n")
+    return removed
 
 
 def summary_line(file: str, verdict: Verdict, seconds: float) -> str:
@@ -310,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", help="test files or node ids under PyTango's tests/ (default: all)")
     parser.add_argument("--unexpected-lines", action="store_true",
                         help="print expected_outcomes.txt lines for the tests that did not pass")
+    parser.add_argument("--prune", action="store_true",
+                        help="remove from expected_outcomes.txt the listed tests that passed in this run")
     parser.add_argument("--workdir", type=Path, default=None, help="keep logs here (default: a temporary dir)")
     args, extra = parser.parse_known_args(argv)
     sdist = fetch_sdist()
@@ -318,6 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdict = compare(result, load_expected())
     print(summary_line(" ".join(args.files) or "all files", verdict, result.seconds))
     print(f"log: {result.log}")
+    if args.prune:
+        print(f"{prune_expected(result)} passing test(s) removed from {EXPECTED_FILE.name}")
+        verdict = compare(result, load_expected())
     if args.unexpected_lines:
         print("\n".join(expected_lines(result)))
     elif not verdict.ok:

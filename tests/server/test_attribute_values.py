@@ -1,0 +1,57 @@
+"""Values device code returns and clients write, converted as PyTango converts them (cases
+PyTango's own test suite exercises)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tango_core import AttrWriteType
+from tango_core.server import Device, attribute
+from tango_core.test_context import DeviceTestContext
+
+pytestmark = pytest.mark.peers
+
+NUMPY_TYPE = {int: np.int64, float: np.float64, bool: np.bool_}
+
+
+def _trl(proxy) -> str:
+    return f"tango://{proxy.get_dev_host()}:{proxy.get_dev_port()}/{proxy.dev_name()}#dbase=no"
+
+
+@pytest.mark.parametrize("base_type", [int, float, bool])
+@pytest.mark.parametrize("spectrum_value, image_value",
+                         [([], []), (np.empty(0), np.empty((0, 0))), (np.array([]), np.array([]))],
+                         ids=["list", "np.empty", "np.array"])
+def test_empty_arrays_of_any_dtype_are_empty_values(client, base_type, spectrum_value, image_value):
+    """An empty numpy array is an empty spectrum or image whatever its dtype (float64 for an int
+    or bool attribute) and, for an image, its shape (1-D): returned by device code, or written by
+    a client; device code gets arrays of the attribute's own dtype."""
+
+    class Empty(Device):
+        values = {"spectrum": spectrum_value, "image": image_value}
+
+        @attribute(dtype=(base_type,), max_dim_x=3, access=AttrWriteType.READ_WRITE)
+        def spectrum(self):
+            return self.values["spectrum"]
+
+        @spectrum.write
+        def spectrum(self, value):
+            self.values["spectrum"] = value
+
+        @attribute(dtype=((base_type,),), max_dim_x=3, max_dim_y=3, access=AttrWriteType.READ_WRITE)
+        def image(self):
+            return self.values["image"]
+
+        @image.write
+        def image(self, value):
+            self.values["image"] = value
+
+    with DeviceTestContext(Empty) as proxy:
+        dev = client(_trl(proxy))
+        for name, value in (("spectrum", spectrum_value), ("image", image_value)):
+            assert len(dev.read_attribute(name).value) == 0
+            dev.write_attribute(name, value)
+            written = Empty.values[name]
+            assert written.size == 0 and written.dtype == NUMPY_TYPE[base_type], (name, written)
+            assert len(dev.read_attribute(name).value) == 0
