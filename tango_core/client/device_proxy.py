@@ -53,6 +53,7 @@ from tango_core.idl.enums import (
     AttrDataFormat,
     AttrQuality,
     CmdArgType,
+    DevState,
     ExtractAs,
     GreenMode,
 )
@@ -812,19 +813,32 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         raise AttributeError(name) from real
 
     def _read_dynamic_plan(self, name: str) -> Plan:
-        """``dev.attr``: the value read (an IntEnum member for enumerated attributes)."""
+        """``dev.attr``: the value read; enumerated and state attributes give enum members (an
+        IntEnum made from the labels, DevState), their spectra tuples of them and their images
+        tuples of tuples, as PyTango's dynamic interface does."""
         da = yield from self._read_attribute_plan(name)
-        if da.type == CmdArgType.DevEnum and da.data_format == AttrDataFormat.SCALAR and da.value is not None:
+        if da.value is None or da.type not in (CmdArgType.DevEnum, CmdArgType.DevState):
+            return da.value
+        if da.type == CmdArgType.DevState:
+            members = DevState
+        else:
             cfg = yield from self._attribute_config_plan(name)
-            if cfg.enum_labels:
-                import enum
-                labels = [lbl if lbl.isidentifier() else f"_{lbl}" for lbl in cfg.enum_labels]
-                try:
-                    cls = enum.IntEnum(name, [(lbl, i) for i, lbl in enumerate(labels)])
-                    return cls(da.value)
-                except (ValueError, TypeError):
-                    return da.value
-        return da.value
+            if not cfg.enum_labels:
+                return da.value
+            import enum
+            labels = [lbl if lbl.isidentifier() else f"_{lbl}" for lbl in cfg.enum_labels]
+            try:
+                members = enum.IntEnum(name, [(lbl, i) for i, lbl in enumerate(labels)])
+            except (ValueError, TypeError):
+                return da.value
+        try:
+            if da.data_format == AttrDataFormat.SCALAR:
+                return members(da.value)
+            if da.data_format == AttrDataFormat.IMAGE:
+                return tuple(tuple(members(int(v)) for v in row) for row in da.value)
+            return tuple(members(int(v)) for v in da.value)
+        except (ValueError, TypeError):
+            return da.value
 
     _read_dynamic = green_method(_read_dynamic_plan, name="_read_dynamic")
 

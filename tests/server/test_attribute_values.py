@@ -3,10 +3,12 @@ PyTango's own test suite exercises)."""
 
 from __future__ import annotations
 
+import enum
+
 import numpy as np
 import pytest
 
-from tango_core import AttrWriteType
+from tango_core import AttrWriteType, DevState
 from tango_core.server import Device, attribute
 from tango_core.test_context import DeviceTestContext
 
@@ -55,3 +57,48 @@ def test_empty_arrays_of_any_dtype_are_empty_values(client, base_type, spectrum_
             written = Empty.values[name]
             assert written.size == 0 and written.dtype == NUMPY_TYPE[base_type], (name, written)
             assert len(dev.read_attribute(name).value) == 0
+
+
+class Colour(enum.IntEnum):
+    RED = 0
+    GREEN = 1
+    BLUE = 2
+
+
+def test_enum_and_state_arrays_read_as_members_through_the_dynamic_interface():
+    """``dev.attr`` of DevEnum and DevState attributes gives enum members, spectra as tuples and
+    images as tuples of tuples: tango_core's proxy as PyTango's, on the same server."""
+    from server_clients import pytango_proxy, tango_core_proxy
+
+    class Enums(Device):
+        @attribute(dtype=(DevState,), max_dim_x=3)
+        def states(self):
+            return DevState.ON, DevState.RUNNING
+
+        @attribute(dtype=((DevState,),), max_dim_x=3, max_dim_y=3)
+        def state_image(self):
+            return (DevState.ON, DevState.RUNNING), (DevState.UNKNOWN, DevState.MOVING)
+
+        @attribute(dtype=Colour)
+        def colour(self):
+            return Colour.BLUE
+
+        @attribute(dtype=(Colour,), max_dim_x=3)
+        def colours(self):
+            return 1, 2
+
+        @attribute(dtype=((Colour,),), max_dim_x=3, max_dim_y=3)
+        def colour_image(self):
+            return (1, 2), (0, 1)
+
+    def shape(value):
+        if isinstance(value, tuple):
+            return tuple(shape(v) for v in value)
+        return type(value).__name__ if not isinstance(value, enum.Enum) else (value.name, int(value))
+
+    with DeviceTestContext(Enums) as proxy:
+        theirs, ours = pytango_proxy(_trl(proxy)), tango_core_proxy(_trl(proxy))
+        for name in ("states", "state_image", "colour", "colours", "colour_image"):
+            assert shape(getattr(ours, name)) == shape(getattr(theirs, name)), name
+        assert ours.colours == (Colour.GREEN, Colour.BLUE)
+        assert ours.state_image[1] == (DevState.UNKNOWN, DevState.MOVING)
