@@ -160,18 +160,15 @@ def _scalar(seq, i: int, arm: int, data_type: int):
 
 
 def _encoded_as(pair, extract_as: int):
-    """PyTango: DevEncoded data as text (String: UTF-8, else Latin-1), bytearray (ByteArray) or
-    bytes (every other mode)."""
+    """PyTango: DevEncoded data as text (String: UTF-8, UnicodeDecodeError if it is not),
+    bytearray (ByteArray) or bytes (every other mode)."""
     if pair is None:
         return None
     fmt, data = pair
     if extract_as == ExtractAs.ByteArray:
         return fmt, bytearray(data)
     if extract_as == ExtractAs.String:
-        try:
-            return fmt, data.decode("utf-8")
-        except UnicodeDecodeError:
-            return fmt, data.decode("latin-1")
+        return fmt, bytes(data).decode("utf-8")
     return fmt, data
 
 
@@ -416,7 +413,7 @@ def _special_scalar(dt: int, v):
         if not _is_seq(v) or len(v) != 2:
             raise TypeError("DevEncoded values are (format, data) pairs")
         data = v[1]
-        data = data.encode("latin-1") if isinstance(data, str) else bytes(
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(  # text travels as UTF-8 (PyTango)
             data.tobytes() if isinstance(data, np.ndarray) else data)
         return DevEncoded(_text(v[0]), data)
     return _text(v)

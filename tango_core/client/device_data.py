@@ -200,7 +200,7 @@ def _to_encoded(v: Any) -> tuple[str, bytes]:
     fmt, data = v[0], v[1]
     fmt = _to_str(fmt)
     if isinstance(data, str):
-        data = data.encode("latin-1")
+        data = data.encode("utf-8")  # DevEncoded text travels as UTF-8 (PyTango)
     elif isinstance(data, np.ndarray):
         data = data.tobytes()
     elif isinstance(data, (bytes, bytearray, memoryview)):

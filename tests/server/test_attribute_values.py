@@ -102,3 +102,49 @@ def test_enum_and_state_arrays_read_as_members_through_the_dynamic_interface():
             assert shape(getattr(ours, name)) == shape(getattr(theirs, name)), name
         assert ours.colours == (Colour.GREEN, Colour.BLUE)
         assert ours.state_image[1] == (DevState.UNKNOWN, DevState.MOVING)
+
+
+def test_dev_encoded_text_travels_as_utf8_as_with_pytango():
+    """DevEncoded data given as text is sent as UTF-8 (attribute writes and command arguments),
+    read back as text with ExtractAs.String, and data that is not UTF-8 raises
+    UnicodeDecodeError there: tango_core's proxy does what PyTango's does, on the same device."""
+    from server_clients import pytango_proxy, tango_core_proxy
+    from tango_core import DevEncoded, ExtractAs
+    from tango_core.server import command
+
+    text = "é€ ăѣ𝔠"
+    received = []
+
+    class Encoded(Device):
+        value = ("utf8", b"")
+
+        @attribute(dtype=DevEncoded, access=AttrWriteType.READ_WRITE)
+        def data(self):
+            return Encoded.value
+
+        @data.write
+        def data(self, value):
+            received.append(value)
+            Encoded.value = value
+
+        @attribute(dtype=DevEncoded)
+        def not_utf8(self):
+            return "latin1", "é".encode("latin-1")
+
+        @command(dtype_in=DevEncoded, dtype_out=DevEncoded)
+        def echo(self, value):
+            received.append(value)
+            return value
+
+    import tango as pytango
+
+    with DeviceTestContext(Encoded) as proxy:
+        for make, as_text in ((pytango_proxy, pytango.ExtractAs.String), (tango_core_proxy, ExtractAs.String)):
+            received.clear()
+            dev = make(_trl(proxy))
+            dev.data = ("utf8", text)
+            assert dev.echo(("utf8", text)) == ("utf8", text.encode())
+            assert received == [("utf8", text.encode())] * 2, make
+            assert tuple(dev.read_attribute("data", extract_as=as_text).value) == ("utf8", text)
+            with pytest.raises(UnicodeDecodeError):
+                dev.read_attribute("not_utf8", extract_as=as_text)
