@@ -18,10 +18,6 @@ import suite
 
 collect_ignore = ["shim"]  # the ``tango`` package standing for PyTango: not tests
 
-#: (file, summary line) of every file checked in this session, in order
-SUMMARY: list[tuple[str, str]] = []
-
-
 @pytest.fixture(scope="session")
 def pytango_sdist() -> Path:
     """PyTango 10.3.1's unpacked sdist (fetched once into the cache); under CI=true a failed
@@ -67,8 +63,8 @@ def suite_runs(request: pytest.FixtureRequest, pytango_sdist: Path):
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not SUMMARY:
+    if not suite.SUMMARY:
         return
     terminalreporter.section(f"PyTango {suite.PYTANGO_VERSION}'s test suite on tango_core")
-    for _, line in SUMMARY:
+    for _, line in suite.SUMMARY:
         terminalreporter.line(line)

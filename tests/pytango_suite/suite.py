@@ -52,6 +52,9 @@ TEST_FILES = (
 #: seconds one PyTango test may take before pytest-timeout stops it
 PER_TEST_TIMEOUT = 60
 
+#: (file, summary line) of every file checked in this pytest session, printed after its summary
+SUMMARY: list[tuple[str, str]] = []
+
 PASSING = {"passed", "xfailed", "xpassed", "skipped"}  # xpassed: a non-strict xfail that passed
 NOT_PASSING = {"failed", "error"}  # a strict xfail that passes is reported "failed"
 

@@ -15,7 +15,6 @@ import re
 import pytest
 
 import suite
-from conftest import SUMMARY
 
 
 @pytest.mark.peers
@@ -35,7 +34,7 @@ def test_pytango_file(file, suite_runs):
             del verdict.unexpected_failures[nodeid]
         if recovered:
             rerun_note = f"  ({len(recovered)} passed when run again: {', '.join(recovered)[:300]})"
-    SUMMARY.append((file, suite.summary_line(file, verdict, result.seconds) + rerun_note))
+    suite.SUMMARY.append((file, suite.summary_line(file, verdict, result.seconds) + rerun_note))
     assert result.outcomes, f"no test of {file} ran; see {result.log}"
     assert verdict.ok, f"{verdict.describe()}\nfull output: {result.log}"
 
