@@ -77,6 +77,7 @@ _export("tango_core.server.attribute_declaration", "AttrData", "Attr", "Spectrum
         "UserDefaultAttrProp")
 _export("tango_core.server.attributes", "WAttribute", "MultiAttribute")
 _export("tango_core.server.runtime", "Util")
+_export("tango_core.server.polling", "TimedAttrData", "TimedCmdData")
 _export("tango_core.server.device_logging", "LogIt", "DebugIt", "InfoIt", "WarnIt", "ErrorIt", "FatalIt",
         "TangoStream")
 _MODULES = {"utils": "tango_core.utils", "constants": "tango_core.constants"}

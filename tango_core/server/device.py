@@ -1284,11 +1284,22 @@ class DeviceImpl:
 
     def poll_attribute(self, attr_name: str, period_ms: int) -> None:
         attr = self._dev_attrs.get_attr_by_name(attr_name)
-        self._polling().set_period(self, "attribute", attr.name, int(period_ms))
+        self._polling().set_period(self, "attribute", attr.name, self._code_poll_period(period_ms))
 
     def poll_command(self, cmd_name: str, period_ms: int) -> None:
         cmd = self.command_query(cmd_name)
-        self._polling().set_period(self, "command", cmd.name, int(period_ms))
+        self._polling().set_period(self, "command", cmd.name, self._code_poll_period(period_ms))
+
+    def _code_poll_period(self, period_ms: Any) -> int:
+        """A polling period asked by device code: while the server starts (init_device), cppTango
+        refuses below 5 ms, 0 included; afterwards 0 is externally triggered polling, as from a
+        client."""
+        period = int(period_ms)
+        runtime = self._dev_runtime
+        if period < 5 and runtime is not None and runtime.is_svr_starting():
+            raise _df("API_NotSupported", f"{period} is below the min authorized period (5 mS)",
+                      "DeviceImpl::poll_object")
+        return period
 
     def stop_poll_attribute(self, attr_name: str) -> None:
         self._polling().remove(self, "attribute", attr_name)
@@ -1325,6 +1336,95 @@ class DeviceImpl:
             return attr.name.lower() if attr else name
         cmd = self._dev_commands.get(name.lower())
         return cmd.name.lower() if cmd else name
+
+    def fill_attr_polling_buffer(self, attr_name: str, data: Any) -> None:
+        """Put readings made elsewhere into a polled attribute's buffer (PyTango's
+        ``fill_attr_polling_buffer``): ``data`` is a :class:`TimedAttrData` or a list of them,
+        oldest first; clients see them in the attribute's history and CACHE reads.  A record's
+        ``w_value`` becomes the attribute's set point, as with cppTango.  The checks and reasons
+        are cppTango's: the device and the attribute must be polled (period 0 is
+        "externally triggered": only this fills the buffer), no WRITE-only attribute, a set
+        point only for READ_WRITE ones, no more records than the buffer holds."""
+        origin = "Util::fill_attr_polling_buffer"
+        items = list(data) if isinstance(data, (list, tuple)) else [data]
+        obj = self._polled_for_fill("attribute", attr_name, len(items), origin)
+        attr = self._dev_attrs.get_attr_by_name(attr_name)
+        writable = attr.writable
+        if writable == AttrWriteType.WRITE:
+            raise _df("API_DeviceNotPolled", f"Attribute {attr_name} of device {self._dev_name} is WRITE only",
+                      origin)
+        for number, item in enumerate(items, 1):
+            if writable != _READ_WRITE and item.error is None and item.w_value is not None:
+                raise _df("API_NotSupportedFeature",
+                          f"The attribute {attr_name} for device {self._dev_name} is not a READ_WRITE attribute. "
+                          f"You can't set the attribute written part.It is defined for record number {number}",
+                          origin)
+        w_attr = attr if writable is _READ_WRITE else (
+            self._dev_attrs.find(attr.writable_attr_name) if writable is _READ_WITH_WRITE else None)
+        records = [self._attr_poll_record(attr, w_attr, item) for item in items]
+        for record in records:
+            obj.insert(record)
+
+    def _attr_poll_record(self, attr: Attribute, w_attr: Any, item: Any) -> Any:
+        from .attributes import _concat, to_timeval
+        from .polling import PollRecord
+        from .values import read_value_to_union
+
+        when = time.time() if item.time_stamp is None else float(item.time_stamp)
+        if item.error is not None:
+            return PollRecord(when, None, python_error(item.error).args)
+        quality = AttrQuality(item.quality)
+        date = to_timeval(when)
+        if quality == AttrQuality.ATTR_INVALID:
+            return PollRecord(when, AttributeValue_5(AttrValUnion.no_data(), quality, attr.data_format, attr.data_type,
+                                                     date, attr.name, AttributeDim(0, 0), AttributeDim(0, 0), []))
+        if item.value is None:
+            raise TypeError("TimedAttrData needs a value (or an error) unless its quality is ATTR_INVALID")
+        union, x, y = read_value_to_union(attr.name, attr.data_type, attr.data_format, item.value,
+                                          attr.max_dim_x, attr.max_dim_y)
+        w_dim = AttributeDim(0, 0)
+        if isinstance(w_attr, WAttribute):
+            if item.w_value is not None:  # it becomes the set point, for the next records too (cppTango)
+                w_attr.set_write_value(item.w_value)
+            w_union, wx, wy = w_attr.get_set_point()
+            union = _concat(union, w_union)
+            w_dim = AttributeDim(wx, wy)
+        return PollRecord(when, AttributeValue_5(union, quality, attr.data_format, attr.data_type, date, attr.name,
+                                                 AttributeDim(x, y), w_dim, []))
+
+    def fill_cmd_polling_buffer(self, cmd_name: str, data: Any) -> None:
+        """Put results obtained elsewhere into a polled command's buffer (PyTango's
+        ``fill_cmd_polling_buffer``): ``data`` is a :class:`TimedCmdData` or a list of them,
+        oldest first; clients see them in the command's history and CACHE reads."""
+        from .polling import PollRecord
+
+        origin = "Util::fill_cmd_polling_buffer"
+        items = list(data) if isinstance(data, (list, tuple)) else [data]
+        obj = self._polled_for_fill("command", cmd_name, len(items), origin)
+        out_type = self.command_query(cmd_name).out_type
+        records = []
+        for item in items:
+            when = time.time() if item.time_stamp is None else float(item.time_stamp)
+            if item.error is not None:
+                records.append(PollRecord(when, None, python_error(item.error).args))
+            else:
+                records.append(PollRecord(when, (out_type, None if out_type is T.DevVoid else
+                                                 _check_out(out_type, item.value))))
+        for record in records:
+            obj.insert(record)
+
+    def _polled_for_fill(self, kind: str, name: str, count: int, origin: str) -> Any:
+        polling = self._polling()
+        if not polling.polled_objects(self):
+            raise _df("API_DeviceNotPolled", f"Device {self._dev_name} is not polled", origin)
+        obj = polling.polled_object(self, kind, name)
+        if obj is None:
+            raise _df("API_PollObjNotFound", f"{name.lower()} not found in list of polled object",
+                      "DeviceImpl::get_polled_obj_by_type_name")
+        if count > obj.ring.depth:
+            raise _df("API_DeviceNotPolled", f"The polling buffer depth for {kind} {name} for device "
+                      f"{self._dev_name} is only {obj.ring.depth} which is less than {count}!", origin)
+        return obj
 
     def _initial_polling(self) -> None:
         """Polling periods declared in code (``polling_period=``), unless the database has some."""

@@ -41,7 +41,7 @@ from ..idl.enums import AttrDataFormat, AttributeDataType, AttrQuality, CmdArgTy
 from ..idl.errors import DevError, DevFailed
 from .hooks import PollingService
 
-__all__ = ["PollRecord", "PollRing", "PolledObject", "DevicePoller", "PollingEngine", "attribute_history",
+__all__ = ["TimedAttrData", "TimedCmdData", "PollRecord", "PollRing", "PolledObject", "DevicePoller", "PollingEngine", "attribute_history",
            "command_history",
            "poll_status", "DEFAULT_POLL_RING_DEPTH", "MIN_POLL_PERIOD_MS", "POLL_OLD_FACTOR", "ATTRIBUTE",
            "COMMAND", "array_type_of_arm"]
@@ -83,6 +83,43 @@ _NUMERIC_ARRAY_DTYPE = {
 def array_type_of_arm(arm: AttributeDataType) -> CmdArgType:
     """The sequence type (and so the ``any`` TypeCode) an attribute history packs values into."""
     return _ARRAY_OF_ARM[arm]
+
+
+class TimedAttrData:
+    """One reading to put in an attribute's polling buffer with ``fill_attr_polling_buffer``
+    (PyTango's ``tango.TimedAttrData``): a ``value`` with its ``quality``, the ``w_value`` (set
+    point, READ_WRITE attributes only), or an ``error`` (an exception, which wins over the value),
+    at ``time_stamp`` (seconds since the epoch; now when not given)."""
+
+    __slots__ = ("value", "quality", "w_value", "error", "time_stamp")
+
+    def __init__(self, value: Any = None, quality: AttrQuality = AttrQuality.ATTR_VALID, w_value: Any = None,
+                 error: BaseException | None = None, time_stamp: float | None = None) -> None:
+        self.value = value
+        self.quality = quality
+        self.w_value = w_value
+        self.error = error
+        self.time_stamp = time_stamp
+
+    def __repr__(self) -> str:
+        return (f"TimedAttrData(value={self.value!r}, quality={self.quality!r}, w_value={self.w_value!r}, "
+                f"error={self.error!r}, time_stamp={self.time_stamp!r})")
+
+
+class TimedCmdData:
+    """One result to put in a command's polling buffer with ``fill_cmd_polling_buffer``
+    (PyTango's ``tango.TimedCmdData``): a ``value`` or an ``error``, at ``time_stamp``."""
+
+    __slots__ = ("value", "error", "time_stamp")
+
+    def __init__(self, value: Any = None, error: BaseException | None = None,
+                 time_stamp: float | None = None) -> None:
+        self.value = value
+        self.error = error
+        self.time_stamp = time_stamp
+
+    def __repr__(self) -> str:
+        return f"TimedCmdData(value={self.value!r}, error={self.error!r}, time_stamp={self.time_stamp!r})"
 
 
 class PollRecord:

@@ -617,6 +617,14 @@ class Util:
     def is_svr_shutting_down(self) -> bool:
         return self._rt().is_svr_shutting_down()
 
+    def fill_attr_polling_buffer(self, device: DeviceImpl, attribute_name: str, data: Any) -> None:
+        """``device.fill_attr_polling_buffer(attribute_name, data)`` (PyTango's Util form)."""
+        device.fill_attr_polling_buffer(attribute_name, data)
+
+    def fill_cmd_polling_buffer(self, device: DeviceImpl, command_name: str, data: Any) -> None:
+        """``device.fill_cmd_polling_buffer(command_name, data)`` (PyTango's Util form)."""
+        device.fill_cmd_polling_buffer(command_name, data)
+
     def get_dserver_ior(self, dev: Any = None) -> str:
         rt = self._rt()
         admin = rt.admin

@@ -1,0 +1,45 @@
+"""Polling buffers filled by device code (``fill_attr_polling_buffer``,
+``fill_cmd_polling_buffer``, ``TimedAttrData``, ``TimedCmdData``): the same server file runs on
+PyTango and on tango_core, and PyTango's client reads the same histories from both."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.peers
+
+
+def _histories(peer):
+    from server_clients import pytango_proxy
+
+    dev = pytango_proxy(peer.devices[0])
+    out = {"from code": [dev.PollAtStart()] + [dev.PollFromCode(p) for p in (0, 3, 50)]}
+    dev.poll_attribute("value", 0)      # externally triggered: only device code fills the buffer
+    dev.poll_attribute("spectrum", 0)
+    dev.poll_command("result", 0)
+    dev.Fill()
+    for h in dev.attribute_history("value", 10):
+        out.setdefault("value", []).append((round(h.time.totime(), 6), h.quality.name, h.has_failed,
+                                            None if h.has_failed else (h.value, h.w_value),
+                                            h.get_err_stack()[0].desc.strip() if h.has_failed else None))
+    h = dev.attribute_history("spectrum", 10)[0]
+    out["spectrum"] = (round(h.time.totime(), 6), list(h.value), h.dim_x)
+    out["result"] = [(round(h.get_date().totime(), 6), h.has_failed(), None if h.has_failed() else h.extract(),
+                      h.get_err_stack()[0].desc.strip() if h.has_failed() else None)
+                     for h in dev.command_history("result", 10)]
+    out["refused"] = {what: dev.Refused(what) for what in ("not_polled", "too_many", "set_point")}
+    return out
+
+
+def test_filled_buffers_read_as_from_a_pytango_server(peer_factory):
+    seen = {}
+    for impl in ("pytango", "tango_core"):
+        peer = peer_factory.pytango_server("PollingFillServer", "fill", nodb=True, device_class="PollingFill",
+                                           on_tango_core=impl == "tango_core")
+        seen[impl] = _histories(peer)
+        peer.stop()
+    assert seen["tango_core"] == seen["pytango"]
+    values = seen["tango_core"]["value"]
+    assert [v[:3] for v in values] == [(1_700_000_000.0, "ATTR_VALID", False), (1_700_000_001.0, "ATTR_ALARM", False),
+                                       (1_700_000_002.0, "ATTR_INVALID", True)]
+    assert values[0][3] == (1.5, 2.5) and "no reading" in values[2][4]
