@@ -172,8 +172,8 @@ class DeviceLogger:
 
 
 def _thread_text() -> str:
-    """The logging thread as cppTango names it in log records: ``@<thread id in hex> [<number>]``."""
-    return f"@{threading.get_ident():x} [{threading.get_native_id()}]"
+    """The logging thread as cppTango names it in log records: ``@<thread id> [<thread number>]``, both in hex."""
+    return f"@{threading.get_ident():x} [{threading.get_native_id():x}]"
 
 
 class _LogConsumers:

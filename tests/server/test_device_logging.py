@@ -49,7 +49,7 @@ def _records_from(source_peer, consumer_access, source_impl):
     for stamp, _level, name, _message, context, thread in records:
         assert start - 1 <= int(stamp) / 1000 <= time.time() + 1, (source_impl, stamp)
         assert name == source_peer.devices[0].split("/", 3)[3].split("#")[0], (source_impl, name)
-        assert context == "" and re.fullmatch(r"@[0-9a-f]+ \[\d+\]", thread), (source_impl, context, thread)
+        assert context == "" and re.fullmatch(r"@[0-9a-f]+ \[[0-9a-f]+\]", thread), (source_impl, context, thread)
     return [(level, message) for _s, level, _n, message, _c, _t in records]
 
 
