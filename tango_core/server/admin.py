@@ -16,7 +16,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..idl.enums import CmdArgType, DevState
+from ..idl.enums import CmdArgType, DevState, GreenMode
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from .command_declaration import CommandDef
 from .device import DeviceClass, DeviceImpl
@@ -71,6 +71,10 @@ class DServer(DeviceImpl):
 
     def __init__(self, cl: DServerClass, name: str) -> None:
         super().__init__(cl, name, "A device server device !!", DevState.ON, STATUS)
+        # the admin runs in the thread serving its request, also in asyncio and gevent servers
+        # (in PyTango it is cppTango's own code, outside the green-mode executor): Kill works while
+        # device greenlets are busy; the device code it calls goes through runtime.run_device_code
+        self._dev_green_mode = GreenMode.Synchronous
         self.runtime: ServerRuntime = cl.runtime
         self._dev_commands = {c.name_lower: c for c in _builtin_commands()}
         self._extra_lock = threading.Lock()
