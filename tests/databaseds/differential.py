@@ -65,6 +65,8 @@ STEPS: list[tuple[str, str, Any]] = [
     ("fresh-tgtest-inherit", "DbGetClassInheritanceForDevice", "sys/tg_test/1"),
     ("fresh-server-class-list", "DbGetDeviceServerClassList", "TangoTest/test"),
     ("fresh-notifd", "DbImportEvent", "notifd/factory/somehost"),
+    ("fresh-hosts", "DbGetHostList", "*"),
+    ("fresh-info", "DbInfo", None),
     # -- registering devices ----------------------------------------------------------------------
     ("add-server", "DbAddServer", ["DiffServer/one", "diff/My_dev/1", "DiffClass", "diff/my_dev/2", "DiffClass"]),
     ("add-device", "DbAddDevice", ["DiffServer/one", "diff/mydev/3", "OtherClass"]),
@@ -152,6 +154,8 @@ STEPS: list[tuple[str, str, Any]] = [
     ("exported-alias", "DbGetDeviceExportedList", "diff_alias*"),
     ("exported-class", "DbGetExportdDeviceListForClass", "OtherClass"),
     ("host-servers", "DbGetHostServerList", "hosta"),
+    ("hosts", "DbGetHostList", "*"),
+    ("hosts-wild", "DbGetHostList", "host*"),
     ("host-servers-info", "DbGetHostServersInfo", "hosta"),
     ("unexport", "DbUnExportDevice", "diff/mydev/3"),
     ("import-unexported", "DbImportDevice", "diff/mydev/3"),
@@ -285,6 +289,25 @@ STEPS: list[tuple[str, str, Any]] = [
     ("pipe-list", "DbGetDevicePipeList", ["diff/mydev/3", "*"]),
     ("put-class-pipe-props", "DbPutClassPipeProperty", ["DiffClass", "1", "cpipe", "1", "label", "1", "C"]),
     ("get-class-pipe-props", "DbGetClassPipeProperty", ["DiffClass", "cpipe"]),
+    ("put-pipe-props-more", "DbPutDevicePipeProperty",
+     ["diff/mydev/3", "2", "pipe1", "2", "label", "1", "P2", "desc", "1", "D", "pipe2", "1", "label", "1", "Q"]),
+    ("pipe-hist", "DbGetDevicePipePropertyHist", ["diff/mydev/3", "pipe1", "*"]),
+    ("delete-pipe-prop", "DbDeleteDevicePipeProperty", ["diff/mydev/3", "pipe1", "desc"]),
+    ("get-pipe-props-two", "DbGetDevicePipeProperty", ["diff/mydev/3", "pipe1", "pipe2"]),
+    ("pipe-hist-after-delete", "DbGetDevicePipePropertyHist", ["diff/mydev/3", "pipe1", "*"]),
+    ("delete-pipe", "DbDeleteDevicePipe", ["diff/mydev/3", "pipe2"]),
+    ("pipe-list-after-delete", "DbGetDevicePipeList", ["diff/mydev/3", "*"]),
+    ("delete-all-pipe-props", "DbDeleteAllDevicePipeProperty", ["diff/mydev/3", "pipe1"]),
+    ("pipe-list-empty", "DbGetDevicePipeList", ["diff/mydev/3", "*"]),
+    ("put-class-pipe-props-more", "DbPutClassPipeProperty", ["DiffClass", "1", "cpipe2", "1", "label", "1", "C2"]),
+    ("class-pipe-list", "DbGetClassPipeList", ["DiffClass", "*"]),
+    ("class-pipe-hist", "DbGetClassPipePropertyHist", ["DiffClass", "cpipe", "*"]),
+    ("delete-class-pipe-prop", "DbDeleteClassPipeProperty", ["DiffClass", "cpipe", "label"]),
+    ("get-class-pipe-props-two", "DbGetClassPipeProperty", ["DiffClass", "cpipe", "cpipe2"]),
+    ("delete-class-pipe", "DbDeleteClassPipe", ["DiffClass", "cpipe2"]),
+    ("class-pipe-list-after-delete", "DbGetClassPipeList", ["DiffClass", "*"]),
+    ("class-pipe-hist-after-delete", "DbGetClassPipePropertyHist", ["DiffClass", "cpipe", "*"]),
+    ("forwarded-attributes", "DbGetForwardedAttributeListForDevice", "diff/mydev/3"),
     # -- attribute aliases -------------------------------------------------------------------------
     ("put-attr-alias", "DbPutAttributeAlias", ["diff/mydev/3/att1", "diff_attr_alias"]),
     ("put-attr-alias-bad-name", "DbPutAttributeAlias", ["diff/mydev/att1", "other_alias"]),
@@ -337,6 +360,7 @@ STEPS: list[tuple[str, str, Any]] = [
     ("wide-after-delete-server", "DbGetDeviceWideList", "*"),
     ("delete-alias", "DbDeleteDeviceAlias", "diffalias4"),
     ("aliases-final", "DbGetDeviceAliasList", "*"),
+    ("info-final", "DbInfo", None),
 ]
 
 # Reasons, shared by many steps (docs/databaseds.md explains each).
@@ -347,6 +371,9 @@ PY_HISTORY_MIX = "PyTango's server gives one history id to every property of a p
 PY_HISTORY_DELETED = "PyTango's server shows a deletion as one value 'DELETED' (the C++ server: 0 values)"
 PY_FRESH = "PyTango's fresh database differs: fewer AllowedAccessCmd values, server_info rows for every server"
 PY_NO_PIPES = "PyTango's server has no pipe property storage (its get commands answer 0 properties)"
+PY_NO_PIPE_COMMAND = "PyTango's server lacks the pipe property commands (API_CommandNotFound)"
+PY_INFO = "PyTango's DbInfo names its file instead of the device, has single spaces before '=' and counts " \
+          "property values otherwise"
 PY_UNEXPORT = "PyTango's DbUnExportDevice takes the first character of the name: the device stays exported"
 OURS_STRICT = "we refuse what the reference accepts and does not store sensibly"
 CPP_PARTIAL = "the C++ server wrote part of a malformed request before failing (no transaction)"
@@ -422,6 +449,17 @@ DIFFERENCES: dict[str, dict[str, str]] = {
     "pipe-list": {PY: PY_NO_PIPES},
     "put-class-pipe-props": {PY: PY_NO_PIPES},
     "get-class-pipe-props": {PY: PY_NO_PIPES},
+    **{step: {PY: PY_NO_PIPE_COMMAND} for step in (
+        "put-pipe-props-more", "pipe-hist", "delete-pipe-prop", "pipe-hist-after-delete", "delete-pipe",
+        "pipe-list-after-delete", "delete-all-pipe-props", "pipe-list-empty", "put-class-pipe-props-more",
+        "class-pipe-list", "class-pipe-hist", "delete-class-pipe-prop", "delete-class-pipe",
+        "class-pipe-list-after-delete", "class-pipe-hist-after-delete", "forwarded-attributes")},
+    "get-pipe-props-two": {PY: PY_NO_PIPES},
+    "get-class-pipe-props-two": {PY: PY_NO_PIPES},
+    "fresh-info": {PY: PY_INFO},
+    "info-final": {PY: PY_INFO,
+                   CPP: "the property counts follow the listed differences: property values the C++ server "
+                        "could not store (quotes, > 64 KiB) and the part of malformed puts it wrote"},
     "put-attr-alias-space": {PY: "PyTango's server accepts ' ' in attribute aliases"},
     "attr-alias-inventory": {PY: "PyTango's server accepted the alias 'bad alias' earlier"},
     "server-cache": {PY: "PyTango's server does not implement DbGetDataForServerCache"},
@@ -472,6 +510,8 @@ def normalize(value: Any) -> Any:
     if isinstance(value, str):
         if _DATE.match(value):
             return "<date>"
+        if value.startswith("Running since "):  # DbInfo
+            return "Running since <date>"
         if value.startswith("IOR:") and len(value) > 60:
             return "<IOR>"
     return value
