@@ -363,6 +363,47 @@ STEPS: list[tuple[str, str, Any]] = [
     ("info-final", "DbInfo", None),
 ]
 
+# -- every wildcard command with patterns that are SQL wildcards, quotes, SQL, empty or long -------
+# (names with '_' and '%' next to names where another character stands there, so that an
+# unescaped LIKE shows)
+HOSTILE_DATA: list[tuple[str, str, Any]] = [
+    ("hostile-add-server", "DbAddServer",
+     ["Wild_Server/one", "wild/my_dev/1", "Wild_Class", "wild/myXdev/2", "WildXClass", "wpct/100%/x_y", "Pct%Class"]),
+    ("hostile-alias-1", "DbPutDeviceAlias", ["wild/my_dev/1", "wild_alias"]),
+    ("hostile-alias-2", "DbPutDeviceAlias", ["wild/myXdev/2", "wildXalias"]),
+    ("hostile-attr-alias", "DbPutAttributeAlias", ["wild/my_dev/1/att_1", "wild_att_alias"]),
+    ("hostile-export", "DbExportDevice", ["wild/my_dev/1", "IOR:00", "host_w", "12", "6"]),
+    ("hostile-obj-props-1", "DbPutProperty", ["wobj_1", "1", "p_1", "1", "v"]),
+    ("hostile-obj-props-2", "DbPutProperty", ["wobjX1", "1", "pX1", "1", "v"]),
+    ("hostile-dev-props", "DbPutDeviceProperty", ["wild/my_dev/1", "2", "p_1", "1", "v", "pX1", "1", "w"]),
+    ("hostile-class-props", "DbPutClassProperty", ["Wild_Class", "2", "p_1", "1", "v", "pX1", "1", "w"]),
+    ("hostile-dev-attr-props", "DbPutDeviceAttributeProperty",
+     ["wild/my_dev/1", "2", "a_1", "1", "unit", "mm", "aX1", "1", "unit", "m"]),
+    ("hostile-class-attr-props", "DbPutClassAttributeProperty",
+     ["Wild_Class", "2", "a_1", "1", "unit", "mm", "aX1", "1", "unit", "m"]),
+    ("hostile-server-info", "DbPutServerInfo", ["Wild_Server/one", "host_w", "1", "1"]),
+]
+HOSTILE_PATTERNS = {"percent": "%", "underscore": "_", "star-underscore": "*_*", "star-percent": "*%*",
+                    "quote": "x'*", "sql": "*' OR '1'='1", "empty": "", "long": "a" * 300, "backslash": "*\\*"}
+#: wildcard commands taking one string, and those taking [name, wildcard] (with that name)
+HOSTILE_STRING_COMMANDS = [
+    "DbGetAttributeAliasList", "DbGetClassList", "DbGetDeviceAliasList", "DbGetDeviceDomainList",
+    "DbGetDeviceExportedList", "DbGetDeviceFamilyList", "DbGetDeviceMemberList", "DbGetDeviceServerClassList",
+    "DbGetDeviceWideList", "DbGetExportdDeviceListForClass", "DbGetHostList", "DbGetHostServerList",
+    "DbGetHostServersInfo", "DbGetInstanceNameList", "DbGetObjectList", "DbGetServerList", "DbGetServerNameList",
+    "DbGetClassPropertyList"]
+HOSTILE_PAIR_COMMANDS = {
+    "DbGetDevicePropertyList": "wild/my_dev/1", "DbGetPropertyList": "wobj_1",
+    "DbGetDeviceAttributeList": "wild/my_dev/1", "DbGetClassAttributeList": "Wild_Class",
+    "DbGetDevicePipeList": "wild/my_dev/1", "DbGetClassPipeList": "Wild_Class", "DbGetDeviceList": "Wild_Server/*"}
+HOSTILE_STEPS: list[tuple[str, str, Any]] = [
+    *((f"hostile-{command}-{kind}", command, pattern)
+      for command in HOSTILE_STRING_COMMANDS for kind, pattern in HOSTILE_PATTERNS.items()),
+    *((f"hostile-{command}-{kind}", command, [first, pattern])
+      for command, first in HOSTILE_PAIR_COMMANDS.items() for kind, pattern in HOSTILE_PATTERNS.items()),
+]
+STEPS += HOSTILE_DATA + HOSTILE_STEPS
+
 # Reasons, shared by many steps (docs/databaseds.md explains each).
 PY_CRASH = "PyTango's server fails with a Python exception (PyDs_PythonError) on this malformed argument"
 CPP_CORBA = "the C++ server indexes past the end of the argument array: CORBA BAD_PARAM (API_CorbaException)"
@@ -475,12 +516,28 @@ DIFFERENCES: dict[str, dict[str, str]] = {
                                       "deletes them"},
 }
 
+PY_EMPTY_IS_STAR = "PyTango's server takes an empty pattern for '*' here"
+DIFFERENCES.update({
+    "hostile-DbGetAttributeAliasList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetDeviceAliasList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetClassPropertyList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetDeviceAttributeList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetInstanceNameList-percent": {PY: "PyTango's DbGetInstanceNameList passes '%' to LIKE: every instance"},
+    "hostile-DbGetInstanceNameList-star-underscore": {PY: "PyTango's DbGetInstanceNameList treats '_' as a wildcard "
+                                                          "and misses the literal one"},
+    "hostile-DbGetClassPropertyList-percent": {CPP: WILDCARD_CLASS},
+    "hostile-DbGetClassPropertyList-star-underscore": {CPP: WILDCARD_CLASS},
+    **{f"hostile-{command}-{kind}": {PY: PY_NO_PIPE_COMMAND}
+       for command in ("DbGetDevicePipeList", "DbGetClassPipeList") for kind in HOSTILE_PATTERNS},
+})
+
 #: steps whose reply from the C++ server holds the same items as ours in another order: MySQL's
 #: case-insensitive collation folds to upper case, ours (and PyTango's sqlite) to lower case, so
 #: ``_`` sorts after letters there and before them here (``mydev`` < ``my_dev`` < ``MyDev``...).
 CPP_ORDER_ONLY: set[str] = {
     "wide-all", "wide-diff", "wide-diff-upper", "classlist", "classlist-case", "devlist-wild", "families",
     "aliases-after", "inventory", "select-no-keyword", "renamed-classlist", "wide-after-delete",
+    "hostile-DbGetDeviceServerClassList-star-underscore",
 }
 
 
