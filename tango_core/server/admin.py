@@ -11,7 +11,6 @@ command fails with ``API_CommandNotFound`` (clients key fall-backs on that reaso
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
@@ -146,7 +145,10 @@ class DServer(DeviceImpl):
     def cmd_query_event_system(self, _argin: Any = None) -> str:
         counters = self.runtime.events.query_event_system() if hasattr(self.runtime.events, "query_event_system") \
             else {"version": 1, "server": {"event_counters": {}, "perf": None}, "client": None}
-        return counters if isinstance(counters, str) else json.dumps(counters, separators=(",", ":"))
+        if isinstance(counters, str):
+            return counters
+        import json  # this command only: not at start-up
+        return json.dumps(counters, separators=(",", ":"))
 
     def cmd_enable_event_system_perf_mon(self, _enable: bool) -> None:
         return None

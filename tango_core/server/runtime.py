@@ -30,7 +30,6 @@ import signal
 import socket
 import sys
 import threading
-import traceback
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from ..client import api_util
@@ -65,6 +64,11 @@ class ServerAlreadyRunning(DevFailed):
 
 class ServerNotDefined(DevFailed):
     """The database does not know this server instance (cppTango prints the reason and exits with -1)."""
+
+
+def _traceback():
+    import traceback  # only when something failed: not at start-up
+    return traceback
 
 
 def _df(reason: str, desc: str, origin: str) -> DevFailed:
@@ -399,7 +403,7 @@ class ServerRuntime:
                 try:
                     closer()
                 except Exception:  # noqa: BLE001
-                    traceback.print_exc()
+                    _traceback().print_exc()
             if unexport and self.use_db and self.database is not None:
                 try:
                     self.database.unexport_server(self.server_name)
@@ -442,7 +446,7 @@ class ServerRuntime:
             try:
                 self.restart_device(dev)
             except Exception:  # noqa: BLE001
-                traceback.print_exc()
+                _traceback().print_exc()
 
     # -- where device code runs ------------------------------------------------------------------
     def run_device_code(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -737,11 +741,11 @@ def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | No
     except DevFailed as df:
         write("Exiting: Server exited with tango.DevFailed:\n" + str(df) + "\n")
         if verbose:
-            write(traceback.format_exc())
+            write(_traceback().format_exc())
     except Exception as exc:  # noqa: BLE001
         write("Exiting: Server exited with unforseen exception:\n" + str(exc) + "\n")
         if verbose:
-            write(traceback.format_exc())
+            write(_traceback().format_exc())
     write("\nExited\n")
 
 
