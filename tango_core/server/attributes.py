@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 
 from ..idl.enums import (
-    AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel,
+    AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel, EventType,
     arm_for_data_type,
 )
 from ..idl.errors import DevError, DevFailed, ErrSeverity
@@ -51,6 +51,7 @@ A = AttributeDataType
 NOT_SPECIFIED = "Not specified"
 _NO_FLAGS: frozenset[str] = frozenset()
 _INVALID = AttrQuality.ATTR_INVALID
+_VALID = AttrQuality.ATTR_VALID
 _np_array = np.array
 _RESET_WORDS = ("", "NaN", NOT_SPECIFIED)
 
@@ -168,6 +169,9 @@ class Attribute:
         self.data_ready_event_implemented = False
         # current read value
         self._value: AttrValUnion | None = None
+        # cppTango's value flag: set by set_value*, cleared once the value went to a client (a read
+        # or a fired event) -- firing again needs a new value; _value itself stays for the state
+        self._value_flag = False
         self._dim_x = 0
         self._dim_y = 0
         self._quality = AttrQuality.ATTR_VALID
@@ -336,8 +340,14 @@ class Attribute:
     def value_is_set(self) -> bool:
         return self._value is not None
 
+    def value_sent(self) -> None:
+        """The value went to a client (read or fired event): as cppTango, firing an event needs a
+        new ``set_value`` from now on; the value, its quality and date stay for the state."""
+        self._value_flag = False
+
     def reset_value(self) -> None:
         self._value = None
+        self._value_flag = False
         self._quality = AttrQuality.ATTR_VALID
         self._date = None
         self._alarm_flags = _NO_FLAGS
@@ -424,6 +434,64 @@ class Attribute:
     def is_data_ready_event(self) -> bool:
         return self.data_ready_event_implemented
 
+    # -- events fired by device code, and who listens ---------------------------------------
+    def fire_change_event(self, exception: DevFailed | None = None) -> None:
+        """Push a change event with the value set by ``set_value`` (or the error ``exception``)."""
+        self._fire(EventType.CHANGE_EVENT, exception, "change")
+
+    def fire_alarm_event(self, exception: DevFailed | None = None) -> None:
+        """Push an alarm event with the value set by ``set_value`` (or the error ``exception``)."""
+        self._fire(EventType.ALARM_EVENT, exception, "alarm")
+
+    def _fire(self, event_type: EventType, exception: DevFailed | None, what: str) -> None:
+        """cppTango 10's rules, as seen from PyTango: with nobody subscribed, nothing is checked
+        nor sent; an error clears the value; a value must be set since it last went to a client
+        (read or fired), unless the quality is INVALID; once fired it counts as sent; firing
+        consumes the quality given with the value (ATTR_VALID afterwards)."""
+        if exception is not None and not isinstance(exception, DevFailed):
+            raise DevFailed(DevError("PyDs_WrongPythonDataTypeForAttribute",
+                                     f"Wrong Python argument type for attribute {self.name}. Expected a DevFailed.",
+                                     "PyAttribute::generic_fire_event()", ErrSeverity.ERR))
+        device = self.device
+        listened = device is not None and device.is_there_subscriber(self.name, event_type)
+        value: AttributeValue_5 | DevFailed | None = exception
+        if listened and exception is None:
+            if not self._value_flag and self._quality is not _INVALID:
+                raise DevFailed(DevError("API_AttrValueNotSet",
+                                         f"Value for attribute {self.name} has not been updated. Can't send {what} "
+                                         "event\nSet the attribute value (using set_value(...) method) before!",
+                                         f"Attribute::fire_{what}_event()", ErrSeverity.ERR))
+            value = self.to_attribute_value_5(self if self.writable == AttrWriteType.READ_WRITE else None)
+        self.event_sent()
+        if listened:
+            assert device is not None and value is not None
+            device._publish_attribute_event(event_type, self, value)
+
+    def event_sent(self) -> None:
+        """After an event of this attribute's value was fired or pushed: a new ``set_value`` is
+        needed to fire again, and the quality given with the value is spent (ATTR_VALID)."""
+        self._value_flag = False
+        self._quality = _VALID
+
+    def is_event_subscribed(self, event_type: EventType) -> bool:
+        """Whether a client listens to this attribute's events of ``event_type``."""
+        return self.device is not None and self.device.is_there_subscriber(self.name, EventType(event_type))
+
+    def change_event_subscribed(self) -> bool:
+        return self.is_event_subscribed(EventType.CHANGE_EVENT)
+
+    def alarm_event_subscribed(self) -> bool:
+        return self.is_event_subscribed(EventType.ALARM_EVENT)
+
+    def archive_event_subscribed(self) -> bool:
+        return self.is_event_subscribed(EventType.ARCHIVE_EVENT)
+
+    def periodic_event_subscribed(self) -> bool:
+        return self.is_event_subscribed(EventType.PERIODIC_EVENT)
+
+    def user_event_subscribed(self) -> bool:
+        return self.is_event_subscribed(EventType.USER_EVENT)
+
     # -- value ------------------------------------------------------------------------------
     def set_value(self, value: Any, *args: Any, **kwargs: Any) -> None:
         """Store the value read from the hardware (PyTango's ``Attribute.set_value``).
@@ -440,9 +508,11 @@ class Attribute:
                     pass        # out of the type's range: the general path says so
                 else:
                     self._value = AttrValUnion(self._scalar_arm, array)
+                    self._value_flag = True
                     self._dim_x = 1
                     self._dim_y = 0
                     self._date = None
+                    self._quality = _VALID
                     return
         if kwargs.keys() & {"dim_x", "dim_y"} or (args and not (self.data_type == T.DevEncoded and len(args) == 1)):
             raise TypeError("Too many arguments. Note, that dim_x and dim_y arguments are no longer supported.")
@@ -453,9 +523,11 @@ class Attribute:
         union, x, y = read_value_to_union(self.name, self.data_type, self.data_format, value,
                                           self.max_dim_x, self.max_dim_y)
         self._value = union
+        self._value_flag = True
         self._dim_x = x
         self._dim_y = y
         self._date = None
+        self._quality = _VALID  # a new value is valid unless told otherwise (cppTango 10)
 
     def set_value_date_quality(self, value: Any, *args: Any, **kwargs: Any) -> None:
         """Store a value with its own time stamp and quality: ``(value, date, quality)``, or for
@@ -473,6 +545,7 @@ class Attribute:
         quality = AttrQuality(quality)
         if quality == AttrQuality.ATTR_INVALID:
             self._value = AttrValUnion.no_data()
+            self._value_flag = True
             self._dim_x = self._dim_y = 0
         else:
             self.set_value(value)
@@ -689,11 +762,9 @@ def _concat(read: AttrValUnion, write: AttrValUnion) -> AttrValUnion:
         w = write.value
         if not isinstance(w, np.ndarray):
             w = np.asarray(w, r.dtype)
-        n = len(r)
-        out = np.empty(n + len(w), r.dtype)   # (np.concatenate's dispatcher costs more for a few values)
-        out[:n] = r
-        out[n:] = w
-        return AttrValUnion(read.arm, out)
+        elif w.dtype != r.dtype:
+            w = w.astype(r.dtype)
+        return AttrValUnion(read.arm, np.concatenate((r, w)))
     return AttrValUnion(read.arm, list(r) + list(write.value))
 
 

@@ -22,6 +22,7 @@ import inspect
 import sys
 import threading
 import time
+import traceback
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
 
 from ..idl.command_any import check_command_value
@@ -88,7 +89,6 @@ def python_error(exc: BaseException) -> DevFailed:
     """A Python exception raised by device code, as PyTango reports it (PyDs_PythonError)."""
     if isinstance(exc, DevFailed):
         return exc
-    import traceback  # only for an error: not at start-up
     desc = "".join(traceback.format_exception_only(type(exc), exc))
     origin = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return DevFailed(DevError("PyDs_PythonError", wire_text(desc), wire_text(origin), ErrSeverity.ERR))
@@ -711,7 +711,9 @@ class DeviceImpl:
                 w_attr = assoc if isinstance(assoc, WAttribute) else None
             if attr._alarmed:
                 attr.check_alarm()
-            return attr.to_attribute_value_5(w_attr)  # type: ignore[arg-type]
+            value = attr.to_attribute_value_5(w_attr)  # type: ignore[arg-type]
+            attr.value_sent()
+            return value
         except DevFailed as exc:
             return _error_value(attr.name, exc)
         except BaseException as exc:  # noqa: BLE001 - device code errors become per-attribute errors
@@ -723,21 +725,16 @@ class DeviceImpl:
         """``read_attributes_5``: one AttributeValue_5 per name, in order; failures (unknown
         name, not allowed, exception in the read method) are reported inside their entry."""
         with self._monitor():
-            own_hooks = _OWN_HOOKS.get(self.__class__) or _own_hooks(self.__class__)
-            if own_hooks[0] or "always_executed_hook" in self.__dict__:
-                hook = self.always_executed_hook()
-                if hook.__class__ not in _PLAIN_RESULTS:
-                    self._resolve(hook)
+            hook = self.always_executed_hook()
+            if hook.__class__ not in _PLAIN_RESULTS:
+                self._resolve(hook)
             dev_attrs = self._dev_attrs
             find = dev_attrs.find
-            if len(names) == 1:
-                attrs: list[Attribute | None] = [find(names[0])]
-            else:
-                attrs = [find(n) for n in names]
+            attrs: list[Attribute | None] = [find(n) for n in names]
             indices = [dev_attrs.index_of(a) for a in attrs
                        if a is not None and a.name_lower not in ("state", "status") and a.writable in _READABLE]
             hw_error: DevFailed | None = None
-            if indices and (own_hooks[1] or "read_attr_hardware" in self.__dict__):
+            if indices:
                 try:
                     done = self.read_attr_hardware(indices)
                     if done.__class__ not in _PLAIN_RESULTS:
@@ -884,11 +881,9 @@ class DeviceImpl:
         Returns ``(out_type, value)`` already checked against the out type, so encoding cannot
         fail later.  Raises DevFailed with cppTango's/PyTango's reasons."""
         with self._monitor():
-            if (_OWN_HOOKS.get(self.__class__) or _own_hooks(self.__class__))[0] \
-                    or "always_executed_hook" in self.__dict__:
-                hook = self.always_executed_hook()
-                if hook.__class__ not in _PLAIN_RESULTS:
-                    self._resolve(hook)
+            hook = self.always_executed_hook()
+            if hook.__class__ not in _PLAIN_RESULTS:
+                self._resolve(hook)
             cmd = self._dev_commands.get(name.lower())
             if cmd is None:
                 raise _df("API_CommandNotFound", f"Command {name} not found", "DeviceClass::command_handler()")
@@ -1195,11 +1190,10 @@ class DeviceImpl:
                 return _state_value(attr.name, self.get_state())
             if attr.name_lower == "status":
                 return _status_value(attr.name, self.get_status())
-            # push the value currently set in the attribute
-            if not attr.value_is_set():
-                raise _df("API_AttrValueNotSet", f"Value for attribute {attr.name} has not been updated",
-                          "DeviceImpl::push_event()")
-            return attr.to_attribute_value_5(attr if attr.writable == AttrWriteType.READ_WRITE else None)
+            # PyTango's rule (Attribute.fire_change_event is the way to push the value set)
+            raise _df("PyDs_InvalidCall", f"Cannot push event for attribute {attr.name} without data. Pushing event "
+                      "without data parameter is only allowed for State and Status attributes.",
+                      "PyDeviceImpl::generic_push_event")
         if len(args) > 4:
             raise TypeError("Too many arguments. Note, that dim_x and dim_y arguments are no longer supported.")
         attr.reset_value()
@@ -1232,6 +1226,11 @@ class DeviceImpl:
             value = attr.to_attribute_value_5(attr if attr.writable is _READ_WRITE else None)
         else:
             value = self._pushed_value(attr, args, dict(kwargs))
+        attr.event_sent()  # a push is a set_value and a fire: the value and its quality are spent
+        self._publish_attribute_event(event_type, attr, value)
+
+    def _publish_attribute_event(self, event_type: EventType, attr: Attribute,
+                                 value: AttributeValue_5 | DevFailed) -> None:
         runtime = self._dev_runtime
         if runtime is not None:
             runtime.events.push_attribute_event(self, attr, event_type, value)
@@ -1455,18 +1454,6 @@ class DeviceImpl:
 
 
 # -- helpers for DeviceImpl -----------------------------------------------------------------------
-
-#: device class -> (its always_executed_hook is its own, its read_attr_hardware is its own): the
-#: library's own hooks do nothing, and requests skip calling them
-_OWN_HOOKS: dict[type, tuple[bool, bool]] = {}
-
-
-def _own_hooks(cls: type) -> tuple[bool, bool]:
-    flags = (getattr(cls, "always_executed_hook") is not DeviceImpl.always_executed_hook,
-             getattr(cls, "read_attr_hardware") is not DeviceImpl.read_attr_hardware)
-    _OWN_HOOKS[cls] = flags
-    return flags
-
 
 class _Monitor:
     """The device's serialisation lock, with cppTango's time-out and error."""
