@@ -20,9 +20,10 @@ from __future__ import annotations
 import os
 import sys
 
-from tango_core.client import asynch
-from tango_core.client.names import read_setting
 from tango_core.idl.enums import asyn_req_type, cb_sub_model
+
+# tango_core.client.asynch and .names are imported when first needed: a device server imports
+# this module at start-up only to say that it runs (server_started)
 
 __all__ = ["ApiUtil", "server_started", "server_stopped"]
 
@@ -38,6 +39,11 @@ def server_started() -> None:
 def server_stopped() -> None:
     global _servers_running
     _servers_running = max(0, _servers_running - 1)
+
+
+def _asynch():
+    from tango_core.client import asynch
+    return asynch
 
 
 class ApiUtil:
@@ -56,6 +62,7 @@ class ApiUtil:
 
     @staticmethod
     def get_env_var(name: str) -> str | None:
+        from tango_core.client.names import read_setting
         return read_setting(name)
 
     @staticmethod
@@ -67,16 +74,16 @@ class ApiUtil:
         close_all_endpoints()
 
     def get_asynch_cb_sub_model(self) -> cb_sub_model:
-        return asynch.get_callback_model()
+        return _asynch().get_callback_model()
 
     def set_asynch_cb_sub_model(self, model: cb_sub_model) -> None:
-        asynch.set_callback_model(model)
+        _asynch().set_callback_model(model)
 
     def get_asynch_replies(self, call_timeout: int | None = None) -> None:
-        asynch.deliver_all_replies(call_timeout)
+        _asynch().deliver_all_replies(call_timeout)
 
     def pending_asynch_call(self, req: asyn_req_type) -> int:
-        return asynch.all_pending(req)
+        return _asynch().all_pending(req)
 
     def get_user_connect_timeout(self) -> int:
         value = os.environ.get("TANGOconnectTimeout", "")

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import threading
 from typing import Any, Callable
 
 from ..idl.enums import GreenMode
 from ..transport.calls import Plan, run_blocking
+from .green_mode import get_green_mode, store_green_mode
 
 __all__ = ["GreenMode", "get_green_mode", "set_green_mode", "get_executor", "green_method", "green_function",
            "event_delivery", "loop_callback", "SynchronousExecutor", "FuturesExecutor", "AsyncioExecutor",
@@ -47,19 +47,8 @@ _SYNC = GreenMode.Synchronous
 _ASYNCIO = GreenMode.Asyncio
 
 
-def _mode_from_env() -> GreenMode:
-    try:
-        return GreenMode[os.environ["PYTANGO_GREEN_MODE"].capitalize()]
-    except (KeyError, AttributeError):
-        return _SYNC
-
-
-_mode: GreenMode | None = _mode_from_env()
-
-
-def get_green_mode() -> GreenMode | None:
-    """The process-wide default green mode."""
-    return _mode
+#: the process-wide mode as this module reads it on every call (a copy of green_mode's)
+_mode: GreenMode | None = get_green_mode()
 
 
 def set_green_mode(green_mode: GreenMode | None = None) -> None:
@@ -69,6 +58,7 @@ def set_green_mode(green_mode: GreenMode | None = None) -> None:
     becomes None, calls then run synchronously)."""
     global _mode
     get_executor(green_mode)
+    store_green_mode(green_mode)
     _mode = green_mode
 
 

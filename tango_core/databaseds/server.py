@@ -12,6 +12,7 @@ it unexports them, closes the file and exits 0.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from typing import Sequence, TextIO
 
@@ -53,10 +54,13 @@ class DatabaseServer:
         self.runtime.start(post_init=self._export_self)
 
     def _export_self(self) -> None:
+        # the host column is the machine's name, as every server (and both reference database
+        # servers) exports it: tools list servers per host with DbGetHostList/DbGetHostServerList
         rt = self.runtime
+        host = socket.gethostname()
         for name, key in ((self.admin_name, self.admin_name.lower().encode("latin-1")),
                           (self.device_name, b"database")):
-            self.commands.execute("DbExportDevice", [name, rt.ior_for(key), rt.ior_host, str(rt.pid), "6"])
+            self.commands.execute("DbExportDevice", [name, rt.ior_for(key), host, str(rt.pid), "6"])
 
     def serve_forever(self) -> None:
         """Block until SIGINT/SIGTERM (or :meth:`stop` from another thread), then shut down."""

@@ -20,8 +20,6 @@ body into an exception object; the client layer decides what to raise.
 from __future__ import annotations
 
 import sys
-import textwrap
-import traceback as _traceback
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..wire.errors import MarshalError
@@ -50,6 +48,7 @@ _MIN_DEV_ERROR_SIZE = 19
 
 def _indent_block(text: str) -> str:
     """Strip, then indent every non-blank line by one level (PyTango's pprint rule)."""
+    import textwrap  # when printing only: not at import
     return textwrap.indent(text.strip(), _INDENT)
 
 
@@ -348,6 +347,7 @@ class Except:
         if exc_value is None and exc_type is not None:
             exc_value = exc_type()
         exc_type = type(exc_value) if exc_type is None else exc_type
+        import traceback as _traceback  # for an error only: not at import
         desc = "".join(_traceback.format_exception_only(exc_type, exc_value))
         origin = "".join(_traceback.format_exception(exc_type, exc_value, traceback))
         return DevFailed(DevError("PyDs_PythonError", desc, origin, ErrSeverity.ERR))

@@ -35,7 +35,7 @@ from typing import Any, Sequence, TypeVar
 
 import numpy as np
 
-from ..wire.cdr import PRIMITIVE_DTYPES, CDRReader, CDRWriter
+from ..wire.cdr import NATIVE_LITTLE, PRIMITIVE_DTYPES, CDRReader, CDRWriter
 from ..wire.errors import MarshalError
 from ..wire.typecode import TC_NULL, TCKind, TypeCode, cdr_kind, read_any, write_any
 from .enums import (
@@ -68,7 +68,9 @@ E = TypeVar("E")
 
 def write_list(w: CDRWriter, items: Sequence[Any]) -> None:
     """Write an IDL sequence of structs: count, then each item's ``write``."""
-    w.write_seq(items, _write_item)
+    w.write_ulong(len(items))
+    for item in items:
+        item.write(w)
 
 
 def _write_item(w: CDRWriter, item: Any) -> None:
@@ -463,13 +465,15 @@ _FORMATS = AttrDataFormat.values
 #: arms whose value is one numeric sequence read with CDRReader.read_array
 _NUMERIC_ARM_KIND = {arm: kind for arm, kind in ARM_KIND.items()
                      if arm not in (_A.ATT_STATE, _A.DEVICE_STATE, _A.ATT_NO_DATA)}
+#: ... and the numpy dtype of each (a value of exactly that dtype is written without conversion)
+_ARM_DTYPES = {arm: PRIMITIVE_DTYPES[kind] for arm, kind in _NUMERIC_ARM_KIND.items()}
 # AttributeValue_4/_5 hot path: the fixed-size runs after the union and after the name
 _QF_TIME = _structs("IIiii")     # quality, data_format, tv_sec, tv_usec, tv_nsec
 _QFT_TIME = _structs("IIiiii")   # quality, data_format, data_type, tv_sec, tv_usec, tv_nsec
 _DIMS = _structs("iiii")         # r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y
 _AV5_MID_LE, _AV5_MID_BE = _structs("IIiiiiI")  # _QFT_TIME + the name's length
 _DIMS_ERRORS = _DIMS_ERRORS_LE, _DIMS_ERRORS_BE = _structs("iiiiI")  # _DIMS + the error list's count
-_ARM_COUNT_LE, _ARM_COUNT_BE = _structs("II")  # AttrValUnion discriminator + a numeric arm's count
+_ARM_COUNT = _ARM_COUNT_LE, _ARM_COUNT_BE = _structs("II")  # AttrValUnion discriminator + a numeric arm's count
 _ITEM_SIZES = {kind: PRIMITIVE_DTYPES[kind].itemsize for kind in PRIMITIVE_DTYPES}
 # AttributeConfig_5 (read at every proxy's first use and before writes)
 _WFT = _structs("IIi")           # writable, data_format, data_type
@@ -550,6 +554,19 @@ class AttrValUnion:
 
     def write(self, w: CDRWriter) -> None:
         arm = self.arm
+        value = self.value
+        dtype = _ARM_DTYPES.get(arm)
+        if (dtype is not None and value.__class__ is np.ndarray and value.dtype is dtype and value.ndim == 1
+                and w.little_endian == NATIVE_LITTLE):
+            # a numeric arm (every numeric read): discriminator, count and the array in one go
+            n = len(value)
+            _pack_fixed(w, _ARM_COUNT, arm, n)
+            if n:
+                size = dtype.itemsize
+                if (len(w.buf) - w.origin) % size:
+                    w.align(size)
+                w.buf += value.tobytes() if n <= 64 else (value.data if value.flags.c_contiguous else value.tobytes())
+            return
         w.write_enum(arm)
         if arm is _A.ATT_STRING:
             w.write_string_seq(self.value)

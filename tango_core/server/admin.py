@@ -11,12 +11,11 @@ command fails with ``API_CommandNotFound`` (clients key fall-backs on that reaso
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..idl.enums import CmdArgType, DevState
+from ..idl.enums import CmdArgType, DevState, GreenMode
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from .command_declaration import CommandDef
 from .device import DeviceClass, DeviceImpl
@@ -71,6 +70,10 @@ class DServer(DeviceImpl):
 
     def __init__(self, cl: DServerClass, name: str) -> None:
         super().__init__(cl, name, "A device server device !!", DevState.ON, STATUS)
+        # the admin runs in the thread serving its request, also in asyncio and gevent servers
+        # (in PyTango it is cppTango's own code, outside the green-mode executor): Kill works while
+        # device greenlets are busy; the device code it calls goes through runtime.run_device_code
+        self._dev_green_mode = GreenMode.Synchronous
         self.runtime: ServerRuntime = cl.runtime
         self._dev_commands = {c.name_lower: c for c in _builtin_commands()}
         self._extra_lock = threading.Lock()
@@ -142,7 +145,10 @@ class DServer(DeviceImpl):
     def cmd_query_event_system(self, _argin: Any = None) -> str:
         counters = self.runtime.events.query_event_system() if hasattr(self.runtime.events, "query_event_system") \
             else {"version": 1, "server": {"event_counters": {}, "perf": None}, "client": None}
-        return counters if isinstance(counters, str) else json.dumps(counters, separators=(",", ":"))
+        if isinstance(counters, str):
+            return counters
+        import json  # this command only: not at start-up
+        return json.dumps(counters, separators=(",", ":"))
 
     def cmd_enable_event_system_perf_mon(self, _enable: bool) -> None:
         return None

@@ -762,9 +762,11 @@ def _concat(read: AttrValUnion, write: AttrValUnion) -> AttrValUnion:
         w = write.value
         if not isinstance(w, np.ndarray):
             w = np.asarray(w, r.dtype)
-        elif w.dtype != r.dtype:
-            w = w.astype(r.dtype)
-        return AttrValUnion(read.arm, np.concatenate((r, w)))
+        n = len(r)
+        out = np.empty(n + len(w), r.dtype)   # (np.concatenate's dispatcher costs more for a few values)
+        out[:n] = r
+        out[n:] = w
+        return AttrValUnion(read.arm, out)
     return AttrValUnion(read.arm, list(r) + list(write.value))
 
 

@@ -22,7 +22,6 @@ import inspect
 import sys
 import threading
 import time
-import traceback
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
 
 from ..idl.command_any import check_command_value
@@ -89,6 +88,7 @@ def python_error(exc: BaseException) -> DevFailed:
     """A Python exception raised by device code, as PyTango reports it (PyDs_PythonError)."""
     if isinstance(exc, DevFailed):
         return exc
+    import traceback  # only for an error: not at start-up
     desc = "".join(traceback.format_exception_only(type(exc), exc))
     origin = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return DevFailed(DevError("PyDs_PythonError", wire_text(desc), wire_text(origin), ErrSeverity.ERR))
@@ -725,16 +725,21 @@ class DeviceImpl:
         """``read_attributes_5``: one AttributeValue_5 per name, in order; failures (unknown
         name, not allowed, exception in the read method) are reported inside their entry."""
         with self._monitor():
-            hook = self.always_executed_hook()
-            if hook.__class__ not in _PLAIN_RESULTS:
-                self._resolve(hook)
+            own_hooks = _OWN_HOOKS.get(self.__class__) or _own_hooks(self.__class__)
+            if own_hooks[0] or "always_executed_hook" in self.__dict__:
+                hook = self.always_executed_hook()
+                if hook.__class__ not in _PLAIN_RESULTS:
+                    self._resolve(hook)
             dev_attrs = self._dev_attrs
             find = dev_attrs.find
-            attrs: list[Attribute | None] = [find(n) for n in names]
+            if len(names) == 1:
+                attrs: list[Attribute | None] = [find(names[0])]
+            else:
+                attrs = [find(n) for n in names]
             indices = [dev_attrs.index_of(a) for a in attrs
                        if a is not None and a.name_lower not in ("state", "status") and a.writable in _READABLE]
             hw_error: DevFailed | None = None
-            if indices:
+            if indices and (own_hooks[1] or "read_attr_hardware" in self.__dict__):
                 try:
                     done = self.read_attr_hardware(indices)
                     if done.__class__ not in _PLAIN_RESULTS:
@@ -881,9 +886,11 @@ class DeviceImpl:
         Returns ``(out_type, value)`` already checked against the out type, so encoding cannot
         fail later.  Raises DevFailed with cppTango's/PyTango's reasons."""
         with self._monitor():
-            hook = self.always_executed_hook()
-            if hook.__class__ not in _PLAIN_RESULTS:
-                self._resolve(hook)
+            if (_OWN_HOOKS.get(self.__class__) or _own_hooks(self.__class__))[0] \
+                    or "always_executed_hook" in self.__dict__:
+                hook = self.always_executed_hook()
+                if hook.__class__ not in _PLAIN_RESULTS:
+                    self._resolve(hook)
             cmd = self._dev_commands.get(name.lower())
             if cmd is None:
                 raise _df("API_CommandNotFound", f"Command {name} not found", "DeviceClass::command_handler()")
@@ -1454,6 +1461,18 @@ class DeviceImpl:
 
 
 # -- helpers for DeviceImpl -----------------------------------------------------------------------
+
+#: device class -> (its always_executed_hook is its own, its read_attr_hardware is its own): the
+#: library's own hooks do nothing, and requests skip calling them
+_OWN_HOOKS: dict[type, tuple[bool, bool]] = {}
+
+
+def _own_hooks(cls: type) -> tuple[bool, bool]:
+    flags = (getattr(cls, "always_executed_hook") is not DeviceImpl.always_executed_hook,
+             getattr(cls, "read_attr_hardware") is not DeviceImpl.read_attr_hardware)
+    _OWN_HOOKS[cls] = flags
+    return flags
+
 
 class _Monitor:
     """The device's serialisation lock, with cppTango's time-out and error."""

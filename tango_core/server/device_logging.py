@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime
 import functools
 import inspect
-import logging
 import os
 import queue
 import sys
@@ -35,8 +34,8 @@ __all__ = ["DeviceLogger", "LEVEL_NAMES", "level_from_name", "level_of_verbosity
            "LogIt", "DebugIt", "InfoIt", "WarnIt", "ErrorIt", "FatalIt", "TangoStream"]
 
 LEVEL_NAMES = {0: "OFF", 1: "FATAL", 2: "ERROR", 3: "WARN", 4: "INFO", 5: "DEBUG"}
-_PY_LEVELS = {1: logging.CRITICAL, 2: logging.ERROR, 3: logging.WARNING, 4: logging.INFO, 5: logging.DEBUG}
-_python_logger = logging.getLogger("tango_core.server.device")
+_PY_LEVELS = {1: 50, 2: 40, 3: 30, 4: 20, 5: 10}   # logging.CRITICAL ... logging.DEBUG
+_python_logger: Any = None   # logging.getLogger("tango_core.server.device"), on the first record
 _write_lock = threading.Lock()
 
 
@@ -66,6 +65,15 @@ def source_location(source: Callable | None = None) -> tuple[str, int]:
     except (AttributeError, ValueError, TypeError):
         pass
     return "(unknown)", 0
+
+
+def _logger() -> Any:
+    """The Python logger, made when a device first logs (``import logging`` is not free at start-up)."""
+    global _python_logger
+    if _python_logger is None:
+        import logging
+        _python_logger = logging.getLogger("tango_core.server.device")
+    return _python_logger
 
 
 def level_from_name(text: str) -> int:
@@ -127,8 +135,10 @@ class DeviceLogger:
     def log(self, level: int, msg: str, *args: Any, source: Callable | None = None) -> None:
         if args:
             msg = msg % args
-        if _python_logger.isEnabledFor(_PY_LEVELS.get(level, logging.DEBUG)):
-            _python_logger.log(_PY_LEVELS.get(level, logging.DEBUG), "%s %s", self.device_name, msg)
+        logger = _python_logger or _logger()
+        py_level = _PY_LEVELS.get(level, 10)
+        if logger.isEnabledFor(py_level):
+            logger.log(py_level, "%s %s", self.device_name, msg)
         if not self.is_enabled_for(level) or not self.targets:
             return
         now = time.time()

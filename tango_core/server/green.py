@@ -22,7 +22,7 @@ import sys
 import threading
 from typing import Any, Callable
 
-from ..client.green import get_green_mode
+from ..client.green_mode import get_green_mode
 from ..idl.enums import GreenMode
 
 __all__ = ["server_green_mode", "GeventHub"]

@@ -772,11 +772,13 @@ class PollingEngine(PollingService):
         device = self._devices.get(device_key)
         if device is None:
             return None
+        # gevent devices are read in the server's hub, as by a client request
+        in_device_context = self.runtime.run_device_code
         when = time.time()
         t0 = time.perf_counter()
         if obj.kind == ATTRIBUTE:
             try:
-                av = device.read_attribute_value(obj.name)
+                av = in_device_context(device.read_attribute_value, obj.name)
             except DevFailed as exc:
                 av, errors = None, tuple(exc.args)
             else:
@@ -793,7 +795,7 @@ class PollingEngine(PollingService):
                     traceback.print_exc()
             return record
         try:
-            result = device.run_command(obj.name)
+            result = in_device_context(device.run_command, obj.name)
             errors = None
         except DevFailed as exc:
             result, errors = None, tuple(exc.args)

@@ -30,11 +30,10 @@ import signal
 import socket
 import sys
 import threading
-import traceback
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from ..client import api_util
-from ..idl.enums import DevState
+from ..idl.enums import DevState, GreenMode
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from ..transport.server import GIOPServer
 from ..wire.cdr import CDRWriter
@@ -65,6 +64,11 @@ class ServerAlreadyRunning(DevFailed):
 
 class ServerNotDefined(DevFailed):
     """The database does not know this server instance (cppTango prints the reason and exits with -1)."""
+
+
+def _traceback():
+    import traceback  # only when something failed: not at start-up
+    return traceback
 
 
 def _df(reason: str, desc: str, origin: str) -> DevFailed:
@@ -171,6 +175,9 @@ class ServerRuntime:
         self._loop_thread: threading.Thread | None = None
         self._loop_lock = threading.Lock()
         self._state_lock = threading.Lock()
+        #: ``run(..., event_loop=fn)`` / ``Util.server_set_event_loop(fn)``: the main thread calls
+        #: ``fn()`` over and over instead of only waiting; a true result stops the server
+        self.event_loop: Callable[[], Any] | None = None
 
     # ------------------------------------------------------------------------------------------
     # start-up
@@ -321,6 +328,9 @@ class ServerRuntime:
             self.adapter.register(name_key, servant)
 
     def _run_server_init_hooks(self) -> None:
+        self.run_device_code(self._call_server_init_hooks)
+
+    def _call_server_init_hooks(self) -> None:
         for dev in self._devices:
             try:
                 dev._resolve(dev.server_init_hook())
@@ -341,7 +351,8 @@ class ServerRuntime:
     # serving
     # ------------------------------------------------------------------------------------------
     def serve_forever(self, handle_signals: bool | None = None) -> None:
-        """Block until a signal or the Kill command, then shut down."""
+        """Block until a signal or the Kill command (or a true result of ``event_loop()``, called
+        over and over meanwhile when set), then shut down."""
         if handle_signals is None:
             handle_signals = threading.current_thread() is threading.main_thread()
         previous = {}
@@ -349,12 +360,28 @@ class ServerRuntime:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 previous[sig] = signal.signal(sig, lambda *_: self.request_shutdown())
         try:
-            while not self._stop.wait(0.5):
-                pass
+            event_loop = self.event_loop
+            if event_loop is None:
+                while not self._stop.wait(0.5):
+                    pass
+            else:  # cppTango's Util::server_run with a user event loop: called until it says stop
+                while not self._stop.is_set():
+                    if self._call_event_loop(event_loop):
+                        break
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self.shutdown()
+
+    def _call_event_loop(self, event_loop: Callable[[], Any]) -> bool:
+        """One call of the user's event loop function where device code runs (an asyncio
+        server's loop, a gevent server's hub), as PyTango hands it to its green-mode executor."""
+        if self.green_mode == GreenMode.Asyncio:
+            return bool(self.run_coroutine(_call_and_await(event_loop)))
+        result = self.run_device_code(event_loop)
+        if inspect.isawaitable(result):
+            result = self.run_coroutine(result)
+        return bool(result)
 
     def request_shutdown(self) -> None:
         self._stop.set()
@@ -371,13 +398,12 @@ class ServerRuntime:
             self._shutting_down = True
         self._stop.set()
         try:
-            for dev in reversed(self._devices):
-                dev._call_delete_device()
+            self.run_device_code(self._delete_devices)
             for closer in (self.polling.close, self.events.close):
                 try:
                     closer()
                 except Exception:  # noqa: BLE001
-                    traceback.print_exc()
+                    _traceback().print_exc()
             if unexport and self.use_db and self.database is not None:
                 try:
                     self.database.unexport_server(self.server_name)
@@ -392,9 +418,16 @@ class ServerRuntime:
             api_util.server_stopped()
             self._stopped.set()
 
+    def _delete_devices(self) -> None:
+        for dev in reversed(self._devices):
+            dev._call_delete_device()
+
     # -- re-initialisation (admin RestartServer / DevRestart) ------------------------------------
     def restart_device(self, dev: DeviceImpl) -> None:
         """Destroy and re-create one device (same name, fresh object, configuration re-read)."""
+        self.run_device_code(self._restart_device, dev)
+
+    def _restart_device(self, dev: DeviceImpl) -> None:
         cl = dev.get_device_class()
         with dev._dev_monitor:
             dev._call_delete_device()
@@ -413,7 +446,18 @@ class ServerRuntime:
             try:
                 self.restart_device(dev)
             except Exception:  # noqa: BLE001
-                traceback.print_exc()
+                _traceback().print_exc()
+
+    # -- where device code runs ------------------------------------------------------------------
+    def run_device_code(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` where the devices' code runs: in a gevent server's hub (waiting for it
+        from any other thread), else right here.  For what the server itself calls outside a
+        client request: polling, server_init_hook, delete_device at shutdown, the admin's
+        DevRestart/RestartServer (PyTango sends these through its green-mode executor too)."""
+        hub = self.hub
+        if hub is None:
+            return fn(*args)
+        return hub.call(fn, args)
 
     # -- coroutines of asyncio devices ----------------------------------------------------------
     def _run_callback(self, callback: Callable[[], Any]) -> None:
@@ -544,6 +588,13 @@ async def _as_coroutine(aw: Any) -> Any:
     return await aw
 
 
+async def _call_and_await(fn: Callable[[], Any]) -> Any:
+    result = fn()
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
 class Util:
     """PyTango's ``tango.Util`` for code that asks the running server about itself."""
 
@@ -625,6 +676,12 @@ class Util:
         """``device.fill_cmd_polling_buffer(command_name, data)`` (PyTango's Util form)."""
         device.fill_cmd_polling_buffer(command_name, data)
 
+    def server_set_event_loop(self, event_loop: Callable[[], Any] | None) -> None:
+        """Have the server's main thread call ``event_loop()`` over and over (instead of only
+        waiting) once it serves; a true result stops the server (cppTango's rule: the function
+        should block a little, or it spins a CPU)."""
+        self._rt().event_loop = event_loop
+
     def get_dserver_ior(self, dev: Any = None) -> str:
         rt = self._rt()
         admin = rt.admin
@@ -658,6 +715,10 @@ def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | No
     def serve() -> None:
         options = parse_command_line(argv)
         runtime = ServerRuntime(classes, options, msg_stream=msg_stream, green_mode=green_mode)
+        if event_loop is not None:
+            if not callable(event_loop):
+                raise TypeError("event_loop must be a callable (called over and over; true to stop)")
+            runtime.event_loop = event_loop
         pre = _to_callback(pre_init_callback, "pre_init_callback")
         post = _to_callback(post_init_callback, "post_init_callback")
         runtime.start(pre, post)
@@ -680,11 +741,11 @@ def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | No
     except DevFailed as df:
         write("Exiting: Server exited with tango.DevFailed:\n" + str(df) + "\n")
         if verbose:
-            write(traceback.format_exc())
+            write(_traceback().format_exc())
     except Exception as exc:  # noqa: BLE001
         write("Exiting: Server exited with unforseen exception:\n" + str(exc) + "\n")
         if verbose:
-            write(traceback.format_exc())
+            write(_traceback().format_exc())
     write("\nExited\n")
 
 

@@ -346,7 +346,9 @@ class CDRReader:
         self.end = len(self.data) if end is None else end
         if self.end > len(self.data):
             raise MarshalError("reader end beyond buffer")
-        self.set_byte_order(little_endian)
+        self.little_endian = little_endian   # (set_byte_order, inline: one reader per request)
+        self._s = _LE if little_endian else _BE
+        self._ulong = _ULONG_LE if little_endian else _ULONG_BE
 
     def set_byte_order(self, little_endian: bool) -> None:
         self.little_endian = little_endian
@@ -490,6 +492,8 @@ class CDRReader:
 
     def read_string_seq(self) -> list[str]:
         n = self.read_count(5)
+        if n == 1:   # the commonest: one name
+            return [self.read_string()]
         return [self.read_string() for _ in range(n)]
 
     def read_seq(self, read_item: Callable[["CDRReader"], object], min_element_size: int = 1) -> list:

@@ -335,10 +335,11 @@ class GIOPConnection:
         """Like :meth:`send_reply` for a body the caller sends itself right after the returned
         octets (encoded from offset 0, ``body_size`` octets; see ``giop.build_reply_header``):
         a large body goes out without being copied into the message."""
-        version, little = self._take(self._requests, request, "send_reply")
+        rid = request if isinstance(request, int) else request.request_id
+        version, little = self._take(self._requests, rid, "send_reply")
         if version is None:
             return b""
-        return build_reply_header(_request_id(request), status, body_size, version=version, little_endian=little)
+        return build_reply_header(rid, status, body_size, version=version, little_endian=little)
 
     def send_user_exception(self, request: Request | int, repo_id: str,
                             write_members: BodyWriter | None = None) -> bytes:

@@ -65,6 +65,8 @@ STEPS: list[tuple[str, str, Any]] = [
     ("fresh-tgtest-inherit", "DbGetClassInheritanceForDevice", "sys/tg_test/1"),
     ("fresh-server-class-list", "DbGetDeviceServerClassList", "TangoTest/test"),
     ("fresh-notifd", "DbImportEvent", "notifd/factory/somehost"),
+    ("fresh-hosts", "DbGetHostList", "*"),
+    ("fresh-info", "DbInfo", None),
     # -- registering devices ----------------------------------------------------------------------
     ("add-server", "DbAddServer", ["DiffServer/one", "diff/My_dev/1", "DiffClass", "diff/my_dev/2", "DiffClass"]),
     ("add-device", "DbAddDevice", ["DiffServer/one", "diff/mydev/3", "OtherClass"]),
@@ -152,6 +154,8 @@ STEPS: list[tuple[str, str, Any]] = [
     ("exported-alias", "DbGetDeviceExportedList", "diff_alias*"),
     ("exported-class", "DbGetExportdDeviceListForClass", "OtherClass"),
     ("host-servers", "DbGetHostServerList", "hosta"),
+    ("hosts", "DbGetHostList", "*"),
+    ("hosts-wild", "DbGetHostList", "host*"),
     ("host-servers-info", "DbGetHostServersInfo", "hosta"),
     ("unexport", "DbUnExportDevice", "diff/mydev/3"),
     ("import-unexported", "DbImportDevice", "diff/mydev/3"),
@@ -285,6 +289,25 @@ STEPS: list[tuple[str, str, Any]] = [
     ("pipe-list", "DbGetDevicePipeList", ["diff/mydev/3", "*"]),
     ("put-class-pipe-props", "DbPutClassPipeProperty", ["DiffClass", "1", "cpipe", "1", "label", "1", "C"]),
     ("get-class-pipe-props", "DbGetClassPipeProperty", ["DiffClass", "cpipe"]),
+    ("put-pipe-props-more", "DbPutDevicePipeProperty",
+     ["diff/mydev/3", "2", "pipe1", "2", "label", "1", "P2", "desc", "1", "D", "pipe2", "1", "label", "1", "Q"]),
+    ("pipe-hist", "DbGetDevicePipePropertyHist", ["diff/mydev/3", "pipe1", "*"]),
+    ("delete-pipe-prop", "DbDeleteDevicePipeProperty", ["diff/mydev/3", "pipe1", "desc"]),
+    ("get-pipe-props-two", "DbGetDevicePipeProperty", ["diff/mydev/3", "pipe1", "pipe2"]),
+    ("pipe-hist-after-delete", "DbGetDevicePipePropertyHist", ["diff/mydev/3", "pipe1", "*"]),
+    ("delete-pipe", "DbDeleteDevicePipe", ["diff/mydev/3", "pipe2"]),
+    ("pipe-list-after-delete", "DbGetDevicePipeList", ["diff/mydev/3", "*"]),
+    ("delete-all-pipe-props", "DbDeleteAllDevicePipeProperty", ["diff/mydev/3", "pipe1"]),
+    ("pipe-list-empty", "DbGetDevicePipeList", ["diff/mydev/3", "*"]),
+    ("put-class-pipe-props-more", "DbPutClassPipeProperty", ["DiffClass", "1", "cpipe2", "1", "label", "1", "C2"]),
+    ("class-pipe-list", "DbGetClassPipeList", ["DiffClass", "*"]),
+    ("class-pipe-hist", "DbGetClassPipePropertyHist", ["DiffClass", "cpipe", "*"]),
+    ("delete-class-pipe-prop", "DbDeleteClassPipeProperty", ["DiffClass", "cpipe", "label"]),
+    ("get-class-pipe-props-two", "DbGetClassPipeProperty", ["DiffClass", "cpipe", "cpipe2"]),
+    ("delete-class-pipe", "DbDeleteClassPipe", ["DiffClass", "cpipe2"]),
+    ("class-pipe-list-after-delete", "DbGetClassPipeList", ["DiffClass", "*"]),
+    ("class-pipe-hist-after-delete", "DbGetClassPipePropertyHist", ["DiffClass", "cpipe", "*"]),
+    ("forwarded-attributes", "DbGetForwardedAttributeListForDevice", "diff/mydev/3"),
     # -- attribute aliases -------------------------------------------------------------------------
     ("put-attr-alias", "DbPutAttributeAlias", ["diff/mydev/3/att1", "diff_attr_alias"]),
     ("put-attr-alias-bad-name", "DbPutAttributeAlias", ["diff/mydev/att1", "other_alias"]),
@@ -337,7 +360,49 @@ STEPS: list[tuple[str, str, Any]] = [
     ("wide-after-delete-server", "DbGetDeviceWideList", "*"),
     ("delete-alias", "DbDeleteDeviceAlias", "diffalias4"),
     ("aliases-final", "DbGetDeviceAliasList", "*"),
+    ("info-final", "DbInfo", None),
 ]
+
+# -- every wildcard command with patterns that are SQL wildcards, quotes, SQL, empty or long -------
+# (names with '_' and '%' next to names where another character stands there, so that an
+# unescaped LIKE shows)
+HOSTILE_DATA: list[tuple[str, str, Any]] = [
+    ("hostile-add-server", "DbAddServer",
+     ["Wild_Server/one", "wild/my_dev/1", "Wild_Class", "wild/myXdev/2", "WildXClass", "wpct/100%/x_y", "Pct%Class"]),
+    ("hostile-alias-1", "DbPutDeviceAlias", ["wild/my_dev/1", "wild_alias"]),
+    ("hostile-alias-2", "DbPutDeviceAlias", ["wild/myXdev/2", "wildXalias"]),
+    ("hostile-attr-alias", "DbPutAttributeAlias", ["wild/my_dev/1/att_1", "wild_att_alias"]),
+    ("hostile-export", "DbExportDevice", ["wild/my_dev/1", "IOR:00", "host_w", "12", "6"]),
+    ("hostile-obj-props-1", "DbPutProperty", ["wobj_1", "1", "p_1", "1", "v"]),
+    ("hostile-obj-props-2", "DbPutProperty", ["wobjX1", "1", "pX1", "1", "v"]),
+    ("hostile-dev-props", "DbPutDeviceProperty", ["wild/my_dev/1", "2", "p_1", "1", "v", "pX1", "1", "w"]),
+    ("hostile-class-props", "DbPutClassProperty", ["Wild_Class", "2", "p_1", "1", "v", "pX1", "1", "w"]),
+    ("hostile-dev-attr-props", "DbPutDeviceAttributeProperty",
+     ["wild/my_dev/1", "2", "a_1", "1", "unit", "mm", "aX1", "1", "unit", "m"]),
+    ("hostile-class-attr-props", "DbPutClassAttributeProperty",
+     ["Wild_Class", "2", "a_1", "1", "unit", "mm", "aX1", "1", "unit", "m"]),
+    ("hostile-server-info", "DbPutServerInfo", ["Wild_Server/one", "host_w", "1", "1"]),
+]
+HOSTILE_PATTERNS = {"percent": "%", "underscore": "_", "star-underscore": "*_*", "star-percent": "*%*",
+                    "quote": "x'*", "sql": "*' OR '1'='1", "empty": "", "long": "a" * 300, "backslash": "*\\*"}
+#: wildcard commands taking one string, and those taking [name, wildcard] (with that name)
+HOSTILE_STRING_COMMANDS = [
+    "DbGetAttributeAliasList", "DbGetClassList", "DbGetDeviceAliasList", "DbGetDeviceDomainList",
+    "DbGetDeviceExportedList", "DbGetDeviceFamilyList", "DbGetDeviceMemberList", "DbGetDeviceServerClassList",
+    "DbGetDeviceWideList", "DbGetExportdDeviceListForClass", "DbGetHostList", "DbGetHostServerList",
+    "DbGetHostServersInfo", "DbGetInstanceNameList", "DbGetObjectList", "DbGetServerList", "DbGetServerNameList",
+    "DbGetClassPropertyList"]
+HOSTILE_PAIR_COMMANDS = {
+    "DbGetDevicePropertyList": "wild/my_dev/1", "DbGetPropertyList": "wobj_1",
+    "DbGetDeviceAttributeList": "wild/my_dev/1", "DbGetClassAttributeList": "Wild_Class",
+    "DbGetDevicePipeList": "wild/my_dev/1", "DbGetClassPipeList": "Wild_Class", "DbGetDeviceList": "Wild_Server/*"}
+HOSTILE_STEPS: list[tuple[str, str, Any]] = [
+    *((f"hostile-{command}-{kind}", command, pattern)
+      for command in HOSTILE_STRING_COMMANDS for kind, pattern in HOSTILE_PATTERNS.items()),
+    *((f"hostile-{command}-{kind}", command, [first, pattern])
+      for command, first in HOSTILE_PAIR_COMMANDS.items() for kind, pattern in HOSTILE_PATTERNS.items()),
+]
+STEPS += HOSTILE_DATA + HOSTILE_STEPS
 
 # Reasons, shared by many steps (docs/databaseds.md explains each).
 PY_CRASH = "PyTango's server fails with a Python exception (PyDs_PythonError) on this malformed argument"
@@ -347,6 +412,9 @@ PY_HISTORY_MIX = "PyTango's server gives one history id to every property of a p
 PY_HISTORY_DELETED = "PyTango's server shows a deletion as one value 'DELETED' (the C++ server: 0 values)"
 PY_FRESH = "PyTango's fresh database differs: fewer AllowedAccessCmd values, server_info rows for every server"
 PY_NO_PIPES = "PyTango's server has no pipe property storage (its get commands answer 0 properties)"
+PY_NO_PIPE_COMMAND = "PyTango's server lacks the pipe property commands (API_CommandNotFound)"
+PY_INFO = "PyTango's DbInfo names its file instead of the device, has single spaces before '=' and counts " \
+          "property values otherwise"
 PY_UNEXPORT = "PyTango's DbUnExportDevice takes the first character of the name: the device stays exported"
 OURS_STRICT = "we refuse what the reference accepts and does not store sensibly"
 CPP_PARTIAL = "the C++ server wrote part of a malformed request before failing (no transaction)"
@@ -422,6 +490,17 @@ DIFFERENCES: dict[str, dict[str, str]] = {
     "pipe-list": {PY: PY_NO_PIPES},
     "put-class-pipe-props": {PY: PY_NO_PIPES},
     "get-class-pipe-props": {PY: PY_NO_PIPES},
+    **{step: {PY: PY_NO_PIPE_COMMAND} for step in (
+        "put-pipe-props-more", "pipe-hist", "delete-pipe-prop", "pipe-hist-after-delete", "delete-pipe",
+        "pipe-list-after-delete", "delete-all-pipe-props", "pipe-list-empty", "put-class-pipe-props-more",
+        "class-pipe-list", "class-pipe-hist", "delete-class-pipe-prop", "delete-class-pipe",
+        "class-pipe-list-after-delete", "class-pipe-hist-after-delete", "forwarded-attributes")},
+    "get-pipe-props-two": {PY: PY_NO_PIPES},
+    "get-class-pipe-props-two": {PY: PY_NO_PIPES},
+    "fresh-info": {PY: PY_INFO},
+    "info-final": {PY: PY_INFO,
+                   CPP: "the property counts follow the listed differences: property values the C++ server "
+                        "could not store (quotes, > 64 KiB) and the part of malformed puts it wrote"},
     "put-attr-alias-space": {PY: "PyTango's server accepts ' ' in attribute aliases"},
     "attr-alias-inventory": {PY: "PyTango's server accepted the alias 'bad alias' earlier"},
     "server-cache": {PY: "PyTango's server does not implement DbGetDataForServerCache"},
@@ -437,12 +516,28 @@ DIFFERENCES: dict[str, dict[str, str]] = {
                                       "deletes them"},
 }
 
+PY_EMPTY_IS_STAR = "PyTango's server takes an empty pattern for '*' here"
+DIFFERENCES.update({
+    "hostile-DbGetAttributeAliasList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetDeviceAliasList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetClassPropertyList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetDeviceAttributeList-empty": {PY: PY_EMPTY_IS_STAR},
+    "hostile-DbGetInstanceNameList-percent": {PY: "PyTango's DbGetInstanceNameList passes '%' to LIKE: every instance"},
+    "hostile-DbGetInstanceNameList-star-underscore": {PY: "PyTango's DbGetInstanceNameList treats '_' as a wildcard "
+                                                          "and misses the literal one"},
+    "hostile-DbGetClassPropertyList-percent": {CPP: WILDCARD_CLASS},
+    "hostile-DbGetClassPropertyList-star-underscore": {CPP: WILDCARD_CLASS},
+    **{f"hostile-{command}-{kind}": {PY: PY_NO_PIPE_COMMAND}
+       for command in ("DbGetDevicePipeList", "DbGetClassPipeList") for kind in HOSTILE_PATTERNS},
+})
+
 #: steps whose reply from the C++ server holds the same items as ours in another order: MySQL's
 #: case-insensitive collation folds to upper case, ours (and PyTango's sqlite) to lower case, so
 #: ``_`` sorts after letters there and before them here (``mydev`` < ``my_dev`` < ``MyDev``...).
 CPP_ORDER_ONLY: set[str] = {
     "wide-all", "wide-diff", "wide-diff-upper", "classlist", "classlist-case", "devlist-wild", "families",
     "aliases-after", "inventory", "select-no-keyword", "renamed-classlist", "wide-after-delete",
+    "hostile-DbGetDeviceServerClassList-star-underscore",
 }
 
 
@@ -472,6 +567,8 @@ def normalize(value: Any) -> Any:
     if isinstance(value, str):
         if _DATE.match(value):
             return "<date>"
+        if value.startswith("Running since "):  # DbInfo
+            return "Running since <date>"
         if value.startswith("IOR:") and len(value) > 60:
             return "<IOR>"
     return value

@@ -80,3 +80,22 @@ def test_reply_matches_the_references(replies: dict[str, dict[str, Any]], step_i
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) < 2000 else text[:2000] + "..."
+
+
+def test_the_database_device_has_the_cpp_servers_interface(reference_databases: dict[str, str]) -> None:
+    """Seen by a client (PyTango's), over the wire: the C++ server's 100 commands with their
+    argument types and display levels (plus DbExportServer), its attributes (types, formats,
+    access), its state; PyTango's 88 commands are a subset."""
+    import tango
+
+    def interface(tango_host: str):
+        dev = tango.DeviceProxy(f"tango://{tango_host}/sys/database/2")
+        commands = {c.cmd_name: (c.in_type, c.out_type, c.disp_level) for c in dev.command_list_query()}
+        attributes = {a.name: (a.data_type, a.data_format, a.writable) for a in dev.attribute_list_query_ex()}
+        return commands, attributes, dev.state()
+
+    ours, cpp, pytango = (interface(reference_databases[name]) for name in ("ours-wire", D.CPP, D.PY))
+    assert {n: v for n, v in ours[0].items() if n != "DbExportServer"} == cpp[0]
+    assert set(pytango[0]) < set(ours[0])
+    assert ours[1] == cpp[1] == pytango[1]
+    assert ours[2] == cpp[2] == tango.DevState.ON

@@ -250,3 +250,225 @@ def test_gevent_server_with_monkey_patching(tmp_path):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+HUB_SERVER = '''
+import sys
+import gevent
+import gevent.monkey
+from tango_core import DevState, GreenMode
+from tango_core.server import Device, attribute, command
+
+HUB = []  # the thread of the server's hub: where the first init_device runs (devices are built there)
+thread_id = gevent.monkey.get_original("threading", "get_ident")  # the OS thread, also when patched
+
+class Hub(Device):
+    green_mode = GreenMode.Gevent
+
+    def _where(self, what):
+        if thread_id() != HUB[0]:
+            self._elsewhere.append(what)
+
+    def init_device(self):
+        super().init_device()
+        if not HUB:
+            HUB.append(thread_id())
+        self._elsewhere = []
+        self._where("init_device")
+        self._count = 0
+        self.set_state(DevState.ON)
+
+    def server_init_hook(self):
+        self._where("server_init_hook")
+
+    def delete_device(self):
+        where = "in" if thread_id() == HUB[0] else "outside"
+        print(f"delete_device {where} the hub", flush=True)
+
+    @attribute(dtype=int, polling_period=100)
+    def polled(self):
+        self._where("polled attribute")
+        gevent.sleep(0)
+        self._count += 1
+        return self._count
+
+    @command(dtype_out=int, polling_period=100)
+    def PolledCommand(self):
+        self._where("polled command")
+        gevent.sleep(0)
+        return self._count
+
+    @command(dtype_out=[str])
+    def Elsewhere(self):
+        self._where("Elsewhere")
+        return self._elsewhere or ["none"]
+
+Hub.run_server()
+'''
+
+
+@pytest.mark.parametrize("patched", [False, True], ids=["plain", "monkey-patched"])
+def test_gevent_server_polls_restarts_and_stops_with_its_device_code_in_the_hub(tmp_path, patched):
+    """With or without monkey-patching, the code of a gevent device runs in the server's hub also when the
+    server calls it outside a client request (polling, server_init_hook, RestartServer, and
+    delete_device at shutdown), and the admin's Kill stops the process (the admin runs in the
+    thread serving it, as cppTango's admin under PyTango, so its reply-then-exit works)."""
+    import os
+    import subprocess
+    import sys
+
+    import peers
+
+    script = tmp_path / "hub_server.py"
+    script.write_text(("from gevent import monkey\nmonkey.patch_all()\n" if patched else "") + HUB_SERVER)
+    port = peers.free_port()
+    env = dict(os.environ, PYTHONPATH=str(peers.SERVERS_DIR.parents[1]))
+    proc = subprocess.Popen([sys.executable, str(script), "h", "-nodb", "-port", str(port), "-dlist", "test/hub/1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "Ready to accept request"
+        name = f"tango://127.0.0.1:{port}/test/hub/1#dbase=no"
+        dev = tango_core.DeviceProxy(name)
+        admin = tango_core.DeviceProxy(dev.adm_name())
+
+        def polled_a_few_times() -> None:
+            deadline = time.monotonic() + 20
+            while len(dev.attribute_history("polled", 3)) < 3 or len(dev.command_history("PolledCommand", 3)) < 3:
+                assert time.monotonic() < deadline, "the polling thread never read the device"
+                time.sleep(0.1)
+
+        polled_a_few_times()
+        assert list(dev.Elsewhere()) == ["none"]
+        admin.command_inout("RestartServer")
+        deadline = time.monotonic() + 20
+        while True:  # the restarted device's first polled value
+            try:
+                if dev.read_attribute("polled").value < 3:
+                    break
+            except tango_core.DevFailed:
+                pass
+            assert time.monotonic() < deadline, "the device was not restarted"
+            time.sleep(0.1)
+        polled_a_few_times()
+        assert list(dev.Elsewhere()) == ["none"]
+        admin.command_inout("Kill")
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0, out
+        assert out.count("delete_device in the hub") == 2 and "outside" not in out, out  # restart + Kill
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+EVENT_LOOP_SERVER = '''
+import asyncio, sys, threading, time
+from tango_core import DevState, GreenMode
+from tango_core.server import Device, Util, attribute, command, run
+
+MODE_NAME, _, SET_BY = sys.argv.pop(1).partition("+")
+MODE = GreenMode[MODE_NAME]
+STATE = {"calls": 0, "stop": False, "where": set(), "device": None}
+
+
+def where():
+    """Where the code calling this runs: an event loop, a gevent hub's thread, the main thread."""
+    try:
+        asyncio.get_running_loop()
+        return "an event loop"
+    except RuntimeError:
+        pass
+    if MODE == GreenMode.Gevent:
+        import gevent.monkey
+        return "thread %d" % gevent.monkey.get_original("threading", "get_ident")()
+    return "the main thread" if threading.current_thread() is threading.main_thread() else "another thread"
+
+
+class Looping(Device):
+    def init_device(self):
+        super().init_device()
+        STATE["device"] = where()
+        self.set_state(DevState.ON)
+
+    @attribute(dtype=int)
+    def calls(self):
+        return STATE["calls"]
+
+    @attribute(dtype=(str,), max_dim_x=10)
+    def places(self):
+        return sorted(STATE["where"]) + ["device: " + STATE["device"]]
+
+    @command
+    def StopLoop(self):
+        STATE["stop"] = True
+
+
+def step():
+    STATE["calls"] += 1
+    STATE["where"].add(where())
+    if MODE == GreenMode.Gevent:
+        import gevent
+        gevent.sleep(0.02)
+    else:
+        time.sleep(0.02)
+    return STATE["stop"]
+
+
+async def async_step():
+    STATE["calls"] += 1
+    STATE["where"].add(where())
+    await asyncio.sleep(0.02)
+    return STATE["stop"]
+
+
+if SET_BY == "Util":  # PyTango's Util.server_set_event_loop, from a callback before serving
+    run((Looping,), green_mode=MODE, post_init_callback=lambda: Util.instance().server_set_event_loop(step))
+else:
+    run((Looping,), green_mode=MODE, event_loop=async_step if MODE == GreenMode.Asyncio else step)
+print("after run", flush=True)
+'''
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("Synchronous", "the main thread"),
+    ("Synchronous+Util", "the main thread"),
+    ("Asyncio", "an event loop"),   # an ``async def`` event loop runs on the server's loop
+    ("Gevent", "device"),            # in the hub: the thread where the devices were built
+])
+def test_run_with_an_event_loop_calls_it_until_it_says_stop(tmp_path, mode, expected):
+    """``run(classes, event_loop=fn)`` (PyTango's, from cppTango's Util::server_set_event_loop):
+    once the server serves, ``fn()`` is called over and over where device code runs, and the
+    server stops cleanly when it returns true."""
+    import os
+    import subprocess
+    import sys
+
+    import peers
+
+    script = tmp_path / "looping_server.py"
+    script.write_text(EVENT_LOOP_SERVER)
+    port = peers.free_port()
+    env = dict(os.environ, PYTHONPATH=str(peers.SERVERS_DIR.parents[1]))
+    proc = subprocess.Popen([sys.executable, str(script), mode, "loop", "-nodb", "-port", str(port), "-dlist",
+                             "test/loop/1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "Ready to accept request"
+        dev = tango_core.DeviceProxy(f"tango://127.0.0.1:{port}/test/loop/1#dbase=no")
+        first = dev.calls
+        deadline = time.monotonic() + 20
+        while dev.calls < first + 5:
+            assert time.monotonic() < deadline, "the event loop function is not called over and over"
+            time.sleep(0.05)
+        *places, device = dev.places
+        if expected == "device":
+            assert places == [device.removeprefix("device: ")] and places[0].startswith("thread "), (places, device)
+        else:
+            assert places == [expected], (places, device)
+        dev.StopLoop()
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0 and "after run" in out, out
+        assert "Exiting" not in out, out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
