@@ -208,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     request_fast_start(
         banner=show,
         unreachable_announced=probe.reported_unreachable if probe else (lambda: False),
-        gc_paused=gc_paused)
+        gc_paused=gc_paused,
+        wait_servers=demo.wait_servers if demo is not None else None)
     try:
         IPython.start_ipython(argv=args, config=make_config(terminal=True))
     finally:

@@ -9,6 +9,15 @@ project's ``examples/`` (``power_supply.py`` and ``sensor.py``, instance ``demo`
 supplies and two sensors, so that completion by class has something to show).  The shell talks
 to them through ``TANGO_HOST``.
 
+The shell draws its first prompt as soon as the database serves (the device servers need a
+second or two more): the supervisor writes the file ``ready`` in DIR once every demo server
+answers (or says which one did not start), and :meth:`DemoSystem.wait_servers` is what the
+shell's first cell and device list wait for, so that the first thing a user types finds the
+devices running and ``%lsdev`` shows them exported.
+
+A kept DIR holds the file ``running`` while its demo runs: a second demo on it (one database
+file, one set of logs) is refused, with the ``TANGO_HOST`` that opens another shell on the first.
+
 When the shell exits, :meth:`DemoSystem.stop` sends the supervisor SIGTERM: it stops the device
 servers (SIGTERM: they unexport themselves), then the database, and removes DIR unless it is
 kept (``--keep DIR``).  Should the shell die without cleaning up, the supervisor sees its stdin
@@ -43,7 +52,10 @@ DEMO_DEVICES = [
 ]
 #: the example each class of DEMO_DEVICES is served by
 EXAMPLE_FILES = {"PowerSupply": "power_supply.py", "Sensor": "sensor.py"}
+READY_FILE = "ready"   # written by the supervisor once the device servers serve (or failed to)
+RUNNING_FILE = "running"  # "<supervisor pid> <port>" while a demo runs on a kept DIR
 READY_TIMEOUT = 15.0   # seconds the shell waits for the demo database to answer
+SERVERS_TIMEOUT = 60.0  # seconds the supervisor gives the device servers to start serving
 STOP_TIMEOUT = 5.0     # seconds a server has to stop after SIGTERM
 
 
@@ -111,7 +123,12 @@ class DemoSystem:
                                f"are not installed")
         if self.keep is not None:
             self.keep.mkdir(parents=True, exist_ok=True)
+            running = _running_demo(self.keep)
+            if running is not None:  # two demos on one database and one set of logs: refused
+                raise RuntimeError(f"the demo kept in {self.keep} is already running (database {running}); "
+                                   f"another shell on it: TANGO_HOST={running} itango")
             self.directory = self.keep
+            (self.directory / READY_FILE).unlink(missing_ok=True)  # a previous demo's
         else:
             self.directory = Path(tempfile.mkdtemp(prefix="itango-demo-"))
         self.port = _free_port()
@@ -122,6 +139,8 @@ class DemoSystem:
                  "keep" if self.keep else "temporary"],
                 env=dict(os.environ, TANGO_HOST=self.tango_host), stdin=subprocess.PIPE, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True)  # Ctrl-C in the shell is not for it
+        if self.keep is not None:
+            (self.directory / RUNNING_FILE).write_text(f"{self._supervisor.pid} {self.port}\n")
         self._previous_tango_host = os.environ.get("TANGO_HOST")
         os.environ["TANGO_HOST"] = self.tango_host
         return self.tango_host
@@ -134,6 +153,26 @@ class DemoSystem:
                 return False
             time.sleep(0.02)
         return True
+
+    def wait_servers(self, timeout: float) -> str | None:
+        """Wait (at most ``timeout`` seconds) until the demo's device servers serve: None once
+        they all do, else what went wrong, in one line for the shell to print."""
+        deadline = time.monotonic() + timeout
+        while True:
+            directory, supervisor = self.directory, self._supervisor
+            if directory is None or supervisor is None:
+                return "the demo system was stopped"
+            try:
+                problems = (directory / READY_FILE).read_text().strip()
+            except OSError:
+                problems = None
+            if problems is not None:
+                return problems or None
+            if supervisor.poll() is not None:
+                return f"the demo system stopped (see {directory / 'demo.log'})"
+            if time.monotonic() > deadline:
+                return f"the demo's device servers are not serving after {timeout:g} s (logs in {directory})"
+            time.sleep(0.02)
 
     def stop(self) -> None:
         """Stop the servers and remove the directory unless it is kept.  Idempotent."""
@@ -161,6 +200,8 @@ class DemoSystem:
         elif self.directory is not None:
             for log in self.directory.glob("*.log"):
                 log.unlink(missing_ok=True)
+            (self.directory / READY_FILE).unlink(missing_ok=True)
+            (self.directory / RUNNING_FILE).unlink(missing_ok=True)
 
     def describe(self) -> str:
         """The banner's lines about the demo."""
@@ -168,6 +209,19 @@ class DemoSystem:
         others = ", ".join(f"{klass} {', '.join(devs)}" for _, klass, devs in DEMO_DEVICES)
         return (f"Demo system (stopped when you leave): tango_core's database on sqlite, {where};\n"
                 f"  TangoTest sys/tg_test/1, {others}\n")
+
+
+def _running_demo(directory: Path) -> str | None:
+    """The database (host:port) of the demo whose supervisor runs on ``directory``, if one does
+    (a demo killed with SIGKILL leaves its file behind: its process is gone, or another one)."""
+    try:
+        pid, port = (directory / RUNNING_FILE).read_text().split()
+        cmdline = Path(f"/proc/{int(pid)}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    if b"itango.demo" in cmdline and str(directory).encode() in cmdline:
+        return f"{HOST}:{port}"
+    return None
 
 
 # -- the supervisor ---------------------------------------------------------------------------------
@@ -223,11 +277,56 @@ class _Supervisor:
             for _server, klass, _devices in DEMO_DEVICES:
                 self.servers.append(self._spawn(klass, [sys.executable, str(examples / EXAMPLE_FILES[klass]),
                                                         "demo"]))
+            problems = self._wait_servers()
+            if not self.stopping.is_set():
+                ready = self.directory / READY_FILE
+                (self.directory / f"{READY_FILE}.new").write_text("\n".join(problems))
+                os.replace(self.directory / f"{READY_FILE}.new", ready)  # whole, or not there
             while not self.stopping.wait(0.5):
                 pass
             return 0
         finally:
             self._stop_all()
+
+    def _wait_servers(self) -> list[str]:
+        """Wait until the admin device of every demo server answers (exported last, once the
+        server serves); returns what went wrong (nothing when all serve)."""
+        import tango_core
+
+        db = tango_core.Database(HOST, self.port)
+        names = ["TangoTest/test"] + [server for server, _klass, _devices in DEMO_DEVICES]
+        processes = dict(zip(names, self.servers))
+        waiting = set(names)
+        problems = []
+        deadline = time.monotonic() + SERVERS_TIMEOUT
+        while waiting and not self.stopping.is_set():
+            for server in list(waiting):
+                status = processes[server].poll()
+                if status is not None:
+                    waiting.discard(server)
+                    problems.append(f"the demo server {server} did not start: "
+                                    f"{_why_it_stopped(self._log_of(server))}")
+                    continue
+                try:  # exported by the process started here (not a previous demo's), and answering
+                    info = db.get_device_info(f"dserver/{server}")
+                    if info.exported and info.pid == processes[server].pid:
+                        admin = tango_core.DeviceProxy(f"tango://{HOST}:{self.port}/dserver/{server}")
+                        admin.set_timeout_millis(1000)
+                        admin.ping()
+                        waiting.discard(server)
+                except tango_core.DevFailed:
+                    pass
+            if waiting and time.monotonic() > deadline:
+                problems.extend(f"the demo server {server} does not answer after {SERVERS_TIMEOUT:g} s "
+                                f"(see {self._log_of(server)})" for server in waiting)
+                break
+            if waiting:
+                self.stopping.wait(0.1)
+        return problems
+
+    def _log_of(self, server: str) -> Path:
+        klass = server.split("/")[0]
+        return self.directory / f"{'tangotest' if klass == 'TangoTest' else klass}.log"
 
     def _watch_stdin(self) -> None:
         try:
@@ -252,6 +351,19 @@ class _Supervisor:
                     child.wait()
         if self.temporary:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _why_it_stopped(log: Path) -> str:
+    """What a server that stopped said: the description of the DevFailed it printed, else the
+    last line of its log; and where the log is."""
+    try:
+        lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    said = next((line.split("=", 1)[1].strip() for line in lines if line.startswith("desc =")), None)
+    if said is None:
+        said = next((line for line in reversed(lines) if line != "Exited"), "it said nothing")
+    return f"{said} (log: {log})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,6 +40,7 @@ def load(shell: Any) -> ShellSession:
     session = ShellSession(shell, defer_core_import=fast is not None)
     if fast is not None:
         session.unreachable_announced = fast["unreachable_announced"]
+        session.wait_servers = fast.get("wait_servers")
     setattr(shell, SESSION_ATTR, session)
     undo: list[Any] = []
     session._undo = undo  # type: ignore[attr-defined]

@@ -54,6 +54,9 @@ CORE_NAMES = (
 #: seconds after the first load started beyond which no cell waits for it any more (the load
 #: itself is bounded by timeouts; a hung database must not hold every cell)
 FIRST_LOAD_WAIT = 5.0
+#: longest the device list (and so the first cell) waits for the device servers started with the
+#: shell (``itango --demo``) to serve
+SERVERS_WAIT = 30.0
 #: longest ``%load_ext itango`` takes (tango_core import included) before returning without
 #: the device list (the load then goes on behind)
 LOAD_EXT_WAIT = 3.0
@@ -107,6 +110,10 @@ class ShellSession:
         #: says whether the banner already reported the database unreachable (then the
         #: background load does not print it a second time)
         self.unreachable_announced: Callable[[], bool] = lambda: False
+        #: ``wait_servers(timeout)`` -> None or a problem: device servers started with the shell
+        #: (``itango --demo``), which the device list waits for (set before :meth:`start`)
+        self.wait_servers: Callable[[float], str | None] | None = None
+        self._servers_pending = False
         #: every database this session has loaded, for "did you mean" in %switchdb
         self.known_hosts: list[str] = []
         self._defer = defer_core_import
@@ -157,7 +164,9 @@ class ShellSession:
     def _spawn_loader(self, warm_up: bool) -> None:
         if self._loader is not None or self._closed:
             return
-        self._first_load_deadline = time.monotonic() + FIRST_LOAD_WAIT
+        self._first_load_deadline = time.monotonic() + FIRST_LOAD_WAIT + (
+            SERVERS_WAIT if self.wait_servers is not None else 0.0)
+        self._servers_pending = self.wait_servers is not None
         self._loader = threading.Thread(target=self._initial_load, args=(warm_up,),
                                         name="itango-load", daemon=True)
         self._loader.start()
@@ -168,6 +177,8 @@ class ShellSession:
                 from .startup import warm_up_lexer
                 warm_up_lexer()
             self.ensure_core()
+            if self.wait_servers is not None:
+                self._load_after_servers()
             self._load_current()
         except BaseException as exc:  # never let a loader thread die silently
             self.load_error = exc
@@ -176,6 +187,20 @@ class ShellSession:
             self._wake_prompt()
         if self.load_error is not None and not self._closed and not self.unreachable_announced():
             print(f"itango: {self.unreachable_message()}", flush=True)
+
+    def _load_after_servers(self) -> None:
+        """The database's device list at once (TAB has names to offer), then the wait for the
+        device servers started with the shell; the load that follows sees them exported."""
+        try:
+            try:
+                self._load_current()
+            except Exception:
+                pass  # the load that follows reports it
+            problem = self.wait_servers(SERVERS_WAIT) if self.wait_servers is not None else None
+        finally:
+            self._servers_pending = False
+        if problem and not self._closed:
+            print("".join(f"itango: {line}\n" for line in problem.splitlines()), end="", flush=True)
 
     def unreachable_message(self) -> str:
         err = self.load_error
@@ -354,7 +379,8 @@ class ShellSession:
         right after start-up finds the device list, and a hung database freezes TAB once,
         briefly, not on every key press)."""
         left = budget - self._tab_waited
-        if left > 0 and self.first_load_pending():
+        if left > 0 and self.first_load_pending() and self.inventory is None:
+            # (with ``itango --demo`` the list is there before the device servers serve)
             start = time.monotonic()
             self.wait_first_load(left)
             self._tab_waited += time.monotonic() - start
@@ -382,11 +408,18 @@ class ShellSession:
             try:
                 if pressed:
                     raise KeyboardInterrupt
+                if self._servers_pending and self._first_load_deadline > time.monotonic():
+                    print("itango: the demo's device servers are starting; this cell runs once they "
+                          "serve (Ctrl-C: run it now)", flush=True)
                 self._first_load.wait(max(0.0, self._first_load_deadline - time.monotonic()))
             except KeyboardInterrupt:  # IPython would print it as a failed callback
                 self._first_load_deadline = 0.0  # and not wait again
-                print(f"itango: not waiting for the device list of {self.tango_host}; "
-                      f"it goes on loading in the background", flush=True)
+                if self._servers_pending:
+                    print("itango: not waiting for the demo's device servers; a device that does not "
+                          "answer yet is still starting", flush=True)
+                else:
+                    print(f"itango: not waiting for the device list of {self.tango_host}; "
+                          f"it goes on loading in the background", flush=True)
         self.apply_pending()
 
     def after_cell(self, result: Any) -> None:

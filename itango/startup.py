@@ -46,17 +46,20 @@ def resume_gc(*_: Any) -> None:
 
 def request_fast_start(*, banner: Callable[[], str] | None = None,
                        unreachable_announced: Callable[[], bool] = lambda: False,
-                       gc_paused: bool = False) -> None:
+                       gc_paused: bool = False,
+                       wait_servers: Callable[[float], str | None] | None = None) -> None:
     """Called by the ``itango`` command before IPython starts.
 
     ``banner`` makes the banner text when it is shown (not when IPython is configured), so
     the command can check the database while IPython is being imported.
     ``unreachable_announced()``: whether the banner said that no database answers, so that
     the background load does not say it again.  ``gc_paused``: the command disabled the
-    garbage collector; :func:`resume_gc` turns it back on.
+    garbage collector; :func:`resume_gc` turns it back on.  ``wait_servers(timeout)``: the
+    device servers started with the shell (``--demo``) serve -- None, or what went wrong; the
+    device list and the first cell wait for it (see ``ShellSession.wait_servers``).
     """
     global _fast_start, _banner_factory, _gc_paused
-    _fast_start = {"unreachable_announced": unreachable_announced}
+    _fast_start = {"unreachable_announced": unreachable_announced, "wait_servers": wait_servers}
     _banner_factory = banner
     _gc_paused = gc_paused
 

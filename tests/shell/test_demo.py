@@ -61,20 +61,27 @@ def wait_device(name: str, tango_host: str, timeout: float = 30.0):
 
 
 def run_demo_session(term: TmuxTerminal, before_exit=None) -> str:
-    """What the terminal test of a fresh install also does: read TangoTest, TAB a device name,
-    %mon an attribute, (``before_exit(term)``), exit.  Returns the TANGO_HOST the banner gave."""
+    """What the terminal test of a fresh install also does, typed as soon as the first prompt
+    shows (the device servers are still starting then): read TangoTest, list the devices (all
+    running), TAB a device name, %mon an attribute, (``before_exit(term)``), exit.  Returns the
+    TANGO_HOST the banner gave."""
     term.wait_for(PROMPT, timeout=60)
     screen = term.screen()
     assert "Demo system" in screen and "Traceback" not in screen, screen
     tango_host = re.search(r"Database: (127\.0\.0\.1:\d+)", screen).group(1)
-    wait_device("sys/tg_test/1", tango_host)
     term.send('TangoTest("sys/tg_test/1").double_scalar', "Enter")
-    term.wait_for(r"Out\[1\]: -?\d", timeout=30)
+    term.wait_for(r"Out\[1\]: -?\d", timeout=60)
+    term.send("%lsdev", "Enter")
+    term.wait_for(r"\[3\]: ?$", timeout=30)
+    screen = term.screen()
+    assert "Traceback" not in screen and "Error" not in screen, screen
+    for device in ("sys/tg_test/1", "demo/power/1", "demo/power/2", "demo/sensor/1", "demo/sensor/2"):
+        assert re.search(rf"^{device}\s.*\syes\s*$", screen, re.M), screen  # exported: running
     term.send('PowerSupply("demo/po', "Tab")
     term.wait_for(r'PowerSupply\("demo/power/', timeout=30)
     term.send("C-u")
     term.send("%mon -a sys/tg_test/1/double_scalar", "Enter")
-    term.wait_for(r"\[3\]: ?$", timeout=30)
+    term.wait_for(r"\[4\]: ?$", timeout=30)
     deadline = time.monotonic() + 30
     while True:  # the table of monitored attributes counts events as they come
         term.send("%mon", "Enter")
@@ -152,6 +159,69 @@ def test_keep_keeps_the_database_for_the_next_demo(tmp_path: Path) -> None:
         demo.stop()
     assert not demo_processes(host.split(":")[1])
     assert os.environ.get("TANGO_HOST") == tango_host_before  # the process is not left on a dead demo
+
+
+def test_the_shell_says_which_demo_server_did_not_start(tmp_path: Path, shell_env: dict[str, str]) -> None:
+    """A kept database copied while its demo runs: the copy says the demo servers run (exported,
+    answering), so the new demo's servers refuse to start.  The user's first cell does not hang
+    and the shell says, server by server, what went wrong and where the log is."""
+    import sqlite3
+
+    from itango.demo import DemoSystem
+
+    running, copy = tmp_path / "running", tmp_path / "copy"
+    first = DemoSystem(running)
+    term = None
+    try:
+        first.start()
+        assert first.wait_ready()
+        assert first.wait_servers(60) is None  # all serving: the copy lists them exported
+        copy.mkdir()
+        with sqlite3.connect(running / "tango.db") as source, sqlite3.connect(copy / "tango.db") as target:
+            source.backup(target)
+        target.close()
+        term = _terminal([sys.executable, "-m", "itango", "--demo", "--keep", str(copy)], shell_env)
+        term.wait_for(PROMPT, timeout=60)
+        term.send("1 + 1", "Enter")
+        term.wait_for(r"Out\[1\]: 2", timeout=60)
+        screen = term.screen()
+        joined = screen.replace("\n", "")  # (long lines wrap on screen)
+        for server, log in (("TangoTest/test", "tangotest.log"), ("PowerSupply/demo", "PowerSupply.log"),
+                            ("Sensor/demo", "Sensor.log")):
+            assert f"itango: the demo server {server} did not start: This server ({server}) is already " \
+                   f"running on another process, exiting! (log: {copy / log})" in joined, screen
+        assert "Traceback" not in screen, screen
+    finally:
+        if term is not None:
+            term.close()
+        first.stop()
+
+
+def test_a_second_demo_on_a_kept_directory_in_use_is_refused(tmp_path: Path, shell_env: dict[str, str]) -> None:
+    """Two demos on one kept directory would share its database and logs: the second ``itango
+    --demo --keep DIR`` says how to open another shell on the running one instead, and the first
+    one goes on working."""
+    from itango.demo import DemoSystem
+
+    first = DemoSystem(tmp_path)
+    try:
+        host = first.start()
+        assert first.wait_ready()
+        proc = subprocess.run([sys.executable, "-m", "itango", "--demo", "--keep", str(tmp_path)],
+                              env=shell_env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 1, (proc.stdout, proc.stderr)
+        assert proc.stderr.strip() == (f"itango --demo: the demo kept in {tmp_path} is already running "
+                                       f"(database {host}); another shell on it: TANGO_HOST={host} itango")
+        assert first.wait_servers(60) is None
+        assert wait_device("sys/tg_test/1", host, timeout=5).state() is not None
+    finally:
+        first.stop()
+    assert not (tmp_path / "running").exists()
+    second = DemoSystem(tmp_path)  # once stopped, the directory is free again
+    try:
+        assert second.start() and second.wait_ready() and second.wait_servers(60) is None
+    finally:
+        second.stop()
 
 
 def test_a_killed_shell_takes_its_demo_servers_with_it(tmp_path: Path) -> None:
