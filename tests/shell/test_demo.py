@@ -42,8 +42,19 @@ def demo_processes(port: str) -> list[str]:
     return out
 
 
-def demo_directories() -> set[str]:
-    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("itango-demo-")}
+def demo_directory(tango_host: str, timeout: float = 30.0) -> Path:
+    """The temporary directory of the running demo on ``tango_host`` (its database's log names
+    it), not any other demo's: other shells may run demos meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for directory in Path(tempfile.gettempdir()).glob("itango-demo-*"):
+            try:
+                if f"(TANGO_HOST={tango_host})" in (directory / "database.log").read_text(errors="replace"):
+                    return directory
+            except OSError:
+                continue
+        assert time.monotonic() < deadline, f"no demo directory for {tango_host}"
+        time.sleep(0.1)
 
 
 def wait_device(name: str, tango_host: str, timeout: float = 30.0):
@@ -63,7 +74,7 @@ def wait_device(name: str, tango_host: str, timeout: float = 30.0):
 def run_demo_session(term: TmuxTerminal, before_exit=None) -> str:
     """What the terminal test of a fresh install also does, typed as soon as the first prompt
     shows (the device servers are still starting then): read TangoTest, list the devices (all
-    running), TAB a device name, %mon an attribute, (``before_exit(term)``), exit.  Returns the
+    running), TAB a device name, %mon an attribute, (``before_exit(term, tango_host)``), exit.  Returns the
     TANGO_HOST the banner gave."""
     term.wait_for(PROMPT, timeout=60)
     screen = term.screen()
@@ -90,7 +101,7 @@ def run_demo_session(term: TmuxTerminal, before_exit=None) -> str:
             break
         assert time.monotonic() < deadline, term.screen()
     if before_exit is not None:
-        before_exit(term)
+        before_exit(term, tango_host)
     term.send("exit", "Enter")
     return tango_host
 
@@ -116,14 +127,13 @@ def _terminal(argv: list[str], env: dict[str, str]) -> TmuxTerminal:
 
 
 def test_itango_demo_in_a_terminal_leaves_nothing_behind(shell_env: dict[str, str]) -> None:
-    before = demo_directories()
+    directories: list[Path] = []
     term = _terminal([sys.executable, "-m", "itango", "--demo"], shell_env)
     try:
-        tango_host = run_demo_session(term)
+        tango_host = run_demo_session(term, before_exit=lambda term, host: directories.append(demo_directory(host)))
         deadline = time.monotonic() + 30
-        while demo_processes(tango_host.split(":")[1]) or demo_directories() - before:
-            assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]),
-                                                 demo_directories() - before)
+        while demo_processes(tango_host.split(":")[1]) or directories[0].exists():
+            assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]), directories)
             time.sleep(0.2)
     finally:
         term.close()
@@ -227,7 +237,6 @@ def test_a_second_demo_on_a_kept_directory_in_use_is_refused(tmp_path: Path, she
 def test_a_killed_shell_takes_its_demo_servers_with_it(tmp_path: Path) -> None:
     code = ("import sys, time; sys.path.insert(0, %r); from itango.demo import DemoSystem; d = DemoSystem(); "
             "print(d.start(), flush=True); d.wait_ready(); time.sleep(60)") % str(Path(__file__).resolve().parents[2])
-    before = demo_directories()
     shell = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         host = shell.stdout.readline().strip()
@@ -236,13 +245,13 @@ def test_a_killed_shell_takes_its_demo_servers_with_it(tmp_path: Path) -> None:
         while len(demo_processes(host.split(":")[1])) < 5:  # supervisor, database, three servers
             assert time.monotonic() < deadline, demo_processes(host.split(":")[1])
             time.sleep(0.1)
-        assert len(demo_directories() - before) == 1
+        directory = demo_directory(host)
     finally:
         shell.send_signal(signal.SIGKILL)
         shell.wait()
     deadline = time.monotonic() + 30
-    while demo_processes(host.split(":")[1]) or demo_directories() - before:
-        assert time.monotonic() < deadline, (demo_processes(host.split(":")[1]), demo_directories() - before)
+    while demo_processes(host.split(":")[1]) or directory.exists():
+        assert time.monotonic() < deadline, (demo_processes(host.split(":")[1]), directory)
         time.sleep(0.2)
 
 
@@ -273,7 +282,10 @@ def test_itango_demo_from_a_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
     run([sys.executable, "-m", "venv", str(venv)])
     run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(next(wheels.glob("itango-*.whl")))])
 
-    def installed_copy_is_used(term: TmuxTerminal) -> None:
+    directories: list[Path] = []
+
+    def installed_copy_is_used(term: TmuxTerminal, tango_host: str) -> None:
+        directories.append(demo_directory(tango_host))
         term.send("import tango_core, itango; print('INSTALLED', all(m.__file__.startswith(%r) "
                   "for m in (tango_core, itango)))" % str(venv), "Enter")
         assert term.wait_for(r"INSTALLED (True|False)", timeout=30).group(1) == "True", term.screen()
@@ -282,16 +294,14 @@ def test_itango_demo_from_a_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
         "IPYTHONDIR": str(tmp_path / "ipython"), "TERM": "xterm-256color", "LANG": "C.UTF-8",
         "HOME": str(tmp_path), "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
     }
-    before = demo_directories()
     # (tmux hands its sessions this process's environment: PYTHONPATH must go explicitly)
     term = _terminal(["env", "-u", "PYTHONPATH", "-u", "VIRTUAL_ENV", "sh", "-c",
                       f"cd {work} && exec {venv / 'bin' / 'itango'} --demo"], shell_env)
     try:
         tango_host = run_demo_session(term, before_exit=installed_copy_is_used)
         deadline = time.monotonic() + 30
-        while demo_processes(tango_host.split(":")[1]) or demo_directories() - before:
-            assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]),
-                                                 demo_directories() - before)
+        while demo_processes(tango_host.split(":")[1]) or directories[0].exists():
+            assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]), directories)
             time.sleep(0.2)
     finally:
         term.close()
