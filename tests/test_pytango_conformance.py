@@ -1590,6 +1590,24 @@ def test_dynamic_interface_freeze_is_per_proxy_and_unfreezing_warns(peers):
     same(build)
 
 
+def test_dynamic_names_of_a_device_that_is_down_raise_attribute_error_from_why(peers):
+    """``dev.attr`` and ``dev.attr = v`` on a device that is not running: an AttributeError
+    whose cause is the first failure (the device is not exported), not a later "connection
+    request was delayed"."""
+    def build(m):
+        out = []
+        for action in (lambda d: d.double_scalar, lambda d: setattr(d, "double_scalar", 1.0)):
+            d = m.DeviceProxy("sys/access_control/1")
+            try:
+                action(d)
+            except AttributeError as exc:
+                cause = exc.__cause__
+                out.append((str(exc).splitlines()[0], type(cause).__name__,
+                            errors_of(cause) if isinstance(cause, m.DevFailed) else repr(cause)))
+        return out
+    assert len(same(build)[1]) == 2
+
+
 _STRINGS = {
     "ascii": "plain text", "latin-1": "caf\u00e9 \u00e0 l\u00e0 \u00ff", "bytes": b"bytes \xe9\xff\x01",
     "empty": "", "1 MB str": "x" * (1 << 20), "1 MB bytes": b"\xe9" * (1 << 20), "not latin-1": "\u20ac uro",

@@ -781,25 +781,27 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return names
 
     def _lookup(self, name: str):
-        """('cmd'|'attr', real name) for a dynamic name, refreshing the caches once on a miss."""
+        """('cmd'|'attr', real name) for a dynamic name, refreshing the caches once on a miss;
+        else (None, the first DevFailed met): as PyTango's cause, the first one says why (the
+        attempts after a failed connection only say "The connection request was delayed")."""
         key = name.lower()
-        last_exc = None
+        first_exc = None
         for refresh in (False, True):
             try:
                 cmds = self._command_names(refresh)
                 if key in cmds:
                     return "cmd", cmds[key]
             except DevFailed as exc:
-                last_exc = exc
+                first_exc = first_exc or exc
             try:
                 attrs = self._attribute_names(refresh)
                 if key in attrs:
                     return "attr", attrs[key]
             except DevFailed as exc:
-                last_exc = exc
+                first_exc = first_exc or exc
                 if refresh:
                     break
-        return None, last_exc
+        return None, first_exc
 
     def __getattr__(self, name: str):
         if name.startswith("_") or name == "trait_names" or "_name" not in self.__dict__:
@@ -857,9 +859,9 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         if not d.get("_dynamic_interface_frozen", True):
             object.__setattr__(self, name, value)
             return
-        raise AttributeError(
+        raise AttributeError(  # from why the names could not be read (a device down), as PyTango
             f"Tried to set non-existent attr {name!r} to {value!r}.\nThe DeviceProxy object interface is frozen "
-            "and cannot be modified - see tango.DeviceProxy.freeze_dynamic_interface for details.")
+            "and cannot be modified - see tango.DeviceProxy.freeze_dynamic_interface for details.") from real
 
     def _enum_labels_to_values(self, attr: str, typed: str, value):
         """``dev.mode = "ON"``: a DevEnum attribute takes its labels (also inside sequences), as
