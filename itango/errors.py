@@ -2,9 +2,11 @@
 
 A DevFailed is a stack of DevErrors; users need its innermost cause in one glance, not a
 Python traceback through the client library.  The handler is installed with
-``set_custom_exc`` for DevFailed (and its subclasses) and KeyboardInterrupt (whose
-traceback loses the client library's frames when Ctrl-C stopped a slow call): every other
-exception keeps IPython's normal traceback.  It builds a structured traceback (a list of lines) and shows
+``set_custom_exc`` for DevFailed (and its subclasses), KeyboardInterrupt (whose
+traceback loses the client library's frames when Ctrl-C stopped a slow call) and AttributeError
+(``dev.attr`` on a device that does not answer is an AttributeError raised from the DevFailed
+that says why, as in PyTango: shown short, as that DevFailed): every other exception keeps
+IPython's normal traceback.  It builds a structured traceback (a list of lines) and shows
 it through ``shell._showtraceback``, the hook a kernel overrides to send an ``error``
 message, so Jupyter front ends show it as an error, not as stdout text.  (IPython's
 ``run_code`` drops the handler's return value, so returning the lines alone would print
@@ -18,7 +20,7 @@ import sys
 from types import TracebackType
 from typing import Any
 
-__all__ = ["short_devfailed_lines", "make_devfailed_handler", "full_devfailed_text", "INTERRUPTED",
+__all__ = ["short_devfailed_lines", "caused_by_devfailed_lines", "make_devfailed_handler", "full_devfailed_text", "INTERRUPTED",
            "misspelt_device"]
 
 HINT = "%tango_error shows the full error stack"
@@ -98,9 +100,20 @@ def misspelt_device(exc: BaseException) -> str | None:
     return found.group(1) if found else None
 
 
+def caused_by_devfailed_lines(exc: BaseException) -> list[str]:
+    """An exception raised because of a DevFailed (``dev.attr`` on a device that is down: an
+    AttributeError from the DevFailed that kept its names from being read): its own first line,
+    then the DevFailed's two short lines."""
+    cause = exc.__cause__
+    assert cause is not None
+    said = str(exc).strip().splitlines()
+    short = short_devfailed_lines(cause)
+    return [f"{type(exc).__name__}: {said[0] if said else ''}", f"  caused by {short[0]}"] + short[1:]
+
+
 def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = (),
-                           suggest: Any = None) -> Any:
-    """A ``set_custom_exc`` handler for DevFailed and KeyboardInterrupt.
+                           suggest: Any = None, devfailed: type | None = None) -> Any:
+    """A ``set_custom_exc`` handler for DevFailed, KeyboardInterrupt and AttributeError.
 
     DevFailed: calls ``remember(exc)`` and shows (and returns) the short lines, with
     ``suggest(exc)`` (" Did you mean ...?" or "") after the description.
@@ -108,10 +121,23 @@ def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = (),
     (a select() in the transport), and a traceback through it tells the user nothing; the
     frames inside ``library_dirs`` (tango_core's and itango's directories) are left out
     and one line says what happened to the call.  A Ctrl-C elsewhere gets IPython's usual traceback.
+    AttributeError: one raised from a ``devfailed`` (the DevFailed class; ``dev.attr`` on a device
+    that does not answer) shows its first line and the DevFailed's short lines, and ``%tango_error``
+    shows that DevFailed; any other keeps IPython's usual traceback.
     """
 
     def devfailed_handler(shell: Any, etype: type, value: BaseException, tb: Any,
                           tb_offset: int | None = None) -> list[str] | None:
+        if issubclass(etype, AttributeError) and not (devfailed is not None and
+                                                      isinstance(value.__cause__, devfailed)):
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+            return None
+        if issubclass(etype, AttributeError):
+            sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+            remember(value.__cause__)
+            stb = caused_by_devfailed_lines(value)
+            shell._showtraceback(etype, value, stb)
+            return stb
         if issubclass(etype, KeyboardInterrupt):
             short = _frames_before(tb, library_dirs) if library_dirs else None
             if short is None:

@@ -77,11 +77,11 @@ def load(shell: Any) -> ShellSession:
         if not session.closed:
             import os
 
-            exc_tuple = (core.DevFailed, KeyboardInterrupt)
+            exc_tuple = (core.DevFailed, KeyboardInterrupt, AttributeError)
             library_dirs = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
                                  for m in (core, sys.modules[__package__]))
             shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember, library_dirs,
-                                                                   suggest_device))
+                                                                   suggest_device, core.DevFailed))
             installed.append(exc_tuple)
 
     session.on_core(install_handler)

@@ -32,7 +32,31 @@ def test_other_exceptions_keep_the_ipython_traceback(itango_shell, run):
     assert isinstance(result.error_in_exec, KeyError)
     assert "Traceback (most recent call last)" in out
     assert "return {}['missing']" in out
-    assert itango_shell.custom_exceptions == (tango_core.DevFailed, KeyboardInterrupt)
+    assert itango_shell.custom_exceptions == (tango_core.DevFailed, KeyboardInterrupt, AttributeError)
+    result, out = run(itango_shell, "[].foo")  # AttributeErrors go through the handler, untouched
+    assert isinstance(result.error_in_exec, AttributeError)
+    assert "Traceback (most recent call last)" in out and "----> 1 [].foo" in out
+    assert "AttributeError: 'list' object has no attribute 'foo'" in out
+
+
+def test_an_attribute_of_a_device_that_is_down_says_why_in_three_lines(itango_shell, run):
+    """``dev.attr`` on a device whose server is not running is an AttributeError raised from
+    the DevFailed that says why (as PyTango): shown short, with that DevFailed's reason, and
+    %tango_error gives its stack; no traceback through the client library."""
+    for cell, first in (("dev = Device('sys/access_control/1'); dev.double_scalar", "AttributeError: double_scalar"),
+                        ("dev = Device('sys/access_control/1'); dev.double_scalar = 1.0", "AttributeError: Tried to set non-existent attr "
+                                                    "'double_scalar' to 1.0.")):
+        result, out = run(itango_shell, cell)
+        assert isinstance(result.error_in_exec, AttributeError)
+        lines = out.strip().splitlines()
+        assert len(lines) == 3, out
+        assert lines[0] == first
+        assert lines[1] == ("  caused by ConnectionFailed: API_DeviceNotExported: Device sys/access_control/1 "
+                            "is not exported (hint: try starting the device server)")
+        assert "origin: DeviceProxy::get_corba_name()" in lines[2] and "%tango_error" in lines[2]
+        assert "Traceback" not in out
+        _result, out = run(itango_shell, "%tango_error")
+        assert "reason   = API_DeviceNotExported" in out and "sys/access_control/1 is not exported" in out
 
 
 def test_front_ends_receive_the_devfailed_as_a_structured_traceback(tango_host):
