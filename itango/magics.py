@@ -101,7 +101,8 @@ class TangoMagics(Magics):
         FILTER is a case-insensitive regular expression matched at the start of the device
         name or alias (``%lsdev sys/tg``), or a glob (``%lsdev *tg*``).  -a also lists the
         administration devices (dserver/...).  Columns: device, alias, server, class, and
-        whether the device is exported (its server running)."""
+        whether the device is exported (its server running), asked of the database now: the
+        device list is the one last loaded (%refreshdb), but servers stop and start meanwhile."""
         words = line.split()
         show_all = "-a" in words
         words = [w for w in words if w != "-a"]
@@ -112,15 +113,33 @@ class TangoMagics(Magics):
             words[0] = self._same_database(words[0], inventory)
         rx = name_filter(words[0] if words else "")
         records = inventory.all_devices if show_all else inventory.devices
-        rows = [(r.name, _shown_alias(r.alias), r.server, r.klass, "yes" if r.exported else "no")
-                for r in records if _matches(rx, r.name, _shown_alias(r.alias))]
-        if not rows:
+        records = [r for r in records if _matches(rx, r.name, _shown_alias(r.alias))]
+        if not records:
             if rx is None:
                 print(f"No devices in the database at {inventory.tango_host}.")
                 return
             raise UsageError(f"no device matches {words[0]!r} in the database at "
                              f"{inventory.tango_host}." + did_you_mean(words[0], inventory.all_names()))
+        exported = self._exported_now(inventory)
+        rows = [(r.name, _shown_alias(r.alias), r.server, r.klass,
+                 "yes" if (r.key in exported if exported is not None else r.exported) else "no")
+                for r in records]
         print(format_table(("Device", "Alias", "Server", "Class", "Exported"), rows))
+        if exported is None:
+            print(f"(Exported: as when the device list was loaded; the database at "
+                  f"{inventory.tango_host} did not answer just now)")
+
+    def _exported_now(self, inventory: Inventory) -> set[str] | None:
+        """Lower-case names of the devices exported now (one database call, bounded by the
+        Database's timeout), or None when the database of ``inventory`` does not answer."""
+        db = self.session.db
+        if db is None or self.session.tango_host is None or \
+                authority_key(self.session.tango_host) != authority_key(inventory.tango_host):
+            return None
+        try:
+            return {str(name).lower() for name in db.get_device_exported("*")}
+        except Exception:  # DevFailed, an UnreachableDatabase: the loaded flags then
+            return None
 
     def _same_database(self, pattern: str, inventory: Inventory) -> str:
         """Strip a ``tango://host:port/`` prefix naming the current database (TRLs are

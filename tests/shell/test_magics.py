@@ -199,3 +199,28 @@ def test_mon_question_mark_shows_every_option_of_mon_h(itango_shell, run):
     # the whole usage, line for line, not an internal docstring
     assert usage.strip() in shown, shown
     assert "delegates" not in shown and "itango.monitor" not in shown
+
+
+def test_lsdev_says_whether_a_device_runs_now_not_when_the_list_was_loaded(itango_shell, run, tango_host,
+                                                                        peer_factory):
+    """A server stopped after the device list was loaded: %lsdev says its devices are not
+    exported (before %refreshdb); with the database gone too, the loaded flags, and it says so."""
+    db, tangotest = peer_factory.tango_system()
+    try:
+        result, out = run(itango_shell, f"%switchdb {db.tango_host}")
+        assert result.success, out
+        _, out = run(itango_shell, "%lsdev sys/tg_test")
+        assert re.search(r"^sys/tg_test/1\s+TangoTest/test\s+TangoTest\s+yes$", out, re.M), out
+        tangotest.stop()  # a clean stop: the server unexports its devices
+        result, out = run(itango_shell, "%lsdev sys/tg_test")
+        assert result.success, out
+        assert re.search(r"^sys/tg_test/1\s+TangoTest/test\s+TangoTest\s+no$", out, re.M), out
+        assert "did not answer" not in out
+        db.stop()
+        result, out = run(itango_shell, "%lsdev sys/")
+        assert result.success, out
+        assert re.search(r"^sys/tg_test/1\s+TangoTest/test\s+TangoTest\s+yes$", out, re.M), out  # as loaded
+        assert out.strip().splitlines()[-1] == (f"(Exported: as when the device list was loaded; the database "
+                                                f"at {db.tango_host} did not answer just now)")
+    finally:
+        reset_default_database(tango_host)
