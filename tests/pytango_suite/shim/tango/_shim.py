@@ -34,7 +34,6 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
     "not in tango_core yet: numpy-typing test fixtures": (
         "tango.test_utils.attribute_numpy_typed_values", "tango.test_utils.attribute_wrong_numpy_typed",
         "tango.test_utils.command_numpy_typed_values"),
-    "not in tango_core yet: server command-line parsing (pyutil.parse_args)": ("tango.pyutil.parse_args",),
     "not in tango_core yet: the server's green-mode worker": ("tango.device_server.get_worker",),
     "not in tango_core yet: EncodedAttribute (JPEG/gray/RGB encoders)": ("tango.EncodedAttribute",),
     "not in tango_core yet: MultiClassAttribute": ("tango.MultiClassAttribute",),

@@ -1,5 +1,7 @@
-"""PyTango's ``tango.pyutil`` answered by ``tango_core.server.runtime`` (Util) and ``tango_core.server.polling`` (TimedAttrData, TimedCmdData)."""
+"""PyTango's ``tango.pyutil`` answered by ``tango_core.server.runtime`` (Util),
+``tango_core.server.polling`` (TimedAttrData, TimedCmdData) and ``tango_core.server.command_line``
+(parse_args)."""
 
 from tango._shim import reexport
 
-reexport(__name__, "tango_core.server.runtime", "tango_core.server.polling")
+reexport(__name__, "tango_core.server.runtime", "tango_core.server.polling", "tango_core.server.command_line")
