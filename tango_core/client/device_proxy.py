@@ -62,6 +62,7 @@ from tango_core.idl import types as T
 from tango_core.idl.operations import OPERATIONS, newest
 from tango_core.client.green import event_delivery, get_green_mode, green_function, green_method, set_green_mode
 from tango_core.transport.calls import Blocking, Plan, run_blocking
+from tango_core.wire.giop import EncodedArgs
 
 __all__ = ["DeviceProxy", "get_device_proxy", "get_green_mode", "set_green_mode"]
 
@@ -526,7 +527,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         def write(wr, _raw=raw):
             wr.align(4)
             wr.write_raw(_raw)
-        self._read_requests[(tuple(names), self._source, idl)] = write
+        self._read_requests[(tuple(names), self._source, idl)] = EncodedArgs(raw, write)
         return (yield from self._read_values_plan(names))
 
     def _read_attribute_plan(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:

@@ -53,7 +53,7 @@ from .giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, BodyWriter, Cance
                    CompletionStatus, LocateReply, LocateRequest, LocateStatus, MessageError, MessageReader, Reply,
                    ReplyStatus, Request, ServiceContext, build_cancel_request, build_close_connection,
                    build_locate_reply, build_locate_request, build_message_error, build_reply, build_reply_header,
-                   build_request, system_exception_body)
+                   build_request, request_12, system_exception_body)
 from .ior import IOR, write_ior
 
 __all__ = ["Role", "NEED_DATA", "CloseCause", "ConnectionClosed", "LocalProtocolError", "GIOPConnection",
@@ -275,20 +275,25 @@ class GIOPConnection:
     def send_request(self, object_key: bytes, operation: str, write_body: BodyWriter | None = None, *,
                      version: tuple[int, int] = (1, 2), response_expected: bool = True,
                      service_contexts: Sequence[ServiceContext] = ()) -> tuple[int, bytes]:
-        """Encode a Request; returns ``(request_id, octets)``.  Errors of ``write_body`` (a value
-        that does not encode) propagate and leave the connection unchanged."""
-        self._check_client("send_request")
+        """Encode a Request; returns ``(request_id, octets)``.  ``write_body`` writes the
+        in-parameters (or is an ``EncodedArgs``).  Errors of ``write_body`` (a value that does
+        not encode) propagate and leave the connection unchanged."""
+        if self._closed is not None or not self._client:
+            self._check_client("send_request")
         rid = self._next_id
-        contexts = service_contexts
-        first_12 = version >= (1, 2) and not self._codesets_sent
-        if first_12:
-            contexts = (CODESETS_CONTEXT, *service_contexts)
-        data = build_request(rid, object_key, operation, write_body, version=version,
-                             response_expected=response_expected, service_contexts=contexts,
-                             little_endian=self.little_endian)
+        if version == (1, 2):
+            if self._codesets_sent:
+                data = request_12(rid, object_key, operation, write_body, response_expected, service_contexts,
+                                  self.little_endian)
+            else:
+                data = request_12(rid, object_key, operation, write_body, response_expected,
+                                  (CODESETS_CONTEXT, *service_contexts), self.little_endian)
+                self._codesets_sent = True
+        else:
+            data = build_request(rid, object_key, operation, write_body, version=version,
+                                 response_expected=response_expected, service_contexts=service_contexts,
+                                 little_endian=self.little_endian)
         self._next_id = rid + 2 if rid < 0xFFFFFFFD else 2
-        if first_12:
-            self._codesets_sent = True
         if version > self._version:
             self._version = version
         if response_expected:
