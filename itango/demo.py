@@ -208,7 +208,8 @@ class DemoSystem:
         where = f"kept in {self.keep}" if self.keep else "a temporary file (--keep DIR keeps it)"
         others = ", ".join(f"{klass} {', '.join(devs)}" for _, klass, devs in DEMO_DEVICES)
         return (f"Demo system (stopped when you leave): tango_core's database on sqlite, {where};\n"
-                f"  TangoTest sys/tg_test/1, {others}\n")
+                f"  TangoTest sys/tg_test/1, {others}\n"
+                f"  another shell on it (in another terminal): TANGO_HOST={self.tango_host} itango\n")
 
 
 def _running_demo(directory: Path) -> str | None:

@@ -80,6 +80,7 @@ def run_demo_session(term: TmuxTerminal, before_exit=None) -> str:
     screen = term.screen()
     assert "Demo system" in screen and "Traceback" not in screen, screen
     tango_host = re.search(r"Database: (127\.0\.0\.1:\d+)", screen).group(1)
+    assert f"another shell on it (in another terminal): TANGO_HOST={tango_host} itango\n" in screen, screen
     term.send('TangoTest("sys/tg_test/1").double_scalar', "Enter")
     term.wait_for(r"Out\[1\]: -?\d", timeout=60)
     term.send("%lsdev", "Enter")
@@ -128,9 +129,24 @@ def _terminal(argv: list[str], env: dict[str, str]) -> TmuxTerminal:
 
 def test_itango_demo_in_a_terminal_leaves_nothing_behind(shell_env: dict[str, str]) -> None:
     directories: list[Path] = []
+
+    def second_shell_as_the_banner_says(term: TmuxTerminal, tango_host: str) -> None:
+        """``TANGO_HOST=... itango`` as the banner says, in another terminal, while the demo runs."""
+        directories.append(demo_directory(tango_host))
+        other = _terminal([sys.executable, "-m", "itango"], dict(shell_env, TANGO_HOST=tango_host))
+        try:
+            other.wait_for(PROMPT, timeout=60)
+            assert f"Database: {tango_host}" in other.screen(), other.screen()
+            other.send('Sensor("demo/sensor/1").pressure', "Enter")
+            other.wait_for(r"Out\[1\]: 1\.23", timeout=30)  # examples/sensor.py
+            other.send("exit", "Enter")
+            assert other.exit_status() == 0
+        finally:
+            other.close()
+
     term = _terminal([sys.executable, "-m", "itango", "--demo"], shell_env)
     try:
-        tango_host = run_demo_session(term, before_exit=lambda term, host: directories.append(demo_directory(host)))
+        tango_host = run_demo_session(term, before_exit=second_shell_as_the_banner_says)
         deadline = time.monotonic() + 30
         while demo_processes(tango_host.split(":")[1]) or directories[0].exists():
             assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]), directories)
