@@ -514,9 +514,27 @@ def _status_preview(status: str, lines: int = 3) -> str:
     return "\n".join(kept) + (f"\n… (+{more} lines)" if more > 0 else "")
 
 
-def _names_preview(names: Sequence[str], limit: int = 12) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f", … (+{len(names) - limit})" if len(names) > limit else "")
+def _names_preview(names: Sequence[str], limit: int = 12, width: int | None = None) -> str:
+    """The first ``limit`` names, fewer when they would not fit in ``width`` characters (a
+    terminal card: a row that wraps is read as two rows), at least one; ``… (+N)`` says how
+    many more there are."""
+    shown: list[str] = []
+    for name in names[:limit]:
+        rest = len(names) - len(shown) - 1
+        line = ", ".join(shown + [name]) + (f", … (+{rest})" if rest else "")
+        if shown and width is not None and len(line) > width:
+            break
+        shown.append(name)
+    rest = len(names) - len(shown)
+    return ", ".join(shown) + (f", … (+{rest})" if rest else "")
+
+
+def _terminal_columns() -> int:
+    """Columns of the terminal the text goes to (``COLUMNS``, else the terminal's, else 80):
+    one ioctl, nothing that can block."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 def _device_rows(s: DeviceSummary) -> list[tuple[str, str]]:
@@ -534,8 +552,11 @@ def device_text(proxy: Any, color: bool = False, summary: DeviceSummary | None =
         rows.insert(0, ("state", _badge_ansi(_name(s.state), _state_colors(s.state), color)))
         if s.status:
             rows.insert(1, ("status", _status_preview(s.status)))
-        rows.append((f"attributes ({len(s.attributes)})", _names_preview(s.attributes)))
-        rows.append((f"commands ({len(s.commands)})", _names_preview(s.commands)))
+        keys = (f"attributes ({len(s.attributes)})", f"commands ({len(s.commands)})")
+        # what is left of a terminal line after the card's indent and key column
+        width = _terminal_columns() - 5 - max(len(k) for k in [k for k, _ in rows] + list(keys))
+        rows.append((keys[0], _names_preview(s.attributes, width=width)))
+        rows.append((keys[1], _names_preview(s.commands, width=width)))
     else:
         rows.insert(0, ("state", _ansi("unreachable", "90", color)))
         rows.append(("error", _ansi(s.error, "31", color)))

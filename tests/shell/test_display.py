@@ -49,12 +49,28 @@ def test_device_card_shows_class_server_state_and_interface(shell, tg, tango_hos
     assert re.search(rf"^\s+database\s+{re.escape(tango_host)}$", text, re.M)
     n_attrs = len(tg.get_attribute_list())
     assert re.search(rf"^\s+attributes \({n_attrs}\)\s+ampli, ", text, re.M)
-    assert "commands (" in text and "DevString" in text
+    assert "commands (" in text and "CrashFromDevelopperThread" in text
     assert not ANSI.search(text)
     visible = check_html(page)
+    assert "DevString" in visible  # the page shows 12 names of each
     assert "TangoTest(sys/tg_test/1)" in visible and "RUNNING" in visible
     # RUNNING's colour (Jive palette) on the state label
     assert re.search(r"background:#00b000[^>]*>RUNNING<", page)
+
+
+@pytest.mark.parametrize("columns", [80, 140])
+def test_device_card_rows_fit_the_terminal(shell, tg, monkeypatch, columns):
+    """TangoTest's 60-odd attribute names: as many as fit on one terminal line, and how many
+    more; a row that wrapped read as two rows (a name cut in two at the margin)."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    text, _ = formats(shell, tg)
+    assert all(len(line) < columns for line in text.splitlines()), text
+    for kind, names in (("attributes", tg.get_attribute_list()), ("commands", tg.get_command_list())):
+        row = re.search(rf"^  {kind} \({len(names)}\)\s+(.*)$", text, re.M).group(1)
+        shown, more = re.fullmatch(r"(.*), … \(\+(\d+)\)", row).groups()
+        assert shown.split(", ") == list(names)[:len(shown.split(", "))], row
+        assert len(shown.split(", ")) + int(more) == len(names)
+    assert len(re.search(r"^  attributes.*$", text, re.M).group(0)) > columns - 25  # the line is used
 
 
 def test_device_is_asked_once_for_both_text_and_html(shell, tango_host):
