@@ -105,6 +105,7 @@ class ClientPoller:
         self.period = period
         self._record = record
         self._stop = threading.Event()
+        self._last_errors: tuple = ()  # of the last reading, when it failed
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"itango-mon-poll {name or attribute}")
 
@@ -137,12 +138,26 @@ class ClientPoller:
 
     def _read(self) -> ClientReading:
         try:
-            return ClientReading(self.attribute, attr_value=self.proxy.read_attribute(self.attribute))
+            reading = ClientReading(self.attribute, attr_value=self.proxy.read_attribute(self.attribute))
         except Exception as exc:  # DevFailed (its DevErrors) or anything else, as one error
             errors = tuple(e for e in getattr(exc, "args", ()) if hasattr(e, "reason"))
             if not errors:
                 errors = (_PlainError(type(exc).__name__, str(exc)),)
-            return ClientReading(self.attribute, errors=errors)
+            if _reconnection_delayed(errors) and self._last_errors:
+                # Tango tries a failed connection again only a second later, so a device that
+                # is down answers every other reading at a 1 s period with "The connection
+                # request was delayed": nothing was asked, the last failure still says why
+                errors = self._last_errors
+            reading = ClientReading(self.attribute, errors=errors)
+        self._last_errors = reading.errors
+        return reading
+
+
+def _reconnection_delayed(errors: tuple) -> bool:
+    """Whether a read failed without trying: the client waits between two connection attempts
+    (cppTango's ``Connection::reconnect()``, "The connection request was delayed")."""
+    return any(getattr(e, "reason", "") == "API_CantConnectToDevice" and
+               "connection request was delayed" in str(getattr(e, "desc", "")) for e in errors)
 
 
 @dataclass

@@ -750,3 +750,24 @@ def test_p_with_nothing_monitored(shell):
     out = _run(shell, "-p")
     assert out.startswith("nothing to plot: no numeric value or array in the log "
                           "(%mon -a <device>/<attribute> first)"), out
+
+
+def test_client_polling_a_device_that_goes_down_logs_why_at_every_reading(shell, peer_factory):
+    """A device read every second whose server dies: one error per second, each saying why the
+    device cannot be reached, not every other one "The connection request was delayed" (Tango
+    retries a failed connection only after a second, so half the readings asked nothing)."""
+    db, tangotest = peer_factory.tango_system()
+    name = f"tango://{db.tango_host}/sys/tg_test/1/float_scalar"
+    assert "(client-polled)" in _run(shell, f"-a {name}")
+    monitor = mon.get_monitor(shell)
+    assert _wait_for(lambda: len(monitor.log) >= 2, timeout=15)
+    tangotest.kill()
+    killed = monitor.log.last_id
+    assert _wait_for(lambda: monitor.log.last_id >= killed + 6, timeout=20)
+    failed = [r for r in monitor.log.records() if r.id > killed + 1]  # (one in flight at the kill)
+    assert failed and all(r.failed for r in failed), [(r.id, r.failed) for r in failed]
+    said = [" / ".join(f"{e.reason}: {e.desc}" for e in r.errors) for r in failed]
+    assert not [text for text in said if "delayed" in text], said
+    gaps = [(b.received - a.received).total_seconds() for a, b in zip(failed, failed[1:])]
+    assert max(gaps) < 2.5, gaps  # every second, none skipped
+    _run(shell, "-r")
