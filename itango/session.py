@@ -114,6 +114,9 @@ class ShellSession:
         #: (``itango --demo``), which the device list waits for (set before :meth:`start`)
         self.wait_servers: Callable[[float], str | None] | None = None
         self._servers_pending = False
+        #: set once the device list is loaded while the device servers are waited for (a cell
+        #: whose user stops that wait with Ctrl-C still gets the class constructors)
+        self._names_loaded = threading.Event()
         #: every database this session has loaded, for "did you mean" in %switchdb
         self.known_hosts: list[str] = []
         self._defer = defer_core_import
@@ -183,6 +186,7 @@ class ShellSession:
         except BaseException as exc:  # never let a loader thread die silently
             self.load_error = exc
         finally:
+            self._names_loaded.set()
             self._first_load.set()
             self._wake_prompt()
         if self.load_error is not None and not self._closed and not self.unreachable_announced():
@@ -196,6 +200,8 @@ class ShellSession:
                 self._load_current()
             except Exception:
                 pass  # the load that follows reports it
+            finally:
+                self._names_loaded.set()
             problem = self.wait_servers(SERVERS_WAIT) if self.wait_servers is not None else None
         finally:
             self._servers_pending = False
@@ -417,10 +423,20 @@ class ShellSession:
                 if self._servers_pending:
                     print("itango: not waiting for the demo's device servers; a device that does not "
                           "answer yet is still starting", flush=True)
+                    self._wait_names_loaded()
                 else:
                     print(f"itango: not waiting for the device list of {self.tango_host}; "
                           f"it goes on loading in the background", flush=True)
         self.apply_pending()
+
+    def _wait_names_loaded(self) -> None:
+        """The device list (a database round trip), which the wait for the demo's device
+        servers follows: the cell gets the class constructors; a second Ctrl-C stops this too."""
+        try:
+            self._names_loaded.wait(FIRST_LOAD_WAIT)
+        except KeyboardInterrupt:
+            print(f"itango: not waiting for the device list of {self.tango_host}; "
+                  f"it goes on loading in the background", flush=True)
 
     def after_cell(self, result: Any) -> None:
         """post_run_cell: remember the last non-Tango exception for ``%python_error``."""

@@ -155,6 +155,29 @@ def test_itango_demo_in_a_terminal_leaves_nothing_behind(shell_env: dict[str, st
         term.close()
 
 
+def test_ctrl_c_while_the_demo_servers_start_runs_the_cell_with_the_class_constructors(
+        shell_env: dict[str, str]) -> None:
+    """A user who does not want to wait for the demo's device servers presses Ctrl-C: the cell
+    runs at once, with ``TangoTest`` defined (the device list is there before the servers are),
+    and says at most that the device is not running yet."""
+    term = _terminal([sys.executable, "-m", "itango", "--demo"], shell_env)
+    try:
+        term.wait_for(PROMPT, timeout=60)
+        term.send('TangoTest("sys/tg_test/1").state()', "Enter")
+        time.sleep(0.2)
+        term.send("C-c")
+        term.wait_for(r"\[2\]: ?$", timeout=60)
+        screen = term.screen()
+        assert "NameError" not in screen and "Traceback" not in screen, screen
+        if "not waiting for the demo's device servers" in screen:  # Ctrl-C came during the wait
+            assert re.search(r"^Out\[1\]: tango_core\.DevState\.RUNNING$|API_DeviceNotExported|"
+                             r"API_CantConnectToDevice", screen, re.M), screen
+        term.send("exit", "Enter")
+        assert term.exit_status(30) == 0
+    finally:
+        term.close()
+
+
 def test_keep_keeps_the_database_for_the_next_demo(tmp_path: Path) -> None:
     import tango_core
 
