@@ -222,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _start_demo(args: list[str]) -> "DemoSystem | None":
     """``--demo [--keep DIR]`` (removed from ``args``): start the demo system (itango.demo)."""
     if "--demo" not in args:
+        if "--keep" in args:  # IPython would only warn "Unrecognized alias" and start without it
+            raise SystemExit("itango: --keep DIR goes with --demo (itango --demo --keep DIR)")
         return None
     keep = None
     if "--keep" in args:

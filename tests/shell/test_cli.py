@@ -295,3 +295,13 @@ def test_ctrl_c_while_the_first_cell_waits_for_a_hung_database(tmp_path):
             assert "Error in callback" not in screen and "Traceback" not in screen, screen
         finally:
             term.close()
+
+
+def test_keep_without_demo_says_what_it_goes_with(tmp_path: Path) -> None:
+    """``--keep DIR`` alone: one line saying it goes with --demo, not a shell on no demo."""
+    proc = _itango("--keep", str(tmp_path / "kept"), env=_env(tmp_path, None))
+    assert proc.returncode == 1, proc
+    assert proc.stderr.strip() == "itango: --keep DIR goes with --demo (itango --demo --keep DIR)"
+    assert not (tmp_path / "kept").exists() and "ITango" not in proc.stdout
+    proc = _itango("--demo", "--keep", env=_env(tmp_path, None))
+    assert (proc.returncode, proc.stderr.strip()) == (1, "itango: --keep needs a directory")
