@@ -205,11 +205,16 @@ class DemoSystem:
 
     def describe(self) -> str:
         """The banner's lines about the demo."""
-        where = f"kept in {self.keep}" if self.keep else "a temporary file (--keep DIR keeps it)"
-        others = ", ".join(f"{klass} {', '.join(devs)}" for _, klass, devs in DEMO_DEVICES)
-        return (f"Demo system (stopped when you leave): tango_core's database on sqlite, {where};\n"
-                f"  TangoTest sys/tg_test/1, {others}\n"
-                f"  another shell on it (in another terminal): TANGO_HOST={self.tango_host} itango\n")
+        import textwrap
+
+        where = f"kept in {self.keep}" if self.keep else "a temporary file: --keep DIR keeps it"
+        others = ", ".join(f"{klass} {' '.join(devs)}" for _, klass, devs in DEMO_DEVICES)
+        about = (f"Demo system, stopped when you leave: tango_core's database on sqlite ({where}), "
+                 f"TangoTest sys/tg_test/1, {others}")
+        # lines that fit an 80-column terminal: a wrapped line is hard to read
+        return (textwrap.fill(about, width=80, subsequent_indent="  ", break_on_hyphens=False,
+                              break_long_words=False) +
+                f"\n  another shell on it (in another terminal): TANGO_HOST={self.tango_host} itango\n")
 
 
 def _running_demo(directory: Path) -> str | None:

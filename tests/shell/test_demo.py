@@ -81,6 +81,9 @@ def run_demo_session(term: TmuxTerminal, before_exit=None) -> str:
     assert "Demo system" in screen and "Traceback" not in screen, screen
     tango_host = re.search(r"Database: (127\.0\.0\.1:\d+)", screen).group(1)
     assert f"another shell on it (in another terminal): TANGO_HOST={tango_host} itango\n" in screen, screen
+    about = screen[screen.index("Demo system"):screen.index("Try:")].splitlines()
+    assert all(len(line) <= 80 for line in about), about  # an 80-column terminal does not wrap them
+    assert "sys/tg_test/1" in " ".join(about) and "demo/sensor/2" in " ".join(about), about
     term.send('TangoTest("sys/tg_test/1").double_scalar', "Enter")
     term.wait_for(r"Out\[1\]: -?\d", timeout=60)
     term.send("%lsdev", "Enter")
