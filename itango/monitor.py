@@ -44,8 +44,8 @@ from .event_log import DEFAULT_CAPACITY, DETAIL_DEPTH, EventLog, EventRecord, pl
 from .mon_usage import USAGE
 from .polling import (CLIENT_POLLED, DEFAULT_PERIOD, NO_EVENTS_REASONS, ClientPoller, ServerPolling,
                       configure_server_polling, format_period, parse_period)
-from .monitor_views import (EventDetail, EventTable, MonitorPlot, SubscriptionTable, in_kernel,
-                            kernel_live_view, live_text, live_view)
+from .monitor_views import (EventDetail, EventTable, MonitorPlot, SubscriptionTable, filtered_subscriptions,
+                            in_kernel, kernel_live_view, live_text, live_view)
 
 __all__ = [
     "USAGE", "EVENT_TYPES", "EventRecord", "EventLog", "Subscription", "Monitor",
@@ -740,6 +740,14 @@ def mon_magic(shell: Any, line: str) -> None:
     elif req.action == "watch":
         dev_f = req.args[0] if req.args else None
         attr_f = req.args[1] if len(req.args) > 1 else None
+        # nothing to watch: say so, rather than a live view of nothing that waits for a key
+        # (and takes the first key of the next command)
+        if not monitor.subscriptions():
+            print(SubscriptionTable([], monitor.log).text())
+            return
+        if not filtered_subscriptions(monitor, dev_f, attr_f):
+            raise UsageError(f"%mon -w: no monitored attribute matches {' '.join(req.args)!r}; "
+                             f"%mon lists them")
         if in_kernel(shell):
             kernel_live_view(shell, monitor, dev_f, attr_f, seconds=req.seconds or KERNEL_WATCH_SECONDS)
         elif sys.stdin.isatty() and sys.stdout.isatty():

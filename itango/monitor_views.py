@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # only for annotations: monitor imports this module
     from .monitor import Monitor, Subscription
 
 __all__ = ["SubscriptionTable", "EventTable", "EventDetail", "MonitorPlot", "live_text", "live_view",
-           "kernel_live_view", "in_kernel"]
+           "kernel_live_view", "in_kernel", "filtered_subscriptions"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class MonitorPlot:
     def __init__(self, monitor: Monitor, device_filter: str | None = None,
                  attr_filter: str | None = None) -> None:
         self.monitor = monitor
-        self.subs = _filtered_subscriptions(monitor, device_filter, attr_filter)
+        self.subs = filtered_subscriptions(monitor, device_filter, attr_filter)
         self.log = monitor.log
         self.records = monitor.log.records(device_filter, attr_filter)
         self._series_cache: list | None = None
@@ -348,7 +348,7 @@ def _plots() -> Any:
 # live view
 # --------------------------------------------------------------------------------------------
 
-def _filtered_subscriptions(monitor: Monitor, device_filter: str | None,
+def filtered_subscriptions(monitor: Monitor, device_filter: str | None,
                             attr_filter: str | None) -> list[Subscription]:
     dev_re, attr_re = filter_regex(device_filter), filter_regex(attr_filter)
     return [s for s in monitor.subscriptions()
@@ -358,7 +358,7 @@ def _filtered_subscriptions(monitor: Monitor, device_filter: str | None,
 def live_text(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
               color: bool = True, rows: int = 24) -> str:
     """One frame of the live view: the subscription table then the newest events."""
-    subs = _filtered_subscriptions(monitor, device_filter, attr_filter)
+    subs = filtered_subscriptions(monitor, device_filter, attr_filter)
     head = (f"%mon live view  {_dt.datetime.now():%H:%M:%S}  "
             f"{len(subs)} attribute(s), {monitor.log.last_id} event(s) — press any key to leave")
     table = SubscriptionTable(subs, monitor.log).text(color).splitlines()
@@ -466,7 +466,7 @@ def kernel_live_view(shell: Any, monitor: Monitor, device_filter: str | None,
     from IPython.display import display
 
     def view() -> SubscriptionTable:
-        return SubscriptionTable(_filtered_subscriptions(monitor, device_filter, attr_filter), monitor.log)
+        return SubscriptionTable(filtered_subscriptions(monitor, device_filter, attr_filter), monitor.log)
 
     handle = display(view(), display_id=True)
     deadline = time.monotonic() + seconds

@@ -200,6 +200,25 @@ def test_mon_live_view_redraws_in_place_then_gives_the_prompt_back(console, poll
     _run(console, "%mon -r")
 
 
+def test_mon_live_view_of_nothing_says_so_and_keeps_the_next_command_whole(console):
+    """``%mon -w`` before any ``%mon -a``: one line and the prompt back at once, not a live view
+    of nothing that waited for a key and took the first one of the next command."""
+    n = _last_prompt_number(console)
+    console.send("%mon -w", "Enter")
+    console.wait_for(rf"\[{n + 1}\]: ?$", timeout=20)
+    screen = console.screen()
+    assert "No attribute is monitored. Start with: %mon -a <device>/<attribute>" in screen, screen
+    assert "%mon live view" not in screen, screen
+    screen = _run(console, "6*7")
+    assert re.search(r"\[\d+\]: 42$", screen, re.M), screen
+    screen = _run(console, "%mon -a sys/tg_test/1/float_scalar")
+    assert "client-polled" in screen, screen
+    screen = _run(console, "%mon -w no_such_device")  # a filter that matches nothing: a usage error
+    assert "UsageError: %mon -w: no monitored attribute matches 'no_such_device'; %mon lists them" in screen
+    assert "%mon live view" not in screen, screen
+    _run(console, "%mon -r")
+
+
 def test_mon_reads_an_unpolled_attribute_itself(console, tango_host):
     """The README's first %mon on an attribute its server does not poll: one line says so,
     and the live view shows the rows %mon reads itself, marked client-polled."""
