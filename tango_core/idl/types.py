@@ -2,9 +2,10 @@
 
 One style for every type here:
 
-* a class (a ``@dataclass(slots=True)`` unless it needs a custom constructor or
-  equality) whose **fields are the IDL members in wire order**, with the IDL
-  member names;
+* a class (a ``@record`` -- what ``@dataclass(slots=True)`` makes, cheaper to
+  import, see :mod:`tango_core.wire.structs` -- unless it needs a custom
+  constructor or equality) whose **fields are the IDL members in wire order**,
+  with the IDL member names;
 * ``Cls.read(r: CDRReader) -> Cls`` (classmethod) decodes one value at the
   reader's position; ``obj.write(w: CDRWriter)`` encodes it;
 * sequences of structs use the CDR helpers: ``r.read_seq(Cls.read, min_size)``
@@ -30,13 +31,13 @@ import datetime
 import numbers
 import struct
 import time as _time
-from dataclasses import dataclass, field
 from typing import Any, Sequence, TypeVar
 
 import numpy as np
 
 from ..wire.cdr import NATIVE_LITTLE, PRIMITIVE_DTYPES, CDRReader, CDRWriter
 from ..wire.errors import MarshalError
+from ..wire.structs import field, record
 from ..wire.typecode import TC_NULL, TCKind, TypeCode, cdr_kind, read_any, write_any
 from .enums import (
     ARM_KIND, AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType,
@@ -204,7 +205,7 @@ class DevVarDoubleStringArray:
         return f"DevVarDoubleStringArray(dvalue={self.dvalue!r}, svalue={self.svalue!r})"
 
 
-@dataclass(slots=True)
+@record
 class DevEncoded:
     """IDL ``DevEncoded``: a format name and raw octets."""
     encoded_format: str = ""
@@ -310,7 +311,7 @@ class TimeVal:
 # ---------------------------------------------------------------------------
 # commands and device info
 
-@dataclass(slots=True)
+@record
 class DevCmdInfo:
     cmd_name: str = ""
     cmd_tag: int = 0
@@ -333,7 +334,7 @@ class DevCmdInfo:
         w.write_string(self.out_type_desc)
 
 
-@dataclass(slots=True)
+@record
 class DevCmdInfo_2:  # noqa: N801 - IDL name
     cmd_name: str = ""
     level: DispLevel = DispLevel.OPERATOR
@@ -358,7 +359,7 @@ class DevCmdInfo_2:  # noqa: N801 - IDL name
         w.write_string(self.out_type_desc)
 
 
-@dataclass(slots=True)
+@record
 class DevInfo:
     dev_class: str = ""
     server_id: str = ""
@@ -378,7 +379,7 @@ class DevInfo:
         w.write_string(self.doc_url)
 
 
-@dataclass(slots=True)
+@record
 class DevInfo_3:  # noqa: N801 - IDL name
     dev_class: str = ""
     server_id: str = ""
@@ -401,7 +402,7 @@ class DevInfo_3:  # noqa: N801 - IDL name
         w.write_string(self.dev_type)
 
 
-@dataclass(slots=True)
+@record
 class DevInfoVersion:
     key: str = ""
     value: str = ""
@@ -415,7 +416,7 @@ class DevInfoVersion:
         w.write_string(self.value)
 
 
-@dataclass(slots=True)
+@record
 class DevInfo_6:  # noqa: N801 - IDL name
     dev_class: str = ""
     server_id: str = ""
@@ -443,7 +444,7 @@ class DevInfo_6:  # noqa: N801 - IDL name
 # ---------------------------------------------------------------------------
 # attribute values
 
-@dataclass(slots=True)
+@record
 class AttributeDim:
     dim_x: int = 0
     dim_y: int = 0
@@ -596,7 +597,7 @@ class AttrValUnion:
         return f"AttrValUnion({self.arm.name}, {self.value!r})"
 
 
-@dataclass(slots=True)
+@record
 class AttributeValue_4:  # noqa: N801 - IDL name
     value: AttrValUnion = field(default_factory=AttrValUnion.no_data)
     quality: AttrQuality = AttrQuality.ATTR_VALID
@@ -627,7 +628,7 @@ class AttributeValue_4:  # noqa: N801 - IDL name
         write_dev_error_list(w, self.err_list)
 
 
-@dataclass(slots=True)
+@record
 class AttributeValue_5:  # noqa: N801 - IDL name
     value: AttrValUnion = field(default_factory=AttrValUnion.no_data)
     quality: AttrQuality = AttrQuality.ATTR_VALID
@@ -697,7 +698,7 @@ def _read_strings(r: CDRReader, n: int) -> list[str]:
 
 
 @printable
-@dataclass(slots=True)
+@record
 class AttributeConfig:
     name: str = ""
     writable: AttrWriteType = AttrWriteType.READ
@@ -739,7 +740,7 @@ class AttributeConfig:
 
 
 @printable
-@dataclass(slots=True)
+@record
 class AttributeConfig_2:  # noqa: N801 - IDL name
     name: str = ""
     writable: AttrWriteType = AttrWriteType.READ
@@ -783,7 +784,7 @@ class AttributeConfig_2:  # noqa: N801 - IDL name
 
 
 @printable
-@dataclass(slots=True)
+@record
 class AttributeAlarm:
     min_alarm: str = ""
     max_alarm: str = ""
@@ -805,7 +806,7 @@ class AttributeAlarm:
 
 
 @printable
-@dataclass(slots=True)
+@record
 class ChangeEventProp:
     rel_change: str = ""
     abs_change: str = ""
@@ -822,7 +823,7 @@ class ChangeEventProp:
 
 
 @printable
-@dataclass(slots=True)
+@record
 class PeriodicEventProp:
     period: str = ""
     extensions: list[str] = field(default_factory=list)
@@ -837,7 +838,7 @@ class PeriodicEventProp:
 
 
 @printable
-@dataclass(slots=True)
+@record
 class ArchiveEventProp:
     rel_change: str = ""
     abs_change: str = ""
@@ -856,7 +857,7 @@ class ArchiveEventProp:
 
 
 @printable
-@dataclass(slots=True)
+@record
 class EventProperties:
     ch_event: ChangeEventProp = field(default_factory=ChangeEventProp)
     per_event: PeriodicEventProp = field(default_factory=PeriodicEventProp)
@@ -873,7 +874,7 @@ class EventProperties:
 
 
 @printable
-@dataclass(slots=True)
+@record
 class AttributeConfig_3:  # noqa: N801 - IDL name
     name: str = ""
     writable: AttrWriteType = AttrWriteType.READ
@@ -921,7 +922,7 @@ class AttributeConfig_3:  # noqa: N801 - IDL name
 
 
 @printable
-@dataclass(slots=True)
+@record
 class AttributeConfig_5:  # noqa: N801 - IDL name
     name: str = ""
     writable: AttrWriteType = AttrWriteType.READ
@@ -988,7 +989,7 @@ class AttributeConfig_5:  # noqa: N801 - IDL name
         w.write_string_seq(self.sys_extensions)
 
 
-@dataclass(slots=True)
+@record
 class PipeConfig:
     name: str = ""
     description: str = ""
@@ -1011,7 +1012,7 @@ class PipeConfig:
         w.write_string_seq(self.extensions)
 
 
-@dataclass(slots=True)
+@record
 class DevPipeDataElt:
     """One named item of a pipe blob: a value, or (``inner_blob``) a nested list of items.
 
@@ -1044,7 +1045,7 @@ MAX_PIPE_DEPTH = 64
 _MIN_PIPE_ELT = 5 + 5 + 4 + 5  # name, ATT_NO_DATA union, empty inner blob, blob name
 
 
-@dataclass(slots=True)
+@record
 class DevPipeBlob:
     name: str = ""
     blob_data: list[DevPipeDataElt] = field(default_factory=list)
@@ -1058,7 +1059,7 @@ class DevPipeBlob:
         write_list(w, self.blob_data)
 
 
-@dataclass(slots=True)
+@record
 class DevPipeData:
     """A pipe value (read_pipe_5 / write_pipe_5): its name, date and root blob."""
     name: str = ""
@@ -1078,7 +1079,7 @@ class DevPipeData:
 # ---------------------------------------------------------------------------
 # events
 
-@dataclass(slots=True)
+@record
 class AttDataReady:
     name: str = ""
     data_type: CmdArgType | int = CmdArgType.DevVoid
@@ -1094,7 +1095,7 @@ class AttDataReady:
         w.write_long(self.ctr)
 
 
-@dataclass(slots=True)
+@record
 class DevIntrChange:
     dev_started: bool = False
     cmds: list[DevCmdInfo_2] = field(default_factory=list)
@@ -1111,7 +1112,7 @@ class DevIntrChange:
         write_list(w, self.atts)
 
 
-@dataclass(slots=True)
+@record
 class EltInArray:
     start: int = 0
     nb_elt: int = 0
@@ -1139,7 +1140,7 @@ def expand_runs(values: Sequence[Any], runs: Sequence[EltInArray], n: int, defau
     return out
 
 
-@dataclass(slots=True)
+@record
 class ZmqCallInfo:
     """Frame 3 of a ZMQ event/heartbeat message (``ctr`` is the per-event counter)."""
     version: int = 1
@@ -1163,7 +1164,7 @@ class ZmqCallInfo:
 # ---------------------------------------------------------------------------
 # client identification (IDL 4+; the *_6 arms carry a W3C trace context)
 
-@dataclass(slots=True)
+@record
 class JavaClntIdent:
     MainClass: str = ""  # noqa: N815 - IDL name
     uuid: tuple[int, int] = (0, 0)
@@ -1178,7 +1179,7 @@ class JavaClntIdent:
         w.write_ulonglong(self.uuid[1])
 
 
-@dataclass(slots=True)
+@record
 class W3CTraceContextV0:
     trace_parent: str = ""
     trace_state: str = ""
@@ -1192,7 +1193,7 @@ class W3CTraceContextV0:
         w.write_string(self.trace_state)
 
 
-@dataclass(slots=True)
+@record
 class TraceContext:
     """IDL union ``TraceContext`` (its only arm is W3C_TC_V0)."""
     format: TraceContextFormat = TraceContextFormat.W3C_TC_V0
@@ -1208,7 +1209,7 @@ class TraceContext:
         self.data.write(w)
 
 
-@dataclass(slots=True)
+@record
 class CppClntIdent_6:  # noqa: N801 - IDL name
     cpp_clnt: int = 0
     trace_context: TraceContext = field(default_factory=TraceContext)
@@ -1222,7 +1223,7 @@ class CppClntIdent_6:  # noqa: N801 - IDL name
         self.trace_context.write(w)
 
 
-@dataclass(slots=True)
+@record
 class JavaClntIdent_6:  # noqa: N801 - IDL name
     java_clnt: JavaClntIdent = field(default_factory=JavaClntIdent)
     trace_context: TraceContext = field(default_factory=TraceContext)
@@ -1242,7 +1243,7 @@ _TWO_ULONGS = _structs("II")
 _IDENTS: dict[tuple, "ClntIdent"] = {}
 
 
-@dataclass(slots=True)
+@record
 class ClntIdent:
     """IDL union ``ClntIdent``: ``kind`` (LockerLanguage) selects ``value``.
 
@@ -1436,7 +1437,7 @@ def _state_of(v: int) -> DevState:
         raise MarshalError(f"invalid DevState value {v}") from None
 
 
-@dataclass(slots=True)
+@record
 class AttributeValue:
     """IDL-1/2 attribute value (read_attributes, read_attributes_2, write_attributes*)."""
     value: CorbaAny = field(default_factory=CorbaAny)
@@ -1460,7 +1461,7 @@ class AttributeValue:
         w.write_long(self.dim_y)
 
 
-@dataclass(slots=True)
+@record
 class AttributeValue_3:  # noqa: N801 - IDL name
     """IDL-3 attribute value (read_attributes_3)."""
     value: CorbaAny = field(default_factory=CorbaAny)
@@ -1486,7 +1487,7 @@ class AttributeValue_3:  # noqa: N801 - IDL name
         write_dev_error_list(w, self.err_list)
 
 
-@dataclass(slots=True)
+@record
 class DevCmdHistory:
     time: TimeVal = field(default_factory=TimeVal)
     cmd_failed: bool = False
@@ -1504,7 +1505,7 @@ class DevCmdHistory:
         write_dev_error_list(w, self.errors)
 
 
-@dataclass(slots=True)
+@record
 class DevAttrHistory:
     attr_failed: bool = False
     value: AttributeValue = field(default_factory=AttributeValue)
@@ -1520,7 +1521,7 @@ class DevAttrHistory:
         write_dev_error_list(w, self.errors)
 
 
-@dataclass(slots=True)
+@record
 class DevAttrHistory_3:  # noqa: N801 - IDL name
     attr_failed: bool = False
     value: AttributeValue_3 = field(default_factory=AttributeValue_3)
@@ -1546,7 +1547,7 @@ def _write_error_list_list(w: CDRWriter, lists: Sequence[Sequence[DevError]]) ->
     w.write_seq(lists, write_dev_error_list)
 
 
-@dataclass(slots=True)
+@record
 class DevAttrHistory_4:  # noqa: N801 - IDL name
     """Polling history of an attribute (IDL 4): all records packed into parallel lists.
 
@@ -1578,7 +1579,7 @@ class DevAttrHistory_4:  # noqa: N801 - IDL name
         _write_history_tail(w, self)
 
 
-@dataclass(slots=True)
+@record
 class DevAttrHistory_5:  # noqa: N801 - IDL name
     """As :class:`DevAttrHistory_4`, plus the attribute's format and data type."""
     name: str = ""
@@ -1628,7 +1629,7 @@ def _write_history_tail(w: CDRWriter, h: Any) -> None:
     write_list(w, h.errors_array)
 
 
-@dataclass(slots=True)
+@record
 class DevCmdHistory_4:  # noqa: N801 - IDL name
     """Polling history of a command (IDL 4): results of all records concatenated in ``value``."""
     dates: list[TimeVal] = field(default_factory=list)

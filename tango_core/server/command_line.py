@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from ..wire.structs import field, record
 
 if TYPE_CHECKING:
     import argparse  # imported by parse_args when called: a server does not need it to start
@@ -31,7 +32,7 @@ class CommandLineError(SystemExit):
     """A command line a device server cannot run with (the message says why)."""
 
 
-@dataclass
+@record
 class ServerOptions:
     exec_name: str
     instance: str

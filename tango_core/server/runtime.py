@@ -103,6 +103,16 @@ def _classes_of(classes: Any) -> list[tuple[type, type | None, str]]:
     return out
 
 
+def _is_ip_literal(host: str) -> bool:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+            return True
+        except (OSError, ValueError):
+            pass
+    return False
+
+
 def _primary_ip() -> str:
     """The address other hosts reach us at (no packet is sent); loopback when there is no network."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -255,6 +265,8 @@ class ServerRuntime:
             self.ior_host = opts.publish_host
         elif host in ("0.0.0.0", "", "::"):
             self.ior_host = _primary_ip()
+        elif _is_ip_literal(host):
+            self.ior_host = host        # (gethostbyname would ask the resolver and import the IDNA codec)
         else:
             try:
                 self.ior_host = socket.gethostbyname(host)

@@ -34,11 +34,11 @@ import os
 import socket
 import threading
 from collections import deque
-from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from ..wire.connection import NEED_DATA, CloseCause, ConnectionClosed, GIOPConnection, Role
 from ..wire.giop import CancelRequest, CompletionStatus, LocateRequest, LocateStatus, ReplyStatus, Request
+from ..wire.structs import record
 
 __all__ = ["GIOPServer", "Peer", "Response", "RequestHandler", "ThreadPool"]
 
@@ -47,7 +47,7 @@ MAX_MESSAGE_SIZE = 256 * 1024 * 1024
 SEND_TIMEOUT_S = 30.0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Peer:
     """The client end of a connection."""
 
@@ -59,7 +59,7 @@ class Peer:
         return f"giop:tcp:{self.host}:{self.port}"
 
 
-@dataclass
+@record
 class Response:
     """A handler's answer: reply status and the body octets.
 

@@ -45,7 +45,6 @@ touched by single dict operations.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Sequence, Union
 
 from .errors import CodecError, MessageTooLarge
@@ -55,6 +54,7 @@ from .giop import (CODESETS_CONTEXT, DEFAULT_MAX_MESSAGE_SIZE, BodyWriter, Cance
                    build_locate_reply, build_locate_request, build_message_error, build_reply, build_reply_header,
                    build_request, request_12, system_exception_body)
 from .ior import IOR, write_ior
+from .structs import record
 
 __all__ = ["Role", "NEED_DATA", "CloseCause", "ConnectionClosed", "LocalProtocolError", "GIOPConnection",
            "Event"]
@@ -86,7 +86,7 @@ class CloseCause(enum.Enum):
     LOCAL = "connection closed locally"               # we sent CloseConnection/MessageError or gave up
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ConnectionClosed:
     """The last event of a connection.
 

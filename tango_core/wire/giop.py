@@ -19,7 +19,6 @@ from __future__ import annotations
 import enum
 import struct
 from collections import deque
-from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence, Union
 
 import numpy as np
@@ -27,6 +26,7 @@ import numpy as np
 from .cdr import CDRReader, CDRWriter
 from .errors import CodecError, MarshalError, MessageTooLarge
 from .ior import IOR, read_ior, write_ior
+from .structs import record
 
 MAGIC = b"GIOP"
 HEADER_SIZE = 12
@@ -77,7 +77,7 @@ ISO_8859_1 = 0x00010001
 UTF_16 = 0x00010109
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ServiceContext:
     context_id: int
     data: bytes  # the encapsulation octets (byte-order octet first)
@@ -102,7 +102,7 @@ class MessageHeader(NamedTuple):
     size: int  # octets after the 12-octet header
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SystemException:
     repo_id: str
     minor: int
@@ -114,7 +114,7 @@ class SystemException:
         return self.repo_id.rsplit("/", 1)[-1].split(":", 1)[0]
 
 
-@dataclass(slots=True)
+@record
 class Request:
     version: tuple[int, int]
     request_id: int
@@ -126,7 +126,7 @@ class Request:
     little_endian: bool
 
 
-@dataclass(slots=True)
+@record
 class Reply:
     version: tuple[int, int]
     request_id: int
@@ -139,14 +139,14 @@ class Reply:
     forward_ior: IOR | None = None
 
 
-@dataclass(slots=True)
+@record
 class LocateRequest:
     version: tuple[int, int]
     request_id: int
     object_key: bytes
 
 
-@dataclass(slots=True)
+@record
 class LocateReply:
     version: tuple[int, int]
     request_id: int
@@ -154,18 +154,18 @@ class LocateReply:
     body: CDRReader
 
 
-@dataclass(slots=True)
+@record
 class CancelRequest:
     version: tuple[int, int]
     request_id: int
 
 
-@dataclass(slots=True)
+@record
 class CloseConnection:
     version: tuple[int, int]
 
 
-@dataclass(slots=True)
+@record
 class MessageError:
     version: tuple[int, int]
 

@@ -9,11 +9,9 @@ no-database devices (key = lower-cased device name).  Both end up as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from urllib.parse import unquote_to_bytes, quote_from_bytes
-
 from .cdr import CDRReader, CDRWriter
 from .errors import MarshalError
+from .structs import field, record
 
 TAG_INTERNET_IOP = 0
 TAG_MULTIPLE_COMPONENTS = 1
@@ -22,13 +20,13 @@ TAG_CODE_SETS = 1
 TAG_ALTERNATE_IIOP_ADDRESS = 3
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaggedComponent:
     tag: int
     data: bytes  # encapsulation octets
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IIOPProfile:
     version: tuple[int, int]
     host: str
@@ -80,13 +78,13 @@ class IIOPProfile:
         return CDRWriter.encapsulate(fill, little_endian)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TaggedProfile:
     tag: int
     data: bytes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IOR:
     type_id: str
     profiles: tuple[TaggedProfile, ...] = field(default_factory=tuple)
@@ -142,7 +140,7 @@ def parse_ior(text: str) -> IOR:
     return read_ior(r)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Corbaloc:
     addresses: tuple[tuple[tuple[int, int], str, int], ...]  # ((major, minor), host, port)
     object_key: bytes
@@ -152,6 +150,7 @@ class Corbaloc:
         for (major, minor), host, port in self.addresses:
             h = f"[{host}]" if ":" in host else host
             parts.append(f"iiop:{major}.{minor}@{h}:{port}")
+        from urllib.parse import quote_from_bytes  # corbaloc strings only: not at import
         return "corbaloc:" + ",".join(parts) + "/" + quote_from_bytes(self.object_key, safe="/-_.~")
 
 
@@ -191,4 +190,5 @@ def parse_corbaloc(text: str) -> Corbaloc:
         if not host or not 0 < port < 65536:
             raise MarshalError(f"bad corbaloc address {obj_addr!r}")
         addresses.append((version, host, port))
+    from urllib.parse import unquote_to_bytes  # corbaloc strings only: not at import
     return Corbaloc(tuple(addresses), unquote_to_bytes(key))

@@ -3,7 +3,6 @@ stream alignment, and malformed input only ever raises MarshalError."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import numpy as np
@@ -21,6 +20,7 @@ from tango_core.idl.errors import (
     DevError, DevFailed, MultiDevFailed, NamedDevError, decode_user_exception, read_dev_error_list,
     write_user_exception,
 )
+from tango_core.wire import structs
 from tango_core.wire.cdr import PRIMITIVE_DTYPES, CDRReader, CDRWriter
 from tango_core.wire.errors import MarshalError
 
@@ -108,7 +108,7 @@ def strategy_for(cls):
             st.builds(T.ClntIdent, st.just(LockerLanguage.JAVA_6), strategy_for(T.JavaClntIdent_6)),
         )
     kwargs = {}
-    for f in dataclasses.fields(cls):
+    for f in structs.fields(cls):
         key = (cls.__name__, f.name)
         if key in _OVERRIDES:
             kwargs[f.name] = _OVERRIDES[key]

@@ -7,8 +7,6 @@ a Hypothesis deadline and each test a pytest timeout; memory is watched with tra
 
 from __future__ import annotations
 
-import dataclasses
-
 import struct
 import tracemalloc
 from datetime import timedelta
@@ -20,7 +18,7 @@ from hypothesis import strategies as st
 
 from tango_core.idl.command_any import decode_command_any, encode_command_any
 from tango_core.idl.enums import CmdArgType
-from tango_core.wire import giop
+from tango_core.wire import giop, structs
 from tango_core.wire.cdr import CDRReader, CDRWriter
 from tango_core.wire.errors import CodecError, MarshalError, MessageTooLarge
 from tango_core.wire.typecode import (
@@ -159,7 +157,7 @@ def _parsed_or_error(parse, data: bytes):
     except CodecError as exc:
         return type(exc).__name__
     fields = []
-    for f in dataclasses.fields(msg):
+    for f in structs.fields(msg):
         value = getattr(msg, f.name)
         if isinstance(value, CDRReader):
             value = (value.pos, value.end, value.origin, value.little_endian)
