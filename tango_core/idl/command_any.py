@@ -441,6 +441,15 @@ def _check_numeric_array(argtype: CmdArgType, value: Any, context: str | None = 
         raise ValueError(f"{name} needs a 1-dimensional sequence, got shape {arr.shape}")
     if arr.size == 0:
         return np.empty(0, dtype=dtype)
+    if dtype.kind in "iu" and arr.dtype.kind in "fO" and not isinstance(value, np.ndarray) and all(
+            isinstance(v, (int, np.integer)) for v in value):
+        # Python ints numpy cannot hold in one integer dtype (2**64 - 1 beside 0 gives float64,
+        # losing precision; 2**64 an object array): checked and converted exactly
+        info = np.iinfo(dtype)
+        lo, hi = min(int(v) for v in value), max(int(v) for v in value)
+        if lo < info.min or hi > info.max:
+            raise ValueError(f"{name}: values {lo}..{hi} out of range for {dtype} ({info.min}..{info.max})")
+        return np.array([int(v) for v in value], dtype=dtype)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} needs numbers, got elements of type {arr.dtype}")
     if dtype.kind in "iu":

@@ -847,22 +847,30 @@ class WAttribute(Attribute):
                 raise _df("API_WAttrOutsideLimit",
                           f"Y dimesion is greater than the max defined for attribute {self.name}",
                           "Device_3Impl::write_attributes_34()")
-        th = self._thresholds
-        if not th or not isinstance(union.value, np.ndarray):
-            return
         data = union.value
-        lo = th.get("min_value")
-        hi = th.get("max_value")
+        if not isinstance(data, np.ndarray):
+            return
+        th = self._thresholds
+        lo = th.get("min_value") if th else None
+        hi = th.get("max_value") if th else None
+        # cppTango looks at the elements in order and, for each, NaN/INF (floating types), then
+        # min_value, then max_value: the first element failing any check is the one reported
+        checks = []
+        if data.dtype.kind == "f":
+            checks.append((~np.isfinite(data), "is a NaN or INF value"))
         if lo is not None:
-            bad = np.nonzero(data < lo)[0]
-            if bad.size:
-                raise _df("API_WAttrOutsideLimit", f"Set value for attribute {self.name} is below the minimum "
-                          f"authorized (at least element {int(bad[0])})", "WAttribute::check_written_value()")
+            checks.append((data < lo, "is below the minimum authorized"))
         if hi is not None:
-            bad = np.nonzero(data > hi)[0]
-            if bad.size:
-                raise _df("API_WAttrOutsideLimit", f"Set value for attribute {self.name} is above the maximum "
-                          f"authorized (at least element {int(bad[0])})", "WAttribute::check_written_value()")
+            checks.append((data > hi, "is above the maximum authorized"))
+        if not checks:
+            return
+        failing = checks[0][0] if len(checks) == 1 else np.logical_or.reduce([c for c, _ in checks])
+        bad = np.flatnonzero(failing)
+        if bad.size:
+            first = int(bad[0])
+            what = next(text for mask, text in checks if mask.flat[first])
+            raise _df("API_WAttrOutsideLimit", f"Set value for attribute {self.name} {what} (at least element {first})",
+                      "WAttribute::check_written_value()")
 
     def _value_getter(prop):  # noqa: N805
         def get(self) -> Any:

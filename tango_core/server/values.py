@@ -262,14 +262,10 @@ def union_to_write_value(data_type: CmdArgType, data_format: AttrDataFormat, uni
         if data_format == IMAGE:
             return [items[r * dim_x:(r + 1) * dim_x] for r in range(dim_y)] if dim_x else []
         return items
-    if arm is A.ATT_STATE:
-        items = [DevState(int(s)) for s in value]
-        if data_format == IMAGE:
-            return [items[r * dim_x:(r + 1) * dim_x] for r in range(dim_y)] if dim_x else []
-        return items
     if arm is A.ATT_ENCODED:
         return [(e.encoded_format, bytes(e.encoded_data)) for e in value]
-    arr = np.asarray(value)
+    # DevState spectra and images are handed over as numpy uint32 arrays, as PyTango does
+    arr = np.asarray(value, dtype=np.uint32) if arm is A.ATT_STATE else np.asarray(value)
     if data_format == IMAGE:
         if dim_x * dim_y != arr.size:
             raise _dev_failed("API_AttrIncorrectDataNumber", "Incorrect data number",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server_clients import DEVFAILED, pytango_proxy, tango_core_proxy
+from server_clients import assert_same as _same, pytango_proxy, struct_fields as _struct, tango_core_proxy
 
 pytestmark = pytest.mark.peers
 
@@ -45,49 +45,6 @@ def pair(request, servers):
     ref.command_inout("Init")
     ours.command_inout("Init")
     return ref, ours
-
-
-def _outcome(fn):
-    """What a client sees of one call: the result (normalised) or the error's reasons and texts."""
-    try:
-        return ("ok", _norm(fn()))
-    except DEVFAILED as exc:
-        return ("DevFailed", [(e.reason, e.desc) for e in exc.args if not e.reason.startswith("API_Attribute")
-                              and e.reason not in ("API_CommandFailed",)])
-    except Exception as exc:  # noqa: BLE001 - client-side conversions raise TypeError etc. alike
-        return (type(exc).__name__, str(exc))
-
-
-def _norm(v):
-    if isinstance(v, np.ndarray):
-        return ("ndarray", str(v.dtype), v.shape, v.tolist())
-    if isinstance(v, (list, tuple)):
-        return (type(v).__name__, [_norm(x) for x in v])
-    if hasattr(v, "value") and hasattr(v, "quality") and hasattr(v, "w_value"):  # DeviceAttribute
-        return ("DeviceAttribute", v.name, _norm(v.value), _norm(v.w_value), str(v.quality), str(v.type),
-                str(v.data_format), v.dim_x, v.dim_y, v.w_dim_x, v.w_dim_y, v.has_failed)
-    if type(v).__name__ in ("AttributeInfoEx", "CommandInfo", "DeviceInfo"):
-        return _struct(v)
-    return repr(v) if not isinstance(v, (int, float, str, bool, type(None), bytes)) else v
-
-
-def _struct(v):
-    out = {}
-    for k in sorted(dir(v)):
-        if k.startswith("_") or k in ("version_info", "server_id", "server_host"):
-            continue
-        x = getattr(v, k)
-        if callable(x):
-            continue
-        out[k] = _struct(x) if type(x).__module__.startswith(("tango", "tango_core")) and hasattr(x, "__dict__") \
-            and not isinstance(x, (int, str)) else (str(x) if not isinstance(x, (list, str, int, float)) else x)
-    return out
-
-
-def _same(ref, ours, call):
-    expected = _outcome(lambda: call(ref))
-    got = _outcome(lambda: call(ours))
-    assert got == expected
 
 
 READ_ONLY = ["state_attr", "greeting_attr", "long_spectrum_ro", "bool_spectrum_ro", "double_image_ro",
