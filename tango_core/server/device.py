@@ -40,6 +40,7 @@ from .command_declaration import CommandDef
 from .device_logging import DeviceLogger, LogStream
 from .dtypes import parse_type_hint
 from .properties import PropertyDef, class_property, device_property, value_to_strings
+from .values import type_error
 
 if TYPE_CHECKING:
     from .runtime import ServerRuntime
@@ -301,6 +302,11 @@ class DeviceImpl:
         self._dev_description = description or "A TANGO device"
         self._dev_state = DevState.UNKNOWN if state is None else DevState(state)
         self._dev_prev_state = self._dev_state
+        # when device code last set ALARM and when dev_state() last turned the state to ALARM
+        # (whole seconds, 0: never, as cppTango): dev_state() goes back to ON only from an
+        # ALARM of its own, so an ALARM set by device code stays until device code changes it
+        self._alarm_state_user = 0
+        self._alarm_state_kernel = 0
         self._dev_status = STATUS_NOT_SET if status is None else status
         self._dev_monitor = threading.RLock()
         # the class's green mode, else the server's (run(..., green_mode=...), set_green_mode);
@@ -411,6 +417,7 @@ class DeviceImpl:
         if new_state != self._dev_state:
             self._dev_prev_state = self._dev_state
         self._dev_state = new_state
+        self._alarm_state_user = int(time.time()) if new_state == DevState.ALARM else 0
 
     def get_status(self) -> str:
         if self._dev_status == STATUS_NOT_SET:
@@ -496,16 +503,17 @@ class DeviceImpl:
 
     def dev_state(self) -> DevState:
         """The state, turned to ALARM when an attribute is beyond its alarm/warning thresholds
-        (cppTango's default: only while the state is ON or ALARM)."""
+        (cppTango's default: only while the state is ON or ALARM), and back to ON when none is,
+        unless device code itself set ALARM (cppTango's rule)."""
         if self._dev_state in (DevState.ON, DevState.ALARM):
             alarmed_attrs = [a for a in self._dev_attrs if a.is_alarmed() and a.writable != AttrWriteType.WRITE]
+            alarm = False
             if alarmed_attrs:
                 indices = [self._dev_attrs.get_attr_ind_by_name(a.name) for a in alarmed_attrs]
                 try:
                     self._resolve(self.read_attr_hardware(indices))
                 except Exception:  # noqa: BLE001 - a failed hardware read leaves the state alone
                     pass
-                alarm = False
                 for a in alarmed_attrs:
                     a.reset_value()
                     access = self._dev_access.get(a.name_lower)
@@ -517,10 +525,22 @@ class DeviceImpl:
                         continue
                     if a.value_is_set() and a.check_alarm():
                         alarm = True
-                if not alarm and self._alarmed_by_quality():
-                    alarm = True
-                self._dev_state = DevState.ALARM if alarm else DevState.ON
+            if alarm:
+                self._set_alarm_by_kernel()
+            else:
+                if self._alarm_state_kernel > self._alarm_state_user:
+                    self._dev_state = DevState.ON
+                if self._dev_state != DevState.ALARM:
+                    if self._alarmed_by_quality():
+                        self._set_alarm_by_kernel()
+                    else:
+                        self._dev_state = DevState.ON
         return self._done(self._dev_state)
+
+    def _set_alarm_by_kernel(self) -> None:
+        if self._dev_state != DevState.ALARM:
+            self._dev_state = DevState.ALARM
+            self._alarm_state_kernel = int(time.time())
 
     def _alarmed_by_quality(self) -> bool:
         return any(a.get_quality() in (AttrQuality.ATTR_ALARM, AttrQuality.ATTR_WARNING)
@@ -1575,8 +1595,18 @@ def _compatible_argin(expected: CmdArgType, got: CmdArgType) -> bool:
 
 
 def _check_out(out_type: CmdArgType, value: Any) -> Any:
-    check_command_value(out_type, value)  # raises TypeError/ValueError for a wrong result
+    try:
+        check_command_value(out_type, value)  # raises TypeError/ValueError for a wrong result
+    except TypeError:
+        if out_type in _SCALAR_RESULT_TYPES:
+            raise type_error(out_type) from None   # PyTango's text, as for attribute values
+        raise
     return value
+
+
+_SCALAR_RESULT_TYPES = frozenset({
+    T.DevBoolean, T.DevShort, T.DevLong, T.DevFloat, T.DevDouble, T.DevUShort, T.DevULong, T.DevLong64,
+    T.DevULong64})
 
 
 def _ordered(updates: dict[str, str]) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..client.info import StdStringVector
 from ..idl.enums import AttrDataFormat, CmdArgType
 from .dtypes import scalar_to_array_type, tango_type_format
 
@@ -57,7 +58,9 @@ def strings_to_value(strings: Sequence[str] | str, tango_type: CmdArgType | None
         return strings[0]
     if tango_type == T.DevBoolean:
         return _to_bool(strings[0])
-    if tango_type in (T.DevVarCharArray, T.DevVarStringArray):
+    if tango_type == T.DevVarStringArray:
+        return StdStringVector(strings)   # PyTango hands the database's string vector over as is
+    if tango_type == T.DevVarCharArray:
         return strings
     if tango_type in _INT_ARRAYS:
         return [int(x) for x in strings]

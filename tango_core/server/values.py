@@ -50,16 +50,19 @@ def _dev_failed(reason: str, desc: str, origin: str) -> DevFailed:
     return DevFailed(DevError(reason, desc, origin, ErrSeverity.ERR))
 
 
-def _type_error(data_type: CmdArgType) -> TypeError:
+def type_error(data_type: CmdArgType) -> TypeError:
+    """PyTango's TypeError for a value device code gave that is not of the attribute's or the
+    command result's type: one text, the kind of type aside, and always the same example."""
     if data_type in _INT_TYPES:
-        return TypeError("Expecting a integer type, but it is not. If you use a numpy type instead of python "
-                         "core types, then it must exactly match (ex: numpy.int32 for PyTango.DevLong)")
-    if data_type in _FLOAT_TYPES:
-        return TypeError("Expecting a numeric type, but it is not. If you use a numpy type instead of python "
-                         "core types, then it must exactly match (ex: numpy.float64 for PyTango.DevDouble)")
-    if data_type == T.DevBoolean:
-        return TypeError("Expecting a boolean type, but it is not")
-    return TypeError(f"Expecting a {data_type.name} value, but it is not")
+        kind = "integer"
+    elif data_type in _FLOAT_TYPES:
+        kind = "numeric"
+    elif data_type == T.DevBoolean:
+        kind = "bool"
+    else:
+        return TypeError(f"Expecting a {data_type.name} value, but it is not")
+    return TypeError(f"Expecting a {kind} type, but it is not. If you use a numpy type instead of python core "
+                     "types, then it must exactly match (ex: numpy.int32 for PyTango.DevLong)")
 
 
 def _scalar_number(data_type: CmdArgType, value: Any) -> Any:
@@ -71,15 +74,15 @@ def _scalar_number(data_type: CmdArgType, value: Any) -> Any:
     if data_type in _INT_TYPES:
         if isinstance(value, (bool, np.bool_)) or isinstance(value, (numbers.Integral, np.integer)):
             return int(value)
-        raise _type_error(data_type)
+        raise type_error(data_type)
     if data_type in _FLOAT_TYPES:
         if isinstance(value, (numbers.Real, np.number, np.bool_)) and not isinstance(value, str):
             return float(value)
-        raise _type_error(data_type)
+        raise type_error(data_type)
     # DevBoolean
     if isinstance(value, (bool, np.bool_, numbers.Integral, np.integer, numbers.Real)):
         return bool(value)
-    raise _type_error(data_type)
+    raise type_error(data_type)
 
 
 def _latin1(text: Any) -> str:
@@ -160,9 +163,9 @@ def read_value_to_union(name: str, data_type: CmdArgType, data_format: AttrDataF
                 arr = np.empty(arr.shape, dtype)
             elif arr.dtype != dtype:
                 if arr.dtype.kind in "OUS":
-                    raise _type_error(data_type)
+                    raise type_error(data_type)
                 if data_type in _INT_TYPES and arr.dtype.kind == "f":
-                    raise _type_error(data_type)
+                    raise type_error(data_type)
                 arr = arr.astype(dtype)
         else:
             try:
@@ -170,9 +173,9 @@ def read_value_to_union(name: str, data_type: CmdArgType, data_format: AttrDataF
             except (ValueError, TypeError) as exc:
                 raise TypeError(f"attribute {name}: {exc}") from None
             if arr.size and arr.dtype.kind in "OUS":
-                raise _type_error(data_type)
+                raise type_error(data_type)
             if arr.size and data_type in _INT_TYPES and arr.dtype.kind == "f":
-                raise _type_error(data_type)
+                raise type_error(data_type)
             arr = arr.astype(dtype) if arr.size else np.empty(arr.shape, dtype)
         shape = arr.shape
         flat = arr.reshape(-1)
