@@ -255,19 +255,29 @@ def short_error(exc_or_errors: Any) -> str:
     return str(exc_or_errors)
 
 
+#: narrowest a column shrunk to fit a terminal becomes
+FIT_MIN_WIDTH = 20
+
+
 def table_text(headers: Sequence[str], rows: Iterable[Sequence[str]],
                colors: Sequence[Sequence[str]] | None = None, color: bool = False,
-               max_width: int = 60) -> str:
+               max_width: int = 60, width: int | None = None, fit: int | None = None) -> str:
     """A plain column-aligned table (cells clipped to ``max_width``).
 
     ``colors`` is an optional per-cell ANSI SGR code matrix, applied after padding so that
-    alignment counts only visible characters.
+    alignment counts only visible characters.  ``width`` (a terminal's columns) and ``fit``
+    (a column's index): when the rows are wider than ``width``, that column's cells are clipped
+    (down to :data:`FIT_MIN_WIDTH`) so that a row stays one line (a wrapped table is not read).
     """
     rows = [[_clip(str(c).replace("\n", " "), max_width) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
+    excess = sum(widths) + 2 * (len(widths) - 1) - (width or 0)
+    if width is not None and fit is not None and excess > 0:
+        widths[fit] = max(widths[fit] - excess, min(widths[fit], max(FIT_MIN_WIDTH, len(headers[fit]))))
+        rows = [[_clip(c, widths[fit]) if i == fit else c for i, c in enumerate(row)] for row in rows]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
     for r, row in enumerate(rows):
@@ -527,6 +537,19 @@ def _names_preview(names: Sequence[str], limit: int = 12, width: int | None = No
         shown.append(name)
     rest = len(names) - len(shown)
     return ", ".join(shown) + (f", … (+{rest})" if rest else "")
+
+
+def terminal_columns() -> int | None:
+    """Columns of the terminal stdout is, None when it is not one (a kernel, a captured output:
+    the text is not laid out for a screen there)."""
+    import sys
+
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return _terminal_columns()
 
 
 def _terminal_columns() -> int:

@@ -68,13 +68,17 @@ class SubscriptionTable:
                         _display.sparkline(s.history)])
         return out
 
-    def text(self, color: bool = False) -> str:
+    def text(self, color: bool = False, width: int | None = None) -> str:
+        """``width``: the terminal's columns (by default, when stdout is one): the Last value
+        column is cut so that each row stays on one line."""
         if not self.subs:
             return "No attribute is monitored. Start with: %mon -a <device>/<attribute>"
         rows = self.rows()
         colors = [["", "1", _event_sgr(s.event_type), "", "31" if s.last and s.last.failed else "",
                    _quality_sgr(s.last), "", "36"] for s in self.subs]
-        return _display.table_text(self.HEADERS, rows, colors, color) + \
+        width = width or _display.terminal_columns()
+        return _display.table_text(self.HEADERS, rows, colors, color, width=width and width - 1,
+                                   fit=self.HEADERS.index("Last value")) + \
             f"\n{len(self.subs)} monitored, {self.total} event(s) received. %mon -l shows the log."
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
@@ -150,12 +154,15 @@ class EventTable:
             return shown + "; the log is empty"
         return f"{shown}; the log keeps ids {self.first}..{self.last}. %mon -i ID for details."
 
-    def text(self, color: bool = False) -> str:
+    def text(self, color: bool = False, width: int | None = None) -> str:
+        """``width``: as :meth:`SubscriptionTable.text` (the Value column is cut)."""
         if not self.records:
             return self.footer()
         colors = [["1", "", "", "", _event_sgr(r.event_type), "31" if r.failed else "", _quality_sgr(r)]
                   for r in self.records]
-        return _display.table_text(self.HEADERS, self.rows(), colors, color) + "\n" + self.footer()
+        width = width or _display.terminal_columns()
+        return _display.table_text(self.HEADERS, self.rows(), colors, color, width=width and width - 1,
+                                   fit=self.HEADERS.index("Value")) + "\n" + self.footer()
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(self.text(_shell_color() if self.color is None else self.color))
@@ -356,18 +363,19 @@ def filtered_subscriptions(monitor: Monitor, device_filter: str | None,
 
 
 def live_text(monitor: Monitor, device_filter: str | None = None, attr_filter: str | None = None,
-              color: bool = True, rows: int = 24) -> str:
-    """One frame of the live view: the subscription table then the newest events."""
+              color: bool = True, rows: int = 24, columns: int | None = None) -> str:
+    """One frame of the live view: the subscription table then the newest events (rows that
+    fit in ``columns``, when given)."""
     subs = filtered_subscriptions(monitor, device_filter, attr_filter)
     head = (f"%mon live view  {_dt.datetime.now():%H:%M:%S}  "
             f"{len(subs)} attribute(s), {monitor.log.last_id} event(s) — press any key to leave")
-    table = SubscriptionTable(subs, monitor.log).text(color).splitlines()
+    table = SubscriptionTable(subs, monitor.log).text(color, width=columns).splitlines()
     room = max(rows - len(table) - 4, 0)
     recent = monitor.log.records(device_filter, attr_filter, last=room) if room else []
     parts = [_display.ansi(head, "1;7", color), *table]
     if recent:
         parts.append("")
-        parts.extend(EventTable(recent, monitor.log).text(color).splitlines()[:-1])
+        parts.extend(EventTable(recent, monitor.log).text(color, width=columns).splitlines()[:-1])
     return "\n".join(parts)
 
 
@@ -408,10 +416,11 @@ def live_view(monitor: Monitor, device_filter: str | None = None, attr_filter: s
 
     def frame() -> Any:
         try:
-            rows = app.output.get_size().rows
+            size = app.output.get_size()
+            rows, columns = size.rows, size.columns
         except Exception:
-            rows = 24
-        return ANSI(live_text(monitor, device_filter, attr_filter, color, rows=rows - 1))
+            rows, columns = 24, None
+        return ANSI(live_text(monitor, device_filter, attr_filter, color, rows=rows - 1, columns=columns))
 
     app: Application = Application(
         layout=Layout(Window(FormattedTextControl(frame, show_cursor=False), wrap_lines=False)),

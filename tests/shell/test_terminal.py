@@ -219,6 +219,27 @@ def test_mon_live_view_of_nothing_says_so_and_keeps_the_next_command_whole(conso
     _run(console, "%mon -r")
 
 
+def test_mon_tables_with_an_error_keep_each_row_on_one_line(console, db_server):
+    """An error event's text is long (reason and description): %mon and %mon -l cut the value
+    column so that every row fits the terminal (120 columns here) instead of wrapping."""
+    device = re.sub(r"^tango://[^/]+/", "", db_server.devices[0])  # in the shell's database
+    name = f"{device}/failing_read"
+    screen = _run(console, f"%mon -a {name} --period 0.3")
+    assert "client-polled" in screen, screen
+    time.sleep(1.5)
+    console.send("C-l")
+    time.sleep(0.5)
+    screen = _run(console, "%mon")
+    row = re.search(rf"^1\s+{re.escape(name)}\s+client-polled \(300 ms\)\s+\d+ \(\d+ err\)\s+"
+                    rf"ERROR \S.*…\s+-\s+\d\d:\d\d:\d\d\.\d{{3}}", screen, re.M)
+    assert row and len(row.group(0)) < 120, screen
+    screen = _run(console, "%mon -l")
+    rows = re.findall(rf"^\d+\s+[\d:.]+\s+{re.escape(device)}\s+failing_read\s+client-polled\s+"
+                      rf"ERROR \S.*…\s+-$", screen, re.M)
+    assert len(rows) >= 2 and all(len(r) < 120 for r in rows), screen
+    _run(console, "%mon -r")
+
+
 def test_mon_reads_an_unpolled_attribute_itself(console, tango_host):
     """The README's first %mon on an attribute its server does not poll: one line says so,
     and the live view shows the rows %mon reads itself, marked client-polled."""
