@@ -40,6 +40,7 @@ __all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "fai
            "attribute_failed"]
 
 _SCALAR = AttrDataFormat.SCALAR
+_NUMPY = ExtractAs.Numpy
 _SPECTRUM = AttrDataFormat.SPECTRUM
 _IMAGE = AttrDataFormat.IMAGE
 _FMT_UNKNOWN = AttrDataFormat.FMT_UNKNOWN
@@ -258,6 +259,16 @@ def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribu
              nb_written=wx * max(wy, 1) if wx else 0, has_failed=False, _errors=(),
              type=_DATA_TYPES.get(data_type, data_type))
     data = union.value
+    if fmt is _SCALAR and data.__class__ is np.ndarray and arm is not _STATE_ARM and extract_as == _NUMPY:
+        # the commonest read, a numeric scalar: _fill_values' scalar branch inline (one C call
+        # for both values)
+        values = data.tolist()
+        total = len(values)
+        d["is_empty"] = not total
+        w_start = rx if total >= rx + wx else 0
+        d["value"] = values[0] if rx and total else None
+        d["w_value"] = values[w_start] if wx and total > w_start else None
+        return da
     d["is_empty"] = arm == _NO_DATA_ARM or (arm != _DEVICE_STATE_ARM and len(data) == 0)
     if arm == _NO_DATA_ARM and fmt != _FMT_UNKNOWN:
         d["value"] = None

@@ -119,13 +119,19 @@ def reply_result(reply: Reply, read_result: ReadResult | None):
     raise SystemExceptionReply("IDL:omg.org/CORBA/NO_IMPLEMENT:1.0", 0, 1)
 
 
+#: the blocking driver's pool, endpoints by ``Target.key`` (set with ``_blocking_endpoint``'s first use)
+_blocking_pool: dict = {}
+
+
 def _blocking_endpoint(host: str, port: int):
     """The blocking driver's shared endpoint (sync.py imports this module: imported on first use,
-    then this name is rebound to ``sync.get_endpoint`` itself)."""
-    global _blocking_endpoint
-    from .sync import get_endpoint
-    _blocking_endpoint = get_endpoint
-    return get_endpoint(host, port)
+    then this name is rebound to ``sync.get_endpoint`` itself, and ``_blocking_pool`` to its pool,
+    which run_blocking looks in first by the target's key)."""
+    global _blocking_endpoint, _blocking_pool
+    from . import sync
+    _blocking_endpoint = sync.get_endpoint
+    _blocking_pool = sync._pool
+    return sync.get_endpoint(host, port)
 
 
 def run_blocking(plan: Plan):
@@ -142,8 +148,11 @@ def run_blocking(plan: Plan):
         if type(step) is tuple:  # Invoke
             target, operation, write_args, read_result, timeout = step
             try:
-                value = _blocking_endpoint(target.host, target.port).invoke(
-                    target.object_key, operation, write_args, read_result, timeout, target.version)
+                endpoint = _blocking_pool.get(target.key)  # the pool's own key: no lower() nor tuple
+                if endpoint is None:
+                    endpoint = _blocking_endpoint(target.host, target.port)
+                value = endpoint.invoke(target.object_key, operation, write_args, read_result, timeout,
+                                        target.version)
             except BaseException as exc:  # noqa: BLE001 - handed to the plan, which decides
                 value, error = None, exc
         elif type(step) is Wait:
