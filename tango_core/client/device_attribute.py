@@ -236,9 +236,6 @@ _RAW_MODES = (ExtractAs.Bytes, ExtractAs.ByteArray, ExtractAs.String)
 def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribute:
     """Build a DeviceAttribute from an AttributeValue_5/_4 (``av.value`` is the union)."""
     da = DeviceAttribute.__new__(DeviceAttribute)
-    d = da.__dict__
-    d["name"] = av.name
-    d["time"] = av.time
     errors = av.err_list
     r_dim, w_dim = av.r_dim, av.w_dim
     union = av.value
@@ -248,27 +245,37 @@ def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribu
         from tango_core.idl.enums import data_type_for_arm
         data_type = data_type_for_arm(arm)
     if errors:
+        d = da.__dict__
+        d["name"] = av.name
+        d["time"] = av.time
         d.update(quality=_INVALID, data_format=_FMT_UNKNOWN, dim_x=0, dim_y=0, w_dim_x=0, w_dim_y=0,
                  nb_read=0, nb_written=0, has_failed=True, is_empty=True, type=CmdArgType.DevVoid,
                  value=None, w_value=None, _errors=tuple(errors))  # time: as sent (PyTango keeps it too)
         return da
     fmt = _FORMATS.get(av.data_format, av.data_format)
     rx, ry, wx, wy = r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y
+    data = union.value
+    if fmt is _SCALAR and data.__class__ is np.ndarray and arm is not _STATE_ARM and extract_as == _NUMPY:
+        # the commonest read, a numeric scalar: the whole instance dict in one go, the values as
+        # _fill_values' scalar branch gives them (one C call for both)
+        values = data.tolist()
+        total = len(values)
+        w_start = rx if total >= rx + wx else 0
+        da.__dict__ = {
+            "name": av.name, "time": av.time, "quality": _QUALITIES.get(av.quality, av.quality),
+            "data_format": fmt, "dim_x": rx, "dim_y": ry, "w_dim_x": wx, "w_dim_y": wy,
+            "nb_read": rx * max(ry, 1) if rx else 0, "nb_written": wx * max(wy, 1) if wx else 0,
+            "has_failed": False, "_errors": (), "type": _DATA_TYPES.get(data_type, data_type),
+            "is_empty": not total, "value": values[0] if rx and total else None,
+            "w_value": values[w_start] if wx and total > w_start else None}
+        return da
+    d = da.__dict__
+    d["name"] = av.name
+    d["time"] = av.time
     d.update(quality=_QUALITIES.get(av.quality, av.quality), data_format=fmt, dim_x=rx, dim_y=ry,
              w_dim_x=wx, w_dim_y=wy, nb_read=rx * max(ry, 1) if rx else 0,
              nb_written=wx * max(wy, 1) if wx else 0, has_failed=False, _errors=(),
              type=_DATA_TYPES.get(data_type, data_type))
-    data = union.value
-    if fmt is _SCALAR and data.__class__ is np.ndarray and arm is not _STATE_ARM and extract_as == _NUMPY:
-        # the commonest read, a numeric scalar: _fill_values' scalar branch inline (one C call
-        # for both values)
-        values = data.tolist()
-        total = len(values)
-        d["is_empty"] = not total
-        w_start = rx if total >= rx + wx else 0
-        d["value"] = values[0] if rx and total else None
-        d["w_value"] = values[w_start] if wx and total > w_start else None
-        return da
     d["is_empty"] = arm == _NO_DATA_ARM or (arm != _DEVICE_STATE_ARM and len(data) == 0)
     if arm == _NO_DATA_ARM and fmt != _FMT_UNKNOWN:
         d["value"] = None

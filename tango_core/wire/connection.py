@@ -201,7 +201,7 @@ class GIOPConnection:
     def exact_buffer(self) -> bool:
         """True when the last ``get_buffer()`` view must be filled before anything else can
         happen (it lies inside one big frame): a driver may wait for all of it (MSG_WAITALL)."""
-        return self._reader.exact_buffer
+        return self._reader._sink is not None  # the reader's exact_buffer, read before every receive
 
     def buffer_updated(self, nbytes: int) -> None:
         """``nbytes`` octets were received into the last ``get_buffer()``; 0 = end of stream."""
@@ -223,7 +223,7 @@ class GIOPConnection:
         while True:
             if ready:  # the reader's queue of whole messages, read directly: one call less per reply
                 msg = ready.popleft()
-            elif not self._eof and not self._reader.failed:
+            elif not self._eof and self._reader._error is None:  # (not reader.failed), after every reply
                 return NEED_DATA
             else:
                 msg = self._next_message_or_end()
