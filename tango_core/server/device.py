@@ -309,6 +309,7 @@ class DeviceImpl:
         self._alarm_state_kernel = 0
         self._dev_status = STATUS_NOT_SET if status is None else status
         self._dev_monitor = threading.RLock()
+        self._dev_monitor_holder: int | None = None  # the thread in _Monitor's hold (see _Monitor)
         # the class's green mode, else the server's (run(..., green_mode=...), set_green_mode);
         # asyncio devices run on the server's event loop and interleave at their awaits, gevent
         # devices in the server's hub at theirs (PyTango runs both with SerialModel.NO_SYNC); the
@@ -1495,7 +1496,14 @@ def _own_hooks(cls: type) -> tuple[bool, bool]:
 
 
 class _Monitor:
-    """The device's serialisation lock, with cppTango's time-out and error."""
+    """The device's serialisation lock, with cppTango's time-out and error.
+
+    One exception, as in cppTango: a request sent by the very thread that holds the device (its
+    code calling its own device through a DeviceProxy, e.g. a command subscribing to one of its
+    attributes) runs without the lock -- that thread is suspended until the reply.  cppTango
+    gets this from omniORB, which runs such a call in the calling thread, and its re-entrant
+    monitor; here the call comes back over TCP on a serving thread, which asks the transport
+    whether the thread waiting for the request it serves holds the device."""
 
     __slots__ = ("device",)
 
@@ -1503,15 +1511,43 @@ class _Monitor:
         self.device = device
 
     def __enter__(self) -> None:
-        if self.device._dev_no_sync:
+        device = self.device
+        if device._dev_no_sync:
             return
-        if not self.device._dev_monitor.acquire(timeout=MONITOR_TIMEOUT_S):
-            raise _df("API_CommandTimedOut", "Not able to acquire serialization (dev, class or process) monitor",
-                      "TangoMonitor::get_monitor")
+        lock = device._dev_monitor
+        if not lock.acquire(False) and not self._wait(device, lock):
+            return  # borrowed from the thread waiting for this request: not ours to release
+        device._dev_monitor_holder = threading.get_ident()
+
+    @staticmethod
+    def _wait(device: DeviceImpl, lock: Any) -> bool:
+        """Wait for the lock (True once taken), or return False when the thread holding it is
+        the one waiting for the request this thread serves (it notes that after sending: so ask
+        again while waiting)."""
+        from .servant import waiting_caller
+
+        deadline = time.monotonic() + MONITOR_TIMEOUT_S
+        while True:
+            holder = device._dev_monitor_holder
+            if holder is not None and holder == waiting_caller():
+                return False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _df("API_CommandTimedOut", "Not able to acquire serialization (dev, class or process) monitor",
+                          "TangoMonitor::get_monitor")
+            if lock.acquire(timeout=min(left, 0.05)):
+                return True
 
     def __exit__(self, *exc: Any) -> None:
-        if not self.device._dev_no_sync:
-            self.device._dev_monitor.release()
+        device = self.device
+        if device._dev_no_sync:
+            return
+        lock = device._dev_monitor
+        if not lock._is_owned():
+            return  # borrowed (see __enter__)
+        lock.release()
+        if not lock._is_owned():
+            device._dev_monitor_holder = None
 
 
 async def _await(aw: Any) -> Any:

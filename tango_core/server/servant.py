@@ -32,6 +32,7 @@ from ..idl.types import (
     AttributeDim, AttributeValue, AttributeValue_3, AttributeValue_4, AttributeValue_5, AttrValUnion,
     ClntIdent, CorbaAny, DevInfo, DevInfo_3, DevInfo_6, DevInfoVersion,
 )
+from ..transport import calls_to_self
 from ..transport.server import Peer, Response, system_exception
 from ..wire.cdr import CDRWriter
 from ..wire.errors import CodecError
@@ -59,6 +60,7 @@ class _CallLocal(threading.local):
     """The call a thread serves, and what runs after its reply (``after_reply``)."""
 
     call: "CallContext | None" = None
+    request_id = 0
     after_send: Callable[[], None] | None = None
 
 
@@ -71,6 +73,16 @@ def current_call() -> "CallContext | None":
     client call)."""
     call = _local.call
     return call if call is not None else greenlet_call()
+
+
+def waiting_caller() -> int | None:
+    """The thread of this process waiting for the reply to the request this thread serves
+    (device code calling its own device), else None."""
+    call = _local.call
+    peer = None if call is None else call.peer
+    if peer is None:
+        return None
+    return calls_to_self.waiting_thread(peer.host, peer.port, _local.request_id)
 
 
 def after_reply(fn: Callable[[], None]) -> None:
@@ -566,6 +578,7 @@ class ObjectAdapter:
         ctx = CallContext(peer, None if ident_at is None else args[ident_at], op.name)
         local = _local
         local.call = ctx
+        local.request_id = request.request_id
         try:
             if recorded:
                 servant._record(ctx, op, args, names_at, source_at, written)

@@ -39,6 +39,7 @@ from typing import Callable, Protocol
 from ..wire.connection import NEED_DATA, CloseCause, ConnectionClosed, GIOPConnection, Role
 from ..wire.giop import CancelRequest, CompletionStatus, LocateRequest, LocateStatus, ReplyStatus, Request
 from ..wire.structs import record
+from . import calls_to_self
 
 __all__ = ["GIOPServer", "Peer", "Response", "RequestHandler", "ThreadPool"]
 
@@ -488,6 +489,7 @@ class GIOPServer:
         return sock
 
     def start(self) -> None:
+        calls_to_self.serve()
         if hasattr(__import__("select"), "epoll"):
             self.watcher = _Watcher(self.pool, self._name)
         self._acceptor = threading.Thread(target=self._accept_loop, name=f"{self._name}-accept", daemon=True)

@@ -52,6 +52,7 @@ from typing import Callable
 from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, Reply
+from . import calls_to_self
 from .calls import reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 
@@ -125,7 +126,7 @@ class _Link:
     repeated with a shorter timeout.
     """
 
-    __slots__ = ("sock", "conn", "waiters", "sleepers", "dead", "leader", "poll", "rcvtimeo", "sndtimeo")
+    __slots__ = ("sock", "conn", "waiters", "sleepers", "dead", "leader", "poll", "rcvtimeo", "sndtimeo", "local")
 
     def __init__(self, sock: socket.socket, max_message_size: int) -> None:
         self.sock = sock
@@ -139,6 +140,7 @@ class _Link:
         self.poll = poller.poll  # poll(0): did anything arrive (a close?) while the link was idle
         self.rcvtimeo = 0.0
         self.sndtimeo = 0.0
+        self.local: tuple[str, int] | None = None  # our address, noted when this process also serves
 
     def receive_timeout(self, remaining: float) -> None:
         """Make SO_RCVTIMEO at most ``remaining`` (the callers skip the call when it is already
@@ -201,8 +203,17 @@ class BlockingEndpoint:
                     raise ConnectionLost(self.host, self.port,
                                          "peer closed the connection and cannot be reached again") from None
                 raise
-            if not pending.done and not self._await(link, pending, deadline):
-                raise CallTimeout(self.host, self.port, operation, timeout)
+            if not pending.done:
+                if calls_to_self.noting:  # the server of this process may be the one we call
+                    key = calls_to_self.waiting(link.local or self._local_address(link), pending.rid)
+                    try:
+                        answered = self._await(link, pending, deadline)
+                    finally:
+                        calls_to_self.done(key)
+                else:
+                    answered = self._await(link, pending, deadline)
+                if not answered:
+                    raise CallTimeout(self.host, self.port, operation, timeout)
             if pending.error is not None:
                 if pending.retryable and not resent:
                     resent = True
@@ -231,6 +242,14 @@ class BlockingEndpoint:
             finally:
                 self._send_lock.release()
         self._kill(link, "connection closed by the client", retryable=False)
+
+    @staticmethod
+    def _local_address(link: _Link) -> tuple[str, int]:
+        try:
+            link.local = link.sock.getsockname()[:2]
+        except OSError:
+            link.local = ("", 0)
+        return link.local
 
     @property
     def connected(self) -> bool:
