@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
@@ -804,12 +805,30 @@ def test_html_of_a_device_that_is_not_exported(ipython_shell):
     assert "sys/access_control/1" in text and "TangoAccessControl" in text
 
 
+def _loopback_refusing_port_10000() -> tuple[str, socket.socket]:
+    """A loopback address whose port 10000 refuses connections for as long as the returned socket
+    is open: the socket holds the port bound but not listening, so nothing (another developer's
+    database on the default port, a peer) can listen there meanwhile.  127.0.0.1 first; if its
+    port 10000 is taken, another address of 127/8 (all of them reach this machine)."""
+    for last in range(1, 30):
+        host = f"127.0.0.{last}"
+        sock = socket.socket()
+        try:
+            sock.bind((host, 10000))
+        except OSError:
+            sock.close()
+            continue
+        return host, sock
+    raise AssertionError("port 10000 is in use on every address 127.0.0.1 .. 127.0.0.29")
+
+
 def test_switchdb_host_alone_means_port_10000(tango_host):
-    # itango.py __get_db: "switchdb homer" -> homer:10000 (nothing listens there on this machine).
-    with itango_shell_on(tango_host) as shell:
+    # itango.py __get_db: "switchdb homer" -> homer:10000; the test makes sure nothing listens there.
+    host, holder = _loopback_refusing_port_10000()
+    with holder, itango_shell_on(tango_host) as shell:
         run(shell, "pass")
-        result, out = run(shell, "switchdb 127.0.0.1")
-        assert "127.0.0.1:10000" in out, out
+        result, out = run(shell, f"switchdb {host}")
+        assert f"{host}:10000" in out, out
         result, out = run(shell, "db.get_db_port()")
         assert result.result == tango_host.rpartition(":")[2], out
 
