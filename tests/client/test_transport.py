@@ -672,8 +672,10 @@ def test_interrupted_call_leaves_the_connection_usable(tango_host):
     main = threading.main_thread().ident
     try:
         import numpy as np
-        threading.Timer(0.005, signal.pthread_kill, args=(main, signal.SIGUSR1)).start()
+        # the timer starts INSIDE pytest.raises: Timer.start() waits for the new thread to run,
+        # and on a busy machine the signal can come before start() returns
         with pytest.raises(KeyboardInterrupt):
+            threading.Timer(0.005, signal.pthread_kill, args=(main, signal.SIGUSR1)).start()
             for _ in range(500):  # big calls, so the interrupt lands inside one of them
                 dev.command_inout("DevVarDoubleArray", np.zeros(200_000))
     finally:
