@@ -8,20 +8,7 @@ so the set keeps its name here.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Hashable
-
 from tango_core.client.constants import PyTangoUserWarning
+from tango_core.client.warn_once import _already_warned_keys, warn_once
 
-__all__ = ["PyTangoUserWarning", "warn_once"]
-
-_already_warned_keys: set[Hashable] = set()
-
-
-def warn_once(message: str, key: Hashable, category: type[Warning] = Warning, stacklevel: int = 1) -> bool:
-    """Warn unless ``key`` was warned about before; True if this call warned."""
-    if key in _already_warned_keys:
-        return False
-    _already_warned_keys.add(key)
-    warnings.warn(message, category=category, stacklevel=stacklevel + 1)
-    return True
+__all__ = ["PyTangoUserWarning", "warn_once", "_already_warned_keys"]

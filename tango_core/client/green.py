@@ -373,7 +373,7 @@ def event_delivery(green_mode: GreenMode | None) -> Callable[[Callable], Callabl
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return None
+            return sync_callback_warned  # called in the event thread, as without a green mode
         return functools.partial(loop_callback, loop=loop)
     if green_mode is GreenMode.Gevent:
         import gevent
@@ -383,6 +383,31 @@ def event_delivery(green_mode: GreenMode | None) -> Callable[[Callable], Callabl
         # the subscriber's hub, found now: the subscription itself is made in a worker thread
         return functools.partial(driver.hub_callback, hub=gevent.get_hub())
     return None
+
+
+def _warn_sync_callback(fn: Callable) -> None:
+    """PyTango's asyncio executor warns once per function given as a plain (not ``async def``)
+    callback, when it is first called."""
+    from .warn_once import warn_once
+
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or f"{fn}"
+    warn_once(f"Sync {name} function called: support of sync functions in PyTango's Asyncio mode is "
+              f"deprecated. Use 'async def' instead of 'def'.",
+              key=f"deprecated:tango.asyncio_executor:sync_function:{name}", category=DeprecationWarning)
+
+
+def sync_callback_warned(fn: Callable) -> Callable:
+    """An asyncio-mode callback subscribed with no running loop: ``async def`` ones are left to
+    the caller; a plain one is called as is, with PyTango's deprecation warning first."""
+    if inspect.iscoroutinefunction(fn):
+        return fn
+
+    def call(event) -> None:
+        _warn_sync_callback(fn)
+        fn(event)
+
+    call.__wrapped__ = fn  # type: ignore[attr-defined]
+    return call
 
 
 def loop_callback(fn: Callable, loop) -> Callable:
@@ -395,6 +420,7 @@ def loop_callback(fn: Callable, loop) -> Callable:
         if is_coroutine:
             loop.create_task(fn(event))
         else:
+            _warn_sync_callback(fn)
             fn(event)
 
     def deliver(event) -> None:

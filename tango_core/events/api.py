@@ -209,7 +209,7 @@ def subscribe_event(client: ClientInterface, proxy, *args, deliver: Callable[[Ca
     if cb is not None:
         if deliver is not None:
             cb = deliver(cb)
-        elif inspect.iscoroutinefunction(cb):
+        if inspect.iscoroutinefunction(cb):
             cb = _coroutine_callback(cb)
     from . import consumer as _c
     from .dispatcher import make_error_event

@@ -470,3 +470,48 @@ def test_pytango_green_mode_environment_variable():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["<GreenMode.Futures:", "1>", "None"]
+
+
+
+_SYNC_CALLBACK_WARNINGS = textwrap.dedent("""
+    import json, sys, warnings
+    module = __import__(sys.argv[1])
+    warned_keys = __import__(sys.argv[1] + "._warnings", fromlist=["x"])._already_warned_keys
+
+    def plain_callback(event):
+        pass
+
+    dev = module.DeviceProxy(sys.argv[2], green_mode=module.GreenMode.Asyncio)
+    warned_keys.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ids = [dev.subscribe_event("double_scalar", module.EventType.ATTR_CONF_EVENT, plain_callback, wait=True)
+               for _ in range(2)]
+        for eid in ids:
+            dev.unsubscribe_event(eid, wait=True)
+    print(json.dumps([f"{w.category.__name__}: {w.message}" for w in caught]))
+    sys.stdout.flush()
+    import os
+    os._exit(0)  # PyTango's executor threads are not daemons
+""")
+
+
+def _sync_callback_warnings(module: str, name: str) -> list[str]:
+    """The warnings of two asyncio-mode subscriptions with one plain (not async) callback, in a
+    process of their own (PyTango's asyncio executor leaves threads behind)."""
+    out = subprocess.run([sys.executable, "-c", _SYNC_CALLBACK_WARNINGS, module, name], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_asyncio_mode_warns_once_about_a_plain_event_callback_as_pytango(tango_host):
+    """PyTango's asyncio executor gives a DeprecationWarning the first time it calls a plain
+    function as an event callback; ours gives the same, once."""
+    pytest.importorskip("tango")  # the reference client
+    name = f"tango://{tango_host}/{TANGOTEST}"
+    ours = _sync_callback_warnings("tango_core", name)
+    theirs = _sync_callback_warnings("tango", name)
+    assert [w.split(" function called")[0] for w in ours] == [w.split(" function called")[0] for w in theirs]
+    assert len(ours) == 1 and ours[0].startswith("DeprecationWarning: Sync ")
+    assert "support of sync functions in PyTango's Asyncio mode is deprecated" in ours[0]
