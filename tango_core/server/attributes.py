@@ -21,9 +21,12 @@ alarm/warning thresholds, as cppTango does, unless device code chose another qua
 from __future__ import annotations
 
 import time
+from math import isfinite as _isfinite
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
+
+_FLOAT64 = np.dtype(np.float64)
 
 from ..idl.enums import (
     AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel, EventType,
@@ -853,6 +856,21 @@ class WAttribute(Attribute):
         th = self._thresholds
         lo = th.get("min_value") if th else None
         hi = th.get("max_value") if th else None
+        dtype = data.dtype
+        if data.size == 1 and (dtype is _FLOAT64 or dtype.kind in "iu"):
+            # one float64 or integer element (every scalar write): Python compares it with the
+            # (float or int) limits exactly as numpy would, without building masks
+            x = data.item()
+            if dtype is _FLOAT64 and not _isfinite(x):
+                what = "is a NaN or INF value"
+            elif lo is not None and x < lo:
+                what = "is below the minimum authorized"
+            elif hi is not None and x > hi:
+                what = "is above the maximum authorized"
+            else:
+                return
+            raise _df("API_WAttrOutsideLimit", f"Set value for attribute {self.name} {what} (at least element 0)",
+                      "WAttribute::check_written_value()")
         # cppTango looks at the elements in order and, for each, NaN/INF (floating types), then
         # min_value, then max_value: the first element failing any check is the one reported
         checks = []

@@ -813,8 +813,7 @@ class DeviceImpl:
                     errors.append(NamedDevError(wire_text(av.name), index, wire_errors(python_error(exc).args)))
             if written:
                 try:
-                    self._resolve(self.write_attr_hardware([self._dev_attrs.get_attr_ind_by_name(a.name)
-                                                            for a in written]))
+                    self._resolve(self.write_attr_hardware([self._dev_attrs.index_of(a) for a in written]))
                 except Exception as exc:  # noqa: BLE001
                     err = python_error(exc)
                     errors.extend(NamedDevError(a.name, 0, list(err.args)) for a in written)

@@ -167,6 +167,8 @@ class ServerRuntime:
         self.events: EventSink = ServerEvents(self)
         self.polling: PollingService = PollingEngine(self)
         self.adapter = ObjectAdapter()
+        if self.hub is not None:
+            self.adapter.quick_operations = frozenset()
         self.transport: GIOPServer | None = None
         self.host = ""
         self.port = 0

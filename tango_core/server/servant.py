@@ -538,12 +538,24 @@ def _from_1(v: AttributeValue) -> AttributeValue_4:
 
 # -- the object adapter ---------------------------------------------------------------------------
 
+#: operations served without the device's lock nor device code (cached configurations, command
+#: infos, liveness): the transport need not watch the connection while they run.  PyTango's
+#: client asks get_attribute_config_5 before every write and command_query_2 before every command.
+QUICK_OPERATIONS = frozenset({
+    "get_attribute_config", "get_attribute_config_2", "get_attribute_config_3", "get_attribute_config_5",
+    "command_query", "command_query_2", "ping", "_is_a", "_non_existent", "_not_existent", "_get_name",
+    "_get_adm_name",
+})
+
+
 class ObjectAdapter:
     """Object key -> servant; answers every GIOP request of the server (thread-safe)."""
 
     def __init__(self) -> None:
         self._servants: dict[bytes, DeviceServant] = {}
         self._lock = threading.Lock()
+        #: see RequestHandler.quick_operations; none in a gevent server (everything waits for the hub)
+        self.quick_operations: frozenset[str] = QUICK_OPERATIONS
 
     def register(self, key: bytes, servant: DeviceServant) -> None:
         with self._lock:

@@ -83,6 +83,11 @@ class RequestHandler(Protocol):
     def has_object(self, object_key: bytes) -> bool:
         """Whether an object is served under ``object_key`` (for LocateRequest)."""
 
+    #: operations answered at once, without waiting for a lock or running application code: the
+    #: connection is not watched for a next request while one of them runs (two ``epoll_ctl``
+    #: calls saved), its reader goes on reading right after the reply
+    quick_operations: frozenset[str]
+
 
 def system_exception(name: str, minor: int, completed: CompletionStatus = CompletionStatus.COMPLETED_NO,
                      little_endian: bool = True) -> Response:
@@ -327,6 +332,8 @@ class _ServerConnection:
                         mode = _SELF          # back-pressure: nobody reads meanwhile
                     elif watcher is None or conn.input_pending:
                         mode = _HANDED        # the next request is (partly) here already
+                    elif event.operation in getattr(server.handler, "quick_operations", ()):
+                        mode = _SELF          # answered at once: nothing to watch meanwhile
                     else:
                         mode = _WATCHED
                         self.watch = _WATCHED
