@@ -64,6 +64,7 @@ __all__ = ["command_typecode", "classify_typecode", "encode_command_any", "decod
            "check_command_value"]
 
 T = CmdArgType
+_DEV_DOUBLE = T.DevDouble
 K = TCKind
 
 
@@ -306,6 +307,8 @@ _TC_OCTETS: dict[tuple[CmdArgType, bool], bytes] = {}
 
 def check_command_value(argtype: CmdArgType, value: Any) -> Any:
     """Validate a user value for ``argtype``; return it in the form :func:`write_any` expects."""
+    if value.__class__ is float and argtype is _DEV_DOUBLE:
+        return value   # the commonest scalar (checked for every DevDouble result): nothing to convert
     name = argtype.name
     if argtype == T.DevVoid:
         if value is not None:

@@ -473,6 +473,7 @@ _QF_TIME = _structs("IIiii")     # quality, data_format, tv_sec, tv_usec, tv_nse
 _QFT_TIME = _structs("IIiiii")   # quality, data_format, data_type, tv_sec, tv_usec, tv_nsec
 _DIMS = _structs("iiii")         # r_dim.dim_x, r_dim.dim_y, w_dim.dim_x, w_dim.dim_y
 _AV5_MID_LE, _AV5_MID_BE = _structs("IIiiiiI")  # _QFT_TIME + the name's length
+_AV4_MID_LE, _AV4_MID_BE = _structs("IIiiiI")   # _QF_TIME + the name's length
 _DIMS_ERRORS = _DIMS_ERRORS_LE, _DIMS_ERRORS_BE = _structs("iiiiI")  # _DIMS + the error list's count
 _ARM_COUNT = _ARM_COUNT_LE, _ARM_COUNT_BE = _structs("II")  # AttrValUnion discriminator + a numeric arm's count
 _ITEM_SIZES = {kind: PRIMITIVE_DTYPES[kind].itemsize for kind in PRIMITIVE_DTYPES}
@@ -611,6 +612,25 @@ class AttributeValue_4:  # noqa: N801 - IDL name
     @classmethod
     def read(cls, r: CDRReader) -> "AttributeValue_4":
         value = AttrValUnion.read(r)
+        # hot path (every write_attributes_4 request): as AttributeValue_5.read, the fixed fields
+        # and the name's length in one unpack, the dimensions and the error count in another
+        data, end, origin = r.data, r.end, r.origin
+        pos = r.pos + ((origin - r.pos) & 3)
+        if pos + 24 <= end:
+            le = r.little_endian
+            q, f, sec, usec, nsec, n = (_AV4_MID_LE if le else _AV4_MID_BE).unpack_from(data, pos)
+            pos += 24
+            quality, data_format = _QUALITIES.get(q), _FORMATS.get(f)
+            if 0 < n <= end - pos and data[pos + n - 1] == 0 and quality is not None and data_format is not None:
+                name = str(data[pos:pos + n - 1], "latin-1")
+                pos += n
+                pos += (origin - pos) & 3
+                if pos + 20 <= end:
+                    rx, ry, wx, wy, errors = (_DIMS_ERRORS_LE if le else _DIMS_ERRORS_BE).unpack_from(data, pos)
+                    if errors == 0:
+                        r.pos = pos + 20
+                        return cls(value, quality, data_format, _timeval(sec, usec, nsec), name,
+                                   AttributeDim(rx, ry), AttributeDim(wx, wy), [])
         q, f, sec, usec, nsec = _fixed(r, *_QF_TIME)
         name = r.read_string()
         rx, ry, wx, wy = _fixed(r, *_DIMS)
