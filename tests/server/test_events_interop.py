@@ -566,6 +566,26 @@ class Restartable(Device):
     def x(self):
         return 1.0
 
+    @attribute(dtype=float)
+    def probe(self):
+        return 0.0
+
+
+def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions]) -> None:
+    """Make sure the client's ZMQ connection to the device's publisher is up (and keep it).  The
+    first subscription to a server connects the SUB socket asynchronously (PyTango's client does
+    not wait for it): an event the server pushes right after subscribe_event returns is dropped
+    until the connection and the subscription reach the publisher (ZMQ's "slow joiner").  Setting
+    the configuration of ``probe`` pushes an ATTR_CONF event; set it until one arrives (bounded)."""
+    probe = Received()
+    subscriptions(dev)("probe", ET.ATTR_CONF_EVENT, probe)
+    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
+    deadline = time.monotonic() + 10
+    while len(probe.events) < 2:
+        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
+        dev.set_attribute_config(dev.get_attribute_config("probe"))
+        time.sleep(0.2)
+
 
 def test_dev_restart_sends_the_configuration_again(client, subscriptions):
     name, proxy_class, ET = client
@@ -576,6 +596,7 @@ def test_dev_restart_sends_the_configuration_again(client, subscriptions):
         rx = Received()
         subscriptions(dev)("x", ET.ATTR_CONF_EVENT, rx)
         rx.wait_for(lambda evs: len(evs) >= 1, what="the synchronous first event")
+        _wait_until_events_arrive(dev, ET, subscriptions)
         adm = tango.DeviceProxy(dev.adm_name())
         adm.command_inout("DevRestart", dev.dev_name())
         evs = rx.wait_for(lambda evs: len(evs) >= 2, what="ATTR_CONF after DevRestart")
