@@ -517,12 +517,36 @@ def test_alarm_events_follow_the_quality_of_a_polled_attribute(client, subscript
 
 
 # ---------------------------------------------------------------------------
+# a live event channel before a test pushes an event it must receive
+
+def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions]) -> None:
+    """Make sure the client's ZMQ connection to the device's publisher is up (and keep it).  The
+    first subscription to a server connects the SUB socket asynchronously (PyTango's client does
+    not wait for it): an event the server pushes right after subscribe_event returns is dropped
+    until the connection and the subscription reach the publisher (ZMQ's "slow joiner").  Setting
+    the configuration of the device's ``probe`` attribute pushes an ATTR_CONF event (and no
+    INTERFACE_CHANGE event); set it until one arrives (bounded)."""
+    probe = Received()
+    subscriptions(dev)("probe", ET.ATTR_CONF_EVENT, probe)
+    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
+    deadline = time.monotonic() + 10
+    while len(probe.events) < 2:
+        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
+        dev.set_attribute_config(dev.get_attribute_config("probe"))
+        time.sleep(0.2)
+
+
+# ---------------------------------------------------------------------------
 # INTERFACE_CHANGE: one event per burst of changes, none for an Init that changes nothing
 
 class Dynamic(Device):
     def init_device(self):
         super().init_device()
         self._extra = getattr(self, "_extra", 0)
+
+    @attribute(dtype=float)
+    def probe(self):
+        return 0.0
 
     @command(dtype_in=int)
     def AddMany(self, n):
@@ -544,6 +568,7 @@ def test_interface_change_events_are_coalesced_and_init_alone_sends_none(client,
         rx = Received()
         subscriptions(dev)(ET.INTERFACE_CHANGE_EVENT, rx)
         rx.wait_for(lambda evs: len(evs) >= 1, what="the synchronous first event")
+        _wait_until_events_arrive(dev, ET, subscriptions)
         dev.AddMany(3)
         evs = rx.wait_for(lambda evs: len(evs) >= 2, what="the interface change")
         time.sleep(0.5)
@@ -569,22 +594,6 @@ class Restartable(Device):
     @attribute(dtype=float)
     def probe(self):
         return 0.0
-
-
-def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions]) -> None:
-    """Make sure the client's ZMQ connection to the device's publisher is up (and keep it).  The
-    first subscription to a server connects the SUB socket asynchronously (PyTango's client does
-    not wait for it): an event the server pushes right after subscribe_event returns is dropped
-    until the connection and the subscription reach the publisher (ZMQ's "slow joiner").  Setting
-    the configuration of ``probe`` pushes an ATTR_CONF event; set it until one arrives (bounded)."""
-    probe = Received()
-    subscriptions(dev)("probe", ET.ATTR_CONF_EVENT, probe)
-    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
-    deadline = time.monotonic() + 10
-    while len(probe.events) < 2:
-        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
-        dev.set_attribute_config(dev.get_attribute_config("probe"))
-        time.sleep(0.2)
 
 
 def test_dev_restart_sends_the_configuration_again(client, subscriptions):
