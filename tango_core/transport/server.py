@@ -123,9 +123,14 @@ class ThreadPool:
             if self._closing:
                 return
             self._work.append(fn)
-            if self._idle > 0:
+            # Each idle thread takes one piece of work, and a thread woken by an earlier submit
+            # counts as idle until it runs again: only as many pieces as idle threads can wait
+            # for them.  (``_idle > 0`` let a second submit count on an already woken thread,
+            # and its work -- a new connection's reader -- waited for a long-lived reader to end.)
+            if self._idle:
                 self._cond.notify()
-                return
+                if self._idle >= len(self._work):
+                    return
             if len(self._threads) < self.max_threads:
                 self._counter += 1
                 t = threading.Thread(target=self._worker, name=f"{self.name}-{self._counter}", daemon=True)
