@@ -260,12 +260,35 @@ def test_refused_subscriptions_give_cpptangos_reasons(ours_nodb, client, attr, e
     assert reason in [e.reason for e in info.value.args]
 
 
+# a live event channel before a test pushes an event it must receive
+
+def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions],
+                              probe_attr: str = "probe") -> None:
+    """Make sure the client's subscriptions have reached the device's publisher (and keep the
+    connection up).  The first subscription to a server connects the SUB socket asynchronously
+    (PyTango's client does not wait for it), and a new topic's subscription travels to the
+    publisher on ZMQ's I/O threads, which no client can observe: an event the server pushes
+    right after subscribe_event returns is dropped until both got there (ZMQ's "slow joiner").  Setting
+    the configuration of an attribute (``probe_attr``) pushes an ATTR_CONF event (and no
+    INTERFACE_CHANGE event); set it until one arrives (bounded).  Subscriptions made before reach
+    the publisher before the probe's (one SUB socket, in order)."""
+    probe = Received()
+    subscriptions(dev)(probe_attr, ET.ATTR_CONF_EVENT, probe)
+    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
+    deadline = time.monotonic() + 10
+    while len(probe.events) < 2:
+        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
+        dev.set_attribute_config(dev.get_attribute_config(probe_attr))
+        time.sleep(0.2)
+
+
 def test_many_pushed_events_arrive_in_order_with_no_missed_events(server, client, subscriptions):
     name, proxy_class, ET = client
     dev = _proxy(server, proxy_class)
     rx = Received()
     subscriptions(dev)("counter", ET.CHANGE_EVENT, rx)
     rx.wait_for(lambda evs: len(evs) >= 1)
+    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="value")
     dev.Burst(300)
     evs = rx.wait_for(lambda evs: len(evs) >= 301, timeout=20, what="300 events")
     assert not rx.errors(), [_brief(e) for e in rx.errors()][:3]
@@ -514,26 +537,6 @@ def test_alarm_events_follow_the_quality_of_a_polled_attribute(client, subscript
         assert not rx.errors()
     finally:
         ctx.stop()
-
-
-# ---------------------------------------------------------------------------
-# a live event channel before a test pushes an event it must receive
-
-def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions]) -> None:
-    """Make sure the client's ZMQ connection to the device's publisher is up (and keep it).  The
-    first subscription to a server connects the SUB socket asynchronously (PyTango's client does
-    not wait for it): an event the server pushes right after subscribe_event returns is dropped
-    until the connection and the subscription reach the publisher (ZMQ's "slow joiner").  Setting
-    the configuration of the device's ``probe`` attribute pushes an ATTR_CONF event (and no
-    INTERFACE_CHANGE event); set it until one arrives (bounded)."""
-    probe = Received()
-    subscriptions(dev)("probe", ET.ATTR_CONF_EVENT, probe)
-    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
-    deadline = time.monotonic() + 10
-    while len(probe.events) < 2:
-        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
-        dev.set_attribute_config(dev.get_attribute_config("probe"))
-        time.sleep(0.2)
 
 
 # ---------------------------------------------------------------------------
