@@ -176,6 +176,29 @@ def subscriptions() -> Iterator[Callable[[Any], Subscriptions]]:
 
 
 # ---------------------------------------------------------------------------
+# a live event channel before a test pushes an event it must receive
+
+def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions],
+                              probe_attr: str = "probe") -> None:
+    """Make sure the client's subscriptions have reached the device's publisher (and keep the
+    connection up).  The first subscription to a server connects the SUB socket asynchronously
+    (PyTango's client does not wait for it), and a new topic's subscription travels to the
+    publisher on ZMQ's I/O threads, which no client can observe: an event the server pushes
+    right after subscribe_event returns is dropped until both got there (ZMQ's "slow joiner").
+    Setting the configuration of an attribute (``probe_attr``) pushes an ATTR_CONF event (and no
+    INTERFACE_CHANGE event); set it until one arrives (bounded).  Subscriptions made before
+    reach the publisher before the probe's (one SUB socket, in order)."""
+    probe = Received()
+    subscriptions(dev)(probe_attr, ET.ATTR_CONF_EVENT, probe)
+    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
+    deadline = time.monotonic() + 10
+    while len(probe.events) < 2:
+        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
+        dev.set_attribute_config(dev.get_attribute_config(probe_attr))
+        time.sleep(0.2)
+
+
+# ---------------------------------------------------------------------------
 # every event type, both consumers, with and without a database
 
 def test_every_event_type_is_received(server, client, subscriptions):
@@ -195,6 +218,7 @@ def test_every_event_type_is_received(server, client, subscriptions):
     # the synchronous first events (one per subscription; two for alarm in Tango 10)
     rx.wait_for(lambda evs: len(evs) >= 9, what="the first events")
     first = len(rx.events)
+    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
     dev.PushChange(1.5)
     dev.PushUser(7)
     dev.PushAlarm(3.0)
@@ -237,6 +261,7 @@ def test_pushed_errors_arrive_as_error_events(server, client, subscriptions):
     rx = Received()
     subscriptions(dev)("value", ET.CHANGE_EVENT, rx)
     rx.wait_for(lambda evs: len(evs) >= 1)
+    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
     dev.PushError("boom")
     evs = rx.wait_for(lambda evs: any(e.err for e in evs), what="the error event")
     err = next(e for e in evs if e.err)
@@ -260,35 +285,13 @@ def test_refused_subscriptions_give_cpptangos_reasons(ours_nodb, client, attr, e
     assert reason in [e.reason for e in info.value.args]
 
 
-# a live event channel before a test pushes an event it must receive
-
-def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions],
-                              probe_attr: str = "probe") -> None:
-    """Make sure the client's subscriptions have reached the device's publisher (and keep the
-    connection up).  The first subscription to a server connects the SUB socket asynchronously
-    (PyTango's client does not wait for it), and a new topic's subscription travels to the
-    publisher on ZMQ's I/O threads, which no client can observe: an event the server pushes
-    right after subscribe_event returns is dropped until both got there (ZMQ's "slow joiner").  Setting
-    the configuration of an attribute (``probe_attr``) pushes an ATTR_CONF event (and no
-    INTERFACE_CHANGE event); set it until one arrives (bounded).  Subscriptions made before reach
-    the publisher before the probe's (one SUB socket, in order)."""
-    probe = Received()
-    subscriptions(dev)(probe_attr, ET.ATTR_CONF_EVENT, probe)
-    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
-    deadline = time.monotonic() + 10
-    while len(probe.events) < 2:
-        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
-        dev.set_attribute_config(dev.get_attribute_config(probe_attr))
-        time.sleep(0.2)
-
-
 def test_many_pushed_events_arrive_in_order_with_no_missed_events(server, client, subscriptions):
     name, proxy_class, ET = client
     dev = _proxy(server, proxy_class)
     rx = Received()
     subscriptions(dev)("counter", ET.CHANGE_EVENT, rx)
     rx.wait_for(lambda evs: len(evs) >= 1)
-    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="value")
+    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
     dev.Burst(300)
     evs = rx.wait_for(lambda evs: len(evs) >= 301, timeout=20, what="300 events")
     assert not rx.errors(), [_brief(e) for e in rx.errors()][:3]
@@ -630,6 +633,7 @@ def test_events_of_a_server_registered_in_the_cpp_database(cpp_tango_host, peer_
         rx = Received()
         subscriptions(dev)("value", ET.CHANGE_EVENT, rx)
         subscriptions(dev)("polled", ET.PERIODIC_EVENT, rx)
+        _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
         dev.PushChange(4.5)
         rx.wait_for(lambda evs: any(_value(e) == 4.5 for e in evs) and
                     sum(e.event == "periodic" for e in evs) >= 2, what="a pushed change and periodic events")
