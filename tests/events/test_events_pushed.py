@@ -17,6 +17,8 @@ from tango_core.events import AttrConfEventData, DataReadyEventData, DevIntrChan
 from tango_core.idl.enums import EventReason, EventSubMode, EventType, ExtractAs
 from tango_core.idl.errors import DevFailed
 
+from event_channel import wait_until_events_arrive
+
 pytestmark = pytest.mark.timeout(90)
 
 
@@ -26,6 +28,12 @@ def dev(event_nodb):
     yield d
     for eid in list(d.__dict__.get("_tango_core_events", {})):
         d.unsubscribe_event(eid)
+
+
+def _live(dev) -> None:
+    """Wait until the subscriptions made so far reach the server's publisher (tests/event_channel.py):
+    an event pushed right after subscribe_event is otherwise dropped under load (ZMQ's slow joiner)."""
+    wait_until_events_arrive(dev, EventType, "spectrum")
 
 
 def _attr_full(peer, attr: str) -> str:
@@ -42,6 +50,7 @@ def test_change_event_first_value_then_pushed_values(dev, event_nodb, collector)
     assert isinstance(first, EventData)
     assert first.event_reason == EventReason.SubSuccess and not first.err
     assert first.attr_value.value == 1.0
+    _live(dev)
     for v in (2.0, 3.0, 4.0):
         dev.PushChange(v)
     evs = collector.wait_count(4)
@@ -62,6 +71,7 @@ def test_first_callback_in_the_callers_thread_later_ones_on_the_dispatcher(dev):
     dev.subscribe_event("value", EventType.CHANGE_EVENT,
                         lambda ev: threads.append((ev.event_reason, threading.current_thread().name)))
     assert threads == [(EventReason.SubSuccess, threading.current_thread().name)]
+    _live(dev)
     dev.PushChange(5.5)
     deadline = time.monotonic() + 10
     while len(threads) < 2 and time.monotonic() < deadline:
@@ -79,6 +89,7 @@ def test_plain_function_callback_and_event_str_repr(dev, event_nodb):
             done.set()
 
     dev.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    _live(dev)
     dev.PushChange(7.25)
     assert done.wait(10)
     ev = got[1]
@@ -97,6 +108,7 @@ def test_plain_function_callback_and_event_str_repr(dev, event_nodb):
 def test_burst_of_1000_events_none_lost_order_kept(dev, collector):
     dev.subscribe_event("counter", EventType.CHANGE_EVENT, collector)
     collector.wait_count(1)
+    _live(dev)
     dev.Burst(1000)
     from tango_core.events import consumer
     try:
@@ -115,6 +127,7 @@ def test_slow_callback_loses_nothing(dev):
         got.append(ev)
 
     dev.subscribe_event("counter", EventType.CHANGE_EVENT, slow)
+    _live(dev)
     dev.Burst(500)
     deadline = time.monotonic() + 30
     while len(got) < 501 and time.monotonic() < deadline:
@@ -155,6 +168,7 @@ def test_dispatch_queue_overflow_is_reported_not_buffered_forever(dev):
 
 def test_pull_model_queue(dev):
     eid = dev.subscribe_event("counter", EventType.CHANGE_EVENT, 5)
+    _live(dev)
     dev.Burst(20)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and dev.get_last_event_date(eid).totime() == 0:
@@ -177,6 +191,7 @@ def test_pull_model_queue(dev):
 
 def test_pull_model_unbounded_queue_and_errors_for_push_subscriptions(dev, collector):
     eid = dev.subscribe_event("counter", EventType.CHANGE_EVENT, 0)
+    _live(dev)
     dev.Burst(50)
     deadline = time.monotonic() + 10
     while dev.event_queue_size(eid) < 51 and time.monotonic() < deadline:
@@ -193,6 +208,7 @@ def test_user_archive_alarm_and_data_ready_events(dev, event_nodb, collector):
     dev.subscribe_event("value", EventType.ARCHIVE_EVENT, collector)
     dev.subscribe_event("alarm_value", EventType.ALARM_EVENT, collector)
     dev.subscribe_event("ready", EventType.DATA_READY_EVENT, collector)
+    _live(dev)
     dev.PushUser(77)
     dev.PushChange(12.5)
     dev.PushAlarm(3.5)
@@ -214,6 +230,7 @@ def test_user_archive_alarm_and_data_ready_events(dev, event_nodb, collector):
 
 def test_error_pushed_by_the_device_arrives_as_error_event(dev, collector):
     dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    _live(dev)
     dev.PushError("broken sensor")
     evs = collector.wait_for(lambda evs: any(e.err for e in evs))
     err = next(e for e in evs if e.err)
@@ -227,6 +244,7 @@ def test_attr_conf_event_after_set_attribute_config(dev, event_nodb, collector):
     first = collector.wait_count(1)[0]
     assert isinstance(first, AttrConfEventData) and first.event_reason == EventReason.SubSuccess
     assert first.attr_conf.name == "value"
+    _live(dev)
     cfg = dev.get_attribute_config("value")
     new_unit = "mm" if cfg.unit != "mm" else "um"
     cfg.unit = new_unit
@@ -246,6 +264,7 @@ def test_interface_change_event(dev, event_nodb, collector):
     assert "PushChange" in [c.cmd_name for c in first.cmd_list]
     assert "value" in [a.name for a in first.att_list]
     assert first.device_name == event_nodb.device
+    _live(dev)
     name = f"dyn{int(time.time() * 1000) % 100000}"
     dev.AddDynamic(name)
     evs = collector.wait_for(lambda evs: any(name in [a.name for a in e.att_list] for e in evs[1:]), 15)
@@ -254,6 +273,7 @@ def test_interface_change_event(dev, event_nodb, collector):
 
 def test_spectrum_change_events_and_extract_as_list(dev, collector):
     dev.subscribe_event("spectrum", EventType.CHANGE_EVENT, collector, extract_as=ExtractAs.List)
+    _live(dev)
     dev.PushSpectrum(4)
     evs = collector.wait_for(lambda evs: any(not e.err and len(e.attr_value.value) == 4 for e in evs[1:]))
     assert evs[-1].attr_value.value == [0.0, 1.0, 2.0, 3.0]
@@ -266,6 +286,7 @@ def test_attribute_proxy_subscription(event_nodb, collector):
     ap = AttributeProxy(event_nodb.device[: -len("#dbase=no")] + "/value#dbase=no")
     eid = ap.subscribe_event(EventType.CHANGE_EVENT, collector)
     dev = DeviceProxy(event_nodb.device)
+    _live(dev)
     dev.PushChange(42.0)
     evs = collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 42.0 for e in evs))
     assert evs[0].event_reason == EventReason.SubSuccess
@@ -278,6 +299,7 @@ def test_several_subscriptions_share_one_topic(dev, event_nodb):
     dev2 = DeviceProxy(event_nodb.device)
     idb = dev2.subscribe_event("value", EventType.CHANGE_EVENT, b.append)
     assert ida != idb
+    _live(dev)
     dev.PushChange(100.0)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not (len(a) >= 2 and len(b) >= 2):
@@ -345,6 +367,7 @@ def test_bad_arguments_raise_type_errors(dev):
 def test_deprecated_filters_signature_as_itango_uses_it(dev, collector):
     with pytest.warns(DeprecationWarning):
         eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector, [])
+    _live(dev)
     dev.PushChange(8.0)
     collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 8.0 for e in evs))
     dev.unsubscribe_event(eid)
@@ -352,6 +375,7 @@ def test_deprecated_filters_signature_as_itango_uses_it(dev, collector):
 
 def test_sync_mode_has_no_first_read(dev, collector):
     dev.subscribe_event("value", EventType.CHANGE_EVENT, collector, EventSubMode.Sync)
+    _live(dev)
     dev.PushChange(9.0)
     evs = collector.wait_count(1)
     time.sleep(0.3)
@@ -414,6 +438,7 @@ def test_callback_may_unsubscribe_itself(dev):
             done.set()
 
     box["id"] = dev.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    _live(dev)
     dev.PushChange(61.0)
     assert done.wait(10)
     deadline = time.monotonic() + 5
@@ -428,6 +453,7 @@ def test_async_subscription_modes(dev, collector, mode, has_value):
     first = collector.wait_count(1)[0]
     assert first.event_reason == EventReason.SubSuccess and not first.err
     assert (first.attr_value is not None) == has_value
+    _live(dev)
     dev.PushChange(71.0)
     collector.wait_for(lambda evs: any(not e.err and e.attr_value is not None and e.attr_value.value == 71.0
                                        for e in evs[1:]))
@@ -436,6 +462,7 @@ def test_async_subscription_modes(dev, collector, mode, has_value):
 
 def test_data_ready_event_prints_like_pytango(dev, event_nodb, collector):
     dev.subscribe_event("ready", EventType.DATA_READY_EVENT, collector)
+    _live(dev)
     dev.PushDataReady(4)
     ev = collector.wait_count(1)[0]
     r = repr(ev)
@@ -459,6 +486,7 @@ def test_async_def_callback_runs_on_the_subscribing_event_loop(event_nodb):
         dev = DeviceProxy(event_nodb.device)
         eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, cb, green_mode=None)
         first = await asyncio.wait_for(got.get(), 10)
+        await loop.run_in_executor(None, lambda: _live(DeviceProxy(event_nodb.device)))
         await loop.run_in_executor(None, dev.PushChange, 81.0)
         while True:
             ev = await asyncio.wait_for(got.get(), 10)
@@ -478,6 +506,7 @@ def test_no_db_server_restarted_on_the_same_port_events_resume(peer_factory, col
                                        device_names=["test/evn/1"])
     dev = DeviceProxy(peer.device)
     dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    _live(dev)
     dev.PushChange(1.5)
     collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 1.5 for e in evs[1:]))
     peer.kill()
@@ -487,5 +516,6 @@ def test_no_db_server_restarted_on_the_same_port_events_resume(peer_factory, col
     peer.restart()
     collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
                                        for e in evs[n:]), timeout=30)
+    _live(dev)
     dev.PushChange(2.5)
     collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 2.5 for e in evs[n:]), timeout=15)
