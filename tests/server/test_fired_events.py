@@ -11,6 +11,7 @@ import pytest
 
 import tango  # test peer only: the reference server and client
 import tango_core
+from event_channel import wait_until_events_arrive
 
 
 def _events_seen(module, trl: str) -> dict:
@@ -18,6 +19,9 @@ def _events_seen(module, trl: str) -> dict:
     seen: dict[str, list] = {"change": [], "alarm": []}
     ids = [proxy.subscribe_event("value", module.EventType.CHANGE_EVENT, lambda e: seen["change"].append(e)),
            proxy.subscribe_event("value", module.EventType.ALARM_EVENT, lambda e: seen["alarm"].append(e))]
+    # the fired events must not be pushed before the subscriptions reach the publisher (ZMQ's
+    # slow joiner, tests/event_channel.py); the probe is on another attribute than the listeners'
+    wait_until_events_arrive(proxy, module.EventType, "level")
     listeners = proxy.command_inout("Listeners")
     proxy.command_inout("Fire", 5.0)
     proxy.command_inout("FireError", "boom")
