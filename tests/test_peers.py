@@ -7,6 +7,8 @@ import os
 import numpy as np
 import pytest
 
+from event_channel import wait_until_events_arrive
+
 tango = pytest.importorskip("tango")
 
 _SEEN: dict[str, int | None] = {}  # carries a value from one test to the next (pairs below)
@@ -113,6 +115,8 @@ def test_db_server_pushes_change_events(db_server) -> None:
     event_id = dev.subscribe_event("counter", tango.EventType.CHANGE_EVENT,
                                    lambda ev: received.append(None if ev.err else ev.attr_value.value))
     try:
+        # PyTango's client connects its SUB socket asynchronously (ZMQ's slow joiner)
+        wait_until_events_arrive(dev, tango.EventType, "last_written")
         value = dev.command_inout("PushCounterEvent")
         _poll(lambda: value in received)
     finally:
