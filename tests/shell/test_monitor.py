@@ -15,6 +15,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
+from event_channel import wait_until_events_arrive
 from terminal_and_html import ANSI, check_html
 from itango import monitor as mon
 from itango.monitor import EventLog, EventRecord
@@ -404,6 +405,8 @@ def test_archive_and_user_events_pushed_by_the_server(shell, peer_factory):
     _run(shell, f"-a {base}/string_rw#dbase=no -t user")
     monitor = mon.get_monitor(shell)
     first = monitor.log.last_id           # the subscriptions' own first events
+    # the monitor's subscriptions reach the publisher asynchronously (ZMQ's slow joiner)
+    wait_until_events_arrive(dev, tango_core.EventType, "last_written")
     dev.command_inout("PushCounterEvent")
     dev.command_inout("PushCounterEvent")
     dev.command_inout("PushUserEvent", "hello <mon>")
