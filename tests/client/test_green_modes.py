@@ -29,8 +29,18 @@ import tango_core.futures
 from tango_core import DevFailed, DevState, GreenMode
 from tango_core.transport.asyncio import get_endpoint
 
+from event_channel import wait_until_events_arrive
+
 TANGOTEST = "sys/tg_test/1"
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _live(name: str) -> None:
+    """Wait until the subscriptions made so far reach the TestServer's publisher
+    (tests/event_channel.py), through a blocking proxy (the probe waits for its callback, which
+    must not need the caller's loop or hub): PushCounterEvent right after subscribe_event is
+    otherwise dropped under load (ZMQ's slow joiner)."""
+    wait_until_events_arrive(tango_core.DeviceProxy(name), tango_core.EventType, "last_written")
 
 
 def _value(x):
@@ -220,6 +230,7 @@ def test_asyncio_events_run_coroutine_callbacks_on_the_subscriber_loop(db_server
                 got_two.set()
 
         eid = await dev.subscribe_event("counter", tango_core.EventType.CHANGE_EVENT, on_event)
+        await asyncio.get_running_loop().run_in_executor(None, _live, "test/dev/1")
         await dev.command_inout("PushCounterEvent")
         await asyncio.wait_for(got_two.wait(), 10)
         await dev.unsubscribe_event(eid)
@@ -262,6 +273,7 @@ def test_futures_mode_subscribes(db_server):
     dev = tango_core.futures.DeviceProxy("test/dev/1")
     seen = []
     eid = dev.subscribe_event("counter", tango_core.EventType.CHANGE_EVENT, seen.append)
+    _live("test/dev/1")
     dev.command_inout("PushCounterEvent")
     deadline = time.monotonic() + 10
     while len(seen) < 2 and time.monotonic() < deadline:
@@ -363,6 +375,7 @@ def test_gevent_with_monkey_patching_in_a_subprocess(db_server, tango_host):
         import json, time
         import gevent
         import tango_core, tango_core.gevent
+        from event_channel import wait_until_events_arrive
 
         ticks = []
         def tick():
@@ -384,6 +397,7 @@ def test_gevent_with_monkey_patching_in_a_subprocess(db_server, tango_host):
         out["ticks_during_sleep"] = len(ticks) - n0
         seen = []
         eid = dev.subscribe_event("counter", tango_core.EventType.CHANGE_EVENT, seen.append)
+        wait_until_events_arrive(tango_core.DeviceProxy("test/dev/1"), tango_core.EventType, "last_written")
         dev.command_inout("PushCounterEvent")
         deadline = time.monotonic() + 10
         while len(seen) < 2 and time.monotonic() < deadline:
@@ -394,7 +408,7 @@ def test_gevent_with_monkey_patching_in_a_subprocess(db_server, tango_host):
         out["longest_tick_gap"] = max(gaps)
         print(json.dumps(out))
     """)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TANGO_HOST=tango_host)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]), TANGO_HOST=tango_host)
     proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -417,6 +431,7 @@ def test_every_mode_against_tango_cores_own_server(core_nodb_server, mode):
         dev.write_attribute("long_rw", 23)
         seen = []
         eid = dev.subscribe_event("counter", tango_core.EventType.CHANGE_EVENT, seen.append)
+        _live(name)
         dev.command_inout("PushCounterEvent")
         deadline = time.monotonic() + 10
         while len(seen) < 2 and time.monotonic() < deadline:
@@ -441,6 +456,7 @@ def test_every_mode_against_tango_cores_own_server(core_nodb_server, mode):
                     two.set()
 
             eid = await dev.subscribe_event("counter", tango_core.EventType.CHANGE_EVENT, on_event)
+            await asyncio.get_running_loop().run_in_executor(None, _live, name)
             await dev.command_inout("PushCounterEvent")
             await asyncio.wait_for(two.wait(), 10)
             await dev.unsubscribe_event(eid)
