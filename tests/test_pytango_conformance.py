@@ -17,12 +17,11 @@ lists of missing names/methods xfail only while still missing.  ``pytest -rx`` l
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import re
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -1276,15 +1275,15 @@ def _event_text(ev) -> str:
     return re.sub(r"ctr = \d+", "ctr = N", text)
 
 
-@contextlib.contextmanager
-def _live_event_channel(m, d) -> Iterator[None]:
-    """Make sure the client's ZMQ connection to the device's event publisher is up before a test
-    pushes an event it must receive, and keep it up meanwhile.  The first subscription to a
-    server connects the SUB socket asynchronously: an event pushed right after subscribe_event
-    returns is dropped by the publisher until the connection and the subscription reach it (the
-    ZMQ "slow joiner"), which PyTango's client shows under load.  A user event on string_rw,
-    pushed until one arrives through the channel (bounded), proves the connection is live; the
-    probe subscription is kept so the connection stays, and string_rw gets its value back."""
+def _wait_until_events_arrive(m, d) -> None:
+    """Make sure the client's subscriptions have reached the device's event publisher before a
+    test pushes an event it must receive.  The first subscription to a server connects the SUB
+    socket asynchronously, and a new topic's filter travels to the publisher on ZMQ's I/O
+    threads: an event pushed right after subscribe_event returns is dropped by the publisher
+    until the connection and the filter reach it (the ZMQ "slow joiner"), which both clients
+    show under load.  Called AFTER the test's subscriptions: a user event on string_rw, pushed
+    until one arrives through the channel (bounded), proves that the probe's filter, and so the
+    filters sent before it on the same connection, got there; string_rw gets its value back."""
     token = f"probe {time.monotonic_ns()}"
     arrived = threading.Event()
 
@@ -1300,7 +1299,6 @@ def _live_event_channel(m, d) -> Iterator[None]:
             arrived.wait(0.2)
         assert arrived.is_set(), "no user event came through the event channel in 10 s"
         d.command_inout("PushUserEvent", before)
-        yield
     finally:
         d.unsubscribe_event(eid)
 
@@ -1308,22 +1306,22 @@ def _live_event_channel(m, d) -> Iterator[None]:
 def _first_events(m, attr: str, event_type: str, trigger=None, count: int = 1) -> list:
     """What the callback saw, taken IN the callback: PyTango's event objects must not be used
     after the subscription ends (printing one then crashes the process).  With a trigger (an
-    event the test pushes), the event channel is made live first (see _live_event_channel)."""
+    event the test pushes), the subscription is made live first (see _wait_until_events_arrive)."""
     received: list = []
 
     def callback(ev) -> None:
         received.append((type(ev).__name__, ev.event, ev.err, [e.reason for e in ev.errors], _event_text(ev)))
     d = m.DeviceProxy(TEST_DEVICE)
-    with _live_event_channel(m, d) if trigger is not None else contextlib.nullcontext():
-        eid = d.subscribe_event(attr, getattr(m.EventType, event_type), callback)
-        try:
-            if trigger is not None:
-                trigger(d)
-            deadline = time.monotonic() + 5
-            while len(received) < count and time.monotonic() < deadline:
-                time.sleep(0.02)
-        finally:
-            d.unsubscribe_event(eid)
+    eid = d.subscribe_event(attr, getattr(m.EventType, event_type), callback)
+    try:
+        if trigger is not None:
+            _wait_until_events_arrive(m, d)
+            trigger(d)
+        deadline = time.monotonic() + 5
+        while len(received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        d.unsubscribe_event(eid)
     return received
 
 
@@ -1504,20 +1502,20 @@ def test_pull_model_events(peers):
     """subscribe_event(attr, type, queue_size): events wait in the queue until get_events()."""
     def build(m):
         d = m.DeviceProxy(TEST_DEVICE)
-        with _live_event_channel(m, d):
-            eid = d.subscribe_event("counter", m.EventType.CHANGE_EVENT, 10)
-            try:
-                d.command_inout("PushCounterEvent")
-                deadline = time.monotonic() + 5
-                while d.event_queue_size(eid) < 2 and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                size = d.event_queue_size(eid)
-                date = type(d.get_last_event_date(eid)).__name__
-                events = d.get_events(eid)
-                return (type(eid).__name__, size, date, d.is_event_queue_empty(eid), type(events).__name__,
-                        [(type(e).__name__, e.event, repr(e.event_reason), e.err) for e in events])
-            finally:
-                d.unsubscribe_event(eid)
+        eid = d.subscribe_event("counter", m.EventType.CHANGE_EVENT, 10)
+        try:
+            _wait_until_events_arrive(m, d)
+            d.command_inout("PushCounterEvent")
+            deadline = time.monotonic() + 5
+            while d.event_queue_size(eid) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            size = d.event_queue_size(eid)
+            date = type(d.get_last_event_date(eid)).__name__
+            events = d.get_events(eid)
+            return (type(eid).__name__, size, date, d.is_event_queue_empty(eid), type(events).__name__,
+                    [(type(e).__name__, e.event, repr(e.event_reason), e.err) for e in events])
+        finally:
+            d.unsubscribe_event(eid)
     same(build)
 
 
