@@ -20,6 +20,8 @@ from tango_core.client.device_proxy import DeviceProxy
 from tango_core.idl.enums import EventReason, EventSubMode, EventType
 from tango_core.idl.errors import DevFailed, NonSupportedFeature
 
+from event_channel import wait_until_events_arrive
+
 pytestmark = pytest.mark.timeout(120)
 
 TT = "sys/tg_test/1"
@@ -42,6 +44,12 @@ def tt(tango_host):
             d.stop_poll_attribute(attr)
         except DevFailed:
             pass
+
+
+def _live(dev: DeviceProxy) -> None:
+    """Wait until the subscriptions made so far reach the EventServer's publisher
+    (tests/event_channel.py): a push right after subscribe_event is otherwise dropped under load."""
+    wait_until_events_arrive(dev, EventType, "spectrum")
 
 
 def _configure_change(d: DeviceProxy, attr: str, abs_change: str, period_ms: int) -> None:
@@ -122,6 +130,7 @@ def test_server_killed_and_restarted_on_new_ports_events_resume(tango_host, peer
                                        device_names=["test/evr/1"])
     dev = DeviceProxy(peer.short_names[0])
     eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    _live(dev)
     dev.PushChange(1.0)
     collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 1.0 for e in evs[1:]))
     old_port = peer.port
@@ -138,6 +147,7 @@ def test_server_killed_and_restarted_on_new_ports_events_resume(tango_host, peer
     collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
                                        for e in evs[n:]), timeout=30)
     # ...and pushed events flow again
+    _live(dev)
     for attempt in range(20):
         try:
             dev.PushChange(2.0)
@@ -163,6 +173,7 @@ def test_stateless_subscription_waits_for_the_server(tango_host, peer_factory, c
                                 device_names=["test/evs/1"], register=False)
     collector.wait_for(lambda evs: any(e.event_reason == EventReason.SubSuccess and not e.err
                                        for e in evs[n:]), timeout=20)
+    _live(dev)
     DeviceProxy("test/evs/1").PushChange(3.0)
     collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 3.0 for e in evs[n:]))
     dev.unsubscribe_event(eid)
@@ -215,6 +226,7 @@ def test_two_servers_share_one_receiving_thread(tt, event_db, collector):
     tt.subscribe_event("long_scalar", EventType.PERIODIC_EVENT, collector)
     dev = DeviceProxy(event_db.short_names[0])
     dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
+    _live(dev)
     dev.PushChange(17.0)
     collector.wait_for(lambda evs: any(e.event == "periodic" and e.event_reason == EventReason.Update
                                        for e in evs)
@@ -285,6 +297,7 @@ def test_resubscribing_to_a_dropped_channel_waits_for_its_new_connection(tt, eve
         eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
         ch = c.subs[eid].channel
         assert ch.ev_endpoint in c.receiver.up["ev"] and ch.hb_endpoint in c.receiver.up["hb"]
+        _live(dev)      # the connection is up (above); the topic filter still travels asynchronously
         dev.PushChange(value)
         collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == value for e in evs))
         dev.unsubscribe_event(eid)
@@ -302,6 +315,7 @@ def _child_subscribes(device: str) -> list:
             done.set()
     d = DeviceProxy(device)
     eid = d.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    _live(d)
     d.PushChange(51.0)
     done.wait(15)
     d.unsubscribe_event(eid)
