@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 import peers as _peers
+from event_channel import wait_until_events_arrive
 from peers import Peer, PeerStartError
 
 tango = pytest.importorskip("tango")
@@ -176,29 +177,6 @@ def subscriptions() -> Iterator[Callable[[Any], Subscriptions]]:
 
 
 # ---------------------------------------------------------------------------
-# a live event channel before a test pushes an event it must receive
-
-def _wait_until_events_arrive(dev: Any, ET: Any, subscriptions: Callable[[Any], Subscriptions],
-                              probe_attr: str = "probe") -> None:
-    """Make sure the client's subscriptions have reached the device's publisher (and keep the
-    connection up).  The first subscription to a server connects the SUB socket asynchronously
-    (PyTango's client does not wait for it), and a new topic's subscription travels to the
-    publisher on ZMQ's I/O threads, which no client can observe: an event the server pushes
-    right after subscribe_event returns is dropped until both got there (ZMQ's "slow joiner").
-    Setting the configuration of an attribute (``probe_attr``) pushes an ATTR_CONF event (and no
-    INTERFACE_CHANGE event); set it until one arrives (bounded).  Subscriptions made before
-    reach the publisher before the probe's (one SUB socket, in order)."""
-    probe = Received()
-    subscriptions(dev)(probe_attr, ET.ATTR_CONF_EVENT, probe)
-    probe.wait_for(lambda evs: len(evs) >= 1, what="the probe's synchronous first event")
-    deadline = time.monotonic() + 10
-    while len(probe.events) < 2:
-        assert time.monotonic() < deadline, "no ATTR_CONF event came through the event channel in 10 s"
-        dev.set_attribute_config(dev.get_attribute_config(probe_attr))
-        time.sleep(0.2)
-
-
-# ---------------------------------------------------------------------------
 # every event type, both consumers, with and without a database
 
 def test_every_event_type_is_received(server, client, subscriptions):
@@ -218,7 +196,7 @@ def test_every_event_type_is_received(server, client, subscriptions):
     # the synchronous first events (one per subscription; two for alarm in Tango 10)
     rx.wait_for(lambda evs: len(evs) >= 9, what="the first events")
     first = len(rx.events)
-    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
+    wait_until_events_arrive(dev, ET, "spectrum")
     dev.PushChange(1.5)
     dev.PushUser(7)
     dev.PushAlarm(3.0)
@@ -261,7 +239,7 @@ def test_pushed_errors_arrive_as_error_events(server, client, subscriptions):
     rx = Received()
     subscriptions(dev)("value", ET.CHANGE_EVENT, rx)
     rx.wait_for(lambda evs: len(evs) >= 1)
-    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
+    wait_until_events_arrive(dev, ET, "spectrum")
     dev.PushError("boom")
     evs = rx.wait_for(lambda evs: any(e.err for e in evs), what="the error event")
     err = next(e for e in evs if e.err)
@@ -291,7 +269,7 @@ def test_many_pushed_events_arrive_in_order_with_no_missed_events(server, client
     rx = Received()
     subscriptions(dev)("counter", ET.CHANGE_EVENT, rx)
     rx.wait_for(lambda evs: len(evs) >= 1)
-    _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
+    wait_until_events_arrive(dev, ET, "spectrum")
     dev.Burst(300)
     evs = rx.wait_for(lambda evs: len(evs) >= 301, timeout=20, what="300 events")
     assert not rx.errors(), [_brief(e) for e in rx.errors()][:3]
@@ -574,7 +552,7 @@ def test_interface_change_events_are_coalesced_and_init_alone_sends_none(client,
         rx = Received()
         subscriptions(dev)(ET.INTERFACE_CHANGE_EVENT, rx)
         rx.wait_for(lambda evs: len(evs) >= 1, what="the synchronous first event")
-        _wait_until_events_arrive(dev, ET, subscriptions)
+        wait_until_events_arrive(dev, ET, "probe")
         dev.AddMany(3)
         evs = rx.wait_for(lambda evs: len(evs) >= 2, what="the interface change")
         time.sleep(0.5)
@@ -611,7 +589,7 @@ def test_dev_restart_sends_the_configuration_again(client, subscriptions):
         rx = Received()
         subscriptions(dev)("x", ET.ATTR_CONF_EVENT, rx)
         rx.wait_for(lambda evs: len(evs) >= 1, what="the synchronous first event")
-        _wait_until_events_arrive(dev, ET, subscriptions)
+        wait_until_events_arrive(dev, ET, "probe")
         adm = tango.DeviceProxy(dev.adm_name())
         adm.command_inout("DevRestart", dev.dev_name())
         evs = rx.wait_for(lambda evs: len(evs) >= 2, what="ATTR_CONF after DevRestart")
@@ -633,7 +611,7 @@ def test_events_of_a_server_registered_in_the_cpp_database(cpp_tango_host, peer_
         rx = Received()
         subscriptions(dev)("value", ET.CHANGE_EVENT, rx)
         subscriptions(dev)("polled", ET.PERIODIC_EVENT, rx)
-        _wait_until_events_arrive(dev, ET, subscriptions, probe_attr="spectrum")
+        wait_until_events_arrive(dev, ET, "spectrum")
         dev.PushChange(4.5)
         rx.wait_for(lambda evs: any(_value(e) == 4.5 for e in evs) and
                     sum(e.event == "periodic" for e in evs) >= 2, what="a pushed change and periodic events")
