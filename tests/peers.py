@@ -29,7 +29,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 TANGO_BIN_DIR = Path("/usr/lib/tango")  # Debian's tango-test / tango-db install here, not on PATH
@@ -654,6 +655,23 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
 # ---------------------------------------------------------------------------------------------
 # peer configuration helpers (done with PyTango, so a test of our client starts from a known state)
 # ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def served_by_pytango_and_tango_core(module_or_path: str | Path, device_name: str, device_class: str,
+                                     log_dir_factory: Callable[[], Path]) -> Iterator[dict[str, str]]:
+    """The same ``tango.server`` file served without a database twice, by PyTango and by tango_core
+    (instances ``py`` and ``core``): the device's TRL on each, by server; both killed at the end."""
+    started: list[Peer] = []
+    try:
+        for on_core in (False, True):
+            started.append(start_pytango_server(
+                module_or_path, "core" if on_core else "py", nodb=True, device_names=[device_name],
+                device_class=device_class, on_tango_core=on_core, log_dir=log_dir_factory()))
+        yield {"pytango": started[0].device, "tango_core": started[1].device}
+    finally:
+        for peer in started:
+            peer.kill()
 
 
 def enable_polling_and_change_events(device: str, attribute: str, *, period_ms: int = 100,

@@ -14,17 +14,9 @@ import tango  # test peer only: the reference server and client
 @pytest.fixture(scope="module")
 def self_calling_devices(tmp_path_factory):
     import peers
-    started = []
-    try:
-        for on_core in (False, True):
-            started.append(peers.start_pytango_server(
-                "SelfCallServer", "core" if on_core else "py", nodb=True, device_names=["test/selfcall/1"],
-                device_class="SelfCallDevice", on_tango_core=on_core,
-                log_dir=tmp_path_factory.mktemp("selfcall-logs")))
-        yield {"pytango": started[0].device, "tango_core": started[1].device}
-    finally:
-        for peer in started:
-            peer.kill()
+    with peers.served_by_pytango_and_tango_core("SelfCallServer", "test/selfcall/1", "SelfCallDevice",
+                                                lambda: tmp_path_factory.mktemp("selfcall-logs")) as devices:
+        yield devices
 
 
 @pytest.mark.parametrize("command", ["ReadOwn", "SubscribeOwn"])

@@ -41,17 +41,9 @@ def _events_seen(module, trl: str) -> dict:
 @pytest.fixture(scope="module")
 def firing_devices(tmp_path_factory):
     import peers
-    started = []
-    try:
-        for on_core in (False, True):
-            started.append(peers.start_pytango_server(
-                "FiringServer", "core" if on_core else "py", nodb=True, device_names=["test/firing/1"],
-                device_class="FiringDevice", on_tango_core=on_core,
-                log_dir=tmp_path_factory.mktemp("firing-logs")))
-        yield {"pytango": started[0].device, "tango_core": started[1].device}
-    finally:
-        for peer in started:
-            peer.kill()
+    with peers.served_by_pytango_and_tango_core("FiringServer", "test/firing/1", "FiringDevice",
+                                                lambda: tmp_path_factory.mktemp("firing-logs")) as devices:
+        yield devices
 
 
 @pytest.mark.parametrize("client", [tango, tango_core], ids=["pytango-client", "tango_core-client"])
