@@ -170,24 +170,30 @@ class Greenlets(Device):
         return len(self._threads)
 
 
+def _assert_greenlets_run_between_and_during_requests(proxy) -> None:
+    """The device's own greenlet ticks while no request is served, and four 0.4 s naps sent at
+    once overlap (gevent.sleep yields to the others)."""
+    first = proxy.ticks
+    time.sleep(0.3)
+    assert proxy.ticks >= first + 5
+    barrier = threading.Barrier(4)
+
+    def nap() -> None:
+        barrier.wait()
+        proxy.Nap(0.4)
+
+    threads = [threading.Thread(target=nap) for _ in range(4)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert time.monotonic() - t0 < 1.2
+
+
 def test_gevent_device_runs_in_one_hub_whose_greenlets_go_on_between_requests():
     with DeviceTestContext(Greenlets) as proxy:
-        first = proxy.ticks
-        time.sleep(0.3)
-        assert proxy.ticks >= first + 5  # the device's own greenlet ran while no request was served
-        barrier = threading.Barrier(4)
-
-        def nap() -> None:
-            barrier.wait()
-            proxy.Nap(0.4)
-
-        threads = [threading.Thread(target=nap) for _ in range(4)]
-        t0 = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert time.monotonic() - t0 < 1.2  # four 0.4 s naps overlapped (gevent.sleep yields to the others)
+        _assert_greenlets_run_between_and_during_requests(proxy)
         assert proxy.Threads() == 1          # every call ran in the hub's thread
 
 
@@ -231,22 +237,7 @@ def test_gevent_server_with_monkey_patching(tmp_path):
     try:
         assert proc.stdout.readline().strip() == "Ready to accept request"
         proxy = tango_core.DeviceProxy(f"tango://127.0.0.1:{port}/test/gev/1#dbase=no")
-        first = proxy.ticks
-        time.sleep(0.3)
-        assert proxy.ticks >= first + 5
-        barrier = threading.Barrier(4)
-
-        def nap() -> None:
-            barrier.wait()
-            proxy.Nap(0.4)
-
-        threads = [threading.Thread(target=nap) for _ in range(4)]
-        t0 = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert time.monotonic() - t0 < 1.2
+        _assert_greenlets_run_between_and_during_requests(proxy)
     finally:
         proc.kill()
         proc.wait(10)
