@@ -84,7 +84,7 @@ from ..idl.types import ClntIdent, DevCmdInfo, DevCmdInfo_2, DevInfo
 from ..transport.calls import Plan, Wait, run_blocking
 from ..transport.errors import (CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply,
                                 TransportError, UserExceptionReply)
-from ..wire.cdr import CDRWriter
+from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.errors import CodecError
 from .names import DeviceName, TangoHost, parse_device_name
 from .orb import ObjectRef
@@ -341,16 +341,20 @@ class Connection:
 
     def _invoke_encoded_plan(self, op: Operation, write_args: Callable[[CDRWriter], None] | None, *,
                              what: str | None = None, command: str | None = None, origin: str | None = None,
-                             timeout_ms: int | None = None) -> Plan:
-        """:meth:`_invoke_encoded` as a call plan: every driver runs this one."""
+                             timeout_ms: int | None = None, read_result: Callable[[CDRReader], Any] | None = None
+                             ) -> Plan:
+        """:meth:`_invoke_encoded` as a call plan: every driver runs this one.  ``read_result``
+        decodes the result instead of ``op.read_result`` (into what the caller needs in the end)."""
         operation = op.name
+        if read_result is None:
+            read_result = op.read_result
         timeout_ms = self._timeout_ms if timeout_ms is None else timeout_ms
         for attempt in (1, 2):
             ref = self._ref
             if ref is None:
                 ref = yield from self._connect_plan()
             try:
-                return (yield from ref.invoke_plan(operation, write_args, op.read_result, timeout_ms / 1000.0))
+                return (yield from ref.invoke_plan(operation, write_args, read_result, timeout_ms / 1000.0))
             except UserExceptionReply as exc:
                 what = what or operation
                 raise self._user_exception(exc, what, command, origin or f"Connection::{what}()") from None

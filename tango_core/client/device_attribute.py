@@ -34,9 +34,10 @@ from tango_core.idl.enums import (
 )
 from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, dev_error
 from tango_core.idl.struct_format import PrintableStruct
-from tango_core.idl.types import TimeVal
+from tango_core.idl.types import AttributeValue_5, TimeVal, read_scalar_value_list_5
 
-__all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "failed_attribute",
+__all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "read_attribute_reply_5",
+           "failed_attribute",
            "attribute_failed"]
 
 _SCALAR = AttrDataFormat.SCALAR
@@ -282,6 +283,28 @@ def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribu
         d["w_value"] = None
         return da
     _fill_values(da, arm, data, extract_as)
+    return da
+
+
+def read_attribute_reply_5(r) -> DeviceAttribute:
+    """The DeviceAttribute of a one-attribute ``read_attributes_5`` reply body (ExtractAs.Numpy),
+    exactly what ``from_attribute_value(AttributeValue_5.read_list(r)[0])`` gives: the commonest
+    read, one numeric scalar without errors, straight from the octets (no AttributeValue_5, no
+    numpy array for one or two numbers); anything else through that general path."""
+    fields = read_scalar_value_list_5(r)
+    if fields is None:
+        return from_attribute_value(AttributeValue_5.read_list(r)[0])
+    values, quality, data_type, time, name, rx, ry, wx, wy = fields
+    total = len(values)
+    w_start = rx if total >= rx + wx else 0
+    da = DeviceAttribute.__new__(DeviceAttribute)
+    da.__dict__ = {  # the keys and values of from_attribute_value's numeric scalar branch
+        "name": name, "time": time, "quality": quality,
+        "data_format": _SCALAR, "dim_x": rx, "dim_y": ry, "w_dim_x": wx, "w_dim_y": wy,
+        "nb_read": rx * max(ry, 1) if rx else 0, "nb_written": wx * max(wy, 1) if wx else 0,
+        "has_failed": False, "_errors": (), "type": _DATA_TYPES.get(data_type, data_type),
+        "is_empty": False, "value": values[0] if rx else None,
+        "w_value": values[w_start] if wx and total > w_start else None}
     return da
 
 

@@ -32,6 +32,7 @@ from tango_core.client.device_attribute import (
     attribute_failed,
     encode_write_value,
     from_attribute_value,
+    read_attribute_reply_5,
 )
 from tango_core.client.device_data import DeviceData, command_result, convert_argin, latin1_for_wire
 from tango_core.client.info import (
@@ -90,6 +91,12 @@ def _check_green(kwargs: dict) -> None:
 _OP = OPERATIONS
 _GET_STATE, _GET_STATUS = _OP["_get_state"], _OP["_get_status"]
 _READ_5, _READ_4 = _OP["read_attributes_5"], _OP["read_attributes_4"]
+_NUMPY = ExtractAs.Numpy
+
+
+def _attribute_reply_4(r):
+    """The DeviceAttribute (ExtractAs.Numpy) of a one-attribute read_attributes_4 reply body."""
+    return from_attribute_value(_READ_4.read_result(r)[0])
 
 
 class _CommandFunction:
@@ -500,8 +507,10 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def _read_values(self, names: Sequence[str]) -> list:
         return run_blocking(self._read_values_plan(names))
 
-    def _read_values_plan(self, names: Sequence[str]) -> Plan:
+    def _read_values_plan(self, names: Sequence[str], one_attribute: bool = False) -> Plan:
         """read_attributes_5 (IDL >= 5) or _4; the request's writer is cached per name list.
+        The plan's result: the AttributeValue_5/_4 list, or with ``one_attribute`` (one name)
+        the DeviceAttribute of its value (ExtractAs.Numpy), decoded straight from the reply.
 
         The arguments (names, source, client identity) only contain 4-byte aligned CDR items, so
         bytes encoded once at a 4-aligned offset are valid at any 4-aligned offset of a request.
@@ -510,10 +519,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         idl = self._idl_version
         write = self._read_requests.get((tuple(names), self._source, idl))
         if write is None:
-            return self._encode_read_plan(names)
-        return self._invoke_encoded_plan(_READ_5 if idl >= 5 else _READ_4, write)
+            return self._encode_read_plan(names, one_attribute)
+        if idl >= 5:
+            return self._invoke_encoded_plan(_READ_5, write,
+                                             read_result=read_attribute_reply_5 if one_attribute else None)
+        return self._invoke_encoded_plan(_READ_4, write, read_result=_attribute_reply_4 if one_attribute else None)
 
-    def _encode_read_plan(self, names: Sequence[str]) -> Plan:
+    def _encode_read_plan(self, names: Sequence[str], one_attribute: bool = False) -> Plan:
         """The first read of a name list: connect if needed, encode and cache the request, read."""
         idl = yield from self._idl_plan()
         if idl < 4:
@@ -528,17 +540,19 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             wr.align(4)
             wr.write_raw(_raw)
         self._read_requests[(tuple(names), self._source, idl)] = EncodedArgs(raw, write)
-        return (yield from self._read_values_plan(names))
+        return (yield from self._read_values_plan(names, one_attribute))
 
     def _read_attribute_plan(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
         """Read one attribute; raises DevFailed if its read failed."""
         if not isinstance(attr_name, str):
             raise TypeError(f"read_attribute(): the attribute name must be a str, not {type(attr_name).__name__}")
         try:
-            avs = yield from self._read_values_plan((attr_name,))
+            if extract_as == _NUMPY:  # the reply decoded straight into the DeviceAttribute
+                da = yield from self._read_values_plan((attr_name,), True)
+            else:
+                da = from_attribute_value((yield from self._read_values_plan((attr_name,)))[0], extract_as)
         except DevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), "read_attribute", f"attribute {attr_name}") from None
-        da = from_attribute_value(avs[0], extract_as)
         if da.has_failed:
             raise attribute_failed(da._errors, self.dev_name(), "read_attribute", f"attribute {da.name}")
         return da

@@ -47,7 +47,7 @@ from .struct_format import printable
 from .errors import DevError, NamedDevError, read_dev_error_list, write_dev_error_list
 
 __all__ = [
-    "write_list", "DevError", "NamedDevError",
+    "write_list", "read_scalar_value_list_5", "DevError", "NamedDevError",
     "DevVarLongStringArray", "DevVarDoubleStringArray", "DevEncoded", "TimeVal",
     "DevCmdInfo", "DevCmdInfo_2", "DevInfo", "DevInfo_3", "DevInfoVersion", "DevInfo_6",
     "AttributeDim", "AttrValUnion", "AttributeValue_4", "AttributeValue_5",
@@ -708,6 +708,60 @@ class AttributeValue_5:  # noqa: N801 - IDL name
             write_dev_error_list(w, errors)
         else:
             _pack_fixed(w, _DIMS_ERRORS, r.dim_x, r.dim_y, wd.dim_x, wd.dim_y, 0)
+
+
+#: one-scalar read_attributes_5 reply: the list count, the union discriminator, the value count
+_ONE_VALUE_HEAD = _structs("III")
+#: numeric arms -> (octets per value, {little_endian: (None, 1 value, 2 values)}) for the scalar reader
+_SCALAR_ARM_STRUCTS = {
+    int(arm): (struct.calcsize(code), {little: (None, struct.Struct(order + code), struct.Struct(order + 2 * code))
+                                       for little, order in ((True, "<"), (False, ">"))})
+    for arm, code in ((_A.ATT_BOOL, "?"), (_A.ATT_SHORT, "h"), (_A.ATT_LONG, "i"), (_A.ATT_LONG64, "q"),
+                      (_A.ATT_FLOAT, "f"), (_A.ATT_DOUBLE, "d"), (_A.ATT_UCHAR, "B"), (_A.ATT_USHORT, "H"),
+                      (_A.ATT_ULONG, "I"), (_A.ATT_ULONG64, "Q"))
+}
+
+
+def read_scalar_value_list_5(r: CDRReader) -> tuple | None:
+    """The commonest ``read_attributes_5`` reply, in a few unpacks: an ``AttributeValueList_5``
+    of ONE numeric SCALAR attribute value (its read value, and its set point if it has one)
+    without errors.  Returns ``(values, quality, data_type, time, name, dim_x, dim_y, w_dim_x,
+    w_dim_y)`` with ``values`` a tuple of Python scalars (what ``ndarray.tolist()`` gives for
+    AttributeValue_5.read's array) and the reader moved past the list; or None, the reader
+    untouched, for anything else (more entries, another arm or format, no value, errors, an
+    unknown quality, a short or malformed body): ``AttributeValue_5.read_list`` reads those."""
+    data, end, origin = r.data, r.end, r.origin
+    pos = r.pos + ((origin - r.pos) & 3)
+    if pos + 12 > end:
+        return None
+    le = r.little_endian
+    entries, disc, count = _ONE_VALUE_HEAD[not le].unpack_from(data, pos)
+    arm = _SCALAR_ARM_STRUCTS.get(disc)
+    if entries != 1 or arm is None or not 0 < count <= 2:
+        return None
+    size, structs = arm
+    pos += 12
+    pos += (origin - pos) & (size - 1)
+    if pos + count * size + 28 > end:
+        return None
+    values = structs[le][count].unpack_from(data, pos)
+    pos += count * size
+    pos += (origin - pos) & 3
+    q, f, dt, sec, usec, nsec, n = (_AV5_MID_LE if le else _AV5_MID_BE).unpack_from(data, pos)
+    pos += 28
+    quality = _QUALITIES.get(q)
+    if f != 0 or quality is None or not 0 < n <= end - pos or data[pos + n - 1] != 0:  # 0: SCALAR
+        return None
+    name = str(data[pos:pos + n - 1], "latin-1")
+    pos += n
+    pos += (origin - pos) & 3
+    if pos + 20 > end:
+        return None
+    rx, ry, wx, wy, errors = (_DIMS_ERRORS_LE if le else _DIMS_ERRORS_BE).unpack_from(data, pos)
+    if errors:
+        return None
+    r.pos = pos + 20
+    return values, quality, _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), name, rx, ry, wx, wy
 
 
 # ---------------------------------------------------------------------------
