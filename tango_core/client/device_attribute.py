@@ -22,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from tango_core.client.device_data import _BadArg, _to_scalar, not_latin1
 from tango_core.client.info import AttributeDimension
 from tango_core.idl.enums import (
     AttrDataFormat,
@@ -31,13 +32,15 @@ from tango_core.idl.enums import (
     DevState,
     ErrSeverity,
     ExtractAs,
+    SCALAR_DTYPE,
+    arm_for_data_type,
 )
 from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, dev_error
 from tango_core.idl.struct_format import PrintableStruct
-from tango_core.idl.types import AttributeValue_5, TimeVal, read_scalar_value_list_5
+from tango_core.idl.types import AttributeValue_5, AttrValUnion, DevEncoded, TimeVal, read_scalar_value_list_5
 
 __all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "read_attribute_reply_5",
-           "failed_attribute",
+           "scalar_write_octets", "failed_attribute",
            "attribute_failed"]
 
 _SCALAR = AttrDataFormat.SCALAR
@@ -369,8 +372,6 @@ def _kind_name(dt: int) -> str:
 
 def _scalar_value(dt: int, v):
     """One scalar checked/converted as PyTango's write path does (raises TypeError/OverflowError)."""
-    from tango_core.client.device_data import _BadArg, _to_scalar
-
     if dt in _TEXT_TYPES:
         return _text(v)
     if isinstance(v, np.ndarray) or (dt in (CmdArgType.DevFloat, CmdArgType.DevDouble) and isinstance(v, bytes)):
@@ -389,15 +390,12 @@ def _text(v) -> str:
     try:
         v.encode("latin-1")
     except UnicodeEncodeError:
-        from tango_core.client.device_data import not_latin1
         raise not_latin1(v) from None
     return v
 
 
 def _list_elements(dt: int, items: list) -> np.ndarray:
     """Elements of a Python list/tuple for a numeric attribute (PyTango's element rules)."""
-    from tango_core.idl.enums import SCALAR_DTYPE
-
     dtype = SCALAR_DTYPE[dt]
     if dt == CmdArgType.DevBoolean:
         out = []
@@ -446,8 +444,6 @@ def _enum_value(v, labels) -> int:
 
 
 def _special_scalar(dt: int, v):
-    from tango_core.idl.types import DevEncoded
-
     if dt == CmdArgType.DevState:
         return DevState(int(v))
     if dt == CmdArgType.DevEncoded:
@@ -460,15 +456,26 @@ def _special_scalar(dt: int, v):
     return _text(v)
 
 
+def scalar_write_octets(cfg, value) -> bytes | None:
+    """The value octets of a write of ``value`` to a numeric SCALAR attribute (``cfg``, as for
+    :func:`encode_write_value`): the same checks and conversion, the octets its union carries
+    (native byte order); None for any other attribute (text, state, encoded, enum, arrays)."""
+    dt = _DATA_TYPES.get(cfg.data_type, cfg.data_type)
+    dtype = _WRITE_SCALAR_DTYPES.get(dt)
+    if dtype is None or cfg.data_format != _SCALAR:
+        return None
+    return np.array([_scalar_value(dt, value)], dtype=dtype).tobytes()
+
+
+_WRITE_SCALAR_DTYPES = {t: d for t, d in SCALAR_DTYPE.items() if t != CmdArgType.DevEnum}
+
+
 def encode_write_value(cfg, value):
     """(AttrValUnion, w_dim_x, w_dim_y) for writing ``value`` to the attribute configured by ``cfg``.
 
     ``cfg`` is an AttributeInfo(Ex) (data_type, data_format, name, enum_labels).
     """
-    from tango_core.idl.enums import SCALAR_DTYPE, arm_for_data_type
-    from tango_core.idl.types import AttrValUnion
-
-    dt = CmdArgType.values.get(cfg.data_type, cfg.data_type)
+    dt = _DATA_TYPES.get(cfg.data_type, cfg.data_type)
     fmt = cfg.data_format
     arm = arm_for_data_type(dt)
     special = dt in _TEXT_TYPES or dt in (CmdArgType.DevState, CmdArgType.DevEncoded)
