@@ -89,7 +89,7 @@ class EventMessage:
     __slots__ = ("topic", "little_endian", "ctr", "call_is_except", "data", "payload_offset")
 
     def __init__(self, topic: str, little_endian: bool, ctr: int, call_is_except: bool,
-                 data: bytes, payload_offset: int) -> None:
+                 data: bytes | memoryview, payload_offset: int) -> None:
         self.topic = topic
         self.little_endian = little_endian
         self.ctr = ctr
@@ -171,7 +171,9 @@ def decode_event(frames: Sequence[bytes]) -> EventMessage:
     topic = _topic(frames[0])
     le = _byte_order(frames[1])
     info = decode_call_info(frames[2], le)
-    data = frames[3] if isinstance(frames[3], bytes) else bytes(frames[3])
+    data = frames[3]
+    if type(data) is not bytes and type(data) is not memoryview:
+        data = bytes(data)     # a memoryview (the receiver's big frames) is kept: arrays become views of it
     marker = EVENT_MARKER_LE if le else EVENT_MARKER_BE
     if data[:4] != marker:
         raise MarshalError(f"event data frame does not start with the 0xDEC0DEC0 marker: {data[:4].hex()}")

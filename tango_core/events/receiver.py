@@ -5,8 +5,9 @@ heartbeat and event SUB sockets (and their monitors), from its first poll to clo
 terminating the context when it stops.  Other threads ask it to connect, disconnect and change
 filters through a control queue plus a wake-up socketpair (:meth:`ZmqReceiver.run`); endpoints and
 filters are reference-counted, so several subscriptions can share them.  Each received message
-is handed to the owner's callbacks; the receiver knows nothing of Tango beyond "heartbeat" and
-"event" sockets.
+is handed to the owner's callbacks as a list of frames (``bytes``, or for big ones a writable
+``memoryview`` of the ZMQ message: :data:`ZERO_COPY_MIN`); the receiver knows nothing of Tango
+beyond "heartbeat" and "event" sockets.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ __all__ = ["ZmqReceiver", "SUBSCRIPTION_SETTLE"]
 log = logging.getLogger("tango_core.events")
 
 SUBSCRIPTION_SETTLE = 0.02   # s, see ZmqReceiver.subscribe
+#: Frames this long or longer (spectra and images: the data frame) are handed on as views of the
+#: received ZMQ message, without copy; shorter ones are copied into ``bytes``, which costs less at
+#: that size and does not pin libzmq's 8 KiB receive batches (small messages share one).
+ZERO_COPY_MIN = 8192
+_NOBLOCK = zmq.NOBLOCK
 
 
 class ZmqReceiver:
@@ -285,10 +291,24 @@ class ZmqReceiver:
 
     @staticmethod
     def _drain(sock: zmq.Socket, handle: Callable[[list], None], budget: int = 2000) -> None:
-        recv = sock.recv_multipart
+        """Hand each queued message over as a list of frames, at most ``budget`` messages.
+
+        Not ``recv_multipart``: it asks the socket for ZMQ_RCVMORE after every frame (a few us
+        each in pyzmq), and its copying mode copies big data frames into new ``bytes``.  Here every
+        frame is received without copy and knows itself whether more follow; frames of at least
+        :data:`ZERO_COPY_MIN` octets are handed on as writable views of ZMQ's own message buffer
+        (which lives as long as a view of it, and ZMQ never reuses it), shorter ones as ``bytes``.
+        """
+        recv = sock.recv
         for _ in range(budget):
             try:
-                msg = recv(zmq.NOBLOCK)
+                frame = recv(_NOBLOCK, copy=False)
+                msg = []
+                while True:
+                    msg.append(frame.buffer if len(frame) >= ZERO_COPY_MIN else frame.bytes)
+                    if not frame.more:
+                        break
+                    frame = recv(_NOBLOCK, copy=False)   # the rest of a message comes with its first frame
             except zmq.Again:
                 return
             handle(msg)

@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tango_core.client.attribute_proxy import AttributeProxy
@@ -280,6 +281,47 @@ def test_spectrum_change_events_and_extract_as_list(dev, collector):
     dev.PushSpectrum(10000)
     evs = collector.wait_for(lambda evs: len(evs[-1].attr_value.value) == 10000)
     assert evs[-1].attr_value.value[-1] == 9999.0
+
+
+#: the numeric types of PushTypedSpectrum (tests/servers/event_server.py) and the numpy dtype a
+#: value arrives in (PyTango's, native byte order)
+NUMERIC_DTYPES = {"boolean": np.bool_, "uchar": np.uint8, "short": np.int16, "ushort": np.uint16,
+                  "long": np.int32, "ulong": np.uint32, "long64": np.int64, "ulong64": np.uint64,
+                  "float": np.float32, "double": np.float64}
+
+
+def _typed_values(kind: str, n: int, first: int) -> np.ndarray:
+    """What ``PushTypedSpectrum("<kind> <n> <first>")`` pushes, as its docstring says."""
+    values = np.arange(first, first + n)
+    return values % 3 == 0 if kind == "boolean" else values.astype(NUMERIC_DTYPES[kind])
+
+
+@pytest.mark.parametrize("kind", list(NUMERIC_DTYPES))
+def test_numeric_spectrum_events_carry_what_was_pushed_and_stay_unchanged(dev, collector, kind):
+    """Small spectra and big ones (received without copy, the array a view of the message) of every
+    numeric type: each callback's value equals what was pushed, in its numpy type, writable as
+    PyTango's; a value kept by the callback is unchanged by the events after it, and writing into
+    one value changes no other."""
+    dev.subscribe_event(f"typed_{kind}", EventType.CHANGE_EVENT, collector)
+    _live(dev)
+    pushes = [(5, 1), (20_000, 2), (20_000, 3), (5, 4), (20_000, 5)]
+    for n, first in pushes:
+        dev.PushTypedSpectrum(f"{kind} {n} {first}")
+
+    def updates(evs):
+        return [e for e in evs if e.event_reason == EventReason.Update]
+
+    evs = updates(collector.wait_for(lambda evs: len(updates(evs)) >= len(pushes), 20))
+    assert not any(e.err for e in evs), [e.errors for e in evs if e.err]
+    values = [e.attr_value.value for e in evs]
+    values[1][:] = values[1][::-1]               # the user's own array: changes nothing else
+    for (n, first), value in zip(pushes[2:], values[2:]):
+        expected = _typed_values(kind, n, first)
+        assert value.dtype == expected.dtype and value.dtype.isnative and value.shape == (n,)
+        assert value.flags.writeable
+        np.testing.assert_array_equal(value, expected)
+    np.testing.assert_array_equal(values[0], _typed_values(kind, 5, 1))
+    np.testing.assert_array_equal(values[1], _typed_values(kind, 20_000, 2)[::-1])
 
 
 def test_attribute_proxy_subscription(event_nodb, collector):

@@ -9,6 +9,9 @@ exactly what is published and when:
 * ``BurstSpectrum(long n)``pushes n change events of ``spectrum`` (10,000 doubles, first = index);
 * ``BurstTimed(long n)`` / ``BurstSpectrumTimed(long n)`` the same with the push time as value
   (benchmarks: push-to-callback latency), returning the push duration;
+* ``PushTypedSpectrum(str)`` with ``"<type> <n> <first>"`` pushes a change event of ``typed_<type>``
+  (a spectrum of that numeric type, :data:`NUMERIC_TYPES`): ``first, first+1, ...`` (n of them)
+  cast to the type (booleans: whether each of those is a multiple of 3);
 * ``PushUser(long)``       pushes a user event of ``counter``;
 * ``PushAlarm(double)``    sets ``alarm_value`` and pushes its alarm event (Tango 10);
 * ``PushDataReady(long)``  pushes a data-ready event of ``ready`` with that user counter;
@@ -41,6 +44,24 @@ else:
     from tango.server import Device, attribute, command, run
 
 
+#: the numeric spectrum attributes ``typed_<name>`` -> numpy dtype (PushTypedSpectrum)
+NUMERIC_TYPES = {"boolean": np.bool_, "uchar": np.uint8, "short": np.int16, "ushort": np.uint16,
+                 "long": np.int32, "ulong": np.uint32, "long64": np.int64, "ulong64": np.uint64,
+                 "float": np.float32, "double": np.float64}
+
+
+def typed_spectrum(kind: str, n: int, first: int) -> np.ndarray:
+    """What PushTypedSpectrum pushes."""
+    values = np.arange(first, first + n)
+    return values % 3 == 0 if kind == "boolean" else values.astype(NUMERIC_TYPES[kind])
+
+
+def _typed_attribute(kind: str):
+    def read(self):
+        return self._typed.get(kind, typed_spectrum(kind, 1, 0))
+    return attribute(name=f"typed_{kind}", dtype=(NUMERIC_TYPES[kind],), max_dim_x=100_000, fget=read)
+
+
 class EventDevice(Device):
     """Pushes change, archive, user, alarm, data-ready and interface-change events on demand."""
 
@@ -52,6 +73,9 @@ class EventDevice(Device):
         self._spectrum = np.zeros(3)
         self._polled = 0
         self._dynamic: dict[str, float] = {}
+        self._typed: dict[str, np.ndarray] = {}
+        for kind in NUMERIC_TYPES:
+            self.set_change_event(f"typed_{kind}", True, False)
         self.set_change_event("value", True, False)
         self.set_archive_event("value", True, False)
         self.set_change_event("counter", True, False)
@@ -65,6 +89,9 @@ class EventDevice(Device):
     alarm_value = attribute(dtype=float)
     ready = attribute(dtype=float)
     polled = attribute(dtype=int, polling_period=100, abs_change="1", access=AttrWriteType.READ)
+    for _kind in NUMERIC_TYPES:
+        locals()[f"typed_{_kind}"] = _typed_attribute(_kind)
+    del _kind
 
     def read_value(self) -> float:
         return self._value
@@ -134,6 +161,12 @@ class EventDevice(Device):
             data[0] = time.time()
             self.push_change_event("spectrum", data)
         return time.time() - t0
+
+    @command(dtype_in=str)
+    def PushTypedSpectrum(self, spec: str) -> None:
+        kind, n, first = spec.split()
+        self._typed[kind] = typed_spectrum(kind, int(n), int(first))
+        self.push_change_event(f"typed_{kind}", self._typed[kind])
 
     @command(dtype_in=int)
     def PushUser(self, v: int) -> None:
