@@ -113,6 +113,36 @@ def test_silent_server_times_out_within_the_timeout(silent_server):
     conn.close()
 
 
+@pytest.mark.parametrize("env, expected_us", [(None, 50), ("0", 0), ("200", 200), ("-5", 0), ("fast", 50)])
+def test_reply_poll_window_comes_from_the_environment(monkeypatch, env, expected_us):
+    """TANGO_CORE_REPLY_SPIN_US sets how long a lone caller polls before it sleeps in recv
+    (0 turns it off; a value that is not a number keeps the default)."""
+    if env is None:
+        monkeypatch.delenv("TANGO_CORE_REPLY_SPIN_US", raising=False)
+    else:
+        monkeypatch.setenv("TANGO_CORE_REPLY_SPIN_US", env)
+    assert BlockingEndpoint("127.0.0.1", 1).reply_spin == pytest.approx(expected_us * 1e-6)
+
+
+def test_a_caller_polls_briefly_then_sleeps_until_its_timeout(monkeypatch, silent_server):
+    """The poll before sleeping is bounded: a silent server costs the caller no busy wait."""
+    monkeypatch.setenv("TANGO_CORE_REPLY_SPIN_US", "10000")  # the longest poll allowed: 10 ms
+    conn = BlockingEndpoint("127.0.0.1", silent_server.port)
+    cpu0, t0 = time.thread_time(), time.monotonic()
+    with pytest.raises(CallTimeout):
+        conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=0.3, version=(1, 0))
+    elapsed, cpu = time.monotonic() - t0, time.thread_time() - cpu0
+    assert 0.25 <= elapsed < 1.0
+    # it polled for 10 ms at most, then slept until the deadline (not busy for the whole 0.3 s)
+    assert cpu < 0.15
+    # a timeout shorter than the poll window still holds
+    t0 = time.monotonic()
+    with pytest.raises(CallTimeout):
+        conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=0.002, version=(1, 0))
+    assert time.monotonic() - t0 < 0.5
+    conn.close()
+
+
 def test_unknown_object_key_is_a_system_exception(tango_host):
     conn = get_endpoint(*_host_port(tango_host))
     with pytest.raises(SystemExceptionReply) as ei:
