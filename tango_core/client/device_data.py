@@ -51,6 +51,13 @@ _FLOATS = (T.DevFloat, T.DevDouble)
 _STRINGS = (T.DevString, T.ConstDevString)
 
 
+#: result types command_result converts whatever the value's class; _PLAIN_RESULTS: values of
+#: other types that it returns as they are
+_CONVERTED_RESULTS = frozenset((T.DevState, T.DevVarLongStringArray, T.DevVarDoubleStringArray, T.DevVarStringArray,
+                                T.DevVarStateArray))
+_PLAIN_RESULTS = frozenset((float, int, bool, str, bytes))
+
+
 class _BadArg(Exception):
     """Internal: the argument cannot be converted (turned into PyTango's TypeError)."""
 
@@ -110,6 +117,8 @@ def _to_scalar(t: CmdArgType, v: Any) -> Any:
     if t in _INT_RANGES:
         return _to_int(t, v)
     if t in _FLOATS:
+        if v.__class__ is float:  # the commonest argin: as it is (float(v) would be v)
+            return v
         if isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Real, np.number, np.bool_)):
             raise _BadArg
         return float(v)
@@ -261,6 +270,8 @@ def command_result(out_type: int, value: Any, extract_as: int = ExtractAs.Numpy)
     if value is None:
         return None
     t = out_type
+    if value.__class__ in _PLAIN_RESULTS and t not in _CONVERTED_RESULTS:  # a number or text: as it is
+        return value
     if t == T.DevState:
         return DevState.values.get(int(value), value)
     if t == T.DevVarLongStringArray or t == T.DevVarDoubleStringArray:

@@ -364,7 +364,8 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def _command_raw_plan(self, command: str, argin_type: int, argin: Any) -> Plan:
         """Send one command (strings as Latin-1 octets, as PyTango); the decoded (type, value) of
         the result.  The argin is checked once more by the operation's writer, before sending."""
-        yield from self._idl_plan()  # a connection error is raised as it is, without API_CommandFailed
+        if not self._idl_version:
+            yield from self._idl_plan()  # a connection error is raised as it is, without API_CommandFailed
         return (yield from self._send_command_plan(command, argin_type, latin1_for_wire(argin_type, argin)))
 
     def _command_raw(self, command: str, argin_type: int, argin: Any):
