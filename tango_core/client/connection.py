@@ -540,6 +540,9 @@ class Connection:
         _ident, _source, head, tail, write_any = layout
 
         def write(w: CDRWriter) -> None:
+            if not w.little_endian:  # (the octets above are little-endian, as every request we send)
+                _COMMAND_INOUT_4.write_args(w, name, value, source, ident)
+                return
             w.align(4)
             w.buf += head
             write_any(w, value)

@@ -458,8 +458,8 @@ def _special_scalar(dt: int, v):
 
 def scalar_write_octets(cfg, value) -> bytes | None:
     """The value octets of a write of ``value`` to a numeric SCALAR attribute (``cfg``, as for
-    :func:`encode_write_value`): the same checks and conversion, the octets its union carries
-    (native byte order); None for any other attribute (text, state, encoded, enum, arrays)."""
+    :func:`encode_write_value`): the same checks and conversion, the octets its union carries in
+    a little-endian message; None for any other attribute (text, state, encoded, enum, arrays)."""
     dt = _DATA_TYPES.get(cfg.data_type, cfg.data_type)
     dtype = _WRITE_SCALAR_DTYPES.get(dt)
     if dtype is None or cfg.data_format != _SCALAR:
@@ -467,7 +467,7 @@ def scalar_write_octets(cfg, value) -> bytes | None:
     return np.array([_scalar_value(dt, value)], dtype=dtype).tobytes()
 
 
-_WRITE_SCALAR_DTYPES = {t: d for t, d in SCALAR_DTYPE.items() if t != CmdArgType.DevEnum}
+_WRITE_SCALAR_DTYPES = {t: d.newbyteorder("<") for t, d in SCALAR_DTYPE.items() if t != CmdArgType.DevEnum}
 
 
 def encode_write_value(cfg, value):
