@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import re
 import threading
+import concurrent.futures
 import time
 from typing import Any, Callable
 
@@ -1746,6 +1747,74 @@ def test_api_util_pull_and_push_callback_models(peers):
         finally:
             api.set_asynch_cb_sub_model(m.cb_sub_model.PULL_CALLBACK)
         return before, pending, pulled, got
+    same(build)
+
+
+def test_asynch_callbacks_report_failures_as_pytango(peers):
+    """What an asynchronous call's callback receives when the call fails: a time-out or an error
+    of the command (``err``, the error stack, ``argout`` refusing with API_EmptyDeviceData), a
+    read whose attribute fails (flagged in ``argout``) or that times out (empty ``argout``), a
+    write the device refuses (one NamedDevFailed per attribute) or that succeeds."""
+    def build(m):
+        api = m.ApiUtil.instance()
+        d = m.DeviceProxy(TEST_DEVICE)
+        d.set_timeout_millis(300)
+        got: list = []
+
+        def call(start):
+            future = concurrent.futures.Future()
+            start(future.set_result)
+            got.append(future.result(timeout=5))
+            time.sleep(0.8)  # a timed-out call's server thread is done before the next call
+
+        api.set_asynch_cb_sub_model(m.cb_sub_model.PUSH_CALLBACK)
+        try:
+            call(lambda cb: d.command_inout_asynch("EchoDouble", 1.5, cb))
+            call(lambda cb: d.command_inout_asynch("Fail", cb))
+            call(lambda cb: d.command_inout_asynch("Sleep", 0.6, cb))
+            call(lambda cb: d.read_attributes_asynch(["double_rw", "failing_read"], cb))
+            call(lambda cb: d.read_attribute_asynch("double_rw", cb))
+            call(lambda cb: d.write_attributes_asynch([("long_rw", 3), ("double_rw", 5000.0)], cb))
+            call(lambda cb: d.write_attribute_asynch("long_rw", 4, cb))
+        finally:
+            api.set_asynch_cb_sub_model(m.cb_sub_model.PULL_CALLBACK)
+        seen = []
+        for ev in got:
+            row = [type(ev).__name__, ev.err]
+            if hasattr(ev, "cmd_name"):
+                row += [ev.cmd_name, [(e.reason, e.desc) for e in ev.errors], outcome(m, lambda _m, ev=ev: ev.argout)]
+            elif hasattr(ev, "argout"):
+                row += [list(ev.attr_names), [(a.name, a.has_failed) for a in ev.argout],
+                        [(e.reason, e.desc) for e in ev.errors]]
+            else:
+                row += [list(ev.attr_names), ev.errors.call_failed(), ev.errors.get_faulty_attr_nb(),
+                        [(f.name, f.idx_in_call, [e.reason for e in f.err_stack]) for f in ev.errors.err_list]]
+            seen.append(row)
+        return seen
+    same(build)
+
+
+def test_asynch_replies_raise_as_pytango(peers):
+    """The errors of the polling model's replies: a command that fails or times out, an attribute
+    read that fails or times out, a write the device refuses (one or several attributes)."""
+    def build(m):
+        d = m.DeviceProxy(TEST_DEVICE)
+        d.set_timeout_millis(300)
+
+        def reply(fetch, start):
+            got = outcome(m, lambda _m: fetch(start(), 3000))
+            time.sleep(0.8)  # a timed-out call's server thread is done before the next call
+            return got
+        return [
+            reply(d.command_inout_reply, lambda: d.command_inout_asynch("Fail")),
+            reply(d.command_inout_reply, lambda: d.command_inout_asynch("Sleep", 0.6)),
+            reply(lambda i, t: d.read_attribute_reply(i, poll_timeout=t).value,
+                  lambda: d.read_attribute_asynch("failing_read")),
+            reply(lambda i, t: [a.has_failed for a in d.read_attributes_reply(i, poll_timeout=t)],
+                  lambda: d.read_attributes_asynch(["double_rw", "failing_read"])),
+            reply(d.write_attribute_reply, lambda: d.write_attribute_asynch("double_rw", 5000.0)),
+            reply(d.write_attributes_reply, lambda: d.write_attributes_asynch([("long_rw", 1), ("double_rw", 5e3)])),
+        ]
     same(build)
 
 

@@ -26,7 +26,8 @@ from tango_core.client.device_attribute import attribute_failed, encode_write_va
 from tango_core.client.device_data import convert_argin
 from tango_core.client.info import PrintableStruct
 from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type, cb_sub_model
-from tango_core.idl.errors import AsynCall, AsynReplyNotArrived, DevError, DevFailed
+from tango_core.idl.errors import (AsynCall, AsynReplyNotArrived, DevError, DevFailed, MultiDevFailed, NamedDevFailed,
+                                   NamedDevFailedList, WrongData)
 from tango_core.client.green import green_method
 from tango_core.transport.calls import Plan, Wait, run_blocking
 from tango_core.transport.workers import DaemonPool
@@ -87,17 +88,27 @@ class _DoneEvent(PrintableStruct):
 
 
 class CmdDoneEvent(_DoneEvent):
-    """What a command_inout_asynch callback receives."""
+    """What a command_inout_asynch callback receives (``argout`` raises API_EmptyDeviceData when
+    the command failed, as PyTango's empty DeviceData does)."""
 
     def __init__(self, device, cmd_name: str, argout: Any, errors=()) -> None:
         super().__init__(device, errors)
         self.cmd_name = cmd_name
-        self.argout = argout
+        self._argout = argout
         self.argout_raw = None
+
+    @property
+    def argout(self) -> Any:
+        if self.err:
+            raise WrongData(DevError("API_EmptyDeviceData", "Cannot extract, no data in DeviceData object ",
+                                     "DeviceData::any_is_null()", ErrSeverity.ERR))
+        return self._argout
 
 
 class AttrReadEvent(_DoneEvent):
-    """What a read_attribute(s)_asynch callback receives (``argout``: list of DeviceAttribute)."""
+    """What a read_attribute(s)_asynch callback receives: ``argout`` is the list of
+    DeviceAttribute (an attribute that failed is in it, flagged ``has_failed``, and sets ``err``);
+    a call that failed as a whole (time-out, lost device) gives an empty list."""
 
     def __init__(self, device, attr_names: list[str], argout: Any, errors=()) -> None:
         super().__init__(device, errors)
@@ -106,11 +117,44 @@ class AttrReadEvent(_DoneEvent):
 
 
 class AttrWrittenEvent(_DoneEvent):
-    """What a write_attribute(s)_asynch callback receives."""
+    """What a write_attribute(s)_asynch callback receives: ``errors`` is a NamedDevFailedList,
+    one NamedDevFailed per attribute the device refused (none when the call failed as a whole,
+    e.g. a time-out: then only ``err`` and ``errors.call_failed()`` say so)."""
 
-    def __init__(self, device, attr_names: list[str], errors=()) -> None:
-        super().__init__(device, errors)
+    def __init__(self, device, attr_names: list[str], errors: NamedDevFailedList | None = None) -> None:
+        errors = NamedDevFailedList() if errors is None else errors
+        super().__init__(device, ())
+        self.err = errors.call_failed()
+        self.errors = errors
         self.attr_names = list(attr_names)
+
+
+def _timed_out_on(exc: DevFailed, names: list[str]) -> DevFailed:
+    """cppTango's asynchronous attribute calls name the attributes in their time-out error."""
+    if not any(e.reason == "API_DeviceTimedOut" for e in exc.args):
+        return exc
+    suffix = "\nAttribute(s): " + ", ".join(names)
+    return type(exc)(*[DevError(e.reason, e.desc + suffix, e.origin, e.severity) if e.reason == "API_DeviceTimedOut"
+                       else e for e in exc.args])
+
+
+def _asynch_command_error(exc: DevFailed) -> DevFailed:
+    """cppTango's asynchronous command names itself in the API_CommandFailed it adds."""
+    top = exc.args[-1] if exc.args else None
+    if top is None or top.reason != "API_CommandFailed" or "command_inout on" not in top.desc:
+        return exc
+    top = DevError(top.reason, top.desc.replace("command_inout on", "command_inout_asynch on", 1), top.origin,
+                   top.severity)
+    return type(exc)(*exc.args[:-1], top)
+
+
+def _named_failures(exc: DevFailed | None) -> NamedDevFailedList:
+    """A write's failure as PyTango's NamedDevFailedList (empty but failed for a whole-call error)."""
+    if exc is None:
+        return NamedDevFailedList()
+    if isinstance(exc, MultiDevFailed):
+        return NamedDevFailedList([NamedDevFailed.from_named_dev_error(e) for e in exc.errors], call_failed=True)
+    return NamedDevFailedList(call_failed=True)
 
 
 def _deliver(callback, method: str, event) -> None:
@@ -130,7 +174,8 @@ class AsynchCalls:
         self._lock = threading.Lock()
 
     def submit(self, call: Callable[[], Any], callback=None, make_event=None, method: str = "") -> int | None:
-        """Run ``call`` in the pool; polling model (id returned) or callback model (None)."""
+        """Run ``call`` in the pool; polling model (id returned) or callback model (None: the
+        callback gets ``make_event(result, failure)``, failure the call's DevFailed or None)."""
         if callback is None:
             future = _executor().submit(call)
             with self._lock:
@@ -142,13 +187,13 @@ class AsynchCalls:
 
         def run() -> bool:  # the call in the worker; the callback there too in the push model
             try:
-                result, errors = call(), ()
+                result, failure = call(), None
             except DevFailed as exc:
-                result, errors = None, exc.args
+                result, failure = None, exc
             except Exception as exc:  # noqa: BLE001 - reported to the callback, as PyTango does
                 result = None
-                errors = (DevError("API_AsynchCallFailed", repr(exc), "DeviceProxy::asynch", ErrSeverity.ERR),)
-            event = make_event(result, errors)
+                failure = DevFailed(DevError("API_AsynchCallFailed", repr(exc), "DeviceProxy::asynch", ErrSeverity.ERR))
+            event = make_event(result, failure)
             if _callback_model == cb_sub_model.PUSH_CALLBACK:
                 try:
                     _deliver(callback, method, event)
@@ -275,10 +320,18 @@ class AsynchMethods:
         convert_argin(info.cmd_name, info.in_type, arg)  # bad arguments raise here, not in the reply
         call_args = (cmd_name, arg) if args else (cmd_name,)
         if callback is not None:
-            return self._asynch().submit(lambda: self.command_inout(*call_args), callback,
-                                         lambda out, errs: CmdDoneEvent(self, info.cmd_name, out, errs), "cmd_ended")
+            return self._asynch().submit(
+                lambda: self.command_inout(*call_args), callback,
+                lambda out, exc: CmdDoneEvent(self, info.cmd_name, out, _asynch_command_error(exc).args if exc else ()),
+                "cmd_ended")
         raw_args = (cmd_name, arg) if args else (cmd_name, None)
-        req_id = self._asynch().submit(lambda: self._command_inout_checked_raw(*raw_args, given=bool(args)))
+
+        def call():
+            try:
+                return self._command_inout_checked_raw(*raw_args, given=bool(args))
+            except DevFailed as exc:
+                raise _asynch_command_error(exc) from None
+        req_id = self._asynch().submit(call)
         return 0 if forget else req_id
 
     def command_inout_reply(self, idx: int, timeout: int | None = None):
@@ -301,33 +354,46 @@ class AsynchMethods:
     def _read_asynch(self, attr_names, cb, extract_as, _single):
         names = [attr_names] if isinstance(attr_names, str) else list(attr_names)
         if cb is not None:
-            # the worker thread runs the read with blocking I/O, whatever the proxy's green mode
-            read = (lambda: [run_blocking(self._read_attribute_plan(names[0], extract_as))]) if _single else (
-                lambda: run_blocking(self._read_attributes_plan(names, extract_as)))
-            return self._asynch().submit(read, cb, lambda out, errs: AttrReadEvent(self, names, out, errs),
-                                         "attr_read")
-        return self._asynch().submit(lambda: (_single, self._read_values(names)))
+            # the worker thread runs the read with blocking I/O, whatever the proxy's green mode;
+            # an attribute that fails is flagged in the list (as read_attributes), not raised
+            read = lambda: run_blocking(self._read_attributes_plan(names, extract_as))  # noqa: E731
+            return self._asynch().submit(read, cb, lambda out, exc: self._read_event(names, out, exc), "attr_read")
+
+        def read():
+            try:
+                return _single, self._read_values(names)
+            except DevFailed as exc:
+                raise _timed_out_on(exc, names) from None
+        return self._asynch().submit(read)
+
+    def _read_event(self, names: list[str], attrs, failure: DevFailed | None) -> AttrReadEvent:
+        if failure is not None:
+            return AttrReadEvent(self, names, [], _timed_out_on(failure, names).args)
+        errors = [DevError("API_AttributeFailed", f"Failed to read_attributes on device {self.dev_name()}, "
+                           f"attribute {da.name}", "Connection::Cb_ReadAttr_Request()", ErrSeverity.ERR)
+                  for da in attrs if da.has_failed]
+        return AttrReadEvent(self, names, attrs, errors)
 
     def _read_reply_plan(self, idx: int, timeout, extract_as) -> Plan:
         single, avs = yield from self._asynch().reply_plan(idx, timeout)
         if single:
             da = from_attribute_value(avs[0], extract_as)
             if da.has_failed:
-                raise attribute_failed(da._errors, self.dev_name(), "read_attribute", f"attribute {da.name}",
+                raise attribute_failed(da._errors, self.dev_name(), "read_attributes", f"attribute {da.name}",
                                        "DeviceProxy::read_attribute_reply()")
             return da
         return [from_attribute_value(av, extract_as) for av in avs]
 
-    def _read_attribute_reply_plan(self, idx: int, timeout: int | None = None,
+    def _read_attribute_reply_plan(self, idx: int, poll_timeout: int | None = None,
                                    extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
-        """The DeviceAttribute of a read_attribute_asynch request (``timeout`` ms: None don't
-        wait, 0 wait as long as needed)."""
-        return (yield from self._read_reply_plan(idx, timeout, extract_as))
+        """The DeviceAttribute of a read_attribute_asynch request (``poll_timeout`` ms: None don't
+        wait, 0 wait as long as needed; PyTango 10's name, ``timeout=`` being the green one)."""
+        return (yield from self._read_reply_plan(idx, poll_timeout, extract_as))
 
-    def _read_attributes_reply_plan(self, idx: int, timeout: int | None = None,
+    def _read_attributes_reply_plan(self, idx: int, poll_timeout: int | None = None,
                                     extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
-        """The DeviceAttributes of a read_attributes_asynch request."""
-        return (yield from self._read_reply_plan(idx, timeout, extract_as))
+        """The DeviceAttributes of a read_attributes_asynch request (``poll_timeout`` as above)."""
+        return (yield from self._read_reply_plan(idx, poll_timeout, extract_as))
 
     def _write_attribute_asynch_plan(self, attr, value, cb=None) -> Plan:
         """Start writing one attribute (the value is checked first): a request id, or None with ``cb``."""
@@ -340,17 +406,38 @@ class AsynchMethods:
     def _write_asynch_plan(self, attr_values, cb, _single) -> Plan:
         name_val = attr_values
         pairs = list(name_val)
+        cfgs = []
         for n, v in pairs:  # bad values raise here, not in the reply
-            encode_write_value((yield from self._attr_cfg_or_fail_plan(n, "write_attributes_asynch")), v)
+            cfgs.append((yield from self._attr_cfg_or_fail_plan(n, "write_attributes_asynch")))
+            encode_write_value(cfgs[-1], v)
         # the worker thread runs the call with blocking I/O, whatever the proxy's green mode
-        if _single:
-            call = lambda: run_blocking(self._write_attribute_plan(*pairs[0]))  # noqa: E731
-        else:
-            call = lambda: run_blocking(self._write_attributes_plan(pairs))  # noqa: E731
         if cb is not None:
-            names = [getattr(n, "name", n) for n, _ in pairs]
-            return self._asynch().submit(call, cb, lambda out, errs: AttrWrittenEvent(self, names, errs),
+            # the callback gets the device's per-attribute failures (the MultiDevFailed), so the
+            # values are written as they are, without write_attribute(s)' summary error
+            entries = [self._write_entry(cfg, v) for cfg, (_, v) in zip(cfgs, pairs)]
+            names = [cfg.name for cfg in cfgs]
+            return self._asynch().submit(lambda: run_blocking(self._write_values_plan(entries)), cb,
+                                         lambda out, exc: AttrWrittenEvent(self, names, _named_failures(exc)),
                                          "attr_written")
+        entries = [self._write_entry(cfg, v) for cfg, (_, v) in zip(cfgs, pairs)]
+        names = [cfg.name for cfg in cfgs]
+        dev = self.dev_name()
+
+        def call() -> None:  # cppTango's errors of write_attribute(s)_reply
+            try:
+                run_blocking(self._write_values_plan(entries))
+            except MultiDevFailed as exc:
+                if _single:
+                    raise DevFailed(*exc.args, DevError(
+                        "API_AttributeFailed", f"Failed to execute write_attributes_asynch on device {dev}\n"
+                        f"Attribute(s): {', '.join(names)}", "DeviceProxy::write_attribute_reply()",
+                        ErrSeverity.ERR)) from None
+                failed = ", ".join(e.name for e in exc.errors)
+                raise DevFailed(DevError(
+                    "API_AttributeFailed", f"Failed to execute DeviceProxy::write_attributes_reply() on device {dev}, "
+                    f"object(s) {failed}", "DeviceProxy::write_attributes_reply()", ErrSeverity.ERR)) from None
+            except DevFailed as exc:
+                raise _timed_out_on(exc, names) from None
         return self._asynch().submit(call)
 
     def _write_attribute_reply_plan(self, idx: int, timeout: int | None = None) -> Plan:

@@ -282,13 +282,15 @@ class NamedDevFailed:
 class NamedDevFailedList:
     """PyTango's list of per-item failures of a multi-item call (a plain class, as in PyTango)."""
 
-    __slots__ = ("err_list",)
+    __slots__ = ("err_list", "_call_failed")
 
-    def __init__(self, err_list: Iterable[NamedDevFailed] = ()) -> None:
+    def __init__(self, err_list: Iterable[NamedDevFailed] = (), call_failed: bool | None = None) -> None:
         self.err_list = list(err_list)
+        # a call can fail as a whole with no per-item failure (a time-out of an asynchronous write)
+        self._call_failed = bool(self.err_list) if call_failed is None else call_failed
 
     def call_failed(self) -> bool:
-        return bool(self.err_list)
+        return self._call_failed
 
     def get_faulty_attr_nb(self) -> int:
         return len(self.err_list)
