@@ -896,7 +896,14 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         self._check_initialized()
         kind, real = self._lookup(name)
         if kind == "attr":
-            self.write_attribute(real, self._enum_labels_to_values(real, name, value))
+            try:
+                self.write_attribute(real, self._enum_labels_to_values(real, name, value))
+            except (AttributeError, TypeError):
+                # PyTango 10: the cached configuration may be stale (the device re-created the
+                # attribute with another type): fetch it again and, if it changed, try once more
+                if not self._attribute_config_changed(real):
+                    raise
+                self.write_attribute(real, self._enum_labels_to_values(real, name, value))
             return
         if kind == "cmd":
             raise TypeError("Cannot set the value of a command")
@@ -906,6 +913,19 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         raise AttributeError(  # from why the names could not be read (a device down), as PyTango
             f"Tried to set non-existent attr {name!r} to {value!r}.\nThe DeviceProxy object interface is frozen "
             "and cannot be modified - see tango.DeviceProxy.freeze_dynamic_interface for details.") from real
+
+    def _attribute_config_changed(self, attr: str) -> bool:
+        """Forget ``attr``'s cached configuration and fetch it again: did it change?"""
+        if not self.is_attribute_config_cache_enabled():
+            return False
+        old = self._attr_cfg.get(attr.lower())
+        self.invalidate_attribute_config_cache(attr)
+        try:
+            new = self._attribute_config(attr)
+        except DevFailed:
+            return False
+        return old is None or (new.data_type, new.data_format, new.writable, list(new.enum_labels)) != (
+            old.data_type, old.data_format, old.writable, list(old.enum_labels))
 
     def _enum_labels_to_values(self, attr: str, typed: str, value):
         """``dev.mode = "ON"``: a DevEnum attribute takes its labels (also inside sequences), as

@@ -27,6 +27,7 @@ method already called ``set_value``; ``write(device, wattr)``; ``is_allowed(devi
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from ..idl.enums import AttrDataFormat, AttrWriteType, CmdArgType, DispLevel
@@ -54,6 +55,18 @@ class AttributeAccess:
         self.read = read
         self.write = write
         self.is_allowed = is_allowed
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _parse(kind: Callable[[Any], Any], value: Any, message: str) -> Any:
+    """``kind(value)``, or the classic API's DevFailed ``message`` when the value does not fit."""
+    try:
+        return kind(value)
+    except Exception:  # noqa: BLE001 - any refusal is the user's definition error
+        raise _wrong_definition(message) from None
 
 
 class AttrData:
@@ -186,23 +199,47 @@ class AttrData:
         self.classic = True
         self.has_dtype_kword = self.has_size_kword = True
         name, klass = self.attr_name, self.class_name
-        if not isinstance(attr_info, (list, tuple)) or not 1 <= len(attr_info) <= 2:
-            raise _wrong_definition(f"Wrong data type for value for describing attribute {name} in class {klass}"
+        where = f"attribute {name} in class {klass}"
+        if not _is_sequence(attr_info):
+            raise _wrong_definition(f"Wrong data type for value for describing {where}"
+                                    "\nMust be a sequence with 1 or 2 elements")
+        if not 1 <= len(attr_info) <= 2:
+            raise _wrong_definition(f"Wrong number of argument for describing {where}"
                                     "\nMust be a sequence with 1 or 2 elements")
         extra = {k.lower(): v for k, v in (attr_info[1].items() if len(attr_info) == 2 else ())}
         info = attr_info[0]
-        if not isinstance(info, (list, tuple)) or not 3 <= len(info) <= 5:
-            raise _wrong_definition(f"Wrong data type for describing mandatory information for attribute {name} "
-                                    f"in class {klass}\nMust be a sequence with 3, 4 or 5 elements")
-        self.attr_type = CmdArgType(info[0])
-        self.attr_format = AttrDataFormat(info[1])
-        self.attr_write = AttrWriteType(info[2])
-        if self.attr_format == AttrDataFormat.SPECTRUM:
-            self.dim_x = int(info[3])
-        elif self.attr_format == AttrDataFormat.IMAGE:
-            self.dim_x, self.dim_y = int(info[3]), int(info[4])
-        self.display_level = DispLevel(extra.pop("display level", DispLevel.OPERATOR))
-        self.polling_period = int(extra.pop("polling period", -1))
+        if not _is_sequence(info) or not 3 <= len(info) <= 5:
+            raise _wrong_definition(f"Wrong data type for describing mandatory information for {where}"
+                                    "\nMust be a sequence with 3, 4 or 5 elements")
+        wrong_argument = f"Wrong data type in attribute argument for {where}\n"
+        self.attr_type = _parse(CmdArgType, info[0], wrong_argument +
+                                "Attribute data type (first element in first sequence) must be a tango.CmdArgType")
+        self.attr_format = _parse(AttrDataFormat, info[1], f"Wrong data format in attribute argument for {where}\n"
+                                  "Attribute data format (second element in first sequence) must be a "
+                                  "tango.AttrDataFormat")
+        wanted = {AttrDataFormat.SCALAR: 3, AttrDataFormat.SPECTRUM: 4, AttrDataFormat.IMAGE: 5}.get(self.attr_format)
+        if wanted is None:
+            raise _wrong_definition(f"Unsupported data format {self.attr_format!r} for {where}")
+        kind = self.attr_format.name.lower()
+        if len(info) != wanted:
+            raise _wrong_definition(wrong_argument + f"Sequence describing mandatory attribute parameters for {kind} "
+                                    f"attribute must have {wanted} elements")
+        if wanted >= 4:
+            self.dim_x = _parse(int, info[3], wrong_argument + "4th element in sequence describing mandatory dim_x "
+                                f"attribute parameter for {kind} attribute must be an integer")
+        if wanted == 5:
+            # (PyTango's wording, its spelling included: scripts match on these texts)
+            self.dim_y = _parse(int, info[4], wrong_argument + "5th element in sequence desribing mandatory dim_y "
+                                f"attribute parameter for {kind} attribute must be an integer")
+        self.attr_write = _parse(AttrWriteType, info[2], f"Wrong data write type in attribute argument for {where}\n"
+                                 "Attribute write type (third element in first sequence) must be a "
+                                 "tango.AttrWriteType")
+        self.display_level = _parse(DispLevel, extra.pop("display level", DispLevel.OPERATOR),
+                                    f"Wrong display level in attribute information for {where}\n"
+                                    "Attribute information for display level is not a tango.DispLevel")
+        self.polling_period = _parse(int, extra.pop("polling period", -1),
+                                     f"Wrong polling period in attribute information for {where}\n"
+                                     "Attribute information for polling period is not an integer")
         memorized = str(extra.pop("memorized", "false")).lower()
         if memorized not in ("true", "true_without_hard_applied", "false"):
             raise _wrong_definition(f"Wrong memorized value for attribute {name} in class {klass}.Allowed valued "
