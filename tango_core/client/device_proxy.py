@@ -824,13 +824,14 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             names = self.__dict__["_attr_names"]
         return names
 
-    def _lookup(self, name: str):
-        """('cmd'|'attr', real name) for a dynamic name, refreshing the caches once on a miss;
-        else (None, the first DevFailed met): as PyTango's cause, the first one says why (the
-        attempts after a failed connection only say "The connection request was delayed")."""
+    def _lookup(self, name: str, fresh: bool = False):
+        """('cmd'|'attr', real name) for a dynamic name, refreshing the caches once on a miss (at
+        once with ``fresh``); else (None, the first DevFailed met): as PyTango's cause, the first
+        one says why (the attempts after a failed connection only say "The connection request
+        was delayed")."""
         key = name.lower()
         first_exc = None
-        for refresh in (False, True):
+        for refresh in ((True,) if fresh else (False, True)):
             try:
                 cmds = self._command_names(refresh)
                 if key in cmds:
@@ -852,6 +853,16 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             raise AttributeError(name)
         self._check_initialized()
         kind, real = self._lookup(name)
+        if kind == "attr":
+            try:
+                return self._read_dynamic(real)
+            except DevFailed as exc:
+                # the device may have removed the attribute since the names were cached: look again
+                if not exc.args or exc.args[0].reason != "API_AttrNotFound":
+                    raise
+                kind, real = self._lookup(name, fresh=True)
+                if kind is None:
+                    raise AttributeError(name) from exc
         if kind == "cmd":
             return _CommandFunction(self, self.command_query(real))
         if kind == "attr":
