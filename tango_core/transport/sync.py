@@ -91,7 +91,8 @@ def reply_spin_seconds() -> float:
     whole round trip of a ``state()`` to a local server.  Polling first, without sleeping, for
     about one local round trip reads a quick reply at once; a slower reply costs at most this
     much CPU more before the caller sleeps as usual.  Nobody polls while other callers wait on
-    the same connection (their replies keep the reader busy anyway).
+    the same connection (their replies keep the reader busy anyway), and an endpoint whose
+    replies keep missing the poll (a busy machine, a slow device) polls less and less often.
     """
     value = os.environ.get("TANGO_CORE_REPLY_SPIN_US")
     if value:
@@ -204,6 +205,8 @@ class BlockingEndpoint:
         self.connect_timeout = default_connect_timeout() if connect_timeout is None else connect_timeout
         self.max_message_size = max_message_size
         self.reply_spin = reply_spin_seconds()  # see reply_spin_seconds (0: sleep in recv at once)
+        self._spin_misses = 0  # polls in vain in a row, and calls left that skip the poll: see _spin_missed
+        self._spin_skips = 0
         self._send_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._link: _Link | None = None
@@ -428,11 +431,18 @@ class BlockingEndpoint:
                 # asked for, so that a big frame's buffer can grow in place.
                 try:
                     if reply_spin and not link.sleepers:
-                        # poll a few tens of microseconds before sleeping in recv: see reply_spin_seconds
-                        poll, end = link.reader_poll, min(_monotonic() + reply_spin, deadline)
-                        while not poll(0) and _monotonic() < end:
-                            pass
-                        remaining = deadline - _monotonic()
+                        if self._spin_skips:
+                            self._spin_skips -= 1
+                        else:
+                            # poll a few tens of microseconds before sleeping in recv: see reply_spin_seconds
+                            poll, end = link.reader_poll, min(_monotonic() + reply_spin, deadline)
+                            while not poll(0):
+                                if _monotonic() >= end:  # in vain: poll less often (see _spin_missed)
+                                    self._spin_missed()
+                                    break
+                            else:
+                                self._spin_misses = 0
+                            remaining = deadline - _monotonic()
                     while True:
                         try:
                             if not remaining >= link.rcvtimeo >= 0.5 * remaining:
@@ -469,6 +479,15 @@ class BlockingEndpoint:
                 pending.sleeping = False
                 self._abandon(link, pending.rid)
             raise
+
+    def _spin_missed(self) -> None:
+        """The reply did not come while polling: after k polls in vain in a row, the next
+        2**k - 1 calls (at most 255) sleep at once.  On a busy machine, where replies take
+        longer than the poll, this keeps the poll's CPU cost near nothing; one reply that comes
+        in time makes every call poll again.  (Unlocked counters: a lost update only shifts
+        when the next poll happens.)"""
+        misses = self._spin_misses = min(self._spin_misses + 1, 8)
+        self._spin_skips = (1 << misses) - 1
 
     @staticmethod
     def _step_down(link: _Link) -> None:

@@ -143,6 +143,19 @@ def test_a_caller_polls_briefly_then_sleeps_until_its_timeout(monkeypatch, silen
     conn.close()
 
 
+def test_polls_in_vain_make_the_next_calls_sleep_at_once(monkeypatch, silent_server):
+    """A server whose replies never come within the poll (here: never) costs the caller the poll
+    on ever fewer calls: after k polls in vain in a row the next 2**k - 1 calls skip it."""
+    monkeypatch.setenv("TANGO_CORE_REPLY_SPIN_US", "5000")
+    conn = BlockingEndpoint("127.0.0.1", silent_server.port)
+    cpu0 = time.thread_time()
+    for _ in range(6):  # polls on calls 1 and 3 only: at most 10 ms of polling, not 30
+        with pytest.raises(CallTimeout):
+            conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=0.03, version=(1, 0))
+    assert time.thread_time() - cpu0 < 0.022
+    conn.close()
+
+
 def test_unknown_object_key_is_a_system_exception(tango_host):
     conn = get_endpoint(*_host_port(tango_host))
     with pytest.raises(SystemExceptionReply) as ei:
