@@ -21,6 +21,8 @@ the asynchronous calls from ``asynch.AsynchMethods``, the polling history from `
 from __future__ import annotations
 
 import functools
+import os
+import weakref
 import time
 from typing import Any, Iterable, Sequence
 
@@ -90,6 +92,18 @@ def _check_green(kwargs: dict) -> None:
 
 
 _OP = OPERATIONS
+#: proxies holding encoded read requests: they carry the client identity (this process's id, which
+#: cppTango's locking checks), so a forked child forgets them and encodes its own
+_with_read_requests: "weakref.WeakSet[DeviceProxy]" = weakref.WeakSet()
+
+
+def _forget_read_requests_after_fork() -> None:
+    for proxy in list(_with_read_requests):
+        proxy.__dict__["_read_requests"] = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_read_requests_after_fork)
 _GET_STATE, _GET_STATUS = _OP["_get_state"], _OP["_get_status"]
 _READ_5, _READ_4 = _OP["read_attributes_5"], _OP["read_attributes_4"]
 _NUMPY = ExtractAs.Numpy
@@ -544,6 +558,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             wr.align(4)
             wr.write_raw(_raw)
         self._read_requests[(tuple(names), self._source, idl)] = EncodedArgs(raw, write)
+        _with_read_requests.add(self)
         return (yield from self._read_values_plan(names, one_attribute))
 
     def _read_attribute_plan(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:

@@ -7,7 +7,9 @@ connections or restarts is reconnected to silently.
 
 from __future__ import annotations
 
+import os
 import socket
+import struct
 import threading
 import time
 
@@ -736,6 +738,35 @@ def test_forked_child_gets_its_own_connections(tango_host):
         results = pool.map(_child_lists_devices, [tango_host] * 4)
     assert all(r == (["sys/tg_test/1"], 1) for r in results)
     assert "sys/tg_test/1" in db.get_device_exported("sys/*")  # the parent's connection is intact
+
+
+def test_forked_child_reads_with_its_own_client_identity(nodb_server):
+    """A read request is encoded once per proxy, with the client identity (the process id that
+    cppTango's locking checks): a forked child's reads carry the child's id, not its parent's."""
+    relay = RecordingRelay("127.0.0.1", nodb_server.port)
+    try:
+        name = nodb_server.device.split("/", 3)[3].split("#")[0]
+        dev = DeviceProxy(f"tango://127.0.0.1:{relay.port}/{name}#dbase=no")
+        dev.read_attribute("double_rw")  # the request is encoded and kept
+        pid = os.fork()
+        if pid == 0:  # the child: read, then leave without running the parent's cleanup
+            code = 0
+            try:
+                dev.read_attribute("double_rw")
+            except BaseException:  # noqa: BLE001 - reported by the exit code
+                code = 1
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0
+        dev.read_attribute("double_rw")
+        time.sleep(0.2)
+        reads = [bytes(r.body.data[r.body.pos:]) for r in relay.requests()
+                 if getattr(r, "operation", "").startswith("read_attributes")]
+        ident = [(struct.pack("<I", p) in body, struct.pack("<I", os.getpid()) in body)
+                 for body, p in zip(reads, (os.getpid(), pid, os.getpid()))]
+        assert ident == [(True, True), (True, False), (True, True)]
+    finally:
+        relay.close()
 
 
 def _child_lists_devices(tango_host: str):
