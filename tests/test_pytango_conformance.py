@@ -1750,6 +1750,27 @@ def test_api_util_pull_and_push_callback_models(peers):
     same(build)
 
 
+def test_device_property_forms_as_pytango(peers):
+    """put/get/delete_property with PyTango's argument forms: a dict whose values are DbDatum
+    (named by the datum, not the key), a DbData filled by get_property, empty forms doing nothing."""
+    def build(m):
+        d = m.DeviceProxy(TEST_DEVICE)
+        datum = m.DbDatum("conf_prop_a")
+        datum.value_string.append("1")
+        datum.value_string.append("2")
+        d.put_property({"key_ignored": datum})
+        d.put_property({"conf_prop_b": "x"})
+        filled = m.DbData()
+        got = (d.get_property("conf_prop_a", filled), [(x.name, list(x.value_string)) for x in filled],
+               d.get_property({"ignored": m.DbDatum("conf_prop_b")}), d.get_property({}), d.get_property([]))
+        d.delete_property({"ignored": m.DbDatum("conf_prop_a")})
+        d.delete_property({})
+        after = d.get_property(["conf_prop_a", "conf_prop_b"])
+        d.delete_property(["conf_prop_b"])
+        return got, after
+    same(build)
+
+
 def test_asynch_callbacks_report_failures_as_pytango(peers):
     """What an asynchronous call's callback receives when the call fails: a time-out or an error
     of the command (``err``, the error stack, ``argout`` refusing with API_EmptyDeviceData), a

@@ -817,8 +817,8 @@ def _names_of(value) -> list[str]:
         return [value]
     if isinstance(value, DbDatum):
         return [value.name]
-    if isinstance(value, Mapping):
-        return [str(k) for k in value]
+    if isinstance(value, Mapping):  # a DbDatum value names the property (as PyTango)
+        return [v.name if isinstance(v, DbDatum) else str(k) for k, v in value.items()]
     out = []
     for item in value:
         out.append(item.name if isinstance(item, DbDatum) else str(item))
@@ -829,8 +829,10 @@ def _props_of(value) -> dict[str, list[str]]:
     """``{name: [str, ...]}`` from a dict, a DbDatum or a DbData."""
     if isinstance(value, DbDatum):
         return {value.name: list(value.value_string)}
-    if isinstance(value, Mapping):
-        return {str(k): to_value_strings(v) for k, v in value.items()}
+    if isinstance(value, Mapping):  # a DbDatum value keeps its own name (as PyTango)
+        return {(v.name if isinstance(v, DbDatum) else str(k)): (list(v.value_string) if isinstance(v, DbDatum)
+                                                                 else to_value_strings(v))
+                for k, v in value.items()}
     if isinstance(value, (list, tuple, DbData)) and all(isinstance(d, DbDatum) for d in value):
         return {d.name: list(d.value_string) for d in value}
     raise TypeError("value must be a dict {prop_name: value}, a DbDatum or a DbData")

@@ -37,6 +37,7 @@ from tango_core.client.device_attribute import (
     read_attribute_reply_5,
     scalar_write_octets,
 )
+from tango_core.client.db_types import DbDatum
 from tango_core.client.device_data import DeviceData, command_result, convert_argin, latin1_for_wire
 from tango_core.client.info import (
     AttributeInfo,
@@ -761,8 +762,15 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return self._database()
 
     def _get_property_plan(self, propname, value=None) -> Plan:
-        """Device properties from the Database: ``{name: [values...]}``."""
-        return (yield from self._database_or_raise()._get_device_property_plan(self.dev_name(), propname))
+        """Device properties from the Database: ``{name: [values...]}``; a DbData given as
+        ``value`` also receives one DbDatum per property (PyTango's second argument).  No name
+        (an empty dict, list or tuple) is no property, asked of nobody."""
+        if isinstance(propname, (dict, list, tuple)) and not propname:
+            return {}
+        props = yield from self._database_or_raise()._get_device_property_plan(self.dev_name(), propname)
+        if value is not None:
+            value.extend(DbDatum(name, list(values)) for name, values in props.items())
+        return props
 
     get_property = green_method(_get_property_plan, name="get_property")
 
@@ -773,7 +781,9 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     put_property = green_method(_put_property_plan, name="put_property")
 
     def _delete_property_plan(self, value) -> Plan:
-        """Delete device properties from the Database."""
+        """Delete device properties from the Database (nothing to do for no name)."""
+        if isinstance(value, (dict, list, tuple)) and not value:
+            return
         yield from self._database_or_raise()._delete_device_property_plan(self.dev_name(), value)
 
     delete_property = green_method(_delete_property_plan, name="delete_property")

@@ -99,7 +99,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         server.commands.close()
         return 1
     print(f"tango_core database server {server.device_name} listening on {server.tango_host} "
-          f"(TANGO_HOST={server.tango_host}), file {os.path.abspath(options.db_file)}", file=out, flush=True)
+          f"(TANGO_HOST={server.tango_host}), "
+          + ("in memory" if str(options.db_file) == ":memory:" else f"file {os.path.abspath(options.db_file)}"),
+          file=out, flush=True)
     if options.print_host_port:
         host, port = server.tango_host.rsplit(":", 1)
         print(f"Database DS listening on: host={host}, port={port}.", file=sys.stderr, flush=True)
