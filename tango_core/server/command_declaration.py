@@ -59,6 +59,26 @@ def _doc_in(f: Callable, dtype_in: Any) -> str:
     return "No input parameter (DevVoid)"
 
 
+def _from_docstring(doc: str, doc_in: str, doc_out: str) -> tuple[str, str]:
+    """``doc_in``/``doc_out`` not given to ``@command`` are taken from the method's docstring
+    (reST, Google, NumPy or Epydoc) when the optional ``docstring_parser`` package is installed,
+    as PyTango does: ``"name (type): description"`` and ``"returns (type): description"``."""
+    try:
+        from docstring_parser import parse  # optional, as in PyTango
+    except ImportError:
+        return doc_in, doc_out
+    try:
+        parsed = parse(doc)
+    except Exception:  # noqa: BLE001 - a docstring it cannot read documents nothing
+        return doc_in, doc_out
+    if doc_in == "" and parsed.params:
+        first = parsed.params[0]
+        doc_in = f"{first.arg_name} ({first.type_name}): {first.description}"
+    if doc_out == "" and parsed.returns is not None:
+        doc_out = f"returns ({parsed.returns.type_name}): {parsed.returns.description}"
+    return doc_in, doc_out
+
+
 def _doc_out(dtype_out: Any) -> str:
     if dtype_out not in (CmdArgType.DevVoid, None):
         return f":return: (not documented)\n:rtype: {_type_name(dtype_out)}"
@@ -111,6 +131,8 @@ def command(f: Callable | None = None, dtype_in: Any = _VOID, dformat_in: Any = 
         dtype_out, dformat_out, _ = attribute_type_format(dtype_out, dformat_out, None)
     if dtype_in == CmdArgType.DevEnum or dtype_out == CmdArgType.DevEnum:
         raise TypeError(f"command {name}: DevEnum is not a command argument type")
+    if (doc_in == "" or doc_out == "") and f.__doc__:
+        doc_in, doc_out = _from_docstring(f.__doc__, doc_in, doc_out)
     if doc_in == "":
         doc_in = _doc_in(f, dtype_in)
     if doc_out == "":

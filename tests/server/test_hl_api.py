@@ -518,3 +518,35 @@ class _ProcessDevice(Device):
     @command(dtype_in=str, dtype_out=str)
     def Echo(self, text):
         return text
+
+
+def test_command_descriptions_come_from_the_docstring():
+    """Without doc_in/doc_out, a command's argument and result descriptions are read from its
+    docstring (reST here; Google, NumPy and Epydoc too) when docstring_parser is installed."""
+    pytest.importorskip("docstring_parser")
+
+    class Documented(Device):
+        @command
+        def scale(self, factor: float) -> float:
+            """
+            :param factor: how much larger
+            :type factor: float
+            :return: the scaled reading
+            :rtype: float
+            """
+            return 2.0 * factor
+
+        @command(doc_in="given wins")
+        def given(self, factor: float) -> float:
+            """
+            :param factor: not used
+            :return: the same
+            """
+            return factor
+
+    with DeviceTestContext(Documented) as proxy:
+        scale = proxy.get_command_config("scale")
+        assert (scale.in_type_desc, scale.out_type_desc) == ("factor (float): how much larger",
+                                                             "returns (float): the scaled reading")
+        given = proxy.get_command_config("given")
+        assert (given.in_type_desc, given.out_type_desc) == ("given wins", "returns (None): the same")
