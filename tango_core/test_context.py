@@ -26,6 +26,7 @@ import os
 import queue
 import socket
 import sys
+import tempfile
 import threading
 import traceback
 from argparse import ArgumentParser, ArgumentTypeError
@@ -123,6 +124,7 @@ class MultiDeviceTestContext:
         self.thread: Any = None
         self._store = MemoryPropertyStore()
         self._names: dict[str, list[str]] = {}
+        self._given: list[tuple[str, str, dict]] = []  # (kind, owner, properties) for the database file
         classes = []
         seen = set()
         mixed = {"hl": False, "classic": False}
@@ -142,6 +144,11 @@ class MultiDeviceTestContext:
         if mixed["hl"] and mixed["classic"]:
             raise ValueError("mixing HLAPI and classical API in devices_info is not supported")
         self._classes = classes
+        self._db_created = db is None
+        if db is None:
+            fd, self.db = tempfile.mkstemp(prefix="tango_core-test-context-", suffix=".db")
+            os.close(fd)
+        self._write_db_file()
         self._startup_error: BaseException | None = None
 
     def _fill(self, tango_class: str, info: dict) -> None:
@@ -153,6 +160,7 @@ class MultiDeviceTestContext:
             props = {k: _patch_empty(v) for k, v in dict(dev.get("properties") or {}).items()}
             if props:
                 self._store.put_device_properties(name, props)
+                self._given.append(("device", name, props))
             attr_props: dict[str, dict[str, Any]] = {}
             for attr, root in dict(dev.get("root_atts") or {}).items():
                 attr_props.setdefault(attr, {})["__root_att"] = root
@@ -160,10 +168,46 @@ class MultiDeviceTestContext:
                 attr_props.setdefault(attr, {})["__value"] = value
             if attr_props:
                 self._store.put_attribute_properties(name, attr_props)
+                self._given.append(("attribute", name, attr_props))
         class_props = {k: _patch_empty(v) for k, v in dict(info.get("class_properties") or {}).items()}
         if class_props:
             self._store.put_class_properties(tango_class, class_props)
+            self._given.append(("class", tango_class, class_props))
         self._names[tango_class] = names
+
+    def _write_db_file(self) -> None:
+        """The devices and properties in ``self.db``, a database file as PyTango's test contexts
+        write (``Database(context.db)`` reads and edits it); properties the file already had for
+        these devices (a ``db`` given by the caller) are served too, the given ones first."""
+        from .client.file_database import FileDatabase
+        server = f"{self._exec_name}/{self._instance}"
+        with open(self.db, "a", encoding="latin-1") as out:
+            for tango_class, names in self._names.items():
+                out.write(f"{server}/DEVICE/{tango_class}: " + ", ".join(f'"{n}"' for n in names) + "\n")
+        try:
+            fdb = FileDatabase(self.db)
+        except Exception as exc:  # noqa: BLE001 - PyTango's error for a file it cannot use
+            raise RuntimeError(f"Invalid FileDatabase file {self.db}: {exc}") from exc
+        for tango_class, names in self._names.items():
+            for name in names:
+                for prop, values in fdb.get_device_property(name, "*").items():
+                    if not self._store.get_device_properties(name, [prop]).get(prop):
+                        self._store.put_device_properties(name, {prop: values})
+                attrs = fdb.device_attr_props.get(name) or {}
+                if attrs:
+                    known = self._store.get_attribute_properties(name, list(attrs))
+                    self._store.put_attribute_properties(name, {a: {k: v for k, v in p.items() if k not in known.get(a, {})}
+                                                                for a, p in attrs.items()})
+            for prop, values in fdb.get_class_property(tango_class, "*").items():
+                if not self._store.get_class_properties(tango_class, [prop]).get(prop):
+                    self._store.put_class_properties(tango_class, {prop: values})
+        for kind, owner, props in self._given:
+            if kind == "device":
+                fdb.put_device_property(owner, props)
+            elif kind == "attribute":
+                fdb.put_device_attribute_property(owner, props)
+            else:
+                fdb.put_class_property(owner, props)
 
     # -- access -------------------------------------------------------------------------------
     def get_server_access(self) -> str:
@@ -263,6 +307,7 @@ class MultiDeviceTestContext:
             if self.enable_test_context_tango_host_override:
                 set_test_context_tango_host(None)
             self._forget_proxies()
+            self.delete_db()
 
     def _forget_proxies(self) -> None:
         from .transport import drop_endpoint
@@ -282,7 +327,12 @@ class MultiDeviceTestContext:
             self.thread.join(timeout)
 
     def delete_db(self) -> None:
-        """Nothing to delete: the properties live in memory (kept for PyTango's API)."""
+        """Remove the database file, if this context made it (``stop`` does)."""
+        if self._db_created and self.db:
+            try:
+                os.unlink(self.db)
+            except OSError:
+                pass
 
     def __enter__(self) -> "MultiDeviceTestContext":
         if self.thread is None or not self.thread.is_alive():

@@ -49,10 +49,12 @@ def test_product_never_imports_pytango(package: str) -> None:
 
 #: optional imports a module may make, guarded, for users who have the package: tango_core.test_utils
 #: offers PyTango's pytest fixtures when pytest is installed (as tango.test_utils does); the modules
-#: of the gevent green mode import gevent (only that mode loads them)
+#: of the gevent green mode import gevent (only that mode loads them); commands read their argument
+#: descriptions from docstrings when docstring_parser is installed (as PyTango's do)
 GEVENT_FACE = {"tango_core/gevent.py", "tango_core/transport/gevent.py", "tango_core/client/green.py",
                "tango_core/server/green.py"}  # gevent servers: imported by GeventHub only
-OPTIONAL_IMPORTS = {"pytest": {"tango_core/test_utils.py"}, "gevent": GEVENT_FACE}
+OPTIONAL_IMPORTS = {"pytest": {"tango_core/test_utils.py"}, "gevent": GEVENT_FACE,
+                    "docstring_parser": {"tango_core/server/command_declaration.py"}}
 
 
 def test_tango_core_uses_only_stdlib_numpy_and_pyzmq() -> None:

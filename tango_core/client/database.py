@@ -19,6 +19,7 @@ needs: every device with alias, server, class and exported flag, in one round tr
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Mapping, Sequence
 
@@ -81,7 +82,7 @@ def _tango_host_from_args(args: tuple) -> TangoHost:
                 return parse_tango_host(text)
             raise NonSupportedFeature(DevError(
                 "API_NotSupportedFeature",
-                f"File databases are not supported by tango_core ({arg!r}); give host and port",
+                f"{arg!r} is neither host:port nor a database file",
                 "Database::Database()", ErrSeverity.ERR))
     raise TypeError("Database() takes (), (host, port), ('tango://host:port') or (Database)")
 
@@ -90,6 +91,13 @@ class Database(Connection):
     """PyTango's ``tango.Database`` (see the module docstring)."""
 
     _default_access = AccessControlType.ACCESS_READ  # what PyTango's Database reports for itself
+
+    def __new__(cls, *args):
+        if len(args) == 1 and isinstance(args[0], (str, os.PathLike)) and not isinstance(args[0], Database):
+            from .file_database import FileDatabase, is_file_database_name
+            if is_file_database_name(os.fspath(args[0])):
+                return FileDatabase(args[0])  # a file of properties, no server: see file_database
+        return super().__new__(cls)
 
     def __init__(self, *args) -> None:
         th = _tango_host_from_args(args)
