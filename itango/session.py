@@ -233,8 +233,8 @@ class ShellSession:
                 names["tango"] = tango_core  # ITango users type tango.DevState.ON ...
                 from .cache_functions import make_cache_functions
                 names.update(make_cache_functions(lambda: self.inventory))
-                names["Device"] = getattr(tango_core, "Device", names.get("DeviceProxy"))
-                names["Attribute"] = getattr(tango_core, "Attribute", names.get("AttributeProxy"))
+                names["Device"] = names.get("DeviceProxy")        # ITango's short names of the proxies
+                names["Attribute"] = names.get("AttributeProxy")
                 self._queue(lambda: self._push(names))
                 for callback in self._on_core:
                     callback(tango_core)
@@ -369,7 +369,7 @@ class ShellSession:
         if name in self._constructors:
             return self._constructors[name]
         if self.core is not None and name in CORE_NAMES + ("Device", "Attribute"):
-            return getattr(self.core, name, None)
+            return getattr(self.core, {"Device": "DeviceProxy", "Attribute": "AttributeProxy"}.get(name, name), None)
         return None
 
     def first_load_pending(self) -> bool:

@@ -75,7 +75,7 @@ _export("tango_core.server.device", "DeviceClass", "DeviceImpl", "Device_2Impl",
         "Device_5Impl", "Device_6Impl", "LatestDeviceImpl", "ClientAddr")
 _export("tango_core.server.attribute_declaration", "AttrData", "Attr", "SpectrumAttr", "ImageAttr",
         "UserDefaultAttrProp")
-_export("tango_core.server.attributes", "WAttribute", "MultiAttribute")
+_export("tango_core.server.attributes", "Attribute", "WAttribute", "MultiAttribute", "MultiAttrProp")
 _export("tango_core.server.runtime", "Util")
 _export("tango_core.server.polling", "TimedAttrData", "TimedCmdData")
 _export("tango_core.server.device_logging", "LogIt", "DebugIt", "InfoIt", "WarnIt", "ErrorIt", "FatalIt",
@@ -95,7 +95,7 @@ _MEMBERS: dict[str, tuple[str, str]] = {n: ("CmdArgType", n) for n in _CMD_ARG_T
 _MEMBERS.update({n: ("AttrDataFormat", n) for n in ("SCALAR", "SPECTRUM", "IMAGE", "FMT_UNKNOWN")})
 _MEMBERS.update({n: ("AttrWriteType", n) for n in ("READ", "READ_WITH_WRITE", "WRITE", "READ_WRITE")})
 
-_ALIASES = {"Device": "DeviceProxy", "Attribute": "AttributeProxy"}
+_ALIASES = {"Device": "DeviceProxy"}  # (tango.Attribute is the server's attribute class, as in PyTango)
 
 __all__ = sorted([*_EXPORTS, *_MEMBERS, *_ALIASES, *_MODULES])
 

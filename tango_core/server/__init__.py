@@ -33,6 +33,7 @@ _EXPORTS = {
     "device_property": ".properties", "class_property": ".properties",
     "run": ".runtime", "server_run": ".runtime", "Util": ".runtime",
     "Attribute": ".attributes", "WAttribute": ".attributes", "MultiAttribute": ".attributes",
+    "MultiAttrProp": ".attributes",
     "AttReqType": "..idl.enums",
 }
 _RENAMED: dict[str, str] = {}

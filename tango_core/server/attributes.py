@@ -47,7 +47,7 @@ from .values import (
 if TYPE_CHECKING:
     from .device import DeviceImpl
 
-__all__ = ["Attribute", "WAttribute", "MultiAttribute", "NOT_SPECIFIED", "PROPERTY_NAMES"]
+__all__ = ["Attribute", "WAttribute", "MultiAttribute", "MultiAttrProp", "NOT_SPECIFIED", "PROPERTY_NAMES"]
 
 T = CmdArgType
 A = AttributeDataType
@@ -65,6 +65,31 @@ PROPERTY_NAMES = (
     "delta_t", "delta_val", "rel_change", "abs_change", "event_period",
     "archive_rel_change", "archive_abs_change", "archive_period",
 )
+
+
+class MultiAttrProp:
+    """Every configuration property of an attribute, as strings (IDL ``MultiAttrProp``): what
+    ``Attribute.get_properties()`` fills and ``Attribute.set_properties()`` applies."""
+
+    __slots__ = PROPERTY_NAMES
+
+    def __init__(self, **props: str) -> None:
+        for name in PROPERTY_NAMES:
+            setattr(self, name, str(props.pop(name, "")))
+        if props:
+            raise TypeError(f"MultiAttrProp has no property {', '.join(props)}")
+
+    def __repr__(self) -> str:
+        return "MultiAttrProp(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in PROPERTY_NAMES) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MultiAttrProp):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in PROPERTY_NAMES)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 #: ``attribute(...)`` keyword -> property name (PyTango's UserDefaultAttrProp setters)
 KEYWORD_PROPERTY = {
     "doc": "description", "description": "description", "label": "label", "unit": "unit",
@@ -740,9 +765,41 @@ class Attribute:
             props.update(min_alarm=conf.min_alarm, max_alarm=conf.max_alarm)
         return {k: v for k, v in props.items() if v != self._props[k]}
 
-    def get_properties(self) -> dict[str, str]:
+    def property_strings(self) -> dict[str, str]:
         """Every configuration property string (a copy)."""
         return dict(self._props)
+
+    def get_properties(self, attr_cfg: MultiAttrProp | None = None) -> MultiAttrProp:
+        """PyTango's: the configuration in ``attr_cfg`` (a new MultiAttrProp if None), returned."""
+        if attr_cfg is None:
+            attr_cfg = MultiAttrProp()
+        if not isinstance(attr_cfg, MultiAttrProp):
+            raise TypeError("attr_cfg must be an instance of MultiAttrProp")
+        for name in PROPERTY_NAMES:
+            setattr(attr_cfg, name, self._props[name])
+        return attr_cfg
+
+    def set_properties(self, attr_cfg: MultiAttrProp, dev: Any = None) -> None:
+        """PyTango's: apply every property of ``attr_cfg`` (all or nothing: a value refused
+        leaves the configuration as it was); the change is stored and announced (an attribute
+        configuration event) as a client's set_attribute_config."""
+        if not isinstance(attr_cfg, MultiAttrProp):
+            raise TypeError("attr_cfg must be an instance of MultiAttrProp")
+        device = self.device
+        name = getattr(device, "_dev_name", "") if device is not None else ""
+        before = dict(self._props)
+        try:
+            for prop in PROPERTY_NAMES:
+                self.set_property_string(prop, str(getattr(attr_cfg, prop)), device_name=name)
+        except DevFailed:
+            self._props.update(before)
+            self._parse_thresholds()
+            raise
+        diff = {k: v for k, v in self._props.items() if before[k] != v}
+        if device is not None:
+            if diff:
+                device._persist_config(self, diff)
+            device._attribute_config_changed(self)
 
     def user_defaults(self) -> dict[str, str]:
         return dict(self._class_defaults)

@@ -379,7 +379,7 @@ class DeviceImpl:
             for prop, strings in props.items():
                 if prop == "__value":
                     continue
-                if prop in attr.get_properties():
+                if prop in attr.property_strings():
                     text = ",".join(strings) if prop in ("rel_change", "abs_change", "archive_rel_change",
                                                          "archive_abs_change") else (strings[0] if strings else "")
                     try:
@@ -1018,7 +1018,7 @@ class DeviceImpl:
                 updates = attr.config_changes(conf)
                 if not updates:
                     continue
-                before = attr.get_properties()
+                before = attr.property_strings()
                 try:
                     for prop in _ordered(updates):
                         attr.set_property_string(prop, updates[prop], device_name=self._dev_name)
@@ -1027,7 +1027,7 @@ class DeviceImpl:
                         attr._props[prop] = text
                     attr._parse_thresholds()
                     raise
-                after = attr.get_properties()
+                after = attr.property_strings()
                 diff = {k: v for k, v in after.items() if before[k] != v}
                 if diff:
                     changed.append((attr, diff))
@@ -1114,7 +1114,7 @@ class DeviceImpl:
         except DevFailed:
             return
         for prop, strings in (stored.get(attr.name) or {}).items():
-            if prop in attr.get_properties():
+            if prop in attr.property_strings():
                 try:
                     attr.set_property_string(prop, ",".join(strings), device_name=self._dev_name)
                 except DevFailed:

@@ -550,3 +550,35 @@ def test_command_descriptions_come_from_the_docstring():
                                                              "returns (float): the scaled reading")
         given = proxy.get_command_config("given")
         assert (given.in_type_desc, given.out_type_desc) == ("given wins", "returns (None): the same")
+
+
+def test_attribute_properties_read_and_set_from_device_code():
+    """Device code reads every configuration property of an attribute in one MultiAttrProp and
+    sets them all at once; clients see the change; a value refused changes nothing."""
+    from tango_core import Attribute, DevFailed, MultiAttrProp
+
+    class Configured(Device):
+        @attribute(dtype=float, unit="mm", max_value=10.0)
+        def position(self) -> float:
+            return 1.0
+
+        @command(dtype_out=str)
+        def relabel(self) -> str:
+            attr = self.get_device_attr().get_attr_by_name("position")
+            assert isinstance(attr, Attribute)
+            props = attr.get_properties()
+            assert isinstance(props, MultiAttrProp)
+            seen = f"{props.label}|{props.unit}|{props.max_value}"
+            props.label, props.unit = "Position", "um"
+            attr.set_properties(props)
+            props.max_value = "not a number"
+            try:
+                attr.set_properties(props)
+            except DevFailed as exc:
+                seen += "|refused " + exc.args[0].reason
+            return seen
+
+    with DeviceTestContext(Configured) as proxy:
+        assert proxy.relabel() == "position|mm|10.0|refused API_AttrOptProp"  # as a PyTango server
+        config = proxy.get_attribute_config("position")
+        assert (config.label, config.unit, config.max_value) == ("Position", "um", "10.0")
