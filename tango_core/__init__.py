@@ -75,6 +75,7 @@ _export("tango_core.server.device", "DeviceClass", "DeviceImpl", "Device_2Impl",
         "Device_5Impl", "Device_6Impl", "LatestDeviceImpl", "ClientAddr")
 _export("tango_core.server.attribute_declaration", "AttrData", "Attr", "SpectrumAttr", "ImageAttr",
         "UserDefaultAttrProp")
+_export("tango_core.client.encoded_attribute", "EncodedAttribute")
 _export("tango_core.server.attributes", "Attribute", "WAttribute", "MultiAttribute", "MultiAttrProp")
 _export("tango_core.server.runtime", "Util")
 _export("tango_core.server.polling", "TimedAttrData", "TimedCmdData")

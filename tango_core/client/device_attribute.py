@@ -194,6 +194,8 @@ def _fill_values(da: DeviceAttribute, arm: int, seq, extract_as: int) -> None:
     w_start = nr if total >= nr + nw else 0
     if fmt == _SCALAR:
         if extract_as == ExtractAs.Nothing:
+            if arm == _ENCODED_ARM and nr and total:  # kept for EncodedAttribute.decode_*
+                da._encoded = _scalar(seq, 0, arm, da.type)
             return
         if type(seq) is np.ndarray and arm != _STATE_ARM:  # numeric: one C call for both values
             values = seq.tolist()

@@ -113,6 +113,9 @@ def _state(value: Any) -> DevState:
 def _encoded(value: Any) -> DevEncoded:
     if isinstance(value, DevEncoded):
         return value
+    pair = getattr(value, "encoded_pair", None)  # an EncodedAttribute
+    if pair is not None:
+        value = pair
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError("A DevEncoded value is a pair (format: str, data: bytes | bytearray | str)")
     fmt, data = value

@@ -35,7 +35,6 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
         "tango.test_utils.attribute_numpy_typed_values", "tango.test_utils.attribute_wrong_numpy_typed",
         "tango.test_utils.command_numpy_typed_values"),
     "not in tango_core yet: the server's green-mode worker": ("tango.device_server.get_worker",),
-    "not in tango_core yet: EncodedAttribute (JPEG/gray/RGB encoders)": ("tango.EncodedAttribute",),
     "not in tango_core yet: MultiClassAttribute": ("tango.MultiClassAttribute",),
     "not in tango_core yet: PyTango's server internals named by its tests": (
         "tango.server.__to_callback", "tango.utils.get_latest_device_class", "tango.utils.parse_type_hint"),
