@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import tango  # test peer only: the reference server
 import tango_core
 
 IMAGES = {
@@ -20,6 +19,7 @@ IMAGES = {
 
 
 def _device_class(lib):
+    """The same device class written against ``lib`` (tango or tango_core)."""
     class ImageDevice(lib.server.Device):
         def init_device(self):
             super().init_device()
@@ -35,6 +35,7 @@ def _device_class(lib):
 
 @pytest.fixture(scope="module")
 def servers():
+    import tango  # test peer only: the reference server
     import tango.server  # noqa: F401 - the reference server API
     import tango.test_context
     import tango_core.server  # noqa: F401
