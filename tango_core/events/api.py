@@ -229,7 +229,7 @@ def subscribe_event(client: ClientInterface, proxy, *args, deliver: Callable[[Ca
         except DevFailed as exc:
             if sub_mode != EventSubMode.Stateless:
                 raise _registering_failed(exc, event_type) from None
-            consumer.add_pending(sub)
+            consumer.add_pending(sub, at_once=False)
             consumer.release(sub, make_error_event(sub, exc.args, EventReason.SubFail))
             owned[sub.id] = sub
             return sub.id

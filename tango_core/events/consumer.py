@@ -278,11 +278,15 @@ class EventConsumer:
             with self._lock:
                 self.subs.pop(sub.id, None)
 
-    def add_pending(self, sub: Subscription) -> None:
+    def add_pending(self, sub: Subscription, at_once: bool = True) -> None:
+        """Subscribe ``sub`` from the keep-alive thread: at once (an asynchronous subscription),
+        or at its next round (a stateless one that just failed: cppTango retries it every
+        keep-alive period, and its callback has the failure already)."""
         with self._lock:
             if sub not in self.pending:
                 self.pending.append(sub)
-        self.keepalive.wake()
+        if at_once:
+            self.keepalive.wake()
 
     # -- re-subscription (the keep-alive) -------------------------------------------------
     def rewire_channel(self, ch: Channel, replies: list[tuple[Subscription, SubscriptionReply]]) -> bool:
