@@ -261,8 +261,6 @@ class ServerRuntime:
         host = opts.endpoint_host or "0.0.0.0"
         self.transport = GIOPServer(self.adapter, host, opts.endpoint_port,
                                     name=f"tango_core {self.server_name}")
-        if self.hub is not None:
-            self.transport.request_spin = 0.0  # a reader that polls would hold up the hub
         self.host = host
         self.port = self.transport.port
         if opts.publish_host:

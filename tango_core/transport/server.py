@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import errno
 import os
-import select
 import socket
 import threading
-import time
 from collections import deque
 from typing import Callable, Protocol
 
@@ -42,14 +40,12 @@ from ..wire.connection import NEED_DATA, CloseCause, ConnectionClosed, GIOPConne
 from ..wire.giop import CancelRequest, CompletionStatus, LocateRequest, LocateStatus, ReplyStatus, Request
 from ..wire.structs import record
 from . import calls_to_self
-from .sync import reply_spin_seconds
 
 __all__ = ["GIOPServer", "Peer", "Response", "RequestHandler", "ThreadPool"]
 
 #: cppTango (omniORB) accepts messages up to 256 MiB
 MAX_MESSAGE_SIZE = 256 * 1024 * 1024
 SEND_TIMEOUT_S = 30.0
-_monotonic = time.monotonic
 
 
 @record(frozen=True)
@@ -294,9 +290,6 @@ class _ServerConnection:
         self.closed = False
         self.fileno = sock.fileno()
         self.watch = _IDLE      # _WATCHED while the watcher may hand the reading on
-        self.poll = None        # made on the first poll for a next request (see GIOPServer.request_spin)
-        self.spin_misses = 0    # polls in vain in a row, and reads left that skip the poll
-        self.spin_skips = 0
 
     # -- reading -------------------------------------------------------------------------
     def _next_event(self):
@@ -313,8 +306,6 @@ class _ServerConnection:
             if event is not NEED_DATA:
                 return event
             buf = conn.get_buffer()
-        if self.server.request_spin:
-            self._poll_for_request(self.server.request_spin)
         recv_into = self.sock.recv_into
         while True:
             try:
@@ -328,28 +319,6 @@ class _ServerConnection:
                 if event is not NEED_DATA:
                     return event
                 buf = conn.get_buffer()
-
-    def _poll_for_request(self, spin: float) -> None:
-        """Poll briefly for the client's next request before sleeping in ``recv``: a client
-        calling in a loop sends it a few tens of microseconds after our reply, and a thread
-        woken from ``recv`` pays 30-60 us of wake-up here (see transport.sync.reply_spin_seconds,
-        the client's side of the same).  Adaptive as there: after k polls in vain in a row, the
-        next 2**k - 1 reads sleep at once (an idle or slow client costs next to nothing)."""
-        if self.spin_skips:
-            self.spin_skips -= 1
-            return
-        poll = self.poll
-        if poll is None:
-            poller = select.poll()
-            poller.register(self.fileno, select.POLLIN)
-            poll = self.poll = poller.poll
-        end = _monotonic() + spin
-        while not poll(0):
-            if _monotonic() >= end:
-                misses = self.spin_misses = min(self.spin_misses + 1, 8)
-                self.spin_skips = (1 << misses) - 1
-                return
-        self.spin_misses = 0
 
     def read_loop(self) -> None:
         """Run by a pool thread: read requests and run them, until the connection ends or the
@@ -503,9 +472,6 @@ class GIOPServer:
                  max_connections: int = 4096, max_in_flight: int = 16, max_threads: int = 512,
                  max_message_size: int = MAX_MESSAGE_SIZE, name: str = "tango_core-server") -> None:
         self.handler = handler
-        #: how long a connection's reader polls for the next request before sleeping in recv
-        #: (``TANGO_CORE_REPLY_SPIN_US``, as the client's reply poll; 0 = never, e.g. under gevent)
-        self.request_spin = reply_spin_seconds()
         self.max_connections = max_connections
         self.max_in_flight = max_in_flight
         self.max_message_size = max_message_size
