@@ -97,6 +97,35 @@ def python_error(exc: BaseException) -> DevFailed:
 
 #: results that are never awaitable (the common case, checked before inspect.isawaitable)
 _PLAIN_RESULTS = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict, DevState})
+#: what was already warned about (PyTango warns once per name)
+_SYNC_WARNED: set[str] = set()
+_STANDARD_METHODS = ("init_device", "delete_device", "dev_state", "dev_status", "read_attr_hardware",
+                     "always_executed_hook")
+
+
+def _warn_sync_call(name: str) -> None:
+    """An asyncio device ran a synchronous method (still served, as PyTango does, with its
+    DeprecationWarning, once per method)."""
+    if name not in _SYNC_WARNED:
+        _SYNC_WARNED.add(name)
+        import warnings
+        warnings.warn(f"Sync {name} function called: support of sync functions in PyTango's Asyncio mode is "
+                      "deprecated. Use 'async def' instead of 'def'.", DeprecationWarning, stacklevel=2)
+
+
+def _warn_sync_standard_methods(cls: type) -> None:
+    """An asyncio device class's own standard methods written with 'def' (PyTango's warning)."""
+    for method in _STANDARD_METHODS:
+        own = getattr(cls, method, None)
+        own = getattr(own, "__func__", own)
+        framework = getattr(own, "__module__", "").startswith("tango_core.")  # DeviceImpl's, Device's
+        if own is not None and not framework and not inspect.iscoroutinefunction(own):
+            key = f"standard:{method}"
+            if key not in _SYNC_WARNED:
+                _SYNC_WARNED.add(key)
+                import warnings
+                warnings.warn(f"{method} is sync: support of sync functions in Asyncio Servers is deprecated. "
+                              "Use 'async def' instead of 'def'.", DeprecationWarning, stacklevel=2)
 
 
 class _Ready:
@@ -319,6 +348,8 @@ class DeviceImpl:
             mode = cl.runtime.green_mode
         self._dev_green_mode = mode
         self._dev_no_sync = mode == _ASYNCIO or mode == _GEVENT
+        if mode == _ASYNCIO:
+            _warn_sync_standard_methods(type(self))
         self._dev_attrs = MultiAttribute()
         self._dev_access: dict[str, AttributeAccess] = {}
         self._dev_commands: dict[str, CommandDef] = {}
@@ -655,19 +686,20 @@ class DeviceImpl:
     # ---------------------------------------------------------------------------------------
     # coroutines (asyncio devices) and the serialisation lock
     # ---------------------------------------------------------------------------------------
-    def _resolve(self, result: Any) -> Any:
-        """Run a coroutine returned by an ``async def`` device method on the server's event loop."""
+    def _resolve(self, result: Any, sync_name: str | None = None) -> Any:
+        """Run a coroutine returned by an ``async def`` device method on the server's event loop.
+        ``sync_name``: the user method's name, warned about if an asyncio device's is synchronous."""
         kind = type(result)
-        if kind in _PLAIN_RESULTS:
-            return result
         if kind is _Ready:
             return result.value
-        if inspect.isawaitable(result):
+        if kind not in _PLAIN_RESULTS and inspect.isawaitable(result):
             runtime = self._dev_runtime
             if runtime is None:
                 import asyncio
                 return asyncio.run(_await(result))
             return runtime.run_coroutine(result)
+        if sync_name is not None and self._dev_green_mode == _ASYNCIO:
+            _warn_sync_call(sync_name)
         return result
 
     def _monitor(self) -> "_Monitor":
@@ -680,7 +712,7 @@ class DeviceImpl:
     # attribute reading
     # ---------------------------------------------------------------------------------------
     def _call_read(self, attr: Attribute, access: AttributeAccess) -> None:
-        ret = self._resolve(access.read(self, attr))
+        ret = self._resolve(access.read(self, attr), f"read {attr.name}")
         if not attr.value_is_set() and ret is not None:
             attr.set_complex_value(ret)
 
@@ -688,7 +720,7 @@ class DeviceImpl:
         access = self._dev_access.get(attr.name_lower)
         if access is None or access.is_allowed is None:
             return
-        if not self._resolve(access.is_allowed(self, req)):
+        if not self._resolve(access.is_allowed(self, req), f"is_{attr.name}_allowed"):
             if req == AttReqType.READ_REQ:
                 raise _df("API_AttrNotAllowed", f"It is currently not allowed to read attribute {attr.name}",
                           "Device_3Impl::read_attributes_no_except()")
@@ -718,7 +750,9 @@ class DeviceImpl:
                           "Device_3Impl::read_attributes_no_except()")
             ret = access.read(self, attr)
             if ret.__class__ not in _PLAIN_RESULTS:
-                ret = self._resolve(ret)
+                ret = self._resolve(ret, attr.name)
+            elif self._dev_green_mode == _ASYNCIO:
+                _warn_sync_call(f"read {attr.name}")
             if attr._value is None and ret is not None:
                 attr.set_complex_value(ret)
             if attr._value is None:
@@ -854,7 +888,7 @@ class DeviceImpl:
             raise _df("API_AttrNotWritable", f"Write method for attribute {attr.name} not found",
                       "Device_3Impl::write_attributes_34()")
         try:
-            self._resolve(access.write(self, attr))
+            self._resolve(access.write(self, attr), f"write {attr.name}")
         except BaseException:
             attr._set_point, attr._w_dim, attr._write_value = previous
             raise
@@ -893,7 +927,7 @@ class DeviceImpl:
                 if attr.hw_memorized:
                     access = self._dev_access.get(attr.name_lower)
                     if access is not None and access.write is not None:
-                        self._resolve(access.write(self, attr))
+                        self._resolve(access.write(self, attr), f"write {attr.name}")
             except Exception as exc:  # noqa: BLE001 - a bad stored value must not stop the server
                 self.error_stream(f"Cannot apply memorized value {value!r} to {attr.name}: {exc}")
 
@@ -929,7 +963,7 @@ class DeviceImpl:
         if cmd.name_lower in _BUILTIN_COMMANDS:
             return _BUILTIN_COMMANDS[cmd.name_lower](self)
         guard = cmd.resolve_is_allowed(self)
-        if guard is not None and not self._resolve(guard()):
+        if guard is not None and not self._resolve(guard(), f"is_{cmd.name}_allowed"):
             raise _df("API_CommandNotAllowed",
                       f"Command {cmd.name} not allowed when the device is in {self._dev_state.name} state",
                       "DeviceClass::command_handler()")
@@ -937,7 +971,9 @@ class DeviceImpl:
         try:
             result = method() if cmd.in_type is T.DevVoid else method(argin)
             if result.__class__ not in _PLAIN_RESULTS:
-                result = self._resolve(result)
+                result = self._resolve(result, cmd.name)
+            elif self._dev_green_mode == _ASYNCIO:
+                _warn_sync_call(cmd.name)
             if cmd.out_type is T.DevVoid:
                 return T.DevVoid, None
             return cmd.out_type, _check_out(cmd.out_type, result)

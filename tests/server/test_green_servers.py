@@ -463,3 +463,38 @@ def test_run_with_an_event_loop_calls_it_until_it_says_stop(tmp_path, mode, expe
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_sync_methods_of_an_asyncio_device_are_served_with_pytangos_deprecation_warning():
+    """An asyncio device's 'def' methods still run, with PyTango's DeprecationWarning (once per
+    method); its 'async def' ones give none."""
+    import warnings
+
+    from tango_core import GreenMode
+    from tango_core.server import Device, attribute, command
+    from tango_core.test_context import DeviceTestContext
+
+    class Mixed(Device):
+        green_mode = GreenMode.Asyncio
+
+        def always_executed_hook(self):  # a standard method written with 'def'
+            pass
+
+        @attribute(dtype=int)
+        async def awaited(self):
+            return 1
+
+        @command(dtype_out=int)
+        def plain_command(self):
+            return 2
+
+    from tango_core.server import device as device_module
+    device_module._SYNC_WARNED.discard("standard:always_executed_hook")  # (once per process, as PyTango)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with DeviceTestContext(Mixed) as proxy:
+            assert (proxy.awaited, proxy.plain_command(), proxy.plain_command()) == (1, 2, 2)
+    texts = [str(w.message) for w in seen if issubclass(w.category, DeprecationWarning)]
+    assert sum("always_executed_hook is sync" in t for t in texts) == 1
+    assert sum("Sync plain_command function called" in t for t in texts) == 1
+    assert not any("awaited" in t for t in texts)
