@@ -484,6 +484,24 @@ _WRITE_TYPES = AttrWriteType.values
 _DISP_LEVELS = DispLevel.values
 
 
+def _name_and_dims(data, pos: int, end: int, origin: int, n: int, le: bool) -> tuple | None:
+    """The tail of an AttributeValue_4/_5 after its fixed fields, read in one go when it is the
+    usual one: the name (``n`` octets with its NUL, at ``pos``), the dimensions and an empty
+    error list.  ``(name, r_x, r_y, w_x, w_y, position after them)``, or None when anything is
+    unusual (the caller then reads field by field)."""
+    if not 0 < n <= end - pos or data[pos + n - 1] != 0:
+        return None
+    name = str(data[pos:pos + n - 1], "latin-1")
+    pos += n
+    pos += (origin - pos) & 3
+    if pos + 20 > end:
+        return None
+    rx, ry, wx, wy, errors = (_DIMS_ERRORS_LE if le else _DIMS_ERRORS_BE).unpack_from(data, pos)
+    if errors:
+        return None
+    return name, rx, ry, wx, wy, pos + 20
+
+
 def _timeval(sec: int, usec: int, nsec: int) -> "TimeVal":
     tv = TimeVal.__new__(TimeVal)
     tv.tv_sec = sec
@@ -621,16 +639,12 @@ class AttributeValue_4:  # noqa: N801 - IDL name
             q, f, sec, usec, nsec, n = (_AV4_MID_LE if le else _AV4_MID_BE).unpack_from(data, pos)
             pos += 24
             quality, data_format = _QUALITIES.get(q), _FORMATS.get(f)
-            if 0 < n <= end - pos and data[pos + n - 1] == 0 and quality is not None and data_format is not None:
-                name = str(data[pos:pos + n - 1], "latin-1")
-                pos += n
-                pos += (origin - pos) & 3
-                if pos + 20 <= end:
-                    rx, ry, wx, wy, errors = (_DIMS_ERRORS_LE if le else _DIMS_ERRORS_BE).unpack_from(data, pos)
-                    if errors == 0:
-                        r.pos = pos + 20
-                        return cls(value, quality, data_format, _timeval(sec, usec, nsec), name,
-                                   AttributeDim(rx, ry), AttributeDim(wx, wy), [])
+            tail = _name_and_dims(data, pos, end, origin, n, le) \
+                if quality is not None and data_format is not None else None
+            if tail is not None:
+                name, rx, ry, wx, wy, r.pos = tail
+                return cls(value, quality, data_format, _timeval(sec, usec, nsec), name,
+                           AttributeDim(rx, ry), AttributeDim(wx, wy), [])
         q, f, sec, usec, nsec = _fixed(r, *_QF_TIME)
         name = r.read_string()
         rx, ry, wx, wy = _fixed(r, *_DIMS)
@@ -672,16 +686,12 @@ class AttributeValue_5:  # noqa: N801 - IDL name
             q, f, dt, sec, usec, nsec, n = (_AV5_MID_LE if le else _AV5_MID_BE).unpack_from(data, pos)
             pos += 28
             quality, data_format = _QUALITIES.get(q), _FORMATS.get(f)
-            if 0 < n <= end - pos and data[pos + n - 1] == 0 and quality is not None and data_format is not None:
-                name = str(data[pos:pos + n - 1], "latin-1")
-                pos += n
-                pos += (origin - pos) & 3
-                if pos + 20 <= end:
-                    rx, ry, wx, wy, errors = (_DIMS_ERRORS_LE if le else _DIMS_ERRORS_BE).unpack_from(data, pos)
-                    if errors == 0:
-                        r.pos = pos + 20
-                        return cls(value, quality, data_format, _CMD_ARG_TYPES.get(dt, dt),
-                                   _timeval(sec, usec, nsec), name, AttributeDim(rx, ry), AttributeDim(wx, wy), [])
+            tail = _name_and_dims(data, pos, end, origin, n, le) \
+                if quality is not None and data_format is not None else None
+            if tail is not None:
+                name, rx, ry, wx, wy, r.pos = tail
+                return cls(value, quality, data_format, _CMD_ARG_TYPES.get(dt, dt),
+                           _timeval(sec, usec, nsec), name, AttributeDim(rx, ry), AttributeDim(wx, wy), [])
         q, f, dt, sec, usec, nsec = _fixed(r, *_QFT_TIME)
         name = r.read_string()
         rx, ry, wx, wy = _fixed(r, *_DIMS)
@@ -750,17 +760,12 @@ def read_scalar_value_list_5(r: CDRReader) -> tuple | None:
     q, f, dt, sec, usec, nsec, n = (_AV5_MID_LE if le else _AV5_MID_BE).unpack_from(data, pos)
     pos += 28
     quality = _QUALITIES.get(q)
-    if f != 0 or quality is None or not 0 < n <= end - pos or data[pos + n - 1] != 0:  # 0: SCALAR
+    if f != 0 or quality is None:  # 0: SCALAR
         return None
-    name = str(data[pos:pos + n - 1], "latin-1")
-    pos += n
-    pos += (origin - pos) & 3
-    if pos + 20 > end:
+    tail = _name_and_dims(data, pos, end, origin, n, le)
+    if tail is None:
         return None
-    rx, ry, wx, wy, errors = (_DIMS_ERRORS_LE if le else _DIMS_ERRORS_BE).unpack_from(data, pos)
-    if errors:
-        return None
-    r.pos = pos + 20
+    name, rx, ry, wx, wy, r.pos = tail
     return values, quality, _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), name, rx, ry, wx, wy
 
 
