@@ -22,7 +22,7 @@ import weakref
 from concurrent.futures import Future, wait
 from typing import Any, Callable
 
-from tango_core.client.device_attribute import attribute_failed, encode_write_value, from_attribute_value
+from tango_core.client.device_attribute import attribute_failed, from_attribute_value
 from tango_core.client.device_data import convert_argin
 from tango_core.client.info import PrintableStruct
 from tango_core.idl.enums import ErrSeverity, ExtractAs, asyn_req_type, cb_sub_model
@@ -404,23 +404,18 @@ class AsynchMethods:
         return (yield from self._write_asynch_plan(attr_values, cb, False))
 
     def _write_asynch_plan(self, attr_values, cb, _single) -> Plan:
-        name_val = attr_values
-        pairs = list(name_val)
-        cfgs = []
-        for n, v in pairs:  # bad values raise here, not in the reply
-            cfgs.append((yield from self._attr_cfg_or_fail_plan(n, "write_attributes_asynch")))
-            encode_write_value(cfgs[-1], v)
+        entries, names = [], []
+        for n, v in attr_values:  # bad values raise here, not in the reply
+            cfg = yield from self._attr_cfg_or_fail_plan(n, "write_attributes_asynch")
+            entries.append(self._write_entry(cfg, v))
+            names.append(cfg.name)
         # the worker thread runs the call with blocking I/O, whatever the proxy's green mode
         if cb is not None:
             # the callback gets the device's per-attribute failures (the MultiDevFailed), so the
             # values are written as they are, without write_attribute(s)' summary error
-            entries = [self._write_entry(cfg, v) for cfg, (_, v) in zip(cfgs, pairs)]
-            names = [cfg.name for cfg in cfgs]
             return self._asynch().submit(lambda: run_blocking(self._write_values_plan(entries)), cb,
                                          lambda out, exc: AttrWrittenEvent(self, names, _named_failures(exc)),
                                          "attr_written")
-        entries = [self._write_entry(cfg, v) for cfg, (_, v) in zip(cfgs, pairs)]
-        names = [cfg.name for cfg in cfgs]
         dev = self.dev_name()
 
         def call() -> None:  # cppTango's errors of write_attribute(s)_reply
