@@ -103,14 +103,18 @@ _STANDARD_METHODS = ("init_device", "delete_device", "dev_state", "dev_status", 
                      "always_executed_hook")
 
 
+def _warn_once(key: str, message: str) -> None:
+    if key not in _SYNC_WARNED:
+        _SYNC_WARNED.add(key)
+        import warnings
+        warnings.warn(message, DeprecationWarning, stacklevel=3)
+
+
 def _warn_sync_call(name: str) -> None:
     """An asyncio device ran a synchronous method (still served, as PyTango does, with its
     DeprecationWarning, once per method)."""
-    if name not in _SYNC_WARNED:
-        _SYNC_WARNED.add(name)
-        import warnings
-        warnings.warn(f"Sync {name} function called: support of sync functions in PyTango's Asyncio mode is "
-                      "deprecated. Use 'async def' instead of 'def'.", DeprecationWarning, stacklevel=2)
+    _warn_once(name, f"Sync {name} function called: support of sync functions in PyTango's Asyncio mode is "
+                     "deprecated. Use 'async def' instead of 'def'.")
 
 
 def _warn_sync_standard_methods(cls: type) -> None:
@@ -120,12 +124,8 @@ def _warn_sync_standard_methods(cls: type) -> None:
         own = getattr(own, "__func__", own)
         framework = getattr(own, "__module__", "").startswith("tango_core.")  # DeviceImpl's, Device's
         if own is not None and not framework and not inspect.iscoroutinefunction(own):
-            key = f"standard:{method}"
-            if key not in _SYNC_WARNED:
-                _SYNC_WARNED.add(key)
-                import warnings
-                warnings.warn(f"{method} is sync: support of sync functions in Asyncio Servers is deprecated. "
-                              "Use 'async def' instead of 'def'.", DeprecationWarning, stacklevel=2)
+            _warn_once(f"standard:{method}", f"{method} is sync: support of sync functions in Asyncio Servers is "
+                                             "deprecated. Use 'async def' instead of 'def'.")
 
 
 class _Ready:
