@@ -305,11 +305,10 @@ def _split_prefix(text: str, origin: str) -> tuple[str | None, int | None, str, 
         host, port, ctx_dbase = _test_context_location()
         return host, port, rest, ctx_dbase
     if parts.host_port is not None:
+        # any number is a port here, as for cppTango (``tango://h:0/a/b/c#dbase=no`` is a proxy
+        # that fails when it connects, not when it is made)
         host, port_s = parts.host_port.rsplit(":", 1)
         port = int(port_s)
-        if not 0 < port < 65536:
-            raise _wrong("API_WrongDeviceNameSyntax",
-                         f"Host and port not correctly defined in device name {text}", origin)
     else:
         first, sep, _after = rest.partition("/")
         if sep and ":" in first:  # "h:xx/a/b/c", ":1/a/b/c": a location that is not host:port

@@ -197,6 +197,26 @@ def test_name_errors_are_pytangos(text, monkeypatch):
     assert (ours.value.args[0].reason, ours.value.args[0].desc) == (ref.value.args[0].reason, ref.value.args[0].desc)
 
 
+@pytest.mark.parametrize("port", [0, 70000])
+def test_any_port_number_makes_a_proxy_that_fails_when_it_connects_as_pytangos(port):
+    """cppTango checks no port range in a name: ``tango://127.0.0.1:0/a/b/c#dbase=no`` is a proxy
+    (PyTango's own tests make one to try subscribe_event's signatures), and its first call fails
+    to connect.  Same reason as PyTango 10.3.1's, on the same name."""
+    tango = pytest.importorskip("tango")
+    import tango_core
+
+    text = f"tango://127.0.0.1:{port}/dummy/test/device#dbase=no"
+    assert parse_device_name(text) == DeviceName("dummy/test/device", "127.0.0.1", port, dbase=False)
+    ours, ref = tango_core.DeviceProxy(text), tango.DeviceProxy(text)
+    assert (ours.dev_name(), ours.get_dev_host(), ours.get_dev_port()) == ("dummy/test/device", "127.0.0.1", str(port))
+    assert (ref.dev_name(), ref.get_dev_host(), ref.get_dev_port()) == ("dummy/test/device", "127.0.0.1", str(port))
+    with pytest.raises(tango.DevFailed) as ref_failure:
+        ref.state()
+    with pytest.raises(tango_core.DevFailed) as our_failure:
+        ours.state()
+    assert our_failure.value.args[0].reason == ref_failure.value.args[0].reason == "API_CantConnectToDevice"
+
+
 @pytest.mark.parametrize("text", ["a/b/c", "a/b/c/d/e", "a//c/d", "tango://h:1/attralias#dbase=no",
                                   "http://h:1/a/b/c/d", "a/b/c/d#dbase=maybe"])
 def test_attribute_name_errors_are_pytangos(text, monkeypatch):
