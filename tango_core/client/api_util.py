@@ -19,26 +19,41 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Callable
 
 from tango_core.idl.enums import asyn_req_type, cb_sub_model
 
 # tango_core.client.asynch and .names are imported when first needed: a device server imports
 # this module at start-up only to say that it runs (server_started)
 
-__all__ = ["ApiUtil", "server_started", "server_stopped"]
+__all__ = ["ApiUtil", "server_started", "server_stopped", "device_proxy_made"]
 
 _servers_running = 0
+#: what the running servers want to hear of each DeviceProxy made (their sub-device diagnostics)
+_proxy_observers: list[Callable[[str], None]] = []
 
 
-def server_started() -> None:
-    """Called by the server layer when a device server starts in this process (in_server())."""
+def server_started(proxy_made: Callable[[str], None] | None = None) -> None:
+    """Called by the server layer when a device server starts in this process (in_server());
+    ``proxy_made(name)`` is then called with the name of every DeviceProxy made in the process."""
     global _servers_running
     _servers_running += 1
+    if proxy_made is not None:
+        _proxy_observers.append(proxy_made)
 
 
-def server_stopped() -> None:
+def server_stopped(proxy_made: Callable[[str], None] | None = None) -> None:
     global _servers_running
     _servers_running = max(0, _servers_running - 1)
+    if proxy_made in _proxy_observers:
+        _proxy_observers.remove(proxy_made)
+
+
+def device_proxy_made(name: str) -> None:
+    """A DeviceProxy to ``name`` (as given) was made: the device server of this process, if any,
+    records it as a sub-device of the device it serves (cppTango's DeviceProxy does the same)."""
+    if _proxy_observers:
+        _proxy_observers[-1](name)
 
 
 def _asynch():

@@ -132,6 +132,7 @@ class Connection:
 
     def __init__(self, name: str | DeviceName, *, connect: bool = True) -> None:
         self._name = parse_device_name(name) if isinstance(name, str) else name
+        self._given_name = name.strip() if isinstance(name, str) else self._name.name  # as the user wrote it
         self._dev_name = self._name.name
         self._tango_host: TangoHost | None = self._name.tango_host() if self._name.dbase else None
         self._from_env_var = self._name.dbase and not self._name.explicit_host

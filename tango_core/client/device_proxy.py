@@ -26,6 +26,7 @@ import weakref
 import time
 from typing import Any, Iterable, Sequence
 
+from tango_core.client.api_util import device_proxy_made
 from tango_core.client.asynch import AsynchMethods
 from tango_core.client.connection import Connection
 from tango_core.client.device_admin import AdminServices
@@ -168,6 +169,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         yield from self._initial_connect_plan()
         yield from self._canonical_name_plan()
         self.__dict__["_initialized"] = True
+        device_proxy_made(self._given_name)  # a sub-device of the device a server here serves
 
     @classmethod
     def _build_plan(cls, *args, **kwargs) -> Plan:

@@ -123,7 +123,7 @@ class DServer(DeviceImpl):
         return [f"{d.get_device_class().get_name()}::{d.get_name()}" for d in self.runtime.devices()]
 
     def cmd_query_sub_device(self, _argin: Any = None) -> list[str]:
-        return []
+        return self.runtime.sub_devices.get_sub_devices()
 
     def _wizard(self, class_name: str, kind: str) -> list[str]:
         for cl in self.runtime.device_classes():

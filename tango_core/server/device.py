@@ -40,6 +40,7 @@ from .command_declaration import CommandDef
 from .device_logging import DeviceLogger, LogStream
 from .dtypes import parse_type_hint
 from .properties import PropertyDef, class_property, device_property, value_to_strings
+from .sub_devices import associated_device
 from .values import type_error
 
 if TYPE_CHECKING:
@@ -292,7 +293,8 @@ class DeviceClass:
         assert self.device_impl is not None
         created = []
         for name in names:
-            dev = self.device_impl(self, name)
+            with associated_device(name):  # proxies its init_device makes are its sub-devices
+                dev = self.device_impl(self, name)
             self.devices.append(dev)
             created.append(dev)
         return created

@@ -48,6 +48,7 @@ from .polling import PollingEngine
 from .property_store import DatabasePropertyStore, MemoryPropertyStore, PropertyStore
 from .green import GeventHub, server_green_mode
 from .servant import DeviceServant, ObjectAdapter, current_call
+from .sub_devices import SubDevDiag, associated_device, stored_sub_devices, sub_devices_storer
 
 __all__ = ["ServerRuntime", "run", "server_run", "Util", "DEVICE_INTERFACE", "ServerAlreadyRunning",
            "ServerNotDefined"]
@@ -166,6 +167,8 @@ class ServerRuntime:
         self.fixed_keys = {k.lower(): v for k, v in (fixed_keys or {}).items()}
         self.events: EventSink = ServerEvents(self)
         self.polling: PollingService = PollingEngine(self)
+        #: the devices this server's devices make proxies to (QuerySubDevice, Util.get_sub_dev_diag)
+        self.sub_devices = SubDevDiag(self.admin_device_name)
         self.adapter = ObjectAdapter()
         if self.hub is not None:
             self.adapter.quick_operations = frozenset()
@@ -198,7 +201,7 @@ class ServerRuntime:
         """Build every device, serve them and export them (see the module docstring)."""
         global _current_runtime
         _current_runtime = self
-        api_util.server_started()
+        api_util.server_started(self._proxy_made)
         try:
             if self.use_db:
                 self._connect_database()
@@ -231,6 +234,8 @@ class ServerRuntime:
         from ..client.database import Database
         self.database = Database()
         self.properties = DatabasePropertyStore(self.database)
+        self.sub_devices = SubDevDiag(self.admin_device_name, sub_devices_storer(self.database),
+                                      stored_sub_devices(self.database))
 
     def _check_not_running(self) -> None:
         """Refuse to start a second instance of this server (cppTango pings the exported admin)."""
@@ -413,7 +418,7 @@ class ServerRuntime:
         self._stop.set()
         try:
             self.run_device_code(self._delete_devices)
-            for closer in (self.polling.close, self.events.close):
+            for closer in (self.polling.close, self.events.close, self.sub_devices.close):
                 try:
                     closer()
                 except Exception:  # noqa: BLE001
@@ -429,8 +434,13 @@ class ServerRuntime:
         finally:
             if _current_runtime is self:
                 _current_runtime = None
-            api_util.server_stopped()
+            api_util.server_stopped(self._proxy_made)
             self._stopped.set()
+
+    def _proxy_made(self, name: str) -> None:
+        """A DeviceProxy was made in this process: a sub-device of the device being served (cppTango)."""
+        sub = self.sub_devices
+        sub.register_sub_device(sub.get_associated_device(), name)
 
     def _delete_devices(self) -> None:
         for dev in reversed(self._devices):
@@ -446,7 +456,8 @@ class ServerRuntime:
         with dev._dev_monitor:
             dev._call_delete_device()
             self.polling.device_removed(dev)
-            new = cl.device_impl(cl, dev.get_name())
+            with associated_device(dev.get_name()):
+                new = cl.device_impl(cl, dev.get_name())
         cl.devices[cl.devices.index(dev)] = new
         self._devices[self._devices.index(dev)] = new
         cl.dyn_attr([new])
@@ -654,6 +665,10 @@ class Util:
 
     def get_database(self) -> Any:
         return self._rt().database
+
+    def get_sub_dev_diag(self) -> SubDevDiag:
+        """The server's sub-device diagnostics (see tango_core.server.sub_devices)."""
+        return self._rt().sub_devices
 
     def get_dserver_device(self) -> DServer:
         admin = self._rt().admin

@@ -39,6 +39,7 @@ from ..wire.errors import CodecError
 from ..wire.giop import CompletionStatus, ReplyStatus, Request
 from .device import ClientAddr, DeviceImpl, python_error, wire_errors, wire_text
 from .green import greenlet_call
+from .sub_devices import associate, dissociate
 
 if TYPE_CHECKING:
     from .runtime import ServerRuntime
@@ -591,6 +592,7 @@ class ObjectAdapter:
         local = _local
         local.call = ctx
         local.request_id = request.request_id
+        working_for = associate(servant.device.get_name())  # proxies made now are its sub-devices
         try:
             if recorded:
                 servant._record(ctx, op, args, names_at, source_at, written)
@@ -616,6 +618,7 @@ class ObjectAdapter:
                 return system_exception("UNKNOWN", OMG_MINOR_1, CompletionStatus.COMPLETED_MAYBE, le)
             return Response(ReplyStatus.NO_EXCEPTION, w.buf, local.after_send)
         finally:
+            dissociate(working_for)
             local.call = None
             local.after_send = None
 
