@@ -13,7 +13,9 @@ Re-exports the test contexts and offers what PyTango's module offers test writer
 * pytest fixtures (when pytest is installed): ``state``, ``general_typed_values``,
   ``command_typed_values``, ``attribute_typed_values``, ``extract_as``, ``base_type``,
   ``green_mode``, ``server_green_mode``, ``attr_data_format``, ``server_serial_model``,
-  ``dev_encoded_values``.  Import them into a ``conftest.py`` to use them.
+  ``dev_encoded_values``, and for devices declared with numpy type hints
+  ``command_numpy_typed_values``, ``attribute_numpy_typed_values``, ``attribute_wrong_numpy_typed``.
+  Import them into a ``conftest.py`` to use them.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ __all__ = [
     "UTF8_STRING", "GENERAL_TYPED_VALUES", "COMMAND_TYPED_VALUES", "IMAGE_TYPED_VALUES", "EXTRACT_AS", "BASE_TYPES",
     "DEV_ENCODED_DATA", "DEVICE_SERVER_ARGUMENTS", "assert_close", "create_result", "convert_to_type", "convert_dtype_to_typing_hint",
     "make_nd_value", "check_attr_type", "check_read_attr", "general_decorator", "general_asyncio_decorator",
-    "wait_for_proxy", "wait_for_nodb_proxy_via_pid", "get_server_port_via_pid", "repr_type",
+    "wait_for_proxy", "wait_for_nodb_proxy_via_pid", "get_server_port_via_pid", "repr_type", "repr_numpy_type",
+    "NUMPY_GENERAL_TYPING_HINTS", "NUMPY_IMAGES_TYPING_HINTS", "WRONG_NUMPY_TYPING_HINTS",
 ]
 
 T = CmdArgType
@@ -154,6 +157,36 @@ EXTRACT_AS = [(ExtractAs.Numpy, np.ndarray), (ExtractAs.Tuple, tuple), (ExtractA
 BASE_TYPES = [float, int, str, bool]
 DEV_ENCODED_DATA = {"str": UTF8_STRING, "bytes": UTF8_STRING.encode(), "bytearray": bytearray(UTF8_STRING.encode())}
 
+
+
+def _numpy_typing_hints() -> tuple[list[tuple], list[tuple]]:
+    """(scalar and spectrum cases, image cases) of devices declared with numpy type hints: each
+    ``(numpy type, type hint, data format, value)``, the hint being the type itself for a scalar
+    and ``numpy.typing.NDArray[type]`` for a spectrum or an image."""
+    import numpy.typing as npt
+
+    kinds = (((np.bool_,), True, [True, False], [[True, False], [False, True]]),
+             ((np.ubyte,), 1, [1, 2], [[1, 2], [3, 4]]),
+             ((np.short, np.ushort, np.int32, np.uint32, np.int64, np.uint64), 1, [1, 2], [[1, 2], [3, 4]]),
+             ((np.float64, np.float32), 1.1, [1.1, 2.2], [[1.1, 2.2], [3.3, 4.4]]))
+    general, images = [], []
+    for dtypes, scalar, spectrum, image in kinds:
+        for dtype in dtypes:
+            general += [(dtype, dtype, AttrDataFormat.SCALAR, scalar),
+                        (dtype, npt.NDArray[dtype], AttrDataFormat.SPECTRUM, spectrum)]
+            images.append((dtype, npt.NDArray[dtype], AttrDataFormat.IMAGE, image))
+    return general, images
+
+
+NUMPY_GENERAL_TYPING_HINTS, NUMPY_IMAGES_TYPING_HINTS = _numpy_typing_hints()
+#: attributes whose numpy type hint cannot work: (dformat, max_dim_x, max_dim_y, value, error
+#: raised, text of the error), as PyTango reports them
+WRONG_NUMPY_TYPING_HINTS = (
+    (None, None, None, None, RuntimeError, "AttrDataFormat has to be specified"),
+    (AttrDataFormat.IMAGE, 3, 0, [[1, 2], [3, 4]], DevFailed, "Maximum y dim. wrongly defined"),
+    (AttrDataFormat.SPECTRUM, 3, 0, [[1, 2], [3, 4]], TypeError, "Expecting a integer type, but it is not"),
+)
+
 #: (platforms where valid, command line, normalised argv) -- cases for server command-line parsers
 DEVICE_SERVER_ARGUMENTS = (
     (["linux", "win"], "MyDs instance --nodb --port 1234",
@@ -178,6 +211,15 @@ def repr_type(x: Any) -> str:
     if x in (T.DevVarLongStringArray, T.DevVarDoubleStringArray):
         return x.name
     return getattr(x, "__name__", str(x))
+
+
+def repr_numpy_type(dtype: type, dformat: AttrDataFormat) -> str:
+    """The test id of a numpy-typed case (``int32, SCALAR``, ``np.NDarray[int32], SPECTRUM`` ...)."""
+    if dformat == AttrDataFormat.SCALAR:
+        return f"{dtype.__name__}, SCALAR"
+    if dformat == AttrDataFormat.SPECTRUM:
+        return f"np.NDarray[{dtype.__name__}], SPECTRUM"
+    return f"np.n2array[{dtype.__name__}], IMAGE"
 
 
 def _is_seq(x: Any) -> bool:
@@ -419,6 +461,24 @@ if pytest is not None:
     def attribute_typed_values(request: Any) -> tuple:
         dtype, values = request.param
         return dtype, values, lambda v: create_result(dtype, v)
+
+    @pytest.fixture(params=NUMPY_GENERAL_TYPING_HINTS, ids=lambda x: repr_numpy_type(x[0], x[2]))
+    def command_numpy_typed_values(request: Any) -> tuple:
+        """(type hint, data format, values, expected result of a value) for a numpy-typed command."""
+        dtype, type_hint, dformat, values = request.param
+        return type_hint, dformat, values, lambda v: create_result(dtype, v)
+
+    @pytest.fixture(params=NUMPY_GENERAL_TYPING_HINTS + NUMPY_IMAGES_TYPING_HINTS,
+                    ids=lambda x: repr_numpy_type(x[0], x[2]))
+    def attribute_numpy_typed_values(request: Any) -> tuple:
+        """(type hint, data format, values, expected result of a value) for a numpy-typed attribute."""
+        dtype, type_hint, dformat, values = request.param
+        return type_hint, dformat, values, lambda v: create_result(dtype, v)
+
+    @pytest.fixture(params=WRONG_NUMPY_TYPING_HINTS, ids=lambda x: f"{x[-2].__name__}: {x[-1]}")
+    def attribute_wrong_numpy_typed(request: Any) -> tuple:
+        """One of :data:`WRONG_NUMPY_TYPING_HINTS`."""
+        return request.param
 
     @pytest.fixture(params=list(DEV_ENCODED_DATA.items()), ids=list(DEV_ENCODED_DATA))
     def dev_encoded_values(request: Any) -> tuple:

@@ -122,9 +122,11 @@ class AttrData:
         self.has_dtype_kword = "dtype" in attr_dict
         self.attr_type = CmdArgType(attr_dict.pop("dtype", CmdArgType.DevDouble))
         self.attr_format = AttrDataFormat(attr_dict.pop("dformat", None) or AttrDataFormat.SCALAR)
-        self.has_size_kword = "max_dim_x" in attr_dict or "max_dim_y" in attr_dict
-        self.dim_x = int(attr_dict.pop("max_dim_x", 1))
-        self.dim_y = int(attr_dict.pop("max_dim_y", 0))
+        # max_dim_x=None / max_dim_y=None: not given (the type hint or the defaults decide)
+        max_x, max_y = attr_dict.pop("max_dim_x", None), attr_dict.pop("max_dim_y", None)
+        self.has_size_kword = max_x is not None or max_y is not None
+        self.dim_x = 1 if max_x is None else int(max_x)
+        self.dim_y = 0 if max_y is None else int(max_y)
         self.display_level = DispLevel(attr_dict.pop("display_level", DispLevel.OPERATOR))
         pp = attr_dict.pop("polling_period", -1)
         self.polling_period = -1 if pp is None else int(pp)
@@ -266,6 +268,19 @@ class AttrData:
     def class_default_strings(self) -> dict[str, str]:
         return {prop: format_property_value(self.attr_type, v) for prop, v in self.props.items()}
 
+    def _check_dimensions(self) -> None:
+        """cppTango's SpectrumAttr/ImageAttr refuse a spectrum without x dimension and an image
+        without y dimension (API_AttrWrongDefined) when the attribute is created."""
+        if self.attr_format in (AttrDataFormat.SPECTRUM, AttrDataFormat.IMAGE) and self.dim_x <= 0:
+            axis, origin = "x", "SpectrumAttr::SpectrumAttr"
+        elif self.attr_format == AttrDataFormat.IMAGE and self.dim_y <= 0:
+            axis, origin = "y", "ImageAttr::ImageAttr"
+        else:
+            return
+        raise DevFailed(DevError("API_AttrWrongDefined",
+                                 f"Attribute : {self.attr_name}:  Maximum {axis} dim. wrongly defined", origin,
+                                 ErrSeverity.ERR))
+
     def make_attribute(self) -> Attribute:
         """A fresh run-time attribute for one device."""
         if self.forward:
@@ -273,6 +288,7 @@ class AttrData:
                                     "supported by tango_core yet")
         if self.attr_type == CmdArgType.DevEnum and not self.enum_labels:
             raise _wrong_definition(f"Attribute {self.attr_name}: a DevEnum attribute needs enum_labels")
+        self._check_dimensions()
         cls = WAttribute if self.attr_write in (AttrWriteType.WRITE, AttrWriteType.READ_WRITE,
                                                 AttrWriteType.READ_WITH_WRITE) else Attribute
         attr = cls(self.attr_name, self.attr_type, self.attr_format, self.attr_write, self.dim_x, self.dim_y,

@@ -31,9 +31,6 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
     "out of scope: releases the GIL around C++ calls (PyTango's allow_threads)": (
         "tango.AutoTangoAllowThreads", "tango.AutoTangoMonitor"),
     # gaps, server side
-    "not in tango_core yet: numpy-typing test fixtures": (
-        "tango.test_utils.attribute_numpy_typed_values", "tango.test_utils.attribute_wrong_numpy_typed",
-        "tango.test_utils.command_numpy_typed_values"),
     "not in tango_core yet: the server's green-mode worker": ("tango.device_server.get_worker",),
     "not in tango_core yet: MultiClassAttribute": ("tango.MultiClassAttribute",),
     "not in tango_core yet: PyTango's server internals named by its tests": (
