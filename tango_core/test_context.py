@@ -148,7 +148,11 @@ class MultiDeviceTestContext:
         if db is None:
             fd, self.db = tempfile.mkstemp(prefix="tango_core-test-context-", suffix=".db")
             os.close(fd)
-        self._write_db_file()
+        try:
+            self._write_db_file()
+        except BaseException:
+            self.delete_db()
+            raise
         self._startup_error: BaseException | None = None
 
     def _fill(self, tango_class: str, info: dict) -> None:
@@ -208,6 +212,14 @@ class MultiDeviceTestContext:
                 fdb.put_device_attribute_property(owner, props)
             else:
                 fdb.put_class_property(owner, props)
+        try:
+            FileDatabase(self.db)
+        except Exception as exc:  # noqa: BLE001 - e.g. an empty list as a property value
+            with open(self.db, encoding="latin-1") as written:
+                content = written.read()
+            raise RuntimeError(f"Invalid FileDatabase file was created.\n"
+                               f"Check the properties given (empty list or str?): {self._given}.\n"
+                               f"Problematic file has content:\n{content}") from exc
 
     # -- access -------------------------------------------------------------------------------
     def get_server_access(self) -> str:

@@ -16,7 +16,8 @@ line continuing it, ``#`` starting a comment::
 
 Values are separated by commas, even between double quotes (so a value cannot hold a comma, as
 with cppTango's device servers, which read these files); one with a space or a double quote, or
-an empty one, is written between double quotes.  Names are looked up without regard to case, as in a database
+an empty one, is written between double quotes.  An entry needs at least one value: a property
+put as an empty list is written ``name: `` and, as with cppTango, the file no longer loads.  Names are looked up without regard to case, as in a database
 server.  Every change is written back to the file at once.
 """
 
@@ -147,16 +148,19 @@ class FileDatabase:
                 entry += line.rstrip()[:-1]
                 continue
             entry += line
-            self._add(entry, f"{self.path}, line {first}")
+            self._add(entry, f"{self.path}, line {first}", first)
             entry = ""
         if entry:
-            self._add(entry, f"{self.path}, line {first}")
+            self._add(entry, f"{self.path}, line {first}", first)
 
-    def _add(self, entry: str, where: str) -> None:
+    def _add(self, entry: str, where: str, line: int) -> None:
         key, colon, rest = entry.partition(":")
         key = key.strip()
         if not colon or not key:
             raise _failed(f"{where}: expected 'name: value(s)'")
+        if not rest.strip():  # cppTango's lexer wants a value after the colon (an empty list cannot be stored)
+            raise DevFailed(DevError("API_DatabaseFileError", f"File database: Error in file at line {line} in file "
+                                     f"{self.path}.", "FileDatabase::CHECK_LEX", ErrSeverity.ERR))
         values = _split_values(rest, where)
         obj, arrow, prop = key.partition("->")
         parts = obj.split("/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -119,6 +120,33 @@ def test_a_file_that_is_not_a_database_is_refused_with_its_line(tmp_path):
     with pytest.raises(tango_core.DevFailed) as info:
         tango_core.Database(str(path))
     assert "line 2" in info.value.args[0].desc
+
+
+def test_an_entry_without_a_value_is_refused_as_by_pytango(tmp_path):
+    """cppTango's file database wants a value after the colon: a property put as an empty list
+    (written ``name: ``) makes the file unreadable, for PyTango's Database and for ours."""
+    path = tmp_path / "empty.db"
+    path.write_text(f'MyServer/inst/DEVICE/MyClass: "{DEVICE}"\n\n{DEVICE}->empty: \n\n{DEVICE}->other: 1\n')
+    code = ("import sys, tango\ntry:\n    tango.Database(sys.argv[1])\nexcept tango.DevFailed as e:\n"
+            "    print(e.args[0].reason, e.args[0].desc)\n")
+    reference = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
+                               check=True).stdout
+    with pytest.raises(tango_core.DevFailed) as ours:
+        tango_core.Database(str(path))
+    assert reference.startswith("API_DatabaseFileError File database: Error in file at line ")
+    assert ours.value.args[0].reason == "API_DatabaseFileError"
+    assert ours.value.args[0].desc == f"File database: Error in file at line 3 in file {path}."
+
+
+def test_a_test_context_refuses_an_empty_list_property_as_pytangos():
+    def files():
+        return set(Path(tempfile.gettempdir()).glob("tango_core-test-context-*"))
+
+    before = files()
+    with pytest.raises(RuntimeError, match="Invalid FileDatabase file was created") as info:
+        DeviceTestContext(WithProperties, device_name=DEVICE, properties={"gain": []})
+    assert info.value.__cause__.args[0].reason == "API_DatabaseFileError"
+    assert not files() - before  # the file it made is gone
 
 
 class WithProperties(Device):
