@@ -14,10 +14,13 @@ from server_clients import pytango_proxy
 from tango_core import AttrDataFormat, AttrWriteType, DevFailed
 from tango_core.server import Device, attribute, command
 from tango_core.test_context import DeviceTestContext
-from tango_core.test_utils import (  # noqa: F401 - the fixtures are used by name
-    NUMPY_GENERAL_TYPING_HINTS, NUMPY_IMAGES_TYPING_HINTS, assert_close, attribute_numpy_typed_values,
-    attribute_wrong_numpy_typed, command_numpy_typed_values,
-)
+from tango_core import test_utils
+from tango_core.test_utils import NUMPY_GENERAL_TYPING_HINTS, NUMPY_IMAGES_TYPING_HINTS, assert_close
+
+# the fixtures, as a user's conftest.py takes them
+attribute_numpy_typed_values = test_utils.attribute_numpy_typed_values
+attribute_wrong_numpy_typed = test_utils.attribute_wrong_numpy_typed
+command_numpy_typed_values = test_utils.command_numpy_typed_values
 
 NUMPY_TYPES = {np.bool_, np.ubyte, np.short, np.ushort, np.int32, np.uint32, np.int64, np.uint64, np.float32,
                np.float64}
