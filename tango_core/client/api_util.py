@@ -49,6 +49,17 @@ def server_stopped(proxy_made: Callable[[str], None] | None = None) -> None:
         _proxy_observers.remove(proxy_made)
 
 
+def _no_server_after_fork() -> None:
+    """A forked child runs none of its parent's device servers (their threads stay in the parent)."""
+    global _servers_running
+    _servers_running = 0
+    _proxy_observers.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_no_server_after_fork)
+
+
 def device_proxy_made(name: str) -> None:
     """A DeviceProxy to ``name`` (as given) was made: the device server of this process, if any,
     records it as a sub-device of the device it serves (cppTango's DeviceProxy does the same)."""

@@ -155,8 +155,9 @@ class Connection:
 
     def _initial_connect(self) -> None:
         """cppTango's "stateless" construction: name errors, database errors and an undefined
-        device (DevFailed [DB_DeviceNotDefined, ..., API_DeviceNotDefined]) raise; a device that
-        is not exported or does not answer waits for the first call."""
+        device (DevFailed [DB_DeviceNotDefined, ..., API_DeviceNotDefined]) raise, and so does a
+        ``#dbase=no`` device its server does not have (OBJECT_NOT_EXIST: [..., API_DeviceNotDefined]);
+        a device that is not exported or does not answer waits for the first call."""
         run_blocking(self._initial_connect_plan())
 
     def _initial_connect_plan(self) -> Plan:
@@ -171,7 +172,10 @@ class Connection:
                 raise
         try:
             yield from self._do_connect_plan(corba_name)
-        except DevFailed:
+        except DevFailed as exc:
+            if (not self._name.dbase and isinstance(exc, ConnectionFailed) and len(exc.args) > 1
+                    and exc.args[1].reason == "API_DeviceNotDefined"):
+                raise  # the server answers, without this device: no later call could work
             # like cppTango this counts as a failed attempt: a call within 1 s is "delayed"
             self._prev_failed_at = time.monotonic()
 

@@ -60,7 +60,18 @@ _current_runtime: "ServerRuntime | None" = None
 
 
 class ServerAlreadyRunning(DevFailed):
-    """This server instance already runs somewhere (its admin device answers)."""
+    """This server instance already runs somewhere (its admin device answers), or another server
+    runs in this process (Util, the admin device and the test-context names are per process)."""
+
+
+def _forget_servers_after_fork() -> None:
+    """A forked child runs none of its parent's servers (their threads stay in the parent)."""
+    global _current_runtime
+    _current_runtime = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_servers_after_fork)
 
 
 class ServerNotDefined(DevFailed):
@@ -200,6 +211,13 @@ class ServerRuntime:
     def start(self, pre_init: Callable[[], None] | None = None, post_init: Callable[[], None] | None = None) -> None:
         """Build every device, serve them and export them (see the module docstring)."""
         global _current_runtime
+        running = _current_runtime
+        if running is not None and running is not self and not running._stopped.is_set():
+            raise ServerAlreadyRunning(DevError(
+                "API_ServerAlreadyRunning", f"The device server {running.server_name} already runs in this "
+                f"process: {self.server_name} cannot start beside it (one device server per process, as with "
+                "cppTango; serve several device classes from one server, e.g. one MultiDeviceTestContext)",
+                "Util::init", ErrSeverity.ERR))
         _current_runtime = self
         api_util.server_started(self._proxy_made)
         try:

@@ -393,3 +393,18 @@ def test_completion_does_not_hang_on_a_blocked_device(names):
     finally:
         worker.join()
     assert "double_rw" in dir(fresh) and "double_rw" in fresh._ipython_key_completions_()
+
+
+def test_a_device_its_server_does_not_have_fails_at_construction_as_with_pytango(names):
+    """``#dbase=no``: the server answers but has no such device -> DevFailed when the proxy is
+    made (cppTango rethrows OBJECT_NOT_EXIST then), not at its first call; the same reasons as PyTango's."""
+    other = re.sub(r"/[^/]+/[^/]+/[^/#]+#", "/no/such/device#", names)
+    assert other != names
+    with pytest.raises(tango.DevFailed) as reference:
+        tango.DeviceProxy(other)
+    with pytest.raises(DevFailed) as ours:
+        DeviceProxy(other)
+    assert type(ours.value).__name__ == type(reference.value).__name__ == "ConnectionFailed"
+    assert [e.reason for e in ours.value.args] == [e.reason for e in reference.value.args] == [
+        "API_CorbaException", "API_DeviceNotDefined"]
+    assert ours.value.args[1].desc == reference.value.args[1].desc == "Failed to connect to device no/such/device"

@@ -504,6 +504,26 @@ def test_device_context_in_a_process_answers_the_same():
         assert proxy.pid_value != os.getpid()
 
 
+def test_one_device_server_per_process_as_with_cppTango():
+    """A second server in this process is refused while the first runs (PyTango's fails too:
+    cppTango has one ORB and one Util per process), with a clear error; servers in child
+    processes and a server started after the first stopped are fine."""
+    first = DeviceTestContext(_ProcessDevice, device_name="hl/first/1")
+    with first:
+        second = DeviceTestContext(_OtherDevice)
+        with pytest.raises(DEVFAILED) as refused:
+            second.start()
+        assert _reason(refused) == "API_ServerAlreadyRunning"
+        assert _desc(refused).startswith("The device server _ProcessDevice/_processdevice already runs in "
+                                          "this process")
+        second.delete_db()
+        with DeviceTestContext(_OtherDevice, process=True) as in_child:
+            assert in_child.Echo("child") == "child"
+        assert first.get_device("hl/first/1").Echo("still here") == "still here"
+    with DeviceTestContext(_OtherDevice) as after:
+        assert after.Echo("after") == "after"
+
+
 class _ProcessDevice(Device):
     """Module level: a ``process=True`` context imports it in the child."""
 
@@ -582,3 +602,7 @@ def test_attribute_properties_read_and_set_from_device_code():
         assert proxy.relabel() == "position|mm|10.0|refused API_AttrOptProp"  # as a PyTango server
         config = proxy.get_attribute_config("position")
         assert (config.label, config.unit, config.max_value) == ("Position", "um", "10.0")
+
+
+class _OtherDevice(_ProcessDevice):
+    """Another device class (module level: ``process=True`` imports it in the child)."""
