@@ -21,6 +21,7 @@ __all__ = ["is_str_type", "is_int_type", "is_float_type", "is_bool_type", "is_nu
            "is_non_str_seq", "get_enum_labels", "get_tango_type_format", "AsyncEventCallback", "ensure_binary",
            "seq_2_StdStringVector", "StdStringVector_2_seq", "seq_2_StdDoubleVector", "StdDoubleVector_2_seq",
            "seq_2_DbDevInfos", "seq_2_DbDevExportInfos", "seq_2_DbData", "get_tango_type", "PyTangoThread",
+           "parse_type_hint", "get_tango_device_classes", "get_latest_device_class",
            "InvalidTangoHostTrlError", "TO_TANGO_TYPE"]  # noqa: F822 - the last two: __getattr__
 
 T = CmdArgType
@@ -455,6 +456,27 @@ def get_tango_type_format(dtype: Any, dformat: Any = None, caller: Any = None) -
     """``(float,)`` -> (DevDouble, SPECTRUM): the dtype spellings of tango.server declarations."""
     from tango_core.server.dtypes import tango_type_format
     return tango_type_format(dtype, dformat, caller)
+
+
+def parse_type_hint(type_hint: Any, caller: str) -> tuple:
+    """A type hint of a ``caller`` ("attribute", "command" or "property") -> (dtype, dformat,
+    max_dim_x, max_dim_y), as the high-level API reads ``def read(self) -> tuple[float, ...]``;
+    RuntimeError for a hint Tango has no type for (mixed types, images in properties ...)."""
+    from tango_core.server.dtypes import parse_type_hint as parse
+    return parse(type_hint, caller)
+
+
+def get_tango_device_classes() -> list[type]:
+    """The device implementation classes, oldest first (``DeviceImpl``, ``Device_2Impl`` ...
+    ``Device_6Impl``; all one class in tango_core, which serves IDL 6 only)."""
+    from tango_core.server import device
+    return [device.DeviceImpl, device.Device_2Impl, device.Device_3Impl, device.Device_4Impl, device.Device_5Impl,
+            device.Device_6Impl]
+
+
+def get_latest_device_class() -> type:
+    """The newest device implementation class (``LatestDeviceImpl`` derives from it)."""
+    return get_tango_device_classes()[-1]
 
 
 def __getattr__(name: str) -> Any:

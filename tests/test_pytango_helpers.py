@@ -254,3 +254,35 @@ def test_idl_structs_print_as_pytango():
         return [(repr(s), str(s)) for s in (config, m.EventProperties(), m.AttributeAlarm(), m.ChangeEventProp(),
                                             m.AttributeConfig_5())]
     same(run)
+
+
+# -- the server helpers of tango.utils -------------------------------------------------------------
+
+@pytest.mark.parametrize(("caller", "hint"), [
+    ("attribute", float), ("attribute", tuple[float, ...]), ("attribute", tuple[tuple[int, int], tuple[int, int]]),
+    ("attribute", list[list[bool]]), ("command", tuple[int, ...]), ("property", list[str]),
+    ("property", tuple[tuple[int]]), ("property", tuple[int, float]), ("attribute", tuple[int, float]),
+    ("attribute", tuple[tuple[int, float], float]), ("attribute", tuple[tuple[int, int], list[int, int]]),
+    ("command", list[list[int]]), ("command", tuple[int, str]),
+])
+def test_parse_type_hint(caller, hint):
+    """The type hints of the high-level API: the same (dtype, dformat, max_x, max_y) or the same
+    RuntimeError text as PyTango's, for supported and unsupported hints."""
+    def parse(m, u):
+        try:
+            dtype, dformat, max_x, max_y = u.parse_type_hint(hint, caller=caller)
+        except RuntimeError as exc:
+            return "RuntimeError", str(exc)
+        return str(u.get_tango_type_format(dtype, dformat, caller)), str(dformat), max_x, max_y
+
+    same(parse)
+
+
+def test_the_latest_device_class_is_the_one_devices_derive_from():
+    from tango_core.server import BaseDevice, Device, LatestDeviceImpl
+
+    latest = tango_core.utils.get_latest_device_class()
+    assert latest is tango_core.utils.get_tango_device_classes()[-1]
+    assert issubclass(LatestDeviceImpl, latest) and issubclass(Device, BaseDevice)
+    assert issubclass(BaseDevice, LatestDeviceImpl)
+    assert [c.__name__ for c in tango.utils.get_tango_device_classes()][-1] == "Device_6Impl"

@@ -31,12 +31,12 @@ _EXPORTS = {
     "UserDefaultAttrProp": ".attribute_declaration",
     "command": ".command_declaration",
     "device_property": ".properties", "class_property": ".properties",
-    "run": ".runtime", "server_run": ".runtime", "Util": ".runtime",
+    "run": ".runtime", "server_run": ".runtime", "Util": ".runtime", "__to_callback": ".runtime",
     "Attribute": ".attributes", "WAttribute": ".attributes", "MultiAttribute": ".attributes",
     "MultiAttrProp": ".attributes",
     "AttReqType": "..idl.enums",
 }
-_RENAMED: dict[str, str] = {}
+_RENAMED: dict[str, str] = {"__to_callback": "to_callback"}  # PyTango's (private) name for it
 
 __all__ = ["Device", "DeviceMeta", "attribute", "command", "device_property", "class_property", "run",
            "server_run", "LatestDeviceImpl", "DeviceClass", "Util"]

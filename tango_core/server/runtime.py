@@ -24,6 +24,7 @@ Shutdown: ``delete_device()`` of every device, the event and polling services cl
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import signal
@@ -51,7 +52,7 @@ from .servant import DeviceServant, ObjectAdapter, current_call
 from .sub_devices import SubDevDiag, associated_device, stored_sub_devices, sub_devices_storer
 
 __all__ = ["ServerRuntime", "run", "server_run", "Util", "DEVICE_INTERFACE", "ServerAlreadyRunning",
-           "ServerNotDefined"]
+           "ServerNotDefined", "to_callback"]
 
 DEVICE_INTERFACE = "IDL:Tango/Device_6:1.0"
 TANGO_LIB_RELEASE = 1030  # what ZmqEventSubscriptionChange/EventSubscriptionChange report (>= 930)
@@ -736,16 +737,31 @@ class Util:
         return rt.ior_for(rt._key_of(admin))
 
 
-def _to_callback(callback: Any, what: str) -> Callable[[], Any]:
+def to_callback(callback: Any, what: str, green_mode: Any = None) -> Callable[[], Any]:
+    """``run()``'s ``pre_init_callback``/``post_init_callback`` as a function of no argument:
+    None (does nothing), a callable, or a sequence ``(callable[, args[, kwargs]])``; anything else
+    is a TypeError naming ``what``.  For an asyncio server a plain function becomes a coroutine
+    function (it then runs on the server's event loop, as PyTango's ``__to_callback`` does)."""
     if callback is None:
         return lambda: None
     if callable(callback):
-        return callback
-    if isinstance(callback, (list, tuple)) and 1 <= len(callback) <= 3 and callable(callback[0]):
+        fn = callback
+    elif (isinstance(callback, Sequence) and not isinstance(callback, (str, bytes))
+          and 1 <= len(callback) <= 3 and callable(callback[0])):
         args = callback[1] if len(callback) > 1 else ()
         kwargs = callback[2] if len(callback) > 2 else {}
-        return lambda: callback[0](*args, **kwargs)
-    raise TypeError(f"{what} must be a callable or sequence <callable [, args, [, kwargs]]>")
+        fn = functools.partial(callback[0], *args, **kwargs)
+    else:
+        raise TypeError(f"{what} must be a callable or sequence <callable [, args, [, kwargs]]>")
+    if green_mode == GreenMode.Asyncio and not inspect.iscoroutinefunction(fn):
+        plain = fn
+
+        @functools.wraps(plain)
+        async def on_the_loop() -> Any:
+            return plain()
+
+        return on_the_loop
+    return fn
 
 
 def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | None = sys.stdout,
@@ -766,8 +782,8 @@ def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | No
             if not callable(event_loop):
                 raise TypeError("event_loop must be a callable (called over and over; true to stop)")
             runtime.event_loop = event_loop
-        pre = _to_callback(pre_init_callback, "pre_init_callback")
-        post = _to_callback(post_init_callback, "post_init_callback")
+        pre = to_callback(pre_init_callback, "pre_init_callback", runtime.green_mode)
+        post = to_callback(post_init_callback, "post_init_callback", runtime.green_mode)
         runtime.start(pre, post)
         runtime.serve_forever()
 

@@ -498,3 +498,25 @@ def test_sync_methods_of_an_asyncio_device_are_served_with_pytangos_deprecation_
     assert sum("always_executed_hook is sync" in t for t in texts) == 1
     assert sum("Sync plain_command function called" in t for t in texts) == 1
     assert not any("awaited" in t for t in texts)
+
+
+def test_init_callbacks_given_as_sequences_run_on_the_loop_of_an_asyncio_server(tmp_path_factory):
+    """``run(..., pre_init_callback=(fn, args), post_init_callback=[fn, args, kwargs])``: the same
+    calls on PyTango's server and on tango_core's; plain functions run on the server's event loop."""
+    import peers
+    import tango  # test peer only: the reference server and client
+
+    with peers.served_by_pytango_and_tango_core("InitCallbackServer", "test/initcallback/1", "InitCallbackDevice",
+                                                lambda: tmp_path_factory.mktemp("callback-logs")) as devices:
+        seen = {server: list(tango.DeviceProxy(trl).seen) for server, trl in devices.items()}
+    assert seen["tango_core"] == seen["pytango"] == [
+        "pre (1,) [] on the event loop", "post () [('k', 2)] on the event loop"]
+
+
+def test_to_callback_refuses_what_is_no_callback():
+    from tango_core.server.runtime import to_callback
+
+    for wrong in ({}, [], ["not callable"], [print, (), {}, 4], "print"):
+        with pytest.raises(TypeError, match="post_init_callback must be a callable or sequence"):
+            to_callback(wrong, "post_init_callback")
+    assert to_callback(None, "pre_init_callback")() is None

@@ -33,8 +33,6 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
     # gaps, server side
     "not in tango_core yet: the server's green-mode worker": ("tango.device_server.get_worker",),
     "not in tango_core yet: MultiClassAttribute": ("tango.MultiClassAttribute",),
-    "not in tango_core yet: PyTango's server internals named by its tests": (
-        "tango.server.__to_callback", "tango.utils.get_latest_device_class", "tango.utils.parse_type_hint"),
 }
 
 #: PyTango name -> why tango_core does not have it
