@@ -82,6 +82,16 @@ class SynchronousExecutor:
     asynchronous = False
     default_wait = True
 
+    def in_executor_context(self) -> bool:
+        """Always: synchronous calls run in whichever thread makes them."""
+        return True
+
+    def execute(self, fn: Callable, *args, **kwargs):
+        """``fn(*args, **kwargs)``, here and now (PyTango's executor protocol)."""
+        return fn(*args, **kwargs)
+
+    submit = execute
+
     def run(self, make_plan: Callable[[], Plan], wait: bool | None, timeout: float | None):
         if wait is not None and not wait or timeout:
             raise ValueError("Not supported in synchronous mode")
@@ -92,12 +102,16 @@ _get_running_loop = _start_plan = None  # asyncio.get_running_loop, transport.as
 
 
 class AsyncioExecutor:
-    """Runs the plan on the calling thread's running loop (an ``asyncio.Future``)."""
+    """Runs the plan on the calling thread's running loop (an ``asyncio.Future``).
+
+    ``loop``: the executor of an asyncio device server (``get_worker()``) is bound to the server's
+    event loop: :meth:`in_executor_context` is true on that loop only, and :meth:`execute` /
+    :meth:`submit` run functions there from any thread."""
 
     asynchronous = True
     default_wait = False
 
-    def __init__(self) -> None:
+    def __init__(self, loop=None) -> None:
         global _get_running_loop, _start_plan
         import asyncio
 
@@ -105,6 +119,40 @@ class AsyncioExecutor:
 
         _get_running_loop, _start_plan = asyncio.get_running_loop, start_plan
         self._thread: int | None = None
+        self.loop = loop
+
+    def in_executor_context(self) -> bool:
+        """Whether the calling code runs where this executor runs its calls: on its event loop
+        (a server's), else on an event loop running in this thread or in the thread that first
+        used it without one."""
+        try:
+            running = _get_running_loop()
+        except RuntimeError:
+            running = None
+        if self.loop is not None:
+            return running is self.loop
+        return running is not None or threading.get_ident() == self._thread
+
+    def submit(self, fn: Callable, *args, **kwargs):
+        """Run ``fn(*args, **kwargs)`` (a coroutine function, or a plain function) on the bound
+        loop; a ``concurrent.futures.Future`` of its result."""
+        import asyncio
+
+        if self.loop is None:
+            raise RuntimeError("submit() needs an executor bound to an event loop (a server's: get_worker())")
+
+        async def call():
+            result = fn(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        return asyncio.run_coroutine_threadsafe(call(), self.loop)
+
+    def execute(self, fn: Callable, *args, **kwargs):
+        """``fn(*args, **kwargs)`` on the executor's loop: called directly when already there (a
+        coroutine function then returns its coroutine, to await), else submitted and waited for."""
+        if self.loop is None or self.in_executor_context():
+            return fn(*args, **kwargs)
+        return self.submit(fn, *args, **kwargs).result()
 
     def _own_loop(self):
         """With no running loop: the thread's current event loop (a new one if it has none or it
@@ -160,6 +208,11 @@ class FuturesExecutor:
     def __init__(self) -> None:
         self._loop = None
         self._lock = threading.Lock()
+        self._loop_thread: int | None = None
+
+    def in_executor_context(self) -> bool:
+        """Whether the calling code runs on the executor's background loop thread."""
+        return self._loop_thread is not None and threading.get_ident() == self._loop_thread
 
     def _background_loop(self):
         import asyncio
@@ -172,6 +225,7 @@ class FuturesExecutor:
 
                 def serve() -> None:
                     asyncio.set_event_loop(loop)
+                    self._loop_thread = threading.get_ident()
                     loop.call_soon(ready.set)
                     loop.run_forever()
 
@@ -231,6 +285,10 @@ class GeventExecutor:
 
         self._driver = driver
         self._thread = driver.os_thread_id()
+
+    def in_executor_context(self) -> bool:
+        """Whether the calling code runs in the thread (the gevent hub) this executor serves."""
+        return self._driver.os_thread_id() == self._thread
 
     def run(self, make_plan: Callable[[], Plan], wait: bool | None, timeout: float | None):
         import gevent

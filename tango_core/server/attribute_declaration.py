@@ -40,6 +40,8 @@ __all__ = ["AttrData", "attribute", "Attr", "SpectrumAttr", "ImageAttr", "UserDe
            "AttributeAccess"]
 
 _IGNORED_KEYWORDS = {"green_mode", "read_green_mode", "write_green_mode", "isallowed_green_mode", "klass"}
+#: attribute(green_mode=...) and the per-method keywords it is the default of
+_GREEN_KEYWORDS = ("read_green_mode", "write_green_mode", "isallowed_green_mode")
 
 
 def _wrong_definition(msg: str, origin: str = "create_attribute()") -> DevFailed:
@@ -47,14 +49,18 @@ def _wrong_definition(msg: str, origin: str = "create_attribute()") -> DevFailed
 
 
 class AttributeAccess:
-    """The three callables the server uses for one attribute of one device."""
+    """The three callables the server uses for one attribute of one device, and whether each runs
+    in the server's green mode (``read_green_mode=False`` ...: an asyncio server calls a plain
+    method directly, without PyTango's deprecation warning for sync methods)."""
 
-    __slots__ = ("read", "write", "is_allowed")
+    __slots__ = ("read", "write", "is_allowed", "read_green_mode", "write_green_mode", "isallowed_green_mode")
 
-    def __init__(self, read: Callable | None, write: Callable | None, is_allowed: Callable | None) -> None:
+    def __init__(self, read: Callable | None, write: Callable | None, is_allowed: Callable | None,
+                 green_modes: tuple[bool, bool, bool] = (True, True, True)) -> None:
         self.read = read
         self.write = write
         self.is_allowed = is_allowed
+        self.read_green_mode, self.write_green_mode, self.isallowed_green_mode = green_modes
 
 
 def _is_sequence(value: Any) -> bool:
@@ -339,7 +345,11 @@ class AttrData:
         elif self.is_allowed_name and hasattr(device_class, self.is_allowed_name):
             aname = self.is_allowed_name
             is_allowed = lambda dev, req: getattr(dev, aname)(req)  # noqa: E731
-        return AttributeAccess(read, write, is_allowed)
+        return AttributeAccess(read, write, is_allowed, self.green_modes())
+
+    def green_modes(self) -> tuple[bool, bool, bool]:
+        """(read_green_mode, write_green_mode, isallowed_green_mode) as declared (default True)."""
+        return tuple(bool(getattr(self, key, True)) for key in _GREEN_KEYWORDS)  # type: ignore[return-value]
 
     def apply_type_hint(self, type_hint: Any) -> None:
         """Take dtype/format/dimensions from a type hint when the declaration gave no dtype."""
@@ -370,14 +380,18 @@ class attribute(AttrData):  # noqa: N801 - PyTango's name
     max_warning, delta_val, delta_t, abs_change, rel_change, period, archive_abs_change,
     archive_rel_change, archive_period, polling_period, memorized, hw_memorized,
     change_event_implemented/_detect, archive_event_implemented/_detect,
-    alarm_event_implemented/_detect, data_ready_event_implemented`` (green-mode keywords are
-    accepted and ignored: methods run in the server's threads, coroutines on its event loop).
+    alarm_event_implemented/_detect, data_ready_event_implemented``, and ``green_mode``,
+    ``read_green_mode``, ``write_green_mode``, ``isallowed_green_mode`` (default True; False: an
+    asyncio server calls that plain method directly in the thread serving the request, without
+    the deprecation warning for sync methods of asyncio devices).
     """
 
     def __init__(self, fget: Any = None, **kwargs: Any) -> None:
         self._kwargs = dict(kwargs)
         name = kwargs.pop("name", None)
         class_name = kwargs.pop("class_name", None)
+        green_mode = kwargs.get("green_mode", True)
+        green_modes = {key: bool(kwargs.get(key, green_mode)) for key in _GREEN_KEYWORDS}
         for key in _IGNORED_KEYWORDS:
             kwargs.pop(key, None)
         if not fget:
@@ -407,6 +421,8 @@ class attribute(AttrData):  # noqa: N801 - PyTango's name
             if labels:
                 kwargs["enum_labels"] = labels
         self.build_from_dict(kwargs)
+        for key, value in green_modes.items():
+            setattr(self, key, value)
 
     # -- descriptor: inside the device, ``self.<attr>`` is the run-time Attribute -------------
     def get_attribute(self, obj: Any) -> Attribute:

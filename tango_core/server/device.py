@@ -39,6 +39,7 @@ from .attributes import Attribute, MultiAttribute, WAttribute, memorized_value_f
 from .command_declaration import CommandDef
 from .device_logging import DeviceLogger, LogStream
 from .dtypes import parse_type_hint
+from .green import get_worker, set_worker
 from .properties import PropertyDef, class_property, device_property, value_to_strings
 from .sub_devices import associated_device
 from .values import type_error
@@ -47,8 +48,8 @@ if TYPE_CHECKING:
     from .runtime import ServerRuntime
 
 __all__ = ["DeviceClass", "DeviceImpl", "Device_2Impl", "Device_3Impl", "Device_4Impl", "Device_5Impl",
-           "Device_6Impl", "LatestDeviceImpl", "BaseDevice", "Device", "DeviceMeta", "ClientAddr",
-           "STATUS_NOT_SET", "MONITOR_TIMEOUT_S"]
+           "Device_6Impl", "LatestDeviceImpl", "BaseDevice", "Device", "DeviceMeta", "ClientAddr", "get_worker",
+           "set_worker", "STATUS_NOT_SET", "MONITOR_TIMEOUT_S"]
 
 STATUS_NOT_SET = "Not initialised"
 _GEVENT, _ASYNCIO = 2, 3  # GreenMode.Gevent, GreenMode.Asyncio
@@ -714,7 +715,7 @@ class DeviceImpl:
     # attribute reading
     # ---------------------------------------------------------------------------------------
     def _call_read(self, attr: Attribute, access: AttributeAccess) -> None:
-        ret = self._resolve(access.read(self, attr), f"read {attr.name}")
+        ret = self._resolve(access.read(self, attr), f"read {attr.name}" if access.read_green_mode else None)
         if not attr.value_is_set() and ret is not None:
             attr.set_complex_value(ret)
 
@@ -722,7 +723,8 @@ class DeviceImpl:
         access = self._dev_access.get(attr.name_lower)
         if access is None or access.is_allowed is None:
             return
-        if not self._resolve(access.is_allowed(self, req), f"is_{attr.name}_allowed"):
+        if not self._resolve(access.is_allowed(self, req),
+                             f"is_{attr.name}_allowed" if access.isallowed_green_mode else None):
             if req == AttReqType.READ_REQ:
                 raise _df("API_AttrNotAllowed", f"It is currently not allowed to read attribute {attr.name}",
                           "Device_3Impl::read_attributes_no_except()")
@@ -753,7 +755,7 @@ class DeviceImpl:
             ret = access.read(self, attr)
             if ret.__class__ not in _PLAIN_RESULTS:
                 ret = self._resolve(ret, attr.name)
-            elif self._dev_green_mode == _ASYNCIO:
+            elif self._dev_green_mode == _ASYNCIO and access.read_green_mode:
                 _warn_sync_call(f"read {attr.name}")
             if attr._value is None and ret is not None:
                 attr.set_complex_value(ret)
@@ -890,7 +892,7 @@ class DeviceImpl:
             raise _df("API_AttrNotWritable", f"Write method for attribute {attr.name} not found",
                       "Device_3Impl::write_attributes_34()")
         try:
-            self._resolve(access.write(self, attr), f"write {attr.name}")
+            self._resolve(access.write(self, attr), f"write {attr.name}" if access.write_green_mode else None)
         except BaseException:
             attr._set_point, attr._w_dim, attr._write_value = previous
             raise
@@ -929,7 +931,8 @@ class DeviceImpl:
                 if attr.hw_memorized:
                     access = self._dev_access.get(attr.name_lower)
                     if access is not None and access.write is not None:
-                        self._resolve(access.write(self, attr), f"write {attr.name}")
+                        self._resolve(access.write(self, attr),
+                                      f"write {attr.name}" if access.write_green_mode else None)
             except Exception as exc:  # noqa: BLE001 - a bad stored value must not stop the server
                 self.error_stream(f"Cannot apply memorized value {value!r} to {attr.name}: {exc}")
 
@@ -1189,7 +1192,7 @@ class DeviceImpl:
         if attr.attr_write in _READABLE and read is None:
             raise _df("PyDs_WrongAttributeDefinition", f"No read method for dynamic attribute {name}",
                       "add_attribute()")
-        return AttributeAccess(read, write, allowed), type_hint
+        return AttributeAccess(read, write, allowed, attr.green_modes()), type_hint
 
     def remove_attribute(self, attr_name: str, free_it: bool = False, clean_db: bool = True) -> None:
         with self._dev_monitor:

@@ -25,7 +25,36 @@ from typing import Any, Callable
 from ..client.green_mode import get_green_mode
 from ..idl.enums import GreenMode
 
-__all__ = ["server_green_mode", "GeventHub"]
+__all__ = ["server_green_mode", "GeventHub", "get_worker", "set_worker", "server_worker"]
+
+#: the executor of the device server started last in this process (PyTango's server worker)
+_worker: Any = None
+
+
+def server_worker(mode: GreenMode, loop: Any = None) -> Any:
+    """The executor of a server in ``mode`` (PyTango's worker): the client executor of that mode,
+    bound to the server's event loop for an asyncio server (``loop``)."""
+    from ..client.green import AsyncioExecutor, get_executor
+
+    if mode == GreenMode.Asyncio:
+        return AsyncioExecutor(loop)
+    return get_executor(mode)
+
+
+def set_worker(worker: Any) -> None:
+    global _worker
+    _worker = worker
+
+
+def get_worker() -> Any:
+    """The executor of the device server started last in this process (it stays after the server
+    stops, as PyTango's); before any server, the executor of the process-wide green mode.
+    ``get_worker().execute(fn, *args)`` runs ``fn`` where the server runs device code (an asyncio
+    server's loop: from another thread it waits for the result)."""
+    if _worker is None:
+        from ..client.green import get_executor
+        return get_executor()
+    return _worker
 
 
 def server_green_mode(class_specs: list, green_mode: Any = None) -> GreenMode:

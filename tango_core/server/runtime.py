@@ -47,7 +47,7 @@ from .event_publishing import ServerEvents
 from .hooks import EventSink, PollingService
 from .polling import PollingEngine
 from .property_store import DatabasePropertyStore, MemoryPropertyStore, PropertyStore
-from .green import GeventHub, server_green_mode
+from .green import GeventHub, server_green_mode, server_worker, set_worker
 from .servant import DeviceServant, ObjectAdapter, current_call
 from .sub_devices import SubDevDiag, associated_device, stored_sub_devices, sub_devices_storer
 
@@ -202,6 +202,8 @@ class ServerRuntime:
         self._loop_thread: threading.Thread | None = None
         self._loop_lock = threading.Lock()
         self._state_lock = threading.Lock()
+        #: the executor of this server's green mode (PyTango's worker: get_worker())
+        self.worker: Any = None
         #: ``run(..., event_loop=fn)`` / ``Util.server_set_event_loop(fn)``: the main thread calls
         #: ``fn()`` over and over instead of only waiting; a true result stops the server
         self.event_loop: Callable[[], Any] | None = None
@@ -225,6 +227,9 @@ class ServerRuntime:
             if self.use_db:
                 self._connect_database()
                 self._check_not_running()
+            self.worker = server_worker(self.green_mode, self._ensure_loop() if self.green_mode == GreenMode.Asyncio
+                                        else None)
+            set_worker(self.worker)
             self._listen()
             if pre_init is not None:
                 self._run_callback(pre_init)

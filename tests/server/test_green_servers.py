@@ -520,3 +520,73 @@ def test_to_callback_refuses_what_is_no_callback():
         with pytest.raises(TypeError, match="post_init_callback must be a callable or sequence"):
             to_callback(wrong, "post_init_callback")
     assert to_callback(None, "pre_init_callback")() is None
+
+
+class LoopAware(Device):
+    """Where each method runs, as the client executor of asyncio mode sees it."""
+
+    green_mode = GreenMode.Asyncio
+
+    async def init_device(self):
+        await super().init_device()
+        self.executor = tango_core.client.green.get_executor(GreenMode.Asyncio)
+
+    @attribute(dtype=bool)
+    async def on_the_loop(self):
+        return self.executor.in_executor_context()
+
+    @attribute(dtype=bool, read_green_mode=False)
+    def off_the_loop(self):  # a plain method that asked to run outside the green mode: no warning
+        return self.executor.in_executor_context()
+
+    @attribute(dtype=bool, green_mode=False, access=tango_core.AttrWriteType.READ_WRITE,
+               fisallowed="allowed")
+    def plain_rw(self):
+        return self.executor.in_executor_context()
+
+    def write_plain_rw(self, value):
+        assert not self.executor.in_executor_context()
+
+    def allowed(self, request):
+        return not self.executor.in_executor_context()
+
+
+def test_green_mode_false_runs_plain_methods_of_an_asyncio_device_off_the_loop(recwarn):
+    """``read_green_mode=False`` / ``green_mode=False`` (PyTango's keywords): the plain method is
+    called directly in the thread serving the request, without the deprecation warning for sync
+    methods of asyncio devices; ``in_executor_context()`` tells the loop from other threads."""
+    import warnings
+
+    warnings.simplefilter("error", DeprecationWarning)
+    with DeviceTestContext(LoopAware) as proxy:
+        assert proxy.on_the_loop is True
+        assert proxy.off_the_loop is False
+        proxy.plain_rw = True
+        assert proxy.plain_rw is False
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
+
+
+def test_get_worker_is_the_executor_of_the_last_server():
+    from tango_core.client.green import AsyncioExecutor, SynchronousExecutor
+    from tango_core.server.device import get_worker
+
+    with DeviceTestContext(LoopAware) as proxy:
+        worker = get_worker()
+        assert type(worker) is AsyncioExecutor and not worker.in_executor_context()
+
+        async def where():
+            await asyncio.sleep(0)
+            return worker.in_executor_context(), threading.current_thread().name
+
+        on_loop, thread = worker.execute(where)       # from this thread: run on the server's loop, waited for
+        assert on_loop and thread != threading.current_thread().name
+        assert worker.execute(lambda x: x + 1, 41) == 42
+        assert proxy.on_the_loop is True
+    assert get_worker() is worker                       # stays after the server stopped, as PyTango's
+    with DeviceTestContext(_SyncDevice):
+        assert type(get_worker()) is SynchronousExecutor
+        assert get_worker().execute(max, 2, 3) == 3
+
+
+class _SyncDevice(Device):
+    green_mode = GreenMode.Synchronous

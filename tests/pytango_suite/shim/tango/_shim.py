@@ -31,7 +31,6 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
     "out of scope: releases the GIL around C++ calls (PyTango's allow_threads)": (
         "tango.AutoTangoAllowThreads", "tango.AutoTangoMonitor"),
     # gaps, server side
-    "not in tango_core yet: the server's green-mode worker": ("tango.device_server.get_worker",),
     "not in tango_core yet: MultiClassAttribute": ("tango.MultiClassAttribute",),
 }
 
