@@ -27,6 +27,7 @@ import time
 from typing import Any, Iterable, Sequence
 
 from tango_core.client.api_util import device_proxy_made
+from tango_core.client.warn_once import warn_once
 from tango_core.client.asynch import AsynchMethods
 from tango_core.client.connection import Connection
 from tango_core.client.device_admin import AdminServices
@@ -1083,7 +1084,7 @@ def event_client():
         _event_client = ClientInterface(device_proxy=functools.partial(DeviceProxy, green_mode=GreenMode.Synchronous),
                                         device_attribute=from_attribute_value,
                                         attribute_info=attribute_info_ex_from_idl,
-                                        command_info=command_info_from_idl)
+                                        command_info=command_info_from_idl, warn_once=warn_once)
     return _event_client
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import numbers
 import threading
-import warnings
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from ..idl.enums import EventReason, EventSubMode, EventType, ExtractAs
@@ -82,120 +83,159 @@ def _coroutine_callback(fn: Callable) -> Callable:
     return run
 
 
-def _parse(args: tuple, kwargs: dict):
-    unknown = set(kwargs) - _ALLOWED_KWARGS
-    if unknown:
-        raise TypeError(f"subscribe_event() got unexpected keyword argument(s) {sorted(unknown)}")
-    args = list(args)
-    if (args and not isinstance(args[0], str)) or (
-            not args and kwargs.get("event_type") == EventType.INTERFACE_CHANGE_EVENT
-            and "attr_name" not in kwargs):
-        return _parse_device_level(args, kwargs)
-    names = ["attr_name", "event_type", "cb_or_queuesize"]
-    vals: dict[str, Any] = {}
-    for i, n in enumerate(names):
-        if i < len(args):
-            vals[n] = args[i]
-    rest = args[3:]
-    if "attr_name" in kwargs:
-        vals["attr_name"] = kwargs["attr_name"]
-    if "event_type" in kwargs:
-        vals["event_type"] = kwargs["event_type"]
-    if "cb" in kwargs and "queuesize" in kwargs:
-        raise TypeError("give either 'cb' or 'queuesize', not both")
-    if "cb" in kwargs:
-        vals["cb_or_queuesize"] = kwargs["cb"]
-    if "queuesize" in kwargs:
-        vals["cb_or_queuesize"] = kwargs["queuesize"]
-    for n in names:
-        if n not in vals:
-            raise TypeError(f"subscribe_event() missing required argument {n!r}")
-    attr_name, event_type, cbq = vals["attr_name"], vals["event_type"], vals["cb_or_queuesize"]
-    if not isinstance(attr_name, str):
-        raise TypeError("Parameter 'attr_name' must be a str")
-    event_type = _event_type(event_type)
-    if "sub_mode" in kwargs and ("filters" in kwargs or "stateless" in kwargs):
-        raise TypeError("'sub_mode' cannot be combined with the deprecated 'filters'/'stateless' parameters")
-    sub_mode = kwargs.get("sub_mode")
-    stateless = kwargs.get("stateless")
-    filters = kwargs.get("filters")
-    extract_as = kwargs.get("extract_as")
-    deprecated = filters is not None or stateless is not None
-    # positional tail: (sub_mode, extract_as) or (filters, stateless, extract_as)
-    if rest:
-        if isinstance(rest[0], EventSubMode):
-            sub_mode = rest[0]
-            if len(rest) > 1:
-                extract_as = rest[1]
-            if len(rest) > 2:
-                raise TypeError("subscribe_event() takes at most 5 positional arguments after self")
-        elif isinstance(rest[0], (list, tuple)):
-            filters, deprecated = rest[0], True
-            if len(rest) > 1:
-                stateless = rest[1]
-            if len(rest) > 2:
-                extract_as = rest[2]
-        elif isinstance(rest[0], bool):
-            stateless, deprecated = rest[0], True
-            if len(rest) > 1:
-                extract_as = rest[1]
-        else:
-            raise TypeError("Parameter 'sub_mode' must be of type EventSubMode "
-                            "(or the deprecated 'filters' a sequence of str)")
-    if deprecated:
-        warnings.warn("The 'stateless' and 'filters' parameters are deprecated. Please, update calls "
-                      "to use the 'sub_mode' parameter instead.", DeprecationWarning, stacklevel=4)
-        if stateless is not None and not isinstance(stateless, bool):
-            raise TypeError("Parameter 'stateless' must be of type bool")
-        sub_mode = EventSubMode.Stateless if stateless else EventSubMode.SyncRead
-    if sub_mode is None:
-        sub_mode = EventSubMode.SyncRead
-    if not isinstance(sub_mode, EventSubMode):
-        sub_mode = EventSubMode(sub_mode)
-    extract_as = ExtractAs.Numpy if extract_as is None else ExtractAs(extract_as)
-    if _is_callback(cbq):
-        cb, queue_size = _callback_function(cbq), None
-    elif isinstance(cbq, int) and not isinstance(cbq, bool):
-        if cbq < 0:
-            raise ValueError("the event queue size must be >= 0 (0 = unlimited)")
-        cb, queue_size = None, cbq
+class PositionalArgTypeError(TypeError):
+    """A positional argument of the wrong type for the reading being tried (PyTango's name): the
+    resolution then tries the next signature, and raises it if none fits."""
+
+
+_MISSING = object()
+_DEPRECATED_STATELESS = ("The 'stateless' parameter is deprecated. The version for removal has not been decided, "
+                         "but the earliest is version 11.0.0. Please, update calls to use the 'sub_mode' parameter "
+                         "instead.")
+_DEPRECATED_STATELESS_FILTERS = ("The 'stateless' and 'filters' parameters are deprecated. The version for removal "
+                                 "has not been decided, but the earliest is version 11.0.0. Please, update calls to "
+                                 "use the 'sub_mode' parameter instead.")
+_CB_TYPE = "Parameter 'cb' must be callable object or an object with a 'push_event' method"
+
+
+def _param(args: tuple, kwargs: dict, name: str, index: int, check: Callable[[Any], bool] | None = None,
+           message: str = "", default: Any = _MISSING) -> tuple[Any, bool]:
+    """Argument ``name``: the keyword, else positional ``index``, else ``default``; (value, whether
+    the default was used).  PyTango's errors: IndexError when missing, TypeError for a keyword
+    of the wrong type, PositionalArgTypeError for a positional one."""
+    if name in kwargs:
+        value = kwargs[name]
+        if check is not None and not check(value):
+            raise TypeError(f"Invalid type for parameter '{name}={value}': {message}")
+        return value, False
+    if len(args) > index:
+        value, used_default = args[index], False
+    elif default is _MISSING:
+        raise IndexError(f"Expected parameter '{name}' as either positional arg {index + 1}, (but only {len(args)} "
+                         f"provided), or as keyword argument. user_args={args!r}, user_kwargs={kwargs!r}.")
     else:
-        raise TypeError("Either parameter 'queuesize' must be an integer, or parameter 'cb' must be "
-                        "callable object or an object with a 'push_event' method.")
-    if event_type == EventType.INTERFACE_CHANGE_EVENT:
-        attr_name = "dummy"
-    return attr_name, event_type, cb, queue_size, sub_mode, extract_as
+        value, used_default = default, True
+    if check is not None and not check(value):
+        raise PositionalArgTypeError(f"Invalid type for parameter '{name}' at position {index}: {message}. "
+                                     f"Received: {type(value)}")
+    return value, used_default
 
 
-def _parse_device_level(args: list, kwargs: dict):
-    event_type = _event_type(args[0] if args else kwargs.get("event_type"))
+def _is_event_type(value: Any) -> bool:
+    return isinstance(value, EventType)
+
+
+def _is_sub_mode(value: Any) -> bool:
+    return isinstance(value, EventSubMode)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_queue_size(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _either_cb_or_queuesize(args: tuple, kwargs: dict) -> TypeError:
+    return TypeError(f"Either parameter 'queuesize' must be an integer, or parameter 'cb' must be callable object or "
+                     f"an object with a 'push_event' method. args={args!r}, kwargs={kwargs!r}.")
+
+
+def _parse(args: tuple, kwargs: dict, warn_once: Callable[..., Any]):
+    """(attr_name, event_type, callback, queue size, sub_mode, extract_as) from any of PyTango's
+    signatures, resolved by PyTango's rules and with its errors and deprecation warnings."""
+    unexpected = set(kwargs) - _ALLOWED_KWARGS
+    if unexpected:
+        raise TypeError(f"Got unexpected keyword argument(s): {', '.join(sorted(unexpected))}.\n"
+                        f"Allowed keys are: {', '.join(sorted(_ALLOWED_KWARGS))}")
+    if (args and isinstance(args[0], EventType)) or kwargs.get("event_type") == EventType.INTERFACE_CHANGE_EVENT:
+        return _parse_device_level(args, kwargs, warn_once)
+    return _parse_attribute_level(args, kwargs, warn_once)
+
+
+def _parse_device_level(args: tuple, kwargs: dict, warn_once: Callable[..., Any]):
+    """``(event_type, cb, sub_mode=SyncRead)`` or the deprecated ``(event_type, cb, stateless)``."""
+    event_type, _ = _param(args, kwargs, "event_type", 0, _is_event_type)
     if event_type != EventType.INTERFACE_CHANGE_EVENT:
-        raise TypeError(f"{event_type!s} needs an attribute name; only INTERFACE_CHANGE_EVENT is device-level")
-    cb = args[1] if len(args) > 1 else kwargs.get("cb")
-    if cb is None or not _is_callback(cb):
-        raise TypeError("Parameter 'cb' must be callable object or an object with a 'push_event' method")
-    sub_mode = kwargs.get("sub_mode")
-    stateless = kwargs.get("stateless")
-    if len(args) > 2:
-        if isinstance(args[2], EventSubMode):
-            sub_mode = args[2]
-        elif isinstance(args[2], bool):
-            stateless = args[2]
-        else:
-            raise TypeError("must be either EventSubMode (sub_mode) or bool (stateless) type.")
+        raise TypeError("This method is only for Interface Change Events")
+    cb, _ = _param(args, kwargs, "cb", 1, _is_callback, _CB_TYPE + ".")
+    sub_mode, stateless = EventSubMode.SyncRead, None
+    try:
+        sub_mode, _ = _param(args, kwargs, "sub_mode", 2, _is_sub_mode)
+    except (IndexError, PositionalArgTypeError):
+        try:
+            stateless, _ = _param(args, kwargs, "stateless", 2, _is_bool,
+                                  " must be either EventSubMode (sub_mode) or bool (stateless) type.")
+        except IndexError:
+            pass
     if stateless is not None:
-        warnings.warn("The 'stateless' parameter is deprecated. Please, update calls to use the "
-                      "'sub_mode' parameter instead.", DeprecationWarning, stacklevel=4)
+        warn_once(_DEPRECATED_STATELESS, key="deprecated:tango.device_proxy:stateless_parameter",
+                  category=DeprecationWarning)
         sub_mode = EventSubMode.Stateless if stateless else EventSubMode.SyncRead
-    sub_mode = EventSubMode.SyncRead if sub_mode is None else EventSubMode(sub_mode)
     return "dummy", event_type, _callback_function(cb), None, sub_mode, ExtractAs.Numpy
 
 
-def _event_type(value) -> EventType:
+def _parse_attribute_level(args: tuple, kwargs: dict, warn_once: Callable[..., Any]):
+    """``(attr_name, event_type, cb_or_queuesize, sub_mode=SyncRead, extract_as=Numpy)`` or the
+    deprecated ``(attr_name, event_type, cb_or_queuesize, filters=[], stateless=False, extract_as=Numpy)``."""
+    attr_name, _ = _param(args, kwargs, "attr_name", 0, lambda v: isinstance(v, str))
+    event_type, _ = _param(args, kwargs, "event_type", 1, _is_event_type)
+    if "cb" in kwargs and "queuesize" in kwargs:
+        raise TypeError(f"Parameters 'cb' and 'queuesize' cannot be used together. args={args!r}, kwargs={kwargs!r}")
+    cb = queue_size = None
     try:
-        return EventType(value)
-    except (ValueError, TypeError):
-        raise TypeError(f"Parameter 'event_type' must be an EventType, not {value!r}") from None
+        cb, _ = _param(args, kwargs, "cb", 2, _is_callback, _CB_TYPE)
+    except (IndexError, PositionalArgTypeError):
+        try:
+            queue_size, _ = _param(args, kwargs, "queuesize", 2, _is_queue_size)
+        except (IndexError, PositionalArgTypeError):
+            raise _either_cb_or_queuesize(args, kwargs) from None
+    for other in ("filters", "stateless"):
+        if "sub_mode" in kwargs and other in kwargs:
+            raise TypeError(f"Parameters 'sub_mode' and '{other}' cannot be used together. args={args!r}, "
+                            f"kwargs={kwargs!r}")
+    sub_mode_given = filters_given = False
+    shift = 0  # filters given at position 3 move extract_as to position 5
+    try:
+        sub_mode, _ = _param(args, kwargs, "sub_mode", 3, _is_sub_mode, "Parameter 'sub_mode' must be of type EventSubMode")
+        sub_mode_given = True
+    except (IndexError, PositionalArgTypeError) as no_sub_mode:
+        # texts only: an exception kept in a local would keep this frame, and the callback, alive
+        wrong = [str(no_sub_mode)] if isinstance(no_sub_mode, PositionalArgTypeError) else []
+        try:
+            _param(args, kwargs, "filters", 3, _is_sequence, "Parameter 'filters' must be sequence of str")
+            filters_given = True
+            shift = 0 if "filters" in kwargs else 1
+        except (IndexError, PositionalArgTypeError) as no_filters:
+            if isinstance(no_filters, PositionalArgTypeError):
+                wrong.append(str(no_filters))
+        if wrong and not filters_given:
+            raise PositionalArgTypeError(wrong[0])
+        sub_mode = EventSubMode.SyncRead
+    stateless_given = False
+    stateless = False
+    if not sub_mode_given:
+        stateless, used_default = _param(args, kwargs, "stateless", 4, _is_bool,
+                                         "Parameter 'stateless' must be of type bool", default=False)
+        stateless_given = not used_default
+    extract_as, _ = _param(args, kwargs, "extract_as", 4 + shift, lambda v: isinstance(v, ExtractAs),
+                           "Parameter 'extract_as' must be of type ExtractAs", default=ExtractAs.Numpy)
+    if cb is None and queue_size is None:
+        raise _either_cb_or_queuesize(args, kwargs)
+    if queue_size is not None and queue_size < 0:
+        raise ValueError("the event queue size must be >= 0 (0 = unlimited)")
+    if not sub_mode_given and (filters_given or stateless_given):
+        warn_once(_DEPRECATED_STATELESS_FILTERS, key="deprecated:tango.device_proxy:stateless_and_filters_parameters",
+                  category=DeprecationWarning)
+        sub_mode = EventSubMode.Stateless if stateless else EventSubMode.SyncRead
+    if event_type == EventType.INTERFACE_CHANGE_EVENT:
+        attr_name = "dummy"
+    return attr_name, event_type, None if cb is None else _callback_function(cb), queue_size, sub_mode, extract_as
 
 
 def subscribe_event(client: ClientInterface, proxy, *args, deliver: Callable[[Callable], Callable] | None = None,
@@ -205,7 +245,7 @@ def subscribe_event(client: ClientInterface, proxy, *args, deliver: Callable[[Ca
     ``deliver(fn)`` (green modes) returns what the event threads call instead of the user's
     function ``fn``, e.g. a function that schedules ``fn`` on the subscriber's event loop.
     """
-    attr_name, event_type, cb, queue_size, sub_mode, extract_as = _parse(args, kwargs)
+    attr_name, event_type, cb, queue_size, sub_mode, extract_as = _parse(args, kwargs, client.warn_once)
     if cb is not None:
         if deliver is not None:
             cb = deliver(cb)

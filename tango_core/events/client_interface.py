@@ -24,3 +24,6 @@ class ClientInterface:
     attribute_info: Callable[[Any], Any]
     #: ``DevCmdInfo_2 -> CommandInfo`` for interface-change events
     command_info: Callable[[Any], Any]
+    #: ``(message, key, category)``: a deprecation notice given once per process (the client's
+    #: record of keys, which suites written for PyTango clear to see a notice again)
+    warn_once: Callable[..., Any]
