@@ -18,6 +18,7 @@ given to ``run()`` (or to ``DeviceTestContext``), else the process-wide mode
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 from typing import Any, Callable
@@ -104,17 +105,20 @@ class GeventHub:
 
     def call(self, fn: Callable[..., Any], args: tuple, context: Any = None) -> Any:
         """``fn(*args)`` in a new greenlet of the hub; waits (the calling thread) for its outcome.
-        ``context`` (a servant's CallContext) is what ``current_call()`` answers in that greenlet."""
+        ``context`` (a servant's CallContext) is what ``current_call()`` answers in that greenlet;
+        the greenlet sees the calling thread's context variables (the associated device of
+        sub-device diagnostics)."""
         if threading.current_thread() is self._thread:
             return fn(*args)
         done = threading.Event()
         outcome: list = []
+        variables = contextvars.copy_context()
 
         def run() -> None:
             if context is not None:
                 self._gevent.getcurrent().tango_call = context
             try:
-                outcome.append((True, fn(*args)))
+                outcome.append((True, variables.run(fn, *args)))
             except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
                 outcome.append((False, exc))
             finally:

@@ -116,3 +116,40 @@ def test_changed_lists_are_stored_in_the_database_as_cpptango_does(tango_db):
     assert sorted(writes) == [admin, device]
     diag.close()
     restarted.close()
+
+
+def _maker(mode):
+    from tango_core import DeviceProxy, GreenMode
+    from tango_core.server import Device, command
+
+    elsewhere = "tango://127.0.0.1:1/{}#dbase=no"
+    if mode == GreenMode.Asyncio:
+        class Maker(Device):
+            green_mode = mode
+
+            @command(dtype_in=str)
+            async def MakeProxy(self, name):
+                DeviceProxy(elsewhere.format(name))
+    else:
+        class Maker(Device):
+            green_mode = mode
+
+            @command(dtype_in=str)
+            def MakeProxy(self, name):
+                DeviceProxy(elsewhere.format(name))
+    return Maker
+
+
+@pytest.mark.parametrize("green_mode", ["Synchronous", "Asyncio", "Gevent"])
+def test_sub_devices_in_every_green_mode(green_mode):
+    """The device whose request makes a proxy is its owner whatever the server's green mode
+    (gevent devices run in a hub greenlet, asyncio ones on the loop)."""
+    from tango_core import DeviceProxy, GreenMode
+    from tango_core.test_context import DeviceTestContext
+
+    with DeviceTestContext(_maker(GreenMode.names[green_mode]), device_name="test/maker/1") as proxy:
+        proxy.MakeProxy("a/b/c")
+        listed = list(DeviceProxy(proxy.adm_name()).QuerySubDevice())
+    # the proxies this test (in the server's process, outside any request) made have no owner
+    assert [entry for entry in listed if " " in entry] == ["test/maker/1 tango://127.0.0.1:1/a/b/c#dbase=no"]
+    assert "tango://127.0.0.1:1/a/b/c#dbase=no" not in listed
