@@ -146,6 +146,9 @@ def command(f: Callable | None = None, dtype_in: Any = _VOID, dformat_in: Any = 
         config["Polling period"] = polling_period
     if fisallowed is not None:
         config["Is allowed"] = fisallowed
+    # PyTango's keys: False runs that plain method of an asyncio device directly, without warning
+    config["Is allowed green_mode"] = bool(green_mode if isallowed_green_mode is None else isallowed_green_mode)
+    config["Command green_mode"] = bool(green_mode if cmd_green_mode is None else cmd_green_mode)
     f.__tango_command__ = (name, [din, dout, config])
     if f.__doc__ is None:
         f.__doc__ = f"'{name}' TANGO command\n\n{doc_in}\n\n{doc_out}"
@@ -165,8 +168,12 @@ class CommandDef:
 
     def __init__(self, name: str, in_type: CmdArgType, out_type: CmdArgType, in_desc: str = "",
                  out_desc: str = "", display_level: DispLevel = DispLevel.OPERATOR, polling_period: int = -1,
-                 method: Callable | str | None = None, is_allowed: Callable | str | None = None) -> None:
+                 method: Callable | str | None = None, is_allowed: Callable | str | None = None,
+                 green_mode: bool = True, isallowed_green_mode: bool = True) -> None:
         self.name = name
+        #: False: an asyncio device's plain method runs directly, without the sync-method warning
+        self.green_mode = green_mode
+        self.isallowed_green_mode = isallowed_green_mode
         self.name_lower = name.lower()
         self.in_type = CmdArgType(in_type)
         self.out_type = CmdArgType(out_type)
@@ -196,7 +203,8 @@ class CommandDef:
         level = opts.get("Display level", opts.get("display level", DispLevel.OPERATOR))
         period = opts.get("Polling period", opts.get("polling period", -1))
         allowed = opts.get("Is allowed")
-        return cls(name, in_type, out_type, in_desc, out_desc, level, period, method, allowed)
+        return cls(name, in_type, out_type, in_desc, out_desc, level, period, method, allowed,
+                   bool(opts.get("Command green_mode", True)), bool(opts.get("Is allowed green_mode", True)))
 
     def resolve_is_allowed(self, device: Any) -> Callable | None:
         guard = self.is_allowed_method

@@ -968,7 +968,8 @@ class DeviceImpl:
         if cmd.name_lower in _BUILTIN_COMMANDS:
             return _BUILTIN_COMMANDS[cmd.name_lower](self)
         guard = cmd.resolve_is_allowed(self)
-        if guard is not None and not self._resolve(guard(), f"is_{cmd.name}_allowed"):
+        if guard is not None and not self._resolve(guard(), f"is_{cmd.name}_allowed" if cmd.isallowed_green_mode
+                                                   else None):
             raise _df("API_CommandNotAllowed",
                       f"Command {cmd.name} not allowed when the device is in {self._dev_state.name} state",
                       "DeviceClass::command_handler()")
@@ -977,7 +978,7 @@ class DeviceImpl:
             result = method() if cmd.in_type is T.DevVoid else method(argin)
             if result.__class__ not in _PLAIN_RESULTS:
                 result = self._resolve(result, cmd.name)
-            elif self._dev_green_mode == _ASYNCIO:
+            elif self._dev_green_mode == _ASYNCIO and cmd.green_mode:
                 _warn_sync_call(cmd.name)
             if cmd.out_type is T.DevVoid:
                 return T.DevVoid, None

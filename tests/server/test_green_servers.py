@@ -590,3 +590,30 @@ def test_get_worker_is_the_executor_of_the_last_server():
 
 class _SyncDevice(Device):
     green_mode = GreenMode.Synchronous
+
+
+class PlainCommands(Device):
+    """An asyncio device with plain command methods that asked to run outside the green mode."""
+
+    green_mode = GreenMode.Asyncio
+
+    @command(dtype_out=bool, cmd_green_mode=False, isallowed_green_mode=False, fisallowed="off_loop")
+    def Where(self):
+        return tango_core.client.green.get_executor(GreenMode.Asyncio).in_executor_context()
+
+    def off_loop(self):
+        return not tango_core.client.green.get_executor(GreenMode.Asyncio).in_executor_context()
+
+    @command(dtype_out=str, green_mode=False)
+    def Thread(self):
+        return threading.current_thread().name
+
+
+def test_command_green_mode_false_runs_plain_methods_off_the_loop(recwarn):
+    import warnings
+
+    warnings.simplefilter("error", DeprecationWarning)
+    with DeviceTestContext(PlainCommands) as proxy:
+        assert proxy.Where() is False
+        assert "asyncio" not in proxy.Thread()
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
