@@ -22,6 +22,7 @@ import threading
 import time
 from typing import Callable
 
+from ..transport.addresses import UNIX_PORT, local_host_name, unix_sockets_enabled
 from ..transport.calls import Invoke, Plan, Target, run_blocking
 from ..transport.errors import CallTimeout, ConnectFailed, ConnectionLost, LocationForward
 from ..wire.cdr import CDRReader, CDRWriter
@@ -35,9 +36,16 @@ _MAX_GIOP = (1, 2)
 
 
 def _targets_from_ior(ior: IOR) -> list[Target]:
+    """Every address of the object, in the order omniORB tries them: the server's unix-domain
+    socket first when it is on this host (see ``transport.addresses``), then TCP."""
     targets = []
+    unix = unix_sockets_enabled()
     for profile in ior.iiop_profiles():
         version = min(tuple(profile.version), _MAX_GIOP)  # cppTango servers publish IIOP 1.2
+        if unix:
+            for host, path in profile.unix_sockets():
+                if host == local_host_name() and path[:1] == "/":
+                    targets.append(Target(path, UNIX_PORT, profile.object_key, version))
         for host, port in profile.addresses():
             targets.append(Target(host, port, profile.object_key, version))
     return targets
@@ -114,20 +122,37 @@ class ObjectRef:
                     read_result: Callable[[CDRReader], object] | None, timeout: float) -> Plan:
         """The call as a plan (see the module docstring); raises transport errors."""
         forwards = 0
-        if self._forward is None and len(self._targets) == 1:
-            # the common case, one address and no forward: one attempt with the whole timeout
-            target = self._targets[0]
-            try:
-                # the Invoke step's tuple, built here: one function call less per call
-                return (yield (target, operation, write_args, read_result, timeout))
-            except LocationForward as fwd:
-                self._follow(fwd, target, 1)  # then the general loop below, one forward done
-                forwards = 1
-        deadline = time.monotonic() + timeout
+        failed: Target | None = None
+        if self._forward is None:
+            # the common case, no forward: one attempt at the address that worked last (the only
+            # one, or the unix socket, mostly) with the whole timeout
+            target = self._targets[self._preferred]
+            if len(self._targets) == 1:
+                try:
+                    # the Invoke step's tuple, built here: one function call less per call
+                    return (yield (target, operation, write_args, read_result, timeout))
+                except LocationForward as fwd:
+                    self._follow(fwd, target, 1)  # then the general loop below, one forward done
+                    forwards = 1
+                deadline = time.monotonic() + timeout
+            else:
+                deadline = time.monotonic() + timeout
+                try:
+                    return (yield (target, operation, write_args, read_result, timeout))
+                except LocationForward as fwd:
+                    self._follow(fwd, target, 1)
+                    forwards = 1
+                except ConnectFailed:
+                    failed = target  # the other addresses now, in order (see below)
+        else:
+            deadline = time.monotonic() + timeout
         while True:
             targets = self.targets
             last_error: Exception | None = None
             for index, target in enumerate(targets):
+                if target is failed:  # refused just now: not again in this round
+                    failed = None
+                    continue
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise last_error or CallTimeout(target.host, target.port, operation, timeout)

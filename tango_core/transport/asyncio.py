@@ -39,6 +39,7 @@ from typing import Any, Callable
 
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, LocateReply, Reply
+from .addresses import is_unix, unix_connect_error
 from .calls import Blocking, Plan, ReadResult, Wait, WriteArgs, reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 from .workers import blocking_pool
@@ -154,7 +155,7 @@ class _Link(asyncio.BufferedProtocol):
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
-        if sock is not None:
+        if sock is not None and sock.family != getattr(socket, "AF_UNIX", None):
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:
@@ -359,8 +360,11 @@ class AsyncEndpoint:
 
     async def _connect(self, link: _Link) -> None:
         try:
-            await asyncio.wait_for(self.loop.create_connection(lambda: link, self.host, self.port),
-                                   self.connect_timeout)
+            if is_unix(self.host, self.port):  # an omniORB server's unix-domain socket
+                connecting = self.loop.create_unix_connection(lambda: link, self.host)
+            else:
+                connecting = self.loop.create_connection(lambda: link, self.host, self.port)
+            await asyncio.wait_for(connecting, self.connect_timeout)
         except asyncio.CancelledError:
             link.abandon("connect cancelled")
             raise
@@ -370,6 +374,8 @@ class AsyncEndpoint:
                                       timed_out=True)
             elif isinstance(exc, socket.gaierror):
                 error = ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})")
+            elif isinstance(exc, OSError) and is_unix(self.host, self.port):
+                error = ConnectFailed(self.host, self.port, unix_connect_error(exc))
             elif isinstance(exc, ConnectionRefusedError):
                 error = ConnectFailed(self.host, self.port, "connection refused")
             elif isinstance(exc, OSError):

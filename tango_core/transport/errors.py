@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .addresses import address_text
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..wire.cdr import CDRReader
     from ..wire.ior import IOR
@@ -22,7 +24,7 @@ class TransportError(Exception):
 
 
 class ConnectFailed(TransportError):
-    """The TCP connection could not be opened (refused, unreachable, name unknown,
+    """The connection could not be opened (refused, unreachable, name unknown,
     connect timeout).  Nothing was sent, so retrying elsewhere is always safe.
 
     ``timed_out`` is True when the connect attempt ran out of time (as opposed to
@@ -30,7 +32,7 @@ class ConnectFailed(TransportError):
     """
 
     def __init__(self, host: str, port: int, reason: str, timed_out: bool = False) -> None:
-        super().__init__(f"cannot connect to {host}:{port}: {reason}")
+        super().__init__(f"cannot connect to {address_text(host, port)}: {reason}")
         self.host = host
         self.port = port
         self.reason = reason
@@ -42,7 +44,7 @@ class CallTimeout(TransportError):
     have been executed by the peer (CORBA: TRANSIENT_CallTimedout)."""
 
     def __init__(self, host: str, port: int, operation: str, timeout: float) -> None:
-        super().__init__(f"no reply to {operation!r} from {host}:{port} within {timeout:g} s")
+        super().__init__(f"no reply to {operation!r} from {address_text(host, port)} within {timeout:g} s")
         self.host = host
         self.port = port
         self.operation = operation
@@ -55,7 +57,7 @@ class ConnectionLost(TransportError):
     could not be safely re-sent.  CORBA: COMM_FAILURE."""
 
     def __init__(self, host: str, port: int, reason: str) -> None:
-        super().__init__(f"connection to {host}:{port} lost: {reason}")
+        super().__init__(f"connection to {address_text(host, port)} lost: {reason}")
         self.host = host
         self.port = port
         self.reason = reason

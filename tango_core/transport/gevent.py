@@ -33,6 +33,7 @@ import gevent.socket
 
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, LocateReply, Reply
+from .addresses import is_unix, unix_connect_error
 from .calls import Blocking, Plan, ReadResult, Wait, WriteArgs, reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 
@@ -179,18 +180,31 @@ class GeventEndpoint:
         if remaining <= 0:
             raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
         timeout = min(self.connect_timeout, remaining)
+        unix = is_unix(self.host, self.port)  # an omniORB server's unix-domain socket
         try:
-            sock = gevent.socket.create_connection((self.host, self.port), timeout=timeout)
+            if unix:
+                sock = gevent.socket.socket(_stdlib_socket.AF_UNIX, _stdlib_socket.SOCK_STREAM)
+                try:
+                    sock.settimeout(timeout)
+                    sock.connect(self.host)
+                except BaseException:
+                    sock.close()
+                    raise
+            else:
+                sock = gevent.socket.create_connection((self.host, self.port), timeout=timeout)
         except _stdlib_socket.timeout:
             raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
                                 timed_out=True) from None
         except _stdlib_socket.gaierror as exc:
             raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
-        except ConnectionRefusedError:
-            raise ConnectFailed(self.host, self.port, "connection refused") from None
         except OSError as exc:
+            if unix:
+                raise ConnectFailed(self.host, self.port, unix_connect_error(exc)) from None
+            if isinstance(exc, ConnectionRefusedError):
+                raise ConnectFailed(self.host, self.port, "connection refused") from None
             raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
-        sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
+        if not unix:
+            sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
         sock.settimeout(None)  # the reader waits as long as the connection lives
         link = _Link(sock, self.max_message_size)
         self._link = link

@@ -53,6 +53,7 @@ from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, Reply
 from . import calls_to_self
+from .addresses import is_unix, unix_connect_error
 from .calls import reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 
@@ -278,9 +279,11 @@ class BlockingEndpoint:
     @staticmethod
     def _local_address(link: _Link) -> tuple[str, int]:
         try:
-            link.local = link.sock.getsockname()[:2]
+            name = link.sock.getsockname()
         except OSError:
-            link.local = ("", 0)
+            name = ("", 0)
+        # a unix-domain client socket has no name of its own: a key no TCP peer can have
+        link.local = name[:2] if isinstance(name, tuple) else (f"unix:{name}", id(link))
         return link.local
 
     @property
@@ -372,24 +375,42 @@ class BlockingEndpoint:
         if remaining <= 0:
             raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
         timeout = min(self.connect_timeout, remaining)
-        try:
-            sock = socket.create_connection((self.host, self.port), timeout=timeout)
-        except socket.timeout:
-            raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
-                                timed_out=True) from None
-        except socket.gaierror as exc:
-            raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
-        except ConnectionRefusedError:
-            raise ConnectFailed(self.host, self.port, "connection refused") from None
-        except OSError as exc:
-            raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if is_unix(self.host, self.port):
+            sock = self._connect_unix(timeout)
+        else:
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=timeout)
+            except socket.timeout:
+                raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
+                                    timed_out=True) from None
+            except socket.gaierror as exc:
+                raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
+            except ConnectionRefusedError:
+                raise ConnectFailed(self.host, self.port, "connection refused") from None
+            except OSError as exc:
+                raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(None)  # blocking; deadlines are SO_RCVTIMEO / SO_SNDTIMEO (see _Link)
         link = _Link(sock, self.max_message_size)
         with self._state_lock:
             self._link = link
         self.connects += 1
         return link
+
+    def _connect_unix(self, timeout: float) -> socket.socket:
+        """Connect to an omniORB server's unix-domain socket (see ``transport.addresses``)."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(self.host)
+        except socket.timeout:
+            sock.close()
+            raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
+                                timed_out=True) from None
+        except OSError as exc:
+            sock.close()
+            raise ConnectFailed(self.host, self.port, unix_connect_error(exc)) from None
+        return sock
 
     # -- receiving --------------------------------------------------------------------------
 

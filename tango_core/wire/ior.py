@@ -18,6 +18,8 @@ TAG_MULTIPLE_COMPONENTS = 1
 TAG_ORB_TYPE = 0
 TAG_CODE_SETS = 1
 TAG_ALTERNATE_IIOP_ADDRESS = 3
+#: omniORB's own component: the unix-domain socket the server also listens on (same host only)
+TAG_OMNIORB_UNIX_TRANS = 0x41545402
 
 
 @record(frozen=True)
@@ -42,6 +44,24 @@ class IIOPProfile:
                 try:
                     r = CDRReader.over_encapsulation(comp.data)
                     out.append((r.read_string(), r.read_ushort()))
+                except MarshalError:
+                    continue
+        return out
+
+    def unix_sockets(self) -> list[tuple[str, str]]:
+        """(host name, socket file) of every TAG_OMNIORB_UNIX_TRANS component.
+
+        Why: omniORB servers (every cppTango and PyTango device server, the database servers)
+        listen on a unix-domain socket as well as on TCP and name it in their IORs, with the
+        name of their host; an omniORB client whose host has that name connects there rather
+        than through TCP loopback (cheaper per call, and much cheaper for big replies).  A
+        component that does not decode is skipped, as omniORB skips it."""
+        out = []
+        for comp in self.components:
+            if comp.tag == TAG_OMNIORB_UNIX_TRANS:
+                try:
+                    r = CDRReader.over_encapsulation(comp.data)
+                    out.append((r.read_string(), r.read_string()))
                 except MarshalError:
                     continue
         return out

@@ -245,6 +245,7 @@ def test_iors_from_db_import_device_parse():
                 iors.append((svalue, parse_ior(svalue[1])))
     assert len(iors) >= 10
     addresses = set()
+    unix_sockets = set()
     for svalue, ior in iors:
         assert ior.type_id == "IDL:Tango/Device_6:1.0"
         (profile,) = ior.iiop_profiles()
@@ -255,9 +256,13 @@ def test_iors_from_db_import_device_parse():
         else:
             assert len(profile.object_key) == 14 and profile.object_key[0] == 0xFE
         addresses.update(profile.addresses())
+        unix_sockets.update(profile.unix_sockets())
         assert parse_ior(ior.to_string()) == ior
     # devices exported through the relay, the DB itself, and db2 with an alternate IPv6 address
     assert {("127.0.0.1", 12402), ("127.0.0.1", 11001), ("fd00::2", 34883)} <= addresses
+    # omniORB's unix-domain sockets (TAG_OMNIORB_UNIX_TRANS) of the DB and of db2's devices
+    assert unix_sockets == {("vm", "/tmp/omni-root/000004547-1795502858"),
+                            ("vm", "/tmp/omni-root/000014192-1795502565")}
 
 
 def _read_zmq_call_info(byte_order_frame: bytes, frame: bytes):

@@ -1,0 +1,61 @@
+"""Where a connection goes: TCP ``(host, port)``, or the unix-domain socket of an omniORB server.
+
+omniORB servers (cppTango and PyTango device servers, the database servers) also listen on a
+unix-domain socket and name it in their IORs (``wire.ior.IIOPProfile.unix_sockets``); omniORB
+clients on the same host use it instead of TCP loopback, and so do we (``client/orb.py`` puts
+it first among an object's addresses, TCP after it).  Every driver writes such an address as
+``(socket file path, 0)``: the endpoint pools, the errors and the plans keep their
+``(host, port)`` shape, and port 0 is never a TCP server's port.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+__all__ = ["UNIX_PORT", "is_unix", "address_text", "unix_sockets_enabled", "local_host_name",
+           "unix_connect_error"]
+
+#: the port of an address that is a unix-domain socket's file path
+UNIX_PORT = 0
+
+
+def is_unix(host: str, port: int) -> bool:
+    """True for the address of a unix-domain socket (a file path, port 0)."""
+    return port == UNIX_PORT and host[:1] == "/"
+
+
+def address_text(host: str, port: int) -> str:
+    """``host:port``, or ``unix socket <path>``: how errors name an address."""
+    return f"unix socket {host}" if is_unix(host, port) else f"{host}:{port}"
+
+
+def unix_sockets_enabled() -> bool:
+    """Whether to use the unix-domain sockets servers publish: yes where the platform has them,
+    unless ``TANGO_CORE_UNIX_SOCKETS=0`` (then TCP only, as omniORB's
+    ``clientTransportRule = * tcp``)."""
+    return hasattr(socket, "AF_UNIX") and os.environ.get("TANGO_CORE_UNIX_SOCKETS", "1").strip() != "0"
+
+
+_host_name: str | None = None
+
+
+def local_host_name() -> str:
+    """This host's name as ``gethostname()`` gives it: what omniORB compares with the host
+    named beside a unix socket (the socket is usable only on that host)."""
+    global _host_name
+    if _host_name is None:
+        try:
+            _host_name = socket.gethostname()
+        except OSError:
+            _host_name = ""
+    return _host_name
+
+
+def unix_connect_error(exc: OSError) -> str:
+    """Why connecting to a unix-domain socket failed, in words."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such socket file (the server has stopped)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return exc.strerror or str(exc)
