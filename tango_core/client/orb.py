@@ -22,7 +22,7 @@ import threading
 import time
 from typing import Callable
 
-from ..transport.addresses import UNIX_PORT, local_host_name, unix_sockets_enabled
+from ..transport.addresses import UNIX_PORT, local_host_name, served_unix_sockets, unix_sockets_enabled
 from ..transport.calls import Invoke, Plan, Target, run_blocking
 from ..transport.errors import CallTimeout, ConnectFailed, ConnectionLost, LocationForward
 from ..wire.cdr import CDRReader, CDRWriter
@@ -44,7 +44,7 @@ def _targets_from_ior(ior: IOR) -> list[Target]:
         version = min(tuple(profile.version), _MAX_GIOP)  # cppTango servers publish IIOP 1.2
         if unix:
             for host, path in profile.unix_sockets():
-                if host == local_host_name() and path[:1] == "/":
+                if host == local_host_name() and path[:1] == "/" and path not in served_unix_sockets:
                     targets.append(Target(path, UNIX_PORT, profile.object_key, version))
         for host, port in profile.addresses():
             targets.append(Target(host, port, profile.object_key, version))

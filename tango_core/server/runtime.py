@@ -36,9 +36,10 @@ from typing import Any, Callable, Iterable, Sequence, TextIO
 from ..client import api_util
 from ..idl.enums import DevState, GreenMode
 from ..idl.errors import DevError, DevFailed, ErrSeverity
+from ..transport.addresses import local_host_name, new_unix_socket_path, unix_sockets_enabled
 from ..transport.server import GIOPServer
 from ..wire.cdr import CDRWriter
-from ..wire.ior import IOR, TAG_ALTERNATE_IIOP_ADDRESS, TAG_CODE_SETS, TaggedComponent
+from ..wire.ior import IOR, TAG_ALTERNATE_IIOP_ADDRESS, TAG_CODE_SETS, TAG_OMNIORB_UNIX_TRANS, TaggedComponent
 from .admin import DServer, DServerClass
 from .command_line import ServerOptions, parse_command_line
 from .device import DeviceClass, DeviceImpl, python_error
@@ -154,6 +155,14 @@ def _alternate_component(host: str, port: int) -> TaggedComponent:
         w.write_string(host)
         w.write_ushort(port)
     return TaggedComponent(TAG_ALTERNATE_IIOP_ADDRESS, CDRWriter.encapsulate(fill, True))
+
+
+def _unix_socket_component(host: str, path: str) -> TaggedComponent:
+    """omniORB's TAG_OMNIORB_UNIX_TRANS: this host's name and the server's unix-domain socket."""
+    def fill(w: CDRWriter) -> None:
+        w.write_string(host)
+        w.write_string(path)
+    return TaggedComponent(TAG_OMNIORB_UNIX_TRANS, CDRWriter.encapsulate(fill, True))
 
 
 class ServerRuntime:
@@ -288,8 +297,10 @@ class ServerRuntime:
     def _listen(self) -> None:
         opts = self.options
         host = opts.endpoint_host or "0.0.0.0"
+        # also a unix-domain socket, named in the IORs, for clients on this host (as omniORB's)
+        unix = new_unix_socket_path() if unix_sockets_enabled() else None
         self.transport = GIOPServer(self.adapter, host, opts.endpoint_port,
-                                    name=f"tango_core {self.server_name}")
+                                    name=f"tango_core {self.server_name}", unix_socket=unix)
         self.host = host
         self.port = self.transport.port
         if opts.publish_host:
@@ -344,6 +355,8 @@ class ServerRuntime:
         comps = [_codesets_component()]
         if self.ior_host != "127.0.0.1" and self.host in ("0.0.0.0", "", "::"):
             comps.append(_alternate_component("127.0.0.1", self.port))
+        if self.transport is not None and self.transport.unix_socket:
+            comps.append(_unix_socket_component(local_host_name(), self.transport.unix_socket))
         return IOR.for_iiop(DEVICE_INTERFACE, self.ior_host, self.port, key, tuple(comps)).to_string()
 
     def _serve_and_export(self) -> None:

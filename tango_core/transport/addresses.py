@@ -5,16 +5,20 @@ unix-domain socket and name it in their IORs (``wire.ior.IIOPProfile.unix_socket
 clients on the same host use it instead of TCP loopback, and so do we (``client/orb.py`` puts
 it first among an object's addresses, TCP after it).  Every driver writes such an address as
 ``(socket file path, 0)``: the endpoint pools, the errors and the plans keep their
-``(host, port)`` shape, and port 0 is never a TCP server's port.
+``(host, port)`` shape, and port 0 is never a TCP server's port.  tango_core's own servers
+listen on one too (``transport/server.py``) and publish it the same way, so that PyTango's
+clients on the same host use it with them as they do with cppTango servers.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import tempfile
+import time
 
 __all__ = ["UNIX_PORT", "is_unix", "address_text", "unix_sockets_enabled", "local_host_name",
-           "unix_connect_error"]
+           "unix_connect_error", "new_unix_socket_path", "served_unix_sockets"]
 
 #: the port of an address that is a unix-domain socket's file path
 UNIX_PORT = 0
@@ -59,3 +63,22 @@ def unix_connect_error(exc: OSError) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     return exc.strerror or str(exc)
+
+
+#: the unix-domain sockets this process serves on: its clients call its own devices over TCP (a
+#: call to this very process must be recognised as one, see ``calls_to_self``, by its TCP address)
+served_unix_sockets: set[str] = set()
+
+_serial = 0
+
+
+def new_unix_socket_path() -> str:
+    """A fresh file name for a server's unix-domain socket: ``<tmp>/tango_core-<user>/<pid>-<time>-<n>``
+    (one directory per user, as omniORB's ``/tmp/omni-<user>``; short enough for ``sun_path``)."""
+    global _serial
+    _serial += 1
+    try:
+        user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    except OSError:  # pragma: no cover - no user id
+        user = "user"
+    return os.path.join(tempfile.gettempdir(), f"tango_core-{user}", f"{os.getpid()}-{int(time.time())}-{_serial}")

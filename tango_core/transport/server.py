@@ -1,13 +1,18 @@
-"""The server side of GIOP over TCP: accepting connections and moving requests/replies.
+"""The server side of GIOP over TCP (and a unix-domain socket): accepting connections and moving
+requests/replies.
 
 A thin driver over :class:`tango_core.wire.connection.GIOPConnection` in its SERVER role (the
 sans-IO state machine does framing, fragments, reply versions and byte orders); this module adds
 sockets and threads and knows nothing of Tango.  What runs a request is a :class:`RequestHandler`
 given by the layer above (the device server's object adapter).
 
+Besides its TCP port a server may listen on a unix-domain socket, as omniORB servers do: clients
+on the same host that read it in the IORs (TAG_OMNIORB_UNIX_TRANS: PyTango's and ours) connect
+there, which costs less per call than TCP loopback (see ``transport.addresses``).
+
 Threads, and why:
 
-* one acceptor thread;
+* one acceptor thread (two with a unix-domain socket);
 * one thread per connection reads it, and requests run in the thread that read them, so a call
   costs no thread switch.  While a request runs, its connection is watched (epoll, one watcher
   thread, like omniORB's "thread per connection" with a select thread); if another request
@@ -40,6 +45,7 @@ from ..wire.connection import NEED_DATA, CloseCause, ConnectionClosed, GIOPConne
 from ..wire.giop import CancelRequest, CompletionStatus, LocateRequest, LocateStatus, ReplyStatus, Request
 from ..wire.structs import record
 from . import calls_to_self
+from .addresses import served_unix_sockets
 
 __all__ = ["GIOPServer", "Peer", "Response", "RequestHandler", "ThreadPool"]
 
@@ -50,13 +56,16 @@ SEND_TIMEOUT_S = 30.0
 
 @record(frozen=True)
 class Peer:
-    """The client end of a connection."""
+    """The client end of a connection (on the unix-domain socket: host "localhost", port 0)."""
 
     host: str
     port: int
     connection_id: int
+    unix_socket: str = ""  # the server's socket file the client came through
 
     def giop_address(self) -> str:
+        if self.unix_socket:
+            return f"giop:unix:{self.unix_socket}"
         return f"giop:tcp:{self.host}:{self.port}"
 
 
@@ -470,7 +479,8 @@ class GIOPServer:
 
     def __init__(self, handler: RequestHandler, host: str = "0.0.0.0", port: int = 0, *,
                  max_connections: int = 4096, max_in_flight: int = 16, max_threads: int = 512,
-                 max_message_size: int = MAX_MESSAGE_SIZE, name: str = "tango_core-server") -> None:
+                 max_message_size: int = MAX_MESSAGE_SIZE, name: str = "tango_core-server",
+                 unix_socket: str | None = None) -> None:
         self.handler = handler
         self.max_connections = max_connections
         self.max_in_flight = max_in_flight
@@ -486,6 +496,15 @@ class GIOPServer:
         self.host = host
         self.port = self._sock.getsockname()[1]
         self._acceptor: threading.Thread | None = None
+        #: the unix-domain socket's file ("" without one: not asked for, or it could not be made)
+        self.unix_socket = ""
+        self._unix_sock: socket.socket | None = None
+        self._unix_acceptor: threading.Thread | None = None
+        if unix_socket:
+            self._unix_sock = self._listen_unix(unix_socket)
+            if self._unix_sock is not None:
+                self.unix_socket = unix_socket
+                served_unix_sockets.add(unix_socket)
 
     @staticmethod
     def _listen(host: str, port: int) -> socket.socket:
@@ -500,15 +519,35 @@ class GIOPServer:
             raise
         return sock
 
+    @staticmethod
+    def _listen_unix(path: str) -> socket.socket | None:
+        """Listen on a unix-domain socket at ``path`` (its directory made if needed, a stale file
+        of the same name replaced); None if that cannot be done: then TCP only, as omniORB does."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            if os.path.exists(path):
+                os.unlink(path)
+            sock.bind(path)
+            sock.listen(1024)
+        except OSError:
+            sock.close()
+            return None
+        return sock
+
     def start(self) -> None:
         calls_to_self.serve()
         if hasattr(__import__("select"), "epoll"):
             self.watcher = _Watcher(self.pool, self._name)
-        self._acceptor = threading.Thread(target=self._accept_loop, name=f"{self._name}-accept", daemon=True)
+        self._acceptor = threading.Thread(target=self._accept_loop, args=(self._sock, ""),
+                                          name=f"{self._name}-accept", daemon=True)
         self._acceptor.start()
+        if self._unix_sock is not None:
+            self._unix_acceptor = threading.Thread(target=self._accept_loop, args=(self._unix_sock, self.unix_socket),
+                                                   name=f"{self._name}-accept-unix", daemon=True)
+            self._unix_acceptor.start()
 
-    def _accept_loop(self) -> None:
-        listener = self._sock
+    def _accept_loop(self, listener: socket.socket, unix_socket: str) -> None:
         while not self._closing:
             try:
                 sock, addr = listener.accept()
@@ -523,12 +562,16 @@ class GIOPServer:
                     sock.close()
                     continue
                 self._next_id += 1
-                peer = Peer(addr[0], addr[1], self._next_id)
+                if unix_socket:
+                    peer = Peer("localhost", 0, self._next_id, unix_socket)
+                else:
+                    peer = Peer(addr[0], addr[1], self._next_id)
                 conn = _ServerConnection(self, sock, peer)
                 self._connections.add(conn)
             try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                if not unix_socket:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
                 _set_send_timeout(sock, SEND_TIMEOUT_S)
             except OSError:
                 pass
@@ -552,8 +595,20 @@ class GIOPServer:
         except OSError:
             pass
         self._sock.close()
-        if self._acceptor is not None and self._acceptor is not threading.current_thread():
-            self._acceptor.join(timeout)
+        if self._unix_sock is not None:
+            try:
+                self._unix_sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._unix_sock.close()
+            served_unix_sockets.discard(self.unix_socket)
+            try:
+                os.unlink(self.unix_socket)
+            except OSError:
+                pass
+        for acceptor in (self._acceptor, self._unix_acceptor):
+            if acceptor is not None and acceptor is not threading.current_thread():
+                acceptor.join(timeout)
         with self._lock:
             conns = list(self._connections)
         for c in conns:
