@@ -268,7 +268,8 @@ class ServerRuntime:
         self.database = Database()
         self.properties = DatabasePropertyStore(self.database)
         self.sub_devices = SubDevDiag(self.admin_device_name, sub_devices_storer(self.database),
-                                      stored_sub_devices(self.database))
+                                      stored_sub_devices(self.database),
+                                      lambda: [d.get_name() for d in self._devices])
 
     def _check_not_running(self) -> None:
         """Refuse to start a second instance of this server (cppTango pings the exported admin)."""

@@ -61,13 +61,15 @@ class SubDevDiag:
     """
 
     def __init__(self, admin_name: str = "", store: Callable[[str, list[str]], None] | None = None,
-                 stored: Callable[[str], list[str]] | None = None) -> None:
+                 stored: Callable[[str], list[str]] | None = None,
+                 served: Callable[[], list[str]] | None = None) -> None:
         self._lock = threading.Lock()
         self._sub_devices: dict[str, list[str]] = {}
         self._modified: set[str] = set()
         self._stored: dict[str, list[str]] = {}   # what the database has, read when first needed
         self._admin_name = admin_name
         self._store, self._read_stored = store, stored
+        self._served = served  # the names of the devices the server serves
         self._timer: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -132,6 +134,21 @@ class SubDevDiag:
             with self._lock:
                 if self._sub_devices.get(dev, []) == subs:
                     self._modified.discard(dev)
+
+    def get_sub_devices_from_cache(self) -> None:
+        """Read the lists stored in the database for every served device (and the admin's), as
+        cppTango does at start-up: what the next store compares with.  (Otherwise each list is
+        read when first needed.)"""
+        if self._read_stored is None:
+            return
+        from ..idl.errors import DevFailed
+        names = list(self._served()) if self._served is not None else []
+        for name in [self._admin_name, *names]:
+            key = "" if name.lower() == self._admin_name.lower() else name.lower()
+            try:
+                self._stored[key] = [s.lower() for s in self._read_stored(name)]
+            except DevFailed:
+                continue
 
     def _start_storing(self) -> None:
         with self._lock:

@@ -110,10 +110,16 @@ def test_changed_lists_are_stored_in_the_database_as_cpptango_does(tango_db):
     assert db.get_device_property(device, "__SubDevices")["__SubDevices"] == ["a/b/c"]
     assert db.get_device_property(admin, "__SubDevices")["__SubDevices"] == ["x/y/z"]
     diag.store_sub_devices()                       # nothing changed since
-    restarted = SubDevDiag(admin, store, stored_sub_devices(db))
+    restarted = SubDevDiag(admin, store, stored_sub_devices(db), lambda: [device])
+    restarted.get_sub_devices_from_cache()         # what a server reads at start-up
     restarted.register_sub_device("test/substore/1", "a/b/c")
-    restarted.store_sub_devices()                  # the same list as stored: not written again
+    restarted.register_sub_device("", "x/y/z")
+    restarted.store_sub_devices()                  # the same lists as stored: not written again
     assert sorted(writes) == [admin, device]
+    restarted.register_sub_device("test/substore/1", "d/e/f")
+    restarted.store_sub_devices()
+    assert db.get_device_property(device, "__SubDevices")["__SubDevices"] == ["a/b/c", "d/e/f"]
+    assert sorted(writes) == [admin, device, device]
     diag.close()
     restarted.close()
 
