@@ -37,6 +37,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import stat
 import threading
 from collections import deque
 from typing import Callable, Protocol
@@ -522,10 +523,17 @@ class GIOPServer:
     @staticmethod
     def _listen_unix(path: str) -> socket.socket | None:
         """Listen on a unix-domain socket at ``path`` (its directory made if needed, a stale file
-        of the same name replaced); None if that cannot be done: then TCP only, as omniORB does."""
+        of the same name replaced); None if that cannot be done: then TCP only, as omniORB does.
+        The directory must be this user's and writable by nobody else, or another local user
+        could put a socket of their own where clients look for ours."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            folder = os.path.dirname(path)
+            os.makedirs(folder, mode=0o755, exist_ok=True)
+            info = os.lstat(folder)
+            if hasattr(os, "getuid") and (info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode)
+                                          or info.st_mode & 0o022):
+                raise PermissionError(f"{folder} is not a directory only this user may write in")
             if os.path.exists(path):
                 os.unlink(path)
             sock.bind(path)

@@ -85,3 +85,26 @@ def test_the_socket_file_goes_with_the_server(system, tmp_path):
     finally:
         server.stop()
     assert not os.path.exists(path)
+
+
+def test_a_socket_folder_others_may_write_in_is_not_used(tmp_path):
+    """Another local user must not be able to put a socket of theirs where clients look for ours:
+    then the server serves TCP only (and names no unix socket in its IORs)."""
+    from tango_core.transport.server import GIOPServer
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    server = GIOPServer(handler=None, host="127.0.0.1", unix_socket=str(shared / "s"))
+    try:
+        assert server.unix_socket == "" and server.port > 0
+    finally:
+        server.close()
+    own = tmp_path / "own"
+    server = GIOPServer(handler=None, host="127.0.0.1", unix_socket=str(own / "s"))
+    try:
+        assert server.unix_socket == str(own / "s") and (own / "s").is_socket()
+        assert not own.stat().st_mode & 0o022  # nobody else may write in it
+    finally:
+        server.close()
+    assert not (own / "s").exists()
