@@ -652,6 +652,26 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
     return _start_with_port_retry(make, port)
 
 
+@contextmanager
+def served_by_both(module_or_path: str | Path, instances: tuple[str, str], *, log_dir: Path | str | None = None,
+                   **kwargs) -> Iterator[tuple[Peer, Peer]]:
+    """The same ``tango.server`` file served without a database by PyTango (``instances[0]``) and
+    by tango_core (``instances[1]``): ``(PyTango's, tango_core's)``, both stopped afterwards.  A
+    server that cannot start makes the test unavailable (:func:`peer_unavailable`)."""
+    started: list[Peer] = []
+    try:
+        for instance, on_core in ((instances[0], False), (instances[1], True)):
+            try:
+                started.append(start_pytango_server(module_or_path, instance, nodb=True, log_dir=log_dir,
+                                                    on_tango_core=on_core, **kwargs))
+            except PeerStartError as exc:
+                peer_unavailable(str(exc))
+        yield started[0], started[1]
+    finally:
+        for peer in started:
+            peer.stop()
+
+
 # ---------------------------------------------------------------------------------------------
 # peer configuration helpers (done with PyTango, so a test of our client starts from a known state)
 # ---------------------------------------------------------------------------------------------
@@ -660,18 +680,11 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
 @contextmanager
 def served_by_pytango_and_tango_core(module_or_path: str | Path, device_name: str, device_class: str,
                                      log_dir_factory: Callable[[], Path]) -> Iterator[dict[str, str]]:
-    """The same ``tango.server`` file served without a database twice, by PyTango and by tango_core
-    (instances ``py`` and ``core``): the device's TRL on each, by server; both killed at the end."""
-    started: list[Peer] = []
-    try:
-        for on_core in (False, True):
-            started.append(start_pytango_server(
-                module_or_path, "core" if on_core else "py", nodb=True, device_names=[device_name],
-                device_class=device_class, on_tango_core=on_core, log_dir=log_dir_factory()))
-        yield {"pytango": started[0].device, "tango_core": started[1].device}
-    finally:
-        for peer in started:
-            peer.kill()
+    """One device of the same ``tango.server`` file served without a database by PyTango and by
+    tango_core (instances ``py`` and ``core``, see :func:`served_by_both`): its TRL on each, by server."""
+    with served_by_both(module_or_path, ("py", "core"), device_names=[device_name], device_class=device_class,
+                        log_dir=log_dir_factory()) as (py, core):
+        yield {"pytango": py.device, "tango_core": core.device}
 
 
 def enable_polling_and_change_events(device: str, attribute: str, *, period_ms: int = 100,

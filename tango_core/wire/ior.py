@@ -9,9 +9,13 @@ no-database devices (key = lower-cased device name).  Both end up as
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from .cdr import CDRReader, CDRWriter
 from .errors import MarshalError
 from .structs import field, record
+
+T = TypeVar("T")
 
 TAG_INTERNET_IOP = 0
 TAG_MULTIPLE_COMPONENTS = 1
@@ -38,15 +42,8 @@ class IIOPProfile:
 
     def addresses(self) -> list[tuple[str, int]]:
         """Primary address first, then every TAG_ALTERNATE_IIOP_ADDRESS."""
-        out = [(self.host, self.port)]
-        for comp in self.components:
-            if comp.tag == TAG_ALTERNATE_IIOP_ADDRESS:
-                try:
-                    r = CDRReader.over_encapsulation(comp.data)
-                    out.append((r.read_string(), r.read_ushort()))
-                except MarshalError:
-                    continue
-        return out
+        return [(self.host, self.port),
+                *self._decoded(TAG_ALTERNATE_IIOP_ADDRESS, lambda r: (r.read_string(), r.read_ushort()))]
 
     def unix_sockets(self) -> list[tuple[str, str]]:
         """(host name, socket file) of every TAG_OMNIORB_UNIX_TRANS component.
@@ -54,14 +51,17 @@ class IIOPProfile:
         Why: omniORB servers (every cppTango and PyTango device server, the database servers)
         listen on a unix-domain socket as well as on TCP and name it in their IORs, with the
         name of their host; an omniORB client whose host has that name connects there rather
-        than through TCP loopback (cheaper per call, and much cheaper for big replies).  A
-        component that does not decode is skipped, as omniORB skips it."""
+        than through TCP loopback (cheaper per call, and much cheaper for big replies)."""
+        return self._decoded(TAG_OMNIORB_UNIX_TRANS, lambda r: (r.read_string(), r.read_string()))
+
+    def _decoded(self, tag: int, read: Callable[[CDRReader], T]) -> list[T]:
+        """``read`` of the encapsulation of each component ``tag``; one that does not decode is
+        skipped, as omniORB skips it."""
         out = []
         for comp in self.components:
-            if comp.tag == TAG_OMNIORB_UNIX_TRANS:
+            if comp.tag == tag:
                 try:
-                    r = CDRReader.over_encapsulation(comp.data)
-                    out.append((r.read_string(), r.read_string()))
+                    out.append(read(CDRReader.over_encapsulation(comp.data)))
                 except MarshalError:
                     continue
         return out

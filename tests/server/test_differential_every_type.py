@@ -29,19 +29,9 @@ EveryType = SimpleNamespace(**runpy.run_path(str(peers.SERVERS_DIR / "EveryTypeS
 @pytest.fixture(scope="module")
 def servers(peer_log_dir):
     """(PyTango's, tango_core's) EveryTypeServer, no database, fresh for this module."""
-    started = []
-    try:
-        for instance, on_core in (("ref", False), ("core", True)):
-            try:
-                started.append(peers.start_pytango_server(
-                    "EveryTypeServer", instance, nodb=True, device_names=["test/everytype/1"],
-                    device_class="EveryTypeDevice", log_dir=peer_log_dir, on_tango_core=on_core))
-            except peers.PeerStartError as exc:
-                peers.peer_unavailable(str(exc))
-        yield tuple(started)
-    finally:
-        for peer in started:
-            peer.stop()
+    with peers.served_by_both("EveryTypeServer", ("ref", "core"), device_names=["test/everytype/1"],
+                              device_class="EveryTypeDevice", log_dir=peer_log_dir) as both:
+        yield both
 
 
 @pytest.fixture(params=["pytango", "tango_core"])

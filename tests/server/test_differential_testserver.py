@@ -22,19 +22,9 @@ pytestmark = pytest.mark.peers
 def servers(peer_log_dir):
     """(PyTango's, tango_core's) TestServer, no database, fresh for this module."""
     import peers
-    started = []
-    try:
-        for instance, on_core in (("diffref", False), ("diffcore", True)):
-            try:
-                started.append(peers.start_pytango_server(
-                    "TestServer", instance, nodb=True, device_names=["test/nodb/1", "test/nodb/2"],
-                    log_dir=peer_log_dir, on_tango_core=on_core))
-            except peers.PeerStartError as exc:
-                peers.peer_unavailable(str(exc))
-        yield tuple(started)
-    finally:
-        for peer in started:
-            peer.stop()
+    with peers.served_by_both("TestServer", ("diffref", "diffcore"), device_names=["test/nodb/1", "test/nodb/2"],
+                              log_dir=peer_log_dir) as both:
+        yield both
 
 
 @pytest.fixture(params=["pytango", "tango_core"])

@@ -20,19 +20,9 @@ DEVICES = ["test/subdev/1", "test/subdev/2"]
 def servers(peer_log_dir):
     """(PyTango's, tango_core's) SubDeviceServer, fresh for each test (the lists only grow)."""
     import peers
-    started = []
-    try:
-        for instance, on_core in (("subref", False), ("subcore", True)):
-            try:
-                started.append(peers.start_pytango_server(
-                    "SubDeviceServer", instance, nodb=True, device_names=DEVICES, device_class="SubDeviceUser",
-                    log_dir=peer_log_dir, on_tango_core=on_core))
-            except peers.PeerStartError as exc:
-                peers.peer_unavailable(str(exc))
-        yield tuple(started)
-    finally:
-        for peer in started:
-            peer.stop()
+    with peers.served_by_both("SubDeviceServer", ("subref", "subcore"), device_names=DEVICES,
+                              device_class="SubDeviceUser", log_dir=peer_log_dir) as both:
+        yield both
 
 
 def _both(servers, index=0):
