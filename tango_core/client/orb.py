@@ -123,28 +123,25 @@ class ObjectRef:
         """The call as a plan (see the module docstring); raises transport errors."""
         forwards = 0
         failed: Target | None = None
+        deadline: float | None = None
         if self._forward is None:
             # the common case, no forward: one attempt at the address that worked last (the only
             # one, or the unix socket, mostly) with the whole timeout
             target = self._targets[self._preferred]
-            if len(self._targets) == 1:
-                try:
-                    # the Invoke step's tuple, built here: one function call less per call
-                    return (yield (target, operation, write_args, read_result, timeout))
-                except LocationForward as fwd:
-                    self._follow(fwd, target, 1)  # then the general loop below, one forward done
-                    forwards = 1
+            alone = len(self._targets) == 1
+            if not alone:  # the other addresses get what this attempt leaves of the timeout
                 deadline = time.monotonic() + timeout
-            else:
-                deadline = time.monotonic() + timeout
-                try:
-                    return (yield (target, operation, write_args, read_result, timeout))
-                except LocationForward as fwd:
-                    self._follow(fwd, target, 1)
-                    forwards = 1
-                except ConnectFailed:
-                    failed = target  # the other addresses now, in order (see below)
-        else:
+            try:
+                # the Invoke step's tuple, built here: one function call less per call
+                return (yield (target, operation, write_args, read_result, timeout))
+            except LocationForward as fwd:
+                self._follow(fwd, target, 1)  # then the general loop below, one forward done
+                forwards = 1
+            except ConnectFailed:
+                if alone:
+                    raise
+                failed = target  # the other addresses now, in order (see below)
+        if deadline is None:
             deadline = time.monotonic() + timeout
         while True:
             targets = self.targets

@@ -35,11 +35,11 @@ _associated: contextvars.ContextVar[str] = contextvars.ContextVar("tango_core_as
 @contextmanager
 def associated_device(name: str) -> Iterator[None]:
     """Within the block, ``name`` is the device this thread (or task) works for."""
-    token = _associated.set(name)
+    token = associate(name)
     try:
         yield
     finally:
-        _associated.reset(token)
+        dissociate(token)
 
 
 def associate(name: str) -> contextvars.Token:

@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, LocateReply, Reply
-from .addresses import is_unix, unix_connect_error
+from .addresses import connect_error, is_unix
 from .calls import Blocking, Plan, ReadResult, Wait, WriteArgs, reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 from .workers import blocking_pool
@@ -374,12 +374,8 @@ class AsyncEndpoint:
                                       timed_out=True)
             elif isinstance(exc, socket.gaierror):
                 error = ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})")
-            elif isinstance(exc, OSError) and is_unix(self.host, self.port):
-                error = ConnectFailed(self.host, self.port, unix_connect_error(exc))
-            elif isinstance(exc, ConnectionRefusedError):
-                error = ConnectFailed(self.host, self.port, "connection refused")
             elif isinstance(exc, OSError):
-                error = ConnectFailed(self.host, self.port, exc.strerror or str(exc))
+                error = ConnectFailed(self.host, self.port, connect_error(exc))
             else:
                 error = ConnectFailed(self.host, self.port, str(exc))
             self._forget(link)

@@ -33,7 +33,7 @@ import gevent.socket
 
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, LocateReply, Reply
-from .addresses import is_unix, unix_connect_error
+from .addresses import connect_error, connect_unix, is_unix
 from .calls import Blocking, Plan, ReadResult, Wait, WriteArgs, reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 
@@ -183,13 +183,7 @@ class GeventEndpoint:
         unix = is_unix(self.host, self.port)  # an omniORB server's unix-domain socket
         try:
             if unix:
-                sock = gevent.socket.socket(_stdlib_socket.AF_UNIX, _stdlib_socket.SOCK_STREAM)
-                try:
-                    sock.settimeout(timeout)
-                    sock.connect(self.host)
-                except BaseException:
-                    sock.close()
-                    raise
+                sock = connect_unix(self.host, timeout, gevent.socket.socket)
             else:
                 sock = gevent.socket.create_connection((self.host, self.port), timeout=timeout)
         except _stdlib_socket.timeout:
@@ -198,11 +192,7 @@ class GeventEndpoint:
         except _stdlib_socket.gaierror as exc:
             raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
         except OSError as exc:
-            if unix:
-                raise ConnectFailed(self.host, self.port, unix_connect_error(exc)) from None
-            if isinstance(exc, ConnectionRefusedError):
-                raise ConnectFailed(self.host, self.port, "connection refused") from None
-            raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
+            raise ConnectFailed(self.host, self.port, connect_error(exc)) from None
         if not unix:
             sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
         sock.settimeout(None)  # the reader waits as long as the connection lives

@@ -598,17 +598,15 @@ class GIOPServer:
         if self._closing:
             return
         self._closing = True
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._sock.close()
-        if self._unix_sock is not None:
+        for listener in (self._sock, self._unix_sock):
+            if listener is None:
+                continue
             try:
-                self._unix_sock.shutdown(socket.SHUT_RDWR)
+                listener.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self._unix_sock.close()
+            listener.close()
+        if self._unix_sock is not None:
             served_unix_sockets.discard(self.unix_socket)
             try:
                 os.unlink(self.unix_socket)

@@ -53,7 +53,7 @@ from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, Reply
 from . import calls_to_self
-from .addresses import is_unix, unix_connect_error
+from .addresses import connect_error, connect_unix, is_unix
 from .calls import reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 
@@ -375,20 +375,20 @@ class BlockingEndpoint:
         if remaining <= 0:
             raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
         timeout = min(self.connect_timeout, remaining)
-        if is_unix(self.host, self.port):
-            sock = self._connect_unix(timeout)
-        else:
-            try:
+        unix = is_unix(self.host, self.port)  # an omniORB server's unix-domain socket
+        try:
+            if unix:
+                sock = connect_unix(self.host, timeout)
+            else:
                 sock = socket.create_connection((self.host, self.port), timeout=timeout)
-            except socket.timeout:
-                raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
-                                    timed_out=True) from None
-            except socket.gaierror as exc:
-                raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
-            except ConnectionRefusedError:
-                raise ConnectFailed(self.host, self.port, "connection refused") from None
-            except OSError as exc:
-                raise ConnectFailed(self.host, self.port, exc.strerror or str(exc)) from None
+        except socket.timeout:
+            raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
+                                timed_out=True) from None
+        except socket.gaierror as exc:
+            raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
+        except OSError as exc:
+            raise ConnectFailed(self.host, self.port, connect_error(exc)) from None
+        if not unix:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(None)  # blocking; deadlines are SO_RCVTIMEO / SO_SNDTIMEO (see _Link)
         link = _Link(sock, self.max_message_size)
@@ -396,21 +396,6 @@ class BlockingEndpoint:
             self._link = link
         self.connects += 1
         return link
-
-    def _connect_unix(self, timeout: float) -> socket.socket:
-        """Connect to an omniORB server's unix-domain socket (see ``transport.addresses``)."""
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(timeout)
-            sock.connect(self.host)
-        except socket.timeout:
-            sock.close()
-            raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
-                                timed_out=True) from None
-        except OSError as exc:
-            sock.close()
-            raise ConnectFailed(self.host, self.port, unix_connect_error(exc)) from None
-        return sock
 
     # -- receiving --------------------------------------------------------------------------
 
