@@ -9,6 +9,8 @@ transport errors at once, and call plans run on it exactly as on the blocking dr
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 from concurrent.futures import Future
 
@@ -21,6 +23,7 @@ from tango_core.idl.operations import OPERATIONS
 from tango_core.transport.asyncio import AsyncEndpoint, get_endpoint, start_plan
 from tango_core.transport.calls import Invoke, Target, Wait, run_blocking
 from tango_core.transport.errors import CallTimeout, ConnectFailed, ConnectionLost, SystemExceptionReply
+from tango_core.wire.connection import NEED_DATA, GIOPConnection, Role
 
 CMD2 = OPERATIONS["command_inout_2"]
 STATE = OPERATIONS["_get_state"]
@@ -305,3 +308,82 @@ def test_peer_close_connection_is_noticed_at_once_and_the_next_call_reconnects(p
         assert ep.connects == 2
 
     asyncio.run(main())
+
+
+class _SlicedReplyServer:
+    """Answers the first two requests of a connection: the first with a big octet sequence
+    written in slices with pauses between them (as a server whose socket buffer fills), the
+    second right behind it in the same write; or hangs up in the middle of the big reply."""
+
+    def __init__(self, big: bytes, hang_up_after: int | None = None) -> None:
+        self.big, self.hang_up_after = big, hang_up_after
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        self.sock.close()  # one connection: a re-sent request finds nobody
+        with conn:
+            giop = GIOPConnection(Role.SERVER)
+            requests = []
+            while len(requests) < 2:
+                giop.receive_data(conn.recv(65536))
+                while (event := giop.next_event()) is not NEED_DATA:
+                    requests.append(event)
+            big = giop.send_reply(requests[0], write_body=lambda w: w.write_octet_seq(self.big))
+            small = giop.send_reply(requests[1], write_body=lambda w: w.write_octet_seq(b"small"))
+            end = len(big) if self.hang_up_after is None else self.hang_up_after
+            for start in range(0, end, 200_000):
+                conn.sendall(big[start:min(start + 200_000, end)])
+                time.sleep(0.005)
+            if self.hang_up_after is None:
+                conn.sendall(small)
+                time.sleep(0.5)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _octets(ep: AsyncEndpoint):
+    return ep.invoke(b"key", "big", None, lambda r: r.read_octet_seq(), 5.0)
+
+
+def test_a_big_reply_arriving_in_slices_and_the_reply_behind_it_are_both_whole():
+    """A big reply (an image) is received in the slices the server's socket lets through; the
+    driver reads them as they come and the next reply, arriving right behind, stays separate."""
+    big = bytes(range(256)) * 12_000  # ~3 MB, a pattern in which a lost or doubled slice shows
+    server = _SlicedReplyServer(big)
+
+    async def main():
+        ep = AsyncEndpoint("127.0.0.1", server.port)
+        return await asyncio.gather(_octets(ep), _octets(ep))
+
+    try:
+        first, second = asyncio.run(main())
+    finally:
+        server.close()
+    assert bytes(first) == big
+    assert bytes(second) == b"small"
+
+
+def test_a_server_hanging_up_in_the_middle_of_a_big_reply_fails_both_calls_at_once():
+    """The end of the stream in the middle of a big reply is seen as such, not waited out."""
+    server = _SlicedReplyServer(bytes(3_000_000), hang_up_after=1_000_000)
+
+    async def main():
+        ep = AsyncEndpoint("127.0.0.1", server.port)
+        t0 = time.monotonic()
+        outcomes = await asyncio.gather(_octets(ep), _octets(ep), return_exceptions=True)
+        return outcomes, time.monotonic() - t0, ep.last_drop_reason
+
+    try:
+        outcomes, took, drop_reason = asyncio.run(main())
+    finally:
+        server.close()
+    assert took < 3.0
+    for outcome in outcomes:  # (each was re-sent once, to a server that is gone)
+        assert isinstance(outcome, ConnectionLost), outcome
+    assert "in the middle of a message" in drop_reason
