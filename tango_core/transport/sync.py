@@ -112,7 +112,7 @@ class _Pending:
     owner only -- never every waiting thread.
     """
 
-    __slots__ = ("rid", "done", "reply", "error", "retryable", "wake", "sleeping")
+    __slots__ = ("rid", "done", "reply", "error", "retryable", "wake", "sleeping", "unsent")
 
     def __init__(self, rid: int) -> None:
         self.rid = rid
@@ -120,6 +120,7 @@ class _Pending:
         self.reply: Reply | None = None
         self.error: Exception | None = None
         self.retryable = False
+        self.unsent = False  # the link ended while the request still waited in its outbox
         self.wake: threading.Lock | None = None  # made on the first sleep
         self.sleeping = False
 
@@ -152,7 +153,7 @@ class _Link:
     """
 
     __slots__ = ("sock", "conn", "waiters", "sleepers", "dead", "leader", "poll", "reader_poll", "rcvtimeo",
-                 "sndtimeo", "local")
+                 "sndtimeo", "local", "outbox", "closing")
 
     def __init__(self, sock: socket.socket, max_message_size: int) -> None:
         self.sock = sock
@@ -171,6 +172,9 @@ class _Link:
         self.rcvtimeo = 0.0
         self.sndtimeo = 0.0
         self.local: tuple[str, int] | None = None  # our address, noted when this process also serves
+        # requests encoded while another thread was writing, and their callers (see _send)
+        self.outbox: list[tuple[_Pending, bytes]] = []
+        self.closing = False  # close() has begun: no more requests join the outbox
 
     def receive_timeout(self, remaining: float) -> None:
         """Make SO_RCVTIMEO at most ``remaining`` (the callers skip the call when it is already
@@ -189,9 +193,14 @@ class _Link:
 class BlockingEndpoint:
     """One endpoint (host, port): a TCP connection, re-opened on demand, shared and thread-safe.
 
-    Locks: ``_send_lock`` serialises connecting and building + writing one whole request (so the
-    octets go out in the order the GIOP connection numbered them); ``_state_lock`` guards the
-    link, the leader flag, the sleepers and every receive-side call into the GIOP connection.
+    Locks: ``_send_lock`` serialises connecting and writing whole requests; ``_encode_lock``
+    guards the sending side of the GIOP connection (request ids) and the link's outbox: a
+    request made while another thread holds the send lock is encoded into the outbox, and the
+    holder writes it (with any others queued meanwhile, in one system call) before it lets go,
+    and looks at the outbox again after (the queuing thread tried the lock after queuing, so
+    nothing is left behind).  Why: with many threads on one endpoint, waiting for the send lock
+    cost most calls a sleep, a wake-up and a GIL hand-over (0.7 per call with 40 threads).
+    ``_state_lock`` guards the link, the leader flag, the sleepers and every receive-side call into the GIOP connection.
     The leader receives from the socket holding neither; other waiters sleep on their own lock
     (see :class:`_Pending`): the leader wakes the owner of each reply, and when it steps down,
     the oldest sleeper, to read next.  A waiter is added to ``link.waiters``
@@ -209,6 +218,7 @@ class BlockingEndpoint:
         self._spin_misses = 0  # polls in vain in a row, and calls left that skip the poll: see _spin_missed
         self._spin_skips = 0
         self._send_lock = threading.Lock()
+        self._encode_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._link: _Link | None = None
         self.connects = 0            # TCP connections opened (tests, diagnostics)
@@ -228,6 +238,7 @@ class BlockingEndpoint:
         """
         deadline = _monotonic() + timeout
         resent = False
+        unsent_retries = 0
         while True:
             try:
                 link, pending = self._send(object_key, operation, write_args, version, deadline, timeout)
@@ -248,6 +259,10 @@ class BlockingEndpoint:
                 if not answered:
                     raise CallTimeout(self.host, self.port, operation, timeout)
             if pending.error is not None:
+                if pending.unsent and unsent_retries < 3:
+                    # never written: the server knows nothing of it, so this is no re-send
+                    unsent_retries += 1
+                    continue
                 if pending.retryable and not resent:
                     resent = True
                     continue
@@ -263,10 +278,11 @@ class BlockingEndpoint:
             link = self._link
         if link is None:
             return
+        link.closing = True  # a request made from now on waits for the send lock, then reconnects
         # never in the middle of another thread's message: take the send lock (briefly)
         if self._send_lock.acquire(timeout=1.0):
             try:
-                with self._state_lock:
+                with self._encode_lock:
                     data = link.conn.send_close_connection()
                 link.send_timeout(0.5)
                 link.sock.sendall(data)
@@ -303,10 +319,22 @@ class BlockingEndpoint:
     def _send(self, object_key: bytes, operation: str, write_args: WriteArgs | None,
               version: tuple[int, int], deadline: float, timeout: float) -> tuple[_Link, _Pending]:
         lock = self._send_lock
-        # another thread may be connecting (up to connect_timeout) or writing a big message:
-        # wait for it no longer than this call may take
-        if not lock.acquire(False) and not lock.acquire(True, max(0.0, deadline - _monotonic())):
-            raise CallTimeout(self.host, self.port, operation, timeout)
+        if not lock.acquire(False):
+            # Another thread is writing.  On a live connection our request joins its outbox and
+            # that thread writes it after its own (see _write_outbox): no sleeping on the lock
+            # and waking up again, which cost a thread switch and a GIL hand-over per call when
+            # many threads share an endpoint.
+            link = self._link
+            if link is not None and not link.dead:
+                pending = self._queue(link, object_key, operation, write_args, version)
+                if pending is not None:
+                    self._flush_outbox(link, deadline)  # in case the writer finished meanwhile
+                    return link, pending
+            # connecting (up to connect_timeout), or writing a big message: wait for it no
+            # longer than this call may take
+            if not lock.acquire(True, max(0.0, deadline - _monotonic())):
+                raise CallTimeout(self.host, self.port, operation, timeout)
+        link = None
         try:
             for attempt in (1, 2):
                 link = self._link
@@ -320,7 +348,8 @@ class BlockingEndpoint:
                 if link is None or link.dead:
                     link = self._open_link(deadline)
                 try:
-                    rid, data = link.conn.send_request(object_key, operation, write_args, version=version)
+                    with self._encode_lock:
+                        rid, data = link.conn.send_request(object_key, operation, write_args, version=version)
                 except LocalProtocolError:  # the link ended meanwhile
                     continue
                 pending = _Pending(rid)
@@ -353,10 +382,65 @@ class BlockingEndpoint:
                     # message, so this connection cannot be used any more
                     self._kill(link, "interrupted while sending", retryable=True)
                     raise
+                if link.outbox:
+                    self._write_outbox(link, deadline)
                 return link, pending
             raise ConnectionLost(self.host, self.port, "connection dropped while sending")
         finally:
             lock.release()
+            if link is not None and link.outbox:
+                self._flush_outbox(link, deadline)
+
+    def _queue(self, link: _Link, object_key: bytes, operation: str, write_args: WriteArgs | None,
+               version: tuple[int, int]) -> _Pending | None:
+        """Encode a request into ``link``'s outbox; None if the link ended (or the request is too
+        big to wait there), for the caller to send it the usual way."""
+        with self._encode_lock:
+            if link.dead or link.closing:
+                return None
+            try:
+                rid, data = link.conn.send_request(object_key, operation, write_args, version=version)
+            except LocalProtocolError:  # the link ended meanwhile
+                return None
+            if len(data) > _SEND_SLICE:
+                link.conn.forget(rid)
+                return None
+            pending = _Pending(rid)
+            link.waiters[rid] = pending
+            link.outbox.append((pending, data))
+        if link.dead and not pending.done:  # ended meanwhile and its end missed us
+            link.waiters.pop(rid, None)
+            return None
+        return pending
+
+    def _flush_outbox(self, link: _Link, deadline: float) -> None:
+        """Write what waits in the outbox, unless another thread is writing (it will then: it
+        looks at the outbox after it releases the send lock, and our request was queued before)."""
+        lock = self._send_lock
+        while link.outbox and not link.dead and lock.acquire(False):
+            try:
+                self._write_outbox(link, deadline)
+            finally:
+                lock.release()
+
+    def _write_outbox(self, link: _Link, deadline: float) -> None:
+        """(Caller holds the send lock.)  Write the queued requests, all in one system call.
+        A failure ends the link, and each of their callers learns it from its own wait."""
+        while not link.dead:
+            with self._encode_lock:
+                batch, link.outbox = link.outbox, []
+            if not batch:
+                return
+            try:
+                link.send_timeout(max(deadline - _monotonic(), 0.1))  # others' requests: at least 0.1 s
+                link.sock.sendall(batch[0][1] if len(batch) == 1 else b"".join([data for _, data in batch]))
+            except (socket.timeout, BlockingIOError):
+                self._kill(link, "send timed out", retryable=True)
+            except OSError as exc:
+                self._kill(link, f"send failed: {exc.strerror or exc}", retryable=True)
+            except BaseException:
+                self._kill(link, "interrupted while sending", retryable=True)
+                raise
 
     @staticmethod
     def _send_big(link: _Link, data: bytes, deadline: float) -> None:
@@ -557,9 +641,13 @@ class BlockingEndpoint:
             self._link = None
         if link.dead:
             return
-        link.dead = True  # before taking the waiters: see the class docstring
-        link.conn.close(reason)  # drops whatever was half received
-        waiters, link.waiters = link.waiters, {}
+        with self._encode_lock:  # (state lock, then encode lock: the one order both are taken in)
+            link.dead = True  # before taking the waiters: see the class docstring
+            link.conn.close(reason)  # drops whatever was half received
+            waiters, link.waiters = link.waiters, {}
+            for pending, _data in link.outbox:
+                pending.unsent = True
+            link.outbox = []
         self.last_drop_reason = reason
         try:
             link.sock.shutdown(socket.SHUT_RDWR)

@@ -575,6 +575,49 @@ def test_fifty_threads_each_get_their_own_replies(nodb_server):
     assert get_endpoint(target.host, target.port).connects == before
 
 
+def test_small_calls_made_while_a_big_request_is_written_get_their_own_replies(tango_host):
+    """While one thread writes a request of several megabytes, the calls other threads make
+    meanwhile wait behind it (they are written by that thread when it is done, all at once):
+    every message reaches the server whole and every caller gets its own reply."""
+    import numpy as np
+
+    dev = DeviceProxy("sys/tg_test/1")
+    dev.set_timeout_millis(20000)
+    big = np.arange(400_000, dtype=np.float64)  # 3.2 MB: written in slices by the big-request path
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    counts = [0] * 16
+
+    def big_echoes() -> None:
+        try:
+            for _ in range(5):
+                assert np.array_equal(dev.command_inout("DevVarDoubleArray", big), big)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    def small_echoes(i: int) -> None:
+        try:
+            k = 0
+            while not stop.is_set():
+                value = i * 100_000 + k
+                assert dev.command_inout("DevLong", value) == value, (i, k)
+                k += 1
+            counts[i] = k
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=small_echoes, args=(i,)) for i in range(16)]
+    threads.append(threading.Thread(target=big_echoes))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:3]
+    assert all(counts), counts  # every thread got through while the big requests went out
+
+
 class RecordingRelay:
     """A TCP relay in front of a real server that records what the client sends."""
 
