@@ -74,7 +74,7 @@ _export("tango_core.utils", "is_str_type", "is_int_type", "is_float_type", "is_b
 _export("tango_core.server.device", "DeviceClass", "DeviceImpl", "Device_2Impl", "Device_3Impl", "Device_4Impl",
         "Device_5Impl", "Device_6Impl", "LatestDeviceImpl", "ClientAddr")
 _export("tango_core.server.attribute_declaration", "AttrData", "Attr", "SpectrumAttr", "ImageAttr",
-        "UserDefaultAttrProp")
+        "UserDefaultAttrProp", "MultiClassAttribute")
 _export("tango_core.client.encoded_attribute", "EncodedAttribute")
 _export("tango_core.server.attributes", "Attribute", "WAttribute", "MultiAttribute", "MultiAttrProp")
 _export("tango_core.server.runtime", "Util")

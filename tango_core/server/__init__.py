@@ -28,7 +28,7 @@ _EXPORTS = {
     "Device_5Impl": ".device", "Device_6Impl": ".device", "LatestDeviceImpl": ".device", "ClientAddr": ".device",
     "attribute": ".attribute_declaration", "AttrData": ".attribute_declaration", "Attr": ".attribute_declaration",
     "SpectrumAttr": ".attribute_declaration", "ImageAttr": ".attribute_declaration",
-    "UserDefaultAttrProp": ".attribute_declaration",
+    "UserDefaultAttrProp": ".attribute_declaration", "MultiClassAttribute": ".attribute_declaration",
     "command": ".command_declaration",
     "device_property": ".properties", "class_property": ".properties",
     "run": ".runtime", "server_run": ".runtime", "Util": ".runtime", "__to_callback": ".runtime",

@@ -37,9 +37,9 @@ from .dtypes import attribute_type_format, enum_labels_of, parse_type_hint
 from .values import format_property_value
 
 __all__ = ["AttrData", "attribute", "Attr", "SpectrumAttr", "ImageAttr", "UserDefaultAttrProp",
-           "AttributeAccess"]
+           "MultiClassAttribute", "AttributeAccess"]
 
-_IGNORED_KEYWORDS = {"green_mode", "read_green_mode", "write_green_mode", "isallowed_green_mode", "klass"}
+_IGNORED_KEYWORDS = {"green_mode", "read_green_mode", "write_green_mode", "isallowed_green_mode"}
 #: attribute(green_mode=...) and the per-method keywords it is the default of
 _GREEN_KEYWORDS = ("read_green_mode", "write_green_mode", "isallowed_green_mode")
 
@@ -100,6 +100,11 @@ class AttrData:
         self.read_method_name = None if name is None else f"read_{name}"
         self.write_method_name = None if name is None else f"write_{name}"
         self.is_allowed_name = None if name is None else f"is_{name}_allowed"
+        #: what :meth:`to_attr` builds: ``attr_class(*attr_args)`` (None: Attr/SpectrumAttr/ImageAttr
+        #: as the format says, with this definition's name, type, write type and dimensions)
+        self.attr_class: type | None = None
+        self.attr_args: list | None = None
+        #: the declared default properties (property name -> value as given); :attr:`att_prop` shows them
         self.props: dict[str, Any] = {}
         self.enum_labels: list[str] = []
         self.forward = False
@@ -168,6 +173,7 @@ class AttrData:
         labels = attr_dict.pop("enum_labels", None)
         if labels is not None:
             self.enum_labels = [str(x) for x in labels]
+        self.attr_class = attr_dict.pop("klass", None)
         for key in list(attr_dict):
             if key in _IGNORED_KEYWORDS:
                 attr_dict.pop(key)
@@ -175,21 +181,32 @@ class AttrData:
         return self
 
     def _set_default_props(self, extra: dict) -> None:
+        """Keep the declared default properties, with PyTango's rules for the keys: lower-cased,
+        spaces made underscores, a key must name one of UserDefaultAttrProp's setters
+        (``label`` -> ``set_label``); ``delta_time`` (that spelling only) is ``delta_t`` and
+        ``doc`` is ``description``; the classic API's ``display level``, ``polling period`` and
+        ``memorized`` are read elsewhere; any other key is a definition error."""
         doc = extra.pop("doc", None)
         if doc is not None:
             extra["description"] = doc
         for key, value in extra.items():
-            prop = KEYWORD_PROPERTY.get(key.lower().replace(" ", "_"))
-            if prop is not None:
+            lowered = key.lower()
+            setter = lowered.replace(" ", "_")
+            prop = _SETTER_PROPERTY.get(setter, "delta_t" if key == "delta_time" else None)
+            if setter == "enum_labels":
+                self.enum_labels = [str(x) for x in value]
+            elif prop is not None:
                 if value is not None:
                     self.props[prop] = value
-            elif key.lower() not in ("display level", "polling period", "memorized"):
+            elif lowered not in ("display level", "polling period", "memorized"):
                 raise _wrong_definition(f"Wrong definition of attribute. The object extra information '{key}' "
                                         f"is not recognized!", "create_user_default_attr_prop()")
 
     def _set_name(self, name: str) -> None:
         old = self.attr_name
         self.attr_name = name
+        if self.attr_args:
+            self.attr_args[0] = name
         if old is None:
             if self.read_method_name is None:
                 self.read_method_name = f"read_{name}"
@@ -200,6 +217,52 @@ class AttrData:
 
     def set_enum_labels_to_attr_prop(self, enum_labels: list[str]) -> None:
         self.enum_labels = list(enum_labels)
+
+    @property
+    def att_prop(self) -> "UserDefaultAttrProp | None":
+        """PyTango's holder of the declared default properties: a view of :attr:`props` and
+        :attr:`enum_labels` (what the devices' attributes start from), None while there are none.
+        Setting it replaces them with a copy of the given holder's."""
+        if not self.props and not self.enum_labels:
+            return None
+        return UserDefaultAttrProp._view_of(self)
+
+    @att_prop.setter
+    def att_prop(self, holder: "UserDefaultAttrProp | None") -> None:
+        self.props = {} if holder is None else dict(holder._owner.props)
+        self.enum_labels = [] if holder is None else list(holder._owner.enum_labels)
+
+    def to_attr(self) -> "Attr":
+        """The classic API's attribute object for this definition (PyTango's ``AttrData.to_attr``):
+        ``attr_class(*attr_args)``, by default an Attr, SpectrumAttr or ImageAttr of this name, type,
+        write type and dimensions, given these default properties, display level, memorized flags,
+        polling period and event flags."""
+        args = self.attr_args
+        if args is None:
+            args = [self.attr_name, self.attr_type, self.attr_write]
+            if self.attr_format != AttrDataFormat.SCALAR:
+                args.append(self.dim_x)
+                if self.attr_format != AttrDataFormat.SPECTRUM:
+                    args.append(self.dim_y)
+        klass = self.attr_class
+        if klass is None:
+            klass = {AttrDataFormat.SPECTRUM: SpectrumAttr, AttrDataFormat.IMAGE: ImageAttr}.get(self.attr_format, Attr)
+        attr = klass(*args)
+        holder = self.att_prop
+        if holder is not None:
+            attr.set_default_properties(holder)
+        attr.set_disp_level(self.display_level)
+        if self.memorized:
+            attr.set_memorized()
+            attr.set_memorized_init(self.hw_memorized)
+        if self.polling_period > 0:
+            attr.set_polling_period(self.polling_period)
+        attr.set_alarm_event(self.alarm_event_implemented, self.alarm_event_detect)
+        attr.set_archive_event(self.archive_event_implemented, self.archive_event_detect)
+        attr.set_change_event(self.change_event_implemented, self.change_event_detect)
+        attr.set_data_ready_event(self.data_ready_event_implemented)
+        attr.forward = self.forward
+        return attr
 
     # -- classic API ------------------------------------------------------------------------
     def from_attr_info(self, attr_info: Any) -> None:
@@ -255,11 +318,14 @@ class AttrData:
                                     "insensitive)")
         self.memorized = memorized != "false"
         self.hw_memorized = memorized == "true"
+        # (PyTango reads the event flags and ``klass`` here but leaves them among the default
+        # properties, which then refuse them: a classic attr_list cannot use them)
         for flag in ("alarm_event_implemented", "archive_event_implemented", "change_event_implemented",
                      "data_ready_event_implemented"):
-            setattr(self, flag, bool(extra.pop(flag, False)))
+            setattr(self, flag, bool(extra.get(flag, False)))
         for flag in ("alarm_event_detect", "archive_event_detect", "change_event_detect"):
-            setattr(self, flag, bool(extra.pop(flag, True)))
+            setattr(self, flag, bool(extra.get(flag, True)))
+        self.attr_class = extra.get("klass")
         if self.attr_type == CmdArgType.DevEnum:
             if "enum_labels" not in extra:
                 raise _wrong_definition(f"Missing 'enum_labels' key in attr_list definition for enum attribute "
@@ -267,7 +333,6 @@ class AttrData:
         labels = extra.pop("enum_labels", None)
         if labels is not None:
             self.enum_labels = list(labels)
-        extra.pop("klass", None)
         self._set_default_props(extra)
 
     # -- run time --------------------------------------------------------------------------
@@ -468,26 +533,111 @@ class attribute(AttrData):  # noqa: N801 - PyTango's name
 
 # -- the classic API's attribute objects (tango.Attr, SpectrumAttr, ImageAttr) -----------------
 
-class UserDefaultAttrProp:
-    """PyTango's ``UserDefaultAttrProp``: code defaults for a classic attribute."""
+#: UserDefaultAttrProp's setters (``set_<key>``) -> the property each one sets
+_SETTER_PROPERTY = {key: prop for key, prop in KEYWORD_PROPERTY.items() if key not in ("doc", "delta_time")}
+#: UserDefaultAttrProp's fields -> the property each one shows
+_FIELD_PROPERTY = {
+    "label": "label", "description": "description", "unit": "unit", "standard_unit": "standard_unit",
+    "display_unit": "display_unit", "format": "format", "min_value": "min_value", "max_value": "max_value",
+    "min_alarm": "min_alarm", "max_alarm": "max_alarm", "min_warning": "min_warning", "max_warning": "max_warning",
+    "delta_t": "delta_t", "delta_val": "delta_val", "abs_change": "abs_change", "rel_change": "rel_change",
+    "period": "event_period", "archive_abs_change": "archive_abs_change",
+    "archive_rel_change": "archive_rel_change", "archive_period": "archive_period",
+}
+
+
+class _DefaultProps:
+    """Where a UserDefaultAttrProp made by user code keeps its values (strings, no data type)."""
+
+    __slots__ = ("props", "enum_labels", "attr_type")
 
     def __init__(self) -> None:
-        self.props: dict[str, str] = {}
+        self.props: dict[str, Any] = {}
         self.enum_labels: list[str] = []
+        self.attr_type: CmdArgType | None = None
 
-    def __getattr__(self, name: str) -> Callable:
-        if name.startswith("set_"):
-            key = name[4:]
-            if key == "enum_labels":
-                return lambda labels: setattr(self, "enum_labels", list(labels))
-            prop = KEYWORD_PROPERTY.get(key)
-            if prop is not None:
-                return lambda value: self.props.__setitem__(prop, str(value))
-        raise AttributeError(name)
+
+def _text(value: Any, setter: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{setter}(): takes a str, not {type(value).__name__}")
+    return value
+
+
+class UserDefaultAttrProp:
+    """PyTango's ``UserDefaultAttrProp``: an attribute's default properties, given in code.
+
+    Fields (``label``, ``delta_t``, ``enum_labels`` ...) are strings, "" when not given; the
+    ``set_<name>`` methods take strings, ``set_enum_labels`` a sequence of them.  One made by
+    :attr:`AttrData.att_prop` is a view of that definition's properties, not a copy: a value
+    shows as the devices will serve it, and setting one changes the definition.
+    """
+
+    __slots__ = ("_owner",)
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_owner", _DefaultProps())
+
+    @classmethod
+    def _view_of(cls, owner: Any) -> "UserDefaultAttrProp":
+        """A view of ``owner``'s ``props``, ``enum_labels`` and ``attr_type`` (an AttrData)."""
+        view = cls.__new__(cls)
+        object.__setattr__(view, "_owner", owner)
+        return view
+
+    def _get(self, prop: str) -> str:
+        owner = self._owner
+        value = owner.props.get(prop)
+        return "" if value is None else format_property_value(owner.attr_type, value)
+
+    def _set(self, prop: str, value: str) -> None:
+        self._owner.props[prop] = value
+
+    @property
+    def enum_labels(self) -> str:
+        return ",".join(self._owner.enum_labels)
+
+    @enum_labels.setter
+    def enum_labels(self, value: str) -> None:
+        self._owner.enum_labels = _text(value, "enum_labels").split(",") if value else []
+
+    def set_enum_labels(self, enum_labels: Sequence[str]) -> None:
+        labels = list(enum_labels)
+        for label in labels:
+            _text(label, "set_enum_labels")
+        self._owner.enum_labels = labels
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _FIELD_PROPERTY and name != "enum_labels":
+            raise AttributeError(f"'UserDefaultAttrProp' object has no attribute '{name}'")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        shown = {field: getattr(self, field) for field in (*_FIELD_PROPERTY, "enum_labels") if getattr(self, field)}
+        return f"UserDefaultAttrProp({shown})"
+
+
+def _field(prop: str) -> property:
+    return property(lambda self: self._get(prop), lambda self, value: self._set(prop, _text(value, prop)))
+
+
+def _setter(key: str, prop: str) -> Callable[[UserDefaultAttrProp, str], None]:
+    def setter(self: UserDefaultAttrProp, value: str) -> None:
+        self._set(prop, _text(value, f"set_{key}"))
+    setter.__name__ = setter.__qualname__ = f"set_{key}"
+    setter.__doc__ = f"Set the default {prop} property (a string)."
+    return setter
+
+
+for _name, _prop in _FIELD_PROPERTY.items():
+    setattr(UserDefaultAttrProp, _name, _field(_prop))
+for _name, _prop in _SETTER_PROPERTY.items():
+    setattr(UserDefaultAttrProp, f"set_{_name}", _setter(_name, _prop))
+del _name, _prop
 
 
 class Attr(AttrData):
-    """PyTango's classic ``tango.Attr(name, data_type, w_type=READ)`` (used with ``add_attribute``)."""
+    """PyTango's classic ``tango.Attr(name, data_type, w_type=READ)``: an attribute definition of
+    a device class (:meth:`DeviceClass.get_class_attr`) or one given to ``add_attribute``."""
 
     def __init__(self, name: str, data_type: Any, w_type: AttrWriteType = AttrWriteType.READ,
                  assoc: str | None = None) -> None:
@@ -496,20 +646,76 @@ class Attr(AttrData):
         self.attr_type, self.attr_format = dtype, AttrDataFormat.SCALAR
         self.attr_write = AttrWriteType(w_type)
         self.has_dtype_kword = True
+        self.hw_memorized = True  # cppTango: a memorized Attr is written at start-up unless told not to
+        self._assoc = assoc
+        self._cl_name = "Attr"
         if labels:
             self.enum_labels = labels
-        self._dynamic_signature = True
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.attr_name})"
+
+    __str__ = __repr__
 
     def get_name(self) -> str:
         return self.attr_name
 
+    def get_type(self) -> int:
+        return int(self.attr_type)
+
+    def get_format(self) -> AttrDataFormat:
+        return self.attr_format
+
     def get_writable(self) -> AttrWriteType:
         return self.attr_write
 
+    def get_assoc(self) -> str:
+        return self._assoc or "None"
+
+    def is_assoc(self) -> bool:
+        return self.get_assoc() != "None"
+
+    def get_cl_name(self) -> str:
+        return self._cl_name
+
+    def set_cl_name(self, class_name: str) -> None:
+        self._cl_name = class_name
+
+    def get_disp_level(self) -> DispLevel:
+        return self.display_level
+
+    def get_memorized(self) -> bool:
+        return self.memorized
+
+    def get_memorized_init(self) -> bool:
+        return self.hw_memorized
+
+    def get_polling_period(self) -> int:
+        return max(self.polling_period, 0)
+
+    def is_alarm_event(self) -> bool:
+        return self.alarm_event_implemented
+
+    def is_archive_event(self) -> bool:
+        return self.archive_event_implemented
+
+    def is_check_archive_criteria(self) -> bool:
+        return self.archive_event_detect
+
+    def is_change_event(self) -> bool:
+        return self.change_event_implemented
+
+    def is_check_change_criteria(self) -> bool:
+        return self.change_event_detect
+
+    def is_data_ready_event(self) -> bool:
+        return self.data_ready_event_implemented
+
     def set_default_properties(self, props: UserDefaultAttrProp) -> None:
-        self.props.update(props.props)
-        if props.enum_labels:
-            self.enum_labels = list(props.enum_labels)
+        given = props._owner
+        self.props.update(given.props)
+        if given.enum_labels:
+            self.enum_labels = list(given.enum_labels)
 
     def set_disp_level(self, level: DispLevel) -> None:
         self.display_level = DispLevel(level)
@@ -522,6 +728,9 @@ class Attr(AttrData):
 
     def set_memorized_init(self, hw: bool) -> None:
         self.hw_memorized = bool(hw)
+
+    def set_alarm_event(self, implemented: bool, detect: bool = True) -> None:
+        self.alarm_event_implemented, self.alarm_event_detect = bool(implemented), bool(detect)
 
     def set_change_event(self, implemented: bool, detect: bool = True) -> None:
         self.change_event_implemented, self.change_event_detect = bool(implemented), bool(detect)
@@ -545,6 +754,49 @@ class ImageAttr(Attr):
         super().__init__(name, data_type, w_type)
         self.attr_format = AttrDataFormat.IMAGE
         self.dim_x, self.dim_y = int(max_x), int(max_y)
+
+
+class MultiClassAttribute:
+    """The attribute definitions of one device class (PyTango's ``tango.MultiClassAttribute``,
+    ``DeviceClass.get_class_attr()``): the :class:`Attr` objects its devices' attributes are made
+    from, in declaration order, State and Status apart.  As in cppTango, an attribute a device
+    adds with ``add_attribute`` joins them, and leaves with the last device of the class having it."""
+
+    def __init__(self, attrs: Sequence[Attr] = ()) -> None:
+        self._list: list[Attr] = list(attrs)
+
+    def __iter__(self):
+        return iter(list(self._list))
+
+    def find(self, attr_name: str) -> Attr | None:
+        lower = attr_name.lower()
+        for attr in self._list:
+            if attr.attr_name.lower() == lower:
+                return attr
+        return None
+
+    def add(self, attr: Attr) -> bool:
+        """Append ``attr`` unless one of that name is there already; whether it was appended."""
+        if self.find(attr.attr_name) is not None:
+            return False
+        self._list.append(attr)
+        return True
+
+    # -- PyTango names ---------------------------------------------------------------------------
+    def get_attr_list(self) -> tuple[Attr, ...]:
+        return tuple(self._list)
+
+    def get_attr(self, attr_name: str) -> Attr:
+        attr = self.find(attr_name)
+        if attr is None:
+            raise DevFailed(DevError("API_AttrOptProp", f"Attribute {attr_name} not found in class attribute(s)",
+                                     "MultiClassAttribute::get_attr()", ErrSeverity.ERR))
+        return attr
+
+    def remove_attr(self, attr_name: str, cl_name: str) -> None:
+        """Forget the definition of that name and ``get_cl_name()``; nothing if there is none."""
+        lower = attr_name.lower()
+        self._list = [a for a in self._list if not (a.attr_name.lower() == lower and a.get_cl_name() == cl_name)]
 
 
 def enum_labels(enum_cls: type) -> list[str]:

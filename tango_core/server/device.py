@@ -34,7 +34,7 @@ from ..idl.struct_format import struct_repr
 from ..idl.types import (
     AttributeConfig_5, AttributeDim, AttributeValue_4, AttributeValue_5, AttrValUnion, DevCmdInfo_2, TimeVal,
 )
-from .attribute_declaration import AttrData, AttributeAccess, attribute
+from .attribute_declaration import Attr, AttrData, AttributeAccess, MultiClassAttribute, attribute
 from .attributes import Attribute, MultiAttribute, WAttribute, memorized_value_from_string
 from .command_declaration import CommandDef
 from .device_logging import DeviceLogger, LogStream
@@ -221,36 +221,58 @@ class DeviceClass:
         self.class_property_values: dict[str, Any] = {}
         self._type = name
         self._doc_url = "http://www.tango-controls.org"
-        self.attribute_defs: list[AttrData] = []
+        self._class_attr = MultiClassAttribute()
+        self._bindings: dict[str, AttributeAccess] = {}
         self.command_defs: dict[str, CommandDef] = {}
         self.device_property_defs: dict[str, PropertyDef] = {}
         self.class_property_defs: dict[str, PropertyDef] = {}
 
     # -- building the definitions -----------------------------------------------------------
     def build(self, device_impl: type) -> None:
-        """Collect the attribute/command/property definitions for ``device_impl`` devices."""
+        """Collect the attribute/command/property definitions for ``device_impl`` devices.
+
+        Each declared attribute becomes the class's :class:`Attr` (``to_attr()``, as PyTango's
+        class factory does): devices make their attributes from those (:meth:`get_class_attr`);
+        the methods that read and write them come from the declarations (:meth:`binding`)."""
         self.device_impl = device_impl
         if self._hl_attributes or self._hl_commands or getattr(device_impl, "_api", 0) >= 2:
-            self.attribute_defs = list(self._hl_attributes)
+            declared = list(self._hl_attributes)
             self.command_defs = dict(self._hl_commands)
             self.device_property_defs = dict(self._hl_device_properties)
             self.class_property_defs = dict(self._hl_class_properties)
-            self._bindings = {a.attr_name.lower(): a.bind(device_impl) for a in self.attribute_defs}
-            return
-        self.attribute_defs = []
-        for name, info in dict(type(self).attr_list).items():
-            self.attribute_defs.append(AttrData(name, self.name, info))
-        self.command_defs = {}
-        for name, info in dict(type(self).cmd_list).items():
-            self.command_defs[name.lower()] = CommandDef.from_info(name, info)
-        self.device_property_defs = {name: _classic_property(name, info, device_property)
-                                     for name, info in dict(type(self).device_property_list).items()}
-        self.class_property_defs = {name: _classic_property(name, info, class_property)
-                                    for name, info in dict(type(self).class_property_list).items()}
-        self._bindings = {a.attr_name.lower(): a.bind(device_impl) for a in self.attribute_defs}
+        else:
+            declared = [AttrData(name, self.name, info) for name, info in dict(type(self).attr_list).items()]
+            self.command_defs = {}
+            for name, info in dict(type(self).cmd_list).items():
+                self.command_defs[name.lower()] = CommandDef.from_info(name, info)
+            self.device_property_defs = {name: _classic_property(name, info, device_property)
+                                         for name, info in dict(type(self).device_property_list).items()}
+            self.class_property_defs = {name: _classic_property(name, info, class_property)
+                                        for name, info in dict(type(self).class_property_list).items()}
+        self._bindings = {a.attr_name.lower(): a.bind(device_impl) for a in declared}
+        self._class_attr = MultiClassAttribute([a.to_attr() for a in declared])
 
     def binding(self, attr_name: str) -> AttributeAccess | None:
+        """The read/write/is_allowed methods of a declared attribute (None for a dynamic one)."""
         return self._bindings.get(attr_name.lower())
+
+    def declared_attributes(self) -> list[Attr]:
+        """The class's attribute definitions a new device gets, declared ones (dynamic ones are
+        each device's own: their methods are that device's)."""
+        return [a for a in self._class_attr if a.attr_name.lower() in self._bindings]
+
+    def attribute_added(self, attr: Attr) -> None:
+        """A device added ``attr`` (``add_attribute``): the class lists it unless it has one of that name."""
+        self._class_attr.add(attr)
+
+    def attribute_removed(self, device: "DeviceImpl", attr_name: str) -> None:
+        """``device`` removed an attribute: the class forgets it when no other device has one of that name."""
+        if any(attr_name in d.get_device_attr() for d in self.devices if d is not device):
+            return
+        attr = self._class_attr.find(attr_name)
+        if attr is not None:
+            self._class_attr.remove_attr(attr.attr_name, attr.get_cl_name())
+            self._bindings.pop(attr_name.lower(), None)
 
     def load_class_properties(self) -> None:
         """Class property values: database value, else the declared default."""
@@ -282,6 +304,9 @@ class DeviceClass:
 
     def get_command_list(self) -> list[CommandDef]:
         return list(self.command_defs.values())
+
+    def get_class_attr(self) -> MultiClassAttribute:
+        return self._class_attr
 
     def dyn_attr(self, dev_list: Sequence["DeviceImpl"]) -> None:
         """Called once the devices exist: the HL API runs ``initialize_dynamic_attributes``."""
@@ -374,7 +399,7 @@ class DeviceImpl:
         std = _standard_attributes()
         for a in std:
             self._add_runtime_attribute(a, None)
-        for data in cl.attribute_defs:
+        for data in cl.declared_attributes():
             self._add_runtime_attribute(data.make_attribute(), cl.binding(data.attr_name))
         for name in ("Init", "State", "Status"):
             self._dev_commands[name.lower()] = _STANDARD_COMMANDS[name]
@@ -1126,7 +1151,8 @@ class DeviceImpl:
     # ---------------------------------------------------------------------------------------
     def add_attribute(self, attr: Any, r_meth: Callable | None = None, w_meth: Callable | None = None,
                       is_allo_meth: Callable | None = None) -> Any:
-        """Add an attribute to this device (an ``attribute(...)`` or a classic ``Attr``)."""
+        """Add an attribute to this device (an ``attribute(...)`` or a classic ``Attr``); returns the
+        Attr it is made from (``to_attr()`` of an ``attribute``), which the class lists too."""
         if not isinstance(attr, AttrData):
             raise TypeError(f"add_attribute() takes an attribute() or Attr, not {type(attr).__name__}")
         if attr.attr_name is None:
@@ -1135,11 +1161,14 @@ class DeviceImpl:
         access, type_hint = self._dynamic_access(attr, r_meth, w_meth, is_allo_meth)
         if type_hint is not None and not attr.has_dtype_kword:
             attr.apply_type_hint(type_hint)
+        if not isinstance(attr, Attr):
+            attr = attr.to_attr()
         runtime_attr = attr.make_attribute()
         with self._dev_monitor:
             if name.lower() in self._dev_attrs:
                 self._remove_runtime_attribute(name)
             self._add_runtime_attribute(runtime_attr, access)
+            self._dev_class.attribute_added(attr)
         self._restore_one_config(runtime_attr)
         self._interface_changed()
         return attr
@@ -1200,6 +1229,7 @@ class DeviceImpl:
             if attr_name.lower() in ("state", "status") or attr_name.lower() not in self._dev_attrs:
                 raise _df("API_AttrNotFound", f"{attr_name} attribute not found", "DeviceImpl::remove_attribute()")
             self._remove_runtime_attribute(attr_name)
+            self._dev_class.attribute_removed(self, attr_name)
         if clean_db and self._dev_runtime is not None:
             try:
                 self._dev_runtime.properties.delete_all_attribute_properties(self._dev_name, attr_name)

@@ -719,6 +719,10 @@ class Util:
             raise _df("API_DeviceNotFound", f"Device {name} not found", "Util::get_device_by_name")
         return dev
 
+    def get_class_list(self) -> list[DeviceClass]:
+        """The server's device classes (DeviceClass objects, the admin's apart), in creation order."""
+        return self._rt().device_classes()
+
     def get_device_list_by_class(self, class_name: str) -> list[DeviceImpl]:
         for cl in self._rt().device_classes():
             if cl.get_name() == class_name:

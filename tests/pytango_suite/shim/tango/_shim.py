@@ -30,8 +30,6 @@ ABSENT_BY_REASON: dict[str, tuple[str, ...]] = {
         "tango._instrumentation._traced_coverage_run_active"),
     "out of scope: releases the GIL around C++ calls (PyTango's allow_threads)": (
         "tango.AutoTangoAllowThreads", "tango.AutoTangoMonitor"),
-    # gaps, server side
-    "not in tango_core yet: MultiClassAttribute": ("tango.MultiClassAttribute",),
 }
 
 #: PyTango name -> why tango_core does not have it
