@@ -193,7 +193,8 @@ class _Link:
 class BlockingEndpoint:
     """One endpoint (host, port): a TCP connection, re-opened on demand, shared and thread-safe.
 
-    Locks: ``_send_lock`` serialises connecting and writing whole requests; ``_encode_lock``
+    Locks: ``_send_lock`` serialises connecting and writing whole requests (whoever releases it
+    writes the outbox after, see :meth:`_flush_outbox`); ``_encode_lock``
     guards the sending side of the GIOP connection (request ids) and the link's outbox: a
     request made while another thread holds the send lock is encoded into the outbox, and the
     holder writes it (with any others queued meanwhile, in one system call) before it lets go,
@@ -311,8 +312,11 @@ class BlockingEndpoint:
                 idle = link is not None and not link.dead and not link.waiters and not link.leader
             if idle and link.poll(0):
                 self._check_idle(link)
-            link = self._link
-            return link is not None and not link.dead
+        # every holder of the send lock writes what was queued meanwhile (see _send)
+        if link is not None and link.outbox:
+            self._flush_outbox(link, _monotonic() + 1.0)
+        link = self._link
+        return link is not None and not link.dead
 
     # -- sending ----------------------------------------------------------------------------
 
