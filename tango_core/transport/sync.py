@@ -56,6 +56,7 @@ from . import calls_to_self
 from .addresses import connect_error, connect_unix, is_unix
 from .calls import reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
+from .idle_cpu import has_idle_core
 
 __all__ = ["BlockingEndpoint", "get_endpoint", "drop_endpoint", "close_all_endpoints", "default_connect_timeout"]
 
@@ -92,8 +93,9 @@ def reply_spin_seconds() -> float:
     whole round trip of a ``state()`` to a local server.  Polling first, without sleeping, for
     about one local round trip reads a quick reply at once; a slower reply costs at most this
     much CPU more before the caller sleeps as usual.  Nobody polls while other callers wait on
-    the same connection (their replies keep the reader busy anyway), and an endpoint whose
-    replies keep missing the poll (a busy machine, a slow device) polls less and less often.
+    the same connection (their replies keep the reader busy anyway), nor while the machine has
+    no idle core (``idle_cpu.has_idle_core``: the poll would hold the core the server needs),
+    and an endpoint whose replies keep missing the poll (a slow device) polls less and less often.
     """
     value = os.environ.get("TANGO_CORE_REPLY_SPIN_US")
     if value:
@@ -524,7 +526,7 @@ class BlockingEndpoint:
                 # time is up.  Each view of the receive buffer is released before the next is
                 # asked for, so that a big frame's buffer can grow in place.
                 try:
-                    if reply_spin and not link.sleepers:
+                    if reply_spin and not link.sleepers and has_idle_core():
                         if self._spin_skips:
                             self._spin_skips -= 1
                         else:
