@@ -113,3 +113,71 @@ BROKEN_ANSWERS = [
     (b"HTTP/1.1 400 Bad Request\r\n\r\n", "undecodable"),      # not GIOP at all
     (b"GIOP\x01\x02\x01\x06\x00\x00\x00\x00", "MessageError"),  # the peer rejects our request
 ]
+
+
+class HangUpInTheMiddleOfAReply:
+    """Takes two requests on its first connection, sends a third of the reply to the first one
+    (a long octet sequence), then hangs up, as a server that crashes while answering.  Later
+    connections get every request answered at once (the octets b"again") and counted: a client
+    that re-sends the half-answered request would make the server run it twice."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.operations_again: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _requests(conn: socket.socket, giop, wanted: int) -> list:
+        from tango_core.wire.connection import NEED_DATA
+        got: list = []
+        while len(got) < wanted:
+            data = conn.recv(65536)
+            if not data:
+                break
+            giop.receive_data(data)
+            while (event := giop.next_event()) is not NEED_DATA:
+                got.append(event)
+        return got
+
+    def _serve(self) -> None:
+        from tango_core.wire.connection import GIOPConnection, Role
+        try:
+            first, _ = self.sock.accept()
+        except OSError:
+            return
+        with first:
+            giop = GIOPConnection(Role.SERVER)
+            half_answered = self._requests(first, giop, 2)[0]
+            reply = giop.send_reply(half_answered, write_body=lambda w: w.write_octet_seq(bytes(300_000)))
+            first.sendall(reply[:100_000])
+            time.sleep(0.05)
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        from tango_core.wire.connection import NEED_DATA, GIOPConnection, Role
+        giop = GIOPConnection(Role.SERVER)
+        with conn:
+            while True:
+                try:
+                    data = conn.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                giop.receive_data(data)
+                while (event := giop.next_event()) is not NEED_DATA:
+                    if not hasattr(event, "operation"):  # the client closed the connection
+                        return
+                    self.operations_again.append(event.operation)
+                    conn.sendall(giop.send_reply(event, write_body=lambda w: w.write_octet_seq(b"again")))
+
+    def close(self) -> None:
+        self.sock.close()

@@ -251,7 +251,7 @@ class _Link(asyncio.BufferedProtocol):
             call.link = None
             if call.done:
                 continue
-            if closed.retryable and not call.resent:
+            if closed.retryable and not call.resent and call.rid not in closed.partly_answered:
                 call.resent = True
                 try:
                     ep._send(call)

@@ -240,9 +240,9 @@ class GeventEndpoint:
         waiters = link.waiters
         link.waiters = {}
         again = closed.retryable if retryable is None else retryable
-        for waiter in waiters.values():
+        for rid, waiter in waiters.items():
             waiter.error = ConnectionLost(self.host, self.port, closed.reason)
-            waiter.retryable = again
+            waiter.retryable = again and rid not in closed.partly_answered
             waiter.event.set()
         if link.reader is not None and link.reader is not gevent.getcurrent():
             link.reader.kill(block=False)

@@ -610,7 +610,7 @@ class BlockingEndpoint:
             if event is NEED_DATA:
                 break
             if type(event) is ConnectionClosed:
-                self._kill_locked(link, event.reason, event.retryable)
+                self._kill_locked(link, event.reason, event.retryable, event.partly_answered)
                 return
             waiter = waiters.pop(event.request_id, None)
             if waiter is not None:
@@ -641,12 +641,15 @@ class BlockingEndpoint:
         with self._state_lock:
             self._kill_locked(link, reason, retryable)
 
-    def _kill_locked(self, link: _Link, reason: str, retryable: bool) -> None:
-        """Mark ``link`` dead, close its socket and fail (or release for re-send) its waiters."""
+    def _kill_locked(self, link: _Link, reason: str, retryable: bool, partly_answered: tuple[int, ...] = ()) -> None:
+        """Mark ``link`` dead, close its socket and fail (or release for re-send) its waiters;
+        never for re-send the calls part of whose reply had come (the server ran them)."""
         if self._link is link:
             self._link = None
         if link.dead:
             return
+        if not partly_answered:
+            partly_answered = link.conn.partly_answered()
         with self._encode_lock:  # (state lock, then encode lock: the one order both are taken in)
             link.dead = True  # before taking the waiters: see the class docstring
             link.conn.close(reason)  # drops whatever was half received
@@ -665,7 +668,7 @@ class BlockingEndpoint:
             pass
         for pending in waiters.values():
             pending.error = ConnectionLost(self.host, self.port, reason)
-            pending.retryable = retryable
+            pending.retryable = retryable and pending.rid not in partly_answered
             pending.done = True
         sleepers, link.sleepers = link.sleepers, {}
         for pending in sleepers.values():  # done, or (a forgotten one) left to find the link dead

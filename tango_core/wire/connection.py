@@ -92,12 +92,16 @@ class ConnectionClosed:
 
     ``unanswered``: client role, the request ids sent without a reply (in sending order).
     ``retryable``: they may be re-sent once on a new connection -- the peer said (CloseConnection)
-    or the stream ended without a reply (what omniORB clients also re-send after).
+    or the stream ended without a reply (what omniORB clients also re-send after) -- except
+    those in ``partly_answered``: part of their reply had arrived when the stream ended, so the
+    server did process them, and a command sent again would run twice (omniORB re-sends none
+    of those either: COMM_FAILURE, completed maybe).
     """
 
     cause: CloseCause
     reason: str
     unanswered: tuple[int, ...] = ()
+    partly_answered: tuple[int, ...] = ()
 
     @property
     def retryable(self) -> bool:
@@ -165,6 +169,10 @@ class GIOPConnection:
         """True while part of a message has been received (a driver whose wait timed out then
         closes the connection, so that nothing half-received is kept)."""
         return self._reader.frame_in_progress
+
+    def partly_answered(self) -> tuple[int, ...]:
+        """Client role: the request ids part of whose reply has arrived (GIOP 1.2)."""
+        return self._reader.partly_received() if self._client and self._closed is None else ()
 
     @property
     def buffered(self) -> int:
@@ -402,7 +410,8 @@ class GIOPConnection:
     # -- internals ----------------------------------------------------------------------------
 
     def _close(self, cause: CloseCause, reason: str) -> ConnectionClosed:
-        self._closed = ConnectionClosed(cause, reason, tuple(self._pending))
+        partly = self._reader.partly_received() if self._client else ()
+        self._closed = ConnectionClosed(cause, reason, tuple(self._pending), partly)
         self._pending.clear()
         self._requests.clear()
         self._locates.clear()

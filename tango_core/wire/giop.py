@@ -822,6 +822,24 @@ class MessageReader:
         """True while part of a frame or of a fragmented message is held (a reply half read)."""
         return self._sink is not None or self._end > self._start or bool(self._chains)
 
+    def partly_received(self) -> tuple[int, ...]:
+        """The request ids of the GIOP 1.2 replies of which part has arrived: a half-received
+        frame whose header and request id are in, and fragmented messages not yet whole."""
+        ids = [rid for rid in self._chains if rid is not None]
+        if self._sink is not None and self._sink_kind == _HEAD_PART and self._sink_rid is not None:
+            ids.append(self._sink_rid)
+        head = None
+        if self._sink is not None and self._sink_kind == _WHOLE:
+            head = self._sink_view[:16] if self._sink_pos >= 16 else None
+        elif self._end - self._start >= 16:
+            head = self._view[self._start:self._start + 16]
+        if head is not None and bytes(head[:4]) == MAGIC and head[4] == 1 and head[5] == 2 \
+                and head[7] in (MsgType.Reply, MsgType.LocateReply):
+            rid = (_ID_LE if head[6] & 1 else _ID_BE).unpack_from(head, 12)[0]
+            if rid not in ids:
+                ids.append(rid)
+        return tuple(ids)
+
     @property
     def buffered(self) -> int:
         """Octets of memory held for unfinished frames and messages (the scratch buffer aside)."""

@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from hostile_peers import HangUpInTheMiddleOfAReply
 from tango_core.client.connection import Connection
 from tango_core.client.database import Database
 from tango_core.client.device_proxy import DeviceProxy
@@ -573,6 +574,35 @@ def test_fifty_threads_each_get_their_own_replies(nodb_server):
         t.join(60)
     assert not errors, errors[:3]
     assert get_endpoint(target.host, target.port).connects == before
+
+
+def test_a_request_whose_reply_was_cut_is_not_sent_again_the_others_are():
+    """The server hangs up after part of one reply: that call fails (the server ran it; sending
+    it again would run a command twice), the call without any reply is sent again and answered."""
+    server = HangUpInTheMiddleOfAReply()
+    conn = BlockingEndpoint("127.0.0.1", server.port)
+    outcomes: dict[str, object] = {}
+
+    def call(op: str) -> None:
+        try:
+            outcomes[op] = bytes(conn.invoke(b"key", op, None, lambda r: r.read_octet_seq(), timeout=5.0))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            outcomes[op] = exc
+
+    threads = [threading.Thread(target=call, args=(op,)) for op in ("op_a", "op_b")]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    finally:
+        conn.close()
+        server.close()
+    failed = [op for op, out in outcomes.items() if isinstance(out, ConnectionLost)]
+    answered = [op for op, out in outcomes.items() if out == b"again"]
+    assert len(failed) == 1 and len(answered) == 1, outcomes
+    assert "in the middle of a message" in outcomes[failed[0]].reason
+    assert server.operations_again == answered  # the half-answered request was not sent again
 
 
 def test_small_calls_made_while_a_big_request_is_written_get_their_own_replies(tango_host):

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from hostile_peers import BROKEN_ANSWERS, ScriptedServer, SilentServer, StalledListener, refused_port
+from hostile_peers import BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, ScriptedServer, SilentServer, StalledListener, refused_port
 from tango_core.client.device_proxy import DeviceProxy
 from tango_core.idl.enums import CmdArgType, DevSource, DevState
 from tango_core.idl.operations import OPERATIONS
@@ -387,3 +387,24 @@ def test_a_server_hanging_up_in_the_middle_of_a_big_reply_fails_both_calls_at_on
     for outcome in outcomes:  # (each was re-sent once, to a server that is gone)
         assert isinstance(outcome, ConnectionLost), outcome
     assert "in the middle of a message" in drop_reason
+
+
+def test_a_request_whose_reply_was_cut_is_not_sent_again_the_others_are():
+    """As on the blocking driver: the half-answered call fails, the other one is sent again."""
+    server = HangUpInTheMiddleOfAReply()
+
+    async def main():
+        ep = AsyncEndpoint("127.0.0.1", server.port)
+        calls = [ep.invoke(b"key", op, None, lambda r: r.read_octet_seq(), 5.0) for op in ("op_a", "op_b")]
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        ep.close()
+        return dict(zip(("op_a", "op_b"), outcomes))
+
+    try:
+        outcomes = asyncio.run(main())
+    finally:
+        server.close()
+    failed = [op for op, out in outcomes.items() if isinstance(out, ConnectionLost)]
+    answered = [op for op, out in outcomes.items() if not isinstance(out, BaseException) and bytes(out) == b"again"]
+    assert len(failed) == 1 and len(answered) == 1, outcomes
+    assert server.operations_again == answered

@@ -261,10 +261,35 @@ def test_end_of_stream_is_retryable_and_says_when_a_message_was_cut():
     [closed] = events(client)
     assert closed.cause is CloseCause.END_OF_STREAM and closed.retryable and closed.unanswered == (rid,)
     assert closed.reason == "connection closed by the peer in the middle of a message"
+    assert closed.partly_answered == (rid,)  # the server ran it: not to be sent again
     assert client.buffered == 0 and not client.frame_in_progress
     idle, _ = pair()
     idle.buffer_updated(0)  # recv_into() returned 0
     assert idle.next_event() == ConnectionClosed(CloseCause.END_OF_STREAM, "connection closed by the peer")
+
+
+@pytest.mark.parametrize("cut", ["header only", "small reply", "big reply", "fragmented reply"])
+def test_a_reply_cut_by_the_end_of_stream_is_told_apart_from_the_requests_without_any(cut):
+    """Which requests did the server surely run?  Those part of whose reply had arrived: their
+    ids are in ``partly_answered`` (never to be re-sent); the others may be sent again."""
+    client, server = pair()
+    (a, data_a), (b, data_b) = client.send_request(b"k", "op"), client.send_request(b"k", "op")
+    server.receive_data(data_a + data_b)
+    req_a, _req_b = events(server)
+    big = np.arange(100_000, dtype=np.float64)
+    reply = server.send_reply(req_a, write_body=write_double(1.0) if cut in ("header only", "small reply")
+                              else write_doubles(big))
+    if cut == "fragmented reply":
+        reply = b"".join(fragment_12(reply, 4096, 65536))
+    sent = {"header only": 14, "small reply": len(reply) - 3, "big reply": 300_000,
+            "fragmented reply": 300_000}[cut]
+    for start in range(0, sent, 65536):  # as a driver receives: in slices
+        client.receive_data(reply[start:min(start + 65536, sent)])
+    client.receive_data(b"")
+    [closed] = events(client)
+    assert closed.retryable and set(closed.unanswered) == {a, b}
+    # 14 octets: the request id (octets 12-15) has not arrived, nothing tells whose reply it was
+    assert closed.partly_answered == (() if cut == "header only" else (a,))
 
 
 def test_messages_before_the_end_of_stream_are_delivered_first():
