@@ -384,7 +384,7 @@ def test_a_server_hanging_up_in_the_middle_of_a_big_reply_fails_both_calls_at_on
     finally:
         server.close()
     assert took < 3.0
-    for outcome in outcomes:  # (each was re-sent once, to a server that is gone)
+    for outcome in outcomes:  # (the half-answered one at once; the other re-sent, to nobody)
         assert isinstance(outcome, ConnectionLost), outcome
     assert "in the middle of a message" in drop_reason
 
