@@ -33,6 +33,7 @@ from typing import Any, Callable
 from ..idl.enums import AttrDataFormat, AttrWriteType, CmdArgType, DispLevel
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from .attributes import KEYWORD_PROPERTY, Attribute, WAttribute
+from .default_property_checks import check_default_properties
 from .dtypes import attribute_type_format, enum_labels_of, parse_type_hint
 from .values import format_property_value
 
@@ -196,8 +197,8 @@ class AttrData:
             if setter == "enum_labels":
                 self.enum_labels = [str(x) for x in value]
             elif prop is not None:
-                if value is not None:
-                    self.props[prop] = value
+                # PyTango gives cppTango str(value): None is "None" (a unit, or a refused min_value)
+                self.props[prop] = "None" if value is None else value
             elif lowered not in ("display level", "polling period", "memorized"):
                 raise _wrong_definition(f"Wrong definition of attribute. The object extra information '{key}' "
                                         f"is not recognized!", "create_user_default_attr_prop()")
@@ -712,7 +713,10 @@ class Attr(AttrData):
         return self.data_ready_event_implemented
 
     def set_default_properties(self, props: UserDefaultAttrProp) -> None:
+        """Take ``props`` as this attribute's default properties, refused (DevFailed, as cppTango
+        refuses them) when they cannot be used: see :mod:`.default_property_checks`."""
         given = props._owner
+        check_default_properties(self.attr_name, self.attr_type, given.props)
         self.props.update(given.props)
         if given.enum_labels:
             self.enum_labels = list(given.enum_labels)

@@ -164,7 +164,7 @@ def test_a_device_restarted_is_made_from_the_class_attr(fresh_servers):
 
 def test_att_prop_is_a_view_of_what_the_devices_serve():
     class Viewed(Device):
-        volts = attribute(dtype=int, unit="V", min_value=1.0, fget=lambda self: 3)
+        volts = attribute(dtype=int, unit="V", min_value=1, fget=lambda self: 3)
 
         @command(dtype_out=str)
         def Defaults(self):
@@ -177,7 +177,7 @@ def test_att_prop_is_a_view_of_what_the_devices_serve():
     assert declared.props["unit"] == "mV"
     with DeviceTestContext(Viewed) as proxy:
         config = proxy.get_attribute_config("volts")
-        # the string a client gets is the one att_prop shows (an integral 1.0 of an int attribute is "1")
+        # the string a client gets is the one att_prop shows
         assert json.loads(proxy.Defaults()) == [config.unit, config.min_value] == ["mV", "1"]
 
 
