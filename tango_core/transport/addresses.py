@@ -16,10 +16,9 @@ import os
 import socket
 import tempfile
 import time
-from typing import Callable
 
 __all__ = ["UNIX_PORT", "is_unix", "address_text", "unix_sockets_enabled", "local_host_name",
-           "connect_unix", "connect_error", "new_unix_socket_path", "served_unix_sockets"]
+           "new_unix_socket_path", "served_unix_sockets"]
 
 #: the port of an address that is a unix-domain socket's file path
 UNIX_PORT = 0
@@ -55,29 +54,6 @@ def local_host_name() -> str:
         except OSError:
             _host_name = ""
     return _host_name
-
-
-def connect_unix(path: str, timeout: float, make_socket: Callable[..., socket.socket] = socket.socket) -> socket.socket:
-    """A stream socket (made by ``make_socket``: the standard library's, or gevent's) connected to
-    the unix-domain socket ``path`` within ``timeout``; on failure it is closed and the error
-    propagates, for the driver to word like a TCP connect's."""
-    sock = make_socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.settimeout(timeout)
-        sock.connect(path)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def connect_error(exc: OSError) -> str:
-    """Why a connect failed (TCP or unix-domain socket), in words."""
-    if isinstance(exc, FileNotFoundError):  # only a unix-domain socket's file can be missing
-        return "no such socket file (the server has stopped)"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    return exc.strerror or str(exc)
 
 
 #: the unix-domain sockets this process serves on: its clients call its own devices over TCP (a

@@ -41,7 +41,8 @@ from typing import Any, Callable
 
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, LocateReply, Reply
-from .addresses import connect_error, is_unix
+from .addresses import is_unix
+from .connect import connect_failed
 from .calls import Blocking, Plan, ReadResult, Wait, WriteArgs, reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 from .workers import blocking_pool
@@ -396,15 +397,9 @@ class AsyncEndpoint:
             link.abandon("connect cancelled")
             raise
         except BaseException as exc:  # noqa: BLE001 - every waiting call learns why
-            if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-                error = ConnectFailed(self.host, self.port, f"connect timed out after {self.connect_timeout:g} s",
-                                      timed_out=True)
-            elif isinstance(exc, socket.gaierror):
-                error = ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})")
-            elif isinstance(exc, OSError):
-                error = ConnectFailed(self.host, self.port, connect_error(exc))
-            else:
-                error = ConnectFailed(self.host, self.port, str(exc))
+            if isinstance(exc, asyncio.TimeoutError):  # (not yet TimeoutError itself on Python 3.10)
+                exc = TimeoutError()
+            error = connect_failed(self.host, self.port, exc, self.connect_timeout)
             self._forget(link)
             link.closed = True
             waiting = list(link.calls.values())

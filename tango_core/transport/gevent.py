@@ -21,7 +21,6 @@ This module imports gevent: only the gevent green mode loads it.
 
 from __future__ import annotations
 
-import socket as _stdlib_socket
 from concurrent.futures import Future
 from typing import Any, Callable
 
@@ -33,7 +32,7 @@ import gevent.socket
 
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, LocateReply, Reply
-from .addresses import connect_error, connect_unix, is_unix
+from .connect import open_stream
 from .calls import Blocking, Plan, ReadResult, Wait, WriteArgs, reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 
@@ -179,22 +178,9 @@ class GeventEndpoint:
         remaining = deadline - _now()
         if remaining <= 0:
             raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
-        timeout = min(self.connect_timeout, remaining)
-        unix = is_unix(self.host, self.port)  # an omniORB server's unix-domain socket
-        try:
-            if unix:
-                sock = connect_unix(self.host, timeout, gevent.socket.socket)
-            else:
-                sock = gevent.socket.create_connection((self.host, self.port), timeout=timeout)
-        except _stdlib_socket.timeout:
-            raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
-                                timed_out=True) from None
-        except _stdlib_socket.gaierror as exc:
-            raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
-        except OSError as exc:
-            raise ConnectFailed(self.host, self.port, connect_error(exc)) from None
-        if not unix:
-            sock.setsockopt(_stdlib_socket.IPPROTO_TCP, _stdlib_socket.TCP_NODELAY, 1)
+        # TCP, or an omniORB server's unix-domain socket
+        sock = open_stream(self.host, self.port, min(self.connect_timeout, remaining), gevent.socket.socket,
+                           gevent.socket.create_connection)
         sock.settimeout(None)  # the reader waits as long as the connection lives
         link = _Link(sock, self.max_message_size)
         self._link = link

@@ -53,7 +53,7 @@ from ..wire.cdr import CDRReader, CDRWriter
 from ..wire.connection import NEED_DATA, ConnectionClosed, GIOPConnection, LocalProtocolError, Role
 from ..wire.giop import DEFAULT_MAX_MESSAGE_SIZE, Reply
 from . import calls_to_self
-from .addresses import connect_error, connect_unix, is_unix
+from .connect import open_stream
 from .calls import reply_result
 from .errors import CallTimeout, ConnectFailed, ConnectionLost
 from .idle_cpu import has_idle_core
@@ -464,22 +464,8 @@ class BlockingEndpoint:
         remaining = deadline - _monotonic()
         if remaining <= 0:
             raise ConnectFailed(self.host, self.port, "no time left to connect", timed_out=True)
-        timeout = min(self.connect_timeout, remaining)
-        unix = is_unix(self.host, self.port)  # an omniORB server's unix-domain socket
-        try:
-            if unix:
-                sock = connect_unix(self.host, timeout)
-            else:
-                sock = socket.create_connection((self.host, self.port), timeout=timeout)
-        except socket.timeout:
-            raise ConnectFailed(self.host, self.port, f"connect timed out after {timeout:g} s",
-                                timed_out=True) from None
-        except socket.gaierror as exc:
-            raise ConnectFailed(self.host, self.port, f"unknown host ({exc.strerror})") from None
-        except OSError as exc:
-            raise ConnectFailed(self.host, self.port, connect_error(exc)) from None
-        if not unix:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # TCP, or an omniORB server's unix-domain socket
+        sock = open_stream(self.host, self.port, min(self.connect_timeout, remaining))
         sock.settimeout(None)  # blocking; deadlines are SO_RCVTIMEO / SO_SNDTIMEO (see _Link)
         link = _Link(sock, self.max_message_size)
         with self._state_lock:
