@@ -412,11 +412,8 @@ class BlockingEndpoint:
                 link.conn.forget(rid)
                 return None
             pending = _Pending(rid)
-            link.waiters[rid] = pending
+            link.waiters[rid] = pending  # (an end of the link, under this lock too, will fail it)
             link.outbox.append((pending, data))
-        if link.dead and not pending.done:  # ended meanwhile and its end missed us
-            link.waiters.pop(rid, None)
-            return None
         return pending
 
     def _flush_outbox(self, link: _Link, deadline: float) -> None:
