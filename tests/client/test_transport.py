@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from hostile_peers import HangUpInTheMiddleOfAReply
+from hostile_peers import (BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, ScriptedServer, SilentServer, StalledListener,
+                           refused_port)
 from tango_core.client.connection import Connection
 from tango_core.client.database import Database
 from tango_core.client.device_proxy import DeviceProxy
@@ -35,52 +36,6 @@ def _host_port(tango_host: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _refused_port() -> int:
-    """A loopback port with nobody listening (bound then closed)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class SilentServer:
-    """Accepts TCP connections, reads and discards everything, never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.received = 0
-        self.conns: list[socket.socket] = []
-        self._stop = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-            threading.Thread(target=self._drain, args=(conn,), daemon=True).start()
-
-    def _drain(self, conn: socket.socket) -> None:
-        while True:
-            try:
-                data = conn.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.received += len(data)
-
-    def close(self) -> None:
-        self._stop = True
-        self.sock.close()
-        for c in self.conns:
-            c.close()
-
-
 @pytest.fixture
 def silent_server():
     server = SilentServer()
@@ -92,7 +47,7 @@ def silent_server():
 
 
 def test_refused_port_fails_at_once():
-    conn = BlockingEndpoint("127.0.0.1", _refused_port(), connect_timeout=5.0)
+    conn = BlockingEndpoint("127.0.0.1", refused_port(), connect_timeout=5.0)
     t0 = time.monotonic()
     with pytest.raises(ConnectFailed) as ei:
         conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=5.0, version=(1, 0))
@@ -207,7 +162,7 @@ def test_fifty_threads_share_one_connection(tango_host):
 
 
 def test_database_on_refused_port_raises_connection_failed_quickly():
-    port = _refused_port()
+    port = refused_port()
     t0 = time.monotonic()
     with pytest.raises(ConnectionFailed) as ei:
         Database("127.0.0.1", port)
@@ -373,66 +328,19 @@ def test_crashed_device_server_gives_cant_connect_at_once(peer_factory):
 def test_connect_timeout_from_tango_connect_timeout_env(monkeypatch):
     """A listener whose backlog is full never completes the handshake: the connect timeout applies."""
     monkeypatch.setenv("TANGOconnectTimeout", "300")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        c = socket.socket()
-        c.setblocking(False)
-        try:
-            c.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
-        fillers.append(c)
+    listener = StalledListener()
     try:
-        time.sleep(0.1)
-        conn = BlockingEndpoint("127.0.0.1", port)
+        conn = BlockingEndpoint("127.0.0.1", listener.port)
         t0 = time.monotonic()
         with pytest.raises(ConnectFailed) as ei:
             conn.invoke(b"database", "_non_existent", None, _read_bool, timeout=5.0)
         assert 0.25 <= time.monotonic() - t0 < 1.0
         assert ei.value.timed_out
     finally:
-        for c in fillers:
-            c.close()
         listener.close()
 
 
-class ScriptedServer:
-    """Answers the first request of each connection with fixed bytes (a hostile or broken peer)."""
-
-    def __init__(self, answer: bytes) -> None:
-        self.answer = answer
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            try:
-                conn.recv(65536)
-                conn.sendall(self.answer)
-                time.sleep(0.5)
-            finally:
-                conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-@pytest.mark.parametrize("answer, why", [
-    (b"GIOP\x01\x02\x01\x01\xff\xff\xff\x7f", "exceeds"),      # announces a 2 GiB reply
-    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "undecodable"),      # not GIOP at all
-    (b"GIOP\x01\x02\x01\x06\x00\x00\x00\x00", "MessageError"),  # the peer rejects our request
-])
+@pytest.mark.parametrize("answer, why", BROKEN_ANSWERS)
 def test_broken_peer_drops_the_connection_with_a_clear_error(answer, why):
     server = ScriptedServer(answer)
     try:
@@ -477,7 +385,7 @@ def test_stopped_database_gives_clear_error_then_recovers(peer_factory):
 
 def test_replicated_tango_host_fails_over(tango_host):
     host, port = _host_port(tango_host)
-    dead = _refused_port()
+    dead = refused_port()
     db = Database(parse_tango_host(f"127.0.0.1:{dead},{host}:{port}"))
     assert db.is_multi_tango_host()
     assert db.dev_name() == "sys/database/2"
@@ -722,7 +630,7 @@ def test_codesets_context_only_on_the_first_giop_12_request(tango_host):
 
 
 def test_nodb_device_on_a_dead_port_behaves_like_pytango():
-    dev = Connection(f"tango://127.0.0.1:{_refused_port()}/a/b/c#dbase=no")  # construction succeeds
+    dev = Connection(f"tango://127.0.0.1:{refused_port()}/a/b/c#dbase=no")  # construction succeeds
     with pytest.raises(DevFailed) as ei:
         dev.command_inout("State", None, )
     assert "delayed" in ei.value.args[0].desc  # the constructor's attempt counts, as in cppTango
@@ -756,7 +664,7 @@ def test_alternate_iiop_address_is_tried_after_the_profile_address(tango_host):
         w.write_ushort(port)
 
     component = TaggedComponent(TAG_ALTERNATE_IIOP_ADDRESS, CDRWriter.encapsulate(alt))
-    ior = IOR.for_iiop("IDL:Tango/Device_5:1.0", "127.0.0.1", _refused_port(), b"database", (component,))
+    ior = IOR.for_iiop("IDL:Tango/Device_5:1.0", "127.0.0.1", refused_port(), b"database", (component,))
     ref = ObjectRef.from_string(ior.to_string())
     assert [(t.port, t.version) for t in ref.targets][1] == (port, (1, 2))
     assert ref.invoke("_get_name", None, CDRReader.read_string, 3.0) == "sys/database/2"
