@@ -1,5 +1,6 @@
 """Sockets that misbehave on purpose, for transport tests: a server that never answers, one that
-answers every request with fixed (broken) bytes, and a listener whose handshake never completes."""
+answers every request with fixed (broken) bytes, a listener whose handshake never completes, one
+that hangs up in the middle of a reply; and the loopback server they (and the tests' own) stand on."""
 
 from __future__ import annotations
 
@@ -15,27 +16,50 @@ def refused_port() -> int:
         return s.getsockname()[1]
 
 
-class SilentServer:
-    """Accepts TCP connections, reads and discards everything, never answers."""
+def listen_on_loopback(backlog: int) -> socket.socket:
+    """A TCP socket listening on a free loopback port (``sock.getsockname()[1]``)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(backlog)
+    return sock
 
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+
+class LoopbackServer:
+    """A TCP server on a free loopback port (``port``): a daemon thread accepts connections and
+    hands each to :meth:`handle`, one after the other, until :meth:`close`.  Accepting starts in
+    ``__init__``: a subclass sets its own attributes before calling ``super().__init__()``."""
+
+    def __init__(self, backlog: int = 4) -> None:
+        self.sock = listen_on_loopback(backlog)
         self.port = self.sock.getsockname()[1]
-        self.received = 0
-        self.conns: list[socket.socket] = []
-        self._stop = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
-        while not self._stop:
+        while True:
             try:
                 conn, _ = self.sock.accept()
-            except OSError:
+            except OSError:  # closed
                 return
-            self.conns.append(conn)
-            threading.Thread(target=self._drain, args=(conn,), daemon=True).start()
+            self.handle(conn)
+
+    def handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class SilentServer(LoopbackServer):
+    """Accepts TCP connections, reads and discards everything, never answers."""
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.conns: list[socket.socket] = []
+        super().__init__(backlog=16)
+
+    def handle(self, conn: socket.socket) -> None:
+        self.conns.append(conn)
+        threading.Thread(target=self._drain, args=(conn,), daemon=True).start()
 
     def _drain(self, conn: socket.socket) -> None:
         while True:
@@ -48,47 +72,32 @@ class SilentServer:
             self.received += len(data)
 
     def close(self) -> None:
-        self._stop = True
-        self.sock.close()
+        super().close()
         for c in self.conns:
             c.close()
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """Answers the first request of each connection with fixed bytes (a hostile or broken peer)."""
 
     def __init__(self, answer: bytes) -> None:
         self.answer = answer
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            try:
-                conn.recv(65536)
-                conn.sendall(self.answer)
-                time.sleep(0.5)
-            finally:
-                conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
+    def handle(self, conn: socket.socket) -> None:
+        try:
+            conn.recv(65536)
+            conn.sendall(self.answer)
+            time.sleep(0.5)
+        finally:
+            conn.close()
 
 
 class StalledListener:
     """A listener whose backlog is full: connecting to it never completes the handshake."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(0)
+        self.sock = listen_on_loopback(0)
         self.port = self.sock.getsockname()[1]
         self.fillers = []
         for _ in range(3):
@@ -115,19 +124,16 @@ BROKEN_ANSWERS = [
 ]
 
 
-class HangUpInTheMiddleOfAReply:
+class HangUpInTheMiddleOfAReply(LoopbackServer):
     """Takes two requests on its first connection, sends a third of the reply to the first one
     (a long octet sequence), then hangs up, as a server that crashes while answering.  Later
     connections get every request answered at once (the octets b"again") and counted: a client
     that re-sends the half-answered request would make the server run it twice."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
         self.operations_again: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._hung_up = False
+        super().__init__()
 
     @staticmethod
     def _requests(conn: socket.socket, giop, wanted: int) -> list:
@@ -142,24 +148,21 @@ class HangUpInTheMiddleOfAReply:
                 got.append(event)
         return got
 
-    def _serve(self) -> None:
+    def handle(self, conn: socket.socket) -> None:
+        if self._hung_up:
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+        else:
+            self._hung_up = True
+            self._half_answer_and_hang_up(conn)
+
+    def _half_answer_and_hang_up(self, first: socket.socket) -> None:
         from tango_core.wire.connection import GIOPConnection, Role
-        try:
-            first, _ = self.sock.accept()
-        except OSError:
-            return
         with first:
             giop = GIOPConnection(Role.SERVER)
             half_answered = self._requests(first, giop, 2)[0]
             reply = giop.send_reply(half_answered, write_body=lambda w: w.write_octet_seq(bytes(300_000)))
             first.sendall(reply[:100_000])
             time.sleep(0.05)
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
     def _answer(self, conn: socket.socket) -> None:
         from tango_core.wire.connection import NEED_DATA, GIOPConnection, Role
@@ -178,6 +181,3 @@ class HangUpInTheMiddleOfAReply:
                         return
                     self.operations_again.append(event.operation)
                     conn.sendall(giop.send_reply(event, write_body=lambda w: w.write_octet_seq(b"again")))
-
-    def close(self) -> None:
-        self.sock.close()

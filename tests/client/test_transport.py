@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from hostile_peers import (BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, ScriptedServer, SilentServer, StalledListener,
-                           refused_port)
+from hostile_peers import (BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, LoopbackServer, ScriptedServer, SilentServer,
+                           StalledListener, refused_port)
 from tango_core.client.connection import Connection
 from tango_core.client.database import Database
 from tango_core.client.device_proxy import DeviceProxy
@@ -393,7 +393,7 @@ def test_replicated_tango_host_fails_over(tango_host):
     assert "sys/tg_test/1" in db.get_device_exported("sys/*")
 
 
-class ForwardingServer:
+class ForwardingServer(LoopbackServer):
     """A locator in front of a real database: answers every request with LOCATION_FORWARD to it
     (what an implementation repository or a moved object does)."""
 
@@ -404,21 +404,12 @@ class ForwardingServer:
         self._ior = IOR.for_iiop("IDL:Tango/Device_5:1.0", target_host, target_port, b"database")
         self._build_reply, self._write_ior, self._reader_cls = build_reply, write_ior, MessageReader
         self.forwarded = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+    def handle(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._forward, args=(conn,), daemon=True).start()
 
-    def _handle(self, conn: socket.socket) -> None:
+    def _forward(self, conn: socket.socket) -> None:
         reader = self._reader_cls()
         with conn:
             while True:
@@ -432,9 +423,6 @@ class ForwardingServer:
                     conn.sendall(self._build_reply(msg.request_id, self._status,
                                                    lambda w: self._write_ior(w, self._ior), version=msg.version))
                     msg = reader.next_message()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.mark.parametrize("permanent", [False, True])
@@ -557,27 +545,18 @@ def test_small_calls_made_while_a_big_request_is_written_get_their_own_replies(t
     assert all(counts), counts  # every thread got through while the big requests went out
 
 
-class RecordingRelay:
+class RecordingRelay(LoopbackServer):
     """A TCP relay in front of a real server that records what the client sends."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.sent = bytearray()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+    def handle(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.target)
+        threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+        threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket, record: bool) -> None:
         try:
@@ -607,9 +586,6 @@ class RecordingRelay:
             out.append(msg)
             msg = reader.next_message()
         return out
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def test_codesets_context_only_on_the_first_giop_12_request(tango_host):
@@ -767,21 +743,14 @@ class ClosingFirstRelay(RecordingRelay):
         self.closed_one = False
         super().__init__(target_host, target_port)
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            if not self.closed_one:
-                self.closed_one = True
-                client.recv(65536)
-                client.sendall(self.CLOSE_CONNECTION)
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+    def handle(self, client: socket.socket) -> None:
+        if self.closed_one:
+            super().handle(client)
+            return
+        self.closed_one = True
+        client.recv(65536)
+        client.sendall(self.CLOSE_CONNECTION)
+        client.close()
 
 
 def test_request_crossing_a_close_connection_is_resent(tango_host):
@@ -825,33 +794,23 @@ def test_fifty_threads_through_a_server_restart(peer_factory):
     assert not errors, errors[:3]
 
 
-class HalfReplyServer:
+class HalfReplyServer(LoopbackServer):
     """Answers the first request with a reply header announcing 255 MiB and 100 KB of it, then
     holds the connection open without another octet (a hostile or broken peer)."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
         self.conns: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        import struct
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-            request = conn.recv(65536)
-            rid = struct.unpack_from("<I", request, 12)[0]  # a GIOP 1.2 request's id
-            header = b"GIOP\x01\x02\x01\x01" + struct.pack("<III", 255 * 1024 * 1024, rid, 0)
-            conn.sendall(header + bytes(100_000))
+    def handle(self, conn: socket.socket) -> None:
+        self.conns.append(conn)
+        request = conn.recv(65536)
+        rid = struct.unpack_from("<I", request, 12)[0]  # a GIOP 1.2 request's id
+        header = b"GIOP\x01\x02\x01\x01" + struct.pack("<III", 255 * 1024 * 1024, rid, 0)
+        conn.sendall(header + bytes(100_000))
 
     def close(self) -> None:
-        self.sock.close()
+        super().close()
         for c in self.conns:
             c.close()
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from concurrent.futures import Future
 
 import pytest
 
-from hostile_peers import BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, ScriptedServer, SilentServer, StalledListener, refused_port
+from hostile_peers import (BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, LoopbackServer, ScriptedServer, SilentServer,
+                           StalledListener, refused_port)
 from tango_core.client.device_proxy import DeviceProxy
 from tango_core.idl.enums import CmdArgType, DevSource, DevState
 from tango_core.idl.operations import OPERATIONS
@@ -310,21 +310,16 @@ def test_peer_close_connection_is_noticed_at_once_and_the_next_call_reconnects(p
     asyncio.run(main())
 
 
-class _SlicedReplyServer:
+class _SlicedReplyServer(LoopbackServer):
     """Answers the first two requests of a connection: the first with a big octet sequence
     written in slices with pauses between them (as a server whose socket buffer fills), the
     second right behind it in the same write; or hangs up in the middle of the big reply."""
 
     def __init__(self, big: bytes, hang_up_after: int | None = None) -> None:
         self.big, self.hang_up_after = big, hang_up_after
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(backlog=1)
 
-    def _serve(self) -> None:
-        conn, _ = self.sock.accept()
+    def handle(self, conn: socket.socket) -> None:
         self.sock.close()  # one connection: a re-sent request finds nobody
         with conn:
             giop = GIOPConnection(Role.SERVER)
@@ -342,9 +337,6 @@ class _SlicedReplyServer:
             if self.hang_up_after is None:
                 conn.sendall(small)
                 time.sleep(0.5)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def _octets(ep: AsyncEndpoint):
