@@ -10,13 +10,13 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
 import pytest
 
 import tango  # test peer only: the oracle
+from thread_runs import run_in_threads
 from tango_core import (AttrDataFormat, CmdArgType, DevFailed, DeviceProxy, DevState,
                         ExtractAs)
 
@@ -362,25 +362,17 @@ def test_extract_as_on_tangotest(dev, ref):
 
 
 def test_fifty_threads_share_one_proxy(dev):
-    errors = []
     counts = []
 
     def work(i):
-        try:
-            n = 0
-            for k in range(20):
-                assert dev.DevLong(i * 1000 + k) == i * 1000 + k
-                assert dev.read_attribute("long_scalar").name == "long_scalar"
-                n += 1
-            counts.append(n)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        n = 0
+        for k in range(20):
+            assert dev.DevLong(i * 1000 + k) == i * 1000 + k
+            assert dev.read_attribute("long_scalar").name == "long_scalar"
+            n += 1
+        counts.append(n)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = run_in_threads(work, 50, timeout=60)
     assert not errors
     assert counts == [20] * 50
 

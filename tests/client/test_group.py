@@ -21,6 +21,7 @@ import pytest
 
 import tango  # the oracle (test peer only)
 import tango_core
+from thread_runs import run_in_threads
 from tango_core.client.group import (
     DeviceDataList,
     Group,
@@ -489,24 +490,15 @@ def test_timeouts_reach_the_proxies_like_pytango(devices):
 
 
 def test_one_group_used_from_many_threads(devices):
-    import threading
-
     g = _group(tango_core)
     results: list = []
-    errors: list = []
 
-    def work() -> None:
-        try:
-            for _ in range(5):
-                replies = g.command_inout("State")
-                results.append([r.dev_name() for r in replies if not r.has_failed()])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-    threads = [threading.Thread(target=work) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    def work(i: int) -> None:
+        for _ in range(5):
+            replies = g.command_inout("State")
+            results.append([r.dev_name() for r in replies if not r.has_failed()])
+
+    errors = run_in_threads(work, 6, timeout=30)
     assert not errors
     assert results == [DEVICES] * 30
 

@@ -17,6 +17,7 @@ import pytest
 
 from hostile_peers import (BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, LoopbackServer, ScriptedServer, SilentServer,
                            StalledListener, refused_port)
+from thread_runs import run_in_threads
 from tango_core.client.connection import Connection
 from tango_core.client.database import Database
 from tango_core.client.device_proxy import DeviceProxy
@@ -136,22 +137,14 @@ def test_fifty_threads_share_one_connection(tango_host):
     db.get_device_exported("sys/tg_test/*")  # connected now, whichever tests ran before
     before = conn.connects
     results: list[object] = []
-    errors: list[BaseException] = []
     barrier = threading.Barrier(50)
 
     def work(i: int) -> None:
-        try:
-            barrier.wait()
-            for _ in range(5):
-                results.append(db.get_device_exported("sys/tg_test/*").value_string)
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+        barrier.wait()
+        for _ in range(5):
+            results.append(db.get_device_exported("sys/tg_test/*").value_string)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    errors = run_in_threads(work, 50, timeout=30)
     assert not errors
     assert len(results) == 250
     assert all(r == ["sys/tg_test/1"] for r in results)
@@ -449,26 +442,18 @@ def test_fifty_threads_each_get_their_own_replies(nodb_server):
     dev.set_timeout_millis(10000)
     target = dev._ref.primary
     before = get_endpoint(target.host, target.port).connects
-    errors: list[BaseException] = []
     barrier = threading.Barrier(50)
 
     def work(i: int) -> None:
-        try:
-            barrier.wait()
-            for k in range(10):
-                value = i * 1000.0 + k
-                got = dev.command_inout("EchoDouble", value)
-                assert got == value, (i, k, got)
-                text = f"t{i}-{k}"
-                assert dev.command_inout("EchoString", text) == text
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+        barrier.wait()
+        for k in range(10):
+            value = i * 1000.0 + k
+            got = dev.command_inout("EchoDouble", value)
+            assert got == value, (i, k, got)
+            text = f"t{i}-{k}"
+            assert dev.command_inout("EchoString", text) == text
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = run_in_threads(work, 50, timeout=60)
     assert not errors, errors[:3]
     assert get_endpoint(target.host, target.port).connects == before
 
@@ -775,22 +760,14 @@ def test_fifty_threads_through_a_server_restart(peer_factory):
     dev.set_timeout_millis(10000)
     assert dev.command_inout("DevLong", 0) == 0
     tt.restart(new_port=True)
-    errors: list[BaseException] = []
     barrier = threading.Barrier(50)
 
     def work(i: int) -> None:
-        try:
-            barrier.wait()
-            for k in range(3):
-                assert dev.command_inout("DevLong", i * 10 + k) == i * 10 + k
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+        barrier.wait()
+        for k in range(3):
+            assert dev.command_inout("DevLong", i * 10 + k) == i * 10 + k
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = run_in_threads(work, 50, timeout=60)
     assert not errors, errors[:3]
 
 

@@ -4,7 +4,6 @@ wildcards, the DbMySqlSelect sandbox, history, argument checks, concurrency."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from tango_core.databaseds import queries
 from tango_core.databaseds.commands import COMMANDS, DatabaseCommands
 from tango_core.databaseds.store import StoreError
 from tango_core.idl.errors import DevFailed
+from thread_runs import run_in_threads
 
 
 @pytest.fixture
@@ -339,21 +339,12 @@ def test_timing_statistics_count_calls_and_reset(db: DatabaseCommands) -> None:
 
 
 def test_concurrent_writers_lose_nothing(db: DatabaseCommands) -> None:
-    errors = []
-
     def writer(n: int) -> None:
-        try:
-            for i in range(40):
-                db.execute("DbPutDeviceProperty", [f"w/r/{n}", "1", f"p{i}", "1", str(i)])
-                db.execute("DbGetDeviceProperty", [f"w/r/{n}", f"p{i}"])
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
+        for i in range(40):
+            db.execute("DbPutDeviceProperty", [f"w/r/{n}", "1", f"p{i}", "1", str(i)])
+            db.execute("DbGetDeviceProperty", [f"w/r/{n}", f"p{i}"])
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = run_in_threads(writer, 8, timeout=60)
     assert not errors
     for n in range(8):
         assert len(db.execute("DbGetDevicePropertyList", [f"w/r/{n}", "*"])) == 40

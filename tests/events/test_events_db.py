@@ -21,6 +21,7 @@ from tango_core.idl.enums import EventReason, EventSubMode, EventType
 from tango_core.idl.errors import DevFailed, NonSupportedFeature
 
 from event_channel import wait_until_events_arrive
+from thread_runs import run_in_threads
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -239,25 +240,13 @@ def test_two_servers_share_one_receiving_thread(tt, event_db, collector):
 
 
 def test_concurrent_subscribe_and_unsubscribe(event_db):
-    import threading
-    errors = []
-
     def worker(i):
-        try:
-            d = DeviceProxy(event_db.short_names[0])
-            for _ in range(5):
-                eid = d.subscribe_event("value", EventType.CHANGE_EVENT, lambda e: None)
-                d.unsubscribe_event(eid)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
+        d = DeviceProxy(event_db.short_names[0])
+        for _ in range(5):
+            eid = d.subscribe_event("value", EventType.CHANGE_EVENT, lambda e: None)
+            d.unsubscribe_event(eid)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    assert errors == []
+    assert run_in_threads(worker, 6, timeout=60) == []  # no error, no thread left running
     from tango_core.events import consumer
     deadline = time.monotonic() + 5
     while consumer._consumer is not None and time.monotonic() < deadline:

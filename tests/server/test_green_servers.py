@@ -19,6 +19,7 @@ from tango_core import DevState, GreenMode
 from tango_core.server import Device, attribute, command
 from tango_core.server.green import server_green_mode
 from tango_core.test_context import DeviceTestContext
+from thread_runs import run_in_threads
 
 
 class Plain(Device):
@@ -42,21 +43,13 @@ class Plain(Device):
 def _concurrent_reads(proxy, name: str, n: int) -> float:
     """Seconds for ``n`` reads of ``name`` made at once from ``n`` threads."""
     barrier = threading.Barrier(n)
-    errors: list = []
 
-    def read() -> None:
-        try:
-            barrier.wait()
-            proxy.read_attribute(name)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+    def read(i: int) -> None:
+        barrier.wait()
+        proxy.read_attribute(name)
 
-    threads = [threading.Thread(target=read) for _ in range(n)]
     t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    errors = run_in_threads(read, n, timeout=30)
     assert not errors, errors
     return time.monotonic() - t0
 

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from server_clients import pytango_proxy, tango_core_proxy
+from thread_runs import run_in_threads
 from tango_core.idl.enums import CmdArgType, DevSource
 from tango_core.idl.operations import OPERATIONS
 from tango_core.idl.types import ClntIdent
@@ -220,19 +221,7 @@ def test_hostile_and_mutated_requests(robust_server):
     counts: Counter = Counter()
     watcher = threading.Thread(target=well_behaved, daemon=True)
     watcher.start()
-    errors: list[BaseException] = []
-
-    def worker(seed: int) -> None:
-        try:
-            _fuzz(port, 25_000, seed, counts)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(1, 5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
+    errors = run_in_threads(lambda i: _fuzz(port, 25_000, i + 1, counts), 4, timeout=600)  # seeds 1 to 4
     stop.set()
     watcher.join(10)
     assert not errors, errors[0]
@@ -254,29 +243,21 @@ def test_two_hundred_connections_at_once(robust_server):
     calls = _valid_calls()
     barrier = threading.Barrier(200)
     results: list[int] = []
-    errors: list[BaseException] = []
 
     def one(i: int) -> None:
-        try:
-            c = _Client(port)
-            barrier.wait(30)
-            ok = 0
-            for rid in range(1, 11):
-                key, op, body = calls[(i + rid) % len(calls)]
-                c.send(_frame(rid, key, op, body, (1, 2), True))
-                reply = c.next_message(30)
-                assert reply is not None and reply.request_id == rid
-                ok += 1
-            c.close()
-            results.append(ok)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
+        c = _Client(port)
+        barrier.wait(30)
+        ok = 0
+        for rid in range(1, 11):
+            key, op, body = calls[(i + rid) % len(calls)]
+            c.send(_frame(rid, key, op, body, (1, 2), True))
+            reply = c.next_message(30)
+            assert reply is not None and reply.request_id == rid
+            ok += 1
+        c.close()
+        results.append(ok)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    errors = run_in_threads(one, 200, timeout=120)
     assert not errors, errors[0]
     assert results == [10] * 200
 
