@@ -60,7 +60,9 @@ class _Sink:
         self.first.set()
 
 
-def _wait_quiet(sink, expected: int, idle: float = 2.0, limit: float = 120.0) -> None:
+def wait_for_events(sink, expected: int, idle: float = 2.0, limit: float = 120.0) -> None:
+    """Returns once ``sink`` received ``expected`` events, or none for ``idle`` seconds (the
+    others are lost), or after ``limit`` seconds."""
     t_end = time.monotonic() + limit
     last_n, last_change = -1, time.monotonic()
     while time.monotonic() < t_end:
@@ -89,65 +91,50 @@ def _latency(rx: list[tuple[float, float]]) -> dict:
     return {"median_ms": statistics.median(lat), "p90_ms": lat[int(0.9 * (len(lat) - 1))]}
 
 
-def run_ours(device: str, n_scalar: int, n_spec: int, n_lat: int) -> dict:
-    from tango_core.client.device_proxy import DeviceProxy
-    from tango_core.idl.enums import EventType
-
-    dev = DeviceProxy(device)
+def measure_events(dev, change_event, n_scalar: int, n_spec: int, n_lat: int) -> dict:
+    """The scalar and spectrum bursts, then the latency, received by ``dev``: a tango_core or a
+    PyTango DeviceProxy (``change_event``: that library's EventType.CHANGE_EVENT), so that both
+    clients are measured by the same code."""
     dev.set_timeout_millis(120_000)
     out = {}
     for label, attr, cmd, n, spectrum in (("scalar", "value", "BurstTimed", n_scalar, False),
                                           ("spectrum", "spectrum", "BurstSpectrumTimed", n_spec, True)):
         sink = _Sink(spectrum)
-        eid = dev.subscribe_event(attr, EventType.CHANGE_EVENT, sink)
+        eid = dev.subscribe_event(attr, change_event, sink)
         sink.first.wait(5)
         sink.rx.clear()
         cpu0 = time.process_time()
         push_s = dev.command_inout(cmd, n)
-        _wait_quiet(sink, n)
+        wait_for_events(sink, n)
         out[label] = _summarise(sink.rx, n, push_s, time.process_time() - cpu0)
         dev.unsubscribe_event(eid)
     sink = _Sink(False)
-    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, sink)
+    eid = dev.subscribe_event("value", change_event, sink)
     sink.first.wait(5)
     sink.rx.clear()
     for _ in range(n_lat):
         dev.command_inout("BurstTimed", 1)
         time.sleep(0.002)
-    _wait_quiet(sink, n_lat)
+    wait_for_events(sink, n_lat)
     out["latency"] = _latency(sink.rx)
     dev.unsubscribe_event(eid)
     return out
 
 
+def run_ours(device: str, n_scalar: int, n_spec: int, n_lat: int) -> dict:
+    from tango_core.client.device_proxy import DeviceProxy
+    from tango_core.idl.enums import EventType
+
+    return measure_events(DeviceProxy(device), EventType.CHANGE_EVENT, n_scalar, n_spec, n_lat)
+
+
 PYTANGO_CLIENT = textwrap.dedent("""
-    import json, sys, time, threading
+    import json, sys
     sys.path.insert(0, sys.argv[1])
     import tango
-    from events import _Sink, _wait_quiet, _summarise, _latency
+    from events import measure_events
     device, n_scalar, n_spec, n_lat = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-    dev = tango.DeviceProxy(device)
-    dev.set_timeout_millis(120000)
-    out = {}
-    for label, attr, cmd, n, spectrum in (("scalar", "value", "BurstTimed", n_scalar, False),
-                                          ("spectrum", "spectrum", "BurstSpectrumTimed", n_spec, True)):
-        sink = _Sink(spectrum)
-        eid = dev.subscribe_event(attr, tango.EventType.CHANGE_EVENT, sink)
-        sink.first.wait(5); sink.rx.clear()
-        cpu0 = time.process_time()
-        push_s = dev.command_inout(cmd, n)
-        _wait_quiet(sink, n)
-        out[label] = _summarise(sink.rx, n, push_s, time.process_time() - cpu0)
-        dev.unsubscribe_event(eid)
-    sink = _Sink(False)
-    eid = dev.subscribe_event("value", tango.EventType.CHANGE_EVENT, sink)
-    sink.first.wait(5); sink.rx.clear()
-    for _ in range(n_lat):
-        dev.command_inout("BurstTimed", 1)
-        time.sleep(0.002)
-    _wait_quiet(sink, n_lat)
-    out["latency"] = _latency(sink.rx)
-    dev.unsubscribe_event(eid)
+    out = measure_events(tango.DeviceProxy(device), tango.EventType.CHANGE_EVENT, n_scalar, n_spec, n_lat)
     print("RESULT " + json.dumps(out))
 """)
 

@@ -28,6 +28,8 @@ import threading
 import time
 from pathlib import Path
 
+from events import wait_for_events  # benchmarks/events.py, next to this file
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -58,20 +60,6 @@ class _Sink:
         self.first.set()
 
 
-def _wait_quiet(sink: _Sink, expected: int, idle: float = 2.0, limit: float = 120.0) -> None:
-    t_end = time.monotonic() + limit
-    last_n, last_change = -1, time.monotonic()
-    while time.monotonic() < t_end:
-        n = len(sink.rx)
-        if n >= expected:
-            return
-        if n != last_n:
-            last_n, last_change = n, time.monotonic()
-        elif time.monotonic() - last_change > idle:
-            return
-        time.sleep(0.02)
-
-
 def _burst(dev, tango, attr: str, cmd: str, n: int, spectrum: bool) -> dict:
     sink = _Sink(spectrum)
     eid = dev.subscribe_event(attr, tango.EventType.CHANGE_EVENT, sink)
@@ -81,7 +69,7 @@ def _burst(dev, tango, attr: str, cmd: str, n: int, spectrum: bool) -> dict:
         sink.rx.clear()
         sink.errors.clear()
         push_s = dev.command_inout(cmd, n)
-        _wait_quiet(sink, n)
+        wait_for_events(sink, n)
     finally:
         dev.unsubscribe_event(eid)
     rx = sink.rx
@@ -102,7 +90,7 @@ def _latency(dev, tango, k: int) -> dict:
         for _ in range(k):
             dev.command_inout("BurstTimed", 1)
             time.sleep(0.002)
-        _wait_quiet(sink, k)
+        wait_for_events(sink, k)
     finally:
         dev.unsubscribe_event(eid)
     lat = sorted((r - p) * 1e3 for r, p in sink.rx)
