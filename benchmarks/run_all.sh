@@ -81,15 +81,15 @@ export TANGO_HOST=$(sed -n 's/^TANGO_HOST=//p' "$READY")
 
 LOOP="$OUT/profile_loop.py"
 cat > "$LOOP" <<'EOF'
-"""A loop of one tango_core call on sys/tg_test/1, for `python -m cProfile -s cumtime`."""
+"""A loop of one call on sys/tg_test/1 with tango_core or PyTango (first argument: tango_core or
+tango): wall and client CPU per call, and what `python -m cProfile -s cumtime` profiles."""
+import importlib
 import sys
 import time
 
 sys.path.insert(0, ".")
-import tango_core  # noqa: E402
-
-what, n = sys.argv[1], int(sys.argv[2])
-dev = tango_core.DeviceProxy("sys/tg_test/1")
+library, what, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+dev = importlib.import_module(library).DeviceProxy("sys/tg_test/1")
 call = {"state": dev.state,
         "scalar": lambda: dev.read_attribute("double_scalar"),
         "image": lambda: dev.read_attribute("double_image_ro"),
@@ -99,40 +99,20 @@ w0, c0 = time.perf_counter(), time.process_time()
 for _ in range(n):
     call()
 w1, c1 = time.perf_counter(), time.process_time()
-print(f"{what}: {n} calls, wall {(w1 - w0) / n * 1e6:.1f} us/call, client CPU {(c1 - c0) / n * 1e6:.1f} us/call",
+label = "PyTango " if library == "tango" else ""
+print(f"{label}{what}: {n} calls, wall {(w1 - w0) / n * 1e6:.1f} us/call, client CPU {(c1 - c0) / n * 1e6:.1f} us/call",
       file=sys.stderr)
-EOF
-CPU="$OUT/profile_cpu_pytango.py"
-cat > "$CPU" <<'EOF'
-"""PyTango's wall and client CPU per call on the same device, for comparison with tango_core's."""
-import sys
-import time
-
-import tango
-
-what, n = sys.argv[1], int(sys.argv[2])
-dev = tango.DeviceProxy("sys/tg_test/1")
-call = {"state": dev.state,
-        "scalar": lambda: dev.read_attribute("double_scalar"),
-        "image": lambda: dev.read_attribute("double_image_ro"),
-        "command": lambda: dev.command_inout("DevDouble", 1.5)}[what]
-call()
-w0, c0 = time.perf_counter(), time.process_time()
-for _ in range(n):
-    call()
-w1, c1 = time.perf_counter(), time.process_time()
-print(f"PyTango {what}: {n} calls, wall {(w1 - w0) / n * 1e6:.1f} us/call, client CPU {(c1 - c0) / n * 1e6:.1f} us/call")
 EOF
 for spec in "scalar 20000" "image 3000" "state 20000"; do
     set -- $spec
     echo "== cProfile $1 -> $OUT/profile-$1.txt"
     {
-        "$PY" "$LOOP" "$1" "$2" 2>&1 | sed 's/^/tango_core (no profiler) /'
-        "$PY" "$CPU" "$1" "$2" 2>&1
-        echo; echo "## python -m cProfile -s cumtime profile_loop.py $1 $2"
-        "$PY" -m cProfile -s cumtime "$LOOP" "$1" "$2" 2>&1 | head -n 50
-        echo; echo "## python -m cProfile -s tottime profile_loop.py $1 $2"
-        "$PY" -m cProfile -s tottime "$LOOP" "$1" "$2" 2>&1 | head -n 30
+        "$PY" "$LOOP" tango_core "$1" "$2" 2>&1 | sed 's/^/tango_core (no profiler) /'
+        "$PY" "$LOOP" tango "$1" "$2" 2>&1
+        echo; echo "## python -m cProfile -s cumtime profile_loop.py tango_core $1 $2"
+        "$PY" -m cProfile -s cumtime "$LOOP" tango_core "$1" "$2" 2>&1 | head -n 50
+        echo; echo "## python -m cProfile -s tottime profile_loop.py tango_core $1 $2"
+        "$PY" -m cProfile -s tottime "$LOOP" tango_core "$1" "$2" 2>&1 | head -n 30
     } > "$OUT/profile-$1.txt"
     head -n 40 "$OUT/profile-$1.txt"
 done
