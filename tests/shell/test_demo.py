@@ -57,6 +57,16 @@ def demo_directory(tango_host: str, timeout: float = 30.0) -> Path:
         time.sleep(0.1)
 
 
+def wait_until_the_demo_is_gone(tango_host: str, directory: Path, timeout: float = 30.0) -> None:
+    """Waits until no process of the demo on ``tango_host`` runs and its directory is removed;
+    fails with what is left after ``timeout`` seconds."""
+    port = tango_host.split(":")[1]
+    deadline = time.monotonic() + timeout
+    while demo_processes(port) or directory.exists():
+        assert time.monotonic() < deadline, (demo_processes(port), directory)
+        time.sleep(0.2)
+
+
 def wait_device(name: str, tango_host: str, timeout: float = 30.0):
     import tango_core
 
@@ -150,10 +160,7 @@ def test_itango_demo_in_a_terminal_leaves_nothing_behind(shell_env: dict[str, st
     term = _terminal([sys.executable, "-m", "itango", "--demo"], shell_env)
     try:
         tango_host = run_demo_session(term, before_exit=second_shell_as_the_banner_says)
-        deadline = time.monotonic() + 30
-        while demo_processes(tango_host.split(":")[1]) or directories[0].exists():
-            assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]), directories)
-            time.sleep(0.2)
+        wait_until_the_demo_is_gone(tango_host, directories[0])
     finally:
         term.close()
 
@@ -291,10 +298,7 @@ def test_a_killed_shell_takes_its_demo_servers_with_it(tmp_path: Path) -> None:
     finally:
         shell.send_signal(signal.SIGKILL)
         shell.wait()
-    deadline = time.monotonic() + 30
-    while demo_processes(host.split(":")[1]) or directory.exists():
-        assert time.monotonic() < deadline, (demo_processes(host.split(":")[1]), directory)
-        time.sleep(0.2)
+    wait_until_the_demo_is_gone(host, directory)
 
 
 @pytest.mark.slow
@@ -341,9 +345,6 @@ def test_itango_demo_from_a_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
                       f"cd {work} && exec {venv / 'bin' / 'itango'} --demo"], shell_env)
     try:
         tango_host = run_demo_session(term, before_exit=installed_copy_is_used)
-        deadline = time.monotonic() + 30
-        while demo_processes(tango_host.split(":")[1]) or directories[0].exists():
-            assert time.monotonic() < deadline, (demo_processes(tango_host.split(":")[1]), directories)
-            time.sleep(0.2)
+        wait_until_the_demo_is_gone(tango_host, directories[0])
     finally:
         term.close()
