@@ -128,6 +128,8 @@ def startup(peer: Any, times: int, pycache: Path) -> float:
     ``PYTHONDONTWRITEBYTECODE``: otherwise every start would compile its modules again."""
     import subprocess
 
+    import peers
+
     peer.kill()  # the process only: the C++ server's MariaDB stays up
     env = dict(peer.env if peer.env is not None else os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -145,12 +147,7 @@ def startup(peer: Any, times: int, pycache: Path) -> float:
             if k:  # the first start writes the bytecode cache
                 out.append(time.perf_counter() - t0)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            peers.stop_process(proc)
     return statistics.median(out)
 
 

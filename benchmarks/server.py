@@ -104,12 +104,7 @@ def time_start(impl: str) -> float:
                 return time.perf_counter() - t0
         raise RuntimeError(f"{impl} server exited before it was ready:\n{''.join(out)}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        peers.stop_process(proc)
         proc.stdout.close()
 
 

@@ -258,16 +258,9 @@ class Peer:
                 companion.kill(companions=True)
 
     def _stop_process(self) -> None:
-        proc = self._proc
-        if proc is None:
+        if self._proc is None:
             return
-        if proc.poll() is None:
-            try:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(STOP_TIMEOUT)
+        stop_process(self._proc)
         self._forget()
 
     def _forget(self) -> None:
@@ -275,6 +268,19 @@ class Peer:
             with _REGISTRY_LOCK:
                 _LIVE.pop(self._proc.pid, None)
         self._proc = None
+
+
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> None:
+    """Sends ``sig`` to a process still running (SIGTERM: stop cleanly) and waits up to ``timeout``
+    seconds for it to end; kills it if it has not."""
+    if proc.poll() is not None:
+        return
+    try:
+        proc.send_signal(sig)
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
 
 
 def _with_parent_death_signal(argv: list[str]) -> list[str]:

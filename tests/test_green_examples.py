@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import tango_core
+from peers import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,11 +70,7 @@ def test_tcp_gateway_answers_values_states_and_errors_to_many_clients(tango_host
             assert answers[1::4] == ["RUNNING"] * 5
             assert all(not a.startswith(("DevFailed", "error")) for a in answers), answers
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, signal.SIGINT)
 
 
 def test_asyncio_thermostat_server_example():
@@ -128,8 +125,4 @@ def test_asyncio_thermostat_server_example():
         assert temperatures == sorted(temperatures) and temperatures[-1] > seen[0]
         assert theirs.read_attribute("setpoint").value == 40.0
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, signal.SIGINT)

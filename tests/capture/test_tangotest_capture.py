@@ -74,7 +74,7 @@ def _read_values(lines: list[str]) -> dict[str, AttributeValue_5]:
 def _record(tmp_path: Path, peer_factory, keep=lambda attr: True) -> tuple[str, dict, dict]:
     """Run a PyTango client against TangoTest behind the relay; return (capture, reads, commands)."""
     tango = pytest.importorskip("tango")
-    from peers import free_port
+    from peers import free_port, stop_process
 
     db = peer_factory.pytango_database()
     real, published = free_port(), free_port()
@@ -108,12 +108,7 @@ def _record(tmp_path: Path, peer_factory, keep=lambda attr: True) -> tuple[str, 
         time.sleep(0.2)  # let the relay threads record the last replies
         return relay.text(), reads, commands
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         relay.close()
         log.close()
 
