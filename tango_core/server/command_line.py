@@ -58,6 +58,13 @@ def _endpoint(text: str, prog: str) -> tuple[str, int]:
     return host, int(m.group(2) or 0)
 
 
+def _value_after(option: str, value: str | None, what: str, prog: str) -> str:
+    """The value given after ``option`` on the command line, or a clear error when the line ends there."""
+    if value is None:
+        raise CommandLineError(f"{prog}: {option} needs {what}")
+    return value
+
+
 def parse_command_line(argv: list[str]) -> ServerOptions:
     """``argv[0]`` is the executable (server) name; raises CommandLineError on a bad line."""
     if not argv:
@@ -87,36 +94,25 @@ def parse_command_line(argv: list[str]) -> ServerOptions:
         elif a in ("-nodb", "--nodb"):
             opts.nodb = True
         elif a in ("-dlist", "--dlist"):
-            if nxt is None:
-                raise CommandLineError(f"{prog}: -dlist needs a device list")
-            opts.device_list = [d for d in re.split(r"[,;]", nxt) if d]
+            devices = _value_after("-dlist", nxt, "a device list", prog)
+            opts.device_list = [d for d in re.split(r"[,;]", devices) if d]
             i += 1
         elif a in ("-port", "--port"):
-            if nxt is None:
-                raise CommandLineError(f"{prog}: -port needs a port number")
-            port = nxt
+            port = _value_after("-port", nxt, "a port number", prog)
             i += 1
         elif a in ("-host", "--host"):
-            if nxt is None:
-                raise CommandLineError(f"{prog}: -host needs a host")
-            host = nxt
+            host = _value_after("-host", nxt, "a host", prog)
             i += 1
         elif a.startswith("-file=") or a.startswith("--file="):
             opts.file = a.split("=", 1)[1]
         elif a in ("-file", "--file"):
-            if nxt is None:
-                raise CommandLineError(f"{prog}: -file needs a path")
-            opts.file = nxt
+            opts.file = _value_after("-file", nxt, "a path", prog)
             i += 1
         elif a in ("-ORBendPoint", "--ORBendPoint"):
-            if nxt is None:
-                raise CommandLineError(f"{prog}: -ORBendPoint needs giop:tcp:<host>:<port>")
-            endpoint = nxt
+            endpoint = _value_after("-ORBendPoint", nxt, "giop:tcp:<host>:<port>", prog)
             i += 1
         elif a in ("-ORBendPointPublish", "--ORBendPointPublish"):
-            if nxt is None:
-                raise CommandLineError(f"{prog}: -ORBendPointPublish needs giop:tcp:<host>:<port>")
-            publish = nxt
+            publish = _value_after("-ORBendPointPublish", nxt, "giop:tcp:<host>:<port>", prog)
             i += 1
         elif re.match(r"--?ORB\w+", a):
             i += 1  # another ORB option and its value: accepted, ignored
