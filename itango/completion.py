@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from IPython.core.completer import (CompletionContext, SimpleCompletion, SimpleMatcherResult,
@@ -327,17 +327,30 @@ def _names_with_prefix(names: tuple[str, ...] | list[str], prefix: str) -> Itera
     return (n for n in names if n.lower().startswith(lower))
 
 
-def _complete_device(session: ShellSession, frag: str, klass: str | None,
-                     limit: int) -> Iterator[tuple[str, str]]:
+def _name_start(session: ShellSession,
+                frag: str) -> Generator[tuple[str, str], None, tuple[str, str, Any] | None]:
+    """What device and attribute names share: yields the databases while a ``host:port`` (or a
+    scheme) is being typed, then returns the name's prefix (scheme and host), the rest, and the
+    inventory of its database; None when nothing else can complete (a host:port still being
+    typed, a database not known).  Use: ``start = yield from _name_start(session, frag)``."""
     parts = split_tango_name(frag)
     prefix, host_port, rest = parts.prefix, parts.host_port, parts.rest
     if not prefix and (":" in frag.partition("/")[0] or frag.lower().startswith(("tan", "//"))):
         yield from _authority_candidates(session, frag)
         if ":" in frag.partition("/")[0]:
-            return
+            return None
     inventory = session.inventory_for(host_port)
     if inventory is None:
+        return None
+    return prefix, rest, inventory
+
+
+def _complete_device(session: ShellSession, frag: str, klass: str | None,
+                     limit: int) -> Iterator[tuple[str, str]]:
+    start = yield from _name_start(session, frag)
+    if start is None:
         return
+    prefix, rest, inventory = start
     base, hash_, modifier = rest.partition("#")
     if hash_:
         record = inventory.lookup(base)
@@ -360,15 +373,10 @@ def _complete_device(session: ShellSession, frag: str, klass: str | None,
 
 
 def _complete_attribute(session: ShellSession, frag: str, limit: int) -> Iterator[tuple[str, str]]:
-    parts = split_tango_name(frag)
-    prefix, host_port, rest = parts.prefix, parts.host_port, parts.rest
-    if not prefix and (":" in frag.partition("/")[0] or frag.lower().startswith(("tan", "//"))):
-        yield from _authority_candidates(session, frag)
-        if ":" in frag.partition("/")[0]:
-            return
-    inventory = session.inventory_for(host_port)
-    if inventory is None:
+    start = yield from _name_start(session, frag)
+    if start is None:
         return
+    prefix, rest, inventory = start
     parts = rest.split("/")
     if len(parts) < 3:
         for text, kind, record in inventory.tree.complete(rest, WHOLE_NAMES_UP_TO):
