@@ -132,7 +132,8 @@ def _lib_default(name: str, attr_name: str, data_type: CmdArgType, data_format: 
     return NOT_SPECIFIED
 
 
-def _now() -> TimeVal:
+def timeval_now() -> TimeVal:
+    """The time now, built without TimeVal's constructor (every read of a value dates it)."""
     t = time.time()
     tv = TimeVal.__new__(TimeVal)
     tv.tv_sec = int(t)
@@ -360,7 +361,7 @@ class Attribute:
         self._quality = AttrQuality(quality)
 
     def get_date(self) -> TimeVal:
-        return self._date if self._date is not None else _now()
+        return self._date if self._date is not None else timeval_now()
 
     def set_date(self, date: Any) -> None:
         self._date = to_timeval(date)
@@ -652,7 +653,7 @@ class Attribute:
         quality = self._quality
         date = self._date
         if date is None:
-            date = _now()
+            date = timeval_now()
         if union is None or quality is _INVALID:
             return AttributeValue_5(AttrValUnion.no_data(), quality, self.data_format, self.data_type,
                                     date, self.name, AttributeDim(0, 0), AttributeDim(0, 0), [])

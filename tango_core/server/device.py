@@ -35,7 +35,7 @@ from ..idl.types import (
     AttributeConfig_5, AttributeDim, AttributeValue_4, AttributeValue_5, AttrValUnion, DevCmdInfo_2, TimeVal,
 )
 from .attribute_declaration import Attr, AttrData, AttributeAccess, MultiClassAttribute, attribute
-from .attributes import Attribute, MultiAttribute, WAttribute, memorized_value_from_string
+from .attributes import Attribute, MultiAttribute, WAttribute, memorized_value_from_string, timeval_now
 from .command_declaration import CommandDef
 from .device_logging import DeviceLogger, LogStream
 from .dtypes import parse_type_hint
@@ -773,7 +773,7 @@ class DeviceImpl:
                 assert isinstance(attr, WAttribute)
                 union, wx, wy = attr.get_set_point()
                 return AttributeValue_5(union, AttrQuality.ATTR_VALID, attr.data_format, attr.data_type,
-                                        _timeval_now(), attr.name, AttributeDim(wx, wy), AttributeDim(wx, wy), [])
+                                        timeval_now(), attr.name, AttributeDim(wx, wy), AttributeDim(wx, wy), [])
             if access is None or access.read is None:
                 raise _df("API_AttrNotFound", f"Read method for attribute {attr.name} not found",
                           "Device_3Impl::read_attributes_no_except()")
@@ -1632,24 +1632,15 @@ def _bind_dynamic(device: DeviceImpl, func: Callable) -> Callable:
     return lambda dev, arg, f=func: f(dev, arg)  # a function, or a method of another object
 
 
-def _timeval_now() -> TimeVal:
-    t = time.time()
-    tv = TimeVal.__new__(TimeVal)
-    tv.tv_sec = int(t)
-    tv.tv_usec = int((t - tv.tv_sec) * 1e6)
-    tv.tv_nsec = 0
-    return tv
-
-
 def _state_value(name: str, state: Any) -> AttributeValue_5:
     return AttributeValue_5(AttrValUnion(AttributeDataType.DEVICE_STATE, DevState(state)), AttrQuality.ATTR_VALID,
-                            AttrDataFormat.SCALAR, T.DevState, _timeval_now(), name, AttributeDim(1, 0),
+                            AttrDataFormat.SCALAR, T.DevState, timeval_now(), name, AttributeDim(1, 0),
                             AttributeDim(0, 0), [])
 
 
 def _status_value(name: str, status: str) -> AttributeValue_5:
     return AttributeValue_5(AttrValUnion(AttributeDataType.ATT_STRING, [_wire_status(status)]),
-                            AttrQuality.ATTR_VALID, AttrDataFormat.SCALAR, T.DevString, _timeval_now(), name,
+                            AttrQuality.ATTR_VALID, AttrDataFormat.SCALAR, T.DevString, timeval_now(), name,
                             AttributeDim(1, 0), AttributeDim(0, 0), [])
 
 
