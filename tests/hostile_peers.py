@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 
 def refused_port() -> int:
@@ -22,6 +23,18 @@ def listen_on_loopback(backlog: int) -> socket.socket:
     sock.bind(("127.0.0.1", 0))
     sock.listen(backlog)
     return sock
+
+
+def received_chunks(conn: socket.socket) -> Iterator[bytes]:
+    """What ``conn`` receives, chunk by chunk, until the peer closes it or it fails."""
+    while True:
+        try:
+            data = conn.recv(65536)
+        except OSError:
+            return
+        if not data:
+            return
+        yield data
 
 
 class LoopbackServer:
@@ -62,13 +75,7 @@ class SilentServer(LoopbackServer):
         threading.Thread(target=self._drain, args=(conn,), daemon=True).start()
 
     def _drain(self, conn: socket.socket) -> None:
-        while True:
-            try:
-                data = conn.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
+        for data in received_chunks(conn):
             self.received += len(data)
 
     def close(self) -> None:
@@ -168,13 +175,7 @@ class HangUpInTheMiddleOfAReply(LoopbackServer):
         from tango_core.wire.connection import NEED_DATA, GIOPConnection, Role
         giop = GIOPConnection(Role.SERVER)
         with conn:
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    return
-                if not data:
-                    return
+            for data in received_chunks(conn):
                 giop.receive_data(data)
                 while (event := giop.next_event()) is not NEED_DATA:
                     if not hasattr(event, "operation"):  # the client closed the connection

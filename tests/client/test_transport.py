@@ -16,7 +16,7 @@ import time
 import pytest
 
 from hostile_peers import (BROKEN_ANSWERS, HangUpInTheMiddleOfAReply, LoopbackServer, ScriptedServer, SilentServer,
-                           StalledListener, refused_port)
+                           StalledListener, received_chunks, refused_port)
 from thread_runs import run_in_threads
 from tango_core.client.connection import Connection
 from tango_core.client.database import Database
@@ -405,10 +405,7 @@ class ForwardingServer(LoopbackServer):
     def _forward(self, conn: socket.socket) -> None:
         reader = self._reader_cls()
         with conn:
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    return
+            for data in received_chunks(conn):
                 reader.feed(data)
                 msg = reader.next_message()
                 while msg is not None:
