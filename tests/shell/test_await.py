@@ -68,7 +68,7 @@ def test_mon_keeps_recording_while_a_cell_awaits(itango_shell, run, db_server):
     time.sleep(0.3)
 
 
-def test_await_in_a_jupyter_kernel(tango_host, tmp_path):
+def test_await_in_a_jupyter_kernel(tango_host, tmp_path, monkeypatch):
     """ipykernel runs cells on its own asyncio loop: awaited calls work, a proxy built in one cell
     works in the next, and a call started without ``await`` completes by itself (nobody awaits it)."""
     import os
@@ -87,19 +87,12 @@ def test_await_in_a_jupyter_kernel(tango_host, tmp_path):
              "pending = dev.read_attribute('double_scalar')",
              "import asyncio\nawait asyncio.sleep(0.5)\npending.done(), pending.result().name",
              "dev"]
-    saved = {k: os.environ.get(k) for k in ("TANGO_HOST", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR")}
-    os.environ.update(TANGO_HOST=tango_host, IPYTHONDIR=str(tmp_path / "ipython"),
-                      JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    try:
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-        NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=90, allow_errors=True,
-                       resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    monkeypatch.setenv("TANGO_HOST", tango_host)  # the kernel's environment
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=90, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
 
     def result(index: int) -> str:
         outputs = nb.cells[index].outputs

@@ -51,14 +51,14 @@ def executed(tango_host, tmp_path_factory):
     from nbclient import NotebookClient
 
     home = tmp_path_factory.mktemp("notebook")
-    saved = {k: os.environ.get(k) for k in ("TANGO_HOST", "IPYTHONDIR", "JUPYTER_RUNTIME_DIR",
-                                             "MPLCONFIGDIR")}
-    os.environ.update(TANGO_HOST=tango_host, IPYTHONDIR=str(home / "ipython"),
-                      JUPYTER_RUNTIME_DIR=str(home / "runtime"), MPLCONFIGDIR=str(home / "mpl"))
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=90,
-                            allow_errors=True, resources={"metadata": {"path": str(home)}})
-    try:
+    with pytest.MonkeyPatch.context() as env:  # the kernel's environment, put back afterwards
+        env.setenv("TANGO_HOST", tango_host)
+        env.setenv("IPYTHONDIR", str(home / "ipython"))
+        env.setenv("JUPYTER_RUNTIME_DIR", str(home / "runtime"))
+        env.setenv("MPLCONFIGDIR", str(home / "mpl"))
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+        client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=90,
+                                allow_errors=True, resources={"metadata": {"path": str(home)}})
         with client.setup_kernel():   # the kernel stays up for the completion tests below
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
@@ -72,12 +72,6 @@ def executed(tango_host, tmp_path_factory):
                 yield nb, kc
             finally:
                 kc.stop_channels()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _outputs(nb, index: int) -> list[dict]:
