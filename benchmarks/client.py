@@ -198,36 +198,26 @@ def main() -> None:
     if args.one_run:
         print(json.dumps(one_run(args.tango_host, args.rounds, args.batch, not args.no_gc, args.threads_seconds)))
         return
-    started = []
-    tango_host = args.tango_host
-    hog = None
-    if tango_host is None:
-        import peers
+    import peers
 
-        db = peers.start_pytango_database()
-        started.append(db)
-        started.append(peers.start_tangotest(db.tango_host))
-        tango_host = db.tango_host
-    try:
-        if args.cpu_hog:
-            hog = _cpu_hog()
-        runs = []
-        for _ in range(args.runs):
-            cmd = [sys.executable, __file__, "--one-run", "--tango-host", tango_host, "--rounds", str(args.rounds),
-                   "--batch", str(args.batch), "--threads-seconds", str(args.threads_seconds)]
-            if args.no_gc:
-                cmd.append("--no-gc")
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=900).stdout
-            runs.append(json.loads(out.strip().splitlines()[-1]))
-        print(f"{args.runs} run(s), GC {'off' if args.no_gc else 'on'}"
-              f"{', a CPU-bound process beside' if args.cpu_hog else ''}; per call: wall, client CPU")
-        report(runs, args.cpu_hog)
-    finally:
-        if hog is not None:
-            hog.kill()
-            hog.wait()
-        for peer in reversed(started):
-            peer.stop()
+    with peers.pytango_system(args.tango_host) as tango_host:
+        hog = _cpu_hog() if args.cpu_hog else None
+        try:
+            runs = []
+            for _ in range(args.runs):
+                cmd = [sys.executable, __file__, "--one-run", "--tango-host", tango_host, "--rounds", str(args.rounds),
+                       "--batch", str(args.batch), "--threads-seconds", str(args.threads_seconds)]
+                if args.no_gc:
+                    cmd.append("--no-gc")
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=900).stdout
+                runs.append(json.loads(out.strip().splitlines()[-1]))
+            print(f"{args.runs} run(s), GC {'off' if args.no_gc else 'on'}"
+                  f"{', a CPU-bound process beside' if args.cpu_hog else ''}; per call: wall, client CPU")
+            report(runs, args.cpu_hog)
+        finally:
+            if hog is not None:
+                hog.kill()
+                hog.wait()
 
 
 if __name__ == "__main__":

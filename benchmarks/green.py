@@ -178,20 +178,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--calls", type=int, default=200, help="calls per round of the sequential figures")
     args = parser.parse_args()
-    started = []
-    tango_host = args.tango_host
-    if tango_host is None:
-        import peers
+    import peers
 
-        db = peers.start_pytango_database()
-        started.append(db)
-        started.append(peers.start_tangotest(db.tango_host))
-        tango_host = db.tango_host
-    try:
+    with peers.pytango_system(args.tango_host) as tango_host:
         run(tango_host, args.rounds, args.batch, args.calls)
-    finally:
-        for peer in reversed(started):
-            peer.stop()
 
 
 if __name__ == "__main__":

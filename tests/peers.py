@@ -659,6 +659,25 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
 
 
 @contextmanager
+def pytango_system(tango_host: str | None = None, *, log_dir: Path | str | None = None) -> Iterator[str]:
+    """The TANGO_HOST of a PyTango database serving TangoTest (sys/tg_test/1): ``tango_host``
+    itself when given (a system already running), else a private one started here and stopped
+    afterwards."""
+    if tango_host is not None:
+        yield tango_host
+        return
+    started: list[Peer] = []
+    try:
+        started.append(start_pytango_database(log_dir=log_dir))
+        assert started[0].tango_host
+        started.append(start_tangotest(started[0].tango_host, log_dir=log_dir))
+        yield started[0].tango_host
+    finally:
+        for peer in reversed(started):
+            peer.stop()
+
+
+@contextmanager
 def served_by_both(module_or_path: str | Path, instances: tuple[str, str], *, log_dir: Path | str | None = None,
                    **kwargs) -> Iterator[tuple[Peer, Peer]]:
     """The same ``tango.server`` file served without a database by PyTango (``instances[0]``) and
