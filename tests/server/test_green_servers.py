@@ -9,17 +9,42 @@ gevent devices run in one hub, whose greenlets keep running between requests.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
+import peers
 import tango_core
 from tango_core import DevState, GreenMode
 from tango_core.server import Device, attribute, command
 from tango_core.server.green import server_green_mode
 from tango_core.test_context import DeviceTestContext
 from thread_runs import run_in_threads
+
+
+@contextmanager
+def serving_script(script: Path, *args: str, device: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """The server ``script`` run with ``args``, then ``-nodb`` on a free port serving ``device``
+    (this checkout on its PYTHONPATH): yields the process, once it is ready, and the device's
+    full name; kills the process afterwards if it still runs."""
+    port = peers.free_port()
+    env = dict(os.environ, PYTHONPATH=str(peers.SERVERS_DIR.parents[1]))
+    proc = subprocess.Popen([sys.executable, str(script), *args, "-nodb", "-port", str(port), "-dlist", device],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "Ready to accept request"
+        yield proc, f"tango://127.0.0.1:{port}/{device}#dbase=no"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 class Plain(Device):
@@ -65,11 +90,6 @@ def test_device_test_context_green_mode_makes_an_asyncio_server():
 
 def test_run_green_mode_and_async_init_callbacks(tmp_path):
     """``run(classes, green_mode=GreenMode.Asyncio, post_init_callback=<coroutine function>)``."""
-    import subprocess
-    import sys
-
-    import peers
-
     script = tmp_path / "plain_server.py"
     script.write_text(
         "import asyncio, sys\n"
@@ -88,18 +108,10 @@ def test_run_green_mode_and_async_init_callbacks(tmp_path):
         "    await asyncio.sleep(0.01)\n"
         "    STARTED = 'by an async post_init callback'\n"
         "run((Plain,), green_mode=GreenMode.Asyncio, post_init_callback=post_init)\n")
-    port = peers.free_port()
-    proc = subprocess.Popen([sys.executable, str(script), "green", "-nodb", "-port", str(port), "-dlist",
-                             "test/plain/1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**__import__("os").environ, "PYTHONPATH": str(peers.SERVERS_DIR.parents[1])})
-    try:
-        assert proc.stdout.readline().strip() == "Ready to accept request"
-        dev = tango_core.DeviceProxy(f"tango://127.0.0.1:{port}/test/plain/1#dbase=no")
+    with serving_script(script, "green", device="test/plain/1") as (_, name):
+        dev = tango_core.DeviceProxy(name)
         assert dev.state() == DevState.ON
         assert dev.started == "by an async post_init callback"
-    finally:
-        proc.kill()
-        proc.wait(10)
 
 
 def test_the_server_mode_follows_pytangos_rule():
@@ -192,12 +204,6 @@ def test_gevent_device_runs_in_one_hub_whose_greenlets_go_on_between_requests():
 
 def test_gevent_server_with_monkey_patching(tmp_path):
     """A gevent server whose script monkey-patches the standard library (PyTango's users do)."""
-    import os
-    import subprocess
-    import sys
-
-    import peers
-
     script = tmp_path / "gevent_server.py"
     script.write_text(
         "from gevent import monkey\n"
@@ -223,17 +229,8 @@ def test_gevent_server_with_monkey_patching(tmp_path):
         "    def Nap(self, seconds):\n"
         "        gevent.sleep(seconds)\n"
         "Greenlets.run_server()\n")
-    port = peers.free_port()
-    env = dict(os.environ, PYTHONPATH=str(peers.SERVERS_DIR.parents[1]))
-    proc = subprocess.Popen([sys.executable, str(script), "g", "-nodb", "-port", str(port), "-dlist", "test/gev/1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        assert proc.stdout.readline().strip() == "Ready to accept request"
-        proxy = tango_core.DeviceProxy(f"tango://127.0.0.1:{port}/test/gev/1#dbase=no")
-        _assert_greenlets_run_between_and_during_requests(proxy)
-    finally:
-        proc.kill()
-        proc.wait(10)
+    with serving_script(script, "g", device="test/gev/1") as (_, name):
+        _assert_greenlets_run_between_and_during_requests(tango_core.DeviceProxy(name))
 
 
 HUB_SERVER = '''
@@ -297,21 +294,9 @@ def test_gevent_server_polls_restarts_and_stops_with_its_device_code_in_the_hub(
     server calls it outside a client request (polling, server_init_hook, RestartServer, and
     delete_device at shutdown), and the admin's Kill stops the process (the admin runs in the
     thread serving it, as cppTango's admin under PyTango, so its reply-then-exit works)."""
-    import os
-    import subprocess
-    import sys
-
-    import peers
-
     script = tmp_path / "hub_server.py"
     script.write_text(("from gevent import monkey\nmonkey.patch_all()\n" if patched else "") + HUB_SERVER)
-    port = peers.free_port()
-    env = dict(os.environ, PYTHONPATH=str(peers.SERVERS_DIR.parents[1]))
-    proc = subprocess.Popen([sys.executable, str(script), "h", "-nodb", "-port", str(port), "-dlist", "test/hub/1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        assert proc.stdout.readline().strip() == "Ready to accept request"
-        name = f"tango://127.0.0.1:{port}/test/hub/1#dbase=no"
+    with serving_script(script, "h", device="test/hub/1") as (proc, name):
         dev = tango_core.DeviceProxy(name)
         admin = tango_core.DeviceProxy(dev.adm_name())
 
@@ -339,10 +324,6 @@ def test_gevent_server_polls_restarts_and_stops_with_its_device_code_in_the_hub(
         out, _ = proc.communicate(timeout=20)
         assert proc.returncode == 0, out
         assert out.count("delete_device in the hub") == 2 and "outside" not in out, out  # restart + Kill
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
 
 
 EVENT_LOOP_SERVER = '''
@@ -423,21 +404,10 @@ def test_run_with_an_event_loop_calls_it_until_it_says_stop(tmp_path, mode, expe
     """``run(classes, event_loop=fn)`` (PyTango's, from cppTango's Util::server_set_event_loop):
     once the server serves, ``fn()`` is called over and over where device code runs, and the
     server stops cleanly when it returns true."""
-    import os
-    import subprocess
-    import sys
-
-    import peers
-
     script = tmp_path / "looping_server.py"
     script.write_text(EVENT_LOOP_SERVER)
-    port = peers.free_port()
-    env = dict(os.environ, PYTHONPATH=str(peers.SERVERS_DIR.parents[1]))
-    proc = subprocess.Popen([sys.executable, str(script), mode, "loop", "-nodb", "-port", str(port), "-dlist",
-                             "test/loop/1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    try:
-        assert proc.stdout.readline().strip() == "Ready to accept request"
-        dev = tango_core.DeviceProxy(f"tango://127.0.0.1:{port}/test/loop/1#dbase=no")
+    with serving_script(script, mode, "loop", device="test/loop/1") as (proc, name):
+        dev = tango_core.DeviceProxy(name)
         first = dev.calls
         deadline = time.monotonic() + 20
         while dev.calls < first + 5:
@@ -452,10 +422,6 @@ def test_run_with_an_event_loop_calls_it_until_it_says_stop(tmp_path, mode, expe
         out, _ = proc.communicate(timeout=20)
         assert proc.returncode == 0 and "after run" in out, out
         assert "Exiting" not in out, out
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
 
 
 def test_sync_methods_of_an_asyncio_device_are_served_with_pytangos_deprecation_warning():
@@ -496,7 +462,6 @@ def test_sync_methods_of_an_asyncio_device_are_served_with_pytangos_deprecation_
 def test_init_callbacks_given_as_sequences_run_on_the_loop_of_an_asyncio_server(tmp_path_factory):
     """``run(..., pre_init_callback=(fn, args), post_init_callback=[fn, args, kwargs])``: the same
     calls on PyTango's server and on tango_core's; plain functions run on the server's event loop."""
-    import peers
     import tango  # test peer only: the reference server and client
 
     with peers.served_by_pytango_and_tango_core("InitCallbackServer", "test/initcallback/1", "InitCallbackDevice",
