@@ -48,6 +48,7 @@ class Subscription:
         self.holding = True                     # events held until the first (synchronous) value is queued
         self.held: list = []
         self.overflow = 0                       # events dropped by the dispatcher queue, not yet reported
+        self.inline = True                      # callbacks may run in the receiver thread (dispatcher.py)
         self.active = True
         self.connected = False
         self.last_event_date = None

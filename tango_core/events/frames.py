@@ -12,8 +12,8 @@ multipart message to :func:`decode_heartbeat` / :func:`decode_event` and gets
 plain objects back; the supplier builds the frames it sends with the mirror
 functions :func:`encode_heartbeat` / :func:`encode_event` (and
 :func:`encode_data_frame` for the payload).  The payload itself is only decoded on demand
-(:func:`decode_payload`), on the dispatcher thread, so the receiving thread
-stays cheap.  Malformed input raises :class:`~tango_core.wire.errors.MarshalError`.
+(:func:`decode_payload`), when the event is dispatched (after the burst that brought
+it was drained), so that draining stays cheap.  Malformed input raises :class:`~tango_core.wire.errors.MarshalError`.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ pyzmq sockets are not thread-safe, so the receiver thread is the only one touchi
 heartbeat and event SUB sockets (and their monitors), from its first poll to closing them and
 terminating the context when it stops.  Other threads ask it to connect, disconnect and change
 filters through a control queue plus a wake-up socketpair (:meth:`ZmqReceiver.run`); endpoints and
-filters are reference-counted, so several subscriptions can share them.  Each received message
-is handed to the owner's callbacks as a list of frames (``bytes``, or for big ones a writable
+filters are reference-counted, so several subscriptions can share them (an event callback that
+this thread runs may subscribe and unsubscribe too: such a call runs here directly).  Each received
+message is handed to the owner's callbacks as a list of frames (``bytes``, or for big ones a writable
 ``memoryview`` of the ZMQ message: :data:`ZERO_COPY_MIN`); the receiver knows nothing of Tango
 beyond "heartbeat" and "event" sockets.
 """
@@ -150,9 +151,18 @@ class ZmqReceiver:
         if not self.run(op):
             return
         deadline = time.monotonic() + wait
+        here = threading.current_thread() is self.thread   # a callback run by this thread subscribes
         with self._up_cond:      # not fatal if it does not come up: ZMQ keeps reconnecting
             while endpoint not in self.up[kind] and time.monotonic() < deadline:
-                self._up_cond.wait(max(0.0, deadline - time.monotonic()))
+                if here:  # nobody else reads the monitor: read it ourselves
+                    self._up_cond.release()
+                    try:
+                        self._monitors[kind].poll(int(max(0.0, deadline - time.monotonic()) * 1000) + 1)
+                        self._on_monitor(kind)
+                    finally:
+                        self._up_cond.acquire()
+                else:
+                    self._up_cond.wait(max(0.0, deadline - time.monotonic()))
         if kind == "ev":
             # the socket's filters are sent right after the handshake: let the publisher apply
             # them (see subscribe) before a caller triggers a push

@@ -249,12 +249,20 @@ class KeepAlive:
         wait = float(config.keepalive_period)
         now = time.monotonic()
         channels, _pending = self._consumer.snapshot()
+        stalled = self._receiver_in_callback()
+        if stalled:
+            wait = min(wait, 1.0)  # no verdict meanwhile (run_once): look again soon after
         for ch in channels:
-            if ch.alive:
+            if ch.alive and not stalled:
                 wait = min(wait, ch.last_heartbeat + config.heartbeat_timeout - now + 0.02)
             else:
                 wait = min(wait, float(config.reconnect_period))
         return max(0.02, wait)
+
+    def _receiver_in_callback(self) -> bool:
+        """True while the receiver thread runs a callback of more than a second (dispatcher.py)."""
+        since = self._consumer.dispatcher.inline_since
+        return since is not None and time.monotonic() - since > 1.0
 
     def run_once(self) -> None:
         consumer = self._consumer
@@ -264,10 +272,12 @@ class KeepAlive:
         due = woken or now - self._last_full_round >= float(config.keepalive_period) - 0.02
         if due:
             self._last_full_round = now
+        # heartbeats that came while the receiver thread runs a callback are still unread
+        judge = not self._receiver_in_callback()
         for ch in channels:
             if self._stop.is_set():
                 return
-            if ch.alive and now - ch.last_heartbeat > config.heartbeat_timeout:
+            if ch.alive and judge and now - ch.last_heartbeat > config.heartbeat_timeout:
                 ch.alive = False
                 consumer.stats["timeouts"] += 1
                 for s in list(ch.subs):

@@ -65,9 +65,10 @@ def test_change_event_first_value_then_pushed_values(dev, event_nodb, collector)
     assert e.errors == () and e.err is False
 
 
-def test_first_callback_in_the_callers_thread_later_ones_on_the_dispatcher(dev):
+def test_first_callback_in_the_callers_thread_later_ones_on_the_event_threads(dev):
     # PyTango 10.3.1 (checked): the SubSuccess callback runs in the subscribing thread before
-    # subscribe_event returns; pushed events arrive on the event thread.
+    # subscribe_event returns; pushed events arrive on the event thread (ours: the receiver's,
+    # or the dispatcher's behind a slow callback).
     threads = []
     dev.subscribe_event("value", EventType.CHANGE_EVENT,
                         lambda ev: threads.append((ev.event_reason, threading.current_thread().name)))
@@ -77,7 +78,8 @@ def test_first_callback_in_the_callers_thread_later_ones_on_the_dispatcher(dev):
     deadline = time.monotonic() + 10
     while len(threads) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert threads[1:] == [(EventReason.Update, "tango-events-dispatch")]
+    assert len(threads) == 2 and threads[1][0] == EventReason.Update
+    assert threads[1][1] in ("tango-events-rx", "tango-events-dispatch")
 
 
 def test_plain_function_callback_and_event_str_repr(dev, event_nodb):
@@ -135,6 +137,66 @@ def test_slow_callback_loses_nothing(dev):
         time.sleep(0.05)
     assert not any(e.err for e in got), [e.errors for e in got if e.err][:1]
     assert [e.attr_value.value for e in got[1:]] == list(range(500))
+
+
+def test_callbacks_that_keep_up_run_in_the_receiver_a_slow_one_moves_to_the_dispatcher(dev):
+    """Fast callbacks run in the receiving thread (no second thread woken per event); once a
+    callback took long there, its subscription's later events go through the dispatcher
+    thread, in the same order and with none lost."""
+    from tango_core.events.dispatcher import INLINE_SLOW
+    got = []
+
+    def cb(ev):
+        got.append((ev.attr_value.value, threading.current_thread().name))
+        if ev.attr_value.value == 100:
+            time.sleep(INLINE_SLOW * 5)
+
+    dev.subscribe_event("counter", EventType.CHANGE_EVENT, cb)
+    _live(dev)
+    dev.Burst(300)
+    deadline = time.monotonic() + 30
+    while len(got) < 301 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [v for v, _ in got[1:]] == list(range(300))
+    threads = [name for _, name in got[1:]]
+    assert set(threads[:101]) == {"tango-events-rx"}, threads[:101]
+    assert set(threads[101:]) == {"tango-events-dispatch"}, threads[101:]
+
+
+def test_callback_run_by_the_receiver_may_subscribe_and_unsubscribe(dev, peer_factory):
+    """A callback (run in the receiving thread) subscribes to a device of another server, whose
+    event socket is new: the subscription completes at once and its events arrive."""
+    server = Path(__file__).resolve().parents[1] / "servers" / "event_server.py"
+    other_peer = peer_factory.pytango_server(server, "evsub", nodb=True, device_class="EventDevice",
+                                             device_names=["test/evsub/1"])
+    other = DeviceProxy(other_peer.device)
+    other_values = []
+    box = {}
+    done = threading.Event()
+
+    def cb(ev):
+        if ev.event_reason == EventReason.Update and "id" not in box:
+            t0 = time.monotonic()
+            box["id"] = other.subscribe_event(
+                "value", EventType.CHANGE_EVENT,
+                lambda e: other_values.append(None if e.err else e.attr_value.value))
+            box["took"] = time.monotonic() - t0
+            box["thread"] = threading.current_thread().name
+            done.set()
+
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    _live(dev)
+    dev.PushChange(71.0)
+    assert done.wait(15)
+    assert box["thread"] == "tango-events-rx"
+    assert box["took"] < 1.5, box   # not the 2 s wait for a connection nobody reports
+    _live(other)
+    other.PushChange(3.0)
+    deadline = time.monotonic() + 10
+    while 3.0 not in other_values and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert 3.0 in other_values, other_values
+    other.unsubscribe_event(box["id"])
 
 
 def test_dispatch_queue_overflow_is_reported_not_buffered_forever(dev):
