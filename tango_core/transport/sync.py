@@ -344,9 +344,11 @@ class BlockingEndpoint:
         try:
             for attempt in (1, 2):
                 link = self._link
-                if link is not None and link.poll(0):
+                if link is not None and not link.waiters and not link.leader and link.poll(0):
                     # something arrived while nobody was reading: on an idle link, a close by
-                    # the peer (stopped server, omniORB's idle scan), noticed before we send
+                    # the peer (stopped server, omniORB's idle scan), noticed before we send.
+                    # (A busy link is not polled: the poll is a system call that lets other
+                    # threads take the GIL, and its answer would be for the reader anyway.)
                     with self._state_lock:
                         idle = not link.dead and not link.waiters and not link.leader
                     if idle:
