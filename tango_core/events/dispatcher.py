@@ -264,7 +264,8 @@ class Dispatcher:
         cb = sub.callback
         try:
             cb(event)
-        except Exception:  # noqa: BLE001 - a user callback must not kill the dispatcher
+        except BaseException:  # noqa: BLE001 - a user callback (even sys.exit()) must not end the
+            # event threads: every later event of every subscription would be lost silently
             log.exception("exception in event callback for %r", sub)
 
 

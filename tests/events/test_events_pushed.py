@@ -163,6 +163,28 @@ def test_callbacks_that_keep_up_run_in_the_receiver_a_slow_one_moves_to_the_disp
     assert set(threads[101:]) == {"tango-events-dispatch"}, threads[101:]
 
 
+@pytest.mark.parametrize("exc", [ValueError("bad callback"), SystemExit(3)])
+def test_a_callback_that_raises_does_not_stop_later_events(dev, exc):
+    """Even sys.exit() in a callback (it runs in one of the event threads) is logged, and the
+    next events of this and other subscriptions still arrive."""
+    got = []
+
+    def cb(ev):
+        if ev.event_reason == EventReason.Update:
+            got.append(ev.attr_value.value)
+            if len(got) == 1:
+                raise exc
+
+    dev.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+    _live(dev)
+    for v in (11.0, 12.0, 13.0):
+        dev.PushChange(v)
+    deadline = time.monotonic() + 10
+    while len(got) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert got == [11.0, 12.0, 13.0]
+
+
 def test_callback_run_by_the_receiver_may_subscribe_and_unsubscribe(dev, peer_factory):
     """A callback (run in the receiving thread) subscribes to a device of another server, whose
     event socket is new: the subscription completes at once and its events arrive."""
