@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from events import SERVER, _Sink, wait_for_events  # noqa: E402  (benchmarks/events.py)
+from events import _Sink, start_event_server, wait_for_events  # noqa: E402  (benchmarks/events.py)
 
 
 def _subscription(eid: int):
@@ -36,45 +36,48 @@ def _subscription(eid: int):
     return consumer._consumer.subs[eid]
 
 
+def _alternate(dev, attr: str, spectrum: bool, rounds: int, out: dict, one_round) -> None:
+    """Subscribe to ``attr``; then ``rounds`` times, for each way in turn, run
+    ``one_round(sink, figures)`` with the subscription dispatching that way."""
+    from tango_core.idl.enums import EventType
+
+    sink = _Sink(spectrum)
+    eid = dev.subscribe_event(attr, EventType.CHANGE_EVENT, sink)
+    sink.first.wait(5)
+    sub = _subscription(eid)
+    for _ in range(rounds):
+        for mode in ("here", "queued"):
+            sub.inline = mode == "here"
+            sink.rx.clear()
+            one_round(sink, out[mode])
+    dev.unsubscribe_event(eid)
+
+
 def measure(device: str, rounds: int, n_spec: int, n_lat: int) -> dict:
     from tango_core.client.device_proxy import DeviceProxy
-    from tango_core.idl.enums import EventType
 
     dev = DeviceProxy(device)
     dev.set_timeout_millis(60_000)
     out: dict = {mode: {"rate": [], "cpu_spec": [], "lat": [], "cpu_lat": []} for mode in ("here", "queued")}
 
-    sink = _Sink(True)
-    eid = dev.subscribe_event("spectrum", EventType.CHANGE_EVENT, sink)
-    sink.first.wait(5)
-    sub = _subscription(eid)
-    for _ in range(rounds):
-        for mode in ("here", "queued"):
-            sub.inline = mode == "here"
-            sink.rx.clear()
-            cpu0 = time.process_time()
-            dev.command_inout("BurstSpectrumTimed", n_spec)
-            wait_for_events(sink, n_spec)
-            out[mode]["cpu_spec"].append((time.process_time() - cpu0) / max(len(sink.rx), 1) * 1e6)
-            out[mode]["rate"].append((len(sink.rx) - 1) / (sink.rx[-1][0] - sink.rx[0][0]))
-    dev.unsubscribe_event(eid)
+    def spectra(sink, figures: dict) -> None:
+        cpu0 = time.process_time()
+        dev.command_inout("BurstSpectrumTimed", n_spec)
+        wait_for_events(sink, n_spec)
+        figures["cpu_spec"].append((time.process_time() - cpu0) / max(len(sink.rx), 1) * 1e6)
+        figures["rate"].append((len(sink.rx) - 1) / (sink.rx[-1][0] - sink.rx[0][0]))
 
-    sink = _Sink(False)
-    eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, sink)
-    sink.first.wait(5)
-    sub = _subscription(eid)
-    for _ in range(rounds):
-        for mode in ("here", "queued"):
-            sub.inline = mode == "here"
-            sink.rx.clear()
-            cpu0 = time.process_time()
-            for _ in range(n_lat):
-                dev.command_inout("BurstTimed", 1)
-                time.sleep(0.002)
-            wait_for_events(sink, n_lat)
-            out[mode]["cpu_lat"].append((time.process_time() - cpu0) / n_lat * 1e6)
-            out[mode]["lat"].append(statistics.median(rx - tx for rx, tx in sink.rx) * 1e3)
-    dev.unsubscribe_event(eid)
+    def one_at_a_time(sink, figures: dict) -> None:
+        cpu0 = time.process_time()
+        for _ in range(n_lat):
+            dev.command_inout("BurstTimed", 1)
+            time.sleep(0.002)
+        wait_for_events(sink, n_lat)
+        figures["cpu_lat"].append((time.process_time() - cpu0) / n_lat * 1e6)
+        figures["lat"].append(statistics.median(rx - tx for rx, tx in sink.rx) * 1e3)
+
+    _alternate(dev, "spectrum", True, rounds, out, spectra)
+    _alternate(dev, "value", False, rounds, out, one_at_a_time)
     return out
 
 
@@ -85,10 +88,7 @@ def main() -> None:
     ap.add_argument("--latency", type=int, default=200)
     args = ap.parse_args()
 
-    import peers
-
-    server = peers.start_pytango_server(SERVER, "bench", nodb=True, device_names=["test/bench/1"],
-                                        device_class="EventDevice")
+    server = start_event_server()
     try:
         out = measure(server.device, args.rounds, args.spectra, args.latency)
     finally:

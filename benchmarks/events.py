@@ -204,6 +204,13 @@ def bench_decode(frames: list[bytes], rounds: int) -> float:
     return best
 
 
+def start_event_server():
+    """The no-database PyTango event server the event benchmarks push from (tests/peers.py)."""
+    import peers
+    return peers.start_pytango_server(SERVER, "bench", nodb=True, device_names=["test/bench/1"],
+                                      device_class="EventDevice")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scalars", type=int, default=20000)
@@ -213,10 +220,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
-    import peers
-
-    server = peers.start_pytango_server(SERVER, "bench", nodb=True, device_names=["test/bench/1"],
-                                        device_class="EventDevice")
+    server = start_event_server()
     ours_runs, theirs_runs = [], []
     try:
         device = server.device

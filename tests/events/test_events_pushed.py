@@ -42,6 +42,13 @@ def _attr_full(peer, attr: str) -> str:
     return f"{base}/{attr}#dbase=no"
 
 
+def _wait_until(ready, timeout: float) -> None:
+    """Poll ``ready()`` every 20 ms until it is true or ``timeout`` s passed (callers assert after)."""
+    deadline = time.monotonic() + timeout
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def test_change_event_first_value_then_pushed_values(dev, event_nodb, collector):
     dev.PushChange(1.0)
     eid = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
@@ -75,9 +82,7 @@ def test_first_callback_in_the_callers_thread_later_ones_on_the_event_threads(de
     assert threads == [(EventReason.SubSuccess, threading.current_thread().name)]
     _live(dev)
     dev.PushChange(5.5)
-    deadline = time.monotonic() + 10
-    while len(threads) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _wait_until(lambda: len(threads) >= 2, 10)
     assert len(threads) == 2 and threads[1][0] == EventReason.Update
     assert threads[1][1] in ("tango-events-rx", "tango-events-dispatch")
 
@@ -132,9 +137,7 @@ def test_slow_callback_loses_nothing(dev):
     dev.subscribe_event("counter", EventType.CHANGE_EVENT, slow)
     _live(dev)
     dev.Burst(500)
-    deadline = time.monotonic() + 30
-    while len(got) < 501 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until(lambda: len(got) >= 501, 30)
     assert not any(e.err for e in got), [e.errors for e in got if e.err][:1]
     assert [e.attr_value.value for e in got[1:]] == list(range(500))
 
@@ -154,9 +157,7 @@ def test_callbacks_that_keep_up_run_in_the_receiver_a_slow_one_moves_to_the_disp
     dev.subscribe_event("counter", EventType.CHANGE_EVENT, cb)
     _live(dev)
     dev.Burst(300)
-    deadline = time.monotonic() + 30
-    while len(got) < 301 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until(lambda: len(got) >= 301, 30)
     assert [v for v, _ in got[1:]] == list(range(300))
     threads = [name for _, name in got[1:]]
     assert set(threads[:101]) == {"tango-events-rx"}, threads[:101]
@@ -179,9 +180,7 @@ def test_a_callback_that_raises_does_not_stop_later_events(dev, exc):
     _live(dev)
     for v in (11.0, 12.0, 13.0):
         dev.PushChange(v)
-    deadline = time.monotonic() + 10
-    while len(got) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    _wait_until(lambda: len(got) >= 3, 10)
     assert got == [11.0, 12.0, 13.0]
 
 
@@ -214,9 +213,7 @@ def test_callback_run_by_the_receiver_may_subscribe_and_unsubscribe(dev, peer_fa
     assert box["took"] < 1.5, box   # not the 2 s wait for a connection nobody reports
     _live(other)
     other.PushChange(3.0)
-    deadline = time.monotonic() + 10
-    while 3.0 not in other_values and time.monotonic() < deadline:
-        time.sleep(0.02)
+    _wait_until(lambda: 3.0 in other_values, 10)
     assert 3.0 in other_values, other_values
     other.unsubscribe_event(box["id"])
 
@@ -237,9 +234,7 @@ def test_dispatch_queue_overflow_is_reported_not_buffered_forever(dev):
         dev.Burst(300)
         time.sleep(1.0)
         release.set()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not any(e.err for e in got):
-            time.sleep(0.05)
+        _wait_until(lambda: any(e.err for e in got), 10)
         errs = [e for e in got if e.err]
         assert errs, "overflow must be reported as an error event"
         assert errs[0].errors[0].reason == "API_MissedEvents"
@@ -255,9 +250,7 @@ def test_pull_model_queue(dev):
     eid = dev.subscribe_event("counter", EventType.CHANGE_EVENT, 5)
     _live(dev)
     dev.Burst(20)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and dev.get_last_event_date(eid).totime() == 0:
-        time.sleep(0.05)
+    _wait_until(lambda: dev.get_last_event_date(eid).totime() != 0, 10)
     time.sleep(0.5)
     assert dev.event_queue_size(eid) == 5
     assert not dev.is_event_queue_empty(eid)
@@ -267,9 +260,7 @@ def test_pull_model_queue(dev):
     assert dev.is_event_queue_empty(eid)
     dev.Burst(3)
     seen = []
-    deadline = time.monotonic() + 10
-    while dev.event_queue_size(eid) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until(lambda: dev.event_queue_size(eid) >= 3, 10)
     dev.get_events(eid, seen.append)
     assert [e.attr_value.value for e in seen] == [0, 1, 2]
 
@@ -278,9 +269,7 @@ def test_pull_model_unbounded_queue_and_errors_for_push_subscriptions(dev, colle
     eid = dev.subscribe_event("counter", EventType.CHANGE_EVENT, 0)
     _live(dev)
     dev.Burst(50)
-    deadline = time.monotonic() + 10
-    while dev.event_queue_size(eid) < 51 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until(lambda: dev.event_queue_size(eid) >= 51, 10)
     assert [e.attr_value.value for e in dev.get_events(eid)][1:] == list(range(50))
     push_id = dev.subscribe_event("value", EventType.CHANGE_EVENT, collector)
     with pytest.raises(DevFailed) as info:
@@ -427,16 +416,12 @@ def test_several_subscriptions_share_one_topic(dev, event_nodb):
     assert ida != idb
     _live(dev)
     dev.PushChange(100.0)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not (len(a) >= 2 and len(b) >= 2):
-        time.sleep(0.05)
+    _wait_until(lambda: len(a) >= 2 and len(b) >= 2, 10)
     assert a[-1].attr_value.value == b[-1].attr_value.value == 100.0
     assert a[-1].device is dev and b[-1].device is dev2
     dev2.unsubscribe_event(idb)
     dev.PushChange(101.0)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and a[-1].attr_value.value != 101.0:
-        time.sleep(0.05)
+    _wait_until(lambda: a[-1].attr_value.value == 101.0, 10)
     assert a[-1].attr_value.value == 101.0 and b[-1].attr_value.value == 100.0
 
 
@@ -529,9 +514,7 @@ def test_confirmation_is_sent_and_accepted(dev, collector):
         dev.subscribe_event("alarm_value", EventType.ALARM_EVENT, lambda e: None)
         dev.subscribe_event("ready", EventType.DATA_READY_EVENT, lambda e: None)
         dev.subscribe_event("value", EventType.ATTR_CONF_EVENT, lambda e: None)
-        deadline = time.monotonic() + 10
-        while consumer._consumer.stats["confirmations"] < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _wait_until(lambda: consumer._consumer.stats["confirmations"] >= 2, 10)
         assert consumer._consumer.stats["confirmations"] >= 2
         dev.PushChange(21.0)
         collector.wait_for(lambda evs: any(not e.err and e.attr_value.value == 21.0 for e in evs))
@@ -567,9 +550,7 @@ def test_callback_may_unsubscribe_itself(dev):
     _live(dev)
     dev.PushChange(61.0)
     assert done.wait(10)
-    deadline = time.monotonic() + 5
-    while consumer._consumer is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until(lambda: consumer._consumer is None, 5)
     assert consumer._consumer is None
 
 
