@@ -9,7 +9,8 @@ and under ``TYPE_CHECKING`` count too: a layer must not even *know* the ones abo
 * ``events`` (ZMQ consumer and supplier) only ``wire`` and ``idl``: the client hands the consumer
   what it needs from above (``events.client_interface``);
 * ``client`` everything below; ``server`` and ``databaseds`` (the device and database servers) the
-  client too; the top-level modules as declared below.
+  client too; the top-level modules as declared below; ``pytango_alias`` (PyTango's module names,
+  answered by tango_core's) any of them.
 
 Every package and top-level module of tango_core must be declared in :data:`LAYERS`, so a new one
 gets a place in the layering before it gets code.  itango uses tango_core's public API only:
@@ -52,6 +53,9 @@ LAYERS: dict[str, set[str]] = {
     "_warnings": {"client"},         # PyTango's tango._warnings: warn_once (PyTangoUserWarning is the client's)
     "pytango_pprint": {"client", "events", "idl"},  # the lists of structs printed PyTango's way
 }
+# PyTango's module names (a ``tango`` package), each answered by tango_core's modules of any layer
+# (mostly named as strings, for reexport): the top of the stack
+LAYERS["pytango_alias"] = set(LAYERS)
 #: what any layer may take from the root package itself
 ROOT_NAMES = {"__version__"}
 

@@ -16,7 +16,6 @@ import pytest
 
 import suite
 
-collect_ignore = ["shim"]  # the ``tango`` package standing for PyTango: not tests
 
 @pytest.fixture(scope="session")
 def pytango_sdist() -> Path:

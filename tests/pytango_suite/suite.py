@@ -3,9 +3,10 @@
 PyTango's tests are fetched, never copied into this project (they are PyTango's code, under
 LGPL): :func:`fetch_sdist` downloads the sdist with pip into a cache directory and unpacks it.
 :func:`run_files` runs some of its test files with pytest in a subprocess whose PYTHONPATH starts
-with ``shim/`` (a ``tango`` package whose modules re-export tango_core's, inherited by every
-subprocess the tests start) and returns each test's outcome.  :func:`compare` checks them
-against ``expected_outcomes.txt``, the list of tests that do not pass yet, each with its reason.
+with ``tango_core/pytango_alias/`` (tango_core's ``tango`` package, whose modules re-export
+tango_core's; inherited by every subprocess the tests start) and returns each test's outcome.
+:func:`compare` checks them against ``expected_outcomes.txt``, the list of tests that do not pass
+yet, each with its reason.
 
 From the command line (the repository's root as the current directory):
 
@@ -31,7 +32,8 @@ from typing import Iterable, Sequence
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SHIM = HERE / "shim"
+#: the directory holding tango_core's ``tango`` package (the tango_core of this repository's)
+ALIAS = REPO / "tango_core" / "pytango_alias"
 EXPECTED_FILE = HERE / "expected_outcomes.txt"
 
 PYTANGO_VERSION = "10.3.1"
@@ -126,14 +128,14 @@ def tangotest_dir() -> str | None:
 
 
 def suite_environment() -> dict[str, str]:
-    """The environment of the PyTango test run: the shim first on PYTHONPATH, then this
+    """The environment of the PyTango test run: the PyTango alias first on PYTHONPATH, then this
     repository (tango_core), then this directory (suite_plugin.py); no TANGO_HOST
     (the tests use no database unless they start one); Debian's TangoTest on PATH; unbuffered
     output (PyTango's source-location logging tests need it, and skip without it)."""
     env = dict(os.environ)
     for name in ("TANGO_HOST", "PYTANGO_GREEN_MODE", "PYTEST_ADDOPTS", "PYTHONSTARTUP"):
         env.pop(name, None)
-    env["PYTHONPATH"] = os.pathsep.join([str(SHIM), str(REPO), str(HERE)])
+    env["PYTHONPATH"] = os.pathsep.join([str(ALIAS), str(REPO), str(HERE)])
     tangotest = tangotest_dir()
     if tangotest:
         env["PATH"] = tangotest + os.pathsep + env.get("PATH", "")

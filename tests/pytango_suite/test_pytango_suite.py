@@ -53,16 +53,16 @@ def test_expected_outcomes_file_is_well_formed():
         assert not e.reason.startswith("TODO"), f"line {e.line}: give the reason"
 
 
-def test_shim_lists_as_absent_only_what_tango_core_lacks():
-    """Every name of the shim's ABSENT table is still missing from tango_core (delete it from the
-    table when tango_core gains it), and the shim's ``tango`` is tango_core, in a subprocess as
-    the PyTango suite sees it."""
+def test_alias_lists_as_absent_only_what_tango_core_lacks():
+    """Every name of the PyTango alias's ABSENT table is still missing from tango_core (delete it
+    from the table when tango_core gains it), and the alias's ``tango`` is tango_core, in a
+    subprocess as the PyTango suite sees it."""
     import subprocess
     import sys
 
     probe = (
         "import importlib, tango, tango_core\n"
-        "from tango._shim import ABSENT, Absent\n"
+        "from tango_core.pytango_alias import ABSENT, Absent\n"
         "assert tango.DeviceProxy is tango_core.DeviceProxy, tango.__file__\n"
         "for name in ABSENT:\n"
         "    module, _, attr = name.rpartition('.')\n"
@@ -73,7 +73,7 @@ def test_shim_lists_as_absent_only_what_tango_core_lacks():
     proc = subprocess.run([sys.executable, "-c", probe], env=suite.suite_environment(), capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.split() == [], "tango_core has these names now: delete them from shim/tango/_shim.py ABSENT"
+    assert proc.stdout.split() == [], "tango_core has these names now: delete them from tango_core/pytango_alias/__init__.py ABSENT_BY_REASON"
 
 
 def _result(outcomes):

@@ -3,7 +3,7 @@ PyTango's database server command, served by tango_core's (``tango_core.database
 
 import sys
 
-from tango._shim import reexport
+from tango_core.pytango_alias import reexport
 
 reexport(__name__, "tango_core.databaseds.server")
 

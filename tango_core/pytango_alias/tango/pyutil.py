@@ -2,6 +2,6 @@
 ``tango_core.server.polling`` (TimedAttrData, TimedCmdData) and ``tango_core.server.command_line``
 (parse_args)."""
 
-from tango._shim import reexport
+from tango_core.pytango_alias import reexport
 
 reexport(__name__, "tango_core.server.runtime", "tango_core.server.polling", "tango_core.server.command_line")

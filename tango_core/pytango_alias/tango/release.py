@@ -1,5 +1,5 @@
 """PyTango's ``tango.release`` answered by ``tango_core.release``."""
 
-from tango._shim import reexport
+from tango_core.pytango_alias import reexport
 
 reexport(__name__, "tango_core.release")

@@ -1,6 +1,0 @@
-"""PyTango's C++ extension module ``tango._tango``: here the names it holds come from tango_core
-(``from tango._tango import GroupReply`` ...); C++-only ones are in _shim.ABSENT."""
-
-from tango._shim import reexport
-
-reexport(__name__, "tango_core")
