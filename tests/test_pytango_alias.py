@@ -8,9 +8,12 @@ device server check serves a ``tango.server`` device in a ``tango.test_context``
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +93,55 @@ def test_a_tango_server_device_in_a_test_context_answers_through_the_command(tmp
     proc = _run([*ALIAS_COMMAND, sys.executable, str(script)], timeout=90)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split() == ["True", "ON", "22.5", "273.15", "degC"], proc.stderr[-3000:]
+
+
+def test_python_m_tango_test_context_serves_a_device_through_the_command(tmp_path):
+    """PyTango's ``python -m tango.test_context module.Class``, started by the command: a Python
+    process of its own, which imports tango_core as ``tango`` too; read here with tango_core."""
+    import tango_core
+
+    _script(tmp_path, """
+        import tango
+        import tango_core
+        from tango.server import Device, attribute
+
+        class Barometer(Device):
+            @attribute(dtype=float, unit="bar")
+            def pressure(self):
+                return 1.013
+
+            @attribute(dtype=bool)
+            def served_by_tango_core(self):
+                return tango.server.Device is tango_core.server.Device
+    """, "barometer.py")
+    log = tmp_path / "server.err"
+    with open(log, "w") as err:
+        server = subprocess.Popen([*ALIAS_COMMAND, sys.executable, "-m", "tango.test_context", "barometer.Barometer",
+                                   "--host", "127.0.0.1", "--port", "0"], env=_env(), cwd=tmp_path,
+                                  stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
+    try:
+        access = None
+        deadline = time.monotonic() + 60
+        while access is None and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                if server.poll() is not None and lines.empty():
+                    break
+                continue
+            if line.startswith("Device access: "):
+                access = line.split(": ", 1)[1].strip()
+        assert access, f"the server did not say where it is (exit status {server.poll()}): {log.read_text()[-3000:]}"
+        proxy = tango_core.DeviceProxy(access)
+        proxy.set_timeout_millis(10000)
+        assert proxy.pressure == 1.013
+        assert proxy.served_by_tango_core is True
+        assert proxy.info().dev_class == "Barometer"
+    finally:
+        server.kill()
+        server.wait(timeout=30)
 
 
 def test_no_command_is_a_usage_error():
