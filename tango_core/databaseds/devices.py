@@ -378,12 +378,13 @@ class DeviceCommands:
         if argin == "*":
             return _column(self.conn, "SELECT name FROM devices WHERE exported = 1 ORDER BY name")
         pattern = like_pattern(argin)
-        return _column(self.conn, "SELECT name FROM devices WHERE (name LIKE ?1 ESCAPE '\\' OR alias LIKE ?1 "
-                                  "ESCAPE '\\') AND exported = 1 ORDER BY name", (pattern,))
+        return _column(self.conn, "SELECT name FROM devices WHERE (name LIKE ? ESCAPE '\\' OR alias LIKE ? "
+                                  "ESCAPE '\\') AND exported = 1 ORDER BY name", (pattern, pattern))
 
     def _name_part(self, part: str, wildcard: str) -> list[str]:
-        return _column(self.conn, f"SELECT DISTINCT {part} FROM devices WHERE name LIKE ?1 ESCAPE '\\' "
-                                  f"OR alias LIKE ?1 ESCAPE '\\' ORDER BY {part}", (like_pattern(wildcard),))
+        pattern = like_pattern(wildcard)
+        return _column(self.conn, f"SELECT DISTINCT {part} FROM devices WHERE name LIKE ? ESCAPE '\\' "
+                                  f"OR alias LIKE ? ESCAPE '\\' ORDER BY {part}", (pattern, pattern))
 
     def DbGetDeviceDomainList(self, argin: str) -> list[str]:
         return self._name_part("domain", argin)
