@@ -7,7 +7,11 @@ also changes two things on *its* enums, and so do we (see :class:`TangoEnum`):
 
 * ``str(x)``, ``f"{x}"`` and ``"%s" % x`` give the bare member name (``'ON'``),
   while ``repr(x)`` stays the IntEnum form ``<DevState.ON: 0>`` and a non-empty
-  format spec formats the integer (``format(x, '>3')`` -> ``'  0'``);
+  format spec formats the integer (``format(x, '>3')`` -> ``'  0'``) on Python
+  3.11+; on Python 3.10 PyTango's enums format the name (``format(x, '>3')`` ->
+  ``'ON '``, ``format(x, 'd')`` raises ValueError): the enum module of 3.10
+  formats the ``str()`` of an enum whose ``__str__`` is overridden, 3.11 made
+  IntEnum format its integer; ours follow the same Python rule;
 * every enum class has ``values`` (``{int: member}``) and ``names``
   (``{name: member}``) dictionaries.
 
@@ -24,6 +28,7 @@ imported only when a dtype table is first used, so that importing the enums
 from __future__ import annotations
 
 import enum
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,8 +55,10 @@ class TangoEnum(enum.IntEnum):
     def __str__(self) -> str:
         return self.name
 
-    # int.__format__ with an empty spec calls str(self) -> the name; with a spec it formats the int.
-    __format__ = int.__format__
+    if sys.version_info >= (3, 11):
+        # int.__format__ with an empty spec calls str(self) -> the name; with a spec it formats the
+        # int.  On 3.10, enum's own __format__ is PyTango's there: str.__format__ of the name.
+        __format__ = int.__format__
 
 
 def _pytango_lookups(cls: type[TangoEnum]) -> type[TangoEnum]:

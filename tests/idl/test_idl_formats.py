@@ -3,6 +3,8 @@ checked without needing PyTango installed (test_idl_pytango_oracle.py compares l
 
 from __future__ import annotations
 
+import sys
+
 from tango_core.idl.enums import AttrDataFormat, AttrQuality, CmdArgType, DevState, ErrSeverity, EventType
 from tango_core.idl.errors import DevError, DevFailed, Except, NonDbDevice
 from tango_core.idl.types import TimeVal
@@ -72,7 +74,9 @@ def test_itango_error_line():
 def test_enum_text_forms():
     assert (str(DevState.ON), repr(DevState.ON), f"{DevState.ON}", "%d" % DevState.ON) == \
         ("ON", "<DevState.ON: 0>", "ON", "0")
-    assert format(DevState.RUNNING, ">6") == "    10"
+    # a format spec formats the integer on Python 3.11+, the name on 3.10 (enum's rule there, and
+    # so PyTango's: tests/idl/test_idl_pytango_oracle.py compares with it)
+    assert format(DevState.RUNNING, ">9") == ("       10" if sys.version_info >= (3, 11) else "  RUNNING")
     assert str(AttrQuality.ATTR_VALID) == "ATTR_VALID"
     assert repr(AttrDataFormat.SCALAR) == "<AttrDataFormat.SCALAR: 0>"
     assert repr(CmdArgType.DevDouble) == "<CmdArgType.DevDouble: 5>"
