@@ -39,10 +39,14 @@ class SelectRunner:
     def __init__(self, uri: str, lock: threading.Lock | threading.RLock | None = None) -> None:
         self.lock = lock or threading.Lock()
         # no statement cache: every query is prepared again, so the authorizer sees (and records)
-        # the tables it reads each time
+        # the tables it reads each time.  Python 3.10's sqlite3 still caches statements with 0
+        # (3.11 made 0 mean none): a query found in its cache is not prepared again and the
+        # authorizer is not called (``_prepared`` stays False), so ``run`` then names every stored
+        # table as read (the reply cache is then dropped at the next write to any table).
         self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10.0,
                                     cached_statements=0)
         self._read: set[str] = set()
+        self._prepared = False
         schema.create_compat_views(self.conn)
         self.conn.execute("PRAGMA query_only=ON")
         self.conn.set_authorizer(self._authorize)
@@ -51,6 +55,7 @@ class SelectRunner:
 
     def _authorize(self, action: int, arg1: str | None, arg2: str | None, dbname: str | None,
                    source: str | None) -> int:
+        self._prepared = True
         if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE):
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_READ:
@@ -72,8 +77,10 @@ class SelectRunner:
         with self.lock:
             self._deadline = time.monotonic() + SELECT_TIME_LIMIT
             self._read = set()
+            self._prepared = False
             try:
                 cursor = self.conn.execute(sql)
+                read = self._read if self._prepared else set(schema.STORED_TABLES)
                 n_fields = len(cursor.description or ())
                 flags: list[int] = []
                 cells: list[str] = []
@@ -95,7 +102,7 @@ class SelectRunner:
                 db_error(DB_SQL_ERROR, f"Failed to query TANGO database (error={text})\nThe query was: {sql}",
                          "DataBase::db_my_sql_select()")
         flags += (n_rows, n_fields)
-        return (flags, cells), self._read
+        return (flags, cells), read
 
     def close(self) -> None:
         self.conn.close()
