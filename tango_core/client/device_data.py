@@ -19,6 +19,7 @@ arrays of the exact element dtype, lists of str, ``(ndarray, list[str])`` pairs 
 from __future__ import annotations
 
 import numbers
+import operator
 from typing import Any
 
 import numpy as np
@@ -92,17 +93,25 @@ def _to_str(v: Any) -> str:
 
 
 def _to_int(t: CmdArgType, v: Any) -> int:
-    """PyTango's integer rules: bool ok, numpy bool not; beyond 64 bits a type error, else overflow."""
+    """PyTango's integer rules: bool ok, numpy bool for a signed type as numpy's ``__index__`` says
+    and never for an unsigned one; beyond 64 bits a type error, else overflow."""
     orig = v
     if isinstance(v, bool):
         v = int(v)
-    elif isinstance(v, (int, np.integer)) and not isinstance(v, np.bool_):
+    elif isinstance(v, np.bool_):
+        # PyTango takes the integer the way numpy gives it for a signed type: numpy 2.2 (the last
+        # for Python 3.10) gives 1/0 with a DeprecationWarning, later numpy refuses (unsigned: below)
+        try:
+            v = operator.index(v)
+        except TypeError:
+            raise _BadArg from None
+    elif isinstance(v, (int, np.integer)):
         v = int(v)
     else:
         raise _BadArg
     lo, hi = _INT_RANGES[t]
     if lo == 0:
-        if v < 0 or v >= 1 << 64 or isinstance(orig, np.signedinteger):
+        if v < 0 or v >= 1 << 64 or isinstance(orig, (np.signedinteger, np.bool_)):
             raise _BadArg
     elif v < -(1 << 63) or v >= 1 << 63:
         raise _BadArg
