@@ -13,9 +13,10 @@ def make_shell() -> Any:
 
     config = Config()
     config.HistoryManager.hist_file = ":memory:"
-    shell = InteractiveShell(config=config)
-    shell.colors = "nocolor"
-    return shell
+    # at construction: IPython 8 (the one Python 3.10 gets) colours tracebacks with the scheme
+    # the shell was built with, a later ``shell.colors = ...`` leaves them in colour
+    config.InteractiveShell.colors = "nocolor"
+    return InteractiveShell(config=config)
 
 
 def reset_default_database(host: str) -> None:
