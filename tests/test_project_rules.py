@@ -94,7 +94,8 @@ def test_importing_the_product_loads_no_pytango() -> None:
 
 
 def test_runtime_dependencies_are_exactly_the_four() -> None:
-    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    # tomllib from Python 3.11; on 3.10 the same parser as tomli, which pytest depends on there
+    tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {re.split(r"[<>=!~ \[;]", dep, maxsplit=1)[0].lower() for dep in project["dependencies"]}
     assert names == {"ipython", "prompt_toolkit", "numpy", "pyzmq"}

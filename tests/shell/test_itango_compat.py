@@ -1136,8 +1136,13 @@ def test_itango_module_keeps_itangos_entry_points():
 
 def test_itango_console_scripts_keep_their_names():
     # ITango 0.3.0 installs itango and itango3 (console) and itango-qt and itango3-qt (GUI).
-    import tomllib
+    import sys
     from pathlib import Path
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # the same parser as tomli, which pytest depends on there
+        import tomli as tomllib
 
     project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
     scripts = {**project.get("scripts", {}), **project.get("gui-scripts", {})}
