@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import subprocess
+import sys
 
 import pytest
 
@@ -191,6 +192,14 @@ def test_fisallowed_refuses_writes_only(pair):
                                   "wrong_value", "read_throws"])
 def test_errors_from_device_code(pair, call):
     ref, ours = pair
+    if call == "WrongResult" and sys.version_info >= (3, 13):
+        reference_sees = what_client_sees(lambda: ref.command_inout(call))
+        if reference_sees[1][0][0] == "API_CorbaException":
+            ours_sees = what_client_sees(lambda: ours.command_inout(call))
+            assert ours_sees[0] == "DevFailed" and ours_sees[1][0][0] == "PyDs_PythonError", ours_sees
+            pytest.xfail("PyTango 10.3.1's server on Python 3.13 fails a command result of the wrong type "
+                         "with an UNKNOWN CORBA exception (its log: pybind11 'Unable to convert call "
+                         "argument'); on 3.10-3.12 it answers PyDs_PythonError, as ours does")
     if call[0].isupper():
         assert_same(ref, ours, lambda p: p.command_inout(call))
     else:
