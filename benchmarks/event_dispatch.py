@@ -2,8 +2,10 @@
 
     python benchmarks/event_dispatch.py [--rounds N] [--spectra M] [--latency K]
 
-tango_core runs a callback in the thread that received its event while callbacks keep up, and
-hands events to a second (dispatcher) thread behind a slow one (tango_core/events/dispatcher.py).
+With ``configure(callbacks_in_receiver=True)`` (opt-in), tango_core runs a callback in the
+thread that received its event while callbacks keep up, and hands events to a second (dispatcher)
+thread behind a slow one; by default every event goes to the dispatcher thread
+(tango_core/events/dispatcher.py).
 This measures what the first way saves, in one process against one PyTango event server
 (tests/servers/event_server.py, no database), rounds alternating between the two ways on the
 same subscription (its ``inline`` flag), so that machine noise hits both alike:
@@ -55,6 +57,9 @@ def _alternate(dev, attr: str, spectrum: bool, rounds: int, out: dict, one_round
 
 def measure(device: str, rounds: int, n_spec: int, n_lat: int) -> dict:
     from tango_core.client.device_proxy import DeviceProxy
+    from tango_core.events import configure
+
+    configure(callbacks_in_receiver=True)  # opt-in; "queued" rounds turn it off per subscription
 
     dev = DeviceProxy(device)
     dev.set_timeout_millis(60_000)

@@ -142,9 +142,28 @@ def test_slow_callback_loses_nothing(dev):
     assert [e.attr_value.value for e in got[1:]] == list(range(500))
 
 
-def test_callbacks_that_keep_up_run_in_the_receiver_a_slow_one_moves_to_the_dispatcher(dev):
-    """Fast callbacks run in the receiving thread (no second thread woken per event); once a
-    callback took long there, its subscription's later events go through the dispatcher
+@pytest.fixture
+def callbacks_in_receiver():
+    """``configure(callbacks_in_receiver=True)`` for one test (opt-in, see events/dispatcher.py)."""
+    from tango_core.events import configure, settings
+    saved = settings.config.callbacks_in_receiver
+    configure(callbacks_in_receiver=True)
+    yield
+    configure(callbacks_in_receiver=saved)
+
+
+def test_callbacks_run_in_the_dispatcher_thread_by_default(dev):
+    names = []
+    dev.subscribe_event("counter", EventType.CHANGE_EVENT, lambda ev: names.append(threading.current_thread().name))
+    _live(dev)
+    dev.Burst(20)
+    _wait_until(lambda: len(names) >= 21, 15)
+    assert set(names[1:]) == {"tango-events-dispatch"}, names
+
+
+def test_callbacks_that_keep_up_run_in_the_receiver_a_slow_one_moves_to_the_dispatcher(dev, callbacks_in_receiver):
+    """Opted in: fast callbacks run in the receiving thread (no second thread woken per event);
+    once a callback took long there, its subscription's later events go through the dispatcher
     thread, in the same order and with none lost."""
     from tango_core.events.dispatcher import INLINE_SLOW
     got = []
@@ -184,7 +203,7 @@ def test_a_callback_that_raises_does_not_stop_later_events(dev, exc):
     assert got == [11.0, 12.0, 13.0]
 
 
-def test_callback_run_by_the_receiver_may_subscribe_and_unsubscribe(dev, peer_factory):
+def test_callback_run_by_the_receiver_may_subscribe_and_unsubscribe(dev, peer_factory, callbacks_in_receiver):
     """A callback (run in the receiving thread) subscribes to a device of another server, whose
     event socket is new: the subscription completes at once and its events arrive."""
     server = Path(__file__).resolve().parents[1] / "servers" / "event_server.py"
