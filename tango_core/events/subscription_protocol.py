@@ -253,10 +253,10 @@ class KeepAlive:
         if stalled:
             wait = min(wait, 1.0)  # no verdict meanwhile (run_once): look again soon after
         for ch in channels:
-            if ch.alive and not stalled:
-                wait = min(wait, ch.last_heartbeat + config.heartbeat_timeout - now + 0.02)
-            else:
+            if not ch.alive:
                 wait = min(wait, float(config.reconnect_period))
+            elif not stalled:
+                wait = min(wait, ch.last_heartbeat + config.heartbeat_timeout - now + 0.02)
         return max(0.02, wait)
 
     def _receiver_in_callback(self) -> bool:
