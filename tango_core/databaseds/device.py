@@ -3,7 +3,9 @@
 Its commands are generated from commands.COMMANDS (argument types and descriptions) and all go
 through ``DatabaseCommands.execute``; its attributes are the ones a Tango admin expects from
 a database server (``Timing_*`` statistics of every command, ``StoredProcedureRelease``).
-State ON, status "Device is OK" as the C++ server's.
+State ON, and the default status "The device is in ON state.", as PyTango's database server
+(``python -m tango.databaseds.database``, the sqlite server tango_core's stands in for) answers;
+the C++ DataBaseds sets "Device is OK" instead (tests/databaseds/test_differential.py shows both).
 """
 
 from __future__ import annotations
@@ -53,7 +55,6 @@ def _init_device(self: Any) -> None:
     Device.init_device(self)
     self.database.init()
     self.set_state(DevState.ON)
-    self.set_status("Device is OK")
 
 
 def _read_timing_info(self: Any) -> list[str]:

@@ -99,3 +99,25 @@ def test_the_database_device_has_the_cpp_servers_interface(reference_databases: 
     assert set(pytango[0]) < set(ours[0])
     assert ours[1] == cpp[1] == pytango[1]
     assert ours[2] == cpp[2] == tango.DevState.ON
+
+
+def test_the_database_device_state_and_status_are_pytango_servers(reference_databases: dict[str, str]) -> None:
+    """state(), status() and the State/Status attributes of sys/database/2 and of its admin
+    device, seen by PyTango's client: ours answers what PyTango's database server answers (ON,
+    the default "The device is in ON state."); the C++ DataBaseds sets its own status, "Device is
+    OK" (checked, so the reason given in tango_core/databaseds/device.py stays true)."""
+    import tango
+
+    def seen(tango_host: str, device: str):
+        dev = tango.DeviceProxy(f"tango://{tango_host}/{device}")
+        return (dev.state(), dev.status(), dev.read_attribute("State").value, dev.read_attribute("Status").value)
+
+    for device in ("sys/database/2", "dserver/DataBaseds/2"):
+        ours, pytango, cpp = (seen(reference_databases[name], device) for name in ("ours-wire", D.PY, D.CPP))
+        assert ours == pytango, device
+        if device == "sys/database/2":
+            assert ours == (tango.DevState.ON, "The device is in ON state.", tango.DevState.ON,
+                            "The device is in ON state.")
+            assert cpp[1] == cpp[3] == "Device is OK"
+        else:
+            assert ours == cpp, device
