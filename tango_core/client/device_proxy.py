@@ -131,6 +131,7 @@ class _CommandFunction:
                         f" - out ({tout}): {info.out_type_desc}\n")
 
     def __call__(self, *args, **kwargs):
+        __tracebackhide__ = True  # ``dev.Cmd(x)`` relays to command_inout: show the user's line
         return self._proxy.command_inout(self._name, *args, **kwargs)
 
     def __repr__(self) -> str:
@@ -877,6 +878,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return None, first_exc
 
     def __getattr__(self, name: str):
+        __tracebackhide__ = True  # ``dev.attr`` relays to a read or a command: show the user's line
         if name.startswith("_") or name == "trait_names" or "_name" not in self.__dict__:
             raise AttributeError(name)
         self._check_initialized()
@@ -928,6 +930,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     _read_dynamic = green_method(_read_dynamic_plan, name="_read_dynamic")
 
     def __setattr__(self, name: str, value) -> None:
+        __tracebackhide__ = True  # ``dev.attr = v`` relays to write_attribute: show the user's line
         d = self.__dict__
         if name.startswith("_") or name in d or hasattr(type(self), name):
             object.__setattr__(self, name, value)

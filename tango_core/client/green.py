@@ -352,6 +352,7 @@ def green_method(plan_fn: Callable[..., Plan], *, name: str | None = None, consu
     """
 
     def method(self, *args, **kwargs):
+        __tracebackhide__ = True  # IPython and pytest show the caller's line and the plan's, not this relay
         if not kwargs:  # the common call: no keywords at all
             mode = getattr(self, "_green_mode", None)
             if mode is None:
@@ -398,6 +399,7 @@ def green_function(plan_fn: Callable[..., Plan], *, name: str | None = None):
     """:func:`green_method` for a factory (no proxy yet): ``green_mode=`` or the process-wide mode."""
 
     def function(*args, **kwargs):
+        __tracebackhide__ = True  # see green_method
         wait = kwargs.pop("wait", None)
         timeout = kwargs.pop("timeout", None)
         mode = kwargs.get("green_mode")

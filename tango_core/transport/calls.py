@@ -136,6 +136,7 @@ def _blocking_endpoint(host: str, port: int):
 
 def run_blocking(plan: Plan):
     """Run ``plan`` to its end with blocking I/O in the calling thread; its result (or its exception)."""
+    __tracebackhide__ = True  # a user's traceback goes from their line to the plan's: this loop is plumbing
     send, throw = plan.send, plan.throw
     value: Any = None
     error: BaseException | None = None

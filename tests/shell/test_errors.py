@@ -39,6 +39,27 @@ def test_other_exceptions_keep_the_ipython_traceback(itango_shell, run):
     assert "AttributeError: 'list' object has no attribute 'foo'" in out
 
 
+
+def test_a_bad_argument_traceback_goes_from_the_users_line_to_the_check_that_refused_it(itango_shell, run):
+    """A wrong value (a TypeError or OverflowError of the client) keeps IPython's traceback, but
+    without the frames that only relay the call (the green-mode wrapper, the blocking plan
+    runner, ``dev.attr`` / ``dev.Cmd()`` dispatch): the user's line, then the check that
+    refused the value."""
+    cases = (("dev = Device('sys/tg_test/1'); dev.command_inout('DevLong', 2**40)", OverflowError,
+              "OverflowError: Value is too large."),
+             ("dev = Device('sys/tg_test/1'); dev.DevLong(2**40)", OverflowError, "OverflowError: Value is too large."),
+             ("dev = Device('sys/tg_test/1'); dev.double_scalar = 'abc'", TypeError, "TypeError: Expecting a numeric type"),
+             ("dev = Device('sys/tg_test/1'); dev.read_attribute(3)", TypeError,
+              "TypeError: read_attribute(): the attribute name must be a str, not int"))
+    for cell, etype, last in cases:
+        result, out = run(itango_shell, cell)
+        assert isinstance(result.error_in_exec, etype), out
+        assert "Traceback (most recent call last)" in out and "----> 1 dev = Device" in out
+        assert last in out.strip().splitlines()[-1]
+        assert "skipping hidden" in out
+        for relay in ("green.py", "calls.py", "in run_blocking", "in __setattr__", "in __call__"):
+            assert relay not in out, (relay, out)
+
 def test_an_attribute_of_a_device_that_is_down_says_why_in_three_lines(itango_shell, run):
     """``dev.attr`` on a device whose server is not running is an AttributeError raised from
     the DevFailed that says why (as PyTango): shown short, with that DevFailed's reason, and
