@@ -694,6 +694,17 @@ def device_attribute_text(da: Any, color: bool = False) -> str:
     return _card_text(f"{title}  {label}", rows)
 
 
+def device_attribute_line(da: Any) -> str:
+    """One line for a DeviceAttribute inside a list (``read_attributes``): its name, value
+    (summarised as in the card), quality and time of day; a failed read its first error.  The
+    PyTango repr of each element would be 20 fields on one line, the value lost among them."""
+    name = getattr(da, "name", "?")
+    if getattr(da, "has_failed", False):
+        return f"<{name}: read failed: {_clip(short_error(_try(da.get_err_stack, [])), 160)}>"
+    when = _format_time(getattr(da, "time", None)).rpartition(" ")[2][:12]  # HH:MM:SS.mmm
+    return f"<{name} = {_clip(format_value(getattr(da, 'value', None)), 160)}  {_name(getattr(da, 'quality', '?'))} {when}>"
+
+
 def device_attribute_html(da: Any, unit: str = "", label: str = "", *, png: bytes | None = None) -> str:
     """The card, with a plot of a spectrum or an image under it when matplotlib is installed
     (``unit``/``label``: from the attribute's configuration, when the caller knows them;
@@ -955,6 +966,10 @@ _RENDERERS: list[tuple[str, Callable[..., str], Callable[[Any], str]]] = [
     ("EventData", event_data_text, event_data_html),
 ]
 
+# (tango_core public name -> its one line inside a list, tuple or dict): read values only, whose
+# line needs no device call
+_IN_CONTAINERS: dict[str, Callable[[Any], str]] = {"DeviceAttribute": device_attribute_line}
+
 # shell -> list of (formatter, type, previous printer or None) to undo on unregister.  Weak keys:
 # a shell that is gone must not make a new shell (maybe at the same address) look registered.
 _INSTALLED: "weakref.WeakKeyDictionary[Any, list[tuple[Any, type, Any]]]" = weakref.WeakKeyDictionary()
@@ -964,13 +979,21 @@ def _wants_color(ip: Any) -> bool:
     return str(getattr(ip, "colors", "nocolor")).lower() != "nocolor"
 
 
-def _pretty_printer(ip: Any, render: Callable[..., str]) -> Callable[[Any, Any, bool], None]:
+def _pretty_printer(ip: Any, render: Callable[..., str],
+                    line: Callable[[Any], str] | None = None) -> Callable[[Any, Any, bool], None]:
+    def _one_line(obj: Any) -> str:
+        try:
+            return line(obj)  # type: ignore[misc]
+        except Exception:  # never hide the object behind a renderer bug
+            return repr(obj)
+
     def printer(obj: Any, p: Any, cycle: bool) -> None:
         # A card only for the object itself: inside a list/dict/tuple each element keeps its
-        # one-line repr (a list of 50 proxies must not become 50 cards and 200 device calls).
+        # one-line repr (a list of 50 proxies must not become 50 cards and 200 device calls),
+        # or the one line of ``_IN_CONTAINERS`` for values that hold what they show (no calls).
         # IPython's printer stacks the ids of the objects being printed: 1 means top level.
         if cycle or len(getattr(p, "stack", ())) > 1:
-            p.text(repr(obj))
+            p.text(_one_line(obj) if line is not None else repr(obj))
             return
         try:
             p.text(render(obj, color=_wants_color(ip)))
@@ -1028,7 +1051,7 @@ def register(ip: Any) -> None:
         cls = types.get(name)
         if cls is None:
             continue
-        undo.append((plain, cls, plain.for_type(cls, _pretty_printer(ip, text_render))))
+        undo.append((plain, cls, plain.for_type(cls, _pretty_printer(ip, text_render, _IN_CONTAINERS.get(name)))))
         undo.append((html, cls, html.for_type(cls, _html_function(html_render))))
     png = formatters.get("image/png")
     if png is not None:

@@ -358,11 +358,31 @@ def test_value_summaries():
     assert len(display.format_value("x" * 10_000)) <= 200
 
 
-def test_objects_inside_containers_keep_their_repr(shell, tg):
-    da = tg.read_attribute("double_scalar")
-    text, _ = formats(shell, [tg, da])
-    assert text.replace(",\n ", ", ") == f"[{tg!r}, {da!r}]"   # IPython breaks long lists
+def test_proxies_inside_containers_keep_their_repr(shell, tg):
+    text, _ = formats(shell, [tg, tg])
+    assert text.replace(",\n ", ", ") == f"[{tg!r}, {tg!r}]"   # IPython breaks long lists
     assert formats(shell, {"dev": tg})[0] == f"{{'dev': {tg!r}}}"
+
+
+def test_read_attributes_shows_one_line_per_value(shell, tg, nodb_server):
+    """A list of read values (read_attributes) gives one line each: name, value, quality and time
+    of day; a failed read its first error; an image its summary, never the whole array."""
+    import tango_core
+
+    das = tg.read_attributes(["double_scalar", "string_scalar", "double_image_ro", "State"])
+    text, _ = formats(shell, das)
+    lines = text.splitlines()
+    assert len(lines) == 4, text
+    assert re.fullmatch(rf"\[<double_scalar = {re.escape(repr(das[0].value))}  ATTR_VALID \d\d:\d\d:\d\d\.\d{{3}}>,", lines[0])
+    assert lines[1].startswith(" <string_scalar = " + repr(das[1].value) + "  ATTR_VALID ")
+    assert re.match(r" <double_image_ro = float64\[251×251\] \[.*, …\]  min=\S+ max=\S+  ATTR_VALID ", lines[2])
+    assert len(lines[2]) < 250
+    assert re.match(rf" <State = {das[3].value.name}  ATTR_VALID ", lines[3]) and lines[3].endswith(">]")
+    (failed,) = tango_core.DeviceProxy(nodb_server.device).read_attributes(["failing_read"])
+    text, _ = formats(shell, (failed,))
+    reason = failed.get_err_stack()[0].reason
+    assert text.startswith(f"(<failing_read: read failed: {reason}: ") and text.endswith(">,)")
+    assert formats(shell, {"v": das[0]})[0].startswith("{'v': <double_scalar = ")
 
 
 # -- pictures: spectra and images as PNG plots (matplotlib, an optional extra) ----------------
