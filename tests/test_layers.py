@@ -37,7 +37,7 @@ LAYERS: dict[str, set[str]] = {
     "transport": {"wire"},
     "events": {"wire", "idl"},
     "client": _BELOW_CLIENT,
-    "server": _BELOW_CLIENT | {"client"},
+    "server": _BELOW_CLIENT | {"client", "release"},  # release: the PyTango API level a device reports
     "databaseds": _SERVER_STACK,
     "tangotest": _SERVER_STACK,       # TangoTest's device class, served by tango_core.server
     # top-level modules

@@ -74,6 +74,9 @@ class DServer(DeviceImpl):
         # (in PyTango it is cppTango's own code, outside the green-mode executor): Kill works while
         # device greenlets are busy; the device code it calls goes through runtime.run_device_code
         self._dev_green_mode = GreenMode.Synchronous
+        # the admin device reports the server's versions only, as cppTango's DServer (PyTango's
+        # Python API entries are added by LatestDeviceImpl, which the DServer is not)
+        self._dev_version_info.clear()
         self.runtime: ServerRuntime = cl.runtime
         self._dev_commands = {c.name_lower: c for c in _builtin_commands()}
         self._extra_lock = threading.Lock()

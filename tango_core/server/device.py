@@ -25,6 +25,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Sequence
 
 from ..idl.command_any import check_command_value
+from ..release import Release
 from ..idl.enums import (
     AttReqType, AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel,
     EventType, LockerLanguage, arm_for_data_type,
@@ -344,6 +345,21 @@ def _classic_property(name: str, info: Any, kind: type) -> PropertyDef:
 # DeviceImpl
 # ------------------------------------------------------------------------------------------------
 
+def python_api_versions() -> dict[str, str]:
+    """The entries a PyTango 10 device (``LatestDeviceImpl``) adds to its version info:
+    ``PyTango``, the version of the PyTango API the device is written against (here the one
+    tango_core implements, ``Release.version_long``, as ``tango.Release`` reports it: PyTango's
+    own tests require the key, and it is where a client reads which device API a server speaks),
+    and ``NumPy``, the runtime's.  PyTango's
+    ``Build.PyTango.*`` (the compiled extension's build) and ``cppTango``/``omniORB``/``zmq``
+    entries describe a C++ build tango_core does not have, so they are not reported; the server
+    reports ``tango_core`` and ``idl`` instead (ServerRuntime.version_info).  The admin device,
+    C++ code in PyTango, has none of these (DServer)."""
+    import numpy
+
+    return {"PyTango": Release.version_long, "NumPy": numpy.__version__}
+
+
 class DeviceImpl:
     """One Tango device (PyTango's ``tango.LatestDeviceImpl`` = ``Device_6Impl``)."""
 
@@ -384,7 +400,7 @@ class DeviceImpl:
         self._dev_logger = DeviceLogger(name)
         self._dev_exported = False
         self._dev_locker: Any = None
-        self._dev_version_info: dict[str, str] = {}
+        self._dev_version_info: dict[str, str] = python_api_versions()
         self._dev_poll_ring_depth = 10
         if not hasattr(self, "_tango_properties"):
             self._tango_properties: dict[str, Any] = {}
@@ -507,6 +523,10 @@ class DeviceImpl:
         return self._dev_poll_ring_depth
 
     def get_version_info(self) -> dict[str, str]:
+        """The versions this device reports in ``info().version_info`` (DevInfo_6): the server's
+        (``tango_core``, ``idl``, ``Python``, as its admin device reports them), the Python API
+        the device is written against (``PyTango``, ``NumPy``: see :func:`python_api_versions`),
+        then what device code added with :meth:`add_version_info`."""
         info = dict(self._dev_runtime.version_info() if self._dev_runtime else {})
         info.update(self._dev_version_info)
         return info

@@ -112,6 +112,24 @@ def test_same_read_attributes_with_failures(pair):
                                 for v in p.read_attributes(names)])
 
 
+PYTHON_API_VERSION_KEYS = {"PyTango", "NumPy"}
+
+
+@pytest.mark.parametrize("client", [pytango_proxy, tango_core_proxy], ids=["pytango", "tango_core"])
+def test_version_info_reports_the_python_api_as_pytango_does(servers, client):
+    """info().version_info: a device reports the PyTango API it is written against and the
+    runtime's NumPy under the keys a PyTango 10 device uses, with the same values (tango_core
+    implements PyTango 10.3.1's API and both run on this NumPy), and its admin device reports
+    neither, as PyTango's (cppTango's DServer); ours names its own library, never a C++ one."""
+    ref, ours = (client(s.devices[0]).info().version_info for s in servers)
+    assert {k: ref[k] for k in PYTHON_API_VERSION_KEYS} == {k: ours[k] for k in PYTHON_API_VERSION_KEYS}
+    assert ours["PyTango"] == "10.3.1" and ours["NumPy"] == np.__version__
+    assert ours["tango_core"] and not any(k.startswith(("cppTango", "omniORB", "Build.")) for k in ours)
+    ref_admin, ours_admin = (client(s.admin_device).info().version_info for s in servers)
+    assert not PYTHON_API_VERSION_KEYS & (set(ref_admin) | set(ours_admin))
+    assert ours_admin == {k: v for k, v in ours.items() if k not in PYTHON_API_VERSION_KEYS}
+
+
 def test_same_admin_device(servers):
     ref, ours = pytango_proxy(servers[0].admin_device), pytango_proxy(servers[1].admin_device)
     for cmd in ("QueryClass", "QueryDevice", "QuerySubDevice", "State", "Status"):
