@@ -368,7 +368,7 @@ def _is_seq(v) -> bool:
 
 def _kind_name(dt: int) -> str:
     if dt == CmdArgType.DevBoolean:
-        return "boolean"
+        return "bool"
     return "numeric" if dt in (CmdArgType.DevFloat, CmdArgType.DevDouble) else "integer"
 
 
@@ -376,15 +376,8 @@ def _scalar_value(dt: int, v):
     """One scalar checked/converted as PyTango's write path does (raises TypeError/OverflowError)."""
     if dt in _TEXT_TYPES:
         return _text(v)
-    if isinstance(v, np.ndarray) and dt in (CmdArgType.DevFloat, CmdArgType.DevDouble) and v.dtype.kind in "biuf":
-        # PyTango takes float(v): numpy gives it for a 0-d array, and for one element in more
-        # dimensions up to numpy 2.2 (Python 3.10's, with a DeprecationWarning); numpy 2.4 refuses that
-        try:
-            return float(v)
-        except TypeError:
-            raise TypeError(_NUMERIC_MSG.format(_kind_name(dt))) from None
-    if isinstance(v, np.ndarray) or (dt in (CmdArgType.DevFloat, CmdArgType.DevDouble) and isinstance(v, bytes)):
-        raise TypeError(_NUMERIC_MSG.format(_kind_name(dt)))
+    # numbers as PyTango's python_scalar_to_cpp takes them (device_data._to_int, _to_double):
+    # 0-d numpy arrays too, as numpy's __index__/__float__ give them
     try:
         return _to_scalar(CmdArgType.DevShort if dt == CmdArgType.DevEnum else dt, v)
     except _BadArg:

@@ -92,55 +92,78 @@ def _to_str(v: Any) -> str:
     raise _BadArg
 
 
+#: integer types PyTango reads with PyLong_AsLong/PyLong_AsLongLong, which take any object with
+#: ``__index__`` (numpy integers, 0-d integer arrays); the unsigned ones are read with
+#: PyLong_AsUnsignedLong(Long), which takes Python ints only
+_SIGNED_READ = frozenset((T.DevBoolean, T.DevShort, T.DevLong, T.DevLong64, T.DevEnum))
+_BOOLEAN_RANGE = (0, 1)
+
+
 def _to_int(t: CmdArgType, v: Any) -> int:
-    """PyTango's integer rules: bool ok, numpy bool for a signed type as numpy's ``__index__`` says
-    and never for an unsigned one; beyond 64 bits a type error, else overflow."""
-    orig = v
-    if isinstance(v, bool):
-        v = int(v)
-    elif isinstance(v, np.bool_):
-        # PyTango takes the integer the way numpy gives it for a signed type: numpy 2.2 (the last
-        # for Python 3.10) gives 1/0 with a DeprecationWarning, later numpy refuses (unsigned: below)
-        try:
-            v = operator.index(v)
-        except TypeError:
-            raise _BadArg from None
-    elif isinstance(v, (int, np.integer)):
-        v = int(v)
-    else:
-        raise _BadArg
-    lo, hi = _INT_RANGES[t]
-    if lo == 0:
-        if v < 0 or v >= 1 << 64 or isinstance(orig, (np.signedinteger, np.bool_)):
-            raise _BadArg
-    elif v < -(1 << 63) or v >= 1 << 63:
-        raise _BadArg
-    if v < lo:
+    """An integer (or boolean) scalar converted as PyTango 10.3.1's ``python_scalar_to_cpp`` does
+    (ext/convertors/generic_from_py.h), for attribute writes and command arguments alike:
+
+    1. a signed type (and DevBoolean) takes ``operator.index(v)``: Python ints and bools, numpy
+       integers of any width, 0-d integer arrays (numpy's ``__index__``: not numpy bools or 0-d
+       bool arrays from numpy 2.3 on, which earlier numpy gave with a DeprecationWarning); an
+       unsigned type takes Python ints only;
+    2. if that fails, or the value does not fit the C ``long`` (64 bits, unsigned for the
+       unsigned types), the value is accepted only as a numpy scalar of exactly the Tango type's
+       dtype (``np.uint8`` for DevUChar ...), else it is a TypeError;
+    3. an integer outside the Tango type's range is an OverflowError ("Value is too large." /
+       "Value is too small."; DevBoolean's range is 0..1).
+    """
+    try:
+        if t in _SIGNED_READ:
+            n = operator.index(v)
+            if not -(1 << 63) <= n < 1 << 63:
+                raise OverflowError
+        else:
+            if not isinstance(v, int):
+                raise TypeError
+            n = int(v)
+            if not 0 <= n < 1 << 64:
+                raise OverflowError
+    except (TypeError, OverflowError):
+        if isinstance(v, np.generic) and type(v) is SCALAR_DTYPE[t].type:
+            return bool(v) if t == T.DevBoolean else int(v)
+        raise _BadArg from None
+    lo, hi = _BOOLEAN_RANGE if t == T.DevBoolean else _INT_RANGES[t]
+    if n < lo:
         raise OverflowError("Value is too small.")
-    if v > hi:
+    if n > hi:
         raise OverflowError("Value is too large.")
-    return v
+    return bool(n) if t == T.DevBoolean else n
+
+
+def _to_double(v: Any) -> float:
+    """A DevFloat/DevDouble scalar converted as PyTango's ``python_scalar_to_cpp`` does, with
+    CPython's PyFloat_AsDouble: the value's ``__float__`` (numpy numbers, 0-d arrays of any
+    dtype numpy converts, a 0-d string array holding a number), else its ``__index__``; a value
+    with neither (str, bytes and numpy's str_/bytes_, None, lists) or whose conversion fails is a TypeError (PyTango
+    clears the conversion's own error: a 0-d array of "abc" or, from numpy 2.3 on, a one-element
+    array of more dimensions)."""
+    if v.__class__ is float:  # the commonest value: as it is
+        return v
+    if isinstance(v, (str, bytes, bytearray)):  # np.str_/np.bytes_ too: their C type takes no float
+        raise _BadArg
+    cls = type(v)
+    try:
+        if hasattr(cls, "__float__"):
+            out = cls.__float__(v)
+            if not isinstance(out, float):
+                raise TypeError
+            return float(out)
+        return float(operator.index(v))
+    except (TypeError, ValueError, OverflowError):
+        raise _BadArg from None
 
 
 def _to_scalar(t: CmdArgType, v: Any) -> Any:
-    if t in _INT_RANGES:
+    if t in _INT_RANGES or t == T.DevBoolean:
         return _to_int(t, v)
     if t in _FLOATS:
-        if v.__class__ is float:  # the commonest argin: as it is (float(v) would be v)
-            return v
-        if isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Real, np.number, np.bool_)):
-            raise _BadArg
-        return float(v)
-    if t == T.DevBoolean:
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v)
-        if isinstance(v, (int, np.integer)):
-            v = int(v)
-            if v in (0, 1):
-                return bool(v)
-            if -(1 << 63) <= v < 1 << 63:
-                raise OverflowError("Value is too large." if v > 0 else "Value is too small.")
-        raise _BadArg
+        return _to_double(v)
     if t in _STRINGS:
         return _to_str(v)
     if t == T.DevState:

@@ -65,3 +65,66 @@ def test_write_outcomes_match_pytango(dev, ref, attr):
         if ours != theirs:
             mismatches.append((value, ours, theirs))
     assert not mismatches, "\n".join(f"{v!r}: ours={o!r} pytango={t!r}" for v, o, t in mismatches)
+
+
+NUMERIC_SCALARS = ["boolean_scalar", "short_scalar", "ushort_scalar", "long_scalar", "ulong_scalar", "long64_scalar",
+                   "ulong64_scalar", "uchar_scalar", "float_scalar", "double_scalar"]
+NUMPY_DTYPES = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "longlong",
+                "ulonglong", "float16", "float32", "float64", "complex128"]
+
+
+def _numpy_values():
+    """Numpy scalars and 0-d arrays of every dtype, in and out of each Tango type's range, plus
+    Python values on the edges of the conversion rules."""
+    import decimal
+    import fractions
+    import warnings
+
+    values = []
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for dtype in NUMPY_DTYPES:
+            for x in (0, 1, 3, -1, 300, 70000, 2**40):
+                zero_d = np.array(x).astype(dtype)
+                values += [zero_d, zero_d[()]]
+    values += [np.array(2**64 - 1, dtype=np.uint64), np.array("3"), np.array("x"), np.array(b"3"), np.str_("3"),
+               np.bytes_(b"3"), np.array(3, dtype=object), np.array([3]), np.array([[3]]), True, False, 2, -1,
+               2**63, -(2**63) - 1, 2**64, 3.0, decimal.Decimal("1"), fractions.Fraction(1, 2), 1j, None]
+    return values
+
+
+def _precise_outcome(proxy, attr, value, sentinel):
+    """("ok", value read back, its type) after writing ``sentinel`` then ``value``, or ("error",
+    exception class, message start): what a user sees, exception types kept apart."""
+    import warnings
+
+    proxy.write_attribute(attr, sentinel)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            proxy.write_attribute(attr, value)
+    except (tango.DevFailed, DevFailed) as exc:
+        return ("error", "DevFailed", exc.args[0].reason)
+    except Exception as exc:  # noqa: BLE001 - the class is the observation
+        return ("error", type(exc).__name__, str(exc)[:40])
+    read = proxy.read_attribute(attr).w_value
+    return ("ok", read, type(read).__name__)
+
+
+@pytest.mark.parametrize("attr", NUMERIC_SCALARS)
+def test_numpy_scalars_and_0d_arrays_written_as_pytango_writes_them(dev, ref, attr):
+    """0-d arrays of integers go to integer and boolean attributes through numpy's __index__
+    (np.array(3) is 3; out of range an OverflowError, np.array(3) to a boolean too); unsigned
+    types take Python ints or numpy scalars of exactly their dtype; floats take anything with
+    __float__ (a 0-d string array of a number too) -- each outcome, exception class and the value
+    that arrives the same as with PyTango's client, against TangoTest."""
+    sentinel = True if attr == "boolean_scalar" else 7
+    mismatches = []
+    for value in _numpy_values():
+        if attr == "boolean_scalar":
+            sentinel = not sentinel  # so a write that leaves the set point alone cannot pass unseen
+        theirs = _precise_outcome(ref, attr, value, sentinel)
+        ours = _precise_outcome(dev, attr, value, sentinel)
+        if ours != theirs:
+            mismatches.append((value, ours, theirs))
+    assert not mismatches, "\n".join(f"{v!r}: ours={o!r} pytango={t!r}" for v, o, t in mismatches)
