@@ -7,7 +7,9 @@ demo devices in it (through tango_core's public ``Database`` API), then starts T
 ``sys/tg_test/1`` (``python -m tango_core.tangotest test``) and the device servers of the
 project's ``examples/`` (``power_supply.py`` and ``sensor.py``, instance ``demo``: two power
 supplies and two sensors, so that completion by class has something to show).  The shell talks
-to them through ``TANGO_HOST``.
+to them through ``TANGO_HOST``.  Each process runs through :func:`python_command`, which
+imports the itango and tango_core the shell runs, never an ``itango/`` or ``tango_core/``
+directory in the user's current directory (where ``python -m`` would look first).
 
 The shell draws its first prompt as soon as the database serves (the device servers need a
 second or two more): the supervisor writes the file ``ready`` in DIR once every demo server
@@ -41,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["DemoSystem", "DEMO_DEVICES", "examples_directory"]
+__all__ = ["DemoSystem", "DEMO_DEVICES", "examples_directory", "python_command"]
 
 DB_FILE = "tango.db"
 HOST = "127.0.0.1"
@@ -67,6 +69,49 @@ def examples_directory() -> Path | None:
         if all((directory / name).is_file() for name in EXAMPLE_FILES.values()):
             return directory
     return None
+
+
+#: what each demo process runs instead of ``python -m MODULE`` / ``python SCRIPT``: ``-m`` and
+#: ``-c`` put the current directory first on sys.path, so an ``itango/`` or ``tango_core/``
+#: directory where the user started the shell would be imported instead of the installed
+#: packages.  This drops that entry ('' for ``-c``; nothing to drop under ``-P``/PYTHONSAFEPATH)
+#: and puts in its place the directories the shell found the packages in, when the child's own
+#: path lacks them; then runs MODULE as ``-m`` does (SCRIPT as ``python SCRIPT``, its directory
+#: first).  argv: LAUNCHER ROOTS(os.pathsep-separated) MODULE|SCRIPT ARGS...
+_LAUNCHER = """\
+import os, runpy, sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]
+known = {os.path.realpath(p) for p in sys.path if p}
+sys.path[:0] = [r for r in sys.argv[1].split(os.pathsep) if r and os.path.realpath(r) not in known]
+target, args = sys.argv[2], sys.argv[3:]
+if target.endswith(".py"):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(target)))
+    sys.argv = [target, *args]
+    runpy.run_path(target, run_name="__main__")
+else:
+    sys.argv = [target, *args]
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+"""
+
+
+def _package_roots() -> list[str]:
+    """The directories this process imports itango and tango_core from (tango_core located, not
+    imported: the shell imports nothing of it for the demo)."""
+    import importlib.util
+
+    roots = [str(Path(__file__).resolve().parent.parent)]
+    spec = importlib.util.find_spec("tango_core")
+    if spec is not None and spec.origin:
+        roots.append(str(Path(spec.origin).resolve().parent.parent))
+    return list(dict.fromkeys(roots))
+
+
+def python_command(target: str, *args: str) -> list[str]:
+    """The command line running ``target`` (a module name, as ``python -m``, or a ``.py`` file)
+    with this Python and the itango and tango_core this process runs, whatever directory it is
+    started in (see _LAUNCHER)."""
+    return [sys.executable, "-c", _LAUNCHER, os.pathsep.join(_package_roots()), target, *args]
 
 
 def _free_port() -> int:
@@ -135,8 +180,8 @@ class DemoSystem:
         self.tango_host = f"{HOST}:{self.port}"
         with open(self.directory / "demo.log", "ab") as log:
             self._supervisor = subprocess.Popen(
-                [sys.executable, "-m", "itango.demo", str(self.directory), str(self.port),
-                 "keep" if self.keep else "temporary"],
+                python_command("itango.demo", str(self.directory), str(self.port),
+                               "keep" if self.keep else "temporary"),
                 env=dict(os.environ, TANGO_HOST=self.tango_host), stdin=subprocess.PIPE, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True)  # Ctrl-C in the shell is not for it
         if self.keep is not None:
@@ -270,19 +315,18 @@ class _Supervisor:
         signal.signal(signal.SIGINT, lambda *_: self.stopping.set())
         threading.Thread(target=self._watch_stdin, name="itango-demo-shell-watch", daemon=True).start()
         try:
-            self.database = self._spawn("database", [
-                sys.executable, "-m", "tango_core.databaseds", "2", "--host", HOST, "--port", str(self.port),
-                "--db-file", str(self.directory / DB_FILE)])
+            self.database = self._spawn("database", python_command(
+                "tango_core.databaseds", "2", "--host", HOST, "--port", str(self.port),
+                "--db-file", str(self.directory / DB_FILE)))
             while not _database_serves(self.port):
                 if self.stopping.wait(0.02) or self.database.poll() is not None:
                     return 1
             _register_devices(self.port)
             examples = examples_directory()
             assert examples is not None  # checked by DemoSystem.start
-            self.servers.append(self._spawn("tangotest", [sys.executable, "-m", "tango_core.tangotest", "test"]))
+            self.servers.append(self._spawn("tangotest", python_command("tango_core.tangotest", "test")))
             for _server, klass, _devices in DEMO_DEVICES:
-                self.servers.append(self._spawn(klass, [sys.executable, str(examples / EXAMPLE_FILES[klass]),
-                                                        "demo"]))
+                self.servers.append(self._spawn(klass, python_command(str(examples / EXAMPLE_FILES[klass]), "demo")))
             problems = self._wait_servers()
             if not self.stopping.is_set():
                 ready = self.directory / READY_FILE

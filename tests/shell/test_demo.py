@@ -348,3 +348,34 @@ def test_itango_demo_from_a_wheel_in_a_fresh_venv(tmp_path: Path) -> None:
         wait_until_the_demo_is_gone(tango_host, directories[0])
     finally:
         term.close()
+
+
+def test_the_demo_runs_the_installed_packages_whatever_the_current_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user starts ``itango --demo`` in a directory that holds ``itango/`` and ``tango_core/``
+    packages of their own (a checkout of something else, a project named so): the demo's
+    supervisor, database, TangoTest and example servers still import the packages the shell
+    runs, and every demo device answers."""
+    import tango_core
+
+    from itango.demo import DemoSystem
+
+    work = tmp_path / "work"
+    for package in ("itango", "tango_core"):
+        (work / package).mkdir(parents=True)
+        (work / package / "__init__.py").write_text(
+            f"raise ImportError('the bogus {package} of the current directory')\n")
+    monkeypatch.chdir(work)
+    demo = DemoSystem()
+    try:
+        host = demo.start()
+        assert demo.wait_ready(), (demo.directory / "demo.log").read_text(errors="replace")
+        problem = demo.wait_servers(60)
+        logs = {p.name: p.read_text(errors="replace")[-500:] for p in demo.directory.glob("*.log")}
+        assert problem is None, (problem, logs)
+        assert not any("bogus" in text for text in logs.values()), logs
+        for device in ("sys/tg_test/1", "demo/power/1", "demo/sensor/2"):
+            assert tango_core.DeviceProxy(f"tango://{host}/{device}").state() is not None
+    finally:
+        demo.stop()
+    assert not demo_processes(host.split(":")[1])
