@@ -3,9 +3,10 @@
 
 Scalars follow the last written value of their attribute: ``double_scalar`` reads
 ``w * sin(k degrees)`` (k counts the generations), the integer ones a random integer below
-the written value; spectra are random integers below 256 (``wave`` is ``ampli * sin``); images
-are a bright disc that moves a little around the centre (``*_image_ro``) or random pixels
-(boolean, uchar and ushort images); strings say hello with a random number.
+the written value; spectra are random integers below 256 (``wave`` is ``ampli * sin(freq * (i
++ k) degrees)``); images are a bright disc that moves a little around the centre
+(``*_image_ro``) or random pixels (boolean, uchar and ushort images); strings say hello with a
+random number.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ def sine(amplitude: float, k: int) -> float:
     return amplitude * math.sin(_DEG * (k % 360))
 
 
-def wave(amplitude: float, k: int) -> np.ndarray:
-    return amplitude * np.sin(_DEG * (np.arange(SPECTRUM_LENGTH) + (k % 360)))
+def wave(amplitude: float, k: int, frequency: float = 1.0) -> np.ndarray:
+    """``amplitude * sin(frequency * (i + k) degrees)`` for i along the spectrum (TangoTest 9.3
+    has no frequency: 1)."""
+    return amplitude * np.sin(frequency * _DEG * (np.arange(SPECTRUM_LENGTH) + (k % 360)))
 
 
 def random_spectrum(rng: np.random.Generator, dtype: np.dtype | type) -> np.ndarray:

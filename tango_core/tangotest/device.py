@@ -1,21 +1,39 @@
 """TangoTest: the device every Tango installation has (``sys/tg_test/1``), in pure Python.
 
-The interface is cppTango's TangoTest (the last public state of its sources, 2021, which added
-``enum_scalar`` and the pipe ``string_long_short_ro`` to what Debian's 9.3 build has): one
-attribute per data type and format, read-only variants whose values move, write-read echoes,
-one echo command per command data type, ``SwitchStates`` (RUNNING <-> FAULT).  Values are
-generated as TangoTest does (data.py) by a background thread every ``Sleep_period`` ms, or at
-every read when the device property ``Mthreaded_impl`` is 0.
+The interface is the current TangoTest, the one Tango 10 ships and PyTango 10.3.1's tests
+expect; it is a superset of Debian's cppTango 9.3 build: one attribute per data type and
+format (enumerations included), read-only variants whose values move, write-read echoes, one
+echo command per command data type, ``SwitchStates`` (RUNNING <-> FAULT).  Values are generated
+as TangoTest does (data.py) by a background thread every ``Sleep_period`` ms, or at every read
+when the device property ``Mthreaded_impl`` is 0.
+
+What the current TangoTest added to 9.3's, and what it does:
+
+* ``enum_scalar``, ``enum_spectrum``, ``enum_image`` (read-write echoes) and ``enum_scalar_ro``,
+  ``enum_spectrum_ro``, ``enum_image_ro`` (constant, all first label): DevEnum attributes with
+  three labels each, ``LABEL0..2`` for ``enum_scalar`` up to ``LABEL15..17`` for ``enum_image``,
+  so that a client can tell which attribute's labels it shows;
+* ``freq`` (write-only double, 10 at start): the frequency of ``wave``, ``ampli * sin(freq * k
+  degrees)``; 9.3's wave is the one of ``freq`` = 1;
+* ``echo_mode`` (read-write boolean, off at start): while on, the generated scalars read back
+  what was last written (``X_scalar_rww`` what was written to ``X_scalar``, as TangoTest reads
+  them; ``ulong_scalar`` keeps its random values there too) and the generation of moving
+  values pauses, so that a client can check its writes against reads;
+* ``long_scalar_ts_future`` / ``long_scalar_ts_past`` (read-write long echoes): their reads carry
+  a time stamp :data:`TIMESTAMP_OFFSET` seconds after / before the time of the read, for
+  clients that must cope with clocks that disagree.  PyTango 10.3.1's tests list them; the
+  TangoTest sources of Tango 10.0 and 10.3 do not have them yet, so the offset is ours.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable
 
 import numpy as np
 
-from ..idl.enums import AttrDataFormat, AttrWriteType, CmdArgType, DevState, DispLevel
+from ..idl.enums import AttrDataFormat, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from ..server import Device, attribute, command, device_property
 from . import data
@@ -26,7 +44,7 @@ SCALAR, SPECTRUM, IMAGE = AttrDataFormat.SCALAR, AttrDataFormat.SPECTRUM, AttrDa
 
 NUMPY = {T.DevBoolean: np.bool_, T.DevUChar: np.uint8, T.DevShort: np.int16, T.DevUShort: np.uint16,
          T.DevLong: np.int32, T.DevULong: np.uint32, T.DevLong64: np.int64, T.DevULong64: np.uint64,
-         T.DevFloat: np.float32, T.DevDouble: np.float64}
+         T.DevFloat: np.float32, T.DevDouble: np.float64, T.DevEnum: np.int16}
 _FORMAT = {T.DevDouble: "%6.2f", T.DevFloat: "%6.2f", T.DevString: "%s", T.DevBoolean: "Not specified"}
 
 
@@ -36,6 +54,23 @@ def _fmt(t: CmdArgType) -> str:
 
 #: cppTango's description of an argument the class author did not describe
 _UNSET = "Uninitialised"
+
+#: seconds between the time of a read and the time stamp of ``long_scalar_ts_future`` (after)
+#: and ``long_scalar_ts_past`` (before)
+TIMESTAMP_OFFSET = 3600.0
+
+#: the labels of the DevEnum attributes (three per attribute, numbered on across them)
+ENUM_LABELS = {name: [f"LABEL{3 * i + j}" for j in range(3)] for i, name in enumerate(
+    ["enum_scalar", "enum_scalar_ro", "enum_spectrum", "enum_spectrum_ro", "enum_image_ro", "enum_image"])}
+
+#: what the generated scalars read while ``echo_mode`` is on: the value last written to this
+#: attribute (TangoTest's choice: the ``_rww`` ones show their plain twin's, not the ``_w`` set
+#: point; ``ulong_scalar`` does not echo)
+ECHO_MODE_SOURCES = {"short_scalar": "short_scalar", "long_scalar": "long_scalar", "long64_scalar": "long64_scalar",
+                     "ulong64_scalar": "ulong64_scalar", "double_scalar": "double_scalar",
+                     "float_scalar": "float_scalar", "ushort_scalar": "ushort_scalar",
+                     "uchar_scalar": "uchar_scalar", "short_scalar_rww": "short_scalar",
+                     "long_scalar_rww": "long_scalar", "double_scalar_rww": "double_scalar"}
 
 
 class _Behaviour:
@@ -64,10 +99,13 @@ class _Behaviour:
         self._w: dict[str, Any] = {"short_scalar": 256, "short_scalar_w": 256, "long_scalar": 256,
                                    "long_scalar_w": 256, "ulong_scalar": 256, "long64_scalar": 256,
                                    "ulong64_scalar": 256, "double_scalar": 256.0, "double_scalar_w": 256.0,
-                                   "float_scalar": 0.0, "uchar_scalar": 0, "ushort_scalar": 0, "ampli": 1.0}
+                                   "float_scalar": 0.0, "uchar_scalar": 0, "ushort_scalar": 0, "ampli": 1.0,
+                                   "freq": 10.0, "boolean_scalar": False}
+        self._echo_mode = False
         self._scalars: dict[str, Any] = {}
-        self._echo: dict[str, Any] = {"boolean_scalar": True, "string_scalar": "Default string", "enum_scalar": 0}
-        for name, t, dformat in _WRITABLE_ARRAYS:
+        self._echo: dict[str, Any] = {"boolean_scalar": True, "string_scalar": "Default string", "enum_scalar": 0,
+                                      "enum_scalar_ro": 0, "long_scalar_ts_future": 0, "long_scalar_ts_past": 0}
+        for name, t, dformat in _WRITABLE_ARRAYS + [(n, T.DevEnum, f) for n, f in _CONSTANT_ENUM_ARRAYS]:
             if dformat == SPECTRUM:
                 self._echo[name] = ([""] * data.SPECTRUM_LENGTH if t == T.DevString
                                     else np.zeros(data.SPECTRUM_LENGTH, NUMPY[t]))
@@ -94,7 +132,8 @@ class _Behaviour:
     def _generation_loop(self) -> None:
         period = max(self.Sleep_period, 1) / 1000.0
         while not self._stop.wait(period):
-            self._generate()
+            if not self._echo_mode:
+                self._generate()
 
     def _generate(self) -> None:
         """One generation of the moving values (TangoTest's gen_data): scalars now, arrays when
@@ -116,12 +155,21 @@ class _Behaviour:
                 "uchar_scalar": data.below(rng, w["uchar_scalar"]),
                 "float_scalar": float(data.below(rng, w["float_scalar"])),
             }
-            self._generation_ampli = w["ampli"]
+            self._generation_ampli, self._generation_freq = w["ampli"], w["freq"]
             self._k += 1
 
     def _fresh(self) -> None:
-        if not self.Mthreaded_impl:
+        if not self.Mthreaded_impl and not self._echo_mode:
             self._generate()
+
+    # -- echo_mode ------------------------------------------------------------------------------
+
+    def read_echo_mode(self) -> bool:
+        return self._echo_mode
+
+    def write_echo_mode(self, value: bool) -> None:
+        with self._lock:
+            self._echo_mode = bool(value)
 
     def _array(self, name: str, make: Callable[[np.random.Generator], Any]) -> Any:
         with self._lock:
@@ -163,9 +211,30 @@ def _throw_exception(device: Any) -> None:
 # -- the attribute table: (name, type, format, access, extra configuration) -------------------------
 
 def _scalar_reader(name: str) -> Callable[[Any], Any]:
+    echo_source = ECHO_MODE_SOURCES.get(name)
+
     def read(self: Any) -> Any:
+        if self._echo_mode and echo_source is not None:
+            return self._w[echo_source]
         self._fresh()
         return self._scalars[name]
+    return read
+
+
+def _boolean_scalar_reader(self: Any) -> Any:
+    """boolean_scalar echoes the written value anyway; in echo mode TangoTest shows its write
+    value, which differs from the read one only before the first write (False, not True)."""
+    return self._w["boolean_scalar"] if self._echo_mode else self._echo["boolean_scalar"]
+
+
+def _write_boolean_scalar(self: Any, value: Any) -> None:
+    with self._lock:
+        self._echo["boolean_scalar"] = self._w["boolean_scalar"] = bool(value)
+
+
+def _time_shifted_reader(name: str, offset: float) -> Callable[[Any], Any]:
+    def read(self: Any) -> Any:
+        return self._echo[name], time.time() + offset, AttrQuality.ATTR_VALID
     return read
 
 
@@ -213,7 +282,10 @@ _ARRAY_TYPES = {"boolean": T.DevBoolean, "double": T.DevDouble, "float": T.DevFl
 _WRITABLE_SPECTRA = ["boolean", "double", "float", "long", "short", "string", "uchar", "ushort"]
 _WRITABLE_IMAGES = ["boolean", "double", "float", "long", "short", "string", "uchar", "ushort"]
 _WRITABLE_ARRAYS = ([(f"{k}_spectrum", _ARRAY_TYPES[k], SPECTRUM) for k in _WRITABLE_SPECTRA]
-                    + [(f"{k}_image", _ARRAY_TYPES[k], IMAGE) for k in _WRITABLE_IMAGES])
+                    + [(f"{k}_image", _ARRAY_TYPES[k], IMAGE) for k in _WRITABLE_IMAGES]
+                    + [("enum_spectrum", T.DevEnum, SPECTRUM), ("enum_image", T.DevEnum, IMAGE)])
+#: read-only enumerations: every element is the first label, always (TangoTest generates none)
+_CONSTANT_ENUM_ARRAYS = [("enum_spectrum_ro", SPECTRUM), ("enum_image_ro", IMAGE)]
 _DESCRIPTIONS = {
     "boolean_scalar": "A boolean scalar attribute", "float_scalar": "A float attribute",
     "float_spectrum": "A float spectrum attribute", "uchar_spectrum": "An unsigned char spectrum attribute",
@@ -248,8 +320,7 @@ def _attributes() -> dict[str, attribute]:
 
     # scalars
     add("ampli", T.DevDouble, SCALAR, W, fset=_write_amplitude("ampli"))
-    add("boolean_scalar", T.DevBoolean, SCALAR, RW, fget=_echo_reader("boolean_scalar"),
-        fset=_echo_writer("boolean_scalar", SCALAR, T.DevBoolean))
+    add("boolean_scalar", T.DevBoolean, SCALAR, RW, fget=_boolean_scalar_reader, fset=_write_boolean_scalar)
     for prefix, t in _SCALAR_TYPES:
         name = f"{prefix}_scalar"
         add(name, t, SCALAR, RW, fget=_scalar_reader(name), fset=_write_amplitude(name))
@@ -263,10 +334,20 @@ def _attributes() -> dict[str, attribute]:
         fset=_echo_writer("string_scalar", SCALAR, T.DevString))
     add("throw_exception", T.DevLong, SCALAR, R, fget=_throw_exception)
     add("enum_scalar", T.DevEnum, SCALAR, RW, fget=_echo_reader("enum_scalar"),
-        fset=_echo_writer("enum_scalar", SCALAR, T.DevEnum), enum_labels=["LABEL0", "LABEL1", "LABEL2"])
+        fset=_echo_writer("enum_scalar", SCALAR, T.DevEnum), enum_labels=ENUM_LABELS["enum_scalar"])
+    add("enum_scalar_ro", T.DevEnum, SCALAR, R, fget=_echo_reader("enum_scalar_ro"),
+        enum_labels=ENUM_LABELS["enum_scalar_ro"])
+    add("freq", T.DevDouble, SCALAR, W, fset=_write_amplitude("freq"))
+    add("echo_mode", T.DevBoolean, SCALAR, RW, fget=_Behaviour.read_echo_mode, fset=_Behaviour.write_echo_mode)
+    for name, offset in (("long_scalar_ts_future", TIMESTAMP_OFFSET), ("long_scalar_ts_past", -TIMESTAMP_OFFSET)):
+        add(name, T.DevLong, SCALAR, RW, fget=_time_shifted_reader(name, offset),
+            fset=_echo_writer(name, SCALAR, T.DevLong))
     # spectra
     for name, t, dformat in _WRITABLE_ARRAYS:
-        add(name, t, dformat, RW, fget=_echo_reader(name), fset=_echo_writer(name, dformat, t))
+        add(name, t, dformat, RW, fget=_echo_reader(name), fset=_echo_writer(name, dformat, t),
+            **({"enum_labels": ENUM_LABELS[name]} if t == T.DevEnum else {}))
+    for name, dformat in _CONSTANT_ENUM_ARRAYS:
+        add(name, T.DevEnum, dformat, R, fget=_echo_reader(name), enum_labels=ENUM_LABELS[name])
     for kind, t in _ARRAY_TYPES.items():
         if kind == "string":
             make = lambda self, rng: data.hello_spectrum(rng)  # noqa: E731
@@ -274,7 +355,8 @@ def _attributes() -> dict[str, attribute]:
             make = (lambda t: lambda self, rng: data.random_spectrum(rng, NUMPY[t]))(t)
         add(f"{kind}_spectrum_ro", t, SPECTRUM, R, fget=_generated_reader(f"{kind}_spectrum_ro", make))
     add("wave", T.DevDouble, SPECTRUM, R,
-        fget=_generated_reader("wave", lambda self, rng: data.wave(self._generation_ampli, self._k)))
+        fget=_generated_reader("wave", lambda self, rng: data.wave(self._generation_ampli, self._k,
+                                                                   self._generation_freq)))
     # images
     for kind, t in _ARRAY_TYPES.items():
         name = f"{kind}_image_ro"
