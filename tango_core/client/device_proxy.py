@@ -138,6 +138,11 @@ class _CommandFunction:
         return f"<command {self._name} of {self._proxy.dev_name()}>"
 
 
+#: PyTango's words for what set_attribute_config takes
+_SET_ATTRIBUTE_CONFIG_TYPES = ("Value must be a AttributeInfo, AttributeInfoEx, sequence<AttributeInfo> or "
+                               "sequence<AttributeInfoEx")
+
+
 class DeviceProxy(AdminServices, AsynchMethods, Connection):
     """Proxy to one Tango device (PyTango ``DeviceProxy``)."""
 
@@ -503,8 +508,20 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     get_attribute_config_ex = green_method(_get_attribute_config_ex_plan, name="get_attribute_config_ex")
 
     def _set_attribute_config_plan(self, value) -> Plan:
-        """Change attribute configuration(s) from AttributeInfoEx/AttributeInfo object(s)."""
-        infos = [value] if isinstance(value, AttributeInfo) else list(value)
+        """Change attribute configuration(s) from AttributeInfoEx/AttributeInfo object(s).
+        Anything else is a TypeError saying what is accepted, as in PyTango (a string would
+        otherwise be taken as a sequence of one-letter configurations); an empty sequence
+        changes nothing."""
+        if isinstance(value, AttributeInfo):
+            infos = [value]
+        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+            infos = list(value)
+        else:
+            infos = [None]
+        if not all(isinstance(i, AttributeInfo) for i in infos):
+            raise TypeError(_SET_ATTRIBUTE_CONFIG_TYPES)
+        if not infos:
+            return
         if not any(isinstance(i, AttributeInfoEx) for i in infos):
             # plain AttributeInfo carries no alarm/event part: the IDL-1 operation leaves those as
             # they are on the server (as PyTango does), where _5 would reset them

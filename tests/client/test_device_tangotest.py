@@ -291,6 +291,20 @@ def test_set_attribute_config_event_properties(dev, ref):
     assert ref.get_attribute_config("double_scalar").events.ch_event.abs_change == old
 
 
+@pytest.mark.parametrize("value", ["invalid_item", ["invalid", "list", "of", "items"], 42, [None]])
+def test_set_attribute_config_refuses_what_is_not_attribute_info_as_pytango(dev, ref, value):
+    with pytest.raises(TypeError) as theirs:
+        ref.set_attribute_config(value)
+    with pytest.raises(TypeError) as ours:
+        dev.set_attribute_config(value)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_set_attribute_config_of_nothing_changes_nothing(dev, ref):
+    assert dev.set_attribute_config([]) is None
+    assert ref.set_attribute_config([]) is None
+
+
 def test_set_plain_attribute_info_keeps_event_properties(dev, ref):
     cfg = dev.get_attribute_config("short_scalar")
     cfg.events.ch_event.abs_change = "3"
