@@ -31,29 +31,37 @@ def pytango_sdist() -> Path:
 
 
 class SuiteRuns:
-    """Runs of PyTango's test files in subprocesses, started together, awaited one by one."""
+    """Runs of PyTango's test files in subprocesses, started together, awaited one by one; each
+    file with the TangoTest it is checked against (suite.DEBIAN_TANGOTEST or
+    suite.TANGO_CORE_TANGOTEST)."""
 
-    def __init__(self, sdist: Path, files: list[str], workdir: Path, jobs: int) -> None:
+    def __init__(self, sdist: Path, runs: list[tuple[str, str]], workdir: Path, jobs: int) -> None:
         self.sdist, self.workdir = sdist, workdir
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="pytango-suite")
-        self.futures: dict[str, Future] = {}
-        for file in files:
-            self.start(file)
+        self.futures: dict[tuple[str, str], Future] = {}
+        for file, tangotest in runs:
+            self.start(file, tangotest)
 
-    def start(self, file: str) -> Future:
-        if file not in self.futures:
-            self.futures[file] = self.pool.submit(suite.run_files, self.sdist, [file],
-                                                  self.workdir / file.removesuffix(".py"))
-        return self.futures[file]
+    def _workdir(self, file: str, tangotest: str, suffix: str = "") -> Path:
+        name = file.removesuffix(".py") + ("" if tangotest == suite.DEBIAN_TANGOTEST else f"-{tangotest}_tangotest")
+        return self.workdir / (name + suffix)
 
-    def rerun(self, file: str, nodeids: list[str]) -> suite.RunResult:
-        return suite.run_files(self.sdist, nodeids, self.workdir / (file.removesuffix(".py") + "-rerun"))
+    def start(self, file: str, tangotest: str = suite.DEBIAN_TANGOTEST) -> Future:
+        if (file, tangotest) not in self.futures:
+            self.futures[file, tangotest] = self.pool.submit(suite.run_files, self.sdist, [file],
+                                                             self._workdir(file, tangotest), tangotest=tangotest)
+        return self.futures[file, tangotest]
+
+    def rerun(self, file: str, nodeids: list[str], tangotest: str = suite.DEBIAN_TANGOTEST) -> suite.RunResult:
+        return suite.run_files(self.sdist, nodeids, self._workdir(file, tangotest, "-rerun"), tangotest=tangotest)
 
 
 @pytest.fixture(scope="session")
 def suite_runs(request: pytest.FixtureRequest, pytango_sdist: Path):
-    selected = [item.callspec.params["file"] for item in request.session.items
-                if item.originalname == "test_pytango_file" and hasattr(item, "callspec")]
+    tangotest_of = {"test_pytango_file": suite.DEBIAN_TANGOTEST,
+                    "test_pytango_file_with_tango_core_tangotest": suite.TANGO_CORE_TANGOTEST}
+    selected = [(item.callspec.params["file"], tangotest_of[item.originalname]) for item in request.session.items
+                if item.originalname in tangotest_of and hasattr(item, "callspec")]
     jobs = max(1, int(os.environ.get("PYTANGO_SUITE_JOBS", "2")))
     workdir = Path(tempfile.mkdtemp(prefix="pytango-suite-"))
     runs = SuiteRuns(pytango_sdist, selected, workdir, jobs)

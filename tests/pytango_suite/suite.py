@@ -8,10 +8,17 @@ tango_core's; inherited by every subprocess the tests start) and returns each te
 :func:`compare` checks them against ``expected_outcomes.txt``, the list of tests that do not pass
 yet, each with its reason.
 
+PyTango's conftest starts a ``TangoTest`` found on PATH: Debian's cppTango 9.3 TangoTest, the
+real peer, by default; with ``tangotest=TANGO_CORE_TANGOTEST`` a launcher of tango_core's own
+(``python -m tango_core.tangotest`` with the same arguments), checked against the expectations
+of the files that use TangoTest less the ``peer:`` lines (they are about Debian's TangoTest)
+plus ``expected_outcomes_tango_core_tangotest.txt``.
+
 From the command line (the repository's root as the current directory):
 
     python tests/pytango_suite/suite.py                      # every file, report and verdict
     python tests/pytango_suite/suite.py test_server.py -k enum    # some files, extra pytest args
+    python tests/pytango_suite/suite.py test_device_proxy.py --tangotest tango_core  # our TangoTest
     python tests/pytango_suite/suite.py --unexpected-lines   # print lines for expected_outcomes.txt
     python tests/pytango_suite/suite.py test_log.py --prune  # delete the lines of tests that now pass
 """
@@ -35,6 +42,12 @@ REPO = HERE.parents[1]
 #: the directory holding tango_core's ``tango`` package (the tango_core of this repository's)
 ALIAS = REPO / "tango_core" / "pytango_alias"
 EXPECTED_FILE = HERE / "expected_outcomes.txt"
+#: what does not pass yet when PyTango's tests use tango_core's TangoTest (beyond EXPECTED_FILE's
+#: lines that are not ``peer:`` ones)
+EXPECTED_WITH_TANGO_CORE_TANGOTEST = HERE / "expected_outcomes_tango_core_tangotest.txt"
+
+#: which TangoTest PyTango's conftest starts: Debian's C++ one, or tango_core's through a launcher
+DEBIAN_TANGOTEST, TANGO_CORE_TANGOTEST = "debian", "tango_core"
 
 PYTANGO_VERSION = "10.3.1"
 #: the sdist on PyPI (pip checks it against this hash)
@@ -50,6 +63,10 @@ TEST_FILES = (
     "test_test_context.py", "test_type_hints_with_future_annotations.py", "test_utils.py",
     "test_zzz_deprecated_pytango_module.py",
 )
+
+#: the PyTango test files whose tests start ``TangoTest`` (its conftest's tango_test fixtures);
+#: test_server.py's one (a C++ class in a Python server) is an extra_src_test, skipped
+TANGOTEST_FILES = ("test_device_proxy.py",)
 
 #: seconds one PyTango test may take before pytest-timeout stops it
 PER_TEST_TIMEOUT = 60
@@ -127,16 +144,32 @@ def tangotest_dir() -> str | None:
     return None
 
 
-def suite_environment() -> dict[str, str]:
+def tango_core_tangotest_dir(directory: Path) -> str:
+    """A directory (made in ``directory``) holding an executable ``TangoTest`` that runs
+    tango_core's TangoTest with this Python and the arguments it is given, so that PyTango's
+    conftest, which starts ``TangoTest <instance> -ORBendPoint ... -nodb -dlist <device>`` found
+    on PATH, starts ours instead of Debian's."""
+    import shlex
+
+    bin_dir = directory / "tango_core_tangotest"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    launcher = bin_dir / "TangoTest"
+    launcher.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m tango_core.tangotest "$@"\n')
+    launcher.chmod(0o755)
+    return str(bin_dir)
+
+
+def suite_environment(tangotest: str | None = None) -> dict[str, str]:
     """The environment of the PyTango test run: the PyTango alias first on PYTHONPATH, then this
     repository (tango_core), then this directory (suite_plugin.py); no TANGO_HOST
-    (the tests use no database unless they start one); Debian's TangoTest on PATH; unbuffered
-    output (PyTango's source-location logging tests need it, and skip without it)."""
+    (the tests use no database unless they start one); ``tangotest`` (a directory holding an
+    executable ``TangoTest``; by default Debian's) first on PATH; unbuffered output (PyTango's
+    source-location logging tests need it, and skip without it)."""
     env = dict(os.environ)
     for name in ("TANGO_HOST", "PYTANGO_GREEN_MODE", "PYTEST_ADDOPTS", "PYTHONSTARTUP"):
         env.pop(name, None)
     env["PYTHONPATH"] = os.pathsep.join([str(ALIAS), str(REPO), str(HERE)])
-    tangotest = tangotest_dir()
+    tangotest = tangotest or tangotest_dir()
     if tangotest:
         env["PATH"] = tangotest + os.pathsep + env.get("PATH", "")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -156,11 +189,12 @@ class RunResult:
 
 
 def run_files(sdist: Path, files: Sequence[str], workdir: Path, extra_args: Sequence[str] = (),
-              timeout: float = 1500.0) -> RunResult:
+              timeout: float = 1500.0, tangotest: str = DEBIAN_TANGOTEST) -> RunResult:
     """Run PyTango's tests/``files`` (or node ids) with PyTango's own pytest configuration (its
-    pyproject.toml: ``--forked``, warnings as errors ...) against tango_core.  The tests run from
-    a copy of the sdist's tests/ in ``workdir`` (some write next to themselves); the full output
-    goes to ``workdir/pytest.log``."""
+    pyproject.toml: ``--forked``, warnings as errors ...) against tango_core, with ``tangotest``
+    (DEBIAN_TANGOTEST or TANGO_CORE_TANGOTEST) as the TangoTest its conftest starts.  The tests
+    run from a copy of the sdist's tests/ in ``workdir`` (some write next to themselves); the
+    full output goes to ``workdir/pytest.log``."""
     import shutil
     import time
 
@@ -177,10 +211,13 @@ def run_files(sdist: Path, files: Sequence[str], workdir: Path, extra_args: Sequ
            "-p", "no:cacheprovider", "-p", "no:timeout", "-p", "suite_plugin",
            "--outcomes-file", str(outcomes_file), f"--per-test-timeout={PER_TEST_TIMEOUT}",
            "-rfEX", "--tb=short", *extra_args, *targets]
+    if tangotest not in (DEBIAN_TANGOTEST, TANGO_CORE_TANGOTEST):
+        raise ValueError(f"tangotest is {DEBIAN_TANGOTEST!r} or {TANGO_CORE_TANGOTEST!r}, not {tangotest!r}")
+    env = suite_environment(tango_core_tangotest_dir(workdir) if tangotest == TANGO_CORE_TANGOTEST else None)
     started = time.monotonic()
     with open(log, "w") as out:
         try:
-            proc = subprocess.run(cmd, env=suite_environment(), cwd=str(workdir), stdout=out, stderr=subprocess.STDOUT,
+            proc = subprocess.run(cmd, env=env, cwd=str(workdir), stdout=out, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, timeout=timeout)
             returncode = proc.returncode
         except subprocess.TimeoutExpired:
@@ -216,6 +253,17 @@ class Expectation:
     @property
     def file(self) -> str:
         return self.pattern.split("::", 1)[0]
+
+
+def expectations_for(tangotest: str = DEBIAN_TANGOTEST) -> list[Expectation]:
+    """What is expected not to pass with that TangoTest: expected_outcomes.txt as it is with
+    Debian's; with tango_core's, its lines less the ``peer:`` ones (they say what Debian's
+    TangoTest lacks) plus expected_outcomes_tango_core_tangotest.txt."""
+    expectations = load_expected()
+    if tangotest == DEBIAN_TANGOTEST:
+        return expectations
+    return ([e for e in expectations if not e.reason.startswith("peer:")]
+            + load_expected(EXPECTED_WITH_TANGO_CORE_TANGOTEST))
 
 
 def load_expected(path: Path = EXPECTED_FILE) -> list[Expectation]:
@@ -266,6 +314,11 @@ def _matching(nodeid: str, expectations: Iterable[Expectation]) -> Expectation |
     return None
 
 
+def _used_key(expectation: Expectation) -> tuple[str, int]:
+    """Lines of two files may share a number: an expectation is known by its pattern and line."""
+    return expectation.pattern, expectation.line
+
+
 def compare(result: RunResult, expectations: Sequence[Expectation]) -> Verdict:
     """Check a run's outcomes against the expectations of the files it ran."""
     files = {f.split("::", 1)[0] for f in result.files}
@@ -273,14 +326,14 @@ def compare(result: RunResult, expectations: Sequence[Expectation]) -> Verdict:
     counts: Counter = Counter()
     unexpected_failures: dict[str, str] = {}
     unexpected_passes: dict[str, Expectation] = {}
-    used: set[int] = set()
+    used: set[tuple[str, int]] = set()
     expected_failures = 0
     for nodeid, outcome in result.outcomes.items():
         nodeid = nodeid.removeprefix("tests/")
         counts[outcome] += 1
         expectation = _matching(nodeid, relevant)
         if expectation is not None:
-            used.add(expectation.line)
+            used.add(_used_key(expectation))
         if outcome in NOT_PASSING:
             if expectation is None:
                 detail = result.details.get(f"tests/{nodeid}") or result.details.get(nodeid, "")
@@ -289,7 +342,7 @@ def compare(result: RunResult, expectations: Sequence[Expectation]) -> Verdict:
                 expected_failures += 1
         elif outcome == "passed" and expectation is not None and not expectation.flaky:
             unexpected_passes[nodeid] = expectation
-    unused = [e for e in relevant if e.line not in used] if result.complete else []
+    unused = [e for e in relevant if _used_key(e) not in used] if result.complete else []
     return Verdict(counts, unexpected_failures, unexpected_passes, unused, expected_failures)
 
 
@@ -344,16 +397,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--prune", action="store_true",
                         help="remove from expected_outcomes.txt the listed tests that passed in this run")
     parser.add_argument("--workdir", type=Path, default=None, help="keep logs here (default: a temporary dir)")
+    parser.add_argument("--tangotest", choices=(DEBIAN_TANGOTEST, TANGO_CORE_TANGOTEST), default=DEBIAN_TANGOTEST,
+                        help="the TangoTest PyTango's conftest starts (default: Debian's C++ one)")
     args, extra = parser.parse_known_args(argv)
+    if args.prune and args.tangotest != DEBIAN_TANGOTEST:
+        parser.error("--prune edits expected_outcomes.txt, whose runs use Debian's TangoTest")
     sdist = fetch_sdist()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pytango-suite-"))
-    result = run_files(sdist, args.files or TEST_FILES, workdir, extra)
-    verdict = compare(result, load_expected())
+    result = run_files(sdist, args.files or TEST_FILES, workdir, extra, tangotest=args.tangotest)
+    verdict = compare(result, expectations_for(args.tangotest))
     print(summary_line(" ".join(args.files) or "all files", verdict, result.seconds))
     print(f"log: {result.log}")
     if args.prune:
         print(f"{prune_expected(result)} passing test(s) removed from {EXPECTED_FILE.name}")
-        verdict = compare(result, load_expected())
+        verdict = compare(result, expectations_for(args.tangotest))
     if args.unexpected_lines:
         print("\n".join(expected_lines(result)))
     elif not verdict.ok:
