@@ -911,6 +911,8 @@ class WAttribute(Attribute):
         data = union.value
         if not isinstance(data, np.ndarray):
             return
+        if self.data_type == T.DevEnum and self.enum_labels:
+            self._check_enum_indices(data)
         th = self._thresholds
         lo = th.get("min_value") if th else None
         hi = th.get("max_value") if th else None
@@ -947,6 +949,15 @@ class WAttribute(Attribute):
             what = next(text for mask, text in checks if mask.flat[first])
             raise _df("API_WAttrOutsideLimit", f"Set value for attribute {self.name} {what} (at least element {first})",
                       "WAttribute::check_written_value()")
+
+    def _check_enum_indices(self, data: np.ndarray) -> None:
+        """A DevEnum value is the index of a label: cppTango refuses a write of any other number
+        (negative, or past the last label) instead of storing a value no label names."""
+        bad = np.flatnonzero((data < 0) | (data >= len(self.enum_labels)))
+        if bad.size:
+            raise _df("API_WAttrOutsideLimit",
+                      f"Set value for attribute {self.name} is negative or above the maximun authorized "
+                      f"({len(self.enum_labels)}) for at least element {int(bad[0])}", "WAttribute::check_enum()")
 
     def _value_getter(prop):  # noqa: N805
         def get(self) -> Any:

@@ -66,6 +66,68 @@ class Sensor(Device):
         raise RuntimeError("cannot")
 
 
+class Valve(Device):
+    """A valve whose position is an enumeration, and its history."""
+
+    class Position(enum.IntEnum):
+        CLOSED = 0
+        HALF = 1
+        OPEN = 2
+
+    def init_device(self):
+        super().init_device()
+        self._position, self._history = 0, [0]
+
+    @attribute(dtype=Position, access=AttrWriteType.READ_WRITE)
+    def position(self):
+        return self._position
+
+    @position.write
+    def position(self, value):
+        self._position = value
+
+    @attribute(dtype=(Position,), max_dim_x=8, access=AttrWriteType.READ_WRITE)
+    def history(self):
+        return self._history
+
+    @history.write
+    def history(self, value):
+        self._history = list(value)
+
+
+def _refuses_enum_write(valve, name, value, element) -> None:
+    with pytest.raises(DEVFAILED) as info:
+        valve.write_attribute(name, value)
+    error = info.value.args[0]
+    assert error.reason == "API_WAttrOutsideLimit"
+    assert error.desc == (f"Set value for attribute {name} is negative or above the maximun authorized (3) "
+                          f"for at least element {element}")
+    assert list(np.atleast_1d(valve.read_attribute(name).value)) == [0]
+
+
+@pytest.mark.parametrize("name, value, element", [("position", 3, 0), ("history", [0, 1, 5, 2], 2)])
+def test_enum_write_of_no_label_is_refused_as_cpptango(client, name, value, element):
+    """An enumeration's value is a label's index: PyTango 10.3.1's server (cppTango 10) answers
+    a write of any other number with these words, and keeps the value it had."""
+    ctx = DeviceTestContext(Valve)
+    with ctx:
+        valve = client(ctx.get_device_access())
+        _refuses_enum_write(valve, name, value, element)
+        valve.write_attribute(name, 2 if name == "position" else [2, 1])
+        assert list(np.atleast_1d(valve.read_attribute(name).value)) == ([2] if name == "position" else [2, 1])
+
+
+@pytest.mark.parametrize("name, value, element", [("position", -1, 0), ("history", [1, -2], 1)])
+def test_negative_enum_write_is_refused_as_cpptango(name, value, element):
+    """A negative index too (tango_core's client sends it; PyTango's refuses it before sending,
+    with an OverflowError)."""
+    from server_clients import tango_core_proxy
+
+    ctx = DeviceTestContext(Valve)
+    with ctx:
+        _refuses_enum_write(tango_core_proxy(ctx.get_device_access()), name, value, element)
+
+
 @pytest.fixture
 def sensor(client):
     ctx = DeviceTestContext(Sensor)
