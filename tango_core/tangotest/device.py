@@ -45,7 +45,7 @@ SCALAR, SPECTRUM, IMAGE = AttrDataFormat.SCALAR, AttrDataFormat.SPECTRUM, AttrDa
 NUMPY = {T.DevBoolean: np.bool_, T.DevUChar: np.uint8, T.DevShort: np.int16, T.DevUShort: np.uint16,
          T.DevLong: np.int32, T.DevULong: np.uint32, T.DevLong64: np.int64, T.DevULong64: np.uint64,
          T.DevFloat: np.float32, T.DevDouble: np.float64, T.DevEnum: np.int16}
-_FORMAT = {T.DevDouble: "%6.2f", T.DevFloat: "%6.2f", T.DevString: "%s", T.DevBoolean: "Not specified"}
+_FORMAT = {T.DevDouble: "%6.2f", T.DevFloat: "%6.2f", T.DevString: "%s", T.DevEnum: "%s", T.DevBoolean: "Not specified"}
 
 
 def _fmt(t: CmdArgType) -> str:

@@ -158,6 +158,7 @@ def test_enum_attributes_have_their_own_labels(ours, name, writable, dformat, di
     assert (str(config.data_type), str(config.writable), str(config.data_format)) == ("DevEnum", writable, dformat)
     assert (config.max_dim_x, config.max_dim_y) == dims
     assert list(config.enum_labels) == labels
+    assert config.format == "%s"  # TangoTest sets none: cppTango's default for an enumeration
 
 
 def test_read_only_enums_show_their_first_label_everywhere(ours) -> None:
@@ -175,6 +176,15 @@ def test_enum_spectrum_and_image_echo_what_was_written(ours) -> None:
     value = ours.read_attribute("enum_image")
     assert value.value.tolist() == [[1, 2], [0, 1], [2, 2]] and (value.dim_x, value.dim_y) == (2, 3)
     assert ours.read_attribute("enum_spectrum_ro").value.shape == (256,)  # the read-only ones stay
+
+
+@pytest.mark.parametrize("name, value", [("enum_scalar", 3), ("enum_spectrum", [0, 3]), ("enum_image", [[-1]])])
+def test_enum_writes_of_no_label_are_refused(ours, name, value) -> None:
+    before = ours.read_attribute(name).value
+    with pytest.raises(Exception) as exc:
+        ours.write_attribute(name, value)
+    assert "API_WAttrOutsideLimit" in str(exc.value)
+    assert np.array_equal(ours.read_attribute(name).value, before)
 
 
 def test_freq_is_the_frequency_of_wave(ours) -> None:
