@@ -397,24 +397,32 @@ def _text(v) -> str:
 
 
 def _list_elements(dt: int, items: list) -> np.ndarray:
-    """Elements of a Python list/tuple for a numeric attribute (PyTango's element rules)."""
+    """Elements of a Python list/tuple for a numeric attribute, each converted as a scalar is
+    (PyTango converts every element with the scalar convertor, python_scalar_to_cpp: numpy
+    integers and 0-d integer arrays for signed types and booleans, Python ints or a numpy scalar
+    of exactly the dtype for unsigned ones, anything with __float__ for floats).  Lists of plain
+    Python numbers, the common case, are checked in one pass."""
     dtype = SCALAR_DTYPE[dt]
-    if dt == CmdArgType.DevBoolean:
-        out = []
-        for x in items:
-            if isinstance(x, (bool, np.bool_)):
-                out.append(bool(x))
-            elif isinstance(x, (int, np.integer)):
-                if int(x) not in (0, 1):
-                    raise OverflowError("Value is too large." if x > 0 else "Value is too small.")
-                out.append(bool(x))
-            else:
-                raise TypeError(_NUMERIC_MSG.format("boolean"))
-        return np.array(out, dtype=dtype)
-    if dtype.kind == "f":
-        if not all(isinstance(x, (int, float, np.number, np.bool_)) for x in items):
-            raise TypeError(_NUMERIC_MSG.format("numeric"))
+    if dt == CmdArgType.DevEnum:
+        return _enum_list_elements(items)
+    kinds = set(map(type, items))
+    if dtype.kind == "f" and kinds <= {float, int, bool}:
+        try:
+            return np.array(items, dtype=dtype)
+        except OverflowError:  # an int too large for a float: a TypeError, as one by one
+            pass
+    elif dtype.kind == "b" and kinds <= {bool}:
         return np.array(items, dtype=dtype)
+    elif dtype.kind in "iu" and kinds <= {int, bool}:
+        lo, hi = _INT_LIMITS[dt]
+        if not items or (lo <= min(items) and max(items) <= hi):
+            return np.array(items, dtype=dtype)
+    return np.array([_scalar_value(dt, x) for x in items], dtype=dtype)
+
+
+def _enum_list_elements(items: list) -> np.ndarray:
+    """Elements of a list for a DevEnum spectrum or image: integers in DevShort's range."""
+    dt = CmdArgType.DevEnum
     if not all(isinstance(x, (int, np.integer, np.bool_)) for x in items):
         raise TypeError(_NUMERIC_MSG.format("integer"))
     lo, hi = _INT_LIMITS[dt]
@@ -425,7 +433,7 @@ def _list_elements(dt: int, items: list) -> np.ndarray:
             raise OverflowError("Value is too small.")
         if x > hi:
             raise OverflowError("Value is too large.")
-    return np.array(items, dtype=dtype)
+    return np.array(items, dtype=SCALAR_DTYPE[dt])
 
 
 _INT_LIMITS = {
@@ -501,8 +509,8 @@ def encode_write_value(cfg, value):
                          f"Expecting a {want}-dimensional numpy array for a "
                          f"{'IMAGE' if fmt == _IMAGE else 'SPECTRUM'} attribute, got {value.ndim}")
         else:
-            if value.dtype.kind not in "biuf":
-                raise TypeError(_NUMERIC_MSG.format(_kind_name(dt)))
+            # cast as PyTango does, whatever the dtype: strings and objects as numpy converts
+            # them (b"1" is 1, "a" a ValueError from numpy)
             dims = (value.shape[1], value.shape[0]) if fmt == _IMAGE else (value.shape[0], 0)
             arr = value.astype(SCALAR_DTYPE[dt]) if value.dtype != SCALAR_DTYPE[dt] else value
             return AttrValUnion(arm, np.ascontiguousarray(arr).reshape(-1)), *dims

@@ -107,5 +107,7 @@ def test_attribute_types_tangotest_lacks(alltypes):
     ours.write_attribute("uchar_image", [[9, 8], [7, 6]])
     np.testing.assert_array_equal(ref.read_attribute("uchar_image").value, [[9, 8], [7, 6]])
     ours.write_attribute("long64_spectrum_w", [-(2**63), 2**63 - 1])
-    with pytest.raises(OverflowError):
-        ours.write_attribute("long64_spectrum_w", [2**63])
+    # beyond the C long long PyTango reads each element into: its TypeError, not an OverflowError
+    for proxy in (ours, ref):
+        with pytest.raises(TypeError, match="Expecting a integer type"):
+            proxy.write_attribute("long64_spectrum_w", [2**63])

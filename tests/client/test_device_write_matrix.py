@@ -128,3 +128,36 @@ def test_numpy_scalars_and_0d_arrays_written_as_pytango_writes_them(dev, ref, at
         if ours != theirs:
             mismatches.append((value, ours, theirs))
     assert not mismatches, "\n".join(f"{v!r}: ours={o!r} pytango={t!r}" for v, o, t in mismatches)
+
+
+NUMERIC_SPECTRA = ["boolean_spectrum", "short_spectrum", "ushort_spectrum", "long_spectrum", "uchar_spectrum",
+                   "float_spectrum", "double_spectrum"]
+
+
+def _spectrum_values():
+    """Two-element lists of each numpy scalar, 0-d array and edge Python value (PyTango converts
+    list elements one by one as scalars), and numpy arrays of strings, bytes, objects, complex
+    numbers and dates (PyTango casts them with numpy)."""
+    values = [[v, v] for v in _numpy_values()]
+    values += [[2**1100], [1, 2.5], [True, 2]]
+    values += [np.array(["a"]), np.array([b"1"]), np.array(["1"]), np.array(["1.5"]), np.array([""]),
+               np.array([1], dtype=object), np.array([None], dtype=object), np.array([1.5], dtype=object),
+               np.array([1 + 2j]), np.array(["2020-01-01"], dtype="M8[D]")]
+    return values
+
+
+@pytest.mark.parametrize("attr", NUMERIC_SPECTRA)
+def test_list_elements_and_numpy_arrays_of_any_dtype_written_as_pytango_writes_them(dev, ref, attr):
+    """Spectrum writes: every element of a list goes through the scalar rules (np.array(3) or
+    np.int8(3) in a list to short_spectrum is 3, np.uint8(3) to ushort_spectrum a TypeError, 2 to
+    boolean_spectrum an OverflowError); numpy arrays of any dtype are cast by numpy -- the same
+    values, or the same exception class and message start, as PyTango's client, against TangoTest."""
+    sentinel = [True] if attr == "boolean_spectrum" else [7]
+    mismatches = []
+    for value in _spectrum_values():
+        theirs = _precise_outcome(ref, attr, value, sentinel)
+        ours = _precise_outcome(dev, attr, value, sentinel)
+        theirs, ours = (tuple(_norm(x) for x in o) for o in (theirs, ours))
+        if ours != theirs:
+            mismatches.append((value, ours, theirs))
+    assert not mismatches, "\n".join(f"{v!r}: ours={o!r} pytango={t!r}" for v, o, t in mismatches)
