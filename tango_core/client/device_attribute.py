@@ -347,10 +347,12 @@ def attribute_failed(cause: DevFailed | Sequence[DevError], dev_name: str, opera
 # --- write values -------------------------------------------------------------------------------
 #
 # PyTango's rules, checked value by value against PyTango 10.3.1 writing TangoTest's attributes
-# (tests/client/test_device_write_matrix.py): scalars follow the command rules (bool ok, numpy
-# bool not; beyond 64 bits a TypeError, else OverflowError); list elements must be numbers of the
-# right kind (ints for integer types, 0/1 for booleans); numpy arrays are cast like C does; the
-# number of dimensions must match the format (PyDs_WrongNumpyArrayDimensions).
+# (tests/client/test_device_write_matrix.py): scalars follow the command rules, PyTango's
+# python_scalar_to_cpp (device_data._to_int, _to_double: __index__ for signed types and booleans,
+# Python ints or the exact numpy scalar type for unsigned ones, __float__ for floats; beyond the
+# C long a TypeError, else OverflowError); list elements are converted one by one as scalars;
+# numpy arrays are cast by numpy, like C does; the number of dimensions must match the format
+# (PyDs_WrongNumpyArrayDimensions).
 
 _NUMERIC_MSG = ("Expecting a {} type, but it is not. If you use a numpy type instead of python core types, "
                 "then it must exactly match (ex: numpy.int32 for PyTango.DevLong)")
