@@ -2,9 +2,9 @@
 
     python benchmarks/event_dispatch.py [--rounds N] [--spectra M] [--latency K]
 
-With ``configure(callbacks_in_receiver=True)`` (opt-in), tango_core runs a callback in the
-thread that received its event while callbacks keep up, and hands events to a second (dispatcher)
-thread behind a slow one; by default every event goes to the dispatcher thread
+By default tango_core runs a callback in the thread that received its event while callbacks keep
+up, and hands events to a second (dispatcher) thread behind a slow one; with
+``configure(callbacks_in_receiver=False)`` every event goes to the dispatcher thread
 (tango_core/events/dispatcher.py).
 This measures what the first way saves, in one process against one PyTango event server
 (tests/servers/event_server.py, no database), rounds alternating between the two ways on the
@@ -59,7 +59,7 @@ def measure(device: str, rounds: int, n_spec: int, n_lat: int) -> dict:
     from tango_core.client.device_proxy import DeviceProxy
     from tango_core.events import configure
 
-    configure(callbacks_in_receiver=True)  # opt-in; "queued" rounds turn it off per subscription
+    configure(callbacks_in_receiver=True)  # the default; "queued" rounds turn it off per subscription
 
     dev = DeviceProxy(device)
     dev.set_timeout_millis(60_000)

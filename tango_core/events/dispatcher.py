@@ -2,17 +2,17 @@
 
 Callbacks run one at a time, in arrival order, in one of two threads:
 
-* **in the dispatcher thread**, from a bounded queue: always, by default;
-* **in the receiver thread**, with ``configure(callbacks_in_receiver=True)`` (opt-in), right after
-  the burst that brought the event was drained, when nothing is queued and no dispatch is running.
+* **in the receiver thread** (unless ``configure(callbacks_in_receiver=False)``), right after the
+  burst that brought the event was drained, when nothing is queued and no dispatch is running;
+* **in the dispatcher thread**, from a bounded queue, otherwise.
   No second thread is woken per event, which is most of an event's client CPU and latency on a
   busy machine (a thread switch costs more than decoding a 10,000-double spectrum).  A
   subscription whose callback once took longer than :data:`INLINE_SLOW` there goes through the
   queue from then on, so that a slow callback delays the draining of ZMQ queues and the reading of
   heartbeats at most once (the keep-alive gives no verdict on heartbeats while that happens).
-  Not the default: a callback that waits for a thread which is subscribing (and so waits for the
-  receiver thread) stalls both until ``call_timeout``; PyTango's own test suite has such a
-  callback (it unsubscribes while the main thread subscribes).
+  While it runs callbacks the receiver thread lends its sockets (receiver.py), so a callback may
+  wait for a thread that is subscribing or unsubscribing (which needs them) without both
+  stalling; PyTango's own test suite has such a callback.
 
 The queue is bounded (count and bytes, :mod:`.settings`); on overflow the dropped events are
 counted and the subscriber gets an ``API_MissedEvents`` error event before its next event.  A

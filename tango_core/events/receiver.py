@@ -1,11 +1,16 @@
 """The consumer's ZeroMQ side: one context, two SUB sockets and the one thread that uses them.
 
-pyzmq sockets are not thread-safe, so the receiver thread is the only one touching the
-heartbeat and event SUB sockets (and their monitors), from its first poll to closing them and
-terminating the context when it stops.  Other threads ask it to connect, disconnect and change
-filters through a control queue plus a wake-up socketpair (:meth:`ZmqReceiver.run`); endpoints and
-filters are reference-counted, so several subscriptions can share them (an event callback that
-this thread runs may subscribe and unsubscribe too: such a call runs here directly).  Each received
+pyzmq sockets are not thread-safe, so one thread at a time touches the heartbeat and event SUB
+sockets (and their monitors): the one holding the *socket lock*.  The receiver thread holds it
+from its first poll to closing the sockets and terminating the context when it stops, except
+while it runs event callbacks (``callbacks_in_receiver``): it then *lends* the sockets.  Other
+threads ask it to connect, disconnect and change filters through a control queue plus a wake-up
+socketpair (:meth:`ZmqReceiver.run`), or, while the sockets are lent, take the lock and do it
+themselves: a callback run by the receiver thread may then wait for such a thread (it holds a
+lock the callback needs, PyTango's test suite has that case) without both stalling until
+``call_timeout``.  Endpoints and filters are reference-counted, so several subscriptions can
+share them (a callback may subscribe and unsubscribe too: such a call runs in its thread, under
+the socket lock).  Each received
 message is handed to the owner's callbacks as a list of frames (``bytes``, or for big ones a writable
 ``memoryview`` of the ZMQ message: :data:`ZERO_COPY_MIN`); the receiver knows nothing of Tango
 beyond "heartbeat" and "event" sockets.
@@ -41,6 +46,8 @@ SUBSCRIPTION_SETTLE = 0.02   # s, see ZmqReceiver.subscribe
 #: received ZMQ message, without copy; shorter ones are copied into ``bytes``, which costs less at
 #: that size and does not pin libzmq's 8 KiB receive batches (small messages share one).
 ZERO_COPY_MIN = 8192
+#: s: how often a thread waiting for the receiver thread looks whether it lends the sockets
+_LENT_CHECK = 0.02
 _NOBLOCK = zmq.NOBLOCK
 
 
@@ -83,6 +90,10 @@ class ZmqReceiver:
         #: endpoints whose connection is up, per socket ("hb", "ev")
         self.up: dict[str, set[str]] = {"hb": set(), "ev": set()}
         self._up_cond = threading.Condition()
+        #: who may use the sockets: the receiver thread, except while it lends them (see the module
+        #: docstring); ``lent`` is True meanwhile.  Held for good once the sockets are closed.
+        self._sock_lock = threading.Lock()
+        self.lent = False
         self.thread = threading.Thread(target=self._main, name="tango-events-rx", daemon=True)
 
     def start(self) -> None:
@@ -90,14 +101,24 @@ class ZmqReceiver:
 
     # -- calls executed by the receiver thread --------------------------------------------
     def run(self, fn: Callable[[], Any]) -> Any:
-        """Run ``fn`` in the receiver thread and return its result (or raise its exception)."""
+        """Run ``fn`` with the sockets and return its result (or raise its exception): in the
+        receiver thread, or in this one while the receiver thread lends the sockets."""
         if threading.current_thread() is self.thread:
-            return fn()
+            if not self.lent:
+                return fn()
+            with self._sock_lock:  # a callback's call: another thread may hold the lent sockets
+                return fn()
         if self._stop.is_set():
             raise EventSystemFailed(dev_error("API_EventSystemFailed", "The event consumer is closed",
                                               "EventConsumer"))
+        if self.lent and self._sock_lock.acquire(False):
+            try:
+                return fn()
+            finally:
+                self._sock_lock.release()
         done = threading.Event()
         box: list = [None, None]
+        claim = threading.Lock()   # whoever takes it runs fn: the receiver thread, or this one
 
         def run() -> None:
             try:
@@ -107,10 +128,19 @@ class ZmqReceiver:
             finally:
                 done.set()
 
-        self._ctl.put(run)
+        self._ctl.put((claim, run))
         self.wake()
         deadline = time.monotonic() + config.call_timeout
-        while not done.wait(0.1):
+        while not done.wait(_LENT_CHECK if self.lent else 0.1):
+            # queued just before the receiver thread began running callbacks: they might wait for
+            # this thread, so run it here once the sockets are lent
+            if self.lent and self._sock_lock.acquire(False):
+                try:
+                    if claim.acquire(False):
+                        run()
+                finally:
+                    self._sock_lock.release()
+                continue
             if not self.thread.is_alive():     # stopped (close, or a forked child): never runs
                 raise EventSystemFailed(dev_error("API_EventSystemFailed", "The event consumer is closed",
                                                   "EventConsumer"))
@@ -120,6 +150,27 @@ class ZmqReceiver:
         if box[1] is not None:
             raise box[1]
         return box[0]
+
+    def lending_sockets(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` (the receiver thread's event callbacks) with the sockets lent to whichever
+        thread needs them meanwhile; the queued requests are done first."""
+        self._run_queued()
+        self.lent = True
+        self._sock_lock.release()
+        try:
+            return fn()
+        finally:
+            self._sock_lock.acquire()
+            self.lent = False
+
+    def _run_queued(self) -> None:
+        while True:
+            try:
+                claim, job = self._ctl.get_nowait()
+            except queue.Empty:
+                return
+            if claim.acquire(False):
+                job()
 
     def wake(self) -> None:
         with self._wake_lock:
@@ -151,22 +202,42 @@ class ZmqReceiver:
         if not self.run(op):
             return
         deadline = time.monotonic() + wait
-        here = threading.current_thread() is self.thread   # a callback run by this thread subscribes
+        here = threading.current_thread() is self.thread
         with self._up_cond:      # not fatal if it does not come up: ZMQ keeps reconnecting
             while endpoint not in self.up[kind] and time.monotonic() < deadline:
-                if here:  # nobody else reads the monitor: read it ourselves
+                if self.lent or here:  # the receiver thread runs callbacks (maybe this one): read the monitor here
                     self._up_cond.release()
                     try:
-                        self._monitors[kind].poll(int(max(0.0, deadline - time.monotonic()) * 1000) + 1)
-                        self._on_monitor(kind)
+                        self._read_monitor_lent(kind, deadline)
                     finally:
                         self._up_cond.acquire()
                 else:
-                    self._up_cond.wait(max(0.0, deadline - time.monotonic()))
+                    self._up_cond.wait(min(_LENT_CHECK, max(0.0, deadline - time.monotonic())))
         if kind == "ev":
             # the socket's filters are sent right after the handshake: let the publisher apply
             # them (see subscribe) before a caller triggers a push
             time.sleep(SUBSCRIPTION_SETTLE)
+
+    def _read_monitor_lent(self, kind: str, deadline: float) -> None:
+        """Wait a little for the monitor of socket ``kind`` and read it, with the lent sockets
+        (briefly: other threads may need them, or the receiver thread take them back)."""
+        here = threading.current_thread() is self.thread
+        if here and not self.lent:  # the receiver thread, holding the sockets
+            self._poll_monitor(kind, deadline)
+            return
+        if not (self._sock_lock.acquire() if here else self._sock_lock.acquire(False)):
+            time.sleep(0.001)  # the receiver thread has them back (it reads the monitors itself)
+            return
+        try:
+            if self.lent:
+                self._poll_monitor(kind, deadline)
+        finally:
+            self._sock_lock.release()
+
+    def _poll_monitor(self, kind: str, deadline: float) -> None:
+        timeout = min(_LENT_CHECK, max(0.0, deadline - time.monotonic()))
+        self._monitors[kind].poll(int(timeout * 1000) + 1)
+        self._on_monitor(kind)
 
     def _on_monitor(self, kind: str) -> None:
         from zmq.utils.monitor import recv_monitor_message
@@ -248,6 +319,7 @@ class ZmqReceiver:
             poller.register(mon, zmq.POLLIN)
         hb, ev = self._hb_sock, self._ev_sock
         hb_mon, ev_mon = self._monitors["hb"], self._monitors["ev"]
+        self._sock_lock.acquire()   # held for good from here: see lending_sockets
         try:
             while not self._stop.is_set():
                 ready = dict(poller.poll(500))
@@ -257,11 +329,7 @@ class ZmqReceiver:
                             pass
                     except (BlockingIOError, OSError):
                         pass
-                while True:
-                    try:
-                        self._ctl.get_nowait()()
-                    except queue.Empty:
-                        break
+                self._run_queued()
                 if ready.get(hb):
                     self._drain(hb, self._on_heartbeat)
                 if ready.get(ev):
@@ -269,7 +337,7 @@ class ZmqReceiver:
                     try:
                         self._drain(ev, self._on_event)
                     finally:
-                        self._on_events_end()
+                        self.lending_sockets(self._on_events_end)
                 if ready.get(hb_mon):
                     self._on_monitor("hb")
                 if ready.get(ev_mon):

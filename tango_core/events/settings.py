@@ -28,11 +28,10 @@ class EventConfig:
     dispatch_max_events: int = 100_000   # bound of the dispatcher queue (events)
     dispatch_max_bytes: int = 256 << 20  # bound of the dispatcher queue (payload octets)
     call_timeout: float = 10.0           # how long a caller waits for the receiver thread
-    #: opt-in: run callbacks in the receiving thread while they keep up (dispatcher.py).  Less CPU
-    #: and latency per event, but a callback must then never wait for a thread that is itself
-    #: subscribing or unsubscribing (that thread waits for the receiving one: both stall until
-    #: ``call_timeout``), e.g. by unsubscribing under a lock such a thread holds.
-    callbacks_in_receiver: bool = False
+    #: run callbacks in the receiving thread while they keep up (dispatcher.py): less CPU and
+    #: latency per event than waking the dispatcher thread for each.  False: always the dispatcher
+    #: thread (a callback that blocks for long then never delays the reading of heartbeats).
+    callbacks_in_receiver: bool = True
 
 
 config = EventConfig()

@@ -144,7 +144,7 @@ def test_slow_callback_loses_nothing(dev):
 
 @pytest.fixture
 def callbacks_in_receiver():
-    """``configure(callbacks_in_receiver=True)`` for one test (opt-in, see events/dispatcher.py)."""
+    """Callbacks in the receiving thread (the default) during one test, whatever was configured."""
     from tango_core.events import configure, settings
     saved = settings.config.callbacks_in_receiver
     configure(callbacks_in_receiver=True)
@@ -152,7 +152,22 @@ def callbacks_in_receiver():
     configure(callbacks_in_receiver=saved)
 
 
-def test_callbacks_run_in_the_dispatcher_thread_by_default(dev):
+@pytest.fixture
+def callbacks_in_dispatcher():
+    """``configure(callbacks_in_receiver=False)`` during one test."""
+    from tango_core.events import configure, settings
+    saved = settings.config.callbacks_in_receiver
+    configure(callbacks_in_receiver=False)
+    yield
+    configure(callbacks_in_receiver=saved)
+
+
+def test_callbacks_run_in_the_receiving_thread_by_default():
+    from tango_core.events import settings
+    assert settings.EventConfig().callbacks_in_receiver is True
+
+
+def test_opted_out_callbacks_run_in_the_dispatcher_thread(dev, callbacks_in_dispatcher):
     names = []
     dev.subscribe_event("counter", EventType.CHANGE_EVENT, lambda ev: names.append(threading.current_thread().name))
     _live(dev)
@@ -162,7 +177,7 @@ def test_callbacks_run_in_the_dispatcher_thread_by_default(dev):
 
 
 def test_callbacks_that_keep_up_run_in_the_receiver_a_slow_one_moves_to_the_dispatcher(dev, callbacks_in_receiver):
-    """Opted in: fast callbacks run in the receiving thread (no second thread woken per event);
+    """Fast callbacks run in the receiving thread (no second thread woken per event);
     once a callback took long there, its subscription's later events go through the dispatcher
     thread, in the same order and with none lost."""
     from tango_core.events.dispatcher import INLINE_SLOW
@@ -236,6 +251,47 @@ def test_callback_run_by_the_receiver_may_subscribe_and_unsubscribe(dev, peer_fa
     assert 3.0 in other_values, other_values
     other.unsubscribe_event(box["id"])
 
+
+
+def test_a_callback_run_by_the_receiver_may_wait_for_a_thread_that_is_subscribing(dev, callbacks_in_receiver):
+    """A callback (run in the receiving thread) waits for a lock that the main thread holds while
+    it subscribes, then unsubscribes (PyTango's test_event_after_unsubscription_crash does so
+    without the lock, by chance).  The subscription needs the ZMQ sockets, which the receiving
+    thread lends while it runs callbacks: both finish, instead of stalling until call_timeout
+    and failing with API_EventTimeout."""
+    from tango_core.events import configure, settings
+    saved = settings.config.call_timeout
+    configure(call_timeout=4.0)
+    lock = threading.Lock()
+    in_callback, finished = threading.Event(), threading.Event()
+    box = {}
+
+    def inner(ev):
+        pass
+
+    def cb(ev):
+        if ev.event_reason != EventReason.Update or "thread" in box:
+            return
+        box["thread"] = threading.current_thread().name
+        in_callback.set()
+        with lock:  # held by the main thread while it subscribes
+            dev.unsubscribe_event(box["inner"])
+        finished.set()
+
+    try:
+        box["inner"] = dev.subscribe_event("counter", EventType.CHANGE_EVENT, inner)
+        dev.subscribe_event("value", EventType.CHANGE_EVENT, cb)
+        _live(dev)
+        with lock:
+            dev.PushChange(5.0)
+            assert in_callback.wait(10)
+            # the callback now waits for this lock; subscribing needs the sockets
+            later = dev.subscribe_event("value", EventType.ARCHIVE_EVENT, inner)  # a new ZMQ filter
+        assert finished.wait(10)
+        assert box["thread"] == "tango-events-rx"
+        dev.unsubscribe_event(later)
+    finally:
+        configure(call_timeout=saved)
 
 def test_dispatch_queue_overflow_is_reported_not_buffered_forever(dev):
     from tango_core.events import configure, settings
