@@ -111,7 +111,7 @@ class ZmqReceiver:
         if self._stop.is_set():
             raise EventSystemFailed(dev_error("API_EventSystemFailed", "The event consumer is closed",
                                               "EventConsumer"))
-        if self.lent and self._sock_lock.acquire(False):
+        if self.lent and self.thread.is_alive() and self._sock_lock.acquire(False):
             try:
                 return fn()
             finally:
@@ -164,11 +164,9 @@ class ZmqReceiver:
             self.lent = False
 
     def _run_queued(self) -> None:
-        while True:
-            try:
-                claim, job = self._ctl.get_nowait()
-            except queue.Empty:
-                return
+        ctl = self._ctl
+        while not ctl.empty():  # (only this thread takes from it)
+            claim, job = ctl.get_nowait()
             if claim.acquire(False):
                 job()
 
