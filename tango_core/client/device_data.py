@@ -18,7 +18,6 @@ arrays of the exact element dtype, lists of str, ``(ndarray, list[str])`` pairs 
 
 from __future__ import annotations
 
-import numbers
 import operator
 from typing import Any
 
@@ -179,42 +178,60 @@ def _is_sequence(v: Any) -> bool:
 
 
 def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:
-    """PyTango's rules for numeric array argins (checked value by value against PyTango 10.3.1):
+    """PyTango's rules for numeric array argins (checked value by value against PyTango 10.3.1,
+    tests/client/test_commands_argin.py):
 
-    bytes are octets; numpy arrays are cast like C does (truncate/wrap, never an error); lists and
-    tuples must hold numbers (ints only for integer types, no negatives for unsigned ones except
-    DevVarCharArray, which wraps); anything that is not a sequence is PyDs_WrongParameters.
+    bytes are octets; a numpy array is cast by numpy whatever its dtype (truncate/wrap, strings
+    parsed: numpy's ValueError for "a"); the elements of a list or tuple are converted one by
+    one as scalars are (_to_int, _to_double: an out-of-range integer is an OverflowError, never
+    a wrapped value), except DevVarCharArray's, which take any integer and wrap it to 8 bits;
+    anything that is not a sequence is PyDs_WrongParameters.
     """
     dtype = SCALAR_DTYPE[elem]
     if isinstance(v, (bytes, bytearray, memoryview)):
         return np.frombuffer(bytes(v), dtype=np.uint8).astype(dtype)
     if isinstance(v, np.ndarray):
-        if v.dtype.kind not in "biuf":
-            raise _BadArg
         arr = v.reshape(-1)
-        return arr if arr.dtype == dtype else arr.astype(dtype)
+        try:
+            return arr if arr.dtype == dtype else arr.astype(dtype)
+        except TypeError:  # None in an object array: PyTango's "Invalid input argument" (ValueError stays)
+            raise _BadArg from None
     if not _is_sequence(v):
         raise seq_expected()
     seq = v if isinstance(v, list) else list(v)
     if not seq:
         return np.empty(0, dtype=dtype)
+    kinds = set(map(type, seq))
+    if elem == T.DevUChar:
+        if kinds <= {int, bool} and -(1 << 63) <= min(seq) and max(seq) < 1 << 63:
+            return np.array(seq, dtype=np.int64).astype(dtype)  # C-style wrap, as PyTango
+        return np.array([_to_char(x) for x in seq], dtype=dtype)
     if dtype.kind == "f":
-        if not all(isinstance(x, (numbers.Real, np.number, np.bool_)) and not isinstance(x, str) for x in seq):
-            raise _BadArg
-        return np.array(seq, dtype=dtype)
-    if not all(isinstance(x, (int, np.integer, np.bool_)) for x in seq):
-        raise _BadArg
-    if dtype.kind == "b":
-        return np.array([bool(x) for x in seq], dtype=dtype)
-    try:
-        return np.array(seq, dtype=dtype)
-    except OverflowError:
-        if elem == T.DevUChar or dtype.kind == "i":
+        if kinds <= {float, int, bool}:
             try:
-                return np.array(seq, dtype=np.int64).astype(dtype)  # C-style wrap, as PyTango
-            except OverflowError:
-                raise _BadArg from None
-        raise _BadArg from None
+                return np.array(seq, dtype=dtype)
+            except OverflowError:  # an int too large for a float: refused below
+                pass
+        return np.array([_to_double(x) for x in seq], dtype=dtype)
+    if kinds <= {int, bool}:
+        lo, hi = _BOOLEAN_RANGE if elem == T.DevBoolean else _INT_RANGES[elem]
+        if lo <= min(seq) and max(seq) <= hi:
+            return np.array(seq, dtype=dtype)
+    return np.array([_to_int(elem, x) for x in seq], dtype=dtype)
+
+
+def _to_char(v: Any) -> int:
+    """One element of a DevVarCharArray argin, as PyTango's char convertor takes it: any value
+    with ``__index__`` that fits a C long, wrapped to 8 bits, or a numpy uint8."""
+    try:
+        n = operator.index(v)
+        if -(1 << 63) <= n < 1 << 63:
+            return n & 0xFF
+    except TypeError:
+        pass
+    if type(v) is np.uint8:
+        return int(v)
+    raise _BadArg
 
 
 def _to_string_list(v: Any) -> list[str]:

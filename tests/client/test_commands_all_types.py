@@ -111,3 +111,19 @@ def test_attribute_types_tangotest_lacks(alltypes):
     for proxy in (ours, ref):
         with pytest.raises(TypeError, match="Expecting a integer type"):
             proxy.write_attribute("long64_spectrum_w", [2**63])
+
+
+def test_boolean_array_argins_convert_each_element_as_pytango_does(alltypes):
+    """DevVarBooleanArray (TangoTest has no such command): list elements, numpy scalars, 0-d
+    arrays and numpy arrays of any dtype give the same reply, or the same exception class and
+    message start, as PyTango's client."""
+    from test_commands_argin import _array_argins, _precise_outcome
+
+    ours, ref = DeviceProxy(alltypes), tango.DeviceProxy(alltypes)
+    mismatches = []
+    for value in _array_argins() + [[True, False], [0, 1], [2], [-1], [np.True_]]:
+        theirs = _precise_outcome(lambda: ref.command_inout("EchoDevVarBooleanArray", value))
+        mine = _precise_outcome(lambda: ours.command_inout("EchoDevVarBooleanArray", value))
+        if mine != theirs:
+            mismatches.append((value, mine, theirs))
+    assert not mismatches, "\n".join(f"{v!r}: ours={o!r} pytango={t!r}" for v, o, t in mismatches)

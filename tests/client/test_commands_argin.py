@@ -81,3 +81,60 @@ def test_argin_outcomes_match_pytango(dev, ref, cmd):
         elif ours != theirs:
             mismatches.append((value, ours, theirs))
     assert not mismatches, "\n".join(f"{v!r}: ours={o!r} pytango={t!r}" for v, o, t in mismatches)
+
+
+NUMERIC_ARRAY_COMMANDS = ["DevVarCharArray", "DevVarShortArray", "DevVarUShortArray", "DevVarLongArray",
+                          "DevVarULongArray", "DevVarLong64Array", "DevVarULong64Array", "DevVarFloatArray",
+                          "DevVarDoubleArray", "DevVarLongStringArray", "DevVarDoubleStringArray"]
+
+
+def _array_argins():
+    """Two-element lists of numpy scalars, 0-d arrays and edge values of every dtype (from the
+    attribute write matrix), out-of-range plain ints, and numpy arrays of strings, bytes,
+    objects, complex numbers and dates."""
+    from test_device_write_matrix import _numpy_values
+
+    values = [[v, v] for v in _numpy_values()]
+    values += [[70000], [-40000], [2**31], [2**32], [-(2**63) - 1], [2**1100], [1, 2.5], [True, 2], [1.5]]
+    values += [np.array(x) for x in (["a"], [b"1"], ["1"], ["1.5"], [""])]
+    values += [np.array([1], dtype=object), np.array([None], dtype=object), np.array([1.5], dtype=object),
+               np.array([1 + 2j]), np.array(["2020-01-01"], dtype="M8[D]")]
+    return values
+
+
+def _precise_outcome(call):
+    """("ok", the reply as plain lists) or ("error", exception class or DevFailed reasons, message
+    start): exception classes kept apart (ValueError is not TypeError here)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reply = call()
+    except (tango.DevFailed, DevFailed) as exc:
+        return ("error", "DevFailed", tuple(e.reason for e in exc.args))
+    except Exception as exc:  # noqa: BLE001 - the class is the observation
+        return ("error", type(exc).__name__, str(exc)[:30])
+    def plain(numbers):  # NaN as None, so that two NaN replies compare equal
+        numbers = np.asarray(numbers)
+        return (numbers.dtype.str, [None if x != x else x for x in numbers.tolist()])
+
+    if isinstance(reply, (list, tuple)) and len(reply) == 2:
+        return ("ok", plain(reply[0]), list(reply[1]))
+    return ("ok", plain(reply))
+
+
+@pytest.mark.parametrize("cmd", NUMERIC_ARRAY_COMMANDS)
+def test_numeric_array_argins_convert_each_element_as_pytango_does(dev, ref, cmd):
+    """List elements go through the scalar rules ([70000] to DevVarShortArray is PyTango's
+    OverflowError, not a wrapped 4464; [np.array(3)] is [3]; [np.uint8(3)] to DevVarUShortArray a
+    TypeError), DevVarCharArray's wrap to 8 bits, numpy arrays of any dtype are cast by numpy --
+    the same reply, or the same exception class and message start, as PyTango's client."""
+    mismatches = []
+    for value in _array_argins():
+        argin = (value, ["s"]) if "String" in cmd else value
+        theirs = _precise_outcome(lambda: ref.command_inout(cmd, argin))
+        ours = _precise_outcome(lambda: dev.command_inout(cmd, argin))
+        if ours != theirs:
+            mismatches.append((value, ours, theirs))
+    assert not mismatches, "\n".join(f"{v!r}: ours={o!r} pytango={t!r}" for v, o, t in mismatches)
