@@ -142,24 +142,25 @@ def test_slow_callback_loses_nothing(dev):
     assert [e.attr_value.value for e in got[1:]] == list(range(500))
 
 
-@pytest.fixture
-def callbacks_in_receiver():
-    """Callbacks in the receiving thread (the default) during one test, whatever was configured."""
+def _callbacks_in_receiver(on: bool):
+    """``configure(callbacks_in_receiver=on)`` during one test, whatever was configured before."""
     from tango_core.events import configure, settings
     saved = settings.config.callbacks_in_receiver
-    configure(callbacks_in_receiver=True)
+    configure(callbacks_in_receiver=on)
     yield
     configure(callbacks_in_receiver=saved)
+
+
+@pytest.fixture
+def callbacks_in_receiver():
+    """Callbacks in the receiving thread (the default) during one test."""
+    yield from _callbacks_in_receiver(True)
 
 
 @pytest.fixture
 def callbacks_in_dispatcher():
-    """``configure(callbacks_in_receiver=False)`` during one test."""
-    from tango_core.events import configure, settings
-    saved = settings.config.callbacks_in_receiver
-    configure(callbacks_in_receiver=False)
-    yield
-    configure(callbacks_in_receiver=saved)
+    """Every callback in the dispatcher thread during one test."""
+    yield from _callbacks_in_receiver(False)
 
 
 def test_callbacks_run_in_the_receiving_thread_by_default():
