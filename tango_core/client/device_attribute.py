@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tango_core.client.device_data import _BadArg, _to_scalar, not_latin1
+from tango_core.client.device_data import _INT_RANGES, _BadArg, _to_scalar, not_latin1, plain_numbers_array
 from tango_core.client.info import AttributeDimension
 from tango_core.idl.enums import (
     AttrDataFormat,
@@ -404,22 +404,12 @@ def _list_elements(dt: int, items: list) -> np.ndarray:
     integers and 0-d integer arrays for signed types and booleans, Python ints or a numpy scalar
     of exactly the dtype for unsigned ones, anything with __float__ for floats).  Lists of plain
     Python numbers, the common case, are checked in one pass."""
-    dtype = SCALAR_DTYPE[dt]
     if dt == CmdArgType.DevEnum:
         return _enum_list_elements(items)
-    kinds = set(map(type, items))
-    if dtype.kind == "f" and kinds <= {float, int, bool}:
-        try:
-            return np.array(items, dtype=dtype)
-        except OverflowError:  # an int too large for a float: a TypeError, as one by one
-            pass
-    elif dtype.kind == "b" and kinds <= {bool}:
-        return np.array(items, dtype=dtype)
-    elif dtype.kind in "iu" and kinds <= {int, bool}:
-        lo, hi = _INT_LIMITS[dt]
-        if not items or (lo <= min(items) and max(items) <= hi):
-            return np.array(items, dtype=dtype)
-    return np.array([_scalar_value(dt, x) for x in items], dtype=dtype)
+    arr = plain_numbers_array(dt, items)
+    if arr is not None:
+        return arr
+    return np.array([_scalar_value(dt, x) for x in items], dtype=SCALAR_DTYPE[dt])
 
 
 def _enum_list_elements(items: list) -> np.ndarray:
@@ -427,7 +417,7 @@ def _enum_list_elements(items: list) -> np.ndarray:
     dt = CmdArgType.DevEnum
     if not all(isinstance(x, (int, np.integer, np.bool_)) for x in items):
         raise TypeError(_NUMERIC_MSG.format("integer"))
-    lo, hi = _INT_LIMITS[dt]
+    lo, hi = _INT_RANGES[dt]
     for x in items:
         if x < lo:
             if lo == 0:
@@ -436,14 +426,6 @@ def _enum_list_elements(items: list) -> np.ndarray:
         if x > hi:
             raise OverflowError("Value is too large.")
     return np.array(items, dtype=SCALAR_DTYPE[dt])
-
-
-_INT_LIMITS = {
-    CmdArgType.DevShort: (-(1 << 15), (1 << 15) - 1), CmdArgType.DevUShort: (0, (1 << 16) - 1),
-    CmdArgType.DevLong: (-(1 << 31), (1 << 31) - 1), CmdArgType.DevULong: (0, (1 << 32) - 1),
-    CmdArgType.DevLong64: (-(1 << 63), (1 << 63) - 1), CmdArgType.DevULong64: (0, (1 << 64) - 1),
-    CmdArgType.DevUChar: (0, 255), CmdArgType.DevEnum: (-(1 << 15), (1 << 15) - 1),
-}
 
 
 def _enum_value(v, labels) -> int:

@@ -177,6 +177,29 @@ def _is_sequence(v: Any) -> bool:
         hasattr(v, "__len__") and hasattr(v, "__getitem__") and not isinstance(v, (str, bytes, dict)))
 
 
+def plain_numbers_array(t: CmdArgType, seq: list) -> np.ndarray | None:
+    """``seq`` as an array of ``t``'s dtype when it holds only plain Python numbers that every
+    element rule takes as they are (floats, ints and bools for floating types; ints and bools in
+    range for integer and boolean types): the common list, checked in one pass.  None otherwise:
+    the caller converts element by element."""
+    dtype = SCALAR_DTYPE[t]
+    if not seq:
+        return np.empty(0, dtype=dtype)
+    kinds = set(map(type, seq))
+    if dtype.kind == "f":
+        if kinds <= {float, int, bool}:
+            try:
+                return np.array(seq, dtype=dtype)
+            except OverflowError:  # an int too large for a float: refused element by element
+                pass
+        return None
+    if kinds <= {int, bool}:
+        lo, hi = _BOOLEAN_RANGE if t == T.DevBoolean else _INT_RANGES[t]
+        if lo <= min(seq) and max(seq) <= hi:
+            return np.array(seq, dtype=dtype)
+    return None
+
+
 def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:
     """PyTango's rules for numeric array argins (checked value by value against PyTango 10.3.1,
     tests/client/test_commands_argin.py):
@@ -201,23 +224,15 @@ def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:
     seq = v if isinstance(v, list) else list(v)
     if not seq:
         return np.empty(0, dtype=dtype)
-    kinds = set(map(type, seq))
     if elem == T.DevUChar:
-        if kinds <= {int, bool} and -(1 << 63) <= min(seq) and max(seq) < 1 << 63:
+        if set(map(type, seq)) <= {int, bool} and -(1 << 63) <= min(seq) and max(seq) < 1 << 63:
             return np.array(seq, dtype=np.int64).astype(dtype)  # C-style wrap, as PyTango
         return np.array([_to_char(x) for x in seq], dtype=dtype)
-    if dtype.kind == "f":
-        if kinds <= {float, int, bool}:
-            try:
-                return np.array(seq, dtype=dtype)
-            except OverflowError:  # an int too large for a float: refused below
-                pass
-        return np.array([_to_double(x) for x in seq], dtype=dtype)
-    if kinds <= {int, bool}:
-        lo, hi = _BOOLEAN_RANGE if elem == T.DevBoolean else _INT_RANGES[elem]
-        if lo <= min(seq) and max(seq) <= hi:
-            return np.array(seq, dtype=dtype)
-    return np.array([_to_int(elem, x) for x in seq], dtype=dtype)
+    arr = plain_numbers_array(elem, seq)
+    if arr is not None:
+        return arr
+    convert = _to_double if dtype.kind == "f" else (lambda x: _to_int(elem, x))
+    return np.array([convert(x) for x in seq], dtype=dtype)
 
 
 def _to_char(v: Any) -> int:
