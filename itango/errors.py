@@ -3,10 +3,12 @@
 A DevFailed is a stack of DevErrors; users need its innermost cause in one glance, not a
 Python traceback through the client library.  The handler is installed with
 ``set_custom_exc`` for DevFailed (and its subclasses), KeyboardInterrupt (whose
-traceback loses the client library's frames when Ctrl-C stopped a slow call) and AttributeError
+traceback loses the client library's frames when Ctrl-C stopped a slow call), AttributeError
 (``dev.attr`` on a device that does not answer is an AttributeError raised from the DevFailed
-that says why, as in PyTango: shown short, as that DevFailed): every other exception keeps
-IPython's normal traceback.  It builds a structured traceback (a list of lines) and shows
+that says why, as in PyTango: shown short, as that DevFailed) and the bad-value errors
+(TypeError, ValueError, OverflowError: when the client library refused a value, the traceback
+goes from the user's line straight to the check that refused it, the plumbing between left
+out and counted): every other exception keeps IPython's normal traceback.  It builds a structured traceback (a list of lines) and shows
 it through ``shell._showtraceback``, the hook a kernel overrides to send an ``error``
 message, so Jupyter front ends show it as an error, not as stdout text.  (IPython's
 ``run_code`` drops the handler's return value, so returning the lines alone would print
@@ -67,6 +69,9 @@ def full_devfailed_text(exc: BaseException) -> str:
     return "\n".join(out)
 
 
+#: the errors a client library's argument checks raise (a value of the wrong type or range)
+BAD_VALUE_ERRORS = (TypeError, ValueError, OverflowError)
+
 INTERRUPTED = ("(Ctrl-C abandoned the Tango call in progress; the device may still be "
                "carrying it out)")
 
@@ -86,6 +91,39 @@ def _frames_before(tb: TracebackType | None, library_dirs: tuple[str, ...]
     for item in reversed(kept):
         head = TracebackType(head, item.tb_frame, item.tb_lasti, item.tb_lineno)
     return head
+
+
+def _users_frames_and_the_check(tb: TracebackType | None, library_dirs: tuple[str, ...]
+                                 ) -> tuple[TracebackType, int] | None:
+    """For an error raised inside ``library_dirs`` (its innermost frame is there) on a call made
+    from user code: a copy of the chain with the user's frames and that innermost frame only,
+    and how many library frames were left out; None for any other error (raised in user code,
+    in a callback of the user's that the library called, or with no user frame at all) and
+    when there is nothing to leave out but frames IPython hides anyway."""
+    frames = []
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    if not frames or not frames[-1].tb_frame.f_code.co_filename.startswith(library_dirs):
+        return None
+    first = next(i for i, item in enumerate(frames) if item.tb_frame.f_code.co_filename.startswith(library_dirs))
+    if first == 0:
+        return None
+    # frames that hide themselves (``__tracebackhide__``) IPython leaves out anyway: not counted
+    left_out = sum(1 for item in frames[first:-1] if not item.tb_frame.f_locals.get("__tracebackhide__"))
+    if not left_out:
+        return None
+    head = None
+    for item in reversed(frames[:first] + [frames[-1]]):
+        head = TracebackType(head, item.tb_frame, item.tb_lasti, item.tb_lineno)
+    assert head is not None
+    return head, left_out
+
+
+def bad_value_hint(left_out: int) -> str:
+    """The line after a shortened bad-value traceback."""
+    frames = f"{left_out} frame{'s' if left_out != 1 else ''}"
+    return f"(the client library refused the value; {frames} of its plumbing left out: %python_error shows them)"
 
 
 _NOT_DEFINED = re.compile(r"device (\S+) not defined", re.IGNORECASE)
@@ -113,7 +151,8 @@ def caused_by_devfailed_lines(exc: BaseException) -> list[str]:
 
 def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = (),
                            suggest: Any = None, devfailed: type | None = None) -> Any:
-    """A ``set_custom_exc`` handler for DevFailed, KeyboardInterrupt and AttributeError.
+    """A ``set_custom_exc`` handler for DevFailed, KeyboardInterrupt, AttributeError and
+    the :data:`BAD_VALUE_ERRORS`.
 
     DevFailed: calls ``remember(exc)`` and shows (and returns) the short lines, with
     ``suggest(exc)`` (" Did you mean ...?" or "") after the description.
@@ -124,6 +163,10 @@ def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = (),
     AttributeError: one raised from a ``devfailed`` (the DevFailed class; ``dev.attr`` on a device
     that does not answer) shows its first line and the DevFailed's short lines, and ``%tango_error``
     shows that DevFailed; any other keeps IPython's usual traceback.
+    Bad values (TypeError, ValueError, OverflowError) raised inside ``library_dirs[0]`` on the
+    user's call: the traceback keeps the user's frames and the innermost one (the check that
+    refused the value, whose message says what it expected), and says how many frames it left
+    out (``%python_error`` shows them all); raised anywhere else, IPython's usual traceback.
     """
 
     def devfailed_handler(shell: Any, etype: type, value: BaseException, tb: Any,
@@ -136,6 +179,19 @@ def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = (),
             sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
             remember(value.__cause__)
             stb = caused_by_devfailed_lines(value)
+            shell._showtraceback(etype, value, stb)
+            return stb
+        if issubclass(etype, BAD_VALUE_ERRORS) and not (devfailed is not None and issubclass(etype, devfailed)):
+            # library_dirs[0] is the client library's (tango_core's): an error of the shell's own
+            # code keeps its whole traceback
+            cut = _users_frames_and_the_check(tb, library_dirs[:1]) if library_dirs else None
+            if cut is None:
+                shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+                return None
+            short, left_out = cut
+            sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+            stb = shell.InteractiveTB.structured_traceback(etype, value, short, tb_offset=tb_offset)
+            stb = list(stb) + [bad_value_hint(left_out)]
             shell._showtraceback(etype, value, stb)
             return stb
         if issubclass(etype, KeyboardInterrupt):

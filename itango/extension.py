@@ -32,7 +32,7 @@ def load(shell: Any) -> ShellSession:
     if session is not None:
         return session
     from .completion import make_matcher
-    from .errors import make_devfailed_handler, misspelt_device
+    from .errors import BAD_VALUE_ERRORS, make_devfailed_handler, misspelt_device
     from .magics import TangoMagics
     from .startup import take_fast_start
 
@@ -77,7 +77,7 @@ def load(shell: Any) -> ShellSession:
         if not session.closed:
             import os
 
-            exc_tuple = (core.DevFailed, KeyboardInterrupt, AttributeError)
+            exc_tuple = (core.DevFailed, KeyboardInterrupt, AttributeError, *BAD_VALUE_ERRORS)
             library_dirs = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep
                                  for m in (core, sys.modules[__package__]))
             shell.set_custom_exc(exc_tuple, make_devfailed_handler(remember, library_dirs,

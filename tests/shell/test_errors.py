@@ -32,7 +32,8 @@ def test_other_exceptions_keep_the_ipython_traceback(itango_shell, run):
     assert isinstance(result.error_in_exec, KeyError)
     assert "Traceback (most recent call last)" in out
     assert "return {}['missing']" in out
-    assert itango_shell.custom_exceptions == (tango_core.DevFailed, KeyboardInterrupt, AttributeError)
+    assert itango_shell.custom_exceptions == (tango_core.DevFailed, KeyboardInterrupt, AttributeError,
+                                              TypeError, ValueError, OverflowError)
     result, out = run(itango_shell, "[].foo")  # AttributeErrors go through the handler, untouched
     assert isinstance(result.error_in_exec, AttributeError)
     assert "Traceback (most recent call last)" in out and "----> 1 [].foo" in out
@@ -41,24 +42,50 @@ def test_other_exceptions_keep_the_ipython_traceback(itango_shell, run):
 
 
 def test_a_bad_argument_traceback_goes_from_the_users_line_to_the_check_that_refused_it(itango_shell, run):
-    """A wrong value (a TypeError or OverflowError of the client) keeps IPython's traceback, but
-    without the frames that only relay the call (the green-mode wrapper, the blocking plan
-    runner, ``dev.attr`` / ``dev.Cmd()`` dispatch): the user's line, then the check that
-    refused the value."""
+    """A wrong value (a TypeError, ValueError or OverflowError raised by the client's checks)
+    keeps IPython's traceback form, but only the user's line and the check that refused the
+    value: the plumbing between (the green-mode wrapper, the plan runner, ``dev.attr`` /
+    ``dev.Cmd()`` dispatch, the encoders) is left out and counted; %python_error shows it."""
+    from itango.errors import bad_value_hint
+
     cases = (("dev = Device('sys/tg_test/1'); dev.command_inout('DevLong', 2**40)", OverflowError,
               "OverflowError: Value is too large."),
              ("dev = Device('sys/tg_test/1'); dev.DevLong(2**40)", OverflowError, "OverflowError: Value is too large."),
              ("dev = Device('sys/tg_test/1'); dev.double_scalar = 'abc'", TypeError, "TypeError: Expecting a numeric type"),
-             ("dev = Device('sys/tg_test/1'); dev.read_attribute(3)", TypeError,
-              "TypeError: read_attribute(): the attribute name must be a str, not int"))
-    for cell, etype, last in cases:
+             ("dev = Device('sys/tg_test/1'); dev.double_spectrum = [1, 'a']", TypeError,
+              "TypeError: Expecting a numeric type"))
+    for cell, etype, message in cases:
         result, out = run(itango_shell, cell)
         assert isinstance(result.error_in_exec, etype), out
+        lines = out.strip().splitlines()
         assert "Traceback (most recent call last)" in out and "----> 1 dev = Device" in out
-        assert last in out.strip().splitlines()[-1]
-        assert "skipping hidden" in out
+        assert lines[-1].startswith("(the client library refused the value; ") and "%python_error" in lines[-1]
+        assert message in lines[-2], out
+        frames = [line for line in lines if line.startswith("File ")]
+        assert len(frames) == 2 and "ipython-input" in frames[0], out  # the user's line
+        assert "tango_core" in frames[1], out  # the check that refused the value
         for relay in ("green.py", "calls.py", "in run_blocking", "in __setattr__", "in __call__"):
             assert relay not in out, (relay, out)
+        left_out = int(lines[-1].split("; ")[1].split()[0])
+        assert lines[-1] == bad_value_hint(left_out) and left_out >= 1
+        _result, full = run(itango_shell, "%python_error")
+        assert full.count("tango_core") > 1 and message in full, full
+    # refused by the first frame past the relays: nothing to leave out, IPython's traceback as it is
+    result, out = run(itango_shell, "dev = Device('sys/tg_test/1'); dev.read_attribute(3)")
+    assert isinstance(result.error_in_exec, TypeError)
+    lines = out.strip().splitlines()
+    assert lines[-1] == "TypeError: read_attribute(): the attribute name must be a str, not int", out
+    assert "skipping hidden" in out and "green.py" not in out and "calls.py" not in out
+
+
+def test_bad_values_refused_by_the_users_own_code_keep_the_whole_traceback(itango_shell, run):
+    for cell, etype in (("def check(v):\n    raise ValueError('too big')\ncheck(3)", ValueError),
+                        ("int('x')", ValueError), ("1 + 'a'", TypeError), ("2.0 ** 10000", OverflowError)):
+        result, out = run(itango_shell, cell)
+        assert isinstance(result.error_in_exec, etype), out
+        assert "Traceback (most recent call last)" in out
+        assert "client library refused" not in out
+
 
 def test_an_attribute_of_a_device_that_is_down_says_why_in_three_lines(itango_shell, run):
     """``dev.attr`` on a device whose server is not running is an AttributeError raised from

@@ -61,7 +61,8 @@ def test_unload_removes_everything_and_reload_brings_it_back(tango_host, run):
     result, out = run(shell, "TangoTest('sys/tg_test/1').state()")
     assert result.result == tango_core.DevState.RUNNING
     assert len(_our_matchers(shell)) == 1
-    assert shell.custom_exceptions == (tango_core.DevFailed, KeyboardInterrupt, AttributeError)
+    assert shell.custom_exceptions == (tango_core.DevFailed, KeyboardInterrupt, AttributeError,
+                                       TypeError, ValueError, OverflowError)
     result, out = run(shell, "%reload_ext itango")
     assert result.success, out
     assert len(_our_matchers(shell)) == 1
