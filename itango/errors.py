@@ -126,6 +126,35 @@ def bad_value_hint(left_out: int) -> str:
     return f"(the client library refused the value; {frames} of its plumbing left out: %python_error shows them)"
 
 
+def unknown_member_hint(tb: TracebackType | None) -> str:
+    """For an AttributeError raised by a device proxy's ``dev.name`` / ``dev.name = value`` (its
+    ``__getattr__`` / ``__setattr__`` is the innermost frame) on a name the device does not have:
+    what the device has that looks like it ("Did you mean ...?"), from the names the proxy has
+    already fetched (no call to the device); "" otherwise."""
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame
+    if frame.f_code.co_name not in ("__getattr__", "__setattr__"):
+        return ""
+    proxy, name = frame.f_locals.get("self"), frame.f_locals.get("name")
+    if not isinstance(name, str) or name.startswith("_"):
+        return ""
+    known = getattr(proxy, "__dict__", {})
+    attributes, commands = known.get("_attr_names"), known.get("_cmd_names")
+    if not isinstance(attributes, dict) or not isinstance(commands, dict) or "_dev_name" not in known:
+        return ""  # not a device proxy, or its names were never read
+    choices = list(attributes.values()) + list(commands.values())
+    if frame.f_code.co_name == "__setattr__":
+        choices = list(attributes.values())
+    from .suggest import did_you_mean
+    suggestion = did_you_mean(name, choices, beginnings=False)
+    device = known.get("_dev_name") or "the device"
+    what = "attribute" if frame.f_code.co_name == "__setattr__" else "attribute or command"
+    return f"({device} has no {what} {name!r}.{suggestion})" if suggestion else ""
+
+
 _NOT_DEFINED = re.compile(r"device (\S+) not defined", re.IGNORECASE)
 
 
@@ -173,6 +202,15 @@ def make_devfailed_handler(remember: Any, library_dirs: tuple[str, ...] = (),
                           tb_offset: int | None = None) -> list[str] | None:
         if issubclass(etype, AttributeError) and not (devfailed is not None and
                                                       isinstance(value.__cause__, devfailed)):
+            hint = unknown_member_hint(tb)
+            if hint:
+                sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
+                # the proxy's own frame says nothing the hint does not: the user's frames only
+                users = _frames_before(tb, library_dirs[:1]) if library_dirs else None
+                stb = list(shell.InteractiveTB.structured_traceback(etype, value, users or tb, tb_offset=tb_offset))
+                stb.append(hint)
+                shell._showtraceback(etype, value, stb)
+                return stb
             shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
             return None
         if issubclass(etype, AttributeError):

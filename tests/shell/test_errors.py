@@ -194,3 +194,25 @@ def test_ctrl_c_during_the_first_cells_tango_core_import_is_held_back_not_a_trac
         time.sleep(0.05)  # the handler runs between bytecodes of this thread
     assert pressed == [True]
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_misspelt_attribute_or_command_of_a_device_gets_a_did_you_mean(itango_shell, run):
+    """``dev.nmae`` on a name the device lacks: IPython's traceback, then one line with the
+    device's names that look like it (from the names the proxy already has)."""
+    cases = (("dev = Device('sys/tg_test/1'); dev.doubel_scalar", "AttributeError: doubel_scalar",
+              "(sys/tg_test/1 has no attribute or command 'doubel_scalar'. Did you mean 'double_scalar'"),
+             ("dev = Device('sys/tg_test/1'); dev.DevStrng('a')", "AttributeError: DevStrng",
+              "(sys/tg_test/1 has no attribute or command 'DevStrng'. Did you mean 'DevString'"),
+             ("dev = Device('sys/tg_test/1'); dev.doubel_scalar = 1.5", "AttributeError: Tried to set non-existent attr",
+              "(sys/tg_test/1 has no attribute 'doubel_scalar'. Did you mean 'double_scalar'"))
+    for cell, error, hint in cases:
+        result, out = run(itango_shell, cell)
+        assert isinstance(result.error_in_exec, AttributeError), out
+        lines = out.strip().splitlines()
+        assert "----> 1 dev = Device" in out and any(line.startswith(error) for line in lines), out
+        assert lines[-1].startswith(hint), out
+        assert "device_proxy.py" not in out, out
+    # nothing close: the traceback alone, as for any AttributeError
+    result, out = run(itango_shell, "dev = Device('sys/tg_test/1'); dev.zzzzqqqq")
+    assert isinstance(result.error_in_exec, AttributeError)
+    assert out.strip().splitlines()[-1] == "AttributeError: zzzzqqqq", out
