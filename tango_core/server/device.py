@@ -28,7 +28,7 @@ from ..idl.command_any import check_command_value
 from ..release import Release
 from ..idl.enums import (
     AttReqType, AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel,
-    EventType, LockerLanguage, arm_for_data_type,
+    EventType, LockerLanguage, arm_for_data_type, is_array_type,
 )
 from ..idl.errors import DevError, DevFailed, ErrSeverity, Except, MultiDevFailed, NamedDevError
 from ..idl.struct_format import struct_repr
@@ -331,14 +331,36 @@ class DeviceClass:
 
 
 def _classic_property(name: str, info: Any, kind: type) -> PropertyDef:
-    dtype = info[0] if len(info) > 0 else None
+    """A ``device_property_list``/``class_property_list`` entry, ``[type, doc[, default]]``.
+    Its value without a stored one, as PyTango's: the default, its first element when it is a
+    list and the type a scalar one (``[DevDouble, "", [12.0]]`` gives 12.0), ``[]`` when there
+    is no default."""
+    dtype = CmdArgType(info[0]) if len(info) > 0 and info[0] is not None else None
     doc = info[1] if len(info) > 1 else ""
-    default = info[2] if len(info) > 2 else None
+    default = info[2] if len(info) > 2 else []
+    if (dtype is not None and not is_array_type(dtype) and dtype not in _STRUCT_ARRAYS
+            and isinstance(default, Sequence) and not isinstance(default, str) and len(default)):
+        default = default[0]
     prop = kind.__new__(kind)
     PropertyDef.__init__(prop, None, doc, default)
-    prop.dtype = CmdArgType(dtype) if dtype is not None else None
+    prop.dtype = dtype
     prop.name = name
+    prop.classic = True
     return prop
+
+
+_STRUCT_ARRAYS = (CmdArgType.DevVarLongStringArray, CmdArgType.DevVarDoubleStringArray)
+
+
+def _class_value_applies(prop: PropertyDef, value: Any, runtime: Any) -> bool:
+    """Whether a device property without a stored value takes the class property's value of the
+    same name: a set one; for a classic declaration (PyTango's PropUtil) a non-empty one, and
+    only with a database (without one PyTango merges none)."""
+    if not getattr(prop, "classic", False):
+        return value is not None
+    if runtime is not None and not runtime.use_db:
+        return False
+    return value is not None and not (isinstance(value, Sequence) and not isinstance(value, str) and not len(value))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -381,8 +403,9 @@ class DeviceImpl:
         self._alarm_state_user = 0
         self._alarm_state_kernel = 0
         self._dev_status = STATUS_NOT_SET if status is None else status
-        self._dev_monitor = threading.RLock()
-        self._dev_monitor_holder: int | None = None  # the thread in _Monitor's hold (see _Monitor)
+        #: the device's own serialisation lock (SerialModel.BY_DEVICE; see _Monitor)
+        self._dev_serial = SerialMonitor()
+        self._dev_monitor = self._dev_serial.lock
         # the class's green mode, else the server's (run(..., green_mode=...), set_green_mode);
         # asyncio devices run on the server's event loop and interleave at their awaits, gevent
         # devices in the server's hub at theirs (PyTango runs both with SerialModel.NO_SYNC); the
@@ -664,7 +687,8 @@ class DeviceImpl:
             try:
                 if strings:
                     value = prop.convert(strings)
-                elif name in cl.class_property_values and cl.class_property_values[name] is not None:
+                elif name in cl.class_property_values and _class_value_applies(
+                        prop, cl.class_property_values[name], runtime):
                     value = cl.class_property_values[name]
                 else:
                     value = prop.default()
@@ -1586,40 +1610,83 @@ def _own_hooks(cls: type) -> tuple[bool, bool]:
     return flags
 
 
+class SerialMonitor:
+    """A serialisation lock (a device's, a class's or the process's, as the server's serial
+    model says) and the thread holding it."""
+
+    __slots__ = ("lock", "holder")
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.holder: int | None = None
+
+
+_BY_DEVICE, _BY_CLASS, _BY_PROCESS, _NO_SYNC = 0, 1, 2, 3  # SerialModel's values
+
+
+def _serial_monitor(device: DeviceImpl) -> SerialMonitor | None:
+    """The lock a request to ``device`` takes under the server's serial model (None: NO_SYNC)."""
+    if device._dev_no_sync:
+        return None
+    runtime = device._dev_runtime
+    model = _BY_DEVICE if runtime is None else runtime.serial_model
+    if model == _BY_DEVICE:
+        return device._dev_serial
+    if model == _NO_SYNC:
+        return None
+    owner: Any = device._dev_class if model == _BY_CLASS else runtime
+    monitor = owner.__dict__.get("_serial")
+    if monitor is None:
+        with _SHARED_MONITORS_LOCK:
+            monitor = owner.__dict__.get("_serial")
+            if monitor is None:
+                monitor = owner._serial = SerialMonitor()
+    return monitor
+
+
+_SHARED_MONITORS_LOCK = threading.Lock()
+
+
 class _Monitor:
-    """The device's serialisation lock, with cppTango's time-out and error.
+    """The device's serialisation lock under the server's serial model (the device's own, its
+    class's, the process's, or none), with cppTango's time-out and error.
 
-    One exception, as in cppTango: a request sent by the very thread that holds the device (its
-    code calling its own device through a DeviceProxy, e.g. a command subscribing to one of its
-    attributes) runs without the lock -- that thread is suspended until the reply.  cppTango
-    gets this from omniORB, which runs such a call in the calling thread, and its re-entrant
-    monitor; here the call comes back over TCP on a serving thread, which asks the transport
-    whether the thread waiting for the request it serves holds the device."""
+    One exception, as in cppTango: a request sent by the very thread that holds the lock (its
+    code calling its own device, or another under the same lock, through a DeviceProxy, e.g. a
+    command subscribing to one of its attributes) runs without the lock -- that thread is
+    suspended until the reply.  cppTango gets this from omniORB, which runs such a call in the
+    calling thread, and its re-entrant monitor; here the call comes back over TCP on a serving
+    thread, which asks the transport whether the thread waiting for the request it serves holds
+    the lock.  Each thread remembers which lock it took (the model may change meanwhile)."""
 
-    __slots__ = ("device",)
+    __slots__ = ("device", "taken")
 
     def __init__(self, device: DeviceImpl) -> None:
         self.device = device
+        self.taken = threading.local()
 
     def __enter__(self) -> None:
-        device = self.device
-        if device._dev_no_sync:
-            return
-        lock = device._dev_monitor
-        if not lock.acquire(False) and not self._wait(device, lock):
-            return  # borrowed from the thread waiting for this request: not ours to release
-        device._dev_monitor_holder = threading.get_ident()
+        monitor = _serial_monitor(self.device)
+        taken = self.taken.__dict__.setdefault("stack", [])
+        if monitor is not None:
+            lock = monitor.lock
+            if not lock.acquire(False) and not self._wait(monitor):
+                monitor = None  # borrowed from the thread waiting for this request: not ours to release
+            else:
+                monitor.holder = threading.get_ident()
+        taken.append(monitor)
 
     @staticmethod
-    def _wait(device: DeviceImpl, lock: Any) -> bool:
+    def _wait(monitor: SerialMonitor) -> bool:
         """Wait for the lock (True once taken), or return False when the thread holding it is
         the one waiting for the request this thread serves (it notes that after sending: so ask
         again while waiting)."""
         from .servant import waiting_caller
 
+        lock = monitor.lock
         deadline = time.monotonic() + MONITOR_TIMEOUT_S
         while True:
-            holder = device._dev_monitor_holder
+            holder = monitor.holder
             if holder is not None and holder == waiting_caller():
                 return False
             left = deadline - time.monotonic()
@@ -1630,15 +1697,13 @@ class _Monitor:
                 return True
 
     def __exit__(self, *exc: Any) -> None:
-        device = self.device
-        if device._dev_no_sync:
+        monitor = self.taken.stack.pop()
+        if monitor is None:
             return
-        lock = device._dev_monitor
-        if not lock._is_owned():
-            return  # borrowed (see __enter__)
+        lock = monitor.lock
         lock.release()
         if not lock._is_owned():
-            device._dev_monitor_holder = None
+            monitor.holder = None
 
 
 async def _await(aw: Any) -> Any:

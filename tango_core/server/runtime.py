@@ -34,7 +34,7 @@ import threading
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from ..client import api_util
-from ..idl.enums import DevState, GreenMode
+from ..idl.enums import DevState, GreenMode, SerialModel
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from ..transport.addresses import local_host_name, new_unix_socket_path, unix_sockets_enabled
 from ..transport.server import GIOPServer
@@ -172,12 +172,6 @@ class ServerRuntime:
                  device_names: dict[str, list[str]] | None = None, msg_stream: TextIO | None = sys.stdout,
                  fixed_keys: dict[str, bytes] | None = None, green_mode: Any = None) -> None:
         self.options = options
-        self.class_specs = _classes_of(classes)
-        #: the green mode of the server's devices (see green.py in this package)
-        self.green_mode = server_green_mode(self.class_specs, green_mode)
-        #: gevent servers: the thread whose hub runs the device code (None: device code runs in
-        #: the thread serving the request)
-        self.hub: GeventHub | None = GeventHub.for_mode(self.green_mode)
         self.msg_stream = msg_stream
         self.server_name = options.server_name
         self.admin_device_name = f"dserver/{options.exec_name}/{options.instance}"
@@ -191,8 +185,7 @@ class ServerRuntime:
         #: the devices this server's devices make proxies to (QuerySubDevice, Util.get_sub_dev_diag)
         self.sub_devices = SubDevDiag(self.admin_device_name)
         self.adapter = ObjectAdapter()
-        if self.hub is not None:
-            self.adapter.quick_operations = frozenset()
+        self.set_classes(classes, green_mode)
         self.transport: GIOPServer | None = None
         self.host = ""
         self.port = 0
@@ -216,12 +209,40 @@ class ServerRuntime:
         #: ``run(..., event_loop=fn)`` / ``Util.server_set_event_loop(fn)``: the main thread calls
         #: ``fn()`` over and over instead of only waiting; a true result stops the server
         self.event_loop: Callable[[], Any] | None = None
+        #: the ``Util`` of this server (``Util.instance()``): the one made from the command line
+        #: for a classic start-up, else one made on first demand
+        self.util: Util | None = None
+        #: ``Util.set_trace_level``/``set_server_version``/``set_polling_threads_pool_size`` values
+        self.server_version = "x.y"
+        self.polling_threads_pool_size: int | None = None
+        #: how requests are serialised (``Util.set_serial_model``; the lock each request takes is
+        #: chosen when it arrives, see device.py's _Monitor)
+        self.serial_model = SerialModel.BY_DEVICE
+
+    def set_serial_model(self, model: Any) -> None:
+        if isinstance(model, bool) or not isinstance(model, int):
+            raise TypeError(f"set_serial_model(ser): ser must be a tango.SerialModel, not {model!r}")
+        self.serial_model = SerialModel(model)
+
+    def set_classes(self, classes: Any, green_mode: Any = None) -> None:
+        """The device classes to serve (before :meth:`start`), and so the server's green mode."""
+        self.class_specs = _classes_of(classes)
+        #: the green mode of the server's devices (see green.py in this package)
+        self.green_mode = server_green_mode(self.class_specs, green_mode)
+        #: gevent servers: the thread whose hub runs the device code (None: device code runs in
+        #: the thread serving the request)
+        self.hub: GeventHub | None = GeventHub.for_mode(self.green_mode)
+        if self.hub is not None:
+            self.adapter.quick_operations = frozenset()
 
     # ------------------------------------------------------------------------------------------
     # start-up
     # ------------------------------------------------------------------------------------------
-    def start(self, pre_init: Callable[[], None] | None = None, post_init: Callable[[], None] | None = None) -> None:
-        """Build every device, serve them and export them (see the module docstring)."""
+    def start(self, pre_init: Callable[[], None] | None = None, post_init: Callable[[], None] | None = None,
+              finished_starting: bool = True) -> None:
+        """Build every device, serve them and export them (see the module docstring).
+        ``finished_starting=False``: the server still says it starts (``is_svr_starting()``)
+        until :meth:`serve_forever`, as cppTango's between ``server_init`` and ``server_run``."""
         global _current_runtime
         running = _current_runtime
         if running is not None and running is not self and not running._stopped.is_set():
@@ -233,7 +254,7 @@ class ServerRuntime:
         _current_runtime = self
         api_util.server_started(self._proxy_made)
         try:
-            if self.use_db:
+            if self.use_db and self.database is None:
                 self._connect_database()
                 self._check_not_running()
             self.worker = server_worker(self.green_mode, self._ensure_loop() if self.green_mode == GreenMode.Asyncio
@@ -250,7 +271,7 @@ class ServerRuntime:
             self.events.admin_ready(self.admin)
             self._serve_and_export()
             self._run_server_init_hooks()
-            self._starting = False
+            self._starting = not finished_starting
             self.polling.start()
             for dev in self._devices:
                 self.events.device_started(dev)
@@ -410,6 +431,7 @@ class ServerRuntime:
     def serve_forever(self, handle_signals: bool | None = None) -> None:
         """Block until a signal or the Kill command (or a true result of ``event_loop()``, called
         over and over meanwhile when set), then shut down."""
+        self._starting = False
         if handle_signals is None:
             handle_signals = threading.current_thread() is threading.main_thread()
         previous = {}
@@ -658,25 +680,171 @@ async def _call_and_await(fn: Callable[[], Any]) -> Any:
     return result
 
 
+#: the ``Util`` made from a command line (``Util(sys.argv)``, a classic start-up), until another is made
+_util_singleton: "Util | None" = None
+
+#: cppTango's ``polling_threads_pool_size`` before ``server_init`` read it (an unsigned -1)
+_POOL_SIZE_UNSET = 2 ** 64 - 1
+
+
 class Util:
-    """PyTango's ``tango.Util`` for code that asks the running server about itself."""
+    """PyTango's ``tango.Util``: the device server process.
+
+    A classic start-up makes it from the command line and starts the server with it::
+
+        util = Util(sys.argv)                  # parses the line (PyTango's rules); database checks
+        util.add_class(MyDevClass, MyDev, "MyDev")
+        Util.instance().server_init()          # devices built, served and exported
+        Util.instance().server_run()           # serves until Kill or Ctrl-C, then returns
+
+    A server started by :func:`run` has one too: ``Util.instance()`` inside its devices answers
+    the questions about the running server (its name, devices, classes, database ...).
+    """
 
     _UseDb = True
+    _FileDb = False
 
-    def __init__(self, args: Sequence[str] | None = None) -> None:
-        self._runtime = _current_runtime
+    def __init__(self, args: Sequence[str]) -> None:
+        global _util_singleton
+        from .command_line import parse_args
+        if isinstance(args, (str, bytes)) or not isinstance(args, Sequence):
+            raise TypeError(f"Util(args): args must be a sequence of strings (the command line), not {args!r}")
+        line = parse_args([str(a) for a in args])  # SystemExit on a bad line, as PyTango's
+        options = parse_command_line(line)
+        runtime = ServerRuntime((), options, msg_stream=None)
+        runtime.util = self
+        self._runtime: ServerRuntime | None = runtime
+        self._class_specs: list[tuple[Any, Any, str]] = []
+        if runtime.use_db:
+            _connect_or_exit(runtime)
+        _util_singleton = self
+
+    @classmethod
+    def _of(cls, runtime: ServerRuntime) -> "Util":
+        """The Util of a server started without one (by :func:`run`)."""
+        util = runtime.util
+        if util is None:
+            util = runtime.util = cls.__new__(cls)
+            util._runtime = runtime
+            util._class_specs = []
+        return util
+
+    @staticmethod
+    def init(args: Sequence[str]) -> "Util":
+        """``Util(args)`` (PyTango's static form)."""
+        return Util(args)
 
     @staticmethod
     def instance(exit: bool = True) -> "Util":  # noqa: A002 - PyTango's parameter name
-        if _current_runtime is None:
-            raise _df("API_UtilSingletonNotCreated", "Util singleton not created", "Util::instance")
-        return Util()
+        """The process's Util.  None made yet: ``exit`` (the default) prints cppTango's message
+        and exits the process with status -1, as PyTango does; else a DevFailed."""
+        running = _current_runtime
+        if running is not None:
+            return Util._of(running)
+        if _util_singleton is not None:
+            return _util_singleton
+        if exit:
+            sys.stderr.write("Tango is not initialised !!!\nExiting\n")
+            sys.stderr.flush()
+            raise SystemExit(-1)
+        raise _df("API_UtilSingletonNotCreated", "Util singleton not created", "Util::instance")
 
     def _rt(self) -> ServerRuntime:
         if self._runtime is None:
             raise _df("API_UtilSingletonNotCreated", "Util singleton not created", "Util::instance")
         return self._runtime
 
+    # -- a classic start-up ------------------------------------------------------------------------
+    def add_class(self, *args: Any, language: str = "python") -> None:
+        """``add_class(DeviceClassCls, DeviceCls[, name])``: a device class this server serves
+        (the name defaults to the device class's ``__name__``), before :meth:`server_init`."""
+        if language != "python":
+            self.add_Cpp_TgClass(*args)
+            return
+        self.add_TgClass(*args)
+
+    def add_TgClass(self, klass_device_class: Any, klass_device: Any,  # noqa: N802 - PyTango's name
+                    device_class_name: str | None = None) -> None:
+        """``add_class`` (PyTango's older name)."""
+        if device_class_name is None:
+            device_class_name = klass_device.__name__
+        self._class_specs.append((klass_device_class, klass_device, device_class_name))
+
+    def add_Cpp_TgClass(self, device_class_name: str, tango_device_class_name: str) -> None:  # noqa: N802
+        """Refused: a C++ device class needs cppTango's shared library; tango_core is pure Python."""
+        raise _df("API_NotSupported", f"Cannot add the C++ class {device_class_name} "
+                  f"({tango_device_class_name}): tango_core serves Python device classes only",
+                  "Util.add_Cpp_TgClass")
+
+    def server_init(self, with_window: bool = False) -> None:
+        """Build the devices of the added classes (names from the database, or ``-dlist``), serve
+        them and export them; they answer from now on.  A second call does nothing."""
+        if with_window:
+            raise _df("API_NotSupported", "server_init(with_window=True): tango_core has no server window",
+                      "Util::server_init")
+        rt = self._rt()
+        if rt.admin is not None or rt._shutting_down:
+            return
+        rt.set_classes(list(self._class_specs))
+        rt.start(finished_starting=False)
+
+    def server_run(self) -> None:
+        """Serve until the admin device's Kill, SIGINT (Ctrl-C) or SIGTERM; the devices are then
+        deleted, the server unexported, and this returns."""
+        rt = self._rt()
+        if rt.admin is None:
+            raise _df("API_NotSupported", "server_run() before server_init(): no device to serve",
+                      "Util::server_run")
+        if rt._shutting_down:
+            return
+        rt.serve_forever()
+
+    def server_cleanup(self) -> None:
+        """Stop serving and release the server (devices deleted, server unexported) if it still runs."""
+        rt = self._rt()
+        if rt.admin is not None:
+            rt.shutdown()
+
+    def unregister_server(self) -> None:
+        """Mark this server's devices not exported in the database (nothing without one)."""
+        rt = self._rt()
+        if rt.use_db and rt.database is not None:
+            rt.database.unexport_server(rt.server_name)
+
+    # -- settings ------------------------------------------------------------------------------------
+    def get_serial_model(self) -> SerialModel:
+        return self._rt().serial_model
+
+    def set_serial_model(self, ser: Any) -> None:
+        """How requests are serialised: BY_DEVICE (the default, one request at a time per
+        device), BY_CLASS, BY_PROCESS or NO_SYNC."""
+        self._rt().set_serial_model(ser)
+
+    def get_trace_level(self) -> int:
+        return self._rt().options.verbose
+
+    def set_trace_level(self, level: int) -> None:
+        """The ``-vN`` level: devices created from now on log at it on the console."""
+        self._rt().options.verbose = int(level)
+
+    def get_server_version(self) -> str:
+        return self._rt().server_version
+
+    def set_server_version(self, version: str) -> None:
+        self._rt().server_version = str(version)
+
+    def get_polling_threads_pool_size(self) -> int:
+        rt = self._rt()
+        if rt.polling_threads_pool_size is not None:
+            return rt.polling_threads_pool_size
+        return 1 if rt.admin is not None else _POOL_SIZE_UNSET
+
+    def set_polling_threads_pool_size(self, thread_nb: int) -> None:
+        """Kept and answered back; tango_core polls each device in a thread of its own whatever
+        the size (what cppTango does with a pool at least as large as the polled devices)."""
+        self._rt().polling_threads_pool_size = int(thread_nb)
+
+    # -- the running server ------------------------------------------------------------------------
     def get_ds_name(self) -> str:
         return self._rt().server_name
 
@@ -699,7 +867,7 @@ class Util:
         return TANGO_LIB_RELEASE
 
     def get_version_str(self) -> str:
-        return "10.3.0"
+        return "6"  # cppTango's: the IDL version of its devices
 
     def get_database(self) -> Any:
         return self._rt().database
@@ -710,7 +878,11 @@ class Util:
 
     def get_dserver_device(self) -> DServer:
         admin = self._rt().admin
-        assert admin is not None
+        if admin is None:  # before server_init: cppTango prints this, then raises
+            sys.stderr.write("Class DServer is not initialised!\n")
+            sys.stderr.flush()
+            raise _df("API_DServerClassNotInitialised", "The DServerClass is not yet initialised, please wait!",
+                      "DServerClass::instance")
         return admin
 
     def get_device_by_name(self, name: str) -> DeviceImpl:
@@ -718,6 +890,10 @@ class Util:
         if dev is None:
             raise _df("API_DeviceNotFound", f"Device {name} not found", "Util::get_device_by_name")
         return dev
+
+    def get_device_ior(self, device: DeviceImpl) -> str:
+        rt = self._rt()
+        return rt.ior_for(rt._key_of(device))
 
     def get_class_list(self) -> list[DeviceClass]:
         """The server's device classes (DeviceClass objects, the admin's apart), in creation order."""
@@ -730,8 +906,9 @@ class Util:
         raise _df("API_ClassNotFound", f"Class {class_name} not found", "Util::get_device_list_by_class")
 
     def get_device_list(self, pattern: str = "*") -> list[DeviceImpl]:
-        import fnmatch
-        return [d for d in self._rt().devices() if fnmatch.fnmatch(d.get_name().lower(), pattern.lower())]
+        """The devices whose name matches ``pattern`` (any case), the admin device included
+        (last), as cppTango's: see :func:`_device_name_matches`."""
+        return [d for d in self._rt().all_devices() if _device_name_matches(d.get_name(), pattern)]
 
     def is_svr_starting(self) -> bool:
         return self._rt().is_svr_starting()
@@ -755,9 +932,45 @@ class Util:
 
     def get_dserver_ior(self, dev: Any = None) -> str:
         rt = self._rt()
-        admin = rt.admin
-        assert admin is not None
-        return rt.ior_for(rt._key_of(admin))
+        return rt.ior_for(rt._key_of(self.get_dserver_device()))
+
+
+def _device_name_matches(name: str, pattern: str) -> bool:
+    """cppTango's ``Util::get_device_list`` rule, any case: without ``*`` the whole name; else
+    the text before the first ``*`` starts the name, and each later piece is found at or after
+    where the piece before it was found (so ``*/ps*/*`` matches ``dserver/ds/ps1`` while
+    ``*ps*/*`` does not)."""
+    name, pattern = name.lower(), pattern.lower()
+    if "*" not in pattern:
+        return name == pattern
+    first, *pieces = pattern.split("*")
+    if not name.startswith(first):
+        return False
+    at = 0
+    for piece in pieces:
+        if piece:
+            at = name.find(piece, at)
+            if at < 0:
+                return False
+    return True
+
+
+def _connect_or_exit(runtime: ServerRuntime) -> None:
+    """``Util(argv)`` with a database: connect to it and check this server may start, or print
+    why not and exit with status -1, as cppTango (not defined in the database, already running,
+    no database)."""
+    try:
+        runtime._connect_database()
+    except DevFailed:
+        sys.stderr.write("Can't build connection to TANGO database server, exiting\n")
+        sys.stderr.flush()
+        raise SystemExit(-1) from None
+    try:
+        runtime._check_not_running()
+    except (ServerNotDefined, ServerAlreadyRunning) as exc:
+        sys.stderr.write(f"{exc.args[0].desc}\n")
+        sys.stderr.flush()
+        raise SystemExit(-1) from None
 
 
 def to_callback(callback: Any, what: str, green_mode: Any = None) -> Callable[[], Any]:
@@ -801,6 +1014,8 @@ def run(classes: Any, args: Sequence[str] | None = None, msg_stream: TextIO | No
     def serve() -> None:
         options = parse_command_line(argv)
         runtime = ServerRuntime(classes, options, msg_stream=msg_stream, green_mode=green_mode)
+        if runtime.green_mode in (GreenMode.Gevent, GreenMode.Asyncio):
+            runtime.serial_model = SerialModel.NO_SYNC  # (PyTango's: the devices interleave at their awaits)
         if event_loop is not None:
             if not callable(event_loop):
                 raise TypeError("event_loop must be a callable (called over and over; true to stop)")
