@@ -37,7 +37,8 @@ from tango_core.idl.enums import (
 )
 from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, dev_error
 from tango_core.idl.struct_format import PrintableStruct
-from tango_core.idl.types import AttributeValue_5, AttrValUnion, DevEncoded, TimeVal, read_scalar_value_list_5
+from tango_core.idl.types import (AttributeValue_5, AttrValUnion, DevEncoded, TimeVal, read_array_value_list_5,
+                                  read_scalar_value_list_5)
 
 __all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "read_attribute_reply_5",
            "scalar_write_octets", "failed_attribute",
@@ -294,11 +295,30 @@ def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribu
 def read_attribute_reply_5(r) -> DeviceAttribute:
     """The DeviceAttribute of a one-attribute ``read_attributes_5`` reply body (ExtractAs.Numpy),
     exactly what ``from_attribute_value(AttributeValue_5.read_list(r)[0])`` gives: the commonest
-    read, one numeric scalar without errors, straight from the octets (no AttributeValue_5, no
-    numpy array for one or two numbers); anything else through that general path."""
+    reads straight from the octets -- one numeric scalar without errors (no AttributeValue_5, no
+    numpy array for one or two numbers), one numeric spectrum or image without errors (no
+    AttributeValue_5: the array, then its shaped read and set-point parts); anything else
+    through that general path."""
     fields = read_scalar_value_list_5(r)
     if fields is None:
-        return from_attribute_value(AttributeValue_5.read_list(r)[0])
+        fields = read_array_value_list_5(r)
+        if fields is None:
+            return from_attribute_value(AttributeValue_5.read_list(r)[0])
+        array, fmt, quality, data_type, time, name, rx, ry, wx, wy = fields
+        da = DeviceAttribute.__new__(DeviceAttribute)
+        image = fmt is _IMAGE
+        nr = rx * ry if image else rx
+        nw = wx * wy if image else wx
+        w_start = nr if len(array) >= nr + nw else 0
+        da.__dict__ = {  # the keys and values of from_attribute_value's numeric array branch
+            "name": name, "time": time, "quality": quality,
+            "data_format": fmt, "dim_x": rx, "dim_y": ry, "w_dim_x": wx, "w_dim_y": wy,
+            "nb_read": rx * max(ry, 1) if rx else 0, "nb_written": wx * max(wy, 1) if wx else 0,
+            "has_failed": False, "_errors": (), "type": _DATA_TYPES.get(data_type, data_type),
+            "is_empty": False,
+            "value": array[:nr].reshape(ry, rx) if image else array[:nr],
+            "w_value": array[w_start:w_start + nw].reshape(wy, wx) if image else array[w_start:w_start + nw]}
+        return da
     values, quality, data_type, time, name, rx, ry, wx, wy = fields
     total = len(values)
     w_start = rx if total >= rx + wx else 0

@@ -47,7 +47,7 @@ from .struct_format import printable
 from .errors import DevError, NamedDevError, read_dev_error_list, write_dev_error_list
 
 __all__ = [
-    "write_list", "read_scalar_value_list_5", "DevError", "NamedDevError",
+    "write_list", "read_scalar_value_list_5", "read_array_value_list_5", "DevError", "NamedDevError",
     "DevVarLongStringArray", "DevVarDoubleStringArray", "DevEncoded", "TimeVal",
     "DevCmdInfo", "DevCmdInfo_2", "DevInfo", "DevInfo_3", "DevInfoVersion", "DevInfo_6",
     "AttributeDim", "AttrValUnion", "AttributeValue_4", "AttributeValue_5",
@@ -767,6 +767,53 @@ def read_scalar_value_list_5(r: CDRReader) -> tuple | None:
         return None
     name, rx, ry, wx, wy, r.pos = tail
     return values, quality, _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), name, rx, ry, wx, wy
+
+
+#: numeric arms other than ATT_BOOL (read as ``!= 0`` of octets) -> their native numpy dtype, for
+#: the array reader below
+_ARRAY_ARM_DTYPES = {int(arm): dtype for arm, dtype in _ARM_DTYPES.items() if arm is not _A.ATT_BOOL}
+_SPECTRUM_OR_IMAGE = (1, 2)  # AttrDataFormat.SPECTRUM, IMAGE
+
+
+def read_array_value_list_5(r: CDRReader) -> tuple | None:
+    """The other common ``read_attributes_5`` reply, in a few unpacks: ONE numeric SPECTRUM or
+    IMAGE attribute value (more than two numbers, not booleans) without errors, in the native
+    byte order.  Returns ``(array, data_format, quality, data_type, time, name, dim_x, dim_y,
+    w_dim_x, w_dim_y)`` with ``array`` the whole sequence (read values, then the set point) as
+    ``AttributeValue_5.read`` gives it -- a writable view of the reply's buffer when the buffer
+    is writable, else a copy -- and the reader moved past the list; or None, the reader
+    untouched, for anything else (``AttributeValue_5.read_list`` reads those)."""
+    data, end, origin = r.data, r.end, r.origin
+    pos = r.pos + ((origin - r.pos) & 3)
+    le = r.little_endian
+    if pos + 12 > end or le != NATIVE_LITTLE:
+        return None
+    entries, disc, count = _ONE_VALUE_HEAD[not le].unpack_from(data, pos)
+    dtype = _ARRAY_ARM_DTYPES.get(disc)
+    if entries != 1 or dtype is None or count <= 2:
+        return None
+    size = dtype.itemsize
+    pos += 12
+    pos += (origin - pos) & (size - 1)
+    nbytes = count * size
+    if pos + nbytes + 28 > end:
+        return None
+    start = pos
+    pos += nbytes
+    pos += (origin - pos) & 3
+    q, f, dt, sec, usec, nsec, n = _AV5_MID_LE.unpack_from(data, pos) if le else _AV5_MID_BE.unpack_from(data, pos)
+    pos += 28
+    quality = _QUALITIES.get(q)
+    if f not in _SPECTRUM_OR_IMAGE or quality is None:
+        return None
+    tail = _name_and_dims(data, pos, end, origin, n, le)
+    if tail is None:
+        return None
+    array = np.frombuffer(data, dtype, count, start)
+    if not r._views:
+        array = array.copy()  # an immutable buffer: a writable array of its own, as read_array gives
+    name, rx, ry, wx, wy, r.pos = tail
+    return array, _FORMATS[f], quality, _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), name, rx, ry, wx, wy
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""read_attribute's reply decoding: the straight path (one numeric scalar, decoded from the
-octets into the DeviceAttribute) gives exactly what the general path (AttributeValue_5, then
-from_attribute_value) gives, and everything else goes the general way.
+"""read_attribute's reply decoding: the straight paths (one numeric scalar, or one numeric
+spectrum or image, decoded from the octets into the DeviceAttribute) give exactly what the
+general path (AttributeValue_5, then from_attribute_value) gives, and everything else goes the
+general way.
 
 Bodies come from real traffic (Debian's cppTango 9.3 TangoTest answering a PyTango client,
 tests/data/tangotest93.log) and, for the arms, qualities and byte orders TangoTest does not
@@ -18,7 +19,8 @@ from captures import exchanges, fresh
 from tango_core.client.device_attribute import from_attribute_value, read_attribute_reply_5
 from tango_core.idl.enums import AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, ErrSeverity
 from tango_core.idl.errors import DevError
-from tango_core.idl.types import AttributeDim, AttributeValue_5, AttrValUnion, TimeVal, read_scalar_value_list_5
+from tango_core.idl.types import (AttributeDim, AttributeValue_5, AttrValUnion, TimeVal, read_array_value_list_5,
+                                  read_scalar_value_list_5)
 from tango_core.wire.cdr import CDRReader, CDRWriter
 from tango_core.wire.errors import CodecError
 
@@ -44,7 +46,7 @@ def _same(a, b) -> bool:
         return math.isnan(b)
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and np.array_equal(
-            a, b, equal_nan=a.dtype.kind == "f")
+            a, b, equal_nan=a.dtype.kind == "f") and a.flags.writeable == b.flags.writeable
     return a == b
 
 
@@ -58,8 +60,9 @@ def _assert_same_attribute(ours, general) -> None:
 
 
 def _decode_both(body: bytes, little_endian: bool, start: int = 0):
-    """(straight, general, whether the straight path took it): both decode the whole body."""
-    taken = read_scalar_value_list_5(CDRReader(body, little_endian, 0, start)) is not None
+    """(straight, general, whether a straight path took it): both decode the whole body."""
+    taken = read_scalar_value_list_5(CDRReader(body, little_endian, 0, start)) is not None \
+        or read_array_value_list_5(CDRReader(body, little_endian, 0, start)) is not None
     r1 = CDRReader(body, little_endian, 0, start)
     ours = read_attribute_reply_5(r1)
     r2 = CDRReader(body, little_endian, 0, start)
@@ -104,10 +107,12 @@ def test_captured_tangotest_reads_decode_the_same_both_ways():
         _assert_same_attribute(ours, general)
         if fast:
             taken.add(name)
-    # the straight path is the one TangoTest's numeric scalars take; the others go the general way
-    assert {"double_scalar", "long_scalar", "boolean_scalar"} <= taken, taken
-    assert not any(n.endswith(("_spectrum", "_spectrum_ro", "_image", "_image_ro", "string_scalar", "State",
-                                "Status")) for n in taken), taken
+    # the straight paths are the ones TangoTest's numeric scalars, spectra and images take (not
+    # the boolean arrays); the others go the general way
+    assert {"double_scalar", "long_scalar", "boolean_scalar", "double_spectrum", "double_spectrum_ro",
+            "double_image_ro", "long_spectrum_ro", "short_image_ro"} & {n for n, *_ in CAPTURED} <= taken, taken
+    assert not any(n.endswith(("string_scalar", "State", "Status", "boolean_spectrum", "boolean_image"))
+                   or n.startswith("string_") for n in taken), taken
 
 
 @pytest.mark.parametrize("little_endian", [True, False], ids=["LE", "BE"])
@@ -136,6 +141,49 @@ def test_a_scalar_of_a_write_only_attribute_has_its_set_point_as_value_too():
     _assert_same_attribute(ours, general)
 
 
+ARRAY_ARMS = [arm for arm in NUMERIC if arm is not A.ATT_BOOL]
+
+
+@pytest.mark.parametrize("writable_buffer", [True, False], ids=["bytearray", "bytes"])
+@pytest.mark.parametrize("little_endian", [True, False], ids=["LE", "BE"])
+@pytest.mark.parametrize("arm", ARRAY_ARMS, ids=lambda a: a.name)
+@pytest.mark.parametrize("shape", ["spectrum", "spectrum+set", "image", "image+set", "image+set(x,0)",
+                                   "write-only spectrum"])
+def test_every_numeric_array_decodes_the_same_both_ways(arm, little_endian, shape, writable_buffer):
+    data_type, extremes = NUMERIC[arm]
+    fmt = AttrDataFormat.IMAGE if shape.startswith("image") else AttrDataFormat.SPECTRUM
+    r_dim, w_dim = {"spectrum": ((5, 0), (0, 0)), "spectrum+set": ((5, 0), (3, 0)), "image": ((3, 2), (0, 0)),
+                    "image+set": ((3, 2), (2, 2)), "image+set(x,0)": ((3, 2), (3, 0)),
+                    "write-only spectrum": ((0, 0), (4, 0))}[shape]
+    count = (r_dim[0] * max(r_dim[1], 1) if r_dim[0] else 0) + w_dim[0] * (w_dim[1] if fmt is AttrDataFormat.IMAGE
+                                                                           else 1)
+    count = max(count, 3)
+    values = np.resize(extremes, count)
+    av = AttributeValue_5(AttrValUnion(arm, values), AttrQuality.ATTR_CHANGING, fmt, data_type,
+                          TimeVal(1700000000, 123456, 7), "arr", AttributeDim(*r_dim), AttributeDim(*w_dim), [])
+    body = _encode(av, little_endian)
+    body = bytearray(body) if writable_buffer else bytes(body)
+    ours, general, taken = _decode_both(body, little_endian)
+    assert taken == (little_endian == (np.little_endian)), "the native byte order takes the straight path"
+    _assert_same_attribute(ours, general)
+    assert ours.value.flags.writeable and ours.w_value.flags.writeable
+    if taken:
+        # zero copy from a writable buffer, a copy of its own from an immutable one
+        part = ours.value if ours.value.size else ours.w_value
+        assert np.shares_memory(part, np.frombuffer(body, np.uint8)) == writable_buffer
+
+
+def test_straight_array_reads_of_captured_images_are_views_of_the_reply_buffer():
+    for name, body, little, start in CAPTURED:
+        if name == "double_image_ro":
+            buf = bytearray(body)
+            da = read_attribute_reply_5(CDRReader(buf, little, 0, start))
+            assert da.value.shape == (da.dim_y, da.dim_x) and da.value.dtype == np.float64
+            assert np.shares_memory(da.value, np.frombuffer(buf, np.uint8))
+            return
+    pytest.skip("no double_image_ro read in the capture")
+
+
 def _unusual_replies():
     base, little = _captured_av("double_scalar")
     error = DevError("API_AttrValueNotSet", "no value", "read_attr", ErrSeverity.ERR)
@@ -161,12 +209,27 @@ def _unusual_replies():
                            little), little
     yield "two entries", _encode(variant(), little, entries=2), little
     yield "format unknown", _encode(variant(data_format=AttrDataFormat.FMT_UNKNOWN), little), little
+    yield "boolean spectrum", _encode(variant(data_format=AttrDataFormat.SPECTRUM, data_type=CmdArgType.DevBoolean,
+                                              value=AttrValUnion(A.ATT_BOOL, np.array([True, False, True]))),
+                                      little), little
+    yield "state spectrum", _encode(variant(data_format=AttrDataFormat.SPECTRUM, data_type=CmdArgType.DevState,
+                                            value=AttrValUnion(A.ATT_STATE, [0, 1, 2])), little), little
+    yield "spectrum with errors", _encode(variant(data_format=AttrDataFormat.SPECTRUM, err_list=[error],
+                                                  value=AttrValUnion(A.ATT_DOUBLE, np.arange(5.0))), little), little
+    yield "image with an unknown quality", _encode(variant(data_format=AttrDataFormat.IMAGE, quality=9,
+                                                           value=AttrValUnion(A.ATT_DOUBLE, np.arange(6.0)),
+                                                           r_dim=AttributeDim(3, 2)), little), little
 
 
 @pytest.mark.parametrize("case", list(_unusual_replies()), ids=lambda c: c[0])
 def test_unusual_replies_go_the_general_way(case):
-    _what, body, little = case
+    what, body, little = case
     assert read_scalar_value_list_5(CDRReader(body, little)) is None
+    assert read_array_value_list_5(CDRReader(body, little)) is None
+    if what == "image with an unknown quality":
+        with pytest.raises(CodecError):  # as the general path refuses it
+            read_attribute_reply_5(CDRReader(body, little))
+        return
     ours, general, _taken = _decode_both(body, little)
     _assert_same_attribute(ours, general)
 
