@@ -37,11 +37,11 @@ from tango_core.idl.enums import (
 )
 from tango_core.idl.errors import DevError, DevFailed, MultiDevFailed, dev_error
 from tango_core.idl.struct_format import PrintableStruct
-from tango_core.idl.types import (AttributeValue_5, AttrValUnion, DevEncoded, TimeVal, read_array_value_list_5,
-                                  read_scalar_value_list_5)
+from tango_core.idl.types import (MIN_ATTRIBUTE_VALUE_SIZE, AttributeValue_5, AttrValUnion, DevEncoded, TimeVal,
+                                  read_array_value_5, read_scalar_value_5)
 
 __all__ = ["DeviceAttribute", "AttributeDimension", "from_attribute_value", "read_attribute_reply_5",
-           "scalar_write_octets", "failed_attribute",
+           "read_attributes_reply_5", "read_attribute_value_5", "scalar_write_octets", "failed_attribute",
            "attribute_failed"]
 
 _SCALAR = AttrDataFormat.SCALAR
@@ -294,16 +294,33 @@ def from_attribute_value(av, extract_as: int = ExtractAs.Numpy) -> DeviceAttribu
 
 def read_attribute_reply_5(r) -> DeviceAttribute:
     """The DeviceAttribute of a one-attribute ``read_attributes_5`` reply body (ExtractAs.Numpy),
-    exactly what ``from_attribute_value(AttributeValue_5.read_list(r)[0])`` gives: the commonest
-    reads straight from the octets -- one numeric scalar without errors (no AttributeValue_5, no
-    numpy array for one or two numbers), one numeric spectrum or image without errors (no
-    AttributeValue_5: the array, then its shaped read and set-point parts); anything else
-    through that general path."""
-    fields = read_scalar_value_list_5(r)
+    exactly what ``from_attribute_value(AttributeValue_5.read_list(r)[0])`` gives (see
+    :func:`read_attribute_value_5`)."""
+    start = r.pos
+    if r.read_count(MIN_ATTRIBUTE_VALUE_SIZE) != 1:
+        r.pos = start
+        return from_attribute_value(AttributeValue_5.read_list(r)[0])
+    return read_attribute_value_5(r)
+
+
+def read_attributes_reply_5(r) -> list[DeviceAttribute]:
+    """The DeviceAttributes of a ``read_attributes_5`` reply body (ExtractAs.Numpy), exactly what
+    ``[from_attribute_value(av) for av in AttributeValue_5.read_list(r)]`` gives (see
+    :func:`read_attribute_value_5`)."""
+    return [read_attribute_value_5(r) for _ in range(r.read_count(MIN_ATTRIBUTE_VALUE_SIZE))]
+
+
+def read_attribute_value_5(r) -> DeviceAttribute:
+    """The DeviceAttribute (ExtractAs.Numpy) of one ``AttributeValue_5``, exactly what
+    ``from_attribute_value(AttributeValue_5.read(r))`` gives: the common values straight from
+    the octets -- a numeric scalar without errors (no AttributeValue_5, no numpy array for one or
+    two numbers), a numeric spectrum or image without errors (no AttributeValue_5: the array,
+    then its shaped read and set-point parts); anything else through that general path."""
+    fields = read_scalar_value_5(r)
     if fields is None:
-        fields = read_array_value_list_5(r)
+        fields = read_array_value_5(r)
         if fields is None:
-            return from_attribute_value(AttributeValue_5.read_list(r)[0])
+            return from_attribute_value(AttributeValue_5.read(r))
         array, fmt, quality, data_type, time, name, rx, ry, wx, wy = fields
         da = DeviceAttribute.__new__(DeviceAttribute)
         image = fmt is _IMAGE

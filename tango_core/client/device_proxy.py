@@ -37,6 +37,7 @@ from tango_core.client.device_attribute import (
     encode_write_value,
     from_attribute_value,
     read_attribute_reply_5,
+    read_attributes_reply_5,
     scalar_write_octets,
 )
 from tango_core.client.db_types import DbDatum
@@ -116,6 +117,11 @@ _WRITE_4 = _OP["write_attributes_4"]
 def _attribute_reply_4(r):
     """The DeviceAttribute (ExtractAs.Numpy) of a one-attribute read_attributes_4 reply body."""
     return from_attribute_value(_READ_4.read_result(r)[0])
+
+
+def _attributes_reply_4(r):
+    """The DeviceAttributes (ExtractAs.Numpy) of a read_attributes_4 reply body."""
+    return [from_attribute_value(av) for av in _READ_4.read_result(r)]
 
 
 class _CommandFunction:
@@ -547,10 +553,12 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
     def _read_values(self, names: Sequence[str]) -> list:
         return run_blocking(self._read_values_plan(names))
 
-    def _read_values_plan(self, names: Sequence[str], one_attribute: bool = False) -> Plan:
+    def _read_values_plan(self, names: Sequence[str], one_attribute: bool = False,
+                          every_attribute: bool = False) -> Plan:
         """read_attributes_5 (IDL >= 5) or _4; the request's writer is cached per name list.
         The plan's result: the AttributeValue_5/_4 list, or with ``one_attribute`` (one name)
-        the DeviceAttribute of its value (ExtractAs.Numpy), decoded straight from the reply.
+        the DeviceAttribute of its value (ExtractAs.Numpy), decoded straight from the reply, or
+        with ``every_attribute`` the list of the DeviceAttributes of all (ExtractAs.Numpy).
 
         The arguments (names, source, client identity) only contain 4-byte aligned CDR items, so
         bytes encoded once at a 4-aligned offset are valid at any 4-aligned offset of a request.
@@ -559,13 +567,16 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         idl = self._idl_version
         write = self._read_requests.get((tuple(names), self._source, idl))
         if write is None:
-            return self._encode_read_plan(names, one_attribute)
+            return self._encode_read_plan(names, one_attribute, every_attribute)
         if idl >= 5:
-            return self._invoke_encoded_plan(_READ_5, write,
-                                             read_result=read_attribute_reply_5 if one_attribute else None)
-        return self._invoke_encoded_plan(_READ_4, write, read_result=_attribute_reply_4 if one_attribute else None)
+            return self._invoke_encoded_plan(
+                _READ_5, write, read_result=read_attribute_reply_5 if one_attribute
+                else read_attributes_reply_5 if every_attribute else None)
+        return self._invoke_encoded_plan(_READ_4, write, read_result=_attribute_reply_4 if one_attribute
+                                         else _attributes_reply_4 if every_attribute else None)
 
-    def _encode_read_plan(self, names: Sequence[str], one_attribute: bool = False) -> Plan:
+    def _encode_read_plan(self, names: Sequence[str], one_attribute: bool = False,
+                          every_attribute: bool = False) -> Plan:
         """The first read of a name list: connect if needed, encode and cache the request, read."""
         idl = yield from self._idl_plan()
         if idl < 4:
@@ -581,7 +592,7 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             wr.write_raw(_raw)
         self._read_requests[(tuple(names), self._source, idl)] = EncodedArgs(raw, write)
         _with_read_requests.add(self)
-        return (yield from self._read_values_plan(names, one_attribute))
+        return (yield from self._read_values_plan(names, one_attribute, every_attribute))
 
     def _read_attribute_plan(self, attr_name: str, extract_as: ExtractAs = ExtractAs.Numpy) -> Plan:
         """Read one attribute; raises DevFailed if its read failed."""
@@ -606,11 +617,13 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             attr_names = [attr_names]
         names = list(attr_names)
         try:
-            avs = yield from self._read_values_plan(names)
+            if extract_as == _NUMPY:  # the reply decoded straight into the DeviceAttributes
+                result = yield from self._read_values_plan(names, every_attribute=True)
+            else:
+                result = [from_attribute_value(av, extract_as) for av in (yield from self._read_values_plan(names))]
         except DevFailed as exc:
             raise attribute_failed(exc, self.dev_name(), "read_attributes",
                                    f"attributes {', '.join(names)}") from None
-        result = [from_attribute_value(av, extract_as) for av in avs]
         for da in result:
             if da.has_failed:  # the entry keeps its errors, with PyTango's API_AttributeFailed on top
                 da._errors = attribute_failed(da._errors, self.dev_name(), "read_attributes",

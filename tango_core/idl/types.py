@@ -47,7 +47,8 @@ from .struct_format import printable
 from .errors import DevError, NamedDevError, read_dev_error_list, write_dev_error_list
 
 __all__ = [
-    "write_list", "read_scalar_value_list_5", "read_array_value_list_5", "DevError", "NamedDevError",
+    "write_list", "MIN_ATTRIBUTE_VALUE_SIZE", "read_scalar_value_list_5", "read_array_value_list_5", "read_scalar_value_5",
+    "read_array_value_5", "DevError", "NamedDevError",
     "DevVarLongStringArray", "DevVarDoubleStringArray", "DevEncoded", "TimeVal",
     "DevCmdInfo", "DevCmdInfo_2", "DevInfo", "DevInfo_3", "DevInfoVersion", "DevInfo_6",
     "AttributeDim", "AttrValUnion", "AttributeValue_4", "AttributeValue_5",
@@ -137,7 +138,7 @@ def _arrays_equal(a: Any, b: Any) -> bool:
 _MIN_STRING = 5
 _MIN_CMD_INFO = 24
 _MIN_ATTR_CONFIG = 64
-_MIN_ATTR_VALUE = 48
+_MIN_ATTR_VALUE = MIN_ATTRIBUTE_VALUE_SIZE = 48  # octets of one AttributeValue_5, at least
 
 
 # ---------------------------------------------------------------------------
@@ -720,8 +721,6 @@ class AttributeValue_5:  # noqa: N801 - IDL name
             _pack_fixed(w, _DIMS_ERRORS, r.dim_x, r.dim_y, wd.dim_x, wd.dim_y, 0)
 
 
-#: one-scalar read_attributes_5 reply: the list count, the union discriminator, the value count
-_ONE_VALUE_HEAD = _structs("III")
 #: numeric arms -> (octets per value, {little_endian: (None, 1 value, 2 values)}) for the scalar reader
 _SCALAR_ARM_STRUCTS = {
     int(arm): (struct.calcsize(code), {little: (None, struct.Struct(order + code), struct.Struct(order + 2 * code))
@@ -732,25 +731,46 @@ _SCALAR_ARM_STRUCTS = {
 }
 
 
+def _one_entry(r: CDRReader) -> bool:
+    """Read an ``AttributeValueList_5``'s count: True (the reader after it) when it is 1."""
+    pos = r.pos + ((r.origin - r.pos) & 3)
+    if pos + 4 > r.end:
+        return False
+    r.pos = pos + 4
+    return r._ulong.unpack_from(r.data, pos)[0] == 1
+
+
 def read_scalar_value_list_5(r: CDRReader) -> tuple | None:
-    """The commonest ``read_attributes_5`` reply, in a few unpacks: an ``AttributeValueList_5``
-    of ONE numeric SCALAR attribute value (its read value, and its set point if it has one)
-    without errors.  Returns ``(values, quality, data_type, time, name, dim_x, dim_y, w_dim_x,
-    w_dim_y)`` with ``values`` a tuple of Python scalars (what ``ndarray.tolist()`` gives for
-    AttributeValue_5.read's array) and the reader moved past the list; or None, the reader
-    untouched, for anything else (more entries, another arm or format, no value, errors, an
-    unknown quality, a short or malformed body): ``AttributeValue_5.read_list`` reads those."""
+    """:func:`read_scalar_value_5` of an ``AttributeValueList_5`` of ONE value (the commonest
+    ``read_attributes_5`` reply); None, the reader untouched, for anything else."""
+    start = r.pos
+    if _one_entry(r):
+        fields = read_scalar_value_5(r)
+        if fields is not None:
+            return fields
+    r.pos = start
+    return None
+
+
+def read_scalar_value_5(r: CDRReader) -> tuple | None:
+    """An ``AttributeValue_5`` in a few unpacks when it is the commonest kind: ONE numeric
+    SCALAR attribute value (its read value, and its set point if it has one) without errors.
+    Returns ``(values, quality, data_type, time, name, dim_x, dim_y, w_dim_x, w_dim_y)`` with
+    ``values`` a tuple of Python scalars (what ``ndarray.tolist()`` gives for
+    AttributeValue_5.read's array) and the reader moved past the value; or None, the reader
+    untouched, for anything else (another arm or format, no value, errors, an unknown quality, a
+    short or malformed body): ``AttributeValue_5.read`` reads those."""
     data, end, origin = r.data, r.end, r.origin
     pos = r.pos + ((origin - r.pos) & 3)
-    if pos + 12 > end:
+    if pos + 8 > end:
         return None
     le = r.little_endian
-    entries, disc, count = _ONE_VALUE_HEAD[not le].unpack_from(data, pos)
+    disc, count = (_ARM_COUNT_LE if le else _ARM_COUNT_BE).unpack_from(data, pos)
     arm = _SCALAR_ARM_STRUCTS.get(disc)
-    if entries != 1 or arm is None or not 0 < count <= 2:
+    if arm is None or not 0 < count <= 2:
         return None
     size, structs = arm
-    pos += 12
+    pos += 8
     pos += (origin - pos) & (size - 1)
     if pos + count * size + 28 > end:
         return None
@@ -776,24 +796,36 @@ _SPECTRUM_OR_IMAGE = (1, 2)  # AttrDataFormat.SPECTRUM, IMAGE
 
 
 def read_array_value_list_5(r: CDRReader) -> tuple | None:
-    """The other common ``read_attributes_5`` reply, in a few unpacks: ONE numeric SPECTRUM or
-    IMAGE attribute value (more than two numbers, not booleans) without errors, in the native
-    byte order.  Returns ``(array, data_format, quality, data_type, time, name, dim_x, dim_y,
-    w_dim_x, w_dim_y)`` with ``array`` the whole sequence (read values, then the set point) as
-    ``AttributeValue_5.read`` gives it -- a writable view of the reply's buffer when the buffer
-    is writable, else a copy -- and the reader moved past the list; or None, the reader
-    untouched, for anything else (``AttributeValue_5.read_list`` reads those)."""
+    """:func:`read_array_value_5` of an ``AttributeValueList_5`` of ONE value; None, the reader
+    untouched, for anything else."""
+    start = r.pos
+    if _one_entry(r):
+        fields = read_array_value_5(r)
+        if fields is not None:
+            return fields
+    r.pos = start
+    return None
+
+
+def read_array_value_5(r: CDRReader) -> tuple | None:
+    """An ``AttributeValue_5`` in a few unpacks when it is the other common kind: ONE numeric
+    SPECTRUM or IMAGE attribute value (more than two numbers, not booleans) without errors, in
+    the native byte order.  Returns ``(array, data_format, quality, data_type, time, name,
+    dim_x, dim_y, w_dim_x, w_dim_y)`` with ``array`` the whole sequence (read values, then the
+    set point) as ``AttributeValue_5.read`` gives it -- a writable view of the reply's buffer
+    when the buffer is writable, else a copy -- and the reader moved past the value; or None,
+    the reader untouched, for anything else (``AttributeValue_5.read`` reads those)."""
     data, end, origin = r.data, r.end, r.origin
     pos = r.pos + ((origin - r.pos) & 3)
     le = r.little_endian
-    if pos + 12 > end or le != NATIVE_LITTLE:
+    if pos + 8 > end or le != NATIVE_LITTLE:
         return None
-    entries, disc, count = _ONE_VALUE_HEAD[not le].unpack_from(data, pos)
+    disc, count = (_ARM_COUNT_LE if le else _ARM_COUNT_BE).unpack_from(data, pos)
     dtype = _ARRAY_ARM_DTYPES.get(disc)
-    if entries != 1 or dtype is None or count <= 2:
+    if dtype is None or count <= 2:
         return None
     size = dtype.itemsize
-    pos += 12
+    pos += 8
     pos += (origin - pos) & (size - 1)
     nbytes = count * size
     if pos + nbytes + 28 > end:
