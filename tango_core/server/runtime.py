@@ -710,7 +710,11 @@ class Util:
         if isinstance(args, (str, bytes)) or not isinstance(args, Sequence):
             raise TypeError(f"Util(args): args must be a sequence of strings (the command line), not {args!r}")
         line = parse_args([str(a) for a in args])  # SystemExit on a bad line, as PyTango's
-        options = parse_command_line(line)
+        # PyTango's line may name several instances: cppTango serves the first, ignores the others
+        extra = 2
+        while extra < len(line) and not line[extra].startswith("-"):
+            extra += 1
+        options = parse_command_line(line[:2] + line[extra:])
         runtime = ServerRuntime((), options, msg_stream=None)
         runtime.util = self
         self._runtime: ServerRuntime | None = runtime

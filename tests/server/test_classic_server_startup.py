@@ -291,9 +291,9 @@ def test_util_as_under_pytango(tmp_path, what):
     after its settings change."""
     probe = tmp_path / "util_probe.py"
     probe.write_text(UTIL_PROBE)
-    args = [] if what.startswith("instance") else [str(peers.SERVERS_DIR), "Probe", "-v2", "-nodb", "-dlist",
-                                                   "a/x/1,a/y/1", "-ORBendPoint",
-                                                   f"giop:tcp:127.0.0.1:{peers.free_port()}"]
+    args = [] if what.startswith("instance") else [
+        str(peers.SERVERS_DIR), "Probe", "ignored", "-v2", "-nodb", "-dlist", "a/x/1,a/y/1", "-ORBendPoint",
+        f"giop:tcp:127.0.0.1:{peers.free_port()}"]
     ends = {}
     for impl in IMPLS:
         done = subprocess.run([sys.executable, str(probe), what, *args], env=_env(impl), capture_output=True,
@@ -302,3 +302,5 @@ def test_util_as_under_pytango(tmp_path, what):
     assert ends["tango_core"] == ends["pytango"]
     if what == "instance":
         assert ends["tango_core"] == (255, [], ["Tango is not initialised !!!", "Exiting"])
+    if what == "util":  # the second instance name is ignored, as by cppTango
+        assert ends["tango_core"][1][0].startswith("True util_probe/Probe util_probe Probe 2 BY_DEVICE")
