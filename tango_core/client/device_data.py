@@ -178,26 +178,38 @@ def _is_sequence(v: Any) -> bool:
 
 
 def plain_numbers_array(t: CmdArgType, seq: list) -> np.ndarray | None:
-    """``seq`` as an array of ``t``'s dtype when it holds only plain Python numbers that every
-    element rule takes as they are (floats, ints and bools for floating types; ints and bools in
-    range for integer and boolean types): the common list, checked in one pass.  None otherwise:
-    the caller converts element by element."""
+    """``seq`` as an array of ``t``'s dtype when it holds only plain numbers that every element
+    rule takes as numpy's cast does (Python floats, ints and bools, and numpy's integer and
+    floating scalars, for floating types; Python ints and bools and numpy integers in range for
+    signed integer and boolean types; Python ints and bools and the type's own numpy scalar in
+    range for unsigned ones): the common list, checked in one pass.  None otherwise: the caller
+    converts element by element."""
     dtype = SCALAR_DTYPE[t]
     if not seq:
         return np.empty(0, dtype=dtype)
     kinds = set(map(type, seq))
     if dtype.kind == "f":
-        if kinds <= {float, int, bool}:
+        if kinds <= _PLAIN_FOR_FLOATS:
             try:
                 return np.array(seq, dtype=dtype)
             except OverflowError:  # an int too large for a float: refused element by element
                 pass
         return None
-    if kinds <= {int, bool}:
+    if kinds <= (_PLAIN_FOR_SIGNED if t in _SIGNED_READ else {int, bool, dtype.type}):
         lo, hi = _BOOLEAN_RANGE if t == T.DevBoolean else _INT_RANGES[t]
         if lo <= min(seq) and max(seq) <= hi:
             return np.array(seq, dtype=dtype)
     return None
+
+
+#: numpy's integer and floating scalar types (a list of them comes from iterating an array)
+_NUMPY_INTEGERS = frozenset({np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64})
+_NUMPY_FLOATS = frozenset({np.float16, np.float32, np.float64, np.longdouble})
+#: element types that a floating type's rule (_to_double: ``__float__``) takes as numpy's cast does
+_PLAIN_FOR_FLOATS = frozenset({float, int, bool}) | _NUMPY_INTEGERS | _NUMPY_FLOATS
+#: ... and a signed integer type's (and DevBoolean's) rule (_to_int: ``operator.index``), given the
+#: range check; an unsigned type's takes Python ints and its own numpy type only
+_PLAIN_FOR_SIGNED = frozenset({int, bool}) | _NUMPY_INTEGERS
 
 
 def _to_numeric_array(elem: CmdArgType, v: Any) -> np.ndarray:

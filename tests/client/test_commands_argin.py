@@ -96,6 +96,11 @@ def _array_argins():
 
     values = [[v, v] for v in _numpy_values()]
     values += [[70000], [-40000], [2**31], [2**32], [-(2**63) - 1], [2**1100], [1, 2.5], [True, 2], [1.5]]
+    # what iterating numpy arrays gives (list(array), a computation's numbers), mixed with Python's
+    values += [list(np.linspace(-3.5, 70000.25, 7)), list(np.arange(-3, 4)), list(np.arange(250, 260, dtype=np.uint16)),
+               [np.float32(1.5), np.int64(-2), 3, 2.5, True], [np.int32(7), np.int8(-1), 2**31 - 1],
+               list(np.array([0, 1, 2**32 - 1], dtype=np.uint32)), [np.uint64(2**64 - 1), 1],
+               [np.longdouble(1.25), np.float16(0.5)]]
     values += [np.array(x) for x in (["a"], [b"1"], ["1"], ["1.5"], [""])]
     values += [np.array([1], dtype=object), np.array([None], dtype=object), np.array([1.5], dtype=object),
                np.array([1 + 2j]), np.array(["2020-01-01"], dtype="M8[D]")]

@@ -140,6 +140,10 @@ def _spectrum_values():
     numbers and dates (PyTango casts them with numpy)."""
     values = [[v, v] for v in _numpy_values()]
     values += [[2**1100], [1, 2.5], [True, 2]]
+    # what iterating numpy arrays gives (list(array), a computation's numbers), mixed with Python's
+    values += [list(np.linspace(-3.5, 70000.25, 7)), list(np.arange(-3, 4)), list(np.arange(250, 260, dtype=np.uint16)),
+               [np.float32(1.5), np.int64(-2), 3, 2.5, True], [np.int32(7), np.int8(-1), 2**31 - 1],
+               list(np.array([0, 1, 2**32 - 1], dtype=np.uint32)), [np.uint64(2**64 - 1), 1]]
     values += [np.array(["a"]), np.array([b"1"]), np.array(["1"]), np.array(["1.5"]), np.array([""]),
                np.array([1], dtype=object), np.array([None], dtype=object), np.array([1.5], dtype=object),
                np.array([1 + 2j]), np.array(["2020-01-01"], dtype="M8[D]")]
