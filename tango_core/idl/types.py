@@ -852,7 +852,7 @@ def read_array_value_5(r: CDRReader) -> tuple | None:
 # attribute configuration
 
 def _read_strings(r: CDRReader, n: int) -> list[str]:
-    return [r.read_string() for _ in range(n)]
+    return r.read_strings(n)
 
 
 @printable
@@ -972,7 +972,7 @@ class ChangeEventProp:
 
     @classmethod
     def read(cls, r: CDRReader) -> "ChangeEventProp":
-        return cls(r.read_string(), r.read_string(), r.read_string_seq())
+        return cls(*r.read_strings(2), r.read_string_seq())
 
     def write(self, w: CDRWriter) -> None:
         w.write_string(self.rel_change)
@@ -1005,7 +1005,7 @@ class ArchiveEventProp:
 
     @classmethod
     def read(cls, r: CDRReader) -> "ArchiveEventProp":
-        return cls(r.read_string(), r.read_string(), r.read_string(), r.read_string_seq())
+        return cls(*r.read_strings(3), r.read_string_seq())
 
     def write(self, w: CDRWriter) -> None:
         w.write_string(self.rel_change)

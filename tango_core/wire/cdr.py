@@ -469,6 +469,35 @@ class CDRReader:
             raise MarshalError("CDR string is not NUL-terminated")
         return str(data[start:stop - 1], "latin-1")
 
+    def read_strings(self, n: int) -> list[str]:
+        """``n`` strings one after the other: what ``read_string()`` n times gives, in one loop
+        (configurations carry runs of them: 20 and more per attribute)."""
+        data, end, origin, unpack = self.data, self.end, self.origin, self._ulong.unpack_from
+        pos = self.pos
+        out = []
+        append = out.append
+        try:
+            for _ in range(n):
+                pos += (origin - pos) & 3
+                start = pos + 4
+                if start > end:
+                    raise MarshalError(f"truncated CDR data reading ulong at offset {pos}")
+                k = unpack(data, pos)[0]
+                pos = start + k
+                if pos > end:
+                    raise MarshalError(f"sequence count {k} exceeds the {end - start} octets left")
+                if k == 0:  # illegal per spec, tolerated
+                    append("")
+                elif data[pos - 1] != 0:
+                    raise MarshalError("CDR string is not NUL-terminated")
+                else:
+                    append(str(data[start:pos - 1], "latin-1"))
+        except MarshalError:
+            self.pos = min(pos, end)
+            raise
+        self.pos = pos
+        return out
+
     # -- sequences --------------------------------------------------------
     def read_array(self, kind: str, count: int | None = None) -> np.ndarray:
         """Read a numeric sequence (``count`` None: count from the stream) as a writable native numpy array."""
@@ -494,7 +523,7 @@ class CDRReader:
         n = self.read_count(5)
         if n == 1:   # the commonest: one name
             return [self.read_string()]
-        return [self.read_string() for _ in range(n)]
+        return self.read_strings(n) if n else []
 
     def read_seq(self, read_item: Callable[["CDRReader"], object], min_element_size: int = 1) -> list:
         """Read a sequence of constructed values with ``read_item(self)`` each."""

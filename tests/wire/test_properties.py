@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 from tango_core.idl.command_any import decode_command_any, encode_command_any
 from tango_core.idl.enums import CmdArgType, DevState
 from tango_core.wire.cdr import PRIMITIVE_DTYPES, CDRReader, CDRWriter
+from tango_core.wire.errors import MarshalError
 from tango_core.wire.typecode import (
     TC_BOOLEAN, TC_CHAR, TC_DOUBLE, TC_FLOAT, TC_LONG, TC_LONGLONG, TC_NULL, TC_OCTET, TC_SHORT, TC_ULONG,
     TC_ULONGLONG, TC_USHORT, AliasTC, ArrayTC, EnumTC, ObjrefTC, SequenceTC, StringTC, StructTC, TCKind,
@@ -87,6 +88,42 @@ def test_strings_roundtrip(strings, tail, le, k):
         return [r.read_string() for _ in strings], r.read_string_seq(), r.read_short()
 
     assert roundtrip(write, read, le, k) == (strings, strings, tail)
+
+
+@given(st.lists(cdr_text, max_size=8), st.integers(-128, 127), byte_orders, origins, st.booleans())
+def test_a_run_of_strings_reads_as_string_by_string(strings, tail, le, k, writable):
+    """read_strings(n) gives what n read_string() give, ends at the same place, over bytes and
+    over a writable buffer (what big replies arrive in)."""
+    w = CDRWriter(le, origin=-k)
+    for s in strings:
+        w.write_string(s)
+    w.write_short(tail)
+    data = b"\xa5" * k + w.getvalue()  # written at aligned index k, after k junk octets
+    data = bytearray(data) if writable else data
+    one, run = CDRReader(data, le, origin=0, pos=k), CDRReader(data, le, origin=0, pos=k)
+    assert run.read_strings(len(strings)) == [one.read_string() for _ in strings] == strings
+    assert run.pos == one.pos and run.read_short() == tail
+
+
+@pytest.mark.parametrize("damage", ["truncated count", "truncated text", "no NUL"])
+def test_a_damaged_run_of_strings_fails_as_string_by_string_does(damage):
+    w = CDRWriter()
+    for s in ("first", "second", "third"):
+        w.write_string(s)
+    data = bytearray(w.getvalue())
+    if damage == "truncated count":
+        data = data[:len(data) - len("third") - 1 - 2]
+    elif damage == "truncated text":
+        data = data[:-2]
+    else:
+        data[-1] = ord("x")
+    with pytest.raises(MarshalError) as one:
+        r = CDRReader(bytes(data))
+        [r.read_string() for _ in range(3)]
+    with pytest.raises(MarshalError) as run:
+        CDRReader(bytes(data)).read_strings(3)
+    assert str(run.value).split(" at offset")[0].split(" exceeds")[0] == \
+        str(one.value).split(" at offset")[0].split(" exceeds")[0]
 
 
 def _one_by_one(strings, le: bool, k: int, lead: bytes) -> bytes:
