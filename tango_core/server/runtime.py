@@ -252,6 +252,7 @@ class ServerRuntime:
                 "cppTango; serve several device classes from one server, e.g. one MultiDeviceTestContext)",
                 "Util::init", ErrSeverity.ERR))
         _current_runtime = self
+        Util._UseDb = self.use_db
         api_util.server_started(self._proxy_made)
         try:
             if self.use_db and self.database is None:
@@ -717,6 +718,7 @@ class Util:
         options = parse_command_line(line[:2] + line[extra:])
         runtime = ServerRuntime((), options, msg_stream=None)
         runtime.util = self
+        Util._UseDb = runtime.use_db  # (PyTango's class attribute: False for a -nodb server)
         self._runtime: ServerRuntime | None = runtime
         self._class_specs: list[tuple[Any, Any, str]] = []
         if runtime.use_db:

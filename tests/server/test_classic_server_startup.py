@@ -262,7 +262,7 @@ UTIL_PROBE = textwrap.dedent('''
             u = tango.Util.instance()
             print(u is util, u.get_ds_name(), u.get_ds_exec_name(), u.get_ds_inst_name(), u.get_trace_level(),
                   u.get_serial_model(), u.get_polling_threads_pool_size(), u.get_server_version(),
-                  u.is_svr_starting(), u.is_svr_shutting_down(), u.get_database(),
+                  u.is_svr_starting(), u.is_svr_shutting_down(), u.get_database(), tango.Util._UseDb,
                   [c.get_name() for c in u.get_class_list()],
                   [d.get_name() for d in u.get_device_list("*")], [d.get_name() for d in u.get_device_list("*/x/*")])
         answers()
