@@ -287,6 +287,14 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
         self._generation = dict.fromkeys(TABLES, 0)
         self._cache: OrderedDict[tuple, tuple[tuple[int, ...], Any]] = OrderedDict()
         self._cache_lock = threading.Lock()
+        #: free property Default/FireToStarter ("false" turns it off): tell the Starter of a host
+        #: when the servers of that host change (see :meth:`starters_to_update`)
+        self.fire_to_starter = True
+        #: called after a write command committed, with the short names of the hosts whose
+        #: Starter (``tango/admin/<host>``) should read its list of servers again; the server
+        #: sets it (starters.py), the command layer itself makes no network call
+        self.notify_starters: Callable[[list[str]], None] | None = None
+        self._starter_hosts: list[str] = []
         with self.store.transaction():
             if self.store.created:
                 self._fill_fresh_database()
@@ -323,6 +331,20 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
         except ValueError:
             depth = DEFAULT_HISTORY_DEPTH
         self.history_depth = depth if depth > 0 else DEFAULT_HISTORY_DEPTH
+        with self.store.reading():
+            fire = props.get(self.conn, schema.OBJECT, "Default", "", "FireToStarter") or []
+        self.fire_to_starter = not (fire and fire[0].strip().lower() == "false")
+
+    def starters_to_update(self, *hosts: str) -> None:
+        """Called by write handlers (inside their transaction): the Starters of these hosts are
+        told once the command has committed.  A host is named by its short name (the Starter's
+        device is ``tango/admin/<short host name>``); blank hosts and "nada" are skipped."""
+        if not self.fire_to_starter:
+            return
+        for host in hosts:
+            short = host.strip().split(".")[0]
+            if short and short != "nada" and short not in self._starter_hosts:
+                self._starter_hosts.append(short)
 
     def select_runner(self) -> SelectRunner:
         """The sandboxed connection for DbMySqlSelect, opened on first use.  An in-memory
@@ -357,11 +379,15 @@ class DatabaseCommands(DeviceCommands, PropertyCommands, QueryCommands):
             if spec.writes:
                 try:
                     with self.store.transaction():
+                        self._starter_hosts = []
                         result = handler(argin) if spec.in_type != _V else handler()
+                        starter_hosts, self._starter_hosts = self._starter_hosts, []
                 finally:  # after the commit: a cached read made meanwhile is thrown away
                     with self.store.lock:
                         for table in TABLES_WRITTEN[name]:
                             self._generation[table] += 1
+                if starter_hosts and self.notify_starters is not None:
+                    self.notify_starters(starter_hosts)
             elif name == "DbMySqlSelect":
                 result = self._cached_select(argin)
             elif name in CACHED_READS:

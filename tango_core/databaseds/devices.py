@@ -68,6 +68,11 @@ class DeviceCommands:
     def _ensure_admin_device(self: "DatabaseCommands", server: str) -> None:
         self._insert_device(server, f"dserver/{server}", "DServer", replace=False)
 
+    def _device_host(self, name: str) -> str:
+        """The host column of a device ("" when the device is unknown)."""
+        row = self.conn.execute("SELECT host FROM devices WHERE name = ?", (name.lower(),)).fetchone()
+        return (row[0] or "") if row is not None else ""
+
     def _check_server(self, server: str, origin: str) -> str:
         name_ok(server, "server name", origin)
         if not server_name_ok(server):
@@ -126,6 +131,7 @@ class DeviceCommands:
             db_error(DB_INCORRECT_SERVER_NAME, "failed to delete server, server name incorrect", origin)
         if self.conn.execute("SELECT 1 FROM devices WHERE name = ?", (f"dserver/{argin}",)).fetchone() is None:
             db_error(DB_INCORRECT_SERVER_NAME, f"Server {argin} not defined in database !", origin)
+        self.starters_to_update(self._device_host(f"dserver/{argin}"))
         for name in _column(self.conn, "SELECT name FROM devices WHERE server = ?", (argin,)):
             self._delete_device(name)
 
@@ -143,6 +149,7 @@ class DeviceCommands:
             db_error(DB_WRONG_ARGUMENT, f"Device server process name {new} is already used", origin)
         if c.execute("SELECT 1 FROM devices WHERE name = ?", (old_admin,)).fetchone() is None:
             db_error(DB_INCORRECT_SERVER_NAME, f"Server {old} not defined in database !", origin)
+        self.starters_to_update(self._device_host(old_admin))
         exec_name, instance = new.split("/")
         c.execute("UPDATE devices SET server = ? WHERE server = ?", (new, old))
         c.execute("UPDATE devices SET name = ?, family = ?, member = ? WHERE name = ?",
@@ -162,6 +169,11 @@ class DeviceCommands:
         if row is None:
             db_error(DB_DEVICE_NOT_DEFINED, f"device {name} not defined in the database !",
                      "DataBase::ExportDevice()")
+        if name.startswith("dserver/") and name != f"dserver/{self.server_name.lower()}" \
+                and not name.startswith("dserver/starter/"):
+            # a device server (re)started: the Starters of its host, and of the host it ran on
+            # before, update their lists of servers (a Starter's own start is not news to it)
+            self.starters_to_update(host, self._device_host(name))
         c.execute("UPDATE devices SET exported = 1, ior = ?, host = ?, pid = ?, version = ?, started = ? "
                   "WHERE name = ?", (ior, host, pid, version, now(), name))
         c.execute("UPDATE server_info SET host = ? WHERE name = ?", (host, row[0]))
@@ -442,6 +454,8 @@ class DeviceCommands:
         level = count(argin[3], "level", origin)
         self.conn.execute("INSERT OR REPLACE INTO server_info (name, host, mode, level) VALUES (?, ?, ?, ?)",
                           (server, argin[1], mode, level))
+        # the Starter of the host named, or without one of the host the server last ran on
+        self.starters_to_update(argin[1] or self._device_host(f"dserver/{server}"))
 
     def DbDeleteServerInfo(self, argin: str) -> None:
         self.conn.execute("DELETE FROM server_info WHERE name = ?", (argin,))

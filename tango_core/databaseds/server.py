@@ -19,6 +19,7 @@ from typing import Sequence, TextIO
 from .commands import DatabaseCommands
 from .device import database_class
 from .options import OptionError, Options, parse
+from .starters import StarterNotifier
 from .store import StoreError
 
 EXECUTABLE = "DataBaseds"
@@ -39,6 +40,7 @@ class DatabaseServer:
                 "-ORBendPoint", f"giop:tcp:{options.host}:{options.port}"]
         self.runtime = ServerRuntime([database_class(self.commands)], parse_command_line(argv), msg_stream=None,
                                      fixed_keys={self.device_name: b"database"})
+        self.starters: StarterNotifier | None = None
 
     @property
     def port(self) -> int:
@@ -50,8 +52,11 @@ class DatabaseServer:
         return f"{host}:{self.port}"
 
     def start(self) -> None:
-        """Listen, serve both devices, export them into the database."""
+        """Listen, serve both devices, export them into the database; from then on, tell the
+        Starters of the hosts whose servers change (starters.py)."""
         self.runtime.start(post_init=self._export_self)
+        self.starters = StarterNotifier(self.tango_host)
+        self.commands.notify_starters = self.starters.notify
 
     def _export_self(self) -> None:
         # the host column is the machine's name, as every server (and both reference database
@@ -73,6 +78,9 @@ class DatabaseServer:
         self.runtime.request_shutdown()
 
     def close(self) -> None:
+        self.commands.notify_starters = None
+        if self.starters is not None:
+            self.starters.close()
         self.runtime.shutdown()
         try:
             self.commands.execute("DbUnExportServer", f"{EXECUTABLE}/{self.options.instance}")

@@ -397,3 +397,69 @@ def test_cached_lists_follow_the_writes(db: DatabaseCommands) -> None:
     db.execute("DbUnExportServer", "Srv/1")
     assert db.execute("DbGetDeviceExportedList", "a/*") == []
     assert db.execute("DbMySqlSelect", inventory)[1] == ["a/b/c", "0"]
+
+
+# -- which Starters are told that the servers of their host changed ------------------------------
+
+def _told(db: DatabaseCommands) -> list[list[str]]:
+    told: list[list[str]] = []
+    db.notify_starters = told.append
+    return told
+
+
+def _export(db: DatabaseCommands, name: str, host: str) -> None:
+    db.execute("DbExportDevice", [name, "IOR:00", host, "1234", "6"])
+
+
+def test_a_server_exported_tells_the_starter_of_its_host_and_of_the_host_it_left(db: DatabaseCommands) -> None:
+    db.execute("DbAddServer", ["Srv/1", "a/b/c", "Klass"])
+    told = _told(db)
+    _export(db, "a/b/c", "here")               # a device, not the server's admin device: no news
+    _export(db, "dserver/Srv/1", "here.example.org")
+    assert told == [["here"]]                   # the Starter's device is named after the short name
+    _export(db, "dserver/Srv/1", "there")
+    assert told[1:] == [["there", "here"]]
+    _export(db, "dserver/Srv/1", "there")
+    assert told[2:] == [["there"]]
+
+
+def test_the_database_and_the_starters_own_exports_tell_no_starter(db: DatabaseCommands) -> None:
+    db.execute("DbAddServer", ["Starter/here", "tango/admin/here", "Starter"])
+    told = _told(db)
+    _export(db, "dserver/DataBaseds/2", "here")
+    _export(db, "dserver/Starter/here", "here")
+    assert told == []
+
+
+def test_server_info_delete_and_rename_tell_the_starter_of_the_host_concerned(db: DatabaseCommands) -> None:
+    db.execute("DbAddServer", ["Srv/1", "a/b/c", "Klass"])
+    _export(db, "dserver/Srv/1", "ran-here")
+    told = _told(db)
+    db.execute("DbPutServerInfo", ["Srv/1", "put-here", "1", "1"])
+    db.execute("DbPutServerInfo", ["Srv/1", "", "1", "1"])   # no host: the one it ran on
+    db.execute("DbRenameServer", ["Srv/1", "Srv/2"])
+    db.execute("DbDeleteServer", "Srv/2")
+    assert told == [["put-here"], ["ran-here"], ["ran-here"], ["ran-here"]]
+
+
+def test_a_failed_command_or_a_server_never_run_tells_no_starter(db: DatabaseCommands) -> None:
+    db.execute("DbAddServer", ["Srv/1", "a/b/c", "Klass"])
+    told = _told(db)
+    with pytest.raises(DevFailed):
+        db.execute("DbDeleteServer", "Nothing/1")
+    db.execute("DbDeleteServer", "Srv/1")       # never exported: its host is "nada"
+    assert told == []
+
+
+def test_free_property_fire_to_starter_false_turns_the_notification_off(db: DatabaseCommands) -> None:
+    db.execute("DbAddServer", ["Srv/1", "a/b/c", "Klass"])
+    told = _told(db)
+    db.execute("DbPutProperty", ["Default", "1", "FireToStarter", "1", "False"])
+    db.init()                                   # read at start-up and on Init, as the C++ server
+    _export(db, "dserver/Srv/1", "here")
+    db.execute("DbPutServerInfo", ["Srv/1", "here", "1", "1"])
+    assert told == []
+    db.execute("DbDeleteProperty", ["Default", "FireToStarter"])
+    db.init()
+    _export(db, "dserver/Srv/1", "here")
+    assert told == [["here"]]
