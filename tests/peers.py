@@ -36,6 +36,7 @@ from pathlib import Path
 TANGO_BIN_DIR = Path("/usr/lib/tango")  # Debian's tango-test / tango-db install here, not on PATH
 TANGOTEST_BIN = TANGO_BIN_DIR / "TangoTest"
 CPP_DATABASEDS_BIN = TANGO_BIN_DIR / "DataBaseds"
+STARTER_BIN = TANGO_BIN_DIR / "Starter"
 MARIADBD_BIN = Path("/usr/sbin/mariadbd")
 TANGO_DB_SCHEMA = Path("/usr/share/dbconfig-common/data/tango-db/install/mysql")
 SERVERS_DIR = Path(__file__).resolve().parent / "servers"
@@ -450,6 +451,35 @@ def start_tangotest(tango_host: str, instance: str = "test", *, device: str = "s
         peer.devices = [full_name]
         peer.short_names = [device]
         peer.admin_device = f"tango://{tango_host}/dserver/TangoTest/{instance}"
+        return peer
+
+    return _start_with_port_retry(make, port)
+
+
+# ---------------------------------------------------------------------------------------------
+# Debian's Starter (cppTango 9.3): starts the device servers of its host
+# ---------------------------------------------------------------------------------------------
+
+
+def start_starter(tango_host: str, host: str, *, port: int | None = None,
+                  log_dir: Path | str | None = None) -> Peer:
+    """Debian's Starter, instance ``host`` (device ``tango/admin/<host>``), on ``tango_host``.
+
+    The device must be registered first (server ``Starter/<host>``, with its ``StartDsPath``
+    property); ready when it answers state().  The servers it starts are its children but run
+    on after it stops: a test stops them itself (DevStop, or by their PID).
+    """
+    _require_file(STARTER_BIN, "tango-starter")
+    logs = _log_dir(log_dir)
+    full_name = f"tango://{tango_host}/tango/admin/{host}"
+
+    def make(p: int) -> Peer:
+        argv = [str(STARTER_BIN), host, "-ORBendPoint", f"giop:tcp:{LOOPBACK}:{p}"]
+        peer = Peer(f"Starter/{host}@{tango_host}", argv, port=p, tango_host=tango_host,
+                    env=_child_env(tango_host), log_path=logs / f"starter-{host}-{p}.log", cwd=logs,
+                    ready=lambda peer: _tangotest_answers(full_name))
+        peer.devices, peer.short_names = [full_name], [f"tango/admin/{host}"]
+        peer.admin_device = f"tango://{tango_host}/dserver/starter/{host}"
         return peer
 
     return _start_with_port_retry(make, port)
