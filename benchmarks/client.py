@@ -48,6 +48,9 @@ TARGETS = {
     "32+8 threads, reads/s": (1.0, None),
 }
 RATES = {"32+8 threads, reads/s"}
+#: read together by the read_attributes row
+SCALARS = ["double_scalar", "long_scalar", "short_scalar", "float_scalar", "boolean_scalar", "ulong_scalar",
+           "long64_scalar", "uchar_scalar"]
 
 
 def _time_batch(fn, batch: int) -> tuple[float, float]:
@@ -124,6 +127,7 @@ def one_run(tango_host: str, rounds: int, batch: int, gc_on: bool, threads_secon
 
     ours, theirs = tango_core.DeviceProxy(DEV), tango.DeviceProxy(DEV)
     ours_db, theirs_db = tango_core.Database(), tango.Database()
+    numbers = [float(x) for x in range(1000)]  # a list of 1,000 Python floats, as scripts build them
 
     def new_ours():
         tango_core.DeviceProxy(DEV).ping()
@@ -142,6 +146,12 @@ def one_run(tango_host: str, rounds: int, batch: int, gc_on: bool, threads_secon
                 lambda: theirs.write_attribute("double_scalar", 1.5), rounds, batch, gc_on),
         compare('command_inout("DevDouble", 1.5)', lambda: ours.command_inout("DevDouble", 1.5),
                 lambda: theirs.command_inout("DevDouble", 1.5), rounds, batch, gc_on),
+        compare("read_attributes(8 scalars)", lambda: ours.read_attributes(SCALARS),
+                lambda: theirs.read_attributes(SCALARS), rounds, batch, gc_on),
+        compare('read_attribute("double_spectrum_ro")', lambda: ours.read_attribute("double_spectrum_ro"),
+                lambda: theirs.read_attribute("double_spectrum_ro"), rounds, batch, gc_on),
+        compare('command_inout("DevVarDoubleArray", list)', lambda: ours.command_inout("DevVarDoubleArray", numbers),
+                lambda: theirs.command_inout("DevVarDoubleArray", numbers), rounds, batch, gc_on),
         compare('Database().get_device_exported("*")', lambda: ours_db.get_device_exported("*"),
                 lambda: theirs_db.get_device_exported("*"), rounds, batch, gc_on),
     ]
