@@ -95,6 +95,44 @@ def test_a_tango_server_device_in_a_test_context_answers_through_the_command(tmp
     assert proc.stdout.split() == ["True", "ON", "22.5", "273.15", "degC"], proc.stderr[-3000:]
 
 
+def test_an_old_script_importing_pytango_runs_through_the_command(tmp_path):
+    """``import PyTango`` (the module name before PyTango 9, kept by PyTango 10) is the ``tango``
+    module, and ``PyTango.server`` ... its submodules, the same objects: an old server module and
+    its test run unedited.  -S: no site-packages, so no real PyTango could answer instead."""
+    script = _script(tmp_path, """
+        import sys
+        import PyTango
+        from PyTango import DevState
+        from PyTango.server import Device, attribute
+        from PyTango.test_context import DeviceTestContext
+        import tango, tango.server, tango_core
+
+        class Gauge(Device):
+            def init_device(self):
+                super().init_device()
+                self.set_state(DevState.ON)
+
+            @attribute(dtype=float)
+            def pressure(self):
+                return 1.5e-7
+
+        same = (PyTango is tango, PyTango.server is tango.server, PyTango.DeviceProxy is tango_core.DeviceProxy,
+                PyTango._PyTango is tango._tango, sys.modules["PyTango.server"] is tango.server)
+        with DeviceTestContext(Gauge, timeout=15) as proxy:
+            print(*same, isinstance(proxy, PyTango.DeviceProxy), proxy.state(), proxy.pressure)
+        try:
+            import PyTango.no_such_module
+        except ModuleNotFoundError as exc:
+            print(exc.name)
+    """, "old_gauge.py")
+    site = next(Path(p) for p in sys.path if p.endswith("site-packages"))
+    env = _env(site)  # numpy and pyzmq, with -S below: no real PyTango importable before ours
+    proc = _run([sys.executable, "-S", "-m", "tango_core.pytango_alias", sys.executable, "-S", str(script)],
+                env=env, timeout=90)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["True"] * 6 + ["ON", "1.5e-07", "PyTango.no_such_module"], proc.stderr[-3000:]
+
+
 def test_python_m_tango_test_context_serves_a_device_through_the_command(tmp_path):
     """PyTango's ``python -m tango.test_context module.Class``, started by the command: a Python
     process of its own, which imports tango_core as ``tango`` too; read here with tango_core."""

@@ -3,7 +3,8 @@
 This directory (:data:`DIRECTORY`) holds a package named ``tango`` whose modules carry PyTango's
 module names (``tango``, ``tango.server``, ``tango.test_context``, ``tango.databaseds.database``
 ...) and answer with tango_core's own objects: ``tango.DeviceProxy`` IS ``tango_core.DeviceProxy``
-(no copies, no wrappers).  It is not importable as ``tango`` until the directory is put on the
+(no copies, no wrappers); and a package named ``PyTango``, the old name, which is that ``tango``
+module (as PyTango 10 keeps it for old scripts).  It is not importable as ``tango`` until the directory is put on the
 module path, which these do:
 
 * ``python -m tango_core.pytango_alias COMMAND ...`` (or ``tango-core-as-pytango COMMAND ...``):
