@@ -31,7 +31,7 @@ import datetime
 import numbers
 import struct
 import time as _time
-from typing import Any, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
@@ -47,8 +47,7 @@ from .struct_format import printable
 from .errors import DevError, NamedDevError, read_dev_error_list, write_dev_error_list
 
 __all__ = [
-    "write_list", "MIN_ATTRIBUTE_VALUE_SIZE", "read_scalar_value_list_5", "read_array_value_list_5", "read_scalar_value_5",
-    "read_array_value_5", "DevError", "NamedDevError",
+    "write_list", "MIN_ATTRIBUTE_VALUE_SIZE", "one_value_list", "read_scalar_value_5", "read_array_value_5", "DevError", "NamedDevError",
     "DevVarLongStringArray", "DevVarDoubleStringArray", "DevEncoded", "TimeVal",
     "DevCmdInfo", "DevCmdInfo_2", "DevInfo", "DevInfo_3", "DevInfoVersion", "DevInfo_6",
     "AttributeDim", "AttrValUnion", "AttributeValue_4", "AttributeValue_5",
@@ -731,21 +730,15 @@ _SCALAR_ARM_STRUCTS = {
 }
 
 
-def _one_entry(r: CDRReader) -> bool:
-    """Read an ``AttributeValueList_5``'s count: True (the reader after it) when it is 1."""
-    pos = r.pos + ((r.origin - r.pos) & 3)
-    if pos + 4 > r.end:
-        return False
-    r.pos = pos + 4
-    return r._ulong.unpack_from(r.data, pos)[0] == 1
-
-
-def read_scalar_value_list_5(r: CDRReader) -> tuple | None:
-    """:func:`read_scalar_value_5` of an ``AttributeValueList_5`` of ONE value (the commonest
-    ``read_attributes_5`` reply); None, the reader untouched, for anything else."""
+def one_value_list(r: CDRReader, read_value: Callable[[CDRReader], tuple | None]) -> tuple | None:
+    """``read_value(r)`` (:func:`read_scalar_value_5`, :func:`read_array_value_5`) of an
+    ``AttributeValueList_5`` of ONE value, the commonest ``read_attributes_5`` reply; None, the
+    reader untouched, for anything else."""
     start = r.pos
-    if _one_entry(r):
-        fields = read_scalar_value_5(r)
+    pos = start + ((r.origin - start) & 3)
+    if pos + 4 <= r.end and r._ulong.unpack_from(r.data, pos)[0] == 1:
+        r.pos = pos + 4
+        fields = read_value(r)
         if fields is not None:
             return fields
     r.pos = start
@@ -793,18 +786,6 @@ def read_scalar_value_5(r: CDRReader) -> tuple | None:
 #: the array reader below
 _ARRAY_ARM_DTYPES = {int(arm): dtype for arm, dtype in _ARM_DTYPES.items() if arm is not _A.ATT_BOOL}
 _SPECTRUM_OR_IMAGE = (1, 2)  # AttrDataFormat.SPECTRUM, IMAGE
-
-
-def read_array_value_list_5(r: CDRReader) -> tuple | None:
-    """:func:`read_array_value_5` of an ``AttributeValueList_5`` of ONE value; None, the reader
-    untouched, for anything else."""
-    start = r.pos
-    if _one_entry(r):
-        fields = read_array_value_5(r)
-        if fields is not None:
-            return fields
-    r.pos = start
-    return None
 
 
 def read_array_value_5(r: CDRReader) -> tuple | None:

@@ -19,8 +19,8 @@ from captures import exchanges, fresh
 from tango_core.client.device_attribute import from_attribute_value, read_attribute_reply_5, read_attributes_reply_5
 from tango_core.idl.enums import AttrDataFormat, AttributeDataType, AttrQuality, CmdArgType, ErrSeverity
 from tango_core.idl.errors import DevError
-from tango_core.idl.types import (AttributeDim, AttributeValue_5, AttrValUnion, TimeVal, read_array_value_list_5,
-                                  read_scalar_value_list_5)
+from tango_core.idl.types import (AttributeDim, AttributeValue_5, AttrValUnion, TimeVal, one_value_list,
+                                  read_array_value_5, read_scalar_value_5)
 from tango_core.wire.cdr import CDRReader, CDRWriter
 from tango_core.wire.errors import CodecError
 
@@ -61,8 +61,8 @@ def _assert_same_attribute(ours, general) -> None:
 
 def _decode_both(body: bytes, little_endian: bool, start: int = 0):
     """(straight, general, whether a straight path took it): both decode the whole body."""
-    taken = read_scalar_value_list_5(CDRReader(body, little_endian, 0, start)) is not None \
-        or read_array_value_list_5(CDRReader(body, little_endian, 0, start)) is not None
+    taken = any(one_value_list(CDRReader(body, little_endian, 0, start), read) is not None
+                for read in (read_scalar_value_5, read_array_value_5))
     r1 = CDRReader(body, little_endian, 0, start)
     ours = read_attribute_reply_5(r1)
     r2 = CDRReader(body, little_endian, 0, start)
@@ -224,8 +224,8 @@ def _unusual_replies():
 @pytest.mark.parametrize("case", list(_unusual_replies()), ids=lambda c: c[0])
 def test_unusual_replies_go_the_general_way(case):
     what, body, little = case
-    assert read_scalar_value_list_5(CDRReader(body, little)) is None
-    assert read_array_value_list_5(CDRReader(body, little)) is None
+    assert one_value_list(CDRReader(body, little), read_scalar_value_5) is None
+    assert one_value_list(CDRReader(body, little), read_array_value_5) is None
     if what == "image with an unknown quality":
         with pytest.raises(CodecError):  # as the general path refuses it
             read_attribute_reply_5(CDRReader(body, little))
