@@ -165,34 +165,48 @@ class AdminServices:
 
 
 class _Relocker:
-    """One daemon thread re-locking this process's locked devices (cppTango's lock thread)."""
+    """One daemon thread re-locking this process's locked devices (cppTango's lock thread): each
+    device half-way through its lock validity (at least 1 s after the last re-lock), the devices
+    of one admin device in one ReLockDevices call.  A device locked while the thread sleeps wakes
+    it, so a short validity is kept even after a long one (the thread never oversleeps a lock)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._devices: dict[tuple[int, str], tuple["DeviceProxy", float]] = {}
+        self._wake = threading.Condition(threading.Lock())
+        #: (id of the admin proxy, device) -> (admin proxy, validity s, when to re-lock next)
+        self._devices: dict[tuple[int, str], tuple["DeviceProxy", float, float]] = {}
         self._thread: threading.Thread | None = None
 
     def add(self, adm: "DeviceProxy", dev: str, validity: int) -> None:
-        with self._lock:
-            self._devices[(id(adm), dev)] = (adm, validity)
+        with self._wake:
+            self._devices[(id(adm), dev)] = (adm, validity, time.monotonic() + max(validity / 2.0, 1.0))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="tango-relock", daemon=True)
                 self._thread.start()
+            self._wake.notify()
 
     def remove(self, adm: "DeviceProxy", dev: str) -> None:
-        with self._lock:
+        with self._wake:
             self._devices.pop((id(adm), dev), None)
+
+    def _due(self) -> dict[int, tuple]:
+        """Wait until a device is due; its admin proxy and the due devices of each admin."""
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                next_at = min((at for _, _, at in self._devices.values()), default=None)
+                if next_at is not None and next_at <= now:
+                    break
+                self._wake.wait(None if next_at is None else next_at - now)
+            by_adm: dict[int, tuple] = {}
+            for key, (adm, validity, at) in list(self._devices.items()):
+                if at <= now:
+                    self._devices[key] = (adm, validity, now + max(validity / 2.0, 1.0))
+                    by_adm.setdefault(key[0], (adm, []))[1].append(key[1])
+            return by_adm
 
     def _run(self) -> None:
         while True:
-            with self._lock:
-                items = list(self._devices.items())
-            period = min((v for _, (_, v) in items), default=10) / 2.0
-            time.sleep(max(period, 1.0))
-            by_adm: dict[int, tuple] = {}
-            for (adm_id, dev), (adm, _v) in items:
-                by_adm.setdefault(adm_id, (adm, []))[1].append(dev)
-            for adm, devs in by_adm.values():
+            for adm, devs in self._due().values():
                 try:
                     adm.command_inout("ReLockDevices", devs)
                 except DevFailed:

@@ -437,6 +437,26 @@ def test_lock_keeps_other_clients_out(dev, ref):
     ref.write_attribute("double_scalar", 3.0)
 
 
+def test_a_short_lock_after_a_long_one_is_kept_too(dev, ref):
+    """The re-lock thread sleeps half the validity of what it keeps; a device locked for 2 s
+    while it sleeps the 5 s of an earlier 10 s lock must wake it (it did not: the 2 s lock ran
+    out, and another client wrote)."""
+    dev.lock(10)
+    dev.unlock()
+    dev.lock(2)
+    try:
+        time.sleep(3)
+        other = subprocess.run(
+            [sys.executable, "-c", "import tango\n"
+             "try:\n tango.DeviceProxy('sys/tg_test/1').write_attribute('double_scalar', 3.0)\n"
+             "except tango.DevFailed as e:\n print(e.args[0].reason)"],
+            capture_output=True, text=True, timeout=60)
+        assert other.stdout.strip() == "API_DeviceLocked", other.stderr
+    finally:
+        dev.unlock()
+    assert not ref.is_locked()
+
+
 def test_device_not_defined_and_not_exported(tango_host, tangotest):
     with pytest.raises(DevFailed) as info:
         DeviceProxy("sys/tg_test/222")
