@@ -18,6 +18,7 @@ or no value at all (``Nothing``).
 
 from __future__ import annotations
 
+import operator
 from typing import Sequence
 
 import numpy as np
@@ -435,43 +436,49 @@ def _text(v) -> str:
     return v
 
 
-def _list_elements(dt: int, items: list) -> np.ndarray:
+def _list_elements(dt: int, items: list, labels: Sequence[str] = ()) -> np.ndarray:
     """Elements of a Python list/tuple for a numeric attribute, each converted as a scalar is
     (PyTango converts every element with the scalar convertor, python_scalar_to_cpp: numpy
     integers and 0-d integer arrays for signed types and booleans, Python ints or a numpy scalar
     of exactly the dtype for unsigned ones, anything with __float__ for floats).  Lists of plain
     Python numbers, the common case, are checked in one pass."""
     if dt == CmdArgType.DevEnum:
-        return _enum_list_elements(items)
+        return _enum_list_elements(items, labels)
     arr = plain_numbers_array(dt, items)
     if arr is not None:
         return arr
     return np.array([_scalar_value(dt, x) for x in items], dtype=SCALAR_DTYPE[dt])
 
 
-def _enum_list_elements(items: list) -> np.ndarray:
-    """Elements of a list for a DevEnum spectrum or image: integers in DevShort's range."""
-    dt = CmdArgType.DevEnum
-    if not all(isinstance(x, (int, np.integer, np.bool_)) for x in items):
-        raise TypeError(_NUMERIC_MSG.format("integer"))
-    lo, hi = _INT_RANGES[dt]
-    for x in items:
-        if x < lo:
-            if lo == 0:
-                raise TypeError(_NUMERIC_MSG.format("integer"))
-            raise OverflowError("Value is too small.")
-        if x > hi:
-            raise OverflowError("Value is too large.")
-    return np.array(items, dtype=SCALAR_DTYPE[dt])
+def _enum_list_elements(items: list, labels: Sequence[str] = ()) -> np.ndarray:
+    """Elements of a list for a DevEnum spectrum or image, each as :func:`enum_element` takes it."""
+    return np.array([enum_element(x, labels) for x in items], dtype=SCALAR_DTYPE[CmdArgType.DevEnum])
 
 
-def _enum_value(v, labels) -> int:
+def enum_element(v, labels: Sequence[str] = ()) -> int:
+    """A DevEnum value written (a scalar, or an element of a list), the index of one of ``labels``.
+
+    As PyTango 10.3.1's client: a negative number is "can't convert negative value to unsigned
+    int" (OverflowError, before anything is sent); a float, None, a list... is "an integer is
+    required" (TypeError).  Where PyTango's client is stricter or wrong, tango_core is not: a
+    label is taken (PyTango takes labels only in ``dev.attr = "LABEL"``), so are numpy integers
+    (PyTango: TypeError), and a number past DevShort's range is "Value is too large."
+    (OverflowError) where PyTango keeps its low 16 bits (65536 written as 0: a silent wrong value).
+    The device itself refuses a number that is no label's index (API_WAttrOutsideLimit)."""
     if isinstance(v, str):
         try:
             return list(labels).index(v)
         except ValueError:
             raise ValueError(f"Invalid enum label {v!r}; valid labels: {list(labels)}") from None
-    return _scalar_value(CmdArgType.DevEnum, v)
+    try:
+        n = operator.index(v)
+    except TypeError:
+        raise TypeError("an integer is required") from None
+    if n < 0:
+        raise OverflowError("can't convert negative value to unsigned int")
+    if n > 32767:
+        raise OverflowError("Value is too large.")
+    return n
 
 
 def _special_scalar(dt: int, v):
@@ -514,7 +521,7 @@ def encode_write_value(cfg, value):
         if special:
             return AttrValUnion(arm, [_special_scalar(dt, value)]), 1, 0
         if dt == CmdArgType.DevEnum:
-            v = _enum_value(value, getattr(cfg, "enum_labels", ()))
+            v = enum_element(value, getattr(cfg, "enum_labels", ()))
         else:
             v = _scalar_value(dt, value)
         return AttrValUnion(arm, np.array([v], dtype=SCALAR_DTYPE[dt])), 1, 0
@@ -561,7 +568,7 @@ def encode_write_value(cfg, value):
         if not all(isinstance(e, (str, bytes, bytearray)) for e in flat):  # bytes: raw Latin-1 octets
             raise TypeError("can't translate python object to C char*")  # PyTango's words
         return AttrValUnion(arm, [_text(e) for e in flat]), *dims
-    return AttrValUnion(arm, _list_elements(dt, flat)), *dims
+    return AttrValUnion(arm, _list_elements(dt, flat, getattr(cfg, "enum_labels", ()))), *dims
 
 
 DeviceAttribute.from_attribute_value = staticmethod(from_attribute_value)

@@ -20,11 +20,14 @@ the asynchronous calls from ``asynch.AsynchMethods``, the polling history from `
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import os
 import weakref
 import time
 from typing import Any, Iterable, Sequence
+
+import numpy as np
 
 from tango_core.client.api_util import device_proxy_made
 from tango_core.client.warn_once import warn_once
@@ -112,6 +115,14 @@ _GET_STATE, _GET_STATUS = _OP["_get_state"], _OP["_get_status"]
 _READ_5, _READ_4 = _OP["read_attributes_5"], _OP["read_attributes_4"]
 _NUMPY = ExtractAs.Numpy
 _WRITE_4 = _OP["write_attributes_4"]
+
+
+def _non_str_seq(value) -> bool:
+    """A sequence that is no str (PyTango's is_non_str_seq: bytes, bytearray and numpy arrays too,
+    not 0-d arrays here: they are one number)."""
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return isinstance(value, (collections.abc.Sequence, bytearray)) and not isinstance(value, str)
 
 
 def _attribute_reply_4(r):
@@ -1000,24 +1011,28 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
             old.data_type, old.data_format, old.writable, list(old.enum_labels))
 
     def _enum_labels_to_values(self, attr: str, typed: str, value):
-        """``dev.mode = "ON"``: a DevEnum attribute takes its labels (also inside sequences), as
-        PyTango's dynamic interface does; an unknown label is an AttributeError."""
-        if not isinstance(value, str) and not (isinstance(value, (list, tuple)) and value):
+        """``dev.mode = "ON"``: a DevEnum attribute takes its labels, as PyTango's dynamic
+        interface does: a label, or the labels in a sequence (or in the rows of one), become their
+        numbers; an unknown label is an AttributeError.  As in PyTango, a sequence becomes a list
+        of its elements on the way; a numeric numpy array stays as it is (PyTango refuses it)."""
+        if not isinstance(value, str) and not _non_str_seq(value):
             return value
+        if isinstance(value, np.ndarray) and value.dtype.kind not in "USO":
+            return value  # numbers only: cast as write_attribute casts arrays (PyTango: TypeError)
         cfg = self._attribute_config(attr)
         if CmdArgType.values.get(cfg.data_type, cfg.data_type) != CmdArgType.DevEnum:
             return value
         labels = list(cfg.enum_labels)
 
-        def convert(v):
-            if isinstance(v, (list, tuple)):
-                return [convert(x) for x in v]
+        def number(v):
             if not isinstance(v, str):
                 return v
             if v not in labels:
                 raise AttributeError(f"Invalid enum value {v} for attribute {typed}. Valid values: {labels}")
             return labels.index(v)
-        return convert(value)
+        if isinstance(value, str):
+            return number(value)
+        return [[number(x) for x in v] if _non_str_seq(v) else number(v) for v in value]
 
     def _check_initialized(self) -> None:
         """A proxy whose construction failed (kept alive by a traceback) refuses to be used, as PyTango's."""

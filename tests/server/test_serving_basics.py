@@ -117,15 +117,25 @@ def test_enum_write_of_no_label_is_refused_as_cpptango(client, name, value, elem
         assert list(np.atleast_1d(valve.read_attribute(name).value)) == ([2] if name == "position" else [2, 1])
 
 
-@pytest.mark.parametrize("name, value, element", [("position", -1, 0), ("history", [1, -2], 1)])
+@pytest.mark.parametrize("name, value, element", [("history", np.array([1, -2], np.int16), 1)])
 def test_negative_enum_write_is_refused_as_cpptango(name, value, element):
-    """A negative index too (tango_core's client sends it; PyTango's refuses it before sending,
-    with an OverflowError)."""
+    """A negative index too, in a numpy array (which both clients send as it is; a negative
+    Python int they refuse before sending, with an OverflowError: below)."""
     from server_clients import tango_core_proxy
 
     ctx = DeviceTestContext(Valve)
     with ctx:
         _refuses_enum_write(tango_core_proxy(ctx.get_device_access()), name, value, element)
+
+
+@pytest.mark.parametrize("name, value", [("position", -1), ("history", [1, -2])])
+def test_a_negative_enum_number_is_refused_before_sending_as_pytango_does(client, name, value):
+    ctx = DeviceTestContext(Valve)
+    with ctx:
+        valve = client(ctx.get_device_access())
+        with pytest.raises(OverflowError, match="can't convert negative value to unsigned int"):
+            valve.write_attribute(name, value)
+        assert list(np.atleast_1d(valve.read_attribute(name).value)) == [0]
 
 
 @pytest.fixture

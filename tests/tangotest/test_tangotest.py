@@ -178,7 +178,8 @@ def test_enum_spectrum_and_image_echo_what_was_written(ours) -> None:
     assert ours.read_attribute("enum_spectrum_ro").value.shape == (256,)  # the read-only ones stay
 
 
-@pytest.mark.parametrize("name, value", [("enum_scalar", 3), ("enum_spectrum", [0, 3]), ("enum_image", [[-1]])])
+@pytest.mark.parametrize("name, value", [("enum_scalar", 3), ("enum_spectrum", [0, 3]),
+                                         ("enum_image", np.array([[-1]], np.int16))])
 def test_enum_writes_of_no_label_are_refused(ours, name, value) -> None:
     before = ours.read_attribute(name).value
     with pytest.raises(Exception) as exc:
@@ -249,3 +250,94 @@ def test_time_stamps_in_the_future_and_in_the_past(ours, name, sign) -> None:
     assert value.value == 76 and value.w_value == 76
     stamp = value.time.totime()
     assert before + sign * TIMESTAMP_OFFSET - 1 <= stamp <= after + sign * TIMESTAMP_OFFSET + 1
+
+
+def _enum_outcome(call, read):
+    """("ok", what is read back) or ("error", exception class or DevFailed reasons, message start)."""
+    import tango_core
+
+    try:
+        call()
+    except tango_core.DevFailed as exc:
+        return ("error", "DevFailed", tuple(e.reason for e in exc.args))
+    except Exception as exc:  # noqa: BLE001 - the class is the observation
+        if type(exc).__name__ == "DevFailed":  # PyTango's
+            return ("error", "DevFailed", tuple(e.reason for e in exc.args))
+        return ("error", type(exc).__name__, str(exc)[:40])
+    value = read()
+    return ("ok", value.tolist() if isinstance(value, np.ndarray) else
+            [[int(x) for x in row] for row in value] if isinstance(value, tuple) and value and isinstance(value[0], tuple)
+            else [int(x) for x in value] if isinstance(value, tuple) else int(value))
+
+
+def _enum_differs_deliberately(attr: str, form: str, value):
+    """What tango_core does where it departs from PyTango's client on purpose (None: the same):
+    it takes labels in write_attribute too, numpy integers, and numeric numpy arrays in
+    ``dev.attr = array``; it refuses a number past DevShort's range where PyTango keeps its low
+    16 bits (65536 written as 0) or sends it wrapped (65535 as -1)."""
+    flat = [value] if attr == "enum_scalar" else [x for row in value for x in (row if isinstance(row, list) else [row])] \
+        if isinstance(value, list) else None
+    labels = {"enum_scalar": ["LABEL0", "LABEL1", "LABEL2"], "enum_spectrum": ["LABEL6", "LABEL7", "LABEL8"],
+              "enum_image": ["LABEL15", "LABEL16", "LABEL17"]}[attr]
+    texts = [x for x in flat or () if isinstance(x, str)]
+    if texts and form == "write_attribute":
+        unknown = [x for x in texts if x not in labels]
+        if unknown:
+            return ("error", "ValueError", f"Invalid enum label {unknown[0]!r}; valid labels: {labels}"[:40])
+        return None  # all known: the "taken" lines below say what is read back
+    if flat is not None and any(isinstance(x, int) and not isinstance(x, bool) and x > 32767 for x in flat):
+        return ("error", "OverflowError", "Value is too large.")
+    return None
+
+
+def test_enum_writes_are_refused_or_taken_as_pytango_does(ours) -> None:
+    """Writing DevEnum scalars, spectra and images (numbers, labels, numpy values, lists mixing them)
+    with write_attribute and with ``dev.attr = v``: the same value read back, or the same
+    exception, through PyTango's client as through ours, on our TangoTest (Debian's 9.3 one has no
+    enumerations) -- but where tango_core departs from PyTango on purpose (_enum_differs_deliberately
+    and the lines marked below)."""
+    import enum
+
+    import tango  # test peer only: the oracle
+
+    ref = tango.DeviceProxy(ours._given_name)
+    Labels = enum.IntEnum("Labels", [("LABEL6", 0), ("LABEL7", 1), ("LABEL8", 2)])
+    taken = object()  # PyTango refuses, tango_core takes it: (value, what ours reads back)
+    cases = {
+        "enum_scalar": [0, 2, 3, -1, 65535, 65536, 2**31, 2**64, True, Labels.LABEL7, 1.0, 1.5, (taken, "LABEL1", 1), "LABEL9",
+                        "1", b"1", None, [1], np.bool_(True), np.float32(1.0),
+                        (taken, np.int16(1), 1), (taken, np.int64(2), 2), (taken, np.uint8(1), 1),
+                        (taken, np.array(1), 1)],
+        "enum_spectrum": [[0, 2, 1], [2], [0, 3], [-1], [65536], [True], [Labels.LABEL8], (1, 2), [], [1.0], [[1]],
+                          "LABEL7", ["LABEL7", "LABEL9"], np.array([1.5]), np.array([-1]),
+                          np.array([1, 2], np.int16), np.array([1, 2], np.uint16),
+                          (taken, [np.int16(1), np.int64(2)], [1, 2]), (taken, ["LABEL7", "LABEL8"], [1, 2]),
+                          (taken, ["LABEL7", 1], [1, 1])],
+        "enum_image": [[[1, 2], [0, 1]], [[2]], [[0, 3]], [[-1]], np.array([[1, 0]], np.int16), [[1], [2, 0]],
+                       (taken, [["LABEL16"]], [[1]])],
+    }
+    mismatches = []
+    for attr, values in cases.items():
+        reset = {"enum_scalar": 0, "enum_spectrum": [0], "enum_image": [[0]]}[attr]
+        for value in values:
+            ours_take = None
+            if isinstance(value, tuple) and value and value[0] is taken:
+                _, value, ours_take = value
+            for form in ("write_attribute", "setattr"):
+                outcomes = []
+                for dev in (ref, ours):
+                    dev.write_attribute(attr, reset)
+                    call = (lambda: dev.write_attribute(attr, value)) if form == "write_attribute" \
+                        else (lambda: setattr(dev, attr, value))
+                    outcomes.append(_enum_outcome(call, lambda: dev.read_attribute(attr).value))
+                theirs, got = outcomes
+                expected = _enum_differs_deliberately(attr, form, value) or theirs
+                if form == "write_attribute":
+                    theirs_written = theirs
+                elif isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+                    expected = theirs_written  # ``dev.attr = array`` writes the array as write_attribute does
+                if ours_take is not None and theirs[0] == "error":
+                    expected = ("ok", ours_take)
+                if got != expected:
+                    mismatches.append((attr, form, value, got, theirs))
+    assert not mismatches, "\n".join(f"{a} {f} {v!r}: ours={o!r} pytango={t!r}" for a, f, v, o, t in mismatches)
