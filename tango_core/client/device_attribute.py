@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tango_core.client.device_data import _INT_RANGES, _BadArg, _to_scalar, not_latin1, plain_numbers_array
+from tango_core.client.device_data import _BadArg, _to_scalar, not_latin1, plain_numbers_array
 from tango_core.client.info import AttributeDimension
 from tango_core.idl.enums import (
     AttrDataFormat,

@@ -267,10 +267,10 @@ def test_devstart_of_an_unknown_executable_is_refused(starter_system: StarterSys
     assert str(starter_system.ds_dir) in info.value.args[0].desc
 
 
+# (on tango_core's database only: the admin device's Kill is the server's, whatever the database)
+@pytest.mark.parametrize("starter_system", ["tango_core"], indirect=True)
 def test_restart_then_kill_through_the_admin_device(starter_system: StarterSystem) -> None:
     """Started again by the Starter, stopped by the server's own admin Kill command."""
-    if starter_system.kind != "tango_core":
-        pytest.skip("the admin device's Kill is the server's, whatever the database: checked on tango_core's")
     starter = starter_system.starter
     starter.DevStart(SERVER)
     _wait_for("the server running again", lambda: SERVER in starter_system.read("RunningServers"))
@@ -296,12 +296,12 @@ def test_renamed_then_deleted_server_reaches_the_starter(starter_system: Starter
         assert SEEN["tango_core"] == SEEN["pytango"]
 
 
+# (on tango_core's database only: PyTango's tells the Starter within the database call)
+@pytest.mark.parametrize("starter_system", ["tango_core"], indirect=True)
 def test_a_starter_absent_or_hung_never_slows_a_database_call(starter_system: StarterSystem) -> None:
     """The database tells the Starters from a background thread, each call with a timeout: a host
     without a Starter, or a Starter that no longer answers (stopped with SIGSTOP: its port
     accepts the connection, nothing replies), costs the database call nothing."""
-    if starter_system.kind != "tango_core":
-        pytest.skip("PyTango's database server tells the Starter within the database call")
     assert starter_system.starter_peer is not None and starter_system.starter_peer.pid is not None
     db = starter_system.db
     start = time.monotonic()
