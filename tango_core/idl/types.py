@@ -484,6 +484,24 @@ _WRITE_TYPES = AttrWriteType.values
 _DISP_LEVELS = DispLevel.values
 
 
+def _fields_after_value(data, pos: int, end: int, origin: int, le: bool) -> tuple | None:
+    """The fields of an AttributeValue_5 after its value (at ``pos``, before alignment) in two
+    unpacks, when they are the usual ones: ``(quality, data_format code, data_type, time, name,
+    r_x, r_y, w_x, w_y, position after them)`` with a known quality, an empty error list; None
+    otherwise (the caller reads field by field, or takes its general path)."""
+    pos += (origin - pos) & 3
+    if pos + 28 > end:
+        return None
+    q, f, dt, sec, usec, nsec, n = (_AV5_MID_LE if le else _AV5_MID_BE).unpack_from(data, pos)
+    quality = _QUALITIES.get(q)
+    if quality is None:
+        return None
+    tail = _name_and_dims(data, pos + 28, end, origin, n, le)
+    if tail is None:
+        return None
+    return quality, f, _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), *tail
+
+
 def _name_and_dims(data, pos: int, end: int, origin: int, n: int, le: bool) -> tuple | None:
     """The tail of an AttributeValue_4/_5 after its fixed fields, read in one go when it is the
     usual one: the name (``n`` octets with its NUL, at ``pos``), the dimensions and an empty
@@ -679,19 +697,14 @@ class AttributeValue_5:  # noqa: N801 - IDL name
         value = AttrValUnion.read(r)
         # hot path: the fixed fields and the name's length in one unpack, then the dimensions and
         # the error count in another; anything unusual takes the field-by-field path below
-        data, end, origin = r.data, r.end, r.origin
-        pos = r.pos + ((origin - r.pos) & 3)
-        if pos + 28 <= end:
-            le = r.little_endian
-            q, f, dt, sec, usec, nsec, n = (_AV5_MID_LE if le else _AV5_MID_BE).unpack_from(data, pos)
-            pos += 28
-            quality, data_format = _QUALITIES.get(q), _FORMATS.get(f)
-            tail = _name_and_dims(data, pos, end, origin, n, le) \
-                if quality is not None and data_format is not None else None
-            if tail is not None:
-                name, rx, ry, wx, wy, r.pos = tail
-                return cls(value, quality, data_format, _CMD_ARG_TYPES.get(dt, dt),
-                           _timeval(sec, usec, nsec), name, AttributeDim(rx, ry), AttributeDim(wx, wy), [])
+        fields = _fields_after_value(r.data, r.pos, r.end, r.origin, r.little_endian)
+        if fields is not None:
+            quality, f, data_type, time, name, rx, ry, wx, wy, after = fields
+            data_format = _FORMATS.get(f)
+            if data_format is not None:
+                r.pos = after
+                return cls(value, quality, data_format, data_type, time, name, AttributeDim(rx, ry),
+                           AttributeDim(wx, wy), [])
         q, f, dt, sec, usec, nsec = _fixed(r, *_QFT_TIME)
         name = r.read_string()
         rx, ry, wx, wy = _fixed(r, *_DIMS)
@@ -768,18 +781,11 @@ def read_scalar_value_5(r: CDRReader) -> tuple | None:
     if pos + count * size + 28 > end:
         return None
     values = structs[le][count].unpack_from(data, pos)
-    pos += count * size
-    pos += (origin - pos) & 3
-    q, f, dt, sec, usec, nsec, n = (_AV5_MID_LE if le else _AV5_MID_BE).unpack_from(data, pos)
-    pos += 28
-    quality = _QUALITIES.get(q)
-    if f != 0 or quality is None:  # 0: SCALAR
+    fields = _fields_after_value(data, pos + count * size, end, origin, le)
+    if fields is None or fields[1] != 0:  # 0: SCALAR
         return None
-    tail = _name_and_dims(data, pos, end, origin, n, le)
-    if tail is None:
-        return None
-    name, rx, ry, wx, wy, r.pos = tail
-    return values, quality, _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), name, rx, ry, wx, wy
+    quality, _f, data_type, time, name, rx, ry, wx, wy, r.pos = fields
+    return values, quality, data_type, time, name, rx, ry, wx, wy
 
 
 #: numeric arms other than ATT_BOOL (read as ``!= 0`` of octets) -> their native numpy dtype, for
@@ -811,30 +817,18 @@ def read_array_value_5(r: CDRReader) -> tuple | None:
     nbytes = count * size
     if pos + nbytes + 28 > end:
         return None
-    start = pos
-    pos += nbytes
-    pos += (origin - pos) & 3
-    q, f, dt, sec, usec, nsec, n = _AV5_MID_LE.unpack_from(data, pos) if le else _AV5_MID_BE.unpack_from(data, pos)
-    pos += 28
-    quality = _QUALITIES.get(q)
-    if f not in _SPECTRUM_OR_IMAGE or quality is None:
+    fields = _fields_after_value(data, pos + nbytes, end, origin, le)
+    if fields is None or fields[1] not in _SPECTRUM_OR_IMAGE:
         return None
-    tail = _name_and_dims(data, pos, end, origin, n, le)
-    if tail is None:
-        return None
-    array = np.frombuffer(data, dtype, count, start)
+    array = np.frombuffer(data, dtype, count, pos)
     if not r._views:
         array = array.copy()  # an immutable buffer: a writable array of its own, as read_array gives
-    name, rx, ry, wx, wy, r.pos = tail
-    return array, _FORMATS[f], quality, _CMD_ARG_TYPES.get(dt, dt), _timeval(sec, usec, nsec), name, rx, ry, wx, wy
+    quality, f, data_type, time, name, rx, ry, wx, wy, r.pos = fields
+    return array, _FORMATS[f], quality, data_type, time, name, rx, ry, wx, wy
 
 
 # ---------------------------------------------------------------------------
 # attribute configuration
-
-def _read_strings(r: CDRReader, n: int) -> list[str]:
-    return r.read_strings(n)
-
 
 @printable
 @record
@@ -862,7 +856,7 @@ class AttributeConfig:
     def read(cls, r: CDRReader) -> "AttributeConfig":
         head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
                 _data_type(r.read_long()), r.read_long(), r.read_long())
-        return cls(*head, *_read_strings(r, 11), r.read_string_seq())
+        return cls(*head, *r.read_strings(11), r.read_string_seq())
 
     def write(self, w: CDRWriter) -> None:
         w.write_string(self.name)
@@ -905,7 +899,7 @@ class AttributeConfig_2:  # noqa: N801 - IDL name
     def read(cls, r: CDRReader) -> "AttributeConfig_2":
         head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
                 _data_type(r.read_long()), r.read_long(), r.read_long())
-        return cls(*head, *_read_strings(r, 11), _enum(DispLevel, r.read_enum()), r.read_string_seq())
+        return cls(*head, *r.read_strings(11), _enum(DispLevel, r.read_enum()), r.read_string_seq())
 
     def write(self, w: CDRWriter) -> None:
         w.write_string(self.name)
@@ -935,7 +929,7 @@ class AttributeAlarm:
 
     @classmethod
     def read(cls, r: CDRReader) -> "AttributeAlarm":
-        return cls(*_read_strings(r, 6), r.read_string_seq())
+        return cls(*r.read_strings(6), r.read_string_seq())
 
     def write(self, w: CDRWriter) -> None:
         for s in (self.min_alarm, self.max_alarm, self.min_warning, self.max_warning, self.delta_t,
@@ -1040,7 +1034,7 @@ class AttributeConfig_3:  # noqa: N801 - IDL name
     def read(cls, r: CDRReader) -> "AttributeConfig_3":
         head = (r.read_string(), _enum(AttrWriteType, r.read_enum()), _enum(AttrDataFormat, r.read_enum()),
                 _data_type(r.read_long()), r.read_long(), r.read_long())
-        return cls(*head, *_read_strings(r, 9), _enum(DispLevel, r.read_enum()), AttributeAlarm.read(r),
+        return cls(*head, *r.read_strings(9), _enum(DispLevel, r.read_enum()), AttributeAlarm.read(r),
                    EventProperties.read(r), r.read_string_seq(), r.read_string_seq())
 
     def write(self, w: CDRWriter) -> None:
@@ -1095,7 +1089,7 @@ class AttributeConfig_5:  # noqa: N801 - IDL name
         memorized = r.read_boolean()
         mem_init = r.read_boolean()
         max_x, max_y = _fixed(r, *_DIM)
-        strings = _read_strings(r, 9)
+        strings = r.read_strings(9)
         return cls(name, _enum_lookup(_WRITE_TYPES, "AttrWriteType", writable),
                    _enum_lookup(_FORMATS, "AttrDataFormat", fmt), _CMD_ARG_TYPES.get(dt, dt), memorized, mem_init,
                    max_x, max_y, *strings, _enum_lookup(_DISP_LEVELS, "DispLevel", r.read_enum()), r.read_string(),

@@ -476,25 +476,21 @@ class CDRReader:
         pos = self.pos
         out = []
         append = out.append
-        try:
-            for _ in range(n):
-                pos += (origin - pos) & 3
-                start = pos + 4
-                if start > end:
-                    raise MarshalError(f"truncated CDR data reading ulong at offset {pos}")
-                k = unpack(data, pos)[0]
-                pos = start + k
-                if pos > end:
-                    raise MarshalError(f"sequence count {k} exceeds the {end - start} octets left")
-                if k == 0:  # illegal per spec, tolerated
-                    append("")
-                elif data[pos - 1] != 0:
-                    raise MarshalError("CDR string is not NUL-terminated")
-                else:
-                    append(str(data[start:pos - 1], "latin-1"))
-        except MarshalError:
-            self.pos = min(pos, end)
-            raise
+        for _ in range(n):
+            pos += (origin - pos) & 3
+            start = pos + 4
+            if start > end:
+                raise MarshalError(f"truncated CDR data reading ulong at offset {pos}")
+            k = unpack(data, pos)[0]
+            pos = start + k
+            if pos > end:
+                raise MarshalError(f"sequence count {k} exceeds the {end - start} octets left")
+            if k == 0:  # illegal per spec, tolerated
+                append("")
+            elif data[pos - 1] != 0:
+                raise MarshalError("CDR string is not NUL-terminated")
+            else:
+                append(str(data[start:pos - 1], "latin-1"))
         self.pos = pos
         return out
 
@@ -523,7 +519,7 @@ class CDRReader:
         n = self.read_count(5)
         if n == 1:   # the commonest: one name
             return [self.read_string()]
-        return self.read_strings(n) if n else []
+        return self.read_strings(n)
 
     def read_seq(self, read_item: Callable[["CDRReader"], object], min_element_size: int = 1) -> list:
         """Read a sequence of constructed values with ``read_item(self)`` each."""
