@@ -87,8 +87,13 @@ def _frames_before(tb: TracebackType | None, library_dirs: tuple[str, ...]
         tb = tb.tb_next
     if tb is None:
         return None  # nothing to cut
+    return _chain(kept)
+
+
+def _chain(items: list[TracebackType]) -> TracebackType | None:
+    """A new traceback chain of these entries, in this order (the originals are left alone)."""
     head = None
-    for item in reversed(kept):
+    for item in reversed(items):
         head = TracebackType(head, item.tb_frame, item.tb_lasti, item.tb_lineno)
     return head
 
@@ -113,9 +118,7 @@ def _users_frames_and_the_check(tb: TracebackType | None, library_dirs: tuple[st
     left_out = sum(1 for item in frames[first:-1] if not item.tb_frame.f_locals.get("__tracebackhide__"))
     if not left_out:
         return None
-    head = None
-    for item in reversed(frames[:first] + [frames[-1]]):
-        head = TracebackType(head, item.tb_frame, item.tb_lasti, item.tb_lineno)
+    head = _chain(frames[:first] + [frames[-1]])
     assert head is not None
     return head, left_out
 
@@ -145,13 +148,12 @@ def unknown_member_hint(tb: TracebackType | None) -> str:
     attributes, commands = known.get("_attr_names"), known.get("_cmd_names")
     if not isinstance(attributes, dict) or not isinstance(commands, dict) or "_dev_name" not in known:
         return ""  # not a device proxy, or its names were never read
-    choices = list(attributes.values()) + list(commands.values())
-    if frame.f_code.co_name == "__setattr__":
-        choices = list(attributes.values())
+    setting = frame.f_code.co_name == "__setattr__"  # only attributes can be set
+    choices = list(attributes.values()) + ([] if setting else list(commands.values()))
     from .suggest import did_you_mean
     suggestion = did_you_mean(name, choices, beginnings=False)
     device = known.get("_dev_name") or "the device"
-    what = "attribute" if frame.f_code.co_name == "__setattr__" else "attribute or command"
+    what = "attribute" if setting else "attribute or command"
     return f"({device} has no {what} {name!r}.{suggestion})" if suggestion else ""
 
 

@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from tango_core.client.device_data import _BadArg, _to_scalar, not_latin1, plain_numbers_array
+from tango_core.client.device_data import _INT_RANGES, _BadArg, _to_scalar, not_latin1, plain_numbers_array
 from tango_core.client.info import AttributeDimension
 from tango_core.idl.enums import (
     AttrDataFormat,
@@ -476,7 +476,7 @@ def enum_element(v, labels: Sequence[str] = ()) -> int:
         raise TypeError("an integer is required") from None
     if n < 0:
         raise OverflowError("can't convert negative value to unsigned int")
-    if n > 32767:
+    if n > _INT_RANGES[CmdArgType.DevEnum][1]:  # a DevShort
         raise OverflowError("Value is too large.")
     return n
 

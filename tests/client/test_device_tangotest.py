@@ -412,6 +412,19 @@ def test_logging_level_and_targets(dev, ref, tmp_path):
         dev.set_logging_level(0)
 
 
+def _written_by_another_process() -> str:
+    """Another client writes double_scalar: "" when it could, else the reason it was refused.
+    (A lock is its process's -- cppTango compares the client's PID and address -- so PyTango's
+    client in another process.)"""
+    other = subprocess.run(
+        [sys.executable, "-c", "import tango\n"
+         "try:\n tango.DeviceProxy('sys/tg_test/1').write_attribute('double_scalar', 3.0)\n"
+         "except tango.DevFailed as e:\n print(e.args[0].reason)"],
+        capture_output=True, text=True, timeout=60)
+    assert other.returncode == 0, other.stderr
+    return other.stdout.strip()
+
+
 def test_lock_keeps_other_clients_out(dev, ref):
     from tango_core.client.info import LockerInfo
 
@@ -422,14 +435,7 @@ def test_lock_keeps_other_clients_out(dev, ref):
         info = LockerInfo()
         assert dev.get_locker(info) and info.li == os.getpid()
         time.sleep(3)  # longer than the validity: our background re-lock keeps it
-        # another client: a lock is its process's (cppTango compares the client's PID and
-        # address), so PyTango's client in another process
-        other = subprocess.run(
-            [sys.executable, "-c", "import tango\n"
-             "try:\n tango.DeviceProxy('sys/tg_test/1').write_attribute('double_scalar', 3.0)\n"
-             "except tango.DevFailed as e:\n print(e.args[0].reason)"],
-            capture_output=True, text=True, timeout=60)
-        assert other.stdout.strip() == "API_DeviceLocked", other.stderr
+        assert _written_by_another_process() == "API_DeviceLocked"
         dev.write_attribute("double_scalar", 3.0)
     finally:
         dev.unlock()
@@ -446,12 +452,7 @@ def test_a_short_lock_after_a_long_one_is_kept_too(dev, ref):
     dev.lock(2)
     try:
         time.sleep(3)
-        other = subprocess.run(
-            [sys.executable, "-c", "import tango\n"
-             "try:\n tango.DeviceProxy('sys/tg_test/1').write_attribute('double_scalar', 3.0)\n"
-             "except tango.DevFailed as e:\n print(e.args[0].reason)"],
-            capture_output=True, text=True, timeout=60)
-        assert other.stdout.strip() == "API_DeviceLocked", other.stderr
+        assert _written_by_another_process() == "API_DeviceLocked"
     finally:
         dev.unlock()
     assert not ref.is_locked()
