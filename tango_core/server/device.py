@@ -1457,10 +1457,11 @@ class DeviceImpl:
         self._polling().remove(self, "command", cmd_name)
 
     def is_attribute_polled(self, attr_name: str) -> bool:
-        return self._polling().get_period(self, "attribute", attr_name) > 0
+        """True for externally triggered polling (period 0) too, as cppTango."""
+        return self._polling().is_polled(self, "attribute", attr_name)
 
     def is_command_polled(self, cmd_name: str) -> bool:
-        return self._polling().get_period(self, "command", cmd_name) > 0
+        return self._polling().is_polled(self, "command", cmd_name)
 
     def get_attribute_poll_period(self, attr_name: str) -> int:
         return self._polling().get_period(self, "attribute", attr_name)

@@ -13,7 +13,12 @@ def _histories(peer):
     from server_clients import pytango_proxy
 
     dev = pytango_proxy(peer.devices[0])
-    out = {"from code": [dev.PollAtStart()] + [dev.PollFromCode(p) for p in (0, 3, 50)]}
+    out = {"from code": [dev.PollAtStart()]}
+    for period in (0, 3, 50):
+        out["from code"].append((dev.PollFromCode(period), dev.is_attribute_polled("spectrum"),
+                                 dev.get_attribute_poll_period("spectrum")))
+        if out["from code"][-1][1]:
+            dev.stop_poll_attribute("spectrum")     # externally triggered (0) included
     dev.poll_attribute("value", 0)      # externally triggered: only device code fills the buffer
     dev.poll_attribute("spectrum", 0)
     dev.poll_command("result", 0)
@@ -43,3 +48,45 @@ def test_filled_buffers_read_as_from_a_pytango_server(peer_factory):
     assert [v[:3] for v in values] == [(1_700_000_000.0, "ATTR_VALID", False), (1_700_000_001.0, "ATTR_ALARM", False),
                                        (1_700_000_002.0, "ATTR_INVALID", True)]
     assert values[0][3] == (1.5, 2.5) and "no reading" in values[2][4]
+
+
+def _admin_answers(peer) -> list:
+    """What the admin device answers to polling requests on objects polled or not."""
+    import tango
+    from server_clients import pytango_proxy
+
+    dev = pytango_proxy(peer.devices[0])
+    admin = pytango_proxy(dev.adm_name())
+    name = dev.dev_name()
+
+    def ask(command, *argin):
+        try:
+            admin.command_inout(command, argin[0] if len(argin) == 1 else argin)
+        except tango.DevFailed as exc:
+            return exc.args[0].reason, exc.args[0].desc
+        return dev.is_attribute_polled("spectrum"), dev.get_attribute_poll_period("value")
+
+    answers = [ask("RemObjPolling", [name, "attribute", "spectrum"]),             # nothing polled
+               ask("UpdObjPollingPeriod", [100], [name, "attribute", "spectrum"])]
+    dev.poll_attribute("value", 0)                                                  # externally triggered
+    answers += [ask("RemObjPolling", [name, "attribute", "spectrum"]),             # something else polled
+                ask("UpdObjPollingPeriod", [100], [name, "attribute", "spectrum"]),
+                ask("AddObjPolling", [100], [name, "attribute", "value"]),           # period 0 is polled
+                ask("UpdObjPollingPeriod", [200], [name, "attribute", "value"]),
+                ask("UpdObjPollingPeriod", [0], [name, "attribute", "value"]),
+                ask("RemObjPolling", [name, "attribute", "value"])]
+    return answers
+
+
+def test_admin_polling_refusals_as_from_a_pytango_server(peer_factory):
+    seen = {}
+    for impl in ("pytango", "tango_core"):
+        peer = peer_factory.pytango_server("PollingFillServer", "admin", nodb=True, device_class="PollingFill",
+                                           on_tango_core=impl == "tango_core")
+        seen[impl] = _admin_answers(peer)
+        peer.stop()
+    assert seen["tango_core"] == seen["pytango"]
+    reasons = [a[0] for a in seen["tango_core"]]
+    assert reasons[:5] == ["API_DeviceNotPolled", "API_DeviceNotPolled", "API_PollObjNotFound",
+                           "API_PollObjNotFound", "API_AlreadyPolled"]
+    assert seen["tango_core"][5:] == [(False, 200), (False, 0), (False, 0)]

@@ -23,12 +23,13 @@ class PollingFill(Device):
 
     @command(dtype_in=int, dtype_out=str)
     def PollFromCode(self, period):
-        """What poll_attribute(..., period) in device code gives: 'reason|desc' or 'accepted'."""
+        """What poll_attribute(..., period) in device code gives: 'reason|desc' or 'accepted'.
+        The client stops an accepted polling: stopping it here, while this command holds the
+        device, can deadlock PyTango's server with its polling thread's first read."""
         try:
             self.poll_attribute("spectrum", period)
         except Exception as exc:  # noqa: BLE001
             return f"{exc.args[0].reason}|{exc.args[0].desc}"
-        self.stop_poll_attribute("spectrum")
         return "accepted"
 
     @attribute(dtype=float, access=AttrWriteType.READ_WRITE)
