@@ -279,13 +279,30 @@ def _requests_peers_dynamically(path: Path, cache: dict[Path, bool]) -> bool:
     return cache[path]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses a peer, so ``-m "not peers"`` starts no process."""
+def _pytango_transport_faults() -> list[type[BaseException]]:
+    """PyTango's own client exceptions for a call that timed out or could not connect.  On a busy
+    2-core machine PyTango's and cppTango's processes (a peer server, PyTango's DeviceTestContext
+    child, PyTango's client in this process) sometimes miss a 3-5 s deadline; tango_core's own
+    exceptions are other classes and never match."""
+    try:
+        import tango
+    except ImportError:
+        return []
+    return [tango.CommunicationFailed, tango.ConnectionFailed]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses a peer, so ``-m "not peers"`` starts no process.  Where
+    pytest-rerunfailures is installed, a peer test that failed on a PyTango transport fault runs
+    once more (the summary counts it as "rerun"); any other failure fails at once."""
     dynamic: dict[Path, bool] = {}
+    faults = _pytango_transport_faults() if config.pluginmanager.hasplugin("rerunfailures") else []
     for item in items:
         if (_peers.PEER_FIXTURES.intersection(getattr(item, "fixturenames", ()))
                 or _requests_peers_dynamically(Path(item.path), dynamic)):
             item.add_marker(pytest.mark.peers)
+            if faults:
+                item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1, only_rerun=faults))
 
 
 _LOG_OFFSETS_KEY = pytest.StashKey[dict]()
