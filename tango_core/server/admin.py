@@ -344,26 +344,16 @@ class DServer(DeviceImpl):
                       "DServer::upd_obj_polling_period")
         dev, kind, name = self._poll_target(*svalue[:3])
         polling = self.runtime.polling
-        self._check_polled(dev, kind, name, "DServer::upd_obj_polling_period")
+        polling.check_polled(dev, kind, name, "DServer::upd_obj_polling_period")
         polling.set_period(dev, kind, name, int(lvalue[0]))
         self.runtime.store_polling_config(dev)
-
-    def _check_polled(self, dev: Any, kind: str, name: str, origin: str) -> None:
-        """cppTango's two refusals, told apart: nothing of the device is polled, or something
-        else of it is (periods 0, externally triggered, count as polled)."""
-        polling = self.runtime.polling
-        if not polling.polled_objects(dev):
-            raise _df("API_DeviceNotPolled", f"Device {dev.get_name()} is not polled", origin)
-        if not polling.is_polled(dev, kind, name):
-            raise _df("API_PollObjNotFound", f"{name} not found in list of polled object",
-                      "DeviceImpl::get_polled_obj_by_type_name")
 
     def cmd_rem_obj_polling(self, svalue: list[str]) -> None:
         if len(svalue) < 3:
             raise _df("API_WrongNumberOfArgs", "Incorrect number of inout arguments", "DServer::rem_obj_polling")
         dev, kind, name = self._poll_target(*svalue[:3])
         polling = self.runtime.polling
-        self._check_polled(dev, kind, name, "DServer::rem_obj_polling")
+        polling.check_polled(dev, kind, name, "DServer::rem_obj_polling")
         polling.remove(dev, kind, name)
         self.runtime.store_polling_config(dev)
 

@@ -1433,11 +1433,22 @@ class DeviceImpl:
 
     def poll_attribute(self, attr_name: str, period_ms: int) -> None:
         attr = self._dev_attrs.get_attr_by_name(attr_name)
-        self._polling().set_period(self, "attribute", attr.name, self._code_poll_period(period_ms))
+        self._poll_from_code("attribute", attr.name, period_ms)
 
     def poll_command(self, cmd_name: str, period_ms: int) -> None:
         cmd = self.command_query(cmd_name)
-        self._polling().set_period(self, "command", cmd.name, self._code_poll_period(period_ms))
+        self._poll_from_code("command", cmd.name, period_ms)
+
+    def _poll_from_code(self, kind: str, name: str, period_ms: Any) -> None:
+        """Start or change a polling from device code.  As cppTango: an object polled
+        externally triggered but not listed by the device (see PolledObject.listed) is refused
+        as already polled; a listed one gets the new period."""
+        period = self._code_poll_period(period_ms)
+        polling = self._polling()
+        obj = polling.polled_object(self, kind, name)
+        if obj is not None and not obj.listed:
+            raise _df("API_AlreadyPolled", f"{kind.capitalize()} {name} already polled", "DServer::add_obj_polling")
+        polling.set_period(self, kind, name, period)
 
     def _code_poll_period(self, period_ms: Any) -> int:
         """A polling period asked by device code: while the server starts (init_device), cppTango
@@ -1451,23 +1462,33 @@ class DeviceImpl:
         return period
 
     def stop_poll_attribute(self, attr_name: str) -> None:
-        self._polling().remove(self, "attribute", attr_name)
+        self._stop_poll_from_code("attribute", attr_name)
 
     def stop_poll_command(self, cmd_name: str) -> None:
-        self._polling().remove(self, "command", cmd_name)
+        self._stop_poll_from_code("command", cmd_name)
+
+    def _stop_poll_from_code(self, kind: str, name: str) -> None:
+        polling = self._polling()
+        polling.check_polled(self, kind, name, "DServer::rem_obj_polling")
+        polling.remove(self, kind, name)
 
     def is_attribute_polled(self, attr_name: str) -> bool:
-        """True for externally triggered polling (period 0) too, as cppTango."""
-        return self._polling().is_polled(self, "attribute", attr_name)
+        """False for an attribute whose polling began externally triggered (period 0), as
+        cppTango's device side says (a client's is_attribute_polled says True)."""
+        obj = self._polling().polled_object(self, "attribute", attr_name)
+        return obj is not None and obj.listed
 
     def is_command_polled(self, cmd_name: str) -> bool:
-        return self._polling().is_polled(self, "command", cmd_name)
+        obj = self._polling().polled_object(self, "command", cmd_name)
+        return obj is not None and obj.listed
 
     def get_attribute_poll_period(self, attr_name: str) -> int:
-        return self._polling().get_period(self, "attribute", attr_name)
+        attr = self._dev_attrs.get_attr_by_name(attr_name)     # an unknown name: API_AttrNotFound
+        return self._polling().get_period(self, "attribute", attr.name)
 
     def get_command_poll_period(self, cmd_name: str) -> int:
-        return self._polling().get_period(self, "command", cmd_name)
+        cmd = self.command_query(cmd_name)
+        return self._polling().get_period(self, "command", cmd.name)
 
     def is_polled(self) -> bool:
         return bool(self._polling().polled_objects(self))

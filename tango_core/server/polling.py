@@ -350,7 +350,9 @@ class PolledObject:
     """One polled attribute or command of a device.
 
     ``name`` is the spelling to show (the declared one), ``key`` its lower-case form;
-    ``period_ms`` 0 means externally triggered (never polled by the thread).
+    ``period_ms`` 0 means externally triggered (never polled by the thread).  ``listed``: the
+    device itself counts it as polled (``is_attribute_polled`` in device code); as in cppTango,
+    an object whose polling began externally triggered is not, until a period is given to it.
     """
 
     def __init__(self, kind: str, name: str, period_ms: int, depth: int = DEFAULT_POLL_RING_DEPTH) -> None:
@@ -363,6 +365,7 @@ class PolledObject:
         self.late_polls = 0
         self.last_lateness_ms = 0.0
         self.due: float | None = None        # next monotonic due time, managed by the poller
+        self.listed = self.period_ms > 0
 
     @property
     def needed_ms(self) -> float:
@@ -686,6 +689,16 @@ class PollingEngine(PollingService):
             poller.add(PolledObject(kind, name, period_ms, device.get_poll_ring_depth()))
         elif obj.period_ms != period_ms:
             poller.update_period(kind, name, period_ms)
+            obj.listed = obj.listed or period_ms > 0
+
+    def check_polled(self, device: Any, kind: str, name: str, origin: str) -> None:
+        """cppTango's two refusals to stop or change the polling of an object that is not
+        polled: nothing of the device is polled, or something else of it is."""
+        if not self.polled_objects(device):
+            raise _df("API_DeviceNotPolled", f"Device {device.get_name()} is not polled", origin)
+        if not self.is_polled(device, kind, name):
+            raise _df("API_PollObjNotFound", f"{name} not found in list of polled object",
+                      "DeviceImpl::get_polled_obj_by_type_name")
 
     def remove(self, device: Any, kind: str, name: str) -> None:
         kind, name = self._normalise(device, kind, name)
