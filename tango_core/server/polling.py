@@ -525,12 +525,17 @@ class DevicePoller:
             obj = self._next()
             if obj is None:
                 return
-            try:
-                record = self._poll(obj)
-            except Exception as exc:       # the poll callable reports device errors as records
-                record = PollRecord(time.time(), errors=_errors_of(exc))
-            if record is not None:
-                obj.insert(record)
+            self.poll_now(obj)
+
+    def poll_now(self, obj: PolledObject) -> None:
+        """One reading of ``obj`` into its buffer, in the calling thread (the polling thread's,
+        or device code's asking for an externally triggered reading)."""
+        try:
+            record = self._poll(obj)
+        except Exception as exc:       # the poll callable reports device errors as records
+            record = PollRecord(time.time(), errors=_errors_of(exc))
+        if record is not None:
+            obj.insert(record)
 
 
 def _errors_of(exc: BaseException) -> tuple[DevError, ...]:
@@ -690,6 +695,21 @@ class PollingEngine(PollingService):
         elif obj.period_ms != period_ms:
             poller.update_period(kind, name, period_ms)
             obj.listed = obj.listed or period_ms > 0
+
+    def trigger(self, device: Any, kind: str, name: str) -> None:
+        """One reading of an externally triggered (period 0) object, stored in its buffer before
+        this returns (``Util.trigger_attr_polling`` / ``trigger_cmd_polling``).  It runs in the
+        calling thread: device code calling this from a command already holds the device's
+        (re-entrant) lock, where cppTango releases its monitor while its polling thread reads."""
+        origin = f"Util::trigger_{'attr' if kind == ATTRIBUTE else 'cmd'}_polling"
+        self.check_polled(device, kind, name.lower(), origin)
+        obj = self.polled_object(device, kind, name)
+        poller = self._poller(device)
+        assert obj is not None and poller is not None
+        if obj.period_ms != 0:
+            raise _df("API_NotSupported", f"Polling for {kind} {name} (device {device.get_name()})  is not "
+                      "externally triggered.", origin)
+        poller.poll_now(obj)
 
     def check_polled(self, device: Any, kind: str, name: str, origin: str) -> None:
         """cppTango's two refusals to stop or change the polling of an object that is not

@@ -930,6 +930,15 @@ class Util:
         """``device.fill_cmd_polling_buffer(command_name, data)`` (PyTango's Util form)."""
         device.fill_cmd_polling_buffer(command_name, data)
 
+    def trigger_attr_polling(self, device: DeviceImpl, attribute_name: str) -> None:
+        """Read an attribute polled externally triggered (period 0) into its polling buffer now;
+        clients see the reading in its history and in CACHE reads when this returns."""
+        self._rt().polling.trigger(device, "attribute", attribute_name)
+
+    def trigger_cmd_polling(self, device: DeviceImpl, command_name: str) -> None:
+        """Run a command polled externally triggered (period 0) into its polling buffer now."""
+        self._rt().polling.trigger(device, "command", command_name)
+
     def server_set_event_loop(self, event_loop: Callable[[], Any] | None) -> None:
         """Have the server's main thread call ``event_loop()`` over and over (instead of only
         waiting) once it serves; a true result stops the server (cppTango's rule: the function
