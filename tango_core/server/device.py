@@ -326,6 +326,30 @@ class DeviceClass:
             created.append(dev)
         return created
 
+    def create_device(self, device_name: str, alias: str | None = None, cb: Any = None) -> None:
+        """``Util.instance().create_device(<this class>, device_name, alias, cb)``."""
+        self._running_server("DeviceClass.create_device").create_device(self.get_name(), device_name, alias, cb)
+
+    def delete_device(self, device_name: str) -> None:
+        """``Util.instance().delete_device(<this class>, device_name)``."""
+        self._running_server("DeviceClass.delete_device").delete_device(self.get_name(), device_name)
+
+    def device_destroyer(self, device_name: str) -> None:
+        """Delete a device of this class from the running server only (the database keeps it)."""
+        runtime = self._running_server("DeviceClass::device_destroyer")
+        low = device_name.lower()
+        dev = next((d for d in self.devices if d.get_name().lower() == low), None)
+        if dev is None:
+            raise _df("API_DeviceNotFound", f"Device {device_name} not in the device list of class {self.get_name()}",
+                      "DeviceClass::device_destroyer")
+        runtime.run_device_code(runtime._remove_device, dev)
+
+    def _running_server(self, origin: str) -> Any:
+        runtime = getattr(self, "runtime", None)
+        if runtime is None:
+            raise _df("API_DeviceNotFound", f"Class {self.get_name()} is not served by a running server", origin)
+        return runtime
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name})"
 

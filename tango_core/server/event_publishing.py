@@ -516,6 +516,11 @@ class ServerEvents(EventSink):
             if self._supplier.wants(new.get_name(), attr.get_name(), "attr_conf"):
                 events.push_attr_conf(new.get_attribute_config_5(attr.get_name()))
 
+    def device_removed(self, device: Any) -> None:
+        self._devices.pop(device, None)
+        for key in [k for k in self._criteria if k[0] is device]:
+            del self._criteria[key]
+
     def is_there_subscriber(self, device: Any, attr_name: str, event_type: EventType) -> bool:
         sup = self._supplier
         return sup is not None and sup.wants(device.get_name(), attr_name, _WIRE_NAME[EventType(event_type)])

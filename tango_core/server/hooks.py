@@ -70,6 +70,9 @@ class EventSink:
     def device_started(self, device: "DeviceImpl") -> None:
         """``device`` is exported and serves clients."""
 
+    def device_removed(self, device: "DeviceImpl") -> None:
+        """``device`` was deleted while the server runs (``Util.delete_device``)."""
+
     def close(self) -> None:
         """The server shuts down: release sockets and threads."""
 

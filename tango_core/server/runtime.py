@@ -534,6 +534,95 @@ class ServerRuntime:
             except Exception:  # noqa: BLE001
                 _traceback().print_exc()
 
+    # -- devices created and deleted while the server runs (Util.create_device/delete_device) -------
+    def create_device(self, class_name: str, device_name: str, alias: str | None = None,
+                      cb: Callable[[str], Any] | None = None) -> None:
+        """Register a new device of one of this server's classes in the database, then build,
+        serve and export it as at start-up.  ``cb(name)`` runs in between (to put properties);
+        if it or the device's construction fails, the database entries go and the error is
+        raised (PyTango's own create_device swallows it)."""
+        origin = "Util.create_device"
+        if cb is not None and not callable(cb):
+            raise _df("PyAPI_InvalidParameter", "The optional cb parameter must be a python callable", origin)
+        db = self._database_for(origin)
+        name = _simplified_device_name(device_name)
+        if _defined_in(db, name):
+            raise _df("PyAPI_DeviceAlreadyDefined", f"The device {name} is already defined in the database", origin)
+        cl = next((c for c in self._classes if c.get_name() == class_name), None)
+        if cl is None:
+            raise _df("PyAPI_UnknownDeviceClass", f"The device class {class_name} could not be found", origin)
+        from ..client.db_types import DbDevInfo
+        db.add_device(DbDevInfo(name, class_name, self.server_name))
+        if alias is not None:
+            db.put_device_alias(name, alias)
+        try:
+            if cb is not None:
+                cb(name)
+            self.run_device_code(self._add_device, cl, name)
+        except BaseException:
+            if alias is not None:
+                try:
+                    db.delete_device_alias(alias)
+                except DevFailed:
+                    pass
+            db.delete_device(name)
+            raise
+
+    def _add_device(self, cl: DeviceClass, name: str) -> None:
+        dev = cl.device_factory([name])[0]
+        try:
+            self._serve(dev)
+            cl.dyn_attr([dev])
+            dev.apply_memorized_values()
+            from ..client.db_types import DbDevExportInfo
+            self.database.export_device(DbDevExportInfo(dev.get_name(), self.ior_for(self._key_of(dev)),
+                                                        socket.gethostname(), "6", self.pid))
+        except BaseException:
+            self._remove_device(dev)
+            raise
+        self._devices.append(dev)
+        dev._dev_exported = True
+        self.events.device_started(dev)
+
+    def delete_device(self, class_name: str, device_name: str) -> None:
+        """Remove a device of this server from the database, then delete it here (its
+        ``delete_device`` runs; clients then get "not defined"/"not exported")."""
+        origin = "Util.delete_device"
+        db = self._database_for(origin)
+        name = _simplified_device_name(device_name)
+        if not _defined_in(db, name):
+            raise _df("PyAPI_DeviceNotDefined", f"The device {name} is not defined in the database", origin)
+        dev = next((d for d in self._devices
+                    if d.get_name().lower() == name and d.get_device_class().get_name() == class_name), None)
+        if dev is None:
+            raise _df("PyAPI_DeviceNotDefinedInServer", f"The device {class_name}::{name} is not defined in this server",
+                      origin)
+        db.delete_device(name)
+        self.run_device_code(self._remove_device, dev)
+
+    def _remove_device(self, dev: DeviceImpl) -> None:
+        name = dev.get_name().lower()
+        try:
+            with dev._dev_monitor:
+                dev._call_delete_device()
+        finally:
+            self.polling.device_removed(dev)
+            self.events.device_removed(dev)
+            cl = dev.get_device_class()
+            for owner in (cl.devices, self._devices):
+                if dev in owner:
+                    owner.remove(dev)
+            self._servants.pop(name, None)
+            self.adapter.unregister(self._key_of(dev))
+            self.adapter.unregister(name.encode("latin-1"))
+            dev._dev_exported = False
+
+    def _database_for(self, origin: str) -> Any:
+        if not self.use_db or self.database is None:
+            raise _df("API_DatabaseAccess", "This device server runs without a database (-nodb): devices are "
+                      "created and deleted in the database", origin)
+        return self.database
+
     # -- where device code runs ------------------------------------------------------------------
     def run_device_code(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` where the devices' code runs: in a gevent server's hub (waiting for it
@@ -930,6 +1019,16 @@ class Util:
         """``device.fill_cmd_polling_buffer(command_name, data)`` (PyTango's Util form)."""
         device.fill_cmd_polling_buffer(command_name, data)
 
+    def create_device(self, klass_name: str, device_name: str, alias: str | None = None,
+                      cb: Callable[[str], Any] | None = None) -> None:
+        """Create a device of class ``klass_name`` in the database and in this running server
+        (init_device runs); ``cb(device_name)`` is called in between, e.g. to put properties."""
+        self._rt().create_device(klass_name, device_name, alias, cb)
+
+    def delete_device(self, klass_name: str, device_name: str) -> None:
+        """Delete a device of this server from the database and from the running server."""
+        self._rt().delete_device(klass_name, device_name)
+
     def trigger_attr_polling(self, device: DeviceImpl, attribute_name: str) -> None:
         """Read an attribute polled externally triggered (period 0) into its polling buffer now;
         clients see the reading in its history and in CACHE reads when this returns."""
@@ -948,6 +1047,25 @@ class Util:
     def get_dserver_ior(self, dev: Any = None) -> str:
         rt = self._rt()
         return rt.ior_for(rt._key_of(self.get_dserver_device()))
+
+
+def _simplified_device_name(name: str) -> str:
+    """``tango://host:port/a/b/c`` or ``host:port/a/b/c`` -> ``a/b/c``, lower-cased (PyTango's)."""
+    if name.startswith("tango://"):
+        name = name[8:]
+    if name.count("/") > 2:
+        name = name[name.index("/") + 1:]
+    return name.lower()
+
+
+def _defined_in(db: Any, name: str) -> bool:
+    """Whether the database knows ``name`` (any answer but DB_DeviceNotDefined counts as yes, as
+    PyTango's create_device/delete_device tell)."""
+    try:
+        db.import_device(name)
+    except DevFailed as exc:
+        return exc.args[0].reason != "DB_DeviceNotDefined"
+    return True
 
 
 def _device_name_matches(name: str, pattern: str) -> bool:
