@@ -334,6 +334,7 @@ class DServer(DeviceImpl):
         polling = self.runtime.polling
         if polling.is_polled(dev, kind, name):     # externally triggered (period 0) included
             raise _df("API_AlreadyPolled", f"{kind.capitalize()} {name} already polled", "DServer::add_obj_polling")
+        polling.check_min_period(dev, kind, name, int(lvalue[0]))
         polling.set_period(dev, kind, name, int(lvalue[0]))
         self.runtime.store_polling_config(dev)
 
@@ -345,6 +346,7 @@ class DServer(DeviceImpl):
         dev, kind, name = self._poll_target(*svalue[:3])
         polling = self.runtime.polling
         polling.check_polled(dev, kind, name, "DServer::upd_obj_polling_period")
+        polling.check_min_period(dev, kind, name, int(lvalue[0]))
         polling.set_period(dev, kind, name, int(lvalue[0]))
         self.runtime.store_polling_config(dev)
 

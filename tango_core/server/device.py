@@ -41,6 +41,7 @@ from .command_declaration import CommandDef
 from .device_logging import DeviceLogger, LogStream
 from .dtypes import parse_type_hint
 from .green import get_worker, set_worker
+from .polling import PollingSettings
 from .properties import PropertyDef, class_property, device_property, value_to_strings
 from .sub_devices import associated_device
 from .values import type_error
@@ -448,7 +449,7 @@ class DeviceImpl:
         self._dev_exported = False
         self._dev_locker: Any = None
         self._dev_version_info: dict[str, str] = python_api_versions()
-        self._dev_poll_ring_depth = 10
+        self._dev_polling_settings = PollingSettings()
         if not hasattr(self, "_tango_properties"):
             self._tango_properties: dict[str, Any] = {}
         runtime = self._dev_runtime
@@ -567,7 +568,39 @@ class DeviceImpl:
         return self._dev_logger
 
     def get_poll_ring_depth(self) -> int:
-        return self._dev_poll_ring_depth
+        """The ``poll_ring_depth`` device property, 0 when it is not set (the depth used is then
+        10), as cppTango."""
+        return self._dev_polling_settings.poll_ring_depth
+
+    def get_attr_poll_ring_depth(self, attr_name: str) -> int:
+        """The ring depth an attribute gets when polled (``attr_poll_ring_depth`` entries are
+        looked up with the name as given, as cppTango)."""
+        return self._dev_polling_settings.ring_depth("attribute", attr_name, exact=True)
+
+    def get_cmd_poll_ring_depth(self, cmd_name: str) -> int:
+        return self._dev_polling_settings.ring_depth("command", cmd_name, exact=True)
+
+    def get_min_poll_period(self) -> int:
+        return self._dev_polling_settings.min_poll_period
+
+    def get_attr_min_poll_period(self) -> list[str]:
+        return list(self._dev_polling_settings.attr_min_poll_period)
+
+    def get_cmd_min_poll_period(self) -> list[str]:
+        return list(self._dev_polling_settings.cmd_min_poll_period)
+
+    def get_poll_old_factor(self) -> int:
+        return self._dev_polling_settings.old_factor
+
+    def get_non_auto_polled_attr(self) -> list[str]:
+        return list(self._dev_polling_settings.non_auto_polled_attr)
+
+    def get_non_auto_polled_cmd(self) -> list[str]:
+        return list(self._dev_polling_settings.non_auto_polled_cmd)
+
+    def get_polling_settings(self) -> PollingSettings:
+        """The polling properties read when the device was made (see PollingSettings)."""
+        return self._dev_polling_settings
 
     def get_version_info(self) -> dict[str, str]:
         """The versions this device reports in ``info().version_info`` (DevInfo_6): the server's
@@ -1472,6 +1505,7 @@ class DeviceImpl:
         obj = polling.polled_object(self, kind, name)
         if obj is not None and not obj.listed:
             raise _df("API_AlreadyPolled", f"{kind.capitalize()} {name} already polled", "DServer::add_obj_polling")
+        polling.check_min_period(self, kind, name, period)
         polling.set_period(self, kind, name, period)
 
     def _code_poll_period(self, period_ms: Any) -> int:
@@ -1627,7 +1661,8 @@ class DeviceImpl:
         if runtime is None:
             return
         polling = runtime.polling
-        stored_attr, stored_cmd = runtime.properties.get_polling_config(self._dev_name)
+        stored_attr, stored_cmd, settings = runtime.properties.get_polling_config(self._dev_name)
+        self._dev_polling_settings = PollingSettings(settings)
         for name, period in stored_attr.items():
             if name.lower() in self._dev_attrs:
                 polling.set_period(self, "attribute", self._dev_attrs.get_attr_by_name(name).name, period)

@@ -111,7 +111,7 @@ class PollingService:
             label = "attribute" if kind == "attribute" else "command"
             obj = device._polled_object_display_name(kind, name)
             lines.append(f"Polled {label} name = {obj}\nPolling period (mS) = {period}\n"
-                         f"Polling ring buffer depth = {device.get_poll_ring_depth()}\n"
+                         f"Polling ring buffer depth = {device.get_polling_settings().ring_depth(kind, name)}\n"
                          "No data recorded yet")
         return lines
 

@@ -43,7 +43,7 @@ from .hooks import PollingService
 
 __all__ = ["TimedAttrData", "TimedCmdData", "PollRecord", "PollRing", "PolledObject", "DevicePoller", "PollingEngine", "attribute_history",
            "command_history",
-           "poll_status", "DEFAULT_POLL_RING_DEPTH", "MIN_POLL_PERIOD_MS", "POLL_OLD_FACTOR", "ATTRIBUTE",
+           "poll_status", "PollingSettings", "DEFAULT_POLL_RING_DEPTH", "MIN_POLL_PERIOD_MS", "POLL_OLD_FACTOR", "ATTRIBUTE",
            "COMMAND", "array_type_of_arm"]
 
 DEFAULT_POLL_RING_DEPTH = 10
@@ -346,6 +346,63 @@ def _encoded(v: Any) -> T.DevEncoded:
 # ---------------------------------------------------------------------------
 # polled objects and the polling thread
 
+_SETTING_NAMES = ("poll_ring_depth", "attr_poll_ring_depth", "cmd_poll_ring_depth", "min_poll_period",
+                  "attr_min_poll_period", "cmd_min_poll_period", "poll_old_factor", "non_auto_polled_attr",
+                  "non_auto_polled_cmd")
+
+
+class PollingSettings:
+    """A device's polling properties (cppTango's "system" device properties, set in Jive or with
+    ``put_device_property``): ring depths, minimum periods, the "not updated any more" factor and
+    the objects not to poll automatically.  Per-object lists are name, value pairs; their names
+    are kept lower-cased, as cppTango does when it reads them."""
+
+    NAMES = _SETTING_NAMES
+
+    def __init__(self, props: dict[str, list[str]] | None = None) -> None:
+        props = props or {}
+        self.poll_ring_depth = _int_setting(props.get("poll_ring_depth"), 0)
+        self.attr_ring = _pairs_setting(props.get("attr_poll_ring_depth"))
+        self.cmd_ring = _pairs_setting(props.get("cmd_poll_ring_depth"))
+        self.min_poll_period = _int_setting(props.get("min_poll_period"), 0)
+        self.attr_min_poll_period = list(props.get("attr_min_poll_period") or [])
+        self.cmd_min_poll_period = list(props.get("cmd_min_poll_period") or [])
+        self.attr_min = _pairs_setting(self.attr_min_poll_period)
+        self.cmd_min = _pairs_setting(self.cmd_min_poll_period)
+        self.old_factor = _int_setting(props.get("poll_old_factor"), POLL_OLD_FACTOR) or POLL_OLD_FACTOR
+        self.non_auto_polled_attr = list(props.get("non_auto_polled_attr") or [])
+        self.non_auto_polled_cmd = list(props.get("non_auto_polled_cmd") or [])
+
+    def ring_depth(self, kind: str, name: str, *, exact: bool = False) -> int:
+        """The ring depth of an object: its own entry, else ``poll_ring_depth``, else 10.  The
+        device's getters look the name up as given (``exact``), the polling lower-cased."""
+        table = self.attr_ring if kind == ATTRIBUTE else self.cmd_ring
+        depth = table.get(name if exact else name.lower())
+        return depth if depth else (self.poll_ring_depth or DEFAULT_POLL_RING_DEPTH)
+
+    def min_period(self, kind: str, name: str) -> int:
+        table = self.attr_min if kind == ATTRIBUTE else self.cmd_min
+        return table.get(name.lower(), self.min_poll_period)
+
+
+def _int_setting(values: list[str] | None, default: int) -> int:
+    try:
+        return int(values[0]) if values else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _pairs_setting(flat: list[str] | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    flat = list(flat or [])
+    for i in range(0, len(flat) - 1, 2):
+        try:
+            out[flat[i].lower()] = int(flat[i + 1])
+        except ValueError:
+            continue
+    return out
+
+
 class PolledObject:
     """One polled attribute or command of a device.
 
@@ -355,8 +412,10 @@ class PolledObject:
     an object whose polling began externally triggered is not, until a period is given to it.
     """
 
-    def __init__(self, kind: str, name: str, period_ms: int, depth: int = DEFAULT_POLL_RING_DEPTH) -> None:
+    def __init__(self, kind: str, name: str, period_ms: int, depth: int = DEFAULT_POLL_RING_DEPTH,
+                 old_factor: int = POLL_OLD_FACTOR) -> None:
         self.kind = kind
+        self.old_factor = old_factor
         self.name = name
         self.key = name.lower()
         self.period_ms = int(period_ms)
@@ -377,14 +436,15 @@ class PolledObject:
             self.ring.insert(record)
 
     def is_stale(self, now: float | None = None) -> bool:
-        """Data older than POLL_OLD_FACTOR periods (cppTango's "not updated any more")."""
+        """Data older than ``old_factor`` periods (the device's ``poll_old_factor``, 4 by
+        default: cppTango's "not updated any more")."""
         if self.period_ms == 0:
             return False
         rec = self.ring.newest()
         if rec is None:
             return False
         now = time.time() if now is None else now
-        return (now - rec.when) * 1000 > self.period_ms * POLL_OLD_FACTOR
+        return (now - rec.when) * 1000 > self.period_ms * self.old_factor
 
     def __repr__(self) -> str:
         return f"PolledObject({self.kind} {self.name!r}, {self.period_ms} ms, {len(self.ring)} records)"
@@ -691,7 +751,8 @@ class PollingEngine(PollingService):
         assert poller is not None
         obj = poller.get(kind, name)
         if obj is None:
-            poller.add(PolledObject(kind, name, period_ms, device.get_poll_ring_depth()))
+            settings = device.get_polling_settings()
+            poller.add(PolledObject(kind, name, period_ms, settings.ring_depth(kind, name), settings.old_factor))
         elif obj.period_ms != period_ms:
             poller.update_period(kind, name, period_ms)
             obj.listed = obj.listed or period_ms > 0
@@ -710,6 +771,15 @@ class PollingEngine(PollingService):
             raise _df("API_NotSupported", f"Polling for {kind} {name} (device {device.get_name()})  is not "
                       "externally triggered.", origin)
         poller.poll_now(obj)
+
+    def check_min_period(self, device: Any, kind: str, name: str, period_ms: int) -> None:
+        """A period below the device's ``min_poll_period`` (or the object's entry in
+        ``attr_min_poll_period``/``cmd_min_poll_period``) is refused, as cppTango (0, externally
+        triggered, is not a period)."""
+        least = device.get_polling_settings().min_period(kind, name)
+        if period_ms and period_ms < least:
+            raise _df("API_MethodArgument", f"Polling period for {kind} {name.lower()} is below the min authorized "
+                      f"({least})", "DServer::check_upd_authorized")
 
     def check_polled(self, device: Any, kind: str, name: str, origin: str) -> None:
         """cppTango's two refusals to stop or change the polling of an object that is not

@@ -62,10 +62,13 @@ class PropertyStore:
         if props:
             self.delete_attribute_properties(device, {attr: list(props)})
 
-    def get_polling_config(self, device: str) -> tuple[dict[str, int], dict[str, int]]:
-        """``polled_attr`` / ``polled_cmd`` device properties: ``{name: period_ms}`` each."""
-        props = self.get_device_properties(device, ["polled_attr", "polled_cmd"])
-        return _pairs(props.get("polled_attr", [])), _pairs(props.get("polled_cmd", []))
+    def get_polling_config(self, device: str) -> tuple[dict[str, int], dict[str, int], dict[str, list[str]]]:
+        """``polled_attr`` / ``polled_cmd`` device properties (``{name: period_ms}`` each) and the
+        polling settings (ring depths, minimum periods ...: PollingSettings.NAMES), in one read."""
+        from .polling import PollingSettings
+        props = self.get_device_properties(device, ["polled_attr", "polled_cmd", *PollingSettings.NAMES])
+        settings = {name: list(props[name]) for name in PollingSettings.NAMES if props.get(name)}
+        return _pairs(props.get("polled_attr", [])), _pairs(props.get("polled_cmd", [])), settings
 
 
 def _pairs(flat: list[str]) -> dict[str, int]:
