@@ -29,8 +29,8 @@ import numpy as np
 _FLOAT64 = np.dtype(np.float64)
 
 from ..idl.enums import (
-    AttrDataFormat, AttributeDataType, AttrQuality, AttrWriteType, CmdArgType, DevState, DispLevel, EventType,
-    arm_for_data_type,
+    AttrDataFormat, AttributeDataType, AttrQuality, AttrSerialModel, AttrWriteType, CmdArgType, DevState, DispLevel,
+    EventType, arm_for_data_type,
 )
 from ..idl.errors import DevError, DevFailed, ErrSeverity
 from ..idl.types import (
@@ -333,6 +333,47 @@ class Attribute:
 
     def is_write_associated(self) -> bool:
         return self.writable_attr_name not in ("None", "")
+
+    def get_assoc_ind(self) -> int:
+        """Index, in the device's attribute list, of the attribute written with this one: its
+        own for READ_WRITE, the associated one for READ_WITH_WRITE, else 0 (cppTango's), unless
+        set_assoc_ind gave another."""
+        given = self.__dict__.get("_assoc_ind")
+        if given is not None:
+            return given
+        dev = self.device
+        if dev is None or not self.is_write_associated():
+            return 0
+        target = self.writable_attr_name.lower()
+        for index, attr in enumerate(dev.get_device_attr()):
+            if attr.name_lower == target:
+                return index
+        return 0
+
+    def set_assoc_ind(self, index: int) -> None:
+        self._assoc_ind = int(index)
+
+    def get_attr_serial_model(self) -> AttrSerialModel:
+        """How reads of this attribute are serialised (ATTR_BY_KERNEL unless set): kept and
+        answered back; tango_core serialises by the device's model (Util.set_serial_model)."""
+        return self.__dict__.get("_attr_serial_model", AttrSerialModel.ATTR_BY_KERNEL)
+
+    def set_attr_serial_model(self, model: AttrSerialModel) -> None:
+        self._attr_serial_model = AttrSerialModel(model)
+
+    def use_notifd_event(self) -> bool:
+        """False: tango_core sends events through ZeroMQ only (the notification service is gone
+        from Tango since 9)."""
+        return False
+
+    def use_zmq_event(self) -> bool:
+        """True when a client is subscribed to an event of this attribute (they all go by ZeroMQ)."""
+        dev = self.device
+        if dev is None:
+            return False
+        return any(dev.is_there_subscriber(self.name, et) for et in (
+            EventType.CHANGE_EVENT, EventType.ARCHIVE_EVENT, EventType.PERIODIC_EVENT, EventType.USER_EVENT,
+            EventType.ALARM_EVENT))
 
     def get_polling_period(self) -> int:
         return max(self.polling_period, 0)

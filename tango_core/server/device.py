@@ -1548,6 +1548,18 @@ class DeviceImpl:
         cmd = self.command_query(cmd_name)
         return self._polling().get_period(self, "command", cmd.name)
 
+    def stop_polling(self, with_db_upd: bool = True) -> None:
+        """Stop reading this device's polled objects (cppTango calls it before deleting a polled
+        device).  They stay listed in its polling status; ``with_db_upd`` is accepted for
+        PyTango's signature (the ``polled_attr`` property is left as it is, as cppTango does)."""
+        self._polling().stop_device_polling(self)
+
+    def init_logger(self) -> None:
+        """Set the device's logger up again from the server's settings (level, targets)."""
+        runtime = self._dev_runtime
+        if runtime is not None:
+            runtime.configure_logger(self._dev_logger)
+
     def is_polled(self) -> bool:
         return bool(self._polling().polled_objects(self))
 

@@ -772,6 +772,13 @@ class PollingEngine(PollingService):
                       "externally triggered.", origin)
         poller.poll_now(obj)
 
+    def stop_device_polling(self, device: Any) -> None:
+        """No more readings for ``device`` (DeviceImpl.stop_polling): its objects stay listed,
+        with what their buffers hold; the admin's StartPolling starts them again."""
+        poller = self._poller(device)
+        if poller is not None:
+            poller.stop_polling()
+
     def check_min_period(self, device: Any, kind: str, name: str, period_ms: int) -> None:
         """A period below the device's ``min_poll_period`` (or the object's entry in
         ``attr_min_poll_period``/``cmd_min_poll_period``) is refused, as cppTango (0, externally

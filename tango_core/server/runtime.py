@@ -218,6 +218,8 @@ class ServerRuntime:
         #: how requests are serialised (``Util.set_serial_model``; the lock each request takes is
         #: chosen when it arrives, see device.py's _Monitor)
         self.serial_model = SerialModel.BY_DEVICE
+        self.restarting: set[str] = set()          # lower-case names of devices DevRestart re-creates now
+        self.auto_alarm_on_change_event = True       # Util.set_auto_alarm_on_change_event
 
     def set_serial_model(self, model: Any) -> None:
         if isinstance(model, bool) or not isinstance(model, int):
@@ -513,6 +515,13 @@ class ServerRuntime:
         self.run_device_code(self._restart_device, dev)
 
     def _restart_device(self, dev: DeviceImpl) -> None:
+        self.restarting.add(dev.get_name().lower())
+        try:
+            self._replace_device(dev)
+        finally:
+            self.restarting.discard(dev.get_name().lower())
+
+    def _replace_device(self, dev: DeviceImpl) -> None:
         cl = dev.get_device_class()
         with dev._dev_monitor:
             dev._call_delete_device()
@@ -1028,6 +1037,19 @@ class Util:
     def delete_device(self, klass_name: str, device_name: str) -> None:
         """Delete a device of this server from the database and from the running server."""
         self._rt().delete_device(klass_name, device_name)
+
+    def is_device_restarting(self, device_name: str) -> bool:
+        """True while the admin's DevRestart (or RestartServer) re-creates that device."""
+        return device_name.lower() in self._rt().restarting
+
+    def is_auto_alarm_on_change_event(self) -> bool:
+        return self._rt().auto_alarm_on_change_event
+
+    def set_auto_alarm_on_change_event(self, enabled: bool) -> None:
+        """Kept and answered back (cppTango 10's switch; with alarm events declared
+        ``set_alarm_event(name, True, False)`` a pushed change sends no alarm event either way
+        on PyTango 10.3.1, which is what tango_core does)."""
+        self._rt().auto_alarm_on_change_event = bool(enabled)
 
     def trigger_attr_polling(self, device: DeviceImpl, attribute_name: str) -> None:
         """Read an attribute polled externally triggered (period 0) into its polling buffer now;

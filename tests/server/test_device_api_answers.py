@@ -1,0 +1,48 @@
+"""Server-side API calls made by device code (Attribute's assoc index and serial model, event
+channel flags, Util's restart and alarm switches, DeviceImpl.stop_polling ...): the same server
+file (tests/servers/DeviceApiServer.py) on PyTango and on tango_core answers the same."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.peers
+
+EXPRESSIONS = [
+    'attr("value").get_assoc_ind()', 'attr("setpoint").get_assoc_ind()',
+    'attr("value").set_assoc_ind(3)', 'attr("value").get_assoc_ind()',
+    'attr("value").get_attr_serial_model()', 'attr("value").set_attr_serial_model(AttrSerialModel.ATTR_BY_USER)',
+    'attr("value").get_attr_serial_model()', 'attr("value").use_zmq_event()', 'attr("value").use_notifd_event()',
+    'Util.instance().is_device_restarting("test/nodb/1")', 'self.init_logger()',
+    'Util.instance().is_auto_alarm_on_change_event()', 'Util.instance().set_auto_alarm_on_change_event(False)',
+    'Util.instance().is_auto_alarm_on_change_event()', 'self.poll_attribute("value", 100)',
+]
+AFTER_READINGS = ['self.stop_polling()', 'self.is_attribute_polled("value")']
+
+
+def _answers(peer) -> list:
+    from server_clients import pytango_proxy
+
+    dev = pytango_proxy(peer.devices[0])
+    out = [dev.Eval(e) for e in EXPRESSIONS]
+    time.sleep(0.35)                             # a few readings of "value"
+    out += [dev.Eval(e) for e in AFTER_READINGS]
+    stamps = [h.time.totime() for h in dev.attribute_history("value", 10)]
+    time.sleep(0.5)                              # five periods: nothing more is read
+    out.append([h.time.totime() for h in dev.attribute_history("value", 10)] == stamps)
+    return out
+
+
+def test_device_api_answers_as_on_pytango(peer_factory):
+    seen = {}
+    for impl in ("pytango", "tango_core"):
+        peer = peer_factory.pytango_server("DeviceApiServer", "api", nodb=True, device_class="DeviceApi",
+                                           on_tango_core=impl == "tango_core")
+        seen[impl] = dict(zip([*EXPRESSIONS, *AFTER_READINGS, "no reading after stop_polling"], _answers(peer)))
+        peer.stop()
+    assert seen["tango_core"] == seen["pytango"]
+    answers = seen["tango_core"]
+    assert answers['attr("setpoint").get_assoc_ind()'] == "1"
+    assert answers["no reading after stop_polling"] is True
