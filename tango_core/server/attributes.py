@@ -334,6 +334,20 @@ class Attribute:
     def is_write_associated(self) -> bool:
         return self.writable_attr_name not in ("None", "")
 
+    def remove_configuration(self) -> None:
+        """Delete the attribute's properties from the database (its configuration, memorized
+        value included), so that the next start gives it the configuration the code declares.
+        As on PyTango 10.3.1, the running attribute keeps its present configuration and its
+        polling; without a database there is nothing to delete."""
+        dev = self.device
+        runtime = getattr(dev, "_dev_runtime", None)
+        if dev is None or runtime is None:
+            return
+        try:
+            runtime.properties.delete_all_attribute_properties(dev.get_name(), self.name)
+        except DevFailed:
+            pass
+
     def get_assoc_ind(self) -> int:
         """Index, in the device's attribute list, of the attribute written with this one: its
         own for READ_WRITE, the associated one for READ_WITH_WRITE, else 0 (cppTango's), unless

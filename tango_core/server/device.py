@@ -345,6 +345,33 @@ class DeviceClass:
                       "DeviceClass::device_destroyer")
         runtime.run_device_code(runtime._remove_device, dev)
 
+    def device_name_factory(self, dev_name_list: list[str]) -> None:
+        """Append the names of this class's devices to ``dev_name_list``, for a server started
+        without a database and without -dlist; the default names none."""
+
+    def get_cmd_by_name(self, cmd_name: str) -> CommandDef:
+        """The command ``cmd_name`` (any case) of this class."""
+        for name, cmd in self.command_defs.items():
+            if name.lower() == cmd_name.lower():
+                return cmd
+        raise _df("API_CommandNotFound", f"Command {cmd_name} not found", "DeviceClass::get_cmd_by_name")
+
+    def get_cvs_tag(self) -> str:
+        return ""
+
+    def get_cvs_location(self) -> str:
+        return ""
+
+    def register_signal(self, signo: int, own_handler: bool = False) -> None:
+        """Have this class's ``signal_handler(signo)`` called when the process gets ``signo``."""
+        self._running_server("DeviceClass::register_signal").signals.register(self, signo, own_handler)
+
+    def unregister_signal(self, signo: int) -> None:
+        self._running_server("DeviceClass::unregister_signal").signals.unregister(self, signo)
+
+    def signal_handler(self, signo: int) -> None:
+        """Called for each signal this class registered for; does nothing unless overridden."""
+
     def _running_server(self, origin: str) -> Any:
         runtime = getattr(self, "runtime", None)
         if runtime is None:
@@ -657,9 +684,6 @@ class DeviceImpl:
 
     def server_init_hook(self) -> Any:
         return self._done()
-
-    def signal_handler(self, signo: int) -> None:
-        pass
 
     def dev_state(self) -> DevState:
         """The state, turned to ALARM when an attribute is beyond its alarm/warning thresholds
@@ -1547,6 +1571,23 @@ class DeviceImpl:
     def get_command_poll_period(self, cmd_name: str) -> int:
         cmd = self.command_query(cmd_name)
         return self._polling().get_period(self, "command", cmd.name)
+
+    def register_signal(self, signo: int, own_handler: bool = False) -> None:
+        """Have ``signal_handler(signo)`` called when the server process gets signal ``signo``
+        (from a thread of its own, or in the signal handler itself with ``own_handler``)."""
+        self._signals("DeviceImpl::register_signal").register(self, signo, own_handler)
+
+    def unregister_signal(self, signo: int) -> None:
+        self._signals("DeviceImpl::unregister_signal").unregister(self, signo)
+
+    def signal_handler(self, signo: int) -> None:
+        """Called for each signal this device registered for; does nothing unless overridden."""
+
+    def _signals(self, origin: str) -> Any:
+        runtime = self._dev_runtime
+        if runtime is None:
+            raise _df("API_CantInstallSignal", "Device not served by a server", origin)
+        return runtime.signals
 
     def stop_polling(self, with_db_upd: bool = True) -> None:
         """Stop reading this device's polled objects (cppTango calls it before deleting a polled

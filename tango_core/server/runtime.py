@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import queue
 import signal
 import socket
 import sys
@@ -50,6 +51,7 @@ from .polling import PollingEngine
 from .property_store import DatabasePropertyStore, MemoryPropertyStore, PropertyStore
 from .green import GeventHub, server_green_mode, server_worker, set_worker
 from .servant import DeviceServant, ObjectAdapter, current_call
+from .signals import SignalDispatcher
 from .sub_devices import SubDevDiag, associated_device, stored_sub_devices, sub_devices_storer
 
 __all__ = ["ServerRuntime", "run", "server_run", "Util", "DEVICE_INTERFACE", "ServerAlreadyRunning",
@@ -185,6 +187,10 @@ class ServerRuntime:
         #: the devices this server's devices make proxies to (QuerySubDevice, Util.get_sub_dev_diag)
         self.sub_devices = SubDevDiag(self.admin_device_name)
         self.adapter = ObjectAdapter()
+        #: OS signals devices and classes registered for (register_signal)
+        self.signals = SignalDispatcher(self.run_device_code, self.request_shutdown, self.call_in_main_thread)
+        self._main_thread_calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._main_thread_serves = False
         self.set_classes(classes, green_mode)
         self.transport: GIOPServer | None = None
         self.host = ""
@@ -369,7 +375,9 @@ class ServerRuntime:
             return list(self.database.get_device_name(self.server_name, cl.get_name()).value_string)
         if last and nodb_names:
             return nodb_names
-        return []
+        names: list[str] = []
+        cl.device_name_factory(names)     # a -nodb server without -dlist: the class names them (cppTango)
+        return [str(n) for n in names]
 
     def _build_admin(self) -> None:
         cl = DServerClass(self)
@@ -440,17 +448,27 @@ class ServerRuntime:
         previous = {}
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
-                previous[sig] = signal.signal(sig, lambda *_: self.request_shutdown())
+                if not self.signals.owns(sig):   # a device registered for it: its handler stops us too
+                    previous[sig] = signal.signal(sig, lambda *_: self.request_shutdown())
+        in_main = threading.current_thread() is threading.main_thread()
+        self._main_thread_serves = in_main
         try:
             event_loop = self.event_loop
             if event_loop is None:
-                while not self._stop.wait(0.5):
-                    pass
+                while not self._stop.is_set():
+                    try:
+                        call = self._main_thread_calls.get(timeout=0.5)
+                    except queue.Empty:
+                        continue
+                    call()
             else:  # cppTango's Util::server_run with a user event loop: called until it says stop
                 while not self._stop.is_set():
+                    self._run_main_thread_calls()
                     if self._call_event_loop(event_loop):
                         break
         finally:
+            self._main_thread_serves = False
+            self._run_main_thread_calls()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self.shutdown()
@@ -467,6 +485,38 @@ class ServerRuntime:
 
     def request_shutdown(self) -> None:
         self._stop.set()
+        self._main_thread_calls.put(lambda: None)   # wake serve_forever's main thread up
+
+    def call_in_main_thread(self, fn: Callable[[], Any], timeout: float = 3.0) -> Any:
+        """``fn()`` run by the main thread while it serves (serve_forever), its result returned
+        here; RuntimeError if the main thread does not serve (a server started in a thread)."""
+        if not self._main_thread_serves:
+            raise RuntimeError("the server's main thread is not serving")
+        done = threading.Event()
+        outcome: list = []
+
+        def call() -> None:
+            try:
+                outcome.append((True, fn()))
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                outcome.append((False, exc))
+            done.set()
+
+        self._main_thread_calls.put(call)
+        if not done.wait(timeout):
+            raise RuntimeError("the server's main thread did not answer in time")
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value
+
+    def _run_main_thread_calls(self) -> None:
+        while True:
+            try:
+                call = self._main_thread_calls.get_nowait()
+            except queue.Empty:
+                return
+            call()
 
     def wait_stopped(self, timeout: float | None = None) -> bool:
         return self._stopped.wait(timeout)
@@ -481,7 +531,7 @@ class ServerRuntime:
         self._stop.set()
         try:
             self.run_device_code(self._delete_devices)
-            for closer in (self.polling.close, self.events.close, self.sub_devices.close):
+            for closer in (self.polling.close, self.events.close, self.sub_devices.close, self.signals.close):
                 try:
                     closer()
                 except Exception:  # noqa: BLE001
@@ -525,6 +575,7 @@ class ServerRuntime:
         cl = dev.get_device_class()
         with dev._dev_monitor:
             dev._call_delete_device()
+            self.signals.forget(dev)
             self.polling.device_removed(dev)
             with associated_device(dev.get_name()):
                 new = cl.device_impl(cl, dev.get_name())
@@ -617,6 +668,7 @@ class ServerRuntime:
         finally:
             self.polling.device_removed(dev)
             self.events.device_removed(dev)
+            self.signals.forget(dev)
             cl = dev.get_device_class()
             for owner in (cl.devices, self._devices):
                 if dev in owner:
@@ -902,6 +954,41 @@ class Util:
         if rt._shutting_down:
             return
         rt.serve_forever()
+
+    def orb_run(self) -> None:
+        """Serve requests until Kill/SIGINT/SIGTERM (cppTango's: what server_run does after its
+        checks; here the same loop)."""
+        self.server_run()
+
+    def connect_db(self) -> None:
+        """Connect the server to the database (``Util(sys.argv)`` already did, unless -nodb):
+        cppTango's message and exit status -1 when it cannot."""
+        rt = self._rt()
+        if rt.use_db and rt.database is None:
+            _connect_or_exit(rt)
+
+    @staticmethod
+    def set_use_db(use_db: bool) -> None:
+        """PyTango's class attribute ``Util._UseDb`` (what ``_UseDb`` reads); the running server
+        keeps the choice its command line made."""
+        Util._UseDb = bool(use_db)
+
+    def reset_filedatabase(self) -> None:
+        """Refused: tango_core has no file database (cppTango's ``-file=``); use the sqlite
+        database server (tango_core.databaseds) or -nodb."""
+        raise _df("API_NotSupported", "tango_core has no file database to reread", "Util::reset_filedatabase")
+
+    @staticmethod
+    def cleanup() -> None:
+        """Forget the process's Util (PyTango 10.3's ``Util.cleanup``): a server still running
+        is shut down first; ``Util.instance()`` then needs a new ``Util(args)``."""
+        global _util_singleton
+        util = _util_singleton
+        running = _current_runtime
+        for rt in {id(r): r for r in (running, util._runtime if util is not None else None) if r is not None}.values():
+            if rt.admin is not None and not rt._stopped.is_set():
+                rt.shutdown()
+        _util_singleton = None
 
     def server_cleanup(self) -> None:
         """Stop serving and release the server (devices deleted, server unexported) if it still runs."""

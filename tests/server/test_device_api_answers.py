@@ -46,3 +46,39 @@ def test_device_api_answers_as_on_pytango(peer_factory):
     answers = seen["tango_core"]
     assert answers['attr("setpoint").get_assoc_ind()'] == "1"
     assert answers["no reading after stop_polling"] is True
+
+
+def _configuration_removed(host: str, name: str) -> list:
+    import tango
+    from server_clients import pytango_proxy
+
+    dev = pytango_proxy(f"tango://{host}/{name}")
+    db = tango.Database(*host.split(":"))
+    cfg = dev.get_attribute_config("value")
+    cfg.label, cfg.unit, cfg.alarms.max_alarm = "L", "mm", "5"
+    dev.set_attribute_config(cfg)
+    dev.poll_attribute("value", 500)
+    story = [dict(db.get_device_attribute_property(name, "value")["value"])]
+    story.append(dev.Eval('attr("value").remove_configuration()'))
+    cfg = dev.get_attribute_config("value")
+    story += [(cfg.label, cfg.unit, cfg.alarms.max_alarm), dict(db.get_device_attribute_property(name, "value")["value"]),
+              dev.is_attribute_polled("value"), list(db.get_device_property(name, "polled_attr")["polled_attr"])]
+    dev.stop_poll_attribute("value")
+    return story
+
+
+def test_remove_configuration_as_on_pytango(tango_host, peer_factory):
+    """Attribute.remove_configuration deletes the attribute's properties in the database; the
+    running attribute keeps its configuration and polling (PyTango 10.3.1's behaviour)."""
+    import peers as _peers
+
+    seen = {}
+    for tag, on_core in (("pyt", False), ("core", True)):
+        name = f"test/remove_configuration_{tag}/1"
+        _peers.register_server(tango_host, f"DeviceApi/{tag}", "DeviceApi", [name])
+        peer = peer_factory.pytango_server("DeviceApiServer", tag, tango_host=tango_host, device_class="DeviceApi",
+                                           device_names=[name], register=False, on_tango_core=on_core)
+        seen[tag] = _configuration_removed(tango_host, name)
+        peer.stop()
+    assert seen["core"] == seen["pyt"]
+    assert seen["core"][0] == {"label": ["L"], "max_alarm": ["5"], "unit": ["mm"]} and seen["core"][3] == {}
