@@ -77,7 +77,7 @@ _export("tango_core.server.attribute_declaration", "AttrData", "Attr", "Spectrum
         "UserDefaultAttrProp", "MultiClassAttribute")
 _export("tango_core.client.encoded_attribute", "EncodedAttribute")
 _export("tango_core.server.attributes", "Attribute", "WAttribute", "MultiAttribute", "MultiAttrProp")
-_export("tango_core.server.runtime", "Util")
+_export("tango_core.server.runtime", "Util", "Interceptors")
 _export("tango_core.server.sub_devices", "SubDevDiag")
 _export("tango_core.server.polling", "TimedAttrData", "TimedCmdData")
 _export("tango_core.server.device_logging", "LogIt", "DebugIt", "InfoIt", "WarnIt", "ErrorIt", "FatalIt",

@@ -31,7 +31,7 @@ _EXPORTS = {
     "UserDefaultAttrProp": ".attribute_declaration", "MultiClassAttribute": ".attribute_declaration",
     "command": ".command_declaration",
     "device_property": ".properties", "class_property": ".properties",
-    "run": ".runtime", "server_run": ".runtime", "Util": ".runtime", "__to_callback": ".runtime",
+    "run": ".runtime", "server_run": ".runtime", "Util": ".runtime", "Interceptors": ".runtime", "__to_callback": ".runtime",
     "Attribute": ".attributes", "WAttribute": ".attributes", "MultiAttribute": ".attributes",
     "MultiAttrProp": ".attributes",
     "AttReqType": "..idl.enums",

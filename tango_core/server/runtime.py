@@ -226,6 +226,7 @@ class ServerRuntime:
         self.serial_model = SerialModel.BY_DEVICE
         self.restarting: set[str] = set()          # lower-case names of devices DevRestart re-creates now
         self.auto_alarm_on_change_event = True       # Util.set_auto_alarm_on_change_event
+        self.interceptors: Any = None                # Util.set_interceptors
 
     def set_serial_model(self, model: Any) -> None:
         if isinstance(model, bool) or not isinstance(model, int):
@@ -332,6 +333,8 @@ class ServerRuntime:
         unix = new_unix_socket_path() if unix_sockets_enabled() else None
         self.transport = GIOPServer(self.adapter, host, opts.endpoint_port,
                                     name=f"tango_core {self.server_name}", unix_socket=unix)
+        if self.interceptors is not None:       # Util.set_interceptors before the server started
+            self.transport.pool.thread_hooks = (self.interceptors.create_thread, self.interceptors.delete_thread)
         self.host = host
         self.port = self.transport.port
         if opts.publish_host:
@@ -1138,6 +1141,18 @@ class Util:
         on PyTango 10.3.1, which is what tango_core does)."""
         self._rt().auto_alarm_on_change_event = bool(enabled)
 
+    def set_interceptors(self, interceptors: "Interceptors") -> None:
+        """Have ``interceptors.create_thread()`` called in each thread the server starts to serve
+        requests, before it serves any, and ``delete_thread()`` when that thread ends (PyTango's
+        ``Interceptors``, e.g. to set thread-local state up)."""
+        if not (callable(getattr(interceptors, "create_thread", None))
+                and callable(getattr(interceptors, "delete_thread", None))):
+            raise TypeError("set_interceptors() takes a tango.Interceptors (create_thread and delete_thread)")
+        rt = self._rt()
+        rt.interceptors = interceptors
+        if rt.transport is not None:
+            rt.transport.pool.thread_hooks = (interceptors.create_thread, interceptors.delete_thread)
+
     def trigger_attr_polling(self, device: DeviceImpl, attribute_name: str) -> None:
         """Read an attribute polled externally triggered (period 0) into its polling buffer now;
         clients see the reading in its history and in CACHE reads when this returns."""
@@ -1156,6 +1171,17 @@ class Util:
     def get_dserver_ior(self, dev: Any = None) -> str:
         rt = self._rt()
         return rt.ior_for(rt._key_of(self.get_dserver_device()))
+
+
+class Interceptors:
+    """Hooks called in each thread a server starts to serve requests (PyTango's
+    ``tango.Interceptors``): subclass it and give an instance to ``Util.set_interceptors``."""
+
+    def create_thread(self) -> None:
+        """Called in a new serving thread, before it serves its first request."""
+
+    def delete_thread(self) -> None:
+        """Called in a serving thread when it ends."""
 
 
 def _simplified_device_name(name: str) -> str:

@@ -110,6 +110,14 @@ def system_exception(name: str, minor: int, completed: CompletionStatus = Comple
     return Response(ReplyStatus.SYSTEM_EXCEPTION, w.getvalue())
 
 
+def _call_hook(hook: Callable[[], object]) -> None:
+    try:
+        hook()
+    except Exception:  # noqa: BLE001 - a hook's error must not stop the thread
+        import traceback
+        traceback.print_exc()
+
+
 class ThreadPool:
     """Daemon worker threads created on demand, reused while idle, at most ``max_threads``.
 
@@ -127,6 +135,8 @@ class ThreadPool:
         self._idle = 0
         self._closing = False
         self._counter = 0
+        #: (called when a worker thread starts, when it ends), in that thread; None: nothing
+        self.thread_hooks: tuple[Callable[[], object], Callable[[], object]] | None = None
 
     def submit(self, fn: Callable[[], None]) -> None:
         with self._cond:
@@ -149,6 +159,9 @@ class ThreadPool:
 
     def _worker(self) -> None:
         me = threading.current_thread()
+        hooks = self.thread_hooks
+        if hooks is not None:
+            _call_hook(hooks[0])
         try:
             while True:
                 with self._cond:
@@ -170,6 +183,8 @@ class ThreadPool:
             with self._cond:
                 self._threads.discard(me)
                 self._cond.notify_all()
+            if hooks is not None:
+                _call_hook(hooks[1])
 
     @property
     def thread_count(self) -> int:
