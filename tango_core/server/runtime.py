@@ -472,6 +472,7 @@ class ServerRuntime:
         finally:
             self._main_thread_serves = False
             self._run_main_thread_calls()
+            self.signals.close()    # first: the handlers it replaced may be the ones set above
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self.shutdown()
