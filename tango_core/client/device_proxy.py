@@ -504,7 +504,21 @@ class DeviceProxy(AdminServices, AsynchMethods, Connection):
         return AttributeInfoList(attribute_info_from_ex(i) for i in self.attribute_list_query_ex())
 
     def get_attribute_list(self) -> list[str]:
-        return StdStringVector(i.name for i in self.attribute_list_query_ex())
+        return StdStringVector(run_blocking(self._attribute_names_plan()))
+
+    def _attribute_names_plan(self) -> Plan:
+        """The attribute names alone: from an IDL 5+ device they are read out of the
+        configurations without decoding the rest (AttributeConfig_5.read_names); older devices
+        go through attribute_list_query_ex."""
+        idl = yield from self._idl_plan()
+        if idl < 5:
+            return [i.name for i in (yield from self._attribute_list_query_ex_plan())]
+        op = newest("get_attribute_config", idl)
+        names = yield from self._invoke_encoded_plan(op, op.args_writer([_ALL_ATTRIBUTES_3]),
+                                                     read_result=T.AttributeConfig_5.read_names)
+        self.__dict__["_attr_names"] = {n.lower(): n for n in names}
+        self.__dict__["_attr_names_at"] = time.monotonic()
+        return names
 
     def _get_attribute_config_plan(self, names) -> Plan:
         """One name -> AttributeInfoEx; a list of names -> list of AttributeInfo (PyTango)."""

@@ -137,6 +137,21 @@ def _arrays_equal(a: Any, b: Any) -> bool:
 _MIN_STRING = 5
 _MIN_CMD_INFO = 24
 _MIN_ATTR_CONFIG = 64
+#: AttributeConfig_5 after its name, for AttributeConfig_5.read_names: a positive number is that
+#: many strings, 0 a string sequence, a negative one fixed fields (see read_names)
+_FIXED_AFTER_NAME = -14     # 3 ulongs + 2 booleans (then 2 longs, re-aligned)
+_CONFIG_5_STEPS = (
+    _FIXED_AFTER_NAME,
+    9,             # description ... writable_attr_name
+    -4,            # level
+    1,             # root_attr_name
+    0,             # enum_labels
+    6, 0,          # att_alarm: 6 strings, extensions
+    2, 0,          # event_prop.ch_event: rel_change, abs_change, extensions
+    1, 0,          # event_prop.per_event: period, extensions
+    3, 0,          # event_prop.arch_event: rel_change, abs_change, period, extensions
+    0, 0,          # extensions, sys_extensions
+)
 _MIN_ATTR_VALUE = MIN_ATTRIBUTE_VALUE_SIZE = 48  # octets of one AttributeValue_5, at least
 
 
@@ -1100,6 +1115,50 @@ class AttributeConfig_5:  # noqa: N801 - IDL name
     def read_list(r: CDRReader) -> list["AttributeConfig_5"]:
         """Read an ``AttributeConfigList_5``."""
         return r.read_seq(AttributeConfig_5.read, _MIN_ATTR_CONFIG)
+
+    @staticmethod
+    def read_names(r: CDRReader) -> list[str]:
+        """Only the names of an ``AttributeConfigList_5`` (``get_attribute_list``): each
+        configuration's other fields are stepped over by their lengths, not decoded, which costs a
+        fifth of :meth:`read_list`.  The same checks: MarshalError on truncated data."""
+        count = r.read_count(_MIN_ATTR_CONFIG)
+        data, end, origin, unpack = r.data, r.end, r.origin, r._ulong.unpack_from
+        pos = r.pos
+        names: list[str] = []
+        try:
+            for _ in range(count):
+                pos += (origin - pos) & 3
+                start = pos + 4
+                pos = start + unpack(data, pos)[0]
+                if pos > end or pos == start or data[pos - 1] != 0:
+                    raise MarshalError("bad attribute name in an AttributeConfig_5")
+                names.append(str(data[start:pos - 1], "latin-1"))
+                for step in _CONFIG_5_STEPS:
+                    if step > 0:                       # that many strings
+                        for _ in range(step):
+                            pos += (origin - pos) & 3
+                            pos += 4 + unpack(data, pos)[0]
+                    elif step == 0:                    # a sequence of strings
+                        pos += (origin - pos) & 3
+                        n = unpack(data, pos)[0]
+                        pos += 4
+                        if n > end - pos:
+                            raise MarshalError(f"sequence count {n} exceeds the octets left")
+                        for _ in range(n):
+                            pos += (origin - pos) & 3
+                            pos += 4 + unpack(data, pos)[0]
+                    else:                              # -k: k octets of 4-aligned fixed fields
+                        pos += (origin - pos) & 3
+                        pos += -step
+                        if step == _FIXED_AFTER_NAME:  # writable, format, type; 2 booleans; 2 longs
+                            pos += (origin - pos) & 3
+                            pos += 8
+                if pos > end:
+                    raise MarshalError("truncated AttributeConfig_5")
+        except struct.error:
+            raise MarshalError("truncated AttributeConfig_5") from None
+        r.pos = pos
+        return names
 
     def write(self, w: CDRWriter) -> None:
         w.write_string(self.name)

@@ -236,6 +236,20 @@ def test_get_attribute_config_5_reply():
     assert by_name["State"].data_type == CmdArgType.DevState
 
 
+def test_get_attribute_config_5_reply_names_alone():
+    """``read_names`` (get_attribute_list's decoder) steps over every field of real replies and
+    ends where the full decoder ends, with the same names."""
+    seen = 0
+    for log in ("giop1.log", "giopdev.log"):
+        pairs = zip(replies(log, "get_attribute_config_5"), replies(log, "get_attribute_config_5"))
+        for reply, again in pairs:
+            full, _, _ = _decode_body(reply, AttributeConfig_5.read_list)
+            names, _, _ = _decode_body(again, AttributeConfig_5.read_names)
+            assert names == [c.name for c in full]
+            seen += len(names)
+    assert seen > 8
+
+
 def test_set_attribute_config_5_request():
     ((_raw, req),) = requests("giopdev.log", "set_attribute_config_5")
     r = req.body

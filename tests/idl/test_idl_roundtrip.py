@@ -305,3 +305,33 @@ def test_garbage_user_exception_body_only_raises_marshal_error(repo_id, junk, li
         decode_user_exception(repo_id, CDRReader(junk, little_endian))
     except MarshalError:
         pass
+
+
+# ---------------------------------------------------------------------------
+# the names alone of an AttributeConfigList_5 (get_attribute_list)
+
+@given(data=st.data(), little_endian=st.booleans(), offset=st.integers(0, 7))
+@settings(max_examples=40)
+def test_attribute_names_alone_match_the_full_decoding(data, little_endian, offset):
+    configs = data.draw(st.lists(strategy_for(T.AttributeConfig_5).filter(lambda c: c.name), max_size=4))
+    w = CDRWriter(little_endian, origin=-offset)
+    w.write_ulong(len(configs))
+    for c in configs:
+        c.write(w)
+    wire = w.getvalue()
+    r = CDRReader(b"\xee" * offset + wire, little_endian, origin=0, pos=offset)
+    assert T.AttributeConfig_5.read_names(r) == [c.name for c in configs]
+    assert r.at_end()
+    for cut in range(4, len(wire), max(1, len(wire) // 7)):      # truncated: MarshalError, nothing else
+        r = CDRReader(b"\xee" * offset + wire[:cut], little_endian, origin=0, pos=offset)
+        with pytest.raises(MarshalError):
+            T.AttributeConfig_5.read_names(r)
+
+
+@given(junk=st.binary(max_size=300), little_endian=st.booleans())
+@settings(max_examples=80)
+def test_attribute_names_alone_of_garbage_only_raise_marshal_error(junk, little_endian):
+    try:
+        T.AttributeConfig_5.read_names(CDRReader(junk, little_endian))
+    except MarshalError:
+        pass
