@@ -257,9 +257,17 @@ class Database(Connection):
         return len(self._tango_host.replicas) > 1
 
     def get_file_name(self) -> str:
-        raise NonSupportedFeature(DevError("API_NotSupportedFeature",
-                                           "The database is not a file database", "Database::get_file_name()",
-                                           ErrSeverity.ERR))
+        raise NonSupportedFeature(DevError("API_NotSupportedFeature", "The database is not a file-based database",
+                                           "Database::get_file_name()", ErrSeverity.ERR))
+
+    def reread_filedatabase(self) -> None:
+        """Refused: there is no file to read (PyTango's fails trying to open an empty path)."""
+        raise NonSupportedFeature(DevError("API_NotSupportedFeature", "The database is not a file-based database",
+                                           "Database::reread_filedatabase()", ErrSeverity.ERR))
+
+    def write_filedatabase(self) -> None:
+        """Nothing to write: every change already went to the database server (PyTango's does
+        nothing either)."""
 
     # -- general -------------------------------------------------------------------------------
 

@@ -126,6 +126,18 @@ class FileDatabase:
     def get_info(self) -> str:
         return f"TANGO Database file {self.path}"
 
+    def reread_filedatabase(self) -> None:
+        """Read the file again (changes another process wrote into it)."""
+        with self._lock:
+            self.servers, self.device_props, self.device_attr_props = {}, {}, {}
+            self.class_props, self.class_attr_props, self.free_props = {}, {}, {}
+            self._load()
+
+    def write_filedatabase(self) -> None:
+        """Write the file now (every change is written as it is made: this writes it again)."""
+        with self._lock:
+            self._save()
+
     def is_control_access_checked(self) -> bool:
         return False
 

@@ -978,9 +978,11 @@ class Util:
         Util._UseDb = bool(use_db)
 
     def reset_filedatabase(self) -> None:
-        """Refused: tango_core has no file database (cppTango's ``-file=``); use the sqlite
-        database server (tango_core.databaseds) or -nodb."""
-        raise _df("API_NotSupported", "tango_core has no file database to reread", "Util::reset_filedatabase")
+        """Refused: a tango_core server does not run on a database file (cppTango's ``-file=``;
+        test contexts copy theirs into memory); use a database server (tango_core.databaseds,
+        sqlite) or -nodb."""
+        raise _df("API_NotSupported", "This server does not run on a database file (-file=): nothing to reread",
+                  "Util::reset_filedatabase")
 
     @staticmethod
     def cleanup() -> None:

@@ -471,3 +471,19 @@ def test_asynchronous_database_commands(db):
     db.command_inout_asynch("DbGetDeviceExportedList", "sys/tg_test/*", lambda ev: got.append(ev.argout))
     db.get_asynch_replies(3000)
     assert got == [["sys/tg_test/1"]]
+
+
+def test_file_database_calls_on_a_database_server(db, pytango_db):
+    """What only a database file can do: refused with PyTango's reason and text, except
+    write_filedatabase, which does nothing, as PyTango's."""
+    from tango_core.idl.errors import NonSupportedFeature
+
+    for call in (db.get_file_name, db.reread_filedatabase):
+        with pytest.raises(NonSupportedFeature) as info:
+            call()
+        assert (info.value.args[0].reason, info.value.args[0].desc) == \
+            ("API_NotSupportedFeature", "The database is not a file-based database")
+    with pytest.raises(Exception) as theirs:
+        pytango_db.get_file_name()
+    assert theirs.value.args[0].desc == "The database is not a file-based database"
+    assert db.write_filedatabase() is None and pytango_db.write_filedatabase() is None

@@ -175,3 +175,18 @@ def test_a_given_database_file_gives_the_served_devices_their_properties(tmp_pat
     with DeviceTestContext(WithProperties, device_name=DEVICE, db=str(path)) as proxy:
         assert proxy.reading == 10.0
     assert path.exists()  # the caller's file stays
+
+
+def test_reread_and_write_the_file(tmp_path):
+    """``reread_filedatabase`` sees what another writer put in the file; ``write_filedatabase``
+    writes it again (PyTango's file reads crash: a fresh Database reads it back)."""
+    path = _new_file(tmp_path)
+    db = tango_core.Database(str(path))
+    other = tango_core.Database(str(path))
+    other.put_device_property(DEVICE, {"speed": ["3"]})
+    assert dict(db.get_device_property(DEVICE, ["speed"])) == {"speed": []}
+    db.reread_filedatabase()
+    assert list(db.get_device_property(DEVICE, ["speed"])["speed"]) == ["3"]
+    path.write_text("")                      # gone from the disk: written again from memory
+    db.write_filedatabase()
+    assert list(tango_core.Database(str(path)).get_device_property(DEVICE, ["speed"])["speed"]) == ["3"]
