@@ -136,6 +136,8 @@ class DServer(DeviceImpl):
                 for name, prop in defs.items():
                     default = prop.default_value
                     out += [name, prop.doc or "", "" if default is None else _default_text(default)]
+                for entry in cl.wizard_extras(kind):
+                    out += list(entry)
                 return out
         raise _df("API_ClassNotFound", f"Class {class_name} not found", "DServer::query_class_prop")
 

@@ -345,6 +345,21 @@ class DeviceClass:
                       "DeviceClass::device_destroyer")
         runtime.run_device_code(runtime._remove_device, dev)
 
+    def add_wiz_dev_prop(self, name: str, desc: str, default: str | None = None) -> None:
+        """One more device property for the admin's QueryWizardDevProperty (configuration
+        wizards), after the declared ones; no default: "Not specified", as cppTango."""
+        self.__dict__.setdefault("_wiz_extra", {"device": [], "class": []})["device"].append(
+            (str(name), str(desc), "Not specified" if default is None else str(default)))
+
+    def add_wiz_class_prop(self, name: str, desc: str, default: str | None = None) -> None:
+        """One more class property for the admin's QueryWizardClassProperty (see add_wiz_dev_prop)."""
+        self.__dict__.setdefault("_wiz_extra", {"device": [], "class": []})["class"].append(
+            (str(name), str(desc), "Not specified" if default is None else str(default)))
+
+    def wizard_extras(self, kind: str) -> list[tuple[str, str, str]]:
+        """What add_wiz_dev_prop (``kind`` "device") or add_wiz_class_prop ("class") added."""
+        return list(self.__dict__.get("_wiz_extra", {}).get(kind, ()))
+
     def device_name_factory(self, dev_name_list: list[str]) -> None:
         """Append the names of this class's devices to ``dev_name_list``, for a server started
         without a database and without -dlist; the default names none."""
