@@ -29,6 +29,7 @@ def _answers(peer) -> list:
     out = [dev.Eval(e) for e in EXPRESSIONS]
     time.sleep(0.35)                             # a few readings of "value"
     out += [dev.Eval(e) for e in AFTER_READINGS]
+    time.sleep(0.25)                             # a reading under way when polling stopped has ended
     stamps = [h.time.totime() for h in dev.attribute_history("value", 10)]
     time.sleep(0.5)                              # five periods: nothing more is read
     out.append([h.time.totime() for h in dev.attribute_history("value", 10)] == stamps)
