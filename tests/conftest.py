@@ -206,6 +206,19 @@ class PeerFactory:
     def pytango_server(self, module_or_path: str | Path, instance: str, **kwargs: Any) -> Peer:
         return self._run(_peers.start_pytango_server, module_or_path, instance, **kwargs)
 
+    def story_on_both(self, module_or_path: str | Path, instance: str, device_class: str,
+                      story: Callable[[Peer], Any], **kwargs: Any) -> dict[str, Any]:
+        """``story(peer)`` for the same ``tango.server`` file served without a database by PyTango,
+        then by tango_core, one at a time (each stopped after its story): ``{"pytango": ...,
+        "tango_core": ...}``, for a test that compares them."""
+        seen = {}
+        for impl in ("pytango", "tango_core"):
+            peer = self.pytango_server(module_or_path, instance, nodb=True, device_class=device_class,
+                                       on_tango_core=impl == "tango_core", **kwargs)
+            seen[impl] = story(peer)
+            peer.stop()
+        return seen
+
     def tango_system(self) -> tuple[Peer, Peer]:
         """A private PyTango database with its own TangoTest: (database, tangotest)."""
         db = self.pytango_database()

@@ -688,6 +688,53 @@ def start_pytango_server(module_or_path: str | Path, instance: str, *, tango_hos
     return _start_with_port_retry(make, port)
 
 
+def classic_script_env(on_tango_core: bool, tango_host: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a process running a PyTango script: under tango_core, its ``import tango``
+    gives tango_core (tango_core/pytango_alias first on the path), else PyTango's; TANGO_HOST only
+    when given."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TANGO_HOST", "PYTHONPATH", "PYTHONSTARTUP")}
+    if on_tango_core:
+        root = Path(__file__).resolve().parents[1]
+        env["PYTHONPATH"] = os.pathsep.join([str(root / "tango_core" / "pytango_alias"), str(root)])
+    if tango_host:
+        env["TANGO_HOST"] = tango_host
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def start_classic_script(script: Path, instance: str, devices: Sequence[str], *, on_tango_core: bool,
+                         log_dir: Path | str | None = None, tango_host: str | None = None, dlist: bool = True,
+                         **extra_env: str) -> Peer:
+    """A server script written for PyTango's classic API (``Util(sys.argv)``, ``add_class``,
+    ``server_init()``, ``server_run()``) run as ``python script instance ...`` under PyTango or
+    under tango_core (:func:`classic_script_env`): without a database (``-nodb``, and ``-dlist
+    devices`` unless ``dlist`` is False, when the script's DeviceClass names them) or with
+    ``tango_host``'s (its devices registered beforehand).  Ready when ``devices`` answer;
+    ``.devices`` are their TRLs, ``.admin_device`` the admin's (the server is named after the file)."""
+    port = free_port()
+    server = Path(script).stem
+    argv = [sys.executable, str(script), instance, "-ORBendPoint", f"giop:tcp:{LOOPBACK}:{port}"]
+    if tango_host is None:
+        argv += ["-nodb", "-dlist", ",".join(devices)] if dlist else ["-nodb"]
+        trls = [f"tango://{LOOPBACK}:{port}/{d}#dbase=no" for d in devices]
+        admin = f"tango://{LOOPBACK}:{port}/dserver/{server}/{instance}#dbase=no"
+    else:
+        trls = [f"tango://{tango_host}/{d}" for d in devices]
+        admin = f"tango://{tango_host}/dserver/{server}/{instance}"
+    impl = "tango_core" if on_tango_core else "pytango"
+    logs = _log_dir(log_dir)
+    peer = Peer(f"{server}/{instance} on {impl}", argv, env=classic_script_env(on_tango_core, tango_host, **extra_env),
+                log_path=logs / f"{impl}-{instance}-{port}.log", cwd=logs, port=port, tango_host=tango_host,
+                ready=lambda _: _devices_answer(trls))
+    peer.devices, peer.admin_device = trls, admin
+    try:
+        return peer.start()
+    except PeerStartError:
+        peer.stop()
+        raise
+
+
 @contextmanager
 def pytango_system(tango_host: str | None = None, *, log_dir: Path | str | None = None) -> Iterator[str]:
     """The TANGO_HOST of a PyTango database serving TangoTest (sys/tg_test/1): ``tango_host``

@@ -13,7 +13,6 @@ answers before and after ``server_init``.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -28,46 +27,23 @@ from server_clients import DEVFAILED, pytango_proxy
 
 pytestmark = pytest.mark.peers
 
-ROOT = Path(__file__).resolve().parents[2]
-ALIAS = ROOT / "tango_core" / "pytango_alias"
 SCRIPT = peers.SERVERS_DIR / "ClassicPowerSupply.py"
 IMPLS = ("pytango", "tango_core")
 
 
 def _env(impl: str, tango_host: str | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a process run by ``impl``: tango_core's ``tango`` first on the path, or
-    PyTango's (no alias); TANGO_HOST only when given."""
-    env = {k: v for k, v in os.environ.items() if k not in ("TANGO_HOST", "PYTHONPATH", "PYTHONSTARTUP")}
-    if impl == "tango_core":
-        env["PYTHONPATH"] = os.pathsep.join([str(ALIAS), str(ROOT)])
-    if tango_host:
-        env["TANGO_HOST"] = tango_host
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
+    """The environment of a process run by ``impl`` (see peers.classic_script_env)."""
+    return peers.classic_script_env(impl == "tango_core", tango_host, **extra)
 
 
 def _start(impl: str, tmp_path: Path, devices: tuple[str, ...] = ("test/classic/1",), instance: str = "ps1",
            tango_host: str | None = None, **extra: str) -> peers.Peer:
-    """The classic script served by ``impl``, without a database (``-nodb -dlist``) or with
-    ``tango_host``'s (its devices registered beforehand); ready when its devices answer."""
-    port = peers.free_port()
-    argv = [sys.executable, str(SCRIPT), instance, "-ORBendPoint", f"giop:tcp:127.0.0.1:{port}"]
-    if tango_host is None:
-        argv += ["-nodb", "-dlist", ",".join(devices)]
-        trls = [f"tango://127.0.0.1:{port}/{d}#dbase=no" for d in devices]
-        admin = f"tango://127.0.0.1:{port}/dserver/ClassicPowerSupply/{instance}#dbase=no"
-    else:
-        trls = [f"tango://{tango_host}/{d}" for d in devices]
-        admin = f"tango://{tango_host}/dserver/ClassicPowerSupply/{instance}"
-    peer = peers.Peer(f"ClassicPowerSupply/{instance} on {impl}", argv, env=_env(impl, tango_host, **extra),
-                      log_path=tmp_path / f"{impl}-{instance}-{port}.log", cwd=tmp_path, port=port,
-                      tango_host=tango_host, ready=lambda _: peers._devices_answer(trls))
-    peer.devices, peer.admin_device = trls, admin
+    """The classic script served by ``impl`` (peers.start_classic_script); PyTango's failing to
+    start makes the test unavailable, tango_core's fails it."""
     try:
-        return peer.start()
+        return peers.start_classic_script(SCRIPT, instance, devices, on_tango_core=impl == "tango_core",
+                                          log_dir=tmp_path, tango_host=tango_host, **extra)
     except peers.PeerStartError as exc:
-        peer.stop()
         if impl == "pytango":
             peers.peer_unavailable(str(exc))
         raise

@@ -37,12 +37,9 @@ def _answers(peer) -> list:
 
 
 def test_device_api_answers_as_on_pytango(peer_factory):
-    seen = {}
-    for impl in ("pytango", "tango_core"):
-        peer = peer_factory.pytango_server("DeviceApiServer", "api", nodb=True, device_class="DeviceApi",
-                                           on_tango_core=impl == "tango_core")
-        seen[impl] = dict(zip([*EXPRESSIONS, *AFTER_READINGS, "no reading after stop_polling"], _answers(peer)))
-        peer.stop()
+    keys = [*EXPRESSIONS, *AFTER_READINGS, "no reading after stop_polling"]
+    seen = peer_factory.story_on_both("DeviceApiServer", "api", "DeviceApi",
+                                      lambda peer: dict(zip(keys, _answers(peer))))
     assert seen["tango_core"] == seen["pytango"]
     answers = seen["tango_core"]
     assert answers['attr("setpoint").get_assoc_ind()'] == "1"

@@ -27,7 +27,7 @@ class LogConsumer(Device):
         LogConsumer.records.append(list(record))
 
 
-def _records_from(source_peer, consumer_access, source_impl):
+def _records_from(source_peer, consumer_access):
     """Run the source's commands with the consumer as a logging target; the records received."""
     from server_clients import pytango_proxy
 
@@ -47,22 +47,17 @@ def _records_from(source_peer, consumer_access, source_impl):
         time.sleep(0.05)
     records = list(LogConsumer.records)
     for stamp, _level, name, _message, context, thread in records:
-        assert start - 1 <= int(stamp) / 1000 <= time.time() + 1, (source_impl, stamp)
-        assert name == source_peer.devices[0].split("/", 3)[3].split("#")[0], (source_impl, name)
-        assert context == "" and re.fullmatch(r"@[0-9a-f]+ \[[0-9a-f]+\]", thread), (source_impl, context, thread)
+        assert start - 1 <= int(stamp) / 1000 <= time.time() + 1, (source_peer.name, stamp)
+        assert name == source_peer.devices[0].split("/", 3)[3].split("#")[0], (source_peer.name, name)
+        assert context == "" and re.fullmatch(r"@[0-9a-f]+ \[[0-9a-f]+\]", thread), (source_peer.name, context, thread)
     return [(level, message) for _s, level, _n, message, _c, _t in records]
 
 
 def test_records_reach_a_log_consumer_device_as_from_pytango(peer_factory):
     with DeviceTestContext(LogConsumer, device_name="test/log/consumer") as consumer:
         access = f"tango://{consumer.get_dev_host()}:{consumer.get_dev_port()}/test/log/consumer#dbase=no"
-        seen = {}
-        for impl in ("pytango", "tango_core"):
-            peer = peer_factory.pytango_server("LoggingServer", "logs", nodb=True, device_class="LogSource",
-                                               device_names=["test/log/source"],
-                                               on_tango_core=impl == "tango_core")
-            seen[impl] = _records_from(peer, access, impl)
-            peer.stop()
+        seen = peer_factory.story_on_both("LoggingServer", "logs", "LogSource", lambda peer: _records_from(peer, access),
+                                          device_names=["test/log/source"])
     # cppTango sends each record with an asynchronous call: they may arrive in any order
     assert sorted(seen["tango_core"]) == sorted(seen["pytango"]), seen
     assert ("DEBUG", "-> LogSource.debug_decorated()") in seen["tango_core"]

@@ -37,12 +37,7 @@ def _histories(peer):
 
 
 def test_filled_buffers_read_as_from_a_pytango_server(peer_factory):
-    seen = {}
-    for impl in ("pytango", "tango_core"):
-        peer = peer_factory.pytango_server("PollingFillServer", "fill", nodb=True, device_class="PollingFill",
-                                           on_tango_core=impl == "tango_core")
-        seen[impl] = _histories(peer)
-        peer.stop()
+    seen = peer_factory.story_on_both("PollingFillServer", "fill", "PollingFill", _histories)
     assert seen["tango_core"] == seen["pytango"]
     values = seen["tango_core"]["value"]
     assert [v[:3] for v in values] == [(1_700_000_000.0, "ATTR_VALID", False), (1_700_000_001.0, "ATTR_ALARM", False),
@@ -79,12 +74,7 @@ def _admin_answers(peer) -> list:
 
 
 def test_admin_polling_refusals_as_from_a_pytango_server(peer_factory):
-    seen = {}
-    for impl in ("pytango", "tango_core"):
-        peer = peer_factory.pytango_server("PollingFillServer", "admin", nodb=True, device_class="PollingFill",
-                                           on_tango_core=impl == "tango_core")
-        seen[impl] = _admin_answers(peer)
-        peer.stop()
+    seen = peer_factory.story_on_both("PollingFillServer", "admin", "PollingFill", _admin_answers)
     assert seen["tango_core"] == seen["pytango"]
     reasons = [a[0] for a in seen["tango_core"]]
     assert reasons[:5] == ["API_DeviceNotPolled", "API_DeviceNotPolled", "API_PollObjNotFound",

@@ -48,12 +48,8 @@ def _answers(peer) -> list:
 
 
 def test_device_code_polling_answers_as_on_pytango(peer_factory):
-    seen = {}
-    for impl in ("pytango", "tango_core"):
-        peer = peer_factory.pytango_server("CodePollingServer", "steps", nodb=True, device_class="CodePolling",
-                                           on_tango_core=impl == "tango_core")
-        seen[impl] = dict(zip(range(len(STEPS)), zip(STEPS, _answers(peer))))
-        peer.stop()
+    seen = peer_factory.story_on_both("CodePollingServer", "steps", "CodePolling",
+                                      lambda peer: dict(enumerate(zip(STEPS, _answers(peer)))))
     assert seen["tango_core"] == seen["pytango"]
     answers = [a for _, a in seen["tango_core"].values()]
     assert answers[0] == "API_DeviceNotPolled|Device test/nodb/1 is not polled"

@@ -40,12 +40,7 @@ def _story(peer) -> list:
 
 
 def test_signals_reach_registered_devices_as_on_pytango(peer_factory):
-    seen = {}
-    for impl in ("pytango", "tango_core"):
-        peer = peer_factory.pytango_server("SignalServer", "sig", nodb=True, device_class="SignalListener",
-                                           on_tango_core=impl == "tango_core")
-        seen[impl] = _story(peer)
-        peer.stop()
+    seen = peer_factory.story_on_both("SignalServer", "sig", "SignalListener", _story)
     assert seen["tango_core"] == seen["pytango"]
     story = seen["tango_core"]
     assert story[0] is True and story[5] is True and story[-1] is True

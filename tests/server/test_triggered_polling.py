@@ -38,12 +38,7 @@ def _story(peer) -> list:
 
 
 def test_triggered_readings_as_on_pytango(peer_factory):
-    seen = {}
-    for impl in ("pytango", "tango_core"):
-        peer = peer_factory.pytango_server("TriggeredPollingServer", "t", nodb=True, device_class="TriggeredPolling",
-                                           on_tango_core=impl == "tango_core")
-        seen[impl] = _story(peer)
-        peer.stop()
+    seen = peer_factory.story_on_both("TriggeredPollingServer", "t", "TriggeredPolling", _story)
     assert seen["tango_core"] == seen["pytango"]
     story = seen["tango_core"]
     assert story[0] == "API_DeviceNotPolled|Device test/nodb/1 is not polled"

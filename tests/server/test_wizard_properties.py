@@ -4,43 +4,23 @@ DeviceClass added (add_wiz_dev_prop / add_wiz_class_prop): the same server file
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
 import peers
 
 pytestmark = pytest.mark.peers
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _wizard_answers(impl: str, tmp_path: Path) -> list:
+def _wizard_answers(impl: str, tmp_path) -> list:
     from server_clients import pytango_proxy
 
-    port = peers.free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("TANGO_HOST", "PYTHONPATH")}
-    if impl == "tango_core":
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tango_core" / "pytango_alias"), str(ROOT)])
-    log_path = tmp_path / f"{impl}.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, str(peers.SERVERS_DIR / "WizardPropertiesServer.py"), "x",
-                                 "-ORBendPoint", f"giop:tcp:127.0.0.1:{port}", "-nodb", "-dlist", "test/wizard/1"],
-                                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    peer = peers.start_classic_script(peers.SERVERS_DIR / "WizardPropertiesServer.py", "x", ["test/wizard/1"],
+                                      on_tango_core=impl == "tango_core", log_dir=tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while "Ready to accept request" not in log_path.read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        admin = pytango_proxy(f"tango://127.0.0.1:{port}/dserver/WizardPropertiesServer/x#dbase=no")
+        admin = pytango_proxy(peer.admin_device)
         return [list(admin.QueryWizardDevProperty("Wizard")), list(admin.QueryWizardClassProperty("Wizard"))]
     finally:
-        proc.kill()
-        proc.wait(10)
+        peer.stop()
 
 
 def test_wizard_entries_as_under_pytango(tmp_path):
