@@ -1711,13 +1711,7 @@ class DeviceImpl:
             obj.insert(record)
 
     def _polled_for_fill(self, kind: str, name: str, count: int, origin: str) -> Any:
-        polling = self._polling()
-        if not polling.polled_objects(self):
-            raise _df("API_DeviceNotPolled", f"Device {self._dev_name} is not polled", origin)
-        obj = polling.polled_object(self, kind, name)
-        if obj is None:
-            raise _df("API_PollObjNotFound", f"{name.lower()} not found in list of polled object",
-                      "DeviceImpl::get_polled_obj_by_type_name")
+        obj = self._polling().check_polled(self, kind, name, origin)
         if count > obj.ring.depth:
             raise _df("API_DeviceNotPolled", f"The polling buffer depth for {kind} {name} for device "
                       f"{self._dev_name} is only {obj.ring.depth} which is less than {count}!", origin)

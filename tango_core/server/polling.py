@@ -763,10 +763,9 @@ class PollingEngine(PollingService):
         calling thread: device code calling this from a command already holds the device's
         (re-entrant) lock, where cppTango releases its monitor while its polling thread reads."""
         origin = f"Util::trigger_{'attr' if kind == ATTRIBUTE else 'cmd'}_polling"
-        self.check_polled(device, kind, name.lower(), origin)
-        obj = self.polled_object(device, kind, name)
+        obj = self.check_polled(device, kind, name, origin)
         poller = self._poller(device)
-        assert obj is not None and poller is not None
+        assert poller is not None
         if obj.period_ms != 0:
             raise _df("API_NotSupported", f"Polling for {kind} {name} (device {device.get_name()})  is not "
                       "externally triggered.", origin)
@@ -788,14 +787,16 @@ class PollingEngine(PollingService):
             raise _df("API_MethodArgument", f"Polling period for {kind} {name.lower()} is below the min authorized "
                       f"({least})", "DServer::check_upd_authorized")
 
-    def check_polled(self, device: Any, kind: str, name: str, origin: str) -> None:
-        """cppTango's two refusals to stop or change the polling of an object that is not
-        polled: nothing of the device is polled, or something else of it is."""
+    def check_polled(self, device: Any, kind: str, name: str, origin: str) -> PolledObject:
+        """The polled object, or cppTango's two refusals for one that is not polled (to stop,
+        change, trigger or fill it): nothing of the device is polled, or something else of it is."""
         if not self.polled_objects(device):
             raise _df("API_DeviceNotPolled", f"Device {device.get_name()} is not polled", origin)
-        if not self.is_polled(device, kind, name):
-            raise _df("API_PollObjNotFound", f"{name} not found in list of polled object",
+        obj = self.polled_object(device, kind, name)
+        if obj is None:
+            raise _df("API_PollObjNotFound", f"{name.lower()} not found in list of polled object",
                       "DeviceImpl::get_polled_obj_by_type_name")
+        return obj
 
     def remove(self, device: Any, kind: str, name: str) -> None:
         kind, name = self._normalise(device, kind, name)
