@@ -361,15 +361,20 @@ class ServerRuntime:
             cl.load_class_properties()
             self._classes.append(cl)
             names = self._names_for(cl, index == len(self.class_specs) - 1, nodb_names)
-            devices = []
-            for name in names:  # each device answers as soon as it exists (later ones may use it)
-                dev = cl.device_factory([name])[0]
-                self._serve(dev)
-                devices.append(dev)
-            cl.dyn_attr(devices)
-            for dev in devices:
-                dev.apply_memorized_values()
-            self._devices.extend(devices)
+            self._devices.extend(self._make_devices(cl, names))
+
+    def _make_devices(self, cl: DeviceClass, names: list[str]) -> list[DeviceImpl]:
+        """Build and serve the devices ``names`` of ``cl`` (each answers as soon as it exists:
+        later ones may use it), then their dynamic attributes and memorized values."""
+        devices = []
+        for name in names:
+            dev = cl.device_factory([name])[0]
+            self._serve(dev)
+            devices.append(dev)
+        cl.dyn_attr(devices)
+        for dev in devices:
+            dev.apply_memorized_values()
+        return devices
 
     def _names_for(self, cl: DeviceClass, last: bool, nodb_names: list[str]) -> list[str]:
         if cl.get_name().lower() in self._device_names:
@@ -399,13 +404,15 @@ class ServerRuntime:
         assert self.admin is not None
         self._serve(self.admin)
         if self.use_db:
-            from ..client.db_types import DbDevExportInfo
             for dev in [*self._devices, self.admin]:
-                key = self._key_of(dev)
-                self.database.export_device(DbDevExportInfo(dev.get_name(), self.ior_for(key),
-                                                            socket.gethostname(), "6", self.pid))
+                self._export_in_database(dev)
         for dev in [*self._devices, self.admin]:
             dev._dev_exported = True
+
+    def _export_in_database(self, dev: DeviceImpl) -> None:
+        from ..client.db_types import DbDevExportInfo
+        self.database.export_device(DbDevExportInfo(dev.get_name(), self.ior_for(self._key_of(dev)),
+                                                    socket.gethostname(), "6", self.pid))
 
     def _key_of(self, dev: DeviceImpl) -> bytes:
         return self.fixed_keys.get(dev.get_name().lower(), dev.get_name().lower().encode("latin-1"))
@@ -633,16 +640,13 @@ class ServerRuntime:
             raise
 
     def _add_device(self, cl: DeviceClass, name: str) -> None:
-        dev = cl.device_factory([name])[0]
+        before = len(cl.devices)
         try:
-            self._serve(dev)
-            cl.dyn_attr([dev])
-            dev.apply_memorized_values()
-            from ..client.db_types import DbDevExportInfo
-            self.database.export_device(DbDevExportInfo(dev.get_name(), self.ior_for(self._key_of(dev)),
-                                                        socket.gethostname(), "6", self.pid))
+            (dev,) = self._make_devices(cl, [name])
+            self._export_in_database(dev)
         except BaseException:
-            self._remove_device(dev)
+            for made in cl.devices[before:]:     # built (init_device ran), maybe served
+                self._remove_device(made)
             raise
         self._devices.append(dev)
         dev._dev_exported = True
